@@ -1,4 +1,4 @@
-/** Unit tests sit beside the code (src/**/*.spec.ts); integration and e2e tests live in test/. */
+// Unit tests sit beside the code (src, *.spec.ts); integration and e2e tests live in test/ (*.test.ts).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022', keepClassNames: true } }] };
 module.exports = {
   projects: [

@@ -1,0 +1,39 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AppError } from '../common/app-error';
+import type { Role } from './api-key.entity';
+import { ApiKeysService } from './api-keys.service';
+import { Principal, PUBLIC_KEY, ROLES_KEY } from './principal';
+
+/** Global guard: every route needs a valid key (`Authorization: Bearer cpk_…` or `X-Api-Key`) unless @Public(). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const presented = readKey(req);
+    if (!presented) throw new AppError('unauthenticated', 'an API key is required', HttpStatus.UNAUTHORIZED);
+    const principal = await this.keys.authenticate(presented);
+    if (!principal) throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(principal.role)) {
+      throw new AppError('forbidden', `this operation needs one of the roles: ${roles.join(', ')}`, HttpStatus.FORBIDDEN);
+    }
+    req.principal = principal;
+    return true;
+  }
+}
+
+function readKey(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const x = req.headers['x-api-key'];
+  return typeof x === 'string' ? x.trim() : undefined;
+}

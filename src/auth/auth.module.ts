@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessScopeService } from './access-scope.service';
+import { ApiKey } from './api-key.entity';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeysService } from './api-keys.service';
+
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKey])],
+  providers: [ApiKeysService, AccessScopeService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeysService, AccessScopeService],
+})
+export class AuthModule {}

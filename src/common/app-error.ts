@@ -1,0 +1,17 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** A failure the caller can act on: a stable machine-readable code, a message, optional details. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: HttpStatus = HttpStatus.BAD_REQUEST,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('not_found', `${what} not found`, HttpStatus.NOT_FOUND);
+  }
+}

