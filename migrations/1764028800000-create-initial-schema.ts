@@ -143,6 +143,19 @@ export class CreateInitialSchema1764028800000 implements MigrationInterface {
       ALTER TABLE workspaces ADD CONSTRAINT workspaces_current_run_fk
         FOREIGN KEY (current_score_run_id) REFERENCES score_runs(id) ON DELETE SET NULL;
 
+      -- Chunks of a run over customer-id ranges; which worker did each (scale-out is visible here).
+      CREATE TABLE score_run_chunks (
+        run_id uuid NOT NULL REFERENCES score_runs(id) ON DELETE CASCADE,
+        chunk_no integer NOT NULL,
+        workspace_id uuid NOT NULL,
+        first_customer_id bigint NOT NULL,
+        last_customer_id bigint NOT NULL,
+        customers integer NOT NULL,
+        worker text,
+        done_at timestamptz,
+        PRIMARY KEY (run_id, chunk_no)
+      );
+
       -- Per-run per-customer inputs built by the prepare step (set-based SQL), read by chunk jobs.
       CREATE UNLOGGED TABLE score_inputs (
         run_id uuid NOT NULL REFERENCES score_runs(id) ON DELETE CASCADE,
@@ -317,7 +330,8 @@ export class CreateInitialSchema1764028800000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       DROP TABLE IF EXISTS audit_log, api_keys, webhook_deliveries, outbox_events, webhook_endpoints,
-        contact_suppressions, worklist_items, worklists, offers, score_history, customer_scores, score_inputs;
+        contact_suppressions, worklist_items, worklists, offers, score_history, customer_scores, score_inputs,
+        score_run_chunks;
       ALTER TABLE workspaces DROP CONSTRAINT IF EXISTS workspaces_current_run_fk;
       DROP TABLE IF EXISTS score_runs, interactions, orders, customers, reps, teams, workspaces;
       DROP FUNCTION IF EXISTS audit_log_immutable();

@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { Runtime, RUNTIME } from './common/runtime';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { CrmModule } from './crm/crm.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { OffersModule } from './offers/offers.module';
+import { PlaybooksModule } from './playbooks/playbooks.module';
+import { QueueModule } from './queue/queue.module';
+import { ScoringModule } from './scoring/scoring.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { WorklistModule } from './worklist/worklist.module';
+import { WorkspacesModule } from './workspaces/workspaces.module';
+
+/** The whole application; `runtime` decides whether this process serves HTTP, consumes queues, runs schedules. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string, runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Keys and signatures never reach the logs.
+            redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["webhook-signature"]'],
+            autoLogging: config.env !== 'test',
+          },
+        }),
+        DatabaseModule.forRoot(databaseUrl, config.databasePoolSize),
+        QueueModule.forRoot({ redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix }),
+        ScheduleModule.forRoot(),
+        AuthModule,
+        WorkspacesModule,
+        CrmModule,
+        OffersModule,
+        PlaybooksModule,
+        ScoringModule,
+        WorklistModule,
+        WebhooksModule,
+        HealthModule,
+      ],
+      providers: [{ provide: RUNTIME, useValue: runtime }],
+      exports: [RUNTIME],
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ErrorFilter } from './common/error.filter';
+import { Runtime } from './common/runtime';
+import { AppConfig, ConfigError, loadConfig } from './config/config';
+import { createDataSource } from './database/data-source';
+import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
+
+export interface Started<T> {
+  app: T;
+  config: AppConfig;
+  database: ResolvedDatabase;
+  close(): Promise<void>;
+}
+
+/** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
+export function configOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+/** Resolves the database (embedded when DATABASE_URL is unset) and applies pending migrations. */
+export async function prepareDatabase(config: AppConfig, log?: (m: string) => void): Promise<ResolvedDatabase> {
+  const database = await resolveDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    port: config.embeddedPgPort,
+    log,
+  });
+  const ds = createDataSource(database.url, 2);
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+  return database;
+}
+
+export function configureHttp(app: INestApplication): void {
+  app.use(json({ limit: '1mb' }));
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.useGlobalFilters(new ErrorFilter());
+  const doc = new DocumentBuilder()
+    .setTitle('Callplan API')
+    .setDescription('Ranked daily call lists for sales reps: whom to call, what to say, what to offer.')
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (cpk_…)' })
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
+}
+
+/** Starts the HTTP app (with workers/scheduler when asked) on the configured port. */
+export async function startHttp(config: AppConfig, database: ResolvedDatabase, runtime: Runtime, port = config.port) {
+  const app = await NestFactory.create(AppModule.forRoot(config, database.url, runtime), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  configureHttp(app);
+  await app.listen(port, config.host);
+  return app;
+}
+
+/** An application context without HTTP (worker, CLI). */
+export async function startContext(config: AppConfig, database: ResolvedDatabase, runtime: Runtime): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url, runtime), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,181 @@
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { writeCrmCsvs } from '../crm/generator/crm-csv-writer';
+import { CsvImportService } from '../crm/csv-import.service';
+import { ImportKind } from '../crm/csv-rows';
+import { ScoreExportService } from '../scoring/score-export.service';
+import { ScoreRunService } from '../scoring/score-run.service';
+import { WorklistPublisher } from '../worklist/worklist-publisher.service';
+import { WorklistQueryService } from '../worklist/worklist-query.service';
+import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
+import { CliError, openSession } from './cli-context';
+import { positiveInt } from './main';
+import { progressBar } from './progress';
+import { printWorklist } from './print-worklist';
+
+const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
+
+/** Parses `--map dest=Source,dest2=Source2`. */
+export function parseColumnMap(spec: string | undefined): Record<string, string> {
+  if (!spec) return {};
+  const map: Record<string, string> = {};
+  for (const pair of spec.split(',')) {
+    const [dest, source] = pair.split('=').map((s) => s?.trim());
+    if (!dest || !source) throw new CliError(`--map entry "${pair}" must look like dest=SourceColumn`, 2);
+    map[dest] = source;
+  }
+  return map;
+}
+
+export function registerDataCommands(program: Command): void {
+  program
+    .command('generate')
+    .description('write a realistic synthetic CRM (reps, customers, orders, interactions) as canonical CSVs')
+    .requiredOption('--customers <n>', 'number of customers', positiveInt('--customers'))
+    .option('--seed <n>', 'random seed (same seed, same files)', positiveInt('--seed'), 1)
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--as-of <date>', 'the data set ends the day before this date (default 2026-11-24)')
+    .action(async (opts: { customers: number; seed: number; out: string; asOf?: string }) => {
+      const asOf = opts.asOf ? new Date(`${opts.asOf}T00:00:00Z`) : undefined;
+      if (asOf && Number.isNaN(asOf.getTime())) throw new CliError('--as-of must be YYYY-MM-DD', 2);
+      const t0 = Date.now();
+      const summary = await writeCrmCsvs({ customers: opts.customers, seed: opts.seed, outDir: resolve(opts.out), asOf });
+      console.log(JSON.stringify(summary, null, 2));
+      console.log(`written to ${resolve(opts.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    });
+
+  program
+    .command('import')
+    .description('import a CSV (canonical columns, or mapped with --map) into the workspace')
+    .addArgument(new Command().createArgument('<kind>', 'customers | orders | interactions | reps').choices(['customers', 'orders', 'interactions', 'reps']))
+    .requiredOption('--file <path>', 'CSV file (header row, UTF-8)')
+    .option('--map <pairs>', 'column map for foreign CSVs: dest=SourceColumn,…')
+    .option('--create-missing-customers', 'orders/interactions for unknown customers create placeholder customers')
+    .option('--source <name>', 'source system of the ids', 'crm')
+    .option('--rejects <path>', 'where rejected rows go (default <file>.rejects.csv)')
+    .action(async (kind: ImportKind, opts: { file: string; map?: string; createMissingCustomers?: boolean; source: string; rejects?: string }, cmd: Command) => {
+      const map = parseColumnMap(opts.map);
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      const bar = progressBar(`import ${kind}`);
+      try {
+        const report = await s.app.get(CsvImportService).import({
+          workspaceId: s.workspaceId,
+          kind,
+          file: resolve(opts.file),
+          map,
+          createMissingCustomers: opts.createMissingCustomers,
+          source: opts.source,
+          rejectFile: opts.rejects,
+          onProgress: (p) => bar.update(p.bytesRead, p.totalBytes, `${p.rows} rows`),
+        });
+        bar.stop();
+        console.log(JSON.stringify(report, null, 2));
+        if (report.rejected > 0) {
+          process.stderr.write(`${report.rejected} row(s) rejected: see ${report.rejectFile} (line, column, reason)\n`);
+          process.exitCode = 3;
+        }
+      } finally {
+        bar.stop();
+        await s.close();
+      }
+    });
+
+  program
+    .command('score')
+    .description('run scoring through the queue (in-process worker when none is running) and wait for it')
+    .option('--as-of <date>', 'score as if today were this date (YYYY-MM-DD); later data is ignored')
+    .option('--horizon-days <n>', 'CLV / expected-purchases horizon in days', positiveInt('--horizon-days'), 365)
+    .option('--no-publish', 'do not publish call lists after the run')
+    .action(async (opts: { asOf?: string; horizonDays: number; publish: boolean }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace, needsWorker: true });
+      try {
+        const run = await runScoring(s.app.get(ScoreRunService), s.workspaceId, opts, s.inProcessWorker);
+        console.log(JSON.stringify(run.report, null, 2));
+        if (run.status !== 'completed') throw new CliError(`score run ${run.id} ${run.status}: ${run.error}`);
+      } finally {
+        await s.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('export data')
+    .addArgument(new Command().createArgument('<what>', 'scores').choices(['scores']))
+    .requiredOption('--out <file>', 'CSV file to write')
+    .action(async (_what: string, opts: { out: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const res = await s.app.get(ScoreExportService).exportCsv(s.workspaceId, resolve(opts.out));
+        console.log(`${res.rows} customers written to ${resolve(opts.out)} (score run ${res.runId})`);
+      } finally {
+        await s.close();
+      }
+    });
+
+  program
+    .command('publish')
+    .description('publish the daily call lists from the current scores')
+    .option('--date <date>', 'list date (default today in the workspace time zone)')
+    .option('--replace', 'rebuild lists already published for that date')
+    .action(async (opts: { date?: string; replace?: boolean }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const ws = await s.app.get(WorkspacesService).byId(s.workspaceId);
+        const report = await s.app.get(WorklistPublisher).publish(s.workspaceId, opts.date ?? todayIn(ws.timezone), { replace: opts.replace });
+        console.log(JSON.stringify(report, null, 2));
+      } finally {
+        await s.close();
+      }
+    });
+
+  program
+    .command('worklist')
+    .description("print a rep's call list")
+    .requiredOption('--rep <id>', "rep's external id (or uuid)")
+    .option('--date <date>', 'list date (default today in the workspace time zone)')
+    .option('--json', 'print JSON')
+    .option('--limit <n>', 'items to print', positiveInt('--limit'), 10)
+    .action(async (opts: { rep: string; date?: string; json?: boolean; limit: number }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const ws = await s.app.get(WorkspacesService).byId(s.workspaceId);
+        const rep = await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep);
+        const list = await s.app.get(WorklistQueryService).forRep(
+          { keyId: 'cli', workspaceId: s.workspaceId, role: 'admin', repId: null },
+          rep.id,
+          opts.date ?? todayIn(ws.timezone),
+        );
+        if (opts.json) console.log(JSON.stringify(list, null, 2));
+        else printWorklist(list, opts.limit);
+      } finally {
+        await s.close();
+      }
+    });
+}
+
+/** Starts (or joins) a run and shows its progress until it ends. */
+export async function runScoring(
+  runs: ScoreRunService,
+  workspaceId: string,
+  opts: { asOf?: string; horizonDays?: number; publish?: boolean },
+  inProcessWorker: boolean,
+) {
+  const { run, started } = await runs.start({
+    workspaceId,
+    asOf: opts.asOf,
+    horizonDays: opts.horizonDays,
+    trigger: 'cli',
+    publishWorklists: opts.publish,
+  });
+  process.stderr.write(
+    `${started ? 'started' : 'joined the running'} score run ${run.id} (as of ${run.asOf}, ${inProcessWorker ? 'in-process worker' : 'worker processes'})\n`,
+  );
+  const bar = progressBar('score');
+  try {
+    return await runs.waitFor(workspaceId, run.id, (r) =>
+      bar.update(r.chunksDone, Math.max(1, r.chunksTotal), `${r.status}, ${r.customersTotal} customers`),
+    );
+  } finally {
+    bar.stop();
+  }
+}

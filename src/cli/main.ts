@@ -1,0 +1,47 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerDataCommands } from './data.commands';
+import { registerDemoCommand } from './demo.command';
+import { CliError } from './cli-context';
+import { registerOpsCommands } from './ops.commands';
+
+/**
+ * `npm run callplan -- <command>`: migrations, the synthetic CRM generator, imports, scoring runs, exports,
+ * call lists, keys and webhooks, and the demo. Every command takes --workspace (default "default").
+ */
+export function buildCli(): Command {
+  const program = new Command('callplan')
+    .description('Callplan: whom each sales rep should call today, what to say and what to offer.')
+    .addOption(new Option('-w, --workspace <slug>', 'workspace (tenant) slug').default('default'))
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  registerOpsCommands(program);
+  registerDataCommands(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+export function positiveInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      if (e instanceof CliError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exit(e.exitCode);
+      }
+      const err = e as { code?: string; message?: string };
+      if (err?.code && typeof err.code === 'string' && err.message && !err.code.startsWith('ERR_')) {
+        process.stderr.write(`error (${err.code}): ${err.message}\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    });
+}

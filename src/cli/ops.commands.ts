@@ -1,0 +1,74 @@
+import { Command } from 'commander';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { configOrExit, prepareDatabase } from '../bootstrap';
+import { createDataSource } from '../database/data-source';
+import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { openSession } from './cli-context';
+
+const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
+
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations (or revert the last one)')
+    .option('--revert', 'revert the most recent migration')
+    .action(async (opts: { revert?: boolean }) => {
+      const config = configOrExit();
+      const database = await prepareDatabase(config, (m) => console.log(m));
+      if (opts.revert) {
+        const ds = createDataSource(database.url, 1);
+        await ds.initialize();
+        await ds.undoLastMigration({ transaction: 'each' });
+        await ds.destroy();
+        console.log('reverted the last migration');
+      } else {
+        console.log('database schema is up to date');
+      }
+      await database.stop();
+    });
+
+  const apikey = program.command('apikey').description('API keys');
+  apikey
+    .command('create')
+    .description('create an API key (the secret is printed once)')
+    .requiredOption('--role <role>', 'rep | manager | admin | integration')
+    .option('--rep <externalId>', 'the rep (or manager) the key belongs to')
+    .option('--name <name>', 'label', 'cli')
+    .action(async (opts: { role: string; rep?: string; name: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const repId = opts.rep ? (await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep)).id : null;
+        const { key } = await s.app.get(ApiKeysService).create({
+          workspaceId: s.workspaceId,
+          name: opts.name,
+          role: opts.role as never,
+          repId,
+        });
+        console.log(key);
+      } finally {
+        await s.close();
+      }
+    });
+
+  const webhook = program.command('webhook').description('outbound webhook endpoints');
+  webhook
+    .command('add')
+    .description('register an endpoint; prints its signing secret once')
+    .requiredOption('--url <url>', 'endpoint URL')
+    .option('--events <types>', 'comma-separated event types (default: all)')
+    .action(async (opts: { url: string; events?: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const ep = await s.app.get(WebhookEndpointsService).create(
+          s.workspaceId,
+          opts.url,
+          opts.events ? opts.events.split(',').map((e) => e.trim()) : [],
+        );
+        console.log(`endpoint ${ep.id}\nsecret   ${ep.secret}`);
+      } finally {
+        await s.close();
+      }
+    });
+
+}

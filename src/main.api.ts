@@ -1,0 +1,13 @@
+import { configOrExit, prepareDatabase, startHttp } from './bootstrap';
+
+/** The HTTP API process. Workers run apart (main.worker.ts); scale both horizontally. */
+async function main() {
+  const config = configOrExit();
+  const database = await prepareDatabase(config, (m) => console.log(m));
+  await startHttp(config, database, { http: true, workers: false, scheduler: false });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+/**
+ * Pure glue of a chunk job: turns the SQL inputs of a customer into features, runs the fitted models and the
+ * rules, and returns the score row. No framework imports: the processor does the I/O around it.
+ */
+import { abcClass, AbcThresholds } from './models/abc';
+import { expectedPurchases, pAlive } from './models/bg-nbd';
+import { customerLifetimeValue } from './models/clv';
+import { CustomerFeatures, ScoringPolicy, scoreCustomer } from './models/customer-rules';
+import { expectedOrderValue } from './models/gamma-gamma';
+import { RfmCutoffs, scoreRfm } from './models/rfm';
+import { BgNbdParams, GammaGammaParams, Lifecycle, ValueTier } from './models/types';
+
+/** Everything a chunk needs from "prepare", stored on the run so every worker sees the same numbers. */
+export interface RunModelContext {
+  asOf: string;
+  horizonDays: number;
+  bgNbd: BgNbdParams | null;
+  gammaGamma: GammaGammaParams | null;
+  rfm: RfmCutoffs | null;
+  abc: AbcThresholds | null;
+  /** yearly discount rate (0.1 = 10 %) and gross margin share applied to CLV */
+  discountRateAnnual: number;
+  margin: number;
+}
+
+/** One customer's inputs as the chunk query returns them (days, minor units). */
+export interface ChunkInputRow {
+  customer_id: string;
+  kind: 'individual' | 'business';
+  transactions: number;
+  monetary: number;
+  repeat_mean_minor: number | null;
+  age_days: number | null;
+  recency_days: number | null;
+  days_since_interaction: number | null;
+  complaints_90d: number;
+  last_survey: number | null;
+  prev_clv: number | null;
+  prev_tier: ValueTier | null;
+  prev_lifecycle: Lifecycle | null;
+}
+
+export interface ScoreRow {
+  customerId: string;
+  recencyDays: number | null;
+  frequency: number;
+  monetary: number;
+  rScore: number | null;
+  fScore: number | null;
+  mScore: number | null;
+  rfmSegment: string | null;
+  abcClass: string | null;
+  valueTier: string;
+  frequencyClass: string;
+  lifecycle: string;
+  pAlive: number | null;
+  expectedPurchases: number | null;
+  expectedOrderValue: number | null;
+  clv: number | null;
+  churnRisk: number;
+  priority: number;
+  reasons: Array<{ code: string; weight: number }>;
+}
+
+/** Scores one customer with the run's fitted models and the workspace policy. */
+export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: Readonly<ScoringPolicy>): ScoreRow {
+  const buyer = row.transactions > 0 && row.age_days !== null && row.recency_days !== null;
+  let p: number | null = null;
+  let ePurchases: number | null = null;
+  let eov: number | null = null;
+  let clv: number | null = null;
+  if (buyer) {
+    const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
+    const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;
+    if (ctx.bgNbd) {
+      p = pAlive(ctx.bgNbd, summary);
+      ePurchases = expectedPurchases(ctx.bgNbd, ctx.horizonDays, summary);
+    }
+    eov = ctx.gammaGamma ? expectedOrderValue(ctx.gammaGamma, summary.x, row.repeat_mean_minor ?? 0) : meanSpend;
+    if (ctx.bgNbd && eov !== null) {
+      clv = customerLifetimeValue({
+        bgnbd: ctx.bgNbd,
+        summary,
+        expectedOrderValue: eov,
+        horizon: ctx.horizonDays,
+        periodLength: 30,
+        discountRatePerPeriod: Math.pow(1 + ctx.discountRateAnnual, 30 / 365) - 1,
+        // The rules compare CLV with spend so far, which is revenue: margin is applied to the stored figure only.
+        margin: 1,
+      });
+    }
+  }
+  const rfm = buyer && ctx.rfm ? scoreRfm(row.recency_days!, row.transactions, row.monetary, ctx.rfm) : null;
+  const features: CustomerFeatures = {
+    customerKind: row.kind,
+    firstPurchaseAgeDays: buyer ? row.age_days : null,
+    recencyDays: buyer ? row.recency_days : null,
+    transactions: row.transactions,
+    monetary: row.monetary,
+    avgOrderValue: row.transactions > 0 ? row.monetary / row.transactions : 0,
+    meanInterPurchaseDays:
+      row.transactions > 1 ? (row.age_days! - row.recency_days!) / (row.transactions - 1) : null,
+    daysSinceLastInteraction: row.days_since_interaction,
+    complaints90d: row.complaints_90d,
+    lastSurveyScore: row.last_survey,
+    pAlive: p,
+    expectedPurchases: ePurchases,
+    expectedOrderValue: eov,
+    clv,
+    previousClv: row.prev_clv,
+    previousTier: row.prev_tier,
+    previousLifecycle: row.prev_lifecycle,
+    rScore: rfm?.r ?? null,
+    fScore: rfm?.f ?? null,
+    mScore: rfm?.m ?? null,
+    abcClass: buyer && ctx.abc ? abcClass(row.monetary, ctx.abc) : null,
+  };
+  const scored = scoreCustomer(features, policy);
+  return {
+    customerId: row.customer_id,
+    recencyDays: features.recencyDays,
+    frequency: row.transactions,
+    monetary: row.monetary,
+    rScore: features.rScore,
+    fScore: features.fScore,
+    mScore: features.mScore,
+    rfmSegment: scored.rfmSegment,
+    abcClass: features.abcClass,
+    valueTier: scored.valueTier,
+    frequencyClass: scored.frequencyClass,
+    lifecycle: scored.lifecycle,
+    pAlive: p,
+    expectedPurchases: ePurchases,
+    expectedOrderValue: eov === null ? null : Math.round(eov),
+    clv: clv === null ? null : Math.round(clv * ctx.margin),
+    churnRisk: scored.churnRisk,
+    priority: scored.priority,
+    reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
+  };
+}

@@ -1,0 +1,60 @@
+import { createWriteStream } from 'node:fs';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { stringify } from 'csv-stringify';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/app-error';
+
+export const SCORE_EXPORT_COLUMNS = [
+  'customer_external_id', 'recency_days', 'frequency', 'monetary', 'r_score', 'f_score', 'm_score', 'rfm_segment',
+  'abc_class', 'value_tier', 'lifecycle', 'p_alive', 'expected_purchases', 'expected_order_value', 'clv', 'churn_risk',
+  'priority',
+] as const;
+
+/** Writes the workspace's current score snapshot as CSV (money in major units), page by page with flat memory. */
+@Injectable()
+export class ScoreExportService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async exportCsv(workspaceId: string, file: string): Promise<{ rows: number; runId: string }> {
+    const [ws] = await this.db.query(`SELECT current_score_run_id, currency FROM workspaces WHERE id = $1`, [workspaceId]);
+    if (!ws?.current_score_run_id) throw new AppError('no_scores', 'this workspace has no completed score run yet');
+    const exp = new Intl.NumberFormat('en', { style: 'currency', currency: ws.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    const csv = stringify({ header: true, columns: [...SCORE_EXPORT_COLUMNS] });
+    const out = createWriteStream(file);
+    const done = new Promise<void>((resolve, reject) => {
+      out.on('finish', resolve);
+      out.on('error', reject);
+    });
+    csv.pipe(out);
+    const money = (v: string | null) => (v === null ? '' : (Number(v) / 10 ** exp).toFixed(exp));
+    const num = (v: number | null, digits: number) => (v === null ? '' : v.toFixed(digits));
+    let after = '0';
+    let rows = 0;
+    for (;;) {
+      const page = await this.db.query(
+        `SELECT s.customer_id, c.external_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score,
+                s.rfm_segment, s.abc_class, s.value_tier, s.lifecycle, s.p_alive, s.expected_purchases,
+                s.expected_order_value, s.clv, s.churn_risk, s.priority
+         FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+         WHERE s.run_id = $1 AND s.customer_id > $2 ORDER BY s.customer_id LIMIT 10000`,
+        [ws.current_score_run_id, after],
+      );
+      if (page.length === 0) break;
+      for (const r of page) {
+        const ok = csv.write([
+          r.external_id, r.recency_days ?? '', r.frequency, money(r.monetary), r.r_score ?? '', r.f_score ?? '',
+          r.m_score ?? '', r.rfm_segment ?? '', r.abc_class ?? '', r.value_tier, r.lifecycle, num(r.p_alive, 6),
+          num(r.expected_purchases, 6), money(r.expected_order_value), money(r.clv), num(r.churn_risk, 4),
+          num(r.priority, 2),
+        ]);
+        if (!ok) await new Promise((res) => csv.once('drain', res));
+      }
+      rows += page.length;
+      after = page[page.length - 1].customer_id;
+    }
+    csv.end();
+    await done;
+    return { rows, runId: ws.current_score_run_id };
+  }
+}

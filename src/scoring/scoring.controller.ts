@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { ScoreRunService } from './score-run.service';
+
+class StartRunDto {
+  @ApiPropertyOptional({ example: '2026-11-24', description: 'score as if today were this date (default: today in the workspace time zone)' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  asOf?: string;
+
+  @ApiPropertyOptional({ example: 365 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  horizonDays?: number;
+}
+
+@ApiTags('scoring')
+@ApiBearerAuth()
+@Controller('v1/score-runs')
+export class ScoringController {
+  constructor(private readonly runs: ScoreRunService) {}
+
+  /** Starts a scoring run (or returns the one already running: one run per workspace at a time). */
+  @Post()
+  @Roles('admin', 'integration')
+  async start(@CurrentPrincipal() p: Principal, @Body() dto: StartRunDto) {
+    const { run, started } = await this.runs.start({
+      workspaceId: p.workspaceId,
+      asOf: dto.asOf?.slice(0, 10),
+      horizonDays: dto.horizonDays,
+      trigger: 'api',
+    });
+    return { started, run };
+  }
+
+  @Get()
+  @Roles('admin', 'manager', 'integration')
+  list(@CurrentPrincipal() p: Principal) {
+    return this.runs.latest(p.workspaceId);
+  }
+
+  /** A run with its progress (chunks done / total) and, once finished, its report. */
+  @Get(':id')
+  @Roles('admin', 'manager', 'integration')
+  get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.runs.get(p.workspaceId, id);
+  }
+}
