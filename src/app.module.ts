@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
-import { Runtime, RUNTIME } from './common/runtime';
+import { Runtime } from './common/runtime';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { CrmModule } from './crm/crm.module';
@@ -23,10 +23,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, runtime),
         LoggerModule.forRoot({
           pinoHttp: {
-            level: config.logLevel,
+            level: runtime.quiet ? 'warn' : config.logLevel,
             // Keys and signatures never reach the logs.
             redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["webhook-signature"]'],
             autoLogging: config.env !== 'test',
@@ -45,8 +45,6 @@ export class AppModule {
         WebhooksModule,
         HealthModule,
       ],
-      providers: [{ provide: RUNTIME, useValue: runtime }],
-      exports: [RUNTIME],
     };
   }
 }

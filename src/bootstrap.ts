@@ -80,6 +80,7 @@ export async function startHttp(config: AppConfig, database: ResolvedDatabase, r
 export async function startContext(config: AppConfig, database: ResolvedDatabase, runtime: Runtime): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url, runtime), {
     bufferLogs: true,
+    logger: runtime.quiet ? ['warn', 'error'] : undefined,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -39,7 +39,7 @@ export async function openSession(opts: { workspace: string; needsWorker?: boole
     inProcessWorker = (await queue.getWorkersCount().catch(() => 0)) === 0;
     await probe.closeAll();
   }
-  const app = await startContext(config, database, { http: false, workers: inProcessWorker, scheduler: false });
+  const app = await startContext(config, database, { http: false, workers: inProcessWorker, scheduler: false, quiet: true });
   const ws = await app.get(WorkspacesService).ensure({ slug: opts.workspace });
   return {
     config,

@@ -3,5 +3,7 @@ export interface Runtime {
   http: boolean;
   workers: boolean;
   scheduler: boolean;
+  /** CLI: only warnings and errors reach the log, the command prints its own output */
+  quiet?: boolean;
 }
 export const RUNTIME = Symbol('RUNTIME');

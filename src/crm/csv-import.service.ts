@@ -20,6 +20,13 @@ import { PII_CIPHER } from './crm.tokens';
 import { PiiCipher } from './pii';
 import { MERGE_SQL, STAGING_DDL } from './csv-import.sql';
 
+const ANALYZE_TARGET: Record<ImportKind, string> = {
+  customers: 'customers',
+  orders: 'orders',
+  interactions: 'interactions',
+  reps: 'reps, teams',
+};
+
 export interface ImportOptions {
   workspaceId: string;
   kind: ImportKind;
@@ -112,6 +119,8 @@ export class CsvImportService {
       await writer.end();
       const merged = await this.merge(client, opts, rejects);
       await client.query('COMMIT');
+      // Fresh statistics after a bulk load, or the planner picks nested loops over millions of rows.
+      await client.query(`ANALYZE ${ANALYZE_TARGET[opts.kind]}`);
       opts.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
       const rejected = rejects.rejectedRows;
       return {
@@ -146,6 +155,7 @@ export class CsvImportService {
       case 'customers': {
         const v = validateCustomer(raw);
         if (!v.ok) return rejects.reject(line, v.problems, raw);
+        for (const w of v.warnings) rejects.warn(line, w);
         const r = v.row;
         return [
           line, r.externalId, r.name, r.kind,
@@ -190,13 +200,14 @@ export class CsvImportService {
       rejectedInMerge = orphans.rowCount ?? 0;
     }
     if (opts.kind === 'customers') {
-      const unknownOwners = await client.query(MERGE_SQL.unknownOwners, params);
+      const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
       for (const o of unknownOwners.rows as Array<{ row_no: number; owner_rep: string }>) {
         rejects.warn(o.row_no, { column: 'owner_rep', reason: `unknown rep "${o.owner_rep}"; customer kept without an owner` });
       }
     }
-    const res = await client.query(MERGE_SQL[opts.kind], params);
-    if (opts.kind === 'reps') await client.query(MERGE_SQL.repManagers, params);
+    // reps are not per source system: they are the workspace's own people
+    const res = await client.query(MERGE_SQL[opts.kind], opts.kind === 'reps' ? [opts.workspaceId] : params);
+    if (opts.kind === 'reps') await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
     const flags = res.rows as Array<{ inserted: boolean }>;
     const inserted = flags.filter((f) => f.inserted).length;
     return { inserted, updated: flags.length - inserted, rejectedInMerge };

@@ -27,7 +27,8 @@ export interface RowProblem {
   column: string;
   reason: string;
 }
-export type Validated<T> = { ok: true; row: T } | { ok: false; problems: RowProblem[] };
+/** A valid row may still carry warnings: a field that was dropped (e.g. an unusable phone) while the row is kept. */
+export type Validated<T> = { ok: true; row: T; warnings: RowProblem[] } | { ok: false; problems: RowProblem[] };
 
 export interface CustomerRow {
   externalId: string;
@@ -80,6 +81,7 @@ const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'compla
 
 class Collector {
   readonly problems: RowProblem[] = [];
+  readonly warnings: RowProblem[] = [];
   text(raw: Record<string, string>, column: string, { required = false, max = MAX_TEXT } = {}): string | null {
     const v = (raw[column] ?? '').trim();
     if (v === '') {
@@ -113,7 +115,7 @@ class Collector {
     return t.toISOString();
   }
   result<T>(row: T): Validated<T> {
-    return this.problems.length === 0 ? { ok: true, row } : { ok: false, problems: this.problems };
+    return this.problems.length === 0 ? { ok: true, row, warnings: this.warnings } : { ok: false, problems: this.problems };
   }
 }
 
@@ -141,10 +143,11 @@ export function validateCustomer(raw: Record<string, string>): Validated<Custome
   if (country && !/^[A-Za-z]{2}$/.test(country)) c.problems.push({ column: 'country', reason: 'must be an ISO 3166 alpha-2 code' });
   const emailRaw = c.text(raw, 'email', { max: 254 });
   const email = emailRaw === null ? null : normaliseEmail(emailRaw);
-  if (emailRaw !== null && email === null) c.problems.push({ column: 'email', reason: 'is not an email address' });
+  // Contact details that cannot be used are dropped with a warning; the customer and their history are kept.
+  if (emailRaw !== null && email === null) c.warnings.push({ column: 'email', reason: `"${emailRaw}" is not an email address; stored without email` });
   const phoneRaw = c.text(raw, 'phone', { max: 40 });
   const phone = phoneRaw === null ? null : normalisePhone(phoneRaw, country);
-  if (phoneRaw !== null && phone === null) c.problems.push({ column: 'phone', reason: 'is not a valid phone number' });
+  if (phoneRaw !== null && phone === null) c.warnings.push({ column: 'phone', reason: `"${phoneRaw}" is not a phone number; stored without phone` });
   const personality = c.text(raw, 'personality')?.toLowerCase() ?? null;
   if (personality && !PERSONALITIES.has(personality)) {
     c.problems.push({ column: 'personality', reason: 'must be rational, emotional, leader or stable' });

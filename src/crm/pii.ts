@@ -47,11 +47,15 @@ export function normaliseEmail(raw: string): string | null {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) && v.length <= 254 ? v : null;
 }
 
-/** E.164 phone number ('+8613800138000'), or null when it cannot be a valid number. */
+/**
+ * E.164 phone number ('+8613800138000'), or null when it cannot be a phone number. "Possible" (right length for
+ * the country) rather than "valid" (a currently allocated range): numbering plans change faster than the metadata,
+ * and dropping a rep's only way to reach a customer over a new range would be worse than keeping it.
+ */
 export function normalisePhone(raw: string, defaultCountry: string | null): string | null {
   const country = (defaultCountry?.toUpperCase() || 'CN') as CountryCode;
   const parsed = parsePhoneNumberFromString(raw.trim(), country);
-  return parsed?.isValid() ? parsed.number : null;
+  return parsed?.isPossible() ? parsed.number : null;
 }
 
 /** Masks an email for roles without PII rights: 'li.wei@example.com' → 'l*****@example.com'. */

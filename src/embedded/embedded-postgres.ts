@@ -25,7 +25,10 @@ export async function resolveDatabase(opts: {
   database?: string;
   log?: (msg: string) => void;
 }): Promise<ResolvedDatabase> {
-  if (opts.databaseUrl) return { url: opts.databaseUrl, embedded: false, stop: async () => undefined };
+  if (opts.databaseUrl) {
+    await createIfMissing(opts.databaseUrl, opts.log);
+    return { url: opts.databaseUrl, embedded: false, stop: async () => undefined };
+  }
   const database = opts.database ?? 'callplan';
   const serverUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}`;
   let stop = async () => undefined as void;
@@ -63,6 +66,22 @@ async function startEmbedded(dir: string, port: number, log?: (msg: string) => v
   await server.start();
   log?.(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
   return server;
+}
+
+/** A named database that does not exist yet is created (when the role may); any other problem surfaces later. */
+async function createIfMissing(url: string, log?: (msg: string) => void): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (e) {
+    if ((e as { code?: string }).code !== '3D000') return;
+    const target = new URL(url);
+    const name = decodeURIComponent(target.pathname.slice(1));
+    target.pathname = '/postgres';
+    log?.(`creating database ${name}`);
+    await ensureDatabase(target.toString(), name);
+  }
 }
 
 async function canConnect(url: string): Promise<boolean> {

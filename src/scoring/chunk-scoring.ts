@@ -6,8 +6,8 @@ import { abcClass, AbcThresholds } from './models/abc';
 import { expectedPurchases, pAlive } from './models/bg-nbd';
 import { customerLifetimeValue } from './models/clv';
 import { CustomerFeatures, ScoringPolicy, scoreCustomer } from './models/customer-rules';
-import { expectedOrderValue } from './models/gamma-gamma';
 import { RfmCutoffs, scoreRfm } from './models/rfm';
+import { expectedOrderValue } from './models/gamma-gamma';
 import { BgNbdParams, GammaGammaParams, Lifecycle, ValueTier } from './models/types';
 
 /** Everything a chunk needs from "prepare", stored on the run so every worker sees the same numbers. */
@@ -76,7 +76,7 @@ export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: 
       p = pAlive(ctx.bgNbd, summary);
       ePurchases = expectedPurchases(ctx.bgNbd, ctx.horizonDays, summary);
     }
-    eov = ctx.gammaGamma ? expectedOrderValue(ctx.gammaGamma, summary.x, row.repeat_mean_minor ?? 0) : meanSpend;
+    eov = ctx.gammaGamma ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions) : meanSpend;
     if (ctx.bgNbd && eov !== null) {
       clv = customerLifetimeValue({
         bgnbd: ctx.bgNbd,
@@ -137,4 +137,12 @@ export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: 
     priority: scored.priority,
     reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
   };
+}
+
+/**
+ * Expected order value: Gamma-Gamma's conditional mean. For a one-time buyer (no repeat spend) the single observed
+ * order is used as one observation rather than falling back to the bare population mean.
+ */
+export function spendEstimate(gg: GammaGammaParams, x: number, repeatMean: number | null, ownMean: number): number {
+  return x > 0 && repeatMean !== null ? expectedOrderValue(gg, x, repeatMean) : expectedOrderValue(gg, 1, ownMean);
 }

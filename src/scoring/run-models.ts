@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { fitBgNbd } from './models/bg-nbd';
 import { customerLifetimeValue } from './models/clv';
-import { expectedOrderValue, fitGammaGamma } from './models/gamma-gamma';
+import { fitGammaGamma } from './models/gamma-gamma';
+import { spendEstimate } from './chunk-scoring';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 
@@ -60,12 +61,20 @@ export async function fitRunModels(
     const rows: Array<{ x: number; mean: number; weight: number }> = await db.query(SQL.gammaGammaRows, [opts.runId]);
     const fit = fitGammaGamma(rows.map((r) => ({ x: Number(r.x), mean: Number(r.mean), weight: r.weight })));
     report.gammaGamma = { ...pick(fit), seconds: (Date.now() - t0) / 1000 };
-    if (Number.isFinite(fit.logLikelihood) && fit.converged && fit.params.q > 1) {
+    // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
+    // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
+    const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
+    const observedMean = rows.reduce((sum, r) => sum + Number(r.mean) * r.weight, 0) / Math.max(1, weightTotal);
+    const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
+    const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
+    if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
       gammaGamma = fit.params;
       report.summary.gammaGamma = 'fitted';
     } else {
       report.summary.gammaGamma = 'rejected';
-      reasons.push(`Gamma-Gamma fit rejected (q=${fit.params.q.toFixed(3)}, converged=${fit.converged}): ${fit.warnings.join('; ')}`);
+      reasons.push(
+        `Gamma-Gamma fit not used (q=${fit.params.q.toFixed(3)}, implied mean spend ${Math.round(populationMean)} vs observed ${Math.round(observedMean)}): ${fit.warnings.join('; ') || 'implausible population mean'}; expected order value = the customer's own mean`,
+      );
     }
   }
 
@@ -78,7 +87,7 @@ export async function fitRunModels(
       .map((s) => {
         const summary = { x: Number(s.x), tx: Number(s.tx), T: Number(s.t) };
         const own = Number(s.monetary) / s.transactions;
-        const eov = gammaGamma ? expectedOrderValue(gammaGamma, summary.x, s.repeat_mean_minor ?? 0) : own;
+        const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeat_mean_minor, own) : own;
         return customerLifetimeValue({
           bgnbd: bgNbd as BgNbdParams,
           summary,

@@ -60,16 +60,25 @@ export class ScoreRunSteps {
     const run = await this.run(runId);
     if (run.status === 'completed' || run.status === 'failed') return { chunks: 0 };
     const started = Date.now();
+    const timings: Record<string, number> = {};
+    let mark = Date.now();
+    const lap = (name: string) => {
+      timings[name] = (Date.now() - mark) / 1000;
+      mark = Date.now();
+    };
     await this.db.query(`UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`, [runId]);
     // A retried prepare starts from a clean slate for this run.
     await this.db.query(`DELETE FROM score_inputs WHERE run_id = $1`, [runId]);
     await this.db.query(SQL.buildInputs, [runId, run.workspace_id, run.as_of, run.timezone, run.currency]);
+    await this.db.query(`ANALYZE score_inputs`);
+    lap('inputs');
     const [stats] = await this.db.query(SQL.stats, [runId, run.as_of]);
     const settings = run.settings?.scoring ?? {};
     const cutA = settings.abcCutA ?? 0.7;
     const cutB = settings.abcCutB ?? 0.9;
     const [aMin] = await this.db.query(SQL.abcThreshold, [runId, cutA]);
     const [bMin] = await this.db.query(SQL.abcThreshold, [runId, cutB]);
+    lap('statistics');
     const models = await fitRunModels(this.db, {
       runId,
       asOf: run.as_of,
@@ -78,6 +87,7 @@ export class ScoreRunSteps {
       repeaters: stats.repeaters,
       discountRateAnnual: settings.discountRateAnnual ?? 0.1,
     });
+    lap('models');
     const context: RunModelContext = {
       asOf: run.as_of,
       horizonDays: run.horizon_days,
@@ -105,6 +115,7 @@ export class ScoreRunSteps {
     const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
     createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
     const chunks = await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
+    lap('plan');
     const [{ n: chunksTotal }] = await this.db.query(`SELECT count(*)::int AS n FROM score_run_chunks WHERE run_id = $1`, [runId]);
     const report = {
       customers: stats.customers,
@@ -113,6 +124,7 @@ export class ScoreRunSteps {
       revenueMinor: Number(stats.revenue),
       models: models.report,
       prepareSeconds: (Date.now() - started) / 1000,
+      prepareTimings: timings,
     };
     await this.db.query(
       `UPDATE score_runs SET status = 'scoring', customers_total = $2, chunks_total = $3,

@@ -1,0 +1,915 @@
+/**
+ * Deterministic per-customer rules: value tier, frequency class, lifecycle, churn risk and call priority.
+ *
+ * Pure functions of one customer's features plus a ScoringPolicy that carries the tunable thresholds and the
+ * workspace statistics computed once by the "prepare" step (median purchase cycle, CLV cut-off, reference value).
+ * Every rule works with the probabilistic models absent (pAlive, expectedPurchases, clv all null): it then falls
+ * back to R/F/M and the customer's own purchase cycle. docs/scoring.md explains each rule and default.
+ *
+ * Units: days; money in integer minor units of the workspace currency; probabilities in [0, 1].
+ */
+import { rfmSegment as segmentOf } from './rfm';
+import type { AbcClass, FrequencyClass, Lifecycle, RfmSegment, ValueTier } from './types';
+
+export type CustomerKind = 'individual' | 'business';
+
+/** Features of one customer as the nightly run computes them (days, minor units). */
+export interface CustomerFeatures {
+  customerKind: CustomerKind;
+  /** days since the first counted purchase; null = no purchase */
+  firstPurchaseAgeDays: number | null;
+  /** days since the last counted purchase; null = no purchase */
+  recencyDays: number | null;
+  /** distinct purchase days, refunds and cancellations excluded */
+  transactions: number;
+  /** total spend, minor units */
+  monetary: number;
+  /** mean order value, minor units */
+  avgOrderValue: number;
+  /** the customer's own mean days between purchase days; null when fewer than 2 transactions */
+  meanInterPurchaseDays: number | null;
+  /** days since the last interaction of any kind (call, email, visit, campaign, complaint, survey) */
+  daysSinceLastInteraction: number | null;
+  /** complaints in the last 90 days */
+  complaints90d: number;
+  /** last survey score, 0–10 (NPS style) */
+  lastSurveyScore: number | null;
+  /** BG/NBD P(alive); null when the model is not fitted */
+  pAlive: number | null;
+  /** BG/NBD expected purchases over the CLV horizon */
+  expectedPurchases: number | null;
+  /** Gamma-Gamma expected order value, minor units */
+  expectedOrderValue: number | null;
+  /** predicted CLV over the horizon, minor units */
+  clv: number | null;
+  /** CLV of the previous run, minor units */
+  previousClv: number | null;
+  previousTier: ValueTier | null;
+  previousLifecycle: Lifecycle | null;
+  /** RFM scores 1–5 from workspace cut-offs; null for prospects or when not computed */
+  rScore: number | null;
+  fScore: number | null;
+  mScore: number | null;
+  abcClass: AbcClass | null;
+}
+
+/** Workspace statistics computed once per run by "prepare" and shared by every chunk job. */
+export interface WorkspaceStats {
+  /** median of repeat buyers' meanInterPurchaseDays, days; the cycle assumed for one-time buyers */
+  medianCycleDays: number | null;
+  /** optional per-kind medians (days), preferred over medianCycleDays when present and positive */
+  medianCycleDaysByKind?: Partial<Record<CustomerKind, number | null>>;
+  /** CLV from which a customer counts as high-CLV, minor units (e.g. percentile_disc(0.8) of clv among buyers) */
+  highClvMin: number | null;
+  /** typical customer value, minor units (median total spend among buyers): the unit of every value term */
+  referenceValue: number | null;
+}
+
+/** Churn-risk tuning. */
+export interface ChurnRiskPolicy {
+  /** overdue ratio (recency / cycle) at which the overdue signal is 0.5 */
+  overdueMidpoint: number;
+  /** slope of the logistic on the overdue ratio */
+  overdueSteepness: number;
+  /** weight of 1 − pAlive against the overdue signal when pAlive is informative, 0..1 */
+  pAliveWeight: number;
+  /** extra risk per complaint in the last 90 days (noisy-OR), 0..1 */
+  perComplaint: number;
+  /** extra risk when the last survey score is a detractor (noisy-OR), 0..1 */
+  detractor: number;
+}
+
+/** Maximum points of each priority term (they add up to at most 100 for any one customer). */
+export interface PriorityWeights {
+  valueAtRisk: number;
+  expectedValue: number;
+  growth: number;
+  overdue: number;
+  secondPurchase: number;
+  complaint: number;
+  loyal: number;
+  prospect: number;
+}
+
+/** Priority tuning. */
+export interface PriorityPolicy {
+  weights: PriorityWeights;
+  /** value (in multiples of the reference value) at which a value term saturates at 1 */
+  valueSaturation: number;
+  /** factor on value-at-risk for churned customers (a win-back converts less often than a save) */
+  churnedDiscount: number;
+  /** overdue ratio where the "due now" signal starts rising from 0 */
+  dueStartRatio: number;
+  /** overdue ratio where the "due now" signal reaches 1 */
+  dueFullRatio: number;
+  /** days after a one-time buyer's purchase during which the second purchase is worked, days */
+  secondPurchaseWindowDays: number;
+  /** a prospect with an interaction within this many days is warm, days */
+  warmProspectDays: number;
+  /** share of the prospect points a cold prospect gets, 0..1 */
+  coldProspectFactor: number;
+}
+
+/** Thresholds of every rule plus the workspace statistics; see DEFAULT_SCORING_POLICY for the defaults. */
+export interface ScoringPolicy {
+  /** floor on any purchase cycle, days (two purchases a day apart must not make 3 days "overdue") */
+  minCycleDays: number;
+  /** cycle assumed for one-time buyers when the workspace has no median cycle, days */
+  fallbackCycleDays: number;
+  /** new = first purchase within this many days */
+  newWithinDays: number;
+  /** active while recency ≤ this × cycle; beyond it at-risk */
+  activeCycleMultiple: number;
+  /** churned needs recency > this × cycle; also the zero-frequency horizon */
+  churnCycleMultiple: number;
+  /** at-risk when an informative pAlive is below this */
+  atRiskPAlive: number;
+  /** churned needs an informative pAlive below this (or none) */
+  churnPAlive: number;
+  /** churned needs no purchase and no interaction for more than this many days */
+  churnNoTouchDays: number;
+  /** loyal needs at least this many transactions (purchase days) */
+  loyalMinTransactions: number;
+  /** loyal allows at most this many complaints in 90 days */
+  loyalMaxComplaints90d: number;
+  /** survey scores at or below this are detractors (NPS: 0–6) */
+  detractorMaxSurveyScore: number;
+  /** high frequency needs an F score of at least this */
+  highFrequencyMinFScore: number;
+  /** cold start (no F score): high frequency needs at least this many transactions */
+  highFrequencyMinTransactions: number;
+  /** zero frequency = no purchase within max(cycle × churnCycleMultiple, this), days */
+  zeroFrequencyMinDays: number;
+  /** core via CLV (or cold-start F) needs an M score of at least this */
+  coreMinMScore: number;
+  /** cold start (no CLV): core also needs an F score of at least this */
+  coreColdStartMinFScore: number;
+  /** horizon of clv and expectedPurchases, days */
+  clvHorizonDays: number;
+  /** potential when clv ≥ this × current value over the same horizon */
+  potentialClvRatio: number;
+  /** potential when clv ≥ (1 + this) × previousClv */
+  potentialClvGrowth: number;
+  /** potential "engaged, low spend": R and F scores at least this … */
+  potentialEngagedMinScore: number;
+  /** … and M score at most this */
+  potentialEngagedMaxMScore: number;
+  /** potential "strong start": first purchase within this many days … */
+  strongStartDays: number;
+  /** … and M score at least this */
+  strongStartMinMScore: number;
+  /** reference value used when the workspace has none, minor units */
+  fallbackReferenceValue: number;
+  churnRisk: ChurnRiskPolicy;
+  priority: PriorityPolicy;
+  workspace: WorkspaceStats;
+}
+
+/** Defaults (days, minor units, probabilities); workspace statistics empty, i.e. the cold-start fallbacks. */
+export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
+  minCycleDays: 7,
+  fallbackCycleDays: 90,
+  newWithinDays: 30,
+  activeCycleMultiple: 1.5,
+  churnCycleMultiple: 3,
+  atRiskPAlive: 0.5,
+  churnPAlive: 0.1,
+  churnNoTouchDays: 90,
+  loyalMinTransactions: 4,
+  loyalMaxComplaints90d: 0,
+  detractorMaxSurveyScore: 6,
+  highFrequencyMinFScore: 4,
+  highFrequencyMinTransactions: 4,
+  zeroFrequencyMinDays: 90,
+  coreMinMScore: 4,
+  coreColdStartMinFScore: 4,
+  clvHorizonDays: 365,
+  potentialClvRatio: 1.5,
+  potentialClvGrowth: 0.2,
+  potentialEngagedMinScore: 4,
+  potentialEngagedMaxMScore: 2,
+  strongStartDays: 90,
+  strongStartMinMScore: 4,
+  fallbackReferenceValue: 10_000,
+  churnRisk: {
+    overdueMidpoint: 2,
+    overdueSteepness: 2,
+    pAliveWeight: 0.5,
+    perComplaint: 0.15,
+    detractor: 0.1,
+  },
+  priority: {
+    weights: {
+      valueAtRisk: 30,
+      expectedValue: 20,
+      growth: 15,
+      overdue: 15,
+      secondPurchase: 10,
+      complaint: 10,
+      loyal: 5,
+      prospect: 8,
+    },
+    valueSaturation: 50,
+    churnedDiscount: 0.5,
+    dueStartRatio: 0.8,
+    dueFullRatio: 1.2,
+    secondPurchaseWindowDays: 60,
+    warmProspectDays: 30,
+    coldProspectFactor: 0.25,
+  },
+  workspace: { medianCycleDays: null, highClvMin: null, referenceValue: null },
+});
+
+/** Partial overrides of a policy (nested objects merge key by key). */
+export type ScoringPolicyOverrides = Partial<Omit<ScoringPolicy, 'churnRisk' | 'priority' | 'workspace'>> & {
+  churnRisk?: Partial<ChurnRiskPolicy>;
+  priority?: Partial<Omit<PriorityPolicy, 'weights'>> & { weights?: Partial<PriorityWeights> };
+};
+
+/** A validated policy: defaults, then `overrides` (workspace settings), with this run's workspace statistics. */
+export function createScoringPolicy(
+  workspace: Partial<WorkspaceStats>,
+  overrides: ScoringPolicyOverrides = {},
+  base: Readonly<ScoringPolicy> = DEFAULT_SCORING_POLICY,
+): ScoringPolicy {
+  const { churnRisk, priority, ...flat } = overrides;
+  const policy: ScoringPolicy = {
+    ...base,
+    ...flat,
+    churnRisk: { ...base.churnRisk, ...churnRisk },
+    priority: {
+      ...base.priority,
+      ...priority,
+      weights: { ...base.priority.weights, ...priority?.weights },
+    },
+    workspace: { ...base.workspace, ...workspace },
+  };
+  validateScoringPolicy(policy);
+  return policy;
+}
+
+/** Throws RangeError listing every invalid setting of `policy` (call once per run, not per customer). */
+export function validateScoringPolicy(policy: Readonly<ScoringPolicy>): void {
+  const errors: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) errors.push(message);
+  };
+  const positive = (name: string, v: number): void =>
+    check(Number.isFinite(v) && v > 0, `${name} must be > 0`);
+  const nonNegative = (name: string, v: number): void =>
+    check(Number.isFinite(v) && v >= 0, `${name} must be ≥ 0`);
+  const unit = (name: string, v: number): void =>
+    check(Number.isFinite(v) && v >= 0 && v <= 1, `${name} must be in [0, 1]`);
+  const score = (name: string, v: number): void =>
+    check(Number.isInteger(v) && v >= 1 && v <= 5, `${name} must be an integer score 1..5`);
+
+  for (const name of [
+    'minCycleDays',
+    'fallbackCycleDays',
+    'newWithinDays',
+    'activeCycleMultiple',
+    'churnCycleMultiple',
+    'churnNoTouchDays',
+    'zeroFrequencyMinDays',
+    'clvHorizonDays',
+    'potentialClvRatio',
+    'strongStartDays',
+    'fallbackReferenceValue',
+  ] as const) {
+    positive(name, policy[name]);
+  }
+  check(
+    policy.activeCycleMultiple < policy.churnCycleMultiple,
+    'activeCycleMultiple must be < churnCycleMultiple',
+  );
+  unit('atRiskPAlive', policy.atRiskPAlive);
+  unit('churnPAlive', policy.churnPAlive);
+  check(policy.churnPAlive <= policy.atRiskPAlive, 'churnPAlive must be ≤ atRiskPAlive');
+  nonNegative('loyalMinTransactions', policy.loyalMinTransactions);
+  nonNegative('loyalMaxComplaints90d', policy.loyalMaxComplaints90d);
+  nonNegative('highFrequencyMinTransactions', policy.highFrequencyMinTransactions);
+  nonNegative('potentialClvGrowth', policy.potentialClvGrowth);
+  check(
+    Number.isFinite(policy.detractorMaxSurveyScore) &&
+      policy.detractorMaxSurveyScore >= 0 &&
+      policy.detractorMaxSurveyScore <= 10,
+    'detractorMaxSurveyScore must be in [0, 10]',
+  );
+  score('highFrequencyMinFScore', policy.highFrequencyMinFScore);
+  score('coreMinMScore', policy.coreMinMScore);
+  score('coreColdStartMinFScore', policy.coreColdStartMinFScore);
+  score('potentialEngagedMinScore', policy.potentialEngagedMinScore);
+  score('potentialEngagedMaxMScore', policy.potentialEngagedMaxMScore);
+  score('strongStartMinMScore', policy.strongStartMinMScore);
+
+  const c = policy.churnRisk;
+  check(Number.isFinite(c.overdueMidpoint), 'churnRisk.overdueMidpoint must be finite');
+  positive('churnRisk.overdueSteepness', c.overdueSteepness);
+  unit('churnRisk.pAliveWeight', c.pAliveWeight);
+  unit('churnRisk.perComplaint', c.perComplaint);
+  unit('churnRisk.detractor', c.detractor);
+
+  const p = policy.priority;
+  for (const [name, w] of Object.entries(p.weights)) nonNegative(`priority.weights.${name}`, w);
+  positive('priority.valueSaturation', p.valueSaturation);
+  unit('priority.churnedDiscount', p.churnedDiscount);
+  nonNegative('priority.dueStartRatio', p.dueStartRatio);
+  check(
+    Number.isFinite(p.dueFullRatio) && p.dueFullRatio > p.dueStartRatio,
+    'priority.dueFullRatio must be > dueStartRatio',
+  );
+  check(p.dueFullRatio <= policy.churnCycleMultiple, 'priority.dueFullRatio must be ≤ churnCycleMultiple');
+  nonNegative('priority.secondPurchaseWindowDays', p.secondPurchaseWindowDays);
+  nonNegative('priority.warmProspectDays', p.warmProspectDays);
+  unit('priority.coldProspectFactor', p.coldProspectFactor);
+
+  const ws = policy.workspace;
+  for (const [name, v] of [
+    ['medianCycleDays', ws.medianCycleDays],
+    ['highClvMin', ws.highClvMin],
+    ['referenceValue', ws.referenceValue],
+    ['medianCycleDaysByKind.individual', ws.medianCycleDaysByKind?.individual ?? null],
+    ['medianCycleDaysByKind.business', ws.medianCycleDaysByKind?.business ?? null],
+  ] as const) {
+    check(
+      v === null || (Number.isFinite(v) && v >= 0),
+      `workspace.${name} must be null or a finite number ≥ 0`,
+    );
+  }
+  if (errors.length > 0) throw new RangeError(`Invalid scoring policy: ${errors.join('; ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Purchase cycle
+
+/** Where a cycle came from: the customer's own purchases, the workspace median, or the policy default. */
+export type CycleSource = 'own' | 'workspace' | 'default';
+
+/** The purchase cycle a customer is measured against, days. */
+export interface PurchaseCycle {
+  days: number;
+  source: CycleSource;
+}
+
+/**
+ * Purchase cycle in days: own mean inter-purchase days for repeat buyers, else the workspace median (per kind when
+ * given), else policy.fallbackCycleDays; never below policy.minCycleDays. Null for prospects.
+ */
+export function purchaseCycle(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): PurchaseCycle | null {
+  return cycleOf(clean(f), policy);
+}
+
+/** Recency divided by the purchase cycle (1 = exactly one cycle since the last purchase); null for prospects. */
+export function overdueRatio(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): number | null {
+  const c = clean(f);
+  const cycle = cycleOf(c, policy);
+  return cycle === null || c.recencyDays === null ? null : c.recencyDays / cycle.days;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Classes
+
+/** A class with the reason codes that put the customer there. */
+export interface Classification<T, R extends string> {
+  value: T;
+  reasons: R[];
+}
+
+export type ValueTierReason =
+  | 'no_purchase'
+  | 'abc_a'
+  | 'high_clv_high_m'
+  | 'high_m_high_f'
+  | 'clv_above_current'
+  | 'clv_rising'
+  | 'engaged_low_spend'
+  | 'strong_start'
+  | 'no_core_or_growth_signal'
+  | 'promoted'
+  | 'demoted';
+
+export type FrequencyReason =
+  | 'no_purchase'
+  | 'lapsed'
+  | 'high_f_score'
+  | 'many_transactions'
+  | 'single_purchase'
+  | 'low_f_score'
+  | 'few_transactions';
+
+export type LifecycleReason =
+  | 'no_purchase'
+  | 'far_overdue_vs_cycle'
+  | 'very_low_p_alive'
+  | 'no_recent_interaction'
+  | 'first_purchase_recent'
+  | 'overdue_vs_cycle'
+  | 'low_p_alive'
+  | 'within_cycle'
+  | 'repeat_buyer'
+  | 'few_purchases'
+  | 'no_recent_complaint'
+  | 'recent_complaint'
+  | 'not_detractor'
+  | 'no_survey'
+  | 'detractor'
+  | 'reactivated';
+
+/**
+ * Value tier: core = ABC A, or high CLV (≥ workspace.highClvMin) with M ≥ coreMinMScore (cold start without CLV:
+ * high M and high F); potential = not core but room to grow (CLV well above current value, CLV rising, engaged with
+ * low spend, or a strong start); general otherwise. Prospects are general.
+ */
+export function valueTier(
+  f: CustomerFeatures,
+  policy: Readonly<ScoringPolicy>,
+): Classification<ValueTier, ValueTierReason> {
+  return tierOf(clean(f), policy);
+}
+
+/**
+ * Frequency class: zero = no purchase ever or none within max(cycle × churnCycleMultiple, zeroFrequencyMinDays)
+ * days; high = at least 2 purchase days and F ≥ highFrequencyMinFScore (cold start: transactions ≥
+ * highFrequencyMinTransactions); low otherwise.
+ */
+export function frequencyClass(
+  f: CustomerFeatures,
+  policy: Readonly<ScoringPolicy>,
+): Classification<FrequencyClass, FrequencyReason> {
+  return frequencyOf(clean(f), policy);
+}
+
+/**
+ * Lifecycle, first match wins: prospect (no purchase) → churned (recency > churnCycleMultiple × cycle, pAlive
+ * uninformative or < churnPAlive, no purchase or interaction for > churnNoTouchDays) → new (first purchase within
+ * newWithinDays) → at_risk (recency > activeCycleMultiple × cycle or pAlive < atRiskPAlive) → loyal (≥
+ * loyalMinTransactions, no recent complaint, not a detractor) → active.
+ */
+export function lifecycle(
+  f: CustomerFeatures,
+  policy: Readonly<ScoringPolicy>,
+): Classification<Lifecycle, LifecycleReason> {
+  return lifecycleOf(clean(f), policy);
+}
+
+/**
+ * Churn risk in [0, 1]: logistic of the overdue ratio (recency / cycle), averaged with 1 − pAlive when pAlive is
+ * informative (repeat buyers only: BG/NBD gives P(alive) = 1 to every one-time buyer), then raised noisy-OR by
+ * recent complaints and a detractor survey. 0 for prospects.
+ */
+export function churnRisk(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): number {
+  return churnRiskOf(clean(f), policy);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Priority
+
+export type PriorityCode =
+  | 'high_value_at_risk'
+  | 'win_back'
+  | 'high_expected_value'
+  | 'growth_potential'
+  | 'overdue_vs_cycle'
+  | 'second_purchase_window'
+  | 'recent_complaint'
+  | 'loyal_champion'
+  | 'prospect';
+
+/** One term of the priority: its code and the points (0..100 scale) it contributed. */
+export interface PriorityReason {
+  code: PriorityCode;
+  weight: number;
+}
+
+/** Call priority, 0..100, with its terms sorted by points, largest first. */
+export interface Priority {
+  score: number;
+  reasons: PriorityReason[];
+}
+
+/** The classes priority() depends on (as computed by lifecycle(), churnRisk() and rfmSegment()). */
+export interface PriorityInputs {
+  lifecycle: Lifecycle;
+  churnRisk: number;
+  rfmSegment: RfmSegment | null;
+}
+
+/**
+ * Call priority 0..100 = expected value of contacting now: the sum of weighted terms, each in [0, 1] — value at
+ * stake × churn risk, expected purchase value, CLV growth, due/overdue against the own cycle, second-purchase
+ * window, recent complaint, loyal champion, prospect. Value terms use log(1 + value / reference value), so one
+ * whale does not flatten the list. Points are rounded to 0.01.
+ */
+export function priority(
+  f: CustomerFeatures,
+  derived: PriorityInputs,
+  policy: Readonly<ScoringPolicy>,
+): Priority {
+  return priorityOf(clean(f), derived, policy);
+}
+
+/** Everything the rules say about one customer. */
+export interface ScoredCustomer {
+  valueTier: ValueTier;
+  frequencyClass: FrequencyClass;
+  lifecycle: Lifecycle;
+  /** 0..1 */
+  churnRisk: number;
+  /** 0..100 */
+  priority: number;
+  /** priority terms, largest first */
+  reasons: PriorityReason[];
+  /** null for prospects or when R/F/M scores are missing */
+  rfmSegment: RfmSegment | null;
+  classReasons: {
+    valueTier: ValueTierReason[];
+    frequencyClass: FrequencyReason[];
+    lifecycle: LifecycleReason[];
+  };
+  /** cycle the customer was measured against, days; null for prospects */
+  cycleDays: number | null;
+  cycleSource: CycleSource | null;
+  /** recency / cycle; null for prospects */
+  overdueRatio: number | null;
+}
+
+/** All classes, churn risk and priority of one customer (days, minor units). */
+export function scoreCustomer(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): ScoredCustomer {
+  const c = clean(f);
+  const tier = tierOf(c, policy);
+  const freq = frequencyOf(c, policy);
+  const life = lifecycleOf(c, policy);
+  const risk = churnRiskOf(c, policy);
+  const segment =
+    isBuyer(c) && c.rScore !== null && c.fScore !== null && c.mScore !== null
+      ? segmentOf(c.rScore, c.fScore, c.mScore)
+      : null;
+  const prio = priorityOf(c, { lifecycle: life.value, churnRisk: risk, rfmSegment: segment }, policy);
+  const cycle = cycleOf(c, policy);
+  return {
+    valueTier: tier.value,
+    frequencyClass: freq.value,
+    lifecycle: life.value,
+    churnRisk: risk,
+    priority: prio.score,
+    reasons: prio.reasons,
+    rfmSegment: segment,
+    classReasons: { valueTier: tier.reasons, frequencyClass: freq.reasons, lifecycle: life.reasons },
+    cycleDays: cycle?.days ?? null,
+    cycleSource: cycle?.source ?? null,
+    overdueRatio: cycle !== null && c.recencyDays !== null ? c.recencyDays / cycle.days : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Implementation (on cleaned features)
+
+/** Features after clean(): finite, non-negative, probabilities and scores in range, buyers with both dates. */
+type Clean = CustomerFeatures;
+
+const TIER_RANK: Record<ValueTier, number> = { general: 0, potential: 1, core: 2 };
+const DAYS_PER_YEAR = 365;
+
+function isBuyer(c: Clean): c is Clean & { recencyDays: number; firstPurchaseAgeDays: number } {
+  return c.transactions >= 1 && c.recencyDays !== null && c.firstPurchaseAgeDays !== null;
+}
+
+/** BG/NBD P(alive) is 1 for every customer without repeat purchases, so it only informs for repeat buyers. */
+function informativePAlive(c: Clean): number | null {
+  return c.transactions >= 2 ? c.pAlive : null;
+}
+
+function cycleOf(c: Clean, policy: Readonly<ScoringPolicy>): PurchaseCycle | null {
+  if (!isBuyer(c)) return null;
+  let days: number;
+  let source: CycleSource;
+  const byKind = policy.workspace.medianCycleDaysByKind?.[c.customerKind] ?? null;
+  if (c.transactions >= 2 && c.meanInterPurchaseDays !== null && c.meanInterPurchaseDays > 0) {
+    days = c.meanInterPurchaseDays;
+    source = 'own';
+  } else if (byKind !== null && byKind > 0) {
+    days = byKind;
+    source = 'workspace';
+  } else if (policy.workspace.medianCycleDays !== null && policy.workspace.medianCycleDays > 0) {
+    days = policy.workspace.medianCycleDays;
+    source = 'workspace';
+  } else {
+    days = policy.fallbackCycleDays;
+    source = 'default';
+  }
+  return { days: Math.max(days, policy.minCycleDays), source };
+}
+
+function ratioOf(c: Clean, policy: Readonly<ScoringPolicy>): number | null {
+  const cycle = cycleOf(c, policy);
+  return cycle === null || c.recencyDays === null ? null : c.recencyDays / cycle.days;
+}
+
+/** Days since the customer last bought or interacted, whichever is more recent. */
+function daysSinceTouch(c: Clean): number {
+  const buy = c.recencyDays ?? Number.POSITIVE_INFINITY;
+  const talk = c.daysSinceLastInteraction ?? Number.POSITIVE_INFINITY;
+  return Math.min(buy, talk);
+}
+
+function isDetractor(c: Clean, policy: Readonly<ScoringPolicy>): boolean {
+  return c.lastSurveyScore !== null && c.lastSurveyScore <= policy.detractorMaxSurveyScore;
+}
+
+function referenceValue(policy: Readonly<ScoringPolicy>): number {
+  const ref = policy.workspace.referenceValue;
+  return ref !== null && ref > 0 ? ref : policy.fallbackReferenceValue;
+}
+
+/** Spend so far expressed over the CLV horizon: total spend per year of tenure (tenure at least a year). */
+function currentValueOverHorizon(c: Clean, policy: Readonly<ScoringPolicy>): number {
+  const tenure = Math.max(c.firstPurchaseAgeDays ?? 0, DAYS_PER_YEAR);
+  return (c.monetary * policy.clvHorizonDays) / tenure;
+}
+
+function tierOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<ValueTier, ValueTierReason> {
+  if (!isBuyer(c)) return { value: 'general', reasons: ['no_purchase'] };
+  const reasons: ValueTierReason[] = [];
+  const { rScore: r, fScore: f, mScore: m, clv } = c;
+  const highClvMin = policy.workspace.highClvMin;
+
+  if (c.abcClass === 'A') reasons.push('abc_a');
+  if (clv !== null && highClvMin !== null) {
+    if (clv >= highClvMin && m !== null && m >= policy.coreMinMScore) reasons.push('high_clv_high_m');
+  } else if (m !== null && f !== null && m >= policy.coreMinMScore && f >= policy.coreColdStartMinFScore) {
+    reasons.push('high_m_high_f');
+  }
+  let value: ValueTier = 'core';
+  if (reasons.length === 0) {
+    const minClv = referenceValue(policy);
+    if (clv !== null && clv >= minClv) {
+      if (clv >= policy.potentialClvRatio * currentValueOverHorizon(c, policy)) {
+        reasons.push('clv_above_current');
+      }
+      if (
+        c.previousClv !== null &&
+        c.previousClv > 0 &&
+        clv >= (1 + policy.potentialClvGrowth) * c.previousClv
+      ) {
+        reasons.push('clv_rising');
+      }
+    }
+    if (
+      r !== null &&
+      f !== null &&
+      m !== null &&
+      r >= policy.potentialEngagedMinScore &&
+      f >= policy.potentialEngagedMinScore &&
+      m <= policy.potentialEngagedMaxMScore
+    ) {
+      reasons.push('engaged_low_spend');
+    }
+    if (c.firstPurchaseAgeDays <= policy.strongStartDays && m !== null && m >= policy.strongStartMinMScore) {
+      reasons.push('strong_start');
+    }
+    value = reasons.length > 0 ? 'potential' : 'general';
+    if (value === 'general') reasons.push('no_core_or_growth_signal');
+  }
+  if (c.previousTier !== null && TIER_RANK[value] !== TIER_RANK[c.previousTier]) {
+    reasons.push(TIER_RANK[value] > TIER_RANK[c.previousTier] ? 'promoted' : 'demoted');
+  }
+  return { value, reasons };
+}
+
+function frequencyOf(
+  c: Clean,
+  policy: Readonly<ScoringPolicy>,
+): Classification<FrequencyClass, FrequencyReason> {
+  const cycle = cycleOf(c, policy);
+  if (!isBuyer(c) || cycle === null) return { value: 'zero', reasons: ['no_purchase'] };
+  const lapseDays = Math.max(cycle.days * policy.churnCycleMultiple, policy.zeroFrequencyMinDays);
+  if (c.recencyDays > lapseDays) return { value: 'zero', reasons: ['lapsed'] };
+  if (c.transactions < 2) return { value: 'low', reasons: ['single_purchase'] };
+  if (c.fScore !== null) {
+    return c.fScore >= policy.highFrequencyMinFScore
+      ? { value: 'high', reasons: ['high_f_score'] }
+      : { value: 'low', reasons: ['low_f_score'] };
+  }
+  return c.transactions >= policy.highFrequencyMinTransactions
+    ? { value: 'high', reasons: ['many_transactions'] }
+    : { value: 'low', reasons: ['few_transactions'] };
+}
+
+function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<Lifecycle, LifecycleReason> {
+  const ratio = ratioOf(c, policy);
+  if (!isBuyer(c) || ratio === null) return { value: 'prospect', reasons: ['no_purchase'] };
+  const pAlive = informativePAlive(c);
+
+  if (
+    ratio > policy.churnCycleMultiple &&
+    (pAlive === null || pAlive < policy.churnPAlive) &&
+    daysSinceTouch(c) > policy.churnNoTouchDays
+  ) {
+    const reasons: LifecycleReason[] = ['far_overdue_vs_cycle'];
+    if (pAlive !== null) reasons.push('very_low_p_alive');
+    reasons.push('no_recent_interaction');
+    return { value: 'churned', reasons };
+  }
+
+  const wasLapsed = c.previousLifecycle === 'at_risk' || c.previousLifecycle === 'churned';
+  const withReactivation = (
+    value: Lifecycle,
+    reasons: LifecycleReason[],
+  ): Classification<Lifecycle, LifecycleReason> => ({
+    value,
+    reasons: wasLapsed ? [...reasons, 'reactivated'] : reasons,
+  });
+
+  if (c.firstPurchaseAgeDays <= policy.newWithinDays) {
+    return withReactivation('new', ['first_purchase_recent']);
+  }
+
+  const overdue = ratio > policy.activeCycleMultiple;
+  const lowPAlive = pAlive !== null && pAlive < policy.atRiskPAlive;
+  if (overdue || lowPAlive) {
+    const reasons: LifecycleReason[] = [];
+    if (overdue) reasons.push('overdue_vs_cycle');
+    if (lowPAlive) reasons.push('low_p_alive');
+    return { value: 'at_risk', reasons };
+  }
+
+  const reasons: LifecycleReason[] = ['within_cycle'];
+  const repeat = c.transactions >= policy.loyalMinTransactions;
+  const calm = c.complaints90d <= policy.loyalMaxComplaints90d;
+  const detractor = isDetractor(c, policy);
+  reasons.push(repeat ? 'repeat_buyer' : 'few_purchases');
+  reasons.push(calm ? 'no_recent_complaint' : 'recent_complaint');
+  reasons.push(detractor ? 'detractor' : c.lastSurveyScore === null ? 'no_survey' : 'not_detractor');
+  return withReactivation(repeat && calm && !detractor ? 'loyal' : 'active', reasons);
+}
+
+function logistic(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>): number {
+  const ratio = ratioOf(c, policy);
+  if (ratio === null) return 0;
+  const cr = policy.churnRisk;
+  const overdue = logistic(cr.overdueSteepness * (ratio - cr.overdueMidpoint));
+  const pAlive = informativePAlive(c);
+  const base = pAlive === null ? overdue : cr.pAliveWeight * (1 - pAlive) + (1 - cr.pAliveWeight) * overdue;
+  const complaint = 1 - Math.pow(1 - cr.perComplaint, c.complaints90d);
+  const detractor = isDetractor(c, policy) ? cr.detractor : 0;
+  return clamp01(1 - (1 - base) * (1 - complaint) * (1 - detractor));
+}
+
+/** log(1 + v / ref) / log(1 + saturation), capped to [0, 1]: value on a log scale in units of the reference. */
+function valueNorm(v: number, policy: Readonly<ScoringPolicy>): number {
+  if (!(v > 0)) return 0;
+  const x = Math.log1p(v / referenceValue(policy)) / Math.log1p(policy.priority.valueSaturation);
+  return clamp01(x);
+}
+
+/** "Due now" signal from the overdue ratio: 0 before dueStart, 1 from dueFull to the churn multiple, then fades. */
+function dueSignal(ratio: number, policy: Readonly<ScoringPolicy>): number {
+  const { dueStartRatio, dueFullRatio } = policy.priority;
+  if (ratio <= dueStartRatio) return 0;
+  if (ratio < dueFullRatio) return (ratio - dueStartRatio) / (dueFullRatio - dueStartRatio);
+  if (ratio <= policy.churnCycleMultiple) return 1;
+  return policy.churnCycleMultiple / ratio;
+}
+
+function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringPolicy>): Priority {
+  const w = policy.priority.weights;
+  const terms: Array<[PriorityCode, number, number]> = [];
+
+  if (!isBuyer(c)) {
+    const warm =
+      c.daysSinceLastInteraction !== null && c.daysSinceLastInteraction <= policy.priority.warmProspectDays;
+    terms.push(['prospect', w.prospect, warm ? 1 : policy.priority.coldProspectFactor]);
+    if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, 0.5]);
+    return finishPriority(terms);
+  }
+
+  const risk = clamp01(Number.isFinite(derived.churnRisk) ? derived.churnRisk : 0);
+  const cycle = cycleOf(c, policy);
+  const ratio = cycle === null ? 0 : c.recencyDays / cycle.days;
+  const current = currentValueOverHorizon(c, policy);
+  const stake = valueNorm(Math.max(c.clv ?? 0, current), policy);
+  // lift a term by the value at stake, but keep half of it for everyone: timing matters for small customers too
+  const scaled = 0.5 + 0.5 * stake;
+
+  const churned = derived.lifecycle === 'churned';
+  terms.push([
+    churned ? 'win_back' : 'high_value_at_risk',
+    w.valueAtRisk,
+    stake * risk * (churned ? policy.priority.churnedDiscount : 1),
+  ]);
+
+  let expected = 0;
+  if (c.expectedPurchases !== null) {
+    expected = c.expectedPurchases * (c.expectedOrderValue ?? c.avgOrderValue);
+  } else if (cycle !== null && cycle.source === 'own') {
+    // cold start: purchases the own cycle predicts over the horizon, discounted by the churn risk
+    expected = (policy.clvHorizonDays / cycle.days) * (1 - risk) * c.avgOrderValue;
+  }
+  terms.push(['high_expected_value', w.expectedValue, valueNorm(expected, policy)]);
+
+  if (c.clv !== null) {
+    terms.push([
+      'growth_potential',
+      w.growth,
+      valueNorm(c.clv - Math.max(c.previousClv ?? 0, current), policy),
+    ]);
+  }
+  if (cycle !== null && cycle.source === 'own') {
+    terms.push(['overdue_vs_cycle', w.overdue, dueSignal(ratio, policy) * scaled]);
+  }
+  if (c.transactions === 1 && c.firstPurchaseAgeDays <= policy.priority.secondPurchaseWindowDays) {
+    terms.push(['second_purchase_window', w.secondPurchase, 0.5 + 0.5 * valueNorm(c.monetary, policy)]);
+  }
+  if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, scaled]);
+  if (derived.lifecycle === 'loyal' || derived.rfmSegment === 'champions') {
+    terms.push(['loyal_champion', w.loyal, scaled]);
+  }
+  return finishPriority(terms);
+}
+
+function finishPriority(terms: Array<[PriorityCode, number, number]>): Priority {
+  let total = 0;
+  const reasons: PriorityReason[] = [];
+  for (const [code, maxPoints, strength] of terms) {
+    const points = maxPoints * clamp01(strength);
+    total += points;
+    const weight = round2(points);
+    if (weight > 0) reasons.push({ code, weight });
+  }
+  reasons.sort((a, b) => b.weight - a.weight || a.code.localeCompare(b.code));
+  return { score: round2(Math.min(100, Math.max(0, total))), reasons };
+}
+
+function clamp01(x: number): number {
+  if (!(x > 0)) return 0; // also maps NaN to 0
+  return x > 1 ? 1 : x;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function nonNegOrNull(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : Math.max(0, v);
+}
+
+function nonNeg(v: number): number {
+  return Number.isFinite(v) ? Math.max(0, v) : 0;
+}
+
+function scoreOrNull(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : Math.min(5, Math.max(1, Math.round(v)));
+}
+
+/**
+ * Defensive normalisation so that no input makes a rule return NaN: non-finite numbers become null (or 0),
+ * negatives 0, probabilities and scores are clamped, and a buyer's first purchase is never after the last.
+ */
+function clean(f: CustomerFeatures): Clean {
+  const transactions = Math.floor(nonNeg(f.transactions));
+  let recencyDays = nonNegOrNull(f.recencyDays);
+  let firstPurchaseAgeDays = nonNegOrNull(f.firstPurchaseAgeDays);
+  if (transactions >= 1 && (recencyDays !== null || firstPurchaseAgeDays !== null)) {
+    recencyDays ??= firstPurchaseAgeDays;
+    firstPurchaseAgeDays = Math.max(firstPurchaseAgeDays ?? 0, recencyDays ?? 0);
+  } else {
+    recencyDays = null;
+    firstPurchaseAgeDays = null;
+  }
+  const survey = nonNegOrNull(f.lastSurveyScore);
+  const pAlive = nonNegOrNull(f.pAlive);
+  return {
+    customerKind: f.customerKind === 'business' ? 'business' : 'individual',
+    firstPurchaseAgeDays,
+    recencyDays,
+    transactions,
+    monetary: nonNeg(f.monetary),
+    avgOrderValue: nonNeg(f.avgOrderValue),
+    meanInterPurchaseDays: nonNegOrNull(f.meanInterPurchaseDays),
+    daysSinceLastInteraction: nonNegOrNull(f.daysSinceLastInteraction),
+    complaints90d: Math.floor(nonNeg(f.complaints90d)),
+    lastSurveyScore: survey === null ? null : Math.min(10, survey),
+    pAlive: pAlive === null ? null : Math.min(1, pAlive),
+    expectedPurchases: nonNegOrNull(f.expectedPurchases),
+    expectedOrderValue: nonNegOrNull(f.expectedOrderValue),
+    clv: nonNegOrNull(f.clv),
+    previousClv: nonNegOrNull(f.previousClv),
+    previousTier: f.previousTier,
+    previousLifecycle: f.previousLifecycle,
+    rScore: scoreOrNull(f.rScore),
+    fScore: scoreOrNull(f.fScore),
+    mScore: scoreOrNull(f.mScore),
+    abcClass: f.abcClass,
+  };
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) {
+    if (v !== null && typeof v === 'object') deepFreeze(v as object);
+  }
+  return Object.freeze(o);
+}
