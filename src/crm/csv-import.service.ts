@@ -83,10 +83,13 @@ export class CsvImportService {
     const client = (await qr.connect()) as PoolClient;
     let rows = 0;
     let valid = 0;
+    let copy: ReturnType<typeof copyFrom> | null = null;
     try {
       await client.query('BEGIN');
       await client.query(STAGING_DDL[opts.kind]);
-      const copy = client.query(copyFrom(`COPY stage FROM STDIN`));
+      copy = client.query(copyFrom(`COPY stage FROM STDIN`));
+      // Failures surface through the awaited writes and the final end(); the listener keeps them from crashing the process.
+      copy.on('error', () => undefined);
       const writer = new CopyLineWriter(copy);
       const input = createReadStream(opts.file);
       const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
@@ -136,6 +139,11 @@ export class CsvImportService {
         seconds: (Date.now() - started) / 1000,
       };
     } catch (e) {
+      // Abort an unfinished COPY (sends CopyFail) so the connection can roll back and return to the pool.
+      if (copy && !copy.writableFinished) {
+        copy.destroy(new Error('import aborted'));
+        await new Promise((r) => setImmediate(r));
+      }
       await client.query('ROLLBACK').catch(() => undefined);
       if (e instanceof AppError) throw e;
       const err = e as { code?: string; message: string };

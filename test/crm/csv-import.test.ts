@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { parse } from 'csv-parse/sync';
+import { DataSource } from 'typeorm';
+import { CsvImportService } from '../../src/crm/csv-import.service';
+import { PII_CIPHER } from '../../src/crm/crm.tokens';
+import { PiiCipher } from '../../src/crm/pii';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { createTestContext, testConfig } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-db';
+
+describe('CSV import (PostgreSQL, COPY + merge)', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let importer: CsvImportService;
+  let sql: DataSource;
+  let workspaceId: string;
+  const dir = mkdtempSync(join(tmpdir(), 'callplan-import-'));
+  /** The reject file as `line severity column: reason` strings, easy to compare. */
+  const rejectLines = (path: string) =>
+    (parse(readFileSync(path, 'utf8'), { columns: true }) as Array<Record<string, string>>).map(
+      (r) => `${r.line} ${r.severity} ${r.column}: ${r.reason}`,
+    );
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestContext(testConfig(db.url), { workers: false });
+    importer = app.get(CsvImportService);
+    sql = app.get(DataSource);
+    workspaceId = (await app.get(WorkspacesService).ensure({ slug: 'import-test' })).id;
+    await importer.import({
+      workspaceId,
+      kind: 'reps',
+      file: file('reps.csv', 'external_id,name,role,team,manager_external_id,daily_capacity,locale\nmgr-1,Wang Fang,manager,team-1,,0,zh-CN\nrep-1,Li Na,rep,team-1,mgr-1,20,zh-CN\n'),
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('keeps every valid row, rejects the bad ones with line, column and reason, and encrypts PII', async () => {
+    const customers = file(
+      'customers.csv',
+      [
+        'external_id,name,kind,email,phone,region,country,industry,owner_rep,created_at',
+        'c-1,Chen Jie,individual, Chen.Jie@Example.com ,+86 138-0013-8000,East China,CN,retail,rep-1,2025-01-02T03:04:05Z',
+        'c-2,Acme Ltd,business,buyer@acme.example,13900139000,North China,CN,tech,rep-1,2025-02-01',
+        'c-3,Bad Kind,robot,,,,CN,,rep-1,2025-02-01',
+        'c-4,Bad Date,individual,,,,CN,,rep-1,2025-02-30',
+        'c-5,Unknown Owner,individual,,,,CN,,rep-99,2025-02-01',
+        'c-6,No Email,individual,not-an-email,,,CN,,rep-1,',
+      ].join('\n'),
+    );
+    const report = await importer.import({ workspaceId, kind: 'customers', file: customers });
+    expect(report).toMatchObject({ rows: 6, rejected: 2, inserted: 4, updated: 0 });
+    expect(rejectLines(report.rejectFile as string).sort()).toEqual([
+      '4 rejected kind: must be one of individual, business (got "robot")',
+      '5 rejected created_at: "2025-02-30" is not an ISO 8601 date or date-time',
+      '6 warning owner_rep: unknown rep "rep-99"; customer kept without an owner',
+      '7 warning email: "not-an-email" is not an email address; stored without email',
+    ]);
+
+    const rows = await sql.query(
+      `SELECT external_id, email_enc, email_hash, phone_enc, owner_rep_id IS NOT NULL AS owned FROM customers
+       WHERE workspace_id = $1 ORDER BY external_id`,
+      [workspaceId],
+    );
+    expect(rows.map((r: { external_id: string }) => r.external_id)).toEqual(['c-1', 'c-2', 'c-5', 'c-6']);
+    const pii = app.get<PiiCipher>(PII_CIPHER);
+    expect(pii.decrypt(rows[0].email_enc)).toBe('chen.jie@example.com');
+    expect(pii.decrypt(rows[0].phone_enc)).toBe('+8613800138000');
+    expect(rows[0].email_hash.equals(pii.hash('chen.jie@example.com'))).toBe(true);
+    expect(rows[0].email_enc.toString('latin1')).not.toContain('chen.jie');
+    expect(rows[2].owned).toBe(false);
+    expect(rows[3].email_enc).toBeNull();
+  });
+
+  it('re-importing the same file changes nothing', async () => {
+    const path = join(dir, 'customers.csv');
+    const before = await sql.query(`SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`, [workspaceId]);
+    const report = await importer.import({ workspaceId, kind: 'customers', file: path });
+    expect(report).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
+    const after = await sql.query(`SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`, [workspaceId]);
+    expect(after).toEqual(before);
+  });
+
+  it('imports orders in minor units, rejects bad amounts and unknown customers, and can create placeholders', async () => {
+    const orders = file(
+      'orders.csv',
+      [
+        'external_id,customer_external_id,placed_at,amount,currency,status',
+        'o-1,c-1,2026-01-05T10:00:00Z,1234.50,CNY,paid',
+        'o-2,c-1,2026-01-05T15:00:00Z,10,CNY,refunded',
+        'o-3,c-2,2026-02-01T10:00:00Z,-5,CNY,paid',
+        'o-4,c-2,2026-02-01T10:00:00Z,12.345,CNY,paid',
+        'o-5,c-2,2026-02-01T10:00:00Z,99,XXX,paid',
+        'o-6,c-404,2026-02-01T10:00:00Z,99,CNY,paid',
+        'o-7,c-2,2026-02-01T10:00:00Z,1000,JPY,paid',
+        'o-8,c-2,2099-02-01T10:00:00Z,10,CNY,paid',
+      ].join('\n'),
+    );
+    const report = await importer.import({ workspaceId, kind: 'orders', file: orders });
+    expect(report).toMatchObject({ rows: 8, rejected: 5, inserted: 3 });
+    expect(rejectLines(report.rejectFile as string).sort()).toEqual([
+      '4 rejected amount: must not be negative (record refunds with status=refunded)',
+      '5 rejected amount: "12.345" is not a decimal amount with at most 2 decimals',
+      '6 rejected currency: unknown currency "XXX"',
+      '7 rejected customer_external_id: unknown customer "c-404" (import customers first, or use --create-missing-customers)',
+      '9 rejected placed_at: "2099-02-01T10:00:00Z" is in the future',
+    ]);
+    const amounts = await sql.query(
+      `SELECT external_id, amount_minor, currency, status FROM orders WHERE workspace_id = $1 ORDER BY external_id`,
+      [workspaceId],
+    );
+    expect(amounts).toEqual([
+      { external_id: 'o-1', amount_minor: '123450', currency: 'CNY', status: 'paid' },
+      { external_id: 'o-2', amount_minor: '1000', currency: 'CNY', status: 'refunded' },
+      { external_id: 'o-7', amount_minor: '1000', currency: 'JPY', status: 'paid' },
+    ]);
+
+    // The rejected unknown-customer row replayed with --create-missing-customers is kept.
+    const replay = await importer.import({ workspaceId, kind: 'orders', file: orders, createMissingCustomers: true });
+    expect(replay.rejected).toBe(4);
+    const [placeholder] = await sql.query(`SELECT name FROM customers WHERE workspace_id = $1 AND external_id = 'c-404'`, [workspaceId]);
+    expect(placeholder).toEqual({ name: null });
+  });
+
+  it('maps foreign column names with --map and reports a missing required column clearly', async () => {
+    const foreign = file('foreign.csv', 'CustomerNo,FullName,Mail\nx-1,Zhao Lei,zhao@example.com\n');
+    const report = await importer.import({
+      workspaceId,
+      kind: 'customers',
+      file: foreign,
+      map: { external_id: 'CustomerNo', name: 'FullName', email: 'Mail' },
+    });
+    expect(report).toMatchObject({ inserted: 1, rejected: 0 });
+    await expect(importer.import({ workspaceId, kind: 'customers', file: foreign })).rejects.toMatchObject({
+      code: 'invalid_csv_header',
+      message: expect.stringContaining('missing required column(s): external_id'),
+    });
+  });
+
+  it('rejects a malformed CSV without importing part of it', async () => {
+    const broken = file('broken.csv', 'external_id,name\n"y-1,unterminated\n');
+    await expect(importer.import({ workspaceId, kind: 'customers', file: broken })).rejects.toMatchObject({ code: 'malformed_csv' });
+    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'y-%'`);
+    expect(n).toBe(0);
+  });
+});

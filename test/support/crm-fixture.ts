@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { CsvImportService, ImportReport } from '../../src/crm/csv-import.service';
+import { ImportKind } from '../../src/crm/csv-rows';
+import { writeCrmCsvs } from '../../src/crm/generator/crm-csv-writer';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+
+/** Generates a synthetic CRM with the project's generator and imports it into a fresh workspace. */
+export async function seedCrm(
+  app: INestApplicationContext,
+  opts: { slug?: string; customers?: number; seed?: number; asOf?: string } = {},
+): Promise<{ workspaceId: string; dir: string; reports: Record<ImportKind, ImportReport> }> {
+  const ws = await app.get(WorkspacesService).ensure({ slug: opts.slug ?? 'acme' });
+  const dir = mkdtempSync(join(tmpdir(), 'callplan-crm-'));
+  await writeCrmCsvs({
+    customers: opts.customers ?? 400,
+    seed: opts.seed ?? 7,
+    outDir: dir,
+    asOf: new Date(`${opts.asOf ?? '2026-11-24'}T00:00:00Z`),
+  });
+  const reports = {} as Record<ImportKind, ImportReport>;
+  for (const kind of ['reps', 'customers', 'orders', 'interactions'] as ImportKind[]) {
+    reports[kind] = await app.get(CsvImportService).import({ workspaceId: ws.id, kind, file: join(dir, `${kind}.csv`) });
+  }
+  return { workspaceId: ws.id, dir, reports };
+}
