@@ -28,7 +28,11 @@ export class AppModule {
           pinoHttp: {
             level: runtime.quiet ? 'warn' : config.logLevel,
             // Keys and signatures never reach the logs.
-            redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["webhook-signature"]'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers["x-api-key"]',
+              'req.headers["webhook-signature"]',
+            ],
             autoLogging: config.env !== 'test',
           },
         }),

@@ -31,7 +31,10 @@ export function configOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** Resolves the database (embedded when DATABASE_URL is unset) and applies pending migrations. */
-export async function prepareDatabase(config: AppConfig, log?: (m: string) => void): Promise<ResolvedDatabase> {
+export async function prepareDatabase(
+  config: AppConfig,
+  log?: (m: string) => void,
+): Promise<ResolvedDatabase> {
   const database = await resolveDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -51,7 +54,12 @@ export async function prepareDatabase(config: AppConfig, log?: (m: string) => vo
 export function configureHttp(app: INestApplication): void {
   app.use(json({ limit: '1mb' }));
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
   );
   app.useGlobalFilters(new ErrorFilter());
   const doc = new DocumentBuilder()
@@ -64,7 +72,12 @@ export function configureHttp(app: INestApplication): void {
 }
 
 /** Starts the HTTP app (with workers/scheduler when asked) on the configured port. */
-export async function startHttp(config: AppConfig, database: ResolvedDatabase, runtime: Runtime, port = config.port) {
+export async function startHttp(
+  config: AppConfig,
+  database: ResolvedDatabase,
+  runtime: Runtime,
+  port = config.port,
+) {
   const app = await NestFactory.create(AppModule.forRoot(config, database.url, runtime), {
     bufferLogs: true,
     bodyParser: false,
@@ -77,7 +90,11 @@ export async function startHttp(config: AppConfig, database: ResolvedDatabase, r
 }
 
 /** An application context without HTTP (worker, CLI). */
-export async function startContext(config: AppConfig, database: ResolvedDatabase, runtime: Runtime): Promise<INestApplicationContext> {
+export async function startContext(
+  config: AppConfig,
+  database: ResolvedDatabase,
+  runtime: Runtime,
+): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url, runtime), {
     bufferLogs: true,
     logger: runtime.quiet ? ['warn', 'error'] : undefined,

@@ -14,18 +14,25 @@ export class AccessScopeService {
 
   /** Resolves a rep (by uuid or external id) the principal may read, or throws not_found. */
   async readableRep(p: Principal, repRef: string): Promise<{ id: string; externalId: string }> {
-    const rows: Array<{ id: string; external_id: string; team_id: string | null; manager_id: string | null }> =
-      await this.db.query(
-        `SELECT id, external_id, team_id, manager_id FROM reps
+    const rows: Array<{
+      id: string;
+      external_id: string;
+      team_id: string | null;
+      manager_id: string | null;
+    }> = await this.db.query(
+      `SELECT id, external_id, team_id, manager_id FROM reps
           WHERE workspace_id = $1 AND (external_id = $2 OR id::text = $2)`,
-        [p.workspaceId, repRef],
-      );
+      [p.workspaceId, repRef],
+    );
     const rep = rows[0];
     if (!rep || !(await this.mayRead(p, rep))) throw AppError.notFound('rep');
     return { id: rep.id, externalId: rep.external_id };
   }
 
-  private async mayRead(p: Principal, rep: { id: string; team_id: string | null; manager_id: string | null }) {
+  private async mayRead(
+    p: Principal,
+    rep: { id: string; team_id: string | null; manager_id: string | null },
+  ) {
     switch (p.role) {
       case 'admin':
       case 'integration':

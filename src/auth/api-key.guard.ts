@@ -21,10 +21,15 @@ export class ApiKeyGuard implements CanActivate {
     const presented = readKey(req);
     if (!presented) throw new AppError('unauthenticated', 'an API key is required', HttpStatus.UNAUTHORIZED);
     const principal = await this.keys.authenticate(presented);
-    if (!principal) throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
+    if (!principal)
+      throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(principal.role)) {
-      throw new AppError('forbidden', `this operation needs one of the roles: ${roles.join(', ')}`, HttpStatus.FORBIDDEN);
+      throw new AppError(
+        'forbidden',
+        `this operation needs one of the roles: ${roles.join(', ')}`,
+        HttpStatus.FORBIDDEN,
+      );
     }
     req.principal = principal;
     return true;

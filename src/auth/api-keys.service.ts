@@ -13,8 +13,14 @@ export class ApiKeysService {
   constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
 
   /** Creates a key and returns its secret — the only time it is visible. */
-  async create(input: { workspaceId: string; name: string; role: Role; repId?: string | null }): Promise<{ key: string; id: string }> {
-    if (!ROLES.includes(input.role)) throw new AppError('invalid_role', `role must be one of ${ROLES.join(', ')}`);
+  async create(input: {
+    workspaceId: string;
+    name: string;
+    role: Role;
+    repId?: string | null;
+  }): Promise<{ key: string; id: string }> {
+    if (!ROLES.includes(input.role))
+      throw new AppError('invalid_role', `role must be one of ${ROLES.join(', ')}`);
     if ((input.role === 'rep' || input.role === 'manager') && !input.repId) {
       throw new AppError('rep_required', `a ${input.role} key must belong to a rep`);
     }

@@ -29,17 +29,30 @@ export interface CliSession {
  * Opens what a command needs: the database (embedded when DATABASE_URL is unset, migrated), the Nest context and
  * the workspace. With `needsWorker`, the context runs queue workers in-process when no worker process is running.
  */
-export async function openSession(opts: { workspace: string; needsWorker?: boolean; log?: (m: string) => void }): Promise<CliSession> {
+export async function openSession(opts: {
+  workspace: string;
+  needsWorker?: boolean;
+  log?: (m: string) => void;
+}): Promise<CliSession> {
   const config = configOrExit();
   const database = await prepareDatabase(config, opts.log);
   let inProcessWorker = false;
   if (opts.needsWorker) {
-    const probe = new QueueFactory({ redisUrl: config.redisUrl, databaseUrl: database.url, prefix: config.queuePrefix });
+    const probe = new QueueFactory({
+      redisUrl: config.redisUrl,
+      databaseUrl: database.url,
+      prefix: config.queuePrefix,
+    });
     const queue = probe.queue(QUEUES.scoring);
     inProcessWorker = (await queue.getWorkersCount().catch(() => 0)) === 0;
     await probe.closeAll();
   }
-  const app = await startContext(config, database, { http: false, workers: inProcessWorker, scheduler: false, quiet: true });
+  const app = await startContext(config, database, {
+    http: false,
+    workers: inProcessWorker,
+    scheduler: false,
+    quiet: true,
+  });
   const ws = await app.get(WorkspacesService).ensure({ slug: opts.workspace });
   return {
     config,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { writeCrmCsvs } from '../crm/generator/crm-csv-writer';
 import { CsvImportService } from '../crm/csv-import.service';
 import { ImportKind } from '../crm/csv-rows';
@@ -39,7 +39,12 @@ export function registerDataCommands(program: Command): void {
       const asOf = opts.asOf ? new Date(`${opts.asOf}T00:00:00Z`) : undefined;
       if (asOf && Number.isNaN(asOf.getTime())) throw new CliError('--as-of must be YYYY-MM-DD', 2);
       const t0 = Date.now();
-      const summary = await writeCrmCsvs({ customers: opts.customers, seed: opts.seed, outDir: resolve(opts.out), asOf });
+      const summary = await writeCrmCsvs({
+        customers: opts.customers,
+        seed: opts.seed,
+        outDir: resolve(opts.out),
+        asOf,
+      });
       console.log(JSON.stringify(summary, null, 2));
       console.log(`written to ${resolve(opts.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
@@ -47,44 +52,70 @@ export function registerDataCommands(program: Command): void {
   program
     .command('import')
     .description('import a CSV (canonical columns, or mapped with --map) into the workspace')
-    .addArgument(new Command().createArgument('<kind>', 'customers | orders | interactions | reps').choices(['customers', 'orders', 'interactions', 'reps']))
+    .addArgument(
+      new Command()
+        .createArgument('<kind>', 'customers | orders | interactions | reps')
+        .choices(['customers', 'orders', 'interactions', 'reps']),
+    )
     .requiredOption('--file <path>', 'CSV file (header row, UTF-8)')
     .option('--map <pairs>', 'column map for foreign CSVs: dest=SourceColumn,…')
-    .option('--create-missing-customers', 'orders/interactions for unknown customers create placeholder customers')
+    .option(
+      '--create-missing-customers',
+      'orders/interactions for unknown customers create placeholder customers',
+    )
     .option('--source <name>', 'source system of the ids', 'crm')
     .option('--rejects <path>', 'where rejected rows go (default <file>.rejects.csv)')
-    .action(async (kind: ImportKind, opts: { file: string; map?: string; createMissingCustomers?: boolean; source: string; rejects?: string }, cmd: Command) => {
-      const map = parseColumnMap(opts.map);
-      const s = await openSession({ workspace: globals(cmd).workspace });
-      const bar = progressBar(`import ${kind}`);
-      try {
-        const report = await s.app.get(CsvImportService).import({
-          workspaceId: s.workspaceId,
-          kind,
-          file: resolve(opts.file),
-          map,
-          createMissingCustomers: opts.createMissingCustomers,
-          source: opts.source,
-          rejectFile: opts.rejects,
-          onProgress: (p) => bar.update(p.bytesRead, p.totalBytes, `${p.rows} rows`),
-        });
-        bar.stop();
-        console.log(JSON.stringify(report, null, 2));
-        if (report.rejected > 0) {
-          process.stderr.write(`${report.rejected} row(s) rejected: see ${report.rejectFile} (line, column, reason)\n`);
-          process.exitCode = 3;
+    .action(
+      async (
+        kind: ImportKind,
+        opts: {
+          file: string;
+          map?: string;
+          createMissingCustomers?: boolean;
+          source: string;
+          rejects?: string;
+        },
+        cmd: Command,
+      ) => {
+        const map = parseColumnMap(opts.map);
+        const s = await openSession({ workspace: globals(cmd).workspace });
+        const bar = progressBar(`import ${kind}`);
+        try {
+          const report = await s.app.get(CsvImportService).import({
+            workspaceId: s.workspaceId,
+            kind,
+            file: resolve(opts.file),
+            map,
+            createMissingCustomers: opts.createMissingCustomers,
+            source: opts.source,
+            rejectFile: opts.rejects,
+            onProgress: (p) => bar.update(p.bytesRead, p.totalBytes, `${p.rows} rows`),
+          });
+          bar.stop();
+          console.log(JSON.stringify(report, null, 2));
+          if (report.rejected > 0) {
+            process.stderr.write(
+              `${report.rejected} row(s) rejected: see ${report.rejectFile} (line, column, reason)\n`,
+            );
+            process.exitCode = 3;
+          }
+        } finally {
+          bar.stop();
+          await s.close();
         }
-      } finally {
-        bar.stop();
-        await s.close();
-      }
-    });
+      },
+    );
 
   program
     .command('score')
     .description('run scoring through the queue (in-process worker when none is running) and wait for it')
     .option('--as-of <date>', 'score as if today were this date (YYYY-MM-DD); later data is ignored')
-    .option('--horizon-days <n>', 'CLV / expected-purchases horizon in days', positiveInt('--horizon-days'), 365)
+    .option(
+      '--horizon-days <n>',
+      'CLV / expected-purchases horizon in days',
+      positiveInt('--horizon-days'),
+      365,
+    )
     .option('--no-publish', 'do not publish call lists after the run')
     .action(async (opts: { asOf?: string; horizonDays: number; publish: boolean }, cmd: Command) => {
       const s = await openSession({ workspace: globals(cmd).workspace, needsWorker: true });
@@ -121,7 +152,9 @@ export function registerDataCommands(program: Command): void {
       const s = await openSession({ workspace: globals(cmd).workspace });
       try {
         const ws = await s.app.get(WorkspacesService).byId(s.workspaceId);
-        const report = await s.app.get(WorklistPublisher).publish(s.workspaceId, opts.date ?? todayIn(ws.timezone), { replace: opts.replace });
+        const report = await s.app
+          .get(WorklistPublisher)
+          .publish(s.workspaceId, opts.date ?? todayIn(ws.timezone), { replace: opts.replace });
         console.log(JSON.stringify(report, null, 2));
       } finally {
         await s.close();
@@ -140,11 +173,13 @@ export function registerDataCommands(program: Command): void {
       try {
         const ws = await s.app.get(WorkspacesService).byId(s.workspaceId);
         const rep = await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep);
-        const list = await s.app.get(WorklistQueryService).forRep(
-          { keyId: 'cli', workspaceId: s.workspaceId, role: 'admin', repId: null },
-          rep.id,
-          opts.date ?? todayIn(ws.timezone),
-        );
+        const list = await s.app
+          .get(WorklistQueryService)
+          .forRep(
+            { keyId: 'cli', workspaceId: s.workspaceId, role: 'admin', repId: null },
+            rep.id,
+            opts.date ?? todayIn(ws.timezone),
+          );
         if (opts.json) console.log(JSON.stringify(list, null, 2));
         else printWorklist(list, opts.limit);
       } finally {

@@ -38,7 +38,9 @@ export function registerOpsCommands(program: Command): void {
     .action(async (opts: { role: string; rep?: string; name: string }, cmd: Command) => {
       const s = await openSession({ workspace: globals(cmd).workspace });
       try {
-        const repId = opts.rep ? (await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep)).id : null;
+        const repId = opts.rep
+          ? (await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep)).id
+          : null;
         const { key } = await s.app.get(ApiKeysService).create({
           workspaceId: s.workspaceId,
           name: opts.name,
@@ -60,15 +62,12 @@ export function registerOpsCommands(program: Command): void {
     .action(async (opts: { url: string; events?: string }, cmd: Command) => {
       const s = await openSession({ workspace: globals(cmd).workspace });
       try {
-        const ep = await s.app.get(WebhookEndpointsService).create(
-          s.workspaceId,
-          opts.url,
-          opts.events ? opts.events.split(',').map((e) => e.trim()) : [],
-        );
+        const ep = await s.app
+          .get(WebhookEndpointsService)
+          .create(s.workspaceId, opts.url, opts.events ? opts.events.split(',').map((e) => e.trim()) : []);
         console.log(`endpoint ${ep.id}\nsecret   ${ep.secret}`);
       } finally {
         await s.close();
       }
     });
-
 }

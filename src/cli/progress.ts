@@ -4,7 +4,11 @@ import { SingleBar } from 'cli-progress';
 export function progressBar(label: string) {
   const tty = process.stderr.isTTY;
   const bar = tty
-    ? new SingleBar({ format: `${label} [{bar}] {percentage}% | {detail}`, stream: process.stderr, hideCursor: true })
+    ? new SingleBar({
+        format: `${label} [{bar}] {percentage}% | {detail}`,
+        stream: process.stderr,
+        hideCursor: true,
+      })
     : null;
   let started = false;
   let lastLine = 0;

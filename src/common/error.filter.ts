@@ -26,14 +26,21 @@ export class ErrorFilter implements ExceptionFilter {
     res.status(status).json({ error: body });
   }
 
-  private toBody(exception: unknown): { status: number; body: { code: string; message: string; details?: unknown } } {
+  private toBody(exception: unknown): {
+    status: number;
+    body: { code: string; message: string; details?: unknown };
+  } {
     if (exception instanceof AppError) {
-      return { status: exception.status, body: { code: exception.code, message: exception.message, details: exception.details } };
+      return {
+        status: exception.status,
+        body: { code: exception.code, message: exception.message, details: exception.details },
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      const raw = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const raw =
+        typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
       const messages = Array.isArray(raw.message) ? raw.message : undefined;
       // body-parser errors (malformed JSON, too large) arrive as HttpException-like with a `type`
       const code = typeof raw.code === 'string' ? raw.code : (CODES[status] ?? 'error');
@@ -51,8 +58,14 @@ export class ErrorFilter implements ExceptionFilter {
       return { status: 400, body: { code: 'malformed_json', message: 'Request body is not valid JSON' } };
     }
     if (bodyParser?.type === 'entity.too.large') {
-      return { status: 413, body: { code: 'payload_too_large', message: bodyParser.message ?? 'Request body too large' } };
+      return {
+        status: 413,
+        body: { code: 'payload_too_large', message: bodyParser.message ?? 'Request body too large' },
+      };
     }
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'internal', message: 'Internal server error' } };
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      body: { code: 'internal', message: 'Internal server error' },
+    };
   }
 }

@@ -29,7 +29,9 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
       lockDuration: 120_000,
     });
     this.worker.on('failed', (job, err) =>
-      this.logger.warn(`${this.queueName}/${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`),
+      this.logger.warn(
+        `${this.queueName}/${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`,
+      ),
     );
     this.worker.on('error', (err) => this.logger.error(`${this.queueName} worker error: ${err.message}`));
   }

@@ -12,7 +12,10 @@ export class ConfigError extends Error {
 
 const base64Key = z
   .string()
-  .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  .refine(
+    (s) => Buffer.from(s, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -109,7 +112,10 @@ function resolvePiiKeys(
   const file = join(dataDir, 'dev-secrets.json');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    const fresh = { encryption: `v1:${randomBytes(32).toString('base64')}`, hash: randomBytes(32).toString('base64') };
+    const fresh = {
+      encryption: `v1:${randomBytes(32).toString('base64')}`,
+      hash: randomBytes(32).toString('base64'),
+    };
     writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { encryption: string; hash: string };
@@ -126,7 +132,8 @@ function parseEncryptionKeys(spec: string): PiiKeys['encryption'] {
       throw new ConfigError([`PII_ENCRYPTION_KEYS entry ${i + 1}: expected version:base64key`]);
     }
     const buf = Buffer.from(key, 'base64');
-    if (buf.length !== 32) throw new ConfigError([`PII_ENCRYPTION_KEYS entry ${i + 1} (${version}): must be 32 bytes`]);
+    if (buf.length !== 32)
+      throw new ConfigError([`PII_ENCRYPTION_KEYS entry ${i + 1} (${version}): must be 32 bytes`]);
     return { version, key: buf };
   });
   return keys;

@@ -5,7 +5,9 @@ export function copyValue(v: string | number | bigint | boolean | Buffer | null 
   if (v === null || v === undefined) return '\\N';
   if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
   if (typeof v !== 'string') return String(v);
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return v.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
 }
 
 /** Buffers COPY lines and writes them in ~256 KB chunks, waiting on backpressure so memory stays flat. */

@@ -92,17 +92,26 @@ export class CsvImportService {
       copy.on('error', () => undefined);
       const writer = new CopyLineWriter(copy);
       const input = createReadStream(opts.file);
-      const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+      const parser = input.pipe(
+        parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
+      );
       let columns: Map<string, number> | null = null;
       const now = new Date();
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      for await (const { record, info } of parser as AsyncIterable<{
+        record: string[];
+        info: { lines: number };
+      }>) {
         if (!columns) {
           const header = resolveHeader(opts.kind, record, opts.map);
           if (!header.ok) {
             const parts = [];
             if (header.missing.length) parts.push(`missing required column(s): ${header.missing.join(', ')}`);
-            if (header.unknownMapTargets.length) parts.push(`--map names unknown column(s): ${header.unknownMapTargets.join(', ')}`);
-            throw new AppError('invalid_csv_header', `${opts.file}: ${parts.join('; ')} (header: ${record.join(',')})`);
+            if (header.unknownMapTargets.length)
+              parts.push(`--map names unknown column(s): ${header.unknownMapTargets.join(', ')}`);
+            throw new AppError(
+              'invalid_csv_header',
+              `${opts.file}: ${parts.join('; ')} (header: ${record.join(',')})`,
+            );
           }
           columns = header.columns;
           continue;
@@ -116,7 +125,8 @@ export class CsvImportService {
           valid++;
           await writer.push(values);
         }
-        if (opts.onProgress && rows % 20_000 === 0) opts.onProgress({ bytesRead: input.bytesRead, totalBytes, rows });
+        if (opts.onProgress && rows % 20_000 === 0)
+          opts.onProgress({ bytesRead: input.bytesRead, totalBytes, rows });
       }
       if (!columns) throw new AppError('empty_csv', `${opts.file} has no header row`);
       await writer.end();
@@ -158,7 +168,13 @@ export class CsvImportService {
   }
 
   /** Validates one row; returns its COPY values or records why it was rejected. */
-  private toCopyValues(kind: ImportKind, raw: Record<string, string>, line: number, now: Date, rejects: RejectWriter) {
+  private toCopyValues(
+    kind: ImportKind,
+    raw: Record<string, string>,
+    line: number,
+    now: Date,
+    rejects: RejectWriter,
+  ) {
     switch (kind) {
       case 'customers': {
         const v = validateCustomer(raw);
@@ -166,10 +182,20 @@ export class CsvImportService {
         for (const w of v.warnings) rejects.warn(line, w);
         const r = v.row;
         return [
-          line, r.externalId, r.name, r.kind,
-          r.email === null ? null : this.pii.encrypt(r.email), r.email === null ? null : this.pii.hash(r.email),
-          r.phone === null ? null : this.pii.encrypt(r.phone), r.phone === null ? null : this.pii.hash(r.phone),
-          r.region, r.country, r.industry, r.ownerRep, r.createdAt, r.personality,
+          line,
+          r.externalId,
+          r.name,
+          r.kind,
+          r.email === null ? null : this.pii.encrypt(r.email),
+          r.email === null ? null : this.pii.hash(r.email),
+          r.phone === null ? null : this.pii.encrypt(r.phone),
+          r.phone === null ? null : this.pii.hash(r.phone),
+          r.region,
+          r.country,
+          r.industry,
+          r.ownerRep,
+          r.createdAt,
+          r.personality,
         ];
       }
       case 'orders': {
@@ -188,7 +214,17 @@ export class CsvImportService {
         const v = validateRep(raw);
         if (!v.ok) return rejects.reject(line, v.problems, raw);
         const r = v.row;
-        return [line, r.externalId, r.name, r.email, r.role, r.team, r.managerExternalId, r.dailyCapacity, r.locale];
+        return [
+          line,
+          r.externalId,
+          r.name,
+          r.email,
+          r.role,
+          r.team,
+          r.managerExternalId,
+          r.dailyCapacity,
+          r.locale,
+        ];
       }
     }
   }
@@ -201,7 +237,11 @@ export class CsvImportService {
         await client.query(MERGE_SQL.placeholderCustomers, params);
       }
       const orphans = await client.query(MERGE_SQL.orphans, params);
-      for (const o of orphans.rows as Array<{ row_no: number; customer_external_id: string; raw: Record<string, string> }>) {
+      for (const o of orphans.rows as Array<{
+        row_no: number;
+        customer_external_id: string;
+        raw: Record<string, string>;
+      }>) {
         const reason = `unknown customer "${o.customer_external_id}" (import customers first, or use --create-missing-customers)`;
         rejects.reject(o.row_no, [{ column: 'customer_external_id', reason }], o.raw);
       }
@@ -210,7 +250,10 @@ export class CsvImportService {
     if (opts.kind === 'customers') {
       const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
       for (const o of unknownOwners.rows as Array<{ row_no: number; owner_rep: string }>) {
-        rejects.warn(o.row_no, { column: 'owner_rep', reason: `unknown rep "${o.owner_rep}"; customer kept without an owner` });
+        rejects.warn(o.row_no, {
+          column: 'owner_rep',
+          reason: `unknown rep "${o.owner_rep}"; customer kept without an owner`,
+        });
       }
     }
     // reps are not per source system: they are the workspace's own people

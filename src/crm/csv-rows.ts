@@ -10,9 +10,23 @@ export type ImportKind = 'customers' | 'orders' | 'interactions' | 'reps';
 export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optional: string[] }> = {
   customers: {
     required: ['external_id'],
-    optional: ['name', 'kind', 'email', 'phone', 'region', 'country', 'industry', 'owner_rep', 'created_at', 'personality'],
+    optional: [
+      'name',
+      'kind',
+      'email',
+      'phone',
+      'region',
+      'country',
+      'industry',
+      'owner_rep',
+      'created_at',
+      'personality',
+    ],
   },
-  orders: { required: ['external_id', 'customer_external_id', 'placed_at', 'amount', 'currency'], optional: ['status'] },
+  orders: {
+    required: ['external_id', 'customer_external_id', 'placed_at', 'amount', 'currency'],
+    optional: ['status'],
+  },
   interactions: {
     required: ['external_id', 'customer_external_id', 'occurred_at', 'kind'],
     optional: ['outcome', 'score', 'note'],
@@ -28,7 +42,8 @@ export interface RowProblem {
   reason: string;
 }
 /** A valid row may still carry warnings: a field that was dropped (e.g. an unusable phone) while the row is kept. */
-export type Validated<T> = { ok: true; row: T; warnings: RowProblem[] } | { ok: false; problems: RowProblem[] };
+export type Validated<T> =
+  { ok: true; row: T; warnings: RowProblem[] } | { ok: false; problems: RowProblem[] };
 
 export interface CustomerRow {
   externalId: string;
@@ -82,7 +97,11 @@ const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'compla
 class Collector {
   readonly problems: RowProblem[] = [];
   readonly warnings: RowProblem[] = [];
-  text(raw: Record<string, string>, column: string, { required = false, max = MAX_TEXT } = {}): string | null {
+  text(
+    raw: Record<string, string>,
+    column: string,
+    { required = false, max = MAX_TEXT } = {},
+  ): string | null {
     const v = (raw[column] ?? '').trim();
     if (v === '') {
       if (required) this.problems.push({ column, reason: 'is required' });
@@ -91,7 +110,12 @@ class Collector {
     if (v.length > max) this.problems.push({ column, reason: `longer than ${max} characters` });
     return v;
   }
-  oneOf<T extends string>(raw: Record<string, string>, column: string, allowed: readonly T[], fallback: T): T {
+  oneOf<T extends string>(
+    raw: Record<string, string>,
+    column: string,
+    allowed: readonly T[],
+    fallback: T,
+  ): T {
     const v = (raw[column] ?? '').trim().toLowerCase();
     if (v === '') return fallback;
     if (!(allowed as readonly string[]).includes(v)) {
@@ -115,7 +139,9 @@ class Collector {
     return t.toISOString();
   }
   result<T>(row: T): Validated<T> {
-    return this.problems.length === 0 ? { ok: true, row, warnings: this.warnings } : { ok: false, problems: this.problems };
+    return this.problems.length === 0
+      ? { ok: true, row, warnings: this.warnings }
+      : { ok: false, problems: this.problems };
   }
 }
 
@@ -133,21 +159,29 @@ export function parseTimestamp(v: string): Date | null {
 
 /** Number of minor units per major unit of a currency (JPY 0, CNY 2, KWD 3). */
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  );
 }
 
 export function validateCustomer(raw: Record<string, string>): Validated<CustomerRow> {
   const c = new Collector();
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
   const country = c.text(raw, 'country', { max: 2 });
-  if (country && !/^[A-Za-z]{2}$/.test(country)) c.problems.push({ column: 'country', reason: 'must be an ISO 3166 alpha-2 code' });
+  if (country && !/^[A-Za-z]{2}$/.test(country))
+    c.problems.push({ column: 'country', reason: 'must be an ISO 3166 alpha-2 code' });
   const emailRaw = c.text(raw, 'email', { max: 254 });
   const email = emailRaw === null ? null : normaliseEmail(emailRaw);
   // Contact details that cannot be used are dropped with a warning; the customer and their history are kept.
-  if (emailRaw !== null && email === null) c.warnings.push({ column: 'email', reason: `"${emailRaw}" is not an email address; stored without email` });
+  if (emailRaw !== null && email === null)
+    c.warnings.push({
+      column: 'email',
+      reason: `"${emailRaw}" is not an email address; stored without email`,
+    });
   const phoneRaw = c.text(raw, 'phone', { max: 40 });
   const phone = phoneRaw === null ? null : normalisePhone(phoneRaw, country);
-  if (phoneRaw !== null && phone === null) c.warnings.push({ column: 'phone', reason: `"${phoneRaw}" is not a phone number; stored without phone` });
+  if (phoneRaw !== null && phone === null)
+    c.warnings.push({ column: 'phone', reason: `"${phoneRaw}" is not a phone number; stored without phone` });
   const personality = c.text(raw, 'personality')?.toLowerCase() ?? null;
   if (personality && !PERSONALITIES.has(personality)) {
     c.problems.push({ column: 'personality', reason: 'must be rational, emotional, leader or stable' });
@@ -173,28 +207,42 @@ export function validateOrder(raw: Record<string, string>, now = new Date()): Va
   const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
   const placedAt = c.timestamp(raw, 'placed_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
   const currency = (c.text(raw, 'currency', { required: true, max: 3 }) ?? '').toUpperCase();
-  if (currency && !CURRENCIES.has(currency)) c.problems.push({ column: 'currency', reason: `unknown currency "${currency}"` });
+  if (currency && !CURRENCIES.has(currency))
+    c.problems.push({ column: 'currency', reason: `unknown currency "${currency}"` });
   const amountRaw = c.text(raw, 'amount', { required: true, max: 30 });
   let amountMinor = 0n;
   if (amountRaw !== null && currency && CURRENCIES.has(currency)) {
     const exp = currencyExponent(currency);
     const parsed = parseDecimal(amountRaw, exp);
-    if (parsed === null) c.problems.push({ column: 'amount', reason: `"${amountRaw}" is not a decimal amount with at most ${exp} decimals` });
-    else if (parsed < 0n) c.problems.push({ column: 'amount', reason: 'must not be negative (record refunds with status=refunded)' });
-    else if (parsed > BigInt(MAX_ORDER_AMOUNT_MAJOR) * 10n ** BigInt(exp)) c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
+    if (parsed === null)
+      c.problems.push({
+        column: 'amount',
+        reason: `"${amountRaw}" is not a decimal amount with at most ${exp} decimals`,
+      });
+    else if (parsed < 0n)
+      c.problems.push({
+        column: 'amount',
+        reason: 'must not be negative (record refunds with status=refunded)',
+      });
+    else if (parsed > BigInt(MAX_ORDER_AMOUNT_MAJOR) * 10n ** BigInt(exp))
+      c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
     else amountMinor = parsed;
   }
   const status = c.oneOf(raw, 'status', ['paid', 'refunded', 'cancelled'] as const, 'paid');
   return c.result({ externalId, customerExternalId, placedAt, amountMinor, currency, status });
 }
 
-export function validateInteraction(raw: Record<string, string>, now = new Date()): Validated<InteractionRow> {
+export function validateInteraction(
+  raw: Record<string, string>,
+  now = new Date(),
+): Validated<InteractionRow> {
   const c = new Collector();
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
   const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
   const occurredAt = c.timestamp(raw, 'occurred_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
   const kind = (c.text(raw, 'kind', { required: true }) ?? '').toLowerCase();
-  if (kind && !INTERACTION_KINDS.has(kind)) c.problems.push({ column: 'kind', reason: `must be one of ${[...INTERACTION_KINDS].join(', ')}` });
+  if (kind && !INTERACTION_KINDS.has(kind))
+    c.problems.push({ column: 'kind', reason: `must be one of ${[...INTERACTION_KINDS].join(', ')}` });
   const scoreRaw = c.text(raw, 'score', { max: 3 });
   let score: number | null = null;
   if (scoreRaw !== null) {
@@ -254,7 +302,8 @@ export function resolveHeader(
   kind: ImportKind,
   header: string[],
   map: Record<string, string> = {},
-): { ok: true; columns: Map<string, number> } | { ok: false; missing: string[]; unknownMapTargets: string[] } {
+):
+  { ok: true; columns: Map<string, number> } | { ok: false; missing: string[]; unknownMapTargets: string[] } {
   const spec = CANONICAL_COLUMNS[kind];
   const known = [...spec.required, ...spec.optional];
   const unknownMapTargets = Object.keys(map).filter((k) => !known.includes(k));
@@ -265,5 +314,7 @@ export function resolveHeader(
     if (i !== undefined) columns.set(col, i);
   }
   const missing = spec.required.filter((c) => !columns.has(c));
-  return missing.length || unknownMapTargets.length ? { ok: false, missing, unknownMapTargets } : { ok: true, columns };
+  return missing.length || unknownMapTargets.length
+    ? { ok: false, missing, unknownMapTargets }
+    : { ok: true, columns };
 }

@@ -7,4 +7,3 @@ export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>
 export function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   return ds.transaction(fn);
 }
-

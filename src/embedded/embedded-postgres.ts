@@ -55,7 +55,14 @@ async function startEmbedded(dir: string, port: number, log?: (msg: string) => v
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated OS user.
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'synchronous_commit=off'],
+    postgresFlags: [
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'synchronous_commit=off',
+    ],
     onLog: () => undefined,
     onError: (e: unknown) => log?.(`embedded postgres: ${String(e)}`),
   });

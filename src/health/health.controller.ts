@@ -1,6 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { Queue } from 'bullmq';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { Public, Roles } from '../auth/principal';
@@ -8,7 +13,11 @@ import { InjectQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 
 collectDefaultMetrics();
-const queueJobs = new Gauge({ name: 'callplan_queue_jobs', help: 'jobs per queue and state', labelNames: ['queue', 'state'] });
+const queueJobs = new Gauge({
+  name: 'callplan_queue_jobs',
+  help: 'jobs per queue and state',
+  labelNames: ['queue', 'state'],
+});
 
 @ApiTags('health')
 @Controller()
@@ -41,7 +50,10 @@ export class HealthController {
   @Roles('admin', 'integration')
   @Header('content-type', register.contentType)
   async metrics(): Promise<string> {
-    for (const [name, queue] of [['scoring', this.scoring], ['webhooks', this.webhooks]] as const) {
+    for (const [name, queue] of [
+      ['scoring', this.scoring],
+      ['webhooks', this.webhooks],
+    ] as const) {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
       for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: name, state }, n);
     }
@@ -54,7 +66,12 @@ export class HealthController {
     if (counts.waiting > 0 && counts.active === 0) {
       const [oldest] = await queue.getJobs(['waiting'], 0, 0, true);
       const ageMs = oldest ? Date.now() - oldest.timestamp : 0;
-      if (ageMs > 60_000) return indicator.down({ ...counts, oldestWaitingMs: ageMs, message: 'jobs wait but no worker consumes them' });
+      if (ageMs > 60_000)
+        return indicator.down({
+          ...counts,
+          oldestWaitingMs: ageMs,
+          message: 'jobs wait but no worker consumes them',
+        });
     }
     return indicator.up(counts);
   }

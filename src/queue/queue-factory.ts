@@ -73,7 +73,10 @@ export class QueueFactory {
   }
 
   flowProducer(): FlowProducer {
-    const producer = new FlowProducer({ prefix: this.opts.prefix, connection: this.connection(false) }, this.factory);
+    const producer = new FlowProducer(
+      { prefix: this.opts.prefix, connection: this.connection(false) },
+      this.factory,
+    );
     this.owned.push(producer);
     return producer;
   }

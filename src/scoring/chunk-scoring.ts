@@ -63,7 +63,11 @@ export interface ScoreRow {
 }
 
 /** Scores one customer with the run's fitted models and the workspace policy. */
-export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: Readonly<ScoringPolicy>): ScoreRow {
+export function scoreChunkRow(
+  row: ChunkInputRow,
+  ctx: RunModelContext,
+  policy: Readonly<ScoringPolicy>,
+): ScoreRow {
   const buyer = row.transactions > 0 && row.age_days !== null && row.recency_days !== null;
   let p: number | null = null;
   let ePurchases: number | null = null;
@@ -76,7 +80,9 @@ export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: 
       p = pAlive(ctx.bgNbd, summary);
       ePurchases = expectedPurchases(ctx.bgNbd, ctx.horizonDays, summary);
     }
-    eov = ctx.gammaGamma ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions) : meanSpend;
+    eov = ctx.gammaGamma
+      ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions)
+      : meanSpend;
     if (ctx.bgNbd && eov !== null) {
       clv = customerLifetimeValue({
         bgnbd: ctx.bgNbd,
@@ -143,6 +149,13 @@ export function scoreChunkRow(row: ChunkInputRow, ctx: RunModelContext, policy: 
  * Expected order value: Gamma-Gamma's conditional mean. For a one-time buyer (no repeat spend) the single observed
  * order is used as one observation rather than falling back to the bare population mean.
  */
-export function spendEstimate(gg: GammaGammaParams, x: number, repeatMean: number | null, ownMean: number): number {
-  return x > 0 && repeatMean !== null ? expectedOrderValue(gg, x, repeatMean) : expectedOrderValue(gg, 1, ownMean);
+export function spendEstimate(
+  gg: GammaGammaParams,
+  x: number,
+  repeatMean: number | null,
+  ownMean: number,
+): number {
+  return x > 0 && repeatMean !== null
+    ? expectedOrderValue(gg, x, repeatMean)
+    : expectedOrderValue(gg, 1, ownMean);
 }

@@ -15,8 +15,23 @@ const CLV_SAMPLE_TARGET = 50_000;
 
 export interface ModelReport {
   summary: { bgNbd: 'fitted' | 'skipped' | 'rejected'; gammaGamma: 'fitted' | 'skipped' | 'rejected' };
-  bgNbd?: { params: BgNbdParams; logLikelihood: number; converged: boolean; atBoundary: string[]; warnings: string[]; distinctRows: number; seconds: number };
-  gammaGamma?: { params: GammaGammaParams; logLikelihood: number; converged: boolean; atBoundary: string[]; warnings: string[]; seconds: number };
+  bgNbd?: {
+    params: BgNbdParams;
+    logLikelihood: number;
+    converged: boolean;
+    atBoundary: string[];
+    warnings: string[];
+    distinctRows: number;
+    seconds: number;
+  };
+  gammaGamma?: {
+    params: GammaGammaParams;
+    logLikelihood: number;
+    converged: boolean;
+    atBoundary: string[];
+    warnings: string[];
+    seconds: number;
+  };
   reasons: string[];
   highClvMin: number | null;
   clvSampleSize: number;
@@ -28,12 +43,29 @@ export interface ModelReport {
  */
 export async function fitRunModels(
   db: Pick<DataSource, 'query'>,
-  opts: { runId: string; asOf: string; horizonDays: number; buyers: number; repeaters: number; discountRateAnnual: number },
-): Promise<{ bgNbd: BgNbdParams | null; gammaGamma: GammaGammaParams | null; highClvMin: number | null; report: ModelReport }> {
+  opts: {
+    runId: string;
+    asOf: string;
+    horizonDays: number;
+    buyers: number;
+    repeaters: number;
+    discountRateAnnual: number;
+  },
+): Promise<{
+  bgNbd: BgNbdParams | null;
+  gammaGamma: GammaGammaParams | null;
+  highClvMin: number | null;
+  report: ModelReport;
+}> {
   const reasons: string[] = [];
   let bgNbd: BgNbdParams | null = null;
   let gammaGamma: GammaGammaParams | null = null;
-  const report: ModelReport = { summary: { bgNbd: 'skipped', gammaGamma: 'skipped' }, reasons, highClvMin: null, clvSampleSize: 0 };
+  const report: ModelReport = {
+    summary: { bgNbd: 'skipped', gammaGamma: 'skipped' },
+    reasons,
+    highClvMin: null,
+    clvSampleSize: 0,
+  };
 
   if (opts.buyers < MIN_BUYERS_FOR_BGNBD || opts.repeaters < MIN_REPEATERS_FOR_BGNBD) {
     reasons.push(
@@ -41,30 +73,45 @@ export async function fitRunModels(
     );
   } else {
     const t0 = Date.now();
-    const rows: Array<{ x: number; tx: number; t: number; weight: number }> = await db.query(SQL.bgNbdRows, [opts.runId, opts.asOf]);
-    const fit: FitReport<BgNbdParams> = fitBgNbd(rows.map((r) => ({ x: Number(r.x), tx: Number(r.tx), T: Number(r.t), weight: r.weight })));
+    const rows: Array<{ x: number; tx: number; t: number; weight: number }> = await db.query(SQL.bgNbdRows, [
+      opts.runId,
+      opts.asOf,
+    ]);
+    const fit: FitReport<BgNbdParams> = fitBgNbd(
+      rows.map((r) => ({ x: Number(r.x), tx: Number(r.tx), T: Number(r.t), weight: r.weight })),
+    );
     report.bgNbd = { ...pick(fit), distinctRows: rows.length, seconds: (Date.now() - t0) / 1000 };
     if (Number.isFinite(fit.logLikelihood) && fit.converged) {
       bgNbd = fit.params;
       report.summary.bgNbd = 'fitted';
-      if (fit.atBoundary.length) reasons.push(`BG/NBD fitted with parameters on a bound (${fit.atBoundary.join(', ')}): ${fit.warnings.join('; ')}`);
+      if (fit.atBoundary.length)
+        reasons.push(
+          `BG/NBD fitted with parameters on a bound (${fit.atBoundary.join(', ')}): ${fit.warnings.join('; ')}`,
+        );
     } else {
       report.summary.bgNbd = 'rejected';
-      reasons.push(`BG/NBD fit rejected (converged=${fit.converged}): ${fit.warnings.join('; ') || 'non-finite likelihood'}`);
+      reasons.push(
+        `BG/NBD fit rejected (converged=${fit.converged}): ${fit.warnings.join('; ') || 'non-finite likelihood'}`,
+      );
     }
   }
 
   if (opts.repeaters < MIN_REPEATERS_FOR_GAMMA_GAMMA) {
-    reasons.push(`Gamma-Gamma not fitted: ${opts.repeaters} repeat buyers (needs ${MIN_REPEATERS_FOR_GAMMA_GAMMA}); expected order value = the customer's own mean`);
+    reasons.push(
+      `Gamma-Gamma not fitted: ${opts.repeaters} repeat buyers (needs ${MIN_REPEATERS_FOR_GAMMA_GAMMA}); expected order value = the customer's own mean`,
+    );
   } else {
     const t0 = Date.now();
-    const rows: Array<{ x: number; mean: number; weight: number }> = await db.query(SQL.gammaGammaRows, [opts.runId]);
+    const rows: Array<{ x: number; mean: number; weight: number }> = await db.query(SQL.gammaGammaRows, [
+      opts.runId,
+    ]);
     const fit = fitGammaGamma(rows.map((r) => ({ x: Number(r.x), mean: Number(r.mean), weight: r.weight })));
     report.gammaGamma = { ...pick(fit), seconds: (Date.now() - t0) / 1000 };
     // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
     // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
     const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
-    const observedMean = rows.reduce((sum, r) => sum + Number(r.mean) * r.weight, 0) / Math.max(1, weightTotal);
+    const observedMean =
+      rows.reduce((sum, r) => sum + Number(r.mean) * r.weight, 0) / Math.max(1, weightTotal);
     const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
     const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
     if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
@@ -81,8 +128,14 @@ export async function fitRunModels(
   let highClvMin: number | null = null;
   if (bgNbd) {
     const modulus = Math.max(1, Math.ceil(opts.buyers / CLV_SAMPLE_TARGET));
-    const sample: Array<{ x: number; tx: number; t: number; repeat_mean_minor: number | null; monetary: string; transactions: number }> =
-      await db.query(SQL.clvSample, [opts.runId, opts.asOf, modulus]);
+    const sample: Array<{
+      x: number;
+      tx: number;
+      t: number;
+      repeat_mean_minor: number | null;
+      monetary: string;
+      transactions: number;
+    }> = await db.query(SQL.clvSample, [opts.runId, opts.asOf, modulus]);
     const clvs = sample
       .map((s) => {
         const summary = { x: Number(s.x), tx: Number(s.tx), T: Number(s.t) };
@@ -108,5 +161,11 @@ export async function fitRunModels(
 }
 
 function pick<P>(fit: FitReport<P>) {
-  return { params: fit.params, logLikelihood: fit.logLikelihood, converged: fit.converged, atBoundary: fit.atBoundary, warnings: fit.warnings };
+  return {
+    params: fit.params,
+    logLikelihood: fit.logLikelihood,
+    converged: fit.converged,
+    atBoundary: fit.atBoundary,
+    warnings: fit.warnings,
+  };
 }

@@ -6,8 +6,22 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 
 export const SCORE_EXPORT_COLUMNS = [
-  'customer_external_id', 'recency_days', 'frequency', 'monetary', 'r_score', 'f_score', 'm_score', 'rfm_segment',
-  'abc_class', 'value_tier', 'lifecycle', 'p_alive', 'expected_purchases', 'expected_order_value', 'clv', 'churn_risk',
+  'customer_external_id',
+  'recency_days',
+  'frequency',
+  'monetary',
+  'r_score',
+  'f_score',
+  'm_score',
+  'rfm_segment',
+  'abc_class',
+  'value_tier',
+  'lifecycle',
+  'p_alive',
+  'expected_purchases',
+  'expected_order_value',
+  'clv',
+  'churn_risk',
   'priority',
 ] as const;
 
@@ -17,9 +31,14 @@ export class ScoreExportService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async exportCsv(workspaceId: string, file: string): Promise<{ rows: number; runId: string }> {
-    const [ws] = await this.db.query(`SELECT current_score_run_id, currency FROM workspaces WHERE id = $1`, [workspaceId]);
-    if (!ws?.current_score_run_id) throw new AppError('no_scores', 'this workspace has no completed score run yet');
-    const exp = new Intl.NumberFormat('en', { style: 'currency', currency: ws.currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    const [ws] = await this.db.query(`SELECT current_score_run_id, currency FROM workspaces WHERE id = $1`, [
+      workspaceId,
+    ]);
+    if (!ws?.current_score_run_id)
+      throw new AppError('no_scores', 'this workspace has no completed score run yet');
+    const exp =
+      new Intl.NumberFormat('en', { style: 'currency', currency: ws.currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2;
     const csv = stringify({ header: true, columns: [...SCORE_EXPORT_COLUMNS] });
     const out = createWriteStream(file);
     const done = new Promise<void>((resolve, reject) => {
@@ -43,9 +62,22 @@ export class ScoreExportService {
       if (page.length === 0) break;
       for (const r of page) {
         const ok = csv.write([
-          r.external_id, r.recency_days ?? '', r.frequency, money(r.monetary), r.r_score ?? '', r.f_score ?? '',
-          r.m_score ?? '', r.rfm_segment ?? '', r.abc_class ?? '', r.value_tier, r.lifecycle, num(r.p_alive, 6),
-          num(r.expected_purchases, 6), money(r.expected_order_value), money(r.clv), num(r.churn_risk, 4),
+          r.external_id,
+          r.recency_days ?? '',
+          r.frequency,
+          money(r.monetary),
+          r.r_score ?? '',
+          r.f_score ?? '',
+          r.m_score ?? '',
+          r.rfm_segment ?? '',
+          r.abc_class ?? '',
+          r.value_tier,
+          r.lifecycle,
+          num(r.p_alive, 6),
+          num(r.expected_purchases, 6),
+          money(r.expected_order_value),
+          money(r.clv),
+          num(r.churn_risk, 4),
           num(r.priority, 2),
         ]);
         if (!ok) await new Promise((res) => csv.once('drain', res));

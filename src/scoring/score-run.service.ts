@@ -59,7 +59,13 @@ export class ScoreRunService {
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (workspace_id) WHERE status IN ('queued', 'preparing', 'scoring', 'finalizing') DO NOTHING
        RETURNING id`,
-      [input.workspaceId, asOf, horizonDays, input.trigger, JSON.stringify({ publishWorklists: input.publishWorklists ?? true })],
+      [
+        input.workspaceId,
+        asOf,
+        horizonDays,
+        input.trigger,
+        JSON.stringify({ publishWorklists: input.publishWorklists ?? true }),
+      ],
     );
     if (inserted.length === 0) {
       const active = await this.active(input.workspaceId);
@@ -70,13 +76,21 @@ export class ScoreRunService {
     await this.queue.add(
       'prepare',
       { runId },
-      { jobId: `score-prepare-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: 100 },
+      {
+        jobId: `score-prepare-${runId}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: 100,
+      },
     );
     return { run: await this.get(input.workspaceId, runId), started: true };
   }
 
   async get(workspaceId: string, runId: string): Promise<ScoreRunView> {
-    const [row] = await this.db.query(`SELECT * FROM score_runs WHERE id = $1 AND workspace_id = $2`, [runId, workspaceId]);
+    const [row] = await this.db.query(`SELECT * FROM score_runs WHERE id = $1 AND workspace_id = $2`, [
+      runId,
+      workspaceId,
+    ]);
     if (!row) throw AppError.notFound('score run');
     return toView(row);
   }

@@ -19,10 +19,22 @@ interface RunRow {
   as_of: string;
   horizon_days: number;
   status: string;
-  model_params: { context?: RunModelContext; policy?: ScoringPolicyOverrides & { workspace?: object }; previousRunId?: string | null; publishWorklists?: boolean };
+  model_params: {
+    context?: RunModelContext;
+    policy?: ScoringPolicyOverrides & { workspace?: object };
+    previousRunId?: string | null;
+    publishWorklists?: boolean;
+  };
   timezone: string;
   currency: string;
-  settings: { scoring?: ScoringPolicyOverrides & { discountRateAnnual?: number; margin?: number; abcCutA?: number; abcCutB?: number } };
+  settings: {
+    scoring?: ScoringPolicyOverrides & {
+      discountRateAnnual?: number;
+      margin?: number;
+      abcCutA?: number;
+      abcCutB?: number;
+    };
+  };
   current_score_run_id: string | null;
 }
 
@@ -66,7 +78,10 @@ export class ScoreRunSteps {
       timings[name] = (Date.now() - mark) / 1000;
       mark = Date.now();
     };
-    await this.db.query(`UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`, [runId]);
+    await this.db.query(
+      `UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`,
+      [runId],
+    );
     // A retried prepare starts from a clean slate for this run.
     await this.db.query(`DELETE FROM score_inputs WHERE run_id = $1`, [runId]);
     await this.db.query(SQL.buildInputs, [runId, run.workspace_id, run.as_of, run.timezone, run.currency]);
@@ -114,9 +129,16 @@ export class ScoreRunSteps {
     // CLV and expected purchases are computed over the run's horizon; the rules must compare on the same one.
     const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
     createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
-    const chunks = await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
+    const chunks = await this.db.query(SQL.planChunks, [
+      runId,
+      run.workspace_id,
+      this.config.scoringChunkSize,
+    ]);
     lap('plan');
-    const [{ n: chunksTotal }] = await this.db.query(`SELECT count(*)::int AS n FROM score_run_chunks WHERE run_id = $1`, [runId]);
+    const [{ n: chunksTotal }] = await this.db.query(
+      `SELECT count(*)::int AS n FROM score_run_chunks WHERE run_id = $1`,
+      [runId],
+    );
     const report = {
       customers: stats.customers,
       buyers: stats.buyers,
@@ -133,7 +155,11 @@ export class ScoreRunSteps {
         runId,
         stats.customers,
         chunksTotal,
-        JSON.stringify({ context, policy: { ...policyOverrides, workspace: workspaceStats }, previousRunId: run.current_score_run_id }),
+        JSON.stringify({
+          context,
+          policy: { ...policyOverrides, workspace: workspaceStats },
+          previousRunId: run.current_score_run_id,
+        }),
         JSON.stringify(report),
       ],
     );
@@ -157,13 +183,18 @@ export class ScoreRunSteps {
         },
       })),
     });
-    this.logger.log(`run ${runId}: ${stats.customers} customers in ${chunks.length || chunksTotal} chunks; ${JSON.stringify(models.report.summary)}`);
+    this.logger.log(
+      `run ${runId}: ${stats.customers} customers in ${chunks.length || chunksTotal} chunks; ${JSON.stringify(models.report.summary)}`,
+    );
     return { chunks: chunksTotal };
   }
 
   async chunk(runId: string, chunkNo: number): Promise<{ customers: number }> {
     const run = await this.run(runId);
-    const [chunk] = await this.db.query(`SELECT * FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`, [runId, chunkNo]);
+    const [chunk] = await this.db.query(
+      `SELECT * FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`,
+      [runId, chunkNo],
+    );
     if (!chunk) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
     const params = run.model_params;
     const context = params.context as RunModelContext;
@@ -204,7 +235,8 @@ export class ScoreRunSteps {
       );
       if (missing > 0) throw new Error(`run ${runId}: ${missing} chunks not done`);
       const counts: Array<{ dim: string; key: string; n: number }> = await tx.query(SQL.counts, [runId]);
-      const byDim = (dim: string) => Object.fromEntries(counts.filter((c) => c.dim === dim).map((c) => [c.key, c.n]));
+      const byDim = (dim: string) =>
+        Object.fromEntries(counts.filter((c) => c.dim === dim).map((c) => [c.key, c.n]));
       const moves = previousRunId ? (await tx.query(SQL.moves, [runId, previousRunId]))[0] : null;
       const workers: Array<{ worker: string; chunks: number }> = await tx.query(
         `SELECT worker, count(*)::int AS chunks FROM score_run_chunks WHERE run_id = $1 GROUP BY worker ORDER BY worker`,
@@ -212,7 +244,10 @@ export class ScoreRunSteps {
       );
       await tx.query(SQL.history, [runId, run.workspace_id]);
       // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
-      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [run.workspace_id, runId]);
+      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [
+        run.workspace_id,
+        runId,
+      ]);
       await tx.query(
         `DELETE FROM customer_scores WHERE workspace_id = $1 AND run_id <> $2 AND run_id IS DISTINCT FROM $3`,
         [run.workspace_id, runId, previousRunId],
@@ -231,7 +266,11 @@ export class ScoreRunSteps {
         `UPDATE score_runs SET status = 'completed', finished_at = now(), report = report || $2::jsonb WHERE id = $1`,
         [runId, JSON.stringify(summary)],
       );
-      await this.outbox.append(tx, run.workspace_id, 'scores.updated', { runId, asOf: run.as_of, ...summary });
+      await this.outbox.append(tx, run.workspace_id, 'scores.updated', {
+        runId,
+        asOf: run.as_of,
+        ...summary,
+      });
       return summary;
     });
     await this.outbox.kick();
@@ -239,7 +278,11 @@ export class ScoreRunSteps {
       await this.worklistQueue.add(
         'publish',
         { workspaceId: run.workspace_id, listDate: run.as_of, runId },
-        { jobId: `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}`, attempts: 3, removeOnComplete: 100 },
+        {
+          jobId: `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}`,
+          attempts: 3,
+          removeOnComplete: 100,
+        },
       );
     }
     return report;

@@ -5,7 +5,10 @@ import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { ScoreRunService } from './score-run.service';
 
 class StartRunDto {
-  @ApiPropertyOptional({ example: '2026-11-24', description: 'score as if today were this date (default: today in the workspace time zone)' })
+  @ApiPropertyOptional({
+    example: '2026-11-24',
+    description: 'score as if today were this date (default: today in the workspace time zone)',
+  })
   @IsOptional()
   @IsDateString({ strict: true })
   asOf?: string;

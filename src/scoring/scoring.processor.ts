@@ -25,7 +25,8 @@ export class ScoringProcessor extends QueueProcessor {
     try {
       switch (job.name) {
         case 'nightly':
-          return (await this.runs.start({ workspaceId: data.workspaceId as string, trigger: 'schedule' })).run.id;
+          return (await this.runs.start({ workspaceId: data.workspaceId as string, trigger: 'schedule' })).run
+            .id;
         case 'prepare':
           return await this.steps.prepare(data.runId as string);
         case 'chunk':
@@ -37,7 +38,8 @@ export class ScoringProcessor extends QueueProcessor {
       }
     } catch (e) {
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (finalAttempt && data.runId) await this.steps.fail(data.runId, `${job.name}: ${(e as Error).message}`);
+      if (finalAttempt && data.runId)
+        await this.steps.fail(data.runId, `${job.name}: ${(e as Error).message}`);
       throw e;
     }
   }

@@ -100,7 +100,9 @@ export class WebhookDeliveryService {
     );
     if (error !== null) {
       // The URL may carry credentials in its query string: log the host only.
-      this.logger.warn(`delivery ${deliveryId} to ${safeHost(row.url)} failed (attempt ${attempt}): ${error}`);
+      this.logger.warn(
+        `delivery ${deliveryId} to ${safeHost(row.url)} failed (attempt ${attempt}): ${error}`,
+      );
       throw new Error(`webhook delivery ${deliveryId} failed: ${error}`);
     }
   }

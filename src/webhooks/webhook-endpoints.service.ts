@@ -17,14 +17,19 @@ export class WebhookEndpointsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Registers an endpoint; returns its signing secret once. */
-  async create(workspaceId: string, url: string, eventTypes: string[] = []): Promise<WebhookEndpointView & { secret: string }> {
+  async create(
+    workspaceId: string,
+    url: string,
+    eventTypes: string[] = [],
+  ): Promise<WebhookEndpointView & { secret: string }> {
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
       throw new AppError('invalid_url', `"${url}" is not a valid URL`);
     }
-    if (!['http:', 'https:'].includes(parsed.protocol)) throw new AppError('invalid_url', 'webhook URLs must be http(s)');
+    if (!['http:', 'https:'].includes(parsed.protocol))
+      throw new AppError('invalid_url', 'webhook URLs must be http(s)');
     const secret = newWebhookSecret();
     const [row] = await this.db.query(
       `INSERT INTO webhook_endpoints (workspace_id, url, secret, event_types) VALUES ($1, $2, $3, $4)
@@ -44,5 +49,11 @@ export class WebhookEndpointsService {
 }
 
 function toView(row: { id: string; url: string; event_types: string[]; active: boolean; created_at: Date }) {
-  return { id: row.id, url: row.url, eventTypes: row.event_types, active: row.active, createdAt: row.created_at };
+  return {
+    id: row.id,
+    url: row.url,
+    eventTypes: row.event_types,
+    active: row.active,
+    createdAt: row.created_at,
+  };
 }

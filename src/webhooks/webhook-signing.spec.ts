@@ -1,7 +1,11 @@
 import { newWebhookSecret, signedHeaders, verifySignedBody } from './webhook-signing';
 
 describe('webhook signing (Standard Webhooks)', () => {
-  const body = JSON.stringify({ type: 'worklist.published', timestamp: '2026-11-25T07:00:00Z', data: { rep: 'rep-001' } });
+  const body = JSON.stringify({
+    type: 'worklist.published',
+    timestamp: '2026-11-25T07:00:00Z',
+    data: { rep: 'rep-001' },
+  });
 
   it('produces headers a receiver verifies with the same secret', () => {
     const secret = newWebhookSecret();

@@ -7,7 +7,12 @@ export function newWebhookSecret(): string {
 }
 
 /** Headers for one signed delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). */
-export function signedHeaders(secret: string, messageId: string, body: string, at = new Date()): Record<string, string> {
+export function signedHeaders(
+  secret: string,
+  messageId: string,
+  body: string,
+  at = new Date(),
+): Record<string, string> {
   const signature = new Webhook(secret).sign(messageId, at, body);
   return {
     'content-type': 'application/json',
@@ -18,6 +23,10 @@ export function signedHeaders(secret: string, messageId: string, body: string, a
 }
 
 /** Verifies a delivery the way a receiver does (5-minute tolerance inside the library); throws on a bad signature. */
-export function verifySignedBody(secret: string, body: string | Buffer, headers: Record<string, string>): unknown {
+export function verifySignedBody(
+  secret: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): unknown {
   return new Webhook(secret).verify(body, headers);
 }

@@ -8,7 +8,13 @@ import { WebhooksScheduler } from './webhooks.scheduler';
 
 @Module({
   controllers: [WebhooksController],
-  providers: [OutboxService, WebhookDeliveryService, WebhookEndpointsService, WebhooksProcessor, WebhooksScheduler],
+  providers: [
+    OutboxService,
+    WebhookDeliveryService,
+    WebhookEndpointsService,
+    WebhooksProcessor,
+    WebhooksScheduler,
+  ],
   exports: [OutboxService, WebhookEndpointsService, WebhookDeliveryService],
 })
 export class WebhooksModule {}

@@ -56,25 +56,43 @@ export class WorklistPublisher {
     private readonly outbox: OutboxService,
   ) {}
 
-  async publish(workspaceId: string, listDate: string, opts: { replace?: boolean } = {}): Promise<PublishReport> {
+  async publish(
+    workspaceId: string,
+    listDate: string,
+    opts: { replace?: boolean } = {},
+  ): Promise<PublishReport> {
     const [ws] = await this.db.query(
       `SELECT current_score_run_id, timezone, currency FROM workspaces WHERE id = $1`,
       [workspaceId],
     );
     if (!ws) throw AppError.notFound('workspace');
-    if (!ws.current_score_run_id) throw new AppError('no_scores', 'score the workspace before publishing call lists');
+    if (!ws.current_score_run_id)
+      throw new AppError('no_scores', 'score the workspace before publishing call lists');
     const runId: string = ws.current_score_run_id;
-    const reps: Array<{ id: string; external_id: string; name: string; locale: string; daily_capacity: number }> =
-      await this.db.query(
-        `SELECT id, external_id, name, locale, daily_capacity FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
-        [workspaceId],
-      );
-    const candidates: Candidate[] = await this.db.query(CANDIDATES_SQL, [workspaceId, runId, listDate, ws.timezone]);
+    const reps: Array<{
+      id: string;
+      external_id: string;
+      name: string;
+      locale: string;
+      daily_capacity: number;
+    }> = await this.db.query(
+      `SELECT id, external_id, name, locale, daily_capacity FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
+      [workspaceId],
+    );
+    const candidates: Candidate[] = await this.db.query(CANDIDATES_SQL, [
+      workspaceId,
+      runId,
+      listDate,
+      ws.timezone,
+    ]);
     const { offers, redemptionsUsed } = await this.offers.catalog(workspaceId);
 
     const report = await this.db.transaction(async (tx) => {
       if (opts.replace) {
-        await tx.query(`DELETE FROM worklists WHERE workspace_id = $1 AND list_date = $2`, [workspaceId, listDate]);
+        await tx.query(`DELETE FROM worklists WHERE workspace_id = $1 AND list_date = $2`, [
+          workspaceId,
+          listDate,
+        ]);
       }
       const created: Array<{ id: string; rep_id: string }> = await tx.query(
         `INSERT INTO worklists (workspace_id, rep_id, list_date, score_run_id, capacity)
@@ -87,7 +105,17 @@ export class WorklistPublisher {
       const repById = new Map(reps.map((r) => [r.id, r]));
       const items = candidates
         .filter((c) => listOfRep.has(c.rep_id))
-        .map((c) => this.buildItem(c, repById.get(c.rep_id)!, listDate, ws.currency, ws.timezone, offers, redemptionsUsed));
+        .map((c) =>
+          this.buildItem(
+            c,
+            repById.get(c.rep_id)!,
+            listDate,
+            ws.currency,
+            ws.timezone,
+            offers,
+            redemptionsUsed,
+          ),
+        );
       await tx.query(INSERT_ITEMS_SQL, [
         workspaceId,
         items.map((i) => listOfRep.get(i.repId)),
@@ -118,7 +146,13 @@ export class WorklistPublisher {
           })),
         });
       }
-      return { listDate, runId, lists: listOfRep.size, items: items.length, skippedExisting: reps.length - listOfRep.size };
+      return {
+        listDate,
+        runId,
+        lists: listOfRep.size,
+        items: items.length,
+        skippedExisting: reps.length - listOfRep.size,
+      };
     });
     await this.outbox.kick();
     this.logger.log(`published ${report.lists} lists with ${report.items} items for ${listDate}`);
@@ -134,7 +168,13 @@ export class WorklistPublisher {
     catalog: Parameters<typeof bestOfferFor>[0]['catalog'],
     redemptionsUsed: Record<string, number>,
   ) {
-    const offer = bestOfferFor({ tier: c.value_tier, lifecycle: c.lifecycle, asOf: listDate, redemptionsUsed, catalog });
+    const offer = bestOfferFor({
+      tier: c.value_tier,
+      lifecycle: c.lifecycle,
+      asOf: listDate,
+      redemptionsUsed,
+      catalog,
+    });
     const ageDays = c.first_day ? daysBetween(c.first_day, listDate) : null;
     const usualCycle =
       c.frequency > 1 && ageDays !== null && c.recency_days !== null
@@ -154,7 +194,9 @@ export class WorklistPublisher {
       lastOrderAmount: c.last_order_minor === null ? null : Number(c.last_order_minor),
       currency: c.last_order_currency ?? currency,
       topCategory: null,
-      lastComplaint: c.last_complaint_at ? { date: c.last_complaint_at, note: c.last_complaint_note ?? '' } : null,
+      lastComplaint: c.last_complaint_at
+        ? { date: c.last_complaint_at, note: c.last_complaint_note ?? '' }
+        : null,
       offer: offer ? localizeOffer(offer, rep.locale) : null,
       reasons: c.reasons.map((r) => r.code),
       timeZone,

@@ -21,8 +21,12 @@ export class WorklistController {
    * its own list, a manager key their team's; any other rep id answers 404.
    */
   @Get(':repId/worklist')
-  @ApiParam({ name: 'repId', description: 'rep id (uuid) or the rep\'s CRM external id', example: 'rep-001' })
-  @ApiQuery({ name: 'date', required: false, description: 'YYYY-MM-DD; default today in the workspace time zone' })
+  @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-001' })
+  @ApiQuery({
+    name: 'date',
+    required: false,
+    description: 'YYYY-MM-DD; default today in the workspace time zone',
+  })
   @ApiOkResponse({ description: 'the published list' })
   async get(@CurrentPrincipal() p: Principal, @Param('repId') repId: string, @Query('date') date?: string) {
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {

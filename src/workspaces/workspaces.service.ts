@@ -25,7 +25,10 @@ export class WorkspacesService {
   /** Returns the workspace with this slug, creating it (with the default offer catalog) when missing. */
   async ensure(spec: WorkspaceSpec): Promise<Workspace> {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(spec.slug)) {
-      throw new AppError('invalid_workspace_slug', `workspace slug "${spec.slug}" must be lowercase letters, digits and -`);
+      throw new AppError(
+        'invalid_workspace_slug',
+        `workspace slug "${spec.slug}" must be lowercase letters, digits and -`,
+      );
     }
     if (spec.timezone && !isValidTimeZone(spec.timezone)) {
       throw new AppError('invalid_timezone', `unknown time zone "${spec.timezone}"`);
@@ -86,5 +89,10 @@ export function isValidTimeZone(tz: string): boolean {
 
 /** The calendar date (YYYY-MM-DD) it is now in a time zone. */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }

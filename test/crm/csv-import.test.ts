@@ -38,7 +38,10 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     await importer.import({
       workspaceId,
       kind: 'reps',
-      file: file('reps.csv', 'external_id,name,role,team,manager_external_id,daily_capacity,locale\nmgr-1,Wang Fang,manager,team-1,,0,zh-CN\nrep-1,Li Na,rep,team-1,mgr-1,20,zh-CN\n'),
+      file: file(
+        'reps.csv',
+        'external_id,name,role,team,manager_external_id,daily_capacity,locale\nmgr-1,Wang Fang,manager,team-1,,0,zh-CN\nrep-1,Li Na,rep,team-1,mgr-1,20,zh-CN\n',
+      ),
     });
   });
 
@@ -86,10 +89,16 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
 
   it('re-importing the same file changes nothing', async () => {
     const path = join(dir, 'customers.csv');
-    const before = await sql.query(`SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`, [workspaceId]);
+    const before = await sql.query(
+      `SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`,
+      [workspaceId],
+    );
     const report = await importer.import({ workspaceId, kind: 'customers', file: path });
     expect(report).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
-    const after = await sql.query(`SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`, [workspaceId]);
+    const after = await sql.query(
+      `SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`,
+      [workspaceId],
+    );
     expect(after).toEqual(before);
   });
 
@@ -128,9 +137,17 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     ]);
 
     // The rejected unknown-customer row replayed with --create-missing-customers is kept.
-    const replay = await importer.import({ workspaceId, kind: 'orders', file: orders, createMissingCustomers: true });
+    const replay = await importer.import({
+      workspaceId,
+      kind: 'orders',
+      file: orders,
+      createMissingCustomers: true,
+    });
     expect(replay.rejected).toBe(4);
-    const [placeholder] = await sql.query(`SELECT name FROM customers WHERE workspace_id = $1 AND external_id = 'c-404'`, [workspaceId]);
+    const [placeholder] = await sql.query(
+      `SELECT name FROM customers WHERE workspace_id = $1 AND external_id = 'c-404'`,
+      [workspaceId],
+    );
     expect(placeholder).toEqual({ name: null });
   });
 
@@ -151,7 +168,9 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
 
   it('rejects a malformed CSV without importing part of it', async () => {
     const broken = file('broken.csv', 'external_id,name\n"y-1,unterminated\n');
-    await expect(importer.import({ workspaceId, kind: 'customers', file: broken })).rejects.toMatchObject({ code: 'malformed_csv' });
+    await expect(importer.import({ workspaceId, kind: 'customers', file: broken })).rejects.toMatchObject({
+      code: 'malformed_csv',
+    });
     const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'y-%'`);
     expect(n).toBe(0);
   });

@@ -22,7 +22,9 @@ export async function seedCrm(
   });
   const reports = {} as Record<ImportKind, ImportReport>;
   for (const kind of ['reps', 'customers', 'orders', 'interactions'] as ImportKind[]) {
-    reports[kind] = await app.get(CsvImportService).import({ workspaceId: ws.id, kind, file: join(dir, `${kind}.csv`) });
+    reports[kind] = await app
+      .get(CsvImportService)
+      .import({ workspaceId: ws.id, kind, file: join(dir, `${kind}.csv`) });
   }
   return { workspaceId: ws.id, dir, reports };
 }

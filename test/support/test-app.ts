@@ -10,7 +10,10 @@ import { Runtime } from '../../src/common/runtime';
 import { AppConfig, loadConfig } from '../../src/config/config';
 
 /** Config for a test: its own database, queue prefix and data dir; Redis only when asked. */
-export function testConfig(databaseUrl: string, opts: { redisUrl?: string; env?: Record<string, string> } = {}): AppConfig {
+export function testConfig(
+  databaseUrl: string,
+  opts: { redisUrl?: string; env?: Record<string, string> } = {},
+): AppConfig {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -28,7 +31,10 @@ export function testConfig(databaseUrl: string, opts: { redisUrl?: string; env?:
 const ALL: Runtime = { http: true, workers: true, scheduler: false, quiet: true };
 
 /** A Nest application context (no HTTP) with queue workers in-process. */
-export async function createTestContext(config: AppConfig, runtime: Partial<Runtime> = {}): Promise<INestApplicationContext> {
+export async function createTestContext(
+  config: AppConfig,
+  runtime: Partial<Runtime> = {},
+): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot(config, config.databaseUrl as string, { ...ALL, http: false, ...runtime }),
     { logger: ['error'] },
@@ -38,11 +44,17 @@ export async function createTestContext(config: AppConfig, runtime: Partial<Runt
 }
 
 /** The HTTP app as production configures it (validation, error filter, OpenAPI), listening on a random port. */
-export async function createTestHttpApp(config: AppConfig, runtime: Partial<Runtime> = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config, config.databaseUrl as string, { ...ALL, ...runtime }), {
-    logger: ['error'],
-    bodyParser: false,
-  });
+export async function createTestHttpApp(
+  config: AppConfig,
+  runtime: Partial<Runtime> = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create(
+    AppModule.forRoot(config, config.databaseUrl as string, { ...ALL, ...runtime }),
+    {
+      logger: ['error'],
+      bodyParser: false,
+    },
+  );
   configureHttp(app);
   await app.listen(0, '127.0.0.1');
   return app;

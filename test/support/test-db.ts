@@ -24,7 +24,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await ds.destroy();
   return {
     url: url.toString(),
-    drop: () => withClient(admin.toString(), (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(admin.toString(), (c) =>
+        c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }
 
