@@ -18,9 +18,9 @@ export interface Started<T> {
 }
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
-export function configOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function configOrExit(): AppConfig {
   try {
-    return loadConfig(env);
+    return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
