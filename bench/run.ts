@@ -1,0 +1,68 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveDatabase } from '../src/embedded/embedded-postgres';
+import { Benchmark } from './benchmark';
+import { BENCHMARKS } from './registry';
+
+/**
+ * `npm run bench [-- name …]`: runs the benchmarks (all, or those named) against BENCH_DATABASE_URL (a server URL)
+ * or an embedded PostgreSQL, prints each figure with its same-run baseline, and appends the results to
+ * bench/out/results.jsonl. Never part of `npm test`.
+ */
+async function main() {
+  const wanted = process.argv.slice(2);
+  const selected: Benchmark[] = wanted.length
+    ? BENCHMARKS.filter((b) => wanted.includes(b.name))
+    : BENCHMARKS;
+  if (selected.length === 0) {
+    console.error(
+      `unknown benchmark(s) ${wanted.join(', ')}; available: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  const db = await resolveDatabase({
+    databaseUrl: process.env.BENCH_DATABASE_URL,
+    dataDir: join(__dirname, '..', '..', '.data'),
+    name: 'pg-bench',
+    port: Number(process.env.BENCH_EMBEDDED_PG_PORT ?? 54349),
+    database: 'postgres',
+  });
+  const outDir = join(__dirname, '..', '..', 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  try {
+    for (const b of selected) {
+      console.log(`\n## ${b.name}: ${b.description}`);
+      const started = Date.now();
+      const result = await b.run({
+        serverUrl: db.url,
+        redisUrl: process.env.BENCH_REDIS_URL,
+        scale: Number(process.env.BENCH_SCALE ?? 1),
+        log: (m) => console.log(`   ${m}`),
+      });
+      for (const f of result.figures) console.log(`   ${f.label}: ${format(f.value)} ${f.unit}`);
+      for (const f of result.baselines) console.log(`   baseline — ${f.label}: ${format(f.value)} ${f.unit}`);
+      for (const r of result.ratios) console.log(`   ratio: ${r}`);
+      for (const n of result.notes ?? []) console.log(`   note: ${n}`);
+      appendFileSync(
+        join(outDir, 'results.jsonl'),
+        JSON.stringify({
+          name: b.name,
+          at: new Date().toISOString(),
+          seconds: (Date.now() - started) / 1000,
+          ...result,
+        }) + '\n',
+      );
+    }
+  } finally {
+    await db.stop();
+  }
+}
+
+function format(v: number): string {
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(3);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
