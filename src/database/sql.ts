@@ -7,3 +7,20 @@ export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>
 export function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   return ds.transaction(fn);
 }
+
+/**
+ * Rows of an `UPDATE … RETURNING` / `DELETE … RETURNING`. TypeORM's postgres driver answers those with
+ * `[rows, affectedCount]` instead of the rows (INSERT and SELECT answer rows), which silently breaks `.length`.
+ */
+export async function returningRows<T>(tx: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result: unknown = await tx.query(sql, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

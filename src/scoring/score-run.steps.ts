@@ -10,6 +10,7 @@ import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { ChunkInputRow, RunModelContext, scoreChunkRow, ScoreRow } from './chunk-scoring';
 import { createScoringPolicy, ScoringPolicyOverrides } from './models/customer-rules';
+import { returningRows } from '../database/sql';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 import { fitRunModels, ModelReport } from './run-models';
 
@@ -212,7 +213,8 @@ export class ScoreRunSteps {
     const scores = rows.map((r) => scoreChunkRow(normaliseRow(r), context, policy));
     await this.db.transaction(async (tx) => {
       await tx.query(SQL.writeScores, [runId, run.workspace_id, ...columns(scores)]);
-      const done = await tx.query(
+      const done = await returningRows(
+        tx,
         `UPDATE score_run_chunks SET done_at = now(), worker = $3 WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING 1`,
         [runId, chunkNo, WORKER_ID],
       );

@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { audit } from '../../common/audit';
+import { AppError } from '../../common/app-error';
+import { returningRows } from '../../database/sql';
+
+export interface MergeRecord {
+  id: string;
+  winnerId: string;
+  loserId: string;
+  reason: string;
+  actor: string;
+  movedOrders: number;
+  movedInteractions: number;
+  createdAt: Date;
+  undoneAt: Date | null;
+}
+
+/**
+ * One customer view: merging moves the loser's orders, interactions and contact suppressions to the winner and
+ * points the loser (and anything that pointed at it) to the winner. The loser row stays, with its source ids,
+ * so later events and imports about it still resolve — to the winner. What moved is recorded, so undo is exact.
+ */
+@Injectable()
+export class CustomerMergeService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Merges `loserId` into `winnerId` (or into the customer the winner was itself merged into). Idempotent. */
+  async merge(
+    input: { workspaceId: string; winnerId: string; loserId: string; reason: string; actor: string },
+    tx?: EntityManager,
+  ): Promise<MergeRecord | null> {
+    if (!tx) return this.db.transaction((t) => this.merge(input, t));
+    const { workspaceId, reason, actor } = input;
+    const locked: Array<{ id: string; merged_into_id: string | null }> = await tx.query(
+      `SELECT id, merged_into_id FROM customers WHERE workspace_id = $1 AND id = ANY ($2::bigint[]) ORDER BY id FOR UPDATE`,
+      [workspaceId, [input.winnerId, input.loserId]],
+    );
+    const byId = new Map(locked.map((c) => [String(c.id), c]));
+    const winnerRow = byId.get(String(input.winnerId));
+    const loserRow = byId.get(String(input.loserId));
+    if (!winnerRow || !loserRow) throw AppError.notFound('customer');
+    const winnerId = String(winnerRow.merged_into_id ?? winnerRow.id);
+    const loserId = String(loserRow.id);
+    if (loserRow.merged_into_id !== null || winnerId === loserId) return null; // already one customer
+    const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
+    const orders = ids(
+      await returningRows<{ id: string }>(
+        tx,
+        `UPDATE orders SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+        [loserId, winnerId],
+      ),
+    );
+    const interactions = ids(
+      await returningRows<{ id: string }>(
+        tx,
+        `UPDATE interactions SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+        [loserId, winnerId],
+      ),
+    );
+    // Do-not-call and snoozes follow the person, whichever record they were set on.
+    const suppressions = ids(
+      await returningRows<{ id: string }>(
+        tx,
+        `UPDATE contact_suppressions SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+        [loserId, winnerId],
+      ),
+    );
+    const repointed = ids(
+      await returningRows<{ id: string }>(
+        tx,
+        `UPDATE customers SET merged_into_id = $2, updated_at = now() WHERE merged_into_id = $1 RETURNING id`,
+        [loserId, winnerId],
+      ),
+    );
+    await tx.query(`UPDATE customers SET merged_into_id = $2, updated_at = now() WHERE id = $1`, [
+      loserId,
+      winnerId,
+    ]);
+    const [row] = await tx.query(
+      `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, moved_order_ids, moved_interaction_ids,
+         moved_suppression_ids, repointed_customer_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [workspaceId, winnerId, loserId, reason, actor, orders, interactions, suppressions, repointed],
+    );
+    await audit(tx, {
+      workspaceId,
+      actor,
+      action: 'customer.merged',
+      subject: `customer:${loserId}`,
+      details: { winnerId, reason },
+    });
+    return toRecord(row);
+  }
+
+  /** Reverses a merge exactly: what moved goes back, the loser stands alone again. */
+  async undo(workspaceId: string, mergeId: string, actor: string): Promise<MergeRecord> {
+    return this.db.transaction(async (tx) => {
+      const [m] = await tx.query(
+        `SELECT * FROM customer_merges WHERE id = $1 AND workspace_id = $2 FOR UPDATE`,
+        [mergeId, workspaceId],
+      );
+      if (!m) throw AppError.notFound('merge');
+      if (m.undone_at) throw new AppError('merge_already_undone', 'this merge was already undone', 409);
+      const later = await tx.query(
+        `SELECT 1 FROM customer_merges WHERE workspace_id = $1 AND loser_id = $2 AND undone_at IS NULL AND created_at > $3`,
+        [workspaceId, m.winner_id, m.created_at],
+      );
+      if (later.length) {
+        throw new AppError(
+          'merge_superseded',
+          'the winner was merged again since; undo that merge first',
+          409,
+        );
+      }
+      await tx.query(
+        `UPDATE orders SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
+        [m.loser_id, m.moved_order_ids, m.winner_id],
+      );
+      await tx.query(
+        `UPDATE interactions SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
+        [m.loser_id, m.moved_interaction_ids, m.winner_id],
+      );
+      await tx.query(`UPDATE contact_suppressions SET customer_id = $1 WHERE id = ANY ($2::uuid[])`, [
+        m.loser_id,
+        m.moved_suppression_ids,
+      ]);
+      await tx.query(
+        `UPDATE customers SET merged_into_id = $1, updated_at = now() WHERE id = ANY ($2::bigint[])`,
+        [m.loser_id, m.repointed_customer_ids],
+      );
+      await tx.query(`UPDATE customers SET merged_into_id = NULL, updated_at = now() WHERE id = $1`, [
+        m.loser_id,
+      ]);
+      const [row] = await returningRows<Record<string, unknown>>(
+        tx,
+        `UPDATE customer_merges SET undone_at = now(), undone_by = $2 WHERE id = $1 RETURNING *`,
+        [mergeId, actor],
+      );
+      await audit(tx, { workspaceId, actor, action: 'customer.merge_undone', subject: `merge:${mergeId}` });
+      return toRecord(row);
+    });
+  }
+
+  async list(workspaceId: string, limit = 100): Promise<MergeRecord[]> {
+    const rows = await this.db.query(
+      `SELECT * FROM customer_merges WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT $2`,
+      [workspaceId, limit],
+    );
+    return rows.map(toRecord);
+  }
+}
+
+function toRecord(r: Record<string, unknown>): MergeRecord {
+  return {
+    id: r.id as string,
+    winnerId: String(r.winner_id),
+    loserId: String(r.loser_id),
+    reason: r.reason as string,
+    actor: r.actor as string,
+    movedOrders: (r.moved_order_ids as unknown[]).length,
+    movedInteractions: (r.moved_interaction_ids as unknown[]).length,
+    createdAt: r.created_at as Date,
+    undoneAt: (r.undone_at as Date) ?? null,
+  };
+}
