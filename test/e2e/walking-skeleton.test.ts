@@ -140,7 +140,7 @@ describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', (
     ).toThrow();
   });
 
-  it('lets a rep key read only its own list; another rep's list answers 404 by external id and by uuid', async () => {
+  it('lets a rep key read only its own list; another rep list answers 404 by external id and by uuid', async () => {
     const own = await repList(keys.rep1);
     const other = await repList(keys.rep2);
     await http()
