@@ -10,12 +10,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { createDataSource } from './database/data-source';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 
-export interface Started<T> {
-  app: T;
-  config: AppConfig;
-  database: ResolvedDatabase;
-  close(): Promise<void>;
-}
+const MIGRATION_LOCK = 72_310_011;
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
 export function configOrExit(): AppConfig {
@@ -34,6 +29,7 @@ export function configOrExit(): AppConfig {
 export async function prepareDatabase(
   config: AppConfig,
   log?: (m: string) => void,
+  opts: { migrate?: boolean } = {},
 ): Promise<ResolvedDatabase> {
   const database = await resolveDatabase({
     databaseUrl: config.databaseUrl,
@@ -41,11 +37,18 @@ export async function prepareDatabase(
     port: config.embeddedPgPort,
     log,
   });
+  if (opts.migrate === false) return database;
   const ds = createDataSource(database.url, 2);
   await ds.initialize();
+  // Processes may start together (api, workers, cli): one applies migrations, the others wait for it.
+  const lock = ds.createQueryRunner();
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    await lock.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    for (const m of applied) log?.(`applied migration ${m.name}`);
   } finally {
+    await lock.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    await lock.release();
     await ds.destroy();
   }
   return database;

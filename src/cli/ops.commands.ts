@@ -15,13 +15,20 @@ export function registerOpsCommands(program: Command): void {
     .option('--revert', 'revert the most recent migration')
     .action(async (opts: { revert?: boolean }) => {
       const config = configOrExit();
-      const database = await prepareDatabase(config, (m) => console.log(m));
+      const database = await prepareDatabase(config, (m) => console.log(m), { migrate: !opts.revert });
       if (opts.revert) {
         const ds = createDataSource(database.url, 1);
         await ds.initialize();
-        await ds.undoLastMigration({ transaction: 'each' });
+        const [last] = await ds
+          .query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`)
+          .catch(() => [] as Array<{ name: string }>);
+        if (last) {
+          await ds.undoLastMigration({ transaction: 'each' });
+          console.log(`reverted migration ${last.name}`);
+        } else {
+          console.log('no migration to revert');
+        }
         await ds.destroy();
-        console.log('reverted the last migration');
       } else {
         console.log('database schema is up to date');
       }
