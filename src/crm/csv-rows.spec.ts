@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { currencyExponent, parseDecimal, parseTimestamp, resolveHeader, validateOrder } from './csv-rows';
+
+describe('parseDecimal', () => {
+  it('converts major units to exact minor units for any amount with at most `exp` decimals', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 14n }), fc.integer({ min: 0, max: 3 }), (units, exp) => {
+        const s = units.toString().padStart(exp + 1, '0');
+        const text = exp === 0 ? s : `${s.slice(0, -exp)}.${s.slice(-exp)}`;
+        expect(parseDecimal(text, exp)).toBe(units);
+      }),
+    );
+  });
+
+  it('accepts trailing zeros beyond the exponent and rejects real extra precision or junk', () => {
+    expect(parseDecimal('12.500', 2)).toBe(1250n);
+    expect(parseDecimal('12.345', 2)).toBeNull();
+    expect(parseDecimal('1e5', 2)).toBeNull();
+    expect(parseDecimal('12,50', 2)).toBeNull();
+    expect(parseDecimal('-3', 2)).toBe(-300n);
+  });
+});
+
+describe('parseTimestamp', () => {
+  it('accepts dates and zoned date-times, rejects impossible or unzoned ones', () => {
+    expect(parseTimestamp('2026-02-28')?.toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    expect(parseTimestamp('2026-02-28T10:00:00+08:00')?.toISOString()).toBe('2026-02-28T02:00:00.000Z');
+    expect(parseTimestamp('2026-02-30')).toBeNull();
+    expect(parseTimestamp('2026-02-28T10:00:00')).toBeNull();
+    expect(parseTimestamp('yesterday')).toBeNull();
+    expect(parseTimestamp('1850-01-01')).toBeNull();
+  });
+});
+
+describe('validateOrder', () => {
+  const row = {
+    external_id: 'o1',
+    customer_external_id: 'c1',
+    placed_at: '2026-01-01',
+    amount: '10',
+    currency: 'JPY',
+    status: '',
+  };
+
+  it('uses the currency exponent and defaults the status to paid', () => {
+    expect(currencyExponent('JPY')).toBe(0);
+    expect(currencyExponent('KWD')).toBe(3);
+    expect(validateOrder(row)).toEqual({
+      ok: true,
+      row: {
+        externalId: 'o1',
+        customerExternalId: 'c1',
+        placedAt: '2026-01-01T00:00:00.000Z',
+        amountMinor: 10n,
+        currency: 'JPY',
+        status: 'paid',
+      },
+      warnings: [],
+    });
+  });
+
+  it('names every bad column at once', () => {
+    const v = validateOrder({ ...row, amount: '-1', currency: 'ZZZ', status: 'lost', placed_at: '' });
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.problems.map((p) => p.column).sort()).toEqual(['currency', 'placed_at', 'status']);
+  });
+});
+
+describe('resolveHeader', () => {
+  it('maps foreign columns and reports missing required ones and unknown map targets', () => {
+    const ok = resolveHeader('orders', ['Id', 'Cust', 'When', 'Total', 'Cur'], {
+      external_id: 'Id',
+      customer_external_id: 'Cust',
+      placed_at: 'When',
+      amount: 'Total',
+      currency: 'Cur',
+    });
+    expect(ok.ok && ok.columns.get('amount')).toBe(3);
+    expect(resolveHeader('orders', ['external_id'], { colour: 'x' })).toEqual({
+      ok: false,
+      missing: ['customer_external_id', 'placed_at', 'amount', 'currency'],
+      unknownMapTargets: ['colour'],
+    });
+  });
+});
