@@ -16,7 +16,8 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // TypeORM would print failed queries with their parameters (personal data): errors surface as exceptions instead.
+    logging: false,
     extra: { max: poolSize, application_name: 'callplan' },
   };
 }
