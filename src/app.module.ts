@@ -15,6 +15,7 @@ import { ScoringModule } from './scoring/scoring.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorklistModule } from './worklist/worklist.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
+import { WebModule } from './web/web.module';
 
 /** The whole application; `runtime` decides whether this process serves HTTP, consumes queues, runs schedules. */
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
         WorklistModule,
         WebhooksModule,
         HealthModule,
+        WebModule,
       ],
     };
   }

@@ -174,6 +174,30 @@ describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', (
     expect(same.customer.phone).toMatch(/\*{3,}/);
   });
 
+  it('serves the embeddable page through a short-lived token, never an API key', async () => {
+    const own = await repList(keys.rep1);
+    const minted = await http()
+      .post('/v1/embed-tokens')
+      .set('authorization', `Bearer ${keys.rep1}`)
+      .send({ rep: own.rep.externalId })
+      .expect(201);
+    const page = await http().get(`${minted.body.path}&date=${AS_OF}`).expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.text).toContain(own.rep.name);
+    expect(page.text).toContain(`#1`);
+    const other = await repList(keys.rep2);
+    await http()
+      .post('/v1/embed-tokens')
+      .set('authorization', `Bearer ${keys.rep1}`)
+      .send({ rep: other.rep.externalId })
+      .expect(404);
+    const broken = await http()
+      .get(`/embed/worklist?token=${minted.body.token.slice(0, -2)}xx`)
+      .expect(401);
+    expect(broken.body.error.code).toBe('invalid_embed_token');
+  });
+
   async function repList(key: string) {
     const me = await app
       .get(DataSource)

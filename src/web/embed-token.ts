@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Short-lived, signed tokens for the embeddable call-list page: the CRM UI asks the API for a token (with its own
+ * key) and puts it in an iframe URL, so no API key ever reaches a browser. Format: base64url(payload).base64url(mac).
+ */
+export interface EmbedClaims {
+  workspaceId: string;
+  repId: string;
+  /** what the viewer may see: 'full' for people who work the list, 'masked' for machine-minted views */
+  pii: 'full' | 'masked';
+  /** expiry, epoch seconds */
+  exp: number;
+}
+
+export function signEmbedToken(claims: EmbedClaims, key: Buffer): string {
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${body}.${mac(body, key)}`;
+}
+
+/** The claims of a valid, unexpired token, or null (bad format, bad signature, expired). */
+export function verifyEmbedToken(
+  token: string,
+  key: Buffer,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): EmbedClaims | null {
+  const [body, signature] = token.split('.');
+  if (!body || !signature) return null;
+  const expected = Buffer.from(mac(body, key));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as EmbedClaims;
+    return typeof claims.exp === 'number' && claims.exp > nowSeconds ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+function mac(body: string, key: Buffer): string {
+  return createHmac('sha256', key).update(`embed.${body}`).digest('base64url');
+}
