@@ -23,7 +23,8 @@ export class ErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    res.status(status).json({ error: body });
+    // Explicit type: a handler may have set another content type (the HTML embed page) before it failed.
+    res.status(status).type('application/json').json({ error: body });
   }
 
   private toBody(exception: unknown): {
