@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ExperimentsController } from './experiments.controller';
+import { ExperimentsService } from './experiments.service';
 import { OffersService } from './offers.service';
 
-@Module({ providers: [OffersService], exports: [OffersService] })
+@Module({
+  controllers: [ExperimentsController],
+  providers: [OffersService, ExperimentsService],
+  exports: [OffersService, ExperimentsService],
+})
 export class OffersModule {}

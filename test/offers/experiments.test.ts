@@ -1,0 +1,65 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ExperimentsService } from '../../src/offers/experiments.service';
+import { seedCrm } from '../support/crm-fixture';
+import { createTestContext, testConfig } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-db';
+
+describe('holdout experiments (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestContext(testConfig(db.url), { workers: false });
+    ({ workspaceId } = await seedCrm(app, { customers: 2000, seed: 5 }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('splits owned customers deterministically and reports conversion, revenue and lift with intervals', async () => {
+    const experiments = app.get(ExperimentsService);
+    const e = await experiments.create(
+      workspaceId,
+      { name: 'lists vs holdout', holdoutShare: 0.2, startsOn: '2026-06-01', endsOn: '2026-11-23' },
+      'test',
+    );
+    const report = await experiments.report(workspaceId, e.id);
+    const { treated, holdout } = report.overall;
+    const [owned] = await app
+      .get(DataSource)
+      .query(
+        `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND owner_rep_id IS NOT NULL AND merged_into_id IS NULL`,
+        [workspaceId],
+      );
+    expect(treated.customers + holdout.customers).toBe(owned.n);
+    expect(holdout.customers / owned.n).toBeGreaterThan(0.16);
+    expect(holdout.customers / owned.n).toBeLessThan(0.24);
+    const [truth] = await app.get(DataSource).query(
+      `SELECT count(DISTINCT o.customer_id)::int AS converted, sum(o.amount_minor)::bigint AS revenue
+       FROM orders o JOIN customers c ON c.id = o.customer_id
+       WHERE o.workspace_id = $1 AND o.status = 'paid' AND c.owner_rep_id IS NOT NULL
+         AND o.placed_at >= '2026-05-31T16:00:00Z' AND o.placed_at < '2026-11-23T16:00:00Z'`,
+      [workspaceId],
+    );
+    expect(treated.converted + holdout.converted).toBe(truth.converted);
+    expect(treated.revenue + holdout.revenue).toBe(Number(truth.revenue));
+    // The synthetic CRM has no treatment effect: the interval must contain zero.
+    expect(report.overall.difference!.low).toBeLessThan(0);
+    expect(report.overall.difference!.high).toBeGreaterThan(0);
+    expect(Object.keys(report.byTier).length).toBeGreaterThan(0);
+    expect(await experiments.report(workspaceId, e.id)).toEqual(report);
+  });
+
+  it('refuses an overlapping experiment', async () => {
+    await expect(
+      app
+        .get(ExperimentsService)
+        .create(workspaceId, { name: 'second', holdoutShare: 0.1, startsOn: '2026-07-01' }, 'test'),
+    ).rejects.toMatchObject({ code: 'experiment_overlap' });
+  });
+});
