@@ -1,4 +1,15 @@
 import { Benchmark } from './benchmark';
+import { bgNbdFitBench, scoringNightlyBench, scoringSkeletonBench } from './scoring.bench';
+import { webhooksInboundBenchmark } from './webhooks-inbound.bench';
+import { worklistBenchmark } from './worklist.bench';
+import { importBenchmark } from './import.bench';
 
 /** Every benchmark `npm run bench` knows, in the order they run. Add yours with one import and one entry. */
-export const BENCHMARKS: Benchmark[] = [];
+export const BENCHMARKS: Benchmark[] = [
+  worklistBenchmark,
+  webhooksInboundBenchmark,
+  importBenchmark,
+  scoringSkeletonBench,
+  scoringNightlyBench,
+  bgNbdFitBench,
+];

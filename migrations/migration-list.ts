@@ -1,6 +1,20 @@
 import { CreateInitialSchema1764028800000 } from './1764028800000-create-initial-schema';
 import { CreateCustomerMerges1764100000000 } from './1764100000000-create-customer-merges';
+import { AddCrmSync1764300000000 } from './1764300000000-add-crm-sync';
+import { CreateImportsAndCustomerViewIndexes1764400000000 } from './1764400000000-create-imports-and-customer-view-indexes';
 import { CreateExperiments1764700000000 } from './1764700000000-create-experiments';
+import { CreateWorklistOutcomes1764500000000 } from './1764500000000-create-worklist-outcomes';
+import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-customer-scores';
+import { CreateAssignments1764600000000 } from './1764600000000-create-assignments';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
-export const MIGRATIONS = [CreateInitialSchema1764028800000, CreateCustomerMerges1764100000000, CreateExperiments1764700000000];
+export const MIGRATIONS = [
+  CreateInitialSchema1764028800000,
+  CreateCustomerMerges1764100000000,
+  AddCrmSync1764300000000,
+  CreateImportsAndCustomerViewIndexes1764400000000,
+  CreateExperiments1764700000000,
+  CreateWorklistOutcomes1764500000000,
+  PartitionCustomerScores1764200000000,
+  CreateAssignments1764600000000,
+];

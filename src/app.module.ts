@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthModule } from './auth/auth.module';
 import { Runtime } from './common/runtime';
 import { AppConfig } from './config/config';
@@ -16,6 +17,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorklistModule } from './worklist/worklist.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { WebModule } from './web/web.module';
+import { AuditModule } from './audit/audit.module';
 
 /** The whole application; `runtime` decides whether this process serves HTTP, consumes queues, runs schedules. */
 @Module({})
@@ -33,7 +35,17 @@ export class AppModule {
               'req.headers.authorization',
               'req.headers["x-api-key"]',
               'req.headers["webhook-signature"]',
+              'req.headers.cookie',
+              'res.headers["set-cookie"]',
             ],
+            // Paths only: query strings can carry tokens or personal data (?token=…, ?email=…).
+            serializers: {
+              req: (req: { url?: string; query?: unknown }) => ({
+                ...req,
+                url: req.url?.split('?')[0],
+                query: undefined,
+              }),
+            },
             autoLogging: config.env !== 'test',
           },
         }),
@@ -50,6 +62,8 @@ export class AppModule {
         WebhooksModule,
         HealthModule,
         WebModule,
+        AssignmentsModule,
+        AuditModule,
       ],
     };
   }

@@ -1,11 +1,12 @@
 import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { json, raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { Runtime } from './common/runtime';
+import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './crm/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { createDataSource } from './database/data-source';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
@@ -55,6 +56,8 @@ export async function prepareDatabase(
 }
 
 export function configureHttp(app: INestApplication): void {
+  // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (json() then skips them).
+  app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));
   app.use(json({ limit: '1mb' }));
   app.useGlobalPipes(
     new ValidationPipe({

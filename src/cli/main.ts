@@ -3,6 +3,8 @@ import { registerDataCommands } from './data.commands';
 import { registerDemoCommand } from './demo.command';
 import { CliError } from './cli-context';
 import { registerOpsCommands } from './ops.commands';
+import { registerSyncCommands } from './sync.commands';
+import { registerCustomerViewCommands } from './customer-view.commands';
 
 /**
  * `npm run callplan -- <command>`: migrations, the synthetic CRM generator, imports, scoring runs, exports,
@@ -17,6 +19,8 @@ export function buildCli(): Command {
   registerOpsCommands(program);
   registerDataCommands(program);
   registerDemoCommand(program);
+  registerSyncCommands(program);
+  registerCustomerViewCommands(program);
   return program;
 }
 

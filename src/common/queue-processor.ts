@@ -1,5 +1,5 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { Job, Worker, WorkerOptions } from 'bullmq';
 import { QueueFactory, QueueName } from '../queue/queue-factory';
 import { Runtime } from './runtime';
 
@@ -16,6 +16,8 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
     private readonly runtime: Runtime,
     private readonly queueName: QueueName,
     private readonly concurrency = 1,
+    /** lock and stalled-check timings of this queue's worker (default: 120 s lock, BullMQ's 30 s check) */
+    private readonly timing: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> = {},
   ) {}
 
   /** Handles one job; dispatch on `job.name`. */
@@ -27,6 +29,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
       concurrency: this.concurrency,
       // Long scoring chunks must not be taken for stalled while they compute.
       lockDuration: 120_000,
+      ...this.timing,
     });
     this.worker.on('failed', (job, err) =>
       this.logger.warn(

@@ -38,8 +38,23 @@ const envSchema = z.object({
   /** Scoring concurrency per worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SCORING_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  /** Lock of a running scoring job; a worker that dies loses its job to another worker after this. */
+  SCORING_LOCK_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  /** How often workers look for jobs whose lock expired (stalled: the worker died). */
+  SCORING_STALLED_CHECK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** A run still "active" with no live queue job and no progress for this long is marked failed on the next start. */
+  SCORING_STALE_RUN_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
+  /** Test hook only: each chunk job waits this long before writing (to kill a worker mid-chunk). */
+  SCORING_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  /** Largest CSV accepted by POST /v1/imports (bigger files: the CLI). */
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 ** 3)
+    .default(512 * 1024 ** 2),
 });
 
 export interface PiiKeys {
@@ -64,8 +79,15 @@ export interface AppConfig {
   pii: PiiKeys;
   workerConcurrency: number;
   scoringChunkSize: number;
+  scoringLockMs: number;
+  scoringStalledCheckMs: number;
+  scoringStaleRunMinutes: number;
+  /** test hook: delay inside every chunk job, ms (0 in production) */
+  scoringChunkDelayMs: number;
   webhookTimeoutMs: number;
   webhookMaxAttempts: number;
+  /** bytes; larger multipart uploads answer 413 */
+  importMaxUploadBytes: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -90,8 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pii: resolvePiiKeys(e.PII_ENCRYPTION_KEYS, e.PII_HASH_KEY, e.NODE_ENV, dataDir),
     workerConcurrency: e.WORKER_CONCURRENCY,
     scoringChunkSize: e.SCORING_CHUNK_SIZE,
+    scoringLockMs: e.SCORING_LOCK_MS,
+    scoringStalledCheckMs: e.SCORING_STALLED_CHECK_MS,
+    scoringStaleRunMinutes: e.SCORING_STALE_RUN_MINUTES,
+    scoringChunkDelayMs: e.SCORING_CHUNK_DELAY_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
   };
 }
 

@@ -1,12 +1,13 @@
 import { createReadStream, createWriteStream, statSync, WriteStream } from 'node:fs';
+import { basename } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { parse } from 'csv-parse';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { CopyLineWriter } from './copy-writer';
+import { CsvSyntaxError, readCsvRecords } from './csv-records';
 import {
   ImportKind,
   resolveHeader,
@@ -17,8 +18,9 @@ import {
   validateRep,
 } from './csv-rows';
 import { PII_CIPHER } from './crm.tokens';
+import { DedupeReport, DedupeService } from './dedupe/dedupe.service';
 import { PiiCipher } from './pii';
-import { MERGE_SQL, STAGING_DDL } from './csv-import.sql';
+import { MERGE_SQL, MergeShape, ORPHANS_SQL, STAGING_DDL } from './csv-import.sql';
 
 const ANALYZE_TARGET: Record<ImportKind, string> = {
   customers: 'customers',
@@ -26,11 +28,17 @@ const ANALYZE_TARGET: Record<ImportKind, string> = {
   interactions: 'interactions',
   reps: 'reps, teams',
 };
+const PROGRESS_EVERY_MS = 250;
 
 export interface ImportOptions {
   workspaceId: string;
   kind: ImportKind;
-  file: string;
+  /** the CSV file (CLI); or `input` + `totalBytes` (an upload read back by a job) */
+  file?: string;
+  input?: AsyncIterable<Buffer>;
+  totalBytes?: number;
+  /** how the file is named in error messages (default: the file's base name) */
+  name?: string;
   /** canonical column → source column, for foreign CSVs */
   map?: Record<string, string>;
   /** orders/interactions for unknown customers create placeholder customers instead of being rejected */
@@ -38,10 +46,13 @@ export interface ImportOptions {
   source?: string;
   /** where rejected rows are written (row, column, reason); default `<file>.rejects.csv` */
   rejectFile?: string;
+  /** after a customers import, merge duplicate customers (default true) */
+  dedupe?: boolean;
   onProgress?: (p: ImportProgress) => void;
 }
 
 export interface ImportProgress {
+  phase: 'loading' | 'merging' | 'deduplicating' | 'done';
   bytesRead: number;
   totalBytes: number;
   rows: number;
@@ -58,12 +69,17 @@ export interface ImportReport {
   unchanged: number;
   rejectFile: string | null;
   seconds: number;
+  /** where the time went: parse + validate + COPY into staging, the set-based merge, duplicate detection */
+  phases: { load: number; merge: number; dedupe?: number };
+  /** customers imports: the duplicate detection run after the merge */
+  dedupe?: DedupeReport;
 }
 
 /**
  * Bulk CSV import: streamed parse → per-row validation → COPY into a temporary staging table → one set-based
  * merge (INSERT … ON CONFLICT). Valid rows are always kept; every rejected row is written with its line number,
- * column and reason, so it can be fixed and re-imported. Re-importing the same file changes nothing.
+ * column and reason, so it can be fixed and re-imported. Re-importing the same file changes nothing. Memory stays
+ * flat whatever the file size: one input chunk, one COPY chunk and the counts.
  */
 @Injectable()
 export class CsvImportService {
@@ -72,17 +88,27 @@ export class CsvImportService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
+    private readonly dedupe: DedupeService,
   ) {}
 
   async import(opts: ImportOptions): Promise<ImportReport> {
     const started = Date.now();
-    const totalBytes = statSync(opts.file).size;
-    const rejectPath = opts.rejectFile ?? `${opts.file}.rejects.csv`;
+    if (!opts.file && !opts.input) throw new Error('import needs a file or an input stream');
+    const name = opts.name ?? (opts.file ? basename(opts.file) : 'upload');
+    const totalBytes = opts.totalBytes ?? (opts.file ? statSync(opts.file).size : 0);
+    const rejectPath = opts.rejectFile ?? `${opts.file ?? 'import'}.rejects.csv`;
     const rejects = new RejectWriter(rejectPath);
     const qr = this.db.createQueryRunner();
     const client = (await qr.connect()) as PoolClient;
     let rows = 0;
     let valid = 0;
+    let bytesRead = 0;
+    let lastProgress = 0;
+    const progress = (phase: ImportProgress['phase'], force = false) => {
+      if (!opts.onProgress || (!force && Date.now() - lastProgress < PROGRESS_EVERY_MS)) return;
+      lastProgress = Date.now();
+      opts.onProgress({ phase, bytesRead, totalBytes, rows });
+    };
     let copy: ReturnType<typeof copyFrom> | null = null;
     try {
       await client.query('BEGIN');
@@ -91,62 +117,76 @@ export class CsvImportService {
       // Failures surface through the awaited writes and the final end(); the listener keeps them from crashing the process.
       copy.on('error', () => undefined);
       const writer = new CopyLineWriter(copy);
-      const input = createReadStream(opts.file);
-      const parser = input.pipe(
-        parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-      );
-      let columns: Map<string, number> | null = null;
+      const input = opts.input ?? createReadStream(opts.file as string, { highWaterMark: 1 << 20 });
+      const counting = (async function* () {
+        for await (const chunk of input) {
+          bytesRead += chunk.length;
+          yield chunk;
+        }
+      })();
+      let header: { names: string[]; indexes: number[] } | null = null;
       const now = new Date();
-      for await (const { record, info } of parser as AsyncIterable<{
-        record: string[];
-        info: { lines: number };
-      }>) {
-        if (!columns) {
-          const header = resolveHeader(opts.kind, record, opts.map);
-          if (!header.ok) {
-            const parts = [];
-            if (header.missing.length) parts.push(`missing required column(s): ${header.missing.join(', ')}`);
-            if (header.unknownMapTargets.length)
-              parts.push(`--map names unknown column(s): ${header.unknownMapTargets.join(', ')}`);
-            throw new AppError(
-              'invalid_csv_header',
-              `${opts.file}: ${parts.join('; ')} (header: ${record.join(',')})`,
-            );
+      // Ids of a file that only ever increase are unique: the merge can then skip sorting out duplicates.
+      let uniqueIds = true;
+      let lastId = '';
+      for await (const batch of readCsvRecords(counting)) {
+        const { records, lines } = batch;
+        for (let r = 0; r < records.length; r++) {
+          const record = records[r];
+          if (!header) {
+            header = this.header(opts, name, record);
+            continue;
           }
-          columns = header.columns;
-          continue;
+          rows++;
+          const raw: Record<string, string> = {};
+          for (let c = 0; c < header.names.length; c++)
+            raw[header.names[c]] = record[header.indexes[c]] ?? '';
+          const values = this.toCopyValues(opts.kind, raw, lines[r], now, rejects);
+          if (values) {
+            valid++;
+            const id = values[1] as string;
+            if (uniqueIds && !(id > lastId)) uniqueIds = false;
+            lastId = id;
+            writer.add(values);
+          }
         }
-        rows++;
-        const raw: Record<string, string> = {};
-        for (const [col, i] of columns) raw[col] = record[i] ?? '';
-        const line = info.lines;
-        const values = this.toCopyValues(opts.kind, raw, line, now, rejects);
-        if (values) {
-          valid++;
-          await writer.push(values);
-        }
-        if (opts.onProgress && rows % 20_000 === 0)
-          opts.onProgress({ bytesRead: input.bytesRead, totalBytes, rows });
+        await writer.flushIfFull();
+        progress('loading');
       }
-      if (!columns) throw new AppError('empty_csv', `${opts.file} has no header row`);
+      if (!header) throw new AppError('empty_csv', `${name} has no header row`);
       await writer.end();
-      const merged = await this.merge(client, opts, rejects);
+      const loaded = Date.now();
+      progress('merging', true);
+      const merged = await this.merge(client, opts, rejects, { uniqueIds });
       await client.query('COMMIT');
       // Fresh statistics after a bulk load, or the planner picks nested loops over millions of rows.
       await client.query(`ANALYZE ${ANALYZE_TARGET[opts.kind]}`);
-      opts.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
-      const rejected = rejects.rejectedRows;
+      const mergedAt = Date.now();
+      let dedupe: DedupeReport | undefined;
+      if (opts.kind === 'customers' && opts.dedupe !== false) {
+        progress('deduplicating', true);
+        dedupe = await this.dedupe.run(opts.workspaceId);
+      }
+      bytesRead = totalBytes || bytesRead;
+      progress('done', true);
+      const accepted = valid - merged.rejectedInMerge;
       return {
         kind: opts.kind,
         rows,
-        valid: valid - merged.rejectedInMerge,
-        rejected,
+        valid: accepted,
+        rejected: rejects.rejectedRows,
         warnings: rejects.warnings,
         inserted: merged.inserted,
         updated: merged.updated,
-        unchanged: valid - merged.rejectedInMerge - merged.inserted - merged.updated,
+        unchanged: accepted - merged.inserted - merged.updated,
         rejectFile: rejects.count > 0 ? rejectPath : null,
         seconds: (Date.now() - started) / 1000,
+        phases: {
+          load: (loaded - started) / 1000,
+          merge: (mergedAt - loaded) / 1000,
+          ...(dedupe ? { dedupe: (Date.now() - mergedAt) / 1000 } : {}),
+        },
+        ...(dedupe ? { dedupe } : {}),
       };
     } catch (e) {
       // Abort an unfinished COPY (sends CopyFail) so the connection can roll back and return to the pool.
@@ -156,15 +196,25 @@ export class CsvImportService {
       }
       await client.query('ROLLBACK').catch(() => undefined);
       if (e instanceof AppError) throw e;
-      const err = e as { code?: string; message: string };
-      if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || err.code?.startsWith('CSV_')) {
-        throw new AppError('malformed_csv', `${opts.file}: ${err.message}`);
-      }
+      if (e instanceof CsvSyntaxError) throw new AppError('malformed_csv', `${name}: ${e.message}`);
       throw e;
     } finally {
       await rejects.close();
       await qr.release();
     }
+  }
+
+  /** Resolves the header row (with the column map) to the canonical columns and their positions. */
+  private header(opts: ImportOptions, name: string, record: string[]) {
+    const header = resolveHeader(opts.kind, record, opts.map);
+    if (!header.ok) {
+      const parts = [];
+      if (header.missing.length) parts.push(`missing required column(s): ${header.missing.join(', ')}`);
+      if (header.unknownMapTargets.length)
+        parts.push(`--map names unknown column(s): ${header.unknownMapTargets.join(', ')}`);
+      throw new AppError('invalid_csv_header', `${name}: ${parts.join('; ')} (header: ${record.join(',')})`);
+    }
+    return { names: [...header.columns.keys()], indexes: [...header.columns.values()] };
   }
 
   /** Validates one row; returns its COPY values or records why it was rejected. */
@@ -229,23 +279,16 @@ export class CsvImportService {
     }
   }
 
-  private async merge(client: PoolClient, opts: ImportOptions, rejects: RejectWriter) {
+  private async merge(client: PoolClient, opts: ImportOptions, rejects: RejectWriter, shape: MergeShape) {
     const params = [opts.workspaceId, opts.source ?? 'crm'];
+    // Temporary tables are never analysed by autovacuum: without statistics the joins below plan as nested loops.
+    await client.query('ANALYZE stage');
     let rejectedInMerge = 0;
     if (opts.kind === 'orders' || opts.kind === 'interactions') {
       if (opts.createMissingCustomers) {
         await client.query(MERGE_SQL.placeholderCustomers, params);
       }
-      const orphans = await client.query(MERGE_SQL.orphans, params);
-      for (const o of orphans.rows as Array<{
-        row_no: number;
-        customer_external_id: string;
-        raw: Record<string, string>;
-      }>) {
-        const reason = `unknown customer "${o.customer_external_id}" (import customers first, or use --create-missing-customers)`;
-        rejects.reject(o.row_no, [{ column: 'customer_external_id', reason }], o.raw);
-      }
-      rejectedInMerge = orphans.rowCount ?? 0;
+      rejectedInMerge = await this.reportOrphans(client, params, rejects);
     }
     if (opts.kind === 'customers') {
       const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
@@ -256,12 +299,75 @@ export class CsvImportService {
         });
       }
     }
-    // reps are not per source system: they are the workspace's own people
-    const res = await client.query(MERGE_SQL[opts.kind], opts.kind === 'reps' ? [opts.workspaceId] : params);
-    if (opts.kind === 'reps') await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
-    const flags = res.rows as Array<{ inserted: boolean }>;
-    const inserted = flags.filter((f) => f.inserted).length;
-    return { inserted, updated: flags.length - inserted, rejectedInMerge };
+    let counts: { inserted: number; updated: number };
+    switch (opts.kind) {
+      case 'reps':
+        // reps are not per source system: they are the workspace's own people
+        counts = await this.counted(client, MERGE_SQL.reps(shape), [opts.workspaceId]);
+        await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
+        break;
+      case 'customers':
+        counts = await this.counted(client, MERGE_SQL.customers(shape), params);
+        break;
+      case 'orders':
+      case 'interactions':
+        counts = await this.mergeActivity(client, opts.kind, params, shape);
+        break;
+    }
+    return { ...counts, rejectedInMerge };
+  }
+
+  /**
+   * Orders and interactions. A first load of a source (nothing of it in the workspace yet) is a plain INSERT:
+   * ON CONFLICT costs a speculative index probe per row. Should another writer add rows meanwhile, the unique
+   * violation rolls back to the savepoint and the upsert runs instead.
+   */
+  private async mergeActivity(
+    client: PoolClient,
+    kind: 'orders' | 'interactions',
+    params: string[],
+    shape: MergeShape,
+  ): Promise<{ inserted: number; updated: number }> {
+    const fresh = shape.uniqueIds && !(await client.query(MERGE_SQL.hasAny[kind], params)).rows[0].any;
+    if (fresh) {
+      await client.query('SAVEPOINT fresh_load');
+      try {
+        const res = await client.query(MERGE_SQL[kind]({ ...shape, fresh: true }), params);
+        await client.query('RELEASE SAVEPOINT fresh_load');
+        return { inserted: res.rowCount ?? 0, updated: 0 };
+      } catch (e) {
+        if ((e as { code?: string }).code !== '23505') throw e;
+        await client.query('ROLLBACK TO SAVEPOINT fresh_load');
+      }
+    }
+    return this.counted(client, MERGE_SQL[kind]({ ...shape, fresh: false }), params);
+  }
+
+  private async counted(client: PoolClient, sql: string, params: string[]) {
+    const { rows } = await client.query(sql, params);
+    return { inserted: Number(rows[0].inserted), updated: Number(rows[0].updated) };
+  }
+
+  /** Rejects rows whose customer is unknown, reading them back page by page (there may be millions). */
+  private async reportOrphans(client: PoolClient, params: string[], rejects: RejectWriter): Promise<number> {
+    await client.query(ORPHANS_SQL.collect, params);
+    await client.query(ORPHANS_SQL.open);
+    let count = 0;
+    for (;;) {
+      const page = await client.query(ORPHANS_SQL.fetch);
+      for (const o of page.rows as Array<{
+        row_no: number;
+        customer_external_id: string;
+        raw: Record<string, string>;
+      }>) {
+        const reason = `unknown customer "${o.customer_external_id}" (import customers first, or use --create-missing-customers)`;
+        rejects.reject(o.row_no, [{ column: 'customer_external_id', reason }], o.raw);
+      }
+      count += page.rows.length;
+      if (page.rows.length === 0) break;
+    }
+    await client.query(ORPHANS_SQL.close);
+    return count;
   }
 }
 

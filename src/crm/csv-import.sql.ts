@@ -14,39 +14,147 @@ export const STAGING_DDL: Record<ImportKind, string> = {
 };
 
 // A file may hold the same external id twice: the last line wins (DISTINCT ON … ORDER BY row_no DESC), since
-// INSERT … ON CONFLICT cannot touch one row twice in a statement.
+// INSERT … ON CONFLICT cannot touch one row twice in a statement. The importer skips this sort when the ids of
+// the file were strictly increasing (then they are unique) — the usual case for exports, and 10 M rows less to sort.
 const latest = `SELECT DISTINCT ON (external_id) * FROM stage ORDER BY external_id, row_no DESC`;
 
-// Customer references resolve through merges: a loser's id points at the surviving customer.
-const resolveCustomer = `LEFT JOIN customers c ON c.workspace_id = $1 AND c.source = $2 AND c.external_id = s.customer_external_id`;
+// Customer references resolve through merges: a loser's id points at the surviving customer. An inner join:
+// rows of unknown customers were reported (ORPHANS_SQL) and are skipped.
+const resolveCustomer = `JOIN customers c ON c.workspace_id = $1 AND c.source = $2 AND c.external_id = s.customer_external_id`;
 
+/**
+ * `WITH <ctes>, merged AS (<insert … RETURNING (xmax = 0) AS inserted>)` counted in the database, instead of
+ * shipping one row per record to Node (that alone took a 10 M-order import to 1 GB of memory).
+ */
+const counted = (ctes: string, insert: string) => `
+    WITH ${ctes}, merged AS (${insert})
+    SELECT count(*) FILTER (WHERE inserted)::bigint AS inserted, count(*) FILTER (WHERE NOT inserted)::bigint AS updated
+    FROM merged`;
+
+/** How the staged rows reach the target: all of them, or the last of each external id. */
+export interface MergeShape {
+  /** the file's ids were strictly increasing: every staged row is the only one of its id */
+  uniqueIds: boolean;
+}
+
+/**
+ * Rows whose customer is unknown, copied aside so they can be read back in pages (a cursor cannot be declared
+ * over a parameterised query); $1 workspace, $2 source.
+ */
+export const ORPHANS_SQL = {
+  collect: `
+    CREATE TEMP TABLE orphans ON COMMIT DROP AS
+    SELECT s.row_no, s.customer_external_id, to_jsonb(s) - 'row_no' AS raw FROM stage s
+    WHERE NOT EXISTS (SELECT 1 FROM customers c
+                      WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = s.customer_external_id)`,
+  open: `DECLARE orphan_rows NO SCROLL CURSOR FOR SELECT * FROM orphans ORDER BY row_no`,
+  fetch: `FETCH 5000 FROM orphan_rows`,
+  close: `CLOSE orphan_rows`,
+};
+
+const source = (shape: MergeShape) => (shape.uniqueIds ? 'SELECT * FROM stage' : latest);
+
+/** Orders/interactions: a plain INSERT when the workspace has none from this source yet (`fresh`), else an upsert. */
+const insertOrUpsert = (shape: MergeShape & { fresh: boolean }, insert: string, onConflict: string) =>
+  shape.fresh
+    ? `WITH s AS (${source(shape)})\n${insert}`
+    : counted(`s AS (${source(shape)})`, `${insert}${onConflict}`);
+
+/**
+ * The set-based merges of the staging table into the target, one statement each, answering one row
+ * { inserted, updated } (the `fresh` INSERTs answer their row count instead). $1 workspace, $2 source.
+ */
 export const MERGE_SQL = {
-  customers: `
-    WITH s AS (${latest})
-    INSERT INTO customers AS t (workspace_id, source, external_id, name, kind, email_enc, email_hash, phone_enc, phone_hash,
-      region, country, industry, owner_rep_id, personality, source_created_at)
-    SELECT $1, $2, s.external_id, s.name, s.kind, s.email_enc, s.email_hash, s.phone_enc, s.phone_hash,
-      s.region, s.country, s.industry, r.id, s.personality, s.created_at
-    FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
+  customers: (shape: MergeShape) =>
+    counted(
+      `s AS (${source(shape)})`,
+      `
+      INSERT INTO customers AS t (workspace_id, source, external_id, name, kind, email_enc, email_hash, phone_enc, phone_hash,
+        region, country, industry, owner_rep_id, personality, source_created_at)
+      SELECT $1, $2, s.external_id, s.name, s.kind, s.email_enc, s.email_hash, s.phone_enc, s.phone_hash,
+        s.region, s.country, s.industry, r.id, s.personality, s.created_at
+      FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
+      ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
+        -- an erased customer stays erased: replays never bring personal data back
+        name = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END,
+        email_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
+                         WHEN t.email_hash IS NOT DISTINCT FROM EXCLUDED.email_hash THEN t.email_enc ELSE EXCLUDED.email_enc END,
+        email_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END,
+        phone_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
+                         WHEN t.phone_hash IS NOT DISTINCT FROM EXCLUDED.phone_hash THEN t.phone_enc ELSE EXCLUDED.phone_enc END,
+        phone_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
+        kind = EXCLUDED.kind, region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry,
+        owner_rep_id = EXCLUDED.owner_rep_id,
+        personality = CASE WHEN t.erased_at IS NULL THEN COALESCE(EXCLUDED.personality, t.personality) END,
+        source_created_at = EXCLUDED.source_created_at, updated_at = now()
+      WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.source_created_at)
+            IS DISTINCT FROM
+            (CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END, EXCLUDED.kind,
+             CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END, CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
+             EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, EXCLUDED.owner_rep_id, EXCLUDED.source_created_at)
+         OR (t.erased_at IS NULL AND EXCLUDED.personality IS NOT NULL AND t.personality IS DISTINCT FROM EXCLUDED.personality)
+      RETURNING (xmax = 0) AS inserted`,
+    ),
+
+  orders: (shape: MergeShape & { fresh: boolean }) =>
+    insertOrUpsert(
+      shape,
+      `
+    INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
+    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.placed_at, s.amount_minor, s.currency, s.status
+    FROM s ${resolveCustomer}`,
+      `
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
-      -- an erased customer stays erased: replays never bring personal data back
-      name = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END,
-      email_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                       WHEN t.email_hash IS NOT DISTINCT FROM EXCLUDED.email_hash THEN t.email_enc ELSE EXCLUDED.email_enc END,
-      email_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END,
-      phone_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                       WHEN t.phone_hash IS NOT DISTINCT FROM EXCLUDED.phone_hash THEN t.phone_enc ELSE EXCLUDED.phone_enc END,
-      phone_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
-      kind = EXCLUDED.kind, region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry,
-      owner_rep_id = EXCLUDED.owner_rep_id, personality = COALESCE(EXCLUDED.personality, t.personality),
-      source_created_at = EXCLUDED.source_created_at, updated_at = now()
-    WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.source_created_at)
-          IS DISTINCT FROM
-          (CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END, EXCLUDED.kind,
-           CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END, CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
-           EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, EXCLUDED.owner_rep_id, EXCLUDED.source_created_at)
-       OR (EXCLUDED.personality IS NOT NULL AND t.personality IS DISTINCT FROM EXCLUDED.personality)
+      customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, amount_minor = EXCLUDED.amount_minor,
+      currency = EXCLUDED.currency, status = EXCLUDED.status, updated_at = now()
+    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status)
+          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.amount_minor, EXCLUDED.currency, EXCLUDED.status)
     RETURNING (xmax = 0) AS inserted`,
+    ),
+
+  interactions: (shape: MergeShape & { fresh: boolean }) =>
+    insertOrUpsert(
+      shape,
+      `
+    INSERT INTO interactions AS t (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome, score, note)
+    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.occurred_at, s.kind, s.outcome, s.score,
+      -- an erased customer's interactions keep no free text
+      CASE WHEN c.erased_at IS NULL THEN s.note END
+    FROM s ${resolveCustomer}`,
+      `
+    ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
+      customer_id = EXCLUDED.customer_id, occurred_at = EXCLUDED.occurred_at, kind = EXCLUDED.kind,
+      outcome = EXCLUDED.outcome, score = EXCLUDED.score, note = EXCLUDED.note
+    WHERE (t.customer_id, t.occurred_at, t.kind, t.outcome, t.score, t.note)
+          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.occurred_at, EXCLUDED.kind, EXCLUDED.outcome, EXCLUDED.score, EXCLUDED.note)
+    RETURNING (xmax = 0) AS inserted`,
+    ),
+
+  reps: (shape: MergeShape) =>
+    counted(
+      `teams_in AS (
+      INSERT INTO teams (workspace_id, external_id, name)
+      SELECT DISTINCT $1::uuid, team, team FROM stage WHERE team IS NOT NULL
+      ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = teams.name
+      RETURNING id, external_id
+    ), s AS (${source(shape)})`,
+      `
+    INSERT INTO reps AS t (workspace_id, external_id, name, email, role, team_id, daily_capacity, locale)
+    SELECT $1, s.external_id, s.name, s.email, s.role, ti.id, s.daily_capacity, s.locale
+    FROM s LEFT JOIN teams_in ti ON ti.external_id = s.team
+    ON CONFLICT (workspace_id, external_id) DO UPDATE SET
+      name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role, team_id = EXCLUDED.team_id,
+      daily_capacity = EXCLUDED.daily_capacity, locale = EXCLUDED.locale, updated_at = now()
+    WHERE (t.name, t.email, t.role, t.team_id, t.daily_capacity, t.locale)
+          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.role, EXCLUDED.team_id, EXCLUDED.daily_capacity, EXCLUDED.locale)
+    RETURNING (xmax = 0) AS inserted`,
+    ),
+
+  /** whether the workspace already has records of this kind from this source (else a load can skip ON CONFLICT) */
+  hasAny: {
+    orders: `SELECT EXISTS (SELECT 1 FROM orders WHERE workspace_id = $1 AND source = $2) AS any`,
+    interactions: `SELECT EXISTS (SELECT 1 FROM interactions WHERE workspace_id = $1 AND source = $2) AS any`,
+  },
 
   unknownOwners: `
     SELECT s.row_no, s.owner_rep FROM stage s
@@ -58,52 +166,6 @@ export const MERGE_SQL = {
     INSERT INTO customers (workspace_id, source, external_id)
     SELECT DISTINCT $1::uuid, $2::text, s.customer_external_id FROM stage s
     ON CONFLICT (workspace_id, source, external_id) DO NOTHING`,
-
-  orphans: `
-    DELETE FROM stage s
-    WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = s.customer_external_id)
-    RETURNING s.row_no, s.customer_external_id, to_jsonb(s) - 'row_no' AS raw`,
-
-  orders: `
-    WITH s AS (${latest})
-    INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
-    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.placed_at, s.amount_minor, s.currency, s.status
-    FROM s ${resolveCustomer}
-    ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
-      customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, amount_minor = EXCLUDED.amount_minor,
-      currency = EXCLUDED.currency, status = EXCLUDED.status, updated_at = now()
-    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status)
-          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.amount_minor, EXCLUDED.currency, EXCLUDED.status)
-    RETURNING (xmax = 0) AS inserted`,
-
-  interactions: `
-    WITH s AS (${latest})
-    INSERT INTO interactions AS t (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome, score, note)
-    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.occurred_at, s.kind, s.outcome, s.score, s.note
-    FROM s ${resolveCustomer}
-    ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
-      customer_id = EXCLUDED.customer_id, occurred_at = EXCLUDED.occurred_at, kind = EXCLUDED.kind,
-      outcome = EXCLUDED.outcome, score = EXCLUDED.score, note = EXCLUDED.note
-    WHERE (t.customer_id, t.occurred_at, t.kind, t.outcome, t.score, t.note)
-          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.occurred_at, EXCLUDED.kind, EXCLUDED.outcome, EXCLUDED.score, EXCLUDED.note)
-    RETURNING (xmax = 0) AS inserted`,
-
-  reps: `
-    WITH teams_in AS (
-      INSERT INTO teams (workspace_id, external_id, name)
-      SELECT DISTINCT $1::uuid, team, team FROM stage WHERE team IS NOT NULL
-      ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = teams.name
-      RETURNING id, external_id
-    ), s AS (${latest})
-    INSERT INTO reps AS t (workspace_id, external_id, name, email, role, team_id, daily_capacity, locale)
-    SELECT $1, s.external_id, s.name, s.email, s.role, ti.id, s.daily_capacity, s.locale
-    FROM s LEFT JOIN teams_in ti ON ti.external_id = s.team
-    ON CONFLICT (workspace_id, external_id) DO UPDATE SET
-      name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role, team_id = EXCLUDED.team_id,
-      daily_capacity = EXCLUDED.daily_capacity, locale = EXCLUDED.locale, updated_at = now()
-    WHERE (t.name, t.email, t.role, t.team_id, t.daily_capacity, t.locale)
-          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.role, EXCLUDED.team_id, EXCLUDED.daily_capacity, EXCLUDED.locale)
-    RETURNING (xmax = 0) AS inserted`,
 
   repManagers: `
     UPDATE reps r SET manager_id = m.id

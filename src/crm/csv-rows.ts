@@ -145,8 +145,20 @@ class Collector {
   }
 }
 
+/** The shape generators and most CRMs write: '2026-03-04T10:11:12Z' (checked without the slow Date parser). */
+const ISO_UTC_SECONDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Accepts YYYY-MM-DD (midnight UTC) or a full ISO 8601 date-time with zone; rejects impossible dates. */
 export function parseTimestamp(v: string): Date | null {
+  const fast = ISO_UTC_SECONDS.exec(v);
+  if (fast) {
+    const [y, mo, d, h, mi, s] = [+fast[1], +fast[2], +fast[3], +fast[4], +fast[5], +fast[6]];
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+    if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || s > 59) return null;
+    return y < 1900 || y > 2200 ? null : new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  }
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(v);
   if (!dateOnly && !dateTime) return null;
@@ -157,11 +169,19 @@ export function parseTimestamp(v: string): Date | null {
   return year < 1900 || year > 2200 ? null : d;
 }
 
+// Building an Intl.NumberFormat costs ~15 µs: at ten million rows that was most of an import's time.
+const EXPONENTS = new Map<string, number>();
+
 /** Number of minor units per major unit of a currency (JPY 0, CNY 2, KWD 3). */
 export function currencyExponent(currency: string): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
+  let exp = EXPONENTS.get(currency);
+  if (exp === undefined) {
+    exp =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    EXPONENTS.set(currency, exp);
+  }
+  return exp;
 }
 
 export function validateCustomer(raw: Record<string, string>): Validated<CustomerRow> {

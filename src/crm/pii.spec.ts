@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import { formatPhone, PHONE_STYLES, PhoneNumber } from './generator/identity';
 import { maskEmail, maskPhone, normaliseEmail, normalisePhone, PiiCipher } from './pii';
 
 describe('PiiCipher', () => {
@@ -53,8 +54,52 @@ describe('normalisation', () => {
     expect(normalisePhone('12', 'CN')).toBeNull();
   });
 
+  it('reads numbers without "+" as national numbers of the customer country, and "00" as "+"', () => {
+    // libphonenumber alone takes China's 179xx carrier prefix for an international dialling prefix ('+7512')
+    expect(normalisePhone('17968007512', 'CN')).toBe('+8617968007512');
+    expect(normalisePhone('179-0800-9695', 'CN')).toBe('+8617908009695');
+    // '00' is the international prefix almost everywhere, though not in the US
+    expect(normalisePhone('001 676 194 7475', 'US')).toBe('+16761947475');
+    expect(normalisePhone('0065 8203 1110', 'SG')).toBe('+6582031110');
+    expect(normalisePhone('(+1) 676-194-7475', 'US')).toBe('+16761947475');
+    expect(normalisePhone('07911 123456', 'GB')).toBe('+447911123456');
+    expect(normalisePhone('011 1 676 194 7475', 'US')).toBe('+16761947475');
+  });
+
+  it('gives every written form of a generated number the same E.164 value', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...(['CN', 'US', 'GB', 'DE', 'SG', 'JP'] as const)),
+        fc.integer({ min: 0, max: 9_999_999 }),
+        fc.constantFrom(...PHONE_STYLES),
+        fc.constantFrom(...PHONE_STYLES),
+        (country, code, a, b) => {
+          const phone = samplePhone(country, code);
+          expect(normalisePhone(formatPhone(phone, a), country)).toBe(
+            normalisePhone(formatPhone(phone, b), country),
+          );
+          expect(normalisePhone(formatPhone(phone, a), country)).not.toBeNull();
+        },
+      ),
+    );
+  });
+
   it('masks without revealing the value', () => {
     expect(maskEmail('li.wei@example.com')).toBe('l*****@example.com');
     expect(maskPhone('+8613800138000')).toBe('+86*******8000');
   });
 });
+
+/** A phone number shaped like the generator's (identity.ts) for a country, varied by `code`. */
+function samplePhone(country: PhoneNumber['country'], code: number): PhoneNumber {
+  const tail = String(code).padStart(7, '0');
+  const national = {
+    CN: `1${3 + (code % 7)}${code % 10}${(code >> 3) % 10}${tail}`,
+    US: `${2 + (code % 8)}${code % 10}${1 + (code % 9)}${tail}`,
+    GB: `7${4 + (code % 6)}${code % 10}${tail}`,
+    DE: `15${1 + (code % 7)}${code % 10}${tail}`,
+    SG: `${code % 2 ? '8' : '9'}${tail}`,
+    JP: `${['70', '80', '90'][code % 3]}${1 + (code % 9)}${tail}`,
+  }[country];
+  return { country, national };
+}

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { parsePhoneNumberFromString, CountryCode } from 'libphonenumber-js';
+import { CountryCode, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
  * Field-level protection of personal data: AES-256-GCM with a versioned key (rotation: encrypt with the first key,
@@ -12,6 +12,16 @@ export class PiiCipher {
     private readonly hashKey: Buffer,
   ) {
     if (keys.length === 0) throw new Error('PiiCipher needs at least one key');
+  }
+
+  /** Version of the key new ciphertexts are written with (the first of PII_ENCRYPTION_KEYS). */
+  get currentVersion(): string {
+    return this.keys[0].version;
+  }
+
+  /** Version of the key a ciphertext was written with. */
+  static versionOf(blob: Buffer): string {
+    return blob.subarray(1, 1 + blob[0]).toString('utf8');
   }
 
   encrypt(plain: string): Buffer {
@@ -51,10 +61,34 @@ export function normaliseEmail(raw: string): string | null {
  * E.164 phone number ('+8613800138000'), or null when it cannot be a phone number. "Possible" (right length for
  * the country) rather than "valid" (a currently allocated range): numbering plans change faster than the metadata,
  * and dropping a rep's only way to reach a customer over a new range would be worse than keeping it.
+ *
+ * Numbers without '+' are read as national numbers of the customer's country first: libphonenumber alone would
+ * take a leading international dialling prefix of that country for one (China's 179xx… carrier prefixes turn
+ * '17968007512' into '+7512'), and a leading '00' (the IDD of most of the world, not of the US) is read as '+'.
  */
 export function normalisePhone(raw: string, defaultCountry: string | null): string | null {
   const country = (defaultCountry?.toUpperCase() || 'CN') as CountryCode;
-  const parsed = parsePhoneNumberFromString(raw.trim(), country);
+  const text = raw.trim();
+  const digits = text.replace(/[\s().\-/]/g, '');
+  if (!/^\+?\d{3,20}$/.test(digits)) return possibleE164(text, country);
+  if (digits.startsWith('+')) return possibleE164(digits, country);
+  if (digits.startsWith('00'))
+    return possibleE164(`+${digits.slice(2)}`, country) ?? possibleE164(digits, country);
+  const callingCode = callingCodeOf(country);
+  const national = callingCode ? possibleE164(`+${callingCode}${digits.replace(/^0/, '')}`, country) : null;
+  return national ?? possibleE164(digits, country);
+}
+
+function callingCodeOf(country: CountryCode): string | null {
+  try {
+    return getCountryCallingCode(country);
+  } catch {
+    return null; // not a country libphonenumber knows: only the plain parse can help
+  }
+}
+
+function possibleE164(text: string, country: CountryCode): string | null {
+  const parsed = parsePhoneNumberFromString(text, country);
   return parsed?.isPossible() ? parsed.number : null;
 }
 

@@ -19,6 +19,7 @@ export const QUEUES = {
   worklist: 'worklist',
   webhooks: 'webhooks',
   crmSync: 'crm-sync',
+  assignments: 'assignments',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -2,9 +2,8 @@
  * Pure glue of a chunk job: turns the SQL inputs of a customer into features, runs the fitted models and the
  * rules, and returns the score row. No framework imports: the processor does the I/O around it.
  */
+import { BgNbdForecaster, DiscountSettings } from './bg-nbd-forecaster';
 import { abcClass, AbcThresholds } from './models/abc';
-import { expectedPurchases, pAlive } from './models/bg-nbd';
-import { customerLifetimeValue } from './models/clv';
 import { CustomerFeatures, ScoringPolicy, scoreCustomer } from './models/customer-rules';
 import { RfmCutoffs, scoreRfm } from './models/rfm';
 import { expectedOrderValue } from './models/gamma-gamma';
@@ -21,11 +20,26 @@ export interface RunModelContext {
   /** yearly discount rate (0.1 = 10 %) and gross margin share applied to CLV */
   discountRateAnnual: number;
   margin: number;
+  /** margin of the previous run: stored CLVs carry it, the rules compare revenue CLVs (default: margin) */
+  previousMargin?: number;
+}
+
+/** CLV is discounted per 30-day period at the yearly rate converted to that period. */
+export const CLV_PERIOD_DAYS = 30;
+
+/** The discounting of a run's CLV (days). */
+export function clvDiscount(ctx: Pick<RunModelContext, 'horizonDays' | 'discountRateAnnual'>): DiscountSettings {
+  return {
+    horizon: ctx.horizonDays,
+    periodLength: CLV_PERIOD_DAYS,
+    discountRatePerPeriod: Math.pow(1 + ctx.discountRateAnnual, CLV_PERIOD_DAYS / 365) - 1,
+  };
 }
 
 /** One customer's inputs as the chunk query returns them (days, minor units). */
 export interface ChunkInputRow {
   customer_id: string;
+  external_id?: string;
   kind: 'individual' | 'business';
   transactions: number;
   monetary: number;
@@ -38,6 +52,8 @@ export interface ChunkInputRow {
   prev_clv: number | null;
   prev_tier: ValueTier | null;
   prev_lifecycle: Lifecycle | null;
+  /** previous run's priority; with prev_tier null = not scored in the previous run (or no previous run) */
+  prev_priority?: number | null;
 }
 
 export interface ScoreRow {
@@ -62,11 +78,21 @@ export interface ScoreRow {
   reasons: Array<{ code: string; weight: number }>;
 }
 
+/** A scorer for one run: the fitted models' expensive parts are memoised across the customers it scores. */
+export function createChunkScorer(
+  ctx: RunModelContext,
+  policy: Readonly<ScoringPolicy>,
+): (row: ChunkInputRow) => ScoreRow {
+  const forecaster = ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null;
+  return (row) => scoreChunkRow(row, ctx, policy, forecaster);
+}
+
 /** Scores one customer with the run's fitted models and the workspace policy. */
 export function scoreChunkRow(
   row: ChunkInputRow,
   ctx: RunModelContext,
   policy: Readonly<ScoringPolicy>,
+  forecaster: BgNbdForecaster | null = ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null,
 ): ScoreRow {
   const buyer = row.transactions > 0 && row.age_days !== null && row.recency_days !== null;
   let p: number | null = null;
@@ -76,24 +102,16 @@ export function scoreChunkRow(
   if (buyer) {
     const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
     const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;
-    if (ctx.bgNbd) {
-      p = pAlive(ctx.bgNbd, summary);
-      ePurchases = expectedPurchases(ctx.bgNbd, ctx.horizonDays, summary);
-    }
     eov = ctx.gammaGamma
       ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions)
       : meanSpend;
-    if (ctx.bgNbd && eov !== null) {
-      clv = customerLifetimeValue({
-        bgnbd: ctx.bgNbd,
-        summary,
-        expectedOrderValue: eov,
-        horizon: ctx.horizonDays,
-        periodLength: 30,
-        discountRatePerPeriod: Math.pow(1 + ctx.discountRateAnnual, 30 / 365) - 1,
-        // The rules compare CLV with spend so far, which is revenue: margin is applied to the stored figure only.
-        margin: 1,
-      });
+    if (forecaster) {
+      const f = forecaster.forecast(summary);
+      p = f.pAlive;
+      ePurchases = f.expectedPurchases;
+      // as customerLifetimeValue with margin 1: the rules compare CLV with spend so far, which is revenue, so the
+      // margin is applied to the stored figure only
+      clv = f.discountedPurchases === 0 ? 0 : f.discountedPurchases * eov;
     }
   }
   const rfm = buyer && ctx.rfm ? scoreRfm(row.recency_days!, row.transactions, row.monetary, ctx.rfm) : null;
@@ -113,7 +131,11 @@ export function scoreChunkRow(
     expectedPurchases: ePurchases,
     expectedOrderValue: eov,
     clv,
-    previousClv: row.prev_clv,
+    // stored CLVs are margin CLVs; the rules compare revenue CLVs
+    previousClv:
+      row.prev_clv === null || !((ctx.previousMargin ?? ctx.margin) > 0)
+        ? null
+        : row.prev_clv / (ctx.previousMargin ?? ctx.margin),
     previousTier: row.prev_tier,
     previousLifecycle: row.prev_lifecycle,
     rScore: rfm?.r ?? null,

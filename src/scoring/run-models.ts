@@ -1,10 +1,8 @@
-import { DataSource } from 'typeorm';
+import { BgNbdForecaster } from './bg-nbd-forecaster';
+import { clvDiscount, spendEstimate } from './chunk-scoring';
 import { fitBgNbd } from './models/bg-nbd';
-import { customerLifetimeValue } from './models/clv';
 import { fitGammaGamma } from './models/gamma-gamma';
-import { spendEstimate } from './chunk-scoring';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
-import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
 export const MIN_BUYERS_FOR_BGNBD = 30;
@@ -12,6 +10,43 @@ export const MIN_REPEATERS_FOR_BGNBD = 10;
 export const MIN_REPEATERS_FOR_GAMMA_GAMMA = 20;
 /** CLV percentiles are computed on at most about this many buyers (a deterministic id-modulus sample). */
 const CLV_SAMPLE_TARGET = 50_000;
+/** Gamma-Gamma is fitted on at most about this many repeat buyers (same kind of sample; a fit costs ∝ rows). */
+export const GAMMA_GAMMA_SAMPLE_TARGET = 50_000;
+/**
+ * Above this many distinct day-resolution (x, t_x, T) rows BG/NBD is fitted on week-resolution rows instead:
+ * a likelihood evaluation costs ~25 ns per distinct row and a fit needs ~600, so 1M customers (~600k distinct
+ * day rows) would take ~10 s; in weeks they compress to a few tens of thousands. Rounding t_x and T to whole
+ * weeks moves each customer by at most half a week; the parameters stay in days (α × 7).
+ */
+export const BGNBD_MAX_DAY_ROWS = 50_000;
+/**
+ * BG/NBD is fitted on at most about this many buyers (every n-th by id). Above it the sampling error of the
+ * estimates is already far below what moves a score, and the fit's cost stays bounded (~1 s) at any size.
+ */
+export const BGNBD_SAMPLE_TARGET = 100_000;
+
+/** A BG/NBD calibration row, compressed: `weight` identical customers. */
+export interface BgNbdRow {
+  x: number;
+  tx: number;
+  t: number;
+  weight: number;
+}
+
+/** Where the fits read their inputs: the run's input columns (run-statistics.ts columnModelInputs). */
+export interface ModelInputs {
+  /**
+   * distinct (x, t_x, T) of every `modulus`-th buyer (by id), in days or in whole weeks; stops after `limit`
+   * distinct rows (when given)
+   */
+  bgNbdRows(resolution: 'day' | 'week', limit?: number, modulus?: number): BgNbdRow[];
+  /** every `modulus`-th repeat buyer (by id): repeats x and mean repeat spend (minor units) */
+  gammaGammaRows(modulus?: number): Array<{ x: number; mean: number; weight: number }>;
+  /** every `modulus`-th buyer (by id): summary in days and spend */
+  clvSample(
+    modulus: number,
+  ): Array<{ x: number; tx: number; t: number; repeatMean: number | null; monetary: number; transactions: number }>;
+}
 
 export interface ModelReport {
   summary: { bgNbd: 'fitted' | 'skipped' | 'rejected'; gammaGamma: 'fitted' | 'skipped' | 'rejected' };
@@ -21,6 +56,10 @@ export interface ModelReport {
     converged: boolean;
     atBoundary: string[];
     warnings: string[];
+    /** resolution of the rows the fit used (days unless the distinct day rows exceeded BGNBD_MAX_DAY_ROWS) */
+    resolution: 'day' | 'week';
+    /** buyers the fit used (all, or a 1-in-n sample above BGNBD_SAMPLE_TARGET) */
+    sampledBuyers: number;
     distinctRows: number;
     seconds: number;
   };
@@ -30,6 +69,8 @@ export interface ModelReport {
     converged: boolean;
     atBoundary: string[];
     warnings: string[];
+    /** repeat buyers the fit used (all, or a 1-in-n sample above GAMMA_GAMMA_SAMPLE_TARGET) */
+    sampledRows: number;
     seconds: number;
   };
   reasons: string[];
@@ -37,26 +78,21 @@ export interface ModelReport {
   clvSampleSize: number;
 }
 
-/**
- * Fits BG/NBD and Gamma-Gamma on the run's inputs when the data supports them and says, in the report, which
- * models were used and why. Never throws for thin or degenerate data: it falls back and explains.
- */
-export async function fitRunModels(
-  db: Pick<DataSource, 'query'>,
-  opts: {
-    runId: string;
-    asOf: string;
-    horizonDays: number;
-    buyers: number;
-    repeaters: number;
-    discountRateAnnual: number;
-  },
-): Promise<{
+export interface FittedModels {
   bgNbd: BgNbdParams | null;
   gammaGamma: GammaGammaParams | null;
   highClvMin: number | null;
   report: ModelReport;
-}> {
+}
+
+/**
+ * Fits BG/NBD and Gamma-Gamma on the run's inputs when the data supports them and says, in the report, which
+ * models were used and why. Never throws for thin or degenerate data: it falls back and explains.
+ */
+export function fitRunModels(
+  inputs: ModelInputs,
+  opts: { horizonDays: number; buyers: number; repeaters: number; discountRateAnnual: number },
+): FittedModels {
   const reasons: string[] = [];
   let bgNbd: BgNbdParams | null = null;
   let gammaGamma: GammaGammaParams | null = null;
@@ -73,16 +109,36 @@ export async function fitRunModels(
     );
   } else {
     const t0 = Date.now();
-    const rows: Array<{ x: number; tx: number; t: number; weight: number }> = await db.query(SQL.bgNbdRows, [
-      opts.runId,
-      opts.asOf,
-    ]);
+    let resolution: 'day' | 'week' = 'day';
+    const modulus = Math.max(1, Math.ceil(opts.buyers / BGNBD_SAMPLE_TARGET));
+    let rows = inputs.bgNbdRows('day', BGNBD_MAX_DAY_ROWS + 1, modulus);
+    if (rows.length > BGNBD_MAX_DAY_ROWS) {
+      resolution = 'week';
+      rows = inputs.bgNbdRows('week', undefined, modulus);
+      reasons.push(
+        `BG/NBD fitted on week-resolution summaries (${rows.length} distinct rows; more than ${BGNBD_MAX_DAY_ROWS} distinct day-resolution rows): t_x and T rounded to whole weeks, parameters reported in days`,
+      );
+    }
+    const sampled = rows.reduce((n, r) => n + r.weight, 0);
+    if (modulus > 1) {
+      reasons.push(
+        `BG/NBD fitted on every ${modulus}th buyer by id (${sampled} of ${opts.buyers}): the estimates are the full fit's to well within their sampling error`,
+      );
+    }
     const fit: FitReport<BgNbdParams> = fitBgNbd(
-      rows.map((r) => ({ x: Number(r.x), tx: Number(r.tx), T: Number(r.t), weight: r.weight })),
+      rows.map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight })),
     );
-    report.bgNbd = { ...pick(fit), distinctRows: rows.length, seconds: (Date.now() - t0) / 1000 };
+    const params = resolution === 'week' ? { ...fit.params, alpha: fit.params.alpha * 7 } : fit.params;
+    report.bgNbd = {
+      ...pick(fit),
+      params,
+      resolution,
+      sampledBuyers: sampled,
+      distinctRows: rows.length,
+      seconds: (Date.now() - t0) / 1000,
+    };
     if (Number.isFinite(fit.logLikelihood) && fit.converged) {
-      bgNbd = fit.params;
+      bgNbd = params;
       report.summary.bgNbd = 'fitted';
       if (fit.atBoundary.length)
         reasons.push(
@@ -102,16 +158,19 @@ export async function fitRunModels(
     );
   } else {
     const t0 = Date.now();
-    const rows: Array<{ x: number; mean: number; weight: number }> = await db.query(SQL.gammaGammaRows, [
-      opts.runId,
-    ]);
-    const fit = fitGammaGamma(rows.map((r) => ({ x: Number(r.x), mean: Number(r.mean), weight: r.weight })));
-    report.gammaGamma = { ...pick(fit), seconds: (Date.now() - t0) / 1000 };
+    const modulus = Math.max(1, Math.ceil(opts.repeaters / GAMMA_GAMMA_SAMPLE_TARGET));
+    const rows = inputs.gammaGammaRows(modulus);
+    if (modulus > 1) {
+      reasons.push(
+        `Gamma-Gamma fitted on every ${modulus}th repeat buyer by id (${rows.length} of ${opts.repeaters}): the estimates are the full fit's to well within their sampling error`,
+      );
+    }
+    const fit = fitGammaGamma(rows.map((r) => ({ x: r.x, mean: r.mean, weight: r.weight })));
+    report.gammaGamma = { ...pick(fit), sampledRows: rows.length, seconds: (Date.now() - t0) / 1000 };
     // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
     // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
     const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
-    const observedMean =
-      rows.reduce((sum, r) => sum + Number(r.mean) * r.weight, 0) / Math.max(1, weightTotal);
+    const observedMean = rows.reduce((sum, r) => sum + r.mean * r.weight, 0) / Math.max(1, weightTotal);
     const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
     const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
     if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
@@ -128,28 +187,15 @@ export async function fitRunModels(
   let highClvMin: number | null = null;
   if (bgNbd) {
     const modulus = Math.max(1, Math.ceil(opts.buyers / CLV_SAMPLE_TARGET));
-    const sample: Array<{
-      x: number;
-      tx: number;
-      t: number;
-      repeat_mean_minor: number | null;
-      monetary: string;
-      transactions: number;
-    }> = await db.query(SQL.clvSample, [opts.runId, opts.asOf, modulus]);
-    const clvs = sample
+    const forecaster = new BgNbdForecaster(bgNbd, clvDiscount(opts));
+    const clvs = inputs
+      .clvSample(modulus)
       .map((s) => {
-        const summary = { x: Number(s.x), tx: Number(s.tx), T: Number(s.t) };
-        const own = Number(s.monetary) / s.transactions;
-        const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeat_mean_minor, own) : own;
-        return customerLifetimeValue({
-          bgnbd: bgNbd as BgNbdParams,
-          summary,
-          expectedOrderValue: eov,
-          horizon: opts.horizonDays,
-          periodLength: 30,
-          discountRatePerPeriod: Math.pow(1 + opts.discountRateAnnual, 30 / 365) - 1,
-          margin: 1, // revenue basis, as the rules compare CLV with spend
-        });
+        const summary = { x: s.x, tx: s.tx, T: s.t };
+        const own = s.monetary / s.transactions;
+        const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeatMean, own) : own;
+        const purchases = forecaster.forecast(summary).discountedPurchases;
+        return purchases === 0 ? 0 : purchases * eov; // revenue basis, as the rules compare CLV with spend
       })
       .filter(Number.isFinite)
       .sort((a, b) => a - b);

@@ -1,8 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { returningRows } from '../database/sql';
+import { dropRunTables } from './score-run.tables';
 import { InjectQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { todayIn } from '../workspaces/workspaces.service';
@@ -25,12 +29,18 @@ export interface ScoreRunView {
   finishedAt: Date | null;
 }
 
+/** Queue states in which a job will still run (or is running): a run with such a job is alive. */
+const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
 /** Starting and watching scoring runs. The work itself is done by the scoring queue's jobs (score-run.steps.ts). */
 @Injectable()
 export class ScoreRunService {
+  private readonly logger = new Logger(ScoreRunService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QUEUES.scoring) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -54,6 +64,7 @@ export class ScoreRunService {
     if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > 3650) {
       throw new AppError('invalid_horizon', 'horizon-days must be an integer from 1 to 3650');
     }
+    await this.failIfStale(input.workspaceId);
     const inserted = await this.db.query(
       `INSERT INTO score_runs (workspace_id, as_of, horizon_days, trigger, model_params)
        VALUES ($1, $2, $3, $4, $5)
@@ -84,6 +95,41 @@ export class ScoreRunService {
       },
     );
     return { run: await this.get(input.workspaceId, runId), started: true };
+  }
+
+  /**
+   * The stale-run guard. A run left active by a crashed deployment (its queue jobs lost with a flushed Redis, a
+   * process killed between the insert and the enqueue, a chunk that stalled past BullMQ's retry limit) would
+   * block the workspace for ever through `score_runs_one_active`. Such a run — none of its prepare/finalize jobs
+   * is waiting, active or delayed, and neither the run nor any chunk has made progress for
+   * SCORING_STALE_RUN_MINUTES — is marked failed (its per-run tables dropped) so that this start can proceed.
+   * Returns the failed run's id.
+   */
+  async failIfStale(workspaceId: string): Promise<string | null> {
+    const [run] = await this.db.query(
+      `SELECT r.id, GREATEST(r.created_at, r.started_at,
+                (SELECT max(GREATEST(c.inputs_at, c.started_at, c.done_at)) FROM score_run_chunks c
+                 WHERE c.run_id = r.id))
+                < now() - make_interval(secs => $2) AS quiet
+       FROM score_runs r
+       WHERE r.workspace_id = $1 AND r.status IN ('queued', 'preparing', 'scoring', 'finalizing')`,
+      [workspaceId, this.config.scoringStaleRunMinutes * 60],
+    );
+    if (!run?.quiet) return null;
+    for (const jobId of [`score-prepare-${run.id}`, `score-fit-${run.id}`, `score-finalize-${run.id}`]) {
+      if (LIVE_JOB_STATES.has(await this.queue.getJobState(jobId))) return null;
+    }
+    const failed = await returningRows(
+      this.db,
+      `UPDATE score_runs SET status = 'failed', finished_at = now(),
+         error = 'stale: no live queue job and no progress for ' || $2 || ' minutes; marked failed by the next start'
+       WHERE id = $1 AND status IN ('queued', 'preparing', 'scoring', 'finalizing') RETURNING id`,
+      [run.id, String(this.config.scoringStaleRunMinutes)],
+    );
+    if (failed.length === 0) return null;
+    await dropRunTables(this.db, run.id as string, { scores: true });
+    this.logger.warn(`score run ${run.id} of workspace ${workspaceId} was stale and is marked failed`);
+    return run.id as string;
   }
 
   async get(workspaceId: string, runId: string): Promise<ScoreRunView> {

@@ -2,17 +2,39 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { FlowProducer, Queue } from 'bullmq';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { returningRows } from '../database/sql';
 import { InjectQueue } from '../queue/queue.module';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
-import { ChunkInputRow, RunModelContext, scoreChunkRow, ScoreRow } from './chunk-scoring';
-import { createScoringPolicy, ScoringPolicyOverrides } from './models/customer-rules';
-import { returningRows } from '../database/sql';
-import { SCORE_RUN_SQL as SQL } from './score-run.sql';
+import { ChunkInputRow, createChunkScorer, RunModelContext, ScoreRow } from './chunk-scoring';
+import { copyOutLines, copyRows, CopyValue } from './copy-text';
+import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
 import { fitRunModels, ModelReport } from './run-models';
+import {
+  addToStats,
+  emptyStats,
+  historyChanged,
+  HISTORY_SNAPSHOT_EVERY_RUNS,
+  mergeStats,
+  RunStats,
+} from './run-report';
+import { allocateColumns, columnModelInputs, InputColumns, runStatistics } from './run-statistics';
+import { HISTORY_COLUMNS, LIFECYCLE_CODE, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
+import { dropOldPartitions, dropRunTables, inputsTable, scoresTable, uuidLiteral } from './score-run.tables';
+
+/** What the fit step stores on the run for every chunk and for finalize (score_runs.model_params). */
+interface RunParams {
+  context?: RunModelContext;
+  policy?: ScoringPolicyOverrides & { workspace?: Partial<WorkspaceStats> };
+  previousRunId?: string | null;
+  /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
+  historyMode?: 'full' | 'delta';
+  publishWorklists?: boolean;
+}
 
 interface RunRow {
   id: string;
@@ -20,12 +42,8 @@ interface RunRow {
   as_of: string;
   horizon_days: number;
   status: string;
-  model_params: {
-    context?: RunModelContext;
-    policy?: ScoringPolicyOverrides & { workspace?: object };
-    previousRunId?: string | null;
-    publishWorklists?: boolean;
-  };
+  model_params: RunParams;
+  report: Record<string, unknown>;
   timezone: string;
   currency: string;
   settings: {
@@ -39,17 +57,34 @@ interface RunRow {
   current_score_run_id: string | null;
 }
 
+interface ChunkRow {
+  chunk_no: number;
+  first_customer_id: string;
+  last_customer_id: string;
+  customers: number;
+  inputs_at: Date | null;
+  done_at: Date | null;
+}
+
 const WORKER_ID = `${hostname()}-${process.pid}`;
+const DAY_MS = 86_400_000;
+
+/** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
+const INPUT_TABLE_COLUMNS = `(customer_id bigint, external_id text, kind text, transactions integer, first_day date,
+  last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer)`;
 
 /**
- * The three steps of a scoring run, each idempotent so that a retried or re-delivered job does no harm:
- * prepare (inputs, workspace statistics, model fits, chunk plan) → chunk × N (per-customer maths) → finalize
- * (report, history, atomic swap of the current snapshot).
+ * The steps of a scoring run, each idempotent so that a retried or re-delivered job does no harm:
+ * prepare (chunk plan) → inputs × N (per-chunk inputs tables, set-based SQL) → fit (workspace statistics and
+ * model fits from one COPY of the inputs) → chunk × N (per-customer maths, scores, history, statistics) →
+ * finalize (index and attach the run's scores partition, report, atomic swap of the current snapshot).
  */
 @Injectable()
 export class ScoreRunSteps {
   private readonly logger = new Logger(ScoreRunSteps.name);
   private flows?: FlowProducer;
+  /** per run: the scorer with its memoised BG/NBD curves, shared by the chunks this process runs */
+  private readonly scorers = new Map<string, (row: ChunkInputRow) => ScoreRow>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -69,9 +104,99 @@ export class ScoreRunSteps {
     return row;
   }
 
+  private async chunks(runId: string): Promise<ChunkRow[]> {
+    return this.db.query(
+      `SELECT chunk_no, first_customer_id, last_customer_id, customers, inputs_at, done_at
+       FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+      [runId],
+    );
+  }
+
+  /** Plans the chunks (once) and queues their inputs jobs under the fit job. */
   async prepare(runId: string): Promise<{ chunks: number }> {
     const run = await this.run(runId);
-    if (run.status === 'completed' || run.status === 'failed') return { chunks: 0 };
+    if (run.status !== 'queued' && run.status !== 'preparing') return { chunks: 0 };
+    await this.db.query(
+      `UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`,
+      [runId],
+    );
+    let chunks = await this.chunks(runId);
+    // a re-delivered prepare keeps the plan its inputs jobs may already have used
+    if (chunks.length === 0) {
+      await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
+      chunks = await this.chunks(runId);
+    }
+    await this.db.query(
+      `CREATE TABLE IF NOT EXISTS ${scoresTable(runId)}
+         (LIKE customer_scores INCLUDING DEFAULTS, CHECK (run_id = ${uuidLiteral(runId)}))`,
+    );
+    this.flows ??= this.queues.flowProducer();
+    await this.flows.add({
+      name: 'fit',
+      queueName: QUEUES.scoring,
+      data: { runId },
+      opts: { jobId: `score-fit-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+      children: chunks.map(({ chunk_no: n }) => ({
+        name: 'inputs',
+        queueName: QUEUES.scoring,
+        data: { runId, chunkNo: n },
+        opts: {
+          jobId: `score-inputs-${runId}-${n}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 2_000 },
+          failParentOnFailure: true,
+          removeOnComplete: 1000,
+        },
+      })),
+    });
+    return { chunks: chunks.length };
+  }
+
+  /** Builds one chunk's inputs table: purchases, touches and the customer, set-based, in one statement. */
+  async inputs(runId: string, chunkNo: number): Promise<{ customers: number }> {
+    const run = await this.run(runId);
+    if (run.status !== 'preparing') return { customers: 0 };
+    const [chunk] = (await this.chunks(runId)).filter((c) => c.chunk_no === chunkNo);
+    if (!chunk) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
+    if (chunk.inputs_at) return { customers: chunk.customers };
+    const table = inputsTable(runId, chunkNo);
+    const [{ end_at: end, complaints_from: complaintsFrom }] = await this.db.query(
+      `SELECT (($1::date + 1)::timestamp AT TIME ZONE $2) AS end_at,
+              (($1::date - 89)::timestamp AT TIME ZONE $2) AS complaints_from`,
+      [run.as_of, run.timezone],
+    );
+    return this.transaction(async (client) => {
+      // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
+      await client.query(`SELECT set_config('TimeZone', $1, true)`, [run.timezone]);
+      // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
+      // ~400k customer-days spill or cost 2×, and JIT compiles longer than these queries run.
+      await client.query(
+        `SET LOCAL jit = off; SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;
+         SET LOCAL enable_bitmapscan = off`,
+      );
+      await client.query(`DROP TABLE IF EXISTS ${table}`);
+      await client.query(`CREATE UNLOGGED TABLE ${table} ${INPUT_TABLE_COLUMNS}`);
+      const inserted = await client.query(`INSERT INTO ${table} ${SQL.chunkInputs}`, [
+        run.workspace_id,
+        chunk.first_customer_id,
+        chunk.last_customer_id,
+        end,
+        run.currency,
+        complaintsFrom,
+      ]);
+      await client.query(
+        `UPDATE score_run_chunks SET inputs_at = now(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
+        [runId, chunkNo, inserted.rowCount ?? 0],
+      );
+      return { customers: inserted.rowCount ?? 0 };
+    });
+  }
+
+  /** Workspace statistics and model fits from one COPY of every chunk's inputs; then queues the scoring chunks. */
+  async fit(runId: string): Promise<{ chunks: number }> {
+    const run = await this.run(runId);
+    if (run.status === 'scoring') return { chunks: await this.addScoringFlow(runId) };
+    if (run.status !== 'preparing') return { chunks: 0 };
     const started = Date.now();
     const timings: Record<string, number> = {};
     let mark = Date.now();
@@ -79,99 +204,141 @@ export class ScoreRunSteps {
       timings[name] = (Date.now() - mark) / 1000;
       mark = Date.now();
     };
-    await this.db.query(
-      `UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`,
-      [runId],
-    );
-    // A retried prepare starts from a clean slate for this run.
-    await this.db.query(`DELETE FROM score_inputs WHERE run_id = $1`, [runId]);
-    await this.db.query(SQL.buildInputs, [runId, run.workspace_id, run.as_of, run.timezone, run.currency]);
-    await this.db.query(`ANALYZE score_inputs`);
-    lap('inputs');
-    const [stats] = await this.db.query(SQL.stats, [runId, run.as_of]);
+    const chunks = await this.chunks(runId);
+    const missing = chunks.filter((c) => !c.inputs_at).length;
+    if (missing > 0) throw new Error(`run ${runId}: inputs of ${missing} chunks missing`);
+    const cols = await this.readInputs(runId, chunks);
+    lap('readInputs');
+    const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
     const settings = run.settings?.scoring ?? {};
-    const cutA = settings.abcCutA ?? 0.7;
-    const cutB = settings.abcCutB ?? 0.9;
-    const [aMin] = await this.db.query(SQL.abcThreshold, [runId, cutA]);
-    const [bMin] = await this.db.query(SQL.abcThreshold, [runId, cutB]);
+    const stats = runStatistics(cols, asOfDay, {
+      abcCutA: settings.abcCutA ?? 0.7,
+      abcCutB: settings.abcCutB ?? 0.9,
+    });
     lap('statistics');
-    const models = await fitRunModels(this.db, {
-      runId,
-      asOf: run.as_of,
+    const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
+    const models = fitRunModels(columnModelInputs(cols, asOfDay), {
       horizonDays: run.horizon_days,
       buyers: stats.buyers,
       repeaters: stats.repeaters,
-      discountRateAnnual: settings.discountRateAnnual ?? 0.1,
+      discountRateAnnual,
     });
     lap('models');
+    const previous = await this.previousRun(run);
     const context: RunModelContext = {
       asOf: run.as_of,
       horizonDays: run.horizon_days,
       bgNbd: models.bgNbd,
       gammaGamma: models.gammaGamma,
-      rfm:
-        stats.buyers > 0
-          ? {
-              recencyDays: stats.recency_cuts.map(Number),
-              frequency: stats.frequency_cuts.map(Number),
-              monetary: stats.monetary_cuts.map(Number),
-            }
-          : null,
-      abc: aMin && bMin ? { aMin: Number(aMin.monetary), bMin: Number(bMin.monetary) } : null,
-      discountRateAnnual: settings.discountRateAnnual ?? 0.1,
+      rfm: stats.rfm,
+      abc: stats.abc,
+      discountRateAnnual,
       margin: settings.margin ?? 1,
+      previousMargin: previous?.margin,
     };
-    const workspaceStats = {
-      medianCycleDays: stats.median_cycle_days === null ? null : Number(stats.median_cycle_days),
-      referenceValue: stats.median_monetary === null ? null : Number(stats.median_monetary),
+    const workspaceStats: WorkspaceStats = {
+      medianCycleDays: stats.medianCycleDays,
+      referenceValue: stats.medianMonetary,
       highClvMin: models.highClvMin,
     };
     const { discountRateAnnual: _d, margin: _m, abcCutA: _a, abcCutB: _b, ...workspaceOverrides } = settings;
     // CLV and expected purchases are computed over the run's horizon; the rules must compare on the same one.
     const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
     createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
-    const chunks = await this.db.query(SQL.planChunks, [
-      runId,
-      run.workspace_id,
-      this.config.scoringChunkSize,
-    ]);
-    lap('plan');
-    const [{ n: chunksTotal }] = await this.db.query(
-      `SELECT count(*)::int AS n FROM score_run_chunks WHERE run_id = $1`,
-      [runId],
-    );
+    const historyMode = previous ? await this.historyMode(run.workspace_id) : 'full';
     const report = {
       customers: stats.customers,
       buyers: stats.buyers,
       repeaters: stats.repeaters,
-      revenueMinor: Number(stats.revenue),
+      revenueMinor: stats.revenue,
       models: models.report,
-      prepareSeconds: (Date.now() - started) / 1000,
-      prepareTimings: timings,
+      previousRunId: previous?.id ?? null,
+      ...(previous === null && run.current_score_run_id
+        ? { previousRunNote: 'the current snapshot is of a later as-of date: no moves, full history' }
+        : {}),
+      history: { mode: historyMode },
+      fitSeconds: (Date.now() - started) / 1000,
+      fitTimings: timings,
+    };
+    const params: RunParams = {
+      context,
+      policy: { ...policyOverrides, workspace: workspaceStats },
+      previousRunId: previous?.id ?? null,
+      historyMode,
     };
     await this.db.query(
       `UPDATE score_runs SET status = 'scoring', customers_total = $2, chunks_total = $3,
-         model_params = model_params || $4::jsonb, report = $5 WHERE id = $1`,
-      [
-        runId,
-        stats.customers,
-        chunksTotal,
-        JSON.stringify({
-          context,
-          policy: { ...policyOverrides, workspace: workspaceStats },
-          previousRunId: run.current_score_run_id,
-        }),
-        JSON.stringify(report),
-      ],
+         model_params = model_params || $4::jsonb, report = report || $5::jsonb WHERE id = $1`,
+      [runId, stats.customers, chunks.length, JSON.stringify(params), JSON.stringify(report)],
     );
+    await this.addScoringFlow(runId);
+    this.logger.log(
+      `run ${runId}: ${stats.customers} customers in ${chunks.length} chunks; ${JSON.stringify(models.report.summary)}`,
+    );
+    return { chunks: chunks.length };
+  }
+
+  /** Every chunk's inputs as columns, through one COPY … TO STDOUT (no per-row result objects). */
+  private async readInputs(runId: string, chunks: ChunkRow[]): Promise<InputColumns> {
+    const capacity = chunks.reduce((n, c) => n + c.customers, 0);
+    const cols = allocateColumns(capacity);
+    const union = chunks
+      .map((c) => `SELECT ${SQL.fitColumns} FROM ${inputsTable(runId, c.chunk_no)}`)
+      .join(' UNION ALL ');
+    if (chunks.length === 0) return cols;
+    await this.transaction(async (client) => {
+      let i = 0;
+      await copyOutLines(client, union, (f) => {
+        if (i >= capacity) throw new Error(`run ${runId}: more inputs than planned customers`);
+        cols.customerId[i] = Number(f[0]);
+        cols.transactions[i] = Number(f[1]);
+        cols.firstDay[i] = Number(f[2]);
+        cols.lastDay[i] = Number(f[3]);
+        cols.monetary[i] = Number(f[4]);
+        cols.firstAmount[i] = Number(f[5]);
+        i++;
+      });
+      cols.length = i;
+    });
+    return cols;
+  }
+
+  /**
+   * The run this one compares with (moves, CLV trend, history deltas): the workspace's current snapshot, unless
+   * that is of a later date (a backtest after the nightly run compares with nothing rather than with the future).
+   */
+  private async previousRun(run: RunRow): Promise<{ id: string; margin: number | undefined } | null> {
+    if (!run.current_score_run_id) return null;
+    const [row] = await this.db.query(
+      `SELECT id, model_params #> '{context,margin}' AS margin FROM score_runs
+       WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
+      [run.current_score_run_id, run.as_of],
+    );
+    return row ? { id: row.id, margin: row.margin === null ? undefined : Number(row.margin) } : null;
+  }
+
+  /** Delta history, with a full snapshot every HISTORY_SNAPSHOT_EVERY_RUNS runs so a state is never far back. */
+  private async historyMode(workspaceId: string): Promise<'full' | 'delta'> {
+    const [{ since }] = await this.db.query(
+      `SELECT count(*)::int AS since FROM score_runs
+       WHERE workspace_id = $1 AND status = 'completed'
+         AND created_at > COALESCE((SELECT max(created_at) FROM score_runs WHERE workspace_id = $1
+                                    AND status = 'completed' AND report #>> '{history,mode}' = 'full'), '-infinity')`,
+      [workspaceId],
+    );
+    return since + 1 >= HISTORY_SNAPSHOT_EVERY_RUNS ? 'full' : 'delta';
+  }
+
+  /** Adds the flow finalize ← chunk × N (idempotent job ids; BullMQ ignores ids that exist). */
+  private async addScoringFlow(runId: string): Promise<number> {
+    const chunks = await this.chunks(runId);
     this.flows ??= this.queues.flowProducer();
-    const chunkNos: number[] = Array.from({ length: chunksTotal }, (_, i) => i);
     await this.flows.add({
       name: 'finalize',
       queueName: QUEUES.scoring,
       data: { runId },
       opts: { jobId: `score-finalize-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
-      children: chunkNos.map((n) => ({
+      children: chunks.map(({ chunk_no: n }) => ({
         name: 'chunk',
         queueName: QUEUES.scoring,
         data: { runId, chunkNo: n },
@@ -184,97 +351,179 @@ export class ScoreRunSteps {
         },
       })),
     });
-    this.logger.log(
-      `run ${runId}: ${stats.customers} customers in ${chunks.length || chunksTotal} chunks; ${JSON.stringify(models.report.summary)}`,
-    );
-    return { chunks: chunksTotal };
+    return chunks.length;
   }
 
+  /** Scores one chunk: its inputs and previous scores in, score rows, history rows and statistics out. */
   async chunk(runId: string, chunkNo: number): Promise<{ customers: number }> {
     const run = await this.run(runId);
-    const [chunk] = await this.db.query(
-      `SELECT * FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`,
+    if (run.status !== 'scoring') return { customers: 0 };
+    // scores and "done" are committed together, so a done chunk has its rows and a chunk not done has none
+    const started = await returningRows(
+      this.db,
+      `UPDATE score_run_chunks SET attempts = attempts + 1, started_at = now()
+       WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING chunk_no`,
       [runId, chunkNo],
     );
-    if (!chunk) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
+    if (started.length === 0) {
+      const [planned] = await this.db.query(`SELECT 1 FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`, [
+        runId,
+        chunkNo,
+      ]);
+      if (!planned) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
+      return { customers: 0 }; // done already (a re-delivered job)
+    }
     const params = run.model_params;
-    const context = params.context as RunModelContext;
-    const { workspace, ...overrides } = params.policy ?? {};
-    const policy = createScoringPolicy(workspace ?? {}, overrides);
-    const rows: ChunkInputRow[] = await this.db.query(SQL.chunkInputs, [
-      runId,
-      chunk.first_customer_id,
-      chunk.last_customer_id,
-      params.previousRunId ?? null,
-      run.as_of,
-      run.timezone,
-      run.workspace_id,
-    ]);
-    const scores = rows.map((r) => scoreChunkRow(normaliseRow(r), context, policy));
-    await this.db.transaction(async (tx) => {
-      await tx.query(SQL.writeScores, [runId, run.workspace_id, ...columns(scores)]);
-      const done = await returningRows(
-        tx,
-        `UPDATE score_run_chunks SET done_at = now(), worker = $3 WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING 1`,
-        [runId, chunkNo, WORKER_ID],
+    const score = this.scorer(runId, params);
+    const t0 = Date.now();
+    const rows: ChunkInputRow[] = await this.transaction(async (client) => {
+      // 50k previous scores by primary key, never a hash join over the previous run's million rows
+      await client.query(`SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off`);
+      return (
+        await client.query(SQL.chunkRows(inputsTable(runId, chunkNo)), [params.previousRunId ?? null, run.as_of])
+      ).rows;
+    });
+    const t1 = Date.now();
+    const stats = emptyStats();
+    const scoreRows: CopyValue[][] = [];
+    const historyRows: CopyValue[][] = [];
+    const fullHistory = params.historyMode !== 'delta';
+    for (const raw of rows) {
+      const input = normaliseRow(raw);
+      const s = score(input);
+      addToStats(stats, input, s);
+      scoreRows.push(scoreValues(runId, run.workspace_id, s));
+      if (fullHistory || historyChanged(input, s)) historyRows.push(historyValues(runId, run.workspace_id, s));
+    }
+    stats.historyRows = historyRows.length;
+    const t2 = Date.now();
+    if (this.config.scoringChunkDelayMs > 0) {
+      await new Promise((r) => setTimeout(r, this.config.scoringChunkDelayMs));
+    }
+    await this.transaction(async (client) => {
+      const t3 = Date.now();
+      await copyRows(client, scoresTable(runId), SCORE_COLUMNS, scoreRows);
+      await copyRows(client, 'score_history', HISTORY_COLUMNS, historyRows);
+      stats.seconds = { read: (t1 - t0) / 1000, score: (t2 - t1) / 1000, write: (Date.now() - t3) / 1000 };
+      const done = await client.query(
+        `UPDATE score_run_chunks SET done_at = now(), worker = $3, stats = $4
+         WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL`,
+        [runId, chunkNo, WORKER_ID, JSON.stringify(stats)],
       );
-      if (done.length > 0) {
-        await tx.query(`UPDATE score_runs SET chunks_done = chunks_done + 1 WHERE id = $1`, [runId]);
-      }
+      // a concurrent duplicate already committed this chunk: roll ours back rather than write the rows twice
+      if ((done.rowCount ?? 0) === 0) throw new DuplicateChunk();
+      await client.query(`UPDATE score_runs SET chunks_done = chunks_done + 1 WHERE id = $1`, [runId]);
+    }).catch((e: unknown) => {
+      if (!(e instanceof DuplicateChunk)) throw e;
     });
     return { customers: rows.length };
+  }
+
+  private scorer(runId: string, params: RunParams): (row: ChunkInputRow) => ScoreRow {
+    let scorer = this.scorers.get(runId);
+    if (!scorer) {
+      const { workspace, ...overrides } = params.policy ?? {};
+      scorer = createChunkScorer(params.context as RunModelContext, createScoringPolicy(workspace ?? {}, overrides));
+      // a worker serves a few workspaces at a time; keep the latest runs' memos only
+      if (this.scorers.size >= 4) this.scorers.delete(this.scorers.keys().next().value as string);
+      this.scorers.set(runId, scorer);
+    }
+    return scorer;
   }
 
   async finalize(runId: string): Promise<Record<string, unknown>> {
     const run = await this.run(runId);
     if (run.status === 'completed') return {};
+    if (run.status === 'failed') return { skipped: 'the run failed before finalize' };
+    this.scorers.delete(runId);
     await this.db.query(`UPDATE score_runs SET status = 'finalizing' WHERE id = $1`, [runId]);
     const previousRunId = run.model_params.previousRunId ?? null;
-    const report = await this.db.transaction(async (tx) => {
-      const [{ missing }] = await tx.query(
-        `SELECT count(*)::int AS missing FROM score_run_chunks WHERE run_id = $1 AND done_at IS NULL`,
-        [runId],
-      );
-      if (missing > 0) throw new Error(`run ${runId}: ${missing} chunks not done`);
-      const counts: Array<{ dim: string; key: string; n: number }> = await tx.query(SQL.counts, [runId]);
-      const byDim = (dim: string) =>
-        Object.fromEntries(counts.filter((c) => c.dim === dim).map((c) => [c.key, c.n]));
-      const moves = previousRunId ? (await tx.query(SQL.moves, [runId, previousRunId]))[0] : null;
-      const workers: Array<{ worker: string; chunks: number }> = await tx.query(
-        `SELECT worker, count(*)::int AS chunks FROM score_run_chunks WHERE run_id = $1 GROUP BY worker ORDER BY worker`,
-        [runId],
-      );
-      await tx.query(SQL.history, [runId, run.workspace_id]);
-      // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
-      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [
-        run.workspace_id,
-        runId,
+    const started = Date.now();
+    const table = scoresTable(runId);
+    const [{ attached }] = await this.db.query(
+      `SELECT COALESCE((SELECT relispartition FROM pg_class WHERE oid = to_regclass($1)), false) AS attached`,
+      [table],
+    );
+    if (!attached) {
+      // the partition's indexes, built once over the loaded rows (in parallel), match the parent's: ATTACH adopts them
+      await Promise.all([
+        this.db.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${table}_pkey ON ${table} (run_id, customer_id)`),
+        this.db.query(`CREATE INDEX IF NOT EXISTS ${table}_priority ON ${table} (run_id, priority DESC)`),
       ]);
-      await tx.query(
-        `DELETE FROM customer_scores WHERE workspace_id = $1 AND run_id <> $2 AND run_id IS DISTINCT FROM $3`,
-        [run.workspace_id, runId, previousRunId],
+      await this.db.query(`ANALYZE ${table}`);
+    }
+    const indexed = Date.now();
+    const summary = await this.db.transaction(async (tx) => {
+      const chunks: Array<{ worker: string | null; attempts: number; stats: RunStats | null }> = await tx.query(
+        `SELECT worker, attempts, stats FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+        [runId],
       );
-      await tx.query(`DELETE FROM score_inputs WHERE run_id = $1`, [runId]);
-      const summary = {
-        tiers: byDim('tier'),
-        lifecycles: byDim('lifecycle'),
-        frequencyClasses: byDim('frequency'),
-        abc: byDim('abc'),
-        moves,
+      const missing = chunks.filter((c) => c.stats === null).length;
+      if (missing > 0) throw new Error(`run ${runId}: ${missing} chunks not done`);
+      const stats = mergeStats(chunks.map((c) => c.stats as RunStats));
+      const workers: Record<string, number> = {};
+      for (const c of chunks) workers[c.worker ?? '?'] = (workers[c.worker ?? '?'] ?? 0) + 1;
+      if (!attached) {
+        await tx.query(`ALTER TABLE customer_scores ATTACH PARTITION ${table} FOR VALUES IN (${uuidLiteral(runId)})`);
+      }
+      // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
+      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [run.workspace_id, runId]);
+      const [phases] = await tx.query(
+        `SELECT round(extract(epoch FROM max(c.inputs_at) - r.started_at)::numeric, 3)::float8 AS inputs,
+                round(extract(epoch FROM min(c.started_at) - max(c.inputs_at))::numeric, 3)::float8 AS fit,
+                round(extract(epoch FROM max(c.done_at) - min(c.started_at))::numeric, 3)::float8 AS chunks
+         FROM score_runs r JOIN score_run_chunks c ON c.run_id = r.id WHERE r.id = $1 GROUP BY r.started_at`,
+        [runId],
+      );
+      const result = {
+        phases: phases ?? null,
+        chunkSeconds: stats.seconds ?? null,
+        scored: stats.customers,
+        tiers: stats.tiers,
+        lifecycles: stats.lifecycles,
+        frequencyClasses: stats.frequencyClasses,
+        abc: stats.abc,
+        moves: previousRunId ? { ...stats.moves, top: stats.topMoves } : null,
         previousRunId,
-        workers,
+        history: { mode: run.model_params.historyMode ?? 'full', rows: stats.historyRows },
+        workers: Object.entries(workers).map(([worker, n]) => ({ worker, chunks: n })),
+        chunkAttempts: chunks.reduce((n, c) => n + c.attempts, 0),
       };
       await tx.query(
         `UPDATE score_runs SET status = 'completed', finished_at = now(), report = report || $2::jsonb WHERE id = $1`,
-        [runId, JSON.stringify(summary)],
+        [runId, JSON.stringify(result)],
       );
       await this.outbox.append(tx, run.workspace_id, 'scores.updated', {
         runId,
         asOf: run.as_of,
-        ...summary,
+        tiers: result.tiers,
+        lifecycles: result.lifecycles,
+        moves: previousRunId ? stats.moves : null,
+        previousRunId,
       });
-      return summary;
+      return result;
     });
+    const swapped = Date.now();
+    // Clean-up after the swap (readers already follow the new run): full rows are kept for this run and the
+    // previous one only; older runs live on in score_history.
+    await dropRunTables(this.db, runId, { scores: false });
+    const dropped = await dropOldPartitions(this.db, run.workspace_id, previousRunId ? [runId, previousRunId] : [runId]);
+    await this.db.query(
+      `UPDATE score_runs SET report = report || $2::jsonb WHERE id = $1`,
+      [
+        runId,
+        JSON.stringify({
+          finalizeSeconds: (Date.now() - started) / 1000,
+          finalizeTimings: {
+            indexes: (indexed - started) / 1000,
+            swap: (swapped - indexed) / 1000,
+            cleanup: (Date.now() - swapped) / 1000,
+          },
+          droppedPartitions: dropped,
+          finalizedAt: new Date().toISOString(),
+        }),
+      ],
+    );
     await this.outbox.kick();
     if (run.model_params.publishWorklists !== false) {
       await this.worklistQueue.add(
@@ -287,50 +536,89 @@ export class ScoreRunSteps {
         },
       );
     }
-    return report;
+    return summary;
   }
 
   async fail(runId: string, error: string): Promise<void> {
-    await this.db.query(
+    this.scorers.delete(runId);
+    const failed = await returningRows(
+      this.db,
       `UPDATE score_runs SET status = 'failed', error = $2, finished_at = now()
-       WHERE id = $1 AND status NOT IN ('completed', 'failed')`,
+       WHERE id = $1 AND status NOT IN ('completed', 'failed') RETURNING id`,
       [runId, error.slice(0, 2000)],
     );
+    if (failed.length > 0) await dropRunTables(this.db, runId, { scores: true });
+  }
+
+  /** Runs `fn` on one pooled connection inside a transaction (COPY needs the raw client). */
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const qr = this.db.createQueryRunner();
+    const client = (await qr.connect()) as PoolClient;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      await qr.release();
+    }
   }
 }
+
+class DuplicateChunk extends Error {}
 
 function normaliseRow(r: ChunkInputRow): ChunkInputRow {
   return {
     ...r,
+    customer_id: String(r.customer_id),
     transactions: Number(r.transactions),
     monetary: Number(r.monetary),
     repeat_mean_minor: r.repeat_mean_minor === null ? null : Number(r.repeat_mean_minor),
     prev_clv: r.prev_clv === null ? null : Number(r.prev_clv),
+    prev_priority: r.prev_priority == null ? null : Number(r.prev_priority),
   };
 }
 
-/** Column arrays for the unnest() insert, in SCORE_RUN_SQL.writeScores order. */
-function columns(rows: ScoreRow[]): unknown[] {
+/** A score row in SCORE_COLUMNS order. */
+function scoreValues(runId: string, workspaceId: string, r: ScoreRow): CopyValue[] {
   return [
-    rows.map((r) => r.customerId),
-    rows.map((r) => r.recencyDays),
-    rows.map((r) => r.frequency),
-    rows.map((r) => Math.round(r.monetary)),
-    rows.map((r) => r.rScore),
-    rows.map((r) => r.fScore),
-    rows.map((r) => r.mScore),
-    rows.map((r) => r.rfmSegment),
-    rows.map((r) => r.abcClass),
-    rows.map((r) => r.valueTier),
-    rows.map((r) => r.frequencyClass),
-    rows.map((r) => r.lifecycle),
-    rows.map((r) => r.pAlive),
-    rows.map((r) => r.expectedPurchases),
-    rows.map((r) => r.expectedOrderValue),
-    rows.map((r) => r.clv),
-    rows.map((r) => r.churnRisk),
-    rows.map((r) => r.priority),
-    rows.map((r) => JSON.stringify(r.reasons)),
+    runId,
+    workspaceId,
+    r.customerId,
+    r.recencyDays,
+    r.frequency,
+    Math.round(r.monetary),
+    r.rScore,
+    r.fScore,
+    r.mScore,
+    r.rfmSegment,
+    r.abcClass,
+    r.valueTier,
+    r.frequencyClass,
+    r.lifecycle,
+    r.pAlive,
+    r.expectedPurchases,
+    r.expectedOrderValue,
+    r.clv,
+    r.churnRisk,
+    r.priority,
+    JSON.stringify(r.reasons),
+  ];
+}
+
+/** A history row in HISTORY_COLUMNS order. */
+function historyValues(runId: string, workspaceId: string, r: ScoreRow): CopyValue[] {
+  return [
+    runId,
+    r.customerId,
+    workspaceId,
+    r.valueTier.charAt(0),
+    LIFECYCLE_CODE[r.lifecycle] ?? 'c',
+    Math.round(r.priority),
+    r.clv,
   ];
 }
 

@@ -17,7 +17,10 @@ export class ScoringProcessor extends QueueProcessor {
     private readonly steps: ScoreRunSteps,
     private readonly runs: ScoreRunService,
   ) {
-    super(factory, runtime, QUEUES.scoring, config.workerConcurrency);
+    super(factory, runtime, QUEUES.scoring, config.workerConcurrency, {
+      lockDuration: config.scoringLockMs,
+      stalledInterval: config.scoringStalledCheckMs,
+    });
   }
 
   protected async process(job: Job): Promise<unknown> {
@@ -29,6 +32,10 @@ export class ScoringProcessor extends QueueProcessor {
             .id;
         case 'prepare':
           return await this.steps.prepare(data.runId as string);
+        case 'inputs':
+          return await this.steps.inputs(data.runId as string, data.chunkNo as number);
+        case 'fit':
+          return await this.steps.fit(data.runId as string);
         case 'chunk':
           return await this.steps.chunk(data.runId as string, data.chunkNo as number);
         case 'finalize':

@@ -5,7 +5,12 @@ import { Queryable } from '../database/sql';
 import { InjectQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 
-export type OutboundEventType = 'worklist.published' | 'scores.updated' | 'assignment.changed';
+export type OutboundEventType =
+  | 'worklist.published'
+  | 'scores.updated'
+  | 'assignment.changed'
+  | 'worklist.outcome_recorded'
+  | 'worklist.item_inserted';
 
 /**
  * Transactional outbox: events are written in the same transaction as the change they describe, then

@@ -2,34 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { bestOfferFor, localizeOffer } from '../offers/offer-catalog';
 import { OffersService } from '../offers/offers.service';
-import { isPersonality } from '../playbooks/personality';
-import { PlaybooksService } from '../playbooks/playbooks.service';
-import { Lifecycle, RfmSegment, ValueTier } from '../scoring/models/types';
 import { OutboxService } from '../webhooks/outbox.service';
-import { CANDIDATES_SQL, INSERT_ITEMS_SQL } from './worklist.sql';
-
-interface Candidate {
-  rep_id: string;
-  customer_id: string;
-  rank: number;
-  priority: number;
-  reasons: Array<{ code: string; weight: number }>;
-  value_tier: ValueTier;
-  lifecycle: Lifecycle;
-  rfm_segment: RfmSegment | null;
-  recency_days: number | null;
-  frequency: number;
-  customer_name: string | null;
-  customer_external_id: string;
-  personality: string | null;
-  last_order_minor: string | null;
-  last_order_currency: string | null;
-  first_day: string | null;
-  last_complaint_at: Date | null;
-  last_complaint_note: string | null;
-}
+import { CandidateRow, toCandidate } from './candidate-row';
+import { COUNTRY_TIME_ZONES } from './country-time-zones';
+import { callableCountries, Exclusion, rankWorklist } from './ranking';
+import { BuiltItem, WorklistItemBuilder } from './worklist-item-builder.service';
+import { WorklistPolicyService } from './worklist-policy.service';
+import { CANDIDATES_SQL, candidateParams, INSERT_ITEMS_SQL } from './worklist.sql';
+import { isDay } from './zoned-time';
 
 export interface PublishReport {
   listDate: string;
@@ -37,13 +18,18 @@ export interface PublishReport {
   lists: number;
   items: number;
   skippedExisting: number;
+  /** candidates the SQL let through, over all new lists */
+  candidates: number;
+  /** candidates the ranking's own checks removed, by rule */
+  excluded: Partial<Record<Exclusion, number>>;
+  seconds: number;
 }
 
 /**
- * Publishes the daily call lists of a workspace: candidates from one set-based query, then per item the best
- * eligible offer and the talk track in the rep's locale and the customer's personality, then one insert of all
- * items and one `worklist.published` event per list through the outbox. A list already published for a rep and
- * day is kept (lists are stable for the day) unless `replace` is asked.
+ * Publishes the daily call lists of a workspace. In one transaction: create the lists of reps that have none for
+ * the day (a published list is kept: ranks never reshuffle under a rep), select and pre-rank candidates for those
+ * reps in one set-based query, rank each rep's candidates (ranking.ts), render reasons, talk track and offer,
+ * insert every item in one statement and append one `worklist.published` event per list to the outbox.
  */
 @Injectable()
 export class WorklistPublisher {
@@ -52,7 +38,8 @@ export class WorklistPublisher {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly offers: OffersService,
-    private readonly playbooks: PlaybooksService,
+    private readonly policies: WorklistPolicyService,
+    private readonly builder: WorklistItemBuilder,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -61,14 +48,12 @@ export class WorklistPublisher {
     listDate: string,
     opts: { replace?: boolean } = {},
   ): Promise<PublishReport> {
-    const [ws] = await this.db.query(
-      `SELECT current_score_run_id, timezone, currency FROM workspaces WHERE id = $1`,
-      [workspaceId],
-    );
-    if (!ws) throw AppError.notFound('workspace');
-    if (!ws.current_score_run_id)
-      throw new AppError('no_scores', 'score the workspace before publishing call lists');
-    const runId: string = ws.current_score_run_id;
+    const started = Date.now();
+    if (!isDay(listDate)) throw new AppError('invalid_date', 'list date must be YYYY-MM-DD', 400);
+    const policy = await this.policies.load(workspaceId);
+    const run = policy.run;
+    if (!run) throw new AppError('no_scores', 'score the workspace before publishing call lists');
+    const { settings, timeZone } = policy;
     const reps: Array<{
       id: string;
       external_id: string;
@@ -76,15 +61,10 @@ export class WorklistPublisher {
       locale: string;
       daily_capacity: number;
     }> = await this.db.query(
-      `SELECT id, external_id, name, locale, daily_capacity FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
+      `SELECT id, external_id, name, locale, daily_capacity FROM reps
+         WHERE workspace_id = $1 AND active AND role = 'rep' ORDER BY external_id`,
       [workspaceId],
     );
-    const candidates: Candidate[] = await this.db.query(CANDIDATES_SQL, [
-      workspaceId,
-      runId,
-      listDate,
-      ws.timezone,
-    ]);
     const { offers, redemptionsUsed } = await this.offers.catalog(workspaceId);
 
     const report = await this.db.transaction(async (tx) => {
@@ -99,23 +79,76 @@ export class WorklistPublisher {
          SELECT $1, r.id, $2, $3, r.daily_capacity FROM reps r WHERE r.id = ANY ($4::uuid[])
          ON CONFLICT (workspace_id, rep_id, list_date) DO NOTHING
          RETURNING id, rep_id`,
-        [workspaceId, listDate, runId, reps.map((r) => r.id)],
+        [workspaceId, listDate, run.id, reps.map((r) => r.id)],
       );
       const listOfRep = new Map(created.map((c) => [c.rep_id, c.id]));
-      const repById = new Map(reps.map((r) => [r.id, r]));
-      const items = candidates
-        .filter((c) => listOfRep.has(c.rep_id))
-        .map((c) =>
-          this.buildItem(
-            c,
-            repById.get(c.rep_id)!,
+      // the candidate query sorts every scored customer of the new lists' reps once (window per rep)
+      await tx.query(`SET LOCAL work_mem = '64MB'`);
+      const rows: CandidateRow[] =
+        created.length === 0
+          ? []
+          : await tx.query(
+              CANDIDATES_SQL,
+              candidateParams({
+                workspaceId,
+                runId: run.id,
+                listDate,
+                timeZone,
+                scoredAsOf: run.asOf,
+                horizonDays: run.horizonDays,
+                currency: policy.currency,
+                repIds: [...listOfRep.keys()],
+                settings,
+                referenceValue: run.referenceValue,
+                callable: callableCountries(
+                  Object.keys(COUNTRY_TIME_ZONES),
+                  { listDate, timeZone },
+                  settings,
+                ),
+                knownCountries: Object.keys(COUNTRY_TIME_ZONES),
+              }),
+            );
+      const rowsOfRep = new Map<string, CandidateRow[]>();
+      for (const row of rows) {
+        const list = rowsOfRep.get(row.rep_id) ?? [];
+        list.push(row);
+        rowsOfRep.set(row.rep_id, list);
+      }
+      const excluded: Partial<Record<Exclusion, number>> = {};
+      const items: BuiltItem[] = [];
+      const itemsOfRep = new Map<string, BuiltItem[]>();
+      for (const rep of reps) {
+        if (!listOfRep.has(rep.id)) continue;
+        const repRows = rowsOfRep.get(rep.id) ?? [];
+        const rowById = new Map(repRows.map((r) => [String(r.customer_id), r]));
+        const ranked = rankWorklist(
+          repRows.map(toCandidate),
+          {
             listDate,
-            ws.currency,
-            ws.timezone,
-            offers,
-            redemptionsUsed,
-          ),
+            timeZone,
+            scoredAsOf: run.asOf,
+            horizonDays: run.horizonDays,
+            referenceValue: run.referenceValue,
+            capacity: rep.daily_capacity,
+          },
+          settings,
         );
+        for (const [k, n] of Object.entries(ranked.excluded)) {
+          excluded[k as Exclusion] = (excluded[k as Exclusion] ?? 0) + (n ?? 0);
+        }
+        const built = ranked.items.map((it) =>
+          this.builder.build(it, rowById.get(it.customerId)!, rep, {
+            listDate,
+            scoredAsOf: run.asOf,
+            currency: policy.currency,
+            timeZone,
+            catalog: offers,
+            redemptionsUsed,
+          }),
+        );
+        itemsOfRep.set(rep.id, built);
+        items.push(...built);
+      }
       await tx.query(INSERT_ITEMS_SQL, [
         workspaceId,
         items.map((i) => listOfRep.get(i.repId)),
@@ -126,20 +159,28 @@ export class WorklistPublisher {
         items.map((i) => i.personality),
         items.map((i) => i.talkTrack),
         items.map((i) => i.offerCode),
+        items.map((i) => i.kind),
+        items.map((i) => i.value),
+        items.map((i) => i.summary),
+        items.map((i) => i.callFrom),
+        items.map((i) => i.callTo),
       ]);
-      for (const [repId, worklistId] of listOfRep) {
-        const rep = repById.get(repId)!;
-        const repItems = items.filter((i) => i.repId === repId);
+      for (const rep of reps) {
+        const worklistId = listOfRep.get(rep.id);
+        if (!worklistId) continue;
         await this.outbox.append(tx, workspaceId, 'worklist.published', {
           worklistId,
           rep: rep.external_id,
           date: listDate,
-          scoreRunId: runId,
-          items: repItems.map((i) => ({
+          scoreRunId: run.id,
+          items: (itemsOfRep.get(rep.id) ?? []).map((i) => ({
             rank: i.rank,
             customer: i.customerExternalId,
+            kind: i.kind,
+            expectedValue: i.value,
             priority: i.priority,
             reasons: i.reasons.map((r) => r.code),
+            why: i.summary,
             offer: i.offerCode,
             personality: i.personality,
             talkTrack: i.talkTrack,
@@ -148,73 +189,20 @@ export class WorklistPublisher {
       }
       return {
         listDate,
-        runId,
+        runId: run.id,
         lists: listOfRep.size,
         items: items.length,
         skippedExisting: reps.length - listOfRep.size,
+        candidates: rows.length,
+        excluded,
+        seconds: 0,
       };
     });
     await this.outbox.kick();
-    this.logger.log(`published ${report.lists} lists with ${report.items} items for ${listDate}`);
+    report.seconds = (Date.now() - started) / 1000;
+    this.logger.log(
+      `published ${report.lists} lists with ${report.items} items for ${listDate} (${report.seconds} s)`,
+    );
     return report;
   }
-
-  private buildItem(
-    c: Candidate,
-    rep: { name: string; locale: string },
-    listDate: string,
-    currency: string,
-    timeZone: string,
-    catalog: Parameters<typeof bestOfferFor>[0]['catalog'],
-    redemptionsUsed: Record<string, number>,
-  ) {
-    const offer = bestOfferFor({
-      tier: c.value_tier,
-      lifecycle: c.lifecycle,
-      asOf: listDate,
-      redemptionsUsed,
-      catalog,
-    });
-    const ageDays = c.first_day ? daysBetween(c.first_day, listDate) : null;
-    const usualCycle =
-      c.frequency > 1 && ageDays !== null && c.recency_days !== null
-        ? Math.round((ageDays - c.recency_days) / (c.frequency - 1))
-        : null;
-    const personality = isPersonality(c.personality) ? c.personality : null;
-    const track = this.playbooks.render({
-      customerName: c.customer_name ?? c.customer_external_id,
-      repName: rep.name,
-      locale: rep.locale,
-      personality,
-      lifecycle: c.lifecycle,
-      valueTier: c.value_tier,
-      rfmSegment: c.rfm_segment,
-      daysSinceLastOrder: c.recency_days,
-      usualCycleDays: usualCycle,
-      lastOrderAmount: c.last_order_minor === null ? null : Number(c.last_order_minor),
-      currency: c.last_order_currency ?? currency,
-      topCategory: null,
-      lastComplaint: c.last_complaint_at
-        ? { date: c.last_complaint_at, note: c.last_complaint_note ?? '' }
-        : null,
-      offer: offer ? localizeOffer(offer, rep.locale) : null,
-      reasons: c.reasons.map((r) => r.code),
-      timeZone,
-    });
-    return {
-      repId: c.rep_id,
-      customerId: c.customer_id,
-      customerExternalId: c.customer_external_id,
-      rank: c.rank,
-      priority: c.priority,
-      reasons: c.reasons,
-      personality: track.personality,
-      talkTrack: track.text,
-      offerCode: offer?.code ?? null,
-    };
-  }
-}
-
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 }

@@ -1,39 +1,124 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
-import { WorkspacesService, todayIn } from '../workspaces/workspaces.service';
+import { DEFAULT_PAGE_SIZE } from './list-paging';
+import { WorklistOutcomesService } from './worklist-outcomes.service';
 import { WorklistQueryService } from './worklist-query.service';
+import { AttributionQueryDto, ListQueryDto } from './worklist.dto';
+import { AttributionView, ErrorView, WorklistView } from './worklist.views';
 
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  required: false,
+  description: 'ETag of a previous answer: 304 with no body while the list (this page) is unchanged',
+};
+const NOT_MODIFIED = { status: 304, description: 'the list has not changed since the ETag you sent' };
+
+/** Daily call lists: a rep's own list, a team member's list, and what a rep's calls brought in. */
 @ApiTags('worklists')
 @ApiBearerAuth()
-@Controller('v1/reps')
+@Controller('v1')
 export class WorklistController {
   constructor(
     private readonly lists: WorklistQueryService,
+    private readonly outcomes: WorklistOutcomesService,
     private readonly scope: AccessScopeService,
-    private readonly workspaces: WorkspacesService,
   ) {}
 
-  /**
-   * A rep's ranked call list for a day: each item with its reasons, talk track and offer. A rep key reads only
-   * its own list, a manager key their team's; any other rep id answers 404.
-   */
-  @Get(':repId/worklist')
-  @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-001' })
-  @ApiQuery({
-    name: 'date',
-    required: false,
-    description: 'YYYY-MM-DD; default today in the workspace time zone',
+  @Get('me/worklist')
+  @ApiOperation({
+    summary: "The caller's own call list",
+    description:
+      'For rep and manager keys (bound to a rep). Items are in working order and keep their ranks all day; done and ' +
+      'snoozed items leave the list (state=all shows them), urgent inserts appear on top marked urgent. Paginated ' +
+      'with limit/cursor; answers carry an ETag (send it as If-None-Match for a 304).',
   })
-  @ApiOkResponse({ description: 'the published list' })
-  async get(@CurrentPrincipal() p: Principal, @Param('repId') repId: string, @Query('date') date?: string) {
-    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-      throw new AppError('invalid_date', 'date must be YYYY-MM-DD', 400, { field: 'date' });
-    }
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ type: WorklistView, description: 'one page of the list; ETag header set' })
+  @ApiResponse(NOT_MODIFIED)
+  @ApiNotFoundResponse({
+    type: ErrorView,
+    description: 'no list for that day, or the key is not bound to a rep',
+  })
+  async mine(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: ListQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (!p.repId) throw new AppError('worklist_not_found', 'this API key is not bound to a rep', 404);
+    await this.send(p, p.repId, q, ifNoneMatch, res);
+  }
+
+  @Get('reps/:repId/worklist')
+  @ApiOperation({
+    summary: "A rep's call list",
+    description:
+      "A rep key reads only its own list, a manager key their team's, an admin key any in the workspace; any other " +
+      'rep id answers 404. Same paging and ETags as /v1/me/worklist.',
+  })
+  @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-001' })
+  @ApiHeader(IF_NONE_MATCH)
+  @ApiOkResponse({ type: WorklistView })
+  @ApiResponse(NOT_MODIFIED)
+  @ApiNotFoundResponse({ type: ErrorView })
+  async get(
+    @CurrentPrincipal() p: Principal,
+    @Param('repId') repId: string,
+    @Query() q: ListQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rep = await this.scope.readableRep(p, repId);
-    const day = date ?? todayIn((await this.workspaces.byId(p.workspaceId)).timezone);
-    return this.lists.forRep(p, rep.id, day);
+    await this.send(p, rep.id, q, ifNoneMatch, res);
+  }
+
+  @Get('reps/:repId/worklist-attribution')
+  @ApiOperation({
+    summary: "Orders attributed to a rep's calls",
+    description:
+      'Calls the rep logged between from and to (days in the workspace zone) by outcome, and the paid orders placed ' +
+      'within attributionWindowDays after a call where the rep talked to the customer (last touch across reps).',
+  })
+  @ApiParam({ name: 'repId', example: 'rep-001' })
+  @ApiOkResponse({ type: AttributionView })
+  @ApiNotFoundResponse({ type: ErrorView })
+  async attribution(
+    @CurrentPrincipal() p: Principal,
+    @Param('repId') repId: string,
+    @Query() q: AttributionQueryDto,
+  ): Promise<AttributionView> {
+    const rep = await this.scope.readableRep(p, repId);
+    return this.outcomes.attribution(p.workspaceId, rep.id, q.from, q.to);
+  }
+
+  private async send(
+    p: Principal,
+    repId: string,
+    q: ListQueryDto,
+    ifNoneMatch: string | undefined,
+    res: Response,
+  ): Promise<void> {
+    const page = { state: q.state ?? 'open', limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor };
+    const { etag, view } = await this.lists.read(p, repId, q.date ?? null, page, ifNoneMatch);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'private, no-cache');
+    if (view === null) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).json(view);
   }
 }

@@ -4,15 +4,41 @@ import { OffersModule } from '../offers/offers.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { WorklistEventsController } from './worklist-events.controller';
+import { WorklistItemBuilder } from './worklist-item-builder.service';
+import { WorklistItemsController } from './worklist-items.controller';
+import { WorklistOutcomesService } from './worklist-outcomes.service';
+import { WorklistPinsController } from './worklist-pins.controller';
+import { WorklistPinsService } from './worklist-pins.service';
+import { WorklistPolicyService } from './worklist-policy.service';
 import { WorklistPublisher } from './worklist-publisher.service';
 import { WorklistQueryService } from './worklist-query.service';
+import { WorklistUrgentService } from './worklist-urgent.service';
 import { WorklistController } from './worklist.controller';
 import { WorklistProcessor } from './worklist.processor';
 
+/**
+ * Daily call lists: ranking and publishing, reads, outcomes and snoozes that feed the next lists, manager pins,
+ * urgent inserts. `WorklistUrgentService.enqueue` is the entry point for CRM events.
+ */
 @Module({
   imports: [CrmModule, OffersModule, PlaybooksModule, WebhooksModule, WorkspacesModule],
-  controllers: [WorklistController],
-  providers: [WorklistPublisher, WorklistQueryService, WorklistProcessor],
-  exports: [WorklistPublisher, WorklistQueryService],
+  controllers: [
+    WorklistController,
+    WorklistItemsController,
+    WorklistPinsController,
+    WorklistEventsController,
+  ],
+  providers: [
+    WorklistPublisher,
+    WorklistQueryService,
+    WorklistProcessor,
+    WorklistPolicyService,
+    WorklistItemBuilder,
+    WorklistOutcomesService,
+    WorklistPinsService,
+    WorklistUrgentService,
+  ],
+  exports: [WorklistPublisher, WorklistQueryService, WorklistUrgentService, WorklistOutcomesService],
 })
 export class WorklistModule {}

@@ -75,16 +75,10 @@ function expectConsistent(data: CrmRows, options: GeneratorOptions): void {
 describe('generateCrmRows at 10k customers', () => {
   const options: GeneratorOptions = { customers: 10_000, seed: 20261124 };
   let data: CrmRows;
-  let elapsedMs: number;
 
+  // Generation speed is measured by the benchmarks, never asserted in a test (timed tests fail on a busy machine).
   beforeAll(() => {
-    const started = performance.now();
     data = generateCrmRows(options);
-    elapsedMs = performance.now() - started;
-  });
-
-  it('generates in well under 2 s', () => {
-    expect(elapsedMs).toBeLessThan(2_000);
   });
 
   it('writes the canonical columns in order', () => {

@@ -15,10 +15,23 @@ export interface MergeRecord {
   movedInteractions: number;
   createdAt: Date;
   undoneAt: Date | null;
+  /** set by list() and get(): the customers' source ids, and who undid the merge */
+  winnerExternalId?: string;
+  loserExternalId?: string;
+  undoneBy?: string | null;
 }
 
+/** Narrows list(): a page before a merge id, and/or only merges touching customers owned by these reps. */
+export interface MergeListOptions {
+  before?: string;
+  ownerRepIds?: string[];
+}
+
+const WITH_CUSTOMERS = `SELECT m.*, w.external_id AS winner_external_id, l.external_id AS loser_external_id
+  FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id`;
+
 /**
- * One customer view: merging moves the loser's orders, interactions and contact suppressions to the winner and
+ * One customer view: merging moves the loser's orders, interactions, contact persons and contact suppressions to the winner and
  * points the loser (and anything that pointed at it) to the winner. The loser row stays, with its source ids,
  * so later events and imports about it still resolve — to the winner. What moved is recorded, so undo is exact.
  */
@@ -67,6 +80,14 @@ export class CustomerMergeService {
         [loserId, winnerId],
       ),
     );
+    // Contact persons of a business follow the business.
+    const contacts = ids(
+      await returningRows<{ id: string }>(
+        tx,
+        `UPDATE contacts SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+        [loserId, winnerId],
+      ),
+    );
     const repointed = ids(
       await returningRows<{ id: string }>(
         tx,
@@ -80,9 +101,20 @@ export class CustomerMergeService {
     ]);
     const [row] = await tx.query(
       `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, moved_order_ids, moved_interaction_ids,
-         moved_suppression_ids, repointed_customer_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [workspaceId, winnerId, loserId, reason, actor, orders, interactions, suppressions, repointed],
+         moved_suppression_ids, repointed_customer_ids, moved_contact_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [
+        workspaceId,
+        winnerId,
+        loserId,
+        reason,
+        actor,
+        orders,
+        interactions,
+        suppressions,
+        repointed,
+        contacts,
+      ],
     );
     await audit(tx, {
       workspaceId,
@@ -127,6 +159,10 @@ export class CustomerMergeService {
         m.moved_suppression_ids,
       ]);
       await tx.query(
+        `UPDATE contacts SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
+        [m.loser_id, m.moved_contact_ids, m.winner_id],
+      );
+      await tx.query(
         `UPDATE customers SET merged_into_id = $1, updated_at = now() WHERE id = ANY ($2::bigint[])`,
         [m.loser_id, m.repointed_customer_ids],
       );
@@ -143,12 +179,32 @@ export class CustomerMergeService {
     });
   }
 
-  async list(workspaceId: string, limit = 100): Promise<MergeRecord[]> {
+  /** Newest first; `opts` pages (before a merge id) and scopes (to customers owned by some reps). */
+  async list(workspaceId: string, limit = 100, opts: MergeListOptions = {}): Promise<MergeRecord[]> {
     const rows = await this.db.query(
-      `SELECT * FROM customer_merges WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT $2`,
-      [workspaceId, limit],
+      `${WITH_CUSTOMERS}
+       WHERE m.workspace_id = $1
+         AND ($3::uuid IS NULL OR (m.created_at, m.id) < (SELECT created_at, id FROM customer_merges WHERE id = $3))
+         AND ($4::uuid[] IS NULL OR w.owner_rep_id = ANY ($4) OR l.owner_rep_id = ANY ($4))
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $2`,
+      [workspaceId, limit, opts.before ?? null, opts.ownerRepIds ?? null],
     );
     return rows.map(toRecord);
+  }
+
+  /** One merge with the owners of both customers (for scope checks), or null. */
+  async get(
+    workspaceId: string,
+    mergeId: string,
+  ): Promise<(MergeRecord & { ownerRepIds: Array<string | null> }) | null> {
+    const [row] = await this.db.query(
+      `SELECT m.*, w.external_id AS winner_external_id, l.external_id AS loser_external_id,
+              w.owner_rep_id AS winner_owner, l.owner_rep_id AS loser_owner
+       FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
+       WHERE m.workspace_id = $1 AND m.id = $2`,
+      [workspaceId, mergeId],
+    );
+    return row ? { ...toRecord(row), ownerRepIds: [row.winner_owner, row.loser_owner] } : null;
   }
 }
 
@@ -163,5 +219,12 @@ function toRecord(r: Record<string, unknown>): MergeRecord {
     movedInteractions: (r.moved_interaction_ids as unknown[]).length,
     createdAt: r.created_at as Date,
     undoneAt: (r.undone_at as Date) ?? null,
+    ...(r.winner_external_id === undefined
+      ? {}
+      : {
+          winnerExternalId: r.winner_external_id as string,
+          loserExternalId: r.loser_external_id as string,
+          undoneBy: (r.undone_by as string) ?? null,
+        }),
   };
 }

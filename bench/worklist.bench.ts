@@ -1,0 +1,386 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Client, Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { ApiKeysService } from '../src/auth/api-keys.service';
+import { loadConfig } from '../src/config/config';
+import { CsvImportService } from '../src/crm/csv-import.service';
+import { ImportKind } from '../src/crm/csv-rows';
+import { writeCrmCsvs } from '../src/crm/generator/crm-csv-writer';
+import { createDataSource } from '../src/database/data-source';
+import { quoteIdent } from '../src/embedded/embedded-postgres';
+import { ScoreRunService } from '../src/scoring/score-run.service';
+import { COUNTRY_TIME_ZONES } from '../src/worklist/country-time-zones';
+import { callableCountries } from '../src/worklist/ranking';
+import { WorklistPolicyService } from '../src/worklist/worklist-policy.service';
+import { WorklistPublisher } from '../src/worklist/worklist-publisher.service';
+import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist-query.service';
+import { CANDIDATES_SQL, candidateParams } from '../src/worklist/worklist.sql';
+import { WorkspacesService } from '../src/workspaces/workspaces.service';
+import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';
+
+// autocannon ships no types; this is the part of its API used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+interface AutocannonResult {
+  latency: { p50: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  '2xx': number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+
+/** Lists are published for this day (a Tuesday): the generator's default as-of, so CSVs can be reused. */
+const AS_OF = '2026-11-24';
+const CONNECTIONS = 200;
+
+/**
+ * Worklists at scale: (1) publishing the lists of 500 reps over 1M customers, beside the scoring run of the same
+ * data and the candidate query alone; (2) `GET /v1/me/worklist` from 200 concurrent connections (autocannon,
+ * loopback, API in its own process as in production), beside the same three SQL statements run directly through
+ * a pool of the same size in the same run. BENCH_SCALE scales customers and reps (0.05 → 50k customers, 30 reps).
+ */
+export const worklistBenchmark: Benchmark = {
+  name: 'worklist',
+  description: 'publish lists for 500 reps over 1M customers; GET /v1/me/worklist at 200 connections',
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    const customers = Math.max(2_000, Math.round(1_000_000 * ctx.scale));
+    const teams = Math.min(99, Math.max(2, Math.round(50 * ctx.scale)));
+    const repsPerTeam = 10;
+    const seconds = Math.max(5, Math.round(15 * Math.min(1, ctx.scale * 4)));
+    const dbName = `callplan_bench_wl_${randomBytes(4).toString('hex')}`;
+    const dbUrl = withDatabase(ctx.serverUrl, dbName);
+    const env = benchEnv(dbUrl, ctx.redisUrl);
+    await withClient(withDatabase(ctx.serverUrl, 'postgres'), (c) =>
+      c.query(`CREATE DATABASE ${quoteIdent(dbName)}`),
+    );
+    let app: INestApplicationContext | undefined;
+    let server: ChildProcess | undefined;
+    try {
+      const ds = createDataSource(dbUrl, 2);
+      await ds.initialize();
+      await ds.runMigrations({ transaction: 'each' });
+      await ds.destroy();
+
+      const dir = await crmFiles(customers, teams, repsPerTeam, ctx);
+      const config = loadConfig(env);
+      app = await NestFactory.createApplicationContext(
+        AppModule.forRoot(config, dbUrl, { http: false, workers: true, scheduler: false, quiet: true }),
+        { logger: ['error'] },
+      );
+      await app.init();
+      const ws = await app.get(WorkspacesService).ensure({ slug: 'bench' });
+      let t = Date.now();
+      for (const kind of ['reps', 'customers', 'orders', 'interactions'] as ImportKind[]) {
+        await app.get(CsvImportService).import({ workspaceId: ws.id, kind, file: join(dir, `${kind}.csv`) });
+      }
+      const importSeconds = (Date.now() - t) / 1000;
+      ctx.log(`imported ${customers} customers in ${importSeconds.toFixed(1)} s`);
+
+      const runs = app.get(ScoreRunService);
+      const { run } = await runs.start({
+        workspaceId: ws.id,
+        asOf: AS_OF,
+        trigger: 'bench',
+        publishWorklists: false,
+      });
+      const scored = await runs.waitFor(ws.id, run.id, undefined, 6 * 3_600_000);
+      if (scored.status !== 'completed') throw new Error(`score run ${scored.status}: ${scored.error}`);
+      const scoringSeconds = ((scored.finishedAt as Date).getTime() - scored.createdAt.getTime()) / 1000;
+      ctx.log(`scored in ${scoringSeconds.toFixed(1)} s`);
+
+      const sql = app.get(DataSource);
+      await sql.query('VACUUM ANALYZE');
+      const reps: Array<{ id: string }> = await sql.query(
+        `SELECT id FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
+        [ws.id],
+      );
+      // the candidate query alone, for all reps (also warms the cache the same way for the publish that follows)
+      const policy = await app.get(WorklistPolicyService).load(ws.id);
+      const known = Object.keys(COUNTRY_TIME_ZONES);
+      t = Date.now();
+      const candidates = await sql.query(
+        CANDIDATES_SQL,
+        candidateParams({
+          workspaceId: ws.id,
+          runId: policy.run!.id,
+          listDate: AS_OF,
+          timeZone: policy.timeZone,
+          scoredAsOf: policy.run!.asOf,
+          horizonDays: policy.run!.horizonDays,
+          currency: policy.currency,
+          repIds: reps.map((r) => r.id),
+          settings: policy.settings,
+          referenceValue: policy.run!.referenceValue,
+          callable: callableCountries(known, { listDate: AS_OF, timeZone: policy.timeZone }, policy.settings),
+          knownCountries: known,
+        }),
+      );
+      const candidateSeconds = (Date.now() - t) / 1000;
+      t = Date.now();
+      const published = await app.get(WorklistPublisher).publish(ws.id, AS_OF);
+      const publishSeconds = (Date.now() - t) / 1000;
+      ctx.log(
+        `published ${published.lists} lists / ${published.items} items in ${publishSeconds.toFixed(2)} s ` +
+          `(candidate query alone ${candidateSeconds.toFixed(2)} s, ${candidates.length} rows)`,
+      );
+
+      // one key per rep; the load spreads over every list
+      const keys: string[] = [];
+      for (const r of reps) {
+        keys.push(
+          (
+            await app
+              .get(ApiKeysService)
+              .create({ workspaceId: ws.id, name: 'bench', role: 'rep', repId: r.id })
+          ).key,
+        );
+      }
+      await app.close();
+      app = undefined;
+
+      const port = await freePort();
+      server = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.api.js')], {
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${base}/health`, 60_000);
+
+      const load = (etags?: string[]) => {
+        let i = 0;
+        return autocannon({
+          url: base,
+          connections: CONNECTIONS,
+          duration: seconds,
+          requests: [
+            {
+              method: 'GET',
+              path: '/v1/me/worklist',
+              setupRequest: (req: { headers?: Record<string, string> }) => {
+                const n = i++ % keys.length;
+                const headers: Record<string, string> = {
+                  ...req.headers,
+                  authorization: `Bearer ${keys[n]}`,
+                };
+                if (etags) headers['if-none-match'] = etags[n];
+                return { ...req, headers };
+              },
+            },
+          ],
+        });
+      };
+      await load(); // warm-up: connection pools, JIT, plan caches
+      const api = await load();
+      ctx.log(
+        `API: ${api.requests.total} requests, ${api['2xx']} 2xx, ${api.non2xx} non-2xx, ${api.errors} errors`,
+      );
+      const etags: string[] = [];
+      for (const key of keys) {
+        const res = await fetch(`${base}/v1/me/worklist`, { headers: { authorization: `Bearer ${key}` } });
+        etags.push(res.headers.get('etag') ?? '');
+      }
+      const revalidate = await load(etags);
+      server.kill('SIGTERM');
+      server = undefined;
+
+      const raw = await rawSqlBaseline(dbUrl, keys, ws.id, seconds, Number(env.DATABASE_POOL_SIZE));
+      const figures: BenchFigure[] = [
+        {
+          label: `publish ${published.lists} lists (${published.items} items) over ${customers.toLocaleString('en')} customers`,
+          value: publishSeconds,
+          unit: 's',
+        },
+        { label: `GET /v1/me/worklist p50 (${CONNECTIONS} connections)`, value: api.latency.p50, unit: 'ms' },
+        { label: `GET /v1/me/worklist p99 (${CONNECTIONS} connections)`, value: api.latency.p99, unit: 'ms' },
+        { label: 'GET /v1/me/worklist throughput', value: api.requests.average, unit: 'req/s' },
+        {
+          label: 'GET /v1/me/worklist with If-None-Match (304) p50',
+          value: revalidate.latency.p50,
+          unit: 'ms',
+        },
+        {
+          label: 'GET /v1/me/worklist with If-None-Match (304) p99',
+          value: revalidate.latency.p99,
+          unit: 'ms',
+        },
+        {
+          label: 'GET /v1/me/worklist with If-None-Match (304) throughput',
+          value: revalidate.requests.average,
+          unit: 'req/s',
+        },
+      ];
+      const baselines: BenchFigure[] = [
+        { label: 'scoring run of the same data', value: scoringSeconds, unit: 's' },
+        { label: 'candidate query alone (all reps)', value: candidateSeconds, unit: 's' },
+        {
+          label: `raw SQL of the same read p50 (${CONNECTIONS} clients, pool ${env.DATABASE_POOL_SIZE})`,
+          value: raw.p50,
+          unit: 'ms',
+        },
+        {
+          label: `raw SQL of the same read p99 (${CONNECTIONS} clients, pool ${env.DATABASE_POOL_SIZE})`,
+          value: raw.p99,
+          unit: 'ms',
+        },
+        { label: 'raw SQL of the same read throughput', value: raw.perSecond, unit: 'reads/s' },
+      ];
+      return {
+        figures,
+        baselines,
+        ratios: [
+          `publish / scoring run = ${(publishSeconds / scoringSeconds).toFixed(3)}×`,
+          `publish / candidate query = ${(publishSeconds / candidateSeconds).toFixed(2)}×`,
+          `API p99 / raw SQL p99 = ${(api.latency.p99 / raw.p99).toFixed(2)}×`,
+          `API throughput / raw SQL throughput = ${(api.requests.average / raw.perSecond).toFixed(2)}×`,
+        ],
+        notes: [
+          `import ${importSeconds.toFixed(1)} s; ${teams * repsPerTeam} reps; ${seconds} s per load run after a warm-up run`,
+          `API: ${api.non2xx} non-2xx, ${api.errors} errors; 304 run: ${revalidate.non2xx} non-2xx (304s count as non-2xx)`,
+          `loopback on one machine: autocannon, the API process and PostgreSQL share ${cpus().length} CPUs`,
+          `goal p99 ≤ 15 ms: ${api.latency.p99 <= 15 ? 'met' : 'not met'}`,
+        ],
+      };
+    } finally {
+      server?.kill('SIGKILL');
+      await app?.close().catch(() => undefined);
+      await withClient(withDatabase(ctx.serverUrl, 'postgres'), (c) =>
+        c.query(`DROP DATABASE IF EXISTS ${quoteIdent(dbName)} WITH (FORCE)`),
+      );
+    }
+  },
+};
+
+/** Env for the in-process app and the API child: same database, PII keys and queue prefix. */
+function benchEnv(dbUrl: string, redisUrl: string | undefined): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: dbUrl,
+    DATABASE_POOL_SIZE: '10',
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    QUEUE_PREFIX: `bwl${randomBytes(3).toString('hex')}`,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'callplan-bench-')),
+    PII_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
+    PII_HASH_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+/** Generated CRM files, cached under .data/bench (the generator is deterministic). */
+async function crmFiles(
+  customers: number,
+  teams: number,
+  repsPerTeam: number,
+  ctx: BenchContext,
+): Promise<string> {
+  const dir = join(__dirname, '..', '..', '.data', 'bench', `crm-${customers}-${teams}x${repsPerTeam}-s1`);
+  const done = join(dir, 'summary.json');
+  if (existsSync(done)) {
+    ctx.log(`reusing ${dir}`);
+    return dir;
+  }
+  const t = Date.now();
+  const summary = await writeCrmCsvs({ customers, seed: 1, outDir: dir, teams, repsPerTeam });
+  writeFileSync(done, JSON.stringify(summary));
+  ctx.log(`generated ${customers} customers in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+/**
+ * The same read without HTTP, Nest, JSON or decryption: API-key lookup, list head, first page of items, through
+ * a pool of the API's size, from 200 concurrent clients for `seconds`.
+ */
+async function rawSqlBaseline(
+  dbUrl: string,
+  keys: string[],
+  workspaceId: string,
+  seconds: number,
+  poolSize: number,
+): Promise<{ p50: number; p99: number; perSecond: number }> {
+  const pool = new Pool({ connectionString: dbUrl, max: poolSize });
+  const hashes = keys.map((k) => createHash('sha256').update(k).digest());
+  const reps: string[] = [];
+  for (const h of hashes) {
+    const { rows } = await pool.query(`SELECT rep_id FROM api_keys WHERE key_hash = $1`, [h]);
+    reps.push(rows[0].rep_id);
+  }
+  const latencies: number[] = [];
+  let n = 0;
+  const read = async (i: number) => {
+    const { rows: key } = await pool.query(
+      `SELECT id, workspace_id, role, rep_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hashes[i]],
+    );
+    const { rows: head } = await pool.query(LIST_HEAD_SQL, [
+      key[0].workspace_id ?? workspaceId,
+      reps[i],
+      null,
+    ]);
+    if (head[0]) await pool.query(LIST_ITEMS_SQL, [head[0].id, head[0].score_run_id, 'open', null, 51]);
+  };
+  const run = async (until: number, record: boolean) => {
+    while (Date.now() < until) {
+      const i = n++ % keys.length;
+      const t = process.hrtime.bigint();
+      await read(i);
+      if (record) latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, () => run(Date.now() + 3_000, false)));
+  const started = Date.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, () => run(started + seconds * 1000, true)));
+  const elapsed = (Date.now() - started) / 1000;
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { p50: pct(0.5), p99: pct(0.99), perSecond: latencies.length / elapsed };
+}
+
+function withDatabase(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`API did not start within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CrmModule } from '../crm/crm.module';
+import { AuditLogController } from './audit-log.controller';
+import { AuditLogService } from './audit-log.service';
+
+/** Reading the audit log (writing is `audit()` in src/common/audit.ts, inside each change's transaction). */
+@Module({
+  imports: [CrmModule],
+  controllers: [AuditLogController],
+  providers: [AuditLogService],
+})
+export class AuditModule {}

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { DataSource } from 'typeorm';
+import { CrmInboxService } from '../crm/events/crm-inbox.service';
+import { WebhookSecretsService } from '../crm/events/webhook-secrets.service';
+import { ConnectorsService } from '../crm/pull/connectors.service';
+import { PullConnectorService, PullReport } from '../crm/pull/pull-connector.service';
+import { CliError, openSession } from './cli-context';
+import { positiveInt } from './main';
+
+const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
+
+/**
+ * `callplan sync …`: CRM sync operations — the inbound webhook secret, pull connectors (define, run now), the
+ * inbox (reprocess failed or pending messages) and a status overview. Secrets are printed only when created.
+ */
+export function registerSyncCommands(program: Command): void {
+  const sync = program.command('sync').description('CRM sync: webhook secret, pull connectors, inbox');
+
+  sync
+    .command('secret')
+    .description(
+      'create or rotate the inbound webhook secret (printed once; the old one keeps working for --grace)',
+    )
+    .option('--grace <seconds>', 'seconds the previous secret stays valid', positiveInt('--grace'), 86_400)
+    .action(async (opts: { grace: number }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const r = await s.app.get(WebhookSecretsService).rotate(s.workspaceId, 'cli', opts.grace);
+        console.log(`secret   ${r.secret}`);
+        console.log(`endpoint POST /v1/crm/events/${globals(cmd).workspace}`);
+        if (r.previousValidUntil)
+          console.log(`previous secret valid until ${r.previousValidUntil.toISOString()}`);
+      } finally {
+        await s.close();
+      }
+    });
+
+  const connector = sync.command('connector').description('pull connectors');
+  connector
+    .command('save')
+    .description('create or replace (by name) a connector from a JSON file (see docs/crm-sync.md)')
+    .requiredOption('--config <file>', 'connector definition (JSON)')
+    .action(async (opts: { config: string }, cmd: Command) => {
+      let input: unknown;
+      try {
+        input = JSON.parse(readFileSync(opts.config, 'utf8'));
+      } catch (e) {
+        throw new CliError(`--config: ${(e as Error).message}`, 2);
+      }
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const c = await s.app.get(ConnectorsService).upsert(s.workspaceId, input, 'cli');
+        console.log(
+          `connector ${c.name} (${c.id}) → ${c.baseUrl}${c.scheduleEveryMs ? `, every ${c.scheduleEveryMs} ms` : ''}`,
+        );
+      } finally {
+        await s.close();
+      }
+    });
+  connector
+    .command('list')
+    .description('connectors with their cursors and last run')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        for (const c of await s.app.get(ConnectorsService).list(s.workspaceId)) {
+          console.log(
+            `${c.name} ${c.baseUrl} enabled=${c.enabled} every=${c.scheduleEveryMs ?? '-'} last=${c.lastRunAt?.toISOString() ?? '-'}`,
+          );
+          if (c.lastError) console.log(`  last error: ${c.lastError}`);
+          for (const k of c.cursors)
+            console.log(
+              `  ${k.entity.padEnd(12)} pages ${k.pages} records ${k.records} cursor ${k.cursor ?? '-'}`,
+            );
+        }
+      } finally {
+        await s.close();
+      }
+    });
+
+  sync
+    .command('pull')
+    .description(
+      'run pull connectors now, in this process (the cursor makes a concurrent scheduled run harmless)',
+    )
+    .option('--connector <name>', 'only this connector (default: all enabled)')
+    .action(async (opts: { connector?: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const connectors = s.app.get(ConnectorsService);
+        const list = opts.connector
+          ? [await connectors.byName(s.workspaceId, opts.connector)]
+          : (await connectors.list(s.workspaceId)).filter((c) => c.enabled);
+        if (list.length === 0)
+          throw new CliError('no enabled connector in this workspace (sync connector save)');
+        for (const c of list) printPull(c.name, await s.app.get(PullConnectorService).run(c.id));
+      } finally {
+        await s.close();
+      }
+    });
+
+  sync
+    .command('reprocess')
+    .description('apply stored webhook messages again, in this process (failed and/or pending; idempotent)')
+    .addOption(
+      new Option('--status <status>', 'which rows').choices(['failed', 'pending', 'all']).default('all'),
+    )
+    .option('--all-workspaces', 'every workspace, not only --workspace')
+    .action(async (opts: { status: string; allWorkspaces?: boolean }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const statuses = opts.status === 'all' ? ['failed', 'pending'] : [opts.status];
+        const rows: Array<{ id: string }> = await s.app.get(DataSource).query(
+          `SELECT id::text AS id FROM crm_inbox WHERE status = ANY ($1::text[]) AND ($2::uuid IS NULL OR workspace_id = $2)
+           ORDER BY id`,
+          [statuses, opts.allWorkspaces ? null : s.workspaceId],
+        );
+        const inbox = s.app.get(CrmInboxService);
+        let ok = 0;
+        let failed = 0;
+        for (const r of rows) {
+          try {
+            await inbox.process(r.id);
+            ok++;
+          } catch (e) {
+            failed++;
+            console.error(`inbox ${r.id}: ${(e as Error).message}`);
+          }
+        }
+        console.log(`${rows.length} inbox row(s): ${ok} applied, ${failed} failed`);
+        if (failed > 0) process.exitCode = 1;
+      } finally {
+        await s.close();
+      }
+    });
+
+  sync
+    .command('status')
+    .description('inbox, parked records and connector cursors of the workspace')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const db = s.app.get(DataSource);
+        const inbox = await db.query(
+          `SELECT status, count(*)::int AS n, sum(event_count)::int AS events FROM crm_inbox WHERE workspace_id = $1 GROUP BY 1 ORDER BY 1`,
+          [s.workspaceId],
+        );
+        for (const r of inbox)
+          console.log(`inbox ${r.status.padEnd(9)} ${r.n} message(s), ${r.events} event(s)`);
+        const parked = await db.query(
+          `SELECT entity, reason, count(*)::int AS n FROM crm_parked WHERE workspace_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+          [s.workspaceId],
+        );
+        for (const r of parked) console.log(`parked ${r.entity} (${r.reason}): ${r.n}`);
+        const rejects = await db.query(
+          `SELECT origin, count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1 GROUP BY 1 ORDER BY 1`,
+          [s.workspaceId],
+        );
+        for (const r of rejects) console.log(`rejected records from ${r.origin}: ${r.n}`);
+        for (const c of await s.app.get(ConnectorsService).list(s.workspaceId)) {
+          console.log(
+            `connector ${c.name}: last run ${c.lastRunAt?.toISOString() ?? 'never'}${c.lastError ? ` (${c.lastError})` : ''}`,
+          );
+        }
+      } finally {
+        await s.close();
+      }
+    });
+}
+
+function printPull(name: string, r: PullReport): void {
+  console.log(
+    `${name}: ${r.status} in ${r.seconds.toFixed(1)} s (${r.http.requests} requests, ${r.http.rateLimited} rate-limited, ${r.http.serverErrors} errors retried)`,
+  );
+  for (const e of r.entities) {
+    console.log(
+      `  ${e.entity.padEnd(12)} ${e.pages} page(s), ${e.records} record(s), ${e.rejected} rejected; written ${e.applied.customersWritten + e.applied.ordersWritten + e.applied.interactionsWritten}, parked ${e.applied.parked}`,
+    );
+  }
+}

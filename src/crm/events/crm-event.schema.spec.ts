@@ -1,0 +1,164 @@
+import { formatPath, parseEvent, parseEventBatch } from './crm-event.schema';
+
+const now = new Date('2026-06-01T00:00:00Z');
+
+describe('CRM event schema', () => {
+  it('normalises a customer upsert (emails, phones, country, contacts sorted)', () => {
+    const r = parseEvent(
+      {
+        type: 'customer.upserted',
+        data: {
+          externalId: ' c1 ',
+          updatedAt: '2026-05-01T08:00:00+08:00',
+          kind: 'business',
+          email: 'Li.Wei@Example.CN',
+          phone: '138 0013 8000',
+          country: 'cn',
+          contacts: [
+            { externalId: 'p2', email: 'bad' },
+            { externalId: 'p1', phone: '13900139000' },
+          ],
+        },
+      },
+      now,
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event).toMatchObject({
+      type: 'customer.upserted',
+      data: {
+        externalId: 'c1',
+        updatedAt: '2026-05-01T00:00:00.000Z',
+        email: 'li.wei@example.cn',
+        phone: '+8613800138000',
+        country: 'CN',
+        name: null,
+        contacts: [
+          { externalId: 'p1', phone: '+8613900139000', email: null },
+          { externalId: 'p2', email: null },
+        ],
+      },
+    });
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ path: 'data.contacts[0].email', code: 'email_dropped' }),
+    ]);
+  });
+
+  it('reports every problem of a batch with its path and code', () => {
+    const r = parseEventBatch(
+      {
+        events: [
+          {
+            type: 'order.upserted',
+            data: {
+              externalId: 'o',
+              customerExternalId: 'c',
+              updatedAt: '2026-01-01',
+              placedAt: '2026-01-01',
+              amountMinor: 1.5,
+              currency: 'cny',
+            },
+          },
+          {
+            type: 'customer.merged',
+            data: { winnerExternalId: 'a', loserExternalId: 'a', mergedAt: '2026-01-01' },
+          },
+          {
+            type: 'customer.upserted',
+            data: { externalId: 'c', updatedAt: '2026-01-01', contacts: [{ externalId: 'p' }] },
+          },
+          { type: 'order.deleted', data: { externalId: 'o' } },
+        ],
+      },
+      { now },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => [i.path, i.code])).toEqual([
+      ['events[0].data.amountMinor', 'invalid_type'],
+      ['events[1].data.loserExternalId', 'custom'],
+      ['events[2].data.contacts', 'contacts_need_business'],
+      ['events[3].data.deletedAt', 'required'],
+    ]);
+  });
+
+  it('accepts lower-case currencies and knows minor-unit exponents for the absurd-amount limit', () => {
+    const jpy = parseEvent(
+      {
+        type: 'order.upserted',
+        data: {
+          externalId: 'o',
+          customerExternalId: 'c',
+          updatedAt: '2026-01-01',
+          placedAt: '2026-01-01',
+          amountMinor: 100_000_001,
+          currency: 'jpy',
+        },
+      },
+      now,
+    );
+    expect(jpy.ok).toBe(false);
+    const cny = parseEvent(
+      {
+        type: 'order.upserted',
+        data: {
+          externalId: 'o',
+          customerExternalId: 'c',
+          updatedAt: '2026-01-01',
+          placedAt: '2026-01-01',
+          amountMinor: 100_000_001,
+          currency: 'cny',
+        },
+      },
+      now,
+    );
+    expect(cny.ok && cny.event.type === 'order.upserted' && cny.event.data.currency).toBe('CNY');
+  });
+
+  it('defaults the interaction version to its occurrence and the source to crm', () => {
+    const r = parseEventBatch(
+      {
+        events: [
+          {
+            type: 'interaction.created',
+            data: {
+              externalId: 'i',
+              customerExternalId: 'c',
+              occurredAt: '2026-01-02T03:04:05Z',
+              kind: 'visit',
+            },
+          },
+        ],
+      },
+      { now },
+    );
+    expect(r.ok && r.source).toBe('crm');
+    expect(r.ok && r.events[0].type === 'interaction.created' && r.events[0].data.updatedAt).toBe(
+      '2026-01-02T03:04:05.000Z',
+    );
+  });
+
+  it('only checks, without normalising contact details, when asked (accepting a webhook)', () => {
+    const body = {
+      events: [
+        {
+          type: 'customer.upserted',
+          data: { externalId: 'c', updatedAt: '2026-01-01', email: 'X@Y.CN', phone: 'n/a' },
+        },
+      ],
+    };
+    const checked = parseEventBatch(body, { now, normalise: false });
+    expect(checked.ok && checked.events[0].type === 'customer.upserted' && checked.events[0].data.email).toBe(
+      'X@Y.CN',
+    );
+    const applied = parseEventBatch(body, { now });
+    expect(applied.ok && applied.warnings.map((w) => w.code)).toEqual(['phone_dropped']);
+  });
+
+  it('formats paths', () => {
+    expect(formatPath(['events', 3, 'data', 'lines', 0, 'quantity'])).toBe(
+      'events[3].data.lines[0].quantity',
+    );
+    expect(formatPath([])).toBe('');
+  });
+});

@@ -1,0 +1,35 @@
+import { parseImportForm } from './import-form';
+
+describe('parseImportForm', () => {
+  it('reads kind, column map, source and the flag from multipart text fields', () => {
+    expect(
+      parseImportForm({
+        kind: 'customers',
+        map: 'external_id=CustomerNo, name = FullName',
+        source: 'hubspot',
+        createMissingCustomers: 'false',
+      }),
+    ).toEqual({ kind: 'customers', map: { external_id: 'CustomerNo', name: 'FullName' }, source: 'hubspot' });
+    expect(parseImportForm({ kind: 'orders', createMissingCustomers: 'true' })).toEqual({
+      kind: 'orders',
+      createMissingCustomers: true,
+    });
+  });
+
+  it('rejects unknown kinds, unknown fields, bad maps and bad sources with the offending field', () => {
+    const details = (body: Record<string, unknown>) => {
+      try {
+        parseImportForm(body);
+      } catch (e) {
+        return (e as { code: string; details: string[] }).details.join('; ');
+      }
+      return 'accepted';
+    };
+    expect(details({ kind: 'robots' })).toMatch(/^kind:/);
+    expect(details({ kind: 'orders', extra: '1' })).toMatch(/extra/);
+    expect(details({ kind: 'orders', map: 'amount' })).toMatch(/must look like dest=SourceColumn/);
+    expect(details({ kind: 'orders', map: 'name=Full' })).toMatch(/"name" is not a orders column/);
+    expect(details({ kind: 'orders', source: 'Bad Source!' })).toMatch(/^source:/);
+    expect(details({})).toMatch(/^kind:/);
+  });
+});

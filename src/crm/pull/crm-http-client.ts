@@ -1,0 +1,114 @@
+import { AppError } from '../../common/app-error';
+import type { HttpConfig } from './connector-config';
+import { countsAsRateLimit, decideRetry, RequestOutcome, RetryCounters } from './retry-policy';
+
+/** A pull request that failed for good (after the retries the policy allows). */
+export class PullHttpError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 502);
+  }
+}
+
+export interface HttpDeps {
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  now: () => number;
+}
+
+export const realHttpDeps: HttpDeps = {
+  fetch: (...args) => fetch(...args),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  random: Math.random,
+  now: Date.now,
+};
+
+export interface HttpStats {
+  requests: number;
+  rateLimited: number;
+  serverErrors: number;
+  waitedMs: number;
+}
+
+export function emptyHttpStats(): HttpStats {
+  return { requests: 0, rateLimited: 0, serverErrors: 0, waitedMs: 0 };
+}
+
+/**
+ * GETs a JSON document with a per-request timeout, a body size cap, and the retry policy of retry-policy.ts.
+ * Headers (the API key among them) are never part of an error message or a log line.
+ */
+export async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  cfg: HttpConfig,
+  stats: HttpStats,
+  deps: HttpDeps = realHttpDeps,
+): Promise<unknown> {
+  const counters: RetryCounters = { serverErrors: 0, rateLimited: 0 };
+  const where = safeUrl(url);
+  for (;;) {
+    stats.requests++;
+    let outcome: RequestOutcome;
+    try {
+      const res = await deps.fetch(url, {
+        headers: { accept: 'application/json', ...headers },
+        signal: AbortSignal.timeout(cfg.timeoutMs),
+        redirect: 'error',
+      });
+      if (res.ok) {
+        const declared = Number(res.headers.get('content-length') ?? 0);
+        if (declared > cfg.maxBodyBytes) {
+          await res.body?.cancel();
+          throw new PullHttpError(
+            'pull_response_too_large',
+            `${where}: ${declared} bytes > ${cfg.maxBodyBytes}`,
+          );
+        }
+        const text = await res.text();
+        if (Buffer.byteLength(text) > cfg.maxBodyBytes)
+          throw new PullHttpError(
+            'pull_response_too_large',
+            `${where}: response over ${cfg.maxBodyBytes} bytes`,
+          );
+        try {
+          return JSON.parse(text);
+        } catch {
+          // A truncated or garbled body is usually a struggling server: retried like a 5xx.
+          outcome = { kind: 'network', message: 'response is not valid JSON' };
+        }
+      } else {
+        outcome = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+        await res.body?.cancel().catch(() => undefined);
+      }
+    } catch (e) {
+      if (e instanceof PullHttpError) throw e;
+      const err = e as Error;
+      outcome = {
+        kind: 'network',
+        message: err.name === 'TimeoutError' ? `timed out after ${cfg.timeoutMs} ms` : err.message,
+      };
+    }
+    if (countsAsRateLimit(outcome)) {
+      counters.rateLimited++;
+      stats.rateLimited++;
+    } else {
+      counters.serverErrors++;
+      stats.serverErrors++;
+    }
+    const decision = decideRetry(outcome, counters, cfg, deps.random, deps.now());
+    if (!decision.retry) throw new PullHttpError(decision.code, `${where}: ${decision.message}`);
+    stats.waitedMs += decision.delayMs;
+    await deps.sleep(decision.delayMs);
+  }
+}
+
+/** Scheme, host and path only: query strings may carry tokens. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
+}

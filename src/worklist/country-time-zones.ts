@@ -1,0 +1,73 @@
+/**
+ * A customer's time zone when the CRM gives none: the main IANA zone of their country (ISO 3166-1 alpha-2).
+ * Countries spanning several zones map to the zone where most of their people live (US → New York,
+ * RU → Moscow, AU → Sydney, BR → São Paulo). Unknown or missing countries fall back to the workspace's zone.
+ * Pure; no framework imports.
+ */
+export const COUNTRY_TIME_ZONES: Readonly<Record<string, string>> = Object.freeze({
+  AE: 'Asia/Dubai',
+  AR: 'America/Argentina/Buenos_Aires',
+  AT: 'Europe/Vienna',
+  AU: 'Australia/Sydney',
+  BD: 'Asia/Dhaka',
+  BE: 'Europe/Brussels',
+  BR: 'America/Sao_Paulo',
+  CA: 'America/Toronto',
+  CH: 'Europe/Zurich',
+  CL: 'America/Santiago',
+  CN: 'Asia/Shanghai',
+  CO: 'America/Bogota',
+  CZ: 'Europe/Prague',
+  DE: 'Europe/Berlin',
+  DK: 'Europe/Copenhagen',
+  EG: 'Africa/Cairo',
+  ES: 'Europe/Madrid',
+  FI: 'Europe/Helsinki',
+  FR: 'Europe/Paris',
+  GB: 'Europe/London',
+  GR: 'Europe/Athens',
+  HK: 'Asia/Hong_Kong',
+  HU: 'Europe/Budapest',
+  ID: 'Asia/Jakarta',
+  IE: 'Europe/Dublin',
+  IL: 'Asia/Jerusalem',
+  IN: 'Asia/Kolkata',
+  IT: 'Europe/Rome',
+  JP: 'Asia/Tokyo',
+  KE: 'Africa/Nairobi',
+  KH: 'Asia/Phnom_Penh',
+  KR: 'Asia/Seoul',
+  KZ: 'Asia/Almaty',
+  LK: 'Asia/Colombo',
+  MO: 'Asia/Macau',
+  MX: 'America/Mexico_City',
+  MY: 'Asia/Kuala_Lumpur',
+  NG: 'Africa/Lagos',
+  NL: 'Europe/Amsterdam',
+  NO: 'Europe/Oslo',
+  NZ: 'Pacific/Auckland',
+  PE: 'America/Lima',
+  PH: 'Asia/Manila',
+  PK: 'Asia/Karachi',
+  PL: 'Europe/Warsaw',
+  PT: 'Europe/Lisbon',
+  QA: 'Asia/Qatar',
+  RO: 'Europe/Bucharest',
+  RU: 'Europe/Moscow',
+  SA: 'Asia/Riyadh',
+  SE: 'Europe/Stockholm',
+  SG: 'Asia/Singapore',
+  TH: 'Asia/Bangkok',
+  TR: 'Europe/Istanbul',
+  TW: 'Asia/Taipei',
+  UA: 'Europe/Kyiv',
+  US: 'America/New_York',
+  VN: 'Asia/Ho_Chi_Minh',
+  ZA: 'Africa/Johannesburg',
+});
+
+/** The time zone to use for a customer in `country`; `fallback` (the workspace zone) when unknown. */
+export function timeZoneForCountry(country: string | null | undefined, fallback: string): string {
+  if (!country) return fallback;
+  return COUNTRY_TIME_ZONES[country.trim().toUpperCase()] ?? fallback;
+}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { bestOfferFor, localizeOffer, Offer } from '../offers/offer-catalog';
+import { isPersonality } from '../playbooks/personality';
+import { PlaybooksService } from '../playbooks/playbooks.service';
+import type { CandidateRow } from './candidate-row';
+import type { RankedItem } from './ranking';
+import { reasonsLine, reasonText } from './reason-text';
+import { daysBetween } from './zoned-time';
+
+/** Reason codes the talk-track templates have phrases for (templates/talk-tracks/<locale>/strings.json). */
+const TALK_TRACK_REASONS = new Set([
+  'high_value_at_risk',
+  'win_back',
+  'high_expected_value',
+  'growth_potential',
+  'overdue_vs_cycle',
+  'recent_complaint',
+  'prospect',
+]);
+
+/** An item as stored: reasons with their text in the rep's locale, talk track, offer, call window. */
+export interface BuiltItem {
+  repId: string;
+  customerId: string;
+  customerExternalId: string;
+  rank: number;
+  kind: RankedItem['kind'];
+  priority: number;
+  value: number;
+  reasons: Array<{ code: string; weight: number; text: string; facts: Record<string, unknown> }>;
+  summary: string;
+  personality: string;
+  talkTrack: string;
+  offerCode: string | null;
+  callFrom: Date | null;
+  callTo: Date | null;
+}
+
+export interface BuildContext {
+  listDate: string;
+  scoredAsOf: string;
+  currency: string;
+  timeZone: string;
+  catalog: readonly Offer[];
+  redemptionsUsed: Record<string, number>;
+}
+
+/** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
+@Injectable()
+export class WorklistItemBuilder {
+  constructor(private readonly playbooks: PlaybooksService) {}
+
+  build(
+    item: RankedItem,
+    row: CandidateRow,
+    rep: { id: string; name: string; locale: string },
+    ctx: BuildContext,
+  ): BuiltItem {
+    const textOptions = {
+      locale: rep.locale,
+      currency: ctx.currency,
+      timeZone: ctx.timeZone,
+      listDate: ctx.listDate,
+    };
+    const offer = bestOfferFor({
+      tier: row.value_tier,
+      lifecycle: row.lifecycle,
+      asOf: ctx.listDate,
+      redemptionsUsed: ctx.redemptionsUsed,
+      catalog: ctx.catalog,
+    });
+    const daysSince =
+      row.recency_days === null
+        ? null
+        : Number(row.recency_days) + Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
+    const track = this.playbooks.render({
+      customerName: row.customer_name ?? row.customer_external_id,
+      repName: rep.name,
+      locale: rep.locale,
+      personality: isPersonality(row.personality) ? row.personality : null,
+      lifecycle: row.lifecycle,
+      valueTier: row.value_tier,
+      rfmSegment: row.rfm_segment,
+      daysSinceLastOrder: daysSince,
+      usualCycleDays: row.own_cycle === null ? null : Math.round(Number(row.own_cycle)),
+      lastOrderAmount: row.last_order_minor === null ? null : Number(row.last_order_minor),
+      currency: row.last_order_currency ?? ctx.currency,
+      topCategory: null,
+      lastComplaint: row.last_complaint_at
+        ? { date: row.last_complaint_at, note: row.last_complaint_note ?? '' }
+        : null,
+      offer: offer ? localizeOffer(offer, rep.locale) : null,
+      reasons: item.reasons.map((r) => r.code).filter((c) => TALK_TRACK_REASONS.has(c)),
+      timeZone: ctx.timeZone,
+    });
+    return {
+      repId: rep.id,
+      customerId: item.customerId,
+      customerExternalId: row.customer_external_id,
+      rank: item.rank,
+      kind: item.kind,
+      priority: row.score_priority ?? 0,
+      value: item.value,
+      reasons: item.reasons.map((r) => ({
+        code: r.code,
+        weight: Math.round(r.value),
+        text: reasonText(r, textOptions),
+        facts: r.facts,
+      })),
+      summary: reasonsLine(item.reasons, textOptions),
+      personality: track.personality,
+      talkTrack: track.text,
+      offerCode: offer?.code ?? null,
+      callFrom: item.callWindow?.from ?? null,
+      callTo: item.callWindow?.to ?? null,
+    };
+  }
+}

@@ -1,0 +1,172 @@
+/** Request bodies and query strings of the worklist API, validated at the edge (global ValidationPipe). */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { PERSONALITIES } from '../playbooks/personality';
+import { MAX_PAGE_SIZE } from './list-paging';
+import { OUTCOMES } from './outcome-rules';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ListQueryDto {
+  @ApiPropertyOptional({
+    example: '2026-11-25',
+    description: 'YYYY-MM-DD; default today in the workspace time zone',
+  })
+  @IsOptional()
+  @Matches(DAY, { message: 'date must be YYYY-MM-DD' })
+  date?: string;
+
+  @ApiPropertyOptional({ example: 25, minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ example: 'cjoxMA', description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  cursor?: string;
+
+  @ApiPropertyOptional({
+    enum: ['open', 'all'],
+    default: 'open',
+    description:
+      'open: what is left to call (done and snoozed items leave the list); all: every item with its state',
+  })
+  @IsOptional()
+  @IsIn(['open', 'all'])
+  state?: 'open' | 'all';
+}
+
+export class OutcomeDto {
+  @ApiProperty({ enum: OUTCOMES, example: 'callback_requested' })
+  @IsIn(OUTCOMES)
+  outcome!: (typeof OUTCOMES)[number];
+
+  @ApiPropertyOptional({ example: 'asked for a quote on the 20-pack; call back Thursday', maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  notes?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-26T14:30:00+08:00',
+    description: 'required with callback_requested: when to call back (ISO 8601 with offset), within 90 days',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @MaxLength(40)
+  callbackAt?: string;
+
+  @ApiPropertyOptional({
+    enum: PERSONALITIES,
+    example: 'rational',
+    description: "updates the customer's personality",
+  })
+  @IsOptional()
+  @IsIn(PERSONALITIES)
+  personality?: (typeof PERSONALITIES)[number];
+}
+
+export class SnoozeDto {
+  @ApiProperty({
+    example: '2026-12-08',
+    description: 'first day the customer may be listed again (YYYY-MM-DD)',
+  })
+  @Matches(DAY, { message: 'until must be YYYY-MM-DD' })
+  until!: string;
+
+  @ApiProperty({ example: 'travelling until early December', minLength: 1, maxLength: 500 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
+}
+
+export class PinDto {
+  @ApiProperty({ example: 'cus-0000042', description: "the customer's CRM external id" })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  customer!: string;
+
+  @ApiPropertyOptional({ example: 'renewal due this week', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  note?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-25', description: 'first day on the list; default today' })
+  @IsOptional()
+  @Matches(DAY, { message: 'startsOn must be YYYY-MM-DD' })
+  startsOn?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-29', description: 'last day on the list; default open-ended' })
+  @IsOptional()
+  @Matches(DAY, { message: 'endsOn must be YYYY-MM-DD' })
+  endsOn?: string;
+}
+
+export class AttributionQueryDto {
+  @ApiProperty({ example: '2026-11-01', description: 'first day of calls (workspace time zone)' })
+  @Matches(DAY, { message: 'from must be YYYY-MM-DD' })
+  from!: string;
+
+  @ApiProperty({ example: '2026-11-30', description: 'last day of calls, inclusive' })
+  @Matches(DAY, { message: 'to must be YYYY-MM-DD' })
+  to!: string;
+}
+
+export class UrgentEventDto {
+  @ApiProperty({ example: 'cus-0000042', description: "the customer's CRM external id" })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  customer!: string;
+
+  @ApiProperty({ enum: ['complaint', 'order'], example: 'order' })
+  @IsIn(['complaint', 'order'])
+  kind!: 'complaint' | 'order';
+
+  @ApiPropertyOptional({ example: 1_200_000, description: 'orders: amount in minor units' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1e13)
+  amountMinor?: number;
+
+  @ApiPropertyOptional({ example: 'delivery arrived damaged', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  note?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-25T02:10:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @MaxLength(40)
+  occurredAt?: string;
+
+  @ApiPropertyOptional({
+    example: 'crm-evt-88123',
+    description: 'idempotency: the same event id is processed once',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'eventId: letters, digits, _ . - (at most 100)' })
+  eventId?: string;
+}

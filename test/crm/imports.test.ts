@@ -1,0 +1,206 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { parse } from 'csv-parse/sync';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../../src/auth/api-keys.service';
+import { AppConfig } from '../../src/config/config';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { createTestHttpApp, testConfig } from '../support/test-app';
+import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+
+/** Bulk CSV import over HTTP: multipart upload → crm-sync job with progress → report and rejects download. */
+describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl }) => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let config: AppConfig;
+  let keys: { admin: string; integration: string; rep: string };
+  let ws: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    config = testConfig(db.url, { redisUrl, env: { IMPORT_MAX_UPLOAD_BYTES: '4096' } });
+    app = await createTestHttpApp(config);
+    ws = (await app.get(WorkspacesService).ensure({ slug: 'imports' })).id;
+    const apiKeys = app.get(ApiKeysService);
+    keys = {
+      admin: (await apiKeys.create({ workspaceId: ws, name: 'admin', role: 'admin' })).key,
+      integration: (await apiKeys.create({ workspaceId: ws, name: 'crm', role: 'integration' })).key,
+      rep: '',
+    };
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const http = () => request(app.getHttpServer());
+  const upload = (
+    key: string,
+    kind: string,
+    name: string,
+    csv: string,
+    fields: Record<string, string> = {},
+  ) => {
+    let req = http().post('/v1/imports').set('authorization', `Bearer ${key}`).field('kind', kind);
+    for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+    return req.attach('file', Buffer.from(csv), name);
+  };
+  const finished = async (id: string, key = keys.admin) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const res = await http().get(`/v1/imports/${id}`).set('authorization', `Bearer ${key}`).expect(200);
+      if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
+      if (Date.now() > deadline) throw new Error(`import ${id} still ${res.body.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('imports through a job with progress, keeps every valid row and serves the rejected ones as CSV', async () => {
+    const reps = await upload(
+      keys.admin,
+      'reps',
+      'reps.csv',
+      'external_id,name,role,team\nmgr-1,Wang Fang,manager,team-1\nrep-1,Li Na,rep,team-1\n',
+    ).expect(202);
+    expect(reps.body).toMatchObject({
+      kind: 'reps',
+      status: expect.stringMatching(/queued|running|completed/),
+    });
+    expect(await finished(reps.body.id)).toMatchObject({ status: 'completed', report: { inserted: 2 } });
+    const [rep] = await app.get(DataSource).query(`SELECT id FROM reps WHERE external_id = 'rep-1'`);
+    keys.rep = (
+      await app.get(ApiKeysService).create({ workspaceId: ws, name: 'r', role: 'rep', repId: rep.id })
+    ).key;
+
+    const customers = await upload(
+      keys.integration,
+      'customers',
+      'customers.csv',
+      'external_id,name,email,owner_rep\nc-1,Chen Jie,chen@example.com,rep-1\nc-2,Zhao Lei,zhao@example.com,rep-1\n',
+    ).expect(202);
+    expect(await finished(customers.body.id)).toMatchObject({
+      status: 'completed',
+      report: { inserted: 2, rejected: 0, dedupe: { merged: 0 } },
+      rejectsUrl: null,
+    });
+
+    const orders = [
+      'external_id,customer_external_id,placed_at,amount,currency,status',
+      'o-1,c-1,2026-01-05T10:00:00Z,1234.50,CNY,paid',
+      'o-2,c-1,2026-01-06T10:00:00Z,-5,CNY,paid',
+      'o-3,c-404,2026-01-07T10:00:00Z,10,CNY,paid',
+      'o-4,c-2,2026-01-08T10:00:00Z,10,XXX,paid',
+      'o-5,c-2,2026-01-09T10:00:00Z,99.90,CNY,refunded',
+    ].join('\n');
+    const created = await upload(keys.admin, 'orders', 'orders.csv', orders).expect(202);
+    const done = await finished(created.body.id);
+    expect(done).toMatchObject({
+      status: 'completed',
+      fileName: 'orders.csv',
+      sizeBytes: Buffer.byteLength(orders),
+      progress: { phase: 'done', percent: 100, rows: 5 },
+      report: { rows: 5, valid: 2, rejected: 3, inserted: 2 },
+      rejectsUrl: `/v1/imports/${created.body.id}/rejects`,
+    });
+    const rejects = await http()
+      .get(done.rejectsUrl)
+      .set('authorization', `Bearer ${keys.admin}`)
+      .expect(200);
+    expect(rejects.headers['content-type']).toContain('text/csv');
+    const rows = parse(rejects.text, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => `${r.line} ${r.column}`).sort()).toEqual([
+      '3 amount',
+      '4 customer_external_id',
+      '5 currency',
+    ]);
+    const amounts = await app
+      .get(DataSource)
+      .query(`SELECT external_id, amount_minor FROM orders WHERE workspace_id = $1 ORDER BY 1`, [ws]);
+    expect(amounts).toEqual([
+      { external_id: 'o-1', amount_minor: '123450' },
+      { external_id: 'o-5', amount_minor: '9990' },
+    ]);
+
+    // the upload itself is gone once imported; re-importing the same file changes nothing
+    const [{ pieces }] = await app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS pieces FROM import_files WHERE import_id = $1 AND part = 'upload'`, [
+        created.body.id,
+      ]);
+    expect(pieces).toBe(0);
+    const again = await upload(keys.admin, 'orders', 'orders.csv', orders).expect(202);
+    expect(await finished(again.body.id)).toMatchObject({
+      report: { inserted: 0, updated: 0, unchanged: 2 },
+    });
+
+    const audit = await http()
+      .get('/v1/audit-log')
+      .query({ action: 'import.created' })
+      .set('authorization', `Bearer ${keys.admin}`)
+      .expect(200);
+    expect(audit.body.items).toHaveLength(4);
+  });
+
+  it('maps foreign columns and reports a file that is not CSV as a failed import', async () => {
+    const mapped = await upload(
+      keys.admin,
+      'customers',
+      'foreign.csv',
+      'CustomerNo,FullName\nx-1,Zhou Min\n',
+      {
+        map: 'external_id=CustomerNo,name=FullName',
+        source: 'legacy',
+      },
+    ).expect(202);
+    expect(await finished(mapped.body.id)).toMatchObject({
+      status: 'completed',
+      options: { source: 'legacy', map: { external_id: 'CustomerNo' } },
+      report: { inserted: 1 },
+    });
+    const broken = await upload(
+      keys.admin,
+      'customers',
+      'broken.csv',
+      'external_id,name\n"y-1,unterminated\n',
+    );
+    expect(await finished(broken.body.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'malformed_csv', message: expect.stringContaining('broken.csv') },
+    });
+  });
+
+  it('refuses wrong roles, missing files, bad fields and oversized uploads, leaving no file behind', async () => {
+    await upload(keys.rep, 'customers', 'c.csv', 'external_id\nz-1\n').expect(403);
+    await http().post('/v1/imports').field('kind', 'customers').expect(401);
+    const noFile = await http()
+      .post('/v1/imports')
+      .set('authorization', `Bearer ${keys.admin}`)
+      .field('kind', 'customers')
+      .expect(400);
+    expect(noFile.body.error.code).toBe('file_required');
+    const badKind = await upload(keys.admin, 'robots', 'c.csv', 'external_id\nz-1\n').expect(400);
+    expect(badKind.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [expect.stringMatching(/^kind/)],
+    });
+    const badMap = await upload(keys.admin, 'orders', 'c.csv', 'external_id\nz-1\n', {
+      map: 'nope=X',
+    }).expect(400);
+    expect(badMap.body.error.details[0]).toContain('"nope" is not a orders column');
+    const big = await upload(
+      keys.admin,
+      'customers',
+      'big.csv',
+      `external_id\n${'z-1\n'.repeat(2000)}`,
+    ).expect(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+    await http()
+      .get('/v1/imports/00000000-0000-0000-0000-000000000000')
+      .set('authorization', `Bearer ${keys.admin}`)
+      .expect(404);
+    expect(readdirSync(join(config.dataDir, 'uploads'))).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../src/config/config';
+import { ScoreRunService } from '../../src/scoring/score-run.service';
+import { seedCrm } from '../support/crm-fixture';
+import { createTestContext, testConfig } from '../support/test-app';
+import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { importCrmDir, runScoring, scoresByExternalId } from './scoring-fixture';
+import { compileScoringWorker, startScoringWorker, WorkerProcess } from './worker-processes';
+
+/**
+ * Real worker processes: this test process only produces jobs and reads the database; the chunks run in child
+ * processes started from the compiled code, one of which is killed with SIGKILL in the middle of a chunk.
+ */
+describe.each(queueBackends())('scoring over worker processes (queues on $name)', ({ redisUrl }) => {
+  const AS_OF = '2026-11-23';
+  let db: TestDatabase;
+  let config: AppConfig;
+  let app: INestApplicationContext;
+  let sql: DataSource;
+  let dir: string;
+  let reference: Record<string, Record<string, unknown>>;
+  const workers: WorkerProcess[] = [];
+
+  /** The worker's environment: same database and queue prefix as this process, short locks, slow chunks. */
+  const workerEnv = (chunkDelayMs: number): Record<string, string> => ({
+    DATABASE_URL: config.databaseUrl as string,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    QUEUE_PREFIX: config.queuePrefix,
+    DATA_DIR: config.dataDir,
+    PII_ENCRYPTION_KEYS: `${config.pii.encryption[0].version}:${config.pii.encryption[0].key.toString('base64')}`,
+    PII_HASH_KEY: config.pii.hashKey.toString('base64'),
+    SCORING_CHUNK_SIZE: '100',
+    WORKER_CONCURRENCY: '1',
+    SCORING_LOCK_MS: '2000',
+    SCORING_STALLED_CHECK_MS: '1000',
+    SCORING_CHUNK_DELAY_MS: String(chunkDelayMs),
+  });
+  const start = async (chunkDelayMs: number) => {
+    const w = await startScoringWorker(workerEnv(chunkDelayMs));
+    workers.push(w);
+    return w;
+  };
+
+  beforeAll(async () => {
+    compileScoringWorker();
+    db = await createTestDatabase();
+    config = testConfig(db.url, { redisUrl });
+    app = await createTestContext(config, { workers: false });
+    sql = app.get(DataSource);
+    let workspaceId: string;
+    ({ workspaceId, dir } = await seedCrm(app, { slug: 'clean', customers: 420, seed: 5, asOf: '2026-11-24' }));
+    // the reference: a clean run by one worker that nobody disturbs
+    const worker = await start(0);
+    const run = await runScoring(app, workspaceId, AS_OF);
+    expect(run.status).toBe('completed');
+    reference = await scoresByExternalId(sql, run.id);
+    await worker.stop();
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('re-runs a chunk whose worker was killed mid-chunk on another worker, with the same final scores', async () => {
+    const workspaceId = await importCrmDir(app, 'killed', dir);
+    const doomed = await start(1_500);
+    const { run } = await app
+      .get(ScoreRunService)
+      .start({ workspaceId, asOf: AS_OF, trigger: 'test', publishWorklists: false });
+    // wait until the worker is inside a chunk (started, not written), then kill it without warning
+    const inFlight = await poll(async () => {
+      const [c] = await sql.query(
+        `SELECT chunk_no FROM score_run_chunks WHERE run_id = $1 AND started_at IS NOT NULL AND done_at IS NULL`,
+        [run.id],
+      );
+      return c ? (c.chunk_no as number) : null;
+    });
+    expect(await doomed.stop('SIGKILL')).toBe('SIGKILL');
+    const rescuer = await start(0);
+    const done = await app.get(ScoreRunService).waitFor(workspaceId, run.id, undefined, 60_000);
+    expect(done.status).toBe('completed');
+
+    const [chunk] = await sql.query(
+      `SELECT attempts, worker FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`,
+      [run.id, inFlight],
+    );
+    expect(chunk.attempts).toBe(2);
+    expect(chunk.worker).toMatch(new RegExp(`-${rescuer.pid}$`));
+    expect(await scoresByExternalId(sql, run.id)).toEqual(reference);
+    await rescuer.stop();
+  });
+
+  it('spreads the chunks over two worker processes with an identical result', async () => {
+    const workspaceId = await importCrmDir(app, 'spread', dir);
+    const pair = [await start(300), await start(300)];
+    const run = await runScoring(app, workspaceId, AS_OF, 60_000);
+    expect(run.status).toBe('completed');
+    const perWorker: Array<{ worker: string; chunks: number }> = await sql.query(
+      `SELECT worker, count(*)::int AS chunks FROM score_run_chunks WHERE run_id = $1 GROUP BY 1 ORDER BY 1`,
+      [run.id],
+    );
+    expect(perWorker.map((w) => w.worker.replace(/^.*-/, '')).sort()).toEqual(pair.map((w) => String(w.pid)).sort());
+    expect(perWorker.reduce((n, w) => n + w.chunks, 0)).toBe(run.chunksTotal);
+    expect((run.report as { workers: unknown[] }).workers).toHaveLength(2);
+    expect(await scoresByExternalId(sql, run.id)).toEqual(reference);
+    await Promise.all(pair.map((w) => w.stop()));
+  });
+});
+
+async function poll<T>(fn: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

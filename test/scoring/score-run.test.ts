@@ -1,0 +1,249 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { parse } from 'csv-parse/sync';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { writeCrmCsvs } from '../../src/crm/generator/crm-csv-writer';
+import { ScoreExportService, SCORE_EXPORT_COLUMNS } from '../../src/scoring/score-export.service';
+import { ScoreRunService } from '../../src/scoring/score-run.service';
+import { queueToken } from '../../src/queue/queue.module';
+import { QUEUES } from '../../src/queue/queue-factory';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { seedCrm } from '../support/crm-fixture';
+import { createTestContext, testConfig } from '../support/test-app';
+import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { importCrmDir, runScoring, scoresByExternalId, truncateCrmDir } from './scoring-fixture';
+
+/** Columns a prospect (no counted purchase) legitimately leaves empty: everything computed from purchases. */
+const BUYER_ONLY_COLUMNS = [
+  'recency_days',
+  'r_score',
+  'f_score',
+  'm_score',
+  'rfm_segment',
+  'abc_class',
+  'p_alive',
+  'expected_purchases',
+  'expected_order_value',
+  'clv',
+];
+
+describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redisUrl }) => {
+  const DATA_END = '2026-11-24';
+  const AS_OF_1 = '2026-08-31';
+  const AS_OF_2 = '2026-11-23';
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let sql: DataSource;
+  let runs: ScoreRunService;
+  let workspaceId: string;
+  let dir: string;
+  let firstRunId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestContext(testConfig(db.url, { redisUrl }));
+    sql = app.get(DataSource);
+    runs = app.get(ScoreRunService);
+    ({ workspaceId, dir } = await seedCrm(app, { slug: 'acme', customers: 500, seed: 7, asOf: DATA_END }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('with --as-of ignores everything later: equal to a run on the data truncated at that date', async () => {
+    // the end of the as-of day in the workspace time zone (Asia/Shanghai, UTC+8)
+    const cutoff = new Date(`2026-09-01T00:00:00+08:00`);
+    const truncatedId = await importCrmDir(app, 'acme-truncated', truncateCrmDir(dir, cutoff));
+    const [full, truncated] = [await runScoring(app, workspaceId, AS_OF_1), await runScoring(app, truncatedId, AS_OF_1)];
+    expect(full.status).toBe('completed');
+    expect(truncated.status).toBe('completed');
+    firstRunId = full.id;
+    expect(full.customersTotal).toBe(truncated.customersTotal);
+    const [a, b] = [await scoresByExternalId(sql, full.id), await scoresByExternalId(sql, truncated.id)];
+    expect(Object.keys(a).length).toBe(full.customersTotal);
+    expect(a).toEqual(b);
+    // and the later data did exist in the full workspace
+    const [{ later }] = await sql.query(
+      `SELECT count(*)::int AS later FROM orders WHERE workspace_id = $1 AND placed_at >= $2`,
+      [workspaceId, cutoff],
+    );
+    expect(later).toBeGreaterThan(100);
+    expect(full.report).toMatchObject({ history: { mode: 'full', rows: full.customersTotal }, moves: null });
+  });
+
+  it('five simultaneous starts make one run, which scores every customer and reports moves since the last', async () => {
+    const started = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        runs.start({ workspaceId, asOf: AS_OF_2, trigger: 'test', publishWorklists: false }),
+      ),
+    );
+    expect(started.filter((s) => s.started)).toHaveLength(1);
+    expect(new Set(started.map((s) => s.run.id)).size).toBe(1);
+    const run = await runs.waitFor(workspaceId, started[0].run.id, undefined, 90_000);
+    expect(run.status).toBe('completed');
+    const [{ n }] = await sql.query(
+      `SELECT count(*)::int AS n FROM score_runs WHERE workspace_id = $1 AND as_of = $2`,
+      [workspaceId, AS_OF_2],
+    );
+    expect(n).toBe(1);
+
+    // every live customer known on the as-of date has a score row
+    const [{ expected }] = await sql.query(
+      `SELECT count(*)::int AS expected FROM customers
+       WHERE workspace_id = $1 AND merged_into_id IS NULL AND deleted_at IS NULL
+         AND (source_created_at IS NULL OR source_created_at < '2026-11-24T00:00:00+08:00')`,
+      [workspaceId],
+    );
+    const [{ scored }] = await sql.query(`SELECT count(*)::int AS scored FROM customer_scores WHERE run_id = $1`, [
+      run.id,
+    ]);
+    expect(run.customersTotal).toBe(expected);
+    expect(scored).toBe(expected);
+    expect(run.chunksDone).toBe(run.chunksTotal);
+    const report = run.report as {
+      scored: number;
+      tiers: Record<string, number>;
+      lifecycles: Record<string, number>;
+      models: { summary: Record<string, string>; reasons: string[] };
+      previousRunId: string;
+      moves: { promotions: number; demotions: number; newlyAtRisk: number; top: Record<string, unknown[]> };
+      history: { mode: string; rows: number };
+    };
+    expect(report.scored).toBe(expected);
+    expect(Object.values(report.tiers).reduce((s, v) => s + v, 0)).toBe(expected);
+    expect(Object.values(report.lifecycles).reduce((s, v) => s + v, 0)).toBe(expected);
+    expect(report.models.summary.bgNbd).toBe('fitted');
+    // the generator mixes consumers and businesses: spend is too heavy-tailed for Gamma-Gamma, and the report says so
+    if (report.models.summary.gammaGamma !== 'fitted') {
+      expect(report.models.reasons.join(' ')).toMatch(/Gamma-Gamma fit not used \(q=/);
+    }
+    // three months later: some customers moved up, some down, some became at risk
+    expect(report.previousRunId).toBe(firstRunId);
+    expect(report.moves.promotions).toBeGreaterThan(0);
+    expect(report.moves.demotions).toBeGreaterThan(0);
+    expect(report.moves.newlyAtRisk).toBeGreaterThan(0);
+    expect(report.moves.top.newlyAtRisk.length).toBeGreaterThan(0);
+    const [moved] = await sql.query(
+      `SELECT count(*) FILTER (WHERE n.lifecycle = 'at_risk' AND p.lifecycle <> 'at_risk')::int AS newly_at_risk,
+              count(*) FILTER (WHERE n.value_tier = 'core' AND p.value_tier <> 'core'
+                                  OR n.value_tier = 'potential' AND p.value_tier = 'general')::int AS promotions
+       FROM customer_scores n JOIN customer_scores p ON p.customer_id = n.customer_id AND p.run_id = $2
+       WHERE n.run_id = $1`,
+      [run.id, firstRunId],
+    );
+    expect(report.moves).toMatchObject({ newlyAtRisk: moved.newly_at_risk, promotions: moved.promotions });
+    // delta history: a row for each customer who changed, not for everyone
+    expect(report.history.mode).toBe('delta');
+    const [{ h }] = await sql.query(`SELECT count(*)::int AS h FROM score_history WHERE run_id = $1`, [run.id]);
+    expect(h).toBe(report.history.rows);
+    expect(h).toBeGreaterThan(0);
+    expect(h).toBeLessThan(expected);
+
+    // the snapshot is swapped in: the workspace points at the new run
+    const [ws] = await sql.query(`SELECT current_score_run_id FROM workspaces WHERE id = $1`, [workspaceId]);
+    expect(ws.current_score_run_id).toBe(run.id);
+  });
+
+  it('exports every column for buyers; prospects leave only the purchase-based columns empty', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'callplan-export-')), 'scores.csv');
+    const { rows } = await app.get(ScoreExportService).exportCsv(workspaceId, file);
+    const records = parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(records).toHaveLength(rows);
+    expect(Object.keys(records[0])).toEqual([...SCORE_EXPORT_COLUMNS]);
+    const buyers = records.filter((r) => Number(r.frequency) > 0);
+    const prospects = records.filter((r) => Number(r.frequency) === 0);
+    expect(buyers.length).toBeGreaterThan(100);
+    expect(prospects.length).toBeGreaterThan(0);
+    for (const r of buyers) {
+      for (const column of SCORE_EXPORT_COLUMNS) expect([column, r[column]]).not.toEqual([column, '']);
+    }
+    for (const r of prospects) {
+      for (const column of SCORE_EXPORT_COLUMNS) {
+        if (BUYER_ONLY_COLUMNS.includes(column)) expect([column, r[column]]).toEqual([column, '']);
+        else expect([column, r[column]]).not.toEqual([column, '']);
+      }
+      expect(r.lifecycle).toBe('prospect');
+    }
+  });
+
+  it('scores a cold-start workspace (30 customers, three weeks) with RFM, ABC and rules, and says why', async () => {
+    const coldDir = mkdtempSync(join(tmpdir(), 'callplan-cold-'));
+    await writeCrmCsvs({
+      customers: 30,
+      seed: 3,
+      outDir: coldDir,
+      asOf: new Date(`${DATA_END}T00:00:00Z`),
+      historyDays: 21,
+    });
+    const coldId = await importCrmDir(app, 'cold', coldDir);
+    const run = await runScoring(app, coldId, AS_OF_2);
+    expect(run.status).toBe('completed');
+    const report = run.report as { models: { summary: Record<string, string>; reasons: string[] } };
+    expect(report.models.summary).toEqual({ bgNbd: 'skipped', gammaGamma: 'skipped' });
+    expect(report.models.reasons.join(' ')).toMatch(/BG\/NBD not fitted: \d+ buyers and \d+ repeat buyers/);
+    expect(report.models.reasons.join(' ')).toMatch(/Gamma-Gamma not fitted/);
+    const rows: Array<Record<string, unknown>> = await sql.query(
+      `SELECT frequency, r_score, f_score, m_score, rfm_segment, abc_class, value_tier, lifecycle, p_alive, clv,
+              expected_order_value, priority
+       FROM customer_scores WHERE run_id = $1`,
+      [run.id],
+    );
+    expect(rows.length).toBe(run.customersTotal);
+    const buyers = rows.filter((r) => Number(r.frequency) > 0);
+    expect(buyers.length).toBeGreaterThan(3);
+    for (const r of buyers) {
+      expect(r).toMatchObject({
+        r_score: expect.any(Number),
+        f_score: expect.any(Number),
+        m_score: expect.any(Number),
+        rfm_segment: expect.any(String),
+        abc_class: expect.stringMatching(/^[ABC]$/),
+        p_alive: null,
+        clv: null,
+        expected_order_value: expect.any(String),
+      });
+      expect(['new', 'active', 'loyal', 'at_risk', 'churned']).toContain(r.lifecycle);
+    }
+    expect(rows.some((r) => Number(r.priority) > 0)).toBe(true);
+  });
+
+  it('fails a stale run left active by a crashed deployment on the next start, but never a live one', async () => {
+    const staleId = await insertActiveRun("now() - interval '2 hours'");
+    // a live run: its prepare job waits in the queue (delayed), so it must survive however old it looks
+    const liveId = await insertActiveRun("now() - interval '3 hours'", 'other');
+    const queue = app.get<Queue>(queueToken(QUEUES.scoring));
+    await queue.add('prepare', { runId: liveId }, { jobId: `score-prepare-${liveId}`, delay: 3_600_000 });
+
+    const run = await runScoring(app, workspaceId, AS_OF_2);
+    expect(run.status).toBe('completed');
+    const [stale] = await sql.query(`SELECT status, error FROM score_runs WHERE id = $1`, [staleId]);
+    expect(stale.status).toBe('failed');
+    expect(stale.error).toMatch(/^stale: no live queue job and no progress for 30 minutes/);
+
+    const otherId = (await sql.query(`SELECT workspace_id FROM score_runs WHERE id = $1`, [liveId]))[0]
+      .workspace_id as string;
+    const again = await runs.start({ workspaceId: otherId, asOf: AS_OF_2, trigger: 'test' });
+    expect(again).toMatchObject({ started: false, run: { id: liveId } });
+    // a run that started moments ago is not stale even though it has no job yet
+    await queue.remove(`score-prepare-${liveId}`);
+    await sql.query(`UPDATE score_runs SET created_at = now() WHERE id = $1`, [liveId]);
+    expect(await runs.failIfStale(otherId)).toBeNull();
+    await sql.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
+  });
+
+  async function insertActiveRun(createdAt: string, slug?: string): Promise<string> {
+    let ws = workspaceId;
+    if (slug) ws = (await app.get(WorkspacesService).ensure({ slug })).id;
+    const [row] = await sql.query(
+      `INSERT INTO score_runs (workspace_id, as_of, horizon_days, trigger, status, created_at, started_at)
+       VALUES ($1, $2, 365, 'test', 'scoring', ${createdAt}, ${createdAt}) RETURNING id`,
+      [ws, AS_OF_2],
+    );
+    return row.id as string;
+  }
+});
