@@ -28,7 +28,18 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @InjectQueue(QUEUES.scoring) private readonly scoring: Queue,
     @InjectQueue(QUEUES.webhooks) private readonly webhooks: Queue,
+    @InjectQueue(QUEUES.worklist) private readonly worklist: Queue,
+    @InjectQueue(QUEUES.crmSync) private readonly crmSync: Queue,
   ) {}
+
+  private get queues(): Array<[string, Queue]> {
+    return [
+      ['scoring', this.scoring],
+      ['worklist', this.worklist],
+      ['webhooks', this.webhooks],
+      ['crm-sync', this.crmSync],
+    ];
+  }
 
   /**
    * Liveness and readiness: the database answers, and no queue has jobs waiting for more than a minute while
@@ -40,8 +51,11 @@ export class HealthController {
   check() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 3000 }),
-      () => this.queueCheck('scoring', this.scoring),
-      () => this.queueCheck('webhooks', this.webhooks),
+      ...this.queues.map(
+        ([name, queue]) =>
+          () =>
+            this.queueCheck(name, queue),
+      ),
     ]);
   }
 
