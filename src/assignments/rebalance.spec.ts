@@ -240,7 +240,7 @@ describe('rebalance (properties)', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -259,7 +259,7 @@ describe('rebalance (properties)', () => {
             throw new Error('pool account left behind');
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -281,7 +281,7 @@ describe('rebalance (properties)', () => {
           if (a.pinned && a.ownerId !== null) expect(eligible.has(a.ownerId)).toBe(false);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -296,7 +296,7 @@ describe('rebalance (properties)', () => {
         const r = rebalance(reps, accounts, { ...options, mode: 'full' });
         if (r.before.filter((l) => l.eligible).every((l) => l.withinTolerance)) expect(r.moves).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -336,7 +336,7 @@ describe('rebalance (properties)', () => {
         const r = rebalance(reps, accounts, { teamId: T, tolerance, mode: 'full' });
         expect(r.withinTolerance).toBe(true);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 

@@ -44,6 +44,11 @@ export class ApiKeysService {
     if (!KEY_PATTERN.test(presented)) return null;
     const found = await this.keys.findOneBy({ keyHash: hashKey(presented), revokedAt: IsNull() });
     if (!found) return null;
+    if (found.repId) {
+      // A deactivated rep's keys stop working however the rep was deactivated (API, CRM sync, SQL).
+      const [rep] = await this.keys.query(`SELECT active FROM reps WHERE id = $1`, [found.repId]);
+      if (!rep?.active) return null;
+    }
     return { keyId: found.id, workspaceId: found.workspaceId, role: found.role, repId: found.repId };
   }
 

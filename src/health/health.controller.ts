@@ -30,6 +30,7 @@ export class HealthController {
     @InjectQueue(QUEUES.webhooks) private readonly webhooks: Queue,
     @InjectQueue(QUEUES.worklist) private readonly worklist: Queue,
     @InjectQueue(QUEUES.crmSync) private readonly crmSync: Queue,
+    @InjectQueue(QUEUES.assignments) private readonly assignments: Queue,
   ) {}
 
   private get queues(): Array<[string, Queue]> {
@@ -38,6 +39,7 @@ export class HealthController {
       ['worklist', this.worklist],
       ['webhooks', this.webhooks],
       ['crm-sync', this.crmSync],
+      ['assignments', this.assignments],
     ];
   }
 
