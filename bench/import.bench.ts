@@ -68,7 +68,7 @@ export const importBenchmark: Benchmark = {
       const copy = await rawCopy(dbUrl, ordersFile);
       ctx.log(`plain COPY: ${copy.rows} rows in ${copy.seconds.toFixed(1)} s`);
       const floor = await indexedInsert(dbUrl);
-      ctx.log(`INSERT … SELECT into a copy of orders: ${floor.rows} rows in ${floor.seconds.toFixed(1)} s`);
+      ctx.log(`bare INSERT into a copy of orders: ${floor.rows} rows in ${floor.seconds.toFixed(1)} s`);
       await withClient(dbUrl, (c) => c.query(`DROP TABLE bench_raw_orders, bench_orders_copy; CHECKPOINT`));
 
       const rssBefore = process.memoryUsage().rss;
@@ -113,7 +113,8 @@ export const importBenchmark: Benchmark = {
         baselines: [
           { label: 'plain COPY of the same file into an unindexed table', value: copyRate, unit: 'rows/s' },
           {
-            label: 'INSERT … SELECT of the COPY’d rows into a copy of orders (same indexes, FKs)',
+            label:
+              'INSERT … SELECT of the same rows, typed and resolved, into a copy of orders (same indexes, FKs)',
             value: floor.rows / floor.seconds,
             unit: 'rows/s',
           },
@@ -121,7 +122,7 @@ export const importBenchmark: Benchmark = {
         ratios: [
           `import / plain COPY = ${pct(importRate / copyRate)}`,
           `load phase / plain COPY = ${pct(loadRate / copyRate)}`,
-          `merge phase / bare INSERT … SELECT into indexed copy = ${(report.phases.merge / floor.seconds).toFixed(2)}×`,
+          `merge phase / bare INSERT into the indexed copy = ${(report.phases.merge / floor.seconds).toFixed(2)}×`,
         ],
         notes: [
           `${report.rows} orders, ${(bytes / 1e6).toFixed(0)} MB, ${customers} customers`,
@@ -150,19 +151,25 @@ async function rawCopy(dbUrl: string, file: string): Promise<{ rows: number; sec
   });
 }
 
-/** What any import pays to land rows in `orders`: its indexes, checks and foreign keys, fed straight from SQL. */
+/**
+ * What any import pays to land rows in `orders`, without parsing, validation or lookups: the COPY'd rows, already
+ * typed and resolved to customer ids in a temporary table (as the importer's staging table is), INSERTed into a
+ * copy of `orders` with the same indexes, checks and foreign keys.
+ */
 async function indexedInsert(dbUrl: string): Promise<{ rows: number; seconds: number }> {
   return withClient(dbUrl, async (c) => {
     await c.query(`CREATE TABLE bench_orders_copy (LIKE orders INCLUDING ALL);
       ALTER TABLE bench_orders_copy ADD FOREIGN KEY (customer_id) REFERENCES customers(id),
-        ADD FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
-      ANALYZE bench_raw_orders; CHECKPOINT`);
+        ADD FOREIGN KEY (workspace_id) REFERENCES workspaces(id)`);
+    await c.query(`CREATE TEMP TABLE bench_resolved AS
+      SELECT c.workspace_id, r.external_id, COALESCE(c.merged_into_id, c.id) AS customer_id, r.placed_at,
+             (r.amount * 100)::bigint AS amount_minor, r.currency, r.status
+      FROM bench_raw_orders r JOIN customers c ON c.source = 'crm' AND c.external_id = r.customer_external_id;
+      ANALYZE bench_resolved; CHECKPOINT`);
     const t = Date.now();
     const res = await c.query(`
       INSERT INTO bench_orders_copy (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
-      SELECT c.workspace_id, 'crm', r.external_id, COALESCE(c.merged_into_id, c.id), r.placed_at,
-             (r.amount * 100)::bigint, r.currency, r.status
-      FROM bench_raw_orders r JOIN customers c ON c.source = 'crm' AND c.external_id = r.customer_external_id`);
+      SELECT workspace_id, 'crm', external_id, customer_id, placed_at, amount_minor, currency, status FROM bench_resolved`);
     return { rows: res.rowCount ?? 0, seconds: (Date.now() - t) / 1000 };
   });
 }

@@ -210,13 +210,23 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Current resident set size of a process, MB (VmRSS). */
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** One scoring run through the queue on fresh worker processes; seconds from the run's creation to its end. */
 async function nightlyRun(
   ctx: BenchContext,
   ds: Dataset,
   asOf: string,
   k: Knobs,
-): Promise<{ seconds: number; rssMb: number[]; run: ScoreRunView }> {
+): Promise<{ seconds: number; rssMb: number[]; rssByPhase: Record<string, number>; run: ScoreRunView }> {
   const prefix = `bench${randomBytes(4).toString('hex')}`;
   const workerEnv = configEnv(ds.url, ctx, prefix, {
     WORKER_CONCURRENCY: String(k.concurrency),
@@ -227,6 +237,16 @@ async function nightlyRun(
   try {
     const runs = app.get(ScoreRunService);
     const { run } = await runs.start({ workspaceId: ds.workspaceId, asOf, trigger: 'bench', publishWorklists: false });
+    // resident memory per run phase (max over the workers), sampled while the run goes
+    const rssByPhase: Record<string, number> = {};
+    let phase = 'queued';
+    const sampler = setInterval(() => {
+      const mb = Math.max(...workers.map((w) => rssMb(w.pid)));
+      rssByPhase[phase] = Math.max(rssByPhase[phase] ?? 0, Math.round(mb));
+    }, 100);
+    const watcher = setInterval(() => {
+      void runs.get(ds.workspaceId, run.id).then((r) => (phase = r.status), () => undefined);
+    }, 200);
     let done = await runs.waitFor(ds.workspaceId, run.id, undefined, 3_600_000);
     if (done.status !== 'completed') throw new Error(`run ${run.id} ${done.status}: ${done.error}`);
     // the run is complete for readers at the swap; its clean-up (dropping inputs and old partitions) belongs to
@@ -235,8 +255,15 @@ async function nightlyRun(
       await new Promise((r) => setTimeout(r, 100));
       done = await runs.get(ds.workspaceId, run.id);
     }
+    clearInterval(sampler);
+    clearInterval(watcher);
     const end = Date.parse((done.report as { finalizedAt: string }).finalizedAt);
-    return { seconds: (end - done.createdAt.getTime()) / 1000, rssMb: workers.map((w) => peakRssMb(w.pid)), run: done };
+    return {
+      seconds: (end - done.createdAt.getTime()) / 1000,
+      rssMb: workers.map((w) => peakRssMb(w.pid)),
+      rssByPhase,
+      run: done,
+    };
   } finally {
     await app.close();
     for (const w of workers) w.child.kill('SIGTERM');
@@ -294,7 +321,10 @@ export const scoringSkeletonBench: Benchmark = {
       ratios: [
         `scoring / GROUP BY = ${(nightly.seconds / literal).toFixed(2)}× (server-only: ${(nightly.seconds / server).toFixed(2)}×)`,
       ],
-      notes: [`${k.workers} worker process(es) × concurrency ${k.concurrency}, chunks of ${k.chunkSize}`, phases(nightly.run)],
+      notes: [
+        `${k.workers} worker process(es) × concurrency ${k.concurrency}, chunks of ${k.chunkSize}`,
+        `${phases(nightly.run)}; worker RSS by run status (MB) ${JSON.stringify(nightly.rssByPhase)}`,
+      ],
     };
   },
 };
@@ -332,8 +362,8 @@ export const scoringNightlyBench: Benchmark = {
       notes: [
         `${k.workers} worker process(es) × concurrency ${k.concurrency}, chunks of ${k.chunkSize}`,
         `baseline samples: rows to client ${[...samples.literal, ...more.literal, ...last.literal].map((s) => s.toFixed(2)).join(', ')}; server ${[...samples.server, ...more.server, ...last.server].map((s) => s.toFixed(2)).join(', ')}`,
-        `first run: ${phases(first.run)}`,
-        `next night: ${phases(second.run)}`,
+        `first run: ${phases(first.run)}; worker RSS by run status (MB) ${JSON.stringify(first.rssByPhase)}`,
+        `next night: ${phases(second.run)}; worker RSS by run status (MB) ${JSON.stringify(second.rssByPhase)}`,
         `goal: ≤ 3× GROUP BY and < 60 s → first ${first.seconds <= 3 * literal && first.seconds < 60 ? 'met' : 'NOT met'}, next night ${second.seconds <= 3 * literal && second.seconds < 60 ? 'met' : 'NOT met'} (against the rows-to-client baseline); RSS < 512 MB ${rss < 512 ? 'met' : 'NOT met'}`,
       ],
     };

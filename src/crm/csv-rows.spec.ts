@@ -30,6 +30,32 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('yesterday')).toBeNull();
     expect(parseTimestamp('1850-01-01')).toBeNull();
   });
+
+  it('reads the common "…T10:11:12Z" shape without the Date parser, with the same result', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1850, max: 2250 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        (y, mo, d, h, mi, sec) => {
+          const p2 = (n: number) => String(n).padStart(2, '0');
+          const text = `${y}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(sec)}Z`;
+          const viaDate = new Date(text);
+          const valid =
+            !Number.isNaN(viaDate.getTime()) &&
+            viaDate.toISOString() === `${text.slice(0, -1)}.000Z` &&
+            y >= 1900 &&
+            y <= 2200;
+          expect(parseTimestamp(text)?.getTime() ?? null).toBe(valid ? viaDate.getTime() : null);
+        },
+      ),
+    );
+    expect(parseTimestamp('2024-02-29T00:00:00Z')?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
+    expect(parseTimestamp('2100-02-29T00:00:00Z')).toBeNull();
+  });
 });
 
 describe('validateOrder', () => {

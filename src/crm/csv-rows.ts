@@ -94,9 +94,18 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const PERSONALITIES = new Set(['rational', 'emotional', 'leader', 'stable']);
 const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'complaint', 'survey']);
 
+const NO_WARNINGS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
+
 class Collector {
-  readonly problems: RowProblem[] = [];
-  readonly warnings: RowProblem[] = [];
+  // Created on first use: most rows have neither, and a bulk import validates millions of them.
+  private problemList?: RowProblem[];
+  private warningList?: RowProblem[];
+  get problems(): RowProblem[] {
+    return (this.problemList ??= []);
+  }
+  get warnings(): RowProblem[] {
+    return (this.warningList ??= []);
+  }
   text(
     raw: Record<string, string>,
     column: string,
@@ -127,21 +136,24 @@ class Collector {
   timestamp(raw: Record<string, string>, column: string, required: boolean, notAfter?: Date): string | null {
     const v = this.text(raw, column, { required });
     if (v === null) return null;
-    const t = parseTimestamp(v);
+    // Already canonical ('2026-03-04T10:11:12Z'): kept as written, no Date or string allocated (10 M rows…).
+    const fast = isoUtcSecondsMs(v);
+    const t = fast === undefined ? parseTimestamp(v) : fast;
     if (t === null) {
       this.problems.push({ column, reason: `"${v}" is not an ISO 8601 date or date-time` });
       return null;
     }
-    if (notAfter && t.getTime() > notAfter.getTime()) {
+    const ms = typeof t === 'number' ? t : t.getTime();
+    if (notAfter && ms > notAfter.getTime()) {
       this.problems.push({ column, reason: `"${v}" is in the future` });
       return null;
     }
-    return t.toISOString();
+    return typeof t === 'number' ? v : t.toISOString();
   }
   result<T>(row: T): Validated<T> {
-    return this.problems.length === 0
-      ? { ok: true, row, warnings: this.warnings }
-      : { ok: false, problems: this.problems };
+    return this.problemList === undefined
+      ? { ok: true, row, warnings: this.warningList ?? NO_WARNINGS }
+      : { ok: false, problems: this.problemList };
   }
 }
 
@@ -149,16 +161,27 @@ class Collector {
 const ISO_UTC_SECONDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Milliseconds of '2026-03-04T10:11:12Z' (the shape of ISO_UTC_SECONDS) without the Date parser; null for an
+ * impossible date in that shape, undefined for any other shape.
+ */
+function isoUtcSecondsMs(v: string): number | null | undefined {
+  const m = ISO_UTC_SECONDS.exec(v);
+  if (!m) return undefined;
+  const y = +m[1];
+  const mo = +m[2];
+  const d = +m[3];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+  if (mo < 1 || mo > 12 || d < 1 || d > days || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) return null;
+  if (y < 1900 || y > 2200) return null;
+  return Date.UTC(y, mo - 1, d, +m[4], +m[5], +m[6]);
+}
+
 /** Accepts YYYY-MM-DD (midnight UTC) or a full ISO 8601 date-time with zone; rejects impossible dates. */
 export function parseTimestamp(v: string): Date | null {
-  const fast = ISO_UTC_SECONDS.exec(v);
-  if (fast) {
-    const [y, mo, d, h, mi, s] = [+fast[1], +fast[2], +fast[3], +fast[4], +fast[5], +fast[6]];
-    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-    const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
-    if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || s > 59) return null;
-    return y < 1900 || y > 2200 ? null : new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  }
+  const fast = isoUtcSecondsMs(v);
+  if (fast !== undefined) return fast === null ? null : new Date(fast);
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(v);
   if (!dateOnly && !dateTime) return null;
@@ -221,6 +244,13 @@ export function validateCustomer(raw: Record<string, string>): Validated<Custome
   });
 }
 
+const MAX_MINOR = new Map<number, bigint>();
+function maxMinorUnits(exp: number): bigint {
+  let max = MAX_MINOR.get(exp);
+  if (max === undefined) MAX_MINOR.set(exp, (max = BigInt(MAX_ORDER_AMOUNT_MAJOR) * 10n ** BigInt(exp)));
+  return max;
+}
+
 export function validateOrder(raw: Record<string, string>, now = new Date()): Validated<OrderRow> {
   const c = new Collector();
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
@@ -244,7 +274,7 @@ export function validateOrder(raw: Record<string, string>, now = new Date()): Va
         column: 'amount',
         reason: 'must not be negative (record refunds with status=refunded)',
       });
-    else if (parsed > BigInt(MAX_ORDER_AMOUNT_MAJOR) * 10n ** BigInt(exp))
+    else if (parsed > maxMinorUnits(exp))
       c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
     else amountMinor = parsed;
   }
@@ -310,7 +340,8 @@ export function parseDecimal(v: string, exp: number): bigint | null {
   if (!m) return null;
   const frac = m[3] ?? '';
   if (frac.length > exp && /[1-9]/.test(frac.slice(exp))) return null;
-  const units = BigInt(m[2]) * 10n ** BigInt(exp) + BigInt(frac.slice(0, exp).padEnd(exp, '0') || '0');
+  // one BigInt from the digits ('12.5', 2 → '1250'): no BigInt arithmetic per row
+  const units = BigInt(m[2] + frac.slice(0, exp).padEnd(exp, '0'));
   return m[1] === '-' ? -units : units;
 }
 

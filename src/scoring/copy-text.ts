@@ -2,66 +2,58 @@ import { StringDecoder } from 'node:string_decoder';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
-/** A value of a COPY text row: null → \N; numbers as JS prints them (shortest exact form, as the driver sends). */
-export type CopyValue = string | number | null;
-
-/** Escapes a text field for COPY … FROM STDIN (text format). */
-function field(v: CopyValue): string {
-  if (v === null) return '\\N';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new RangeError(`COPY: non-finite number ${v}`);
-    return String(v);
-  }
-  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]) : v;
+/** A COPY … FROM STDIN in progress: write text (whole lines, each ending in a newline), then end it. */
+export interface CopyIn {
+  /** sends `text`; resolves at once unless the socket asks to wait (backpressure) */
+  write(text: string): Promise<void>;
+  end(): Promise<void>;
 }
 
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** Rows as one COPY text payload. */
-export function copyText(rows: CopyValue[][]): string {
-  let out = '';
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) out += '\t';
-      out += field(row[i]);
-    }
-    out += '\n';
-  }
-  return out;
+/** Starts `COPY table (columns) FROM STDIN` (text format) on `client`, inside the caller's transaction. */
+export function copyIn(client: PoolClient, table: string, columns: readonly string[]): CopyIn {
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  let failure: Error | null = null;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', (e: Error) => {
+      failure = e;
+      reject(e);
+    });
+  });
+  done.catch(() => undefined); // surfaced by write() / end()
+  return {
+    async write(text) {
+      if (failure) throw failure;
+      if (!stream.write(text)) {
+        await new Promise<void>((resolve, reject) => {
+          stream.once('drain', resolve);
+          stream.once('error', reject);
+        });
+      }
+    },
+    async end() {
+      stream.end();
+      await done;
+    },
+  };
 }
 
-/**
- * `COPY table (columns) FROM STDIN` of `rows` on `client` (inside the caller's transaction). COPY is the fastest
- * bulk path into PostgreSQL: no per-row statement, no array literal parsing. Sends in ~1 MB pieces.
- */
-export async function copyRows(
+/** `COPY table (columns) FROM STDIN` of ready-made text `lines` (each ending in a newline), in ~1 MB pieces. */
+export async function copyLines(
   client: PoolClient,
   table: string,
   columns: readonly string[],
-  rows: CopyValue[][],
+  lines: string[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('finish', resolve);
-    stream.on('error', reject);
-  });
-  const batch = 4_000;
-  for (let i = 0; i < rows.length; i += batch) {
-    if (!stream.write(copyText(rows.slice(i, i + batch)))) {
-      await new Promise<void>((resolve, reject) => {
-        stream.once('drain', resolve);
-        stream.once('error', reject);
-      });
-    }
-  }
-  stream.end();
-  await done;
+  if (lines.length === 0) return;
+  const copy = copyIn(client, table, columns);
+  for (let i = 0; i < lines.length; i += 4_000) await copy.write(lines.slice(i, i + 4_000).join(''));
+  await copy.end();
 }
 
 /**
  * `COPY (query) TO STDOUT` (text format) on `client`, calling `onLine` with each row's fields as strings (\N for
- * null; the callers' columns are numbers, which need no unescaping). The fastest way to read a million rows into
+ * null; text fields arrive escaped: chunk-io.ts unescapeCopy). The fastest way to read a million rows into
  * the worker: no per-row protocol messages or result objects.
  */
 export async function copyOutLines(

@@ -15,15 +15,15 @@ export const GAMMA_GAMMA_SAMPLE_TARGET = 50_000;
 /**
  * Above this many distinct day-resolution (x, t_x, T) rows BG/NBD is fitted on week-resolution rows instead:
  * a likelihood evaluation costs ~25 ns per distinct row and a fit needs ~600, so 1M customers (~600k distinct
- * day rows) would take ~10 s; in weeks they compress to a few tens of thousands. Rounding t_x and T to whole
- * weeks moves each customer by at most half a week; the parameters stay in days (α × 7).
+ * day rows) would take ~10 s; in weeks they compress several-fold. Rounding t_x and T to whole weeks moves each
+ * customer by at most half a week; the parameters stay in days (α × 7).
  */
-export const BGNBD_MAX_DAY_ROWS = 50_000;
+export const BGNBD_MAX_DAY_ROWS = 20_000;
 /**
  * BG/NBD is fitted on at most about this many buyers (every n-th by id). Above it the sampling error of the
  * estimates is already far below what moves a score, and the fit's cost stays bounded (~1 s) at any size.
  */
-export const BGNBD_SAMPLE_TARGET = 100_000;
+export const BGNBD_SAMPLE_TARGET = 50_000;
 
 /** A BG/NBD calibration row, compressed: `weight` identical customers. */
 export interface BgNbdRow {

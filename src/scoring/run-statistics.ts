@@ -5,7 +5,7 @@
  * by one COPY of the inputs and arithmetic in the worker. Days are integers (days since 1970-01-01); money is in
  * minor units. No framework imports.
  */
-import { abcThresholds, AbcThresholds } from './models/abc';
+import { AbcThresholds, validateAbcCuts } from './models/abc';
 import { quintileCutoffs, RfmCutoffs } from './models/rfm';
 import type { BgNbdRow, ModelInputs } from './run-models';
 
@@ -96,8 +96,6 @@ export function runStatistics(
   frequency.sort();
   monetary.sort();
   cycles.sort();
-  const spendDesc: number[] = [];
-  for (let i = monetary.length - 1; i >= 0 && monetary[i] > 0; i--) spendDesc.push(monetary[i]);
   return {
     customers: n,
     buyers,
@@ -113,8 +111,34 @@ export function runStatistics(
             monetary: sortedQuintiles(monetary),
           }
         : null,
-    abc: spendDesc.length > 0 ? abcThresholds(spendDesc, cuts.abcCutA, cuts.abcCutB) : null,
+    abc: abcFromAscending(monetary, cuts.abcCutA, cuts.abcCutB),
   };
+}
+
+/**
+ * models/abc.ts abcThresholds over already ascending spend, walked from the top without copying or re-sorting:
+ * the same additions in the same order, so the same thresholds to the last bit (tested). Null without positive
+ * spend.
+ */
+export function abcFromAscending(sorted: Float64Array, cutA: number, cutB: number): AbcThresholds | null {
+  validateAbcCuts(cutA, cutB);
+  let total = 0;
+  let last = -1;
+  for (let i = sorted.length - 1; i >= 0 && sorted[i] > 0; i--) {
+    total += sorted[i];
+    last = i;
+  }
+  if (last < 0) return null;
+  let aMin: number | null = null;
+  let cumulative = 0;
+  for (let i = sorted.length - 1; i >= last; i--) {
+    const s = sorted[i];
+    cumulative += s;
+    const share = cumulative / total;
+    if (aMin === null && share >= cutA) aMin = s;
+    if (share >= cutB) return { aMin: aMin ?? s, bMin: s };
+  }
+  return { aMin: aMin ?? sorted[last], bMin: sorted[last] };
 }
 
 /** quintileCutoffs (percentile_disc at 0.2 … 0.8) of already ascending values, without copying them. */

@@ -60,19 +60,16 @@ export const SCORE_RUN_SQL = {
     COALESCE(last_day - DATE '1970-01-01', 0), monetary, first_amount`,
 
   /**
-   * A chunk's inputs with the customer's scores of the previous run. The inputs table is named per run and chunk
-   * (score-run.tables.ts); $1 previous run (nullable), $2 as_of date.
+   * A chunk's inputs with the customer's scores of the previous run, for COPY … TO STDOUT (which takes no
+   * parameters: the caller passes checked literals). Column order is chunk-io.ts parseChunkLine's.
    */
-  chunkRows: (inputs: string) => `
-    SELECT si.customer_id, si.external_id, si.kind, si.transactions, si.monetary::float8 AS monetary,
-           CASE WHEN si.transactions > 1 THEN (si.monetary - si.first_amount)::float8 / (si.transactions - 1) END
-             AS repeat_mean_minor,
-           $2::date - si.first_day AS age_days, $2::date - si.last_day AS recency_days,
-           $2::date - si.last_touch AS days_since_interaction, si.complaints_90d, si.last_survey,
-           p.clv::float8 AS prev_clv, p.value_tier AS prev_tier, p.lifecycle AS prev_lifecycle,
-           p.priority AS prev_priority
+  chunkRows: (inputs: string, previousRun: string, asOf: string) => `
+    SELECT si.customer_id, si.external_id, si.kind, si.transactions, si.monetary,
+           CASE WHEN si.transactions > 1 THEN (si.monetary - si.first_amount)::float8 / (si.transactions - 1) END,
+           ${asOf} - si.first_day, ${asOf} - si.last_day, ${asOf} - si.last_touch, si.complaints_90d,
+           si.last_survey, p.clv, p.value_tier, p.lifecycle, p.priority
     FROM ${inputs} si
-    LEFT JOIN customer_scores p ON p.run_id = $1 AND p.customer_id = si.customer_id`,
+    LEFT JOIN customer_scores p ON p.run_id = ${previousRun} AND p.customer_id = si.customer_id`,
 };
 
 /** Columns of the chunk's COPY into the run's scores table, in order. */
@@ -110,13 +107,3 @@ export const HISTORY_COLUMNS = [
   'priority',
   'clv',
 ] as const;
-
-/** One-letter lifecycle codes of score_history. */
-export const LIFECYCLE_CODE: Record<string, string> = {
-  prospect: 'p',
-  new: 'n',
-  active: 'a',
-  loyal: 'l',
-  at_risk: 'r',
-  churned: 'c',
-};

@@ -11,7 +11,8 @@ import { InjectQueue } from '../queue/queue.module';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { ChunkInputRow, createChunkScorer, RunModelContext, ScoreRow } from './chunk-scoring';
-import { copyOutLines, copyRows, CopyValue } from './copy-text';
+import { historyLine, parseChunkLine, scoreLine } from './chunk-io';
+import { copyIn, copyLines, copyOutLines } from './copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
 import { fitRunModels, ModelReport } from './run-models';
 import {
@@ -23,8 +24,15 @@ import {
   RunStats,
 } from './run-report';
 import { allocateColumns, columnModelInputs, InputColumns, runStatistics } from './run-statistics';
-import { HISTORY_COLUMNS, LIFECYCLE_CODE, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
-import { dropOldPartitions, dropRunTables, inputsTable, scoresTable, uuidLiteral } from './score-run.tables';
+import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
+import {
+  dateLiteral,
+  dropOldPartitions,
+  dropRunTables,
+  inputsTable,
+  scoresTable,
+  uuidLiteral,
+} from './score-run.tables';
 
 /** What the fit step stores on the run for every chunk and for finalize (score_runs.model_params). */
 interface RunParams {
@@ -67,6 +75,8 @@ interface ChunkRow {
 }
 
 const WORKER_ID = `${hostname()}-${process.pid}`;
+/** Customers scored and sent to COPY at a time within a chunk. */
+const COPY_BATCH = 2_000;
 const DAY_MS = 86_400_000;
 
 /** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
@@ -375,36 +385,48 @@ export class ScoreRunSteps {
     }
     const params = run.model_params;
     const score = this.scorer(runId, params);
-    const t0 = Date.now();
-    const rows: ChunkInputRow[] = await this.transaction(async (client) => {
+    const seconds = { read: 0, score: 0, write: 0 };
+    const stats = emptyStats();
+    let customers = 0;
+    // One transaction: read the chunk's inputs, then score and stream the rows into COPY batch by batch (so a
+    // chunk's lines never pile up in memory), mark it done, commit. A worker killed anywhere in it leaves nothing.
+    await this.transaction(async (client) => {
+      let t = Date.now();
+      const rows: ChunkInputRow[] = [];
       // 50k previous scores by primary key, never a hash join over the previous run's million rows
       await client.query(`SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off`);
-      return (
-        await client.query(SQL.chunkRows(inputsTable(runId, chunkNo)), [params.previousRunId ?? null, run.as_of])
-      ).rows;
-    });
-    const t1 = Date.now();
-    const stats = emptyStats();
-    const scoreRows: CopyValue[][] = [];
-    const historyRows: CopyValue[][] = [];
-    const fullHistory = params.historyMode !== 'delta';
-    for (const raw of rows) {
-      const input = normaliseRow(raw);
-      const s = score(input);
-      addToStats(stats, input, s);
-      scoreRows.push(scoreValues(runId, run.workspace_id, s));
-      if (fullHistory || historyChanged(input, s)) historyRows.push(historyValues(runId, run.workspace_id, s));
-    }
-    stats.historyRows = historyRows.length;
-    const t2 = Date.now();
-    if (this.config.scoringChunkDelayMs > 0) {
-      await new Promise((r) => setTimeout(r, this.config.scoringChunkDelayMs));
-    }
-    await this.transaction(async (client) => {
-      const t3 = Date.now();
-      await copyRows(client, scoresTable(runId), SCORE_COLUMNS, scoreRows);
-      await copyRows(client, 'score_history', HISTORY_COLUMNS, historyRows);
-      stats.seconds = { read: (t1 - t0) / 1000, score: (t2 - t1) / 1000, write: (Date.now() - t3) / 1000 };
+      const previous = params.previousRunId ? uuidLiteral(params.previousRunId) : 'NULL::uuid';
+      await copyOutLines(client, SQL.chunkRows(inputsTable(runId, chunkNo), previous, dateLiteral(run.as_of)), (f) =>
+        rows.push(parseChunkLine(f)),
+      );
+      customers = rows.length;
+      seconds.read = (Date.now() - t) / 1000;
+      const historyLines: string[] = [];
+      const fullHistory = params.historyMode !== 'delta';
+      const copy = copyIn(client, scoresTable(runId), SCORE_COLUMNS);
+      for (let i = 0; i < rows.length; i += COPY_BATCH) {
+        t = Date.now();
+        let text = '';
+        for (const input of rows.slice(i, i + COPY_BATCH)) {
+          const s = score(input);
+          addToStats(stats, input, s);
+          text += scoreLine(runId, run.workspace_id, s);
+          if (fullHistory || historyChanged(input, s)) historyLines.push(historyLine(runId, run.workspace_id, s));
+        }
+        seconds.score += (Date.now() - t) / 1000;
+        t = Date.now();
+        await copy.write(text);
+        seconds.write += (Date.now() - t) / 1000;
+      }
+      t = Date.now();
+      await copy.end();
+      await copyLines(client, 'score_history', HISTORY_COLUMNS, historyLines);
+      seconds.write += (Date.now() - t) / 1000;
+      stats.historyRows = historyLines.length;
+      stats.seconds = seconds;
+      if (this.config.scoringChunkDelayMs > 0) {
+        await new Promise((r) => setTimeout(r, this.config.scoringChunkDelayMs));
+      }
       const done = await client.query(
         `UPDATE score_run_chunks SET done_at = now(), worker = $3, stats = $4
          WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL`,
@@ -416,7 +438,7 @@ export class ScoreRunSteps {
     }).catch((e: unknown) => {
       if (!(e instanceof DuplicateChunk)) throw e;
     });
-    return { customers: rows.length };
+    return { customers };
   }
 
   private scorer(runId: string, params: RunParams): (row: ChunkInputRow) => ScoreRow {
@@ -450,6 +472,12 @@ export class ScoreRunSteps {
         this.db.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${table}_pkey ON ${table} (run_id, customer_id)`),
         this.db.query(`CREATE INDEX IF NOT EXISTS ${table}_priority ON ${table} (run_id, priority DESC)`),
       ]);
+      // the parent's primary key adopts a partition's primary key constraint, not a bare unique index
+      await this.db.query(
+        `DO $$ BEGIN
+           ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY USING INDEX ${table}_pkey;
+         EXCEPTION WHEN invalid_table_definition OR duplicate_object THEN NULL; END $$`,
+      );
       await this.db.query(`ANALYZE ${table}`);
     }
     const indexed = Date.now();
@@ -569,57 +597,5 @@ export class ScoreRunSteps {
 }
 
 class DuplicateChunk extends Error {}
-
-function normaliseRow(r: ChunkInputRow): ChunkInputRow {
-  return {
-    ...r,
-    customer_id: String(r.customer_id),
-    transactions: Number(r.transactions),
-    monetary: Number(r.monetary),
-    repeat_mean_minor: r.repeat_mean_minor === null ? null : Number(r.repeat_mean_minor),
-    prev_clv: r.prev_clv === null ? null : Number(r.prev_clv),
-    prev_priority: r.prev_priority == null ? null : Number(r.prev_priority),
-  };
-}
-
-/** A score row in SCORE_COLUMNS order. */
-function scoreValues(runId: string, workspaceId: string, r: ScoreRow): CopyValue[] {
-  return [
-    runId,
-    workspaceId,
-    r.customerId,
-    r.recencyDays,
-    r.frequency,
-    Math.round(r.monetary),
-    r.rScore,
-    r.fScore,
-    r.mScore,
-    r.rfmSegment,
-    r.abcClass,
-    r.valueTier,
-    r.frequencyClass,
-    r.lifecycle,
-    r.pAlive,
-    r.expectedPurchases,
-    r.expectedOrderValue,
-    r.clv,
-    r.churnRisk,
-    r.priority,
-    JSON.stringify(r.reasons),
-  ];
-}
-
-/** A history row in HISTORY_COLUMNS order. */
-function historyValues(runId: string, workspaceId: string, r: ScoreRow): CopyValue[] {
-  return [
-    runId,
-    r.customerId,
-    workspaceId,
-    r.valueTier.charAt(0),
-    LIFECYCLE_CODE[r.lifecycle] ?? 'c',
-    Math.round(r.priority),
-    r.clv,
-  ];
-}
 
 export type { ModelReport };

@@ -26,6 +26,12 @@ export const uuidLiteral = (runId: string): string => {
   return `'${runId}'`;
 };
 
+/** A date (YYYY-MM-DD, checked) as a SQL literal. */
+export const dateLiteral = (date: string): string => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
+  return `DATE '${date}'`;
+};
+
 /** Drops the run's input tables and, unless it is attached as a partition, its scores table. */
 export async function dropRunTables(db: Queryable, runId: string, opts: { scores: boolean }): Promise<void> {
   const rows: Array<{ relname: string }> = await db.query(

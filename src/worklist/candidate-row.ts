@@ -22,6 +22,7 @@ export interface CandidateRow {
   clv: number | null;
   churn_risk: number;
   own_cycle: number | null;
+  first_age: number | null;
   fu_kind: 'callback' | 'retry' | null;
   fu_due: Date | null;
   fu_attempt: number | null;
@@ -66,6 +67,7 @@ export function toCandidate(row: CandidateRow): WorklistCandidate {
     frequency: Number(row.frequency),
     monetary: Number(row.monetary),
     ownCycleDays: numOrNull(row.own_cycle),
+    firstPurchaseAgeDays: numOrNull(row.first_age),
     pAlive: numOrNull(row.p_alive),
     expectedPurchases: numOrNull(row.expected_purchases),
     expectedOrderValue: numOrNull(row.expected_order_value),

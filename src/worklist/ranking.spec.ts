@@ -36,6 +36,7 @@ function candidate(over: Partial<WorklistCandidate> = {}): WorklistCandidate {
     frequency: 5,
     monetary: 250_000,
     ownCycleDays: 30,
+    firstPurchaseAgeDays: 140,
     pAlive: 0.9,
     expectedPurchases: 6,
     expectedOrderValue: 50_000,
@@ -62,6 +63,7 @@ const prospect = (over: Partial<WorklistCandidate> = {}) =>
     frequency: 0,
     monetary: 0,
     ownCycleDays: null,
+    firstPurchaseAgeDays: null,
     pAlive: null,
     expectedPurchases: null,
     expectedOrderValue: null,
@@ -115,6 +117,7 @@ const arbCandidate: fc.Arbitrary<WorklistCandidate> = fc
       frequency: r.lifecycle === 'prospect' ? 0 : r.frequency,
       monetary: r.monetary,
       ownCycleDays: r.cycle,
+      firstPurchaseAgeDays: r.cycle === null ? null : r.cycle * 3,
       expectedPurchases: r.ep,
       expectedOrderValue: r.eov,
       clv: r.clv,
@@ -146,17 +149,34 @@ describe('callValue', () => {
     const v = callValue(c, CTX, S);
     const eov = 50_000;
     const overdue = 1 * 1 * eov;
-    const atRisk = 0.25 * 0.2 * Math.max(280_000, (eov * 365) / 30);
+    const pace = 250_000; // spent 250,000 in 140 days: never extrapolated beyond what they spent
+    const atRisk = 0.25 * 0.2 * Math.max(280_000, pace);
     const expected = (6 * eov * 30) / 365;
-    const growth = 0.1 * Math.max(0, 280_000 - (eov * 365) / 30);
+    const growth = 0.1 * Math.max(0, 280_000 - pace);
     expect(v.value).toBeCloseTo(overdue + atRisk + expected + growth, 6);
     expect(v.terms.map((t) => t.code)).toEqual([
       'overdue_vs_cycle',
-      'high_value_at_risk',
       'high_expected_value',
+      'high_value_at_risk',
       'growth_potential',
     ]);
     expect(v.terms[0].facts).toEqual({ cycleDays: 30, daysSilent: 36 });
+  });
+
+  it('values a long silence at the historic spend rate, not at a burst of early orders', () => {
+    // two orders two days apart, 640 days ago: the pace over the horizon is their spend × 365 / 640
+    const burst = candidate({
+      frequency: 2,
+      recencyDays: 638,
+      ownCycleDays: 2,
+      firstPurchaseAgeDays: 640,
+      monetary: 100_000,
+      clv: 1_000,
+      churnRisk: 0.9,
+      lifecycle: 'at_risk',
+    });
+    const risk = callValue(burst, CTX, S).terms.find((t) => t.code === 'high_value_at_risk')!;
+    expect(risk.facts.atRiskMinor).toBe(Math.round(0.9 * ((100_000 * 365) / 640)));
   });
 
   it('counts days silent up to the list date and discounts win-backs', () => {
@@ -176,16 +196,18 @@ describe('callValue', () => {
     expect(cold).toBeCloseTo(warm * S.prospects.coldFactor, 6);
   });
 
-  it('is finite, non-negative and monotone in CLV and churn risk', () => {
+  it('is finite, non-negative and monotone in CLV (and in churn risk given expected purchases)', () => {
     fc.assert(
       fc.property(arbCandidate, fc.integer({ min: 0, max: 1_000_000 }), (c, extra) => {
         const v = callValue(c, CTX, S).value;
         expect(Number.isFinite(v)).toBe(true);
         expect(v).toBeGreaterThanOrEqual(0);
         expect(callValue({ ...c, clv: (c.clv ?? 0) + extra }, CTX, S).value).toBeGreaterThanOrEqual(v - 1e-6);
-        expect(
-          callValue({ ...c, churnRisk: Math.min(1, c.churnRisk + 0.1) }, CTX, S).value,
-        ).toBeGreaterThanOrEqual(v - 1e-6);
+        // more risk is more value at stake; without BG/NBD it also lowers the expected purchases, so only then
+        if (c.expectedPurchases !== null) {
+          const riskier = callValue({ ...c, churnRisk: Math.min(1, c.churnRisk + 0.1) }, CTX, S).value;
+          expect(riskier).toBeGreaterThanOrEqual(v - 1e-6);
+        }
       }),
     );
   });

@@ -82,6 +82,8 @@ export interface WorklistCandidate {
   monetary: number;
   /** the customer's own mean days between purchase days; null unless they bought on ≥ 2 days */
   ownCycleDays: number | null;
+  /** days from the first purchase day to the score run's as-of day; null unless they bought on ≥ 2 days */
+  firstPurchaseAgeDays: number | null;
   pAlive: number | null;
   /** BG/NBD expected purchases over the run's horizon */
   expectedPurchases: number | null;
@@ -178,7 +180,7 @@ export function isProspect(c: Pick<WorklistCandidate, 'lifecycle' | 'frequency'>
  * Expected value of calling a customer today (minor units), the sum of
  * - overdue:   w.overdue × due(days silent / own cycle) × expected order value — the order that is due now;
  * - at risk:   w.valueAtRisk × churn risk × value at stake (× winBackFactor when churned), where the value at
- *              stake is max(CLV, the value of keeping their own pace over the horizon);
+ *              stake is max(CLV, their historic spend rate over the horizon: spend × H / max(tenure, H));
  * - expected:  w.expectedValue × expected purchases × expected order value over the next lookaheadDays;
  * - growth:    w.growth × (CLV − value at their current pace), when positive.
  * Prospects: w.prospect × prospect value × (1 when warm, else coldFactor). The SQL pre-ranking in
@@ -218,11 +220,18 @@ export function callValue(
         ? (horizon / cycle) * (1 - risk)
         : 0;
   const near = (purchases * eov * Math.min(s.lookaheadDays, horizon)) / horizon;
-  const pace = cycle !== null ? (eov * horizon) / cycle : eov;
+  const offset = Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
+  const daysSilent = finiteNonNeg(c.recencyDays) + offset;
+  // tenure: days since the first purchase (one-time buyers: since their only one); a short history is never
+  // extrapolated beyond what the customer has actually spent
+  const tenure =
+    c.frequency >= 2 && c.firstPurchaseAgeDays !== null
+      ? finiteNonNeg(c.firstPurchaseAgeDays) + offset
+      : daysSilent;
+  const pace = (finiteNonNeg(c.monetary) * horizon) / Math.max(tenure, horizon);
   const clv = finiteNonNeg(c.clv);
   const stake = Math.max(clv, pace);
   const churned = c.lifecycle === 'churned';
-  const daysSilent = finiteNonNeg(c.recencyDays) + Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
 
   const overdue = cycle !== null ? w.overdue * dueSignal(daysSilent / cycle, s.due) * eov : 0;
   const atRisk = w.valueAtRisk * risk * stake * (churned ? s.winBackFactor : 1);

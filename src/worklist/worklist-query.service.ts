@@ -8,6 +8,7 @@ import { PII_CIPHER } from '../crm/crm.tokens';
 import { maskEmail, maskPhone, PiiCipher } from '../crm/pii';
 import { localizeOffer, Offer } from '../offers/offer-catalog';
 import { timeZoneForCountry } from './country-time-zones';
+import { ListBodyCache } from './list-body-cache';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, listETag, matchesIfNoneMatch } from './list-paging';
 import type { ReasonView, WorklistItemDetailView, WorklistItemView, WorklistView } from './worklist.views';
 
@@ -18,6 +19,8 @@ export interface ListPage {
   state?: 'open' | 'all';
   limit?: number;
   cursor?: string;
+  /** default true (CLI, web page); the HTTP list leaves talk tracks out unless asked */
+  talkTrack?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +61,8 @@ export const LIST_ITEMS_SQL = `
  */
 @Injectable()
 export class WorklistQueryService {
+  private readonly bodies = new ListBodyCache();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
@@ -71,8 +76,8 @@ export class WorklistQueryService {
   }
 
   /**
-   * A page of a rep's list with its ETag. When `ifNoneMatch` matches, only the list's head is read and `view`
-   * is null (answer 304).
+   * A page of a rep's list as JSON with its ETag. When `ifNoneMatch` matches, only the list's head is read and
+   * `body` is null (answer 304); a page already serialized under the same ETag is served from memory.
    */
   async read(
     p: Principal,
@@ -80,11 +85,15 @@ export class WorklistQueryService {
     date: string | null,
     page: ListPage,
     ifNoneMatch?: string,
-  ): Promise<{ etag: string; view: WorklistView | null }> {
+  ): Promise<{ etag: string; body: string | null }> {
     const row = await this.headRow(p, repId, date);
     const etag = this.etagOf(p, row, page);
-    if (matchesIfNoneMatch(ifNoneMatch, etag)) return { etag, view: null };
-    return { etag, view: await this.view(p, row, page) };
+    if (matchesIfNoneMatch(ifNoneMatch, etag)) return { etag, body: null };
+    const cached = this.bodies.get(etag);
+    if (cached !== undefined) return { etag, body: cached };
+    const body = JSON.stringify(await this.view(p, row, page));
+    this.bodies.set(etag, body);
+    return { etag, body };
   }
 
   /** One item with the customer summary, or 404 when missing or out of the caller's scope. */
@@ -207,7 +216,7 @@ export class WorklistQueryService {
       worklistId: row.id as string,
       version: row.version as number,
       customersAt: row.customers_at ? (row.customers_at as Date).toISOString() : null,
-      variant: `${p.role === 'integration' ? 'masked' : 'full'}|${page.state ?? 'all'}|${page.limit ?? ''}|${page.cursor ?? ''}`,
+      variant: `${p.role === 'integration' ? 'masked' : 'full'}|${page.state ?? 'all'}|${page.limit ?? ''}|${page.cursor ?? ''}|${page.talkTrack === false ? 'lean' : 'tracks'}`,
     });
   }
 
@@ -243,7 +252,11 @@ export class WorklistQueryService {
         snoozed: counts.snoozed ?? 0,
         skipped: counts.skipped ?? 0,
       },
-      items: pageRows.map((r: Record<string, unknown>) => this.itemView(r, list.locale as string, seesPii)),
+      items: pageRows.map((r: Record<string, unknown>) => {
+        const item = this.itemView(r, list.locale as string, seesPii);
+        if (page.talkTrack === false) delete (item as Partial<WorklistItemView>).talkTrack;
+        return item;
+      }),
       nextCursor: more ? encodeCursor(pageRows[pageRows.length - 1].rank as number) : null,
     };
   }

@@ -14,6 +14,7 @@ import { AccessScopeService } from '../auth/access-scope.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { DEFAULT_PAGE_SIZE } from './list-paging';
+import { isDay } from './zoned-time';
 import { WorklistOutcomesService } from './worklist-outcomes.service';
 import { WorklistQueryService } from './worklist-query.service';
 import { AttributionQueryDto, ListQueryDto } from './worklist.dto';
@@ -111,14 +112,22 @@ export class WorklistController {
     ifNoneMatch: string | undefined,
     res: Response,
   ): Promise<void> {
-    const page = { state: q.state ?? 'open', limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor };
-    const { etag, view } = await this.lists.read(p, repId, q.date ?? null, page, ifNoneMatch);
+    if (q.date !== undefined && !isDay(q.date)) {
+      throw new AppError('invalid_date', 'date must be YYYY-MM-DD', 400, { field: 'date' });
+    }
+    const page = {
+      state: q.state ?? 'open',
+      limit: q.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: q.cursor,
+      talkTrack: q.omit !== 'talkTrack',
+    };
+    const { etag, body } = await this.lists.read(p, repId, q.date ?? null, page, ifNoneMatch);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, no-cache');
-    if (view === null) {
+    if (body === null) {
       res.status(304).end();
       return;
     }
-    res.status(200).json(view);
+    res.status(200).type('application/json').send(body);
   }
 }

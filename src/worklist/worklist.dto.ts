@@ -25,7 +25,8 @@ export class ListQueryDto {
     description: 'YYYY-MM-DD; default today in the workspace time zone',
   })
   @IsOptional()
-  @Matches(DAY, { message: 'date must be YYYY-MM-DD' })
+  @IsString()
+  @MaxLength(32)
   date?: string;
 
   @ApiPropertyOptional({ example: 25, minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
@@ -51,6 +52,15 @@ export class ListQueryDto {
   @IsOptional()
   @IsIn(['open', 'all'])
   state?: 'open' | 'all';
+
+  @ApiPropertyOptional({
+    enum: ['talkTrack'],
+    description:
+      'talkTrack: leave talk tracks out (about half the bytes; GET /v1/worklist-items/{id} has them)',
+  })
+  @IsOptional()
+  @IsIn(['talkTrack'])
+  omit?: 'talkTrack';
 }
 
 export class OutcomeDto {

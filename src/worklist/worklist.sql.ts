@@ -191,6 +191,7 @@ export const CANDIDATES_SQL = `
            s.expected_order_value, s.clv, s.churn_risk,
            CASE WHEN s.frequency >= 2 AND fd.first_day IS NOT NULL AND s.recency_days IS NOT NULL
                 THEN ((k.as_of - s.recency_days) - fd.first_day)::float8 / (s.frequency - 1) END AS own_cycle,
+           CASE WHEN s.frequency >= 2 THEN k.as_of - fd.first_day END AS first_age,
            fu.kind AS fu_kind, fu.due_at AS fu_due, fu.attempt AS fu_attempt, fu.created_at AS fu_created,
            pin.customer_id IS NOT NULL AS pinned, pin.note AS pin_note, ta.contacts,
            CASE WHEN w.last_at IS NOT NULL THEN k.d - (w.last_at AT TIME ZONE $4)::date END AS days_since_interaction,
@@ -223,7 +224,9 @@ export const CANDIDATES_SQL = `
            CASE WHEN b.own_cycle IS NOT NULL AND b.frequency >= 2 THEN GREATEST(k.min_cycle, b.own_cycle) END AS cyc,
            LEAST(GREATEST(b.churn_risk, 0), 1) AS risk,
            GREATEST(COALESCE(b.clv, 0)::float8, 0) AS clv_v,
-           GREATEST(COALESCE(b.recency_days, 0), 0) + GREATEST(0, k.d - k.as_of) AS days_silent
+           GREATEST(COALESCE(b.recency_days, 0), 0) + GREATEST(0, k.d - k.as_of) AS days_silent,
+           CASE WHEN b.frequency >= 2 AND b.first_age IS NOT NULL THEN GREATEST(b.first_age, 0) + GREATEST(0, k.d - k.as_of)
+                ELSE GREATEST(COALESCE(b.recency_days, 0), 0) + GREATEST(0, k.d - k.as_of) END AS tenure
     FROM base b, k
     OFFSET 0
   ),
@@ -231,7 +234,7 @@ export const CANDIDATES_SQL = `
     SELECT v.*,
            CASE WHEN v.expected_purchases IS NOT NULL THEN GREATEST(v.expected_purchases, 0)
                 WHEN v.cyc IS NOT NULL THEN (k.h / v.cyc) * (1 - v.risk) ELSE 0 END AS purchases,
-           CASE WHEN v.cyc IS NOT NULL THEN (v.eov * k.h) / v.cyc ELSE v.eov END AS pace,
+           (GREATEST(v.monetary::float8, 0) * k.h) / GREATEST(v.tenure, k.h) AS pace,
            CASE WHEN v.cyc IS NULL THEN NULL ELSE v.days_silent / v.cyc END AS due_ratio
     FROM v1 v, k
     OFFSET 0
@@ -261,7 +264,7 @@ export const CANDIDATES_SQL = `
   SELECT r.rep_id, r.customer_id::text AS customer_id, r.kind, r.country, r.value_tier, r.lifecycle, r.recency_days,
          r.frequency, r.monetary::float8 AS monetary, r.p_alive, r.expected_purchases,
          r.expected_order_value::float8 AS expected_order_value, r.clv::float8 AS clv, r.churn_risk, r.own_cycle,
-         r.fu_kind, r.fu_due, r.fu_attempt, r.fu_created, r.pinned, r.pin_note, r.contacts,
+         r.first_age, r.fu_kind, r.fu_due, r.fu_attempt, r.fu_created, r.pinned, r.pin_note, r.contacts,
          r.days_since_interaction, r.prospect, r.value, r.rn::int AS rn, ${CONTEXT_COLUMNS}
   FROM ranked r
   JOIN rep ON rep.id = r.rep_id
@@ -336,6 +339,7 @@ export const CUSTOMER_ROW_SQL = `
            s.expected_order_value::float8 AS expected_order_value, s.clv::float8 AS clv, s.churn_risk,
            CASE WHEN s.frequency >= 2 AND s.recency_days IS NOT NULL AND fd.first_day IS NOT NULL
                 THEN ((k.as_of - s.recency_days) - fd.first_day)::float8 / (s.frequency - 1) END AS own_cycle,
+           CASE WHEN s.frequency >= 2 THEN k.as_of - fd.first_day END AS first_age,
            (s.lifecycle = 'prospect' OR s.frequency <= 0) AS prospect
     FROM customers c
     JOIN customer_scores s ON s.run_id = $2 AND s.customer_id = c.id
@@ -348,7 +352,7 @@ export const CUSTOMER_ROW_SQL = `
   )
   SELECT r.rep_id, r.customer_id::text AS customer_id, r.kind, r.country, r.value_tier, r.lifecycle, r.recency_days,
          r.frequency, r.monetary, r.p_alive, r.expected_purchases, r.expected_order_value, r.clv, r.churn_risk,
-         r.own_cycle, NULL AS fu_kind, NULL AS fu_due, NULL AS fu_attempt, NULL AS fu_created, false AS pinned,
+         r.own_cycle, r.first_age, NULL AS fu_kind, NULL AS fu_due, NULL AS fu_attempt, NULL AS fu_created, false AS pinned,
          NULL AS pin_note, NULL AS contacts, NULL AS days_since_interaction, r.prospect, 0::float8 AS value, 0 AS rn,
          ${CONTEXT_COLUMNS}
   FROM r CROSS JOIN k

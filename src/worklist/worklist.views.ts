@@ -101,7 +101,10 @@ export class WorklistItemView {
   callWindow!: CallWindowView | null;
   @ApiProperty({ example: 'rational', nullable: true, type: String })
   personality!: string | null;
-  @ApiProperty({ example: 'Good morning Ms Chen, this is Li Na from …' })
+  @ApiPropertyOptional({
+    example: 'Good morning Ms Chen, this is Li Na from …',
+    description: 'left out of list reads with omit=talkTrack',
+  })
   talkTrack!: string;
   @ApiProperty({ type: OfferView, nullable: true })
   offer!: OfferView | null;

@@ -174,4 +174,54 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'y-%'`);
     expect(n).toBe(0);
   });
+
+  it('keeps the last line of an id given twice, reads multi-line fields, and reports where each row starts', async () => {
+    const interactions = file(
+      'interactions.csv',
+      [
+        'external_id,customer_external_id,occurred_at,kind,outcome,score,note',
+        'i-2,c-1,2026-01-05T10:00:00Z,call,reached,,"first line',
+        'second line, with a comma and a ""quote"""',
+        'i-1,c-1,2026-01-06T10:00:00Z,survey,responded,11,out of range',
+        'i-1,c-1,2026-01-06T10:00:00Z,survey,responded,9,kept: the last line of i-1',
+        'i-3,c-2,2026-01-07T10:00:00Z,visit,,,',
+        'i-3,c-2,2026-01-07T10:00:00Z,visit,completed,,the last line of i-3 wins',
+      ].join('\r\n'),
+    );
+    const report = await importer.import({ workspaceId, kind: 'interactions', file: interactions });
+    expect(report).toMatchObject({ rows: 5, valid: 4, rejected: 1, inserted: 3, unchanged: 1 });
+    expect(rejectLines(report.rejectFile as string)).toEqual([
+      '4 rejected score: must be an integer from 0 to 10',
+    ]);
+    const rows = await sql.query(
+      `SELECT external_id, score, outcome, note FROM interactions WHERE workspace_id = $1 ORDER BY external_id`,
+      [workspaceId],
+    );
+    expect(rows).toEqual([
+      { external_id: 'i-1', score: 9, outcome: 'responded', note: 'kept: the last line of i-1' },
+      {
+        external_id: 'i-2',
+        score: null,
+        outcome: 'reached',
+        note: 'first line\r\nsecond line, with a comma and a "quote"',
+      },
+      { external_id: 'i-3', score: null, outcome: 'completed', note: 'the last line of i-3 wins' },
+    ]);
+  });
+
+  it('reports every row of an unknown customer, however many, and still keeps the others', async () => {
+    const lines = ['external_id,customer_external_id,placed_at,amount,currency'];
+    for (let i = 0; i < 12_000; i++)
+      lines.push(`z-${String(i).padStart(5, '0')},ghost-${i % 7},2026-01-05,1,CNY`);
+    lines.push('z-99999,c-2,2026-01-05,1,CNY');
+    const report = await importer.import({
+      workspaceId,
+      kind: 'orders',
+      file: file('ghosts.csv', lines.join('\n')),
+    });
+    expect(report).toMatchObject({ rows: 12_001, valid: 1, rejected: 12_000, inserted: 1 });
+    const rejected = rejectLines(report.rejectFile as string);
+    expect(rejected).toHaveLength(12_000);
+    expect(rejected[11_999]).toMatch(/^12001 rejected customer_external_id: unknown customer "ghost-1"/);
+  });
 });

@@ -118,6 +118,20 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     await make('rep3', 'rep', 'rep-3');
     await make('mgr1', 'manager', 'mgr-1');
     await make('mgr2', 'manager', 'mgr-2');
+    // a finished scoring run with a score for c-1 (what GET /v1/customers/{id} shows beside the record)
+    const [run] = await sql.query(
+      `INSERT INTO score_runs (workspace_id, as_of, horizon_days, status) VALUES ($1, '2026-11-24', 365, 'completed')
+       RETURNING id`,
+      [ws],
+    );
+    await sql.query(
+      `INSERT INTO customer_scores (run_id, customer_id, workspace_id, recency_days, frequency, monetary, r_score, f_score,
+         m_score, rfm_segment, abc_class, value_tier, frequency_class, lifecycle, p_alive, clv, churn_risk, priority)
+       VALUES ($1, $2, $3, 30, 2, 20050, 4, 3, 2, 'potential_loyalist', 'B', 'potential', 'low', 'active', 0.9, 50000,
+         0.1, 0.7)`,
+      [run.id, ids['c-1'], ws],
+    );
+    await sql.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [ws, run.id]);
   });
 
   afterAll(async () => {
@@ -142,7 +156,14 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
         sourceIds: [{ source: 'crm', externalId: 'c-1' }],
         orders: { count: 2, paid: 2, paidRevenue: [{ currency: 'CNY', amountMinor: '20050' }] },
         interactions: { count: 1 },
-        scores: null,
+        scores: {
+          rfm: '432',
+          abcClass: 'B',
+          valueTier: 'potential',
+          lifecycle: 'active',
+          clv: '50000',
+          priority: 0.7,
+        },
       });
     }
     const masked = await get('integration', ids['c-1']).expect(200);
@@ -206,6 +227,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
       erasedAt: expect.any(String),
       orders: { count: 2, paidRevenue: [{ currency: 'CNY', amountMinor: '20050' }] },
       interactions: { count: 1 },
+      scores: { valueTier: 'potential', clv: '50000' },
     });
     const [{ notes }] = await sql.query(
       `SELECT count(*) FILTER (WHERE note IS NOT NULL)::int AS notes FROM interactions WHERE customer_id = $1`,

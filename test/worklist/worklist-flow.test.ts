@@ -11,6 +11,7 @@ interface Item {
   kind: string;
   state: string;
   why: string;
+  talkTrack: string;
   reasons: Array<{ code: string; text: string; weight: number }>;
   customer: { externalId: string; phone: string | null };
 }
@@ -92,6 +93,11 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
     expect(second.body.items.map((i: Item) => i.rank)).toEqual([4, 5, 6]);
     expect(first.headers.etag).not.toBe(second.headers.etag);
 
+    // talk tracks can be left out (they are most of the bytes); the item itself always has one
+    expect(initial[0].talkTrack.length).toBeGreaterThan(20);
+    const lean = await http.get('/v1/me/worklist?limit=2&omit=talkTrack', repKey).expect(200);
+    expect(lean.body.items[0]).not.toHaveProperty('talkTrack');
+
     // the manager route serves the same list
     const viaManager = await http.get(`/v1/reps/${repExternalId}/worklist?limit=200`, managerKey).expect(200);
     expect(viaManager.body.items.map((i: Item) => i.id)).toEqual(initial.map((i) => i.id));
@@ -101,7 +107,8 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
     const id = initial[0].id;
     await http.get('/v1/me/worklist?limit=0', repKey).expect(400);
     await http.get('/v1/me/worklist?cursor=bogus!', repKey).expect(400);
-    await http.get('/v1/me/worklist?date=2026-13-01x', repKey).expect(400);
+    const badDate = await http.get('/v1/me/worklist?date=2026-13-01', repKey).expect(400);
+    expect(badDate.body.error).toMatchObject({ code: 'invalid_date', details: { field: 'date' } });
     await http.get('/v1/me/worklist?sort=rank', repKey).expect(400);
     const bad = await http.post(`/v1/worklist-items/${id}/outcome`, repKey, { outcome: 'maybe' }).expect(400);
     expect(bad.body.error.code).toBe('validation_failed');
