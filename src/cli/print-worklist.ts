@@ -8,17 +8,10 @@ export function printWorklist(list: WorklistView, limit: number): void {
   for (const item of list.items.slice(0, limit)) {
     const c = item.customer;
     console.log(
-      `\n#${item.rank}  ${c.name ?? c.externalId} [${c.externalId}]  priority ${item.priority.toFixed(1)}  ` +
+      `\n#${item.rank}  ${c.name ?? c.externalId} [${c.externalId}]  ${item.kind}${item.urgent ? ' URGENT' : ''}  ` +
         `${c.valueTier}/${c.lifecycle}${c.rfmSegment ? `/${c.rfmSegment}` : ''}  phone ${c.phone ?? '-'}`,
     );
-    console.log(
-      `    why: ${
-        item.reasons
-          .slice(0, 3)
-          .map((r) => `${r.code} (${r.weight.toFixed(1)})`)
-          .join(', ') || '-'
-      }`,
-    );
+    console.log(`    why: ${item.why}  [${item.reasons.map((r) => r.code).join(', ')}]`);
     console.log(
       `    offer: ${item.offer ? `${item.offer.title} — ${item.offer.description} [${item.offer.code}]` : '-'}`,
     );

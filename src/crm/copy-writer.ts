@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
@@ -32,9 +33,7 @@ export class CopyLineWriter {
   }
 
   add(values: Array<Parameters<typeof copyValue>[0]>): void {
-    let line = copyValue(values[0]);
-    for (let i = 1; i < values.length; i++) line += '\t' + copyValue(values[i]);
-    line += '\n';
+    const line = copyLine(values);
     this.buffer.push(line);
     this.size += line.length;
   }
@@ -58,4 +57,61 @@ export class CopyLineWriter {
       this.target.end(() => resolve());
     });
   }
+}
+
+type CopyValue = Parameters<typeof copyValue>[0];
+
+/** One line of COPY text: the values tab-separated, newline-terminated. */
+export function copyLine(values: CopyValue[]): string {
+  let line = copyValue(values[0]);
+  for (let i = 1; i < values.length; i++) line += '\t' + copyValue(values[i]);
+  return line + '\n';
+}
+
+/**
+ * The COPY text of a batch of rows, held in ~1 MB pieces until `take()`: lets a bulk loader parse the next rows
+ * while the database is still busy with the previous batch, within a memory bound the caller sets via `bytes`.
+ */
+export class CopyBatch {
+  private pieces: string[] = [];
+  private lines: string[] = [];
+  private lineBytes = 0;
+  rows = 0;
+  /** characters of COPY text held */
+  bytes = 0;
+
+  add(values: CopyValue[]): void {
+    const line = copyLine(values);
+    this.lines.push(line);
+    this.lineBytes += line.length;
+    this.bytes += line.length;
+    this.rows++;
+    if (this.lineBytes >= 1 << 20) this.seal();
+  }
+
+  /** The pieces, leaving the batch empty. */
+  take(): string[] {
+    this.seal();
+    const pieces = this.pieces;
+    this.pieces = [];
+    this.rows = 0;
+    this.bytes = 0;
+    return pieces;
+  }
+
+  private seal(): void {
+    if (this.lines.length === 0) return;
+    this.pieces.push(this.lines.join(''));
+    this.lines = [];
+    this.lineBytes = 0;
+  }
+}
+
+/** Writes pieces to a `COPY … FROM STDIN` stream and ends it, with backpressure; rejects with the stream's error. */
+export async function writeCopy(target: Writable, pieces: string[]): Promise<void> {
+  for (const piece of pieces) if (!target.write(piece)) await once(target, 'drain');
+  await new Promise<void>((resolve, reject) => {
+    target.once('error', reject);
+    target.end(() => resolve());
+  });
 }

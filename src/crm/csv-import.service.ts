@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { CopyLineWriter } from './copy-writer';
+import { CopyBatch, writeCopy } from './copy-writer';
 import { CsvSyntaxError, readCsvRecords } from './csv-records';
 import {
   ImportKind,
@@ -29,6 +29,16 @@ const ANALYZE_TARGET: Record<ImportKind, string> = {
   reps: 'reps, teams',
 };
 const PROGRESS_EVERY_MS = 250;
+/**
+ * Characters of COPY text per chunk: the file is loaded and merged chunk by chunk, the next chunk parsed while the
+ * database merges the previous one. Reps stay in one chunk (a rep's manager may come later in the file).
+ */
+const CHUNK_CHARS: Record<ImportKind, number> = {
+  customers: 24 << 20,
+  orders: 24 << 20,
+  interactions: 24 << 20,
+  reps: Number.POSITIVE_INFINITY,
+};
 
 export interface ImportOptions {
   workspaceId: string;
@@ -48,6 +58,8 @@ export interface ImportOptions {
   rejectFile?: string;
   /** after a customers import, merge duplicate customers (default true) */
   dedupe?: boolean;
+  /** characters of COPY text per chunk (default: CHUNK_CHARS of the kind); tests use tiny chunks */
+  chunkChars?: number;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -109,14 +121,12 @@ export class CsvImportService {
       lastProgress = Date.now();
       opts.onProgress({ phase, bytesRead, totalBytes, rows });
     };
-    let copy: ReturnType<typeof copyFrom> | null = null;
+    const chunks = new ChunkPipeline();
     try {
       await client.query('BEGIN');
       await client.query(STAGING_DDL[opts.kind]);
-      copy = client.query(copyFrom(`COPY stage FROM STDIN`));
-      // Failures surface through the awaited writes and the final end(); the listener keeps them from crashing the process.
-      copy.on('error', () => undefined);
-      const writer = new CopyLineWriter(copy);
+      if (opts.kind === 'orders' || opts.kind === 'interactions') await client.query(ORPHANS_SQL.create);
+      const merge = new MergeState();
       const input = opts.input ?? createReadStream(opts.file as string, { highWaterMark: 1 << 20 });
       const counting = (async function* () {
         for await (const chunk of input) {
@@ -129,8 +139,15 @@ export class CsvImportService {
       // Ids of a file that only ever increase are unique: the merge can then skip sorting out duplicates.
       let uniqueIds = true;
       let lastId = '';
-      for await (const batch of readCsvRecords(counting)) {
-        const { records, lines } = batch;
+      const batch = new CopyBatch();
+      const chunkChars =
+        opts.kind === 'reps' ? CHUNK_CHARS.reps : (opts.chunkChars ?? CHUNK_CHARS[opts.kind]);
+      const submit = () => {
+        const pieces = batch.take();
+        const shape = { uniqueIds };
+        return chunks.submit(() => this.loadChunk(client, pieces, opts, rejects, merge, shape));
+      };
+      for await (const { records, lines } of readCsvRecords(counting)) {
         for (let r = 0; r < records.length; r++) {
           const record = records[r];
           if (!header) {
@@ -147,17 +164,22 @@ export class CsvImportService {
             const id = values[1] as string;
             if (uniqueIds && !(id > lastId)) uniqueIds = false;
             lastId = id;
-            writer.add(values);
+            batch.add(values);
           }
         }
-        await writer.flushIfFull();
+        // The database loads and merges a chunk while the next one is parsed (at most two chunks wait).
+        if (batch.bytes >= chunkChars) await submit();
         progress('loading');
       }
       if (!header) throw new AppError('empty_csv', `${name} has no header row`);
-      await writer.end();
+      if (batch.rows > 0) await submit();
       const loaded = Date.now();
       progress('merging', true);
-      const merged = await this.merge(client, opts, rejects, { uniqueIds });
+      await chunks.drain();
+      const orphans =
+        opts.kind === 'orders' || opts.kind === 'interactions'
+          ? await this.reportOrphans(client, rejects)
+          : 0;
       await client.query('COMMIT');
       // Fresh statistics after a bulk load, or the planner picks nested loops over millions of rows.
       await client.query(`ANALYZE ${ANALYZE_TARGET[opts.kind]}`);
@@ -169,16 +191,16 @@ export class CsvImportService {
       }
       bytesRead = totalBytes || bytesRead;
       progress('done', true);
-      const accepted = valid - merged.rejectedInMerge;
+      const accepted = valid - orphans;
       return {
         kind: opts.kind,
         rows,
         valid: accepted,
         rejected: rejects.rejectedRows,
         warnings: rejects.warnings,
-        inserted: merged.inserted,
-        updated: merged.updated,
-        unchanged: accepted - merged.inserted - merged.updated,
+        inserted: merge.inserted,
+        updated: merge.updated,
+        unchanged: accepted - merge.inserted - merge.updated,
         rejectFile: rejects.count > 0 ? rejectPath : null,
         seconds: (Date.now() - started) / 1000,
         phases: {
@@ -189,11 +211,8 @@ export class CsvImportService {
         ...(dedupe ? { dedupe } : {}),
       };
     } catch (e) {
-      // Abort an unfinished COPY (sends CopyFail) so the connection can roll back and return to the pool.
-      if (copy && !copy.writableFinished) {
-        copy.destroy(new Error('import aborted'));
-        await new Promise((r) => setImmediate(r));
-      }
+      // Let a running chunk finish failing before the rollback: the connection serves one statement at a time.
+      await chunks.settle();
       await client.query('ROLLBACK').catch(() => undefined);
       if (e instanceof AppError) throw e;
       if (e instanceof CsvSyntaxError) throw new AppError('malformed_csv', `${name}: ${e.message}`);
@@ -202,6 +221,68 @@ export class CsvImportService {
       await rejects.close();
       await qr.release();
     }
+  }
+
+  /**
+   * One chunk: COPY into the (emptied) staging table, then the set-based merge of those rows. All chunks run in
+   * the import's one transaction, so the import still lands whole or not at all.
+   */
+  private async loadChunk(
+    client: PoolClient,
+    pieces: string[],
+    opts: ImportOptions,
+    rejects: RejectWriter,
+    merge: MergeState,
+    shape: MergeShape,
+  ): Promise<void> {
+    if (merge.chunks > 0) await client.query('TRUNCATE stage');
+    const copy = client.query(copyFrom(`COPY stage FROM STDIN`));
+    // Failures surface through writeCopy; the listener keeps a late one from crashing the process.
+    copy.on('error', () => undefined);
+    try {
+      await writeCopy(copy, pieces);
+    } catch (e) {
+      // Abort an unfinished COPY (sends CopyFail) so the connection can roll back and return to the pool.
+      if (!copy.writableFinished) {
+        copy.destroy(e as Error);
+        await new Promise((r) => setImmediate(r));
+      }
+      throw e;
+    }
+    // Temporary tables are never analysed by autovacuum: without statistics the joins plan as nested loops.
+    if (merge.chunks === 0) await client.query('ANALYZE stage');
+    merge.chunks++;
+    const params = [opts.workspaceId, opts.source ?? 'crm'];
+    if (opts.kind === 'orders' || opts.kind === 'interactions') {
+      if (opts.createMissingCustomers) await client.query(MERGE_SQL.placeholderCustomers, params);
+      await client.query(ORPHANS_SQL.collect, params);
+    }
+    if (opts.kind === 'customers') {
+      const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
+      for (const o of unknownOwners.rows as Array<{ row_no: number; owner_rep: string }>) {
+        rejects.warn(o.row_no, {
+          column: 'owner_rep',
+          reason: `unknown rep "${o.owner_rep}"; customer kept without an owner`,
+        });
+      }
+    }
+    let counts: { inserted: number; updated: number };
+    switch (opts.kind) {
+      case 'reps':
+        // reps are not per source system: they are the workspace's own people
+        counts = await this.counted(client, MERGE_SQL.reps(shape), [opts.workspaceId]);
+        await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
+        break;
+      case 'customers':
+        counts = await this.counted(client, MERGE_SQL.customers(shape), params);
+        break;
+      case 'orders':
+      case 'interactions':
+        counts = await this.mergeActivity(client, opts.kind, params, shape, merge);
+        break;
+    }
+    merge.inserted += counts.inserted;
+    merge.updated += counts.updated;
   }
 
   /** Resolves the header row (with the column map) to the canonical columns and their positions. */
@@ -279,44 +360,6 @@ export class CsvImportService {
     }
   }
 
-  private async merge(client: PoolClient, opts: ImportOptions, rejects: RejectWriter, shape: MergeShape) {
-    const params = [opts.workspaceId, opts.source ?? 'crm'];
-    // Temporary tables are never analysed by autovacuum: without statistics the joins below plan as nested loops.
-    await client.query('ANALYZE stage');
-    let rejectedInMerge = 0;
-    if (opts.kind === 'orders' || opts.kind === 'interactions') {
-      if (opts.createMissingCustomers) {
-        await client.query(MERGE_SQL.placeholderCustomers, params);
-      }
-      rejectedInMerge = await this.reportOrphans(client, params, rejects);
-    }
-    if (opts.kind === 'customers') {
-      const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
-      for (const o of unknownOwners.rows as Array<{ row_no: number; owner_rep: string }>) {
-        rejects.warn(o.row_no, {
-          column: 'owner_rep',
-          reason: `unknown rep "${o.owner_rep}"; customer kept without an owner`,
-        });
-      }
-    }
-    let counts: { inserted: number; updated: number };
-    switch (opts.kind) {
-      case 'reps':
-        // reps are not per source system: they are the workspace's own people
-        counts = await this.counted(client, MERGE_SQL.reps(shape), [opts.workspaceId]);
-        await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
-        break;
-      case 'customers':
-        counts = await this.counted(client, MERGE_SQL.customers(shape), params);
-        break;
-      case 'orders':
-      case 'interactions':
-        counts = await this.mergeActivity(client, opts.kind, params, shape);
-        break;
-    }
-    return { ...counts, rejectedInMerge };
-  }
-
   /**
    * Orders and interactions. A first load of a source (nothing of it in the workspace yet) is a plain INSERT:
    * ON CONFLICT costs a speculative index probe per row. Should another writer add rows meanwhile, the unique
@@ -327,9 +370,10 @@ export class CsvImportService {
     kind: 'orders' | 'interactions',
     params: string[],
     shape: MergeShape,
+    merge: MergeState,
   ): Promise<{ inserted: number; updated: number }> {
-    const fresh = shape.uniqueIds && !(await client.query(MERGE_SQL.hasAny[kind], params)).rows[0].any;
-    if (fresh) {
+    merge.firstLoad ??= !(await client.query(MERGE_SQL.hasAny[kind], params)).rows[0].any;
+    if (merge.firstLoad && shape.uniqueIds) {
       await client.query('SAVEPOINT fresh_load');
       try {
         const res = await client.query(MERGE_SQL[kind]({ ...shape, fresh: true }), params);
@@ -338,6 +382,7 @@ export class CsvImportService {
       } catch (e) {
         if ((e as { code?: string }).code !== '23505') throw e;
         await client.query('ROLLBACK TO SAVEPOINT fresh_load');
+        merge.firstLoad = false;
       }
     }
     return this.counted(client, MERGE_SQL[kind]({ ...shape, fresh: false }), params);
@@ -349,8 +394,7 @@ export class CsvImportService {
   }
 
   /** Rejects rows whose customer is unknown, reading them back page by page (there may be millions). */
-  private async reportOrphans(client: PoolClient, params: string[], rejects: RejectWriter): Promise<number> {
-    await client.query(ORPHANS_SQL.collect, params);
+  private async reportOrphans(client: PoolClient, rejects: RejectWriter): Promise<number> {
     await client.query(ORPHANS_SQL.open);
     let count = 0;
     for (;;) {
@@ -368,6 +412,52 @@ export class CsvImportService {
     }
     await client.query(ORPHANS_SQL.close);
     return count;
+  }
+}
+
+/** What the chunks of one import share: counts, and whether this is the first load of its source. */
+class MergeState {
+  chunks = 0;
+  inserted = 0;
+  updated = 0;
+  /** the workspace had no records of this kind from this source before the import (decided at the first chunk) */
+  firstLoad: boolean | undefined;
+}
+
+/**
+ * Runs the chunks' database work one after the other on the import's connection, while the caller goes on parsing;
+ * `submit` waits while two chunks are pending, which bounds memory. The first failure stops the rest and is
+ * thrown by the next submit or by drain.
+ */
+class ChunkPipeline {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly pending: Array<Promise<void>> = [];
+  private failure: { error: unknown } | null = null;
+
+  async submit(work: () => Promise<void>): Promise<void> {
+    this.check();
+    this.tail = this.tail
+      .then(() => (this.failure ? undefined : work()))
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      });
+    this.pending.push(this.tail);
+    while (this.pending.length >= 2) await this.pending.shift();
+    this.check();
+  }
+
+  async drain(): Promise<void> {
+    await this.tail;
+    this.check();
+  }
+
+  /** Waits for the running chunk to end, ignoring its outcome (the caller is already failing). */
+  async settle(): Promise<void> {
+    await this.tail;
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure.error;
   }
 }
 

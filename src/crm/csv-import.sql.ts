@@ -38,13 +38,15 @@ export interface MergeShape {
 }
 
 /**
- * Rows whose customer is unknown, copied aside so they can be read back in pages (a cursor cannot be declared
- * over a parameterised query); $1 workspace, $2 source.
+ * Rows whose customer is unknown, set aside chunk by chunk and read back in pages at the end (a cursor cannot be
+ * declared over a parameterised query); $1 workspace, $2 source.
  */
 export const ORPHANS_SQL = {
+  create: `CREATE TEMP TABLE orphans (row_no int, customer_external_id text, raw jsonb) ON COMMIT DROP`,
+  /** after each chunk is staged */
   collect: `
-    CREATE TEMP TABLE orphans ON COMMIT DROP AS
-    SELECT s.row_no, s.customer_external_id, to_jsonb(s) - 'row_no' AS raw FROM stage s
+    INSERT INTO orphans
+    SELECT s.row_no, s.customer_external_id, to_jsonb(s) - 'row_no' FROM stage s
     WHERE NOT EXISTS (SELECT 1 FROM customers c
                       WHERE c.workspace_id = $1 AND c.source = $2 AND c.external_id = s.customer_external_id)`,
   open: `DECLARE orphan_rows NO SCROLL CURSOR FOR SELECT * FROM orphans ORDER BY row_no`,

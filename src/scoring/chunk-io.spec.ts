@@ -56,10 +56,10 @@ describe('chunk COPY text', () => {
       priority: 2,
       reasons: [{ code: 'prospect', weight: 2 }],
     };
-    const fields = scoreLine('r', 'w', row).replace(/\n$/, '').split('\t');
-    expect(fields).toHaveLength(21);
-    expect(fields.slice(2, 6)).toEqual(['7', '\\N', '0', '0']);
-    expect(JSON.parse(unescapeCopy(fields[20]))).toEqual(row.reasons);
+    const fields = scoreLine(row).replace(/\n$/, '').split('\t');
+    expect(fields).toHaveLength(19);
+    expect(fields.slice(0, 4)).toEqual(['7', '\\N', '0', '0']);
+    expect(JSON.parse(unescapeCopy(fields[18]))).toEqual(row.reasons);
     expect(historyLine('r', 'w', row)).toBe('r\t7\tw\tg\tp\t2\t\\N\n');
   });
 });

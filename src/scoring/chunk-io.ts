@@ -48,10 +48,10 @@ export function parseChunkLine(f: string[]): ChunkInputRow {
 
 const out = (v: number | string | null): string => (v === null ? NULL : typeof v === 'number' ? String(v) : v);
 
-/** A score row as a COPY text line in SCORE_COLUMNS order (score-run.sql.ts). */
-export function scoreLine(runId: string, workspaceId: string, r: ScoreRow): string {
+/** A score row as a COPY text line in SCORE_COLUMNS order (score-run.sql.ts; run and workspace are defaults). */
+export function scoreLine(r: ScoreRow): string {
   return (
-    `${runId}\t${workspaceId}\t${r.customerId}\t${out(r.recencyDays)}\t${r.frequency}\t${Math.round(r.monetary)}\t` +
+    `${r.customerId}\t${out(r.recencyDays)}\t${r.frequency}\t${Math.round(r.monetary)}\t` +
     `${out(r.rScore)}\t${out(r.fScore)}\t${out(r.mScore)}\t${out(r.rfmSegment)}\t${out(r.abcClass)}\t` +
     `${r.valueTier}\t${r.frequencyClass}\t${r.lifecycle}\t${out(r.pAlive)}\t${out(r.expectedPurchases)}\t` +
     `${out(r.expectedOrderValue)}\t${out(r.clv)}\t${r.churnRisk}\t${r.priority}\t${escapeCopy(JSON.stringify(r.reasons))}\n`

@@ -18,12 +18,13 @@ export const SCORE_RUN_SQL = {
     ON CONFLICT (run_id, chunk_no) DO NOTHING`,
 
   /**
-   * The SELECT of one chunk's inputs table (CREATE TABLE … AS). $1 workspace, $2 first id, $3 last id, $4 end of
-   * the as-of day (timestamptz), $5 currency, $6 start of the 90-day complaint window (timestamptz).
+   * The SELECT filling one chunk's inputs table. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day
+   * (timestamptz), $5 currency, $6 start of the 90-day complaint window (timestamptz), $7 previous run (uuid; a
+   * run with no previous one passes a uuid that matches nothing), whose scores of these customers come along.
    *
    * Every input streams in customer-id order through the (customer_id, …) indexes: orders → a window for the first
-   * purchase day → one GroupAggregate per customer; interactions → one GroupAggregate; both merge-joined to
-   * customers. No hash table, no sort of the chunk, memory independent of its size (see docs/scoring-run.md).
+   * purchase day → one GroupAggregate per customer; interactions → one GroupAggregate; the previous run's scores
+   * by its partition's primary key; all merge-joined to customers. No hash table, no sort of the chunk, memory independent of its size (see docs/scoring-run.md).
    * The latest survey score rides in the low byte of max(epoch << 8 | score), a max() instead of an ordered
    * array_agg.
    */
@@ -48,10 +49,14 @@ export const SCORE_RUN_SQL = {
     )
     SELECT c.id AS customer_id, c.external_id, c.kind, COALESCE(p.transactions, 0) AS transactions,
            p.first_day, p.last_day, COALESCE(p.monetary, 0) AS monetary, COALESCE(p.first_amount, 0) AS first_amount,
-           t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d, t.last_survey
+           t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d, t.last_survey,
+           prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
+           prev.priority AS prev_priority
     FROM customers c
     LEFT JOIN purchases p ON p.customer_id = c.id
     LEFT JOIN touches t ON t.customer_id = c.id
+    LEFT JOIN customer_scores prev ON prev.run_id = $7 AND prev.customer_id = c.id
+      AND prev.customer_id BETWEEN $2 AND $3
     WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR p.transactions IS NOT NULL)`,
 
@@ -60,22 +65,22 @@ export const SCORE_RUN_SQL = {
     COALESCE(last_day - DATE '1970-01-01', 0), monetary, first_amount`,
 
   /**
-   * A chunk's inputs with the customer's scores of the previous run, for COPY … TO STDOUT (which takes no
-   * parameters: the caller passes checked literals). Column order is chunk-io.ts parseChunkLine's.
+   * A chunk's inputs (with the previous run's scores) for COPY … TO STDOUT, which takes no parameters: the caller
+   * passes a checked date literal. Column order is chunk-io.ts parseChunkLine's.
    */
-  chunkRows: (inputs: string, previousRun: string, asOf: string) => `
-    SELECT si.customer_id, si.external_id, si.kind, si.transactions, si.monetary,
-           CASE WHEN si.transactions > 1 THEN (si.monetary - si.first_amount)::float8 / (si.transactions - 1) END,
-           ${asOf} - si.first_day, ${asOf} - si.last_day, ${asOf} - si.last_touch, si.complaints_90d,
-           si.last_survey, p.clv, p.value_tier, p.lifecycle, p.priority
-    FROM ${inputs} si
-    LEFT JOIN customer_scores p ON p.run_id = ${previousRun} AND p.customer_id = si.customer_id`,
+  chunkRows: (inputs: string, asOf: string) => `
+    SELECT customer_id, external_id, kind, transactions, monetary,
+           CASE WHEN transactions > 1 THEN (monetary - first_amount)::float8 / (transactions - 1) END,
+           ${asOf} - first_day, ${asOf} - last_day, ${asOf} - last_touch, complaints_90d,
+           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority
+    FROM ${inputs}`,
 };
 
-/** Columns of the chunk's COPY into the run's scores table, in order. */
+/**
+ * Columns of the chunk's COPY into the run's scores table, in order; run_id and workspace_id come from the
+ * table's defaults (two uuids fewer to print and parse per row).
+ */
 export const SCORE_COLUMNS = [
-  'run_id',
-  'workspace_id',
   'customer_id',
   'recency_days',
   'frequency',

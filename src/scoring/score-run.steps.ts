@@ -39,6 +39,8 @@ interface RunParams {
   context?: RunModelContext;
   policy?: ScoringPolicyOverrides & { workspace?: Partial<WorkspaceStats> };
   previousRunId?: string | null;
+  /** margin of the previous run (its stored CLVs carry it) */
+  previousMargin?: number | null;
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
   historyMode?: 'full' | 'delta';
   publishWorklists?: boolean;
@@ -81,7 +83,10 @@ const DAY_MS = 86_400_000;
 
 /** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
 const INPUT_TABLE_COLUMNS = `(customer_id bigint, external_id text, kind text, transactions integer, first_day date,
-  last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer)`;
+  last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer,
+  prev_clv bigint, prev_tier text, prev_lifecycle text, prev_priority double precision)`;
+/** Stands for "no previous run" in the inputs statement (matches no partition). */
+const NO_RUN = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The steps of a scoring run, each idempotent so that a retried or re-delivered job does no harm:
@@ -131,14 +136,22 @@ export class ScoreRunSteps {
       [runId],
     );
     let chunks = await this.chunks(runId);
-    // a re-delivered prepare keeps the plan its inputs jobs may already have used
+    // a re-delivered prepare keeps the plan (and the previous run) its inputs jobs may already have used
     if (chunks.length === 0) {
+      const previous = await this.previousRun(run);
+      await this.db.query(`UPDATE score_runs SET model_params = model_params || $2::jsonb WHERE id = $1`, [
+        runId,
+        JSON.stringify({ previousRunId: previous?.id ?? null, previousMargin: previous?.margin ?? null }),
+      ]);
       await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
       chunks = await this.chunks(runId);
     }
+    // the run's partition-to-be; its defaults fill run_id and workspace_id, which the chunks' COPY leaves out
     await this.db.query(
       `CREATE TABLE IF NOT EXISTS ${scoresTable(runId)}
-         (LIKE customer_scores INCLUDING DEFAULTS, CHECK (run_id = ${uuidLiteral(runId)}))`,
+         (LIKE customer_scores INCLUDING DEFAULTS, CHECK (run_id = ${uuidLiteral(runId)}));
+       ALTER TABLE ${scoresTable(runId)} ALTER COLUMN run_id SET DEFAULT ${uuidLiteral(runId)},
+         ALTER COLUMN workspace_id SET DEFAULT ${uuidLiteral(run.workspace_id)}`,
     );
     this.flows ??= this.queues.flowProducer();
     await this.flows.add({
@@ -179,10 +192,12 @@ export class ScoreRunSteps {
       // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
       await client.query(`SELECT set_config('TimeZone', $1, true)`, [run.timezone]);
       // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
-      // ~400k customer-days spill or cost 2×, and JIT compiles longer than these queries run.
+      // ~400k customer-days spill or cost 2×, the previous run's partition is read by its primary key for the id
+      // range only (its rows are not in id order, so the planner overrates a seq scan of all of them), and JIT
+      // compiles longer than these queries run.
       await client.query(
         `SET LOCAL jit = off; SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;
-         SET LOCAL enable_bitmapscan = off`,
+         SET LOCAL enable_bitmapscan = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_seqscan = off`,
       );
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.query(`CREATE UNLOGGED TABLE ${table} ${INPUT_TABLE_COLUMNS}`);
@@ -193,6 +208,7 @@ export class ScoreRunSteps {
         end,
         run.currency,
         complaintsFrom,
+        run.model_params.previousRunId ?? NO_RUN,
       ]);
       await client.query(
         `UPDATE score_run_chunks SET inputs_at = now(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
@@ -234,7 +250,7 @@ export class ScoreRunSteps {
       discountRateAnnual,
     });
     lap('models');
-    const previous = await this.previousRun(run);
+    const previousRunId = run.model_params.previousRunId ?? null;
     const context: RunModelContext = {
       asOf: run.as_of,
       horizonDays: run.horizon_days,
@@ -244,7 +260,7 @@ export class ScoreRunSteps {
       abc: stats.abc,
       discountRateAnnual,
       margin: settings.margin ?? 1,
-      previousMargin: previous?.margin,
+      previousMargin: run.model_params.previousMargin ?? undefined,
     };
     const workspaceStats: WorkspaceStats = {
       medianCycleDays: stats.medianCycleDays,
@@ -255,15 +271,15 @@ export class ScoreRunSteps {
     // CLV and expected purchases are computed over the run's horizon; the rules must compare on the same one.
     const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
     createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
-    const historyMode = previous ? await this.historyMode(run.workspace_id) : 'full';
+    const historyMode = previousRunId ? await this.historyMode(run.workspace_id) : 'full';
     const report = {
       customers: stats.customers,
       buyers: stats.buyers,
       repeaters: stats.repeaters,
       revenueMinor: stats.revenue,
       models: models.report,
-      previousRunId: previous?.id ?? null,
-      ...(previous === null && run.current_score_run_id
+      previousRunId,
+      ...(previousRunId === null && run.current_score_run_id
         ? { previousRunNote: 'the current snapshot is of a later as-of date: no moves, full history' }
         : {}),
       history: { mode: historyMode },
@@ -273,7 +289,6 @@ export class ScoreRunSteps {
     const params: RunParams = {
       context,
       policy: { ...policyOverrides, workspace: workspaceStats },
-      previousRunId: previous?.id ?? null,
       historyMode,
     };
     await this.db.query(
@@ -393,10 +408,7 @@ export class ScoreRunSteps {
     await this.transaction(async (client) => {
       let t = Date.now();
       const rows: ChunkInputRow[] = [];
-      // 50k previous scores by primary key, never a hash join over the previous run's million rows
-      await client.query(`SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off`);
-      const previous = params.previousRunId ? uuidLiteral(params.previousRunId) : 'NULL::uuid';
-      await copyOutLines(client, SQL.chunkRows(inputsTable(runId, chunkNo), previous, dateLiteral(run.as_of)), (f) =>
+      await copyOutLines(client, SQL.chunkRows(inputsTable(runId, chunkNo), dateLiteral(run.as_of)), (f) =>
         rows.push(parseChunkLine(f)),
       );
       customers = rows.length;
@@ -410,7 +422,7 @@ export class ScoreRunSteps {
         for (const input of rows.slice(i, i + COPY_BATCH)) {
           const s = score(input);
           addToStats(stats, input, s);
-          text += scoreLine(runId, run.workspace_id, s);
+          text += scoreLine(s);
           if (fullHistory || historyChanged(input, s)) historyLines.push(historyLine(runId, run.workspace_id, s));
         }
         seconds.score += (Date.now() - t) / 1000;

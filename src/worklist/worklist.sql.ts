@@ -1,3 +1,4 @@
+import { HOLDOUT_SQL } from '../offers/experiment-lift';
 /**
  * Set-based SQL of the daily lists. The candidate query does, over every scored customer of the workspace, what
  * must not be done row by row in Node: the hard contact rules (do-not-call, wrong number, snoozes, follow-ups not
@@ -209,6 +210,11 @@ export const CANDIDATES_SQL = `
     LEFT JOIN blocked bl ON bl.customer_id = s.customer_id
     WHERE s.run_id = $2 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND bl.customer_id IS NULL
+      -- the holdout of a running experiment stays off the lists (urgent service items still reach them)
+      AND NOT EXISTS (
+        SELECT 1 FROM experiments e
+        WHERE e.workspace_id = $1 AND $3::date >= e.starts_on AND (e.ends_on IS NULL OR $3::date <= e.ends_on)
+          AND ${HOLDOUT_SQL('e.id', 'c.id', 'e.holdout_share')})
       AND (fu.due_at IS NULL OR fu.due_at < k.day_end)
       AND NOT COALESCE(ta.today, false)
       AND (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)

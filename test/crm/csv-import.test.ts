@@ -224,4 +224,42 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     expect(rejected).toHaveLength(12_000);
     expect(rejected[11_999]).toMatch(/^12001 rejected customer_external_id: unknown customer "ghost-1"/);
   });
+
+  it('gives the same result chunk by chunk as in one piece, duplicates and unknown customers included', async () => {
+    const lines = ['external_id,customer_external_id,placed_at,amount,currency,status'];
+    for (let i = 0; i < 1500; i++) {
+      const customer = i % 97 === 0 ? `nobody-${i}` : i % 2 ? 'c-1' : 'c-2';
+      lines.push(`k-${String(i).padStart(5, '0')},${customer},2026-01-05T10:00:00Z,${i}.5,CNY,paid`);
+    }
+    // ids that go back: the same order again later in the file (the last line wins), in another chunk
+    lines.push(
+      'k-00010,c-2,2026-01-06T10:00:00Z,999,CNY,refunded',
+      'k-00003,c-1,2026-01-06T10:00:00Z,1,CNY,paid',
+    );
+    const path = file('chunks.csv', lines.join('\n'));
+    const chunked = (await app.get(WorkspacesService).ensure({ slug: 'import-chunks' })).id;
+    const whole = (await app.get(WorkspacesService).ensure({ slug: 'import-whole' })).id;
+    const customers = file('chunk-customers.csv', 'external_id\nc-1\nc-2\n');
+    for (const ws of [chunked, whole])
+      await importer.import({ workspaceId: ws, kind: 'customers', file: customers });
+    const a = await importer.import({ workspaceId: chunked, kind: 'orders', file: path, chunkChars: 2000 });
+    const b = await importer.import({ workspaceId: whole, kind: 'orders', file: path });
+    expect(a).toMatchObject({ rows: 1502, rejected: 16, valid: 1486 });
+    expect(b).toMatchObject({ rows: 1502, rejected: 16, valid: 1486, inserted: 1484 });
+    expect(a.inserted + a.updated).toBeGreaterThanOrEqual(1484);
+    expect(rejectLines(a.rejectFile as string)).toEqual(rejectLines(b.rejectFile as string));
+    const state = (ws: string) =>
+      sql.query(
+        `SELECT o.external_id, c.external_id AS customer, o.placed_at, o.amount_minor, o.status
+         FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.workspace_id = $1 ORDER BY 1`,
+        [ws],
+      );
+    const [sa, sb] = [await state(chunked), await state(whole)];
+    expect(sa).toHaveLength(1484);
+    expect(sa).toEqual(sb);
+    expect(sa.find((o: { external_id: string }) => o.external_id === 'k-00010')).toMatchObject({
+      amount_minor: '99900',
+      status: 'refunded',
+    });
+  });
 });

@@ -1,6 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { HOLDOUT_SQL } from '../../src/offers/experiment-lift';
 import { ExperimentsService } from '../../src/offers/experiments.service';
+import { ScoreRunService } from '../../src/scoring/score-run.service';
+import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { seedCrm } from '../support/crm-fixture';
 import { createTestContext, testConfig } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
@@ -61,5 +64,45 @@ describe('holdout experiments (PostgreSQL)', () => {
         .get(ExperimentsService)
         .create(workspaceId, { name: 'second', holdoutShare: 0.1, startsOn: '2026-07-01' }, 'test'),
     ).rejects.toMatchObject({ code: 'experiment_overlap' });
+  });
+});
+
+describe('holdout customers stay off the call lists', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestContext(testConfig(db.url));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('publishes lists without a single holdout customer while the experiment runs', async () => {
+    const { workspaceId } = await seedCrm(app, { slug: 'holdout', customers: 600, seed: 9 });
+    const e = await app
+      .get(ExperimentsService)
+      .create(workspaceId, { name: 'holdout', holdoutShare: 0.5, startsOn: '2026-11-01' }, 'test');
+    const runs = app.get(ScoreRunService);
+    const { run } = await runs.start({
+      workspaceId,
+      asOf: '2026-11-24',
+      trigger: 'test',
+      publishWorklists: false,
+    });
+    expect((await runs.waitFor(workspaceId, run.id)).status).toBe('completed');
+    const report = await app.get(WorklistPublisher).publish(workspaceId, '2026-11-24');
+    expect(report.items).toBeGreaterThan(0);
+    const [{ listed, held }] = await app.get(DataSource).query(
+      `SELECT count(*)::int AS listed,
+              count(*) FILTER (WHERE ${HOLDOUT_SQL('$2', 'i.customer_id', '0.5')} AND NOT i.urgent)::int AS held
+       FROM worklist_items i WHERE i.workspace_id = $1`,
+      [workspaceId, e.id],
+    );
+    expect(listed).toBeGreaterThan(0);
+    expect(held).toBe(0);
   });
 });
