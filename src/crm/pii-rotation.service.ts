@@ -40,7 +40,7 @@ export interface RotationProgress {
 
 export interface RotationReport {
   toVersion: string;
-  /** rows found under older keys, by table and key version, before the run */
+  /** ciphertexts found under older keys before the run, by table and key version */
   found: Record<string, Record<string, number>>;
   rotated: number;
   /** rows changed by someone else between our read and our write: already under the newest key, left alone */

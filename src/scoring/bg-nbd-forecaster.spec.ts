@@ -30,7 +30,13 @@ describe('BgNbdForecaster', () => {
             const f = forecaster.forecast(summary);
             expect(f.pAlive).toBe(pAlive(params, summary));
             expect(f.expectedPurchases).toBe(expectedPurchases(params, horizon, summary));
-            const clv = customerLifetimeValue({ bgnbd: params, summary, expectedOrderValue: 1, margin: 1, ...s });
+            const clv = customerLifetimeValue({
+              bgnbd: params,
+              summary,
+              expectedOrderValue: 1,
+              margin: 1,
+              ...s,
+            });
             expect(f.discountedPurchases).toBe(clv);
           }
         },

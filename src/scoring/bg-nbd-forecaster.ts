@@ -109,7 +109,8 @@ export class BgNbdForecaster {
     const scale = alpha + T;
     const n = this.periodEnds.length;
     const atPeriodEnds = new Float64Array(n);
-    for (let i = 0; i < n; i++) atPeriodEnds[i] = aliveExpectation(r + x, a, b + x, this.periodEnds[i] / scale);
+    for (let i = 0; i < n; i++)
+      atPeriodEnds[i] = aliveExpectation(r + x, a, b + x, this.periodEnds[i] / scale);
     const atHorizon = this.horizonIsLastPeriodEnd
       ? atPeriodEnds[n - 1]
       : aliveExpectation(r + x, a, b + x, this.settings.horizon / scale);

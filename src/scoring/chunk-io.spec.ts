@@ -1,23 +1,12 @@
-import fc from 'fast-check';
 import type { ScoreRow } from './chunk-scoring';
-import { escapeCopy, historyLine, parseChunkLine, scoreLine, unescapeCopy } from './chunk-io';
+import { BinaryCopyWriter } from './binary-copy';
+import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
-  it('escapes and unescapes any text', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
-        const escaped = escapeCopy(s);
-        expect(escaped).not.toMatch(/[\t\n\r]/);
-        expect(unescapeCopy(escaped)).toBe(s);
-      }),
-    );
-  });
-
   it('parses a chunk line, nulls included', () => {
-    const line = '42\tcus-1\\t2\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5';
+    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5';
     expect(parseChunkLine(line.split('\t'))).toEqual({
       customer_id: '42',
-      external_id: 'cus-1\t2',
       kind: 'business',
       transactions: 3,
       monetary: 15000,
@@ -34,7 +23,7 @@ describe('chunk COPY text', () => {
     });
   });
 
-  it('writes score and history lines with \\N for null and escaped JSON', () => {
+  it('writes score rows in binary COPY format and history lines with \\N for null', () => {
     const row: ScoreRow = {
       customerId: '7',
       recencyDays: null,
@@ -56,10 +45,15 @@ describe('chunk COPY text', () => {
       priority: 2,
       reasons: [{ code: 'prospect', weight: 2 }],
     };
-    const fields = scoreLine(row).replace(/\n$/, '').split('\t');
-    expect(fields).toHaveLength(19);
-    expect(fields.slice(0, 4)).toEqual(['7', '\\N', '0', '0']);
-    expect(JSON.parse(unescapeCopy(fields[18]))).toEqual(row.reasons);
+    const w = new BinaryCopyWriter(16);
+    writeScoreRow(w, row);
+    const b = w.take();
+    expect(b.readInt16BE(0)).toBe(19);
+    expect([b.readInt32BE(2), b.readBigInt64BE(6)]).toEqual([8, 7n]); // customer_id
+    expect(b.readInt32BE(14)).toBe(-1); // recency_days NULL
+    const json = JSON.stringify(row.reasons);
+    expect(b.subarray(b.length - json.length).toString()).toBe(json);
+    expect(b[b.length - json.length - 1]).toBe(1); // jsonb version
     expect(historyLine('r', 'w', row)).toBe('r\t7\tw\tg\tp\t2\t\\N\n');
   });
 });

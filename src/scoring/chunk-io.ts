@@ -1,27 +1,13 @@
 /**
- * The COPY text format of a chunk job's rows: its inputs in (parseChunkLine), its score and history rows out
- * (scoreLine, historyLine). Building and splitting lines directly, without a result object or a value array per
- * row, keeps a 50k-customer chunk's garbage small. No framework imports.
+ * The COPY formats of a chunk job's rows: its inputs in (text, parseChunkLine), its score rows out (binary,
+ * writeScoreRow) and its history rows out (text, historyLine). Building and splitting rows directly, without a
+ * result object or a value array per row, keeps a 50k-customer chunk's cost and garbage small. No framework imports.
  */
+import type { BinaryCopyWriter } from './binary-copy';
 import type { ChunkInputRow, ScoreRow } from './chunk-scoring';
 import type { Lifecycle, ValueTier } from './models/types';
 
 const NULL = '\\N';
-
-/** Unescapes a COPY text field (backslash sequences); numbers and plain text pass through untouched. */
-export function unescapeCopy(field: string): string {
-  if (!field.includes('\\')) return field;
-  return field.replace(/\\(.)/g, (_, c: string) =>
-    c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c === 'b' ? '\b' : c === 'f' ? '\f' : c === 'v' ? '\v' : c,
-  );
-}
-
-/** Escapes a text value for a COPY text field. */
-export function escapeCopy(value: string): string {
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
-    : value;
-}
 
 const num = (f: string): number | null => (f === NULL ? null : Number(f));
 
@@ -29,33 +15,44 @@ const num = (f: string): number | null => (f === NULL ? null : Number(f));
 export function parseChunkLine(f: string[]): ChunkInputRow {
   return {
     customer_id: f[0],
-    external_id: unescapeCopy(f[1]),
-    kind: f[2] === 'business' ? 'business' : 'individual',
-    transactions: Number(f[3]),
-    monetary: Number(f[4]),
-    repeat_mean_minor: num(f[5]),
-    age_days: num(f[6]),
-    recency_days: num(f[7]),
-    days_since_interaction: num(f[8]),
-    complaints_90d: Number(f[9]),
-    last_survey: num(f[10]),
-    prev_clv: num(f[11]),
-    prev_tier: f[12] === NULL ? null : (f[12] as ValueTier),
-    prev_lifecycle: f[13] === NULL ? null : (f[13] as Lifecycle),
-    prev_priority: num(f[14]),
+    kind: f[1] === 'business' ? 'business' : 'individual',
+    transactions: Number(f[2]),
+    monetary: Number(f[3]),
+    repeat_mean_minor: num(f[4]),
+    age_days: num(f[5]),
+    recency_days: num(f[6]),
+    days_since_interaction: num(f[7]),
+    complaints_90d: Number(f[8]),
+    last_survey: num(f[9]),
+    prev_clv: num(f[10]),
+    prev_tier: f[11] === NULL ? null : (f[11] as ValueTier),
+    prev_lifecycle: f[12] === NULL ? null : (f[12] as Lifecycle),
+    prev_priority: num(f[13]),
   };
 }
 
-const out = (v: number | string | null): string => (v === null ? NULL : typeof v === 'number' ? String(v) : v);
-
-/** A score row as a COPY text line in SCORE_COLUMNS order (score-run.sql.ts; run and workspace are defaults). */
-export function scoreLine(r: ScoreRow): string {
-  return (
-    `${r.customerId}\t${out(r.recencyDays)}\t${r.frequency}\t${Math.round(r.monetary)}\t` +
-    `${out(r.rScore)}\t${out(r.fScore)}\t${out(r.mScore)}\t${out(r.rfmSegment)}\t${out(r.abcClass)}\t` +
-    `${r.valueTier}\t${r.frequencyClass}\t${r.lifecycle}\t${out(r.pAlive)}\t${out(r.expectedPurchases)}\t` +
-    `${out(r.expectedOrderValue)}\t${out(r.clv)}\t${r.churnRisk}\t${r.priority}\t${escapeCopy(JSON.stringify(r.reasons))}\n`
-  );
+/** A score row in binary COPY format, SCORE_COLUMNS order and types (customer_scores; run and workspace are defaults). */
+export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {
+  w.row(19)
+    .int8(Number(r.customerId))
+    .int4(r.recencyDays)
+    .int4(r.frequency)
+    .int8(Math.round(r.monetary))
+    .int2(r.rScore)
+    .int2(r.fScore)
+    .int2(r.mScore)
+    .text(r.rfmSegment)
+    .text(r.abcClass)
+    .text(r.valueTier)
+    .text(r.frequencyClass)
+    .text(r.lifecycle)
+    .float8(r.pAlive)
+    .float8(r.expectedPurchases)
+    .int8(r.expectedOrderValue)
+    .int8(r.clv)
+    .float8(r.churnRisk)
+    .float8(r.priority)
+    .jsonb(JSON.stringify(r.reasons));
 }
 
 /** One-letter lifecycle codes of score_history. */
@@ -67,6 +64,8 @@ export const LIFECYCLE_CODE: Record<string, string> = {
   at_risk: 'r',
   churned: 'c',
 };
+
+const out = (v: number | null): string => (v === null ? NULL : String(v));
 
 /** A history row as a COPY text line in HISTORY_COLUMNS order: one-letter codes, whole points. */
 export function historyLine(runId: string, workspaceId: string, r: ScoreRow): string {

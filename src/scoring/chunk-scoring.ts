@@ -28,7 +28,9 @@ export interface RunModelContext {
 export const CLV_PERIOD_DAYS = 30;
 
 /** The discounting of a run's CLV (days). */
-export function clvDiscount(ctx: Pick<RunModelContext, 'horizonDays' | 'discountRateAnnual'>): DiscountSettings {
+export function clvDiscount(
+  ctx: Pick<RunModelContext, 'horizonDays' | 'discountRateAnnual'>,
+): DiscountSettings {
   return {
     horizon: ctx.horizonDays,
     periodLength: CLV_PERIOD_DAYS,
@@ -39,7 +41,6 @@ export function clvDiscount(ctx: Pick<RunModelContext, 'horizonDays' | 'discount
 /** One customer's inputs as the chunk query returns them (days, minor units). */
 export interface ChunkInputRow {
   customer_id: string;
-  external_id?: string;
   kind: 'individual' | 'business';
   transactions: number;
   monetary: number;

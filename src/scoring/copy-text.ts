@@ -2,16 +2,22 @@ import { StringDecoder } from 'node:string_decoder';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
-/** A COPY … FROM STDIN in progress: write text (whole lines, each ending in a newline), then end it. */
+/** A COPY … FROM STDIN in progress: write whole rows (text lines, or binary-copy.ts bytes), then end it. */
 export interface CopyIn {
-  /** sends `text`; resolves at once unless the socket asks to wait (backpressure) */
-  write(text: string): Promise<void>;
+  /** sends `data`; resolves at once unless the socket asks to wait (backpressure) */
+  write(data: string | Buffer): Promise<void>;
   end(): Promise<void>;
 }
 
-/** Starts `COPY table (columns) FROM STDIN` (text format) on `client`, inside the caller's transaction. */
-export function copyIn(client: PoolClient, table: string, columns: readonly string[]): CopyIn {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+/** Starts `COPY table (columns) FROM STDIN` (text, or binary) on `client`, inside the caller's transaction. */
+export function copyIn(
+  client: PoolClient,
+  table: string,
+  columns: readonly string[],
+  format: 'text' | 'binary' = 'text',
+): CopyIn {
+  const options = format === 'binary' ? ' WITH (FORMAT binary)' : '';
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN${options}`));
   let failure: Error | null = null;
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
@@ -22,9 +28,9 @@ export function copyIn(client: PoolClient, table: string, columns: readonly stri
   });
   done.catch(() => undefined); // surfaced by write() / end()
   return {
-    async write(text) {
+    async write(data) {
       if (failure) throw failure;
-      if (!stream.write(text)) {
+      if (!stream.write(data)) {
         await new Promise<void>((resolve, reject) => {
           stream.once('drain', resolve);
           stream.once('error', reject);
@@ -53,7 +59,7 @@ export async function copyLines(
 
 /**
  * `COPY (query) TO STDOUT` (text format) on `client`, calling `onLine` with each row's fields as strings (\N for
- * null; text fields arrive escaped: chunk-io.ts unescapeCopy). The fastest way to read a million rows into
+ * null; text would arrive escaped: the callers read numbers and plain words). The fastest way to read many rows into
  * the worker: no per-row protocol messages or result objects.
  */
 export async function copyOutLines(

@@ -5,7 +5,6 @@ import { addToStats, emptyStats, historyChanged, mergeStats, MOVE_EXAMPLES, move
 
 const input = (over: Partial<ChunkInputRow> = {}): ChunkInputRow => ({
   customer_id: '1',
-  external_id: 'c-1',
   kind: 'individual',
   transactions: 2,
   monetary: 1000,
@@ -91,38 +90,42 @@ describe('run statistics', () => {
 
   it('merges chunk statistics to the same totals and top movers in any split', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(customer, { selector: (c) => c.id, maxLength: 120 }), fc.nat(120), (cs, cut) => {
-        const add = (list: typeof cs) =>
-          list.reduce(
-            (stats, c) =>
-              addToStats(
-                stats,
-                input({
-                  customer_id: String(c.id),
-                  prev_tier: c.prevTier,
-                  prev_lifecycle: c.prevTier ? c.prevLifecycle : null,
-                }),
-                score({
-                  customerId: String(c.id),
-                  valueTier: c.tier,
-                  lifecycle: c.lifecycle,
-                  priority: c.priority,
-                }),
-              ),
-            emptyStats(),
-          );
-        const whole = add(cs);
-        const merged = mergeStats([add(cs.slice(cut)), add(cs.slice(0, cut))]);
-        expect(merged).toEqual(mergeStats([whole]));
-        expect(whole.customers).toBe(cs.length);
-        const promoted = cs.filter(
-          (c) => c.prevTier && tiers.indexOf(c.tier) < tiers.indexOf(c.prevTier),
-        ).length;
-        expect(whole.moves.promotions).toBe(promoted);
-        expect(whole.topMoves.promotions.length).toBe(Math.min(MOVE_EXAMPLES, promoted));
-        const priorities = whole.topMoves.promotions.map((m) => m.priority);
-        expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
-      }),
+      fc.property(
+        fc.uniqueArray(customer, { selector: (c) => c.id, maxLength: 120 }),
+        fc.nat(120),
+        (cs, cut) => {
+          const add = (list: typeof cs) =>
+            list.reduce(
+              (stats, c) =>
+                addToStats(
+                  stats,
+                  input({
+                    customer_id: String(c.id),
+                    prev_tier: c.prevTier,
+                    prev_lifecycle: c.prevTier ? c.prevLifecycle : null,
+                  }),
+                  score({
+                    customerId: String(c.id),
+                    valueTier: c.tier,
+                    lifecycle: c.lifecycle,
+                    priority: c.priority,
+                  }),
+                ),
+              emptyStats(),
+            );
+          const whole = add(cs);
+          const merged = mergeStats([add(cs.slice(cut)), add(cs.slice(0, cut))]);
+          expect(merged).toEqual(mergeStats([whole]));
+          expect(whole.customers).toBe(cs.length);
+          const promoted = cs.filter(
+            (c) => c.prevTier && tiers.indexOf(c.tier) < tiers.indexOf(c.prevTier),
+          ).length;
+          expect(whole.moves.promotions).toBe(promoted);
+          expect(whole.topMoves.promotions.length).toBe(Math.min(MOVE_EXAMPLES, promoted));
+          const priorities = whole.topMoves.promotions.map((m) => m.priority);
+          expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
+        },
+      ),
       { numRuns: 200 },
     );
   });

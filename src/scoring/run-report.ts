@@ -13,7 +13,8 @@ export const MOVE_KINDS: readonly MoveKind[] = ['promotions', 'demotions', 'newl
 /** One customer who moved, for the report (the full list is in score_history, see docs/scoring-run.md). */
 export interface MoveExample {
   customerId: string;
-  externalId: string | null;
+  /** filled in by finalize for the few customers listed */
+  externalId?: string | null;
   from: string;
   to: string;
   priority: number;
@@ -113,7 +114,6 @@ export function addToStats(stats: RunStats, input: ChunkInputRow, score: ScoreRo
     const tierMove = kind === 'promotions' || kind === 'demotions';
     const example: MoveExample = {
       customerId: score.customerId,
-      externalId: input.external_id ?? null,
       from: (tierMove ? input.prev_tier : input.prev_lifecycle) as string,
       to: tierMove ? score.valueTier : score.lifecycle,
       priority: score.priority,

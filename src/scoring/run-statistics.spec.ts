@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { abcThresholds } from './models/abc';
 import { quintileCutoffs } from './models/rfm';
-import { abcFromAscending, allocateColumns, columnModelInputs, percentileCont, runStatistics } from './run-statistics';
+import {
+  abcFromAscending,
+  allocateColumns,
+  columnModelInputs,
+  percentileCont,
+  runStatistics,
+} from './run-statistics';
 
 interface Customer {
   transactions: number;

@@ -47,7 +47,7 @@ export const SCORE_RUN_SQL = {
       WHERE i.customer_id BETWEEN $2 AND $3 AND i.workspace_id = $1 AND i.occurred_at < $4
       GROUP BY i.customer_id
     )
-    SELECT c.id AS customer_id, c.external_id, c.kind, COALESCE(p.transactions, 0) AS transactions,
+    SELECT c.id AS customer_id, c.kind, COALESCE(p.transactions, 0) AS transactions,
            p.first_day, p.last_day, COALESCE(p.monetary, 0) AS monetary, COALESCE(p.first_amount, 0) AS first_amount,
            t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d, t.last_survey,
            prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
@@ -60,16 +60,18 @@ export const SCORE_RUN_SQL = {
     WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR p.transactions IS NOT NULL)`,
 
-  /** Columns the fit step copies out of every inputs table (days since 1970-01-01, minor units). */
-  fitColumns: `customer_id, transactions, COALESCE(first_day - DATE '1970-01-01', 0),
-    COALESCE(last_day - DATE '1970-01-01', 0), monetary, first_amount`,
+  /** What the fit step copies out of an inputs table: its buyers (days since 1970-01-01, minor units). */
+  fitRows: (inputs: string) => `
+    SELECT customer_id, transactions, first_day - DATE '1970-01-01', last_day - DATE '1970-01-01', monetary,
+           first_amount
+    FROM ${inputs} WHERE transactions > 0`,
 
   /**
    * A chunk's inputs (with the previous run's scores) for COPY … TO STDOUT, which takes no parameters: the caller
    * passes a checked date literal. Column order is chunk-io.ts parseChunkLine's.
    */
   chunkRows: (inputs: string, asOf: string) => `
-    SELECT customer_id, external_id, kind, transactions, monetary,
+    SELECT customer_id, kind, transactions, monetary,
            CASE WHEN transactions > 1 THEN (monetary - first_amount)::float8 / (transactions - 1) END,
            ${asOf} - first_day, ${asOf} - last_day, ${asOf} - last_touch, complaints_90d,
            last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority

@@ -6,12 +6,13 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { returningRows } from '../database/sql';
+import { Queryable, returningRows } from '../database/sql';
 import { InjectQueue } from '../queue/queue.module';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { ChunkInputRow, createChunkScorer, RunModelContext, ScoreRow } from './chunk-scoring';
-import { historyLine, parseChunkLine, scoreLine } from './chunk-io';
+import { BinaryCopyWriter } from './binary-copy';
+import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 import { copyIn, copyLines, copyOutLines } from './copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
 import { fitRunModels, ModelReport } from './run-models';
@@ -82,7 +83,7 @@ const COPY_BATCH = 2_000;
 const DAY_MS = 86_400_000;
 
 /** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
-const INPUT_TABLE_COLUMNS = `(customer_id bigint, external_id text, kind text, transactions integer, first_day date,
+const INPUT_TABLE_COLUMNS = `(customer_id bigint, kind text, transactions integer, first_day date,
   last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer,
   prev_clv bigint, prev_tier text, prev_lifecycle text, prev_priority double precision)`;
 /** Stands for "no previous run" in the inputs statement (matches no partition). */
@@ -211,7 +212,7 @@ export class ScoreRunSteps {
         run.model_params.previousRunId ?? NO_RUN,
       ]);
       await client.query(
-        `UPDATE score_run_chunks SET inputs_at = now(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
+        `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
         [runId, chunkNo, inserted.rowCount ?? 0],
       );
       return { customers: inserted.rowCount ?? 0 };
@@ -241,6 +242,8 @@ export class ScoreRunSteps {
       abcCutA: settings.abcCutA ?? 0.7,
       abcCutB: settings.abcCutB ?? 0.9,
     });
+    // the columns hold the buyers; the chunks counted everyone, prospects included
+    stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
     lap('statistics');
     const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
     const models = fitRunModels(columnModelInputs(cols, asOfDay), {
@@ -307,9 +310,7 @@ export class ScoreRunSteps {
   private async readInputs(runId: string, chunks: ChunkRow[]): Promise<InputColumns> {
     const capacity = chunks.reduce((n, c) => n + c.customers, 0);
     const cols = allocateColumns(capacity);
-    const union = chunks
-      .map((c) => `SELECT ${SQL.fitColumns} FROM ${inputsTable(runId, c.chunk_no)}`)
-      .join(' UNION ALL ');
+    const union = chunks.map((c) => SQL.fitRows(inputsTable(runId, c.chunk_no))).join(' UNION ALL ');
     if (chunks.length === 0) return cols;
     await this.transaction(async (client) => {
       let i = 0;
@@ -391,10 +392,10 @@ export class ScoreRunSteps {
       [runId, chunkNo],
     );
     if (started.length === 0) {
-      const [planned] = await this.db.query(`SELECT 1 FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`, [
-        runId,
-        chunkNo,
-      ]);
+      const [planned] = await this.db.query(
+        `SELECT 1 FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`,
+        [runId, chunkNo],
+      );
       if (!planned) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
       return { customers: 0 }; // done already (a re-delivered job)
     }
@@ -415,22 +416,24 @@ export class ScoreRunSteps {
       seconds.read = (Date.now() - t) / 1000;
       const historyLines: string[] = [];
       const fullHistory = params.historyMode !== 'delta';
-      const copy = copyIn(client, scoresTable(runId), SCORE_COLUMNS);
+      const copy = copyIn(client, scoresTable(runId), SCORE_COLUMNS, 'binary');
+      const writer = new BinaryCopyWriter().header();
       for (let i = 0; i < rows.length; i += COPY_BATCH) {
         t = Date.now();
-        let text = '';
         for (const input of rows.slice(i, i + COPY_BATCH)) {
           const s = score(input);
           addToStats(stats, input, s);
-          text += scoreLine(s);
-          if (fullHistory || historyChanged(input, s)) historyLines.push(historyLine(runId, run.workspace_id, s));
+          writeScoreRow(writer, s);
+          if (fullHistory || historyChanged(input, s))
+            historyLines.push(historyLine(runId, run.workspace_id, s));
         }
         seconds.score += (Date.now() - t) / 1000;
         t = Date.now();
-        await copy.write(text);
+        await copy.write(writer.take());
         seconds.write += (Date.now() - t) / 1000;
       }
       t = Date.now();
+      await copy.write(writer.trailer().take());
       await copy.end();
       await copyLines(client, 'score_history', HISTORY_COLUMNS, historyLines);
       seconds.write += (Date.now() - t) / 1000;
@@ -440,7 +443,7 @@ export class ScoreRunSteps {
         await new Promise((r) => setTimeout(r, this.config.scoringChunkDelayMs));
       }
       const done = await client.query(
-        `UPDATE score_run_chunks SET done_at = now(), worker = $3, stats = $4
+        `UPDATE score_run_chunks SET done_at = clock_timestamp(), worker = $3, stats = $4
          WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL`,
         [runId, chunkNo, WORKER_ID, JSON.stringify(stats)],
       );
@@ -457,7 +460,10 @@ export class ScoreRunSteps {
     let scorer = this.scorers.get(runId);
     if (!scorer) {
       const { workspace, ...overrides } = params.policy ?? {};
-      scorer = createChunkScorer(params.context as RunModelContext, createScoringPolicy(workspace ?? {}, overrides));
+      scorer = createChunkScorer(
+        params.context as RunModelContext,
+        createScoringPolicy(workspace ?? {}, overrides),
+      );
       // a worker serves a few workspaces at a time; keep the latest runs' memos only
       if (this.scorers.size >= 4) this.scorers.delete(this.scorers.keys().next().value as string);
       this.scorers.set(runId, scorer);
@@ -494,20 +500,27 @@ export class ScoreRunSteps {
     }
     const indexed = Date.now();
     const summary = await this.db.transaction(async (tx) => {
-      const chunks: Array<{ worker: string | null; attempts: number; stats: RunStats | null }> = await tx.query(
-        `SELECT worker, attempts, stats FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
-        [runId],
-      );
+      const chunks: Array<{ worker: string | null; attempts: number; stats: RunStats | null }> =
+        await tx.query(
+          `SELECT worker, attempts, stats FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+          [runId],
+        );
       const missing = chunks.filter((c) => c.stats === null).length;
       if (missing > 0) throw new Error(`run ${runId}: ${missing} chunks not done`);
       const stats = mergeStats(chunks.map((c) => c.stats as RunStats));
+      await this.addExternalIds(tx, stats);
       const workers: Record<string, number> = {};
       for (const c of chunks) workers[c.worker ?? '?'] = (workers[c.worker ?? '?'] ?? 0) + 1;
       if (!attached) {
-        await tx.query(`ALTER TABLE customer_scores ATTACH PARTITION ${table} FOR VALUES IN (${uuidLiteral(runId)})`);
+        await tx.query(
+          `ALTER TABLE customer_scores ATTACH PARTITION ${table} FOR VALUES IN (${uuidLiteral(runId)})`,
+        );
       }
       // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
-      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [run.workspace_id, runId]);
+      await tx.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [
+        run.workspace_id,
+        runId,
+      ]);
       const [phases] = await tx.query(
         `SELECT round(extract(epoch FROM max(c.inputs_at) - r.started_at)::numeric, 3)::float8 AS inputs,
                 round(extract(epoch FROM min(c.started_at) - max(c.inputs_at))::numeric, 3)::float8 AS fit,
@@ -547,23 +560,24 @@ export class ScoreRunSteps {
     // Clean-up after the swap (readers already follow the new run): full rows are kept for this run and the
     // previous one only; older runs live on in score_history.
     await dropRunTables(this.db, runId, { scores: false });
-    const dropped = await dropOldPartitions(this.db, run.workspace_id, previousRunId ? [runId, previousRunId] : [runId]);
-    await this.db.query(
-      `UPDATE score_runs SET report = report || $2::jsonb WHERE id = $1`,
-      [
-        runId,
-        JSON.stringify({
-          finalizeSeconds: (Date.now() - started) / 1000,
-          finalizeTimings: {
-            indexes: (indexed - started) / 1000,
-            swap: (swapped - indexed) / 1000,
-            cleanup: (Date.now() - swapped) / 1000,
-          },
-          droppedPartitions: dropped,
-          finalizedAt: new Date().toISOString(),
-        }),
-      ],
+    const dropped = await dropOldPartitions(
+      this.db,
+      run.workspace_id,
+      previousRunId ? [runId, previousRunId] : [runId],
     );
+    await this.db.query(`UPDATE score_runs SET report = report || $2::jsonb WHERE id = $1`, [
+      runId,
+      JSON.stringify({
+        finalizeSeconds: (Date.now() - started) / 1000,
+        finalizeTimings: {
+          indexes: (indexed - started) / 1000,
+          swap: (swapped - indexed) / 1000,
+          cleanup: (Date.now() - swapped) / 1000,
+        },
+        droppedPartitions: dropped,
+        finalizedAt: new Date().toISOString(),
+      }),
+    ]);
     await this.outbox.kick();
     if (run.model_params.publishWorklists !== false) {
       await this.worklistQueue.add(
@@ -577,6 +591,18 @@ export class ScoreRunSteps {
       );
     }
     return summary;
+  }
+
+  /** The CRM ids of the few movers the report lists (the chunks carry internal ids only). */
+  private async addExternalIds(tx: Queryable, stats: RunStats): Promise<void> {
+    const listed = Object.values(stats.topMoves).flat();
+    if (listed.length === 0) return;
+    const rows: Array<{ id: string; external_id: string }> = await tx.query(
+      `SELECT id::text, external_id FROM customers WHERE id = ANY ($1::bigint[])`,
+      [listed.map((m) => m.customerId)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.external_id]));
+    for (const m of listed) m.externalId = byId.get(m.customerId) ?? null;
   }
 
   async fail(runId: string, error: string): Promise<void> {

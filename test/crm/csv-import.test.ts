@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
@@ -48,6 +48,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps every valid row, rejects the bad ones with line, column and reason, and encrypts PII', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
@@ -78,6 +78,7 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const http = () => request(app.getHttpServer());

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
@@ -137,6 +137,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const http = () => request(app.getHttpServer());

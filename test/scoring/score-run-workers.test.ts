@@ -49,7 +49,12 @@ describe.each(queueBackends())('scoring over worker processes (queues on $name)'
     app = await createTestContext(config, { workers: false });
     sql = app.get(DataSource);
     let workspaceId: string;
-    ({ workspaceId, dir } = await seedCrm(app, { slug: 'clean', customers: 420, seed: 5, asOf: '2026-11-24' }));
+    ({ workspaceId, dir } = await seedCrm(app, {
+      slug: 'clean',
+      customers: 420,
+      seed: 5,
+      asOf: '2026-11-24',
+    }));
     // the reference: a clean run by one worker that nobody disturbs
     const worker = await start(0);
     const run = await runScoring(app, workspaceId, AS_OF);
@@ -102,7 +107,9 @@ describe.each(queueBackends())('scoring over worker processes (queues on $name)'
       `SELECT worker, count(*)::int AS chunks FROM score_run_chunks WHERE run_id = $1 GROUP BY 1 ORDER BY 1`,
       [run.id],
     );
-    expect(perWorker.map((w) => w.worker.replace(/^.*-/, '')).sort()).toEqual(pair.map((w) => String(w.pid)).sort());
+    expect(perWorker.map((w) => w.worker.replace(/^.*-/, '')).sort()).toEqual(
+      pair.map((w) => String(w.pid)).sort(),
+    );
     expect(perWorker.reduce((n, w) => n + w.chunks, 0)).toBe(run.chunksTotal);
     expect((run.report as { workers: unknown[] }).workers).toHaveLength(2);
     expect(await scoresByExternalId(sql, run.id)).toEqual(reference);

@@ -59,7 +59,10 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     // the end of the as-of day in the workspace time zone (Asia/Shanghai, UTC+8)
     const cutoff = new Date(`2026-09-01T00:00:00+08:00`);
     const truncatedId = await importCrmDir(app, 'acme-truncated', truncateCrmDir(dir, cutoff));
-    const [full, truncated] = [await runScoring(app, workspaceId, AS_OF_1), await runScoring(app, truncatedId, AS_OF_1)];
+    const [full, truncated] = [
+      await runScoring(app, workspaceId, AS_OF_1),
+      await runScoring(app, truncatedId, AS_OF_1),
+    ];
     expect(full.status).toBe('completed');
     expect(truncated.status).toBe('completed');
     firstRunId = full.id;
@@ -99,9 +102,10 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
          AND (source_created_at IS NULL OR source_created_at < '2026-11-24T00:00:00+08:00')`,
       [workspaceId],
     );
-    const [{ scored }] = await sql.query(`SELECT count(*)::int AS scored FROM customer_scores WHERE run_id = $1`, [
-      run.id,
-    ]);
+    const [{ scored }] = await sql.query(
+      `SELECT count(*)::int AS scored FROM customer_scores WHERE run_id = $1`,
+      [run.id],
+    );
     expect(run.customersTotal).toBe(expected);
     expect(scored).toBe(expected);
     expect(run.chunksDone).toBe(run.chunksTotal);
@@ -139,14 +143,25 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(report.moves).toMatchObject({ newlyAtRisk: moved.newly_at_risk, promotions: moved.promotions });
     // delta history: a row for each customer who changed, not for everyone
     expect(report.history.mode).toBe('delta');
-    const [{ h }] = await sql.query(`SELECT count(*)::int AS h FROM score_history WHERE run_id = $1`, [run.id]);
+    const [{ h }] = await sql.query(`SELECT count(*)::int AS h FROM score_history WHERE run_id = $1`, [
+      run.id,
+    ]);
     expect(h).toBe(report.history.rows);
     expect(h).toBeGreaterThan(0);
     expect(h).toBeLessThan(expected);
 
-    // the snapshot is swapped in: the workspace points at the new run
+    expect(report.moves.top.newlyAtRisk[0]).toMatchObject({
+      externalId: expect.stringMatching(/^cus-/),
+      to: 'at_risk',
+    });
+
+    // the snapshot is swapped in: the workspace points at the new run, whose rows are a partition of their own
     const [ws] = await sql.query(`SELECT current_score_run_id FROM workspaces WHERE id = $1`, [workspaceId]);
     expect(ws.current_score_run_id).toBe(run.id);
+    expect(await partitionOf(run.id)).toBe(true);
+    expect(await sql.query(`SELECT relname FROM pg_class WHERE relname LIKE 'score\\_inputs\\_r%'`)).toEqual(
+      [],
+    );
   });
 
   it('exports every column for buyers; prospects leave only the purchase-based columns empty', async () => {
@@ -212,6 +227,16 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(rows.some((r) => Number(r.priority) > 0)).toBe(true);
   });
 
+  it('completes an empty workspace with an empty snapshot', async () => {
+    const emptyId = (await app.get(WorkspacesService).ensure({ slug: 'empty' })).id;
+    const run = await runScoring(app, emptyId, AS_OF_2);
+    expect(run).toMatchObject({ status: 'completed', customersTotal: 0, chunksTotal: 0 });
+    expect(run.report).toMatchObject({
+      scored: 0,
+      models: { summary: { bgNbd: 'skipped', gammaGamma: 'skipped' } },
+    });
+  });
+
   it('fails a stale run left active by a crashed deployment on the next start, but never a live one', async () => {
     const staleId = await insertActiveRun("now() - interval '2 hours'");
     // a live run: its prepare job waits in the queue (delayed), so it must survive however old it looks
@@ -221,6 +246,9 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
 
     const run = await runScoring(app, workspaceId, AS_OF_2);
     expect(run.status).toBe('completed');
+    // full rows stay for this run and the previous one; the first run lives on in score_history only
+    expect(await partitionOf(firstRunId)).toBeNull();
+    expect(await partitionOf((run.report as { previousRunId: string }).previousRunId)).toBe(true);
     const [stale] = await sql.query(`SELECT status, error FROM score_runs WHERE id = $1`, [staleId]);
     expect(stale.status).toBe('failed');
     expect(stale.error).toMatch(/^stale: no live queue job and no progress for 30 minutes/);
@@ -235,6 +263,14 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(await runs.failIfStale(otherId)).toBeNull();
     await sql.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
   });
+
+  /** Whether a run's scores table is attached to customer_scores (null: the table is gone). */
+  async function partitionOf(runId: string): Promise<boolean | null> {
+    const [row] = await sql.query(`SELECT relispartition FROM pg_class WHERE relname = $1`, [
+      `customer_scores_r${runId.replace(/-/g, '')}`,
+    ]);
+    return row ? (row.relispartition as boolean) : null;
+  }
 
   async function insertActiveRun(createdAt: string, slug?: string): Promise<string> {
     let ws = workspaceId;

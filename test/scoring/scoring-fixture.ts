@@ -40,7 +40,10 @@ export function truncateCrmDir(dir: string, cutoff: Date): string {
       Record<string, string>
     >;
     const header = Object.keys(rows[0] ?? {});
-    writeFileSync(join(out, `${kind}.csv`), stringify(rows.filter(keep[kind]), { header: true, columns: header }));
+    writeFileSync(
+      join(out, `${kind}.csv`),
+      stringify(rows.filter(keep[kind]), { header: true, columns: header }),
+    );
   }
   return out;
 }

@@ -16,7 +16,18 @@ export function compileScoringWorker(): string {
   mkdirSync(out, { recursive: true });
   execFileSync(
     join(ROOT, 'node_modules', '.bin', 'swc'),
-    ['src', 'migrations', 'test/support', '-d', out, '-q', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts'],
+    [
+      'src',
+      'migrations',
+      'test/support',
+      '-d',
+      out,
+      '-q',
+      '--config-file',
+      '.swcrc',
+      '--ignore',
+      '**/*.spec.ts',
+    ],
     { cwd: ROOT, stdio: 'pipe' },
   );
   process.on('exit', () => rmSync(out, { recursive: true, force: true }));

@@ -25,8 +25,8 @@ export class DedupeJobs implements OnModuleInit {
   }
 
   /**
-   * Queues a run for the workspace. While one is waiting, further requests join it (same job id); the job is
-   * removed when done, so the next request queues a fresh run that sees everything changed meanwhile.
+   * Queues a run for the workspace. While one is queued or running, further requests join it (same job id): a
+   * change that lands during a run is picked up by the next import's run or request. The job is removed when done.
    */
   async enqueue(workspaceId: string, actor?: string): Promise<string | undefined> {
     const job = await this.queue.add(
