@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/config';
@@ -15,6 +14,7 @@ import { createDataSource } from '../src/database/data-source';
 import { quoteIdent } from '../src/embedded/embedded-postgres';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchResult } from './benchmark';
+import { withDatabase, withClient } from './bench-support';
 
 /**
  * CSV import of the generator's orders file (9.9 M orders for 1 M customers at BENCH_SCALE=1) through
@@ -204,20 +204,4 @@ async function crmFiles(customers: number, ctx: BenchContext): Promise<string> {
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(0)}%`;
-}
-
-function withDatabase(serverUrl: string, name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }

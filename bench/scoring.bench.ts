@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { AppConfig, loadConfig } from '../src/config/config';
 import { CsvImportService } from '../src/crm/csv-import.service';
@@ -20,6 +19,7 @@ import type { BgNbdParams } from '../src/scoring/models/types';
 import { ScoreRunService, ScoreRunView } from '../src/scoring/score-run.service';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';
+import { withClient } from './bench-support';
 
 /**
  * Scoring benchmarks (docs/benchmarks.md): the nightly run end to end through BullMQ and real worker processes,
@@ -98,17 +98,6 @@ async function context(config: AppConfig): Promise<INestApplicationContext> {
   );
   await app.init();
   return app;
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  // raw text for every type: the baseline measures the query, not JavaScript's date and numeric parsing
-  const c = new Client({ connectionString: url, types: { getTypeParser: () => (v: string) => v } });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** Generates (once, kept in tmpdir) and imports (once per database unless `fresh`) a synthetic CRM. */

@@ -2,12 +2,11 @@ import { ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/config';
@@ -18,6 +17,7 @@ import { createDataSource } from '../src/database/data-source';
 import { quoteIdent } from '../src/embedded/embedded-postgres';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchResult } from './benchmark';
+import { withDatabase, withClient, freePort, waitForHttp } from './bench-support';
 
 const CONNECTIONS = 32;
 const EVENTS_PER_BATCH = 100;
@@ -329,45 +329,4 @@ function benchEnv(dbUrl: string, redisUrl: string | undefined): Record<string, s
     PII_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
     PII_HASH_KEY: randomBytes(32).toString('base64'),
   };
-}
-
-function withDatabase(serverUrl: string, name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

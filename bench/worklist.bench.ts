@@ -1,12 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { ApiKeysService } from '../src/auth/api-keys.service';
@@ -25,6 +24,7 @@ import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist-query.se
 import { CANDIDATES_SQL, candidateParams } from '../src/worklist/worklist.sql';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';
+import { withDatabase, withClient, freePort, waitForHttp } from './bench-support';
 
 // autocannon ships no types; this is the part of its API used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -352,44 +352,4 @@ async function rawSqlBaseline(
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { p50: pct(0.5), p99: pct(0.99), perSecond: latencies.length / elapsed };
-}
-
-function withDatabase(serverUrl: string, name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`API did not start within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
