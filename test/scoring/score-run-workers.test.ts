@@ -6,7 +6,12 @@ import { seedCrm } from '../support/crm-fixture';
 import { createTestContext, testConfig } from '../support/test-app';
 import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
 import { importCrmDir, runScoring, scoresByExternalId } from './scoring-fixture';
-import { compileScoringWorker, startScoringWorker, WorkerProcess } from './worker-processes';
+import {
+  compileScoringWorker,
+  removeCompiledWorker,
+  startScoringWorker,
+  WorkerProcess,
+} from './worker-processes';
 
 /**
  * Real worker processes: this test process only produces jobs and reads the database; the chunks run in child
@@ -116,6 +121,8 @@ describe.each(queueBackends())('scoring over worker processes (queues on $name)'
     await Promise.all(pair.map((w) => w.stop()));
   });
 });
+
+afterAll(() => removeCompiledWorker());
 
 async function poll<T>(fn: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -30,9 +30,15 @@ export function compileScoringWorker(): string {
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );
-  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   compiled = join(out, 'test', 'support', 'scoring-worker.js');
   return compiled;
+}
+
+/** Removes the compiled copy (call from afterAll). */
+export function removeCompiledWorker(): void {
+  if (!compiled) return;
+  rmSync(join(compiled, '..', '..', '..'), { recursive: true, force: true });
+  compiled = null;
 }
 
 export interface WorkerProcess {
