@@ -31,6 +31,19 @@ const WITH_CUSTOMERS = `SELECT m.*, w.external_id AS winner_external_id, l.exter
   FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id`;
 
 /**
+ * Rows that belong to the person rather than the record: a merge moves them to the winner and records their ids
+ * in `customer_merges.<column>` so that undo moves exactly those back.
+ */
+const FOLLOWERS = [
+  { table: 'orders', idType: 'bigint', column: 'moved_order_ids' },
+  { table: 'interactions', idType: 'bigint', column: 'moved_interaction_ids' },
+  // Do-not-call and snoozes follow the person, whichever record they were set on.
+  { table: 'contact_suppressions', idType: 'uuid', column: 'moved_suppression_ids' },
+  // Contact persons of a business follow the business.
+  { table: 'contacts', idType: 'bigint', column: 'moved_contact_ids' },
+] as const;
+
+/**
  * One customer view: merging moves the loser's orders, interactions, contact persons and contact suppressions to the winner and
  * points the loser (and anything that pointed at it) to the winner. The loser row stays, with its source ids,
  * so later events and imports about it still resolve — to the winner. What moved is recorded, so undo is exact.
@@ -58,36 +71,16 @@ export class CustomerMergeService {
     const loserId = String(loserRow.id);
     if (loserRow.merged_into_id !== null || winnerId === loserId) return null; // already one customer
     const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
-    const orders = ids(
-      await returningRows<{ id: string }>(
-        tx,
-        `UPDATE orders SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
-        [loserId, winnerId],
-      ),
-    );
-    const interactions = ids(
-      await returningRows<{ id: string }>(
-        tx,
-        `UPDATE interactions SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
-        [loserId, winnerId],
-      ),
-    );
-    // Do-not-call and snoozes follow the person, whichever record they were set on.
-    const suppressions = ids(
-      await returningRows<{ id: string }>(
-        tx,
-        `UPDATE contact_suppressions SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
-        [loserId, winnerId],
-      ),
-    );
-    // Contact persons of a business follow the business.
-    const contacts = ids(
-      await returningRows<{ id: string }>(
-        tx,
-        `UPDATE contacts SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
-        [loserId, winnerId],
-      ),
-    );
+    const moved: Record<string, string[]> = {};
+    for (const f of FOLLOWERS) {
+      moved[f.column] = ids(
+        await returningRows<{ id: string }>(
+          tx,
+          `UPDATE ${f.table} SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+          [loserId, winnerId],
+        ),
+      );
+    }
     const repointed = ids(
       await returningRows<{ id: string }>(
         tx,
@@ -99,22 +92,11 @@ export class CustomerMergeService {
       loserId,
       winnerId,
     ]);
+    const columns = FOLLOWERS.map((f) => f.column);
     const [row] = await tx.query(
-      `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, moved_order_ids, moved_interaction_ids,
-         moved_suppression_ids, repointed_customer_ids, moved_contact_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [
-        workspaceId,
-        winnerId,
-        loserId,
-        reason,
-        actor,
-        orders,
-        interactions,
-        suppressions,
-        repointed,
-        contacts,
-      ],
+      `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, repointed_customer_ids, ${columns.join(', ')})
+       VALUES ($1, $2, $3, $4, $5, $6, ${columns.map((_, i) => `$${i + 7}`).join(', ')}) RETURNING *`,
+      [workspaceId, winnerId, loserId, reason, actor, repointed, ...columns.map((c) => moved[c])],
     );
     await audit(tx, {
       workspaceId,
@@ -146,22 +128,12 @@ export class CustomerMergeService {
           409,
         );
       }
-      await tx.query(
-        `UPDATE orders SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
-        [m.loser_id, m.moved_order_ids, m.winner_id],
-      );
-      await tx.query(
-        `UPDATE interactions SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
-        [m.loser_id, m.moved_interaction_ids, m.winner_id],
-      );
-      await tx.query(`UPDATE contact_suppressions SET customer_id = $1 WHERE id = ANY ($2::uuid[])`, [
-        m.loser_id,
-        m.moved_suppression_ids,
-      ]);
-      await tx.query(
-        `UPDATE contacts SET customer_id = $1 WHERE id = ANY ($2::bigint[]) AND customer_id = $3`,
-        [m.loser_id, m.moved_contact_ids, m.winner_id],
-      );
+      for (const f of FOLLOWERS) {
+        await tx.query(
+          `UPDATE ${f.table} SET customer_id = $1 WHERE id = ANY ($2::${f.idType}[]) AND customer_id = $3`,
+          [m.loser_id, m[f.column], m.winner_id],
+        );
+      }
       await tx.query(
         `UPDATE customers SET merged_into_id = $1, updated_at = now() WHERE id = ANY ($2::bigint[])`,
         [m.loser_id, m.repointed_customer_ids],
