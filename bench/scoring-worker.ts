@@ -1,5 +1,6 @@
 /**
- * A scoring worker process for the benchmarks: the application context with queue workers only (no schedulers,
+ * A scoring worker process for the benchmarks and for the tests that need real, separate workers (kill one
+ * mid-chunk, spread chunks over two): the application context with queue workers only (no schedulers,
  * no migrations), configured from the environment like src/main.worker.ts. Prints "ready" once it consumes jobs;
  * SIGTERM closes it gracefully. The benchmark reads its peak RSS from /proc.
  */

@@ -7,7 +7,7 @@ const ROOT = join(__dirname, '..', '..');
 let compiled: string | null = null;
 
 /**
- * Compiles src, migrations and test/support with swc (about a second) into a private directory under .data — not
+ * Compiles src, migrations and bench (whose scoring-worker.ts the benchmarks use too) with swc (about a second) into a private directory under .data — not
  * dist/, which other people's builds overwrite — and returns the path of the compiled scoring worker.
  */
 export function compileScoringWorker(): string {
@@ -16,28 +16,17 @@ export function compileScoringWorker(): string {
   mkdirSync(out, { recursive: true });
   execFileSync(
     join(ROOT, 'node_modules', '.bin', 'swc'),
-    [
-      'src',
-      'migrations',
-      'test/support',
-      '-d',
-      out,
-      '-q',
-      '--config-file',
-      '.swcrc',
-      '--ignore',
-      '**/*.spec.ts',
-    ],
+    ['src', 'migrations', 'bench', '-d', out, '-q', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts'],
     { cwd: ROOT, stdio: 'pipe' },
   );
-  compiled = join(out, 'test', 'support', 'scoring-worker.js');
+  compiled = join(out, 'bench', 'scoring-worker.js');
   return compiled;
 }
 
 /** Removes the compiled copy (call from afterAll). */
 export function removeCompiledWorker(): void {
   if (!compiled) return;
-  rmSync(join(compiled, '..', '..', '..'), { recursive: true, force: true });
+  rmSync(join(compiled, '..', '..'), { recursive: true, force: true });
   compiled = null;
 }
 
