@@ -15,6 +15,7 @@ import { BinaryCopyWriter } from './binary-copy';
 import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 import { copyIn, copyLines, copyOutLines } from './copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
+import { PurchaseSummaryRefresh, refreshPurchaseSummaries } from './purchase-summaries';
 import { fitRunModels, ModelReport } from './run-models';
 import {
   addToStats,
@@ -45,6 +46,8 @@ interface RunParams {
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
   historyMode?: 'full' | 'delta';
   publishWorklists?: boolean;
+  /** where the inputs read purchases from: the purchase summaries, or the orders (a run before their cutoff) */
+  purchases?: 'summaries' | 'orders';
 }
 
 interface RunRow {
@@ -140,10 +143,20 @@ export class ScoreRunSteps {
     // a re-delivered prepare keeps the plan (and the previous run) its inputs jobs may already have used
     if (chunks.length === 0) {
       const previous = await this.previousRun(run);
-      await this.db.query(`UPDATE score_runs SET model_params = model_params || $2::jsonb WHERE id = $1`, [
-        runId,
-        JSON.stringify({ previousRunId: previous?.id ?? null, previousMargin: previous?.margin ?? null }),
-      ]);
+      const summaries = await this.refreshSummaries(run);
+      const purchases = summaries.mode === 'behind' ? 'orders' : 'summaries';
+      await this.db.query(
+        `UPDATE score_runs SET model_params = model_params || $2::jsonb, report = report || $3::jsonb WHERE id = $1`,
+        [
+          runId,
+          JSON.stringify({
+            previousRunId: previous?.id ?? null,
+            previousMargin: previous?.margin ?? null,
+            purchases,
+          }),
+          JSON.stringify({ purchaseSummaries: summaries }),
+        ],
+      );
       await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
       chunks = await this.chunks(runId);
     }
@@ -176,6 +189,30 @@ export class ScoreRunSteps {
     return { chunks: chunks.length };
   }
 
+  /** Brings the workspace's purchase summaries to the end of the run's as-of day (purchase-summaries.ts). */
+  private async refreshSummaries(run: RunRow): Promise<PurchaseSummaryRefresh> {
+    const [{ cutoff }] = await this.db.query(
+      `SELECT to_json((($1::date + 1)::timestamp AT TIME ZONE $2)) #>> '{}' AS cutoff`,
+      [run.as_of, run.timezone],
+    );
+    const qr = this.db.createQueryRunner();
+    try {
+      const client = (await qr.connect()) as PoolClient;
+      const refresh = await refreshPurchaseSummaries(client, {
+        workspaceId: run.workspace_id,
+        timezone: run.timezone,
+        currency: run.currency,
+        cutoff,
+      });
+      this.logger.log(
+        `run ${run.id}: purchase summaries ${refresh.mode} (${refresh.customers} customers, ${refresh.seconds} s)`,
+      );
+      return refresh;
+    } finally {
+      await qr.release();
+    }
+  }
+
   /** Builds one chunk's inputs table: purchases, touches and the customer, set-based, in one statement. */
   async inputs(runId: string, chunkNo: number): Promise<{ customers: number }> {
     const run = await this.run(runId);
@@ -202,15 +239,19 @@ export class ScoreRunSteps {
       );
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.query(`CREATE UNLOGGED TABLE ${table} ${INPUT_TABLE_COLUMNS}`);
-      const inserted = await client.query(`INSERT INTO ${table} ${SQL.chunkInputs}`, [
+      const purchases = run.model_params.purchases ?? 'orders';
+      const params = [
         run.workspace_id,
         chunk.first_customer_id,
         chunk.last_customer_id,
         end,
-        run.currency,
         complaintsFrom,
         run.model_params.previousRunId ?? NO_RUN,
-      ]);
+      ];
+      const inserted = await client.query(
+        `INSERT INTO ${table} ${SQL.chunkInputs(purchases)}`,
+        purchases === 'orders' ? [...params, run.currency] : params,
+      );
       await client.query(
         `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
         [runId, chunkNo, inserted.rowCount ?? 0],

@@ -264,6 +264,94 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     await sql.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
   });
 
+  it('scores from the purchase summaries exactly as from the orders, after refunds, merges, deletes and new orders', async () => {
+    // orders of 2026-11-24 known to a run as of the 23rd: pending in the summaries until a later cutoff passes them
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, 'next-day-' || c.id, c.id, TIMESTAMPTZ '2026-11-24T10:00:00+08:00', 5000, 'CNY', 'paid'
+       FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id LIMIT 5`,
+      [workspaceId],
+    );
+    expect((await runScoring(app, workspaceId, AS_OF_2)).status).toBe('completed');
+    const night = await runScoring(app, workspaceId, DATA_END);
+    expect(night.status).toBe('completed');
+    // the cutoff moved a day: exactly the customers who paid on that day were recomputed (nothing else changed)
+    const [{ boughtThatDay }] = await sql.query(
+      `SELECT count(DISTINCT customer_id)::int AS "boughtThatDay" FROM orders
+       WHERE workspace_id = $1 AND status = 'paid' AND placed_at >= '2026-11-24T00:00:00+08:00'
+         AND placed_at < '2026-11-25T00:00:00+08:00'`,
+      [workspaceId],
+    );
+    expect(boughtThatDay).toBeGreaterThanOrEqual(5);
+    expect(night.report).toMatchObject({
+      purchaseSummaries: { mode: 'refreshed', customers: boughtThatDay },
+    });
+
+    // a day of CRM changes, each through plain SQL on orders as the sync, import and merge code paths write them
+    await sql.query(
+      `UPDATE orders SET status = 'refunded'
+       WHERE id IN (SELECT id FROM orders WHERE workspace_id = $1 AND status = 'paid' ORDER BY id LIMIT 20)`,
+      [workspaceId],
+    );
+    await sql.query(
+      `UPDATE orders SET deleted_at = now()
+       WHERE id IN (SELECT id FROM orders WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT 10)`,
+      [workspaceId],
+    );
+    const buyers: Array<{ id: string }> = await sql.query(
+      `SELECT DISTINCT customer_id AS id FROM orders WHERE workspace_id = $1 ORDER BY 1 LIMIT 6`,
+      [workspaceId],
+    );
+    for (let i = 0; i < 3; i++) {
+      await sql.query(`UPDATE orders SET customer_id = $2 WHERE customer_id = $1`, [
+        buyers[i].id,
+        buyers[i + 3].id,
+      ]);
+    }
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, 'late-' || c.id, c.id, TIMESTAMPTZ '2026-11-24T15:00:00+08:00', 12345, 'CNY', 'paid'
+       FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT 30`,
+      [workspaceId],
+    );
+
+    const fromSummaries = await runScoring(app, workspaceId, DATA_END);
+    expect(fromSummaries.report).toMatchObject({ purchaseSummaries: { mode: 'refreshed' } });
+    // pretend the summaries were already a day ahead: the same run must then read the orders themselves
+    await sql.query(
+      `UPDATE purchase_summary_state SET cutoff = cutoff + interval '1 day' WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    const fromOrders = await runScoring(app, workspaceId, DATA_END);
+    expect(fromOrders.report).toMatchObject({ purchaseSummaries: { mode: 'behind' } });
+    // purchase-based columns (the rest also depends on the previous run, which differs between the two)
+    const purchaseColumns = (scores: Record<string, Record<string, unknown>>) =>
+      Object.fromEntries(
+        Object.entries(scores).map(([id, s]) => [
+          id,
+          [
+            s.recency_days,
+            s.frequency,
+            s.monetary,
+            s.r_score,
+            s.f_score,
+            s.m_score,
+            s.abc_class,
+            s.p_alive,
+            s.expected_purchases,
+            s.expected_order_value,
+            s.clv,
+          ],
+        ]),
+      );
+    const [a, b] = [
+      purchaseColumns(await scoresByExternalId(sql, fromSummaries.id)),
+      purchaseColumns(await scoresByExternalId(sql, fromOrders.id)),
+    ];
+    expect(Object.keys(a).length).toBe(fromSummaries.customersTotal);
+    expect(a).toEqual(b);
+  });
+
   /** Whether a run's scores table is attached to customer_scores (null: the table is gone). */
   async function partitionOf(runId: string): Promise<boolean | null> {
     const [row] = await sql.query(`SELECT relispartition FROM pg_class WHERE relname = $1`, [

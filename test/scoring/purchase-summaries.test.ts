@@ -1,0 +1,400 @@
+import fc from 'fast-check';
+import { Client } from 'pg';
+import { refreshPurchaseSummaries } from '../../src/scoring/purchase-summaries';
+import { createTestDatabase, TestDatabase } from '../support/test-db';
+
+/**
+ * Purchase summaries against an oracle in plain JavaScript: whatever writes hit `orders` (inserts, bulk inserts,
+ * edits, refunds, soft and hard deletes, moves between customers as merges do, edits that do not matter) and
+ * whenever refreshes run with a cutoff that stays or moves forward, the summaries equal what the orders say.
+ */
+const DAY = 86_400_000;
+const ZONE_OFFSET = 8 * 3_600_000; // Asia/Shanghai: UTC+8 all year
+const BASE = Date.parse('2026-01-01T00:00:00+08:00');
+const CUSTOMERS = 12;
+
+interface OrderModel {
+  id: number;
+  customer: number;
+  placedAt: number;
+  amount: number;
+  currency: 'CNY' | 'USD';
+  status: 'paid' | 'refunded' | 'cancelled';
+  deleted: boolean;
+}
+
+interface Summary {
+  transactions: number;
+  first_day: string | null;
+  last_day: string | null;
+  monetary: number;
+  first_amount: number;
+  pending_from: number | null;
+}
+
+const localDay = (ms: number) =>
+  new Date(Math.floor((ms + ZONE_OFFSET) / DAY) * DAY).toISOString().slice(0, 10);
+
+/** What a summary must say about one customer's orders at a cutoff (undefined: no row). */
+function oracle(orders: OrderModel[], cutoff: number): Summary | undefined {
+  const counted = orders.filter((o) => o.status === 'paid' && !o.deleted && o.currency === 'CNY');
+  if (counted.length === 0) return undefined;
+  const before = counted.filter((o) => o.placedAt < cutoff);
+  const later = counted.filter((o) => o.placedAt >= cutoff);
+  const days = [...new Set(before.map((o) => localDay(o.placedAt)))].sort();
+  const monetary = before.reduce((s, o) => s + o.amount, 0);
+  return {
+    transactions: days.length,
+    first_day: days[0] ?? null,
+    last_day: days[days.length - 1] ?? null,
+    monetary,
+    first_amount: before.filter((o) => localDay(o.placedAt) === days[0]).reduce((s, o) => s + o.amount, 0),
+    pending_from: later.length ? Math.min(...later.map((o) => o.placedAt)) : null,
+  };
+}
+
+type Op =
+  | { kind: 'insert'; rows: Array<Omit<OrderModel, 'id' | 'deleted'>> }
+  | { kind: 'edit'; pick: number; amount: number; placedAt: number }
+  | { kind: 'status'; pick: number; status: OrderModel['status'] }
+  | { kind: 'currency'; pick: number }
+  | { kind: 'softDelete'; pick: number }
+  | { kind: 'hardDelete'; pick: number }
+  | { kind: 'move'; from: number; to: number }
+  | { kind: 'channel'; pick: number }
+  | { kind: 'refresh'; advanceHours: number };
+
+const instant = fc.integer({ min: 0, max: 40 * 24 }).map((h) => BASE + h * 3_600_000);
+const orderRow = fc.record({
+  customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+  placedAt: instant,
+  amount: fc.integer({ min: 0, max: 50_000 }),
+  currency: fc.constantFrom<'CNY' | 'USD'>('CNY', 'CNY', 'CNY', 'USD'),
+  status: fc.constantFrom<OrderModel['status']>('paid', 'paid', 'paid', 'refunded', 'cancelled'),
+});
+const pick = fc.nat();
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('insert' as const),
+      rows: fc.array(orderRow, { minLength: 1, maxLength: 6 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      pick,
+      amount: fc.integer({ min: 0, max: 50_000 }),
+      placedAt: instant,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('status' as const),
+      pick,
+      status: fc.constantFrom<OrderModel['status']>('paid', 'refunded', 'cancelled'),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('currency' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('softDelete' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('hardDelete' as const), pick }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('move' as const),
+      from: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+      to: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('channel' as const), pick }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('refresh' as const),
+      advanceHours: fc.constantFrom(0, 5, 24, 24 * 3, 24 * 10),
+    }),
+  },
+);
+
+/** A paid order, a refresh, then one write of `kind` on its own (the final refresh follows every sequence). */
+function afterRefresh(kind: 'edit' | 'status' | 'currency' | 'softDelete' | 'hardDelete' | 'move'): [Op[]] {
+  const write: Record<typeof kind, Op> = {
+    edit: { kind: 'edit', pick: 0, amount: 9, placedAt: BASE + 2 * DAY },
+    status: { kind: 'status', pick: 0, status: 'refunded' },
+    currency: { kind: 'currency', pick: 0 },
+    softDelete: { kind: 'softDelete', pick: 0 },
+    hardDelete: { kind: 'hardDelete', pick: 0 },
+    move: { kind: 'move', from: 0, to: 1 },
+  };
+  const paid = {
+    customer: 0,
+    placedAt: BASE + DAY,
+    amount: 5,
+    currency: 'CNY' as const,
+    status: 'paid' as const,
+  };
+  return [[{ kind: 'insert', rows: [paid] }, { kind: 'refresh', advanceHours: 0 }, write[kind]]];
+}
+
+describe('purchase summaries (triggers on orders + refresh)', () => {
+  let db: TestDatabase;
+  let sql: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await db?.drop();
+  });
+
+  async function workspace(slug: string): Promise<{ id: string; customers: number[] }> {
+    const {
+      rows: [ws],
+    } = await sql.query(`INSERT INTO workspaces (slug, name) VALUES ($1, $1) RETURNING id`, [slug]);
+    const { rows } = await sql.query(
+      `INSERT INTO customers (workspace_id, external_id)
+       SELECT $1, 'c' || g FROM generate_series(1, $2) g RETURNING id`,
+      [ws.id, CUSTOMERS],
+    );
+    return { id: ws.id, customers: rows.map((r) => Number(r.id)) };
+  }
+
+  async function summaries(workspaceId: string): Promise<Map<number, Summary>> {
+    const { rows } = await sql.query(
+      `SELECT customer_id, transactions, to_char(first_day, 'YYYY-MM-DD') AS first_day,
+              to_char(last_day, 'YYYY-MM-DD') AS last_day, monetary::float8 AS monetary,
+              first_amount::float8 AS first_amount, extract(epoch FROM pending_from) * 1000 AS pending_from
+       FROM purchase_summaries WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    return new Map(
+      rows.map((r) => [
+        Number(r.customer_id),
+        {
+          transactions: r.transactions,
+          first_day: r.first_day,
+          last_day: r.last_day,
+          monetary: r.monetary,
+          first_amount: r.first_amount,
+          pending_from: r.pending_from === null ? null : Number(r.pending_from),
+        },
+      ]),
+    );
+  }
+
+  const target = (workspaceId: string, cutoff: number) => ({
+    workspaceId,
+    timezone: 'Asia/Shanghai',
+    currency: 'CNY',
+    cutoff: new Date(cutoff).toISOString(),
+  });
+
+  it('always equal what the orders say, whatever writes and refreshes come in whatever order', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const ws = await workspace(`prop-${n++}`);
+        const orders: OrderModel[] = [];
+        let cutoff = BASE + 10 * DAY;
+        let refreshed = false;
+        const live = () => orders;
+        const chosen = (i: number) => (live().length ? live()[i % live().length] : undefined);
+        for (const o of [...ops, { kind: 'refresh', advanceHours: 0 } as Op]) {
+          switch (o.kind) {
+            case 'insert': {
+              // one statement for all rows, as the CSV import and sync batches do
+              const { rows } = await sql.query(
+                `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+                 SELECT $1, 'o' || gen_random_uuid(), c, p, a, cur, s
+                 FROM unnest($2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[])
+                   AS t (c, p, a, cur, s)
+                 RETURNING id`,
+                [
+                  ws.id,
+                  o.rows.map((r) => ws.customers[r.customer]),
+                  o.rows.map((r) => new Date(r.placedAt).toISOString()),
+                  o.rows.map((r) => r.amount),
+                  o.rows.map((r) => r.currency),
+                  o.rows.map((r) => r.status),
+                ],
+              );
+              o.rows.forEach((r, i) => orders.push({ ...r, id: Number(rows[i].id), deleted: false }));
+              break;
+            }
+            case 'edit': {
+              const order = chosen(o.pick);
+              if (!order) break;
+              await sql.query(`UPDATE orders SET amount_minor = $2, placed_at = $3 WHERE id = $1`, [
+                order.id,
+                o.amount,
+                new Date(o.placedAt).toISOString(),
+              ]);
+              Object.assign(order, { amount: o.amount, placedAt: o.placedAt });
+              break;
+            }
+            case 'status': {
+              const order = chosen(o.pick);
+              if (!order) break;
+              await sql.query(`UPDATE orders SET status = $2 WHERE id = $1`, [order.id, o.status]);
+              order.status = o.status;
+              break;
+            }
+            case 'currency': {
+              const order = chosen(o.pick);
+              if (!order) break;
+              order.currency = order.currency === 'CNY' ? 'USD' : 'CNY';
+              await sql.query(`UPDATE orders SET currency = $2 WHERE id = $1`, [order.id, order.currency]);
+              break;
+            }
+            case 'softDelete': {
+              const order = chosen(o.pick);
+              if (!order) break;
+              await sql.query(`UPDATE orders SET deleted_at = now() WHERE id = $1`, [order.id]);
+              order.deleted = true;
+              break;
+            }
+            case 'hardDelete': {
+              const order = chosen(o.pick);
+              if (!order) break;
+              await sql.query(`DELETE FROM orders WHERE id = $1`, [order.id]);
+              orders.splice(orders.indexOf(order), 1);
+              break;
+            }
+            case 'move': {
+              // what a merge does: every order of one customer to another, in one statement
+              await sql.query(`UPDATE orders SET customer_id = $2 WHERE customer_id = $1`, [
+                ws.customers[o.from],
+                ws.customers[o.to],
+              ]);
+              for (const order of orders) if (order.customer === o.from) order.customer = o.to;
+              break;
+            }
+            case 'channel': {
+              const order = chosen(o.pick);
+              if (order) await sql.query(`UPDATE orders SET channel = 'web' WHERE id = $1`, [order.id]);
+              break;
+            }
+            case 'refresh': {
+              cutoff += o.advanceHours * 3_600_000;
+              const result = await refreshPurchaseSummaries(sql, target(ws.id, cutoff));
+              expect(result.mode).toBe(refreshed ? 'refreshed' : 'built');
+              refreshed = true;
+              const actual = await summaries(ws.id);
+              ws.customers.forEach((id, c) => {
+                const expected = oracle(
+                  orders.filter((x) => x.customer === c),
+                  cutoff,
+                );
+                expect({ customer: c, summary: actual.get(id) }).toEqual({ customer: c, summary: expected });
+              });
+              break;
+            }
+          }
+        }
+      }),
+      // every kind of write once after a refresh, on its own, besides the random sequences
+      {
+        numRuns: 150,
+        examples: (['edit', 'status', 'currency', 'softDelete', 'hardDelete', 'move'] as const).map(
+          afterRefresh,
+        ),
+      },
+    );
+  });
+
+  it('a run before the cutoff is told to read orders; the summaries stay as they are', async () => {
+    const ws = await workspace('behind');
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
+      [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
+    );
+    expect((await refreshPurchaseSummaries(sql, target(ws.id, BASE + 5 * DAY))).mode).toBe('built');
+    const before = await summaries(ws.id);
+    const behind = await refreshPurchaseSummaries(sql, target(ws.id, BASE + 2 * DAY));
+    expect(behind).toMatchObject({ mode: 'behind', customers: 0 });
+    expect(await summaries(ws.id)).toEqual(before);
+    const { rows } = await sql.query(`SELECT cutoff FROM purchase_summary_state WHERE workspace_id = $1`, [
+      ws.id,
+    ]);
+    expect(rows[0].cutoff.getTime()).toBe(BASE + 5 * DAY);
+  });
+
+  it('rebuilds when the workspace time zone changes (purchase days are local days)', async () => {
+    const ws = await workspace('zone');
+    // 23:30 in Shanghai on the 1st is 15:30 UTC on the 1st and 10:30 in New York on the 1st; 01:30 Shanghai on
+    // the 2nd is 17:30 UTC on the 1st: one day in New York, two in Shanghai
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       VALUES ($1, 'a', $2, '2026-01-01T23:30:00+08:00', 100, 'CNY', 'paid'),
+              ($1, 'b', $2, '2026-01-02T01:30:00+08:00', 200, 'CNY', 'paid')`,
+      [ws.id, ws.customers[0]],
+    );
+    const cutoff = new Date(BASE + 10 * DAY).toISOString();
+    await refreshPurchaseSummaries(sql, { ...target(ws.id, 0), cutoff });
+    expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({
+      transactions: 2,
+      first_amount: 100,
+    });
+    const moved = await refreshPurchaseSummaries(sql, {
+      ...target(ws.id, 0),
+      cutoff,
+      timezone: 'America/New_York',
+    });
+    expect(moved.mode).toBe('built');
+    expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({
+      transactions: 1,
+      first_day: '2026-01-01',
+      first_amount: 300,
+    });
+  });
+
+  it('an order committed while a refresh runs is picked up by the next refresh, never lost', async () => {
+    const ws = await workspace('race');
+    await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+    const writer = new Client({ connectionString: db.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+         VALUES ($1, 'late', $2, $3, 700, 'CNY', 'paid')`,
+        [ws.id, ws.customers[1], new Date(BASE + DAY).toISOString()],
+      );
+      // the refresh neither waits for nor sees the open transaction
+      await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+      expect((await summaries(ws.id)).has(ws.customers[1])).toBe(false);
+      await writer.query('COMMIT');
+    } finally {
+      await writer.end();
+    }
+    const next = await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+    expect(next).toMatchObject({ mode: 'refreshed', customers: 1 });
+    expect((await summaries(ws.id)).get(ws.customers[1])).toMatchObject({ transactions: 1, monetary: 700 });
+  });
+
+  it("deleting a workspace's summary state takes its summaries and change log with it", async () => {
+    const ws = await workspace('gone');
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
+      [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
+    );
+    await refreshPurchaseSummaries(sql, target(ws.id, BASE + 5 * DAY));
+    await sql.query(`UPDATE orders SET amount_minor = 5 WHERE workspace_id = $1`, [ws.id]);
+    await sql.query(`DELETE FROM purchase_summary_state WHERE workspace_id = $1`, [ws.id]);
+    const { rows } = await sql.query(
+      `SELECT (SELECT count(*) FROM purchase_summaries WHERE workspace_id = $1)::int AS summaries,
+              (SELECT count(*) FROM purchase_summary_changes WHERE workspace_id = $1)::int AS changes`,
+      [ws.id],
+    );
+    expect(rows[0]).toEqual({ summaries: 0, changes: 0 });
+  });
+});
