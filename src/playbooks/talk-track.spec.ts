@@ -178,6 +178,7 @@ describe('createTalkTrackRenderer', () => {
       high_value_at_risk: true,
       win_back: true,
       high_expected_value: true,
+      likely_to_buy: true,
       growth_potential: true,
       overdue_vs_cycle: true,
       second_purchase_window: true,

@@ -31,6 +31,10 @@ export type ReasonCode =
   | 'high_value_at_risk'
   | 'win_back'
   | 'high_expected_value'
+  // a call-priority reason (customer_scores.reasons, models/customer-rules.ts): callValue has no term of its own for
+  // it, since its expected-value term already prices the next lookaheadDays' purchases; listed so that every
+  // priority code has a text and a talk-track phrase
+  | 'likely_to_buy'
   | 'growth_potential'
   | 'prospect'
   | 'recent_complaint'

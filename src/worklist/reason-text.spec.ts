@@ -42,6 +42,11 @@ describe('reason text', () => {
         'expected to buy ¥330 in the next 30 days',
       ],
       [
+        { code: 'likely_to_buy', facts: { probability: 0.624, days: 90 } },
+        'likely to buy: 62% chance of an order in the next 90 days',
+      ],
+      [{ code: 'likely_to_buy', facts: {} }, 'likely to buy soon'],
+      [
         { code: 'growth_potential', facts: { clvMinor: 800_000, paceMinor: 300_000 } },
         'room to grow: forecast ¥8,000 vs ¥3,000 at the current pace',
       ],
@@ -70,6 +75,16 @@ describe('reason text', () => {
       expect(reasonText(reason, en)).toBe(text);
       expect(reasonText(reason, zh)).not.toMatch(/[a-z]{4,}_/); // no raw codes in Chinese text
     }
+  });
+
+  it('renders likely_to_buy with its probability, or plainly for a priority reason without facts', () => {
+    const reason = { code: 'likely_to_buy' as const, facts: { probability: 0.624, days: 90 } };
+    expect(reasonText(reason, zh)).toBe('很可能下单：未来90天下单概率62%');
+    expect(reasonText({ code: 'likely_to_buy', facts: {} }, zh)).toBe('近期很可能下单');
+    // out-of-range probabilities are clamped, not printed as "130%"
+    expect(reasonText({ code: 'likely_to_buy', facts: { probability: 1.3, days: 30 } }, en)).toBe(
+      'likely to buy: 100% chance of an order in the next 30 days',
+    );
   });
 
   it('formats money in major units and picks locales', () => {

@@ -88,6 +88,8 @@ function localDate(iso: string, timeZone: string): string {
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** 0.62 → '62%' (whole per cent, clamped to 0–100) */
+const pct = (v: unknown): string => `${Math.round(Math.min(1, Math.max(0, num(v))) * 100)}%`;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 type Renderer = (f: Reason['facts'], o: ReasonTextOptions, l: ReasonLocale) => string;
@@ -150,6 +152,17 @@ const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
     en: (f, o, l) =>
       `expected to buy ${formatMinor(num(f.valueMinor), o.currency, l)} in the next ${num(f.days)} days`,
     'zh-CN': (f, o, l) => `预计未来${num(f.days)}天购买${formatMinor(num(f.valueMinor), o.currency, l)}`,
+  },
+  likely_to_buy: {
+    // facts: probability (0..1) of at least one order within `days`; priority reasons carry no facts
+    en: (f) =>
+      typeof f.probability === 'number' && typeof f.days === 'number'
+        ? `likely to buy: ${pct(f.probability)} chance of an order in the next ${num(f.days)} days`
+        : 'likely to buy soon',
+    'zh-CN': (f) =>
+      typeof f.probability === 'number' && typeof f.days === 'number'
+        ? `很可能下单：未来${num(f.days)}天下单概率${pct(f.probability)}`
+        : '近期很可能下单',
   },
   growth_potential: {
     en: (f, o, l) =>

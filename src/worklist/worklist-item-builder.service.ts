@@ -12,6 +12,7 @@ const TALK_TRACK_REASONS = new Set([
   'high_value_at_risk',
   'win_back',
   'high_expected_value',
+  'likely_to_buy',
   'growth_potential',
   'overdue_vs_cycle',
   'recent_complaint',

@@ -90,8 +90,11 @@ describe('policy', () => {
 
   it('keeps the largest possible priority of a buyer at 100 points', () => {
     const w = DEFAULT_SCORING_POLICY.priority.weights;
-    // second-purchase (1 transaction) and loyal (≥ 4) exclude each other
-    expect(w.valueAtRisk + w.expectedValue + w.growth + w.overdue + w.complaint + w.secondPurchase).toBe(100);
+    // second-purchase (1 transaction) and loyal (≥ 4) exclude each other, and loyal has fewer points
+    expect(w.loyal).toBeLessThanOrEqual(w.secondPurchase);
+    expect(
+      w.valueAtRisk + w.expectedValue + w.likelyToBuy + w.growth + w.overdue + w.complaint + w.secondPurchase,
+    ).toBe(100);
   });
 
   it('merges nested overrides and workspace statistics', () => {
@@ -101,7 +104,7 @@ describe('policy', () => {
     );
     expect(p.newWithinDays).toBe(14);
     expect(p.priority.weights.prospect).toBe(0);
-    expect(p.priority.weights.valueAtRisk).toBe(30);
+    expect(p.priority.weights.valueAtRisk).toBe(20);
     expect(p.workspace).toEqual({ medianCycleDays: 45, highClvMin: null, referenceValue: null });
   });
 
@@ -370,7 +373,84 @@ describe('priority', () => {
     });
     expect(churnRisk(smallGone, policy)).toBeGreaterThan(churnRisk(bigOverdue, policy));
     expect(score(bigOverdue)).toBeGreaterThan(score(smallGone) + 20);
-    expect(codes(bigOverdue).slice(0, 2)).toEqual(['high_expected_value', 'overdue_vs_cycle']);
+    expect(codes(bigOverdue).slice(0, 3)).toEqual([
+      'likely_to_buy',
+      'high_expected_value',
+      'overdue_vs_cycle',
+    ]);
+  });
+
+  it('adds likely_to_buy: P(a purchase within 90 days) from the expected purchases over the horizon', () => {
+    // 4 purchases expected over 365 days: 4 × 90 / 365 in the window, P(at least one) = 1 − e^(−that)
+    const f = customer({ pAlive: 0.9, expectedPurchases: 4, expectedOrderValue: 10_000, clv: 40_000 });
+    const points = scoreCustomer(f, policy).reasons.find((r) => r.code === 'likely_to_buy')?.weight;
+    expect(points).toBeCloseTo(20 * (1 - Math.exp((-4 * 90) / 365)), 2);
+    // the window and the weight are workspace settings
+    const quarterly = createScoringPolicy(policy.workspace, {
+      priority: { purchaseWindowDays: 30, weights: { likelyToBuy: 10 } },
+    });
+    const monthly = scoreCustomer(f, quarterly).reasons.find((r) => r.code === 'likely_to_buy')?.weight;
+    expect(monthly).toBeCloseTo(10 * (1 - Math.exp((-4 * 30) / 365)), 2);
+  });
+
+  it('in cold start takes likely_to_buy from the own cycle, discounted by the churn risk', () => {
+    const f = customer({ recencyDays: 20 }); // 30-day cycle: 3 cycles in the window
+    const s = scoreCustomer(f, policy);
+    const points = s.reasons.find((r) => r.code === 'likely_to_buy')?.weight;
+    expect(points).toBeCloseTo(20 * (1 - Math.exp(-3 * (1 - s.churnRisk))), 2);
+    // later in the same cycle the risk is higher, so a purchase is less likely
+    const late = scoreCustomer(customer({ recencyDays: 80 }), policy);
+    expect(late.reasons.find((r) => r.code === 'likely_to_buy')!.weight).toBeLessThan(points!);
+    // a one-time buyer has no cycle of their own: no estimate, no points
+    expect(codes(oneTimer(20))).not.toContain('likely_to_buy');
+  });
+
+  it('ranks a customer likely to buy above an equally valuable one who is not', () => {
+    const value = { monetary: 120_000, expectedOrderValue: 20_000, clv: 60_000 };
+    const likely = customer({ ...value, recencyDays: 25, pAlive: 0.9, expectedPurchases: 5 });
+    const unlikely = customer({ ...value, recencyDays: 25, pAlive: 0.9, expectedPurchases: 0.4 });
+    expect(score(likely)).toBeGreaterThan(score(unlikely) + 5);
+    expect(codes(likely)[0]).toBe('likely_to_buy');
+  });
+
+  it('still ranks a big customer at risk above a small one equally likely to buy (value matters)', () => {
+    // same timing, same P(alive), same expected purchases: only the money differs
+    const timing = { recencyDays: 60, pAlive: 0.4, expectedPurchases: 1.5 };
+    const big = customer({ ...timing, monetary: 600_000, expectedOrderValue: 200_000, clv: 250_000 });
+    const small = customer({
+      ...timing,
+      monetary: 6_000,
+      avgOrderValue: 2_000,
+      expectedOrderValue: 2_000,
+      clv: 2_500,
+    });
+    const likely = (f: CustomerFeatures) =>
+      scoreCustomer(f, policy).reasons.find((r) => r.code === 'likely_to_buy');
+    expect(likely(big)?.weight).toBe(likely(small)?.weight);
+    expect(score(big)).toBeGreaterThan(score(small) + 15);
+    expect(codes(big)).toContain('high_value_at_risk');
+  });
+
+  it('never lifts a one-time buyer by the BG/NBD P(alive) = 1 alone', () => {
+    // BG/NBD: P(alive) = 1 for every one-time buyer, but few expected purchases (x = 0 → low purchase rate)
+    const single = oneTimer(150, {
+      pAlive: 1,
+      expectedPurchases: 0.3,
+      expectedOrderValue: 10_000,
+      clv: 3_000,
+    });
+    const repeat = customer({
+      recencyDays: 25,
+      pAlive: 0.8,
+      expectedPurchases: 3,
+      expectedOrderValue: 10_000,
+      clv: 30_000,
+    });
+    expect(score(repeat)).toBeGreaterThan(score(single));
+    const points = (f: CustomerFeatures) =>
+      scoreCustomer(f, policy).reasons.find((r) => r.code === 'likely_to_buy')?.weight ?? 0;
+    expect(points(single)).toBeLessThan(3);
+    expect(points(single)).toBe(points({ ...single, pAlive: 0.2 }));
   });
 
   it('scales value on a log scale: a 1000× whale is not 100× a 10× customer', () => {
@@ -399,11 +479,12 @@ describe('priority', () => {
     expect(s.reasons.map((r) => r.code).sort()).toEqual([
       'high_expected_value',
       'high_value_at_risk',
+      'likely_to_buy',
       'overdue_vs_cycle',
     ]);
     // 1.2 cycles: fully due, half of the overdue points plus half scaled by the value at stake
     const overdue = s.reasons.find((r) => r.code === 'overdue_vs_cycle');
-    expect(overdue?.weight).toBeGreaterThan(7.5);
+    expect(overdue?.weight).toBeGreaterThan(5);
     expect(Number.isFinite(s.priority)).toBe(true);
   });
 
@@ -465,7 +546,9 @@ describe('scoreCustomer', () => {
     expect(s.overdueRatio).toBeCloseTo(50 / 30, 12);
     expect(s.classReasons.lifecycle).toEqual(['overdue_vs_cycle']);
     expect(s.churnRisk).toBeGreaterThan(0);
-    expect(s.reasons[0].code).toBe('overdue_vs_cycle');
+    // cold start, 3 own cycles in the 90-day window: a purchase is still likely although it is overdue
+    expect(s.reasons[0].code).toBe('likely_to_buy');
+    expect(s.reasons.map((r) => r.code)).toContain('overdue_vs_cycle');
   });
 
   it('has no RFM segment without scores', () => {

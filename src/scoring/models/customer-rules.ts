@@ -83,6 +83,7 @@ export interface ChurnRiskPolicy {
 export interface PriorityWeights {
   valueAtRisk: number;
   expectedValue: number;
+  likelyToBuy: number;
   growth: number;
   overdue: number;
   secondPurchase: number;
@@ -98,6 +99,8 @@ export interface PriorityPolicy {
   valueSaturation: number;
   /** factor on value-at-risk for churned customers (a win-back converts less often than a save) */
   churnedDiscount: number;
+  /** window of the likely-to-buy term: P(at least one purchase within this many days), days */
+  purchaseWindowDays: number;
   /** overdue ratio where the "due now" signal starts rising from 0 */
   dueStartRatio: number;
   /** overdue ratio where the "due now" signal reaches 1 */
@@ -200,10 +203,11 @@ export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
   },
   priority: {
     weights: {
-      valueAtRisk: 30,
+      valueAtRisk: 20,
       expectedValue: 20,
-      growth: 15,
-      overdue: 15,
+      likelyToBuy: 20,
+      growth: 10,
+      overdue: 10,
       secondPurchase: 10,
       complaint: 10,
       loyal: 5,
@@ -211,6 +215,7 @@ export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
     },
     valueSaturation: 50,
     churnedDiscount: 0.5,
+    purchaseWindowDays: 90,
     dueStartRatio: 0.8,
     dueFullRatio: 1.2,
     secondPurchaseWindowDays: 60,
@@ -313,6 +318,7 @@ export function validateScoringPolicy(policy: Readonly<ScoringPolicy>): void {
   for (const [name, w] of Object.entries(p.weights)) nonNegative(`priority.weights.${name}`, w);
   positive('priority.valueSaturation', p.valueSaturation);
   unit('priority.churnedDiscount', p.churnedDiscount);
+  positive('priority.purchaseWindowDays', p.purchaseWindowDays);
   nonNegative('priority.dueStartRatio', p.dueStartRatio);
   check(
     Number.isFinite(p.dueFullRatio) && p.dueFullRatio > p.dueStartRatio,
@@ -468,6 +474,7 @@ export type PriorityCode =
   | 'high_value_at_risk'
   | 'win_back'
   | 'high_expected_value'
+  | 'likely_to_buy'
   | 'growth_potential'
   | 'overdue_vs_cycle'
   | 'second_purchase_window'
@@ -496,9 +503,9 @@ export interface PriorityInputs {
 
 /**
  * Call priority 0..100 = expected value of contacting now: the sum of weighted terms, each in [0, 1] — value at
- * stake × churn risk, expected purchase value, CLV growth, due/overdue against the own cycle, second-purchase
- * window, recent complaint, loyal champion, prospect. Value terms use log(1 + value / reference value), so one
- * whale does not flatten the list. Points are rounded to 0.01.
+ * stake × churn risk, expected purchase value, probability of a purchase within the purchase window, CLV growth,
+ * due/overdue against the own cycle, second-purchase window, recent complaint, loyal champion, prospect. Value
+ * terms use log(1 + value / reference value), so one whale does not flatten the list. Points are rounded to 0.01.
  */
 export function priority(
   f: CustomerFeatures,
@@ -802,14 +809,25 @@ function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringP
     stake * risk * (churned ? policy.priority.churnedDiscount : 1),
   ]);
 
+  // purchases expected over the horizon: the BG/NBD forecast, or in cold start what the own cycle predicts,
+  // discounted by the churn risk (one-time buyers in cold start have no cycle of their own: none)
+  let purchases = 0;
   let expected = 0;
   if (c.expectedPurchases !== null) {
-    expected = c.expectedPurchases * (c.expectedOrderValue ?? c.avgOrderValue);
+    purchases = c.expectedPurchases;
+    expected = purchases * (c.expectedOrderValue ?? c.avgOrderValue);
   } else if (cycle !== null && cycle.source === 'own') {
-    // cold start: purchases the own cycle predicts over the horizon, discounted by the churn risk
-    expected = (policy.clvHorizonDays / cycle.days) * (1 - risk) * c.avgOrderValue;
+    purchases = (policy.clvHorizonDays / cycle.days) * (1 - risk);
+    expected = purchases * c.avgOrderValue;
   }
   terms.push(['high_expected_value', w.expectedValue, valueNorm(expected, policy)]);
+  // how likely an order is soon, whatever it is worth: the value terms weigh money, and on their own they rank a
+  // valuable customer who will not buy above a modest one who will (CDNOW holdout, docs/scoring-run.md). The
+  // horizon's purchases at their average rate give the purchases expected in the window; P(at least one) as for
+  // a Poisson count. BG/NBD's expected purchases already discount a one-time buyer's P(alive) = 1 by their low
+  // purchase rate, so that P(alive) never lifts this term on its own.
+  const inWindow = (purchases * policy.priority.purchaseWindowDays) / policy.clvHorizonDays;
+  terms.push(['likely_to_buy', w.likelyToBuy, 1 - Math.exp(-inWindow)]);
 
   if (c.clv !== null) {
     terms.push([
