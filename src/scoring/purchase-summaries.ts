@@ -24,6 +24,8 @@ export interface PurchaseSummaryRefresh {
   /** customers recomputed */
   customers: number;
   seconds: number;
+  /** seconds per step */
+  timings: Record<string, number>;
 }
 
 /**
@@ -56,10 +58,17 @@ export async function refreshPurchaseSummaries(
   target: PurchaseSummaryTarget,
 ): Promise<PurchaseSummaryRefresh> {
   const started = Date.now();
+  const timings: Record<string, number> = {};
+  let mark = started;
+  const lap = (step: string) => {
+    timings[step] = (Date.now() - mark) / 1000;
+    mark = Date.now();
+  };
   const done = (mode: PurchaseSummaryRefresh['mode'], customers: number) => ({
     mode,
     customers,
     seconds: (Date.now() - started) / 1000,
+    timings,
   });
   await client.query('BEGIN');
   try {
@@ -74,6 +83,7 @@ export async function refreshPurchaseSummaries(
        FROM purchase_summary_state WHERE workspace_id = $1`,
       [target.workspaceId, target.cutoff],
     );
+    lap('lock');
     const state = rows[0] as { timezone: string; currency: string; ahead: boolean } | undefined;
     const compatible =
       state && state.timezone === target.timezone && state.currency.trim() === target.currency;
@@ -107,12 +117,15 @@ export async function refreshPurchaseSummaries(
         [target.workspaceId, target.cutoff],
       );
       await client.query(`ANALYZE summary_targets`);
+      lap('targets');
       await client.query(
         `DELETE FROM purchase_summaries s USING summary_targets t WHERE s.customer_id = t.customer_id`,
       );
+      lap('delete');
       await client.query(recompute('targets'), [target.workspaceId, target.currency, target.cutoff]);
       customers = Number((await client.query(`SELECT count(*) FROM summary_targets`)).rows[0].count);
     }
+    lap('recompute');
     await client.query(
       `INSERT INTO purchase_summary_state (workspace_id, cutoff, timezone, currency)
        VALUES ($1, $2, $3, $4)
@@ -122,6 +135,7 @@ export async function refreshPurchaseSummaries(
       [target.workspaceId, target.cutoff, target.timezone, target.currency],
     );
     await client.query('COMMIT');
+    lap('commit');
     return done(mode, customers);
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
