@@ -369,9 +369,9 @@ export const scoringNightlyBench: Benchmark = {
     const k = knobs();
     const ds = await dataset(ctx, scaled(1_000_000, ctx.scale), { fresh: false });
     const samples = await groupByBaseline(ds.url, 3);
-    // the first night after the bulk load: no purchase summaries yet, the run builds them from all orders
+    // the first night after the bulk load: no customer summaries yet, the run builds them from all orders
     await withClient(ds.url, (c) =>
-      c.query(`DELETE FROM purchase_summary_state WHERE workspace_id = $1`, [ds.workspaceId]),
+      c.query(`DELETE FROM customer_summary_state WHERE workspace_id = $1`, [ds.workspaceId]),
     );
     const first = await nightlyRun(ctx, ds, '2026-11-23', k);
     const more = await groupByBaseline(ds.url, 2);
@@ -410,7 +410,7 @@ export const scoringNightlyBench: Benchmark = {
         `${k.workers} worker process(es) × concurrency ${k.concurrency}, chunks of ${k.chunkSize}`,
         `baseline samples: rows to client ${[...samples.literal, ...more.literal, ...last.literal].map((s) => s.toFixed(2)).join(', ')}; server ${[...samples.server, ...more.server, ...last.server].map((s) => s.toFixed(2)).join(', ')}`,
         `the day between the runs: ${day.description}`,
-        `purchase summaries: first run ${JSON.stringify(first.run.report.purchaseSummaries)}, next night ${JSON.stringify(second.run.report.purchaseSummaries)}`,
+        `customer summaries: first run ${JSON.stringify(first.run.report.customerSummaries)}, next night ${JSON.stringify(second.run.report.customerSummaries)}`,
         `first run: ${phases(first.run)}; worker RSS by run status (MB) ${JSON.stringify(first.rssByPhase)}`,
         `next night: ${phases(second.run)}; worker RSS by run status (MB) ${JSON.stringify(second.rssByPhase)}`,
         `goal: ≤ 3× GROUP BY and < 60 s → first ${first.seconds <= 3 * literal && first.seconds < 60 ? 'met' : 'NOT met'}, next night ${second.seconds <= 3 * literal && second.seconds < 60 ? 'met' : 'NOT met'} (against the rows-to-client baseline); RSS < 512 MB ${rss < 512 ? 'met' : 'NOT met'}`,

@@ -6,7 +6,7 @@ import { CreateExperiments1764700000000 } from './1764700000000-create-experimen
 import { CreateWorklistOutcomes1764500000000 } from './1764500000000-create-worklist-outcomes';
 import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-customer-scores';
 import { CreateAssignments1764600000000 } from './1764600000000-create-assignments';
-import { CreatePurchaseSummaries1764800000000 } from './1764800000000-create-purchase-summaries';
+import { CreateCustomerSummaries1764800000000 } from './1764800000000-create-customer-summaries';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -18,5 +18,5 @@ export const MIGRATIONS = [
   CreateWorklistOutcomes1764500000000,
   PartitionCustomerScores1764200000000,
   CreateAssignments1764600000000,
-  CreatePurchaseSummaries1764800000000,
+  CreateCustomerSummaries1764800000000,
 ];

@@ -4,23 +4,6 @@
  * `timestamptz::date` is the local day, DST included); only paid orders in the workspace currency up to the end of
  * the as-of day count, and several orders on one day are one transaction (amounts summed).
  */
-/** Purchases of the chunk's customers from their summaries (buyers only, like ORDER_PURCHASES). */
-const SUMMARY_PURCHASES = `
-      SELECT customer_id, transactions, first_day, last_day, monetary, first_amount
-      FROM purchase_summaries s
-      WHERE s.customer_id BETWEEN $2 AND $3 AND s.workspace_id = $1 AND s.transactions > 0`;
-
-/** Purchases of the chunk's customers aggregated from their orders up to the end of the as-of day. */
-const ORDER_PURCHASES = `
-      SELECT customer_id, count(DISTINCT day)::int AS transactions, min(day) AS first_day, max(day) AS last_day,
-             sum(amount)::int8 AS monetary, sum(amount) FILTER (WHERE day = first_day)::int8 AS first_amount
-      FROM (SELECT o.customer_id, o.placed_at::date AS day, o.amount_minor AS amount,
-                   min(o.placed_at::date) OVER (PARTITION BY o.customer_id) AS first_day
-            FROM orders o
-            WHERE o.customer_id BETWEEN $2 AND $3 AND o.workspace_id = $1 AND o.status = 'paid'
-              AND o.deleted_at IS NULL AND o.currency = $7 AND o.placed_at < $4) o
-      GROUP BY customer_id`;
-
 export const SCORE_RUN_SQL = {
   /**
    * $1 run, $2 workspace, $3 chunk size — chunks of about $3 live customers each, by id. Customers created after
@@ -35,25 +18,48 @@ export const SCORE_RUN_SQL = {
     ON CONFLICT (run_id, chunk_no) DO NOTHING`,
 
   /**
-   * The SELECT filling one chunk's inputs table. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day
-   * (timestamptz), $5 start of the 90-day complaint window (timestamptz), $6 previous run (uuid; a run with no
-   * previous one passes a uuid that matches nothing), whose scores of these customers come along; reading orders,
-   * $7 currency.
-   *
-   * Purchases come from the purchase summaries (purchase-summaries.ts, refreshed to this cutoff by prepare) or,
-   * for a run before the summaries' cutoff (a backtest), from the orders themselves. Every input streams in
-   * customer-id order through the (customer_id, …) indexes: summaries by primary key, or orders → a window for
-   * the first purchase day → one GroupAggregate per customer; interactions → one GroupAggregate; the previous
-   * run's scores by its partition's primary key; all merge-joined to customers. No hash table, no sort of the
-   * chunk, memory independent of its size (see docs/scoring-run.md).
-   * The latest survey score rides in the low byte of max(epoch << 8 | score), a max() instead of an ordered
-   * array_agg.
+   * The SELECT filling one chunk's inputs table, from the customer summaries (customer-summaries.ts, refreshed to
+   * this cutoff by prepare): the chunk's customers, their summaries and the previous run's scores, merge-joined
+   * in id order through three primary keys. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day
+   * (timestamptz), $5 previous run (uuid; a run with no previous one passes a uuid that matches nothing).
    */
-  chunkInputs: (purchases: 'summaries' | 'orders') => `
-    WITH purchases AS (${purchases === 'summaries' ? SUMMARY_PURCHASES : ORDER_PURCHASES}
+  chunkInputsFromSummaries: `
+    SELECT c.id AS customer_id, c.kind, COALESCE(s.transactions, 0) AS transactions,
+           s.first_day, s.last_day, COALESCE(s.monetary, 0) AS monetary, COALESCE(s.first_amount, 0) AS first_amount,
+           s.last_touch, COALESCE(s.complaints_90d, 0) AS complaints_90d, s.last_survey,
+           prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
+           prev.priority AS prev_priority
+    FROM customers c
+    LEFT JOIN customer_summaries s ON s.customer_id = c.id AND s.customer_id BETWEEN $2 AND $3
+      AND s.workspace_id = $1
+    LEFT JOIN customer_scores prev ON prev.run_id = $5 AND prev.customer_id = c.id
+      AND prev.customer_id BETWEEN $2 AND $3
+    WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+      AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR s.transactions > 0)`,
+
+  /**
+   * The same inputs from the orders and interactions themselves, for a run before the summaries' cutoff (a
+   * backtest). $1–$5 as above, $6 start of the 90-day complaint window (timestamptz), $7 currency.
+   *
+   * Every input streams in customer-id order through the (customer_id, …) indexes: orders → a window for the first
+   * purchase day → one GroupAggregate per customer; interactions → one GroupAggregate; the previous run's scores
+   * by its partition's primary key; all merge-joined to customers. No hash table, no sort of the chunk, memory
+   * independent of its size (see docs/scoring-run.md). The latest survey score rides in the low byte of
+   * max(epoch << 8 | score), a max() instead of an ordered array_agg.
+   */
+  chunkInputsFromHistory: `
+    WITH purchases AS (
+      SELECT customer_id, count(DISTINCT day)::int AS transactions, min(day) AS first_day, max(day) AS last_day,
+             sum(amount)::int8 AS monetary, sum(amount) FILTER (WHERE day = first_day)::int8 AS first_amount
+      FROM (SELECT o.customer_id, o.placed_at::date AS day, o.amount_minor AS amount,
+                   min(o.placed_at::date) OVER (PARTITION BY o.customer_id) AS first_day
+            FROM orders o
+            WHERE o.customer_id BETWEEN $2 AND $3 AND o.workspace_id = $1 AND o.status = 'paid'
+              AND o.deleted_at IS NULL AND o.currency = $7 AND o.placed_at < $4) o
+      GROUP BY customer_id
     ), touches AS (
       SELECT i.customer_id, max(i.occurred_at)::date AS last_touch,
-             count(*) FILTER (WHERE i.kind = 'complaint' AND i.occurred_at >= $5)::int AS complaints_90d,
+             count(*) FILTER (WHERE i.kind = 'complaint' AND i.occurred_at >= $6)::int AS complaints_90d,
              (max((extract(epoch FROM i.occurred_at)::int8 << 8) | i.score)
                 FILTER (WHERE i.kind = 'survey' AND i.score IS NOT NULL) & 255)::int AS last_survey
       FROM interactions i
@@ -68,7 +74,7 @@ export const SCORE_RUN_SQL = {
     FROM customers c
     LEFT JOIN purchases p ON p.customer_id = c.id
     LEFT JOIN touches t ON t.customer_id = c.id
-    LEFT JOIN customer_scores prev ON prev.run_id = $6 AND prev.customer_id = c.id
+    LEFT JOIN customer_scores prev ON prev.run_id = $5 AND prev.customer_id = c.id
       AND prev.customer_id BETWEEN $2 AND $3
     WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR p.transactions IS NOT NULL)`,

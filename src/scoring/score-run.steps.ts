@@ -15,7 +15,7 @@ import { BinaryCopyWriter } from './binary-copy';
 import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 import { copyIn, copyLines, copyOutLines } from './copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
-import { PurchaseSummaryRefresh, refreshPurchaseSummaries } from './purchase-summaries';
+import { CustomerSummaryRefresh, refreshCustomerSummaries } from './customer-summaries';
 import { fitRunModels, ModelReport } from './run-models';
 import {
   addToStats,
@@ -46,8 +46,9 @@ interface RunParams {
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
   historyMode?: 'full' | 'delta';
   publishWorklists?: boolean;
-  /** where the inputs read purchases from: the purchase summaries, or the orders (a run before their cutoff) */
-  purchases?: 'summaries' | 'orders';
+  /** where the inputs come from: the customer summaries, or the orders and interactions (a run before the
+   * summaries' cutoff) */
+  inputs?: 'summaries' | 'history';
 }
 
 interface RunRow {
@@ -144,7 +145,7 @@ export class ScoreRunSteps {
     if (chunks.length === 0) {
       const previous = await this.previousRun(run);
       const summaries = await this.refreshSummaries(run);
-      const purchases = summaries.mode === 'behind' ? 'orders' : 'summaries';
+      const inputs = summaries.mode === 'behind' ? 'history' : 'summaries';
       await this.db.query(
         `UPDATE score_runs SET model_params = model_params || $2::jsonb, report = report || $3::jsonb WHERE id = $1`,
         [
@@ -152,9 +153,9 @@ export class ScoreRunSteps {
           JSON.stringify({
             previousRunId: previous?.id ?? null,
             previousMargin: previous?.margin ?? null,
-            purchases,
+            inputs,
           }),
-          JSON.stringify({ purchaseSummaries: summaries }),
+          JSON.stringify({ customerSummaries: summaries }),
         ],
       );
       await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
@@ -189,8 +190,8 @@ export class ScoreRunSteps {
     return { chunks: chunks.length };
   }
 
-  /** Brings the workspace's purchase summaries to the end of the run's as-of day (purchase-summaries.ts). */
-  private async refreshSummaries(run: RunRow): Promise<PurchaseSummaryRefresh> {
+  /** Brings the workspace's customer summaries to the end of the run's as-of day (customer-summaries.ts). */
+  private async refreshSummaries(run: RunRow): Promise<CustomerSummaryRefresh> {
     const [{ cutoff }] = await this.db.query(
       `SELECT to_json((($1::date + 1)::timestamp AT TIME ZONE $2)) #>> '{}' AS cutoff`,
       [run.as_of, run.timezone],
@@ -198,14 +199,14 @@ export class ScoreRunSteps {
     const qr = this.db.createQueryRunner();
     try {
       const client = (await qr.connect()) as PoolClient;
-      const refresh = await refreshPurchaseSummaries(client, {
+      const refresh = await refreshCustomerSummaries(client, {
         workspaceId: run.workspace_id,
         timezone: run.timezone,
         currency: run.currency,
         cutoff,
       });
       this.logger.log(
-        `run ${run.id}: purchase summaries ${refresh.mode} (${refresh.customers} customers, ${refresh.seconds} s)`,
+        `run ${run.id}: customer summaries ${refresh.mode} (${refresh.customers} customers, ${refresh.seconds} s)`,
       );
       return refresh;
     } finally {
@@ -239,19 +240,21 @@ export class ScoreRunSteps {
       );
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.query(`CREATE UNLOGGED TABLE ${table} ${INPUT_TABLE_COLUMNS}`);
-      const purchases = run.model_params.purchases ?? 'orders';
       const params = [
         run.workspace_id,
         chunk.first_customer_id,
         chunk.last_customer_id,
         end,
-        complaintsFrom,
         run.model_params.previousRunId ?? NO_RUN,
       ];
-      const inserted = await client.query(
-        `INSERT INTO ${table} ${SQL.chunkInputs(purchases)}`,
-        purchases === 'orders' ? [...params, run.currency] : params,
-      );
+      const inserted =
+        run.model_params.inputs === 'summaries'
+          ? await client.query(`INSERT INTO ${table} ${SQL.chunkInputsFromSummaries}`, params)
+          : await client.query(`INSERT INTO ${table} ${SQL.chunkInputsFromHistory}`, [
+              ...params,
+              complaintsFrom,
+              run.currency,
+            ]);
       await client.query(
         `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
         [runId, chunkNo, inserted.rowCount ?? 0],

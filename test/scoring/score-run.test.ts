@@ -264,28 +264,42 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     await sql.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
   });
 
-  it('scores from the purchase summaries exactly as from the orders, after refunds, merges, deletes and new orders', async () => {
-    // orders of 2026-11-24 known to a run as of the 23rd: pending in the summaries until a later cutoff passes them
+  it('scores from the customer summaries exactly as from the history, after refunds, merges, deletes, new orders and complaints', async () => {
+    // orders of 2026-11-24 known to a run as of the 23rd: pending in the summaries until a later cutoff passes them;
+    // a complaint of 2026-08-26: in the 90-day window as of the 23rd, out of it as of the 24th
     await sql.query(
       `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'next-day-' || c.id, c.id, TIMESTAMPTZ '2026-11-24T10:00:00+08:00', 5000, 'CNY', 'paid'
        FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id LIMIT 5`,
       [workspaceId],
     );
+    await sql.query(
+      `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind)
+       SELECT $1, 'old-complaint-' || c.id, c.id, TIMESTAMPTZ '2026-08-26T12:00:00+08:00', 'complaint'
+       FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT 3`,
+      [workspaceId],
+    );
     expect((await runScoring(app, workspaceId, AS_OF_2)).status).toBe('completed');
     const night = await runScoring(app, workspaceId, DATA_END);
     expect(night.status).toBe('completed');
-    // the cutoff moved a day: exactly the customers who paid on that day were recomputed (nothing else changed)
-    const [{ boughtThatDay }] = await sql.query(
-      `SELECT count(DISTINCT customer_id)::int AS "boughtThatDay" FROM orders
-       WHERE workspace_id = $1 AND status = 'paid' AND placed_at >= '2026-11-24T00:00:00+08:00'
-         AND placed_at < '2026-11-25T00:00:00+08:00'`,
+    // the cutoff moved a day: exactly the customers it made stale were recomputed (nothing was written): those who
+    // paid or were touched on the 24th, and those whose first complaint in the window left it
+    const [{ stale }] = await sql.query(
+      `SELECT count(*)::int AS stale FROM (
+         SELECT customer_id FROM orders
+         WHERE workspace_id = $1 AND status = 'paid' AND deleted_at IS NULL
+           AND placed_at >= '2026-11-24T00:00:00+08:00' AND placed_at < '2026-11-25T00:00:00+08:00'
+         UNION
+         SELECT customer_id FROM interactions
+         WHERE workspace_id = $1 AND occurred_at >= '2026-11-24T00:00:00+08:00' AND occurred_at < '2026-11-25T00:00:00+08:00'
+         UNION
+         SELECT customer_id FROM interactions
+         WHERE workspace_id = $1 AND kind = 'complaint'
+           AND occurred_at >= '2026-08-26T00:00:00+08:00' AND occurred_at < '2026-08-27T00:00:00+08:00') s`,
       [workspaceId],
     );
-    expect(boughtThatDay).toBeGreaterThanOrEqual(5);
-    expect(night.report).toMatchObject({
-      purchaseSummaries: { mode: 'refreshed', customers: boughtThatDay },
-    });
+    expect(stale).toBeGreaterThanOrEqual(8);
+    expect(night.report).toMatchObject({ customerSummaries: { mode: 'refreshed', customers: stale } });
 
     // a day of CRM changes, each through plain SQL on orders as the sync, import and merge code paths write them
     await sql.query(
@@ -315,16 +329,30 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       [workspaceId],
     );
 
-    const fromSummaries = await runScoring(app, workspaceId, DATA_END);
-    expect(fromSummaries.report).toMatchObject({ purchaseSummaries: { mode: 'refreshed' } });
-    // pretend the summaries were already a day ahead: the same run must then read the orders themselves
     await sql.query(
-      `UPDATE purchase_summary_state SET cutoff = cutoff + interval '1 day' WHERE workspace_id = $1`,
+      `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind, score)
+       SELECT $1, 'day-' || c.id || '-' || k, c.id, TIMESTAMPTZ '2026-11-24T09:00:00+08:00', k,
+              CASE WHEN k = 'survey' THEN 2 END
+       FROM (SELECT id FROM customers WHERE workspace_id = $1 ORDER BY id LIMIT 40 OFFSET 100) c
+       CROSS JOIN (VALUES ('complaint'), ('survey')) AS kinds (k)`,
+      [workspaceId],
+    );
+    await sql.query(
+      `DELETE FROM interactions
+       WHERE id IN (SELECT id FROM interactions WHERE workspace_id = $1 AND kind = 'complaint' ORDER BY id LIMIT 15)`,
+      [workspaceId],
+    );
+
+    const fromSummaries = await runScoring(app, workspaceId, DATA_END);
+    expect(fromSummaries.report).toMatchObject({ customerSummaries: { mode: 'refreshed' } });
+    // pretend the summaries were already a day ahead: the same run must then read orders and interactions
+    await sql.query(
+      `UPDATE customer_summary_state SET cutoff = cutoff + interval '1 day' WHERE workspace_id = $1`,
       [workspaceId],
     );
     const fromOrders = await runScoring(app, workspaceId, DATA_END);
-    expect(fromOrders.report).toMatchObject({ purchaseSummaries: { mode: 'behind' } });
-    // purchase-based columns (the rest also depends on the previous run, which differs between the two)
+    expect(fromOrders.report).toMatchObject({ customerSummaries: { mode: 'behind' } });
+    // the columns made of purchases and touches (the rest also depends on the previous run, which differs here)
     const purchaseColumns = (scores: Record<string, Record<string, unknown>>) =>
       Object.fromEntries(
         Object.entries(scores).map(([id, s]) => [
@@ -341,6 +369,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
             s.expected_purchases,
             s.expected_order_value,
             s.clv,
+            s.churn_risk,
           ],
         ]),
       );

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { refreshPurchaseSummaries } from '../../src/scoring/purchase-summaries';
+import { refreshCustomerSummaries } from '../../src/scoring/customer-summaries';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
 /**
- * Purchase summaries against an oracle in plain JavaScript: whatever writes hit `orders` (inserts, bulk inserts,
- * edits, refunds, soft and hard deletes, moves between customers as merges do, edits that do not matter) and
- * whenever refreshes run with a cutoff that stays or moves forward, the summaries equal what the orders say.
+ * Customer summaries against an oracle in plain JavaScript: whatever writes hit `orders` and `interactions`
+ * (inserts, bulk inserts, edits, refunds, soft and hard deletes, moves between customers as merges do, edits that
+ * do not matter) and whenever refreshes run with a cutoff that stays or moves forward by whole days, the summaries
+ * equal what the orders and interactions say.
  */
 const DAY = 86_400_000;
 const ZONE_OFFSET = 8 * 3_600_000; // Asia/Shanghai: UTC+8 all year
@@ -23,33 +24,63 @@ interface OrderModel {
   deleted: boolean;
 }
 
+interface TouchModel {
+  id: number;
+  customer: number;
+  occurredAt: number;
+  kind: 'call' | 'complaint' | 'survey';
+  score: number | null;
+}
+
 interface Summary {
   transactions: number;
   first_day: string | null;
   last_day: string | null;
   monetary: number;
   first_amount: number;
-  pending_from: number | null;
+  last_touch: string | null;
+  complaints_90d: number;
+  last_survey: number | null;
+  recheck_at: number | null;
 }
 
 const localDay = (ms: number) =>
   new Date(Math.floor((ms + ZONE_OFFSET) / DAY) * DAY).toISOString().slice(0, 10);
 
-/** What a summary must say about one customer's orders at a cutoff (undefined: no row). */
-function oracle(orders: OrderModel[], cutoff: number): Summary | undefined {
+const localMidnight = (ms: number) => Math.floor((ms + ZONE_OFFSET) / DAY) * DAY - ZONE_OFFSET;
+const minOrNull = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
+
+/** What a summary must say about one customer at a (local midnight) cutoff; undefined: no row. */
+function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Summary | undefined {
   const counted = orders.filter((o) => o.status === 'paid' && !o.deleted && o.currency === 'CNY');
-  if (counted.length === 0) return undefined;
+  if (counted.length === 0 && touches.length === 0) return undefined;
   const before = counted.filter((o) => o.placedAt < cutoff);
   const later = counted.filter((o) => o.placedAt >= cutoff);
   const days = [...new Set(before.map((o) => localDay(o.placedAt)))].sort();
   const monetary = before.reduce((s, o) => s + o.amount, 0);
+  const past = touches.filter((t) => t.occurredAt < cutoff);
+  const inWindow = past.filter((t) => t.kind === 'complaint' && t.occurredAt >= cutoff - 90 * DAY);
+  // the latest survey by second, the higher score on a tie (what max(epoch << 8 | score) picks)
+  const surveys = past
+    .filter((t) => t.kind === 'survey' && t.score !== null)
+    .sort((a, b) => Math.floor(a.occurredAt / 1000) - Math.floor(b.occurredAt / 1000) || a.score! - b.score!);
   return {
     transactions: days.length,
     first_day: days[0] ?? null,
     last_day: days[days.length - 1] ?? null,
     monetary,
     first_amount: before.filter((o) => localDay(o.placedAt) === days[0]).reduce((s, o) => s + o.amount, 0),
-    pending_from: later.length ? Math.min(...later.map((o) => o.placedAt)) : null,
+    last_touch: past.length ? localDay(Math.max(...past.map((t) => t.occurredAt))) : null,
+    complaints_90d: inWindow.length,
+    last_survey: surveys.length ? surveys[surveys.length - 1].score : null,
+    recheck_at: minOrNull(
+      [
+        minOrNull(later.map((o) => o.placedAt)),
+        minOrNull(touches.filter((t) => t.occurredAt >= cutoff).map((t) => t.occurredAt)),
+        // the first complaint in the window leaves it when the cutoff passes its local day + 90
+        inWindow.length ? localMidnight(Math.min(...inWindow.map((t) => t.occurredAt))) + 90 * DAY : null,
+      ].filter((x): x is number => x !== null),
+    ),
   };
 }
 
@@ -62,7 +93,10 @@ type Op =
   | { kind: 'hardDelete'; pick: number }
   | { kind: 'move'; from: number; to: number }
   | { kind: 'channel'; pick: number }
-  | { kind: 'refresh'; advanceHours: number };
+  | { kind: 'touch'; rows: Array<Omit<TouchModel, 'id'>> }
+  | { kind: 'untouch'; pick: number }
+  | { kind: 'retime'; pick: number; occurredAt: number }
+  | { kind: 'refresh'; advanceDays: number };
 
 const instant = fc.integer({ min: 0, max: 40 * 24 }).map((h) => BASE + h * 3_600_000);
 const orderRow = fc.record({
@@ -72,6 +106,14 @@ const orderRow = fc.record({
   currency: fc.constantFrom<'CNY' | 'USD'>('CNY', 'CNY', 'CNY', 'USD'),
   status: fc.constantFrom<OrderModel['status']>('paid', 'paid', 'paid', 'refunded', 'cancelled'),
 });
+const touchRow = fc
+  .record({
+    customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+    occurredAt: instant,
+    kind: fc.constantFrom<TouchModel['kind']>('call', 'complaint', 'complaint', 'survey'),
+    score: fc.integer({ min: 0, max: 10 }),
+  })
+  .map((t) => ({ ...t, score: t.kind === 'survey' ? t.score : null }));
 const pick = fc.nat();
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -113,15 +155,31 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({
+      kind: fc.constant('touch' as const),
+      rows: fc.array(touchRow, { minLength: 1, maxLength: 5 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('untouch' as const), pick }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('retime' as const), pick, occurredAt: instant }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
       kind: fc.constant('refresh' as const),
-      advanceHours: fc.constantFrom(0, 5, 24, 24 * 3, 24 * 10),
+      advanceDays: fc.constantFrom(0, 1, 3, 10, 45),
     }),
   },
 );
 
 /** A paid order, a refresh, then one write of `kind` on its own (the final refresh follows every sequence). */
-function afterRefresh(kind: 'edit' | 'status' | 'currency' | 'softDelete' | 'hardDelete' | 'move'): [Op[]] {
+function afterRefresh(
+  kind: 'edit' | 'status' | 'currency' | 'softDelete' | 'hardDelete' | 'move' | 'untouch' | 'retime',
+): [Op[]] {
   const write: Record<typeof kind, Op> = {
+    untouch: { kind: 'untouch', pick: 0 },
+    retime: { kind: 'retime', pick: 0, occurredAt: BASE + 3 * DAY },
     edit: { kind: 'edit', pick: 0, amount: 9, placedAt: BASE + 2 * DAY },
     status: { kind: 'status', pick: 0, status: 'refunded' },
     currency: { kind: 'currency', pick: 0 },
@@ -136,10 +194,18 @@ function afterRefresh(kind: 'edit' | 'status' | 'currency' | 'softDelete' | 'har
     currency: 'CNY' as const,
     status: 'paid' as const,
   };
-  return [[{ kind: 'insert', rows: [paid] }, { kind: 'refresh', advanceHours: 0 }, write[kind]]];
+  const complaint = { customer: 0, occurredAt: BASE + DAY, kind: 'complaint' as const, score: null };
+  return [
+    [
+      { kind: 'insert', rows: [paid] },
+      { kind: 'touch', rows: [complaint] },
+      { kind: 'refresh', advanceDays: 0 },
+      write[kind],
+    ],
+  ];
 }
 
-describe('purchase summaries (triggers on orders + refresh)', () => {
+describe('customer summaries (triggers on orders and interactions + refresh)', () => {
   let db: TestDatabase;
   let sql: Client;
 
@@ -170,8 +236,9 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
     const { rows } = await sql.query(
       `SELECT customer_id, transactions, to_char(first_day, 'YYYY-MM-DD') AS first_day,
               to_char(last_day, 'YYYY-MM-DD') AS last_day, monetary::float8 AS monetary,
-              first_amount::float8 AS first_amount, extract(epoch FROM pending_from) * 1000 AS pending_from
-       FROM purchase_summaries WHERE workspace_id = $1`,
+              first_amount::float8 AS first_amount, to_char(last_touch, 'YYYY-MM-DD') AS last_touch,
+              complaints_90d, last_survey, extract(epoch FROM recheck_at) * 1000 AS recheck_at
+       FROM customer_summaries WHERE workspace_id = $1`,
       [workspaceId],
     );
     return new Map(
@@ -183,7 +250,10 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
           last_day: r.last_day,
           monetary: r.monetary,
           first_amount: r.first_amount,
-          pending_from: r.pending_from === null ? null : Number(r.pending_from),
+          last_touch: r.last_touch,
+          complaints_90d: r.complaints_90d,
+          last_survey: r.last_survey,
+          recheck_at: r.recheck_at === null ? null : Number(r.recheck_at),
         },
       ]),
     );
@@ -196,17 +266,18 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
     cutoff: new Date(cutoff).toISOString(),
   });
 
-  it('always equal what the orders say, whatever writes and refreshes come in whatever order', async () => {
+  it('always equal what the orders and interactions say, whatever writes and refreshes come in whatever order', async () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         const ws = await workspace(`prop-${n++}`);
         const orders: OrderModel[] = [];
+        const touches: TouchModel[] = [];
         let cutoff = BASE + 10 * DAY;
         let refreshed = false;
         const live = () => orders;
         const chosen = (i: number) => (live().length ? live()[i % live().length] : undefined);
-        for (const o of [...ops, { kind: 'refresh', advanceHours: 0 } as Op]) {
+        for (const o of [...ops, { kind: 'refresh', advanceDays: 0 } as Op]) {
           switch (o.kind) {
             case 'insert': {
               // one statement for all rows, as the CSV import and sync batches do
@@ -273,7 +344,46 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
                 ws.customers[o.from],
                 ws.customers[o.to],
               ]);
+              await sql.query(`UPDATE interactions SET customer_id = $2 WHERE customer_id = $1`, [
+                ws.customers[o.from],
+                ws.customers[o.to],
+              ]);
               for (const order of orders) if (order.customer === o.from) order.customer = o.to;
+              for (const touch of touches) if (touch.customer === o.from) touch.customer = o.to;
+              break;
+            }
+            case 'touch': {
+              const { rows } = await sql.query(
+                `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind, score)
+                 SELECT $1, 'i' || gen_random_uuid(), c, t, k, sc
+                 FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::int[]) AS x (c, t, k, sc)
+                 RETURNING id`,
+                [
+                  ws.id,
+                  o.rows.map((r) => ws.customers[r.customer]),
+                  o.rows.map((r) => new Date(r.occurredAt).toISOString()),
+                  o.rows.map((r) => r.kind),
+                  o.rows.map((r) => r.score),
+                ],
+              );
+              o.rows.forEach((r, i) => touches.push({ ...r, id: Number(rows[i].id) }));
+              break;
+            }
+            case 'untouch': {
+              const touch = touches.length ? touches[o.pick % touches.length] : undefined;
+              if (!touch) break;
+              await sql.query(`DELETE FROM interactions WHERE id = $1`, [touch.id]);
+              touches.splice(touches.indexOf(touch), 1);
+              break;
+            }
+            case 'retime': {
+              const touch = touches.length ? touches[o.pick % touches.length] : undefined;
+              if (!touch) break;
+              await sql.query(`UPDATE interactions SET occurred_at = $2 WHERE id = $1`, [
+                touch.id,
+                new Date(o.occurredAt).toISOString(),
+              ]);
+              touch.occurredAt = o.occurredAt;
               break;
             }
             case 'channel': {
@@ -282,14 +392,15 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
               break;
             }
             case 'refresh': {
-              cutoff += o.advanceHours * 3_600_000;
-              const result = await refreshPurchaseSummaries(sql, target(ws.id, cutoff));
+              cutoff += o.advanceDays * DAY;
+              const result = await refreshCustomerSummaries(sql, target(ws.id, cutoff));
               expect(result.mode).toBe(refreshed ? 'refreshed' : 'built');
               refreshed = true;
               const actual = await summaries(ws.id);
               ws.customers.forEach((id, c) => {
                 const expected = oracle(
                   orders.filter((x) => x.customer === c),
+                  touches.filter((x) => x.customer === c),
                   cutoff,
                 );
                 expect({ customer: c, summary: actual.get(id) }).toEqual({ customer: c, summary: expected });
@@ -302,9 +413,9 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
       // every kind of write once after a refresh, on its own, besides the random sequences
       {
         numRuns: 150,
-        examples: (['edit', 'status', 'currency', 'softDelete', 'hardDelete', 'move'] as const).map(
-          afterRefresh,
-        ),
+        examples: (
+          ['edit', 'status', 'currency', 'softDelete', 'hardDelete', 'move', 'untouch', 'retime'] as const
+        ).map(afterRefresh),
       },
     );
   });
@@ -316,12 +427,12 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
        VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
       [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
     );
-    expect((await refreshPurchaseSummaries(sql, target(ws.id, BASE + 5 * DAY))).mode).toBe('built');
+    expect((await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY))).mode).toBe('built');
     const before = await summaries(ws.id);
-    const behind = await refreshPurchaseSummaries(sql, target(ws.id, BASE + 2 * DAY));
+    const behind = await refreshCustomerSummaries(sql, target(ws.id, BASE + 2 * DAY));
     expect(behind).toMatchObject({ mode: 'behind', customers: 0 });
     expect(await summaries(ws.id)).toEqual(before);
-    const { rows } = await sql.query(`SELECT cutoff FROM purchase_summary_state WHERE workspace_id = $1`, [
+    const { rows } = await sql.query(`SELECT cutoff FROM customer_summary_state WHERE workspace_id = $1`, [
       ws.id,
     ]);
     expect(rows[0].cutoff.getTime()).toBe(BASE + 5 * DAY);
@@ -338,16 +449,17 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
       [ws.id, ws.customers[0]],
     );
     const cutoff = new Date(BASE + 10 * DAY).toISOString();
-    await refreshPurchaseSummaries(sql, { ...target(ws.id, 0), cutoff });
+    await refreshCustomerSummaries(sql, { ...target(ws.id, 0), cutoff });
     expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({
       transactions: 2,
       first_amount: 100,
     });
-    const moved = await refreshPurchaseSummaries(sql, {
-      ...target(ws.id, 0),
-      cutoff,
-      timezone: 'America/New_York',
-    });
+    const newYork = { ...target(ws.id, 0), timezone: 'America/New_York' };
+    // cutoffs are local midnights: Shanghai's is not one in New York
+    await expect(refreshCustomerSummaries(sql, { ...newYork, cutoff })).rejects.toThrow(
+      /not a midnight in America\/New_York/,
+    );
+    const moved = await refreshCustomerSummaries(sql, { ...newYork, cutoff: '2026-01-11T05:00:00.000Z' });
     expect(moved.mode).toBe('built');
     expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({
       transactions: 1,
@@ -358,7 +470,7 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
 
   it('an order committed while a refresh runs is picked up by the next refresh, never lost', async () => {
     const ws = await workspace('race');
-    await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+    await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY));
     const writer = new Client({ connectionString: db.url });
     await writer.connect();
     try {
@@ -369,13 +481,13 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
         [ws.id, ws.customers[1], new Date(BASE + DAY).toISOString()],
       );
       // the refresh neither waits for nor sees the open transaction
-      await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+      await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY));
       expect((await summaries(ws.id)).has(ws.customers[1])).toBe(false);
       await writer.query('COMMIT');
     } finally {
       await writer.end();
     }
-    const next = await refreshPurchaseSummaries(sql, target(ws.id, BASE + 10 * DAY));
+    const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY));
     expect(next).toMatchObject({ mode: 'refreshed', customers: 1 });
     expect((await summaries(ws.id)).get(ws.customers[1])).toMatchObject({ transactions: 1, monetary: 700 });
   });
@@ -387,12 +499,12 @@ describe('purchase summaries (triggers on orders + refresh)', () => {
        VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
       [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
     );
-    await refreshPurchaseSummaries(sql, target(ws.id, BASE + 5 * DAY));
+    await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY));
     await sql.query(`UPDATE orders SET amount_minor = 5 WHERE workspace_id = $1`, [ws.id]);
-    await sql.query(`DELETE FROM purchase_summary_state WHERE workspace_id = $1`, [ws.id]);
+    await sql.query(`DELETE FROM customer_summary_state WHERE workspace_id = $1`, [ws.id]);
     const { rows } = await sql.query(
-      `SELECT (SELECT count(*) FROM purchase_summaries WHERE workspace_id = $1)::int AS summaries,
-              (SELECT count(*) FROM purchase_summary_changes WHERE workspace_id = $1)::int AS changes`,
+      `SELECT (SELECT count(*) FROM customer_summaries WHERE workspace_id = $1)::int AS summaries,
+              (SELECT count(*) FROM customer_summary_changes WHERE workspace_id = $1)::int AS changes`,
       [ws.id],
     );
     expect(rows[0]).toEqual({ summaries: 0, changes: 0 });
