@@ -12,7 +12,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   cutoff (future-dated), or the day the oldest complaint leaves the 90-day window — a refresh to a later cutoff
  *   recomputes the customers it passes.
  * - `customer_summary_state`: per workspace, the cutoff and the time zone and currency the summaries were built
- *   with (a change of either rebuilds them).
+ *   with (a change of either rebuilds them), and whether the last build finished.
  * - `customer_summary_changes`: an append-only log of customers whose orders or interactions changed, written by
  *   statement-level triggers (every write path — CSV import, webhook and pull sync, merges, erasure, call
  *   outcomes — goes through them). No key: concurrent writers never conflict, and a refresh deletes only the
@@ -47,6 +47,9 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
         cutoff timestamptz NOT NULL,
         timezone text NOT NULL,
         currency char(3) NOT NULL,
+        -- false while a build is spread over a run's chunks: a run that fails half-way leaves it false, and the
+        -- next run builds again instead of trusting half-empty summaries
+        complete boolean NOT NULL,
         refreshed_at timestamptz NOT NULL DEFAULT now()
       );
 
@@ -54,7 +57,8 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
         workspace_id uuid NOT NULL,
         customer_id bigint NOT NULL
       );
-      CREATE INDEX customer_summary_changes_workspace_idx ON customer_summary_changes (workspace_id);
+      -- a refresh takes the entries of one id range at a time (one per scoring chunk)
+      CREATE INDEX customer_summary_changes_customer_idx ON customer_summary_changes (workspace_id, customer_id);
 
       CREATE FUNCTION log_customer_changes_new() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -8,6 +8,10 @@ import type { ClientBase } from 'pg';
  * those, plus the customers whose `recheck_at` the moving cutoff passes (future-dated records now in the past, a
  * complaint leaving the 90-day window). A nightly run then reads one row per customer instead of re-aggregating
  * every order and interaction (docs/scoring-run.md, "Customer summaries").
+ *
+ * A row computed at cutoff C stays right for any later cutoff up to its `recheck_at` unless a write is logged for
+ * the customer; so a refresh is two steps: `planSummaryRefresh` (once per run: the mode, and the workspace's state)
+ * and `refreshSummaryRange` over id ranges that together cover every id (in a run: one per chunk, in parallel).
  */
 export interface CustomerSummaryTarget {
   workspaceId: string;
@@ -19,26 +23,38 @@ export interface CustomerSummaryTarget {
   cutoff: string;
 }
 
+/**
+ * build: every summary of the workspace is recomputed (first run, or the time zone or currency changed);
+ * refresh: the logged changes and due rechecks only; behind: the run's cutoff is before the summaries' (a
+ * backtest), which cannot use them and must read the history.
+ */
+export type SummaryRefreshMode = 'build' | 'refresh' | 'behind';
+
+/** A range of customer ids (inclusive; null: unbounded). */
+export interface IdRange {
+  from: string | null;
+  to: string | null;
+}
+
 export interface CustomerSummaryRefresh {
-  /** built: every summary of the workspace rebuilt (first run, or time zone / currency changed); refreshed: the
-   * logged changes and due rechecks only; behind: the run's cutoff is before the summaries' (a backtest), which
-   * it cannot use */
-  mode: 'built' | 'refreshed' | 'behind';
+  mode: SummaryRefreshMode;
   /** customers recomputed */
   customers: number;
   seconds: number;
-  /** seconds per step */
-  timings: Record<string, number>;
 }
 
 /**
- * Summaries of the workspace's customers — all of them, or those in the temp table `summary_targets`. $1 workspace,
- * $2 currency, $3 cutoff, $4 start of the complaint window (90 local days before the cutoff). Both aggregates
- * stream in customer-id order through the (customer_id, …) indexes and meet in a merge full join. A customer with
- * neither a paid order nor an interaction gets no row.
+ * Summaries of the workspace's customers in the temp table `summary_targets`, or of every customer in an id range.
+ * $1 workspace, $2 currency, $3 cutoff, $4 start of the complaint window (90 local days before the cutoff), for a
+ * range $5 first id, $6 last id (null: unbounded). Both aggregates stream in customer-id order through the
+ * (customer_id, …) indexes and meet in a merge full join. A customer with neither a paid order nor an interaction
+ * gets no row.
  */
-const recompute = (scope: 'all' | 'targets') => {
-  const only = scope === 'targets' ? 'AND customer_id IN (SELECT customer_id FROM summary_targets)' : '';
+const recompute = (scope: 'targets' | 'range') => {
+  const only =
+    scope === 'targets'
+      ? 'AND customer_id IN (SELECT customer_id FROM summary_targets)'
+      : 'AND customer_id >= COALESCE($5::bigint, 0) AND customer_id <= COALESCE($6::bigint, 9223372036854775807)';
   return `
   WITH purchases AS (
     SELECT customer_id, count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
@@ -73,108 +89,156 @@ const recompute = (scope: 'all' | 'targets') => {
   FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id`;
 };
 
+/** The workspace's zone (local days) and no JIT, for the rest of the caller's transaction. */
+async function localTime(client: ClientBase, timezone: string): Promise<void> {
+  // local days are timestamptz::date, and date::timestamptz a local midnight, under the workspace's zone
+  await client.query(`SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true)`, [timezone]);
+}
+
 /**
- * Brings the workspace's summaries to `target.cutoff` in one transaction (serialised per workspace by an advisory
- * lock). Never moves the cutoff back: a run before it (a backtest) gets mode `behind` and must read the history.
+ * Decides how a run at `target.cutoff` uses the summaries and records the new state; call inside a transaction.
+ * Serialised per workspace by an advisory lock. `build` also empties the workspace's summaries and log (the range
+ * refreshes rebuild them); `behind` changes nothing.
+ */
+export async function planSummaryRefresh(
+  client: ClientBase,
+  target: CustomerSummaryTarget,
+): Promise<SummaryRefreshMode> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('customer-summaries:' || $1, 0))`, [
+    target.workspaceId,
+  ]);
+  await localTime(client, target.timezone);
+  const {
+    rows: [bounds],
+  } = await client.query(`SELECT $1::timestamptz = ($1::timestamptz)::date::timestamptz AS aligned`, [
+    target.cutoff,
+  ]);
+  if (!bounds.aligned)
+    throw new Error(`summary cutoff ${target.cutoff} is not a midnight in ${target.timezone}`);
+  const { rows } = await client.query(
+    `SELECT timezone, currency, complete, cutoff > $2::timestamptz AS ahead
+     FROM customer_summary_state WHERE workspace_id = $1`,
+    [target.workspaceId, target.cutoff],
+  );
+  const state = rows[0] as
+    { timezone: string; currency: string; complete: boolean; ahead: boolean } | undefined;
+  const compatible =
+    state &&
+    state.complete &&
+    state.timezone === target.timezone &&
+    state.currency.trim() === target.currency;
+  if (compatible && state.ahead) return 'behind';
+  if (!compatible) {
+    await client.query(`DELETE FROM customer_summary_changes WHERE workspace_id = $1`, [target.workspaceId]);
+    await client.query(`DELETE FROM customer_summaries WHERE workspace_id = $1`, [target.workspaceId]);
+  }
+  await client.query(
+    `INSERT INTO customer_summary_state (workspace_id, cutoff, timezone, currency, complete)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (workspace_id) DO UPDATE
+       SET cutoff = EXCLUDED.cutoff, timezone = EXCLUDED.timezone, currency = EXCLUDED.currency,
+           complete = EXCLUDED.complete, refreshed_at = now()`,
+    [target.workspaceId, target.cutoff, target.timezone, target.currency, Boolean(compatible)],
+  );
+  return compatible ? 'refresh' : 'build';
+}
+
+/** Marks a build complete once every range has been refreshed (until then the next plan builds again). */
+export async function completeSummaryBuild(
+  client: { query(sql: string, params: unknown[]): Promise<unknown> },
+  workspaceId: string,
+): Promise<void> {
+  await client.query(`UPDATE customer_summary_state SET complete = true WHERE workspace_id = $1`, [
+    workspaceId,
+  ]);
+}
+
+/**
+ * Brings the summaries of the customers in `range` to `target.cutoff` (mode from planSummaryRefresh); call inside
+ * a transaction, so that a crash leaves the log entries it took in place. Returns the customers recomputed.
+ */
+export async function refreshSummaryRange(
+  client: ClientBase,
+  target: CustomerSummaryTarget,
+  mode: 'build' | 'refresh',
+  range: IdRange,
+): Promise<number> {
+  await localTime(client, target.timezone);
+  const {
+    rows: [{ complaints_from: complaintsFrom }],
+  } = await client.query(
+    `SELECT to_json((($1::timestamptz)::date - 90)::timestamptz) #>> '{}' AS complaints_from`,
+    [target.cutoff],
+  );
+  const params = [target.workspaceId, target.currency, target.cutoff, complaintsFrom];
+  const inRange = `customer_id >= COALESCE($2::bigint, 0) AND customer_id <= COALESCE($3::bigint, 9223372036854775807)`;
+  if (mode === 'build') {
+    // the log's entries of the range are covered: the rebuild reads everything committed before it starts
+    await client.query(`DELETE FROM customer_summary_changes WHERE workspace_id = $1 AND ${inRange}`, [
+      target.workspaceId,
+      range.from,
+      range.to,
+    ]);
+    await client.query(`DELETE FROM customer_summaries WHERE workspace_id = $1 AND ${inRange}`, [
+      target.workspaceId,
+      range.from,
+      range.to,
+    ]);
+    // the streaming plan: index order, a window and GroupAggregates, a merge join; no hash table or sort
+    await client.query(
+      `SELECT set_config('enable_hashagg', 'off', true), set_config('enable_hashjoin', 'off', true),
+              set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`,
+    );
+    const built = await client.query(recompute('range'), [...params, range.from, range.to]);
+    await client.query(
+      `SELECT set_config('enable_hashagg', 'on', true), set_config('enable_hashjoin', 'on', true),
+              set_config('enable_seqscan', 'on', true), set_config('enable_bitmapscan', 'on', true)`,
+    );
+    return built.rowCount ?? 0;
+  }
+  await client.query(
+    `CREATE TEMP TABLE IF NOT EXISTS summary_targets (customer_id bigint PRIMARY KEY) ON COMMIT DELETE ROWS`,
+  );
+  // only the entries this snapshot sees: one committed meanwhile stays for the next refresh
+  const {
+    rows: [{ n }],
+  } = await client.query(
+    `WITH logged AS (DELETE FROM customer_summary_changes WHERE workspace_id = $1 AND ${inRange}
+                     RETURNING customer_id),
+          due AS (SELECT customer_id FROM customer_summaries
+                  WHERE workspace_id = $1 AND recheck_at IS NOT NULL AND recheck_at < $4 AND ${inRange}),
+          added AS (INSERT INTO summary_targets SELECT customer_id FROM logged UNION SELECT customer_id FROM due
+                    ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS n FROM added`,
+    [target.workspaceId, range.from, range.to, target.cutoff],
+  );
+  if (n === 0) return 0;
+  await client.query(`ANALYZE summary_targets`);
+  await client.query(
+    `DELETE FROM customer_summaries s USING summary_targets t WHERE s.customer_id = t.customer_id`,
+  );
+  await client.query(recompute('targets'), params);
+  await client.query(`DELETE FROM summary_targets`);
+  return n;
+}
+
+/**
+ * The whole workspace at once, in one transaction: plan, then one range over every id. What a run does spread
+ * over its chunks; used where there are no chunks (tests, maintenance).
  */
 export async function refreshCustomerSummaries(
   client: ClientBase,
   target: CustomerSummaryTarget,
 ): Promise<CustomerSummaryRefresh> {
   const started = Date.now();
-  const timings: Record<string, number> = {};
-  let mark = started;
-  const lap = (step: string) => {
-    timings[step] = (Date.now() - mark) / 1000;
-    mark = Date.now();
-  };
-  const done = (mode: CustomerSummaryRefresh['mode'], customers: number) => ({
-    mode,
-    customers,
-    seconds: (Date.now() - started) / 1000,
-    timings,
-  });
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('customer-summaries:' || $1, 0))`, [
-      target.workspaceId,
-    ]);
-    // local days are timestamptz::date, and date::timestamptz a local midnight, under the workspace's zone
-    await client.query(`SELECT set_config('TimeZone', $1, true)`, [target.timezone]);
-    await client.query(`SET LOCAL jit = off`);
-    const {
-      rows: [bounds],
-    } = await client.query(
-      `SELECT $1::timestamptz = ($1::timestamptz)::date::timestamptz AS aligned,
-              to_json((($1::timestamptz)::date - 90)::timestamptz) #>> '{}' AS complaints_from`,
-      [target.cutoff],
-    );
-    if (!bounds.aligned) {
-      throw new Error(`summary cutoff ${target.cutoff} is not a midnight in ${target.timezone}`);
-    }
-    const params = [target.workspaceId, target.currency, target.cutoff, bounds.complaints_from];
-    const { rows } = await client.query(
-      `SELECT timezone, currency, cutoff > $2::timestamptz AS ahead
-       FROM customer_summary_state WHERE workspace_id = $1`,
-      [target.workspaceId, target.cutoff],
-    );
-    lap('lock');
-    const state = rows[0] as { timezone: string; currency: string; ahead: boolean } | undefined;
-    const compatible =
-      state && state.timezone === target.timezone && state.currency.trim() === target.currency;
-    if (compatible && state.ahead) {
-      await client.query('COMMIT');
-      return done('behind', 0);
-    }
-    let mode: 'built' | 'refreshed';
-    let customers: number;
-    if (!compatible) {
-      mode = 'built';
-      // the log's entries are covered by the rebuild, which reads everything committed before it starts
-      await client.query(`DELETE FROM customer_summary_changes WHERE workspace_id = $1`, [
-        target.workspaceId,
-      ]);
-      await client.query(`DELETE FROM customer_summaries WHERE workspace_id = $1`, [target.workspaceId]);
-      lap('delete');
-      // the streaming plan: index order, a window and GroupAggregates, a merge join; no hash table or sort
-      await client.query(
-        `SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off;
-         SET LOCAL enable_bitmapscan = off`,
-      );
-      customers = (await client.query(recompute('all'), params)).rowCount!;
-    } else {
-      mode = 'refreshed';
-      await client.query(`CREATE TEMP TABLE summary_targets (customer_id bigint PRIMARY KEY) ON COMMIT DROP`);
-      await client.query(
-        `WITH logged AS (DELETE FROM customer_summary_changes WHERE workspace_id = $1 RETURNING customer_id)
-         INSERT INTO summary_targets
-         SELECT customer_id FROM logged
-         UNION
-         SELECT customer_id FROM customer_summaries
-         WHERE workspace_id = $1 AND recheck_at IS NOT NULL AND recheck_at < $2`,
-        [target.workspaceId, target.cutoff],
-      );
-      await client.query(`ANALYZE summary_targets`);
-      lap('targets');
-      await client.query(
-        `DELETE FROM customer_summaries s USING summary_targets t WHERE s.customer_id = t.customer_id`,
-      );
-      lap('delete');
-      await client.query(recompute('targets'), params);
-      customers = Number((await client.query(`SELECT count(*) FROM summary_targets`)).rows[0].count);
-    }
-    lap('recompute');
-    await client.query(
-      `INSERT INTO customer_summary_state (workspace_id, cutoff, timezone, currency)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (workspace_id) DO UPDATE
-         SET cutoff = EXCLUDED.cutoff, timezone = EXCLUDED.timezone, currency = EXCLUDED.currency,
-             refreshed_at = now()`,
-      [target.workspaceId, target.cutoff, target.timezone, target.currency],
-    );
+    const mode = await planSummaryRefresh(client, target);
+    const customers =
+      mode === 'behind' ? 0 : await refreshSummaryRange(client, target, mode, { from: null, to: null });
+    if (mode === 'build') await completeSummaryBuild(client, target.workspaceId);
     await client.query('COMMIT');
-    lap('commit');
-    return done(mode, customers);
+    return { mode, customers, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;

@@ -15,7 +15,14 @@ import { BinaryCopyWriter } from './binary-copy';
 import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 import { copyIn, copyLines, copyOutLines } from './copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
-import { CustomerSummaryRefresh, refreshCustomerSummaries } from './customer-summaries';
+import {
+  completeSummaryBuild,
+  CustomerSummaryTarget,
+  IdRange,
+  planSummaryRefresh,
+  refreshSummaryRange,
+  SummaryRefreshMode,
+} from './customer-summaries';
 import { fitRunModels, ModelReport } from './run-models';
 import {
   addToStats,
@@ -49,6 +56,8 @@ interface RunParams {
   /** where the inputs come from: the customer summaries, or the orders and interactions (a run before the
    * summaries' cutoff) */
   inputs?: 'summaries' | 'history';
+  /** how the inputs jobs bring the summaries of their chunk to the run's cutoff */
+  summaries?: SummaryRefreshMode;
 }
 
 interface RunRow {
@@ -141,24 +150,27 @@ export class ScoreRunSteps {
       [runId],
     );
     let chunks = await this.chunks(runId);
-    // a re-delivered prepare keeps the plan (and the previous run) its inputs jobs may already have used
+    // a re-delivered prepare keeps the plan (and the previous run) its inputs jobs may already have used; the
+    // summaries' plan commits with the chunk plan, so a crash in between cannot leave a build half-planned
     if (chunks.length === 0) {
       const previous = await this.previousRun(run);
-      const summaries = await this.refreshSummaries(run);
-      const inputs = summaries.mode === 'behind' ? 'history' : 'summaries';
-      await this.db.query(
-        `UPDATE score_runs SET model_params = model_params || $2::jsonb, report = report || $3::jsonb WHERE id = $1`,
-        [
-          runId,
-          JSON.stringify({
-            previousRunId: previous?.id ?? null,
-            previousMargin: previous?.margin ?? null,
-            inputs,
-          }),
-          JSON.stringify({ customerSummaries: summaries }),
-        ],
-      );
-      await this.db.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
+      await this.transaction(async (client) => {
+        const summaries = await planSummaryRefresh(client, await this.summaryTarget(run));
+        await client.query(
+          `UPDATE score_runs SET model_params = model_params || $2::jsonb, report = report || $3::jsonb WHERE id = $1`,
+          [
+            runId,
+            JSON.stringify({
+              previousRunId: previous?.id ?? null,
+              previousMargin: previous?.margin ?? null,
+              summaries,
+              inputs: summaries === 'behind' ? 'history' : 'summaries',
+            }),
+            JSON.stringify({ customerSummaries: { mode: summaries, customers: 0, seconds: 0 } }),
+          ],
+        );
+        await client.query(SQL.planChunks, [runId, run.workspace_id, this.config.scoringChunkSize]);
+      });
       chunks = await this.chunks(runId);
     }
     // the run's partition-to-be; its defaults fill run_id and workspace_id, which the chunks' COPY leaves out
@@ -190,37 +202,32 @@ export class ScoreRunSteps {
     return { chunks: chunks.length };
   }
 
-  /** Brings the workspace's customer summaries to the end of the run's as-of day (customer-summaries.ts). */
-  private async refreshSummaries(run: RunRow): Promise<CustomerSummaryRefresh> {
+  /** The customer summaries a run reads: the workspace's, as of the end of its as-of day. */
+  private async summaryTarget(run: RunRow): Promise<CustomerSummaryTarget> {
     const [{ cutoff }] = await this.db.query(
       `SELECT to_json((($1::date + 1)::timestamp AT TIME ZONE $2)) #>> '{}' AS cutoff`,
       [run.as_of, run.timezone],
     );
-    const qr = this.db.createQueryRunner();
-    try {
-      const client = (await qr.connect()) as PoolClient;
-      const refresh = await refreshCustomerSummaries(client, {
-        workspaceId: run.workspace_id,
-        timezone: run.timezone,
-        currency: run.currency,
-        cutoff,
-      });
-      this.logger.log(
-        `run ${run.id}: customer summaries ${refresh.mode} (${refresh.customers} customers, ${refresh.seconds} s)`,
-      );
-      return refresh;
-    } finally {
-      await qr.release();
-    }
+    return { workspaceId: run.workspace_id, timezone: run.timezone, currency: run.currency, cutoff };
   }
 
   /** Builds one chunk's inputs table: purchases, touches and the customer, set-based, in one statement. */
   async inputs(runId: string, chunkNo: number): Promise<{ customers: number }> {
     const run = await this.run(runId);
     if (run.status !== 'preparing') return { customers: 0 };
-    const [chunk] = (await this.chunks(runId)).filter((c) => c.chunk_no === chunkNo);
+    const chunks = await this.chunks(runId);
+    const at = chunks.findIndex((c) => c.chunk_no === chunkNo);
+    const chunk = chunks[at];
     if (!chunk) throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
     if (chunk.inputs_at) return { customers: chunk.customers };
+    // the chunks' summary ranges cover every id, the gaps between chunks (merged or deleted customers, whose
+    // change-log entries must go too) and the ids after the last included
+    const range: IdRange = {
+      from: at === 0 ? null : chunk.first_customer_id,
+      to: at === chunks.length - 1 ? null : String(BigInt(chunks[at + 1].first_customer_id) - 1n),
+    };
+    const summaries = run.model_params.summaries;
+    const target = summaries === 'build' || summaries === 'refresh' ? await this.summaryTarget(run) : null;
     const table = inputsTable(runId, chunkNo);
     const [{ end_at: end, complaints_from: complaintsFrom }] = await this.db.query(
       `SELECT (($1::date + 1)::timestamp AT TIME ZONE $2) AS end_at,
@@ -228,6 +235,19 @@ export class ScoreRunSteps {
       [run.as_of, run.timezone],
     );
     return this.transaction(async (client) => {
+      // first the chunk's summaries (in this transaction: a crash leaves the change-log entries in place)
+      if (target && (summaries === 'build' || summaries === 'refresh')) {
+        const started = Date.now();
+        const recomputed = await refreshSummaryRange(client, target, summaries, range);
+        await client.query(
+          `UPDATE score_runs SET report = jsonb_set(report, '{customerSummaries}', jsonb_build_object(
+             'mode', $2::text,
+             'customers', COALESCE((report #>> '{customerSummaries,customers}')::int, 0) + $3,
+             'seconds', round((COALESCE((report #>> '{customerSummaries,seconds}')::numeric, 0) + $4)::numeric, 3)))
+           WHERE id = $1`,
+          [runId, summaries, recomputed, (Date.now() - started) / 1000],
+        );
+      }
       // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
       await client.query(`SELECT set_config('TimeZone', $1, true)`, [run.timezone]);
       // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
@@ -278,6 +298,8 @@ export class ScoreRunSteps {
     const chunks = await this.chunks(runId);
     const missing = chunks.filter((c) => !c.inputs_at).length;
     if (missing > 0) throw new Error(`run ${runId}: inputs of ${missing} chunks missing`);
+    // every chunk's range is built: the summaries are whole again
+    if (run.model_params.summaries === 'build') await completeSummaryBuild(this.db, run.workspace_id);
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
     const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { refreshCustomerSummaries } from '../../src/scoring/customer-summaries';
+import {
+  completeSummaryBuild,
+  CustomerSummaryTarget,
+  planSummaryRefresh,
+  refreshCustomerSummaries,
+  refreshSummaryRange,
+} from '../../src/scoring/customer-summaries';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
 /**
@@ -96,7 +102,7 @@ type Op =
   | { kind: 'touch'; rows: Array<Omit<TouchModel, 'id'>> }
   | { kind: 'untouch'; pick: number }
   | { kind: 'retime'; pick: number; occurredAt: number }
-  | { kind: 'refresh'; advanceDays: number };
+  | { kind: 'refresh'; advanceDays: number; splits: number[] };
 
 const instant = fc.integer({ min: 0, max: 40 * 24 }).map((h) => BASE + h * 3_600_000);
 const orderRow = fc.record({
@@ -169,6 +175,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('refresh' as const),
       advanceDays: fc.constantFrom(0, 1, 3, 10, 45),
+      // as a run does it: one range per chunk, each in its own transaction, split before these customers
+      splits: fc.uniqueArray(fc.integer({ min: 1, max: CUSTOMERS - 1 }), { maxLength: 3 }),
     }),
   },
 );
@@ -199,7 +207,7 @@ function afterRefresh(
     [
       { kind: 'insert', rows: [paid] },
       { kind: 'touch', rows: [complaint] },
-      { kind: 'refresh', advanceDays: 0 },
+      { kind: 'refresh', advanceDays: 0, splits: [] },
       write[kind],
     ],
   ];
@@ -259,6 +267,25 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
     );
   }
 
+  /** A run's protocol: plan, then one transaction per id range (split before each of `splits`), then complete. */
+  async function refreshInRanges(t: CustomerSummaryTarget, splits: number[]): Promise<string> {
+    await sql.query('BEGIN');
+    const mode = await planSummaryRefresh(sql, t);
+    await sql.query('COMMIT');
+    if (mode === 'behind') return mode;
+    const bounds = [null, ...splits.map(String), null];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      await sql.query('BEGIN');
+      await refreshSummaryRange(sql, t, mode, {
+        from: bounds[i],
+        to: bounds[i + 1] === null ? null : String(Number(bounds[i + 1]) - 1),
+      });
+      await sql.query('COMMIT');
+    }
+    if (mode === 'build') await completeSummaryBuild(sql, t.workspaceId);
+    return mode;
+  }
+
   const target = (workspaceId: string, cutoff: number) => ({
     workspaceId,
     timezone: 'Asia/Shanghai',
@@ -277,7 +304,7 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
         let refreshed = false;
         const live = () => orders;
         const chosen = (i: number) => (live().length ? live()[i % live().length] : undefined);
-        for (const o of [...ops, { kind: 'refresh', advanceDays: 0 } as Op]) {
+        for (const o of [...ops, { kind: 'refresh', advanceDays: 0, splits: [6] } as Op]) {
           switch (o.kind) {
             case 'insert': {
               // one statement for all rows, as the CSV import and sync batches do
@@ -393,8 +420,11 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
             }
             case 'refresh': {
               cutoff += o.advanceDays * DAY;
-              const result = await refreshCustomerSummaries(sql, target(ws.id, cutoff));
-              expect(result.mode).toBe(refreshed ? 'refreshed' : 'built');
+              const mode = await refreshInRanges(
+                target(ws.id, cutoff),
+                [...o.splits].sort((a, b) => a - b).map((c) => ws.customers[c]),
+              );
+              expect(mode).toBe(refreshed ? 'refresh' : 'build');
               refreshed = true;
               const actual = await summaries(ws.id);
               ws.customers.forEach((id, c) => {
@@ -427,7 +457,7 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
        VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
       [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
     );
-    expect((await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY))).mode).toBe('built');
+    expect((await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY))).mode).toBe('build');
     const before = await summaries(ws.id);
     const behind = await refreshCustomerSummaries(sql, target(ws.id, BASE + 2 * DAY));
     expect(behind).toMatchObject({ mode: 'behind', customers: 0 });
@@ -460,12 +490,34 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
       /not a midnight in America\/New_York/,
     );
     const moved = await refreshCustomerSummaries(sql, { ...newYork, cutoff: '2026-01-11T05:00:00.000Z' });
-    expect(moved.mode).toBe('built');
+    expect(moved.mode).toBe('build');
     expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({
       transactions: 1,
       first_day: '2026-01-01',
       first_amount: 300,
     });
+  });
+
+  it('a build that stops half-way (a failed run) is built again by the next run, not trusted', async () => {
+    const ws = await workspace('half');
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, 'o' || c, c, $2, 100, 'CNY', 'paid' FROM unnest($3::bigint[]) c`,
+      [ws.id, new Date(BASE + DAY).toISOString(), ws.customers],
+    );
+    const t = target(ws.id, BASE + 5 * DAY);
+    await sql.query('BEGIN');
+    expect(await planSummaryRefresh(sql, t)).toBe('build');
+    await sql.query('COMMIT');
+    // only the first half's range is built; the run dies before the rest (and before completing the build)
+    const half = String(ws.customers[CUSTOMERS / 2]);
+    await sql.query('BEGIN');
+    await refreshSummaryRange(sql, t, 'build', { from: null, to: half });
+    await sql.query('COMMIT');
+    expect((await summaries(ws.id)).size).toBe(CUSTOMERS / 2 + 1);
+    const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 6 * DAY));
+    expect(next).toMatchObject({ mode: 'build', customers: CUSTOMERS });
+    expect((await summaries(ws.id)).size).toBe(CUSTOMERS);
   });
 
   it('an order committed while a refresh runs is picked up by the next refresh, never lost', async () => {
@@ -488,7 +540,7 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
       await writer.end();
     }
     const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY));
-    expect(next).toMatchObject({ mode: 'refreshed', customers: 1 });
+    expect(next).toMatchObject({ mode: 'refresh', customers: 1 });
     expect((await summaries(ws.id)).get(ws.customers[1])).toMatchObject({ transactions: 1, monetary: 700 });
   });
 

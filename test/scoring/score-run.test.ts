@@ -299,7 +299,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       [workspaceId],
     );
     expect(stale).toBeGreaterThanOrEqual(8);
-    expect(night.report).toMatchObject({ customerSummaries: { mode: 'refreshed', customers: stale } });
+    expect(night.report).toMatchObject({ customerSummaries: { mode: 'refresh', customers: stale } });
 
     // a day of CRM changes, each through plain SQL on orders as the sync, import and merge code paths write them
     await sql.query(
@@ -344,7 +344,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     );
 
     const fromSummaries = await runScoring(app, workspaceId, DATA_END);
-    expect(fromSummaries.report).toMatchObject({ customerSummaries: { mode: 'refreshed' } });
+    expect(fromSummaries.report).toMatchObject({ customerSummaries: { mode: 'refresh' } });
     // pretend the summaries were already a day ahead: the same run must then read orders and interactions
     await sql.query(
       `UPDATE customer_summary_state SET cutoff = cutoff + interval '1 day' WHERE workspace_id = $1`,
