@@ -102,7 +102,7 @@ type Op =
   | { kind: 'touch'; rows: Array<Omit<TouchModel, 'id'>> }
   | { kind: 'untouch'; pick: number }
   | { kind: 'retime'; pick: number; occurredAt: number }
-  | { kind: 'refresh'; advanceDays: number; splits: number[] };
+  | { kind: 'refresh'; advanceDays: number; splits: number[]; rebuildShare: number };
 
 const instant = fc.integer({ min: 0, max: 40 * 24 }).map((h) => BASE + h * 3_600_000);
 const orderRow = fc.record({
@@ -177,6 +177,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       advanceDays: fc.constantFrom(0, 1, 3, 10, 45),
       // as a run does it: one range per chunk, each in its own transaction, split before these customers
       splits: fc.uniqueArray(fc.integer({ min: 1, max: CUSTOMERS - 1 }), { maxLength: 3 }),
+      // customer by customer, or the whole range once many changed
+      rebuildShare: fc.constantFrom(0, 0.3, Infinity),
     }),
   },
 );
@@ -207,7 +209,7 @@ function afterRefresh(
     [
       { kind: 'insert', rows: [paid] },
       { kind: 'touch', rows: [complaint] },
-      { kind: 'refresh', advanceDays: 0, splits: [] },
+      { kind: 'refresh', advanceDays: 0, splits: [], rebuildShare: Infinity },
       write[kind],
     ],
   ];
@@ -268,7 +270,11 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
   }
 
   /** A run's protocol: plan, then one transaction per id range (split before each of `splits`), then complete. */
-  async function refreshInRanges(t: CustomerSummaryTarget, splits: number[]): Promise<string> {
+  async function refreshInRanges(
+    t: CustomerSummaryTarget,
+    splits: number[],
+    rebuildShare: number,
+  ): Promise<string> {
     await sql.query('BEGIN');
     const mode = await planSummaryRefresh(sql, t);
     await sql.query('COMMIT');
@@ -276,10 +282,13 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
     const bounds = [null, ...splits.map(String), null];
     for (let i = 0; i + 1 < bounds.length; i++) {
       await sql.query('BEGIN');
-      await refreshSummaryRange(sql, t, mode, {
-        from: bounds[i],
-        to: bounds[i + 1] === null ? null : String(Number(bounds[i + 1]) - 1),
-      });
+      await refreshSummaryRange(
+        sql,
+        t,
+        mode,
+        { from: bounds[i], to: bounds[i + 1] === null ? null : String(Number(bounds[i + 1]) - 1) },
+        { rebuildShare },
+      );
       await sql.query('COMMIT');
     }
     if (mode === 'build') await completeSummaryBuild(sql, t.workspaceId);
@@ -304,7 +313,10 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
         let refreshed = false;
         const live = () => orders;
         const chosen = (i: number) => (live().length ? live()[i % live().length] : undefined);
-        for (const o of [...ops, { kind: 'refresh', advanceDays: 0, splits: [6] } as Op]) {
+        for (const o of [
+          ...ops,
+          { kind: 'refresh', advanceDays: 0, splits: [6], rebuildShare: Infinity } as Op,
+        ]) {
           switch (o.kind) {
             case 'insert': {
               // one statement for all rows, as the CSV import and sync batches do
@@ -423,6 +435,7 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
               const mode = await refreshInRanges(
                 target(ws.id, cutoff),
                 [...o.splits].sort((a, b) => a - b).map((c) => ws.customers[c]),
+                o.rebuildShare,
               );
               expect(mode).toBe(refreshed ? 'refresh' : 'build');
               refreshed = true;
@@ -539,7 +552,9 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
     } finally {
       await writer.end();
     }
-    const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY));
+    const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 10 * DAY), {
+      rebuildShare: Infinity,
+    });
     expect(next).toMatchObject({ mode: 'refresh', customers: 1 });
     expect((await summaries(ws.id)).get(ws.customers[1])).toMatchObject({ transactions: 1, monetary: 700 });
   });
