@@ -116,6 +116,17 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION log_customer_changes_interactions_update();
 
+      -- TRUNCATE has no transition table: every workspace's summaries are rebuilt by its next run
+      CREATE FUNCTION invalidate_customer_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE customer_summary_state SET complete = false;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER orders_invalidate_customer_summaries AFTER TRUNCATE ON orders
+        FOR EACH STATEMENT EXECUTE FUNCTION invalidate_customer_summaries();
+      CREATE TRIGGER interactions_invalidate_customer_summaries AFTER TRUNCATE ON interactions
+        FOR EACH STATEMENT EXECUTE FUNCTION invalidate_customer_summaries();
+
       -- a workspace's summaries and log go when its state row goes (workspace deletion cascades to the state)
       CREATE FUNCTION drop_customer_summaries_of_workspace() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -137,6 +148,8 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
       DROP TRIGGER IF EXISTS interactions_log_customer_inserts ON interactions;
       DROP TRIGGER IF EXISTS interactions_log_customer_deletes ON interactions;
       DROP TRIGGER IF EXISTS interactions_log_customer_updates ON interactions;
+      DROP TRIGGER IF EXISTS orders_invalidate_customer_summaries ON orders;
+      DROP TRIGGER IF EXISTS interactions_invalidate_customer_summaries ON interactions;
       DROP TABLE IF EXISTS customer_summary_state;
       DROP TABLE IF EXISTS customer_summary_changes;
       DROP TABLE IF EXISTS customer_summaries;
@@ -145,6 +158,7 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
       DROP FUNCTION IF EXISTS log_customer_changes_orders_update();
       DROP FUNCTION IF EXISTS log_customer_changes_interactions_update();
       DROP FUNCTION IF EXISTS drop_customer_summaries_of_workspace();
+      DROP FUNCTION IF EXISTS invalidate_customer_summaries();
     `);
   }
 }

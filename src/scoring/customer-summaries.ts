@@ -155,8 +155,10 @@ export async function completeSummaryBuild(
 
 /** How a range refresh with many changed customers turns into a rebuild of the range (see refreshSummaryRange). */
 export interface RangeRefreshOptions {
-  /** rebuild the whole range when more than this share of its summaries changed (default 0.2) */
+  /** rebuild the whole range when more than this share of its customers changed (default 0.2) */
   rebuildShare?: number;
+  /** customers in the range, when the caller knows (a run's chunk plan); counted otherwise */
+  customers?: number;
 }
 
 const IN_RANGE = `customer_id >= COALESCE($2::bigint, 0) AND customer_id <= COALESCE($3::bigint, 9223372036854775807)`;
@@ -209,13 +211,15 @@ export async function refreshSummaryRange(
     [...rangeParams, target.cutoff],
   );
   if (n === 0) return 0;
-  const {
-    rows: [{ rows }],
-  } = await client.query(
-    `SELECT count(*)::int AS rows FROM customer_summaries WHERE workspace_id = $1 AND ${IN_RANGE}`,
-    rangeParams,
-  );
-  if (n > (opts.rebuildShare ?? 0.2) * rows) {
+  const customers =
+    opts.customers ??
+    (
+      await client.query(
+        `SELECT count(*)::int AS n FROM customer_summaries WHERE workspace_id = $1 AND ${IN_RANGE}`,
+        rangeParams,
+      )
+    ).rows[0].n;
+  if (n > (opts.rebuildShare ?? 0.2) * customers) {
     await client.query(`DELETE FROM summary_targets`);
     return buildRange(client, params, range);
   }

@@ -238,7 +238,9 @@ export class ScoreRunSteps {
       // first the chunk's summaries (in this transaction: a crash leaves the change-log entries in place)
       if (target && (summaries === 'build' || summaries === 'refresh')) {
         const started = Date.now();
-        const recomputed = await refreshSummaryRange(client, target, summaries, range);
+        const recomputed = await refreshSummaryRange(client, target, summaries, range, {
+          customers: chunk.customers,
+        });
         await client.query(
           `UPDATE score_runs SET report = jsonb_set(report, '{customerSummaries}', jsonb_build_object(
              'mode', $2::text,

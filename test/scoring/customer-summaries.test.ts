@@ -576,4 +576,20 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
     );
     expect(rows[0]).toEqual({ summaries: 0, changes: 0 });
   });
+
+  // last: it empties the interactions of every workspace in this database
+  it('a TRUNCATE (no transition table, no log) makes the next refresh rebuild', async () => {
+    const ws = await workspace('truncated');
+    await sql.query(
+      `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind)
+       VALUES ($1, 'a', $2, $3, 'call')`,
+      [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
+    );
+    await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY));
+    expect((await summaries(ws.id)).get(ws.customers[0])).toMatchObject({ last_touch: '2026-01-02' });
+    await sql.query(`TRUNCATE interactions`);
+    const next = await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY));
+    expect(next.mode).toBe('build');
+    expect((await summaries(ws.id)).has(ws.customers[0])).toBe(false);
+  });
 });
