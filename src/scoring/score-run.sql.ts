@@ -18,8 +18,8 @@ export const SCORE_RUN_SQL = {
     ON CONFLICT (run_id, chunk_no) DO NOTHING`,
 
   /**
-   * The SELECT filling one chunk's inputs table, from the customer summaries (customer-summaries.ts, refreshed to
-   * this cutoff by prepare): the chunk's customers, their summaries and the previous run's scores, merge-joined
+   * The SELECT filling one chunk's inputs table, from the customer summaries (customer-summaries.ts; the inputs
+   * job refreshes the chunk's range to this cutoff just before, in the same transaction): the chunk's customers, their summaries and the previous run's scores, merge-joined
    * in id order through three primary keys. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day
    * (timestamptz), $5 previous run (uuid; a run with no previous one passes a uuid that matches nothing).
    */

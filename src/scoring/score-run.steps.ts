@@ -211,7 +211,10 @@ export class ScoreRunSteps {
     return { workspaceId: run.workspace_id, timezone: run.timezone, currency: run.currency, cutoff };
   }
 
-  /** Builds one chunk's inputs table: purchases, touches and the customer, set-based, in one statement. */
+  /**
+   * Brings the chunk's customer summaries to the run's cutoff, then builds its inputs table (summaries or, for a
+   * backtest, purchases and touches from the history, with the previous scores) in one set-based statement.
+   */
   async inputs(runId: string, chunkNo: number): Promise<{ customers: number }> {
     const run = await this.run(runId);
     if (run.status !== 'preparing') return { customers: 0 };
@@ -227,7 +230,7 @@ export class ScoreRunSteps {
       to: at === chunks.length - 1 ? null : String(BigInt(chunks[at + 1].first_customer_id) - 1n),
     };
     const summaries = run.model_params.summaries;
-    const target = summaries === 'build' || summaries === 'refresh' ? await this.summaryTarget(run) : null;
+    const refresh = summaries === 'build' || summaries === 'refresh' ? summaries : null;
     const table = inputsTable(runId, chunkNo);
     const [{ end_at: end, complaints_from: complaintsFrom }] = await this.db.query(
       `SELECT (($1::date + 1)::timestamp AT TIME ZONE $2) AS end_at,
@@ -236,20 +239,22 @@ export class ScoreRunSteps {
     );
     return this.transaction(async (client) => {
       // first the chunk's summaries (in this transaction: a crash leaves the change-log entries in place)
-      if (target && (summaries === 'build' || summaries === 'refresh')) {
-        const started = Date.now();
-        const recomputed = await refreshSummaryRange(client, target, summaries, range, {
-          customers: chunk.customers,
-        });
-        await client.query(
-          `UPDATE score_runs SET report = jsonb_set(report, '{customerSummaries}', jsonb_build_object(
-             'mode', $2::text,
-             'customers', COALESCE((report #>> '{customerSummaries,customers}')::int, 0) + $3,
-             'seconds', round((COALESCE((report #>> '{customerSummaries,seconds}')::numeric, 0) + $4)::numeric, 3)))
-           WHERE id = $1`,
-          [runId, summaries, recomputed, (Date.now() - started) / 1000],
-        );
-      }
+      const summaryStarted = Date.now();
+      const recomputed = refresh
+        ? await refreshSummaryRange(
+            client,
+            {
+              workspaceId: run.workspace_id,
+              timezone: run.timezone,
+              currency: run.currency,
+              cutoff: (end as Date).toISOString(),
+            },
+            refresh,
+            range,
+            { customers: chunk.customers },
+          )
+        : 0;
+      const summarySeconds = (Date.now() - summaryStarted) / 1000;
       // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
       await client.query(`SELECT set_config('TimeZone', $1, true)`, [run.timezone]);
       // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
@@ -281,6 +286,17 @@ export class ScoreRunSteps {
         `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
         [runId, chunkNo, inserted.rowCount ?? 0],
       );
+      // last, so that the other chunks' jobs wait on the run's row only for this commit
+      if (refresh) {
+        await client.query(
+          `UPDATE score_runs SET report = jsonb_set(report, '{customerSummaries}', jsonb_build_object(
+             'mode', $2::text,
+             'customers', COALESCE((report #>> '{customerSummaries,customers}')::int, 0) + $3,
+             'seconds', round((COALESCE((report #>> '{customerSummaries,seconds}')::numeric, 0) + $4)::numeric, 3)))
+           WHERE id = $1`,
+          [runId, refresh, recomputed, summarySeconds],
+        );
+      }
       return { customers: inserted.rowCount ?? 0 };
     });
   }
