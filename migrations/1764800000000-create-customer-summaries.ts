@@ -127,7 +127,8 @@ export class CreateCustomerSummaries1764800000000 implements MigrationInterface 
       CREATE TRIGGER interactions_invalidate_customer_summaries AFTER TRUNCATE ON interactions
         FOR EACH STATEMENT EXECUTE FUNCTION invalidate_customer_summaries();
 
-      -- a workspace's summaries and log go when its state row goes (workspace deletion cascades to the state)
+      -- a workspace's summaries and log go when its state row goes; deleting a workspace cascades to the state
+      -- after its orders and interactions here, so the entries their deletion logged go too (the test checks it)
       CREATE FUNCTION drop_customer_summaries_of_workspace() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         DELETE FROM customer_summaries s USING old_state o WHERE s.workspace_id = o.workspace_id;

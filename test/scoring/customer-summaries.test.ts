@@ -577,6 +577,25 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
     expect(rows[0]).toEqual({ summaries: 0, changes: 0 });
   });
 
+  it('deleting a workspace takes its summaries and change log with it', async () => {
+    const ws = await workspace('deleted');
+    await sql.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       VALUES ($1, 'a', $2, $3, 100, 'CNY', 'paid')`,
+      [ws.id, ws.customers[0], new Date(BASE + DAY).toISOString()],
+    );
+    await refreshCustomerSummaries(sql, target(ws.id, BASE + 5 * DAY));
+    await sql.query(`UPDATE orders SET amount_minor = 5 WHERE workspace_id = $1`, [ws.id]);
+    await sql.query(`DELETE FROM workspaces WHERE id = $1`, [ws.id]);
+    const { rows } = await sql.query(
+      `SELECT (SELECT count(*) FROM customer_summaries WHERE workspace_id = $1)::int AS summaries,
+              (SELECT count(*) FROM customer_summary_changes WHERE workspace_id = $1)::int AS changes,
+              (SELECT count(*) FROM orders WHERE workspace_id = $1)::int AS orders`,
+      [ws.id],
+    );
+    expect(rows[0]).toEqual({ summaries: 0, changes: 0, orders: 0 });
+  });
+
   // last: it empties the interactions of every workspace in this database
   it('a TRUNCATE (no transition table, no log) makes the next refresh rebuild', async () => {
     const ws = await workspace('truncated');
