@@ -7,6 +7,7 @@ import { CreateWorklistOutcomes1764500000000 } from './1764500000000-create-work
 import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-customer-scores';
 import { CreateAssignments1764600000000 } from './1764600000000-create-assignments';
 import { CreateCustomerSummaries1764800000000 } from './1764800000000-create-customer-summaries';
+import { AddWorklistRowsToMerges1764900000000 } from './1764900000000-add-worklist-rows-to-merges';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   PartitionCustomerScores1764200000000,
   CreateAssignments1764600000000,
   CreateCustomerSummaries1764800000000,
+  AddWorklistRowsToMerges1764900000000,
 ];

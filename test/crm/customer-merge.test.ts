@@ -109,4 +109,91 @@ describe('customer merge and undo (PostgreSQL)', () => {
       /append-only/,
     );
   });
+
+  it("moves the loser's call outcomes, follow-ups and pin to the winner, keeps the winner's own pin, undoes exactly", async () => {
+    const customer = async (ext: string) =>
+      String(
+        (
+          await sql.query(
+            `INSERT INTO customers (workspace_id, external_id, name) VALUES ($1, $2, $2) RETURNING id`,
+            [ws, ext],
+          )
+        )[0].id,
+      );
+    const [winner, loser, pinnedWinner, pinnedLoser] = [
+      await customer('w'),
+      await customer('l'),
+      await customer('pw'),
+      await customer('pl'),
+    ];
+    for (const id of [loser, pinnedLoser]) {
+      const [o] = await sql.query(
+        `INSERT INTO worklist_outcomes (workspace_id, customer_id, outcome, callback_at)
+         VALUES ($1, $2, 'callback_requested', now() + interval '1 day')
+         RETURNING id`,
+        [ws, id],
+      );
+      await sql.query(
+        `INSERT INTO worklist_follow_ups (workspace_id, customer_id, kind, due_at, outcome_id)
+         VALUES ($1, $2, 'callback', now() + interval '1 day', $3)`,
+        [ws, id, o.id],
+      );
+      // an old, removed pin and the active one
+      await sql.query(
+        `INSERT INTO worklist_pins (workspace_id, customer_id, starts_on, removed_at)
+         VALUES ($1, $2, '2026-01-01', now()), ($1, $2, '2026-11-01', NULL)`,
+        [ws, id],
+      );
+    }
+    await sql.query(
+      `INSERT INTO worklist_pins (workspace_id, customer_id, starts_on) VALUES ($1, $2, '2026-11-02')`,
+      [ws, pinnedWinner],
+    );
+    const rowsOf = async (id: string) => {
+      const [r] = await sql.query(
+        `SELECT (SELECT count(*)::int FROM worklist_outcomes WHERE customer_id = $1) AS outcomes,
+                (SELECT count(*)::int FROM worklist_follow_ups WHERE customer_id = $1) AS follow_ups,
+                (SELECT count(*)::int FROM worklist_pins WHERE customer_id = $1 AND removed_at IS NULL) AS active_pins,
+                (SELECT count(*)::int FROM worklist_pins WHERE customer_id = $1) AS pins`,
+        [id],
+      );
+      return r;
+    };
+    const before = [
+      await rowsOf(winner),
+      await rowsOf(loser),
+      await rowsOf(pinnedWinner),
+      await rowsOf(pinnedLoser),
+    ];
+
+    const plain = await merges.merge({
+      workspaceId: ws,
+      winnerId: winner,
+      loserId: loser,
+      reason: 'manual',
+      actor: 'test',
+    });
+    expect(await rowsOf(winner)).toEqual({ outcomes: 1, follow_ups: 1, active_pins: 1, pins: 2 });
+    expect(await rowsOf(loser)).toEqual({ outcomes: 0, follow_ups: 0, active_pins: 0, pins: 0 });
+
+    // both pinned: the winner keeps its own active pin, the loser's active pin stays behind (its removed one moves)
+    const pinned = await merges.merge({
+      workspaceId: ws,
+      winnerId: pinnedWinner,
+      loserId: pinnedLoser,
+      reason: 'manual',
+      actor: 'test',
+    });
+    expect(await rowsOf(pinnedWinner)).toEqual({ outcomes: 1, follow_ups: 1, active_pins: 1, pins: 2 });
+    expect(await rowsOf(pinnedLoser)).toEqual({ outcomes: 0, follow_ups: 0, active_pins: 1, pins: 1 });
+
+    await merges.undo(ws, plain!.id, 'test');
+    await merges.undo(ws, pinned!.id, 'test');
+    expect([
+      await rowsOf(winner),
+      await rowsOf(loser),
+      await rowsOf(pinnedWinner),
+      await rowsOf(pinnedLoser),
+    ]).toEqual(before);
+  });
 });

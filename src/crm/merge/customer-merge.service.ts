@@ -41,12 +41,25 @@ const FOLLOWERS = [
   { table: 'contact_suppressions', idType: 'uuid', column: 'moved_suppression_ids' },
   // Contact persons of a business follow the business.
   { table: 'contacts', idType: 'bigint', column: 'moved_contact_ids' },
-] as const;
+  // What reps recorded and planned about the person: call outcomes, open and past follow-ups, pins.
+  { table: 'worklist_outcomes', idType: 'uuid', column: 'moved_outcome_ids' },
+  { table: 'worklist_follow_ups', idType: 'uuid', column: 'moved_follow_up_ids' },
+  // A customer has one active pin: when both have one, the winner's stays and the loser's stays with the loser
+  // (back in view if the merge is undone).
+  {
+    table: 'worklist_pins',
+    idType: 'uuid',
+    column: 'moved_pin_ids',
+    movable: `(removed_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM worklist_pins w
+                                                      WHERE w.customer_id = $2 AND w.removed_at IS NULL))`,
+  },
+] as const satisfies ReadonlyArray<{ table: string; idType: string; column: string; movable?: string }>;
 
 /**
- * One customer view: merging moves the loser's orders, interactions, contact persons and contact suppressions to the winner and
- * points the loser (and anything that pointed at it) to the winner. The loser row stays, with its source ids,
- * so later events and imports about it still resolve — to the winner. What moved is recorded, so undo is exact.
+ * One customer view: merging moves the loser's orders, interactions, contact persons, contact suppressions and
+ * worklist rows (outcomes, follow-ups, pins) to the winner and points the loser (and anything that pointed at it)
+ * to the winner. The loser row stays, with its source ids, so later events and imports about it still resolve —
+ * to the winner. What moved is recorded, so undo is exact.
  */
 @Injectable()
 export class CustomerMergeService {
@@ -76,7 +89,8 @@ export class CustomerMergeService {
       moved[f.column] = ids(
         await returningRows<{ id: string }>(
           tx,
-          `UPDATE ${f.table} SET customer_id = $2 WHERE customer_id = $1 RETURNING id`,
+          `UPDATE ${f.table} SET customer_id = $2
+           WHERE customer_id = $1 ${'movable' in f ? `AND ${f.movable}` : ''} RETURNING id`,
           [loserId, winnerId],
         ),
       );
