@@ -46,6 +46,11 @@ const envSchema = z.object({
   SCORING_STALE_RUN_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   /** Test hook only: each chunk job waits this long before writing (to kill a worker mid-chunk). */
   SCORING_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /**
+   * Duplicate detection after webhook or pull batches that wrote customers waits this long, so a burst of batches
+   * shares one run (the CSV import runs it at its end instead).
+   */
+  DEDUPE_AFTER_SYNC_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
   /** Largest CSV accepted by POST /v1/imports (bigger files: the CLI). */
@@ -84,6 +89,7 @@ export interface AppConfig {
   scoringStaleRunMinutes: number;
   /** test hook: delay inside every chunk job, ms (0 in production) */
   scoringChunkDelayMs: number;
+  dedupeAfterSyncDelayMs: number;
   webhookTimeoutMs: number;
   webhookMaxAttempts: number;
   /** bytes; larger multipart uploads answer 413 */
@@ -116,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scoringStalledCheckMs: e.SCORING_STALLED_CHECK_MS,
     scoringStaleRunMinutes: e.SCORING_STALE_RUN_MINUTES,
     scoringChunkDelayMs: e.SCORING_CHUNK_DELAY_MS,
+    dedupeAfterSyncDelayMs: e.DEDUPE_AFTER_SYNC_DELAY_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,

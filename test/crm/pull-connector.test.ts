@@ -4,6 +4,9 @@ import { PII_CIPHER } from '../../src/crm/crm.tokens';
 import { PiiCipher } from '../../src/crm/pii';
 import { ConnectorsService } from '../../src/crm/pull/connectors.service';
 import { PullConnectorService, PullReport } from '../../src/crm/pull/pull-connector.service';
+import { Queue } from 'bullmq';
+import { queueToken } from '../../src/queue/queue.module';
+import { QUEUES } from '../../src/queue/queue-factory';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { FakeCrm, FakeCustomer, fakeCrmConnector, seedFakeCrm } from '../fake-crm/fake-crm-server';
 import { syncState } from '../fake-crm/sync-state';
@@ -75,6 +78,10 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     const again = await pull.run(clean.connectorId);
     expect(again.entities.every((e) => e.records === 0)).toBe(true);
     expect(await state(ws)).toEqual(s);
+    // the pages wrote customers: a delayed duplicate check of the workspace is queued (DEDUPE_AFTER_SYNC_DELAY_MS)
+    const dedupe = await app.get<Queue>(queueToken(QUEUES.crmSync)).getJob(`dedupe-sync-${ws}`);
+    expect(dedupe?.name).toBe('dedupe');
+    expect(await dedupe?.getState()).toBe('delayed');
   });
 
   it('re-fetches a page after a crash between fetch and commit; the result equals a clean run', async () => {

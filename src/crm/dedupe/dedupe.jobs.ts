@@ -1,5 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
 import { QUEUES } from '../../queue/queue-factory';
 import { InjectQueue } from '../../queue/queue.module';
 import { CrmSyncJobs } from '../crm-sync.processor';
@@ -15,6 +17,7 @@ export class DedupeJobs implements OnModuleInit {
     private readonly jobs: CrmSyncJobs,
     private readonly dedupe: DedupeService,
     @InjectQueue(QUEUES.crmSync) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -41,5 +44,26 @@ export class DedupeJobs implements OnModuleInit {
       },
     );
     return job.id;
+  }
+
+  /**
+   * After a webhook or pull batch wrote customers: one delayed run per workspace (DEDUPE_AFTER_SYNC_DELAY_MS), which
+   * every batch until it starts joins. Its own job id, so an on-demand run's failed job (kept a week for
+   * inspection) never blocks it, and it keeps no failed job itself: the next batch queues it again. Runs of one
+   * workspace are serialised by DedupeService's advisory lock.
+   */
+  async afterSync(workspaceId: string): Promise<void> {
+    await this.queue.add(
+      DEDUPE_JOB,
+      { workspaceId },
+      {
+        jobId: `dedupe-sync-${workspaceId}`,
+        delay: this.config.dedupeAfterSyncDelayMs,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
   }
 }

@@ -7,6 +7,7 @@ import { InjectQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';
 import { PII_CIPHER } from '../crm.tokens';
 import { PiiCipher } from '../pii';
+import { DedupeJobs } from '../dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport } from '../sync/sync-events';
 import { SYNC_JOBS } from '../sync/sync-jobs';
@@ -58,6 +59,7 @@ export class CrmInboxService implements BeforeApplicationShutdown {
     @InjectQueue(QUEUES.crmSync) private readonly queue: Queue,
     private readonly secrets: WebhookSecretsService,
     private readonly sync: RecordSyncService,
+    private readonly dedupe: DedupeJobs,
   ) {}
 
   /** Verifies, validates and stores one webhook message; throws AppError (401/400/413) when it is not acceptable. */
@@ -176,7 +178,10 @@ export class CrmInboxService implements BeforeApplicationShutdown {
   async process(inboxId: string): Promise<ApplyReport | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.processOnce(inboxId);
+        const applied = await this.processOnce(inboxId);
+        // new or changed contact data may have made duplicates: a delayed dedupe run that batches join
+        if (applied && applied.report.customersWritten > 0) await this.dedupe.afterSync(applied.workspaceId);
+        return applied?.report ?? null;
       } catch (e) {
         const code = (e as { code?: string }).code ?? '';
         if (attempt < 4 && RETRYABLE.has(code)) continue;
@@ -191,7 +196,7 @@ export class CrmInboxService implements BeforeApplicationShutdown {
     }
   }
 
-  private processOnce(inboxId: string): Promise<ApplyReport | null> {
+  private processOnce(inboxId: string): Promise<{ report: ApplyReport; workspaceId: string } | null> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query(
         `SELECT workspace_id, status, payload_enc FROM crm_inbox WHERE id = $1 FOR UPDATE`,
@@ -212,7 +217,7 @@ export class CrmInboxService implements BeforeApplicationShutdown {
            result = $2 WHERE id = $1`,
         [inboxId, JSON.stringify(report)],
       );
-      return report;
+      return { report, workspaceId: row.workspace_id as string };
     });
   }
 

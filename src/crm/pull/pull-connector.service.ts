@@ -5,6 +5,7 @@ import { canonicalJson } from '../sync/sync-rules';
 import { EventIssue, parseEvent } from '../events/crm-event.schema';
 import { PII_CIPHER } from '../crm.tokens';
 import { PiiCipher } from '../pii';
+import { DedupeJobs } from '../dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
@@ -53,6 +54,7 @@ export class PullConnectorService {
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly connectors: ConnectorsService,
     private readonly sync: RecordSyncService,
+    private readonly dedupe: DedupeJobs,
   ) {}
 
   async run(connectorId: string, hooks: PullHooks = {}, deps: HttpDeps = realHttpDeps): Promise<PullReport> {
@@ -78,11 +80,15 @@ export class PullConnectorService {
       }
     } catch (e) {
       if (!(e instanceof Superseded)) {
+        await this.dedupeAfter(connector.workspaceId, entities).catch((d: Error) =>
+          this.logger.warn(`connector ${connector.id}: queueing dedupe failed: ${d.message}`),
+        );
         await this.recordRun(connector.id, { entities, http }, e as Error);
         throw e;
       }
       status = 'superseded';
     }
+    await this.dedupeAfter(connector.workspaceId, entities);
     const result: PullReport = {
       connectorId,
       status,
@@ -92,6 +98,11 @@ export class PullConnectorService {
     };
     await this.recordRun(connector.id, result, null);
     return result;
+  }
+
+  /** Pages that wrote customers (committed, even if a later page failed) may have made duplicates. */
+  private async dedupeAfter(workspaceId: string, entities: PullEntityReport[]): Promise<void> {
+    if (entities.some((e) => e.applied.customersWritten > 0)) await this.dedupe.afterSync(workspaceId);
   }
 
   private async pullEntity(
