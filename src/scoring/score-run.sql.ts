@@ -1,3 +1,5 @@
+import { summarySelect } from './customer-summaries';
+
 /**
  * Set-based SQL of a scoring run. Parameters are positional; every statement is scoped by run and workspace.
  * Time is at day resolution in the workspace's time zone (the statements run with `SET LOCAL TimeZone` to it, so
@@ -18,66 +20,31 @@ export const SCORE_RUN_SQL = {
     ON CONFLICT (run_id, chunk_no) DO NOTHING`,
 
   /**
-   * The SELECT filling one chunk's inputs table, from the customer summaries (customer-summaries.ts; the inputs
-   * job refreshes the chunk's range to this cutoff just before, in the same transaction): the chunk's customers, their summaries and the previous run's scores, merge-joined
-   * in id order through three primary keys. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day
-   * (timestamptz), $5 previous run (uuid; a run with no previous one passes a uuid that matches nothing).
+   * The SELECT filling one chunk's inputs table: the chunk's customers, their summaries and the previous run's
+   * scores, merge-joined in id order. $1 workspace, $2 first id, $3 last id, $4 end of the as-of day (timestamptz),
+   * $5 previous run (uuid; a run with no previous one passes a uuid that matches nothing); from the history, $6
+   * currency.
+   *
+   * The summaries are the stored ones (`customer_summaries`; the inputs job refreshes the chunk's range to this
+   * cutoff just before, in the same transaction), or — for a run before their cutoff, a backtest — the same
+   * definition computed from the chunk's orders and interactions (customer-summaries.ts summarySelect).
    */
-  chunkInputsFromSummaries: `
+  chunkInputs: (summaries: 'stored' | 'history') => `
     SELECT c.id AS customer_id, c.kind, COALESCE(s.transactions, 0) AS transactions,
            s.first_day, s.last_day, COALESCE(s.monetary, 0) AS monetary, COALESCE(s.first_amount, 0) AS first_amount,
            s.last_touch, COALESCE(s.complaints_90d, 0) AS complaints_90d, s.last_survey,
            prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
            prev.priority AS prev_priority
     FROM customers c
-    LEFT JOIN customer_summaries s ON s.customer_id = c.id AND s.customer_id BETWEEN $2 AND $3
-      AND s.workspace_id = $1
+    LEFT JOIN ${
+      summaries === 'stored'
+        ? 'customer_summaries'
+        : `(${summarySelect({ workspace: '$1', currency: '$6', cutoff: '$4', customers: 'AND customer_id BETWEEN $2 AND $3' })})`
+    } s ON s.customer_id = c.id AND s.customer_id BETWEEN $2 AND $3 AND s.workspace_id = $1
     LEFT JOIN customer_scores prev ON prev.run_id = $5 AND prev.customer_id = c.id
       AND prev.customer_id BETWEEN $2 AND $3
     WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR s.transactions > 0)`,
-
-  /**
-   * The same inputs from the orders and interactions themselves, for a run before the summaries' cutoff (a
-   * backtest). $1–$5 as above, $6 start of the 90-day complaint window (timestamptz), $7 currency.
-   *
-   * Every input streams in customer-id order through the (customer_id, …) indexes: orders → a window for the first
-   * purchase day → one GroupAggregate per customer; interactions → one GroupAggregate; the previous run's scores
-   * by its partition's primary key; all merge-joined to customers. No hash table, no sort of the chunk, memory
-   * independent of its size (see docs/scoring-run.md). The latest survey score rides in the low byte of
-   * max(epoch << 8 | score), a max() instead of an ordered array_agg.
-   */
-  chunkInputsFromHistory: `
-    WITH purchases AS (
-      SELECT customer_id, count(DISTINCT day)::int AS transactions, min(day) AS first_day, max(day) AS last_day,
-             sum(amount)::int8 AS monetary, sum(amount) FILTER (WHERE day = first_day)::int8 AS first_amount
-      FROM (SELECT o.customer_id, o.placed_at::date AS day, o.amount_minor AS amount,
-                   min(o.placed_at::date) OVER (PARTITION BY o.customer_id) AS first_day
-            FROM orders o
-            WHERE o.customer_id BETWEEN $2 AND $3 AND o.workspace_id = $1 AND o.status = 'paid'
-              AND o.deleted_at IS NULL AND o.currency = $7 AND o.placed_at < $4) o
-      GROUP BY customer_id
-    ), touches AS (
-      SELECT i.customer_id, max(i.occurred_at)::date AS last_touch,
-             count(*) FILTER (WHERE i.kind = 'complaint' AND i.occurred_at >= $6)::int AS complaints_90d,
-             (max((extract(epoch FROM i.occurred_at)::int8 << 8) | i.score)
-                FILTER (WHERE i.kind = 'survey' AND i.score IS NOT NULL) & 255)::int AS last_survey
-      FROM interactions i
-      WHERE i.customer_id BETWEEN $2 AND $3 AND i.workspace_id = $1 AND i.occurred_at < $4
-      GROUP BY i.customer_id
-    )
-    SELECT c.id AS customer_id, c.kind, COALESCE(p.transactions, 0) AS transactions,
-           p.first_day, p.last_day, COALESCE(p.monetary, 0) AS monetary, COALESCE(p.first_amount, 0) AS first_amount,
-           t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d, t.last_survey,
-           prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
-           prev.priority AS prev_priority
-    FROM customers c
-    LEFT JOIN purchases p ON p.customer_id = c.id
-    LEFT JOIN touches t ON t.customer_id = c.id
-    LEFT JOIN customer_scores prev ON prev.run_id = $5 AND prev.customer_id = c.id
-      AND prev.customer_id BETWEEN $2 AND $3
-    WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
-      AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR p.transactions IS NOT NULL)`,
 
   /** What the fit step copies out of an inputs table: its buyers (days since 1970-01-01, minor units). */
   fitRows: (inputs: string) => `

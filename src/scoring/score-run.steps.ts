@@ -53,10 +53,8 @@ interface RunParams {
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
   historyMode?: 'full' | 'delta';
   publishWorklists?: boolean;
-  /** where the inputs come from: the customer summaries, or the orders and interactions (a run before the
-   * summaries' cutoff) */
-  inputs?: 'summaries' | 'history';
-  /** how the inputs jobs bring the summaries of their chunk to the run's cutoff */
+  /** how the inputs jobs bring the summaries of their chunk to the run's cutoff; behind (or none, a run from
+   * before the summaries): the inputs compute them from the orders and interactions */
   summaries?: SummaryRefreshMode;
 }
 
@@ -164,7 +162,6 @@ export class ScoreRunSteps {
               previousRunId: previous?.id ?? null,
               previousMargin: previous?.margin ?? null,
               summaries,
-              inputs: summaries === 'behind' ? 'history' : 'summaries',
             }),
             JSON.stringify({ customerSummaries: { mode: summaries, customers: 0, seconds: 0 } }),
           ],
@@ -232,27 +229,12 @@ export class ScoreRunSteps {
     const summaries = run.model_params.summaries;
     const refresh = summaries === 'build' || summaries === 'refresh' ? summaries : null;
     const table = inputsTable(runId, chunkNo);
-    const [{ end_at: end, complaints_from: complaintsFrom }] = await this.db.query(
-      `SELECT (($1::date + 1)::timestamp AT TIME ZONE $2) AS end_at,
-              (($1::date - 89)::timestamp AT TIME ZONE $2) AS complaints_from`,
-      [run.as_of, run.timezone],
-    );
+    const target = await this.summaryTarget(run);
     return this.transaction(async (client) => {
       // first the chunk's summaries (in this transaction: a crash leaves the change-log entries in place)
       const summaryStarted = Date.now();
       const recomputed = refresh
-        ? await refreshSummaryRange(
-            client,
-            {
-              workspaceId: run.workspace_id,
-              timezone: run.timezone,
-              currency: run.currency,
-              cutoff: (end as Date).toISOString(),
-            },
-            refresh,
-            range,
-            { customers: chunk.customers },
-          )
+        ? await refreshSummaryRange(client, target, refresh, range, { customers: chunk.customers })
         : 0;
       const summarySeconds = (Date.now() - summaryStarted) / 1000;
       // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
@@ -271,17 +253,12 @@ export class ScoreRunSteps {
         run.workspace_id,
         chunk.first_customer_id,
         chunk.last_customer_id,
-        end,
+        target.cutoff,
         run.model_params.previousRunId ?? NO_RUN,
       ];
-      const inserted =
-        run.model_params.inputs === 'summaries'
-          ? await client.query(`INSERT INTO ${table} ${SQL.chunkInputsFromSummaries}`, params)
-          : await client.query(`INSERT INTO ${table} ${SQL.chunkInputsFromHistory}`, [
-              ...params,
-              complaintsFrom,
-              run.currency,
-            ]);
+      const inserted = refresh
+        ? await client.query(`INSERT INTO ${table} ${SQL.chunkInputs('stored')}`, params)
+        : await client.query(`INSERT INTO ${table} ${SQL.chunkInputs('history')}`, [...params, run.currency]);
       await client.query(
         `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
         [runId, chunkNo, inserted.rowCount ?? 0],
