@@ -8,6 +8,7 @@ import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, postEvents, t } from '../fake-crm/crm-events';
 import { createTestContext, createTestHttpApp, testConfig } from '../support/test-app';
 import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { until } from '../support/until';
 
 /**
  * The inbox makes a 2xx durable: an API process that accepts messages while no worker runs (or whose worker dies)
@@ -47,13 +48,6 @@ describe.each(queueBackends())('CRM inbox: crash after 2xx, reprocess (queues on
     (
       await sql.query(`SELECT external_id FROM customers WHERE workspace_id = $1 ORDER BY 1`, [workspaceId])
     ).map((r: { external_id: string }) => r.external_id);
-  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('keeps accepted messages pending while no worker runs, applies them when one starts', async () => {
     const a = await postEvents(base, 'inbox', secret, { events: [ev.customer('a', t(1))] });

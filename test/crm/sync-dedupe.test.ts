@@ -5,6 +5,7 @@ import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, postEvents, t } from '../fake-crm/crm-events';
 import { createTestHttpApp, testConfig } from '../support/test-app';
 import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { until } from '../support/until';
 
 /**
  * Customers that arrive by webhook are deduplicated too: a batch that wrote customers queues one delayed dedupe run
@@ -34,16 +35,6 @@ describe.each(queueBackends())('dedupe after sync batches (queues on $name)', ({
     await db?.drop();
   });
 
-  async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const value = await read();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   it('merges a customer that arrived by webhook into the older one with the same email', async () => {
     const first = await postEvents(base, 'sync-dedupe', secret, {
       events: [
@@ -58,15 +49,17 @@ describe.each(queueBackends())('dedupe after sync batches (queues on $name)', ({
       ],
     });
     expect([first.status, second.status]).toEqual([202, 202]);
-    const merge = await until('the merge', async () => {
-      const [row] = await sql.query(
-        `SELECT w.external_id AS winner, l.external_id AS loser, m.reason, m.actor
-         FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
-         WHERE m.workspace_id = $1`,
-        [workspaceId],
-      );
-      return row as { winner: string; loser: string; reason: string; actor: string } | undefined;
-    });
+    const readMerge = async () =>
+      (
+        await sql.query(
+          `SELECT w.external_id AS winner, l.external_id AS loser, m.reason, m.actor
+           FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
+           WHERE m.workspace_id = $1`,
+          [workspaceId],
+        )
+      )[0];
+    await until('the merge', async () => (await readMerge()) !== undefined);
+    const merge = await readMerge();
     expect(merge).toEqual({ winner: 'crm-1', loser: 'crm-9', reason: 'same_email', actor: 'system:dedupe' });
     const live: Array<{ external_id: string }> = await sql.query(
       `SELECT external_id FROM customers WHERE workspace_id = $1 AND merged_into_id IS NULL ORDER BY 1`,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Job } from 'bullmq';
 import { QueueFactory } from '../../src/queue/queue-factory';
 import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { until } from '../support/until';
 
 /** The same BullMQ API on both backends: plain jobs, idempotent job ids, flows with children, schedulers. */
 describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
@@ -33,7 +34,7 @@ describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
       await queue.add('x', { n: 1 }, { jobId: 'score-run-ws-2026-11-25' });
       await queue.add('x', { n: 2 }, { jobId: 'score-run-ws-2026-11-25' });
       await queue.add('x', { n: 3 }, { jobId: 'score-run-ws-2026-11-26' });
-      await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2);
+      await until('both jobs completed', async () => (await queue.getJobCounts('completed')).completed === 2);
       expect(seen.sort()).toEqual([1, 3]);
     } finally {
       await worker.close();
@@ -68,7 +69,7 @@ describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
           opts: { jobId: `chunk-1-${n}` },
         })),
       });
-      await waitFor(async () => (await queue.getJob('fin-1'))?.finishedOn !== undefined);
+      await until('the parent job', async () => (await queue.getJob('fin-1'))?.finishedOn !== undefined);
       expect(await (await queue.getJob('fin-1'))?.returnvalue).toBe(10);
       expect(order.at(-1)).toBe('finalize');
       expect(order.filter((n) => n === 'chunk')).toHaveLength(4);
@@ -102,11 +103,3 @@ describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
     expect(next.getUTCHours()).toBe(19);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -10,6 +10,13 @@ import { DedupeService } from './dedupe.service';
 /** job name on the crm-sync queue */
 export const DEDUPE_JOB = 'dedupe';
 
+/** Every dedupe job: three attempts, backing off; removed once done (the next request queues a new one). */
+const RETRIES = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: true,
+} as const;
+
 /** Duplicate detection as a crm-sync job: for the sync core after a batch of customer upserts, or on demand. */
 @Injectable()
 export class DedupeJobs implements OnModuleInit {
@@ -35,13 +42,7 @@ export class DedupeJobs implements OnModuleInit {
     const job = await this.queue.add(
       DEDUPE_JOB,
       { workspaceId, ...(actor ? { actor } : {}) },
-      {
-        jobId: `dedupe-${workspaceId}`,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+      { ...RETRIES, jobId: `dedupe-${workspaceId}`, removeOnFail: { age: 7 * 24 * 3600 } },
     );
     return job.id;
   }
@@ -57,11 +58,9 @@ export class DedupeJobs implements OnModuleInit {
       DEDUPE_JOB,
       { workspaceId },
       {
+        ...RETRIES,
         jobId: `dedupe-sync-${workspaceId}`,
         delay: this.config.dedupeAfterSyncDelayMs,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: true,
         removeOnFail: true,
       },
     );
