@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { secretKey, verifySignature } from '../src/crm/events/webhook-signature';
+import { secretKey, verifySignature } from '../src/ingest/events/webhook-signature';
 
 /**
  * Baseline of the inbound-webhook benchmark, run as its own process: a bare node:http handler that reads the body,

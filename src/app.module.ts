@@ -6,7 +6,8 @@ import { AuthModule } from './auth/auth.module';
 import { Runtime } from './common/runtime';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { CrmModule } from './crm/crm.module';
+import { CustomersModule } from './customers/customers.module';
+import { IngestModule } from './ingest/ingest.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { OffersModule } from './offers/offers.module';
@@ -54,7 +55,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuthModule,
         WorkspacesModule,
-        CrmModule,
+        CustomersModule,
+        IngestModule,
         OffersModule,
         PlaybooksModule,
         ScoringModule,

@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
 import { Runtime } from './common/runtime';
-import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './crm/events/crm-events.limits';
+import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { createDataSource } from './database/data-source';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';

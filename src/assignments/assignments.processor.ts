@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
-import { QueueProcessor } from '../common/queue-processor';
 import { Runtime, RUNTIME } from '../common/runtime';
+import { JobHandlers, OnJob } from '../queue/job-handlers';
+import { JobData } from '../queue/jobs';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
+import { QueueProcessor } from '../queue/queue-processor';
 import { PoolService } from './pool.service';
 
 @Injectable()
@@ -10,17 +11,14 @@ export class AssignmentsProcessor extends QueueProcessor {
   constructor(
     factory: QueueFactory,
     @Inject(RUNTIME) runtime: Runtime,
+    handlers: JobHandlers,
     private readonly pool: PoolService,
   ) {
-    super(factory, runtime, QUEUES.assignments, 1);
+    super(factory, runtime, handlers, QUEUES.assignments, 1);
   }
 
-  protected async process(job: Job): Promise<unknown> {
-    switch (job.name) {
-      case 'pool-sweep':
-        return this.pool.sweep((job.data as { workspaceId: string }).workspaceId);
-      default:
-        throw new Error(`unknown assignments job ${job.name}`);
-    }
+  @OnJob(QUEUES.assignments, 'pool-sweep')
+  sweepPool({ workspaceId }: JobData<'assignments', 'pool-sweep'>) {
+    return this.pool.sweep(workspaceId);
   }
 }

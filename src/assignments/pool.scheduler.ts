@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { Runtime, RUNTIME } from '../common/runtime';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { poolPolicy } from './assignment-settings';
@@ -16,7 +15,7 @@ export class PoolScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(PoolScheduler.name);
 
   constructor(
-    @InjectQueue(QUEUES.assignments) private readonly queue: Queue,
+    @InjectQueue(QUEUES.assignments) private readonly queue: JobQueue<'assignments'>,
     private readonly workspaces: WorkspacesService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
-import { RepScopeService } from '../crm/customers/rep-scope.service';
+import { RepScopeService } from '../customers/rep-scope.service';
 import { AuditEntry, AuditLogService } from './audit-log.service';
 
 class AuditLogQuery {

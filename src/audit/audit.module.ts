@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { CrmModule } from '../crm/crm.module';
+import { CustomersModule } from '../customers/customers.module';
 import { AuditLogController } from './audit-log.controller';
 import { AuditLogService } from './audit-log.service';
 
 /** Reading the audit log (writing is `audit()` in src/common/audit.ts, inside each change's transaction). */
 @Module({
-  imports: [CrmModule],
+  imports: [CustomersModule],
   controllers: [AuditLogController],
   providers: [AuditLogService],
 })

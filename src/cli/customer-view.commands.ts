@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { DedupeService } from '../crm/dedupe/dedupe.service';
-import { PiiRotationService } from '../crm/pii-rotation.service';
+import { DedupeService } from '../customers/dedupe/dedupe.service';
+import { PiiRotationService } from '../customers/pii/pii-rotation.service';
 import { openSession } from './cli-context';
 import { positiveInt } from './main';
 import { progressBar } from './progress';

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { writeCrmCsvs } from '../crm/generator/crm-csv-writer';
-import { CsvImportService } from '../crm/csv-import.service';
-import { ImportKind } from '../crm/csv-rows';
+import { writeCrmCsvs } from '../generator/crm-csv-writer';
+import { CsvImportService } from '../ingest/csv/csv-import.service';
+import { ImportKind } from '../ingest/csv/csv-rows';
 import { ScoreExportService } from '../scoring/score-export.service';
 import { ScoreRunService } from '../scoring/score-run.service';
 import { WorklistPublisher } from '../worklist/worklist-publisher.service';

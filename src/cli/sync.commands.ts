@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DataSource } from 'typeorm';
-import { CrmInboxService } from '../crm/events/crm-inbox.service';
-import { WebhookSecretsService } from '../crm/events/webhook-secrets.service';
-import { ConnectorsService } from '../crm/pull/connectors.service';
-import { PullConnectorService, PullReport } from '../crm/pull/pull-connector.service';
+import { CrmInboxService } from '../ingest/events/crm-inbox.service';
+import { WebhookSecretsService } from '../ingest/events/webhook-secrets.service';
+import { ConnectorsService } from '../ingest/pull/connectors.service';
+import { PullConnectorService, PullReport } from '../ingest/pull/pull-connector.service';
 import { CliError, openSession } from './cli-context';
 import { positiveInt } from './main';
 

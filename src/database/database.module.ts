@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source';
+import { Transactions } from './transactions';
 
 @Module({})
 export class DatabaseModule {
@@ -9,7 +10,8 @@ export class DatabaseModule {
       module: DatabaseModule,
       global: true,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, poolSize), migrationsRun: false })],
-      exports: [TypeOrmModule],
+      providers: [Transactions],
+      exports: [TypeOrmModule, Transactions],
     };
   }
 }

@@ -3,11 +3,6 @@ import { DataSource, EntityManager } from 'typeorm';
 /** Anything that can run a parameterised query: the DataSource or a transaction's EntityManager. */
 export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
 
-/** Runs `fn` in one transaction; the callback's queries use the given manager. */
-export function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-  return ds.transaction(fn);
-}
-
 /**
  * Rows of an `UPDATE … RETURNING` / `DELETE … RETURNING`. TypeORM's postgres driver answers those with
  * `[rows, affectedCount]` instead of the rows (INSERT and SELECT answer rows), which silently breaks `.length`.

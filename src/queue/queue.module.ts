@@ -1,5 +1,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { DiscoveryModule } from '@nestjs/core';
+import { Job, JobsOptions, Queue, RepeatOptions } from 'bullmq';
+import { JobHandlers } from './job-handlers';
+import { BulkJob, JobData, JobName } from './jobs';
 import { QueueFactory, QueueFactoryOptions, QUEUES, QueueName } from './queue-factory';
 
 export const queueToken = (name: QueueName) => `queue:${name}`;
@@ -18,8 +21,9 @@ export class QueueModule implements OnApplicationShutdown {
     return {
       module: QueueModule,
       global: true,
-      providers: [{ provide: QueueFactory, useValue: factory }, ...queues],
-      exports: [QueueFactory, ...queues.map((q) => q.provide)],
+      imports: [DiscoveryModule],
+      providers: [{ provide: QueueFactory, useValue: factory }, JobHandlers, ...queues],
+      exports: [QueueFactory, JobHandlers, ...queues.map((q) => q.provide)],
     };
   }
 
@@ -28,5 +32,19 @@ export class QueueModule implements OnApplicationShutdown {
   }
 }
 
-/** Injects the producer Queue of a concern: `@InjectQueue(QUEUES.scoring) queue: Queue`. */
+/**
+ * The producer Queue of one concern, with `add`, `addBulk` and `upsertJobScheduler` typed from the job registry:
+ * a job name the registry lacks, or a payload of the wrong shape, does not compile.
+ */
+export interface JobQueue<Q extends QueueName> extends Omit<Queue, 'add' | 'addBulk' | 'upsertJobScheduler'> {
+  add<N extends JobName<Q>>(name: N, data: JobData<Q, N>, opts?: JobsOptions): Promise<Job>;
+  addBulk(jobs: Array<BulkJob<Q>>): Promise<Job[]>;
+  upsertJobScheduler<N extends JobName<Q>>(
+    jobSchedulerId: string,
+    repeatOpts: Omit<RepeatOptions, 'key'>,
+    jobTemplate: { name: N; data: JobData<Q, N>; opts?: Omit<JobsOptions, 'jobId' | 'repeat' | 'delay'> },
+  ): Promise<Job>;
+}
+
+/** Injects the producer queue of a concern: `@InjectQueue(QUEUES.scoring) queue: JobQueue<'scoring'>`. */
 export const InjectQueue = (name: QueueName) => Inject(queueToken(name));

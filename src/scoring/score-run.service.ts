@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { returningRows } from '../database/sql';
 import { dropRunTables } from './score-run.tables';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { todayIn } from '../workspaces/workspaces.service';
 
@@ -39,7 +38,7 @@ export class ScoreRunService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(QUEUES.scoring) private readonly queue: Queue,
+    @InjectQueue(QUEUES.scoring) private readonly queue: JobQueue<'scoring'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

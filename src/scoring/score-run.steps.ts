@@ -1,19 +1,20 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer } from 'bullmq';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Queryable, returningRows } from '../database/sql';
-import { InjectQueue } from '../queue/queue.module';
+import { flowJob } from '../queue/jobs';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { ChunkInputRow, createChunkScorer, RunModelContext, ScoreRow } from './chunk-scoring';
 import { BinaryCopyWriter } from './binary-copy';
 import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
-import { copyIn, copyLines, copyOutLines } from './copy-text';
+import { copyIn, copyLines, copyOutLines } from '../database/copy/copy-text';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from './models/customer-rules';
 import {
   completeSummaryBuild,
@@ -118,7 +119,7 @@ export class ScoreRunSteps {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queues: QueueFactory,
     private readonly outbox: OutboxService,
-    @InjectQueue(QUEUES.worklist) private readonly worklistQueue: Queue,
+    @InjectQueue(QUEUES.worklist) private readonly worklistQueue: JobQueue<'worklist'>,
   ) {}
 
   private async run(runId: string): Promise<RunRow> {
@@ -178,24 +179,28 @@ export class ScoreRunSteps {
          ALTER COLUMN workspace_id SET DEFAULT ${uuidLiteral(run.workspace_id)}`,
     );
     this.flows ??= this.queues.flowProducer();
-    await this.flows.add({
-      name: 'fit',
-      queueName: QUEUES.scoring,
-      data: { runId },
-      opts: { jobId: `score-fit-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
-      children: chunks.map(({ chunk_no: n }) => ({
-        name: 'inputs',
-        queueName: QUEUES.scoring,
-        data: { runId, chunkNo: n },
-        opts: {
-          jobId: `score-inputs-${runId}-${n}`,
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 2_000 },
-          failParentOnFailure: true,
-          removeOnComplete: 1000,
-        },
-      })),
-    });
+    await this.flows.add(
+      flowJob(
+        QUEUES.scoring,
+        'fit',
+        { runId },
+        { jobId: `score-fit-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+        chunks.map(({ chunk_no: n }) =>
+          flowJob(
+            QUEUES.scoring,
+            'inputs',
+            { runId, chunkNo: n },
+            {
+              jobId: `score-inputs-${runId}-${n}`,
+              attempts: 5,
+              backoff: { type: 'exponential', delay: 2_000 },
+              failParentOnFailure: true,
+              removeOnComplete: 1000,
+            },
+          ),
+        ),
+      ),
+    );
     return { chunks: chunks.length };
   }
 
@@ -420,24 +425,28 @@ export class ScoreRunSteps {
   private async addScoringFlow(runId: string): Promise<number> {
     const chunks = await this.chunks(runId);
     this.flows ??= this.queues.flowProducer();
-    await this.flows.add({
-      name: 'finalize',
-      queueName: QUEUES.scoring,
-      data: { runId },
-      opts: { jobId: `score-finalize-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
-      children: chunks.map(({ chunk_no: n }) => ({
-        name: 'chunk',
-        queueName: QUEUES.scoring,
-        data: { runId, chunkNo: n },
-        opts: {
-          jobId: `score-chunk-${runId}-${n}`,
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 2_000 },
-          failParentOnFailure: true,
-          removeOnComplete: 1000,
-        },
-      })),
-    });
+    await this.flows.add(
+      flowJob(
+        QUEUES.scoring,
+        'finalize',
+        { runId },
+        { jobId: `score-finalize-${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+        chunks.map(({ chunk_no: n }) =>
+          flowJob(
+            QUEUES.scoring,
+            'chunk',
+            { runId, chunkNo: n },
+            {
+              jobId: `score-chunk-${runId}-${n}`,
+              attempts: 5,
+              backoff: { type: 'exponential', delay: 2_000 },
+              failParentOnFailure: true,
+              removeOnComplete: 1000,
+            },
+          ),
+        ),
+      ),
+    );
     return chunks.length;
   }
 

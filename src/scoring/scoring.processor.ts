@@ -2,9 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { QueueProcessor } from '../common/queue-processor';
 import { Runtime, RUNTIME } from '../common/runtime';
+import { JobHandlers, OnJob } from '../queue/job-handlers';
+import { JobData, RunChunkJob, RunStepJob } from '../queue/jobs';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
+import { QueueProcessor } from '../queue/queue-processor';
 import { ScoreRunService } from './score-run.service';
 import { ScoreRunSteps } from './score-run.steps';
 
@@ -14,40 +16,56 @@ export class ScoringProcessor extends QueueProcessor {
     factory: QueueFactory,
     @Inject(RUNTIME) runtime: Runtime,
     @Inject(APP_CONFIG) config: AppConfig,
+    handlers: JobHandlers,
     private readonly steps: ScoreRunSteps,
     private readonly runs: ScoreRunService,
   ) {
-    super(factory, runtime, QUEUES.scoring, config.workerConcurrency, {
+    super(factory, runtime, handlers, QUEUES.scoring, config.workerConcurrency, {
       lockDuration: config.scoringLockMs,
       stalledInterval: config.scoringStalledCheckMs,
     });
   }
 
-  protected async process(job: Job): Promise<unknown> {
-    const data = job.data as { runId?: string; chunkNo?: number; workspaceId?: string };
+  /** A step that fails its last attempt fails its run, so the run does not wait forever for it. */
+  protected override async process(job: Job): Promise<unknown> {
     try {
-      switch (job.name) {
-        case 'nightly':
-          return (await this.runs.start({ workspaceId: data.workspaceId as string, trigger: 'schedule' })).run
-            .id;
-        case 'prepare':
-          return await this.steps.prepare(data.runId as string);
-        case 'inputs':
-          return await this.steps.inputs(data.runId as string, data.chunkNo as number);
-        case 'fit':
-          return await this.steps.fit(data.runId as string);
-        case 'chunk':
-          return await this.steps.chunk(data.runId as string, data.chunkNo as number);
-        case 'finalize':
-          return await this.steps.finalize(data.runId as string);
-        default:
-          throw new Error(`unknown scoring job ${job.name}`);
-      }
+      return await super.process(job);
     } catch (e) {
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (finalAttempt && data.runId)
-        await this.steps.fail(data.runId, `${job.name}: ${(e as Error).message}`);
+      const data: unknown = job.data; // every job of this queue but `nightly` names its run
+      const runId = data && typeof data === 'object' && 'runId' in data ? String(data.runId) : null;
+      if (finalAttempt && runId) await this.steps.fail(runId, `${job.name}: ${(e as Error).message}`);
       throw e;
     }
+  }
+
+  @OnJob(QUEUES.scoring, 'nightly')
+  async nightly({ workspaceId }: JobData<'scoring', 'nightly'>) {
+    return (await this.runs.start({ workspaceId, trigger: 'schedule' })).run.id;
+  }
+
+  @OnJob(QUEUES.scoring, 'prepare')
+  prepare({ runId }: RunStepJob) {
+    return this.steps.prepare(runId);
+  }
+
+  @OnJob(QUEUES.scoring, 'inputs')
+  inputs({ runId, chunkNo }: RunChunkJob) {
+    return this.steps.inputs(runId, chunkNo);
+  }
+
+  @OnJob(QUEUES.scoring, 'fit')
+  fit({ runId }: RunStepJob) {
+    return this.steps.fit(runId);
+  }
+
+  @OnJob(QUEUES.scoring, 'chunk')
+  chunk({ runId, chunkNo }: RunChunkJob) {
+    return this.steps.chunk(runId, chunkNo);
+  }
+
+  @OnJob(QUEUES.scoring, 'finalize')
+  finalize({ runId }: RunStepJob) {
+    return this.steps.finalize(runId);
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { Runtime, RUNTIME } from '../common/runtime';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
@@ -15,7 +14,7 @@ export class ScoringScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ScoringScheduler.name);
 
   constructor(
-    @InjectQueue(QUEUES.scoring) private readonly queue: Queue,
+    @InjectQueue(QUEUES.scoring) private readonly queue: JobQueue<'scoring'>,
     private readonly workspaces: WorkspacesService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { Queryable } from '../database/sql';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 
 export type OutboundEventType =
@@ -19,7 +18,7 @@ export type OutboundEventType =
  */
 @Injectable()
 export class OutboxService {
-  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue) {}
+  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>) {}
 
   async append(tx: Queryable, workspaceId: string, type: OutboundEventType, data: unknown): Promise<string> {
     const messageId = `msg_${randomUUID().replace(/-/g, '')}`;

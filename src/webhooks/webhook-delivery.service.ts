@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { signedHeaders } from './webhook-signing';
 
@@ -14,7 +13,7 @@ export class WebhookDeliveryService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(QUEUES.webhooks) private readonly queue: Queue,
+    @InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -3,13 +3,13 @@
  * A complaint always does; an order does when the customer is at risk or churned and the order is large: at least
  * urgent.largeOrderMinMinor and at least urgent.largeOrderFactor × their usual order value.
  */
+import type { UrgentEventPayload } from '../queue/jobs';
 import type { Lifecycle } from '../scoring/models/types';
 import type { Reason } from './ranking';
 import type { WorklistSettings } from './worklist-settings';
 
-export type UrgentEvent =
-  | { kind: 'complaint'; at: string; note?: string | null }
-  | { kind: 'order'; at: string; amountMinor: number };
+/** A complaint or an order, as the urgent job carries it. */
+export type UrgentEvent = UrgentEventPayload;
 
 export interface UrgentCustomer {
   lifecycle: Lifecycle | null;

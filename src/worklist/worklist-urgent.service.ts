@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { OffersService } from '../offers/offers.service';
-import { InjectQueue } from '../queue/queue.module';
+import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { callValue, RankedItem } from './ranking';
-import { UrgentEvent, urgentReason } from './urgent-rules';
+import { UrgentJob } from '../queue/jobs';
+import { urgentReason } from './urgent-rules';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicyService } from './worklist-policy.service';
 import { CUSTOMER_ROW_SQL } from './worklist.sql';
@@ -26,13 +26,6 @@ export type UrgentResult =
   | 'already_worked'
   | 'not_owned';
 
-/** Job payload of `worklist/urgent`: ids and facts only. */
-export interface UrgentJob {
-  workspaceId: string;
-  customerId: string;
-  event: UrgentEvent;
-}
-
 /**
  * Urgent events (a complaint, a large order from an at-risk customer) put the customer on top of their owner's
  * list for today, marked urgent, without reshuffling the others: the item gets a rank below every existing one.
@@ -45,7 +38,7 @@ export class WorklistUrgentService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(QUEUES.worklist) private readonly queue: Queue,
+    @InjectQueue(QUEUES.worklist) private readonly queue: JobQueue<'worklist'>,
     private readonly policies: WorklistPolicyService,
     private readonly builder: WorklistItemBuilder,
     private readonly offers: OffersService,

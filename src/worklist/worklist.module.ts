@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CrmModule } from '../crm/crm.module';
+import { CustomersModule } from '../customers/customers.module';
 import { OffersModule } from '../offers/offers.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -22,7 +22,7 @@ import { WorklistProcessor } from './worklist.processor';
  * urgent inserts. `WorklistUrgentService.enqueue` is the entry point for CRM events.
  */
 @Module({
-  imports: [CrmModule, OffersModule, PlaybooksModule, WebhooksModule, WorkspacesModule],
+  imports: [CustomersModule, OffersModule, PlaybooksModule, WebhooksModule, WorkspacesModule],
   controllers: [
     WorklistController,
     WorklistItemsController,

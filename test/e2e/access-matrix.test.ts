@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { RebalanceService } from '../../src/assignments/rebalance.service';
 import type { Role } from '../../src/auth/api-key.entity';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
-import { CustomerMergeService } from '../../src/crm/merge/customer-merge.service';
+import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
 import { todayIn, WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { createTestHttpApp, testConfig } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-db';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signedWebhookHeaders } from '../../src/crm/events/webhook-signature';
+import { signedWebhookHeaders } from '../../src/ingest/events/webhook-signature';
 
 /** Builders of wire-format CRM events (the webhook body format of docs/crm-sync.md), for tests and the benchmark. */
 export type WireEvent = { id?: string; type: string; data: Record<string, unknown> };

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PiiCipher } from '../../src/crm/pii';
+import { PiiCipher } from '../../src/customers/pii/pii';
 
 /**
  * The synced picture of one workspace as plain data, with ids replaced by external ids and ciphertexts decrypted,

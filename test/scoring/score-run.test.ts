@@ -5,7 +5,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { writeCrmCsvs } from '../../src/crm/generator/crm-csv-writer';
+import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
 import { ScoreExportService, SCORE_EXPORT_COLUMNS } from '../../src/scoring/score-export.service';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { queueToken } from '../../src/queue/queue.module';

@@ -5,8 +5,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { DataSource } from 'typeorm';
-import { CsvImportService } from '../../src/crm/csv-import.service';
-import { ImportKind } from '../../src/crm/csv-rows';
+import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
+import { ImportKind } from '../../src/ingest/csv/csv-rows';
 import { ScoreRunService, ScoreRunView } from '../../src/scoring/score-run.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
-import { CsvImportService, ImportReport } from '../../src/crm/csv-import.service';
-import { ImportKind } from '../../src/crm/csv-rows';
-import { writeCrmCsvs } from '../../src/crm/generator/crm-csv-writer';
+import { CsvImportService, ImportReport } from '../../src/ingest/csv/csv-import.service';
+import { ImportKind } from '../../src/ingest/csv/csv-rows';
+import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 
 /** Generates a synthetic CRM with the project's generator and imports it into a fresh workspace. */

@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { Queryable, returningRows } from './sql';
+
+/**
+ * Base of the repositories: the only classes (with migrations) that run SQL. Each method is one statement, or a
+ * few that belong together, and returns typed rows. Methods on tenant tables take the workspace id first and put
+ * it in the statement (`test/architecture` checks every statement on a tenant table names `workspace_id`; one that
+ * may not, like a job loading its row by primary key, says why with a `@crossTenant` comment).
+ * Pass `tx` to run inside a caller's transaction (Transactions.run).
+ */
+export abstract class SqlRepository {
+  protected constructor(protected readonly db: DataSource) {}
+
+  /** The rows of a SELECT or INSERT … RETURNING. */
+  protected rows<T>(sql: string, params: unknown[] = [], tx?: Queryable): Promise<T[]> {
+    return (tx ?? this.db).query(sql, params) as Promise<T[]>;
+  }
+
+  /** The first row, or undefined. */
+  protected async first<T>(sql: string, params: unknown[] = [], tx?: Queryable): Promise<T | undefined> {
+    const rows = await this.rows<T>(sql, params, tx);
+    return rows[0];
+  }
+
+  /** The rows of an UPDATE/DELETE … RETURNING (TypeORM answers those as [rows, count]). */
+  protected returning<T>(sql: string, params: unknown[] = [], tx?: Queryable): Promise<T[]> {
+    return returningRows<T>(tx ?? this.db, sql, params);
+  }
+
+  /** Runs a statement for its effect. */
+  protected async exec(sql: string, params: unknown[] = [], tx?: Queryable): Promise<void> {
+    await (tx ?? this.db).query(sql, params);
+  }
+}

@@ -1,0 +1,97 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
+import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { CrmInboxService, InboxStatus } from './events/crm-inbox.service';
+import { WebhookSecretsService } from './events/webhook-secrets.service';
+import { RecordSyncService } from './sync/record-sync.service';
+
+class RotateSecretDto {
+  @ApiPropertyOptional({ example: 86400, description: 'seconds the previous secret keeps verifying' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  graceSeconds?: number;
+}
+
+class InboxQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'processed', 'failed'] })
+  @IsOptional()
+  @IsIn(['pending', 'processed', 'failed'])
+  status?: InboxStatus;
+
+  @ApiPropertyOptional({ example: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+class LimitQueryDto {
+  @ApiPropertyOptional({ example: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+class ReprocessDto {
+  @ApiPropertyOptional({ enum: ['failed', 'pending', 'all'], default: 'all' })
+  @IsOptional()
+  @IsIn(['failed', 'pending', 'all'])
+  status?: 'failed' | 'pending' | 'all';
+
+  @ApiPropertyOptional({ example: ['42'], description: 'only these inbox rows' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsNumberString({ no_symbols: true }, { each: true })
+  ids?: string[];
+}
+
+/** Operating inbound CRM sync: the inbound signing secret, the inbox (and reprocessing), parked records. */
+@ApiTags('crm sync')
+@ApiBearerAuth()
+@Controller('v1/crm')
+export class CrmSyncAdminController {
+  constructor(
+    private readonly secrets: WebhookSecretsService,
+    private readonly inbox: CrmInboxService,
+    private readonly sync: RecordSyncService,
+  ) {}
+
+  /** Creates or rotates the workspace's inbound webhook secret; the response shows it once. */
+  @Post('webhook-secret/rotate')
+  @Roles('admin')
+  rotate(@CurrentPrincipal() p: Principal, @Body() dto: RotateSecretDto) {
+    return this.secrets.rotate(p.workspaceId, `key:${p.keyId}`, dto.graceSeconds);
+  }
+
+  @Get('inbox')
+  @Roles('admin', 'integration')
+  list(@CurrentPrincipal() p: Principal, @Query() q: InboxQueryDto) {
+    return this.inbox.list(p.workspaceId, q.status, q.limit ?? 100);
+  }
+
+  /** Queues stored messages again (after a crash or a fix); applying twice has no second effect. */
+  @Post('inbox/reprocess')
+  @Roles('admin')
+  async reprocess(@CurrentPrincipal() p: Principal, @Body() dto: ReprocessDto) {
+    const statuses = !dto.status || dto.status === 'all' ? undefined : [dto.status];
+    const queued = await this.inbox.reprocess({ workspaceId: p.workspaceId, statuses, ids: dto.ids });
+    return { queued };
+  }
+
+  /** Orders and interactions waiting for their customer (or tombstones of records not seen yet). */
+  @Get('parked')
+  @Roles('admin', 'integration')
+  parked(@CurrentPrincipal() p: Principal, @Query() q: LimitQueryDto) {
+    return this.sync.listParked(p.workspaceId, q.limit ?? 100);
+  }
+}

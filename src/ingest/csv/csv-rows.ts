@@ -1,0 +1,371 @@
+/**
+ * Validation of canonical CSV rows, pure and framework-free. Each validator turns a raw record (canonical column
+ * name → string) into a typed row or a list of problems naming the column, so the importer can keep every valid
+ * row and report every rejected one with row number, column and reason.
+ */
+import { normaliseEmail, normalisePhone } from '../../customers/pii/pii';
+
+export type ImportKind = 'customers' | 'orders' | 'interactions' | 'reps';
+
+export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optional: string[] }> = {
+  customers: {
+    required: ['external_id'],
+    optional: [
+      'name',
+      'kind',
+      'email',
+      'phone',
+      'region',
+      'country',
+      'industry',
+      'owner_rep',
+      'created_at',
+      'personality',
+    ],
+  },
+  orders: {
+    required: ['external_id', 'customer_external_id', 'placed_at', 'amount', 'currency'],
+    optional: ['status'],
+  },
+  interactions: {
+    required: ['external_id', 'customer_external_id', 'occurred_at', 'kind'],
+    optional: ['outcome', 'score', 'note'],
+  },
+  reps: {
+    required: ['external_id', 'name'],
+    optional: ['email', 'role', 'team', 'manager_external_id', 'daily_capacity', 'locale'],
+  },
+};
+
+export interface RowProblem {
+  column: string;
+  reason: string;
+}
+/** A valid row may still carry warnings: a field that was dropped (e.g. an unusable phone) while the row is kept. */
+export type Validated<T> =
+  { ok: true; row: T; warnings: RowProblem[] } | { ok: false; problems: RowProblem[] };
+
+export interface CustomerRow {
+  externalId: string;
+  name: string | null;
+  kind: 'individual' | 'business';
+  email: string | null;
+  phone: string | null;
+  region: string | null;
+  country: string | null;
+  industry: string | null;
+  ownerRep: string | null;
+  createdAt: string | null;
+  personality: string | null;
+}
+export interface OrderRow {
+  externalId: string;
+  customerExternalId: string;
+  placedAt: string;
+  amountMinor: bigint;
+  currency: string;
+  status: 'paid' | 'refunded' | 'cancelled';
+}
+export interface InteractionRow {
+  externalId: string;
+  customerExternalId: string;
+  occurredAt: string;
+  kind: string;
+  outcome: string | null;
+  score: number | null;
+  note: string | null;
+}
+export interface RepRow {
+  externalId: string;
+  name: string;
+  email: string | null;
+  role: 'rep' | 'manager' | 'admin';
+  team: string | null;
+  managerExternalId: string | null;
+  dailyCapacity: number;
+  locale: string;
+}
+
+const MAX_TEXT = 500;
+const MAX_NOTE = 4000;
+/** Orders above this (in major units) are rejected as absurd rather than silently skewing every score. */
+export const MAX_ORDER_AMOUNT_MAJOR = 100_000_000;
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const PERSONALITIES = new Set(['rational', 'emotional', 'leader', 'stable']);
+const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'complaint', 'survey']);
+
+const NO_WARNINGS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
+
+class Collector {
+  // Created on first use: most rows have neither, and a bulk import validates millions of them.
+  private problemList?: RowProblem[];
+  private warningList?: RowProblem[];
+  get problems(): RowProblem[] {
+    return (this.problemList ??= []);
+  }
+  get warnings(): RowProblem[] {
+    return (this.warningList ??= []);
+  }
+  text(
+    raw: Record<string, string>,
+    column: string,
+    { required = false, max = MAX_TEXT } = {},
+  ): string | null {
+    const v = (raw[column] ?? '').trim();
+    if (v === '') {
+      if (required) this.problems.push({ column, reason: 'is required' });
+      return null;
+    }
+    if (v.length > max) this.problems.push({ column, reason: `longer than ${max} characters` });
+    return v;
+  }
+  oneOf<T extends string>(
+    raw: Record<string, string>,
+    column: string,
+    allowed: readonly T[],
+    fallback: T,
+  ): T {
+    const v = (raw[column] ?? '').trim().toLowerCase();
+    if (v === '') return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push({ column, reason: `must be one of ${allowed.join(', ')} (got "${v}")` });
+      return fallback;
+    }
+    return v as T;
+  }
+  timestamp(raw: Record<string, string>, column: string, required: boolean, notAfter?: Date): string | null {
+    const v = this.text(raw, column, { required });
+    if (v === null) return null;
+    // Already canonical ('2026-03-04T10:11:12Z'): kept as written, no Date or string allocated (10 M rows…).
+    const fast = isoUtcSecondsMs(v);
+    const t = fast === undefined ? parseTimestamp(v) : fast;
+    if (t === null) {
+      this.problems.push({ column, reason: `"${v}" is not an ISO 8601 date or date-time` });
+      return null;
+    }
+    const ms = typeof t === 'number' ? t : t.getTime();
+    if (notAfter && ms > notAfter.getTime()) {
+      this.problems.push({ column, reason: `"${v}" is in the future` });
+      return null;
+    }
+    return typeof t === 'number' ? v : t.toISOString();
+  }
+  result<T>(row: T): Validated<T> {
+    return this.problemList === undefined
+      ? { ok: true, row, warnings: this.warningList ?? NO_WARNINGS }
+      : { ok: false, problems: this.problemList };
+  }
+}
+
+/** The shape generators and most CRMs write: '2026-03-04T10:11:12Z' (checked without the slow Date parser). */
+const ISO_UTC_SECONDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Milliseconds of '2026-03-04T10:11:12Z' (the shape of ISO_UTC_SECONDS) without the Date parser; null for an
+ * impossible date in that shape, undefined for any other shape.
+ */
+function isoUtcSecondsMs(v: string): number | null | undefined {
+  const m = ISO_UTC_SECONDS.exec(v);
+  if (!m) return undefined;
+  const y = +m[1];
+  const mo = +m[2];
+  const d = +m[3];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+  if (mo < 1 || mo > 12 || d < 1 || d > days || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) return null;
+  if (y < 1900 || y > 2200) return null;
+  return Date.UTC(y, mo - 1, d, +m[4], +m[5], +m[6]);
+}
+
+/** Accepts YYYY-MM-DD (midnight UTC) or a full ISO 8601 date-time with zone; rejects impossible dates. */
+export function parseTimestamp(v: string): Date | null {
+  const fast = isoUtcSecondsMs(v);
+  if (fast !== undefined) return fast === null ? null : new Date(fast);
+  const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const dateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(v);
+  if (!dateOnly && !dateTime) return null;
+  const d = new Date(dateOnly ? `${v}T00:00:00Z` : v.replace(' ', 'T'));
+  if (Number.isNaN(d.getTime())) return null;
+  if (dateOnly && d.toISOString().slice(0, 10) !== v) return null; // 2026-02-30 rolls over in JS
+  const year = d.getUTCFullYear();
+  return year < 1900 || year > 2200 ? null : d;
+}
+
+// Building an Intl.NumberFormat costs ~15 µs: at ten million rows that was most of an import's time.
+const EXPONENTS = new Map<string, number>();
+
+/** Number of minor units per major unit of a currency (JPY 0, CNY 2, KWD 3). */
+export function currencyExponent(currency: string): number {
+  let exp = EXPONENTS.get(currency);
+  if (exp === undefined) {
+    exp =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    EXPONENTS.set(currency, exp);
+  }
+  return exp;
+}
+
+export function validateCustomer(raw: Record<string, string>): Validated<CustomerRow> {
+  const c = new Collector();
+  const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
+  const country = c.text(raw, 'country', { max: 2 });
+  if (country && !/^[A-Za-z]{2}$/.test(country))
+    c.problems.push({ column: 'country', reason: 'must be an ISO 3166 alpha-2 code' });
+  const emailRaw = c.text(raw, 'email', { max: 254 });
+  const email = emailRaw === null ? null : normaliseEmail(emailRaw);
+  // Contact details that cannot be used are dropped with a warning; the customer and their history are kept.
+  if (emailRaw !== null && email === null)
+    c.warnings.push({
+      column: 'email',
+      reason: `"${emailRaw}" is not an email address; stored without email`,
+    });
+  const phoneRaw = c.text(raw, 'phone', { max: 40 });
+  const phone = phoneRaw === null ? null : normalisePhone(phoneRaw, country);
+  if (phoneRaw !== null && phone === null)
+    c.warnings.push({ column: 'phone', reason: `"${phoneRaw}" is not a phone number; stored without phone` });
+  const personality = c.text(raw, 'personality')?.toLowerCase() ?? null;
+  if (personality && !PERSONALITIES.has(personality)) {
+    c.problems.push({ column: 'personality', reason: 'must be rational, emotional, leader or stable' });
+  }
+  return c.result({
+    externalId,
+    name: c.text(raw, 'name'),
+    kind: c.oneOf(raw, 'kind', ['individual', 'business'] as const, 'individual'),
+    email,
+    phone,
+    region: c.text(raw, 'region'),
+    country: country?.toUpperCase() ?? null,
+    industry: c.text(raw, 'industry'),
+    ownerRep: c.text(raw, 'owner_rep', { max: 200 }),
+    createdAt: c.timestamp(raw, 'created_at', false),
+    personality,
+  });
+}
+
+const MAX_MINOR = new Map<number, bigint>();
+function maxMinorUnits(exp: number): bigint {
+  let max = MAX_MINOR.get(exp);
+  if (max === undefined) MAX_MINOR.set(exp, (max = BigInt(MAX_ORDER_AMOUNT_MAJOR) * 10n ** BigInt(exp)));
+  return max;
+}
+
+export function validateOrder(raw: Record<string, string>, now = new Date()): Validated<OrderRow> {
+  const c = new Collector();
+  const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
+  const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
+  const placedAt = c.timestamp(raw, 'placed_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
+  const currency = (c.text(raw, 'currency', { required: true, max: 3 }) ?? '').toUpperCase();
+  if (currency && !CURRENCIES.has(currency))
+    c.problems.push({ column: 'currency', reason: `unknown currency "${currency}"` });
+  const amountRaw = c.text(raw, 'amount', { required: true, max: 30 });
+  let amountMinor = 0n;
+  if (amountRaw !== null && currency && CURRENCIES.has(currency)) {
+    const exp = currencyExponent(currency);
+    const parsed = parseDecimal(amountRaw, exp);
+    if (parsed === null)
+      c.problems.push({
+        column: 'amount',
+        reason: `"${amountRaw}" is not a decimal amount with at most ${exp} decimals`,
+      });
+    else if (parsed < 0n)
+      c.problems.push({
+        column: 'amount',
+        reason: 'must not be negative (record refunds with status=refunded)',
+      });
+    else if (parsed > maxMinorUnits(exp))
+      c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
+    else amountMinor = parsed;
+  }
+  const status = c.oneOf(raw, 'status', ['paid', 'refunded', 'cancelled'] as const, 'paid');
+  return c.result({ externalId, customerExternalId, placedAt, amountMinor, currency, status });
+}
+
+export function validateInteraction(
+  raw: Record<string, string>,
+  now = new Date(),
+): Validated<InteractionRow> {
+  const c = new Collector();
+  const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
+  const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
+  const occurredAt = c.timestamp(raw, 'occurred_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
+  const kind = (c.text(raw, 'kind', { required: true }) ?? '').toLowerCase();
+  if (kind && !INTERACTION_KINDS.has(kind))
+    c.problems.push({ column: 'kind', reason: `must be one of ${[...INTERACTION_KINDS].join(', ')}` });
+  const scoreRaw = c.text(raw, 'score', { max: 3 });
+  let score: number | null = null;
+  if (scoreRaw !== null) {
+    score = /^\d{1,2}$/.test(scoreRaw) ? Number(scoreRaw) : NaN;
+    if (!(score >= 0 && score <= 10)) {
+      c.problems.push({ column: 'score', reason: 'must be an integer from 0 to 10' });
+      score = null;
+    }
+  }
+  return c.result({
+    externalId,
+    customerExternalId,
+    occurredAt,
+    kind,
+    outcome: c.text(raw, 'outcome', { max: 100 }),
+    score,
+    note: c.text(raw, 'note', { max: MAX_NOTE }),
+  });
+}
+
+export function validateRep(raw: Record<string, string>): Validated<RepRow> {
+  const c = new Collector();
+  const capRaw = c.text(raw, 'daily_capacity', { max: 4 });
+  const dailyCapacity = capRaw === null ? 25 : Number(capRaw);
+  if (!Number.isInteger(dailyCapacity) || dailyCapacity < 0 || dailyCapacity > 500) {
+    c.problems.push({ column: 'daily_capacity', reason: 'must be an integer from 0 to 500' });
+  }
+  const locale = c.text(raw, 'locale') ?? 'zh-CN';
+  if (!['en', 'zh-CN'].includes(locale)) c.problems.push({ column: 'locale', reason: 'must be en or zh-CN' });
+  return c.result({
+    externalId: c.text(raw, 'external_id', { required: true, max: 200 }) ?? '',
+    name: c.text(raw, 'name', { required: true }) ?? '',
+    email: c.text(raw, 'email', { max: 254 }),
+    role: c.oneOf(raw, 'role', ['rep', 'manager', 'admin'] as const, 'rep'),
+    team: c.text(raw, 'team', { max: 200 }),
+    managerExternalId: c.text(raw, 'manager_external_id', { max: 200 }),
+    dailyCapacity,
+    locale,
+  });
+}
+
+/** Parses a decimal string into integer units of 10^-exp without floating point ("12.5", 2 → 1250n). */
+export function parseDecimal(v: string, exp: number): bigint | null {
+  const m = /^(-?)(\d{1,15})(?:\.(\d+))?$/.exec(v.trim());
+  if (!m) return null;
+  const frac = m[3] ?? '';
+  if (frac.length > exp && /[1-9]/.test(frac.slice(exp))) return null;
+  // one BigInt from the digits ('12.5', 2 → '1250'): no BigInt arithmetic per row
+  const units = BigInt(m[2] + frac.slice(0, exp).padEnd(exp, '0'));
+  return m[1] === '-' ? -units : units;
+}
+
+/**
+ * Applies a column map (`dest=SourceColumn`) to a header row: returns, for each canonical column, the index of
+ * its source column, or the list of missing required columns.
+ */
+export function resolveHeader(
+  kind: ImportKind,
+  header: string[],
+  map: Record<string, string> = {},
+):
+  { ok: true; columns: Map<string, number> } | { ok: false; missing: string[]; unknownMapTargets: string[] } {
+  const spec = CANONICAL_COLUMNS[kind];
+  const known = [...spec.required, ...spec.optional];
+  const unknownMapTargets = Object.keys(map).filter((k) => !known.includes(k));
+  const index = new Map(header.map((h, i) => [h.trim().replace(/^\uFEFF/, ''), i]));
+  const columns = new Map<string, number>();
+  for (const col of known) {
+    const i = index.get(map[col] ?? col);
+    if (i !== undefined) columns.set(col, i);
+  }
+  const missing = spec.required.filter((c) => !columns.has(c));
+  return missing.length || unknownMapTargets.length
+    ? { ok: false, missing, unknownMapTargets }
+    : { ok: true, columns };
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { audit } from '../../common/audit';
+import { newWebhookSecret } from '../../webhooks/webhook-signing';
+import { PII_CIPHER } from '../../customers/pii/pii.tokens';
+import { PiiCipher } from '../../customers/pii/pii';
+import { secretKey } from './webhook-signature';
+
+/** How long the previous secret keeps verifying after a rotation, so deliveries in flight are not refused. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+/** Verification keys are cached this long per workspace; a miss on a cached entry reloads once (rotation). */
+const CACHE_MS = 5_000;
+
+export interface InboundKeys {
+  workspaceId: string;
+  /** HMAC keys: the current secret first, then the previous one while it is still valid */
+  keys: Buffer[];
+  loadedAt: number;
+}
+
+/**
+ * Per-workspace Standard Webhooks secrets of inbound CRM events. Stored encrypted with the PII key, shown once at
+ * rotation, never logged. Rotation keeps the previous secret valid for a grace period.
+ */
+@Injectable()
+export class WebhookSecretsService {
+  private readonly cache = new Map<string, { value: InboundKeys | null; at: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(PII_CIPHER) private readonly pii: PiiCipher,
+  ) {}
+
+  /** Creates (first call) or rotates the workspace's inbound secret; returns the new secret once. */
+  async rotate(
+    workspaceId: string,
+    actor: string,
+    graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
+  ): Promise<{ secret: string; previousValidUntil: Date | null }> {
+    const secret = newWebhookSecret();
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query(
+        `INSERT INTO crm_webhook_secrets AS t (workspace_id, current_enc) VALUES ($1, $2)
+         ON CONFLICT (workspace_id) DO UPDATE SET
+           previous_enc = t.current_enc, previous_valid_until = now() + make_interval(secs => $3),
+           current_enc = EXCLUDED.current_enc, rotated_at = now()
+         RETURNING previous_valid_until`,
+        [workspaceId, this.pii.encrypt(secret), graceSeconds],
+      );
+      await audit(tx, {
+        workspaceId,
+        actor,
+        action: 'crm.webhook_secret_rotated',
+        subject: `workspace:${workspaceId}`,
+        details: { graceSeconds },
+      });
+      this.cache.clear();
+      return { secret, previousValidUntil: row.previous_valid_until ?? null };
+    });
+  }
+
+  /** Verification keys of a workspace by slug (null: unknown workspace or no secret yet). */
+  async keysForSlug(slug: string, fresh = false): Promise<InboundKeys | null> {
+    const hit = this.cache.get(slug);
+    if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const [row] = await this.db.query(
+      `SELECT w.id, s.current_enc, CASE WHEN s.previous_valid_until > now() THEN s.previous_enc END AS previous_enc
+       FROM workspaces w JOIN crm_webhook_secrets s ON s.workspace_id = w.id WHERE w.slug = $1`,
+      [slug],
+    );
+    const value: InboundKeys | null = row
+      ? {
+          workspaceId: row.id,
+          keys: [row.current_enc, row.previous_enc]
+            .filter((b): b is Buffer => b !== null)
+            .map((b) => secretKey(this.pii.decrypt(b))),
+          loadedAt: Date.now(),
+        }
+      : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(slug, { value, at: Date.now() });
+    return value;
+  }
+}

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { CustomersModule } from '../customers/customers.module';
+import { CrmSyncAdminController } from './crm-sync-admin.controller';
+import { CrmSyncHandlers } from './crm-sync.handlers';
+import { CrmSyncProcessor } from './crm-sync.processor';
+import { CrmSyncScheduler } from './crm-sync.scheduler';
+import { CsvImportService } from './csv/csv-import.service';
+import { CrmEventsController } from './events/crm-events.controller';
+import { CrmInboxService } from './events/crm-inbox.service';
+import { WebhookSecretsService } from './events/webhook-secrets.service';
+import { ImportFileStore } from './imports/import-files';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsService } from './imports/imports.service';
+import { ConnectorsController } from './pull/connectors.controller';
+import { ConnectorsService } from './pull/connectors.service';
+import { PullConnectorService } from './pull/pull-connector.service';
+import { RecordSyncService } from './sync/record-sync.service';
+
+/** Data coming in from the CRM: bulk CSV, signed webhooks, cursor pull; the sync core applies all of them. */
+@Module({
+  imports: [
+    CustomersModule,
+    // multipart uploads of POST /v1/imports stream to a temporary file, never into memory
+    MulterModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        dest: join(config.dataDir, 'uploads'),
+        limits: { fileSize: config.importMaxUploadBytes, files: 1, fields: 8, fieldSize: 8192, parts: 10 },
+      }),
+    }),
+  ],
+  controllers: [CrmEventsController, CrmSyncAdminController, ConnectorsController, ImportsController],
+  providers: [
+    CsvImportService,
+    CrmSyncProcessor,
+    RecordSyncService,
+    WebhookSecretsService,
+    CrmInboxService,
+    ConnectorsService,
+    PullConnectorService,
+    CrmSyncHandlers,
+    CrmSyncScheduler,
+    ImportFileStore,
+    ImportsService,
+  ],
+  exports: [
+    CsvImportService,
+    RecordSyncService,
+    CrmInboxService,
+    WebhookSecretsService,
+    ConnectorsService,
+    PullConnectorService,
+  ],
+})
+export class IngestModule {}

@@ -1,0 +1,54 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker, WorkerOptions } from 'bullmq';
+import { Runtime } from '../common/runtime';
+import { JobHandlers } from './job-handlers';
+import { QueueFactory, QueueName } from './queue-factory';
+
+/**
+ * One processor class per queue. The BullMQ worker exists only in processes that run workers; on shutdown
+ * `close()` lets running jobs finish (BullMQ hands stalled ones to another worker if this process dies instead).
+ */
+export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected readonly logger = new Logger(this.constructor.name);
+  private worker?: Worker;
+
+  protected constructor(
+    private readonly factory: QueueFactory,
+    private readonly runtime: Runtime,
+    private readonly handlers: JobHandlers,
+    private readonly queueName: QueueName,
+    private readonly concurrency = 1,
+    /** lock and stalled-check timings of this queue's worker (default: 120 s lock, BullMQ's 30 s check) */
+    private readonly timing: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> = {},
+  ) {}
+
+  /** Handles one job: the `@OnJob` handler of its name (a processor may wrap this, e.g. to record a final failure). */
+  protected process(job: Job): Promise<unknown> {
+    return this.handlers.handle(this.queueName, job);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.runtime.workers) return;
+    this.worker = this.factory.worker(this.queueName, (job) => this.process(job), {
+      concurrency: this.concurrency,
+      // Long scoring chunks must not be taken for stalled while they compute.
+      lockDuration: 120_000,
+      ...this.timing,
+    });
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn(
+        `${this.queueName}/${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`,
+      ),
+    );
+    this.worker.on('error', (err) => this.logger.error(`${this.queueName} worker error: ${err.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  /** For /health: a worker that should be consuming and is not. */
+  get running(): boolean {
+    return this.worker?.isRunning() ?? false;
+  }
+}
