@@ -5,7 +5,7 @@ import { actorOf } from '../audit/actor';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
-import { audit } from '../common/audit';
+import { audit } from '../audit/audit-entry.repository';
 import { returningRows } from '../database/sql';
 import { OutboxService } from '../webhooks/outbox.service';
 import { OwnershipWriter } from './ownership-writer.service';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { actorOf } from '../audit/actor';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
-import { audit } from '../common/audit';
+import { audit } from '../audit/audit-entry.repository';
 import { returningRows } from '../database/sql';
 import { mayErase } from './customer-access';
 import { resolveVisibleCustomer } from './customer-view.service';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { audit } from '../common/audit';
+import { audit } from '../audit/audit-entry.repository';
 import { todayIn } from '../workspaces/workspaces.service';
 import { HOLDOUT_SQL, liftReport, LiftReport } from './experiment-lift';
 

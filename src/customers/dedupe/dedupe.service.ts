@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { audit } from '../../common/audit';
+import { audit } from '../../audit/audit-entry.repository';
 import { CustomerMergeService } from '../merge/customer-merge.service';
 import { DEDUPE_SQL, MAX_SHARED_KEY_GROUP } from './dedupe.sql';
 

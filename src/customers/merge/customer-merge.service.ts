@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { audit } from '../../common/audit';
+import { audit } from '../../audit/audit-entry.repository';
 import { AppError } from '../../common/app-error';
 import { returningRows } from '../../database/sql';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { audit } from '../../common/audit';
+import { audit } from '../../audit/audit-entry.repository';
 import { newWebhookSecret } from '../../webhooks/webhook-signing';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { PiiCipher } from '../../customers/pii/pii';

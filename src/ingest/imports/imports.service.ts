@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
-import { audit } from '../../common/audit';
+import { audit } from '../../audit/audit-entry.repository';
 import { QUEUES } from '../../queue/queue-factory';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { OnJob } from '../../queue/job-handlers';

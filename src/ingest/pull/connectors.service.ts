@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
-import { audit } from '../../common/audit';
+import { audit } from '../../audit/audit-entry.repository';
 import { formatPath } from '../events/crm-event.schema';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';

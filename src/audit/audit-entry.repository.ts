@@ -1,6 +1,8 @@
 import { Queryable } from '../database/sql';
 
-/** Appends to the audit log (append-only: a trigger forbids UPDATE and DELETE). Call inside the change's transaction. */
+/**
+ * The audit writer, used by every module inside its own transactions (a function, not a provider, so a caller
+ * needs no module import). Appends to the audit log (append-only: a trigger forbids UPDATE and DELETE). Call inside the change's transaction. */
 export async function audit(
   tx: Queryable,
   entry: { workspaceId: string; actor: string; action: string; subject?: string; details?: unknown },
