@@ -20,7 +20,7 @@ import { COUNTRY_TIME_ZONES } from '../src/worklist/country-time-zones';
 import { callableCountries } from '../src/worklist/ranking';
 import { WorklistPolicyService } from '../src/worklist/worklist-policy.service';
 import { WorklistPublisher } from '../src/worklist/worklist-publisher.service';
-import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist-query.service';
+import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist.sql';
 import { CANDIDATES_SQL, candidateParams } from '../src/worklist/worklist.sql';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';

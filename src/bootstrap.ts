@@ -8,10 +8,8 @@ import { ErrorFilter } from './common/error.filter';
 import { Runtime } from './common/runtime';
 import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
-import { createDataSource } from './database/data-source';
+import { applyMigrations } from './database/migrations';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
-
-const MIGRATION_LOCK = 72_310_011;
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
 export function configOrExit(): AppConfig {
@@ -39,19 +37,7 @@ export async function prepareDatabase(
     log,
   });
   if (opts.migrate === false) return database;
-  const ds = createDataSource(database.url, 2);
-  await ds.initialize();
-  // Processes may start together (api, workers, cli): one applies migrations, the others wait for it.
-  const lock = ds.createQueryRunner();
-  try {
-    await lock.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    for (const m of applied) log?.(`applied migration ${m.name}`);
-  } finally {
-    await lock.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
-    await lock.release();
-    await ds.destroy();
-  }
+  for (const name of await applyMigrations(database.url)) log?.(`applied migration ${name}`);
   return database;
 }
 

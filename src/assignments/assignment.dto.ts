@@ -1,20 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   Equals,
   IsArray,
   IsBoolean,
-  IsInt,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query';
 
 /** Most customers one assignment call may move (one set-based statement). */
 export const MAX_ASSIGN_IDS = 10_000;
@@ -100,7 +97,7 @@ export class AssignmentResultView {
   @ApiProperty({ example: 'rep-007', nullable: true, type: String }) toRep!: string | null;
 }
 
-export class AssignmentHistoryQuery {
+export class AssignmentHistoryQuery extends PageQuery({ max: 500, default: 100 }) {
   @ApiPropertyOptional({ description: 'history of one customer (Callplan id)', example: '1042' })
   @IsOptional()
   @Matches(/^[1-9]\d{0,17}$/)
@@ -111,14 +108,6 @@ export class AssignmentHistoryQuery {
   @IsString()
   @MaxLength(200)
   repId?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 
   @ApiPropertyOptional({ description: 'the next page: entries older than this id (nextBefore)' })
   @IsOptional()

@@ -1,12 +1,12 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { actorOf } from '../audit/actor';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
 import { OutboxService } from '../webhooks/outbox.service';
 import { AssignDto, AssignmentHistoryQuery, AssignmentResultView } from './assignment.dto';
+import { AssignmentHistoryRepository, HistorySubject } from './assignment-history.repository';
 import { OwnershipWriter } from './ownership-writer.service';
 
 export interface AssignmentHistoryEntry {
@@ -28,7 +28,8 @@ export interface AssignmentHistoryEntry {
 @Injectable()
 export class AssignmentService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly historyRows: AssignmentHistoryRepository,
+    private readonly transactions: Transactions,
     private readonly scope: AccessScopeService,
     private readonly writer: OwnershipWriter,
     private readonly outbox: OutboxService,
@@ -45,28 +46,7 @@ export class AssignmentService {
       throw new AppError('invalid_target', 'poolTeamId goes with toPool');
     }
     // the target first: a rep or team out of scope answers 404 before anything about the customers is revealed
-    let toRepId: string | null = null;
-    let toRep: string | null = null;
-    let poolTeamId: string | null = null;
-    if (dto.toRepId !== undefined) {
-      const rep = await this.scope.manageableRep(p, dto.toRepId);
-      if (rep.role !== 'rep') {
-        throw new AppError('not_assignable', 'accounts go to reps (managers get no call list)', 422);
-      }
-      if (!rep.active) throw new AppError('rep_inactive', 'the rep is deactivated', HttpStatus.CONFLICT);
-      toRepId = rep.id;
-      toRep = rep.externalId;
-    } else if (p.role === 'manager') {
-      if (dto.poolTeamId !== undefined) {
-        poolTeamId = (await this.scope.manageableTeam(p, dto.poolTeamId)).id;
-      } else {
-        poolTeamId = await this.scope.managerTeamId(p);
-        if (!poolTeamId)
-          throw new AppError('no_team', 'a manager without a team cannot release to a team pool', 409);
-      }
-    } else if (dto.poolTeamId !== undefined) {
-      poolTeamId = (await this.scope.manageableTeam(p, dto.poolTeamId)).id;
-    }
+    const { toRepId, toRep, poolTeamId } = await this.target(p, dto);
     const refs = dto.customerIds ?? dto.customerExternalIds!;
     const { ids, missing } = await this.scope.customersInScope(
       p,
@@ -80,7 +60,7 @@ export class AssignmentService {
         count: missing.length,
       });
     }
-    const { batchId, applied } = await this.db.transaction((tx) =>
+    const { batchId, applied } = await this.transactions.run((tx) =>
       this.writer.apply(tx, {
         workspaceId: p.workspaceId,
         changes: ids.map((customerId) => ({ customerId, toRepId, poolTeamId })),
@@ -99,6 +79,34 @@ export class AssignmentService {
     };
   }
 
+  /** Where the accounts go: an active rep the principal manages, or a pool (a manager's: their team's). */
+  private async target(
+    p: Principal,
+    dto: AssignDto,
+  ): Promise<{ toRepId: string | null; toRep: string | null; poolTeamId: string | null }> {
+    if (dto.toRepId !== undefined) {
+      const rep = await this.scope.manageableRep(p, dto.toRepId);
+      if (rep.role !== 'rep') {
+        throw new AppError('not_assignable', 'accounts go to reps (managers get no call list)', 422);
+      }
+      if (!rep.active) throw new AppError('rep_inactive', 'the rep is deactivated', HttpStatus.CONFLICT);
+      return { toRepId: rep.id, toRep: rep.externalId, poolTeamId: null };
+    }
+    let poolTeamId: string | null = null;
+    if (p.role === 'manager') {
+      if (dto.poolTeamId !== undefined) {
+        poolTeamId = (await this.scope.manageableTeam(p, dto.poolTeamId)).id;
+      } else {
+        poolTeamId = await this.scope.managerTeamId(p);
+        if (!poolTeamId)
+          throw new AppError('no_team', 'a manager without a team cannot release to a team pool', 409);
+      }
+    } else if (dto.poolTeamId !== undefined) {
+      poolTeamId = (await this.scope.manageableTeam(p, dto.poolTeamId)).id;
+    }
+    return { toRepId: null, toRep: null, poolTeamId };
+  }
+
   /** History of one customer, or of the moves to and from one rep; newest first, keyset-paged. */
   async history(
     p: Principal,
@@ -108,53 +116,37 @@ export class AssignmentService {
       throw new AppError('invalid_query', 'give exactly one of customerId and repId');
     }
     const limit = q.limit ?? 100;
-    let filter: string;
-    let value: string;
+    let subject: HistorySubject;
     if (q.customerId !== undefined) {
       const { ids } = await this.scope.customersInScope(p, { ids: [q.customerId] }, 'read');
       if (!ids.length) throw AppError.notFound('customer');
-      filter = 'h.customer_id = $2::bigint';
-      value = ids[0];
+      subject = { customerId: ids[0] };
     } else {
       const rep = await this.scope.readableRep(p, q.repId!);
-      filter = '(h.from_rep_id = $2::uuid OR h.to_rep_id = $2::uuid)';
-      value = rep.id;
+      subject = { repId: rep.id };
     }
-    const rows: Array<Record<string, unknown>> = await this.db.query(
-      `SELECT h.id, h.batch_id, h.customer_id, c.external_id AS customer_external_id, c.name AS customer_name,
-              h.from_rep_id, fr.external_id AS from_ext, fr.name AS from_name,
-              h.to_rep_id, tr.external_id AS to_ext, tr.name AS to_name, t.external_id AS pool_team,
-              h.reason, h.detail, h.note, h.proposal_id, h.actor, h.created_at
-       FROM assignment_history h
-       JOIN customers c ON c.id = h.customer_id
-       LEFT JOIN reps fr ON fr.id = h.from_rep_id
-       LEFT JOIN reps tr ON tr.id = h.to_rep_id
-       LEFT JOIN teams t ON t.id = h.pool_team_id
-       WHERE h.workspace_id = $1 AND ${filter} AND ($3::bigint IS NULL OR h.id < $3::bigint)
-       ORDER BY h.id DESC LIMIT $4`,
-      [p.workspaceId, value, q.before ?? null, limit + 1],
-    );
+    const rows = await this.historyRows.page(p.workspaceId, subject, q.before ?? null, limit + 1);
     const page = rows.slice(0, limit);
-    const repOf = (id: unknown, ext: unknown, name: unknown) =>
-      id ? { id: id as string, externalId: ext as string, name: name as string } : null;
+    const repOf = (id: string | null, ext: string | null, name: string | null) =>
+      id ? { id, externalId: ext!, name: name! } : null;
     return {
       entries: page.map((r) => ({
         id: String(r.id),
-        batchId: r.batch_id as string,
+        batchId: r.batch_id,
         customer: {
           id: String(r.customer_id),
-          externalId: r.customer_external_id as string,
-          name: r.customer_name as string | null,
+          externalId: r.customer_external_id,
+          name: r.customer_name,
         },
         from: repOf(r.from_rep_id, r.from_ext, r.from_name),
         to: repOf(r.to_rep_id, r.to_ext, r.to_name),
-        poolTeam: r.pool_team as string | null,
-        reason: r.reason as string,
-        detail: r.detail as string | null,
-        note: r.note as string | null,
-        proposalId: r.proposal_id as string | null,
-        actor: r.actor as string,
-        at: r.created_at as Date,
+        poolTeam: r.pool_team,
+        reason: r.reason,
+        detail: r.detail,
+        note: r.note,
+        proposalId: r.proposal_id,
+        actor: r.actor,
+        at: r.created_at,
       })),
       nextBefore: rows.length > limit ? String(page[page.length - 1].id) : null,
     };

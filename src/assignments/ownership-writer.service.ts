@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Queryable } from '../database/sql';
 import { OutboxService } from '../webhooks/outbox.service';
+import { ChangeColumns, OwnedCustomerRow, OwnershipRepository } from './ownership.repository';
 
 export type AssignmentReason = 'manual' | 'rebalance' | 'deactivation' | 'pool_release' | 'pool_claim';
 
@@ -40,34 +41,37 @@ export const CHANGES_PER_EVENT = 500;
  * Every statement touches one table through an array of keys: a join of 10,000 changes against customers is at
  * the planner's mercy when statistics lag behind a bulk load (it went quadratic in tests); these cannot.
  */
+interface BatchInput {
+  workspaceId: string;
+  changes: readonly OwnershipChange[];
+  reason: AssignmentReason;
+  actor: string;
+  note?: string | null;
+  proposalId?: string | null;
+}
+
+/** A customer whose owner this batch changes: its locked row and where it goes. */
+type PendingChange = OwnedCustomerRow & {
+  toRepId: string | null;
+  poolTeamId: string | null;
+  detail: string | null;
+};
+
 @Injectable()
 export class OwnershipWriter {
-  constructor(private readonly outbox: OutboxService) {}
+  constructor(
+    private readonly ownership: OwnershipRepository,
+    private readonly outbox: OutboxService,
+  ) {}
 
-  async apply(
-    tx: Queryable,
-    input: {
-      workspaceId: string;
-      changes: readonly OwnershipChange[];
-      reason: AssignmentReason;
-      actor: string;
-      note?: string | null;
-      proposalId?: string | null;
-    },
-  ): Promise<{ batchId: string; applied: AppliedChange[] }> {
+  async apply(tx: Queryable, input: BatchInput): Promise<{ batchId: string; applied: AppliedChange[] }> {
     const batchId = randomUUID();
     const ws = input.workspaceId;
     const wanted = new Map<string, OwnershipChange>();
     for (const c of input.changes) wanted.set(String(c.customerId), c);
     if (wanted.size === 0) return { batchId, applied: [] };
-    const current: Array<{ id: string; owner_rep_id: string | null; source: string; external_id: string }> =
-      await tx.query(
-        `SELECT id::text AS id, owner_rep_id, source, external_id FROM customers
-         WHERE workspace_id = $1 AND id = ANY ($2::bigint[]) AND merged_into_id IS NULL AND deleted_at IS NULL
-         ORDER BY id FOR UPDATE`,
-        [ws, [...wanted.keys()]],
-      );
-    const changes = current.flatMap((row) => {
+    const current = await this.ownership.lockCustomers(ws, [...wanted.keys()], tx);
+    const changes = current.flatMap((row): PendingChange[] => {
       const c = wanted.get(row.id)!;
       if (row.owner_rep_id === c.toRepId) return [];
       if (c.expectFrom !== undefined && row.owner_rep_id !== c.expectFrom) return [];
@@ -76,87 +80,76 @@ export class OwnershipWriter {
     });
     if (changes.length === 0) return { batchId, applied: [] };
 
+    const columns = await this.write(tx, batchId, input, changes);
+    const applied = await this.describe(tx, changes, columns);
+    await this.announce(tx, batchId, input, applied);
+    return { batchId, applied };
+  }
+
+  /** Updates the owners (one UPDATE per target) and appends history, audit entries and pool bookkeeping. */
+  private async write(
+    tx: Queryable,
+    batchId: string,
+    input: BatchInput,
+    changes: PendingChange[],
+  ): Promise<ChangeColumns> {
+    const ws = input.workspaceId;
     const byTarget = new Map<string | null, string[]>();
     for (const c of changes) byTarget.set(c.toRepId, [...(byTarget.get(c.toRepId) ?? []), c.id]);
-    for (const [to, ids] of byTarget) {
-      await tx.query(
-        `UPDATE customers SET owner_rep_id = $2, updated_at = now() WHERE workspace_id = $1 AND id = ANY ($3::bigint[])`,
-        [ws, to, ids],
-      );
-    }
-    const ids = changes.map((c) => c.id);
-    const from = changes.map((c) => c.owner_rep_id);
-    const to = changes.map((c) => c.toRepId);
-    const pool = changes.map((c) => c.poolTeamId);
-    const detail = changes.map((c) => c.detail);
-    await tx.query(
-      `INSERT INTO assignment_history
-         (workspace_id, batch_id, customer_id, from_rep_id, to_rep_id, pool_team_id, reason, detail, note, proposal_id, actor)
-       SELECT $1, $2, t.id, t.from_rep, t.to_rep, t.pool_team, $8, t.detail, $9, $10, $11
-       FROM unnest($3::bigint[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) AS t(id, from_rep, to_rep, pool_team, detail)`,
-      [
-        ws,
-        batchId,
-        ids,
-        from,
-        to,
-        pool,
-        detail,
-        input.reason,
-        input.note ?? null,
-        input.proposalId ?? null,
-        input.actor,
-      ],
-    );
-    await tx.query(
-      `INSERT INTO audit_log (workspace_id, actor, action, subject, details)
-       SELECT $1, $2, 'assignment.changed', 'customer:' || t.id,
-              jsonb_build_object('from', t.from_rep, 'to', t.to_rep, 'poolTeam', t.pool_team, 'reason', $8::text,
-                                 'detail', t.detail, 'batchId', $9::uuid, 'proposalId', $10::uuid)
-       FROM unnest($3::bigint[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[]) AS t(id, from_rep, to_rep, pool_team, detail)`,
-      [ws, input.actor, ids, from, to, pool, detail, input.reason, batchId, input.proposalId ?? null],
-    );
+    for (const [to, ids] of byTarget) await this.ownership.setOwner(ws, to, ids, tx);
+    const columns: ChangeColumns = {
+      ids: changes.map((c) => c.id),
+      from: changes.map((c) => c.owner_rep_id),
+      to: changes.map((c) => c.toRepId),
+      pool: changes.map((c) => c.poolTeamId),
+      detail: changes.map((c) => c.detail),
+    };
+    const batch = {
+      batchId,
+      reason: input.reason,
+      note: input.note ?? null,
+      proposalId: input.proposalId ?? null,
+      actor: input.actor,
+    };
+    await this.ownership.appendHistory(ws, batch, columns, tx);
+    await this.ownership.appendAudit(ws, batch, columns, tx);
     const toReps = changes.filter((c) => c.toRepId !== null).map((c) => c.id);
-    if (toReps.length) {
-      await tx.query(
-        `DELETE FROM pool_entries WHERE workspace_id = $1 AND customer_id = ANY ($2::bigint[])`,
-        [ws, toReps],
-      );
-    }
+    if (toReps.length) await this.ownership.removePoolEntries(ws, toReps, tx);
     const toPool = changes.filter((c) => c.toRepId === null);
     if (toPool.length) {
-      await tx.query(
-        `INSERT INTO pool_entries (customer_id, workspace_id, team_id, released_from_rep_id, reason)
-         SELECT t.id, $1, t.team, t.from_rep, $5 FROM unnest($2::bigint[], $3::uuid[], $4::uuid[]) AS t(id, team, from_rep)
-         ON CONFLICT (customer_id) DO UPDATE SET team_id = EXCLUDED.team_id,
-           released_from_rep_id = EXCLUDED.released_from_rep_id, reason = EXCLUDED.reason, released_at = now()`,
-        [
-          ws,
-          toPool.map((c) => c.id),
-          toPool.map((c) => c.poolTeamId),
-          toPool.map((c) => c.owner_rep_id),
-          input.reason,
-        ],
+      await this.ownership.upsertPoolEntries(
+        ws,
+        {
+          ids: toPool.map((c) => c.id),
+          teams: toPool.map((c) => c.poolTeamId),
+          fromReps: toPool.map((c) => c.owner_rep_id),
+          reason: input.reason,
+        },
+        tx,
       );
     }
+    return columns;
+  }
 
-    const repIds = [...new Set([...from, ...to].filter((x): x is string => x !== null))];
-    const teamIds = [...new Set(pool.filter((x): x is string => x !== null))];
+  /** The applied changes with the reps' and teams' external ids, as events name them. */
+  private async describe(
+    tx: Queryable,
+    changes: PendingChange[],
+    columns: ChangeColumns,
+  ): Promise<AppliedChange[]> {
+    const repIds = [...new Set([...columns.from, ...columns.to].filter((x): x is string => x !== null))];
+    const teamIds = [...new Set(columns.pool.filter((x): x is string => x !== null))];
     const repExt = new Map<string, string>(
       repIds.length
-        ? (await tx.query(`SELECT id, external_id FROM reps WHERE id = ANY ($1::uuid[])`, [repIds])).map(
-            (r: { id: string; external_id: string }) => [r.id, r.external_id],
-          )
+        ? (await this.ownership.repExternalIds(repIds, tx)).map((r) => [r.id, r.external_id])
         : [],
     );
     const teamExt = new Map<string, string>(
       teamIds.length
-        ? (await tx.query(`SELECT id, external_id FROM teams WHERE id = ANY ($1::uuid[])`, [teamIds])).map(
-            (t: { id: string; external_id: string }) => [t.id, t.external_id],
-          )
+        ? (await this.ownership.teamExternalIds(teamIds, tx)).map((t) => [t.id, t.external_id])
         : [],
     );
-    const applied: AppliedChange[] = changes.map((c) => ({
+    return changes.map((c) => ({
       customerId: c.id,
       source: c.source,
       externalId: c.external_id,
@@ -166,8 +159,17 @@ export class OwnershipWriter {
       toRep: c.toRepId ? (repExt.get(c.toRepId) ?? null) : null,
       poolTeam: c.poolTeamId ? (teamExt.get(c.poolTeamId) ?? null) : null,
     }));
+  }
+
+  /** `assignment.changed` events to the outbox, CHANGES_PER_EVENT changes each. */
+  private async announce(
+    tx: Queryable,
+    batchId: string,
+    input: BatchInput,
+    applied: AppliedChange[],
+  ): Promise<void> {
     for (let i = 0; i < applied.length; i += CHANGES_PER_EVENT) {
-      await this.outbox.append(tx, ws, 'assignment.changed', {
+      await this.outbox.append(tx, input.workspaceId, 'assignment.changed', {
         batchId,
         reason: input.reason,
         proposalId: input.proposalId ?? null,
@@ -179,6 +181,5 @@ export class OwnershipWriter {
         })),
       });
     }
-    return { batchId, applied };
   }
 }

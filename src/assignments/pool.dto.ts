@@ -15,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query';
 
 /** Most accounts one claim may take (the daily limit usually binds first). */
 export const MAX_CLAIM_IDS = 50;
@@ -31,19 +32,11 @@ export class ClaimDto {
   customerIds!: string[];
 }
 
-export class PoolQuery {
+export class PoolQuery extends PageQuery({ max: 200, default: 50 }) {
   @ApiPropertyOptional({ enum: ['core', 'potential', 'general'] })
   @IsOptional()
   @IsIn(['core', 'potential', 'general'])
   tier?: 'core' | 'potential' | 'general';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 
   @ApiPropertyOptional({ description: 'the next page (nextCursor of the previous one)' })
   @IsOptional()
@@ -52,15 +45,7 @@ export class PoolQuery {
   cursor?: string;
 }
 
-export class RemindersQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-}
+export class RemindersQuery extends PageQuery({ max: 500, default: 100 }) {}
 
 class TierDaysDto {
   @ApiPropertyOptional({ nullable: true, example: 30, description: 'null: never' })

@@ -12,6 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query';
 
 export class CreateProposalDto {
   @ApiProperty({ description: 'the team (uuid or external id); managers: their own', example: 'team-1' })
@@ -45,15 +46,7 @@ export class CreateProposalDto {
   includePool?: boolean;
 }
 
-export class ProposalQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200, description: 'moves per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
+export class ProposalQuery extends PageQuery({ max: 1000, default: 200, description: 'moves per page' }) {
   @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)

@@ -1,15 +1,14 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { actorOf } from '../audit/actor';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { audit } from '../audit/audit-entry.repository';
-import { returningRows } from '../database/sql';
+import { Transactions } from '../database/transactions';
 import { OutboxService } from '../webhooks/outbox.service';
 import { OwnershipWriter } from './ownership-writer.service';
 import { ProposalView, RebalanceService } from './rebalance.service';
+import { RepDeactivationRepository } from './rep-deactivation.repository';
 
 export interface DeactivationView {
   rep: { id: string; externalId: string; active: false };
@@ -29,7 +28,8 @@ export interface DeactivationView {
 @Injectable()
 export class RepDeactivationService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly reps: RepDeactivationRepository,
+    private readonly transactions: Transactions,
     private readonly scope: AccessScopeService,
     private readonly rebalance: RebalanceService,
     private readonly writer: OwnershipWriter,
@@ -41,25 +41,16 @@ export class RepDeactivationService {
     if (!rep.active)
       throw new AppError('rep_inactive', 'the rep is already deactivated', HttpStatus.CONFLICT);
     const actor = actorOf(p);
-    const outcome = await this.db.transaction(async (tx) => {
-      const updated = await returningRows(
-        tx,
-        `UPDATE reps SET active = false, updated_at = now() WHERE id = $1 AND workspace_id = $2 AND active RETURNING id`,
-        [rep.id, p.workspaceId],
-      );
-      if (!updated.length)
+    const outcome = await this.transactions.run(async (tx) => {
+      if (!(await this.reps.deactivate(p.workspaceId, rep.id, tx)))
         throw new AppError('rep_inactive', 'the rep is already deactivated', HttpStatus.CONFLICT);
-      const keys = await returningRows(
-        tx,
-        `UPDATE api_keys SET revoked_at = now() WHERE rep_id = $1 AND workspace_id = $2 AND revoked_at IS NULL RETURNING id`,
-        [rep.id, p.workspaceId],
-      );
+      const keysRevoked = await this.reps.revokeKeys(p.workspaceId, rep.id, tx);
       await audit(tx, {
         workspaceId: p.workspaceId,
         actor,
         action: 'rep.deactivated',
         subject: `rep:${rep.id}`,
-        details: { externalId: rep.externalId, keysRevoked: keys.length, note: note ?? null },
+        details: { externalId: rep.externalId, keysRevoked, note: note ?? null },
       });
       let proposalId: string | null = null;
       let released = 0;
@@ -73,15 +64,11 @@ export class RepDeactivationService {
           actor,
         });
       } else {
-        const owned: Array<{ id: string }> = await tx.query(
-          `SELECT id::text FROM customers WHERE workspace_id = $1 AND owner_rep_id = $2
-             AND merged_into_id IS NULL AND deleted_at IS NULL`,
-          [p.workspaceId, rep.id],
-        );
+        const owned = await this.reps.ownedCustomerIds(p.workspaceId, rep.id, tx);
         const { applied } = await this.writer.apply(tx, {
           workspaceId: p.workspaceId,
-          changes: owned.map((c) => ({
-            customerId: c.id,
+          changes: owned.map((customerId) => ({
+            customerId,
             toRepId: null,
             poolTeamId: rep.teamId,
             expectFrom: rep.id,
@@ -92,7 +79,7 @@ export class RepDeactivationService {
         });
         released = applied.length;
       }
-      return { keysRevoked: keys.length, proposalId, released };
+      return { keysRevoked, proposalId, released };
     });
     if (outcome.released) await this.outbox.kick();
     return {

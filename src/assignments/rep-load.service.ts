@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { assignmentSettings, SettingsError } from './assignment-settings';
+import { RepLoadRepository, RepLoadRow } from './rep-load.repository';
 
 interface TierCounts {
   total: number;
@@ -36,49 +35,17 @@ export interface TeamLoadView {
   openProposals: number;
 }
 
-const LOAD_SQL = `
-  SELECT r.id, r.external_id, r.name, r.role, r.active, r.daily_capacity,
-         count(c.id)::int AS total,
-         count(c.id) FILTER (WHERE s.value_tier = 'core')::int AS core,
-         count(c.id) FILTER (WHERE s.value_tier = 'potential')::int AS potential,
-         count(c.id) FILTER (WHERE s.value_tier = 'general')::int AS general,
-         count(c.id) FILTER (WHERE c.id IS NOT NULL AND s.customer_id IS NULL)::int AS unscored,
-         COALESCE(sum(s.clv), 0)::text AS value,
-         COALESCE(sum(s.clv) FILTER (WHERE s.value_tier = 'core'), 0)::text AS value_core,
-         COALESCE(sum(s.clv) FILTER (WHERE s.value_tier = 'potential'), 0)::text AS value_potential,
-         COALESCE(sum(s.clv) FILTER (WHERE s.value_tier = 'general'), 0)::text AS value_general
-  FROM reps r
-  LEFT JOIN customers c ON c.workspace_id = $1 AND c.owner_rep_id = r.id
-    AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
-  LEFT JOIN customer_scores s ON s.run_id = $3 AND s.customer_id = c.id
-  WHERE r.workspace_id = $1 AND r.team_id = $2
-  GROUP BY r.id
-  ORDER BY r.role DESC, r.external_id`;
-
-const POOL_SQL = `
-  SELECT count(*)::int AS accounts,
-         count(*) FILTER (WHERE s.value_tier = 'core')::int AS core,
-         count(*) FILTER (WHERE s.value_tier = 'potential')::int AS potential,
-         count(*) FILTER (WHERE s.value_tier IS NULL OR s.value_tier = 'general')::int AS general
-  FROM pool_entries pe
-  JOIN customers c ON c.id = pe.customer_id AND c.owner_rep_id IS NULL AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
-  LEFT JOIN customer_scores s ON s.run_id = $3 AND s.customer_id = c.id
-  WHERE pe.workspace_id = $1 AND pe.team_id = $2`;
-
 /** Each rep's book for managers: accounts by tier, expected value, and how much of their capacity it takes. */
 @Injectable()
 export class RepLoadService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly loads: RepLoadRepository,
     private readonly scope: AccessScopeService,
   ) {}
 
   async teamLoad(p: Principal, teamRef: string, workingDaysOverride?: number): Promise<TeamLoadView> {
     const team = await this.scope.manageableTeam(p, teamRef);
-    const [ws] = await this.db.query(
-      `SELECT current_score_run_id, currency, settings FROM workspaces WHERE id = $1`,
-      [p.workspaceId],
-    );
+    const ws = (await this.loads.workspace(p.workspaceId))!;
     let workingDays: number;
     try {
       workingDays = workingDaysOverride ?? assignmentSettings(ws.settings).workingDays;
@@ -87,46 +54,12 @@ export class RepLoadService {
       throw e;
     }
     const runId: string | null = ws.current_score_run_id;
-    const params = [p.workspaceId, team.id, runId];
-    const [rows, [pool], [open]] = await Promise.all([
-      this.db.query(LOAD_SQL, params),
-      this.db.query(POOL_SQL, params),
-      this.db.query(
-        `SELECT count(*)::int AS n FROM rebalance_proposals WHERE workspace_id = $1 AND team_id = $2 AND status = 'open'`,
-        [p.workspaceId, team.id],
-      ),
+    const [rows, pool, openProposals] = await Promise.all([
+      this.loads.repLoads(p.workspaceId, team.id, runId),
+      this.loads.teamPool(p.workspaceId, team.id, runId),
+      this.loads.openProposals(p.workspaceId, team.id),
     ]);
-    const reps: RepLoadView[] = (rows as Array<Record<string, unknown>>).map((r) => {
-      const capacityAccounts = (r.daily_capacity as number) * workingDays;
-      const total = r.total as number;
-      return {
-        rep: {
-          id: r.id as string,
-          externalId: r.external_id as string,
-          name: r.name as string,
-          role: r.role as string,
-          active: r.active as boolean,
-        },
-        dailyCapacity: r.daily_capacity as number,
-        accounts: {
-          total,
-          core: r.core as number,
-          potential: r.potential as number,
-          general: r.general as number,
-          unscored: r.unscored as number,
-        },
-        expectedValue: {
-          total: Number(r.value),
-          core: Number(r.value_core),
-          potential: Number(r.value_potential),
-          general: Number(r.value_general),
-        },
-        capacity: {
-          accounts: capacityAccounts,
-          use: capacityAccounts > 0 ? Math.round((total / capacityAccounts) * 1000) / 1000 : null,
-        },
-      };
-    });
+    const reps = rows.map((r) => repLoadView(r, workingDays));
     const sum = (f: (r: RepLoadView) => number) => reps.reduce((s, r) => s + f(r), 0);
     return {
       team,
@@ -146,7 +79,40 @@ export class RepLoadService {
         capacityAccounts: sum((r) => (r.rep.active ? r.capacity.accounts : 0)),
       },
       pool,
-      openProposals: open.n,
+      openProposals,
     };
   }
+}
+
+/** One rep's row as the view shows it; capacity is daily capacity × working days. */
+function repLoadView(r: RepLoadRow, workingDays: number): RepLoadView {
+  const capacityAccounts = r.daily_capacity * workingDays;
+  const total = r.total;
+  return {
+    rep: {
+      id: r.id,
+      externalId: r.external_id,
+      name: r.name,
+      role: r.role,
+      active: r.active,
+    },
+    dailyCapacity: r.daily_capacity,
+    accounts: {
+      total,
+      core: r.core,
+      potential: r.potential,
+      general: r.general,
+      unscored: r.unscored,
+    },
+    expectedValue: {
+      total: Number(r.value),
+      core: Number(r.value_core),
+      potential: Number(r.value_potential),
+      general: Number(r.value_general),
+    },
+    capacity: {
+      accounts: capacityAccounts,
+      use: capacityAccounts > 0 ? Math.round((total / capacityAccounts) * 1000) / 1000 : null,
+    },
+  };
 }

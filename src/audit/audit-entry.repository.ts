@@ -1,8 +1,10 @@
 import { Queryable } from '../database/sql';
 
 /**
- * The audit writer, used by every module inside its own transactions (a function, not a provider, so a caller
- * needs no module import). Appends to the audit log (append-only: a trigger forbids UPDATE and DELETE). Call inside the change's transaction. */
+ * The audit writer: appends one entry to the audit log (append-only: a trigger forbids UPDATE and DELETE). Call it
+ * with the change's own transaction, so the entry commits or rolls back with the change. A function rather than a
+ * provider, so every module can write entries without importing a module.
+ */
 export async function audit(
   tx: Queryable,
   entry: { workspaceId: string; actor: string; action: string; subject?: string; details?: unknown },

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { AccessScopeService } from '../auth/access-scope.service';
+import { Principal } from '../auth/principal';
+import { AuditLogRepository } from './audit-log.repository';
 
 export interface AuditEntry {
   id: string;
@@ -28,40 +29,31 @@ export interface AuditQuery {
  */
 @Injectable()
 export class AuditLogService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    private readonly entries: AuditLogRepository,
+    private readonly scopes: AccessScopeService,
+  ) {}
+
+  /** The entries the principal may read: everything for admins, for managers those by or about their team. */
+  async listFor(
+    p: Principal,
+    q: Omit<AuditQuery, 'repIds'>,
+  ): Promise<{ items: AuditEntry[]; nextBefore: string | null }> {
+    const scope = await this.scopes.repScope(p);
+    return this.list(p.workspaceId, { ...q, repIds: scope.all ? undefined : [...scope.repIds] });
+  }
 
   async list(
     workspaceId: string,
     q: AuditQuery,
   ): Promise<{ items: AuditEntry[]; nextBefore: string | null }> {
-    const reps = q.repIds ?? null;
-    const rows: Array<Record<string, unknown>> = await this.db.query(
-      `SELECT a.id::text, a.created_at, a.actor, a.action, a.subject, a.details
-       FROM audit_log a
-       WHERE a.workspace_id = $1
-         AND ($2::bigint IS NULL OR a.id < $2)
-         AND ($3::text IS NULL OR a.action = $3)
-         AND ($4::text IS NULL OR a.subject = $4)
-         AND ($5::uuid[] IS NULL
-           OR a.actor = ANY (SELECT 'rep:' || r FROM unnest($5::uuid[]) r)
-           OR a.subject = ANY (SELECT 'rep:' || r FROM unnest($5::uuid[]) r)
-           OR EXISTS (SELECT 1 FROM customers c
-                      WHERE c.workspace_id = $1 AND c.owner_rep_id = ANY ($5)
-                        AND c.id = CASE WHEN a.subject ~ '^customer:[0-9]{1,18}$' THEN substr(a.subject, 10)::bigint END)
-           OR EXISTS (SELECT 1 FROM customer_merges m
-                      JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
-                      WHERE m.workspace_id = $1 AND (w.owner_rep_id = ANY ($5) OR l.owner_rep_id = ANY ($5))
-                        AND m.id = CASE WHEN a.subject ~ '^merge:[0-9a-f-]{36}$' THEN substr(a.subject, 7)::uuid END))
-       ORDER BY a.id DESC
-       LIMIT $6`,
-      [workspaceId, q.before ?? null, q.action ?? null, q.subject ?? null, reps, q.limit],
-    );
+    const rows = await this.entries.page(workspaceId, { ...q, repIds: q.repIds ?? null });
     const items = rows.map((r) => ({
-      id: r.id as string,
-      at: r.created_at as Date,
-      actor: r.actor as string,
-      action: r.action as string,
-      subject: (r.subject as string) ?? null,
+      id: r.id,
+      at: r.created_at,
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject ?? null,
       details: r.details,
     }));
     return { items, nextBefore: items.length === q.limit ? items[items.length - 1].id : null };

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
-import { CustomersModule } from '../customers/customers.module';
 import { AuditLogController } from './audit-log.controller';
+import { AuditLogRepository } from './audit-log.repository';
 import { AuditLogService } from './audit-log.service';
 
-/** Reading the audit log (writing is `audit()` in src/common/audit.ts, inside each change's transaction). */
+/**
+ * Reading the audit log. Writing is `audit()` in audit-entry.repository.ts, inside each change's transaction; the
+ * managers' scope comes from AccessScopeService (AuthModule is global).
+ */
 @Module({
-  imports: [CustomersModule],
   controllers: [AuditLogController],
-  providers: [AuditLogService],
+  providers: [AuditLogRepository, AuditLogService],
 })
 export class AuditModule {}

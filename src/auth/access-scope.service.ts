@@ -1,30 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { AccessScopeRepository, ScopedCustomerRow } from './access-scope.repository';
 import { Principal } from './principal';
+import { RepScope } from './rep-scope';
+
+type CustomerRefs = { ids?: readonly string[]; externalIds?: readonly string[]; source?: string };
 
 /**
- * Object-level access (OWASP API1): decides whether a principal may see a rep's data. Out-of-scope ids answer
- * 404 exactly like missing ones, so ids from another team or workspace reveal nothing.
+ * Object-level access (OWASP API1), the one place its rule lives: which reps, teams and customers a principal may
+ * see or manage. Out-of-scope ids answer 404 exactly like missing ones, so ids from another team or workspace
+ * reveal nothing.
  */
 @Injectable()
 export class AccessScopeService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly access: AccessScopeRepository) {}
+
+  /** The reps a principal answers for: everyone (admins, integrations); a rep themselves; a manager their team. */
+  async repScope(p: Principal): Promise<RepScope> {
+    if (p.role === 'admin' || p.role === 'integration') return { all: true, repIds: new Set() };
+    if (!p.repId) return { all: false, repIds: new Set() };
+    if (p.role === 'rep') return { all: false, repIds: new Set([p.repId]) };
+    return { all: false, repIds: new Set(await this.access.repIdsManagedBy(p.workspaceId, p.repId)) };
+  }
 
   /** Resolves a rep (by uuid or external id) the principal may read, or throws not_found. */
   async readableRep(p: Principal, repRef: string): Promise<{ id: string; externalId: string }> {
-    const rows: Array<{
-      id: string;
-      external_id: string;
-      team_id: string | null;
-      manager_id: string | null;
-    }> = await this.db.query(
-      `SELECT id, external_id, team_id, manager_id FROM reps
-          WHERE workspace_id = $1 AND (external_id = $2 OR id::text = $2)`,
-      [p.workspaceId, repRef],
-    );
-    const rep = rows[0];
+    const rep = await this.access.rep(p.workspaceId, repRef);
     if (!rep || !(await this.mayRead(p, rep))) throw AppError.notFound('rep');
     return { id: rep.id, externalId: rep.external_id };
   }
@@ -32,11 +33,7 @@ export class AccessScopeService {
   /** The team a manager leads (their own team_id), or null; always null for other roles. */
   async managerTeamId(p: Principal): Promise<string | null> {
     if (p.role !== 'manager' || !p.repId) return null;
-    const [mgr] = await this.db.query(`SELECT team_id FROM reps WHERE id = $1 AND workspace_id = $2`, [
-      p.repId,
-      p.workspaceId,
-    ]);
-    return mgr?.team_id ?? null;
+    return this.access.teamIdOf(p.workspaceId, p.repId);
   }
 
   /**
@@ -47,10 +44,7 @@ export class AccessScopeService {
     p: Principal,
     teamRef: string,
   ): Promise<{ id: string; externalId: string; name: string }> {
-    const [team] = await this.db.query(
-      `SELECT id, external_id, name FROM teams WHERE workspace_id = $1 AND (external_id = $2 OR id::text = $2)`,
-      [p.workspaceId, teamRef],
-    );
+    const team = await this.access.team(p.workspaceId, teamRef);
     const allowed =
       !!team &&
       (p.role === 'admin' ||
@@ -68,18 +62,14 @@ export class AccessScopeService {
     p: Principal,
     repRef: string,
   ): Promise<{ id: string; externalId: string; teamId: string | null; active: boolean; role: string }> {
-    const [rep] = await this.db.query(
-      `SELECT id, external_id, team_id, manager_id, active, role FROM reps
-       WHERE workspace_id = $1 AND (external_id = $2 OR id::text = $2)`,
-      [p.workspaceId, repRef],
-    );
+    const rep = await this.access.manageableRep(p.workspaceId, repRef);
     let allowed = false;
     if (rep && p.role === 'admin') allowed = true;
     if (rep && p.role === 'manager' && rep.id !== p.repId) {
       const team = await this.managerTeamId(p);
       allowed = rep.manager_id === p.repId || (team !== null && rep.team_id === team);
     }
-    if (!allowed) throw AppError.notFound('rep');
+    if (!rep || !allowed) throw AppError.notFound('rep');
     return {
       id: rep.id,
       externalId: rep.external_id,
@@ -91,7 +81,7 @@ export class AccessScopeService {
 
   /**
    * Resolves customer references — Callplan ids, or CRM external ids of one source — to the live customers the
-   * principal may manage, in one statement: a merged record resolves to its winner, a deleted one is missing.
+   * principal may manage: a merged record resolves to its winner, a deleted one is missing.
    * Admins manage every customer of the workspace; managers the customers owned by their team or their direct
    * reports, and unowned ones in their team's pool or the workspace pool; `read` also lets a rep reach the
    * customers they own. `missing` lists the references that are unknown or out of scope — indistinguishable on
@@ -99,70 +89,74 @@ export class AccessScopeService {
    */
   async customersInScope(
     p: Principal,
-    refs: { ids?: readonly string[]; externalIds?: readonly string[]; source?: string },
+    refs: CustomerRefs,
     purpose: 'manage' | 'read' = 'manage',
   ): Promise<{ ids: string[]; missing: string[] }> {
     const byExternal = refs.externalIds !== undefined;
     const list = [...(byExternal ? refs.externalIds! : (refs.ids ?? []))];
     if (list.length === 0) return { ids: [], missing: [] };
-    // a Callplan id is a positive bigint; anything else cannot name a customer
-    const queryable = byExternal ? list : list.filter((ref) => /^[1-9]\d{0,17}$/.test(ref));
     const canReadOwn = purpose === 'read' && p.role === 'rep';
     if (p.role !== 'admin' && p.role !== 'manager' && !canReadOwn) return { ids: [], missing: list };
     const team = await this.managerTeamId(p);
-    // Single-table statements only (each an index scan on an array of keys): a join of 10,000 references against
-    // customers is at the planner's mercy when statistics lag behind a bulk load; these cannot go quadratic.
-    type Row = {
-      ref: string;
-      id: string;
-      merged_into: string | null;
-      live: boolean;
-      owner_rep_id: string | null;
-    };
-    const cols = `id::text AS id, merged_into_id::text AS merged_into, deleted_at IS NULL AS live, owner_rep_id`;
-    const first: Row[] = byExternal
-      ? await this.db.query(
-          `SELECT external_id AS ref, ${cols} FROM customers
-           WHERE workspace_id = $1 AND source = $3 AND external_id = ANY ($2::text[])`,
-          [p.workspaceId, queryable, refs.source ?? 'crm'],
-        )
-      : await this.db.query(
-          `SELECT id::text AS ref, ${cols} FROM customers WHERE workspace_id = $1 AND id = ANY ($2::bigint[])`,
-          [p.workspaceId, queryable],
-        );
+    const targets = await this.liveTargets(p.workspaceId, refs, list);
+    const inScope = await this.customerScopeRule(p, team, targets);
+    const found = new Set<string>();
+    const ids = new Set<string>();
+    for (const t of targets) {
+      if (!inScope(t.c)) continue;
+      found.add(t.ref);
+      ids.add(t.c.id);
+    }
+    return { ids: [...ids], missing: list.filter((ref) => !found.has(ref)) };
+  }
+
+  /**
+   * The live customer each reference names, following a merge to its winner. Single-table statements only (each
+   * an index scan on an array of keys): a join of 10,000 references against customers is at the planner's mercy
+   * when statistics lag behind a bulk load; these cannot go quadratic.
+   */
+  private async liveTargets(
+    workspaceId: string,
+    refs: CustomerRefs,
+    list: string[],
+  ): Promise<Array<{ ref: string; c: ScopedCustomerRow }>> {
+    const byExternal = refs.externalIds !== undefined;
+    // a Callplan id is a positive bigint; anything else cannot name a customer
+    const queryable = byExternal ? list : list.filter((ref) => /^[1-9]\d{0,17}$/.test(ref));
+    const first = byExternal
+      ? await this.access.customersByExternalId(workspaceId, queryable, refs.source ?? 'crm')
+      : await this.access.customersById(workspaceId, queryable);
     // a merged record answers with its winner (merges repoint chains, so one hop reaches the survivor)
     const winnerIds = [...new Set(first.flatMap((r) => (r.merged_into ? [r.merged_into] : [])))];
-    const winners = new Map<string, Row>();
+    const winners = new Map<string, ScopedCustomerRow>();
     if (winnerIds.length) {
-      const rows: Row[] = await this.db.query(
-        `SELECT id::text AS ref, ${cols} FROM customers WHERE workspace_id = $1 AND id = ANY ($2::bigint[])`,
-        [p.workspaceId, winnerIds],
-      );
-      for (const w of rows) winners.set(w.id, w);
+      for (const w of await this.access.customersById(workspaceId, winnerIds)) winners.set(w.id, w);
     }
-    const targets = first
+    return first
       .map((r) => ({ ref: r.ref, c: r.merged_into ? winners.get(r.merged_into) : r }))
-      .filter((t): t is { ref: string; c: Row } => !!t.c && t.c.live && t.c.merged_into === null);
+      .filter(
+        (t): t is { ref: string; c: ScopedCustomerRow } => !!t.c && t.c.live && t.c.merged_into === null,
+      );
+  }
+
+  /** Whether the principal may reach a customer, with the owners and pools of these targets loaded once. */
+  private async customerScopeRule(
+    p: Principal,
+    team: string | null,
+    targets: Array<{ c: ScopedCustomerRow }>,
+  ): Promise<(c: ScopedCustomerRow) => boolean> {
     const ownerIds = [...new Set(targets.flatMap((t) => (t.c.owner_rep_id ? [t.c.owner_rep_id] : [])))];
     const owners = new Map<string, { team_id: string | null; manager_id: string | null }>();
     if (p.role === 'manager' && ownerIds.length) {
-      const rows: Array<{ id: string; team_id: string | null; manager_id: string | null }> =
-        await this.db.query(
-          `SELECT id, team_id, manager_id FROM reps WHERE workspace_id = $1 AND id = ANY ($2::uuid[])`,
-          [p.workspaceId, ownerIds],
-        );
-      for (const o of rows) owners.set(o.id, o);
+      for (const o of await this.access.repPlaces(p.workspaceId, ownerIds)) owners.set(o.id, o);
     }
     const unowned = targets.filter((t) => t.c.owner_rep_id === null).map((t) => t.c.id);
     const poolTeam = new Map<string, string | null>();
     if (p.role === 'manager' && unowned.length) {
-      const rows: Array<{ customer_id: string; team_id: string | null }> = await this.db.query(
-        `SELECT customer_id::text, team_id FROM pool_entries WHERE workspace_id = $1 AND customer_id = ANY ($2::bigint[])`,
-        [p.workspaceId, unowned],
-      );
-      for (const e of rows) poolTeam.set(e.customer_id, e.team_id);
+      for (const e of await this.access.poolTeams(p.workspaceId, unowned))
+        poolTeam.set(e.customer_id, e.team_id);
     }
-    const inScope = (c: Row): boolean => {
+    return (c) => {
       if (p.role === 'admin') return true;
       if (p.role === 'rep') return c.owner_rep_id !== null && c.owner_rep_id === p.repId;
       if (c.owner_rep_id !== null) {
@@ -172,14 +166,6 @@ export class AccessScopeService {
       const pool = poolTeam.get(c.id) ?? null;
       return pool === null || pool === team;
     };
-    const found = new Set<string>();
-    const ids = new Set<string>();
-    for (const t of targets) {
-      if (!inScope(t.c)) continue;
-      found.add(t.ref);
-      ids.add(t.c.id);
-    }
-    return { ids: [...ids], missing: list.filter((ref) => !found.has(ref)) };
   }
 
   private async mayRead(
@@ -194,11 +180,8 @@ export class AccessScopeService {
         return rep.id === p.repId;
       case 'manager': {
         if (rep.id === p.repId || rep.manager_id === p.repId) return true;
-        const [mgr] = await this.db.query(`SELECT team_id FROM reps WHERE id = $1 AND workspace_id = $2`, [
-          p.repId,
-          p.workspaceId,
-        ]);
-        return !!mgr?.team_id && mgr.team_id === rep.team_id;
+        const teamId = await this.access.teamIdOf(p.workspaceId, p.repId);
+        return !!teamId && teamId === rep.team_id;
       }
     }
   }

@@ -1,16 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { ApiKey, Role, ROLES } from './api-key.entity';
+import { Role, ROLES } from './api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
 import { Principal } from './principal';
 
 const KEY_PATTERN = /^cpk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 
 @Injectable()
 export class ApiKeysService {
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(private readonly keys: ApiKeyRepository) {}
 
   /** Creates a key and returns its secret — the only time it is visible. */
   async create(input: {
@@ -26,35 +25,30 @@ export class ApiKeysService {
     }
     const prefix = randomBytes(6).toString('hex').slice(0, 8);
     const key = `cpk_${prefix}_${randomBytes(32).toString('base64url')}`;
-    const saved = await this.keys.save(
-      this.keys.create({
-        workspaceId: input.workspaceId,
-        name: input.name,
-        role: input.role,
-        repId: input.repId ?? null,
-        keyPrefix: prefix,
-        keyHash: hashKey(key),
-      }),
-    );
-    return { key, id: saved.id };
+    const id = await this.keys.insert(input.workspaceId, {
+      name: input.name,
+      role: input.role,
+      repId: input.repId ?? null,
+      keyPrefix: prefix,
+      keyHash: hashKey(key),
+    });
+    return { key, id };
   }
 
   /** Resolves a presented key to its principal, or null for unknown, malformed or revoked keys. */
   async authenticate(presented: string): Promise<Principal | null> {
     if (!KEY_PATTERN.test(presented)) return null;
-    const found = await this.keys.findOneBy({ keyHash: hashKey(presented), revokedAt: IsNull() });
+    const found = await this.keys.findUnrevokedByHash(hashKey(presented));
     if (!found) return null;
     if (found.repId) {
       // A deactivated rep's keys stop working however the rep was deactivated (API, CRM sync, SQL).
-      const [rep] = await this.keys.query(`SELECT active FROM reps WHERE id = $1`, [found.repId]);
-      if (!rep?.active) return null;
+      if (!(await this.keys.repIsActive(found.repId))) return null;
     }
     return { keyId: found.id, workspaceId: found.workspaceId, role: found.role, repId: found.repId };
   }
 
   async revoke(workspaceId: string, id: string): Promise<void> {
-    const res = await this.keys.update({ id, workspaceId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!res.affected) throw AppError.notFound('api key');
+    if (!(await this.keys.revoke(workspaceId, id))) throw AppError.notFound('api key');
   }
 }
 

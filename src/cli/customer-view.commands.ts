@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { DedupeService } from '../customers/dedupe/dedupe.service';
 import { PiiRotationService } from '../customers/pii/pii-rotation.service';
 import { openSession } from './cli-context';
-import { positiveInt } from './main';
+import { positiveInt } from './cli-options';
 import { progressBar } from './progress';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };

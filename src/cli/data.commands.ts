@@ -9,7 +9,7 @@ import { WorklistPublisher } from '../worklist/worklist-publisher.service';
 import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
 import { CliError, openSession } from './cli-context';
-import { positiveInt } from './main';
+import { positiveInt } from './cli-options';
 import { progressBar } from './progress';
 import { printWorklist } from './print-worklist';
 
@@ -28,6 +28,15 @@ export function parseColumnMap(spec: string | undefined): Record<string, string>
 }
 
 export function registerDataCommands(program: Command): void {
+  registerGenerateCommand(program);
+  registerImportCommand(program);
+  registerScoreCommand(program);
+  registerExportCommand(program);
+  registerPublishCommand(program);
+  registerWorklistCommand(program);
+}
+
+function registerGenerateCommand(program: Command): void {
   program
     .command('generate')
     .description('write a realistic synthetic CRM (reps, customers, orders, interactions) as canonical CSVs')
@@ -48,7 +57,9 @@ export function registerDataCommands(program: Command): void {
       console.log(JSON.stringify(summary, null, 2));
       console.log(`written to ${resolve(opts.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
+}
 
+function registerImportCommand(program: Command): void {
   program
     .command('import')
     .description('import a CSV (canonical columns, or mapped with --map) into the workspace')
@@ -105,7 +116,9 @@ export function registerDataCommands(program: Command): void {
         }
       },
     );
+}
 
+function registerScoreCommand(program: Command): void {
   program
     .command('score')
     .description('run scoring through the queue (in-process worker when none is running) and wait for it')
@@ -127,7 +140,9 @@ export function registerDataCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerExportCommand(program: Command): void {
   program
     .command('export')
     .description('export data')
@@ -142,7 +157,9 @@ export function registerDataCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerPublishCommand(program: Command): void {
   program
     .command('publish')
     .description('publish the daily call lists from the current scores')
@@ -160,7 +177,9 @@ export function registerDataCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerWorklistCommand(program: Command): void {
   program
     .command('worklist')
     .description("print a rep's call list")

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { registerDataCommands } from './data.commands';
 import { registerDemoCommand } from './demo.command';
 import { CliError } from './cli-context';
@@ -22,15 +22,6 @@ export function buildCli(): Command {
   registerSyncCommands(program);
   registerCustomerViewCommands(program);
   return program;
-}
-
-export function positiveInt(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
 }
 
 if (require.main === module) {

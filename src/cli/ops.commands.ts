@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { configOrExit, prepareDatabase } from '../bootstrap';
-import { createDataSource } from '../database/data-source';
+import { revertLastMigration } from '../database/migrations';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { openSession } from './cli-context';
@@ -9,6 +9,12 @@ import { openSession } from './cli-context';
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
 export function registerOpsCommands(program: Command): void {
+  registerMigrateCommand(program);
+  registerApiKeyCommands(program);
+  registerWebhookCommands(program);
+}
+
+function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
     .description('apply pending database migrations (or revert the last one)')
@@ -17,24 +23,16 @@ export function registerOpsCommands(program: Command): void {
       const config = configOrExit();
       const database = await prepareDatabase(config, (m) => console.log(m), { migrate: !opts.revert });
       if (opts.revert) {
-        const ds = createDataSource(database.url, 1);
-        await ds.initialize();
-        const [last] = await ds
-          .query(`SELECT name FROM typeorm_migrations ORDER BY id DESC LIMIT 1`)
-          .catch(() => [] as Array<{ name: string }>);
-        if (last) {
-          await ds.undoLastMigration({ transaction: 'each' });
-          console.log(`reverted migration ${last.name}`);
-        } else {
-          console.log('no migration to revert');
-        }
-        await ds.destroy();
+        const reverted = await revertLastMigration(database.url);
+        console.log(reverted ? `reverted migration ${reverted}` : 'no migration to revert');
       } else {
         console.log('database schema is up to date');
       }
       await database.stop();
     });
+}
 
+function registerApiKeyCommands(program: Command): void {
   const apikey = program.command('apikey').description('API keys');
   apikey
     .command('create')
@@ -59,7 +57,9 @@ export function registerOpsCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerWebhookCommands(program: Command): void {
   const webhook = program.command('webhook').description('outbound webhook endpoints');
   webhook
     .command('add')

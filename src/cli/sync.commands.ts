@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DataSource } from 'typeorm';
 import { CrmInboxService } from '../ingest/events/crm-inbox.service';
 import { WebhookSecretsService } from '../ingest/events/webhook-secrets.service';
 import { ConnectorsService } from '../ingest/pull/connectors.service';
+import { RecordSyncService } from '../ingest/sync/record-sync.service';
 import { PullConnectorService, PullReport } from '../ingest/pull/pull-connector.service';
 import { CliError, openSession } from './cli-context';
-import { positiveInt } from './main';
+import { positiveInt } from './cli-options';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
@@ -17,6 +17,14 @@ const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string }
 export function registerSyncCommands(program: Command): void {
   const sync = program.command('sync').description('CRM sync: webhook secret, pull connectors, inbox');
 
+  registerSecretCommand(sync);
+  registerConnectorCommands(sync);
+  registerPullCommand(sync);
+  registerReprocessCommand(sync);
+  registerStatusCommand(sync);
+}
+
+function registerSecretCommand(sync: Command): void {
   sync
     .command('secret')
     .description(
@@ -35,7 +43,9 @@ export function registerSyncCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerConnectorCommands(sync: Command): void {
   const connector = sync.command('connector').description('pull connectors');
   connector
     .command('save')
@@ -78,7 +88,9 @@ export function registerSyncCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerPullCommand(sync: Command): void {
   sync
     .command('pull')
     .description(
@@ -99,7 +111,9 @@ export function registerSyncCommands(program: Command): void {
         await s.close();
       }
     });
+}
 
+function registerReprocessCommand(sync: Command): void {
   sync
     .command('reprocess')
     .description('apply stored webhook messages again, in this process (failed and/or pending; idempotent)')
@@ -111,52 +125,40 @@ export function registerSyncCommands(program: Command): void {
       const s = await openSession({ workspace: globals(cmd).workspace });
       try {
         const statuses = opts.status === 'all' ? ['failed', 'pending'] : [opts.status];
-        const rows: Array<{ id: string }> = await s.app.get(DataSource).query(
-          `SELECT id::text AS id FROM crm_inbox WHERE status = ANY ($1::text[]) AND ($2::uuid IS NULL OR workspace_id = $2)
-           ORDER BY id`,
-          [statuses, opts.allWorkspaces ? null : s.workspaceId],
-        );
         const inbox = s.app.get(CrmInboxService);
+        const ids = await inbox.idsWithStatus(opts.allWorkspaces ? null : s.workspaceId, statuses);
         let ok = 0;
         let failed = 0;
-        for (const r of rows) {
+        for (const id of ids) {
           try {
-            await inbox.process(r.id);
+            await inbox.process(id);
             ok++;
           } catch (e) {
             failed++;
-            console.error(`inbox ${r.id}: ${(e as Error).message}`);
+            console.error(`inbox ${id}: ${(e as Error).message}`);
           }
         }
-        console.log(`${rows.length} inbox row(s): ${ok} applied, ${failed} failed`);
+        console.log(`${ids.length} inbox row(s): ${ok} applied, ${failed} failed`);
         if (failed > 0) process.exitCode = 1;
       } finally {
         await s.close();
       }
     });
+}
 
+function registerStatusCommand(sync: Command): void {
   sync
     .command('status')
     .description('inbox, parked records and connector cursors of the workspace')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = await openSession({ workspace: globals(cmd).workspace });
       try {
-        const db = s.app.get(DataSource);
-        const inbox = await db.query(
-          `SELECT status, count(*)::int AS n, sum(event_count)::int AS events FROM crm_inbox WHERE workspace_id = $1 GROUP BY 1 ORDER BY 1`,
-          [s.workspaceId],
-        );
+        const inbox = await s.app.get(CrmInboxService).countsByStatus(s.workspaceId);
         for (const r of inbox)
           console.log(`inbox ${r.status.padEnd(9)} ${r.n} message(s), ${r.events} event(s)`);
-        const parked = await db.query(
-          `SELECT entity, reason, count(*)::int AS n FROM crm_parked WHERE workspace_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
-          [s.workspaceId],
-        );
+        const parked = await s.app.get(RecordSyncService).parkedCounts(s.workspaceId);
         for (const r of parked) console.log(`parked ${r.entity} (${r.reason}): ${r.n}`);
-        const rejects = await db.query(
-          `SELECT origin, count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1 GROUP BY 1 ORDER BY 1`,
-          [s.workspaceId],
-        );
+        const rejects = await s.app.get(ConnectorsService).rejectCounts(s.workspaceId);
         for (const r of rejects) console.log(`rejected records from ${r.origin}: ${r.n}`);
         for (const c of await s.app.get(ConnectorsService).list(s.workspaceId)) {
           console.log(

@@ -11,13 +11,14 @@ export interface PageQueryFields {
  * One paging query for every list: `limit` in 1..max (validated, documented with its default). Each list keeps its
  * own maximum and default because what a page costs differs (an audit row vs a worklist item with a talk track).
  */
-export function PageQuery(opts: { max: number; default: number; example?: number }) {
+export function PageQuery(opts: { max: number; default: number; example?: number; description?: string }) {
   class Page implements PageQueryFields {
     @ApiPropertyOptional({
       minimum: 1,
       maximum: opts.max,
       default: opts.default,
       ...(opts.example !== undefined ? { example: opts.example } : {}),
+      ...(opts.description ? { description: opts.description } : {}),
     })
     @IsOptional()
     @Type(() => Number)

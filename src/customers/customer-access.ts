@@ -1,3 +1,5 @@
+import type { RepScope } from '../auth/rep-scope';
+
 /**
  * Who may see a customer, and how much of it — pure, so the rules are tested without a database. Out-of-scope
  * customers are "hidden" (answered 404 like missing ones, so ids reveal nothing); "masked" shows the record with
@@ -10,11 +12,8 @@ export interface AccessPrincipal {
   repId: string | null;
 }
 
-/** The reps a principal answers for: a rep only themselves; a manager themselves, their reports and their team. */
-export interface RepScope {
-  all: boolean;
-  repIds: ReadonlySet<string>;
-}
+/** The reps a principal answers for (AccessScopeService.repScope). */
+export type { RepScope };
 
 export function customerVisibility(
   p: AccessPrincipal,

@@ -1,17 +1,21 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { CustomerEraseRepository } from './customer-erase.repository';
 import { CustomerEraseService } from './customer-erase.service';
+import { CustomerViewRepository } from './customer-view.repository';
 import { CustomerViewService } from './customer-view.service';
 import { CustomersController } from './customers.controller';
 import { DedupeJobs } from './dedupe/dedupe.jobs';
+import { DedupeRepository } from './dedupe/dedupe.repository';
 import { DedupeService } from './dedupe/dedupe.service';
+import { CustomerMergeRepository } from './merge/customer-merge.repository';
 import { CustomerMergeService } from './merge/customer-merge.service';
 import { MergesController } from './merge/merges.controller';
 import { PiiCipher } from './pii/pii';
+import { PiiRotationRepository } from './pii/pii-rotation.repository';
 import { PiiRotationService } from './pii/pii-rotation.service';
 import { PII_CIPHER } from './pii/pii.tokens';
-import { RepScopeService } from './rep-scope.service';
 
 /** The customer record: view, erase, duplicates and merges, personal data at rest. */
 @Module({
@@ -22,14 +26,18 @@ import { RepScopeService } from './rep-scope.service';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new PiiCipher(config.pii.encryption, config.pii.hashKey),
     },
+    CustomerViewRepository,
+    CustomerEraseRepository,
+    CustomerMergeRepository,
+    DedupeRepository,
+    PiiRotationRepository,
     CustomerMergeService,
     DedupeService,
     DedupeJobs,
-    RepScopeService,
     CustomerViewService,
     CustomerEraseService,
     PiiRotationService,
   ],
-  exports: [PII_CIPHER, CustomerMergeService, DedupeService, DedupeJobs, RepScopeService, PiiRotationService],
+  exports: [PII_CIPHER, CustomerMergeService, DedupeService, DedupeJobs, PiiRotationService],
 })
 export class CustomersModule {}

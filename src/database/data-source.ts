@@ -1,17 +1,20 @@
 import { types } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/migration-list';
-import { ENTITIES } from './entities';
 
 // Calendar dates stay 'YYYY-MM-DD' strings: turning them into Date objects would shift them by the process time zone.
 types.setTypeParser(types.builtins.DATE, (v: string) => v);
 
-/** TypeORM options shared by the Nest app, the CLI and the tests. `synchronize` is never on: migrations own the schema. */
+/**
+ * TypeORM options shared by the Nest app, the CLI and the tests. `synchronize` is never on: migrations own the schema.
+ * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature` and the app loads them
+ * (`autoLoadEntities`), so the database layer imports no module above it.
+ */
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',

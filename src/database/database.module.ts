@@ -9,7 +9,13 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, poolSize), migrationsRun: false })],
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(url, poolSize),
+          autoLoadEntities: true,
+          migrationsRun: false,
+        }),
+      ],
       providers: [Transactions],
       exports: [TypeOrmModule, Transactions],
     };

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { PageQuery } from '../common/page-query';
 import { CrmInboxService, InboxStatus } from './events/crm-inbox.service';
 import { WebhookSecretsService } from './events/webhook-secrets.service';
 import { RecordSyncService } from './sync/record-sync.service';
@@ -16,30 +16,14 @@ class RotateSecretDto {
   graceSeconds?: number;
 }
 
-class InboxQueryDto {
+class InboxQueryDto extends PageQuery({ max: 1000, default: 100, example: 100 }) {
   @ApiPropertyOptional({ enum: ['pending', 'processed', 'failed'] })
   @IsOptional()
   @IsIn(['pending', 'processed', 'failed'])
   status?: InboxStatus;
-
-  @ApiPropertyOptional({ example: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
 }
 
-class LimitQueryDto {
-  @ApiPropertyOptional({ example: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-}
+class LimitQueryDto extends PageQuery({ max: 1000, default: 100, example: 100 }) {}
 
 class ReprocessDto {
   @ApiPropertyOptional({ enum: ['failed', 'pending', 'all'], default: 'all' })

@@ -8,16 +8,22 @@ import { CrmSyncAdminController } from './crm-sync-admin.controller';
 import { CrmSyncHandlers } from './crm-sync.handlers';
 import { CrmSyncProcessor } from './crm-sync.processor';
 import { CrmSyncScheduler } from './crm-sync.scheduler';
+import { CsvImportRepository } from './csv/csv-import.repository';
 import { CsvImportService } from './csv/csv-import.service';
 import { CrmEventsController } from './events/crm-events.controller';
+import { CrmInboxRepository } from './events/crm-inbox.repository';
 import { CrmInboxService } from './events/crm-inbox.service';
+import { WebhookSecretsRepository } from './events/webhook-secrets.repository';
 import { WebhookSecretsService } from './events/webhook-secrets.service';
 import { ImportFileStore } from './imports/import-files';
 import { ImportsController } from './imports/imports.controller';
+import { ImportsRepository } from './imports/imports.repository';
 import { ImportsService } from './imports/imports.service';
 import { ConnectorsController } from './pull/connectors.controller';
+import { ConnectorsRepository } from './pull/connectors.repository';
 import { ConnectorsService } from './pull/connectors.service';
 import { PullConnectorService } from './pull/pull-connector.service';
+import { RecordSyncRepository } from './sync/record-sync.repository';
 import { RecordSyncService } from './sync/record-sync.service';
 
 /** Data coming in from the CRM: bulk CSV, signed webhooks, cursor pull; the sync core applies all of them. */
@@ -35,6 +41,12 @@ import { RecordSyncService } from './sync/record-sync.service';
   ],
   controllers: [CrmEventsController, CrmSyncAdminController, ConnectorsController, ImportsController],
   providers: [
+    CsvImportRepository,
+    RecordSyncRepository,
+    ImportsRepository,
+    CrmInboxRepository,
+    WebhookSecretsRepository,
+    ConnectorsRepository,
     CsvImportService,
     CrmSyncProcessor,
     RecordSyncService,

@@ -1,29 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { DEFAULT_OFFER_CATALOG, Offer } from './offer-catalog';
+import { OfferRepository } from './offer.repository';
 
-/** The workspace's offer catalog (seeded from DEFAULT_OFFER_CATALOG, then edited per workspace) and redemptions. */
+/**
+ * The workspace's offer catalog (seeded from DEFAULT_OFFER_CATALOG at its first read, then edited per workspace)
+ * and redemptions. Offers seed themselves so that creating a workspace needs to know nothing about them.
+ */
 @Injectable()
 export class OffersService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  /** Copies the default catalog into a workspace; existing codes are left as the workspace edited them. */
-  async seedDefaults(workspaceId: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO offers (workspace_id, code, definition)
-       SELECT $1, d->>'code', d FROM jsonb_array_elements($2::jsonb) d
-       ON CONFLICT (workspace_id, code) DO NOTHING`,
-      [workspaceId, JSON.stringify(DEFAULT_OFFER_CATALOG)],
-    );
-  }
+  constructor(private readonly offers: OfferRepository) {}
 
   /** Active offers and how many redemptions each has used. */
   async catalog(workspaceId: string): Promise<{ offers: Offer[]; redemptionsUsed: Record<string, number> }> {
-    const rows: Array<{ definition: Offer; redemptions_used: number }> = await this.db.query(
-      `SELECT definition, redemptions_used FROM offers WHERE workspace_id = $1 AND active ORDER BY code`,
-      [workspaceId],
-    );
+    await this.offers.seedIfEmpty(workspaceId, DEFAULT_OFFER_CATALOG);
+    const rows = await this.offers.active(workspaceId);
     return {
       offers: rows.map((r) => r.definition),
       redemptionsUsed: Object.fromEntries(rows.map((r) => [r.definition.code, r.redemptions_used])),

@@ -306,6 +306,22 @@ function dayCount(field: string, value: number | null | undefined): number | nul
   return Math.round(value);
 }
 
+/** Where the customer is in their usual buying cycle, from days since the last order and the cycle length. */
+function cycleStatusOf(daysSince: number | null, cycle: number | null): CycleStatus {
+  if (daysSince === null || cycle === null) return 'unknown';
+  const ratio = daysSince / cycle;
+  return ratio > OVERDUE_RATIO ? 'overdue' : ratio >= DUE_RATIO ? 'due' : 'early';
+}
+
+function offerView(offer: NonNullable<TalkTrackContext['offer']>): NonNullable<TalkTrackView['offer']> {
+  return {
+    title: requiredText('offer.title', offer.title),
+    // Templates add their own full stop.
+    description: requiredText('offer.description', offer.description).replace(/[.。!！]+$/u, ''),
+    code: requiredText('offer.code', offer.code),
+  };
+}
+
 function buildView(ctx: TalkTrackContext, locale: string, track: TrackName): TalkTrackView {
   if (!Object.prototype.hasOwnProperty.call(STAGES, ctx.lifecycle)) {
     throw new TalkTrackContextError('lifecycle', `unknown lifecycle '${String(ctx.lifecycle)}'`);
@@ -324,22 +340,11 @@ function buildView(ctx: TalkTrackContext, locale: string, track: TrackName): Tal
     );
   }
   const currency = requiredText('currency', ctx.currency).toUpperCase();
-  let cycleStatus: CycleStatus = 'unknown';
-  if (daysSince !== null && cycle !== null) {
-    const ratio = daysSince / cycle;
-    cycleStatus = ratio > OVERDUE_RATIO ? 'overdue' : ratio >= DUE_RATIO ? 'due' : 'early';
-  }
+  const cycleStatus = cycleStatusOf(daysSince, cycle);
   const complaint = ctx.lastComplaint
     ? { date: ctx.lastComplaint.date, note: optionalText(ctx.lastComplaint.note) ?? '' }
     : null;
-  const offer = ctx.offer
-    ? {
-        title: requiredText('offer.title', ctx.offer.title),
-        // Templates add their own full stop.
-        description: requiredText('offer.description', ctx.offer.description).replace(/[.。!！]+$/u, ''),
-        code: requiredText('offer.code', ctx.offer.code),
-      }
-    : null;
+  const offer = ctx.offer ? offerView(ctx.offer) : null;
   const timeZone = ctx.timeZone ?? 'UTC';
   // Checked here so that bad data fails as a context error before any template runs.
   if (complaint) formatDay(complaint.date, locale, timeZone);
@@ -431,23 +436,14 @@ function listFiles(dir: string, ext: string): string[] {
     .sort();
 }
 
-/**
- * Reads and compiles every template under `templatesDir` once; the returned renderer does no I/O.
- * Throws TalkTrackTemplateError naming the file for a missing directory, a syntax error, an unknown track file,
- * a reference to a partial that does not exist, or a bad strings.json.
- */
-export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer {
-  const root = path.resolve(templatesDir);
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    throw new TalkTrackTemplateError(root, 'talk-track templates directory not found');
-  }
-  const hbs = Handlebars.create();
-  const locales = new Map<string, LoadedLocale>();
+type Compile = <T>(
+  file: string,
+  source: string,
+) => { template: HandlebarsTemplateDelegate<T>; uses: Set<string> };
 
-  const compile = <T>(
-    file: string,
-    source: string,
-  ): { template: HandlebarsTemplateDelegate<T>; uses: Set<string> } => {
+/** Compiles a template eagerly on `hbs`, with the partials it uses; errors name the file. */
+function compilerFor(hbs: typeof Handlebars): Compile {
+  return <T>(file: string, source: string) => {
     try {
       const ast = hbs.parse(source);
       const spec = hbs.precompile(source, COMPILE_OPTIONS);
@@ -461,76 +457,121 @@ export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer
       });
     }
   };
+}
+
+/** A template's file and the partials it uses, checked once every partial of its locale is known. */
+type PartialUse = { file: string; names: Set<string> };
+
+/** The partials of a locale (`partials/*.hbs`), each wrapped so a failure inside it names its own file. */
+function loadPartials(
+  compile: Compile,
+  partialsDir: string,
+  uses: PartialUse[],
+): Record<string, HandlebarsTemplateDelegate> {
+  const partials: Record<string, HandlebarsTemplateDelegate> = {};
+  for (const fileName of listFiles(partialsDir, '.hbs')) {
+    const file = path.join(partialsDir, fileName);
+    const compiled = compile<unknown>(file, fs.readFileSync(file, 'utf8'));
+    const inner = compiled.template;
+    // Wrapped so that a failure inside a partial names the partial's file, not the including track.
+    partials[fileName.slice(0, -'.hbs'.length)] = (context: unknown, options?: Handlebars.RuntimeOptions) => {
+      try {
+        return inner(context, options);
+      } catch (err) {
+        if (err instanceof TalkTrackTemplateError || err instanceof TalkTrackContextError) throw err;
+        throw new TalkTrackTemplateError(file, `failed to render: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    };
+    uses.push({ file, names: compiled.uses });
+  }
+  return partials;
+}
+
+/** The tracks of a locale (`<track>.hbs`); a neutral one is required. */
+function loadTracks(compile: Compile, dir: string, uses: PartialUse[]): Map<TrackName, LoadedTrack> {
+  const tracks = new Map<TrackName, LoadedTrack>();
+  for (const fileName of listFiles(dir, '.hbs')) {
+    const file = path.join(dir, fileName);
+    const trackName = fileName.slice(0, -'.hbs'.length);
+    if (!isTrackName(trackName)) {
+      throw new TalkTrackTemplateError(
+        file,
+        `unknown talk track '${trackName}' (expected ${TRACK_NAMES.join(', ')})`,
+      );
+    }
+    const compiled = compile<TalkTrackView>(file, fs.readFileSync(file, 'utf8'));
+    tracks.set(trackName, { name: trackName, file, template: compiled.template });
+    uses.push({ file, names: compiled.uses });
+  }
+  if (!tracks.has('neutral')) {
+    throw new TalkTrackTemplateError(
+      path.join(dir, 'neutral.hbs'),
+      'missing: every locale needs a neutral track',
+    );
+  }
+  return tracks;
+}
+
+/** One locale folder: its strings, partials and tracks, every partial reference checked. */
+function loadLocale(compile: Compile, root: string, name: string): LoadedLocale {
+  const dir = path.join(root, name);
+  const stringsFile = path.join(dir, 'strings.json');
+  if (!fs.existsSync(stringsFile))
+    throw new TalkTrackTemplateError(stringsFile, 'missing locale strings file');
+  const strings = parseLocaleStrings(stringsFile, fs.readFileSync(stringsFile, 'utf8'));
+
+  const partialsDir = path.join(dir, 'partials');
+  const uses: PartialUse[] = [];
+  const partials = loadPartials(compile, partialsDir, uses);
+  const tracks = loadTracks(compile, dir, uses);
+  for (const use of uses) {
+    for (const partial of use.names) {
+      if (!(partial in partials)) {
+        throw new TalkTrackTemplateError(
+          use.file,
+          `uses partial '${partial}', but ${path.join(partialsDir, `${partial}.hbs`)} does not exist`,
+        );
+      }
+    }
+  }
+  return { name, strings, tracks, partials };
+}
+
+/** The loaded locale for a requested tag: exact match, else same language, else the fallback. */
+function localeResolver(localeNames: string[]): (requested: string) => string {
+  const normalize = (tag: string): string => tag.trim().replace(/_/g, '-').toLowerCase();
+  return (requested: string): string => {
+    if (typeof requested !== 'string') return FALLBACK_LOCALE;
+    const wanted = normalize(requested);
+    const exact = localeNames.find((l) => normalize(l) === wanted);
+    if (exact) return exact;
+    const language = wanted.split('-')[0];
+    return localeNames.find((l) => normalize(l).split('-')[0] === language) ?? FALLBACK_LOCALE;
+  };
+}
+
+/**
+ * Reads and compiles every template under `templatesDir` once; the returned renderer does no I/O.
+ * Throws TalkTrackTemplateError naming the file for a missing directory, a syntax error, an unknown track file,
+ * a reference to a partial that does not exist, or a bad strings.json.
+ */
+export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer {
+  const root = path.resolve(templatesDir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    throw new TalkTrackTemplateError(root, 'talk-track templates directory not found');
+  }
+  const hbs = Handlebars.create();
+  const compile = compilerFor(hbs);
+  const locales = new Map<string, LoadedLocale>();
 
   const localeDirs = fs
     .readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
-
-  for (const name of localeDirs) {
-    const dir = path.join(root, name);
-    const stringsFile = path.join(dir, 'strings.json');
-    if (!fs.existsSync(stringsFile))
-      throw new TalkTrackTemplateError(stringsFile, 'missing locale strings file');
-    const strings = parseLocaleStrings(stringsFile, fs.readFileSync(stringsFile, 'utf8'));
-
-    const partialsDir = path.join(dir, 'partials');
-    const partials: Record<string, HandlebarsTemplateDelegate> = {};
-    const uses: Array<{ file: string; names: Set<string> }> = [];
-    for (const fileName of listFiles(partialsDir, '.hbs')) {
-      const file = path.join(partialsDir, fileName);
-      const compiled = compile<unknown>(file, fs.readFileSync(file, 'utf8'));
-      const inner = compiled.template;
-      // Wrapped so that a failure inside a partial names the partial's file, not the including track.
-      partials[fileName.slice(0, -'.hbs'.length)] = (
-        context: unknown,
-        options?: Handlebars.RuntimeOptions,
-      ) => {
-        try {
-          return inner(context, options);
-        } catch (err) {
-          if (err instanceof TalkTrackTemplateError || err instanceof TalkTrackContextError) throw err;
-          throw new TalkTrackTemplateError(file, `failed to render: ${(err as Error).message}`, {
-            cause: err,
-          });
-        }
-      };
-      uses.push({ file, names: compiled.uses });
-    }
-
-    const tracks = new Map<TrackName, LoadedTrack>();
-    for (const fileName of listFiles(dir, '.hbs')) {
-      const file = path.join(dir, fileName);
-      const trackName = fileName.slice(0, -'.hbs'.length);
-      if (!isTrackName(trackName)) {
-        throw new TalkTrackTemplateError(
-          file,
-          `unknown talk track '${trackName}' (expected ${TRACK_NAMES.join(', ')})`,
-        );
-      }
-      const compiled = compile<TalkTrackView>(file, fs.readFileSync(file, 'utf8'));
-      tracks.set(trackName, { name: trackName, file, template: compiled.template });
-      uses.push({ file, names: compiled.uses });
-    }
-    if (!tracks.has('neutral')) {
-      throw new TalkTrackTemplateError(
-        path.join(dir, 'neutral.hbs'),
-        'missing: every locale needs a neutral track',
-      );
-    }
-    for (const use of uses) {
-      for (const partial of use.names) {
-        if (!(partial in partials)) {
-          throw new TalkTrackTemplateError(
-            use.file,
-            `uses partial '${partial}', but ${path.join(partialsDir, `${partial}.hbs`)} does not exist`,
-          );
-        }
-      }
-    }
-    locales.set(name, { name, strings, tracks, partials });
-  }
+  for (const name of localeDirs) locales.set(name, loadLocale(compile, root, name));
 
   if (!locales.has(FALLBACK_LOCALE)) {
     throw new TalkTrackTemplateError(
@@ -542,15 +583,7 @@ export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer
   registerHelpers(hbs, (locale) => (locales.get(locale) ?? locales.get(FALLBACK_LOCALE))!.strings);
 
   const localeNames = [...locales.keys()];
-  const normalize = (tag: string): string => tag.trim().replace(/_/g, '-').toLowerCase();
-  const resolveLocale = (requested: string): string => {
-    if (typeof requested !== 'string') return FALLBACK_LOCALE;
-    const wanted = normalize(requested);
-    const exact = localeNames.find((l) => normalize(l) === wanted);
-    if (exact) return exact;
-    const language = wanted.split('-')[0];
-    return localeNames.find((l) => normalize(l).split('-')[0] === language) ?? FALLBACK_LOCALE;
-  };
+  const resolveLocale = localeResolver(localeNames);
 
   return {
     locales: localeNames,
@@ -588,9 +621,13 @@ function viewOf(options: Handlebars.HelperOptions): TalkTrackView {
 }
 
 function registerHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
-  const plural = new Map<string, Intl.PluralRules>();
-  const integer = new Map<string, Intl.NumberFormat>();
+  registerLogicHelpers(hbs);
+  registerFormatHelpers(hbs, stringsFor);
+  registerTextHelpers(hbs, stringsFor);
+}
 
+/** {{#if (eq a b)}} and friends: comparisons and boolean logic for template conditions. */
+function registerLogicHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('eq', (...args: unknown[]) => {
     const { params } = splitArgs(args);
     return params[0] === params[1];
@@ -602,6 +639,12 @@ function registerHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) =>
   hbs.registerHelper('and', (...args: unknown[]) => splitArgs(args).params.every(Boolean));
   hbs.registerHelper('or', (...args: unknown[]) => splitArgs(args).params.some(Boolean));
   hbs.registerHelper('not', (...args: unknown[]) => !splitArgs(args).params[0]);
+}
+
+/** Money, dates and day counts in the view's locale. */
+function registerFormatHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
+  const plural = new Map<string, Intl.PluralRules>();
+  const integer = new Map<string, Intl.NumberFormat>();
 
   /** {{money amountMinor currency}} → '¥1,240' */
   hbs.registerHelper('money', (...args: unknown[]) => {
@@ -630,7 +673,10 @@ function registerHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) =>
     const pattern = units[plural.get(locale)!.select(n)] ?? units.other;
     return pattern.replace('{n}', integer.get(locale)!.format(n));
   });
+}
 
+/** Labels, reason lists and paragraphs from the locale's strings. */
+function registerTextHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
   /** {{label 'lifecycle' lifecycle}} → the locale's label, or the code made readable */
   hbs.registerHelper('label', (...args: unknown[]) => {
     const { params, options } = splitArgs(args);

@@ -11,7 +11,7 @@ import {
   readCdnowPurchaseDays,
   type CdnowPurchaseDay,
 } from './models/cdnow.testdata';
-import { createScoringPolicy, type PriorityWeights } from './models/customer-rules';
+import { createScoringPolicy, type PriorityWeights } from './models/customer-policy';
 import { fitRunModels } from './run-models';
 import { allocateColumns, columnModelInputs, InputColumns, runStatistics } from './run-statistics';
 
@@ -105,7 +105,7 @@ describe('CDNOW holdout: the run fitted on weeks 1–39, judged on weeks 40–78
   const termAuc: Record<string, { alone: number; without: number }> = {};
 
   beforeAll(() => {
-    // exactly the fit step of a run (score-run.steps.ts fit): statistics and models from the input columns
+    // exactly the fit step of a run (steps/fit.step.ts): statistics and models from the input columns
     const cols = columns(customers);
     const stats = runStatistics(cols, asOf, { abcCutA: 0.7, abcCutB: 0.9 });
     expect(stats).toMatchObject({ customers: buyers, buyers, repeaters });

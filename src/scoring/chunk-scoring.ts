@@ -4,7 +4,8 @@
  */
 import { BgNbdForecaster, DiscountSettings } from './bg-nbd-forecaster';
 import { abcClass, AbcThresholds } from './models/abc';
-import { CustomerFeatures, ScoringPolicy, scoreCustomer } from './models/customer-rules';
+import type { ScoringPolicy } from './models/customer-policy';
+import { CustomerFeatures, scoreCustomer } from './models/customer-rules';
 import { RfmCutoffs, scoreRfm } from './models/rfm';
 import { expectedOrderValue } from './models/gamma-gamma';
 import { BgNbdParams, GammaGammaParams, Lifecycle, ValueTier } from './models/types';
@@ -96,54 +97,8 @@ export function scoreChunkRow(
   forecaster: BgNbdForecaster | null = ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null,
 ): ScoreRow {
   const buyer = row.transactions > 0 && row.age_days !== null && row.recency_days !== null;
-  let p: number | null = null;
-  let ePurchases: number | null = null;
-  let eov: number | null = null;
-  let clv: number | null = null;
-  if (buyer) {
-    const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
-    const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;
-    eov = ctx.gammaGamma
-      ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions)
-      : meanSpend;
-    if (forecaster) {
-      const f = forecaster.forecast(summary);
-      p = f.pAlive;
-      ePurchases = f.expectedPurchases;
-      // as customerLifetimeValue with margin 1: the rules compare CLV with spend so far, which is revenue, so the
-      // margin is applied to the stored figure only
-      clv = f.discountedPurchases === 0 ? 0 : f.discountedPurchases * eov;
-    }
-  }
-  const rfm = buyer && ctx.rfm ? scoreRfm(row.recency_days!, row.transactions, row.monetary, ctx.rfm) : null;
-  const features: CustomerFeatures = {
-    customerKind: row.kind,
-    firstPurchaseAgeDays: buyer ? row.age_days : null,
-    recencyDays: buyer ? row.recency_days : null,
-    transactions: row.transactions,
-    monetary: row.monetary,
-    avgOrderValue: row.transactions > 0 ? row.monetary / row.transactions : 0,
-    meanInterPurchaseDays:
-      row.transactions > 1 ? (row.age_days! - row.recency_days!) / (row.transactions - 1) : null,
-    daysSinceLastInteraction: row.days_since_interaction,
-    complaints90d: row.complaints_90d,
-    lastSurveyScore: row.last_survey,
-    pAlive: p,
-    expectedPurchases: ePurchases,
-    expectedOrderValue: eov,
-    clv,
-    // stored CLVs are margin CLVs; the rules compare revenue CLVs
-    previousClv:
-      row.prev_clv === null || !((ctx.previousMargin ?? ctx.margin) > 0)
-        ? null
-        : row.prev_clv / (ctx.previousMargin ?? ctx.margin),
-    previousTier: row.prev_tier,
-    previousLifecycle: row.prev_lifecycle,
-    rScore: rfm?.r ?? null,
-    fScore: rfm?.f ?? null,
-    mScore: rfm?.m ?? null,
-    abcClass: buyer && ctx.abc ? abcClass(row.monetary, ctx.abc) : null,
-  };
+  const m = buyer ? modelForecast(row, ctx, forecaster) : NO_FORECAST;
+  const features = chunkFeatures(row, ctx, buyer, m);
   const scored = scoreCustomer(features, policy);
   return {
     customerId: row.customer_id,
@@ -158,13 +113,85 @@ export function scoreChunkRow(
     valueTier: scored.valueTier,
     frequencyClass: scored.frequencyClass,
     lifecycle: scored.lifecycle,
-    pAlive: p,
-    expectedPurchases: ePurchases,
-    expectedOrderValue: eov === null ? null : Math.round(eov),
-    clv: clv === null ? null : Math.round(clv * ctx.margin),
+    pAlive: m.pAlive,
+    expectedPurchases: m.expectedPurchases,
+    expectedOrderValue: m.eov === null ? null : Math.round(m.eov),
+    clv: m.clv === null ? null : Math.round(m.clv * ctx.margin),
     churnRisk: scored.churnRisk,
     priority: scored.priority,
     reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
+  };
+}
+
+/** What the fitted models say of one buyer (null: no model, or not a buyer); CLV on a revenue basis. */
+interface ModelForecast {
+  pAlive: number | null;
+  expectedPurchases: number | null;
+  /** expected order value, minor units */
+  eov: number | null;
+  clv: number | null;
+}
+
+const NO_FORECAST: Readonly<ModelForecast> = { pAlive: null, expectedPurchases: null, eov: null, clv: null };
+
+/** Expected order value (Gamma-Gamma or the own mean) and, with BG/NBD, P(alive), purchases and CLV of a buyer. */
+function modelForecast(
+  row: ChunkInputRow,
+  ctx: RunModelContext,
+  forecaster: BgNbdForecaster | null,
+): ModelForecast {
+  const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
+  const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;
+  const eov = ctx.gammaGamma
+    ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions)
+    : meanSpend;
+  if (!forecaster) return { pAlive: null, expectedPurchases: null, eov, clv: null };
+  const f = forecaster.forecast(summary);
+  return {
+    pAlive: f.pAlive,
+    expectedPurchases: f.expectedPurchases,
+    eov,
+    // as customerLifetimeValue with margin 1: the rules compare CLV with spend so far, which is revenue, so the
+    // margin is applied to the stored figure only
+    clv: f.discountedPurchases === 0 ? 0 : f.discountedPurchases * eov,
+  };
+}
+
+/** The rules' view of one customer: the chunk's inputs with the run's RFM and ABC classes and the forecast. */
+function chunkFeatures(
+  row: ChunkInputRow,
+  ctx: RunModelContext,
+  buyer: boolean,
+  m: Readonly<ModelForecast>,
+): CustomerFeatures {
+  const rfm = buyer && ctx.rfm ? scoreRfm(row.recency_days!, row.transactions, row.monetary, ctx.rfm) : null;
+  return {
+    customerKind: row.kind,
+    firstPurchaseAgeDays: buyer ? row.age_days : null,
+    recencyDays: buyer ? row.recency_days : null,
+    transactions: row.transactions,
+    monetary: row.monetary,
+    avgOrderValue: row.transactions > 0 ? row.monetary / row.transactions : 0,
+    meanInterPurchaseDays:
+      row.transactions > 1 ? (row.age_days! - row.recency_days!) / (row.transactions - 1) : null,
+    daysSinceLastInteraction: row.days_since_interaction,
+    complaints90d: row.complaints_90d,
+    lastSurveyScore: row.last_survey,
+    pAlive: m.pAlive,
+    expectedPurchases: m.expectedPurchases,
+    expectedOrderValue: m.eov,
+    clv: m.clv,
+    // stored CLVs are margin CLVs; the rules compare revenue CLVs
+    previousClv:
+      row.prev_clv === null || !((ctx.previousMargin ?? ctx.margin) > 0)
+        ? null
+        : row.prev_clv / (ctx.previousMargin ?? ctx.margin),
+    previousTier: row.prev_tier,
+    previousLifecycle: row.prev_lifecycle,
+    rScore: rfm?.r ?? null,
+    fScore: rfm?.f ?? null,
+    mScore: rfm?.m ?? null,
+    abcClass: buyer && ctx.abc ? abcClass(row.monetary, ctx.abc) : null,
   };
 }
 

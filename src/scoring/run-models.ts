@@ -94,121 +94,152 @@ export interface FittedModels {
  * Fits BG/NBD and Gamma-Gamma on the run's inputs when the data supports them and says, in the report, which
  * models were used and why. Never throws for thin or degenerate data: it falls back and explains.
  */
-export function fitRunModels(
-  inputs: ModelInputs,
-  opts: { horizonDays: number; buyers: number; repeaters: number; discountRateAnnual: number },
-): FittedModels {
-  const reasons: string[] = [];
-  let bgNbd: BgNbdParams | null = null;
-  let gammaGamma: GammaGammaParams | null = null;
+export function fitRunModels(inputs: ModelInputs, opts: RunModelOptions): FittedModels {
   const report: ModelReport = {
     summary: { bgNbd: 'skipped', gammaGamma: 'skipped' },
-    reasons,
+    reasons: [],
     highClvMin: null,
     clvSampleSize: 0,
   };
+  const bgNbd = fitRunBgNbd(inputs, opts, report);
+  const gammaGamma = fitRunGammaGamma(inputs, opts, report);
+  const highClvMin = bgNbd ? highClvCutoff(inputs, opts, bgNbd, gammaGamma, report) : null;
+  report.highClvMin = highClvMin;
+  return { bgNbd, gammaGamma, highClvMin, report };
+}
 
+/** What fitRunModels needs to know of the run besides its inputs. */
+interface RunModelOptions {
+  horizonDays: number;
+  buyers: number;
+  repeaters: number;
+  discountRateAnnual: number;
+}
+
+/**
+ * BG/NBD on a sample of the buyers (day resolution, or weeks when there are too many distinct rows); its
+ * parameters when the fit converged, else null. Adds its part of the report.
+ */
+function fitRunBgNbd(inputs: ModelInputs, opts: RunModelOptions, report: ModelReport): BgNbdParams | null {
+  const { reasons } = report;
   if (opts.buyers < MIN_BUYERS_FOR_BGNBD || opts.repeaters < MIN_REPEATERS_FOR_BGNBD) {
     reasons.push(
       `BG/NBD not fitted: ${opts.buyers} buyers and ${opts.repeaters} repeat buyers (needs ${MIN_BUYERS_FOR_BGNBD} and ${MIN_REPEATERS_FOR_BGNBD}); lifecycle and priority use each customer's own cycle and RFM instead`,
     );
-  } else {
-    const t0 = Date.now();
-    let resolution: 'day' | 'week' = 'day';
-    const modulus = Math.max(1, Math.ceil(opts.buyers / BGNBD_SAMPLE_TARGET));
-    let rows = inputs.bgNbdRows('day', BGNBD_MAX_DAY_ROWS + 1, modulus);
-    if (rows.length > BGNBD_MAX_DAY_ROWS) {
-      resolution = 'week';
-      rows = inputs.bgNbdRows('week', undefined, modulus);
-      reasons.push(
-        `BG/NBD fitted on week-resolution summaries (${rows.length} distinct rows; more than ${BGNBD_MAX_DAY_ROWS} distinct day-resolution rows): t_x and T rounded to whole weeks, parameters reported in days`,
-      );
-    }
-    const sampled = rows.reduce((n, r) => n + r.weight, 0);
-    if (modulus > 1) {
-      reasons.push(
-        `BG/NBD fitted on every ${modulus}th buyer by id (${sampled} of ${opts.buyers}): the estimates are the full fit's to well within their sampling error`,
-      );
-    }
-    const fit: FitReport<BgNbdParams> = fitBgNbd(
-      rows.map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight })),
-    );
-    const params = resolution === 'week' ? { ...fit.params, alpha: fit.params.alpha * 7 } : fit.params;
-    report.bgNbd = {
-      ...pick(fit),
-      params,
-      resolution,
-      sampledBuyers: sampled,
-      distinctRows: rows.length,
-      seconds: (Date.now() - t0) / 1000,
-    };
-    if (Number.isFinite(fit.logLikelihood) && fit.converged) {
-      bgNbd = params;
-      report.summary.bgNbd = 'fitted';
-      if (fit.atBoundary.length)
-        reasons.push(
-          `BG/NBD fitted with parameters on a bound (${fit.atBoundary.join(', ')}): ${fit.warnings.join('; ')}`,
-        );
-    } else {
-      report.summary.bgNbd = 'rejected';
-      reasons.push(
-        `BG/NBD fit rejected (converged=${fit.converged}): ${fit.warnings.join('; ') || 'non-finite likelihood'}`,
-      );
-    }
+    return null;
   }
+  const t0 = Date.now();
+  let resolution: 'day' | 'week' = 'day';
+  const modulus = Math.max(1, Math.ceil(opts.buyers / BGNBD_SAMPLE_TARGET));
+  let rows = inputs.bgNbdRows('day', BGNBD_MAX_DAY_ROWS + 1, modulus);
+  if (rows.length > BGNBD_MAX_DAY_ROWS) {
+    resolution = 'week';
+    rows = inputs.bgNbdRows('week', undefined, modulus);
+    reasons.push(
+      `BG/NBD fitted on week-resolution summaries (${rows.length} distinct rows; more than ${BGNBD_MAX_DAY_ROWS} distinct day-resolution rows): t_x and T rounded to whole weeks, parameters reported in days`,
+    );
+  }
+  const sampled = rows.reduce((n, r) => n + r.weight, 0);
+  if (modulus > 1) {
+    reasons.push(
+      `BG/NBD fitted on every ${modulus}th buyer by id (${sampled} of ${opts.buyers}): the estimates are the full fit's to well within their sampling error`,
+    );
+  }
+  const fit: FitReport<BgNbdParams> = fitBgNbd(
+    rows.map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight })),
+  );
+  const params = resolution === 'week' ? { ...fit.params, alpha: fit.params.alpha * 7 } : fit.params;
+  report.bgNbd = {
+    ...pick(fit),
+    params,
+    resolution,
+    sampledBuyers: sampled,
+    distinctRows: rows.length,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  if (Number.isFinite(fit.logLikelihood) && fit.converged) {
+    report.summary.bgNbd = 'fitted';
+    if (fit.atBoundary.length)
+      reasons.push(
+        `BG/NBD fitted with parameters on a bound (${fit.atBoundary.join(', ')}): ${fit.warnings.join('; ')}`,
+      );
+    return params;
+  }
+  report.summary.bgNbd = 'rejected';
+  reasons.push(
+    `BG/NBD fit rejected (converged=${fit.converged}): ${fit.warnings.join('; ') || 'non-finite likelihood'}`,
+  );
+  return null;
+}
 
+/**
+ * Gamma-Gamma on a sample of the repeat buyers; its parameters when the fit converged to a plausible population
+ * mean, else null. Adds its part of the report.
+ */
+function fitRunGammaGamma(
+  inputs: ModelInputs,
+  opts: RunModelOptions,
+  report: ModelReport,
+): GammaGammaParams | null {
+  const { reasons } = report;
   if (opts.repeaters < MIN_REPEATERS_FOR_GAMMA_GAMMA) {
     reasons.push(
       `Gamma-Gamma not fitted: ${opts.repeaters} repeat buyers (needs ${MIN_REPEATERS_FOR_GAMMA_GAMMA}); expected order value = the customer's own mean`,
     );
-  } else {
-    const t0 = Date.now();
-    const modulus = Math.max(1, Math.ceil(opts.repeaters / GAMMA_GAMMA_SAMPLE_TARGET));
-    const rows = inputs.gammaGammaRows(modulus);
-    if (modulus > 1) {
-      reasons.push(
-        `Gamma-Gamma fitted on every ${modulus}th repeat buyer by id (${rows.length} of ${opts.repeaters}): the estimates are the full fit's to well within their sampling error`,
-      );
-    }
-    const fit = fitGammaGamma(rows.map((r) => ({ x: r.x, mean: r.mean, weight: r.weight })));
-    report.gammaGamma = { ...pick(fit), sampledRows: rows.length, seconds: (Date.now() - t0) / 1000 };
-    // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
-    // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
-    const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
-    const observedMean = rows.reduce((sum, r) => sum + r.mean * r.weight, 0) / Math.max(1, weightTotal);
-    const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
-    const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
-    if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
-      gammaGamma = fit.params;
-      report.summary.gammaGamma = 'fitted';
-    } else {
-      report.summary.gammaGamma = 'rejected';
-      reasons.push(
-        `Gamma-Gamma fit not used (q=${fit.params.q.toFixed(3)}, implied mean spend ${Math.round(populationMean)} vs observed ${Math.round(observedMean)}): ${fit.warnings.join('; ') || 'implausible population mean'}; expected order value = the customer's own mean`,
-      );
-    }
+    return null;
   }
+  const t0 = Date.now();
+  const modulus = Math.max(1, Math.ceil(opts.repeaters / GAMMA_GAMMA_SAMPLE_TARGET));
+  const rows = inputs.gammaGammaRows(modulus);
+  if (modulus > 1) {
+    reasons.push(
+      `Gamma-Gamma fitted on every ${modulus}th repeat buyer by id (${rows.length} of ${opts.repeaters}): the estimates are the full fit's to well within their sampling error`,
+    );
+  }
+  const fit = fitGammaGamma(rows.map((r) => ({ x: r.x, mean: r.mean, weight: r.weight })));
+  report.gammaGamma = { ...pick(fit), sampledRows: rows.length, seconds: (Date.now() - t0) / 1000 };
+  // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
+  // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
+  const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
+  const observedMean = rows.reduce((sum, r) => sum + r.mean * r.weight, 0) / Math.max(1, weightTotal);
+  const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
+  const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
+  if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
+    report.summary.gammaGamma = 'fitted';
+    return fit.params;
+  }
+  report.summary.gammaGamma = 'rejected';
+  reasons.push(
+    `Gamma-Gamma fit not used (q=${fit.params.q.toFixed(3)}, implied mean spend ${Math.round(populationMean)} vs observed ${Math.round(observedMean)}): ${fit.warnings.join('; ') || 'implausible population mean'}; expected order value = the customer's own mean`,
+  );
+  return null;
+}
 
+/** The CLV from which a customer counts as high-CLV: the 80th percentile over a sample of the buyers. */
+function highClvCutoff(
+  inputs: ModelInputs,
+  opts: RunModelOptions,
+  bgNbd: BgNbdParams,
+  gammaGamma: GammaGammaParams | null,
+  report: ModelReport,
+): number | null {
   let highClvMin: number | null = null;
-  if (bgNbd) {
-    const modulus = Math.max(1, Math.ceil(opts.buyers / CLV_SAMPLE_TARGET));
-    const forecaster = new BgNbdForecaster(bgNbd, clvDiscount(opts));
-    const clvs = inputs
-      .clvSample(modulus)
-      .map((s) => {
-        const summary = { x: s.x, tx: s.tx, T: s.t };
-        const own = s.monetary / s.transactions;
-        const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeatMean, own) : own;
-        const purchases = forecaster.forecast(summary).discountedPurchases;
-        return purchases === 0 ? 0 : purchases * eov; // revenue basis, as the rules compare CLV with spend
-      })
-      .filter(Number.isFinite)
-      .sort((a, b) => a - b);
-    if (clvs.length > 0) highClvMin = clvs[Math.min(clvs.length - 1, Math.ceil(0.8 * clvs.length) - 1)];
-    report.clvSampleSize = clvs.length;
-  }
-  report.highClvMin = highClvMin;
-  return { bgNbd, gammaGamma, highClvMin, report };
+  const modulus = Math.max(1, Math.ceil(opts.buyers / CLV_SAMPLE_TARGET));
+  const forecaster = new BgNbdForecaster(bgNbd, clvDiscount(opts));
+  const clvs = inputs
+    .clvSample(modulus)
+    .map((s) => {
+      const summary = { x: s.x, tx: s.tx, T: s.t };
+      const own = s.monetary / s.transactions;
+      const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeatMean, own) : own;
+      const purchases = forecaster.forecast(summary).discountedPurchases;
+      return purchases === 0 ? 0 : purchases * eov; // revenue basis, as the rules compare CLV with spend
+    })
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  if (clvs.length > 0) highClvMin = clvs[Math.min(clvs.length - 1, Math.ceil(0.8 * clvs.length) - 1)];
+  report.clvSampleSize = clvs.length;
+  return highClvMin;
 }
 
 function pick<P>(fit: FitReport<P>) {

@@ -1,9 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { ScoreExportRepository } from './score-export.repository';
 
 export const SCORE_EXPORT_COLUMNS = [
   'customer_external_id',
@@ -28,14 +27,13 @@ export const SCORE_EXPORT_COLUMNS = [
 /** Writes the workspace's current score snapshot as CSV (money in major units), page by page with flat memory. */
 @Injectable()
 export class ScoreExportService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly scores: ScoreExportRepository) {}
 
   async exportCsv(workspaceId: string, file: string): Promise<{ rows: number; runId: string }> {
-    const [ws] = await this.db.query(`SELECT current_score_run_id, currency FROM workspaces WHERE id = $1`, [
-      workspaceId,
-    ]);
+    const ws = await this.scores.currentScores(workspaceId);
     if (!ws?.current_score_run_id)
       throw new AppError('no_scores', 'this workspace has no completed score run yet');
+    const runId = ws.current_score_run_id;
     const exp =
       new Intl.NumberFormat('en', { style: 'currency', currency: ws.currency }).resolvedOptions()
         .maximumFractionDigits ?? 2;
@@ -51,14 +49,7 @@ export class ScoreExportService {
     let after = '0';
     let rows = 0;
     for (;;) {
-      const page = await this.db.query(
-        `SELECT s.customer_id, c.external_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score,
-                s.rfm_segment, s.abc_class, s.value_tier, s.lifecycle, s.p_alive, s.expected_purchases,
-                s.expected_order_value, s.clv, s.churn_risk, s.priority
-         FROM customer_scores s JOIN customers c ON c.id = s.customer_id
-         WHERE s.run_id = $1 AND s.customer_id > $2 ORDER BY s.customer_id LIMIT 10000`,
-        [ws.current_score_run_id, after],
-      );
+      const page = await this.scores.scorePage(runId, after);
       if (page.length === 0) break;
       for (const r of page) {
         const ok = csv.write([
@@ -87,6 +78,6 @@ export class ScoreExportService {
     }
     csv.end();
     await done;
-    return { rows, runId: ws.current_score_run_id };
+    return { rows, runId };
   }
 }

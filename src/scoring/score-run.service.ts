@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { returningRows } from '../database/sql';
-import { dropRunTables } from './score-run.tables';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { todayIn } from '../workspaces/workspaces.service';
+import { RunTablesRepository } from './run-tables.repository';
+import { ScoreRunRepository, ScoreRunRow } from './score-run.repository';
 
 export type RunStatus = 'queued' | 'preparing' | 'scoring' | 'finalizing' | 'completed' | 'failed';
 
@@ -31,13 +29,14 @@ export interface ScoreRunView {
 /** Queue states in which a job will still run (or is running): a run with such a job is alive. */
 const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
-/** Starting and watching scoring runs. The work itself is done by the scoring queue's jobs (score-run.steps.ts). */
+/** Starting and watching scoring runs. The work itself is done by the scoring queue's jobs (steps/*.step.ts). */
 @Injectable()
 export class ScoreRunService {
   private readonly logger = new Logger(ScoreRunService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly runs: ScoreRunRepository,
+    private readonly tables: RunTablesRepository,
     @InjectQueue(QUEUES.scoring) private readonly queue: JobQueue<'scoring'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -53,9 +52,9 @@ export class ScoreRunService {
     trigger: string;
     publishWorklists?: boolean;
   }): Promise<{ run: ScoreRunView; started: boolean }> {
-    const [ws] = await this.db.query(`SELECT timezone FROM workspaces WHERE id = $1`, [input.workspaceId]);
-    if (!ws) throw AppError.notFound('workspace');
-    const asOf = input.asOf ?? todayIn(ws.timezone);
+    const timezone = await this.runs.workspaceTimezone(input.workspaceId);
+    if (timezone === undefined) throw AppError.notFound('workspace');
+    const asOf = input.asOf ?? todayIn(timezone);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
       throw new AppError('invalid_as_of', `as-of must be a date YYYY-MM-DD, got "${asOf}"`);
     }
@@ -64,25 +63,17 @@ export class ScoreRunService {
       throw new AppError('invalid_horizon', 'horizon-days must be an integer from 1 to 3650');
     }
     await this.failIfStale(input.workspaceId);
-    const inserted = await this.db.query(
-      `INSERT INTO score_runs (workspace_id, as_of, horizon_days, trigger, model_params)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (workspace_id) WHERE status IN ('queued', 'preparing', 'scoring', 'finalizing') DO NOTHING
-       RETURNING id`,
-      [
-        input.workspaceId,
-        asOf,
-        horizonDays,
-        input.trigger,
-        JSON.stringify({ publishWorklists: input.publishWorklists ?? true }),
-      ],
-    );
-    if (inserted.length === 0) {
+    const runId = await this.runs.insertQueued(input.workspaceId, {
+      asOf,
+      horizonDays,
+      trigger: input.trigger,
+      modelParams: { publishWorklists: input.publishWorklists ?? true },
+    });
+    if (runId === undefined) {
       const active = await this.active(input.workspaceId);
       if (active) return { run: active, started: false };
       return this.start(input); // the active run finished between our two statements
     }
-    const runId: string = inserted[0].id;
     await this.queue.add(
       'prepare',
       { runId },
@@ -105,54 +96,30 @@ export class ScoreRunService {
    * Returns the failed run's id.
    */
   async failIfStale(workspaceId: string): Promise<string | null> {
-    const [run] = await this.db.query(
-      `SELECT r.id, GREATEST(r.created_at, r.started_at,
-                (SELECT max(GREATEST(c.inputs_at, c.started_at, c.done_at)) FROM score_run_chunks c
-                 WHERE c.run_id = r.id))
-                < now() - make_interval(secs => $2) AS quiet
-       FROM score_runs r
-       WHERE r.workspace_id = $1 AND r.status IN ('queued', 'preparing', 'scoring', 'finalizing')`,
-      [workspaceId, this.config.scoringStaleRunMinutes * 60],
-    );
+    const run = await this.runs.activeRunQuiet(workspaceId, this.config.scoringStaleRunMinutes * 60);
     if (!run?.quiet) return null;
     for (const jobId of [`score-prepare-${run.id}`, `score-fit-${run.id}`, `score-finalize-${run.id}`]) {
       if (LIVE_JOB_STATES.has(await this.queue.getJobState(jobId))) return null;
     }
-    const failed = await returningRows(
-      this.db,
-      `UPDATE score_runs SET status = 'failed', finished_at = now(),
-         error = 'stale: no live queue job and no progress for ' || $2 || ' minutes; marked failed by the next start'
-       WHERE id = $1 AND status IN ('queued', 'preparing', 'scoring', 'finalizing') RETURNING id`,
-      [run.id, String(this.config.scoringStaleRunMinutes)],
-    );
-    if (failed.length === 0) return null;
-    await dropRunTables(this.db, run.id as string, { scores: true });
+    if (!(await this.runs.markStale(run.id, this.config.scoringStaleRunMinutes))) return null;
+    await this.tables.dropRunTables(run.id, { scores: true });
     this.logger.warn(`score run ${run.id} of workspace ${workspaceId} was stale and is marked failed`);
-    return run.id as string;
+    return run.id;
   }
 
   async get(workspaceId: string, runId: string): Promise<ScoreRunView> {
-    const [row] = await this.db.query(`SELECT * FROM score_runs WHERE id = $1 AND workspace_id = $2`, [
-      runId,
-      workspaceId,
-    ]);
+    const row = await this.runs.get(workspaceId, runId);
     if (!row) throw AppError.notFound('score run');
     return toView(row);
   }
 
   async active(workspaceId: string): Promise<ScoreRunView | null> {
-    const [row] = await this.db.query(
-      `SELECT * FROM score_runs WHERE workspace_id = $1 AND status IN ('queued', 'preparing', 'scoring', 'finalizing')`,
-      [workspaceId],
-    );
+    const row = await this.runs.active(workspaceId);
     return row ? toView(row) : null;
   }
 
   async latest(workspaceId: string, limit = 20): Promise<ScoreRunView[]> {
-    const rows = await this.db.query(
-      `SELECT * FROM score_runs WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT $2`,
-      [workspaceId, limit],
-    );
+    const rows = await this.runs.latest(workspaceId, limit);
     return rows.map(toView);
   }
 
@@ -174,20 +141,20 @@ export class ScoreRunService {
   }
 }
 
-function toView(row: Record<string, unknown>): ScoreRunView {
+function toView(row: ScoreRunRow): ScoreRunView {
   return {
-    id: row.id as string,
-    workspaceId: row.workspace_id as string,
-    asOf: row.as_of as string,
-    horizonDays: row.horizon_days as number,
-    trigger: row.trigger as string,
+    id: row.id,
+    workspaceId: row.workspace_id,
+    asOf: row.as_of,
+    horizonDays: row.horizon_days,
+    trigger: row.trigger,
     status: row.status as RunStatus,
-    customersTotal: row.customers_total as number,
-    chunksTotal: row.chunks_total as number,
-    chunksDone: row.chunks_done as number,
-    report: row.report as Record<string, unknown>,
-    error: (row.error as string) ?? null,
-    createdAt: row.created_at as Date,
-    finishedAt: (row.finished_at as Date) ?? null,
+    customersTotal: row.customers_total,
+    chunksTotal: row.chunks_total,
+    chunksDone: row.chunks_done,
+    report: row.report,
+    error: row.error ?? null,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { summarySelect } from './customer-summaries';
+import { summarySelect } from './customer-summary.sql';
 
 /**
  * Set-based SQL of a scoring run. Parameters are positional; every statement is scoped by run and workspace.

@@ -8,7 +8,12 @@ import { JobData, RunChunkJob, RunStepJob } from '../queue/jobs';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
 import { QueueProcessor } from '../queue/queue-processor';
 import { ScoreRunService } from './score-run.service';
-import { ScoreRunSteps } from './score-run.steps';
+import { ChunkStep } from './steps/chunk.step';
+import { FailStep } from './steps/fail.step';
+import { FinalizeStep } from './steps/finalize.step';
+import { FitStep } from './steps/fit.step';
+import { InputsStep } from './steps/inputs.step';
+import { PrepareStep } from './steps/prepare.step';
 
 @Injectable()
 export class ScoringProcessor extends QueueProcessor {
@@ -17,8 +22,13 @@ export class ScoringProcessor extends QueueProcessor {
     @Inject(RUNTIME) runtime: Runtime,
     @Inject(APP_CONFIG) config: AppConfig,
     handlers: JobHandlers,
-    private readonly steps: ScoreRunSteps,
     private readonly runs: ScoreRunService,
+    private readonly prepareStep: PrepareStep,
+    private readonly inputsStep: InputsStep,
+    private readonly fitStep: FitStep,
+    private readonly chunkStep: ChunkStep,
+    private readonly finalizeStep: FinalizeStep,
+    private readonly failStep: FailStep,
   ) {
     super(factory, runtime, handlers, QUEUES.scoring, config.workerConcurrency, {
       lockDuration: config.scoringLockMs,
@@ -34,7 +44,7 @@ export class ScoringProcessor extends QueueProcessor {
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const data: unknown = job.data; // every job of this queue but `nightly` names its run
       const runId = data && typeof data === 'object' && 'runId' in data ? String(data.runId) : null;
-      if (finalAttempt && runId) await this.steps.fail(runId, `${job.name}: ${(e as Error).message}`);
+      if (finalAttempt && runId) await this.failStep.fail(runId, `${job.name}: ${(e as Error).message}`);
       throw e;
     }
   }
@@ -46,26 +56,26 @@ export class ScoringProcessor extends QueueProcessor {
 
   @OnJob(QUEUES.scoring, 'prepare')
   prepare({ runId }: RunStepJob) {
-    return this.steps.prepare(runId);
+    return this.prepareStep.prepare(runId);
   }
 
   @OnJob(QUEUES.scoring, 'inputs')
   inputs({ runId, chunkNo }: RunChunkJob) {
-    return this.steps.inputs(runId, chunkNo);
+    return this.inputsStep.inputs(runId, chunkNo);
   }
 
   @OnJob(QUEUES.scoring, 'fit')
   fit({ runId }: RunStepJob) {
-    return this.steps.fit(runId);
+    return this.fitStep.fit(runId);
   }
 
   @OnJob(QUEUES.scoring, 'chunk')
   chunk({ runId, chunkNo }: RunChunkJob) {
-    return this.steps.chunk(runId, chunkNo);
+    return this.chunkStep.chunk(runId, chunkNo);
   }
 
   @OnJob(QUEUES.scoring, 'finalize')
   finalize({ runId }: RunStepJob) {
-    return this.steps.finalize(runId);
+    return this.finalizeStep.finalize(runId);
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Queryable } from '../database/sql';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
+import { OutboxRepository } from './outbox.repository';
 
 export type OutboundEventType =
   | 'worklist.published'
@@ -18,15 +19,15 @@ export type OutboundEventType =
  */
 @Injectable()
 export class OutboxService {
-  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>) {}
+  constructor(
+    @InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>,
+    private readonly events: OutboxRepository,
+  ) {}
 
   async append(tx: Queryable, workspaceId: string, type: OutboundEventType, data: unknown): Promise<string> {
     const messageId = `msg_${randomUUID().replace(/-/g, '')}`;
     const payload = { type, timestamp: new Date().toISOString(), data };
-    await tx.query(
-      `INSERT INTO outbox_events (workspace_id, message_id, event_type, payload) VALUES ($1, $2, $3, $4)`,
-      [workspaceId, messageId, type, JSON.stringify(payload)],
-    );
+    await this.events.insert(workspaceId, { messageId, type, payload: JSON.stringify(payload) }, tx);
     return messageId;
   }
 

@@ -1,18 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { Transactions } from '../database/transactions';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
+import { DeliveryIdRow, OutboxRepository } from './outbox.repository';
 import { signedHeaders } from './webhook-signing';
+import { WebhooksRepository } from './webhooks.repository';
 
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: Transactions,
+    private readonly outbox: OutboxRepository,
+    private readonly webhooks: WebhooksRepository,
     @InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -22,25 +25,12 @@ export class WebhookDeliveryService {
    * delivery job per (event, endpoint). Job ids make a re-run harmless.
    */
   async dispatchPending(batch = 500): Promise<number> {
-    const deliveries: Array<{ id: string }> = await this.db.transaction(async (tx) => {
-      const events: Array<{ id: string }> = await tx.query(
-        `SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batch],
-      );
+    const deliveries: DeliveryIdRow[] = await this.transactions.run(async (tx) => {
+      const events = await this.outbox.claimPending(batch, tx);
       if (events.length === 0) return [];
       const ids = events.map((e) => e.id);
-      const created = await tx.query(
-        `INSERT INTO webhook_deliveries (workspace_id, outbox_event_id, endpoint_id)
-         SELECT e.workspace_id, e.id, w.id
-           FROM outbox_events e
-           JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.active
-                                   AND (cardinality(w.event_types) = 0 OR e.event_type = ANY (w.event_types))
-          WHERE e.id = ANY ($1::bigint[])
-         ON CONFLICT (outbox_event_id, endpoint_id) DO NOTHING
-         RETURNING id`,
-        [ids],
-      );
-      await tx.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY ($1::bigint[])`, [ids]);
+      const created = await this.outbox.fanOut(ids, tx);
+      await this.outbox.markDispatched(ids, tx);
       return created;
     });
     if (deliveries.length > 0) {
@@ -63,14 +53,7 @@ export class WebhookDeliveryService {
 
   /** Sends one signed delivery; throws on a non-2xx answer so BullMQ retries with backoff. */
   async deliver(deliveryId: string, attempt: number, finalAttempt: boolean): Promise<void> {
-    const [row] = await this.db.query(
-      `SELECT d.status, e.message_id, e.payload, w.url, w.secret
-         FROM webhook_deliveries d
-         JOIN outbox_events e ON e.id = d.outbox_event_id
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id
-        WHERE d.id = $1`,
-      [deliveryId],
-    );
+    const row = await this.webhooks.delivery(deliveryId);
     if (!row || row.status === 'delivered') return;
     const body = JSON.stringify(row.payload);
     let status: number | null = null;
@@ -90,13 +73,12 @@ export class WebhookDeliveryService {
       error = e instanceof Error ? e.message : String(e);
     }
     const outcome = error === null ? 'delivered' : finalAttempt ? 'dead' : 'failed';
-    await this.db.query(
-      `UPDATE webhook_deliveries
-          SET status = $2, attempts = $3, last_status_code = $4, last_error = $5,
-              delivered_at = CASE WHEN $2 = 'delivered' THEN now() END
-        WHERE id = $1`,
-      [deliveryId, outcome, attempt, status, error],
-    );
+    await this.webhooks.recordAttempt(deliveryId, {
+      status: outcome,
+      number: attempt,
+      httpStatus: status,
+      error,
+    });
     if (error !== null) {
       // The URL may carry credentials in its query string: log the host only.
       this.logger.warn(

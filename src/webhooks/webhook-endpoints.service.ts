@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { newWebhookSecret } from './webhook-signing';
+import { WebhookEndpointRow, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookEndpointView {
   id: string;
@@ -14,7 +13,7 @@ export interface WebhookEndpointView {
 
 @Injectable()
 export class WebhookEndpointsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly webhooks: WebhooksRepository) {}
 
   /** Registers an endpoint; returns its signing secret once. */
   async create(
@@ -31,24 +30,22 @@ export class WebhookEndpointsService {
     if (!['http:', 'https:'].includes(parsed.protocol))
       throw new AppError('invalid_url', 'webhook URLs must be http(s)');
     const secret = newWebhookSecret();
-    const [row] = await this.db.query(
-      `INSERT INTO webhook_endpoints (workspace_id, url, secret, event_types) VALUES ($1, $2, $3, $4)
-       RETURNING id, url, event_types, active, created_at`,
-      [workspaceId, url, secret, eventTypes],
-    );
+    const row = await this.webhooks.insertEndpoint(workspaceId, { url, secret, eventTypes });
     return { ...toView(row), secret };
   }
 
   async list(workspaceId: string): Promise<WebhookEndpointView[]> {
-    const rows = await this.db.query(
-      `SELECT id, url, event_types, active, created_at FROM webhook_endpoints WHERE workspace_id = $1 ORDER BY created_at`,
-      [workspaceId],
-    );
+    const rows = await this.webhooks.endpoints(workspaceId);
     return rows.map(toView);
+  }
+
+  /** Switches off the local receivers of earlier demo runs, keeping `keepEndpointId` (the CLI demo). */
+  deactivateDemoReceivers(workspaceId: string, keepEndpointId: string): Promise<void> {
+    return this.webhooks.deactivateDemoReceivers(workspaceId, keepEndpointId);
   }
 }
 
-function toView(row: { id: string; url: string; event_types: string[]; active: boolean; created_at: Date }) {
+function toView(row: WebhookEndpointRow) {
   return {
     id: row.id,
     url: row.url,

@@ -205,6 +205,52 @@ export function callValue(
       terms: [{ code: 'prospect', value, facts: { daysSinceInteraction: c.daysSinceInteraction } }],
     };
   }
+  const { horizon, eov, cycle, risk, near, daysSilent, pace, clv, stake, churned } = customerFeatures(
+    c,
+    ctx,
+    s,
+  );
+  const overdue = cycle !== null ? w.overdue * dueSignal(daysSilent / cycle, s.due) * eov : 0;
+  const atRisk = w.valueAtRisk * risk * stake * (churned ? s.winBackFactor : 1);
+  const expected = w.expectedValue * near;
+  const growth = w.growth * Math.max(0, clv - pace);
+  const value = overdue + atRisk + expected + growth;
+
+  const terms: Reason[] = [
+    {
+      code: 'overdue_vs_cycle',
+      value: overdue,
+      facts: { cycleDays: cycle === null ? null : Math.round(cycle), daysSilent: Math.round(daysSilent) },
+    },
+    {
+      code: churned ? 'win_back' : 'high_value_at_risk',
+      value: atRisk,
+      facts: { atRiskMinor: Math.round(risk * stake), daysSilent: Math.round(daysSilent) },
+    },
+    {
+      code: 'high_expected_value',
+      value: expected,
+      facts: { valueMinor: Math.round(near), days: Math.min(s.lookaheadDays, horizon) },
+    },
+    {
+      code: 'growth_potential',
+      value: growth,
+      facts: { clvMinor: Math.round(clv), paceMinor: Math.round(pace) },
+    },
+  ];
+  terms.sort((a, b) => b.value - a.value);
+  return { value, terms };
+}
+
+/**
+ * The customer quantities the value terms are made of (minor units, days): expected order value, own cycle,
+ * churn risk, purchases expected over the lookahead, days silent, historic spend pace, CLV and value at stake.
+ */
+function customerFeatures(
+  c: WorklistCandidate,
+  ctx: Pick<RankingContext, 'listDate' | 'scoredAsOf' | 'horizonDays'>,
+  s: Readonly<WorklistSettings>,
+) {
   const horizon = Math.max(1, ctx.horizonDays);
   const eov =
     c.expectedOrderValue !== null
@@ -236,37 +282,7 @@ export function callValue(
   const clv = finiteNonNeg(c.clv);
   const stake = Math.max(clv, pace);
   const churned = c.lifecycle === 'churned';
-
-  const overdue = cycle !== null ? w.overdue * dueSignal(daysSilent / cycle, s.due) * eov : 0;
-  const atRisk = w.valueAtRisk * risk * stake * (churned ? s.winBackFactor : 1);
-  const expected = w.expectedValue * near;
-  const growth = w.growth * Math.max(0, clv - pace);
-  const value = overdue + atRisk + expected + growth;
-
-  const terms: Reason[] = [
-    {
-      code: 'overdue_vs_cycle',
-      value: overdue,
-      facts: { cycleDays: cycle === null ? null : Math.round(cycle), daysSilent: Math.round(daysSilent) },
-    },
-    {
-      code: churned ? 'win_back' : 'high_value_at_risk',
-      value: atRisk,
-      facts: { atRiskMinor: Math.round(risk * stake), daysSilent: Math.round(daysSilent) },
-    },
-    {
-      code: 'high_expected_value',
-      value: expected,
-      facts: { valueMinor: Math.round(near), days: Math.min(s.lookaheadDays, horizon) },
-    },
-    {
-      code: 'growth_potential',
-      value: growth,
-      facts: { clvMinor: Math.round(clv), paceMinor: Math.round(pace) },
-    },
-  ];
-  terms.sort((a, b) => b.value - a.value);
-  return { value, terms };
+  return { horizon, eov, cycle, risk, near, daysSilent, pace, clv, stake, churned };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -460,6 +476,38 @@ export function rankWorklist(
   s: Readonly<WorklistSettings>,
 ): RankingResult {
   const day = dayContext(ctx);
+  const { groups, excluded } = groupCandidates(candidates, ctx, s, day);
+  groups.callback.sort(
+    (a, b) =>
+      Date.parse(a.c.followUp!.dueAt) - Date.parse(b.c.followUp!.dueAt) ||
+      compareIds(a.c.customerId, b.c.customerId),
+  );
+  for (const k of ['pinned', 'retry', 'ranked', 'prospect'] as const) groups[k].sort(byValue);
+
+  const capacity = Math.max(0, Math.floor(ctx.capacity));
+  const head = [...groups.callback, ...groups.pinned, ...groups.retry].slice(0, capacity);
+  const rest = mixProspects(groups.ranked, groups.prospect, capacity - head.length, s.prospects.share);
+  const items = [...head, ...rest].map((x, i): RankedItem => ({
+    customerId: x.c.customerId,
+    rank: i + 1,
+    kind: x.kind,
+    value: Math.round(x.value),
+    reasons: reasonsFor(x, day, s.maxReasons, s.followUps.maxAttempts),
+    callWindow: x.window,
+  }));
+  return { items, excluded };
+}
+
+/**
+ * Drops duplicates and candidates a contact rule excludes (counted by rule), values the others and sorts them
+ * into their kind's group, with the call window of their country (callbacks: from the time asked for).
+ */
+function groupCandidates(
+  candidates: readonly WorklistCandidate[],
+  ctx: RankingContext,
+  s: Readonly<WorklistSettings>,
+  day: DayContext,
+): { groups: Record<ItemKind, Scored[]>; excluded: Partial<Record<Exclusion, number>> } {
   const excluded: Partial<Record<Exclusion, number>> = {};
   const windows = new Map<string, CallWindow | null>();
   const windowOf = (c: WorklistCandidate) => {
@@ -486,16 +534,7 @@ export function rankWorklist(
     }
     const { value, terms } = callValue(c, ctx, s);
     const due = c.followUp !== null && Date.parse(c.followUp.dueAt) < day.dayEnd;
-    const kind: ItemKind =
-      due && c.followUp?.kind === 'callback'
-        ? 'callback'
-        : c.pin
-          ? 'pinned'
-          : due && c.followUp?.kind === 'retry'
-            ? 'retry'
-            : isProspect(c)
-              ? 'prospect'
-              : 'ranked';
+    const kind = kindOf(c, due);
     let window = windowOf(c);
     if (kind === 'callback' && c.followUp) {
       const from = Math.max(Date.parse(c.followUp.dueAt), day.dayStart);
@@ -503,23 +542,18 @@ export function rankWorklist(
     }
     groups[kind].push({ c, kind, value, terms, window });
   }
-  groups.callback.sort(
-    (a, b) =>
-      Date.parse(a.c.followUp!.dueAt) - Date.parse(b.c.followUp!.dueAt) ||
-      compareIds(a.c.customerId, b.c.customerId),
-  );
-  for (const k of ['pinned', 'retry', 'ranked', 'prospect'] as const) groups[k].sort(byValue);
+  return { groups, excluded };
+}
 
-  const capacity = Math.max(0, Math.floor(ctx.capacity));
-  const head = [...groups.callback, ...groups.pinned, ...groups.retry].slice(0, capacity);
-  const rest = mixProspects(groups.ranked, groups.prospect, capacity - head.length, s.prospects.share);
-  const items = [...head, ...rest].map((x, i): RankedItem => ({
-    customerId: x.c.customerId,
-    rank: i + 1,
-    kind: x.kind,
-    value: Math.round(x.value),
-    reasons: reasonsFor(x, day, s.maxReasons, s.followUps.maxAttempts),
-    callWindow: x.window,
-  }));
-  return { items, excluded };
+/** Callbacks due first, then pins, retries due, and the rest by whether they ever bought. */
+function kindOf(c: WorklistCandidate, due: boolean): ItemKind {
+  return due && c.followUp?.kind === 'callback'
+    ? 'callback'
+    : c.pin
+      ? 'pinned'
+      : due && c.followUp?.kind === 'retry'
+        ? 'retry'
+        : isProspect(c)
+          ? 'prospect'
+          : 'ranked';
 }

@@ -1,5 +1,4 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -8,9 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
-import { AppError } from '../common/app-error';
 import { WorklistUrgentService } from './worklist-urgent.service';
 import { UrgentEventDto } from './worklist.dto';
 import { ErrorView, UrgentAcceptedView } from './worklist.views';
@@ -21,10 +18,7 @@ import { ErrorView, UrgentAcceptedView } from './worklist.views';
 @Controller('v1/worklist-events')
 @Roles('integration', 'admin')
 export class WorklistEventsController {
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly urgent: WorklistUrgentService,
-  ) {}
+  constructor(private readonly urgent: WorklistUrgentService) {}
 
   @Post()
   @HttpCode(202)
@@ -47,27 +41,6 @@ export class WorklistEventsController {
   @ApiAcceptedResponse({ type: UrgentAcceptedView })
   @ApiNotFoundResponse({ type: ErrorView })
   async report(@CurrentPrincipal() p: Principal, @Body() body: UrgentEventDto): Promise<UrgentAcceptedView> {
-    const [c] = await this.db.query(
-      `SELECT id::text AS id FROM customers
-       WHERE workspace_id = $1 AND external_id = $2 AND merged_into_id IS NULL AND deleted_at IS NULL
-       ORDER BY id LIMIT 1`,
-      [p.workspaceId, body.customer],
-    );
-    if (!c) throw AppError.notFound('customer');
-    if (body.kind === 'order' && body.amountMinor === undefined) {
-      throw new AppError('amount_required', 'an order event needs amountMinor', 400, {
-        field: 'amountMinor',
-      });
-    }
-    const at = body.occurredAt ? new Date(body.occurredAt).toISOString() : new Date().toISOString();
-    return this.urgent.enqueue({
-      workspaceId: p.workspaceId,
-      customerId: c.id,
-      eventId: body.eventId,
-      event:
-        body.kind === 'complaint'
-          ? { kind: 'complaint', at, note: body.note ?? null }
-          : { kind: 'order', at, amountMinor: body.amountMinor as number },
-    });
+    return this.urgent.report(p.workspaceId, body);
   }
 }

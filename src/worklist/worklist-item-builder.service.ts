@@ -70,30 +70,7 @@ export class WorklistItemBuilder {
       redemptionsUsed: ctx.redemptionsUsed,
       catalog: ctx.catalog,
     });
-    const daysSince =
-      row.recency_days === null
-        ? null
-        : Number(row.recency_days) + Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
-    const track = this.playbooks.render({
-      customerName: row.customer_name ?? row.customer_external_id,
-      repName: rep.name,
-      locale: rep.locale,
-      personality: isPersonality(row.personality) ? row.personality : null,
-      lifecycle: row.lifecycle,
-      valueTier: row.value_tier,
-      rfmSegment: row.rfm_segment,
-      daysSinceLastOrder: daysSince,
-      usualCycleDays: row.own_cycle === null ? null : Math.round(Number(row.own_cycle)),
-      lastOrderAmount: row.last_order_minor === null ? null : Number(row.last_order_minor),
-      currency: row.last_order_currency ?? ctx.currency,
-      topCategory: null,
-      lastComplaint: row.last_complaint_at
-        ? { date: row.last_complaint_at, note: row.last_complaint_note ?? '' }
-        : null,
-      offer: offer ? localizeOffer(offer, rep.locale) : null,
-      reasons: item.reasons.map((r) => r.code).filter((c) => TALK_TRACK_REASONS.has(c)),
-      timeZone: ctx.timeZone,
-    });
+    const track = this.talkTrack(item, row, rep, ctx, offer);
     return {
       repId: rep.id,
       customerId: item.customerId,
@@ -115,5 +92,39 @@ export class WorklistItemBuilder {
       callFrom: item.callWindow?.from ?? null,
       callTo: item.callWindow?.to ?? null,
     };
+  }
+
+  /** The talk track of the item in the rep's language, from the customer's context and the item's reasons. */
+  private talkTrack(
+    item: RankedItem,
+    row: CandidateRow,
+    rep: { name: string; locale: string },
+    ctx: BuildContext,
+    offer: Offer | null,
+  ) {
+    const daysSince =
+      row.recency_days === null
+        ? null
+        : Number(row.recency_days) + Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
+    return this.playbooks.render({
+      customerName: row.customer_name ?? row.customer_external_id,
+      repName: rep.name,
+      locale: rep.locale,
+      personality: isPersonality(row.personality) ? row.personality : null,
+      lifecycle: row.lifecycle,
+      valueTier: row.value_tier,
+      rfmSegment: row.rfm_segment,
+      daysSinceLastOrder: daysSince,
+      usualCycleDays: row.own_cycle === null ? null : Math.round(Number(row.own_cycle)),
+      lastOrderAmount: row.last_order_minor === null ? null : Number(row.last_order_minor),
+      currency: row.last_order_currency ?? ctx.currency,
+      topCategory: null,
+      lastComplaint: row.last_complaint_at
+        ? { date: row.last_complaint_at, note: row.last_complaint_note ?? '' }
+        : null,
+      offer: offer ? localizeOffer(offer, rep.locale) : null,
+      reasons: item.reasons.map((r) => r.code).filter((c) => TALK_TRACK_REASONS.has(c)),
+      timeZone: ctx.timeZone,
+    });
   }
 }

@@ -1,31 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
-import { returningRows } from '../database/sql';
+import { Transactions, Tx } from '../database/transactions';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
-import { Outcome, outcomeEffects } from './outcome-rules';
+import { Outcome, OutcomeEffects, outcomeEffects } from './outcome-rules';
+import { LockedItemRow, WorklistOutcomesRepository } from './worklist-outcomes.repository';
 import { WorklistPolicyService } from './worklist-policy.service';
 import { WorklistQueryService } from './worklist-query.service';
-import { ATTRIBUTION_SQL, UNANSWERED_STREAK_SQL } from './worklist.sql';
 import type { AttributionView, OutcomeResultView, SnoozeResultView } from './worklist.views';
 import { addDays, daysBetween, isDay, zonedInstant } from './zoned-time';
 
 const MAX_CALLBACK_DAYS = 90;
 const MAX_SNOOZE_DAYS = 3650;
 
-interface LockedItem {
-  id: string;
-  state: string;
-  customer_id: string;
-  worklist_id: string;
-  rep_id: string;
-  list_date: string;
-  phone_hash: Buffer | null;
-  customer_external_id: string;
-  rep_external_id: string;
+interface OutcomeInput {
+  outcome: Outcome;
+  notes?: string;
+  callbackAt?: string;
+  personality?: string;
 }
 
 /**
@@ -36,49 +29,22 @@ interface LockedItem {
 @Injectable()
 export class WorklistOutcomesService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly outcomes: WorklistOutcomesRepository,
+    private readonly transactions: Transactions,
     private readonly policies: WorklistPolicyService,
     private readonly lists: WorklistQueryService,
     private readonly outbox: OutboxService,
   ) {}
 
-  async record(
-    p: Principal,
-    itemId: string,
-    input: { outcome: Outcome; notes?: string; callbackAt?: string; personality?: string },
-  ): Promise<OutcomeResultView> {
+  async record(p: Principal, itemId: string, input: OutcomeInput): Promise<OutcomeResultView> {
     const item = await this.readableItem(p, itemId);
     const policy = await this.policies.load(p.workspaceId);
     const now = new Date();
-    let callbackAt: Date | null = null;
-    if (input.outcome === 'callback_requested') {
-      if (!input.callbackAt) {
-        throw new AppError('callback_at_required', 'callback_requested needs callbackAt', 400, {
-          field: 'callbackAt',
-        });
-      }
-      callbackAt = new Date(input.callbackAt);
-      const ms = callbackAt.getTime() - now.getTime();
-      if (Number.isNaN(ms) || ms <= 0 || ms > MAX_CALLBACK_DAYS * 86_400_000) {
-        throw new AppError(
-          'invalid_callback_at',
-          `callbackAt must be in the future and within ${MAX_CALLBACK_DAYS} days`,
-          400,
-          { field: 'callbackAt' },
-        );
-      }
-    } else if (input.callbackAt !== undefined) {
-      throw new AppError('callback_at_not_allowed', 'callbackAt goes with callback_requested only', 400, {
-        field: 'callbackAt',
-      });
-    }
+    const callbackAt = checkedCallbackAt(input, now);
 
-    const result = await this.db.transaction(async (tx) => {
+    const result = await this.transactions.run(async (tx) => {
       const locked = await this.lock(tx, p, item.id);
-      const [{ n: previousUnanswered }] = await tx.query(UNANSWERED_STREAK_SQL, [
-        p.workspaceId,
-        locked.customer_id,
-      ]);
+      const previousUnanswered = await this.outcomes.unansweredStreak(p.workspaceId, locked.customer_id, tx);
       const effects = outcomeEffects(
         {
           outcome: input.outcome,
@@ -90,88 +56,7 @@ export class WorklistOutcomesService {
         },
         policy.settings,
       );
-      const [outcome] = await tx.query(
-        `INSERT INTO worklist_outcomes (workspace_id, item_id, customer_id, rep_id, recorded_by, outcome, notes,
-                                        personality, callback_at, list_date, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         RETURNING id, occurred_at`,
-        [
-          p.workspaceId,
-          locked.id,
-          locked.customer_id,
-          locked.rep_id,
-          p.repId,
-          input.outcome,
-          input.notes ?? null,
-          input.personality ?? null,
-          callbackAt,
-          locked.list_date,
-          now,
-        ],
-      );
-      await tx.query(`UPDATE worklist_items SET state = 'done', outcome = $2, done_at = $3 WHERE id = $1`, [
-        locked.id,
-        input.outcome,
-        now,
-      ]);
-      await tx.query(
-        `UPDATE worklist_follow_ups SET resolved_at = $3, resolution = $4
-         WHERE workspace_id = $1 AND customer_id = $2 AND resolved_at IS NULL`,
-        [p.workspaceId, locked.customer_id, now, input.outcome],
-      );
-      if (effects.followUp) {
-        await tx.query(
-          `INSERT INTO worklist_follow_ups (workspace_id, customer_id, rep_id, kind, due_at, attempt, outcome_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            p.workspaceId,
-            locked.customer_id,
-            locked.rep_id,
-            effects.followUp.kind,
-            effects.followUp.dueAt,
-            effects.followUp.attempt,
-            outcome.id,
-            now,
-          ],
-        );
-      }
-      if (effects.suppression) {
-        await tx.query(
-          `INSERT INTO contact_suppressions (workspace_id, customer_id, kind, until, reason, created_by, phone_hash, outcome_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            p.workspaceId,
-            locked.customer_id,
-            effects.suppression.kind,
-            effects.suppression.until,
-            effects.suppression.reason,
-            p.repId,
-            effects.suppression.kind === 'wrong_number' ? locked.phone_hash : null,
-            outcome.id,
-          ],
-        );
-      }
-      if (input.personality) {
-        await tx.query(
-          `UPDATE customers SET personality = $3, updated_at = now() WHERE id = $1 AND workspace_id = $2`,
-          [locked.customer_id, p.workspaceId, input.personality],
-        );
-      }
-      const view: OutcomeResultView = {
-        id: outcome.id,
-        itemId: locked.id,
-        outcome: input.outcome,
-        occurredAt: (outcome.occurred_at as Date).toISOString(),
-        followUp: effects.followUp
-          ? {
-              kind: effects.followUp.kind,
-              dueAt: effects.followUp.dueAt.toISOString(),
-              attempt: effects.followUp.attempt,
-            }
-          : null,
-        suppression: effects.suppression,
-        personality: input.personality ?? null,
-      };
+      const view = await this.store(tx, p, locked, input, { now, callbackAt, effects });
       await this.outbox.append(tx, p.workspaceId, 'worklist.outcome_recorded', {
         ...view,
         customer: locked.customer_external_id,
@@ -182,6 +67,103 @@ export class WorklistOutcomesService {
     });
     await this.outbox.kick();
     return result;
+  }
+
+  /**
+   * Stores the outcome, closes the item, resolves the customer's open follow-ups and creates what the outcome
+   * implies (follow-up, suppression, personality).
+   */
+  private async store(
+    tx: Tx,
+    p: Principal,
+    locked: LockedItemRow,
+    input: OutcomeInput,
+    at: { now: Date; callbackAt: Date | null; effects: OutcomeEffects },
+  ): Promise<OutcomeResultView> {
+    const { now, callbackAt, effects } = at;
+    const outcome = await this.outcomes.insertOutcome(
+      p.workspaceId,
+      {
+        itemId: locked.id,
+        customerId: locked.customer_id,
+        repId: locked.rep_id,
+        recordedBy: p.repId,
+        outcome: input.outcome,
+        notes: input.notes ?? null,
+        personality: input.personality ?? null,
+        callbackAt,
+        listDate: locked.list_date,
+        occurredAt: now,
+      },
+      tx,
+    );
+    await this.outcomes.closeItem(locked.id, input.outcome, now, tx);
+    await this.outcomes.resolveFollowUps(
+      p.workspaceId,
+      locked.customer_id,
+      { at: now, outcome: input.outcome },
+      tx,
+    );
+    await this.createEffects(tx, p, locked, input, { now, outcomeId: outcome.id, effects });
+    return {
+      id: outcome.id,
+      itemId: locked.id,
+      outcome: input.outcome,
+      occurredAt: outcome.occurred_at.toISOString(),
+      followUp: effects.followUp
+        ? {
+            kind: effects.followUp.kind,
+            dueAt: effects.followUp.dueAt.toISOString(),
+            attempt: effects.followUp.attempt,
+          }
+        : null,
+      suppression: effects.suppression,
+      personality: input.personality ?? null,
+    };
+  }
+
+  /** What the outcome implies for the customer: a follow-up, a suppression, a new personality. */
+  private async createEffects(
+    tx: Tx,
+    p: Principal,
+    locked: LockedItemRow,
+    input: OutcomeInput,
+    at: { now: Date; outcomeId: string; effects: OutcomeEffects },
+  ): Promise<void> {
+    const { now, outcomeId, effects } = at;
+    if (effects.followUp) {
+      await this.outcomes.insertFollowUp(
+        p.workspaceId,
+        {
+          customerId: locked.customer_id,
+          repId: locked.rep_id,
+          kind: effects.followUp.kind,
+          dueAt: effects.followUp.dueAt,
+          attempt: effects.followUp.attempt,
+          outcomeId,
+          createdAt: now,
+        },
+        tx,
+      );
+    }
+    if (effects.suppression) {
+      await this.outcomes.insertSuppression(
+        p.workspaceId,
+        {
+          customerId: locked.customer_id,
+          kind: effects.suppression.kind,
+          until: effects.suppression.until,
+          reason: effects.suppression.reason,
+          createdBy: p.repId,
+          phoneHash: effects.suppression.kind === 'wrong_number' ? locked.phone_hash : null,
+          outcomeId,
+        },
+        tx,
+      );
+    }
+    if (input.personality) {
+      await this.outcomes.setPersonality(p.workspaceId, locked.customer_id, input.personality, tx);
+    }
   }
 
   /** Snoozes the item's customer until a day (inclusive return day) with a reason; the item leaves the list. */
@@ -206,23 +188,15 @@ export class WorklistOutcomesService {
         },
       );
     }
-    await this.db.transaction(async (tx) => {
+    await this.transactions.run(async (tx) => {
       const locked = await this.lock(tx, p, item.id);
-      await tx.query(
-        `INSERT INTO contact_suppressions (workspace_id, customer_id, kind, until, reason, created_by)
-         VALUES ($1, $2, 'snooze', $3, $4, $5)`,
-        [p.workspaceId, locked.customer_id, input.until, input.reason, p.repId],
+      await this.outcomes.insertSnooze(
+        p.workspaceId,
+        { customerId: locked.customer_id, until: input.until, reason: input.reason, createdBy: p.repId },
+        tx,
       );
-      await tx.query(
-        `UPDATE worklist_items SET state = 'snoozed', snoozed_until = $2, done_at = now() WHERE id = $1`,
-        [locked.id, input.until],
-      );
-      // The snooze wins over follow-ups: nothing brings the customer back before its date.
-      await tx.query(
-        `UPDATE worklist_follow_ups SET resolved_at = now(), resolution = 'snoozed'
-         WHERE workspace_id = $1 AND customer_id = $2 AND resolved_at IS NULL`,
-        [p.workspaceId, locked.customer_id],
-      );
+      await this.outcomes.snoozeItem(locked.id, input.until, tx);
+      await this.outcomes.resolveFollowUpsBySnooze(p.workspaceId, locked.customer_id, tx);
     });
     return { itemId: item.id, state: 'snoozed', until: input.until, reason: input.reason };
   }
@@ -242,24 +216,15 @@ export class WorklistOutcomesService {
     }
     const policy = await this.policies.load(workspaceId);
     const windowDays = policy.settings.attributionWindowDays;
-    const [repRow] = await this.db.query(
-      `SELECT id, external_id, name FROM reps WHERE id = $1 AND workspace_id = $2`,
-      [repId, workspaceId],
-    );
+    const repRow = await this.outcomes.rep(workspaceId, repId);
     if (!repRow) throw AppError.notFound('rep');
-    const rep = {
-      id: repRow.id as string,
-      externalId: repRow.external_id as string,
-      name: repRow.name as string,
-    };
-    const [row] = await this.db.query(ATTRIBUTION_SQL, [
-      workspaceId,
-      rep.id,
-      zonedInstant(from, 0, policy.timeZone),
-      zonedInstant(addDays(to, 1), 0, policy.timeZone),
+    const rep = { id: repRow.id, externalId: repRow.external_id, name: repRow.name };
+    const row = await this.outcomes.attribution(workspaceId, rep.id, {
+      from: zonedInstant(from, 0, policy.timeZone),
+      to: zonedInstant(addDays(to, 1), 0, policy.timeZone),
       windowDays,
-    ]);
-    const orders = (row.orders as Array<Record<string, unknown>>).map((o) => ({
+    });
+    const orders = row.orders.map((o) => ({
       order: String(o.order),
       customer: String(o.customer),
       placedAt: new Date(String(o.placedAt)).toISOString(),
@@ -290,29 +255,14 @@ export class WorklistOutcomesService {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(itemId)) {
       throw new AppError('not_found', 'worklist item not found', 404);
     }
-    const [row] = await this.db.query(
-      `SELECT i.id, w.rep_id FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id
-       WHERE i.id = $1 AND i.workspace_id = $2`,
-      [itemId, p.workspaceId],
-    );
+    const row = await this.outcomes.itemOwner(p.workspaceId, itemId);
     if (!row) throw new AppError('not_found', 'worklist item not found', 404);
     await this.lists.assertReadable(p, row.rep_id);
     return { id: row.id, repId: row.rep_id };
   }
 
-  private async lock(tx: Pick<DataSource, 'query'>, p: Principal, itemId: string): Promise<LockedItem> {
-    const [locked] = await returningRows<LockedItem>(
-      tx,
-      `SELECT i.id, i.state, i.customer_id, i.worklist_id, w.rep_id, w.list_date::text AS list_date, c.phone_hash,
-              c.external_id AS customer_external_id, r.external_id AS rep_external_id
-       FROM worklist_items i
-       JOIN worklists w ON w.id = i.worklist_id
-       JOIN customers c ON c.id = i.customer_id
-       JOIN reps r ON r.id = w.rep_id
-       WHERE i.id = $1 AND i.workspace_id = $2
-       FOR UPDATE OF i`,
-      [itemId, p.workspaceId],
-    );
+  private async lock(tx: Tx, p: Principal, itemId: string): Promise<LockedItemRow> {
+    const locked = await this.outcomes.lockItem(p.workspaceId, itemId, tx);
     if (!locked) throw new AppError('not_found', 'worklist item not found', 404);
     if (locked.state !== 'open') {
       throw new AppError('item_not_open', `the item is already ${locked.state}`, 409, {
@@ -321,4 +271,32 @@ export class WorklistOutcomesService {
     }
     return locked;
   }
+}
+
+/** callbackAt goes with callback_requested only, and then lies in the future, within MAX_CALLBACK_DAYS. */
+function checkedCallbackAt(input: OutcomeInput, now: Date): Date | null {
+  if (input.outcome !== 'callback_requested') {
+    if (input.callbackAt !== undefined) {
+      throw new AppError('callback_at_not_allowed', 'callbackAt goes with callback_requested only', 400, {
+        field: 'callbackAt',
+      });
+    }
+    return null;
+  }
+  if (!input.callbackAt) {
+    throw new AppError('callback_at_required', 'callback_requested needs callbackAt', 400, {
+      field: 'callbackAt',
+    });
+  }
+  const callbackAt = new Date(input.callbackAt);
+  const ms = callbackAt.getTime() - now.getTime();
+  if (Number.isNaN(ms) || ms <= 0 || ms > MAX_CALLBACK_DAYS * 86_400_000) {
+    throw new AppError(
+      'invalid_callback_at',
+      `callbackAt must be in the future and within ${MAX_CALLBACK_DAYS} days`,
+      400,
+      { field: 'callbackAt' },
+    );
+  }
+  return callbackAt;
 }

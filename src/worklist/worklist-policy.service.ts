@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Queryable } from '../database/sql';
+import { WorklistRepository } from './worklist.repository';
 import { resolveWorklistSettings, WorklistSettings, WorklistSettingsError } from './worklist-settings';
 
 /** What every worklist operation needs to know about a workspace and its current score snapshot. */
@@ -25,17 +24,10 @@ export interface WorklistPolicy {
 /** Reads a workspace's worklist settings (validated, defaults applied) and its current score run. */
 @Injectable()
 export class WorklistPolicyService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly lists: WorklistRepository) {}
 
-  async load(workspaceId: string, tx: Queryable = this.db): Promise<WorklistPolicy> {
-    const [row] = await tx.query(
-      `SELECT w.id, w.timezone, w.currency, w.locale, w.settings -> 'worklist' AS worklist,
-              r.id AS run_id, r.as_of::text AS as_of, r.horizon_days,
-              (r.model_params #>> '{policy,workspace,referenceValue}')::float8 AS reference_value
-       FROM workspaces w LEFT JOIN score_runs r ON r.id = w.current_score_run_id
-       WHERE w.id = $1`,
-      [workspaceId],
-    );
+  async load(workspaceId: string, tx?: Queryable): Promise<WorklistPolicy> {
+    const row = await this.lists.policy(workspaceId, tx);
     if (!row) throw AppError.notFound('workspace');
     let settings: WorklistSettings;
     try {
@@ -57,7 +49,7 @@ export class WorklistPolicyService {
             id: row.run_id,
             asOf: row.as_of,
             horizonDays: row.horizon_days,
-            referenceValue: row.reference_value > 0 ? Number(row.reference_value) : 10_000,
+            referenceValue: (row.reference_value ?? 0) > 0 ? Number(row.reference_value) : 10_000,
           }
         : null,
     };

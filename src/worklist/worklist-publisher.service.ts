@@ -1,15 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { Transactions, Tx } from '../database/transactions';
+import { Offer } from '../offers/offer-catalog';
 import { OffersService } from '../offers/offers.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { COUNTRY_TIME_ZONES } from './country-time-zones';
 import { callableCountries, Exclusion, rankWorklist } from './ranking';
 import { BuiltItem, WorklistItemBuilder } from './worklist-item-builder.service';
-import { WorklistPolicyService } from './worklist-policy.service';
-import { CANDIDATES_SQL, candidateParams, INSERT_ITEMS_SQL } from './worklist.sql';
+import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
+import { ListRepRow, WorklistRepository } from './worklist.repository';
+import type { CandidateParams } from './worklist.sql';
 import { isDay } from './zoned-time';
 
 export interface PublishReport {
@@ -31,12 +32,31 @@ export interface PublishReport {
  * reps in one set-based query, rank each rep's candidates (ranking.ts), render reasons, talk track and offer,
  * insert every item in one statement and append one `worklist.published` event per list to the outbox.
  */
+/** What one publish run works from, read before its transaction. */
+interface PublishContext {
+  workspaceId: string;
+  listDate: string;
+  policy: WorklistPolicy;
+  run: NonNullable<WorklistPolicy['run']>;
+  reps: ListRepRow[];
+  catalog: readonly Offer[];
+  redemptionsUsed: Record<string, number>;
+}
+
+/** The ranked, rendered items of the new lists. */
+interface BuiltLists {
+  items: BuiltItem[];
+  itemsOfRep: Map<string, BuiltItem[]>;
+  excluded: Partial<Record<Exclusion, number>>;
+}
+
 @Injectable()
 export class WorklistPublisher {
   private readonly logger = new Logger(WorklistPublisher.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly lists: WorklistRepository,
+    private readonly transactions: Transactions,
     private readonly offers: OffersService,
     private readonly policies: WorklistPolicyService,
     private readonly builder: WorklistItemBuilder,
@@ -53,148 +73,42 @@ export class WorklistPublisher {
     const policy = await this.policies.load(workspaceId);
     const run = policy.run;
     if (!run) throw new AppError('no_scores', 'score the workspace before publishing call lists');
-    const { settings, timeZone } = policy;
-    const reps: Array<{
-      id: string;
-      external_id: string;
-      name: string;
-      locale: string;
-      daily_capacity: number;
-    }> = await this.db.query(
-      `SELECT id, external_id, name, locale, daily_capacity FROM reps
-         WHERE workspace_id = $1 AND active AND role = 'rep' ORDER BY external_id`,
-      [workspaceId],
-    );
+    const reps = await this.lists.activeReps(workspaceId);
     const { offers, redemptionsUsed } = await this.offers.catalog(workspaceId);
+    const ctx: PublishContext = {
+      workspaceId,
+      listDate,
+      policy,
+      run,
+      reps,
+      catalog: offers,
+      redemptionsUsed,
+    };
 
-    const report = await this.db.transaction(async (tx) => {
-      if (opts.replace) {
-        await tx.query(`DELETE FROM worklists WHERE workspace_id = $1 AND list_date = $2`, [
-          workspaceId,
-          listDate,
-        ]);
-      }
-      const created: Array<{ id: string; rep_id: string }> = await tx.query(
-        `INSERT INTO worklists (workspace_id, rep_id, list_date, score_run_id, capacity)
-         SELECT $1, r.id, $2, $3, r.daily_capacity FROM reps r WHERE r.id = ANY ($4::uuid[])
-         ON CONFLICT (workspace_id, rep_id, list_date) DO NOTHING
-         RETURNING id, rep_id`,
-        [workspaceId, listDate, run.id, reps.map((r) => r.id)],
+    const report = await this.transactions.run(async (tx) => {
+      if (opts.replace) await this.lists.deleteLists(workspaceId, listDate, tx);
+      const created = await this.lists.createLists(
+        workspaceId,
+        { listDate, scoreRunId: run.id, repIds: reps.map((r) => r.id) },
+        tx,
       );
       const listOfRep = new Map(created.map((c) => [c.rep_id, c.id]));
-      // the candidate query sorts every scored customer of the new lists' reps once (window per rep)
-      await tx.query(`SET LOCAL work_mem = '64MB'`);
+      await this.lists.raiseWorkMemForCandidates(tx);
       const rows: CandidateRow[] =
         created.length === 0
           ? []
-          : await tx.query(
-              CANDIDATES_SQL,
-              candidateParams({
-                workspaceId,
-                runId: run.id,
-                listDate,
-                timeZone,
-                scoredAsOf: run.asOf,
-                horizonDays: run.horizonDays,
-                currency: policy.currency,
-                repIds: [...listOfRep.keys()],
-                settings,
-                referenceValue: run.referenceValue,
-                callable: callableCountries(
-                  Object.keys(COUNTRY_TIME_ZONES),
-                  { listDate, timeZone },
-                  settings,
-                ),
-                knownCountries: Object.keys(COUNTRY_TIME_ZONES),
-              }),
-            );
-      const rowsOfRep = new Map<string, CandidateRow[]>();
-      for (const row of rows) {
-        const list = rowsOfRep.get(row.rep_id) ?? [];
-        list.push(row);
-        rowsOfRep.set(row.rep_id, list);
-      }
-      const excluded: Partial<Record<Exclusion, number>> = {};
-      const items: BuiltItem[] = [];
-      const itemsOfRep = new Map<string, BuiltItem[]>();
-      for (const rep of reps) {
-        if (!listOfRep.has(rep.id)) continue;
-        const repRows = rowsOfRep.get(rep.id) ?? [];
-        const rowById = new Map(repRows.map((r) => [String(r.customer_id), r]));
-        const ranked = rankWorklist(
-          repRows.map(toCandidate),
-          {
-            listDate,
-            timeZone,
-            scoredAsOf: run.asOf,
-            horizonDays: run.horizonDays,
-            referenceValue: run.referenceValue,
-            capacity: rep.daily_capacity,
-          },
-          settings,
-        );
-        for (const [k, n] of Object.entries(ranked.excluded)) {
-          excluded[k as Exclusion] = (excluded[k as Exclusion] ?? 0) + (n ?? 0);
-        }
-        const built = ranked.items.map((it) =>
-          this.builder.build(it, rowById.get(it.customerId)!, rep, {
-            listDate,
-            scoredAsOf: run.asOf,
-            currency: policy.currency,
-            timeZone,
-            catalog: offers,
-            redemptionsUsed,
-          }),
-        );
-        itemsOfRep.set(rep.id, built);
-        items.push(...built);
-      }
-      await tx.query(INSERT_ITEMS_SQL, [
-        workspaceId,
-        items.map((i) => listOfRep.get(i.repId)),
-        items.map((i) => i.customerId),
-        items.map((i) => i.rank),
-        items.map((i) => i.priority),
-        items.map((i) => JSON.stringify(i.reasons)),
-        items.map((i) => i.personality),
-        items.map((i) => i.talkTrack),
-        items.map((i) => i.offerCode),
-        items.map((i) => i.kind),
-        items.map((i) => i.value),
-        items.map((i) => i.summary),
-        items.map((i) => i.callFrom),
-        items.map((i) => i.callTo),
-      ]);
-      for (const rep of reps) {
-        const worklistId = listOfRep.get(rep.id);
-        if (!worklistId) continue;
-        await this.outbox.append(tx, workspaceId, 'worklist.published', {
-          worklistId,
-          rep: rep.external_id,
-          date: listDate,
-          scoreRunId: run.id,
-          items: (itemsOfRep.get(rep.id) ?? []).map((i) => ({
-            rank: i.rank,
-            customer: i.customerExternalId,
-            kind: i.kind,
-            expectedValue: i.value,
-            priority: i.priority,
-            reasons: i.reasons.map((r) => r.code),
-            why: i.summary,
-            offer: i.offerCode,
-            personality: i.personality,
-            talkTrack: i.talkTrack,
-          })),
-        });
-      }
+          : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
+      const built = this.rankAndBuild(ctx, listOfRep, rows);
+      await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
+      await this.announce(tx, ctx, listOfRep, built.itemsOfRep);
       return {
         listDate,
         runId: run.id,
         lists: listOfRep.size,
-        items: items.length,
+        items: built.items.length,
         skippedExisting: reps.length - listOfRep.size,
         candidates: rows.length,
-        excluded,
+        excluded: built.excluded,
         seconds: 0,
       };
     });
@@ -205,4 +119,111 @@ export class WorklistPublisher {
     );
     return report;
   }
+
+  /** Removes a day's lists of the workspace (with their items), so the next publish starts afresh. */
+  unpublish(workspaceId: string, listDate: string): Promise<void> {
+    return this.lists.deleteLists(workspaceId, listDate);
+  }
+
+  /** Ranks each new list's candidates (ranking.ts) and renders reasons, talk track and offer of every item. */
+  private rankAndBuild(
+    ctx: PublishContext,
+    listOfRep: ReadonlyMap<string, string>,
+    rows: CandidateRow[],
+  ): BuiltLists {
+    const { listDate, policy, run } = ctx;
+    const { settings, timeZone } = policy;
+    const rowsOfRep = new Map<string, CandidateRow[]>();
+    for (const row of rows) {
+      const list = rowsOfRep.get(row.rep_id) ?? [];
+      list.push(row);
+      rowsOfRep.set(row.rep_id, list);
+    }
+    const excluded: Partial<Record<Exclusion, number>> = {};
+    const items: BuiltItem[] = [];
+    const itemsOfRep = new Map<string, BuiltItem[]>();
+    for (const rep of ctx.reps) {
+      if (!listOfRep.has(rep.id)) continue;
+      const repRows = rowsOfRep.get(rep.id) ?? [];
+      const rowById = new Map(repRows.map((r) => [String(r.customer_id), r]));
+      const ranked = rankWorklist(
+        repRows.map(toCandidate),
+        {
+          listDate,
+          timeZone,
+          scoredAsOf: run.asOf,
+          horizonDays: run.horizonDays,
+          referenceValue: run.referenceValue,
+          capacity: rep.daily_capacity,
+        },
+        settings,
+      );
+      for (const [k, n] of Object.entries(ranked.excluded)) {
+        excluded[k as Exclusion] = (excluded[k as Exclusion] ?? 0) + (n ?? 0);
+      }
+      const built = ranked.items.map((it) =>
+        this.builder.build(it, rowById.get(it.customerId)!, rep, {
+          listDate,
+          scoredAsOf: run.asOf,
+          currency: policy.currency,
+          timeZone,
+          catalog: ctx.catalog,
+          redemptionsUsed: ctx.redemptionsUsed,
+        }),
+      );
+      itemsOfRep.set(rep.id, built);
+      items.push(...built);
+    }
+    return { items, itemsOfRep, excluded };
+  }
+
+  /** One `worklist.published` event per new list, in rep order, in the publishing transaction. */
+  private async announce(
+    tx: Tx,
+    ctx: PublishContext,
+    listOfRep: ReadonlyMap<string, string>,
+    itemsOfRep: ReadonlyMap<string, BuiltItem[]>,
+  ): Promise<void> {
+    for (const rep of ctx.reps) {
+      const worklistId = listOfRep.get(rep.id);
+      if (!worklistId) continue;
+      await this.outbox.append(tx, ctx.workspaceId, 'worklist.published', {
+        worklistId,
+        rep: rep.external_id,
+        date: ctx.listDate,
+        scoreRunId: ctx.run.id,
+        items: (itemsOfRep.get(rep.id) ?? []).map((i) => ({
+          rank: i.rank,
+          customer: i.customerExternalId,
+          kind: i.kind,
+          expectedValue: i.value,
+          priority: i.priority,
+          reasons: i.reasons.map((r) => r.code),
+          why: i.summary,
+          offer: i.offerCode,
+          personality: i.personality,
+          talkTrack: i.talkTrack,
+        })),
+      });
+    }
+  }
+}
+
+/** The candidate query's inputs for the reps of the new lists (the workspace id is the repository's first). */
+function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidateParams, 'workspaceId'> {
+  const { listDate, policy, run } = ctx;
+  const { settings, timeZone } = policy;
+  return {
+    runId: run.id,
+    listDate,
+    timeZone,
+    scoredAsOf: run.asOf,
+    horizonDays: run.horizonDays,
+    currency: policy.currency,
+    repIds,
+    settings,
+    referenceValue: run.referenceValue,
+    callable: callableCountries(Object.keys(COUNTRY_TIME_ZONES), { listDate, timeZone }, settings),
+    knownCountries: Object.keys(COUNTRY_TIME_ZONES),
+  };
 }

@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { Transactions, Tx } from '../database/transactions';
 import { OffersService } from '../offers/offers.service';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
 import { CandidateRow, toCandidate } from './candidate-row';
-import { callValue, RankedItem } from './ranking';
+import { callValue, RankedItem, Reason } from './ranking';
 import { UrgentJob } from '../queue/jobs';
 import { urgentReason } from './urgent-rules';
-import { WorklistItemBuilder } from './worklist-item-builder.service';
-import { WorklistPolicyService } from './worklist-policy.service';
-import { CUSTOMER_ROW_SQL } from './worklist.sql';
+import { BuildContext, WorklistItemBuilder } from './worklist-item-builder.service';
+import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
+import { UrgentListRow, WorklistUrgentRepository } from './worklist-urgent.repository';
+import type { UrgentEventDto } from './worklist.dto';
 
 export type UrgentResult =
   | 'inserted'
@@ -25,6 +25,21 @@ export type UrgentResult =
   | 'contacted_today'
   | 'already_worked'
   | 'not_owned';
+
+type UrgentOutcome = { result: UrgentResult; itemId: string | null };
+
+/** What applying one urgent event works from, read before its transaction. */
+interface UrgentContext {
+  job: UrgentJob;
+  policy: WorklistPolicy;
+  run: NonNullable<WorklistPolicy['run']>;
+  today: string;
+  row: CandidateRow;
+  reason: Reason;
+  textCtx: BuildContext;
+}
+
+type ListRep = { id: string; name: string; locale: string };
 
 /**
  * Urgent events (a complaint, a large order from an at-risk customer) put the customer on top of their owner's
@@ -37,7 +52,8 @@ export class WorklistUrgentService {
   private readonly logger = new Logger(WorklistUrgentService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly urgentRows: WorklistUrgentRepository,
+    private readonly transactions: Transactions,
     @InjectQueue(QUEUES.worklist) private readonly queue: JobQueue<'worklist'>,
     private readonly policies: WorklistPolicyService,
     private readonly builder: WorklistItemBuilder,
@@ -68,164 +84,181 @@ export class WorklistUrgentService {
     return { jobId };
   }
 
+  /** An event reported over HTTP: the customer by CRM external id (404 when missing), then `enqueue`. */
+  async report(workspaceId: string, body: UrgentEventDto): Promise<{ jobId: string }> {
+    const customerId = await this.urgentRows.customerIdByExternalId(workspaceId, body.customer);
+    if (!customerId) throw AppError.notFound('customer');
+    if (body.kind === 'order' && body.amountMinor === undefined) {
+      throw new AppError('amount_required', 'an order event needs amountMinor', 400, {
+        field: 'amountMinor',
+      });
+    }
+    const at = body.occurredAt ? new Date(body.occurredAt).toISOString() : new Date().toISOString();
+    return this.enqueue({
+      workspaceId,
+      customerId,
+      eventId: body.eventId,
+      event:
+        body.kind === 'complaint'
+          ? { kind: 'complaint', at, note: body.note ?? null }
+          : { kind: 'order', at, amountMinor: body.amountMinor as number },
+    });
+  }
+
   /** Applies the event to the owner's list for today; says what it did. */
   async raise(job: UrgentJob): Promise<{ result: UrgentResult; itemId: string | null }> {
     const policy = await this.policies.load(job.workspaceId);
     if (!policy.run) return { result: 'no_list', itemId: null };
     const run = policy.run;
     const today = todayIn(policy.timeZone);
-    const rows: CandidateRow[] = await this.db.query(CUSTOMER_ROW_SQL, [
-      job.workspaceId,
-      run.id,
-      today,
-      policy.timeZone,
-      run.asOf,
-      policy.currency,
-      job.customerId,
-      policy.settings.snoozeEndedReasonDays,
-    ]);
-    const row = rows[0];
+    const row = await this.urgentRows.customerRow(job.workspaceId, {
+      runId: run.id,
+      day: today,
+      timeZone: policy.timeZone,
+      scoredAsOf: run.asOf,
+      currency: policy.currency,
+      customerId: job.customerId,
+      snoozeEndedReasonDays: policy.settings.snoozeEndedReasonDays,
+    });
     if (!row) throw AppError.notFound('scored customer');
     if (!row.rep_id) return { result: 'not_owned', itemId: null };
-    const usual =
-      row.expected_order_value !== null
-        ? Number(row.expected_order_value)
-        : row.frequency > 0
-          ? Number(row.monetary) / row.frequency
-          : null;
-    const reason = urgentReason(
-      job.event,
-      { lifecycle: row.lifecycle, usualOrderMinor: usual },
-      policy.settings,
-    );
+    const reason = reasonOf(job, row, policy);
     if (!reason) return { result: 'not_urgent', itemId: null };
     const { offers, redemptionsUsed } = await this.offers.catalog(job.workspaceId);
+    const textCtx: BuildContext = {
+      listDate: today,
+      scoredAsOf: run.asOf,
+      currency: policy.currency,
+      timeZone: policy.timeZone,
+      catalog: offers,
+      redemptionsUsed,
+    };
+    const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx };
 
-    const outcome = await this.db.transaction(async (tx) => {
-      const [list] = await tx.query(
-        `SELECT w.id, r.id AS rep_id, r.external_id, r.name, r.locale FROM worklists w JOIN reps r ON r.id = w.rep_id
-         WHERE w.workspace_id = $1 AND w.rep_id = $2 AND w.list_date = $3 FOR UPDATE OF w`,
-        [job.workspaceId, row.rep_id, today],
-      );
-      if (!list) return { result: 'no_list' as const, itemId: null };
-      const [blocked] = await tx.query(
-        `SELECT 1 FROM contact_suppressions x JOIN customers c ON c.id = x.customer_id
-         WHERE x.workspace_id = $1 AND x.customer_id = $2
-           AND (x.kind = 'do_not_call' OR (x.kind = 'snooze' AND x.until > $3::date)
-                OR (x.kind = 'wrong_number' AND x.phone_hash IS NOT DISTINCT FROM c.phone_hash))
-         LIMIT 1`,
-        [job.workspaceId, job.customerId, today],
-      );
-      if (blocked) return { result: 'suppressed' as const, itemId: null };
-      const [{ top }] = await tx.query(
-        `SELECT LEAST(COALESCE(min(rank), 1), 1) - 1 AS top FROM worklist_items WHERE worklist_id = $1`,
-        [list.id],
-      );
-      const [existing] = await tx.query(
-        `SELECT id, state FROM worklist_items WHERE worklist_id = $1 AND customer_id = $2`,
-        [list.id, job.customerId],
-      );
-      const textCtx = {
-        listDate: today,
-        scoredAsOf: run.asOf,
-        currency: policy.currency,
-        timeZone: policy.timeZone,
-        catalog: offers,
-        redemptionsUsed,
-      };
-      const rep = { id: list.rep_id as string, name: list.name as string, locale: list.locale as string };
-      if (existing) {
-        if (existing.state !== 'open')
-          return { result: 'already_worked' as const, itemId: existing.id as string };
-        const lead = this.builder.build(
-          {
-            customerId: row.customer_id,
-            rank: top,
-            kind: 'urgent',
-            value: 0,
-            reasons: [reason],
-            callWindow: null,
-          },
-          row,
-          rep,
-          textCtx,
-        );
-        await tx.query(
-          `UPDATE worklist_items SET urgent = true, rank = $2, reasons = $3::jsonb || reasons,
-                  summary = $4 || COALESCE($5 || summary, '')
-           WHERE id = $1`,
-          [
-            existing.id,
-            top,
-            JSON.stringify(lead.reasons),
-            lead.summary,
-            rep.locale.startsWith('zh') ? '；' : '; ',
-          ],
-        );
-        await this.appendEvent(tx, job, list, existing.id, top, 'marked', reason.code);
-        return { result: 'marked' as const, itemId: existing.id as string };
-      }
-      const [contacted] = await tx.query(
-        `SELECT 1 FROM (
-           SELECT occurred_at FROM interactions WHERE workspace_id = $1 AND customer_id = $2 AND kind IN ('call', 'visit')
-             
-           UNION ALL
-           SELECT occurred_at FROM worklist_outcomes WHERE workspace_id = $1 AND customer_id = $2
-         ) t WHERE occurred_at >= ($3::date::timestamp AT TIME ZONE $4) AND occurred_at < now() LIMIT 1`,
-        [job.workspaceId, job.customerId, today, policy.timeZone],
-      );
-      if (contacted) return { result: 'contacted_today' as const, itemId: null };
-
-      const value = callValue(
-        toCandidate(row),
-        {
-          listDate: today,
-          scoredAsOf: run.asOf,
-          horizonDays: run.horizonDays,
-          referenceValue: run.referenceValue,
-        },
-        policy.settings,
-      );
-      const ranked: RankedItem = {
-        customerId: row.customer_id,
-        rank: top,
-        kind: 'urgent',
-        value: Math.round(value.value),
-        reasons: [reason, ...value.terms.filter((t) => t.value > 0 && t.value >= 0.05 * value.value)].slice(
-          0,
-          policy.settings.maxReasons,
-        ),
-        callWindow: null,
-      };
-      const built = this.builder.build(ranked, row, rep, textCtx);
-      const [inserted] = await tx.query(
-        `INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, reasons, personality,
-                                     talk_track, offer_code, kind, expected_value, summary, urgent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'urgent', $10, $11, true) RETURNING id`,
-        [
-          job.workspaceId,
-          list.id,
-          job.customerId,
-          top,
-          built.priority,
-          JSON.stringify(built.reasons),
-          built.personality,
-          built.talkTrack,
-          built.offerCode,
-          built.value,
-          built.summary,
-        ],
-      );
-      await this.appendEvent(tx, job, list, inserted.id, top, 'inserted', reason.code);
-      return { result: 'inserted' as const, itemId: inserted.id as string };
-    });
+    const outcome = await this.transactions.run((tx) => this.applyToList(tx, ctx));
     if (outcome.result === 'inserted' || outcome.result === 'marked') await this.outbox.kick();
     this.logger.log(`urgent ${job.event.kind} for customer ${job.customerId}: ${outcome.result}`);
     return outcome;
   }
 
+  /**
+   * With today's list of the owner locked: leaves a suppressed customer alone, marks one already open on the
+   * list, leaves one already worked or contacted today alone, and otherwise inserts a new urgent item on top.
+   */
+  private async applyToList(tx: Tx, ctx: UrgentContext): Promise<UrgentOutcome> {
+    const { job, row, today } = ctx;
+    const list = await this.urgentRows.lockList(job.workspaceId, row.rep_id, today, tx);
+    if (!list) return { result: 'no_list' as const, itemId: null };
+    if (await this.urgentRows.isSuppressed(job.workspaceId, job.customerId, today, tx)) {
+      return { result: 'suppressed' as const, itemId: null };
+    }
+    const top = await this.urgentRows.topRank(list.id, tx);
+    const existing = await this.urgentRows.itemOfCustomer(list.id, job.customerId, tx);
+    const rep: ListRep = { id: list.rep_id, name: list.name, locale: list.locale };
+    if (existing) {
+      if (existing.state !== 'open') return { result: 'already_worked' as const, itemId: existing.id };
+      await this.markExisting(tx, ctx, list, rep, existing.id, top);
+      return { result: 'marked' as const, itemId: existing.id };
+    }
+    const contacted = await this.urgentRows.contactedToday(
+      job.workspaceId,
+      job.customerId,
+      { day: today, timeZone: ctx.policy.timeZone },
+      tx,
+    );
+    if (contacted) return { result: 'contacted_today' as const, itemId: null };
+    const itemId = await this.insertNew(tx, ctx, list, rep, top);
+    return { result: 'inserted' as const, itemId };
+  }
+
+  /** An open item of the customer moves to the top, with the urgent reason put in front of its own. */
+  private async markExisting(
+    tx: Tx,
+    ctx: UrgentContext,
+    list: UrgentListRow,
+    rep: ListRep,
+    itemId: string,
+    top: number,
+  ): Promise<void> {
+    const lead = this.builder.build(
+      {
+        customerId: ctx.row.customer_id,
+        rank: top,
+        kind: 'urgent',
+        value: 0,
+        reasons: [ctx.reason],
+        callWindow: null,
+      },
+      ctx.row,
+      rep,
+      ctx.textCtx,
+    );
+    await this.urgentRows.markUrgent(
+      itemId,
+      {
+        rank: top,
+        reasons: JSON.stringify(lead.reasons),
+        summary: lead.summary,
+        separator: rep.locale.startsWith('zh') ? '；' : '; ',
+      },
+      tx,
+    );
+    await this.appendEvent(tx, ctx.job, list, itemId, top, 'marked', ctx.reason.code);
+  }
+
+  /** A new urgent item on top: the urgent reason leads the customer's own value terms (≥ 5 % of the value). */
+  private async insertNew(
+    tx: Tx,
+    ctx: UrgentContext,
+    list: UrgentListRow,
+    rep: ListRep,
+    top: number,
+  ): Promise<string> {
+    const { job, policy, run, row, reason } = ctx;
+    const value = callValue(
+      toCandidate(row),
+      {
+        listDate: ctx.today,
+        scoredAsOf: run.asOf,
+        horizonDays: run.horizonDays,
+        referenceValue: run.referenceValue,
+      },
+      policy.settings,
+    );
+    const ranked: RankedItem = {
+      customerId: row.customer_id,
+      rank: top,
+      kind: 'urgent',
+      value: Math.round(value.value),
+      reasons: [reason, ...value.terms.filter((t) => t.value > 0 && t.value >= 0.05 * value.value)].slice(
+        0,
+        policy.settings.maxReasons,
+      ),
+      callWindow: null,
+    };
+    const built = this.builder.build(ranked, row, rep, ctx.textCtx);
+    const itemId = await this.urgentRows.insertItem(
+      job.workspaceId,
+      list.id,
+      job.customerId,
+      {
+        rank: top,
+        priority: built.priority,
+        reasons: JSON.stringify(built.reasons),
+        personality: built.personality,
+        talkTrack: built.talkTrack,
+        offerCode: built.offerCode,
+        value: built.value,
+        summary: built.summary,
+      },
+      tx,
+    );
+    await this.appendEvent(tx, job, list, itemId, top, 'inserted', reason.code);
+    return itemId;
+  }
+
   private async appendEvent(
-    tx: Pick<DataSource, 'query'>,
+    tx: Tx,
     job: UrgentJob,
     list: { id: string; external_id: string },
     itemId: string,
@@ -233,16 +266,27 @@ export class WorklistUrgentService {
     result: 'inserted' | 'marked',
     reason: string,
   ): Promise<void> {
-    const [c] = await tx.query(`SELECT external_id FROM customers WHERE id = $1`, [job.customerId]);
+    const customer = await this.urgentRows.customerExternalId(job.customerId, tx);
     await this.outbox.append(tx, job.workspaceId, 'worklist.item_inserted', {
       worklistId: list.id,
       rep: list.external_id,
       itemId,
       rank,
-      customer: c?.external_id ?? null,
+      customer,
       urgent: true,
       result,
       reason,
     });
   }
+}
+
+/** The urgent reason the event gives this customer (urgent-rules.ts), or null. */
+function reasonOf(job: UrgentJob, row: CandidateRow, policy: WorklistPolicy): Reason | null {
+  const usual =
+    row.expected_order_value !== null
+      ? Number(row.expected_order_value)
+      : row.frequency > 0
+        ? Number(row.monetary) / row.frequency
+        : null;
+  return urgentReason(job.event, { lifecycle: row.lifecycle, usualOrderMinor: usual }, policy.settings);
 }

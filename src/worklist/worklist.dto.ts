@@ -1,6 +1,5 @@
 /** Request bodies and query strings of the worklist API, validated at the edge (global ValidationPipe). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -13,13 +12,14 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { PageQuery } from '../common/page-query';
 import { PERSONALITIES } from '../playbooks/personality';
-import { MAX_PAGE_SIZE } from './list-paging';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-paging';
 import { OUTCOMES } from './outcome-rules';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-export class ListQueryDto {
+export class ListQueryDto extends PageQuery({ max: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, example: 25 }) {
   @ApiPropertyOptional({
     example: '2026-11-25',
     description: 'YYYY-MM-DD; default today in the workspace time zone',
@@ -28,14 +28,6 @@ export class ListQueryDto {
   @IsString()
   @MaxLength(32)
   date?: string;
-
-  @ApiPropertyOptional({ example: 25, minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
 
   @ApiPropertyOptional({ example: 'cjoxMA', description: 'nextCursor of the previous page' })
   @IsOptional()

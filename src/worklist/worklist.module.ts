@@ -7,15 +7,20 @@ import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { WorklistEventsController } from './worklist-events.controller';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistItemsController } from './worklist-items.controller';
+import { WorklistOutcomesRepository } from './worklist-outcomes.repository';
 import { WorklistOutcomesService } from './worklist-outcomes.service';
 import { WorklistPinsController } from './worklist-pins.controller';
+import { WorklistPinsRepository } from './worklist-pins.repository';
 import { WorklistPinsService } from './worklist-pins.service';
 import { WorklistPolicyService } from './worklist-policy.service';
 import { WorklistPublisher } from './worklist-publisher.service';
+import { WorklistQueryRepository } from './worklist-query.repository';
 import { WorklistQueryService } from './worklist-query.service';
+import { WorklistUrgentRepository } from './worklist-urgent.repository';
 import { WorklistUrgentService } from './worklist-urgent.service';
 import { WorklistController } from './worklist.controller';
 import { WorklistProcessor } from './worklist.processor';
+import { WorklistRepository } from './worklist.repository';
 
 /**
  * Daily call lists: ranking and publishing, reads, outcomes and snoozes that feed the next lists, manager pins,
@@ -30,6 +35,11 @@ import { WorklistProcessor } from './worklist.processor';
     WorklistEventsController,
   ],
   providers: [
+    WorklistRepository,
+    WorklistQueryRepository,
+    WorklistPinsRepository,
+    WorklistOutcomesRepository,
+    WorklistUrgentRepository,
     WorklistPublisher,
     WorklistQueryService,
     WorklistProcessor,

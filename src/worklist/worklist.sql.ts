@@ -363,3 +363,34 @@ export const CUSTOMER_ROW_SQL = `
          ${CONTEXT_COLUMNS}
   FROM r CROSS JOIN k
   ${CONTEXT_JOINS}`;
+
+/** $1 workspace, $2 rep, $3 day or null (today in the workspace zone): the list's head, version and counts. */
+export const LIST_HEAD_SQL = `
+  SELECT w.id, w.list_date::text AS list_date, w.published_at, w.score_run_id, w.capacity, w.version,
+         r.id AS rep_id, r.external_id, r.name, r.locale,
+         (SELECT max(c.updated_at) FROM worklist_items i JOIN customers c ON c.id = i.customer_id
+          WHERE i.worklist_id = w.id) AS customers_at,
+         (SELECT jsonb_object_agg(state, n) FROM (
+            SELECT state, count(*)::int AS n FROM worklist_items i WHERE i.worklist_id = w.id GROUP BY state) s) AS counts
+  FROM worklists w
+  JOIN reps r ON r.id = w.rep_id
+  JOIN workspaces ws ON ws.id = w.workspace_id
+  WHERE w.workspace_id = $1 AND w.rep_id = $2
+    AND w.list_date = COALESCE($3::date, (now() AT TIME ZONE ws.timezone)::date)`;
+
+/** The columns of an item as the list and the item detail show it: `i` item, `c` customer, `o` offer, `s` score. */
+export const ITEM_COLUMNS = `
+  i.id, i.rank, i.state, i.kind, i.urgent, i.priority, i.expected_value, i.reasons, i.summary, i.personality,
+  i.talk_track, i.offer_code, i.call_from, i.call_to, i.outcome, i.done_at, i.snoozed_until::text AS snoozed_until,
+  c.external_id, c.name, c.phone_enc, c.email_enc, o.definition AS offer,
+  s.value_tier, s.lifecycle, s.rfm_segment, s.clv, s.churn_risk`;
+
+/** $1 list, $2 its score run, $3 'open' | 'all', $4 rank to start after (or null), $5 row limit: one page. */
+export const LIST_ITEMS_SQL = `
+  SELECT ${ITEM_COLUMNS}
+  FROM worklist_items i
+  JOIN customers c ON c.id = i.customer_id
+  LEFT JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
+  LEFT JOIN customer_scores s ON s.run_id = $2 AND s.customer_id = i.customer_id
+  WHERE i.worklist_id = $1 AND ($3::text <> 'open' OR i.state = 'open') AND ($4::int IS NULL OR i.rank > $4)
+  ORDER BY i.rank LIMIT $5`;

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { OffersModule } from '../offers/offers.module';
 import { Rep } from './rep.entity';
 import { Workspace } from './workspace.entity';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Workspace, Rep]), OffersModule],
+  imports: [TypeOrmModule.forFeature([Workspace, Rep])],
   providers: [WorkspacesService],
   exports: [WorkspacesService],
 })

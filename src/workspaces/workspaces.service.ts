@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
-import { OffersService } from '../offers/offers.service';
 import { Rep } from './rep.entity';
 import { Workspace } from './workspace.entity';
 
@@ -19,10 +18,9 @@ export class WorkspacesService {
   constructor(
     @InjectRepository(Workspace) private readonly workspaces: Repository<Workspace>,
     @InjectRepository(Rep) private readonly reps: Repository<Rep>,
-    private readonly offers: OffersService,
   ) {}
 
-  /** Returns the workspace with this slug, creating it (with the default offer catalog) when missing. */
+  /** Returns the workspace with this slug, creating it when missing (its offers seed themselves at first read). */
   async ensure(spec: WorkspaceSpec): Promise<Workspace> {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(spec.slug)) {
       throw new AppError(
@@ -45,9 +43,7 @@ export class WorkspacesService {
       })
       .orIgnore()
       .execute();
-    const ws = await this.bySlug(spec.slug);
-    await this.offers.seedDefaults(ws.id);
-    return ws;
+    return this.bySlug(spec.slug);
   }
 
   async bySlug(slug: string): Promise<Workspace> {

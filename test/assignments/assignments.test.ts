@@ -1,12 +1,9 @@
-import { INestApplication } from '@nestjs/common';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 import { client, Org } from './factory';
 
 /** POST /v1/assignments, the history, and the load view, against PostgreSQL through HTTP. */
 describe('assignments (HTTP, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
+  const nest = useTestApp({ http: true, workers: false });
   let org: Org;
   let call: ReturnType<typeof client>;
   const keys: Record<string, string> = {};
@@ -15,10 +12,8 @@ describe('assignments (HTTP, PostgreSQL)', () => {
   let other: string[];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url), { workers: false });
-    call = client(app);
-    org = await Org.create(app, 'assign');
+    call = client(nest.app);
+    org = await Org.create(nest.app, 'assign');
     await org.team('north');
     await org.team('south');
     await org.rep('mgr-n', { team: 'north', role: 'manager' });
@@ -38,11 +33,6 @@ describe('assignments (HTTP, PostgreSQL)', () => {
     keys.admin = await org.key('admin');
     keys.ann = await org.key('rep', 'ann');
     keys.integration = await org.key('integration');
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('moves 10,000 accounts in one call, with history, audit entries and batched CRM events', async () => {

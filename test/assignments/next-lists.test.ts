@@ -1,25 +1,15 @@
-import { INestApplication } from '@nestjs/common';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { todayIn } from '../../src/workspaces/workspaces.service';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 import { client, Org } from './factory';
 
 /** A manager reassigns accounts and the next published lists follow the new owners. */
 describe('assignments and the next call lists (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const nest = useTestApp({ http: true, workers: false });
 
   it("puts reassigned accounts on the new owner's next list, and takes them off the old owner's", async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url), { workers: false });
-    const call = client(app);
-    const org = await Org.create(app, 'next-lists');
+    const call = client(nest.app);
+    const org = await Org.create(nest.app, 'next-lists');
     await org.team('north');
     await org.rep('mgr', { team: 'north', role: 'manager' });
     await org.rep('ann', { team: 'north', manager: 'mgr', capacity: 10 });
@@ -39,14 +29,14 @@ describe('assignments and the next call lists (PostgreSQL)', () => {
         )
       ).map((r: { id: string }) => r.id);
 
-    await app.get(WorklistPublisher).publish(org.workspaceId, day(1));
+    await nest.app.get(WorklistPublisher).publish(org.workspaceId, day(1));
     expect(await listed('ann', day(1))).toEqual(expect.arrayContaining(annCustomers));
 
     const moved = annCustomers.slice(0, 3);
     const res = await call(mgr)('POST', '/v1/assignments', { customerIds: moved, toRepId: 'bob' });
     expect(res.body).toMatchObject({ changed: 3 });
 
-    await app.get(WorklistPublisher).publish(org.workspaceId, day(2));
+    await nest.app.get(WorklistPublisher).publish(org.workspaceId, day(2));
     const bobNext = await listed('bob', day(2));
     const annNext = await listed('ann', day(2));
     expect(bobNext).toEqual(expect.arrayContaining(moved));

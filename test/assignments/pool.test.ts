@@ -1,18 +1,15 @@
-import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { PoolService } from '../../src/assignments/pool.service';
 import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 import { client, Org } from './factory';
 
 const DAY = 86_400_000;
 
 /** The public pool: reminders, release by the daily sweep, claims within the rules. PostgreSQL, HTTP, queue. */
 describe('public pool (HTTP, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
+  const nest = useTestApp({ http: true, redis: true, workers: true });
   let org: Org;
   let call: ReturnType<typeof client>;
   let pool: PoolService;
@@ -26,13 +23,9 @@ describe('public pool (HTTP, PostgreSQL)', () => {
   const at = (days: number) => new Date(t0 + days * DAY);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl: process.env.TEST_REDIS_URL }), {
-      workers: true,
-    });
-    call = client(app);
-    pool = app.get(PoolService);
-    org = await Org.create(app, 'pool');
+    call = client(nest.app);
+    pool = nest.app.get(PoolService);
+    org = await Org.create(nest.app, 'pool');
     await org.team('north');
     await org.team('south');
     await org.rep('mgr-n', { team: 'north', role: 'manager' });
@@ -64,11 +57,6 @@ describe('public pool (HTTP, PostgreSQL)', () => {
     ] as const) {
       keys[name] = await org.key(role, rep);
     }
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   const owner = (id: string) => org.ownerOf(id);
@@ -208,7 +196,7 @@ describe('public pool (HTTP, PostgreSQL)', () => {
   });
 
   it('runs the sweep as a queued job (the daily scheduler enqueues exactly this)', async () => {
-    const queue = app.get<Queue>(queueToken(QUEUES.assignments));
+    const queue = nest.app.get<Queue>(queueToken(QUEUES.assignments));
     const before = await org.sql.query(
       `SELECT count(*)::int AS n FROM audit_log WHERE action = 'pool.swept'`,
     );

@@ -1,12 +1,9 @@
-import { INestApplication } from '@nestjs/common';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 import { client, Org } from './factory';
 
 /** Rebalance proposals (preview, apply) and rep deactivation, through HTTP against PostgreSQL. */
 describe('rebalance and deactivation (HTTP, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
+  const nest = useTestApp({ http: true, workers: false });
   let org: Org;
   let call: ReturnType<typeof client>;
   const keys: Record<string, string> = {};
@@ -14,10 +11,8 @@ describe('rebalance and deactivation (HTTP, PostgreSQL)', () => {
   let recent: Set<string>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url), { workers: false });
-    call = client(app);
-    org = await Org.create(app, 'rebalance');
+    call = client(nest.app);
+    org = await Org.create(nest.app, 'rebalance');
     await org.team('north');
     await org.team('south');
     await org.rep('mgr-n', { team: 'north', role: 'manager' });
@@ -45,11 +40,6 @@ describe('rebalance and deactivation (HTTP, PostgreSQL)', () => {
     keys.admin = await org.key('admin');
     keys.ann = await org.key('rep', 'ann');
     keys.bob = await org.key('rep', 'bob');
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('proposes a balanced team that keeps live relationships, and says why for each move', async () => {

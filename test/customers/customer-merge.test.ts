@@ -1,49 +1,36 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { useTestApp } from '../support/use-test-app';
 
 describe('customer merge and undo (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-  let sql: DataSource;
+  const nest = useTestApp({ workers: false });
   let merges: CustomerMergeService;
   let ws: string;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    sql = app.get(DataSource);
-    merges = app.get(CustomerMergeService);
-    ws = (await app.get(WorkspacesService).ensure({ slug: 'merge-test' })).id;
+    merges = nest.app.get(CustomerMergeService);
+    ws = (await nest.app.get(WorkspacesService).ensure({ slug: 'merge-test' })).id;
     for (const ext of ['a', 'b', 'c']) {
-      const [row] = await sql.query(
+      const [row] = await nest.db.query(
         `INSERT INTO customers (workspace_id, external_id, name) VALUES ($1, $2, $2) RETURNING id`,
         [ws, ext],
       );
       ids[ext] = String(row.id);
     }
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
        VALUES ($1, 'o-a', $2, now(), 100, 'CNY', 'paid'), ($1, 'o-b1', $3, now(), 200, 'CNY', 'paid'), ($1, 'o-b2', $3, now(), 300, 'CNY', 'paid')`,
       [ws, ids.a, ids.b],
     );
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO contact_suppressions (workspace_id, customer_id, kind) VALUES ($1, $2, 'do_not_call')`,
       [ws, ids.b],
     );
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
-
   const ordersOf = async (id: string) =>
-    (await sql.query(`SELECT external_id FROM orders WHERE customer_id = $1 ORDER BY 1`, [id])).map(
+    (await nest.db.query(`SELECT external_id FROM orders WHERE customer_id = $1 ORDER BY 1`, [id])).map(
       (r: { external_id: string }) => r.external_id,
     );
 
@@ -57,11 +44,12 @@ describe('customer merge and undo (PostgreSQL)', () => {
     });
     expect(m).toMatchObject({ movedOrders: 2 });
     expect(await ordersOf(ids.a)).toEqual(['o-a', 'o-b1', 'o-b2']);
-    const [loser] = await sql.query(`SELECT merged_into_id FROM customers WHERE id = $1`, [ids.b]);
+    const [loser] = await nest.db.query(`SELECT merged_into_id FROM customers WHERE id = $1`, [ids.b]);
     expect(String(loser.merged_into_id)).toBe(ids.a);
-    const [dnc] = await sql.query(`SELECT customer_id FROM contact_suppressions WHERE workspace_id = $1`, [
-      ws,
-    ]);
+    const [dnc] = await nest.db.query(
+      `SELECT customer_id FROM contact_suppressions WHERE workspace_id = $1`,
+      [ws],
+    );
     expect(String(dnc.customer_id)).toBe(ids.a);
     expect(
       await merges.merge({
@@ -76,7 +64,7 @@ describe('customer merge and undo (PostgreSQL)', () => {
 
   it('follows chains: merging the winner elsewhere repoints earlier losers', async () => {
     await merges.merge({ workspaceId: ws, winnerId: ids.c, loserId: ids.a, reason: 'manual', actor: 'test' });
-    const rows = await sql.query(
+    const rows = await nest.db.query(
       `SELECT id, merged_into_id FROM customers WHERE workspace_id = $1 ORDER BY id`,
       [ws],
     );
@@ -93,19 +81,21 @@ describe('customer merge and undo (PostgreSQL)', () => {
     await merges.undo(ws, first.id, 'test');
     expect(await ordersOf(ids.a)).toEqual(['o-a']);
     expect(await ordersOf(ids.b)).toEqual(['o-b1', 'o-b2']);
-    const merged = await sql.query(
+    const merged = await nest.db.query(
       `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND merged_into_id IS NOT NULL`,
       [ws],
     );
     expect(merged[0].n).toBe(0);
-    const actions = await sql.query(`SELECT action FROM audit_log WHERE workspace_id = $1 ORDER BY id`, [ws]);
+    const actions = await nest.db.query(`SELECT action FROM audit_log WHERE workspace_id = $1 ORDER BY id`, [
+      ws,
+    ]);
     expect(actions.map((a: { action: string }) => a.action)).toEqual([
       'customer.merged',
       'customer.merged',
       'customer.merge_undone',
       'customer.merge_undone',
     ]);
-    await expect(sql.query(`DELETE FROM audit_log WHERE workspace_id = $1`, [ws])).rejects.toThrow(
+    await expect(nest.db.query(`DELETE FROM audit_log WHERE workspace_id = $1`, [ws])).rejects.toThrow(
       /append-only/,
     );
   });
@@ -114,7 +104,7 @@ describe('customer merge and undo (PostgreSQL)', () => {
     const customer = async (ext: string) =>
       String(
         (
-          await sql.query(
+          await nest.db.query(
             `INSERT INTO customers (workspace_id, external_id, name) VALUES ($1, $2, $2) RETURNING id`,
             [ws, ext],
           )
@@ -127,30 +117,30 @@ describe('customer merge and undo (PostgreSQL)', () => {
       await customer('pl'),
     ];
     for (const id of [loser, pinnedLoser]) {
-      const [o] = await sql.query(
+      const [o] = await nest.db.query(
         `INSERT INTO worklist_outcomes (workspace_id, customer_id, outcome, callback_at)
          VALUES ($1, $2, 'callback_requested', now() + interval '1 day')
          RETURNING id`,
         [ws, id],
       );
-      await sql.query(
+      await nest.db.query(
         `INSERT INTO worklist_follow_ups (workspace_id, customer_id, kind, due_at, outcome_id)
          VALUES ($1, $2, 'callback', now() + interval '1 day', $3)`,
         [ws, id, o.id],
       );
       // an old, removed pin and the active one
-      await sql.query(
+      await nest.db.query(
         `INSERT INTO worklist_pins (workspace_id, customer_id, starts_on, removed_at)
          VALUES ($1, $2, '2026-01-01', now()), ($1, $2, '2026-11-01', NULL)`,
         [ws, id],
       );
     }
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO worklist_pins (workspace_id, customer_id, starts_on) VALUES ($1, $2, '2026-11-02')`,
       [ws, pinnedWinner],
     );
     const rowsOf = async (id: string) => {
-      const [r] = await sql.query(
+      const [r] = await nest.db.query(
         `SELECT (SELECT count(*)::int FROM worklist_outcomes WHERE customer_id = $1) AS outcomes,
                 (SELECT count(*)::int FROM worklist_follow_ups WHERE customer_id = $1) AS follow_ups,
                 (SELECT count(*)::int FROM worklist_pins WHERE customer_id = $1 AND removed_at IS NULL) AS active_pins,

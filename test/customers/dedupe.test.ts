@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
@@ -14,15 +12,12 @@ import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
 import { iterateCrm } from '../../src/generator/crm-generator';
 import { PiiCipher } from '../../src/customers/pii/pii';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /** One customer view on a generated CRM: the generator's injected near-duplicates are the ground truth. */
 describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
   const GEN = { customers: 3000, seed: 5, asOf: new Date('2026-11-24T00:00:00Z') };
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
+  const nest = useTestApp({ http: true });
   let ws: string;
   let dir: string;
   let keys: { admin: string; manager: string; rep: string };
@@ -32,7 +27,7 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
 
   /** A fingerprint of everything a merge moves: which customer each record belongs to. */
   const state = async () =>
-    sql.query(
+    nest.db.query(
       `SELECT
          (SELECT md5(string_agg(id || ':' || coalesce(merged_into_id::text, '-'), ',' ORDER BY id)) FROM customers WHERE workspace_id = $1) AS customers,
          (SELECT md5(string_agg(id || ':' || customer_id, ',' ORDER BY id)) FROM orders WHERE workspace_id = $1) AS orders,
@@ -43,30 +38,28 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
   let before: unknown;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url));
-    sql = app.get(DataSource);
-    ws = (await app.get(WorkspacesService).ensure({ slug: 'dedupe' })).id;
+    ws = (await nest.app.get(WorkspacesService).ensure({ slug: 'dedupe' })).id;
     dir = mkdtempSync(join(tmpdir(), 'callplan-dedupe-'));
     await writeCrmCsvs({ ...GEN, outDir: dir });
     for (const batch of iterateCrm(GEN)) {
       if (batch.type === 'customer' && batch.duplicateOf)
         truth.set(batch.customer.external_id, batch.duplicateOf);
     }
-    const importer = app.get(CsvImportService);
+    const importer = nest.app.get(CsvImportService);
     for (const kind of ['reps', 'customers', 'orders', 'interactions'] as ImportKind[]) {
       await importer.import({ workspaceId: ws, kind, file: join(dir, `${kind}.csv`), dedupe: false });
     }
     before = await state();
 
-    const reps: Array<{ id: string; external_id: string; role: string; team_id: string }> = await sql.query(
-      `SELECT id, external_id, role, team_id FROM reps WHERE workspace_id = $1 ORDER BY external_id`,
-      [ws],
-    );
+    const reps: Array<{ id: string; external_id: string; role: string; team_id: string }> =
+      await nest.db.query(
+        `SELECT id, external_id, role, team_id FROM reps WHERE workspace_id = $1 ORDER BY external_id`,
+        [ws],
+      );
     const manager = reps.find((r) => r.role === 'manager') as (typeof reps)[number];
     const rep = reps.find((r) => r.role === 'rep' && r.team_id !== manager.team_id) as (typeof reps)[number];
     managerTeamReps = reps.filter((r) => r.team_id === manager.team_id).map((r) => r.id);
-    const apiKeys = app.get(ApiKeysService);
+    const apiKeys = nest.app.get(ApiKeysService);
     keys = {
       admin: (await apiKeys.create({ workspaceId: ws, name: 'admin', role: 'admin' })).key,
       manager: (await apiKeys.create({ workspaceId: ws, name: 'mgr', role: 'manager', repId: manager.id }))
@@ -76,12 +69,10 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request(nest.app.getHttpServer());
   const allMerges = async (key: string) => {
     const items: Array<{
       id: string;
@@ -104,9 +95,9 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
 
   it('merges exactly the injected duplicates into their original, and nothing else', async () => {
     expect(truth.size).toBeGreaterThan(30);
-    const report = await app.get(DedupeService).run(ws);
+    const report = await nest.app.get(DedupeService).run(ws);
     expect(report).toMatchObject({ candidates: truth.size, merged: truth.size, blocked: 0, failed: 0 });
-    const merges: Array<{ loser: string; winner: string; reason: string }> = await sql.query(
+    const merges: Array<{ loser: string; winner: string; reason: string }> = await nest.db.query(
       `SELECT l.external_id AS loser, w.external_id AS winner, m.reason FROM customer_merges m
        JOIN customers l ON l.id = m.loser_id JOIN customers w ON w.id = m.winner_id WHERE m.workspace_id = $1`,
       [ws],
@@ -116,14 +107,14 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
       new Set(['same_email_and_phone', 'same_email', 'same_phone']),
     );
     // the duplicates' own orders now belong to the one customer; their source ids still resolve to it
-    const [{ stray }] = await sql.query(
+    const [{ stray }] = await nest.db.query(
       `SELECT count(*)::int AS stray FROM orders o JOIN customers c ON c.id = o.customer_id
        WHERE o.workspace_id = $1 AND c.merged_into_id IS NOT NULL`,
       [ws],
     );
     expect(stray).toBe(0);
     expect((await state())[0].live).toBe((before as Array<{ live: number }>)[0].live - truth.size);
-    expect(await app.get(DedupeService).run(ws)).toMatchObject({ candidates: 0, merged: 0 });
+    expect(await nest.app.get(DedupeService).run(ws)).toMatchObject({ candidates: 0, merged: 0 });
   });
 
   it('lists merges to admins and, for their team, to managers; never to reps', async () => {
@@ -134,7 +125,7 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
     const mine = await allMerges(keys.manager);
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.length).toBeLessThan(all.length);
-    const owners: Array<{ id: string; owners: string[] }> = await sql.query(
+    const owners: Array<{ id: string; owners: string[] }> = await nest.db.query(
       `SELECT m.id, ARRAY[w.owner_rep_id, l.owner_rep_id]::text[] AS owners FROM customer_merges m
        JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id WHERE m.id = ANY ($1::uuid[])`,
       [mine.map((m) => m.id)],
@@ -173,19 +164,19 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
     expect(audit.body.items).toHaveLength(truth.size);
     expect(audit.body.items[0].actor).toMatch(/^(rep|key):/);
 
-    expect(await app.get(DedupeService).run(ws)).toMatchObject({ merged: 0, blocked: truth.size });
+    expect(await nest.app.get(DedupeService).run(ws)).toMatchObject({ merged: 0, blocked: truth.size });
   });
 
   it('runs after each customer import, and as a crm-sync job', async () => {
-    const [orig] = await sql.query(
+    const [orig] = await nest.db.query(
       `SELECT c.external_id FROM customers c
        WHERE c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.email_enc IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM customer_merges m WHERE m.winner_id = c.id OR m.loser_id = c.id)
        ORDER BY c.id LIMIT 1`,
       [ws],
     );
-    const cipher = app.get<PiiCipher>(PII_CIPHER);
-    const [{ email_enc }] = await sql.query(
+    const cipher = nest.app.get<PiiCipher>(PII_CIPHER);
+    const [{ email_enc }] = await nest.db.query(
       `SELECT email_enc FROM customers WHERE workspace_id = $1 AND external_id = $2`,
       [ws, orig.external_id],
     );
@@ -195,9 +186,9 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
       file,
       `external_id,name,email,created_at\nlate-1,Someone,"  ${email.toUpperCase()} ",2026-01-01\n`,
     );
-    const report = await app.get(CsvImportService).import({ workspaceId: ws, kind: 'customers', file });
+    const report = await nest.app.get(CsvImportService).import({ workspaceId: ws, kind: 'customers', file });
     expect(report.dedupe).toMatchObject({ merged: 1, blocked: truth.size });
-    const [late] = await sql.query(
+    const [late] = await nest.db.query(
       `SELECT w.external_id AS winner FROM customers c JOIN customers w ON w.id = c.merged_into_id
        WHERE c.workspace_id = $1 AND c.external_id = 'late-1'`,
       [ws],
@@ -205,7 +196,7 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
     expect(late.winner).toBe(orig.external_id);
 
     // the job: a record that arrived by another path (here: straight SQL) is merged by a queued run
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO customers (workspace_id, external_id, kind, phone_hash, source_created_at)
        SELECT workspace_id, 'late-2', kind, phone_hash, now() FROM customers
        WHERE workspace_id = $1 AND phone_hash IS NOT NULL AND merged_into_id IS NULL
@@ -213,12 +204,12 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
        ORDER BY id DESC LIMIT 1`,
       [ws],
     );
-    await app.get(DedupeJobs).enqueue(ws, 'test');
+    await nest.app.get(DedupeJobs).enqueue(ws, 'test');
     const deadline = Date.now() + 20_000;
     let merged = false;
     while (!merged && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      const [row] = await sql.query(
+      const [row] = await nest.db.query(
         `SELECT merged_into_id FROM customers WHERE workspace_id = $1 AND external_id = 'late-2'`,
         [ws],
       );

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
@@ -13,8 +12,8 @@ import { ENCRYPTED_COLUMNS, PiiRotationService } from '../../src/customers/pii/p
 import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
 import { SyncEvent } from '../../src/ingest/sync/sync-events';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestContext, createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { createTestContext, testConfig } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 /** Personal data: masking by role, erasure that replays cannot undo, the audit trail, key rotation. */
 describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => {
@@ -28,9 +27,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     writeFileSync(path, lines.join('\n') + '\n');
     return path;
   };
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
+  const nest = useTestApp({ http: true, workers: false, ...keysEnv(k1) });
   let ws: string;
   const ids: Record<string, string> = {};
   const key: Record<string, string> = {};
@@ -75,11 +72,8 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, keysEnv(k1)), { workers: false });
-    sql = app.get(DataSource);
-    ws = (await app.get(WorkspacesService).ensure({ slug: 'pii' })).id;
-    const importer = app.get(CsvImportService);
+    ws = (await nest.app.get(WorkspacesService).ensure({ slug: 'pii' })).id;
+    const importer = nest.app.get(CsvImportService);
     const imp = (kind: 'reps' | 'customers' | 'orders' | 'interactions', path: string) =>
       importer.import({ workspaceId: ws, kind, file: path });
     await imp(
@@ -102,14 +96,16 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
       ]),
     );
     await imp('interactions', interactionFile);
-    await app
+    await nest.app
       .get(RecordSyncService)
       .applyBatch(ws, 'crm', [customerEvent('2026-01-01T00:00:00Z', 'Acme Ltd')]);
-    for (const r of await sql.query(`SELECT id, external_id FROM customers WHERE workspace_id = $1`, [ws]))
+    for (const r of await nest.db.query(`SELECT id, external_id FROM customers WHERE workspace_id = $1`, [
+      ws,
+    ]))
       ids[r.external_id] = String(r.id);
-    for (const r of await sql.query(`SELECT id, external_id FROM reps WHERE workspace_id = $1`, [ws]))
+    for (const r of await nest.db.query(`SELECT id, external_id FROM reps WHERE workspace_id = $1`, [ws]))
       repId[r.external_id] = r.id;
-    const apiKeys = app.get(ApiKeysService);
+    const apiKeys = nest.app.get(ApiKeysService);
     const make = async (name: string, role: 'admin' | 'integration' | 'rep' | 'manager', rep?: string) =>
       (key[name] = (await apiKeys.create({ workspaceId: ws, name, role, repId: rep && repId[rep] })).key);
     await make('admin', 'admin');
@@ -119,28 +115,26 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     await make('mgr1', 'manager', 'mgr-1');
     await make('mgr2', 'manager', 'mgr-2');
     // a finished scoring run with a score for c-1 (what GET /v1/customers/{id} shows beside the record)
-    const [run] = await sql.query(
+    const [run] = await nest.db.query(
       `INSERT INTO score_runs (workspace_id, as_of, horizon_days, status) VALUES ($1, '2026-11-24', 365, 'completed')
        RETURNING id`,
       [ws],
     );
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO customer_scores (run_id, customer_id, workspace_id, recency_days, frequency, monetary, r_score, f_score,
          m_score, rfm_segment, abc_class, value_tier, frequency_class, lifecycle, p_alive, clv, churn_risk, priority)
        VALUES ($1, $2, $3, 30, 2, 20050, 4, 3, 2, 'potential_loyalist', 'B', 'potential', 'low', 'active', 0.9, 50000,
          0.1, 0.7)`,
       [run.id, ids['c-1'], ws],
     );
-    await sql.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [ws, run.id]);
+    await nest.db.query(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [ws, run.id]);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request(nest.app.getHttpServer());
   const get = (who: string, id: string) =>
     http().get(`/v1/customers/${id}`).set('authorization', `Bearer ${key[who]}`);
   const erase = (who: string, id: string) =>
@@ -206,7 +200,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     expect(again.body).toMatchObject({ erased: false, erasedAt: res.body.erasedAt });
     expect((await erase('admin', ids['c-2']).expect(200)).body).toMatchObject({ contacts: 1 });
 
-    const [c1] = await sql.query(
+    const [c1] = await nest.db.query(
       `SELECT name, email_enc, email_hash, phone_enc, phone_hash, personality, erased_at, country FROM customers WHERE id = $1`,
       [ids['c-1']],
     );
@@ -230,21 +224,24 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
       interactions: { count: 1 },
       scores: { valueTier: 'potential', clv: '50000' },
     });
-    const [{ notes }] = await sql.query(
+    const [{ notes }] = await nest.db.query(
       `SELECT count(*) FILTER (WHERE note IS NOT NULL)::int AS notes FROM interactions WHERE customer_id = $1`,
       [ids['c-1']],
     );
     expect(notes).toBe(0);
-    const [dnc] = await sql.query(`SELECT kind, reason FROM contact_suppressions WHERE customer_id = $1`, [
-      ids['c-1'],
-    ]);
+    const [dnc] = await nest.db.query(
+      `SELECT kind, reason FROM contact_suppressions WHERE customer_id = $1`,
+      [ids['c-1']],
+    );
     expect(dnc).toEqual({ kind: 'do_not_call', reason: 'erased' });
   });
 
   it('does not bring erased data back when an import row or an event is replayed', async () => {
-    await app.get(CsvImportService).import({ workspaceId: ws, kind: 'customers', file: customerFile });
-    await app.get(CsvImportService).import({ workspaceId: ws, kind: 'interactions', file: interactionFile });
-    await app.get(RecordSyncService).applyBatch(ws, 'crm', [
+    await nest.app.get(CsvImportService).import({ workspaceId: ws, kind: 'customers', file: customerFile });
+    await nest.app
+      .get(CsvImportService)
+      .import({ workspaceId: ws, kind: 'interactions', file: interactionFile });
+    await nest.app.get(RecordSyncService).applyBatch(ws, 'crm', [
       customerEvent('2026-06-01T00:00:00Z', 'Acme Ltd (renamed)'),
       {
         type: 'interaction.created',
@@ -261,7 +258,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
         },
       },
     ]);
-    const rows = await sql.query(
+    const rows = await nest.db.query(
       `SELECT external_id, name, email_enc, phone_enc, email_hash, personality FROM customers
        WHERE workspace_id = $1 AND external_id IN ('c-1', 'c-2') ORDER BY external_id`,
       [ws],
@@ -274,12 +271,12 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
         email_hash: null,
         personality: null,
       });
-    const [{ notes }] = await sql.query(
+    const [{ notes }] = await nest.db.query(
       `SELECT count(*) FILTER (WHERE note IS NOT NULL)::int AS notes FROM interactions WHERE customer_id = $1`,
       [ids['c-1']],
     );
     expect(notes).toBe(0);
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM contacts WHERE customer_id = $1`, [
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM contacts WHERE customer_id = $1`, [
       ids['c-2'],
     ]);
     expect(n).toBe(0);
@@ -297,7 +294,9 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     ]);
     expect(admin.body.items[1].actor).toBe(`rep:${repId['mgr-1']}`);
     const everything = JSON.stringify(
-      await sql.query(`SELECT actor, action, subject, details FROM audit_log WHERE workspace_id = $1`, [ws]),
+      await nest.db.query(`SELECT actor, action, subject, details FROM audit_log WHERE workspace_id = $1`, [
+        ws,
+      ]),
     );
     for (const secret of ['Chen', 'chen.jie', '13800138000', 'Zhou', 'Acme'])
       expect(everything).not.toContain(secret);
@@ -330,7 +329,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
   });
 
   it('rotates every ciphertext to the newest key in resumable batches; the old key can then go', async () => {
-    const encryptedColumns: Array<{ t: string; c: string }> = await sql.query(
+    const encryptedColumns: Array<{ t: string; c: string }> = await nest.db.query(
       `SELECT table_name AS t, column_name AS c FROM information_schema.columns
        WHERE table_schema = 'public' AND data_type = 'bytea' AND column_name LIKE '%\\_enc' ORDER BY 1, 2`,
     );
@@ -340,7 +339,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
       ),
     );
     // more rows under v1, so that batches of 2 take several rounds
-    await app.get(CsvImportService).import({
+    await nest.app.get(CsvImportService).import({
       workspaceId: ws,
       kind: 'customers',
       file: file('more.csv', [
@@ -348,12 +347,14 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
         ...[...Array(9).keys()].map((i) => `m-${i},m${i}@example.com,1380013900${i},CN`),
       ]),
     });
-    const plainBefore = await decryptAll(app);
+    const plainBefore = await decryptAll(nest.app);
 
     let rotating: INestApplicationContext | undefined;
     let onlyV2: INestApplicationContext | undefined;
     try {
-      rotating = await createTestContext(testConfig(db.url, keysEnv(`${k2},${k1}`)), { workers: false });
+      rotating = await createTestContext(testConfig(nest.databaseUrl, keysEnv(`${k2},${k1}`)), {
+        workers: false,
+      });
       const rotation = rotating.get(PiiRotationService);
       const dry = await rotation.rotate({ dryRun: true });
       // c-3's email and the 9 new emails and phones (c-1 and c-2 are erased)
@@ -372,7 +373,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
       expect(resumed.rotated).toBeLessThan(dry.found.customers.v1);
       expect((await rotation.rotate({ dryRun: true })).found).toEqual({});
 
-      onlyV2 = await createTestContext(testConfig(db.url, keysEnv(k2)), { workers: false });
+      onlyV2 = await createTestContext(testConfig(nest.databaseUrl, keysEnv(k2)), { workers: false });
       expect(await decryptAll(onlyV2)).toEqual(plainBefore);
     } finally {
       await rotating?.close();
@@ -386,7 +387,7 @@ describe('PII: masking, erasure, audit, key rotation (PostgreSQL, HTTP)', () => 
     const out: string[] = [];
     for (const t of ENCRYPTED_COLUMNS) {
       for (const c of t.columns) {
-        const rows = await sql.query(
+        const rows = await nest.db.query(
           `SELECT ${t.key}::text AS k, ${c} AS v FROM ${t.table} WHERE ${c} IS NOT NULL ORDER BY 1`,
         );
         for (const r of rows) out.push(`${t.table}.${c}.${r.k}=${pii.decrypt(r.v)}`);

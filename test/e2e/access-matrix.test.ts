@@ -1,12 +1,9 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { RebalanceService } from '../../src/assignments/rebalance.service';
 import type { Role } from '../../src/auth/api-key.entity';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
 import { todayIn, WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * The access-control matrix (OWASP API1): two workspaces with two teams each, reps and a manager per team, admin
@@ -105,10 +102,7 @@ interface Spec {
 const ALL: readonly Role[] = ['rep', 'manager', 'admin', 'integration'];
 
 describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
-  let base: string;
+  const nest = useTestApp({ http: true, workers: false });
   const wsId: Record<Ws, string> = { a: '', b: '' };
   const keys = new Map<ActorName, string>();
   const ids = new Map<string, string>(); // external id (or label) → uuid / bigint id
@@ -125,9 +119,9 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   // ---- fixture ---------------------------------------------------------------------------------------------
 
   async function seedWorkspace(ws: Ws): Promise<void> {
-    const w = await app.get(WorkspacesService).ensure({ slug: `acl-${ws}` });
+    const w = await nest.app.get(WorkspacesService).ensure({ slug: `acl-${ws}` });
     wsId[ws] = w.id;
-    const q = (text: string, params: unknown[]) => sql.query(text, params);
+    const q = (text: string, params: unknown[]) => nest.db.query(text, params);
     const [run] = await q(
       `INSERT INTO score_runs (workspace_id, as_of, horizon_days, status, finished_at)
        VALUES ($1, current_date, 365, 'completed', now()) RETURNING id`,
@@ -179,7 +173,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       // a merge of two of the team's customers
       await customer(ws, `ws${ws}-dup-${t}-w`, `ws${ws}-rep-${t}a`);
       await customer(ws, `ws${ws}-dup-${t}-l`, `ws${ws}-rep-${t}a`);
-      const merge = await app.get(CustomerMergeService).merge({
+      const merge = await nest.app.get(CustomerMergeService).merge({
         workspaceId: w.id,
         winnerId: id(`ws${ws}-dup-${t}-w`),
         loserId: id(`ws${ws}-dup-${t}-l`),
@@ -202,7 +196,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     );
     await q(`UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`, [w.id, run.id]);
     for (const t of [1, 2]) {
-      const proposal = await app.get(RebalanceService).createProposal(sql, {
+      const proposal = await nest.app.get(RebalanceService).createProposal(nest.db, {
         workspaceId: w.id,
         teamId: id(`ws${ws}-t${t}`),
         mode: 'orphans',
@@ -235,7 +229,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     );
     ids.set(`experiment-${ws}`, exp.id);
     for (const a of ACTORS.filter((x) => x.ws === ws)) {
-      const { key } = await app.get(ApiKeysService).create({
+      const { key } = await nest.app.get(ApiKeysService).create({
         workspaceId: w.id,
         name: a.name,
         role: a.role,
@@ -246,7 +240,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   }
 
   async function customer(ws: Ws, ext: string, owner: string | null): Promise<void> {
-    const [c] = await sql.query(
+    const [c] = await nest.db.query(
       `INSERT INTO customers (workspace_id, external_id, name, owner_rep_id) VALUES ($1, $2, $2, $3) RETURNING id::text`,
       [wsId[ws], ext, owner ? id(owner) : null],
     );
@@ -254,13 +248,9 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url), { workers: false });
-    sql = app.get(DataSource);
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     await seedWorkspace('a');
     await seedWorkspace('b');
-    await sql.query('ANALYZE');
+    await nest.db.query('ANALYZE');
     // identifiers of each workspace that must never show up in the other's answers
     for (const ws of ['a', 'b'] as Ws[]) {
       const other: Ws = ws === 'a' ? 'b' : 'a';
@@ -272,11 +262,6 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
           .map(([, v]) => v),
       ];
     }
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   // ---- the table -------------------------------------------------------------------------------------------
@@ -418,7 +403,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
           visible: sees.workspace({ ws }),
           after: async (s: number) => {
             if (s !== 204) return;
-            await sql.query(
+            await nest.db.query(
               `INSERT INTO crm_connectors (id, workspace_id, name, base_url, config, enabled)
                VALUES ($1, $2, 'acl', 'https://crm.invalid', '{}', false) ON CONFLICT (id) DO NOTHING`,
               [id(`connector-${ws}`), wsId[ws]],
@@ -470,7 +455,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         // merge again, so the next in-scope actor finds the same merge to undo
         after: (ws, t) => async (s) => {
           if (s !== 200) return;
-          const m = await app.get(CustomerMergeService).merge({
+          const m = await nest.app.get(CustomerMergeService).merge({
             workspaceId: wsId[ws],
             winnerId: id(`ws${ws}-dup-${t}-w`),
             loserId: id(`ws${ws}-dup-${t}-l`),
@@ -597,7 +582,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         visible: managerOrAdminOf,
         after: (ws, t) => async (s) => {
           if (s === 204)
-            await sql.query(`UPDATE worklist_pins SET removed_at = NULL WHERE id = $1`, [
+            await nest.db.query(`UPDATE worklist_pins SET removed_at = NULL WHERE id = $1`, [
               id(`pin-${ws}${t}`),
             ]);
         },
@@ -718,7 +703,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       cases: perTeam((ws, t) => `/v1/rebalance-proposals/${id(`proposal-${ws}${t}`)}/${action}`, {
         after: (ws, t) => async (s) => {
           if (s === 200)
-            await sql.query(`UPDATE rebalance_proposals SET status = 'open' WHERE id = $1`, [
+            await nest.db.query(`UPDATE rebalance_proposals SET status = 'open' WHERE id = $1`, [
               id(`proposal-${ws}${t}`),
             ]);
         },
@@ -733,7 +718,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         visible: managerOrAdminOf,
         after: (ws, t) => async (s) => {
           if (s === 200)
-            await sql.query(`UPDATE reps SET active = true WHERE id = $1`, [id(`ws${ws}-spare-${t}`)]);
+            await nest.db.query(`UPDATE reps SET active = true WHERE id = $1`, [id(`ws${ws}-spare-${t}`)]);
         },
       }),
     },
@@ -756,10 +741,10 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
           visible: (a: Actor) => a.ws === ws && (t === 0 || a.team === `ws${ws}-t${t}`),
           after: async (s: number) => {
             if (s !== 200) return;
-            await sql.query(`UPDATE customers SET owner_rep_id = NULL WHERE id = $1`, [id(ext)]);
-            await sql.query(`DELETE FROM assignment_history WHERE customer_id = $1`, [id(ext)]);
+            await nest.db.query(`UPDATE customers SET owner_rep_id = NULL WHERE id = $1`, [id(ext)]);
+            await nest.db.query(`DELETE FROM assignment_history WHERE customer_id = $1`, [id(ext)]);
             if (t) {
-              await sql.query(
+              await nest.db.query(
                 `INSERT INTO pool_entries (customer_id, workspace_id, team_id, reason) VALUES ($1, $2, $3, 'manual')`,
                 [id(ext), wsId[ws], id(`ws${ws}-t${t}`)],
               );
@@ -791,7 +776,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   // ---- running it ------------------------------------------------------------------------------------------
 
   async function call(key: string | null, method: string, path: string, body?: unknown) {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${nest.url}${path}`, {
       method,
       headers: {
         ...(key ? { authorization: `Bearer ${key}` } : {}),
@@ -812,7 +797,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
 
   it('has a row for every route the app serves', async () => {
     // the router is the truth (it also holds routes kept out of the OpenAPI document); the document must agree
-    const instance = app.getHttpAdapter().getInstance() as {
+    const instance = nest.app.getHttpAdapter().getInstance() as {
       router?: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
     };
     const served = (instance.router?.stack ?? [])
@@ -822,7 +807,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         Object.keys(r.methods).map((m) => `${m.toUpperCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
       );
     expect(served.length).toBeGreaterThan(50);
-    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+    const doc = (await (await fetch(`${nest.url}/docs-json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
@@ -905,7 +890,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       const res = await call(keys.get(actor)!, method, path, { ...body, ...smuggled });
       expect([path, res.status]).toEqual([path, 400]);
     }
-    const owners = await sql.query(
+    const owners = await nest.db.query(
       `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND owner_rep_id = $2`,
       [wsId.a, id('wsa-rep-1b')],
     );

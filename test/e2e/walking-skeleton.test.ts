@@ -1,13 +1,11 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { verifySignedBody } from '../../src/webhooks/webhook-signing';
 import { seedCrm } from '../support/crm-fixture';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -17,23 +15,19 @@ interface Received {
 /** The thin end-to-end path through HTTP: CRM data in → scoring job → ranked lists → signed webhook out. */
 describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', ({ redisUrl }) => {
   const AS_OF = '2026-11-24';
-  let db: TestDatabase;
-  let app: INestApplication;
+  const nest = useTestApp({ http: true, redis: redisUrl });
   let receiver: Server;
   const received: Received[] = [];
   let keys: { admin: string; rep1: string; rep2: string; integration: string };
   let workspaceId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl }));
-    ({ workspaceId } = await seedCrm(app, { customers: 300, seed: 11, asOf: AS_OF }));
-    const sql = app.get(DataSource);
-    const reps: Array<{ id: string; external_id: string }> = await sql.query(
+    ({ workspaceId } = await seedCrm(nest.app, { customers: 300, seed: 11, asOf: AS_OF }));
+    const reps: Array<{ id: string; external_id: string }> = await nest.db.query(
       `SELECT id, external_id FROM reps WHERE workspace_id = $1 AND role = 'rep' ORDER BY external_id LIMIT 2`,
       [workspaceId],
     );
-    const apiKeys = app.get(ApiKeysService);
+    const apiKeys = nest.app.get(ApiKeysService);
     const make = async (role: 'admin' | 'rep' | 'integration', repId?: string) =>
       (await apiKeys.create({ workspaceId, name: role, role, repId })).key;
     keys = {
@@ -53,13 +47,9 @@ describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', (
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   });
 
-  afterAll(async () => {
-    receiver?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  nest.cleanup(() => receiver?.close());
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request(nest.app.getHttpServer());
 
   it('serves health and the OpenAPI document without a key, and nothing else', async () => {
     await http().get('/health').expect(200);
@@ -203,11 +193,10 @@ describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', (
   });
 
   async function repList(key: string) {
-    const me = await app
-      .get(DataSource)
-      .query(`SELECT r.external_id FROM api_keys k JOIN reps r ON r.id = k.rep_id WHERE k.key_prefix = $1`, [
-        key.split('_')[1],
-      ]);
+    const me = await nest.db.query(
+      `SELECT r.external_id FROM api_keys k JOIN reps r ON r.id = k.rep_id WHERE k.key_prefix = $1`,
+      [key.split('_')[1]],
+    );
     const r = await http()
       .get(`/v1/reps/${me[0].external_id}/worklist?date=${AS_OF}`)
       .set('authorization', `Bearer ${key}`);

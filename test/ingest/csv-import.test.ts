@@ -1,21 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
-import { DataSource } from 'typeorm';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { PiiCipher } from '../../src/customers/pii/pii';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 describe('CSV import (PostgreSQL, COPY + merge)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
+  const nest = useTestApp({ workers: false });
   let importer: CsvImportService;
-  let sql: DataSource;
   let workspaceId: string;
   const dir = mkdtempSync(join(tmpdir(), 'callplan-import-'));
   /** The reject file as `line severity column: reason` strings, easy to compare. */
@@ -30,11 +25,8 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    importer = app.get(CsvImportService);
-    sql = app.get(DataSource);
-    workspaceId = (await app.get(WorkspacesService).ensure({ slug: 'import-test' })).id;
+    importer = nest.app.get(CsvImportService);
+    workspaceId = (await nest.app.get(WorkspacesService).ensure({ slug: 'import-test' })).id;
     await importer.import({
       workspaceId,
       kind: 'reps',
@@ -46,8 +38,6 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -73,13 +63,13 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       '7 warning email: "not-an-email" is not an email address; stored without email',
     ]);
 
-    const rows = await sql.query(
+    const rows = await nest.db.query(
       `SELECT external_id, email_enc, email_hash, phone_enc, owner_rep_id IS NOT NULL AS owned FROM customers
        WHERE workspace_id = $1 ORDER BY external_id`,
       [workspaceId],
     );
     expect(rows.map((r: { external_id: string }) => r.external_id)).toEqual(['c-1', 'c-2', 'c-5', 'c-6']);
-    const pii = app.get<PiiCipher>(PII_CIPHER);
+    const pii = nest.app.get<PiiCipher>(PII_CIPHER);
     expect(pii.decrypt(rows[0].email_enc)).toBe('chen.jie@example.com');
     expect(pii.decrypt(rows[0].phone_enc)).toBe('+8613800138000');
     expect(rows[0].email_hash.equals(pii.hash('chen.jie@example.com'))).toBe(true);
@@ -90,13 +80,13 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
 
   it('re-importing the same file changes nothing', async () => {
     const path = join(dir, 'customers.csv');
-    const before = await sql.query(
+    const before = await nest.db.query(
       `SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`,
       [workspaceId],
     );
     const report = await importer.import({ workspaceId, kind: 'customers', file: path });
     expect(report).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
-    const after = await sql.query(
+    const after = await nest.db.query(
       `SELECT id, updated_at FROM customers WHERE workspace_id = $1 ORDER BY id`,
       [workspaceId],
     );
@@ -127,7 +117,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       '7 rejected customer_external_id: unknown customer "c-404" (import customers first, or use --create-missing-customers)',
       '9 rejected placed_at: "2099-02-01T10:00:00Z" is in the future',
     ]);
-    const amounts = await sql.query(
+    const amounts = await nest.db.query(
       `SELECT external_id, amount_minor, currency, status FROM orders WHERE workspace_id = $1 ORDER BY external_id`,
       [workspaceId],
     );
@@ -145,7 +135,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       createMissingCustomers: true,
     });
     expect(replay.rejected).toBe(4);
-    const [placeholder] = await sql.query(
+    const [placeholder] = await nest.db.query(
       `SELECT name FROM customers WHERE workspace_id = $1 AND external_id = 'c-404'`,
       [workspaceId],
     );
@@ -172,7 +162,9 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     await expect(importer.import({ workspaceId, kind: 'customers', file: broken })).rejects.toMatchObject({
       code: 'malformed_csv',
     });
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'y-%'`);
+    const [{ n }] = await nest.db.query(
+      `SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'y-%'`,
+    );
     expect(n).toBe(0);
   });
 
@@ -194,7 +186,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     expect(rejectLines(report.rejectFile as string)).toEqual([
       '4 rejected score: must be an integer from 0 to 10',
     ]);
-    const rows = await sql.query(
+    const rows = await nest.db.query(
       `SELECT external_id, score, outcome, note FROM interactions WHERE workspace_id = $1 ORDER BY external_id`,
       [workspaceId],
     );
@@ -238,8 +230,8 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       'k-00003,c-1,2026-01-06T10:00:00Z,1,CNY,paid',
     );
     const path = file('chunks.csv', lines.join('\n'));
-    const chunked = (await app.get(WorkspacesService).ensure({ slug: 'import-chunks' })).id;
-    const whole = (await app.get(WorkspacesService).ensure({ slug: 'import-whole' })).id;
+    const chunked = (await nest.app.get(WorkspacesService).ensure({ slug: 'import-chunks' })).id;
+    const whole = (await nest.app.get(WorkspacesService).ensure({ slug: 'import-whole' })).id;
     const customers = file('chunk-customers.csv', 'external_id\nc-1\nc-2\n');
     for (const ws of [chunked, whole])
       await importer.import({ workspaceId: ws, kind: 'customers', file: customers });
@@ -250,7 +242,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     expect(a.inserted + a.updated).toBeGreaterThanOrEqual(1484);
     expect(rejectLines(a.rejectFile as string)).toEqual(rejectLines(b.rejectFile as string));
     const state = (ws: string) =>
-      sql.query(
+      nest.db.query(
         `SELECT o.external_id, c.external_id AS customer, o.placed_at, o.amount_minor, o.status
          FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.workspace_id = $1 ORDER BY 1`,
         [ws],

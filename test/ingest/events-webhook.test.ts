@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { signedWebhookHeaders } from '../../src/ingest/events/webhook-signature';
@@ -9,33 +7,25 @@ import { WebhookSecretsService } from '../../src/ingest/events/webhook-secrets.s
 import { PiiCipher } from '../../src/customers/pii/pii';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, postEvents, t } from '../fake-crm/crm-events';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 const backend = queueBackends().at(-1) as { name: string; redisUrl?: string }; // Redis when available
 
 /** Inbound webhooks over HTTP: signatures, limits, validation, the inbox and the job that applies it. */
 describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
+  const nest = useTestApp({ http: true, redis: backend.redisUrl });
   let pii: PiiCipher;
-  let base: string;
   let secret: string;
   let workspaceId: string;
   let adminKey: string;
   const slug = 'hooks';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl: backend.redisUrl }));
-    sql = app.get(DataSource);
-    pii = app.get(PII_CIPHER);
-    base = await app.getUrl();
-    base = base.replace('[::1]', '127.0.0.1');
-    workspaceId = (await app.get(WorkspacesService).ensure({ slug })).id;
-    adminKey = (await app.get(ApiKeysService).create({ workspaceId, name: 'admin', role: 'admin' })).key;
-    const rotated = await fetch(`${base}/v1/crm/webhook-secret/rotate`, {
+    pii = nest.app.get(PII_CIPHER);
+    workspaceId = (await nest.app.get(WorkspacesService).ensure({ slug })).id;
+    adminKey = (await nest.app.get(ApiKeysService).create({ workspaceId, name: 'admin', role: 'admin' })).key;
+    const rotated = await fetch(`${nest.url}/v1/crm/webhook-secret/rotate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: '{}',
@@ -45,17 +35,12 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     expect(secret).toMatch(/^whsec_/);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
-
   const post = (body: unknown, opts: Parameters<typeof postEvents>[4] = {}) =>
-    postEvents(base, slug, secret, body, opts);
+    postEvents(nest.url, slug, secret, body, opts);
   async function processed(inboxId: unknown): Promise<Record<string, unknown>> {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const [row] = await sql.query(`SELECT status, result, last_error FROM crm_inbox WHERE id = $1`, [
+      const [row] = await nest.db.query(`SELECT status, result, last_error FROM crm_inbox WHERE id = $1`, [
         inboxId,
       ]);
       if (row?.status === 'processed') return row;
@@ -65,7 +50,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
   }
   const customer = async (ext: string) =>
     (
-      await sql.query(
+      await nest.db.query(
         `SELECT c.*, w.external_id AS merged_into FROM customers c LEFT JOIN customers w ON w.id = c.merged_into_id
          WHERE c.workspace_id = $1 AND c.external_id = $2`,
         [workspaceId, ext],
@@ -92,13 +77,13 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     });
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ events: 3, duplicate: false });
-    const [stored] = await sql.query(`SELECT payload_enc FROM crm_inbox WHERE id = $1`, [r.body.inboxId]);
+    const [stored] = await nest.db.query(`SELECT payload_enc FROM crm_inbox WHERE id = $1`, [r.body.inboxId]);
     expect(stored.payload_enc.toString('latin1')).not.toContain('buyer@acme.cn');
     const row = await processed(r.body.inboxId);
     expect(row.result).toMatchObject({ customersWritten: 1, ordersWritten: 1, interactionsWritten: 1 });
     const c = await customer('c1');
     expect(pii.decrypt(c.email_enc)).toBe('buyer@acme.cn');
-    const [o] = await sql.query(
+    const [o] = await nest.db.query(
       `SELECT count(*)::int AS lines FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.workspace_id = $1`,
       [workspaceId],
     );
@@ -110,7 +95,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     const id = `msg_${randomUUID()}`;
     const now = new Date();
     const signature = new Webhook(secret).sign(id, now, body);
-    const res = await fetch(`${base}/v1/crm/events/${slug}`, {
+    const res = await fetch(`${nest.url}/v1/crm/events/${slug}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -126,7 +111,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
   it('refuses forged, stale and unsigned messages with 401 and a code', async () => {
     const body = { events: [ev.customer('x', t(1))] };
     const forged = await postEvents(
-      base,
+      nest.url,
       slug,
       `whsec_${Buffer.from('not the secret').toString('base64')}`,
       body,
@@ -134,7 +119,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     expect([forged.status, forged.body.error?.code]).toEqual([401, 'invalid_signature']);
     const text = JSON.stringify(body);
     // signed over one body, sent with another (one byte of whitespace is enough)
-    const tampered = await fetch(`${base}/v1/crm/events/${slug}`, {
+    const tampered = await fetch(`${nest.url}/v1/crm/events/${slug}`, {
       method: 'POST',
       headers: signedWebhookHeaders(secret, `msg_${randomUUID()}`, text),
       body: `${text} `,
@@ -146,7 +131,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     expect([stale.status, stale.body.error?.code]).toEqual([401, 'stale_signature']);
     const future = await post(body, { at: new Date(Date.now() + 6 * 60_000) });
     expect([future.status, future.body.error?.code]).toEqual([401, 'stale_signature']);
-    const unsigned = await fetch(`${base}/v1/crm/events/${slug}`, {
+    const unsigned = await fetch(`${nest.url}/v1/crm/events/${slug}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: text,
@@ -155,9 +140,9 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe(
       'missing_signature_headers',
     );
-    const unknown = await postEvents(base, 'no-such-workspace', secret, body);
+    const unknown = await postEvents(nest.url, 'no-such-workspace', secret, body);
     expect([unknown.status, unknown.body.error?.code]).toEqual([401, 'invalid_signature']);
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id = 'x'`);
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM customers WHERE external_id = 'x'`);
     expect(n).toBe(0);
   });
 
@@ -168,7 +153,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     const second = await post({ events: [ev.customer('dup', t(2), { name: 'second' })] }, { webhookId });
     expect(second.status).toBe(202);
     expect(second.body).toMatchObject({ duplicate: true, inboxId: first.body.inboxId });
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM crm_inbox WHERE webhook_id = $1`, [
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM crm_inbox WHERE webhook_id = $1`, [
       webhookId,
     ]);
     expect(n).toBe(1);
@@ -190,7 +175,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     await send([ev.merged('w', 'l', t(2))]);
     await send([ev.order('lo2', 'l', t(3))]);
     expect((await customer('l')).merged_into).toBe('w');
-    const owners = await sql.query(
+    const owners = await nest.db.query(
       `SELECT o.external_id, c.external_id AS customer FROM orders o JOIN customers c ON c.id = o.customer_id
        WHERE o.workspace_id = $1 AND o.external_id IN ('lo1', 'lo2') ORDER BY 1`,
       [workspaceId],
@@ -201,7 +186,9 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
   it('parks orders of unknown customers (listed for admins) until the customer arrives', async () => {
     const row = await send([ev.order('po1', 'later', t(1))]);
     expect(row.result).toMatchObject({ parked: 1 });
-    const parked = await fetch(`${base}/v1/crm/parked`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const parked = await fetch(`${nest.url}/v1/crm/parked`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
     expect(await parked.json()).toEqual([
       expect.objectContaining({
         entity: 'order',
@@ -211,7 +198,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
       }),
     ]);
     await send([ev.customer('later', t(1))]);
-    const [o] = await sql.query(`SELECT 1 FROM orders WHERE workspace_id = $1 AND external_id = 'po1'`, [
+    const [o] = await nest.db.query(`SELECT 1 FROM orders WHERE workspace_id = $1 AND external_id = 'po1'`, [
       workspaceId,
     ]);
     expect(o).toBeDefined();
@@ -267,30 +254,30 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     });
     const notAnObject = await post([1, 2, 3]);
     expect([notAnObject.status, notAnObject.body.error?.code]).toEqual([400, 'validation_failed']);
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE external_id = 'ok'`);
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM customers WHERE external_id = 'ok'`);
     expect(n).toBe(0); // nothing of a rejected message is applied
   });
 
   it('keeps verifying with the previous secret during a rotation', async () => {
     const old = secret;
-    const { secret: fresh } = await app.get(WebhookSecretsService).rotate(workspaceId, 'test');
+    const { secret: fresh } = await nest.app.get(WebhookSecretsService).rotate(workspaceId, 'test');
     const body = { events: [ev.customer('rot', t(1))] };
-    expect((await postEvents(base, slug, old, body)).status).toBe(202);
-    expect((await postEvents(base, slug, fresh, body)).status).toBe(202);
-    await app.get(WebhookSecretsService).rotate(workspaceId, 'test', 0); // no grace: the old one stops at once
-    const refused = await postEvents(base, slug, old, body);
+    expect((await postEvents(nest.url, slug, old, body)).status).toBe(202);
+    expect((await postEvents(nest.url, slug, fresh, body)).status).toBe(202);
+    await nest.app.get(WebhookSecretsService).rotate(workspaceId, 'test', 0); // no grace: the old one stops at once
+    const refused = await postEvents(nest.url, slug, old, body);
     expect(refused.status).toBe(401);
   });
 
   it('lists the inbox for admins and keeps other routes behind API keys', async () => {
-    const list = await fetch(`${base}/v1/crm/inbox?status=processed&limit=5`, {
+    const list = await fetch(`${nest.url}/v1/crm/inbox?status=processed&limit=5`, {
       headers: { authorization: `Bearer ${adminKey}` },
     });
     expect(list.status).toBe(200);
     const rows = (await list.json()) as Array<Record<string, unknown>>;
     expect(rows.length).toBeGreaterThan(0);
     expect(JSON.stringify(rows)).not.toContain('payload');
-    expect((await fetch(`${base}/v1/crm/inbox`)).status).toBe(401);
-    expect((await fetch(`${base}/v1/crm/webhook-secret/rotate`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${nest.url}/v1/crm/inbox`)).status).toBe(401);
+    expect((await fetch(`${nest.url}/v1/crm/webhook-secret/rotate`, { method: 'POST' })).status).toBe(401);
   });
 });

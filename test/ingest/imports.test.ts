@@ -1,29 +1,21 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { INestApplication } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
-import { AppConfig } from '../../src/config/config';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /** Bulk CSV import over HTTP: multipart upload → crm-sync job with progress → report and rejects download. */
 describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl }) => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let config: AppConfig;
+  const nest = useTestApp({ http: true, redis: redisUrl, env: { IMPORT_MAX_UPLOAD_BYTES: '4096' } });
   let keys: { admin: string; integration: string; rep: string };
   let ws: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url, { redisUrl, env: { IMPORT_MAX_UPLOAD_BYTES: '4096' } });
-    app = await createTestHttpApp(config);
-    ws = (await app.get(WorkspacesService).ensure({ slug: 'imports' })).id;
-    const apiKeys = app.get(ApiKeysService);
+    ws = (await nest.app.get(WorkspacesService).ensure({ slug: 'imports' })).id;
+    const apiKeys = nest.app.get(ApiKeysService);
     keys = {
       admin: (await apiKeys.create({ workspaceId: ws, name: 'admin', role: 'admin' })).key,
       integration: (await apiKeys.create({ workspaceId: ws, name: 'crm', role: 'integration' })).key,
@@ -31,12 +23,7 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
     };
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
-
-  const http = () => request(app.getHttpServer());
+  const http = () => request(nest.app.getHttpServer());
   const upload = (
     key: string,
     kind: string,
@@ -70,9 +57,9 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
       status: expect.stringMatching(/queued|running|completed/),
     });
     expect(await finished(reps.body.id)).toMatchObject({ status: 'completed', report: { inserted: 2 } });
-    const [rep] = await app.get(DataSource).query(`SELECT id FROM reps WHERE external_id = 'rep-1'`);
+    const [rep] = await nest.db.query(`SELECT id FROM reps WHERE external_id = 'rep-1'`);
     keys.rep = (
-      await app.get(ApiKeysService).create({ workspaceId: ws, name: 'r', role: 'rep', repId: rep.id })
+      await nest.app.get(ApiKeysService).create({ workspaceId: ws, name: 'r', role: 'rep', repId: rep.id })
     ).key;
 
     const customers = await upload(
@@ -116,20 +103,20 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
       '4 customer_external_id',
       '5 currency',
     ]);
-    const amounts = await app
-      .get(DataSource)
-      .query(`SELECT external_id, amount_minor FROM orders WHERE workspace_id = $1 ORDER BY 1`, [ws]);
+    const amounts = await nest.db.query(
+      `SELECT external_id, amount_minor FROM orders WHERE workspace_id = $1 ORDER BY 1`,
+      [ws],
+    );
     expect(amounts).toEqual([
       { external_id: 'o-1', amount_minor: '123450' },
       { external_id: 'o-5', amount_minor: '9990' },
     ]);
 
     // the upload itself is gone once imported; re-importing the same file changes nothing
-    const [{ pieces }] = await app
-      .get(DataSource)
-      .query(`SELECT count(*)::int AS pieces FROM import_files WHERE import_id = $1 AND part = 'upload'`, [
-        created.body.id,
-      ]);
+    const [{ pieces }] = await nest.db.query(
+      `SELECT count(*)::int AS pieces FROM import_files WHERE import_id = $1 AND part = 'upload'`,
+      [created.body.id],
+    );
     expect(pieces).toBe(0);
     const again = await upload(keys.admin, 'orders', 'orders.csv', orders).expect(202);
     expect(await finished(again.body.id)).toMatchObject({
@@ -201,6 +188,6 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
       .get('/v1/imports/00000000-0000-0000-0000-000000000000')
       .set('authorization', `Bearer ${keys.admin}`)
       .expect(404);
-    expect(readdirSync(join(config.dataDir, 'uploads'))).toEqual([]);
+    expect(readdirSync(join(nest.config.dataDir, 'uploads'))).toEqual([]);
   });
 });

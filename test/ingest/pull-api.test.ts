@@ -1,34 +1,26 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { FakeCrm, fakeCrmConnector, seedFakeCrm } from '../fake-crm/fake-crm-server';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 const backend = queueBackends().at(-1) as { name: string; redisUrl?: string };
 
 /** The connector admin API: validated definitions, write-only secrets, role checks, on-demand pulls as jobs. */
 describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let base: string;
+  const nest = useTestApp({ http: true, redis: backend.redisUrl });
   let keys: { admin: string; integration: string; rep: string };
   let workspaceId: string;
   const crm = new FakeCrm();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl: backend.redisUrl }));
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    workspaceId = (await app.get(WorkspacesService).ensure({ slug: 'api' })).id;
-    const sql = app.get(DataSource);
-    const [rep] = await sql.query(
+    workspaceId = (await nest.app.get(WorkspacesService).ensure({ slug: 'api' })).id;
+    const [rep] = await nest.db.query(
       `INSERT INTO reps (workspace_id, external_id, name) VALUES ($1, 'r1', 'Rep') RETURNING id`,
       [workspaceId],
     );
     const make = async (role: 'admin' | 'integration' | 'rep', repId?: string) =>
-      (await app.get(ApiKeysService).create({ workspaceId, name: role, role, repId })).key;
+      (await nest.app.get(ApiKeysService).create({ workspaceId, name: role, role, repId })).key;
     keys = {
       admin: await make('admin'),
       integration: await make('integration'),
@@ -39,13 +31,11 @@ describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
   });
 
   afterAll(async () => {
-    await app?.close();
     await crm.stop();
-    await db?.drop();
   });
 
   const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${nest.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,5 +1,3 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { PiiCipher } from '../../src/customers/pii/pii';
 import { ConnectorsService } from '../../src/ingest/pull/connectors.service';
@@ -10,17 +8,14 @@ import { QUEUES } from '../../src/queue/queue-factory';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { FakeCrm, FakeCustomer, fakeCrmConnector, seedFakeCrm } from '../fake-crm/fake-crm-server';
 import { syncState } from '../fake-crm/sync-state';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * The pull connector against the fake CRM: a clean run, then every fault of the brief (crash between fetch and
  * commit, a 429 storm, 500s, slow pages, pages served twice, deletions) must end in the same state as a clean run.
  */
 describe('pull connector against the fake CRM (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-  let sql: DataSource;
+  const nest = useTestApp({ workers: false });
   let pii: PiiCipher;
   let connectors: ConnectorsService;
   let pull: PullConnectorService;
@@ -29,12 +24,9 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
   let clean: { workspaceId: string; connectorId: string; report: PullReport };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    sql = app.get(DataSource);
-    pii = app.get(PII_CIPHER);
-    connectors = app.get(ConnectorsService);
-    pull = app.get(PullConnectorService);
+    pii = nest.app.get(PII_CIPHER);
+    connectors = nest.app.get(ConnectorsService);
+    pull = nest.app.get(PullConnectorService);
     await crm.start();
     seedFakeCrm(crm, { customers: 60, seed: 3 });
     clean = await setup();
@@ -43,16 +35,14 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
 
   afterAll(async () => {
     await crm.stop();
-    await app?.close();
-    await db?.drop();
   });
 
   async function setup(overrides: Parameters<typeof fakeCrmConnector>[1] = {}) {
-    const ws = await app.get(WorkspacesService).ensure({ slug: `pull-${++n}` });
+    const ws = await nest.app.get(WorkspacesService).ensure({ slug: `pull-${++n}` });
     const c = await connectors.upsert(ws.id, fakeCrmConnector(crm, overrides), 'test');
     return { workspaceId: ws.id, connectorId: c.id, report: null as unknown as PullReport };
   }
-  const state = (ws: string) => syncState(sql, ws, pii);
+  const state = (ws: string) => syncState(nest.db, ws, pii);
 
   it('pulls customers, contacts, orders with lines and interactions, and a second run changes nothing', async () => {
     const ws = clean.workspaceId;
@@ -70,7 +60,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     const view = await connectors.get(ws, clean.connectorId);
     expect(view.cursors.map((c) => c.entity)).toEqual(['customers', 'orders', 'interactions']);
     expect(JSON.stringify(view)).not.toContain(crm.token); // the secret never leaves
-    const [stored] = await sql.query(`SELECT auth_header_value_enc FROM crm_connectors WHERE id = $1`, [
+    const [stored] = await nest.db.query(`SELECT auth_header_value_enc FROM crm_connectors WHERE id = $1`, [
       clean.connectorId,
     ]);
     expect(stored.auth_header_value_enc.toString('latin1')).not.toContain(crm.token);
@@ -79,7 +69,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     expect(again.entities.every((e) => e.records === 0)).toBe(true);
     expect(await state(ws)).toEqual(s);
     // the pages wrote customers: a delayed duplicate check of the workspace is queued (DEDUPE_AFTER_SYNC_DELAY_MS)
-    const dedupe = await app.get<Queue>(queueToken(QUEUES.crmSync)).getJob(`dedupe-sync-${ws}`);
+    const dedupe = await nest.app.get<Queue>(queueToken(QUEUES.crmSync)).getJob(`dedupe-sync-${ws}`);
     expect(dedupe?.name).toBe('dedupe');
     expect(await dedupe?.getState()).toBe('delayed');
   });
@@ -180,7 +170,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     const r = await pull.run(w.connectorId);
     expect(r.entities.find((e) => e.entity === 'customers')?.records).toBe(4);
     expect(crm.requests.length - before).toBe(3); // one page per feed: only what changed
-    const rows: Array<Record<string, unknown>> = await sql.query(
+    const rows: Array<Record<string, unknown>> = await nest.db.query(
       `SELECT c.external_id, c.name, c.deleted_at IS NOT NULL AS deleted, w.external_id AS merged_into
        FROM customers c LEFT JOIN customers w ON w.id = c.merged_into_id
        WHERE c.workspace_id = $1 AND c.external_id IN ('C0001', 'C0002', 'C0005', 'C0006') ORDER BY 1`,
@@ -193,7 +183,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
       ['C0006', false, null],
     ]);
     expect(rows[3].name).toBe('Renamed');
-    const [o] = await sql.query(
+    const [o] = await nest.db.query(
       `SELECT deleted_at FROM orders WHERE workspace_id = $1 AND external_id = 'O00001'`,
       [w.workspaceId],
     );
@@ -216,7 +206,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     try {
       const r = await pull.run(w.connectorId);
       expect(r.entities.find((e) => e.entity === 'orders')?.rejected).toBe(1);
-      const rejects = await sql.query(
+      const rejects = await nest.db.query(
         `SELECT origin, entity, external_id, problems FROM crm_sync_rejects WHERE workspace_id = $1`,
         [w.workspaceId],
       );
@@ -243,7 +233,7 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
   });
 
   it('rejects bad connector definitions with field paths', async () => {
-    const ws = await app.get(WorkspacesService).ensure({ slug: 'pull-bad' });
+    const ws = await nest.app.get(WorkspacesService).ensure({ slug: 'pull-bad' });
     const bad = { ...fakeCrmConnector(crm), baseUrl: 'ftp://x', paging: { pageSize: 0 }, extra: 1 };
     await expect(connectors.upsert(ws.id, bad, 'test')).rejects.toMatchObject({
       code: 'validation_failed',

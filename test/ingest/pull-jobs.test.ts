@@ -1,37 +1,30 @@
-import { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { ConnectorsService, pullSchedulerId } from '../../src/ingest/pull/connectors.service';
 import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { FakeCrm, fakeCrmConnector, seedFakeCrm } from '../fake-crm/fake-crm-server';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /** The pull connector as BullMQ work: a job scheduler per connector, and an on-demand pull job. */
 describe.each(queueBackends())('pull connector jobs (queues on $name)', ({ redisUrl }) => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
+  const nest = useTestApp({ redis: redisUrl, workers: true });
   const crm = new FakeCrm();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url, { redisUrl }), { workers: true });
     await crm.start();
     seedFakeCrm(crm, { customers: 30, seed: 9 });
   });
 
   afterAll(async () => {
-    await app?.close();
     await crm.stop();
-    await db?.drop();
   });
 
   it('registers a job scheduler per scheduled connector and runs on-demand pulls as jobs', async () => {
-    const ws = await app.get(WorkspacesService).ensure({ slug: 'jobs' });
-    const connectors = app.get(ConnectorsService);
-    const queue = app.get<Queue>(queueToken(QUEUES.crmSync));
+    const ws = await nest.app.get(WorkspacesService).ensure({ slug: 'jobs' });
+    const connectors = nest.app.get(ConnectorsService);
+    const queue = nest.app.get<Queue>(queueToken(QUEUES.crmSync));
     const c = await connectors.upsert(
       ws.id,
       { ...fakeCrmConnector(crm), scheduleEveryMs: 3_600_000 },
@@ -42,7 +35,6 @@ describe.each(queueBackends())('pull connector jobs (queues on $name)', ({ redis
 
     const { jobId } = await connectors.enqueuePull(ws.id, c.id);
     expect(jobId).not.toContain(':');
-    const sql = app.get(DataSource);
     const deadline = Date.now() + 20_000;
     for (;;) {
       const view = await connectors.get(ws.id, c.id);
@@ -50,7 +42,7 @@ describe.each(queueBackends())('pull connector jobs (queues on $name)', ({ redis
       if (Date.now() > deadline) throw new Error('pull job did not run');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const [{ n }] = await sql.query(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1`, [
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1`, [
       ws.id,
     ]);
     expect(n).toBe(30);

@@ -1,49 +1,33 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { WebhookSecretsService } from '../../src/ingest/events/webhook-secrets.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, postEvents, t } from '../fake-crm/crm-events';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
 import { until } from '../support/until';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * Customers that arrive by webhook are deduplicated too: a batch that wrote customers queues one delayed dedupe run
  * per workspace (DEDUPE_AFTER_SYNC_DELAY_MS), which the batches until it starts join.
  */
 describe.each(queueBackends())('dedupe after sync batches (queues on $name)', ({ redisUrl }) => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
-  let base: string;
+  const nest = useTestApp({ http: true, redis: redisUrl, env: { DEDUPE_AFTER_SYNC_DELAY_MS: '300' } });
   let secret: string;
   let workspaceId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(
-      testConfig(db.url, { redisUrl, env: { DEDUPE_AFTER_SYNC_DELAY_MS: '300' } }),
-    );
-    sql = app.get(DataSource);
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    workspaceId = (await app.get(WorkspacesService).ensure({ slug: 'sync-dedupe' })).id;
-    secret = (await app.get(WebhookSecretsService).rotate(workspaceId, 'test')).secret;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    workspaceId = (await nest.app.get(WorkspacesService).ensure({ slug: 'sync-dedupe' })).id;
+    secret = (await nest.app.get(WebhookSecretsService).rotate(workspaceId, 'test')).secret;
   });
 
   it('merges a customer that arrived by webhook into the older one with the same email', async () => {
-    const first = await postEvents(base, 'sync-dedupe', secret, {
+    const first = await postEvents(nest.url, 'sync-dedupe', secret, {
       events: [
         ev.customer('crm-1', t(1), { name: 'Li Wei', email: 'li.wei@example.cn', createdAt: '2025-01-01' }),
         ev.customer('crm-2', t(1), { name: 'Zhang San', email: 'zhang@example.cn', createdAt: '2025-02-01' }),
       ],
     });
     // a later batch: the same person entered again in the CRM, email spelt differently
-    const second = await postEvents(base, 'sync-dedupe', secret, {
+    const second = await postEvents(nest.url, 'sync-dedupe', secret, {
       events: [
         ev.customer('crm-9', t(2), { name: 'Wei Li', email: ' Li.Wei@Example.CN ', createdAt: '2026-05-01' }),
       ],
@@ -51,7 +35,7 @@ describe.each(queueBackends())('dedupe after sync batches (queues on $name)', ({
     expect([first.status, second.status]).toEqual([202, 202]);
     const readMerge = async () =>
       (
-        await sql.query(
+        await nest.db.query(
           `SELECT w.external_id AS winner, l.external_id AS loser, m.reason, m.actor
            FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
            WHERE m.workspace_id = $1`,
@@ -61,7 +45,7 @@ describe.each(queueBackends())('dedupe after sync batches (queues on $name)', ({
     await until('the merge', async () => (await readMerge()) !== undefined);
     const merge = await readMerge();
     expect(merge).toEqual({ winner: 'crm-1', loser: 'crm-9', reason: 'same_email', actor: 'system:dedupe' });
-    const live: Array<{ external_id: string }> = await sql.query(
+    const live: Array<{ external_id: string }> = await nest.db.query(
       `SELECT external_id FROM customers WHERE workspace_id = $1 AND merged_into_id IS NULL ORDER BY 1`,
       [workspaceId],
     );

@@ -1,6 +1,4 @@
-import { INestApplicationContext } from '@nestjs/common';
 import fc from 'fast-check';
-import { DataSource } from 'typeorm';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { parseEvent } from '../../src/ingest/events/crm-event.schema';
 import { PiiCipher } from '../../src/customers/pii/pii';
@@ -9,8 +7,7 @@ import { SyncEvent } from '../../src/ingest/sync/sync-events';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, t, WireEvent } from '../fake-crm/crm-events';
 import { syncState } from '../fake-crm/sync-state';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * Any order and any duplication of the same events gives the same final state: applied through the real service
@@ -19,24 +16,14 @@ import { createTestDatabase, TestDatabase } from '../support/test-db';
  * deletes racing updates, merges racing orders, orders before their customer) the common case.
  */
 describe('record sync is order- and duplication-independent (property, PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-  let sql: DataSource;
+  const nest = useTestApp({ workers: false });
   let sync: RecordSyncService;
   let pii: PiiCipher;
   let n = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    sql = app.get(DataSource);
-    sync = app.get(RecordSyncService);
-    pii = app.get(PII_CIPHER);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    sync = nest.app.get(RecordSyncService);
+    pii = nest.app.get(PII_CIPHER);
   });
 
   const time = fc.integer({ min: 0, max: 3 }).map(t);
@@ -130,8 +117,8 @@ describe('record sync is order- and duplication-independent (property, PostgreSQ
   it('ends in the same state whatever the order, duplication and batching', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ events, seed }) => {
-        const ws = await app.get(WorkspacesService).ensure({ slug: `prop-${++n}` });
-        const ref = await app.get(WorkspacesService).ensure({ slug: `prop-${++n}` });
+        const ws = await nest.app.get(WorkspacesService).ensure({ slug: `prop-${++n}` });
+        const ref = await nest.app.get(WorkspacesService).ensure({ slug: `prop-${++n}` });
         await sync.applyBatch(ref.id, 'crm', toSync(events));
 
         const rand = mulberry32(seed);
@@ -145,7 +132,7 @@ describe('record sync is order- and duplication-independent (property, PostgreSQ
           await sync.applyBatch(ws.id, 'crm', toSync(delivered.slice(i, i + size)));
           i += size;
         }
-        expect(await syncState(sql, ws.id, pii)).toEqual(await syncState(sql, ref.id, pii));
+        expect(await syncState(nest.db, ws.id, pii)).toEqual(await syncState(nest.db, ref.id, pii));
       }),
       { numRuns: 100 },
     );

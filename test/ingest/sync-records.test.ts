@@ -1,5 +1,3 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { parseEvent } from '../../src/ingest/events/crm-event.schema';
 import { PiiCipher } from '../../src/customers/pii/pii';
@@ -8,32 +6,21 @@ import { SyncEvent } from '../../src/ingest/sync/sync-events';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, t, WireEvent } from '../fake-crm/crm-events';
 import { syncState } from '../fake-crm/sync-state';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 /** The rules of record sync, applied through the real service against PostgreSQL. */
 describe('record sync rules (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-  let sql: DataSource;
+  const nest = useTestApp({ workers: false });
   let sync: RecordSyncService;
   let pii: PiiCipher;
   let n = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    sql = app.get(DataSource);
-    sync = app.get(RecordSyncService);
-    pii = app.get(PII_CIPHER);
+    sync = nest.app.get(RecordSyncService);
+    pii = nest.app.get(PII_CIPHER);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
-
-  const workspace = async () => (await app.get(WorkspacesService).ensure({ slug: `rules-${++n}` })).id;
+  const workspace = async () => (await nest.app.get(WorkspacesService).ensure({ slug: `rules-${++n}` })).id;
   const events = (wire: WireEvent[]): SyncEvent[] =>
     wire.map((w) => {
       const r = parseEvent(w);
@@ -43,7 +30,7 @@ describe('record sync rules (PostgreSQL)', () => {
   const apply = (ws: string, wire: WireEvent[]) => sync.applyBatch(ws, 'crm', events(wire));
   const customer = async (ws: string, ext: string) =>
     (
-      await sql.query(
+      await nest.db.query(
         `SELECT c.*, w.external_id AS merged_into FROM customers c LEFT JOIN customers w ON w.id = c.merged_into_id
          WHERE c.workspace_id = $1 AND c.external_id = $2`,
         [ws, ext],
@@ -51,7 +38,7 @@ describe('record sync rules (PostgreSQL)', () => {
     )[0];
   const order = async (ws: string, ext: string) =>
     (
-      await sql.query(
+      await nest.db.query(
         `SELECT o.*, c.external_id AS customer FROM orders o JOIN customers c ON c.id = o.customer_id
          WHERE o.workspace_id = $1 AND o.external_id = $2`,
         [ws, ext],
@@ -98,7 +85,7 @@ describe('record sync rules (PostgreSQL)', () => {
       size: '50-199',
       source_channel: 'trade_show',
     });
-    const state = await syncState(sql, ws, pii);
+    const state = await syncState(nest.db, ws, pii);
     expect(state.contacts).toEqual([
       expect.objectContaining({ listed_by: 'c1', belongs_to: 'c1', external_id: 'p1', email: 'li@acme.cn' }),
     ]);
@@ -114,10 +101,10 @@ describe('record sync rules (PostgreSQL)', () => {
     const ws = await workspace();
     const batch = [ev.customer('c1', t(1), { name: 'A' }), ev.order('o1', 'c1', t(1))];
     await apply(ws, batch);
-    const before = await syncState(sql, ws, pii);
+    const before = await syncState(nest.db, ws, pii);
     const again = await apply(ws, batch);
     expect(again).toMatchObject({ customersWritten: 0, customersStale: 1, ordersWritten: 0 });
-    expect(await syncState(sql, ws, pii)).toEqual(before);
+    expect(await syncState(nest.db, ws, pii)).toEqual(before);
   });
 
   it('lets the newest source updatedAt win, whatever the arrival order', async () => {
@@ -169,7 +156,7 @@ describe('record sync rules (PostgreSQL)', () => {
     await apply(ws, [ev.orderRestored('o1', t(6))]);
     expect((await order(ws, 'o1')).deleted_at).toBeNull();
     expect(
-      (await sql.query(`SELECT count(*)::int AS n FROM crm_parked WHERE workspace_id = $1`, [ws]))[0].n,
+      (await nest.db.query(`SELECT count(*)::int AS n FROM crm_parked WHERE workspace_id = $1`, [ws]))[0].n,
     ).toBe(0);
   });
 
@@ -195,7 +182,7 @@ describe('record sync rules (PostgreSQL)', () => {
     const ws = await workspace();
     await apply(ws, [ev.order('o1', 'late', t(1))]);
     // the customer committed by a batch that ran concurrently (it could not see the parked order)
-    await sql.query(`INSERT INTO customers (workspace_id, external_id) VALUES ($1, 'late')`, [ws]);
+    await nest.db.query(`INSERT INTO customers (workspace_id, external_id) VALUES ($1, 'late')`, [ws]);
     await apply(ws, [ev.customer('other', t(1))]); // an unrelated batch does not scan every parked record
     expect(await order(ws, 'o1')).toBeUndefined();
     expect(await sync.resolveParked()).toBeGreaterThanOrEqual(1);
@@ -218,7 +205,7 @@ describe('record sync rules (PostgreSQL)', () => {
       ev.customer('l', t(3), { kind: 'business', contacts: [{ externalId: 'pl2' }] }),
     ]);
     expect((await order(ws, 'o2')).customer).toBe('w');
-    const state = await syncState(sql, ws, pii);
+    const state = await syncState(nest.db, ws, pii);
     expect(
       state.contacts.map((c: { listed_by: string; belongs_to: string; external_id: string }) => [
         c.listed_by,
@@ -239,7 +226,7 @@ describe('record sync rules (PostgreSQL)', () => {
   it('never writes personal data back into an erased customer', async () => {
     const ws = await workspace();
     await apply(ws, [ev.customer('c1', t(1), { name: 'Zhang San', email: 'z@example.com' })]);
-    await sql.query(
+    await nest.db.query(
       `UPDATE customers SET name = NULL, email_enc = NULL, email_hash = NULL, erased_at = now() WHERE workspace_id = $1`,
       [ws],
     );
@@ -250,7 +237,7 @@ describe('record sync rules (PostgreSQL)', () => {
     const c = await customer(ws, 'c1');
     expect([c.name, c.email_enc, c.email_hash]).toEqual([null, null, null]);
     expect(
-      (await sql.query(`SELECT note FROM interactions WHERE workspace_id = $1`, [ws]))[0].note,
+      (await nest.db.query(`SELECT note FROM interactions WHERE workspace_id = $1`, [ws]))[0].note,
     ).toBeNull();
   });
 });

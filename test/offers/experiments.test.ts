@@ -1,31 +1,20 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { HOLDOUT_SQL } from '../../src/offers/experiment-lift';
 import { ExperimentsService } from '../../src/offers/experiments.service';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { seedCrm } from '../support/crm-fixture';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 
 describe('holdout experiments (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
+  const nest = useTestApp({ workers: false });
   let workspaceId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url), { workers: false });
-    ({ workspaceId } = await seedCrm(app, { customers: 2000, seed: 5 }));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    ({ workspaceId } = await seedCrm(nest.app, { customers: 2000, seed: 5 }));
   });
 
   it('splits owned customers deterministically and reports conversion, revenue and lift with intervals', async () => {
-    const experiments = app.get(ExperimentsService);
+    const experiments = nest.app.get(ExperimentsService);
     const e = await experiments.create(
       workspaceId,
       { name: 'lists vs holdout', holdoutShare: 0.2, startsOn: '2026-06-01', endsOn: '2026-11-23' },
@@ -33,16 +22,14 @@ describe('holdout experiments (PostgreSQL)', () => {
     );
     const report = await experiments.report(workspaceId, e.id);
     const { treated, holdout } = report.overall;
-    const [owned] = await app
-      .get(DataSource)
-      .query(
-        `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND owner_rep_id IS NOT NULL AND merged_into_id IS NULL`,
-        [workspaceId],
-      );
+    const [owned] = await nest.db.query(
+      `SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND owner_rep_id IS NOT NULL AND merged_into_id IS NULL`,
+      [workspaceId],
+    );
     expect(treated.customers + holdout.customers).toBe(owned.n);
     expect(holdout.customers / owned.n).toBeGreaterThan(0.16);
     expect(holdout.customers / owned.n).toBeLessThan(0.24);
-    const [truth] = await app.get(DataSource).query(
+    const [truth] = await nest.db.query(
       `SELECT count(DISTINCT o.customer_id)::int AS converted, sum(o.amount_minor)::bigint AS revenue
        FROM orders o JOIN customers c ON c.id = o.customer_id
        WHERE o.workspace_id = $1 AND o.status = 'paid' AND c.owner_rep_id IS NOT NULL
@@ -70,7 +57,7 @@ describe('holdout experiments (PostgreSQL)', () => {
 
   it('refuses an overlapping experiment', async () => {
     await expect(
-      app
+      nest.app
         .get(ExperimentsService)
         .create(workspaceId, { name: 'second', holdoutShare: 0.1, startsOn: '2026-07-01' }, 'test'),
     ).rejects.toMatchObject({ code: 'experiment_overlap' });
@@ -78,25 +65,14 @@ describe('holdout experiments (PostgreSQL)', () => {
 });
 
 describe('holdout customers stay off the call lists', () => {
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const nest = useTestApp();
 
   it('publishes lists without a single holdout customer while the experiment runs', async () => {
-    const { workspaceId } = await seedCrm(app, { slug: 'holdout', customers: 600, seed: 9 });
-    const e = await app
+    const { workspaceId } = await seedCrm(nest.app, { slug: 'holdout', customers: 600, seed: 9 });
+    const e = await nest.app
       .get(ExperimentsService)
       .create(workspaceId, { name: 'holdout', holdoutShare: 0.5, startsOn: '2026-11-01' }, 'test');
-    const runs = app.get(ScoreRunService);
+    const runs = nest.app.get(ScoreRunService);
     const { run } = await runs.start({
       workspaceId,
       asOf: '2026-11-24',
@@ -104,9 +80,9 @@ describe('holdout customers stay off the call lists', () => {
       publishWorklists: false,
     });
     expect((await runs.waitFor(workspaceId, run.id)).status).toBe('completed');
-    const report = await app.get(WorklistPublisher).publish(workspaceId, '2026-11-24');
+    const report = await nest.app.get(WorklistPublisher).publish(workspaceId, '2026-11-24');
     expect(report.items).toBeGreaterThan(0);
-    const [{ listed, held }] = await app.get(DataSource).query(
+    const [{ listed, held }] = await nest.db.query(
       `SELECT count(*)::int AS listed,
               count(*) FILTER (WHERE ${HOLDOUT_SQL('$2', 'i.customer_id', '0.5')} AND NOT i.urgent)::int AS held
        FROM worklist_items i WHERE i.workspace_id = $1`,

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Job } from 'bullmq';
 import { QueueFactory } from '../../src/queue/queue-factory';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
 import { until } from '../support/until';
+import { useTestDatabase } from '../support/use-test-app';
 
 /** The same BullMQ API on both backends: plain jobs, idempotent job ids, flows with children, schedulers. */
 describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let factory: QueueFactory;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     factory = new QueueFactory({
       redisUrl,
       databaseUrl: db.url,
@@ -18,10 +18,7 @@ describe.each(queueBackends())('queues on $name', ({ redisUrl }) => {
     });
   });
 
-  afterAll(async () => {
-    await factory?.closeAll();
-    await db?.drop();
-  });
+  db.cleanup(() => factory?.closeAll());
 
   it('processes jobs and ignores a second job with the same id', async () => {
     const queue = factory.queue<{ n: number }>('scoring');

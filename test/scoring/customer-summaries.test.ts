@@ -7,7 +7,7 @@ import {
   refreshCustomerSummaries,
   refreshSummaryRange,
 } from '../../src/scoring/customer-summaries';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { useTestDatabase } from '../support/use-test-app';
 
 /**
  * Customer summaries against an oracle in plain JavaScript: whatever writes hit `orders` and `interactions`
@@ -216,19 +216,15 @@ function afterRefresh(
 }
 
 describe('customer summaries (triggers on orders and interactions + refresh)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let sql: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     sql = new Client({ connectionString: db.url });
     await sql.connect();
   });
 
-  afterAll(async () => {
-    await sql?.end();
-    await db?.drop();
-  });
+  db.cleanup(() => sql?.end());
 
   async function workspace(slug: string): Promise<{ id: string; customers: number[] }> {
     const {

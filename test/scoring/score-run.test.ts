@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplicationContext } from '@nestjs/common';
 import { parse } from 'csv-parse/sync';
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
 import { ScoreExportService, SCORE_EXPORT_COLUMNS } from '../../src/scoring/score-export.service';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
@@ -12,8 +10,8 @@ import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { seedCrm } from '../support/crm-fixture';
-import { createTestContext, testConfig } from '../support/test-app';
-import { createTestDatabase, queueBackends, TestDatabase } from '../support/test-db';
+import { queueBackends } from '../support/test-db';
+import { useTestApp } from '../support/use-test-app';
 import { importCrmDir, runScoring, scoresByExternalId, truncateCrmDir } from './scoring-fixture';
 
 /** Columns a prospect (no counted purchase) legitimately leaves empty: everything computed from purchases. */
@@ -34,44 +32,42 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
   const DATA_END = '2026-11-24';
   const AS_OF_1 = '2026-08-31';
   const AS_OF_2 = '2026-11-23';
-  let db: TestDatabase;
-  let app: INestApplicationContext;
-  let sql: DataSource;
+  const nest = useTestApp({ redis: redisUrl });
   let runs: ScoreRunService;
   let workspaceId: string;
   let dir: string;
   let firstRunId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestContext(testConfig(db.url, { redisUrl }));
-    sql = app.get(DataSource);
-    runs = app.get(ScoreRunService);
-    ({ workspaceId, dir } = await seedCrm(app, { slug: 'acme', customers: 500, seed: 7, asOf: DATA_END }));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    runs = nest.app.get(ScoreRunService);
+    ({ workspaceId, dir } = await seedCrm(nest.app, {
+      slug: 'acme',
+      customers: 500,
+      seed: 7,
+      asOf: DATA_END,
+    }));
   });
 
   it('with --as-of ignores everything later: equal to a run on the data truncated at that date', async () => {
     // the end of the as-of day in the workspace time zone (Asia/Shanghai, UTC+8)
     const cutoff = new Date(`2026-09-01T00:00:00+08:00`);
-    const truncatedId = await importCrmDir(app, 'acme-truncated', truncateCrmDir(dir, cutoff));
+    const truncatedId = await importCrmDir(nest.app, 'acme-truncated', truncateCrmDir(dir, cutoff));
     const [full, truncated] = [
-      await runScoring(app, workspaceId, AS_OF_1),
-      await runScoring(app, truncatedId, AS_OF_1),
+      await runScoring(nest.app, workspaceId, AS_OF_1),
+      await runScoring(nest.app, truncatedId, AS_OF_1),
     ];
     expect(full.status).toBe('completed');
     expect(truncated.status).toBe('completed');
     firstRunId = full.id;
     expect(full.customersTotal).toBe(truncated.customersTotal);
-    const [a, b] = [await scoresByExternalId(sql, full.id), await scoresByExternalId(sql, truncated.id)];
+    const [a, b] = [
+      await scoresByExternalId(nest.db, full.id),
+      await scoresByExternalId(nest.db, truncated.id),
+    ];
     expect(Object.keys(a).length).toBe(full.customersTotal);
     expect(a).toEqual(b);
     // and the later data did exist in the full workspace
-    const [{ later }] = await sql.query(
+    const [{ later }] = await nest.db.query(
       `SELECT count(*)::int AS later FROM orders WHERE workspace_id = $1 AND placed_at >= $2`,
       [workspaceId, cutoff],
     );
@@ -89,20 +85,20 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(new Set(started.map((s) => s.run.id)).size).toBe(1);
     const run = await runs.waitFor(workspaceId, started[0].run.id, undefined, 90_000);
     expect(run.status).toBe('completed');
-    const [{ n }] = await sql.query(
+    const [{ n }] = await nest.db.query(
       `SELECT count(*)::int AS n FROM score_runs WHERE workspace_id = $1 AND as_of = $2`,
       [workspaceId, AS_OF_2],
     );
     expect(n).toBe(1);
 
     // every live customer known on the as-of date has a score row
-    const [{ expected }] = await sql.query(
+    const [{ expected }] = await nest.db.query(
       `SELECT count(*)::int AS expected FROM customers
        WHERE workspace_id = $1 AND merged_into_id IS NULL AND deleted_at IS NULL
          AND (source_created_at IS NULL OR source_created_at < '2026-11-24T00:00:00+08:00')`,
       [workspaceId],
     );
-    const [{ scored }] = await sql.query(
+    const [{ scored }] = await nest.db.query(
       `SELECT count(*)::int AS scored FROM customer_scores WHERE run_id = $1`,
       [run.id],
     );
@@ -132,7 +128,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(report.moves.demotions).toBeGreaterThan(0);
     expect(report.moves.newlyAtRisk).toBeGreaterThan(0);
     expect(report.moves.top.newlyAtRisk.length).toBeGreaterThan(0);
-    const [moved] = await sql.query(
+    const [moved] = await nest.db.query(
       `SELECT count(*) FILTER (WHERE n.lifecycle = 'at_risk' AND p.lifecycle <> 'at_risk')::int AS newly_at_risk,
               count(*) FILTER (WHERE n.value_tier = 'core' AND p.value_tier <> 'core'
                                   OR n.value_tier = 'potential' AND p.value_tier = 'general')::int AS promotions
@@ -143,7 +139,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(report.moves).toMatchObject({ newlyAtRisk: moved.newly_at_risk, promotions: moved.promotions });
     // delta history: a row for each customer who changed, not for everyone
     expect(report.history.mode).toBe('delta');
-    const [{ h }] = await sql.query(`SELECT count(*)::int AS h FROM score_history WHERE run_id = $1`, [
+    const [{ h }] = await nest.db.query(`SELECT count(*)::int AS h FROM score_history WHERE run_id = $1`, [
       run.id,
     ]);
     expect(h).toBe(report.history.rows);
@@ -156,17 +152,19 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     });
 
     // the snapshot is swapped in: the workspace points at the new run, whose rows are a partition of their own
-    const [ws] = await sql.query(`SELECT current_score_run_id FROM workspaces WHERE id = $1`, [workspaceId]);
+    const [ws] = await nest.db.query(`SELECT current_score_run_id FROM workspaces WHERE id = $1`, [
+      workspaceId,
+    ]);
     expect(ws.current_score_run_id).toBe(run.id);
     expect(await partitionOf(run.id)).toBe(true);
-    expect(await sql.query(`SELECT relname FROM pg_class WHERE relname LIKE 'score\\_inputs\\_r%'`)).toEqual(
-      [],
-    );
+    expect(
+      await nest.db.query(`SELECT relname FROM pg_class WHERE relname LIKE 'score\\_inputs\\_r%'`),
+    ).toEqual([]);
   });
 
   it('exports every column for buyers; prospects leave only the purchase-based columns empty', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'callplan-export-')), 'scores.csv');
-    const { rows } = await app.get(ScoreExportService).exportCsv(workspaceId, file);
+    const { rows } = await nest.app.get(ScoreExportService).exportCsv(workspaceId, file);
     const records = parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(rows);
     expect(Object.keys(records[0])).toEqual([...SCORE_EXPORT_COLUMNS]);
@@ -195,14 +193,14 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       asOf: new Date(`${DATA_END}T00:00:00Z`),
       historyDays: 21,
     });
-    const coldId = await importCrmDir(app, 'cold', coldDir);
-    const run = await runScoring(app, coldId, AS_OF_2);
+    const coldId = await importCrmDir(nest.app, 'cold', coldDir);
+    const run = await runScoring(nest.app, coldId, AS_OF_2);
     expect(run.status).toBe('completed');
     const report = run.report as { models: { summary: Record<string, string>; reasons: string[] } };
     expect(report.models.summary).toEqual({ bgNbd: 'skipped', gammaGamma: 'skipped' });
     expect(report.models.reasons.join(' ')).toMatch(/BG\/NBD not fitted: \d+ buyers and \d+ repeat buyers/);
     expect(report.models.reasons.join(' ')).toMatch(/Gamma-Gamma not fitted/);
-    const rows: Array<Record<string, unknown>> = await sql.query(
+    const rows: Array<Record<string, unknown>> = await nest.db.query(
       `SELECT frequency, r_score, f_score, m_score, rfm_segment, abc_class, value_tier, lifecycle, p_alive, clv,
               expected_order_value, priority
        FROM customer_scores WHERE run_id = $1`,
@@ -228,8 +226,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
   });
 
   it('completes an empty workspace with an empty snapshot', async () => {
-    const emptyId = (await app.get(WorkspacesService).ensure({ slug: 'empty' })).id;
-    const run = await runScoring(app, emptyId, AS_OF_2);
+    const emptyId = (await nest.app.get(WorkspacesService).ensure({ slug: 'empty' })).id;
+    const run = await runScoring(nest.app, emptyId, AS_OF_2);
     expect(run).toMatchObject({ status: 'completed', customersTotal: 0, chunksTotal: 0 });
     expect(run.report).toMatchObject({
       scored: 0,
@@ -241,50 +239,50 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     const staleId = await insertActiveRun("now() - interval '2 hours'");
     // a live run: its prepare job waits in the queue (delayed), so it must survive however old it looks
     const liveId = await insertActiveRun("now() - interval '3 hours'", 'other');
-    const queue = app.get<Queue>(queueToken(QUEUES.scoring));
+    const queue = nest.app.get<Queue>(queueToken(QUEUES.scoring));
     await queue.add('prepare', { runId: liveId }, { jobId: `score-prepare-${liveId}`, delay: 3_600_000 });
 
-    const run = await runScoring(app, workspaceId, AS_OF_2);
+    const run = await runScoring(nest.app, workspaceId, AS_OF_2);
     expect(run.status).toBe('completed');
     // full rows stay for this run and the previous one; the first run lives on in score_history only
     expect(await partitionOf(firstRunId)).toBeNull();
     expect(await partitionOf((run.report as { previousRunId: string }).previousRunId)).toBe(true);
-    const [stale] = await sql.query(`SELECT status, error FROM score_runs WHERE id = $1`, [staleId]);
+    const [stale] = await nest.db.query(`SELECT status, error FROM score_runs WHERE id = $1`, [staleId]);
     expect(stale.status).toBe('failed');
     expect(stale.error).toMatch(/^stale: no live queue job and no progress for 30 minutes/);
 
-    const otherId = (await sql.query(`SELECT workspace_id FROM score_runs WHERE id = $1`, [liveId]))[0]
+    const otherId = (await nest.db.query(`SELECT workspace_id FROM score_runs WHERE id = $1`, [liveId]))[0]
       .workspace_id as string;
     const again = await runs.start({ workspaceId: otherId, asOf: AS_OF_2, trigger: 'test' });
     expect(again).toMatchObject({ started: false, run: { id: liveId } });
     // a run that started moments ago is not stale even though it has no job yet
     await queue.remove(`score-prepare-${liveId}`);
-    await sql.query(`UPDATE score_runs SET created_at = now() WHERE id = $1`, [liveId]);
+    await nest.db.query(`UPDATE score_runs SET created_at = now() WHERE id = $1`, [liveId]);
     expect(await runs.failIfStale(otherId)).toBeNull();
-    await sql.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
+    await nest.db.query(`UPDATE score_runs SET status = 'failed' WHERE id = $1`, [liveId]);
   });
 
   it('scores from the customer summaries exactly as from the history, after refunds, merges, deletes, new orders and complaints', async () => {
     // orders of 2026-11-24 known to a run as of the 23rd: pending in the summaries until a later cutoff passes them;
     // a complaint of 2026-08-26: in the 90-day window as of the 23rd, out of it as of the 24th
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'next-day-' || c.id, c.id, TIMESTAMPTZ '2026-11-24T10:00:00+08:00', 5000, 'CNY', 'paid'
        FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id LIMIT 5`,
       [workspaceId],
     );
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind)
        SELECT $1, 'old-complaint-' || c.id, c.id, TIMESTAMPTZ '2026-08-26T12:00:00+08:00', 'complaint'
        FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT 3`,
       [workspaceId],
     );
-    expect((await runScoring(app, workspaceId, AS_OF_2)).status).toBe('completed');
-    const night = await runScoring(app, workspaceId, DATA_END);
+    expect((await runScoring(nest.app, workspaceId, AS_OF_2)).status).toBe('completed');
+    const night = await runScoring(nest.app, workspaceId, DATA_END);
     expect(night.status).toBe('completed');
     // the cutoff moved a day: exactly the customers it made stale were recomputed (nothing was written): those who
     // paid or were touched on the 24th, and those whose first complaint in the window left it
-    const [{ stale }] = await sql.query(
+    const [{ stale }] = await nest.db.query(
       `SELECT count(*)::int AS stale FROM (
          SELECT customer_id FROM orders
          WHERE workspace_id = $1 AND status = 'paid' AND deleted_at IS NULL
@@ -302,34 +300,34 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(night.report).toMatchObject({ customerSummaries: { mode: 'refresh', customers: stale } });
 
     // a day of CRM changes, each through plain SQL on orders as the sync, import and merge code paths write them
-    await sql.query(
+    await nest.db.query(
       `UPDATE orders SET status = 'refunded'
        WHERE id IN (SELECT id FROM orders WHERE workspace_id = $1 AND status = 'paid' ORDER BY id LIMIT 20)`,
       [workspaceId],
     );
-    await sql.query(
+    await nest.db.query(
       `UPDATE orders SET deleted_at = now()
        WHERE id IN (SELECT id FROM orders WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT 10)`,
       [workspaceId],
     );
-    const buyers: Array<{ id: string }> = await sql.query(
+    const buyers: Array<{ id: string }> = await nest.db.query(
       `SELECT DISTINCT customer_id AS id FROM orders WHERE workspace_id = $1 ORDER BY 1 LIMIT 6`,
       [workspaceId],
     );
     for (let i = 0; i < 3; i++) {
-      await sql.query(`UPDATE orders SET customer_id = $2 WHERE customer_id = $1`, [
+      await nest.db.query(`UPDATE orders SET customer_id = $2 WHERE customer_id = $1`, [
         buyers[i].id,
         buyers[i + 3].id,
       ]);
     }
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'late-' || c.id, c.id, TIMESTAMPTZ '2026-11-24T15:00:00+08:00', 12345, 'CNY', 'paid'
        FROM customers c WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT 30`,
       [workspaceId],
     );
 
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind, score)
        SELECT $1, 'day-' || c.id || '-' || k, c.id, TIMESTAMPTZ '2026-11-24T09:00:00+08:00', k,
               CASE WHEN k = 'survey' THEN 2 END
@@ -337,20 +335,20 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
        CROSS JOIN (VALUES ('complaint'), ('survey')) AS kinds (k)`,
       [workspaceId],
     );
-    await sql.query(
+    await nest.db.query(
       `DELETE FROM interactions
        WHERE id IN (SELECT id FROM interactions WHERE workspace_id = $1 AND kind = 'complaint' ORDER BY id LIMIT 15)`,
       [workspaceId],
     );
 
-    const fromSummaries = await runScoring(app, workspaceId, DATA_END);
+    const fromSummaries = await runScoring(nest.app, workspaceId, DATA_END);
     expect(fromSummaries.report).toMatchObject({ customerSummaries: { mode: 'refresh' } });
     // pretend the summaries were already a day ahead: the same run must then read orders and interactions
-    await sql.query(
+    await nest.db.query(
       `UPDATE customer_summary_state SET cutoff = cutoff + interval '1 day' WHERE workspace_id = $1`,
       [workspaceId],
     );
-    const fromOrders = await runScoring(app, workspaceId, DATA_END);
+    const fromOrders = await runScoring(nest.app, workspaceId, DATA_END);
     expect(fromOrders.report).toMatchObject({ customerSummaries: { mode: 'behind' } });
     // the columns made of purchases and touches (the rest also depends on the previous run, which differs here)
     const purchaseColumns = (scores: Record<string, Record<string, unknown>>) =>
@@ -374,8 +372,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
         ]),
       );
     const [a, b] = [
-      purchaseColumns(await scoresByExternalId(sql, fromSummaries.id)),
-      purchaseColumns(await scoresByExternalId(sql, fromOrders.id)),
+      purchaseColumns(await scoresByExternalId(nest.db, fromSummaries.id)),
+      purchaseColumns(await scoresByExternalId(nest.db, fromOrders.id)),
     ];
     expect(Object.keys(a).length).toBe(fromSummaries.customersTotal);
     expect(a).toEqual(b);
@@ -383,7 +381,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
 
   /** Whether a run's scores table is attached to customer_scores (null: the table is gone). */
   async function partitionOf(runId: string): Promise<boolean | null> {
-    const [row] = await sql.query(`SELECT relispartition FROM pg_class WHERE relname = $1`, [
+    const [row] = await nest.db.query(`SELECT relispartition FROM pg_class WHERE relname = $1`, [
       `customer_scores_r${runId.replace(/-/g, '')}`,
     ]);
     return row ? (row.relispartition as boolean) : null;
@@ -391,8 +389,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
 
   async function insertActiveRun(createdAt: string, slug?: string): Promise<string> {
     let ws = workspaceId;
-    if (slug) ws = (await app.get(WorkspacesService).ensure({ slug })).id;
-    const [row] = await sql.query(
+    if (slug) ws = (await nest.app.get(WorkspacesService).ensure({ slug })).id;
+    const [row] = await nest.db.query(
       `INSERT INTO score_runs (workspace_id, as_of, horizon_days, trigger, status, created_at, started_at)
        VALUES ($1, $2, 365, 'test', 'scoring', ${createdAt}, ${createdAt}) RETURNING id`,
       [ws, AS_OF_2],

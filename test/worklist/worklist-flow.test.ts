@@ -1,9 +1,6 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
 import { addDays, at, busiestRep, client, keyFor, publish, scoredWorkspace } from './worklist-support';
+import { useTestApp } from '../support/use-test-app';
 
 interface Item {
   id: string;
@@ -21,9 +18,7 @@ interface Item {
  * Also: paging, ETags and 304, validation, and 404 for items and lists out of the caller's scope.
  */
 describe('worklists through HTTP: work the list, see it feed back', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
+  const nest = useTestApp({ http: true, redis: true });
   let http: ReturnType<typeof client>;
   let workspaceId: string;
   let today: string;
@@ -39,29 +34,21 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
   const did = new Map<string, string>(); // customer external id → what the rep did
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl: process.env.TEST_REDIS_URL }));
-    http = client(app);
-    sql = app.get(DataSource);
-    ({ workspaceId, today } = await scoredWorkspace(app));
-    const report = await publish(app, workspaceId, today);
+    http = client(nest.app);
+    ({ workspaceId, today } = await scoredWorkspace(nest.app));
+    const report = await publish(nest.app, workspaceId, today);
     expect(report.lists).toBeGreaterThan(10);
-    const who = await busiestRep(app, workspaceId, today);
+    const who = await busiestRep(nest.app, workspaceId, today);
     repId = who.rep.id;
     repExternalId = who.rep.external_id;
-    repKey = await keyFor(app, workspaceId, 'rep', repId);
-    otherRepKey = await keyFor(app, workspaceId, 'rep', who.other.id);
-    managerKey = await keyFor(app, workspaceId, 'manager', who.managerId);
-    otherManagerKey = await keyFor(app, workspaceId, 'manager', who.otherManagerId);
-    integrationKey = await keyFor(app, workspaceId, 'integration');
-    const foreign = await app.get(WorkspacesService).ensure({ slug: 'foreign' });
-    foreignAdminKey = await keyFor(app, foreign.id, 'admin');
+    repKey = await keyFor(nest.app, workspaceId, 'rep', repId);
+    otherRepKey = await keyFor(nest.app, workspaceId, 'rep', who.other.id);
+    managerKey = await keyFor(nest.app, workspaceId, 'manager', who.managerId);
+    otherManagerKey = await keyFor(nest.app, workspaceId, 'manager', who.otherManagerId);
+    integrationKey = await keyFor(nest.app, workspaceId, 'integration');
+    const foreign = await nest.app.get(WorkspacesService).ensure({ slug: 'foreign' });
+    foreignAdminKey = await keyFor(nest.app, foreign.id, 'admin');
   }, 120_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
 
   it('serves the rep their list with reasons in their locale, paginated, with an ETag', async () => {
     const res = await http.get('/v1/me/worklist?limit=200', repKey).expect(200);
@@ -217,7 +204,7 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
       note: 'ordered',
     });
     expect(Array.isArray(res.body.recentOrders)).toBe(true);
-    const [c] = await sql.query(
+    const [c] = await nest.db.query(
       `SELECT personality FROM customers WHERE workspace_id = $1 AND external_id = $2`,
       [workspaceId, converted.customer.externalId],
     );
@@ -228,7 +215,7 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
 
   it("publishes tomorrow's list from what the rep did", async () => {
     const tomorrow = addDays(today, 1);
-    await publish(app, workspaceId, tomorrow);
+    await publish(nest.app, workspaceId, tomorrow);
     const res = await http.get(`/v1/me/worklist?date=${tomorrow}&limit=200`, repKey).expect(200);
     const byCustomer = new Map<string, Item>(res.body.items.map((i: Item) => [i.customer.externalId, i]));
     for (const [customer, what] of did) {
@@ -251,10 +238,10 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
     }
     // the snoozed customer stays away until its day and then comes back, saying why
     const snoozed = initial[0].customer.externalId;
-    await publish(app, workspaceId, addDays(today, 2));
+    await publish(nest.app, workspaceId, addDays(today, 2));
     const day2 = await http.get(`/v1/me/worklist?date=${addDays(today, 2)}&limit=200`, repKey).expect(200);
     expect(day2.body.items.map((i: Item) => i.customer.externalId)).not.toContain(snoozed);
-    await publish(app, workspaceId, addDays(today, 3));
+    await publish(nest.app, workspaceId, addDays(today, 3));
     const day3 = await http.get(`/v1/me/worklist?date=${addDays(today, 3)}&limit=200`, repKey).expect(200);
     const back = day3.body.items.find((i: Item) => i.customer.externalId === snoozed);
     expect(back).toBeDefined();
@@ -267,7 +254,7 @@ describe('worklists through HTTP: work the list, see it feed back', () => {
 
   it('attributes an order placed after a call to that call', async () => {
     const converted = initial[4].customer.externalId;
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'crm', 'ord-after-call', id, now() + interval '1 hour', 88800, 'CNY', 'paid'
        FROM customers WHERE workspace_id = $1 AND external_id = $2`,

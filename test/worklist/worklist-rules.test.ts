@@ -1,23 +1,18 @@
-import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CandidateRow, toCandidate } from '../../src/worklist/candidate-row';
 import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
 import { callableCountries, callValue } from '../../src/worklist/ranking';
 import { WorklistPolicyService } from '../../src/worklist/worklist-policy.service';
 import { WorklistUrgentService } from '../../src/worklist/worklist-urgent.service';
 import { CANDIDATES_SQL, candidateParams } from '../../src/worklist/worklist.sql';
-import { createTestHttpApp, testConfig } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
 import { addDays, busiestRep, client, keyFor, publish, scoredWorkspace } from './worklist-support';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * The contact rules as the database applies them (they must agree with ranking.ts), manager pins, urgent inserts
  * through the events API and the worklist queue, and settings validation.
  */
 describe('worklist rules against PostgreSQL', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let sql: DataSource;
+  const nest = useTestApp({ http: true, redis: true });
   let http: ReturnType<typeof client>;
   let workspaceId: string;
   let today: string;
@@ -25,10 +20,10 @@ describe('worklist rules against PostgreSQL', () => {
 
   /** The candidate rows of one rep for a day, straight from the set-based query. */
   async function candidates(day: string, repId = rep.id): Promise<CandidateRow[]> {
-    const policy = await app.get(WorklistPolicyService).load(workspaceId);
+    const policy = await nest.app.get(WorklistPolicyService).load(workspaceId);
     const run = policy.run!;
     const known = Object.keys(COUNTRY_TIME_ZONES);
-    return sql.query(
+    return nest.db.query(
       CANDIDATES_SQL,
       candidateParams({
         workspaceId,
@@ -48,7 +43,7 @@ describe('worklist rules against PostgreSQL', () => {
   }
 
   async function listOf(day: string) {
-    const rows = await sql.query(
+    const rows = await nest.db.query(
       `SELECT i.id, i.rank, i.kind, i.urgent, i.state, i.summary, c.external_id AS customer, c.id::text AS customer_id
        FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id JOIN customers c ON c.id = i.customer_id
        WHERE w.workspace_id = $1 AND w.rep_id = $2 AND w.list_date = $3 ORDER BY i.rank`,
@@ -67,7 +62,7 @@ describe('worklist rules against PostgreSQL', () => {
   }
 
   async function interaction(customerId: string, daysAgo: number, kind = 'call', outcome = 'reached') {
-    await sql.query(
+    await nest.db.query(
       `INSERT INTO interactions (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome)
        VALUES ($1, 'crm', $2, $3, now() - $4 * interval '1 day', $5, $6)`,
       [
@@ -82,22 +77,14 @@ describe('worklist rules against PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestHttpApp(testConfig(db.url, { redisUrl: process.env.TEST_REDIS_URL }));
-    sql = app.get(DataSource);
-    http = client(app);
-    ({ workspaceId, today } = await scoredWorkspace(app, { slug: 'rules' }));
-    await publish(app, workspaceId, today);
-    rep = (await busiestRep(app, workspaceId, today)).rep;
+    http = client(nest.app);
+    ({ workspaceId, today } = await scoredWorkspace(nest.app, { slug: 'rules' }));
+    await publish(nest.app, workspaceId, today);
+    rep = (await busiestRep(nest.app, workspaceId, today)).rep;
   }, 120_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
-
   it('pre-ranks in SQL with exactly the value ranking.ts computes', async () => {
-    const policy = await app.get(WorklistPolicyService).load(workspaceId);
+    const policy = await nest.app.get(WorklistPolicyService).load(workspaceId);
     const run = policy.run!;
     const rows = await candidates(today);
     expect(rows.length).toBeGreaterThan(20);
@@ -152,7 +139,7 @@ describe('worklist rules against PostgreSQL', () => {
   });
 
   it("keeps customers outside the rep's shift in their own time zone off the list", async () => {
-    const [us] = await sql.query(
+    const [us] = await nest.db.query(
       `SELECT c.id::text AS id, c.owner_rep_id FROM customers c JOIN customer_scores s ON s.customer_id = c.id
        JOIN workspaces w ON w.current_score_run_id = s.run_id
        WHERE c.workspace_id = $1 AND c.country = 'US' AND c.owner_rep_id IS NOT NULL LIMIT 1`,
@@ -161,26 +148,27 @@ describe('worklist rules against PostgreSQL', () => {
     expect(us).toBeDefined();
     // a Shanghai shift 09:00–18:00 never meets New York business hours
     expect((await candidates(today, us.owner_rep_id)).map((r) => r.customer_id)).not.toContain(us.id);
-    await sql.query(
+    await nest.db.query(
       `UPDATE workspaces SET settings = jsonb_set(settings, '{worklist,repHours}', $2) WHERE id = $1`,
       [workspaceId, JSON.stringify({ start: '08:00', end: '23:30' })],
     );
     try {
       expect((await candidates(today, us.owner_rep_id)).map((r) => r.customer_id)).toContain(us.id);
     } finally {
-      await sql.query(`UPDATE workspaces SET settings = settings #- '{worklist,repHours}' WHERE id = $1`, [
-        workspaceId,
-      ]);
+      await nest.db.query(
+        `UPDATE workspaces SET settings = settings #- '{worklist,repHours}' WHERE id = $1`,
+        [workspaceId],
+      );
     }
   });
 
   it('lets a manager pin a team customer onto tomorrow’s list, and nobody else', async () => {
-    const who = await busiestRep(app, workspaceId, today);
-    const managerKey = await keyFor(app, workspaceId, 'manager', who.managerId);
-    const otherManagerKey = await keyFor(app, workspaceId, 'manager', who.otherManagerId);
-    const repKey = await keyFor(app, workspaceId, 'rep', rep.id);
+    const who = await busiestRep(nest.app, workspaceId, today);
+    const managerKey = await keyFor(nest.app, workspaceId, 'manager', who.managerId);
+    const otherManagerKey = await keyFor(nest.app, workspaceId, 'manager', who.otherManagerId);
+    const repKey = await keyFor(nest.app, workspaceId, 'rep', rep.id);
     const onToday = new Set((await listOf(today)).map((i) => i.customer));
-    const [target] = await sql.query(
+    const [target] = await nest.db.query(
       `SELECT c.external_id FROM customers c JOIN customer_scores s ON s.customer_id = c.id
        JOIN workspaces w ON w.current_score_run_id = s.run_id
        WHERE c.workspace_id = $1 AND c.owner_rep_id = $2 AND c.country = 'CN' AND NOT (c.external_id = ANY ($3))
@@ -201,7 +189,7 @@ describe('worklist rules against PostgreSQL', () => {
     expect((await http.get('/v1/worklist-pins', managerKey).expect(200)).body).toHaveLength(1);
     expect((await http.get('/v1/worklist-pins', otherManagerKey).expect(200)).body).toHaveLength(0);
 
-    await publish(app, workspaceId, addDays(today, 1));
+    await publish(nest.app, workspaceId, addDays(today, 1));
     const tomorrow = await listOf(addDays(today, 1));
     const pinned = tomorrow.find((i) => i.customer === target.external_id);
     expect(pinned?.kind).toBe('pinned');
@@ -213,7 +201,7 @@ describe('worklist rules against PostgreSQL', () => {
   it('inserts an urgent item on top of today’s list without reshuffling the others', async () => {
     const before = await listOf(today);
     const onList = new Set(before.map((i) => i.customer));
-    const [target] = await sql.query(
+    const [target] = await nest.db.query(
       `SELECT c.id::text AS id, c.external_id FROM customers c
        JOIN customer_scores s ON s.customer_id = c.id JOIN workspaces w ON w.current_score_run_id = s.run_id
        WHERE c.workspace_id = $1 AND c.owner_rep_id = $2 AND NOT (c.external_id = ANY ($3))
@@ -221,8 +209,8 @@ describe('worklist rules against PostgreSQL', () => {
        ORDER BY c.id LIMIT 1`,
       [workspaceId, rep.id, [...onList]],
     );
-    const integrationKey = await keyFor(app, workspaceId, 'integration');
-    const repKey = await keyFor(app, workspaceId, 'rep', rep.id);
+    const integrationKey = await keyFor(nest.app, workspaceId, 'integration');
+    const repKey = await keyFor(nest.app, workspaceId, 'rep', rep.id);
     await http
       .post('/v1/worklist-events', repKey, { customer: target.external_id, kind: 'complaint' })
       .expect(403);
@@ -255,7 +243,7 @@ describe('worklist rules against PostgreSQL', () => {
     });
 
     // an open item already on the list is marked urgent and moved up; the others keep their ranks
-    const urgentService = app.get(WorklistUrgentService);
+    const urgentService = nest.app.get(WorklistUrgentService);
     const open = before.find((i) => i.state === 'open' && i.rank === 3)!;
     const marked = await urgentService.raise({
       workspaceId,
@@ -268,7 +256,7 @@ describe('worklist rules against PostgreSQL', () => {
     expect(ranks.get(before[0].id)).toBe(1);
 
     // an ordinary order from a healthy customer is not urgent; a worked item is left alone
-    const [healthy] = await sql.query(
+    const [healthy] = await nest.db.query(
       `SELECT c.id::text AS id FROM customers c JOIN customer_scores s ON s.customer_id = c.id
        JOIN workspaces w ON w.current_score_run_id = s.run_id
        WHERE c.workspace_id = $1 AND s.lifecycle IN ('active', 'loyal') AND c.owner_rep_id IS NOT NULL LIMIT 1`,
@@ -296,14 +284,14 @@ describe('worklist rules against PostgreSQL', () => {
   });
 
   it('rejects invalid worklist settings with a clear error', async () => {
-    await sql.query(
+    await nest.db.query(
       `UPDATE workspaces SET settings = jsonb_set(settings, '{worklist,weights}', '{"overdue": -1}') WHERE id = $1`,
       [workspaceId],
     );
-    await expect(publish(app, workspaceId, addDays(today, 9))).rejects.toMatchObject({
+    await expect(publish(nest.app, workspaceId, addDays(today, 9))).rejects.toMatchObject({
       code: 'invalid_worklist_settings',
     });
-    await sql.query(`UPDATE workspaces SET settings = settings #- '{worklist,weights}' WHERE id = $1`, [
+    await nest.db.query(`UPDATE workspaces SET settings = settings #- '{worklist,weights}' WHERE id = $1`, [
       workspaceId,
     ]);
   });

@@ -1,16 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { PII_CIPHER } from './pii.tokens';
 import { PiiCipher } from './pii';
-
-/** A table holding PiiCipher ciphertexts: its key column and the encrypted columns. */
-interface EncryptedColumns {
-  table: string;
-  key: string;
-  keyType: 'bigint' | 'uuid';
-  columns: string[];
-}
+import { EncryptedColumns, PiiRotationRepository } from './pii-rotation.repository';
+import { PII_CIPHER } from './pii.tokens';
 
 /**
  * Every column written with PiiCipher. A new encrypted column must be added here, or rotation would leave it
@@ -49,11 +40,6 @@ export interface RotationReport {
   seconds: number;
 }
 
-/** The key version of a ciphertext, in SQL (layout: [version length][version][iv][tag][body], see PiiCipher). */
-const versionOf = (col: string) => `convert_from(substring(${col} FROM 2 FOR get_byte(${col}, 0)), 'UTF8')`;
-const stale = (t: EncryptedColumns) =>
-  t.columns.map((c) => `(${c} IS NOT NULL AND ${versionOf(c)} <> $1)`).join(' OR ');
-
 /**
  * PII key rotation: re-encrypts, in batches, every ciphertext not written under the newest key of
  * PII_ENCRYPTION_KEYS (the first entry). Each batch is its own short transaction and only replaces a value that
@@ -63,7 +49,7 @@ const stale = (t: EncryptedColumns) =>
 @Injectable()
 export class PiiRotationService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly ciphertexts: PiiRotationRepository,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
   ) {}
 
@@ -76,21 +62,9 @@ export class PiiRotationService {
     const found: RotationReport['found'] = {};
     let total = 0;
     for (const t of ENCRYPTED_COLUMNS) {
-      const versions = t.columns
-        .map(
-          (c) =>
-            `SELECT ${versionOf(c)} AS v FROM ${t.table} WHERE ${c} IS NOT NULL AND ${versionOf(c)} <> $1`,
-        )
-        .join(' UNION ALL ');
-      const rows: Array<{ v: string; n: number }> = await this.db.query(
-        `SELECT v, count(*)::int AS n FROM (${versions}) x GROUP BY v ORDER BY v`,
-        [toVersion],
-      );
+      const rows = await this.ciphertexts.staleVersions(t, toVersion);
       if (rows.length) found[t.table] = Object.fromEntries(rows.map((r) => [r.v, r.n]));
-      const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM ${t.table} WHERE ${stale(t)}`, [
-        toVersion,
-      ]);
-      total += n;
+      total += await this.ciphertexts.staleRowCount(t, toVersion);
     }
     const report: RotationReport = {
       toVersion,
@@ -121,32 +95,13 @@ export class PiiRotationService {
   ): Promise<void> {
     let after: string | null = null;
     for (;;) {
-      const rows: Array<Record<string, Buffer | string | null>> = await this.db.query(
-        `SELECT ${t.key}::text AS key, ${t.columns.join(', ')} FROM ${t.table}
-         WHERE ($2::${t.keyType} IS NULL OR ${t.key} > $2::${t.keyType}) AND (${stale(t)})
-         ORDER BY ${t.key} LIMIT $3`,
-        [toVersion, after, batchSize],
-      );
+      const rows = await this.ciphertexts.staleBatch(t, toVersion, after, batchSize);
       if (rows.length === 0) return;
-      after = rows[rows.length - 1].key as string;
-      // [key, old1, new1, old2, new2, …] as parallel arrays for one UPDATE … FROM unnest(…)
-      const keys = rows.map((r) => r.key as string);
+      after = rows[rows.length - 1].key;
+      const keys = rows.map((r) => r.key);
       const olds = t.columns.map((c) => rows.map((r) => r[c] as Buffer | null));
       const news = t.columns.map((c) => rows.map((r) => this.reencrypt(r[c] as Buffer | null, toVersion)));
-      const sets = t.columns
-        .map((c, i) => `${c} = CASE WHEN t.${c} = v.old${i} THEN v.new${i} ELSE t.${c} END`)
-        .join(', ');
-      const cols = t.columns.map((_, i) => `old${i}, new${i}`).join(', ');
-      const arrays = t.columns.map((_, i) => `$${2 + 2 * i}::bytea[], $${3 + 2 * i}::bytea[]`).join(', ');
-      const params: unknown[] = [keys];
-      t.columns.forEach((_, i) => params.push(olds[i], news[i]));
-      const updated: unknown = await this.db.query(
-        `UPDATE ${t.table} t SET ${sets}
-         FROM unnest($1::${t.keyType}[], ${arrays}) AS v(key, ${cols})
-         WHERE t.${t.key} = v.key AND (${t.columns.map((c, i) => `t.${c} = v.old${i}`).join(' OR ')})`,
-        params,
-      );
-      const changed = Array.isArray(updated) && typeof updated[1] === 'number' ? updated[1] : 0;
+      const changed = await this.ciphertexts.replaceUnchanged(t, keys, olds, news);
       onBatch(changed, rows.length - changed);
     }
   }

@@ -1,33 +1,27 @@
-import { createReadStream, createWriteStream, statSync, WriteStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
-import { CopyBatch, writeCopy } from '../../database/copy/copy-writer';
+import { CopyBatch } from '../../database/copy/copy-text';
+import { Transactions } from '../../database/transactions';
+import { PII_CIPHER } from '../../customers/pii/pii.tokens';
+import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
+import { PiiCipher } from '../../customers/pii/pii';
+import { ChunkPipeline } from './chunk-pipeline';
+import { ActivityKind, CsvImportRepository, MergeCounts } from './csv-import.repository';
+import { MergeShape } from './csv-import.sql';
 import { CsvSyntaxError, readCsvRecords } from './csv-records';
 import {
   ImportKind,
   resolveHeader,
-  RowProblem,
   validateCustomer,
   validateInteraction,
   validateOrder,
   validateRep,
 } from './csv-rows';
-import { PII_CIPHER } from '../../customers/pii/pii.tokens';
-import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
-import { PiiCipher } from '../../customers/pii/pii';
-import { MERGE_SQL, MergeShape, ORPHANS_SQL, STAGING_DDL } from './csv-import.sql';
+import { RejectWriter } from './reject-writer';
 
-const ANALYZE_TARGET: Record<ImportKind, string> = {
-  customers: 'customers',
-  orders: 'orders',
-  interactions: 'interactions',
-  reps: 'reps, teams',
-};
 const PROGRESS_EVERY_MS = 250;
 /**
  * Characters of COPY text per chunk: the file is loaded and merged chunk by chunk, the next chunk parsed while the
@@ -98,129 +92,98 @@ export class CsvImportService {
   private readonly logger = new Logger(CsvImportService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CsvImportRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly dedupe: DedupeService,
   ) {}
 
   async import(opts: ImportOptions): Promise<ImportReport> {
-    const started = Date.now();
     if (!opts.file && !opts.input) throw new Error('import needs a file or an input stream');
-    const name = opts.name ?? (opts.file ? basename(opts.file) : 'upload');
-    const totalBytes = opts.totalBytes ?? (opts.file ? statSync(opts.file).size : 0);
-    const rejectPath = opts.rejectFile ?? `${opts.file ?? 'import'}.rejects.csv`;
-    const rejects = new RejectWriter(rejectPath);
-    const qr = this.db.createQueryRunner();
-    const client = (await qr.connect()) as PoolClient;
-    let rows = 0;
-    let valid = 0;
-    let bytesRead = 0;
-    let lastProgress = 0;
-    const progress = (phase: ImportProgress['phase'], force = false) => {
-      if (!opts.onProgress || (!force && Date.now() - lastProgress < PROGRESS_EVERY_MS)) return;
-      lastProgress = Date.now();
-      opts.onProgress({ phase, bytesRead, totalBytes, rows });
-    };
-    const chunks = new ChunkPipeline();
+    const run = new ImportRun(opts);
     try {
-      await client.query('BEGIN');
-      await client.query(STAGING_DDL[opts.kind]);
-      if (opts.kind === 'orders' || opts.kind === 'interactions') await client.query(ORPHANS_SQL.create);
-      const merge = new MergeState();
-      const input = opts.input ?? createReadStream(opts.file as string, { highWaterMark: 1 << 20 });
-      const counting = (async function* () {
-        for await (const chunk of input) {
-          bytesRead += chunk.length;
-          yield chunk;
-        }
-      })();
-      let header: { names: string[]; indexes: number[] } | null = null;
-      const now = new Date();
-      // Ids of a file that only ever increase are unique: the merge can then skip sorting out duplicates.
-      let uniqueIds = true;
-      let lastId = '';
-      const batch = new CopyBatch();
-      const chunkChars =
-        opts.kind === 'reps' ? CHUNK_CHARS.reps : (opts.chunkChars ?? CHUNK_CHARS[opts.kind]);
-      const submit = () => {
-        const pieces = batch.take();
-        const shape = { uniqueIds };
-        return chunks.submit(() => this.loadChunk(client, pieces, opts, rejects, merge, shape));
-      };
-      for await (const { records, lines } of readCsvRecords(counting)) {
-        for (let r = 0; r < records.length; r++) {
-          const record = records[r];
-          if (!header) {
-            header = this.header(opts, name, record);
-            continue;
-          }
-          rows++;
-          const raw: Record<string, string> = {};
-          for (let c = 0; c < header.names.length; c++)
-            raw[header.names[c]] = record[header.indexes[c]] ?? '';
-          const values = this.toCopyValues(opts.kind, raw, lines[r], now, rejects);
-          if (values) {
-            valid++;
-            const id = values[1] as string;
-            if (uniqueIds && !(id > lastId)) uniqueIds = false;
-            lastId = id;
-            batch.add(values);
-          }
-        }
-        // The database loads and merges a chunk while the next one is parsed (at most two chunks wait).
-        if (batch.bytes >= chunkChars) await submit();
-        progress('loading');
-      }
-      if (!header) throw new AppError('empty_csv', `${name} has no header row`);
-      if (batch.rows > 0) await submit();
-      const loaded = Date.now();
-      progress('merging', true);
-      await chunks.drain();
-      const orphans =
-        opts.kind === 'orders' || opts.kind === 'interactions'
-          ? await this.reportOrphans(client, rejects)
-          : 0;
-      await client.query('COMMIT');
-      // Fresh statistics after a bulk load, or the planner picks nested loops over millions of rows.
-      await client.query(`ANALYZE ${ANALYZE_TARGET[opts.kind]}`);
-      const mergedAt = Date.now();
+      // One transaction on one connection: the staging table, every chunk's COPY and merge, the orphan report.
+      await this.transactions.onClient((client) => this.loadAndMerge(client, run));
+      await this.repo.analyze(opts.kind);
+      run.mergedAt = Date.now();
       let dedupe: DedupeReport | undefined;
       if (opts.kind === 'customers' && opts.dedupe !== false) {
-        progress('deduplicating', true);
+        run.progress('deduplicating', true);
         dedupe = await this.dedupe.run(opts.workspaceId);
       }
-      bytesRead = totalBytes || bytesRead;
-      progress('done', true);
-      const accepted = valid - orphans;
-      return {
-        kind: opts.kind,
-        rows,
-        valid: accepted,
-        rejected: rejects.rejectedRows,
-        warnings: rejects.warnings,
-        inserted: merge.inserted,
-        updated: merge.updated,
-        unchanged: accepted - merge.inserted - merge.updated,
-        rejectFile: rejects.count > 0 ? rejectPath : null,
-        seconds: (Date.now() - started) / 1000,
-        phases: {
-          load: (loaded - started) / 1000,
-          merge: (mergedAt - loaded) / 1000,
-          ...(dedupe ? { dedupe: (Date.now() - mergedAt) / 1000 } : {}),
-        },
-        ...(dedupe ? { dedupe } : {}),
-      };
+      run.bytesRead = run.totalBytes || run.bytesRead;
+      run.progress('done', true);
+      return run.report(dedupe);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (e instanceof CsvSyntaxError) throw new AppError('malformed_csv', `${run.name}: ${e.message}`);
+      throw e;
+    } finally {
+      await run.rejects.close();
+    }
+  }
+
+  /** Parses and loads the file chunk by chunk, waits for the last merge, then reports the orphans. */
+  private async loadAndMerge(client: PoolClient, run: ImportRun): Promise<void> {
+    const chunks = new ChunkPipeline();
+    try {
+      await this.repo.createStaging(run.opts.kind, client);
+      await this.parseInto(run, (pieces, shape) =>
+        chunks.submit(() => this.loadChunk(client, pieces, run, shape)),
+      );
+      run.loadedAt = Date.now();
+      run.progress('merging', true);
+      await chunks.drain();
+      if (isActivity(run.opts.kind)) run.orphans = await this.reportOrphans(client, run.rejects);
     } catch (e) {
       // Let a running chunk finish failing before the rollback: the connection serves one statement at a time.
       await chunks.settle();
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (e instanceof AppError) throw e;
-      if (e instanceof CsvSyntaxError) throw new AppError('malformed_csv', `${name}: ${e.message}`);
       throw e;
-    } finally {
-      await rejects.close();
-      await qr.release();
     }
+  }
+
+  /**
+   * Streams the file through the CSV reader and validation into COPY text, handing each full chunk to `submit`
+   * (which waits while the database is two chunks behind).
+   */
+  private async parseInto(
+    run: ImportRun,
+    submit: (pieces: string[], shape: MergeShape) => Promise<void>,
+  ): Promise<void> {
+    const { opts } = run;
+    let header: { names: string[]; indexes: number[] } | null = null;
+    const now = new Date();
+    // Ids of a file that only ever increase are unique: the merge can then skip sorting out duplicates.
+    let uniqueIds = true;
+    let lastId = '';
+    const batch = new CopyBatch();
+    const chunkChars = opts.kind === 'reps' ? CHUNK_CHARS.reps : (opts.chunkChars ?? CHUNK_CHARS[opts.kind]);
+    const flush = () => submit(batch.take(), { uniqueIds });
+    for await (const { records, lines } of readCsvRecords(run.input())) {
+      for (let r = 0; r < records.length; r++) {
+        const record = records[r];
+        if (!header) {
+          header = this.header(opts, run.name, record);
+          continue;
+        }
+        run.rows++;
+        const raw: Record<string, string> = {};
+        for (let c = 0; c < header.names.length; c++) raw[header.names[c]] = record[header.indexes[c]] ?? '';
+        const values = this.toCopyValues(opts.kind, raw, lines[r], now, run.rejects);
+        if (values) {
+          run.valid++;
+          const id = values[1] as string;
+          if (uniqueIds && !(id > lastId)) uniqueIds = false;
+          lastId = id;
+          batch.add(values);
+        }
+      }
+      // The database loads and merges a chunk while the next one is parsed (at most two chunks wait).
+      if (batch.bytes >= chunkChars) await flush();
+      run.progress('loading');
+    }
+    if (!header) throw new AppError('empty_csv', `${run.name} has no header row`);
+    if (batch.rows > 0) await flush();
   }
 
   /**
@@ -230,55 +193,37 @@ export class CsvImportService {
   private async loadChunk(
     client: PoolClient,
     pieces: string[],
-    opts: ImportOptions,
-    rejects: RejectWriter,
-    merge: MergeState,
+    run: ImportRun,
     shape: MergeShape,
   ): Promise<void> {
-    if (merge.chunks > 0) await client.query('TRUNCATE stage');
-    const copy = client.query(copyFrom(`COPY stage FROM STDIN`));
-    // Failures surface through writeCopy; the listener keeps a late one from crashing the process.
-    copy.on('error', () => undefined);
-    try {
-      await writeCopy(copy, pieces);
-    } catch (e) {
-      // Abort an unfinished COPY (sends CopyFail) so the connection can roll back and return to the pool.
-      if (!copy.writableFinished) {
-        copy.destroy(e as Error);
-        await new Promise((r) => setImmediate(r));
-      }
-      throw e;
-    }
-    // Temporary tables are never analysed by autovacuum: without statistics the joins plan as nested loops.
-    if (merge.chunks === 0) await client.query('ANALYZE stage');
+    const { opts, merge } = run;
+    await this.repo.stageChunk(pieces, merge.chunks === 0, client);
     merge.chunks++;
-    const params = [opts.workspaceId, opts.source ?? 'crm'];
-    if (opts.kind === 'orders' || opts.kind === 'interactions') {
-      if (opts.createMissingCustomers) await client.query(MERGE_SQL.placeholderCustomers, params);
-      await client.query(ORPHANS_SQL.collect, params);
+    const source = opts.source ?? 'crm';
+    if (isActivity(opts.kind)) {
+      if (opts.createMissingCustomers)
+        await this.repo.createPlaceholderCustomers(opts.workspaceId, source, client);
+      await this.repo.collectOrphans(opts.workspaceId, source, client);
     }
     if (opts.kind === 'customers') {
-      const unknownOwners = await client.query(MERGE_SQL.unknownOwners, [opts.workspaceId]);
-      for (const o of unknownOwners.rows as Array<{ row_no: number; owner_rep: string }>) {
-        rejects.warn(o.row_no, {
+      for (const o of await this.repo.unknownOwners(opts.workspaceId, client)) {
+        run.rejects.warn(o.row_no, {
           column: 'owner_rep',
           reason: `unknown rep "${o.owner_rep}"; customer kept without an owner`,
         });
       }
     }
-    let counts: { inserted: number; updated: number };
+    let counts: MergeCounts;
     switch (opts.kind) {
       case 'reps':
-        // reps are not per source system: they are the workspace's own people
-        counts = await this.counted(client, MERGE_SQL.reps(shape), [opts.workspaceId]);
-        await client.query(MERGE_SQL.repManagers, [opts.workspaceId]);
+        counts = await this.repo.mergeReps(opts.workspaceId, shape, client);
         break;
       case 'customers':
-        counts = await this.counted(client, MERGE_SQL.customers(shape), params);
+        counts = await this.repo.mergeCustomers(opts.workspaceId, source, shape, client);
         break;
       case 'orders':
       case 'interactions':
-        counts = await this.mergeActivity(client, opts.kind, params, shape, merge);
+        counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge);
         break;
     }
     merge.inserted += counts.inserted;
@@ -367,52 +312,37 @@ export class CsvImportService {
    */
   private async mergeActivity(
     client: PoolClient,
-    kind: 'orders' | 'interactions',
-    params: string[],
+    kind: ActivityKind,
+    workspaceId: string,
+    source: string,
     shape: MergeShape,
     merge: MergeState,
-  ): Promise<{ inserted: number; updated: number }> {
-    merge.firstLoad ??= !(await client.query(MERGE_SQL.hasAny[kind], params)).rows[0].any;
+  ): Promise<MergeCounts> {
+    merge.firstLoad ??= !(await this.repo.hasAny(workspaceId, source, kind, client));
     if (merge.firstLoad && shape.uniqueIds) {
-      await client.query('SAVEPOINT fresh_load');
-      try {
-        const res = await client.query(MERGE_SQL[kind]({ ...shape, fresh: true }), params);
-        await client.query('RELEASE SAVEPOINT fresh_load');
-        return { inserted: res.rowCount ?? 0, updated: 0 };
-      } catch (e) {
-        if ((e as { code?: string }).code !== '23505') throw e;
-        await client.query('ROLLBACK TO SAVEPOINT fresh_load');
-        merge.firstLoad = false;
-      }
+      const inserted = await this.repo.insertFresh(workspaceId, source, kind, shape, client);
+      if (inserted !== null) return { inserted, updated: 0 };
+      merge.firstLoad = false;
     }
-    return this.counted(client, MERGE_SQL[kind]({ ...shape, fresh: false }), params);
-  }
-
-  private async counted(client: PoolClient, sql: string, params: string[]) {
-    const { rows } = await client.query(sql, params);
-    return { inserted: Number(rows[0].inserted), updated: Number(rows[0].updated) };
+    return this.repo.upsertActivity(workspaceId, source, kind, shape, client);
   }
 
   /** Rejects rows whose customer is unknown, reading them back page by page (there may be millions). */
   private async reportOrphans(client: PoolClient, rejects: RejectWriter): Promise<number> {
-    await client.query(ORPHANS_SQL.open);
     let count = 0;
-    for (;;) {
-      const page = await client.query(ORPHANS_SQL.fetch);
-      for (const o of page.rows as Array<{
-        row_no: number;
-        customer_external_id: string;
-        raw: Record<string, string>;
-      }>) {
+    await this.repo.readOrphans(client, (page) => {
+      for (const o of page) {
         const reason = `unknown customer "${o.customer_external_id}" (import customers first, or use --create-missing-customers)`;
         rejects.reject(o.row_no, [{ column: 'customer_external_id', reason }], o.raw);
       }
-      count += page.rows.length;
-      if (page.rows.length === 0) break;
-    }
-    await client.query(ORPHANS_SQL.close);
+      count += page.length;
+    });
     return count;
   }
+}
+
+function isActivity(kind: ImportKind): kind is ActivityKind {
+  return kind === 'orders' || kind === 'interactions';
 }
 
 /** What the chunks of one import share: counts, and whether this is the first load of its source. */
@@ -424,84 +354,65 @@ class MergeState {
   firstLoad: boolean | undefined;
 }
 
-/**
- * Runs the chunks' database work one after the other on the import's connection, while the caller goes on parsing;
- * `submit` waits while two chunks are pending, which bounds memory. The first failure stops the rest and is
- * thrown by the next submit or by drain.
- */
-class ChunkPipeline {
-  private tail: Promise<void> = Promise.resolve();
-  private readonly pending: Array<Promise<void>> = [];
-  private failure: { error: unknown } | null = null;
+/** One import in progress: its input, counts, progress reports and timings, and the report they add up to. */
+class ImportRun {
+  readonly started = Date.now();
+  readonly name: string;
+  readonly totalBytes: number;
+  readonly rejectPath: string;
+  readonly rejects: RejectWriter;
+  readonly merge = new MergeState();
+  rows = 0;
+  valid = 0;
+  bytesRead = 0;
+  /** rows of orders/interactions rejected at the end because their customer is unknown */
+  orphans = 0;
+  loadedAt = 0;
+  mergedAt = 0;
+  private lastProgress = 0;
 
-  async submit(work: () => Promise<void>): Promise<void> {
-    this.check();
-    this.tail = this.tail
-      .then(() => (this.failure ? undefined : work()))
-      .catch((error: unknown) => {
-        this.failure ??= { error };
-      });
-    this.pending.push(this.tail);
-    while (this.pending.length >= 2) await this.pending.shift();
-    this.check();
+  constructor(readonly opts: ImportOptions) {
+    this.name = opts.name ?? (opts.file ? basename(opts.file) : 'upload');
+    this.totalBytes = opts.totalBytes ?? (opts.file ? statSync(opts.file).size : 0);
+    this.rejectPath = opts.rejectFile ?? `${opts.file ?? 'import'}.rejects.csv`;
+    this.rejects = new RejectWriter(this.rejectPath);
   }
 
-  async drain(): Promise<void> {
-    await this.tail;
-    this.check();
-  }
-
-  /** Waits for the running chunk to end, ignoring its outcome (the caller is already failing). */
-  async settle(): Promise<void> {
-    await this.tail;
-  }
-
-  private check(): void {
-    if (this.failure) throw this.failure.error;
-  }
-}
-
-/** Writes rejected rows (line, column, reason, original values) as CSV, ready to fix and replay. */
-class RejectWriter {
-  private out: WriteStream | null = null;
-  private readonly rejectedLines = new Set<number>();
-  count = 0;
-  warnings = 0;
-
-  constructor(private readonly path: string) {}
-
-  get rejectedRows(): number {
-    return this.rejectedLines.size;
-  }
-
-  reject(line: number, problems: RowProblem[], raw: Record<string, string>): null {
-    this.rejectedLines.add(line);
-    for (const p of problems) this.write(line, 'rejected', p, raw);
-    return null;
-  }
-
-  warn(line: number, problem: RowProblem): void {
-    this.warnings++;
-    this.write(line, 'warning', problem, {});
-  }
-
-  private write(line: number, severity: string, p: RowProblem, raw: Record<string, string>) {
-    if (!this.out) {
-      this.out = createWriteStream(this.path);
-      this.out.write('line,severity,column,reason,row\n');
+  /** The file's bytes, counted as they are read. */
+  async *input(): AsyncGenerator<Buffer> {
+    const input = this.opts.input ?? createReadStream(this.opts.file as string, { highWaterMark: 1 << 20 });
+    for await (const chunk of input) {
+      this.bytesRead += (chunk as Buffer).length;
+      yield chunk as Buffer;
     }
-    this.count++;
-    const rowJson = Object.keys(raw).length ? JSON.stringify(raw) : '';
-    this.out.write([line, severity, p.column, p.reason, rowJson].map(csvCell).join(',') + '\n');
   }
 
-  async close(): Promise<void> {
-    const out = this.out;
-    if (out) await new Promise<void>((resolve) => out.end(resolve));
+  progress(phase: ImportProgress['phase'], force = false): void {
+    const { onProgress } = this.opts;
+    if (!onProgress || (!force && Date.now() - this.lastProgress < PROGRESS_EVERY_MS)) return;
+    this.lastProgress = Date.now();
+    onProgress({ phase, bytesRead: this.bytesRead, totalBytes: this.totalBytes, rows: this.rows });
   }
-}
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  report(dedupe: DedupeReport | undefined): ImportReport {
+    const accepted = this.valid - this.orphans;
+    return {
+      kind: this.opts.kind,
+      rows: this.rows,
+      valid: accepted,
+      rejected: this.rejects.rejectedRows,
+      warnings: this.rejects.warnings,
+      inserted: this.merge.inserted,
+      updated: this.merge.updated,
+      unchanged: accepted - this.merge.inserted - this.merge.updated,
+      rejectFile: this.rejects.count > 0 ? this.rejectPath : null,
+      seconds: (Date.now() - this.started) / 1000,
+      phases: {
+        load: (this.loadedAt - this.started) / 1000,
+        merge: (this.mergedAt - this.loadedAt) / 1000,
+        ...(dedupe ? { dedupe: (Date.now() - this.mergedAt) / 1000 } : {}),
+      },
+      ...(dedupe ? { dedupe } : {}),
+    };
+  }
 }

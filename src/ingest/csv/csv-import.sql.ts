@@ -1,3 +1,4 @@
+import { ERASED_STAYS_ERASED_SET, unlessErased } from '../sync/erased-customer.sql';
 import type { ImportKind } from './csv-rows';
 
 /** Temporary staging tables, one per import kind; row_no is the CSV line, kept for reject reports. */
@@ -76,23 +77,15 @@ export const MERGE_SQL = {
       SELECT $1, $2, s.external_id, s.name, s.kind, s.email_enc, s.email_hash, s.phone_enc, s.phone_hash,
         s.region, s.country, s.industry, r.id, s.personality, s.created_at
       FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
-      ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
-        -- an erased customer stays erased: replays never bring personal data back
-        name = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END,
-        email_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                         WHEN t.email_hash IS NOT DISTINCT FROM EXCLUDED.email_hash THEN t.email_enc ELSE EXCLUDED.email_enc END,
-        email_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END,
-        phone_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                         WHEN t.phone_hash IS NOT DISTINCT FROM EXCLUDED.phone_hash THEN t.phone_enc ELSE EXCLUDED.phone_enc END,
-        phone_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
+      ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET${ERASED_STAYS_ERASED_SET},
         kind = EXCLUDED.kind, region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry,
         owner_rep_id = EXCLUDED.owner_rep_id,
-        personality = CASE WHEN t.erased_at IS NULL THEN COALESCE(EXCLUDED.personality, t.personality) END,
+        personality = ${unlessErased('COALESCE(EXCLUDED.personality, t.personality)')},
         source_created_at = EXCLUDED.source_created_at, updated_at = now()
       WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.source_created_at)
             IS DISTINCT FROM
-            (CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END, EXCLUDED.kind,
-             CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END, CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
+            (${unlessErased('EXCLUDED.name')}, EXCLUDED.kind,
+             ${unlessErased('EXCLUDED.email_hash')}, ${unlessErased('EXCLUDED.phone_hash')},
              EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, EXCLUDED.owner_rep_id, EXCLUDED.source_created_at)
          OR (t.erased_at IS NULL AND EXCLUDED.personality IS NOT NULL AND t.personality IS DISTINCT FROM EXCLUDED.personality)
       RETURNING (xmax = 0) AS inserted`,

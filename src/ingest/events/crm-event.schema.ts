@@ -70,10 +70,13 @@ function timestamp(now: () => number) {
     });
 }
 
-function buildSchema(now: () => number) {
-  const ts = timestamp(now);
-  const minor = z.number().int().min(0, 'must not be negative (record refunds with status=refunded)');
+type Timestamp = ReturnType<typeof timestamp>;
 
+/** Amounts in currency minor units: integers, never negative. */
+const minorUnits = () =>
+  z.number().int().min(0, 'must not be negative (record refunds with status=refunded)');
+
+function customerSchema(ts: Timestamp) {
   const contact = z.strictObject({
     externalId: id,
     name: text(),
@@ -83,7 +86,7 @@ function buildSchema(now: () => number) {
     isPrimary: z.boolean().optional(),
   });
 
-  const customer = z.strictObject({
+  return z.strictObject({
     externalId: id,
     updatedAt: ts,
     kind: z.enum(['individual', 'business']).default('individual'),
@@ -103,7 +106,10 @@ function buildSchema(now: () => number) {
     createdAt: ts.nullish().transform((v) => v ?? null),
     contacts: z.array(contact).max(100).default([]),
   });
+}
 
+function orderSchema(ts: Timestamp) {
+  const minor = minorUnits();
   const line = z.strictObject({
     productCode: id,
     productName: text(),
@@ -116,7 +122,7 @@ function buildSchema(now: () => number) {
     amountMinor: minor,
   });
 
-  const order = z.strictObject({
+  return z.strictObject({
     externalId: id,
     customerExternalId: id,
     updatedAt: ts,
@@ -133,8 +139,10 @@ function buildSchema(now: () => number) {
     channel: text(100),
     lines: z.array(line).max(500).default([]),
   });
+}
 
-  const interaction = z.strictObject({
+function interactionSchema(ts: Timestamp) {
+  return z.strictObject({
     externalId: id,
     customerExternalId: id,
     occurredAt: ts,
@@ -145,6 +153,13 @@ function buildSchema(now: () => number) {
     note: text(4000),
     repExternalId: text(200),
   });
+}
+
+function buildSchema(now: () => number) {
+  const ts = timestamp(now);
+  const customer = customerSchema(ts);
+  const order = orderSchema(ts);
+  const interaction = interactionSchema(ts);
 
   const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
     z.strictObject({ id: id.optional(), type: z.literal(type), occurredAt: ts.optional(), data });
@@ -354,19 +369,7 @@ function normaliseCustomer(
       warnings.push({ path: at(p), code: 'phone_dropped', message: 'not a phone number; dropped' });
     return v;
   };
-  if (d.contacts.length > 0 && d.kind !== 'business') {
-    issues.push({
-      path: at('contacts'),
-      code: 'contacts_need_business',
-      message: 'contact persons belong to business customers (kind = business)',
-    });
-  }
-  const seen = new Set<string>();
-  d.contacts.forEach((c, i) => {
-    if (seen.has(c.externalId))
-      issues.push({ path: at(`contacts[${i}].externalId`), code: 'duplicate', message: 'listed twice' });
-    seen.add(c.externalId);
-  });
+  checkContacts(d, at, issues);
   const contacts: ContactData[] = d.contacts
     .map((c, i) => ({
       externalId: c.externalId,
@@ -393,6 +396,23 @@ function normaliseCustomer(
     createdAt: d.createdAt,
     contacts,
   };
+}
+
+/** Contact persons belong to business customers, each listed once. */
+function checkContacts(d: WireCustomer, at: (p: string) => string, issues: EventIssue[]): void {
+  if (d.contacts.length > 0 && d.kind !== 'business') {
+    issues.push({
+      path: at('contacts'),
+      code: 'contacts_need_business',
+      message: 'contact persons belong to business customers (kind = business)',
+    });
+  }
+  const seen = new Set<string>();
+  d.contacts.forEach((c, i) => {
+    if (seen.has(c.externalId))
+      issues.push({ path: at(`contacts[${i}].externalId`), code: 'duplicate', message: 'listed twice' });
+    seen.add(c.externalId);
+  });
 }
 
 function normaliseOrder(d: WireOrder, at: (p: string) => string, issues: EventIssue[]): OrderData {

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
+import { Transactions } from '../../database/transactions';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
@@ -9,11 +8,12 @@ import { PiiCipher } from '../../customers/pii/pii';
 import { DedupeJobs } from '../../customers/dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport } from '../sync/sync-events';
+import { CrmInboxRepository, InboxCountRow, InboxListRow, InboxStatus } from './crm-inbox.repository';
 import { MAX_EVENTS_PER_BATCH, parseEventBatch } from './crm-event.schema';
 import { SignatureHeaders, verifySignature } from './webhook-signature';
 import { WebhookSecretsService } from './webhook-secrets.service';
 
-export type InboxStatus = 'pending' | 'processed' | 'failed';
+export type { InboxStatus } from './crm-inbox.repository';
 
 export interface InboxRow {
   id: string;
@@ -52,7 +52,8 @@ export class CrmInboxService implements BeforeApplicationShutdown {
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: CrmInboxRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     @InjectQueue(QUEUES.crmSync) private readonly queue: JobQueue<'crm-sync'>,
     private readonly secrets: WebhookSecretsService,
@@ -81,27 +82,20 @@ export class CrmInboxService implements BeforeApplicationShutdown {
     const parsed = parseEventBatch(json, { normalise: false });
     if (!parsed.ok)
       throw new AppError('validation_failed', 'CRM events failed validation', 400, parsed.issues);
-    const [row] = await this.db.query(
-      `INSERT INTO crm_inbox (workspace_id, webhook_id, signed_at, event_count, payload_enc)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (workspace_id, webhook_id) DO NOTHING RETURNING id::text AS id`,
-      [
-        signed.workspaceId,
-        signed.webhookId,
-        signed.signedAt,
-        parsed.events.length,
-        this.pii.encrypt(body.toString('utf8')),
-      ],
+    const id = await this.repo.insert(
+      signed.workspaceId,
+      signed.webhookId,
+      signed.signedAt,
+      parsed.events.length,
+      this.pii.encrypt(body.toString('utf8')),
     );
-    if (!row) {
-      const [existing] = await this.db.query(
-        `SELECT id::text AS id, event_count FROM crm_inbox WHERE workspace_id = $1 AND webhook_id = $2`,
-        [signed.workspaceId, signed.webhookId],
-      );
+    if (id === undefined) {
+      // the conflicting row exists: this message was stored before
+      const existing = (await this.repo.byWebhookId(signed.workspaceId, signed.webhookId))!;
       return { inboxId: existing.id, events: existing.event_count, duplicate: true };
     }
-    this.enqueueSoon(row.id);
-    return { inboxId: row.id, events: parsed.events.length, duplicate: false };
+    this.enqueueSoon(id);
+    return { inboxId: id, events: parsed.events.length, duplicate: false };
   }
 
   private async verify(slug: string, body: Buffer, headers: SignatureHeaders) {
@@ -184,22 +178,15 @@ export class CrmInboxService implements BeforeApplicationShutdown {
         const code = (e as { code?: string }).code ?? '';
         if (attempt < 4 && RETRYABLE.has(code)) continue;
         const message = (e instanceof Error ? e.message : String(e)).slice(0, 500);
-        await this.db.query(
-          `UPDATE crm_inbox SET status = 'failed', attempts = attempts + 1, last_error = $2
-           WHERE id = $1 AND status <> 'processed'`,
-          [inboxId, message],
-        );
+        await this.repo.markFailed(inboxId, message);
         throw e;
       }
     }
   }
 
   private processOnce(inboxId: string): Promise<{ report: ApplyReport; workspaceId: string } | null> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query(
-        `SELECT workspace_id, status, payload_enc FROM crm_inbox WHERE id = $1 FOR UPDATE`,
-        [inboxId],
-      );
+    return this.transactions.run(async (tx) => {
+      const row = await this.repo.lockForProcessing(inboxId, tx);
       if (!row || row.status === 'processed') return null;
       const parsed = parseEventBatch(JSON.parse(this.pii.decrypt(row.payload_enc)));
       if (!parsed.ok) {
@@ -210,12 +197,8 @@ export class CrmInboxService implements BeforeApplicationShutdown {
       }
       const report = await this.sync.applyBatch(row.workspace_id, parsed.source, parsed.events, tx);
       report.warnings += parsed.warnings.length;
-      await tx.query(
-        `UPDATE crm_inbox SET status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = NULL,
-           result = $2 WHERE id = $1`,
-        [inboxId, JSON.stringify(report)],
-      );
-      return { report, workspaceId: row.workspace_id as string };
+      await this.repo.markProcessed(inboxId, report, tx);
+      return { report, workspaceId: row.workspace_id };
     });
   }
 
@@ -229,12 +212,11 @@ export class CrmInboxService implements BeforeApplicationShutdown {
     ids?: string[];
     limit?: number;
   }): Promise<number> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `SELECT id::text AS id FROM crm_inbox
-       WHERE status = ANY ($1::text[]) AND ($2::uuid IS NULL OR workspace_id = $2)
-         AND ($3::bigint[] IS NULL OR id = ANY ($3::bigint[]))
-       ORDER BY id LIMIT $4`,
-      [opts.statuses ?? ['failed', 'pending'], opts.workspaceId, opts.ids ?? null, opts.limit ?? 10_000],
+    const rows = await this.repo.toReprocess(
+      opts.workspaceId,
+      opts.statuses ?? ['failed', 'pending'],
+      opts.ids ?? null,
+      opts.limit ?? 10_000,
     );
     return this.enqueue(
       rows.map((r) => r.id),
@@ -244,31 +226,32 @@ export class CrmInboxService implements BeforeApplicationShutdown {
 
   /** Safety net: rows pending for more than a minute get a job again (idempotent if one is already waiting). */
   async sweep(): Promise<number> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `SELECT id::text AS id FROM crm_inbox WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
-       ORDER BY id LIMIT 5000`,
-      [SWEEP_AFTER_SECONDS],
-    );
+    const rows = await this.repo.pendingSince(SWEEP_AFTER_SECONDS);
     return this.enqueue(rows.map((r) => r.id));
   }
 
+  /** Ids of stored messages in these statuses, oldest first; `workspaceId` null = every workspace (CLI). */
+  async idsWithStatus(workspaceId: string | null, statuses: string[]): Promise<string[]> {
+    return (await this.repo.idsWithStatus(workspaceId, statuses)).map((r) => r.id);
+  }
+
+  /** Messages and events per status (CLI status). */
+  countsByStatus(workspaceId: string): Promise<InboxCountRow[]> {
+    return this.repo.countsByStatus(workspaceId);
+  }
+
   async list(workspaceId: string, status: InboxStatus | undefined, limit = 100): Promise<InboxRow[]> {
-    const rows = await this.db.query(
-      `SELECT id::text AS id, webhook_id, status, event_count, attempts, last_error, result, received_at, processed_at
-       FROM crm_inbox WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2)
-       ORDER BY id DESC LIMIT $3`,
-      [workspaceId, status ?? null, limit],
-    );
-    return rows.map((r: Record<string, unknown>): InboxRow => ({
-      id: r.id as string,
-      webhookId: r.webhook_id as string,
-      status: r.status as InboxStatus,
-      events: r.event_count as number,
-      attempts: r.attempts as number,
-      lastError: (r.last_error as string) ?? null,
-      result: (r.result as ApplyReport) ?? null,
-      receivedAt: r.received_at as Date,
-      processedAt: (r.processed_at as Date) ?? null,
+    const rows = await this.repo.list(workspaceId, status ?? null, limit);
+    return rows.map((r: InboxListRow): InboxRow => ({
+      id: r.id,
+      webhookId: r.webhook_id,
+      status: r.status,
+      events: r.event_count,
+      attempts: r.attempts,
+      lastError: r.last_error ?? null,
+      result: r.result ?? null,
+      receivedAt: r.received_at,
+      processedAt: r.processed_at ?? null,
     }));
   }
 }

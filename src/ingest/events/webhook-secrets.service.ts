@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { audit } from '../../audit/audit-entry.repository';
+import { Transactions } from '../../database/transactions';
 import { newWebhookSecret } from '../../webhooks/webhook-signing';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { PiiCipher } from '../../customers/pii/pii';
+import { WebhookSecretsRepository } from './webhook-secrets.repository';
 import { secretKey } from './webhook-signature';
 
 /** How long the previous secret keeps verifying after a rotation, so deliveries in flight are not refused. */
@@ -28,7 +28,8 @@ export class WebhookSecretsService {
   private readonly cache = new Map<string, { value: InboundKeys | null; at: number }>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: WebhookSecretsRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
   ) {}
 
@@ -39,15 +40,8 @@ export class WebhookSecretsService {
     graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
   ): Promise<{ secret: string; previousValidUntil: Date | null }> {
     const secret = newWebhookSecret();
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query(
-        `INSERT INTO crm_webhook_secrets AS t (workspace_id, current_enc) VALUES ($1, $2)
-         ON CONFLICT (workspace_id) DO UPDATE SET
-           previous_enc = t.current_enc, previous_valid_until = now() + make_interval(secs => $3),
-           current_enc = EXCLUDED.current_enc, rotated_at = now()
-         RETURNING previous_valid_until`,
-        [workspaceId, this.pii.encrypt(secret), graceSeconds],
-      );
+    return this.transactions.run(async (tx) => {
+      const row = await this.repo.rotate(workspaceId, this.pii.encrypt(secret), graceSeconds, tx);
       await audit(tx, {
         workspaceId,
         actor,
@@ -64,11 +58,7 @@ export class WebhookSecretsService {
   async keysForSlug(slug: string, fresh = false): Promise<InboundKeys | null> {
     const hit = this.cache.get(slug);
     if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-    const [row] = await this.db.query(
-      `SELECT w.id, s.current_enc, CASE WHEN s.previous_valid_until > now() THEN s.previous_enc END AS previous_enc
-       FROM workspaces w JOIN crm_webhook_secrets s ON s.workspace_id = w.id WHERE w.slug = $1`,
-      [slug],
-    );
+    const row = await this.repo.bySlug(slug);
     const value: InboundKeys | null = row
       ? {
           workspaceId: row.id,

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ImportFilePart, ImportsRepository } from './imports.repository';
 
-export type ImportFilePart = 'upload' | 'rejects';
+export type { ImportFilePart } from './imports.repository';
 
 const PIECE_BYTES = 1 << 20;
 
@@ -13,7 +12,7 @@ const PIECE_BYTES = 1 << 20;
  */
 @Injectable()
 export class ImportFileStore {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly repo: ImportsRepository) {}
 
   /** Stores a local file as `part` of an import (replacing an earlier one); returns its size in bytes. */
   async save(importId: string, part: ImportFilePart, path: string): Promise<number> {
@@ -22,12 +21,7 @@ export class ImportFileStore {
     let size = 0;
     for await (const piece of createReadStream(path, { highWaterMark: PIECE_BYTES })) {
       const data = piece as Buffer;
-      await this.db.query(`INSERT INTO import_files (import_id, part, seq, data) VALUES ($1, $2, $3, $4)`, [
-        importId,
-        part,
-        seq++,
-        data,
-      ]);
+      await this.repo.addFilePiece(importId, part, seq++, data);
       size += data.length;
     }
     return size;
@@ -36,24 +30,17 @@ export class ImportFileStore {
   /** Reads a stored part back, piece by piece. */
   async *read(importId: string, part: ImportFilePart): AsyncGenerator<Buffer> {
     for (let seq = 0; ; seq++) {
-      const [row] = await this.db.query(
-        `SELECT data FROM import_files WHERE import_id = $1 AND part = $2 AND seq = $3`,
-        [importId, part, seq],
-      );
-      if (!row) return;
-      yield row.data as Buffer;
+      const data = await this.repo.filePiece(importId, part, seq);
+      if (!data) return;
+      yield data;
     }
   }
 
   async exists(importId: string, part: ImportFilePart): Promise<boolean> {
-    const [row] = await this.db.query(
-      `SELECT 1 FROM import_files WHERE import_id = $1 AND part = $2 AND seq = 0`,
-      [importId, part],
-    );
-    return !!row;
+    return this.repo.fileExists(importId, part);
   }
 
   async remove(importId: string, part: ImportFilePart): Promise<void> {
-    await this.db.query(`DELETE FROM import_files WHERE import_id = $1 AND part = $2`, [importId, part]);
+    await this.repo.removeFile(importId, part);
   }
 }

@@ -2,19 +2,19 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
 import { audit } from '../../audit/audit-entry.repository';
+import { Transactions } from '../../database/transactions';
 import { QUEUES } from '../../queue/queue-factory';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { OnJob } from '../../queue/job-handlers';
 import { CsvImportService, ImportProgress, ImportReport } from '../csv/csv-import.service';
 import { ImportKind } from '../csv/csv-rows';
 import { ImportFileStore } from './import-files';
+import { ImportListRow, ImportRow, ImportsRepository, ImportStatus } from './imports.repository';
 
-export type ImportStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type { ImportStatus } from './imports.repository';
 
 export interface ImportRequest {
   workspaceId: string;
@@ -60,7 +60,8 @@ export class ImportsService {
   private readonly logger = new Logger(ImportsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: ImportsRepository,
+    private readonly transactions: Transactions,
     @InjectQueue(QUEUES.crmSync) private readonly queue: JobQueue<'crm-sync'>,
     private readonly files: ImportFileStore,
     private readonly importer: CsvImportService,
@@ -72,16 +73,11 @@ export class ImportsService {
       ...(req.source ? { source: req.source } : {}),
       ...(req.createMissingCustomers ? { createMissingCustomers: true } : {}),
     };
-    const [row] = await this.db.query(
-      `INSERT INTO imports (workspace_id, kind, file_name, size_bytes, options, created_by)
-       VALUES ($1, $2, $3, 0, $4, $5) RETURNING id`,
-      [req.workspaceId, req.kind, req.fileName, JSON.stringify(options), req.actor],
-    );
-    const id: string = row.id;
+    const id = await this.repo.create(req.workspaceId, req.kind, req.fileName, options, req.actor);
     try {
       const size = await this.files.save(id, 'upload', req.path);
-      await this.db.transaction(async (tx) => {
-        await tx.query(`UPDATE imports SET size_bytes = $2 WHERE id = $1`, [id, size]);
+      await this.transactions.run(async (tx) => {
+        await this.repo.setSize(id, size, tx);
         await audit(tx, {
           workspaceId: req.workspaceId,
           actor: req.actor,
@@ -91,7 +87,7 @@ export class ImportsService {
         });
       });
     } catch (e) {
-      await this.db.query(`DELETE FROM imports WHERE id = $1`, [id]);
+      await this.repo.remove(id);
       throw e;
     }
     await this.queue.add(
@@ -109,21 +105,13 @@ export class ImportsService {
   }
 
   async get(workspaceId: string, id: string): Promise<ImportView> {
-    const [row] = await this.db.query(
-      `SELECT i.*, EXISTS (SELECT 1 FROM import_files f WHERE f.import_id = i.id AND f.part = 'rejects') AS has_rejects
-       FROM imports i WHERE i.workspace_id = $1 AND i.id = $2`,
-      [workspaceId, id],
-    );
+    const row = await this.repo.get(workspaceId, id);
     if (!row) throw AppError.notFound('import');
     return toView(row);
   }
 
   async list(workspaceId: string, limit: number): Promise<ImportView[]> {
-    const rows = await this.db.query(
-      `SELECT i.*, EXISTS (SELECT 1 FROM import_files f WHERE f.import_id = i.id AND f.part = 'rejects') AS has_rejects
-       FROM imports i WHERE i.workspace_id = $1 ORDER BY i.created_at DESC LIMIT $2`,
-      [workspaceId, limit],
-    );
+    const rows = await this.repo.list(workspaceId, limit);
     return rows.map(toView);
   }
 
@@ -138,94 +126,89 @@ export class ImportsService {
   /** The job: imports the stored upload, then stores the rejects report. A retry after a crash starts over. */
   @OnJob(QUEUES.crmSync, 'import')
   async run({ importId }: { importId: string }, job: Job): Promise<Omit<ImportReport, 'rejectFile'> | null> {
-    const [imp] = await this.db.query(`SELECT * FROM imports WHERE id = $1`, [importId]);
+    const imp = await this.repo.forJob(importId);
     if (!imp || imp.status === 'completed' || imp.status === 'failed') return null; // done or gone: nothing to redo
-    await this.db.query(
-      `UPDATE imports SET status = 'running', started_at = now(), progress = '{}', error = NULL WHERE id = $1`,
-      [importId],
-    );
+    await this.repo.markRunning(importId);
     await this.purgeOldFiles();
     const rejectFile = join(tmpdir(), `callplan-import-${importId}-rejects.csv`);
-    let lastWrite = 0;
-    const onProgress = (p: ImportProgress) => {
-      const progress = { ...p, percent: percentOf(p) };
-      void job.updateProgress(progress).catch(() => undefined);
-      if (Date.now() - lastWrite < PROGRESS_WRITE_MS && p.phase === 'loading') return;
-      lastWrite = Date.now();
-      void this.db
-        .query(`UPDATE imports SET progress = $2 WHERE id = $1 AND status = 'running'`, [
-          importId,
-          JSON.stringify(progress),
-        ])
-        .catch(() => undefined);
-    };
-    const options = imp.options as {
-      map?: Record<string, string>;
-      source?: string;
-      createMissingCustomers?: boolean;
-    };
     try {
-      const report = await this.importer.import({
-        workspaceId: imp.workspace_id,
-        kind: imp.kind,
-        input: this.files.read(importId, 'upload'),
-        totalBytes: Number(imp.size_bytes),
-        name: imp.file_name,
-        map: options.map,
-        source: options.source,
-        createMissingCustomers: options.createMissingCustomers,
-        rejectFile,
-        onProgress,
-      });
-      if (report.rejectFile) await this.files.save(importId, 'rejects', rejectFile);
-      else await this.files.remove(importId, 'rejects');
-      const { rejectFile: _local, ...stored } = report;
-      await this.db.query(
-        `UPDATE imports SET status = 'completed', report = $2, progress = $3, finished_at = now() WHERE id = $1`,
-        [
-          importId,
-          JSON.stringify(stored),
-          JSON.stringify({
-            phase: 'done',
-            rows: report.rows,
-            percent: 100,
-            bytesRead: imp.size_bytes,
-            totalBytes: imp.size_bytes,
-          }),
-        ],
-      );
-      await this.files.remove(importId, 'upload');
-      return stored;
+      return await this.importUpload(imp, job, rejectFile);
     } catch (e) {
-      const permanent = e instanceof AppError;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (permanent || lastAttempt) {
-        const error = permanent
-          ? { code: e.code, message: e.message }
-          : { code: 'import_failed', message: 'the import failed; see the worker log' };
-        // no row data in logs: the message of a database error can quote values
-        this.logger.warn(
-          `import ${importId} failed: ${permanent ? e.code : ((e as { code?: string }).code ?? 'error')}`,
-        );
-        await this.db.query(
-          `UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,
-          [importId, JSON.stringify(error)],
-        );
-        await this.files.remove(importId, 'upload');
-        if (permanent) throw new UnrecoverableError(e.message);
-      }
+      await this.recordFailure(importId, job, e);
       throw e;
     } finally {
       rmSync(rejectFile, { force: true });
     }
   }
 
-  private async purgeOldFiles(): Promise<void> {
-    await this.db.query(
-      `DELETE FROM import_files f USING imports i
-       WHERE f.import_id = i.id AND i.finished_at < now() - make_interval(days => $1)`,
-      [REJECTS_RETENTION_DAYS],
+  /** Runs the importer over the stored upload, then stores the rejects report and the result on the row. */
+  private async importUpload(
+    imp: ImportRow,
+    job: Job,
+    rejectFile: string,
+  ): Promise<Omit<ImportReport, 'rejectFile'>> {
+    const importId = imp.id;
+    const options = imp.options;
+    const report = await this.importer.import({
+      workspaceId: imp.workspace_id,
+      kind: imp.kind,
+      input: this.files.read(importId, 'upload'),
+      totalBytes: Number(imp.size_bytes),
+      name: imp.file_name,
+      map: options.map,
+      source: options.source,
+      createMissingCustomers: options.createMissingCustomers,
+      rejectFile,
+      onProgress: this.progressReporter(importId, job),
+    });
+    if (report.rejectFile) await this.files.save(importId, 'rejects', rejectFile);
+    else await this.files.remove(importId, 'rejects');
+    const { rejectFile: _local, ...stored } = report;
+    await this.repo.complete(importId, stored, {
+      phase: 'done',
+      rows: report.rows,
+      percent: 100,
+      bytesRead: imp.size_bytes,
+      totalBytes: imp.size_bytes,
+    });
+    await this.files.remove(importId, 'upload');
+    return stored;
+  }
+
+  /** Progress goes to the job at once, and to the row at most once a second while loading. */
+  private progressReporter(importId: string, job: Job): (p: ImportProgress) => void {
+    let lastWrite = 0;
+    return (p) => {
+      const progress = { ...p, percent: percentOf(p) };
+      void job.updateProgress(progress).catch(() => undefined);
+      if (Date.now() - lastWrite < PROGRESS_WRITE_MS && p.phase === 'loading') return;
+      lastWrite = Date.now();
+      void this.repo.setProgress(importId, progress).catch(() => undefined);
+    };
+  }
+
+  /**
+   * A permanent failure (AppError), or the last attempt, marks the row failed and drops the upload; the caller
+   * rethrows (as UnrecoverableError when permanent, so BullMQ does not retry).
+   */
+  private async recordFailure(importId: string, job: Job, e: unknown): Promise<void> {
+    const permanent = e instanceof AppError;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!permanent && !lastAttempt) return;
+    const error = permanent
+      ? { code: e.code, message: e.message }
+      : { code: 'import_failed', message: 'the import failed; see the worker log' };
+    // no row data in logs: the message of a database error can quote values
+    this.logger.warn(
+      `import ${importId} failed: ${permanent ? e.code : ((e as { code?: string }).code ?? 'error')}`,
     );
+    await this.repo.fail(importId, error);
+    await this.files.remove(importId, 'upload');
+    if (permanent) throw new UnrecoverableError(e.message);
+  }
+
+  private async purgeOldFiles(): Promise<void> {
+    await this.repo.purgeFilesOlderThan(REJECTS_RETENTION_DAYS);
   }
 }
 
@@ -242,22 +225,23 @@ function percentOf(p: ImportProgress): number {
   }
 }
 
-function toView(r: Record<string, unknown>): ImportView {
-  const id = r.id as string;
+function toView(r: ImportListRow): ImportView {
+  const id = r.id;
   return {
     id,
-    kind: r.kind as ImportKind,
-    status: r.status as ImportStatus,
-    fileName: r.file_name as string,
+    kind: r.kind,
+    status: r.status,
+    fileName: r.file_name,
     sizeBytes: Number(r.size_bytes),
-    options: r.options as ImportView['options'],
-    progress: Object.keys(r.progress as object).length ? (r.progress as ImportView['progress']) : null,
+    options: r.options,
+    // jsonb as the job wrote it: a progress report, a report without the local reject file
+    progress: Object.keys(r.progress).length ? (r.progress as ImportView['progress']) : null,
     report: (r.report as ImportView['report']) ?? null,
-    error: (r.error as ImportView['error']) ?? null,
+    error: r.error ?? null,
     rejectsUrl: r.has_rejects ? `/v1/imports/${id}/rejects` : null,
-    createdBy: r.created_by as string,
-    createdAt: r.created_at as Date,
-    startedAt: (r.started_at as Date) ?? null,
-    finishedAt: (r.finished_at as Date) ?? null,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    startedAt: r.started_at ?? null,
+    finishedAt: r.finished_at ?? null,
   };
 }

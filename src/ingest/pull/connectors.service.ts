@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/app-error';
 import { audit } from '../../audit/audit-entry.repository';
+import { Transactions } from '../../database/transactions';
 import { formatPath } from '../events/crm-event.schema';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';
@@ -15,6 +14,7 @@ import {
   PULL_ENTITIES,
   StoredConnectorConfig,
 } from './connector-config';
+import { ConnectorsRepository } from './connectors.repository';
 
 export interface ConnectorView {
   id: string;
@@ -41,7 +41,8 @@ export class ConnectorsService {
   private readonly logger = new Logger(ConnectorsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: ConnectorsRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     @InjectQueue(QUEUES.crmSync) private readonly queue: JobQueue<'crm-sync'>,
   ) {}
@@ -69,36 +70,29 @@ export class ConnectorsService {
       http: spec.http,
       maxPagesPerRun: spec.maxPagesPerRun,
     };
-    const id = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query(
-        `INSERT INTO crm_connectors AS t (workspace_id, name, source, base_url, auth_header_name, auth_header_value_enc,
-           config, schedule_every_ms, enabled)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (workspace_id, name) DO UPDATE SET source = EXCLUDED.source, base_url = EXCLUDED.base_url,
-           auth_header_name = EXCLUDED.auth_header_name, auth_header_value_enc = EXCLUDED.auth_header_value_enc,
-           config = EXCLUDED.config, schedule_every_ms = EXCLUDED.schedule_every_ms, enabled = EXCLUDED.enabled,
-           updated_at = now()
-         RETURNING id`,
-        [
-          workspaceId,
-          spec.name,
-          spec.source,
-          spec.baseUrl,
-          spec.auth?.header ?? null,
-          spec.auth ? this.pii.encrypt(spec.auth.value) : null,
-          JSON.stringify(config),
-          spec.scheduleEveryMs ?? null,
-          spec.enabled,
-        ],
+    const id = await this.transactions.run(async (tx) => {
+      const saved = await this.repo.upsert(
+        workspaceId,
+        {
+          name: spec.name,
+          source: spec.source,
+          baseUrl: spec.baseUrl,
+          authHeaderName: spec.auth?.header ?? null,
+          authHeaderValueEnc: spec.auth ? this.pii.encrypt(spec.auth.value) : null,
+          config,
+          scheduleEveryMs: spec.scheduleEveryMs ?? null,
+          enabled: spec.enabled,
+        },
+        tx,
       );
       await audit(tx, {
         workspaceId,
         actor,
         action: 'crm.connector_saved',
-        subject: `connector:${row.id}`,
+        subject: `connector:${saved}`,
         details: { name: spec.name, baseUrl: spec.baseUrl, scheduleEveryMs: spec.scheduleEveryMs ?? null },
       });
-      return row.id as string;
+      return saved;
     });
     await this.syncSchedule(id, spec.enabled ? (spec.scheduleEveryMs ?? null) : null);
     return this.get(workspaceId, id);
@@ -119,8 +113,7 @@ export class ConnectorsService {
 
   /** Re-registers every enabled connector's schedule (scheduler processes, at start-up). */
   async registerAllSchedules(): Promise<number> {
-    const rows: Array<{ id: string; schedule_every_ms: number | null; enabled: boolean }> =
-      await this.db.query(`SELECT id, schedule_every_ms, enabled FROM crm_connectors`);
+    const rows = await this.repo.schedules();
     for (const r of rows) await this.syncSchedule(r.id, r.enabled ? r.schedule_every_ms : null);
     return rows.filter((r) => r.enabled && r.schedule_every_ms !== null).length;
   }
@@ -134,32 +127,20 @@ export class ConnectorsService {
   }
 
   async list(workspaceId: string): Promise<ConnectorView[]> {
-    const rows = await this.db.query(`SELECT id FROM crm_connectors WHERE workspace_id = $1 ORDER BY name`, [
-      workspaceId,
-    ]);
-    return Promise.all(rows.map((r: { id: string }) => this.get(workspaceId, r.id)));
+    const ids = await this.repo.ids(workspaceId);
+    return Promise.all(ids.map((id) => this.get(workspaceId, id)));
   }
 
   async byName(workspaceId: string, name: string): Promise<ConnectorView> {
-    const [row] = await this.db.query(`SELECT id FROM crm_connectors WHERE workspace_id = $1 AND name = $2`, [
-      workspaceId,
-      name,
-    ]);
-    if (!row) throw AppError.notFound(`connector "${name}"`);
-    return this.get(workspaceId, row.id);
+    const id = await this.repo.idByName(workspaceId, name);
+    if (!id) throw AppError.notFound(`connector "${name}"`);
+    return this.get(workspaceId, id);
   }
 
   async get(workspaceId: string, id: string): Promise<ConnectorView> {
-    const [r] = await this.db.query(`SELECT * FROM crm_connectors WHERE workspace_id = $1 AND id = $2`, [
-      workspaceId,
-      id,
-    ]);
+    const r = await this.repo.get(workspaceId, id);
     if (!r) throw AppError.notFound('connector');
-    const cursors = await this.db.query(
-      `SELECT entity, cursor, pages, records, updated_at FROM crm_connector_cursors WHERE connector_id = $1
-       ORDER BY array_position($2::text[], entity)`,
-      [id, PULL_ENTITIES],
-    );
+    const cursors = await this.repo.cursors(id, PULL_ENTITIES);
     return {
       id: r.id,
       name: r.name,
@@ -172,12 +153,12 @@ export class ConnectorsService {
       lastRunAt: r.last_run_at,
       lastRunReport: r.last_run_report,
       lastError: r.last_error,
-      cursors: cursors.map((c: Record<string, unknown>) => ({
-        entity: c.entity as string,
-        cursor: (c.cursor as string) ?? null,
+      cursors: cursors.map((c) => ({
+        entity: c.entity,
+        cursor: c.cursor ?? null,
         pages: Number(c.pages),
         records: Number(c.records),
-        updatedAt: c.updated_at as Date,
+        updatedAt: c.updated_at,
       })),
     };
   }
@@ -185,21 +166,26 @@ export class ConnectorsService {
   async remove(workspaceId: string, id: string, actor: string): Promise<void> {
     await this.get(workspaceId, id);
     await this.syncSchedule(id, null);
-    await this.db.transaction(async (tx) => {
-      await tx.query(`DELETE FROM crm_connectors WHERE id = $1`, [id]);
+    await this.transactions.run(async (tx) => {
+      await this.repo.remove(id, tx);
       await audit(tx, { workspaceId, actor, action: 'crm.connector_removed', subject: `connector:${id}` });
     });
   }
 
+  /** Records rejected by sync, per origin (CLI status). */
+  rejectCounts(workspaceId: string): Promise<Array<{ origin: string; n: number }>> {
+    return this.repo.rejectCounts(workspaceId);
+  }
+
   /** The connector as a run needs it, secret decrypted. For the pull service only. */
   async runtime(connectorId: string): Promise<ConnectorRuntime | null> {
-    const [r] = await this.db.query(`SELECT * FROM crm_connectors WHERE id = $1`, [connectorId]);
+    const r = await this.repo.forRun(connectorId);
     if (!r) return null;
     if (!r.enabled) {
       this.logger.log(`connector ${connectorId} is disabled; pull skipped`);
       return null;
     }
-    const config = r.config as StoredConnectorConfig;
+    const config = r.config;
     return {
       ...config,
       id: r.id,

@@ -49,46 +49,9 @@ export async function getJson(
   const where = safeUrl(url);
   for (;;) {
     stats.requests++;
-    let outcome: RequestOutcome;
-    try {
-      const res = await deps.fetch(url, {
-        headers: { accept: 'application/json', ...headers },
-        signal: AbortSignal.timeout(cfg.timeoutMs),
-        redirect: 'error',
-      });
-      if (res.ok) {
-        const declared = Number(res.headers.get('content-length') ?? 0);
-        if (declared > cfg.maxBodyBytes) {
-          await res.body?.cancel();
-          throw new PullHttpError(
-            'pull_response_too_large',
-            `${where}: ${declared} bytes > ${cfg.maxBodyBytes}`,
-          );
-        }
-        const text = await res.text();
-        if (Buffer.byteLength(text) > cfg.maxBodyBytes)
-          throw new PullHttpError(
-            'pull_response_too_large',
-            `${where}: response over ${cfg.maxBodyBytes} bytes`,
-          );
-        try {
-          return JSON.parse(text);
-        } catch {
-          // A truncated or garbled body is usually a struggling server: retried like a 5xx.
-          outcome = { kind: 'network', message: 'response is not valid JSON' };
-        }
-      } else {
-        outcome = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
-        await res.body?.cancel().catch(() => undefined);
-      }
-    } catch (e) {
-      if (e instanceof PullHttpError) throw e;
-      const err = e as Error;
-      outcome = {
-        kind: 'network',
-        message: err.name === 'TimeoutError' ? `timed out after ${cfg.timeoutMs} ms` : err.message,
-      };
-    }
+    const attempt = await requestOnce(url, headers, cfg, deps, where);
+    if ('body' in attempt) return attempt.body;
+    const { outcome } = attempt;
     if (countsAsRateLimit(outcome)) {
       counters.rateLimited++;
       stats.rateLimited++;
@@ -100,6 +63,58 @@ export async function getJson(
     if (!decision.retry) throw new PullHttpError(decision.code, `${where}: ${decision.message}`);
     stats.waitedMs += decision.delayMs;
     await deps.sleep(decision.delayMs);
+  }
+}
+
+/**
+ * One GET: the parsed body, or the outcome the retry policy judges (status, network error, garbled body). A body
+ * over the size cap is final: it throws.
+ */
+async function requestOnce(
+  url: string,
+  headers: Record<string, string>,
+  cfg: HttpConfig,
+  deps: HttpDeps,
+  where: string,
+): Promise<{ body: unknown } | { outcome: RequestOutcome }> {
+  try {
+    const res = await deps.fetch(url, {
+      headers: { accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(cfg.timeoutMs),
+      redirect: 'error',
+    });
+    if (!res.ok) {
+      const outcome: RequestOutcome = {
+        kind: 'status',
+        status: res.status,
+        retryAfter: res.headers.get('retry-after'),
+      };
+      await res.body?.cancel().catch(() => undefined);
+      return { outcome };
+    }
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    if (declared > cfg.maxBodyBytes) {
+      await res.body?.cancel();
+      throw new PullHttpError('pull_response_too_large', `${where}: ${declared} bytes > ${cfg.maxBodyBytes}`);
+    }
+    const text = await res.text();
+    if (Buffer.byteLength(text) > cfg.maxBodyBytes)
+      throw new PullHttpError('pull_response_too_large', `${where}: response over ${cfg.maxBodyBytes} bytes`);
+    try {
+      return { body: JSON.parse(text) as unknown };
+    } catch {
+      // A truncated or garbled body is usually a struggling server: retried like a 5xx.
+      return { outcome: { kind: 'network', message: 'response is not valid JSON' } };
+    }
+  } catch (e) {
+    if (e instanceof PullHttpError) throw e;
+    const err = e as Error;
+    return {
+      outcome: {
+        kind: 'network',
+        message: err.name === 'TimeoutError' ? `timed out after ${cfg.timeoutMs} ms` : err.message,
+      },
+    };
   }
 }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Transactions, Tx } from '../../database/transactions';
 import { canonicalJson } from '../sync/sync-rules';
 import { EventIssue, parseEvent } from '../events/crm-event.schema';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
@@ -9,6 +8,7 @@ import { DedupeJobs } from '../../customers/dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
+import { ConnectorsRepository } from './connectors.repository';
 import { ConnectorsService } from './connectors.service';
 import { emptyHttpStats, getJson, HttpDeps, HttpStats, PullHttpError, realHttpDeps } from './crm-http-client';
 import { getPath, recordToEvents, recordUpdatedAt } from './record-mapping';
@@ -50,7 +50,8 @@ export class PullConnectorService {
   private readonly logger = new Logger(PullConnectorService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: ConnectorsRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly connectors: ConnectorsService,
     private readonly sync: RecordSyncService,
@@ -114,16 +115,10 @@ export class PullConnectorService {
     hooks: PullHooks,
     deps: HttpDeps,
   ): Promise<void> {
-    await this.db.query(
-      `INSERT INTO crm_connector_cursors (connector_id, entity) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [c.id, entity],
-    );
+    await this.repo.ensureCursor(c.id, entity);
     const headers = c.auth ? { [c.auth.header]: c.auth.value } : {};
     for (let pageNo = 1; pageNo <= c.maxPagesPerRun; pageNo++) {
-      const [{ cursor }] = await this.db.query(
-        `SELECT cursor FROM crm_connector_cursors WHERE connector_id = $1 AND entity = $2`,
-        [c.id, entity],
-      );
+      const cursor = await this.repo.cursor(c.id, entity);
       const body = await getJson(pageUrl(c, cfg.path, cursor), headers, c.http, http, deps);
       const records = getPath(body, c.paging.recordsPath);
       if (!Array.isArray(records) || records.length > RECORDS_PER_PAGE_CAP) {
@@ -134,20 +129,13 @@ export class PullConnectorService {
       }
       const { next, done } = this.advance(c, cfg, body, records, cursor);
       const { events, rejects } = this.toEvents(entity, cfg, records);
-      await this.db.transaction(async (tx) => {
-        const [locked] = await tx.query(
-          `SELECT cursor FROM crm_connector_cursors WHERE connector_id = $1 AND entity = $2 FOR UPDATE`,
-          [c.id, entity],
-        );
+      await this.transactions.run(async (tx) => {
+        const locked = await this.repo.lockCursor(c.id, entity, tx);
         if ((locked?.cursor ?? null) !== cursor) throw new Superseded();
         const applied = await this.sync.applyBatch(c.workspaceId, c.source, events, tx);
         await this.storeRejects(tx, c, entity, rejects);
         await hooks.beforeCommit?.({ entity, pageNo, records: records.length });
-        await tx.query(
-          `UPDATE crm_connector_cursors SET cursor = $3, pages = pages + 1, records = records + $4, updated_at = now()
-           WHERE connector_id = $1 AND entity = $2`,
-          [c.id, entity, next, records.length],
-        );
+        await this.repo.advanceCursor(c.id, entity, next, records.length, tx);
         addReports(report.applied, applied);
       });
       report.pages++;
@@ -209,7 +197,7 @@ export class PullConnectorService {
 
   /** Invalid records are kept (encrypted) with their reasons, never silently dropped; a replayed page adds nothing. */
   private async storeRejects(
-    tx: EntityManager,
+    tx: Tx,
     c: ConnectorRuntime,
     entity: PullEntity,
     rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }>,
@@ -224,24 +212,15 @@ export class PullConnectorService {
         payload: this.pii.encrypt(json).toString('hex'),
       };
     });
-    await tx.query(
-      `INSERT INTO crm_sync_rejects (workspace_id, source, origin, entity, external_id, problems, payload_digest, payload_enc)
-       SELECT $1, $2, $3, $4, s.external_id, s.problems, decode(s.digest, 'hex'), decode(s.payload, 'hex')
-       FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, problems jsonb, digest text, payload text)
-       ON CONFLICT (workspace_id, origin, entity, payload_digest) DO UPDATE SET last_seen_at = now()`,
-      [c.workspaceId, c.source, `pull:${c.name}`, entity, JSON.stringify(rows)],
-    );
+    await this.repo.storeRejects(c.workspaceId, c.source, `pull:${c.name}`, entity, rows, tx);
   }
 
   private async recordRun(connectorId: string, report: unknown, error: Error | null): Promise<void> {
-    await this.db
-      .query(
-        `UPDATE crm_connectors SET last_run_at = now(), last_run_report = $2, last_error = $3 WHERE id = $1`,
-        [
-          connectorId,
-          JSON.stringify(report),
-          error ? `${(error as { code?: string }).code ?? 'error'}: ${error.message}`.slice(0, 500) : null,
-        ],
+    await this.repo
+      .recordRun(
+        connectorId,
+        report,
+        error ? `${(error as { code?: string }).code ?? 'error'}: ${error.message}`.slice(0, 500) : null,
       )
       .catch((e: Error) => this.logger.warn(`could not record pull run of ${connectorId}: ${e.message}`));
   }

@@ -75,25 +75,7 @@ export function decideRetry(
   }
   const { status } = outcome;
   const retryAfter = parseRetryAfter(outcome.retryAfter, nowMs);
-  if (countsAsRateLimit(outcome)) {
-    if (counters.rateLimited > policy.maxRateLimitWaits) {
-      return {
-        retry: false,
-        code: 'pull_rate_limited',
-        message: `still rate limited after ${counters.rateLimited} waits`,
-      };
-    }
-    const delayMs =
-      retryAfter ?? backoffDelay(counters.rateLimited, policy.baseDelayMs, policy.maxDelayMs, random);
-    if (delayMs > policy.maxRetryAfterMs) {
-      return {
-        retry: false,
-        code: 'pull_rate_limited',
-        message: `Retry-After of ${delayMs} ms exceeds the ${policy.maxRetryAfterMs} ms cap`,
-      };
-    }
-    return { retry: true, reason: 'rate_limited', delayMs };
-  }
+  if (countsAsRateLimit(outcome)) return decideRateLimited(retryAfter, counters, policy, random);
   if (status >= 500 || status === 408) {
     if (counters.serverErrors >= policy.maxAttempts) {
       return {
@@ -115,4 +97,30 @@ export function decideRetry(
         ? 'pull_not_found'
         : 'pull_http_error';
   return { retry: false, code, message: `HTTP ${status}` };
+}
+
+/** 429, or 503 with Retry-After: wait as asked (or back off), within the policy's number of waits and cap. */
+function decideRateLimited(
+  retryAfter: number | null,
+  counters: RetryCounters,
+  policy: RetryPolicy,
+  random: () => number,
+): RetryDecision {
+  if (counters.rateLimited > policy.maxRateLimitWaits) {
+    return {
+      retry: false,
+      code: 'pull_rate_limited',
+      message: `still rate limited after ${counters.rateLimited} waits`,
+    };
+  }
+  const delayMs =
+    retryAfter ?? backoffDelay(counters.rateLimited, policy.baseDelayMs, policy.maxDelayMs, random);
+  if (delayMs > policy.maxRetryAfterMs) {
+    return {
+      retry: false,
+      code: 'pull_rate_limited',
+      message: `Retry-After of ${delayMs} ms exceeds the ${policy.maxRetryAfterMs} ms cap`,
+    };
+  }
+  return { retry: true, reason: 'rate_limited', delayMs };
 }

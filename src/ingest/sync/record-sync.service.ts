@@ -1,11 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { returningRows } from '../../database/sql';
+import { Transactions, Tx } from '../../database/transactions';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { CustomerMergeService } from '../../customers/merge/customer-merge.service';
 import { PiiCipher } from '../../customers/pii/pii';
-import { SYNC_SQL } from './record-sync.sql';
+import {
+  ContactUpsertRow,
+  ParkedCountRow,
+  ParkedListRow,
+  ParkedRow,
+  RecordSyncRepository,
+  StoredRow,
+  SyncEntity,
+  WrittenCustomerRow,
+} from './record-sync.repository';
 import { ApplyReport, CustomerData, emptyReport, InteractionData, OrderData, SyncEvent } from './sync-events';
 import {
   canonicalJson,
@@ -18,24 +25,12 @@ import {
   StoredChild,
 } from './sync-rules';
 
-type Entity = 'order' | 'interaction';
+type Entity = SyncEntity;
 
-interface ParkedRow {
-  external_id: string;
-  customer_external_id: string | null;
-  data: unknown;
-  data_at: Date | null;
-  digest: string | null;
-  deleted_at: Date | null;
-  lifecycle_at: Date | null;
-}
-
-interface StoredRow {
-  external_id: string;
-  source_updated_at: Date | null;
-  digest: string | null;
-  deleted_at: Date | null;
-  lifecycle_at: Date | null;
+/** Where a batch writes: the workspace and the source system of its external ids. */
+interface Target {
+  workspaceId: string;
+  source: string;
 }
 
 export interface ParkedView {
@@ -63,7 +58,8 @@ export class RecordSyncService {
   private readonly logger = new Logger(RecordSyncService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: RecordSyncRepository,
+    private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly merges: CustomerMergeService,
   ) {}
@@ -72,16 +68,11 @@ export class RecordSyncService {
    * Applies a batch in the given transaction, or in its own (retried on deadlock) when none is given.
    * `source` names the source system of the external ids ('crm' by default, as for CSV imports).
    */
-  async applyBatch(
-    workspaceId: string,
-    source: string,
-    events: SyncEvent[],
-    tx?: EntityManager,
-  ): Promise<ApplyReport> {
-    if (tx) return this.apply(tx, workspaceId, source, events);
+  async applyBatch(workspaceId: string, source: string, events: SyncEvent[], tx?: Tx): Promise<ApplyReport> {
+    if (tx) return this.apply(tx, { workspaceId, source }, events);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((t) => this.apply(t, workspaceId, source, events));
+        return await this.transactions.run((t) => this.apply(t, { workspaceId, source }, events));
       } catch (e) {
         if (attempt >= 4 || !RETRYABLE.has((e as { code?: string }).code ?? '')) throw e;
         this.logger.warn(`sync batch hit ${(e as { code: string }).code}; retrying (attempt ${attempt + 1})`);
@@ -91,13 +82,14 @@ export class RecordSyncService {
 
   /** Applies parked records whose customer arrived in a batch that ran concurrently with theirs (safety net). */
   async resolveParked(): Promise<number> {
-    const pairs: Array<{ workspace_id: string; source: string }> = await this.db.query(SYNC_SQL.readyParked);
+    const pairs = await this.repo.readyParked();
     let unparked = 0;
     for (const p of pairs) {
-      const report = await this.db.transaction(async (tx) => {
+      const report = await this.transactions.run(async (tx) => {
         const r = emptyReport();
+        const target = { workspaceId: p.workspace_id, source: p.source };
         for (const entity of ['order', 'interaction'] as const) {
-          await this.applyChildren(tx, [p.workspace_id, p.source], entity, [], 'all', r);
+          await this.applyChildren(tx, target, entity, [], 'all', r);
         }
         return r;
       });
@@ -108,31 +100,30 @@ export class RecordSyncService {
 
   /** Parked records of a workspace, newest first (no record contents). */
   async listParked(workspaceId: string, limit: number): Promise<ParkedView[]> {
-    const rows = await this.db.query(SYNC_SQL.listParked, [workspaceId, limit]);
-    return rows.map((r: Record<string, unknown>): ParkedView => ({
-      source: r.source as string,
-      entity: r.entity as Entity,
-      externalId: r.external_id as string,
-      customerExternalId: (r.customer_external_id as string) ?? null,
-      reason: r.reason as string,
-      deleted: r.deleted as boolean,
-      parkedAt: r.parked_at as Date,
-      updatedAt: r.updated_at as Date,
+    const rows = await this.repo.listParked(workspaceId, limit);
+    return rows.map((r: ParkedListRow): ParkedView => ({
+      source: r.source,
+      entity: r.entity,
+      externalId: r.external_id,
+      customerExternalId: r.customer_external_id ?? null,
+      reason: r.reason,
+      deleted: r.deleted,
+      parkedAt: r.parked_at,
+      updatedAt: r.updated_at,
     }));
   }
 
-  private async apply(
-    tx: EntityManager,
-    workspaceId: string,
-    source: string,
-    events: SyncEvent[],
-  ): Promise<ApplyReport> {
+  /** Parked records per entity and reason (CLI status). */
+  parkedCounts(workspaceId: string): Promise<ParkedCountRow[]> {
+    return this.repo.parkedCounts(workspaceId);
+  }
+
+  private async apply(tx: Tx, target: Target, events: SyncEvent[]): Promise<ApplyReport> {
     const report = emptyReport(events.length);
     const by = <T extends SyncEvent['type']>(type: T) =>
       events.filter((e): e is Extract<SyncEvent, { type: T }> => e.type === type);
-    const params = [workspaceId, source];
 
-    await this.upsertCustomers(tx, params, by('customer.upserted'), report);
+    await this.upsertCustomers(tx, target, by('customer.upserted'), report);
     // Parked records can only become applicable through a customer that this batch creates or touches.
     const touched = [
       ...new Set([
@@ -149,12 +140,15 @@ export class RecordSyncService {
     ]);
     if (lifecycle.size > 0) {
       const rows = [...lifecycle].map(([external_id, l]) => ({ external_id, at: l.at, deleted: l.deleted }));
-      report.lifecycleApplied += (
-        await tx.query(SYNC_SQL.customerLifecycle, [...params, JSON.stringify(rows)])
-      ).length;
+      report.lifecycleApplied += await this.repo.customerLifecycle(
+        target.workspaceId,
+        target.source,
+        rows,
+        tx,
+      );
     }
 
-    await this.applyMerges(tx, workspaceId, source, by('customer.merged'), report);
+    await this.applyMerges(tx, target, by('customer.merged'), report);
 
     const orderStates: Array<ChildState<OrderData>> = [
       ...by('order.upserted').map((e) =>
@@ -163,12 +157,12 @@ export class RecordSyncService {
       ...by('order.deleted').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: true })),
       ...by('order.restored').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: false })),
     ];
-    await this.applyChildren(tx, params, 'order', orderStates, touched, report);
+    await this.applyChildren(tx, target, 'order', orderStates, touched, report);
 
     const interactionStates = by('interaction.created').map((e) =>
       this.childState(e.data, e.data.customerExternalId, e.data.updatedAt),
     );
-    await this.applyChildren(tx, params, 'interaction', interactionStates, touched, report);
+    await this.applyChildren(tx, target, 'interaction', interactionStates, touched, report);
     return report;
   }
 
@@ -186,9 +180,17 @@ export class RecordSyncService {
     };
   }
 
+  private encHex(v: string | null): string | null {
+    return v === null ? null : this.pii.encrypt(v).toString('hex');
+  }
+
+  private hashHex(v: string | null): string | null {
+    return v === null ? null : this.pii.hash(v).toString('hex');
+  }
+
   private async upsertCustomers(
-    tx: EntityManager,
-    params: string[],
+    tx: Tx,
+    target: Target,
     events: Array<{ data: CustomerData }>,
     report: ApplyReport,
   ): Promise<void> {
@@ -199,16 +201,14 @@ export class RecordSyncService {
       (c) => c.data.externalId,
       (c) => ({ at: c.data.updatedAt, digest: c.digest }),
     );
-    const enc = (v: string | null) => (v === null ? null : this.pii.encrypt(v).toString('hex'));
-    const hash = (v: string | null) => (v === null ? null : this.pii.hash(v).toString('hex'));
     const rows = [...newest.values()].map(({ data: c, digest }) => ({
       external_id: c.externalId,
       kind: c.kind,
       name: c.name,
-      email_enc: enc(c.email),
-      email_hash: hash(c.email),
-      phone_enc: enc(c.phone),
-      phone_hash: hash(c.phone),
+      email_enc: this.encHex(c.email),
+      email_hash: this.hashHex(c.email),
+      phone_enc: this.encHex(c.phone),
+      phone_hash: this.hashHex(c.phone),
       region: c.region,
       country: c.country,
       industry: c.industry,
@@ -219,25 +219,35 @@ export class RecordSyncService {
       updated_at: c.updatedAt,
       digest,
     }));
-    const written: Array<{ id: string; owner_id: string; external_id: string; erased: boolean }> =
-      await tx.query(SYNC_SQL.upsertCustomers, [...params, JSON.stringify(rows)]);
+    const written = await this.repo.upsertCustomers(target.workspaceId, target.source, rows, tx);
     report.customersWritten += written.length;
     report.customersStale += events.length - written.length;
-    // The contact list of a customer record is the one of its newest version: replaced whenever the record is
-    // written. The persons belong to the surviving customer; an erased customer gets none back.
+    await this.replaceContacts(tx, target, written, newest);
+  }
+
+  /**
+   * The contact list of a customer record is the one of its newest version: replaced whenever the record is
+   * written. The persons belong to the surviving customer; an erased customer gets none back.
+   */
+  private async replaceContacts(
+    tx: Tx,
+    target: Target,
+    written: WrittenCustomerRow[],
+    newest: Map<string, { data: CustomerData }>,
+  ): Promise<void> {
     const live = written.filter((w) => !w.erased);
     if (live.length === 0) return;
-    const contacts = live.flatMap((w) =>
+    const contacts: ContactUpsertRow[] = live.flatMap((w) =>
       (newest.get(w.external_id)?.data.contacts ?? []).map((p) => ({
         customer_id: w.owner_id,
         origin_customer_id: w.id,
         external_id: p.externalId,
         name: p.name,
         title: p.title,
-        email_enc: enc(p.email),
-        email_hash: hash(p.email),
-        phone_enc: enc(p.phone),
-        phone_hash: hash(p.phone),
+        email_enc: this.encHex(p.email),
+        email_hash: this.hashHex(p.email),
+        phone_enc: this.encHex(p.phone),
+        phone_hash: this.hashHex(p.phone),
         is_primary: p.isPrimary,
       })),
     );
@@ -246,14 +256,13 @@ export class RecordSyncService {
       origin_customer_id: c.origin_customer_id,
       external_id: c.external_id,
     }));
-    await tx.query(SYNC_SQL.deleteDroppedContacts, [ids, JSON.stringify(keep)]);
-    if (contacts.length > 0) await tx.query(SYNC_SQL.upsertContacts, [params[0], JSON.stringify(contacts)]);
+    await this.repo.deleteDroppedContacts(ids, keep, tx);
+    if (contacts.length > 0) await this.repo.upsertContacts(target.workspaceId, contacts, tx);
   }
 
   private async applyMerges(
-    tx: EntityManager,
-    workspaceId: string,
-    source: string,
+    tx: Tx,
+    { workspaceId, source }: Target,
     events: Array<{ winnerExternalId: string; loserExternalId: string; at: string }>,
     report: ApplyReport,
   ): Promise<void> {
@@ -266,12 +275,8 @@ export class RecordSyncService {
     );
     const externalIds = [...new Set(sorted.flatMap((m) => [m.winnerExternalId, m.loserExternalId]))];
     // A merge may name customers we have not seen yet: placeholders keep it applicable now; their upserts fill them.
-    await tx.query(SYNC_SQL.ensureCustomers, [workspaceId, source, externalIds]);
-    const rows: Array<{ external_id: string; id: string }> = await tx.query(SYNC_SQL.resolveCustomers, [
-      workspaceId,
-      source,
-      externalIds,
-    ]);
+    await this.repo.ensureCustomers(workspaceId, source, externalIds, tx);
+    const rows = await this.repo.resolveCustomers(workspaceId, source, externalIds, tx);
     const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
     for (const m of sorted) {
       const merged = await this.merges.merge(
@@ -293,47 +298,31 @@ export class RecordSyncService {
    * parked records whose customer now exists), then written, applied as delete/restore, or parked again.
    */
   private async applyChildren<D extends OrderData | InteractionData>(
-    tx: EntityManager,
-    params: string[],
+    tx: Tx,
+    target: Target,
     entity: Entity,
     incoming: Array<ChildState<D>>,
     customersTouched: string[] | 'all',
     report: ApplyReport,
   ): Promise<void> {
-    const ids = [...new Set(incoming.map((s) => s.externalId))];
-    const parked =
-      customersTouched === 'all'
-        ? await returningRows<ParkedRow>(tx, SYNC_SQL.takeReadyParked, [...params, entity, ids])
-        : await returningRows<ParkedRow>(tx, SYNC_SQL.takeParked, [...params, entity, ids, customersTouched]);
+    const parked = await this.takeParked(tx, target, entity, incoming, customersTouched);
     if (incoming.length === 0 && parked.length === 0) return;
-    const groups = groupChildStates<D>([...incoming, ...parked.map((p) => fromParked<D>(p))]);
-    const all = [...groups.keys()];
-    const customerIds = [
-      ...new Set(
-        [...groups.values()].flat().flatMap((s) => (s.customerExternalId ? [s.customerExternalId] : [])),
-      ),
-    ];
-    const customers: Array<{ external_id: string; resolved_id: string }> = customerIds.length
-      ? await tx.query(SYNC_SQL.resolveCustomers, [...params, customerIds])
-      : [];
-    const storedRows: StoredRow[] = await tx.query(
-      entity === 'order' ? SYNC_SQL.storedOrders : SYNC_SQL.storedInteractions,
-      [...params, all],
-    );
-    const stored = new Map<string, StoredChild>(storedRows.map((r) => [r.external_id, toStored(r)]));
-    const plan = planChildren(groups, new Map(customers.map((c) => [c.external_id, c.resolved_id])), stored);
+    const plan = await this.planChildren<D>(tx, target, entity, [
+      ...incoming,
+      ...parked.map((p) => fromParked<D>(p)),
+    ]);
 
     if (plan.writes.length > 0) {
       const written =
         entity === 'order'
           ? await this.writeOrders(
               tx,
-              params,
+              target,
               plan.writes as Array<{ state: ChildState<OrderData>; customerId: string }>,
             )
           : await this.writeInteractions(
               tx,
-              params,
+              target,
               plan.writes as Array<{ state: ChildState<InteractionData>; customerId: string }>,
             );
       if (entity === 'order') report.ordersWritten += written;
@@ -341,31 +330,74 @@ export class RecordSyncService {
     }
     if (plan.lifecycles.length > 0 && entity === 'order') {
       const rows = plan.lifecycles.map((l) => ({ external_id: l.externalId, ...l.lifecycle }));
-      await tx.query(SYNC_SQL.orderLifecycle, [...params, JSON.stringify(rows)]);
+      await this.repo.orderLifecycle(target.workspaceId, target.source, rows, tx);
       report.lifecycleApplied += rows.length;
     }
-    if (plan.park.length > 0) {
-      const rows = plan.park.map(({ state: s, reason }) => ({
-        external_id: s.externalId,
-        customer_external_id: s.customerExternalId,
-        data: s.data,
-        data_at: s.version?.at ?? null,
-        digest: s.version?.digest ?? null,
-        deleted_at: s.lifecycle?.deleted ? s.lifecycle.at : null,
-        lifecycle_at: s.lifecycle?.at ?? null,
-        reason,
-      }));
-      await tx.query(SYNC_SQL.park, [...params, entity, JSON.stringify(rows)]);
-    }
+    if (plan.park.length > 0) await this.park(tx, target, entity, plan.park);
     const key = (ext: string, customer: string | null) => `${ext}\u0000${customer ?? ''}`;
     const reparked = new Set(plan.park.map((p) => key(p.state.externalId, p.state.customerExternalId)));
     report.parked += plan.park.length;
     report.unparked += parked.filter((p) => !reparked.has(key(p.external_id, p.customer_external_id))).length;
   }
 
+  /** Takes out what was parked for these records (or, for the sweep, every record whose customer now exists). */
+  private takeParked(
+    tx: Tx,
+    { workspaceId, source }: Target,
+    entity: Entity,
+    incoming: Array<ChildState<unknown>>,
+    customersTouched: string[] | 'all',
+  ): Promise<ParkedRow[]> {
+    const ids = [...new Set(incoming.map((s) => s.externalId))];
+    return customersTouched === 'all'
+      ? this.repo.takeReadyParked(workspaceId, source, entity, ids, tx)
+      : this.repo.takeParked(workspaceId, source, entity, ids, customersTouched, tx);
+  }
+
+  /** Decides per record, against the stored versions and the customers that exist: write, delete/restore or park. */
+  private async planChildren<D>(
+    tx: Tx,
+    { workspaceId, source }: Target,
+    entity: Entity,
+    states: Array<ChildState<D>>,
+  ) {
+    const groups = groupChildStates<D>(states);
+    const all = [...groups.keys()];
+    const customerIds = [
+      ...new Set(
+        [...groups.values()].flat().flatMap((s) => (s.customerExternalId ? [s.customerExternalId] : [])),
+      ),
+    ];
+    const customers = customerIds.length
+      ? await this.repo.resolveCustomers(workspaceId, source, customerIds, tx)
+      : [];
+    const storedRows = await this.repo.storedVersions(workspaceId, source, entity, all, tx);
+    const stored = new Map<string, StoredChild>(storedRows.map((r) => [r.external_id, toStored(r)]));
+    return planChildren(groups, new Map(customers.map((c) => [c.external_id, c.resolved_id])), stored);
+  }
+
+  private async park<D>(
+    tx: Tx,
+    { workspaceId, source }: Target,
+    entity: Entity,
+    park: Array<{ state: ChildState<D>; reason: string }>,
+  ): Promise<void> {
+    const rows = park.map(({ state: s, reason }) => ({
+      external_id: s.externalId,
+      customer_external_id: s.customerExternalId,
+      data: s.data,
+      data_at: s.version?.at ?? null,
+      digest: s.version?.digest ?? null,
+      deleted_at: s.lifecycle?.deleted ? s.lifecycle.at : null,
+      lifecycle_at: s.lifecycle?.at ?? null,
+      reason,
+    }));
+    await this.repo.park(workspaceId, source, entity, rows, tx);
+  }
+
   private async writeOrders(
-    tx: EntityManager,
-    params: string[],
+    tx: Tx,
+    { workspaceId, source }: Target,
     writes: Array<{ state: ChildState<OrderData>; customerId: string }>,
   ): Promise<number> {
     const rows = writes.map(({ state, customerId }) => {
@@ -382,10 +414,7 @@ export class RecordSyncService {
         digest: state.version?.digest,
       };
     });
-    const written = await returningRows<{ id: string; external_id: string }>(tx, SYNC_SQL.upsertOrders, [
-      ...params,
-      JSON.stringify(rows),
-    ]);
+    const written = await this.repo.upsertOrders(workspaceId, source, rows, tx);
     if (written.length === 0) return 0;
     const byExt = new Map(writes.map((w) => [w.state.externalId, w.state.data as OrderData]));
     const lines = written.flatMap((w) =>
@@ -399,14 +428,18 @@ export class RecordSyncService {
         amount_minor: l.amountMinor,
       })),
     );
-    await tx.query(SYNC_SQL.deleteOrderLines, [written.map((w) => w.id)]);
-    if (lines.length > 0) await tx.query(SYNC_SQL.insertOrderLines, [params[0], JSON.stringify(lines)]);
+    await this.repo.replaceOrderLines(
+      workspaceId,
+      written.map((w) => w.id),
+      lines,
+      tx,
+    );
     return written.length;
   }
 
   private async writeInteractions(
-    tx: EntityManager,
-    params: string[],
+    tx: Tx,
+    { workspaceId, source }: Target,
     writes: Array<{ state: ChildState<InteractionData>; customerId: string }>,
   ): Promise<number> {
     const rows = writes.map(({ state, customerId }) => {
@@ -424,7 +457,7 @@ export class RecordSyncService {
         digest: state.version?.digest,
       };
     });
-    return (await returningRows(tx, SYNC_SQL.upsertInteractions, [...params, JSON.stringify(rows)])).length;
+    return (await this.repo.upsertInteractions(workspaceId, source, rows, tx)).length;
   }
 }
 

@@ -5,6 +5,8 @@
  * the race in memory to a concurrent batch still loses in the database.
  */
 
+import { ERASED_STAYS_ERASED_SET } from './erased-customer.sql';
+
 const PARKED_COLUMNS = `p.external_id, NULLIF(p.customer_external_id, '') AS customer_external_id, p.data, p.data_at,
       encode(p.data_digest, 'hex') AS digest, p.deleted_at, p.lifecycle_at`;
 
@@ -28,15 +30,7 @@ export const SYNC_SQL = {
     FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
     ORDER BY s.external_id
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
-      kind = EXCLUDED.kind,
-      -- an erased customer stays erased: replays never bring personal data back
-      name = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.name END,
-      email_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                       WHEN t.email_hash IS NOT DISTINCT FROM EXCLUDED.email_hash THEN t.email_enc ELSE EXCLUDED.email_enc END,
-      email_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.email_hash END,
-      phone_enc = CASE WHEN t.erased_at IS NOT NULL THEN NULL
-                       WHEN t.phone_hash IS NOT DISTINCT FROM EXCLUDED.phone_hash THEN t.phone_enc ELSE EXCLUDED.phone_enc END,
-      phone_hash = CASE WHEN t.erased_at IS NULL THEN EXCLUDED.phone_hash END,
+      kind = EXCLUDED.kind,${ERASED_STAYS_ERASED_SET},
       region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry, size = EXCLUDED.size,
       source_channel = EXCLUDED.source_channel, owner_rep_id = EXCLUDED.owner_rep_id,
       source_created_at = EXCLUDED.source_created_at, source_updated_at = EXCLUDED.source_updated_at,
@@ -50,6 +44,7 @@ export const SYNC_SQL = {
    * Contacts listed by the customer records just written that their new version no longer lists (contacts are keyed
    * by the record that lists them, and follow merges through customer_id). $1 = record ids, $2 = keep list.
    */
+  // @crossTenant contacts reached through the customer records just written in the batch's workspace
   deleteDroppedContacts: `
     DELETE FROM contacts c
     WHERE c.origin_customer_id = ANY ($1::bigint[])
@@ -170,6 +165,7 @@ export const SYNC_SQL = {
     RETURNING t.id::text AS id, t.external_id`,
 
   /** $1 = order ids whose lines are replaced */
+  // @crossTenant lines reached through the orders just written in the batch's workspace
   deleteOrderLines: `DELETE FROM order_lines WHERE order_id = ANY ($1::bigint[])`,
 
   insertOrderLines: `
@@ -214,6 +210,7 @@ export const SYNC_SQL = {
     FROM crm_parked WHERE workspace_id = $1 ORDER BY parked_at DESC, external_id LIMIT $2`,
 
   /** (workspace, source) pairs with parked records whose customer has arrived since (missed by a concurrent batch). */
+  // @crossTenant the sweep looks at every workspace
   readyParked: `
     SELECT DISTINCT p.workspace_id, p.source FROM crm_parked p
     JOIN customers c ON c.workspace_id = p.workspace_id AND c.source = p.source AND c.external_id = p.customer_external_id

@@ -156,15 +156,7 @@ export function fitBgNbd(rows: WeightedRepeatSummary[], opts: BgNbdFitOptions = 
     logLikelihoodOf(data, scaled.r, scaled.alpha, scaled.a, scaled.b, lnAT) -
     data.sumWeightedX * log(data.timeScale);
 
-  const atBoundary: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const side =
-      u[i] - lo <= BOUNDARY_LOG_TOLERANCE ? 'lower' : hi - u[i] <= BOUNDARY_LOG_TOLERANCE ? 'upper' : null;
-    if (side === null) continue;
-    const name = PARAM_NAMES[i];
-    atBoundary.push(name);
-    warnings.push(`${name} = ${fmt(params[name])} ended at its ${side} bound: ${boundaryHint(name, side)}`);
-  }
+  const atBoundary = boundedParams(u, lo, hi, params, warnings);
   if (data.sumWeightedX === 0) warnings.push('no repeat purchases in the data: a and b are not identified');
   if (data.totalWeight < SMALL_SAMPLE) {
     warnings.push(`only ${fmt(data.totalWeight)} customer(s): estimates are unreliable`);
@@ -179,6 +171,26 @@ export function fitBgNbd(rows: WeightedRepeatSummary[], opts: BgNbdFitOptions = 
     atBoundary,
     warnings,
   };
+}
+
+/** The parameters the fit left on a bound (log-parameters `u` within tolerance of `lo`/`hi`), each with a warning. */
+function boundedParams(
+  u: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  params: BgNbdParams,
+  warnings: string[],
+): string[] {
+  const atBoundary: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const side =
+      u[i] - lo <= BOUNDARY_LOG_TOLERANCE ? 'lower' : hi - u[i] <= BOUNDARY_LOG_TOLERANCE ? 'upper' : null;
+    if (side === null) continue;
+    const name = PARAM_NAMES[i];
+    atBoundary.push(name);
+    warnings.push(`${name} = ${fmt(params[name])} ended at its ${side} bound: ${boundaryHint(name, side)}`);
+  }
+  return atBoundary;
 }
 
 /** Probability that a customer with summary s is still alive at T (1 when x = 0, a property of BG/NBD). */

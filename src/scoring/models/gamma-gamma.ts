@@ -59,23 +59,7 @@ export function fitGammaGamma(
   opts: GammaGammaFitOptions = {},
 ): FitReport<GammaGammaParams> {
   const warnings: string[] = [];
-  const used: Array<Required<SpendSummary>> = [];
-  let invalid = 0;
-  for (const row of rows) {
-    const w = row.weight ?? 1;
-    if (!Number.isInteger(row.x) || row.x < 0 || !Number.isFinite(w) || w < 0) {
-      invalid++;
-      continue;
-    }
-    if (row.x === 0 || w === 0) continue;
-    if (!(row.mean > 0) || !Number.isFinite(row.mean)) {
-      invalid++;
-      continue;
-    }
-    used.push({ x: row.x, mean: row.mean, weight: w });
-  }
-  if (invalid > 0)
-    warnings.push(`${invalid} invalid row(s) ignored (need integer x ≥ 0, mean > 0, weight ≥ 0)`);
+  const used = repeatSpenders(rows, warnings);
   const penalizer = opts.penalizer ?? 0;
   if (!(penalizer >= 0) || !Number.isFinite(penalizer)) {
     warnings.push(`penalizer ${penalizer} is not a finite number ≥ 0; using 0`);
@@ -121,24 +105,7 @@ export function fitGammaGamma(
   const logLikelihood =
     logLikelihoodOf(data, scaled.p, scaled.q, scaled.v) - data.totalWeight * log(data.moneyScale);
 
-  const atBoundary: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const u = result.x[i];
-    const side =
-      u - lo <= BOUNDARY_LOG_TOLERANCE ? 'lower' : hi - u <= BOUNDARY_LOG_TOLERANCE ? 'upper' : null;
-    if (side === null) continue;
-    const name = PARAM_NAMES[i];
-    atBoundary.push(name);
-    const hint =
-      name === 'q' && side === 'lower'
-        ? 'spend is so heavy-tailed that the population mean is barely finite; expected values are unreliable'
-        : name === 'q' && side === 'upper'
-          ? 'customers’ typical spend looks identical (the gamma mixing degenerates)'
-          : name === 'p' && side === 'upper'
-            ? 'each customer spends almost the same amount every time'
-            : 'the data pin this parameter poorly';
-    warnings.push(`${name} = ${Number(params[name].toPrecision(4))} ended at its ${side} bound: ${hint}`);
-  }
+  const atBoundary = boundedParams(result.x, lo, hi, params, warnings);
   if (data.totalWeight < SMALL_SAMPLE) {
     warnings.push(
       `only ${Number(data.totalWeight.toPrecision(4))} repeat buyer(s): estimates are unreliable`,
@@ -154,6 +121,57 @@ export function fitGammaGamma(
     atBoundary,
     warnings,
   };
+}
+
+/** The rows with repeat purchases and a positive mean spend; invalid rows are counted in a warning. */
+function repeatSpenders(rows: SpendSummary[], warnings: string[]): Array<Required<SpendSummary>> {
+  const used: Array<Required<SpendSummary>> = [];
+  let invalid = 0;
+  for (const row of rows) {
+    const w = row.weight ?? 1;
+    if (!Number.isInteger(row.x) || row.x < 0 || !Number.isFinite(w) || w < 0) {
+      invalid++;
+      continue;
+    }
+    if (row.x === 0 || w === 0) continue;
+    if (!(row.mean > 0) || !Number.isFinite(row.mean)) {
+      invalid++;
+      continue;
+    }
+    used.push({ x: row.x, mean: row.mean, weight: w });
+  }
+  if (invalid > 0)
+    warnings.push(`${invalid} invalid row(s) ignored (need integer x ≥ 0, mean > 0, weight ≥ 0)`);
+  return used;
+}
+
+/** The parameters the fit left on a bound (log-parameters `x` within tolerance of `lo`/`hi`), each with a warning. */
+function boundedParams(
+  x: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  params: GammaGammaParams,
+  warnings: string[],
+): string[] {
+  const atBoundary: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const u = x[i];
+    const side =
+      u - lo <= BOUNDARY_LOG_TOLERANCE ? 'lower' : hi - u <= BOUNDARY_LOG_TOLERANCE ? 'upper' : null;
+    if (side === null) continue;
+    const name = PARAM_NAMES[i];
+    atBoundary.push(name);
+    const hint =
+      name === 'q' && side === 'lower'
+        ? 'spend is so heavy-tailed that the population mean is barely finite; expected values are unreliable'
+        : name === 'q' && side === 'upper'
+          ? 'customers’ typical spend looks identical (the gamma mixing degenerates)'
+          : name === 'p' && side === 'upper'
+            ? 'each customer spends almost the same amount every time'
+            : 'the data pin this parameter poorly';
+    warnings.push(`${name} = ${Number(params[name].toPrecision(4))} ended at its ${side} bound: ${hint}`);
+  }
+  return atBoundary;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CopyBatch, copyValue } from './copy-writer';
+import { CopyBatch, copyValue } from './copy-text';
 
 describe('copyValue', () => {
   it('escapes what COPY text format treats specially', () => {

@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Queryable } from '../../database/sql';
+import { SqlRepository } from '../../database/sql-repository';
+
+/**
+ * Rows that belong to the person rather than the record: a merge moves them to the winner and records their ids
+ * in `customer_merges.<column>` so that undo moves exactly those back.
+ */
+const FOLLOWERS = [
+  { table: 'orders', idType: 'bigint', column: 'moved_order_ids' },
+  { table: 'interactions', idType: 'bigint', column: 'moved_interaction_ids' },
+  // Do-not-call and snoozes follow the person, whichever record they were set on.
+  { table: 'contact_suppressions', idType: 'uuid', column: 'moved_suppression_ids' },
+  // Contact persons of a business follow the business.
+  { table: 'contacts', idType: 'bigint', column: 'moved_contact_ids' },
+  // What reps recorded and planned about the person: call outcomes, open and past follow-ups, pins.
+  { table: 'worklist_outcomes', idType: 'uuid', column: 'moved_outcome_ids' },
+  { table: 'worklist_follow_ups', idType: 'uuid', column: 'moved_follow_up_ids' },
+  // A customer has one active pin: when both have one, the winner's stays and the loser's stays with the loser
+  // (back in view if the merge is undone).
+  {
+    table: 'worklist_pins',
+    idType: 'uuid',
+    column: 'moved_pin_ids',
+    // @crossTenant part of moveFollowers' statement: the winner's pins, the winner locked in the workspace
+    movable: `(removed_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM worklist_pins w
+                                                      WHERE w.customer_id = $2 AND w.removed_at IS NULL))`,
+  },
+] as const satisfies ReadonlyArray<{ table: string; idType: string; column: string; movable?: string }>;
+
+/** The `customer_merges` columns listing what a merge moved, one per follower table. */
+export type MovedColumn = (typeof FOLLOWERS)[number]['column'];
+
+export interface MergeRow extends Record<MovedColumn, string[]> {
+  id: string;
+  workspace_id: string;
+  winner_id: string;
+  loser_id: string;
+  reason: string;
+  actor: string;
+  repointed_customer_ids: string[];
+  created_at: Date;
+  undone_at: Date | null;
+  undone_by: string | null;
+}
+
+/** A merge with the source ids of its two customers (list and get). */
+export interface MergeWithCustomersRow extends MergeRow {
+  winner_external_id: string;
+  loser_external_id: string;
+}
+
+/**
+ * The statements of merging and unmerging customers. The writes run in the caller's transaction after the
+ * customers (or the merge) were locked within the workspace, so the statements on their child rows go by id.
+ */
+@Injectable()
+export class CustomerMergeRepository extends SqlRepository {
+  constructor(@InjectDataSource() db: DataSource) {
+    super(db);
+  }
+
+  /** Locks both customers (in id order, so concurrent merges cannot deadlock). */
+  lockCustomers(
+    workspaceId: string,
+    ids: string[],
+    tx: Queryable,
+  ): Promise<Array<{ id: string; merged_into_id: string | null }>> {
+    return this.rows<{ id: string; merged_into_id: string | null }>(
+      `SELECT id, merged_into_id FROM customers WHERE workspace_id = $1 AND id = ANY ($2::bigint[]) ORDER BY id FOR UPDATE`,
+      [workspaceId, ids],
+      tx,
+    );
+  }
+
+  /** Moves the loser's person rows to the winner; answers the ids moved, per `customer_merges` column. */
+  async moveFollowers(
+    loserId: string,
+    winnerId: string,
+    tx: Queryable,
+  ): Promise<Record<MovedColumn, string[]>> {
+    const moved = {} as Record<MovedColumn, string[]>;
+    for (const f of FOLLOWERS) {
+      const rows = await this.returning<{ id: string }>(
+        // @crossTenant rows of the two customers lockCustomers just locked in the workspace
+        `UPDATE ${f.table} SET customer_id = $2
+           WHERE customer_id = $1 ${'movable' in f ? `AND ${f.movable}` : ''} RETURNING id`,
+        [loserId, winnerId],
+        tx,
+      );
+      moved[f.column] = rows.map((r) => r.id);
+    }
+    return moved;
+  }
+
+  /** Points the loser, and the records merged into it before, at the winner; answers those earlier records. */
+  async pointAtWinner(loserId: string, winnerId: string, tx: Queryable): Promise<string[]> {
+    const repointed = await this.returning<{ id: string }>(
+      // @crossTenant records merged into the loser, which lockCustomers just locked in the workspace
+      `UPDATE customers SET merged_into_id = $2, updated_at = now() WHERE merged_into_id = $1 RETURNING id`,
+      [loserId, winnerId],
+      tx,
+    );
+    await this.exec(
+      // @crossTenant the loser, just locked in the workspace
+      `UPDATE customers SET merged_into_id = $2, updated_at = now() WHERE id = $1`,
+      [loserId, winnerId],
+      tx,
+    );
+    return repointed.map((r) => r.id);
+  }
+
+  async insertMerge(
+    workspaceId: string,
+    m: {
+      winnerId: string;
+      loserId: string;
+      reason: string;
+      actor: string;
+      repointed: string[];
+      moved: Record<MovedColumn, string[]>;
+    },
+    tx: Queryable,
+  ): Promise<MergeRow> {
+    const columns = FOLLOWERS.map((f) => f.column);
+    const [row] = await this.rows<MergeRow>(
+      `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, repointed_customer_ids, ${columns.join(', ')})
+       VALUES ($1, $2, $3, $4, $5, $6, ${columns.map((_, i) => `$${i + 7}`).join(', ')}) RETURNING *`,
+      [workspaceId, m.winnerId, m.loserId, m.reason, m.actor, m.repointed, ...columns.map((c) => m.moved[c])],
+      tx,
+    );
+    return row;
+  }
+
+  lockMerge(workspaceId: string, mergeId: string, tx: Queryable): Promise<MergeRow | undefined> {
+    return this.first<MergeRow>(
+      `SELECT * FROM customer_merges WHERE id = $1 AND workspace_id = $2 FOR UPDATE`,
+      [mergeId, workspaceId],
+      tx,
+    );
+  }
+
+  /** Whether the winner of a merge was itself merged (and not undone) after it. */
+  async winnerMergedSince(workspaceId: string, m: MergeRow, tx: Queryable): Promise<boolean> {
+    const later = await this.rows<unknown>(
+      `SELECT 1 FROM customer_merges WHERE workspace_id = $1 AND loser_id = $2 AND undone_at IS NULL AND created_at > $3`,
+      [workspaceId, m.winner_id, m.created_at],
+      tx,
+    );
+    return later.length > 0;
+  }
+
+  /** Moves back exactly what a merge moved, and lets the loser (and what pointed at it) stand alone again. */
+  async reverse(m: MergeRow, tx: Queryable): Promise<void> {
+    for (const f of FOLLOWERS) {
+      await this.exec(
+        // @crossTenant the rows a merge of the workspace recorded, the merge being locked by lockMerge
+        `UPDATE ${f.table} SET customer_id = $1 WHERE id = ANY ($2::${f.idType}[]) AND customer_id = $3`,
+        [m.loser_id, m[f.column], m.winner_id],
+        tx,
+      );
+    }
+    await this.exec(
+      // @crossTenant the records a merge of the workspace recorded, the merge being locked by lockMerge
+      `UPDATE customers SET merged_into_id = $1, updated_at = now() WHERE id = ANY ($2::bigint[])`,
+      [m.loser_id, m.repointed_customer_ids],
+      tx,
+    );
+    await this.exec(
+      // @crossTenant the loser of a merge of the workspace, the merge being locked by lockMerge
+      `UPDATE customers SET merged_into_id = NULL, updated_at = now() WHERE id = $1`,
+      [m.loser_id],
+      tx,
+    );
+  }
+
+  async markUndone(mergeId: string, actor: string, tx: Queryable): Promise<MergeRow> {
+    const [row] = await this.returning<MergeRow>(
+      // @crossTenant a merge lockMerge just loaded within the workspace
+      `UPDATE customer_merges SET undone_at = now(), undone_by = $2 WHERE id = $1 RETURNING *`,
+      [mergeId, actor],
+      tx,
+    );
+    return row;
+  }
+
+  /** Newest first, before a merge id, optionally only merges touching customers owned by these reps. */
+  list(
+    workspaceId: string,
+    limit: number,
+    before: string | null,
+    ownerRepIds: string[] | null,
+  ): Promise<MergeWithCustomersRow[]> {
+    return this.rows<MergeWithCustomersRow>(
+      `SELECT m.*, w.external_id AS winner_external_id, l.external_id AS loser_external_id
+  FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
+       WHERE m.workspace_id = $1
+         AND ($3::uuid IS NULL OR (m.created_at, m.id) < (SELECT created_at, id FROM customer_merges WHERE id = $3))
+         AND ($4::uuid[] IS NULL OR w.owner_rep_id = ANY ($4) OR l.owner_rep_id = ANY ($4))
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $2`,
+      [workspaceId, limit, before, ownerRepIds],
+    );
+  }
+
+  /** One merge with its customers' source ids and owners. */
+  get(
+    workspaceId: string,
+    mergeId: string,
+  ): Promise<
+    (MergeWithCustomersRow & { winner_owner: string | null; loser_owner: string | null }) | undefined
+  > {
+    return this.first<MergeWithCustomersRow & { winner_owner: string | null; loser_owner: string | null }>(
+      `SELECT m.*, w.external_id AS winner_external_id, l.external_id AS loser_external_id,
+              w.owner_rep_id AS winner_owner, l.owner_rep_id AS loser_owner
+       FROM customer_merges m JOIN customers w ON w.id = m.winner_id JOIN customers l ON l.id = m.loser_id
+       WHERE m.workspace_id = $1 AND m.id = $2`,
+      [workspaceId, mergeId],
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { copyPieces } from '../../database/copy/copy-text';
+import { SqlRepository } from '../../database/sql-repository';
+import { MERGE_SQL, MergeShape, ORPHANS_SQL, STAGING_DDL } from './csv-import.sql';
+import { ImportKind } from './csv-rows';
+
+export type ActivityKind = 'orders' | 'interactions';
+
+/** What one set-based merge did: rows inserted, rows changed (the rest of the chunk was already up to date). */
+export interface MergeCounts {
+  inserted: number;
+  updated: number;
+}
+
+export interface UnknownOwnerRow {
+  row_no: number;
+  owner_rep: string;
+}
+
+export interface OrphanRow {
+  row_no: number;
+  customer_external_id: string;
+  raw: Record<string, string>;
+}
+
+const ANALYZE_TARGET: Record<ImportKind, string> = {
+  customers: 'customers',
+  orders: 'orders',
+  interactions: 'interactions',
+  reps: 'reps, teams',
+};
+
+/**
+ * The CSV import's statements, on the import's own connection (`client`, inside its one transaction): the
+ * temporary staging table and its COPY, the set-based merges (MERGE_SQL) and the orphan report (ORPHANS_SQL).
+ */
+@Injectable()
+export class CsvImportRepository extends SqlRepository {
+  constructor(@InjectDataSource() db: DataSource) {
+    super(db);
+  }
+
+  /** The staging table of the kind (and, for orders/interactions, the orphans table); dropped at commit. */
+  async createStaging(kind: ImportKind, client: PoolClient): Promise<void> {
+    await client.query(STAGING_DDL[kind]);
+    if (kind === 'orders' || kind === 'interactions') await client.query(ORPHANS_SQL.create);
+  }
+
+  /** Empties the staging table (chunks after the first) and COPYs a chunk's pieces into it. */
+  async stageChunk(pieces: string[], first: boolean, client: PoolClient): Promise<void> {
+    if (!first) await client.query('TRUNCATE stage');
+    await copyPieces(client, 'stage', pieces);
+    // Temporary tables are never analysed by autovacuum: without statistics the joins plan as nested loops.
+    if (first) await client.query('ANALYZE stage');
+  }
+
+  /** Placeholder customers for the staged rows' unknown customer ids. */
+  async createPlaceholderCustomers(workspaceId: string, source: string, client: PoolClient): Promise<void> {
+    await client.query(MERGE_SQL.placeholderCustomers, [workspaceId, source]);
+  }
+
+  /** Sets aside the staged rows whose customer is unknown. */
+  async collectOrphans(workspaceId: string, source: string, client: PoolClient): Promise<void> {
+    await client.query(ORPHANS_SQL.collect, [workspaceId, source]);
+  }
+
+  async unknownOwners(workspaceId: string, client: PoolClient): Promise<UnknownOwnerRow[]> {
+    return (await client.query<UnknownOwnerRow>(MERGE_SQL.unknownOwners, [workspaceId])).rows;
+  }
+
+  mergeCustomers(
+    workspaceId: string,
+    source: string,
+    shape: MergeShape,
+    client: PoolClient,
+  ): Promise<MergeCounts> {
+    return this.counted(MERGE_SQL.customers(shape), [workspaceId, source], client);
+  }
+
+  /** Reps are not per source system: they are the workspace's own people. Managers are linked after the merge. */
+  async mergeReps(workspaceId: string, shape: MergeShape, client: PoolClient): Promise<MergeCounts> {
+    const counts = await this.counted(MERGE_SQL.reps(shape), [workspaceId], client);
+    await client.query(MERGE_SQL.repManagers, [workspaceId]);
+    return counts;
+  }
+
+  /** Whether the workspace already has records of this kind from this source. */
+  async hasAny(
+    workspaceId: string,
+    source: string,
+    kind: ActivityKind,
+    client: PoolClient,
+  ): Promise<boolean> {
+    const { rows } = await client.query<{ any: boolean }>(MERGE_SQL.hasAny[kind], [workspaceId, source]);
+    return rows[0].any;
+  }
+
+  /**
+   * The plain INSERT of a first load, under a savepoint: answers the rows inserted, or null when another writer
+   * added one of them meanwhile (unique violation; rolled back to the savepoint, the caller upserts instead).
+   */
+  async insertFresh(
+    workspaceId: string,
+    source: string,
+    kind: ActivityKind,
+    shape: MergeShape,
+    client: PoolClient,
+  ): Promise<number | null> {
+    await client.query('SAVEPOINT fresh_load');
+    try {
+      const res = await client.query(MERGE_SQL[kind]({ ...shape, fresh: true }), [workspaceId, source]);
+      await client.query('RELEASE SAVEPOINT fresh_load');
+      return res.rowCount ?? 0;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '23505') throw e;
+      await client.query('ROLLBACK TO SAVEPOINT fresh_load');
+      return null;
+    }
+  }
+
+  upsertActivity(
+    workspaceId: string,
+    source: string,
+    kind: ActivityKind,
+    shape: MergeShape,
+    client: PoolClient,
+  ): Promise<MergeCounts> {
+    return this.counted(MERGE_SQL[kind]({ ...shape, fresh: false }), [workspaceId, source], client);
+  }
+
+  /** Reads the orphans back page by page through a cursor (there may be millions), calling `onPage` with each. */
+  async readOrphans(client: PoolClient, onPage: (rows: OrphanRow[]) => void): Promise<void> {
+    await client.query(ORPHANS_SQL.open);
+    for (;;) {
+      const page = await client.query<OrphanRow>(ORPHANS_SQL.fetch);
+      onPage(page.rows);
+      if (page.rows.length === 0) break;
+    }
+    await client.query(ORPHANS_SQL.close);
+  }
+
+  /** Fresh statistics after a bulk load, or the planner picks nested loops over millions of rows. */
+  async analyze(kind: ImportKind): Promise<void> {
+    // @crossTenant ANALYZE is about whole tables
+    await this.exec(`ANALYZE ${ANALYZE_TARGET[kind]}`);
+  }
+
+  private async counted(sql: string, params: string[], client: PoolClient): Promise<MergeCounts> {
+    const { rows } = await client.query<{ inserted: string; updated: string }>(sql, params);
+    return { inserted: Number(rows[0].inserted), updated: Number(rows[0].updated) };
+  }
+}

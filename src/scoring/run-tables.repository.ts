@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { copyIn, CopyIn, copyLines, copyOutLines } from '../database/copy/copy-text';
+import type { Queryable } from '../database/sql';
+import { SqlRepository } from '../database/sql-repository';
+import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
+import { dateLiteral, hexOf, inputsTable, scoresTable, uuidLiteral } from './score-run.tables';
+
+/** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
+const INPUT_TABLE_COLUMNS = `(customer_id bigint, kind text, transactions integer, first_day date,
+  last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer,
+  prev_clv bigint, prev_tier text, prev_lifecycle text, prev_priority double precision)`;
+
+/** The parameters of a chunk's inputs statement (score-run.sql.ts chunkInputs). */
+export interface ChunkInputsQuery {
+  workspaceId: string;
+  firstCustomerId: string;
+  lastCustomerId: string;
+  /** end of the as-of day (timestamptz) */
+  cutoff: string;
+  /** the previous run, or a uuid that matches no partition */
+  previousRunId: string;
+  /** stored summaries, or computed from the history (a backtest) in this currency */
+  summaries: 'stored' | { history: string };
+}
+
+/**
+ * The per-run tables (score-run.tables.ts): each chunk's inputs table, the run's scores table that becomes its
+ * partition of customer_scores, and their clean-up. COPY in and out of them runs on the caller's pooled client,
+ * inside its transaction.
+ */
+@Injectable()
+export class RunTablesRepository extends SqlRepository {
+  constructor(@InjectDataSource() db: DataSource) {
+    super(db);
+  }
+
+  /** The run's partition-to-be; its defaults fill run_id and workspace_id, which the chunks' COPY leaves out. */
+  createScoresTable(workspaceId: string, runId: string): Promise<void> {
+    return this.exec(
+      `CREATE TABLE IF NOT EXISTS ${scoresTable(runId)}
+         (LIKE customer_scores INCLUDING DEFAULTS, CHECK (run_id = ${uuidLiteral(runId)}));
+       ALTER TABLE ${scoresTable(runId)} ALTER COLUMN run_id SET DEFAULT ${uuidLiteral(runId)},
+         ALTER COLUMN workspace_id SET DEFAULT ${uuidLiteral(workspaceId)}`,
+    );
+  }
+
+  /**
+   * (Re)builds a chunk's inputs table in one set-based statement, in the caller's transaction, under the
+   * workspace's zone; returns the customers it holds.
+   */
+  async buildInputs(
+    client: PoolClient,
+    runId: string,
+    chunkNo: number,
+    timezone: string,
+    q: ChunkInputsQuery,
+  ): Promise<number> {
+    const table = inputsTable(runId, chunkNo);
+    // the local day of an instant is timestamptz::date under the workspace's zone (cheaper than AT TIME ZONE)
+    await client.query(`SELECT set_config('TimeZone', $1, true)`, [timezone]);
+    // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
+    // ~400k customer-days spill or cost 2×, the previous run's partition is read by its primary key for the id
+    // range only (its rows are not in id order, so the planner overrates a seq scan of all of them), and JIT
+    // compiles longer than these queries run.
+    await client.query(
+      `SET LOCAL jit = off; SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;
+       SET LOCAL enable_bitmapscan = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_seqscan = off`,
+    );
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.query(`CREATE UNLOGGED TABLE ${table} ${INPUT_TABLE_COLUMNS}`);
+    const params = [q.workspaceId, q.firstCustomerId, q.lastCustomerId, q.cutoff, q.previousRunId];
+    const inserted =
+      q.summaries === 'stored'
+        ? await client.query(`INSERT INTO ${table} ${SQL.chunkInputs('stored')}`, params)
+        : await client.query(`INSERT INTO ${table} ${SQL.chunkInputs('history')}`, [
+            ...params,
+            q.summaries.history,
+          ]);
+    return inserted.rowCount ?? 0;
+  }
+
+  /** The buyers of every listed chunk's inputs, through one COPY … TO STDOUT (score-run.sql.ts fitRows). */
+  async copyOutFitRows(
+    client: PoolClient,
+    runId: string,
+    chunkNos: number[],
+    onRow: (fields: string[]) => void,
+  ): Promise<void> {
+    const union = chunkNos.map((n) => SQL.fitRows(inputsTable(runId, n))).join(' UNION ALL ');
+    await copyOutLines(client, union, onRow);
+  }
+
+  /** A chunk's inputs with the previous scores, as of `asOf` (score-run.sql.ts chunkRows). */
+  async copyOutChunkRows(
+    client: PoolClient,
+    runId: string,
+    chunkNo: number,
+    asOf: string,
+    onRow: (fields: string[]) => void,
+  ): Promise<void> {
+    await copyOutLines(client, SQL.chunkRows(inputsTable(runId, chunkNo), dateLiteral(asOf)), onRow);
+  }
+
+  /** A binary COPY into the run's scores table (SCORE_COLUMNS). */
+  copyScores(client: PoolClient, runId: string): CopyIn {
+    return copyIn(client, scoresTable(runId), SCORE_COLUMNS, 'binary');
+  }
+
+  /** History rows as COPY text lines (chunk-io.ts historyLine). */
+  copyHistory(client: PoolClient, lines: string[]): Promise<void> {
+    return copyLines(client, 'score_history', HISTORY_COLUMNS, lines);
+  }
+
+  /** Whether the run's scores table is attached as a partition already (a re-delivered finalize). */
+  async isAttached(runId: string): Promise<boolean> {
+    const [{ attached }] = await this.rows<{ attached: boolean }>(
+      `SELECT COALESCE((SELECT relispartition FROM pg_class WHERE oid = to_regclass($1)), false) AS attached`,
+      [scoresTable(runId)],
+    );
+    return attached;
+  }
+
+  /**
+   * The partition's indexes, built once over the loaded rows (in parallel), match the parent's: ATTACH adopts
+   * them. Then its statistics.
+   */
+  async indexScores(runId: string): Promise<void> {
+    const table = scoresTable(runId);
+    await Promise.all([
+      this.exec(`CREATE UNIQUE INDEX IF NOT EXISTS ${table}_pkey ON ${table} (run_id, customer_id)`),
+      this.exec(`CREATE INDEX IF NOT EXISTS ${table}_priority ON ${table} (run_id, priority DESC)`),
+    ]);
+    // the parent's primary key adopts a partition's primary key constraint, not a bare unique index
+    await this.exec(
+      `DO $$ BEGIN
+         ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY USING INDEX ${table}_pkey;
+       EXCEPTION WHEN invalid_table_definition OR duplicate_object THEN NULL; END $$`,
+    );
+    await this.exec(`ANALYZE ${table}`);
+  }
+
+  attachScores(tx: Queryable, runId: string): Promise<void> {
+    return this.exec(
+      `ALTER TABLE customer_scores ATTACH PARTITION ${scoresTable(runId)} FOR VALUES IN (${uuidLiteral(runId)})`,
+      [],
+      tx,
+    );
+  }
+
+  /** Drops the run's input tables and, unless it is attached as a partition, its scores table. */
+  async dropRunTables(runId: string, opts: { scores: boolean }): Promise<void> {
+    const rows = await this.rows<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
+         AND (c.relname LIKE $1 OR (c.relname = $2 AND $3))`,
+      [`score_inputs_r${hexOf(runId)}\\_%`, scoresTable(runId), opts.scores],
+    );
+    if (rows.length > 0) await this.exec(`DROP TABLE IF EXISTS ${rows.map((r) => r.relname).join(', ')}`);
+  }
+
+  /** Detaches and drops the partitions of runs that are neither `keep` (the current and the previous run). */
+  async dropOldPartitions(workspaceId: string, keep: string[]): Promise<number> {
+    const old = await this.rows<{ id: string }>(
+      `SELECT r.id FROM score_runs r
+       WHERE r.workspace_id = $1 AND r.status IN ('completed', 'failed') AND NOT (r.id = ANY ($2::uuid[]))
+         AND to_regclass('customer_scores_r' || replace(r.id::text, '-', '')) IS NOT NULL`,
+      [workspaceId, keep],
+    );
+    for (const { id } of old) await this.exec(`DROP TABLE IF EXISTS ${scoresTable(id)}`);
+    // rows written straight into the default partition (older versions, fixtures) go the old way
+    await this.exec(
+      `DELETE FROM customer_scores_default WHERE workspace_id = $1 AND NOT (run_id = ANY ($2::uuid[]))`,
+      [workspaceId, keep],
+    );
+    return old.length;
+  }
+}

@@ -1,0 +1,412 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import type { Queryable } from '../database/sql';
+import { SqlRepository } from '../database/sql-repository';
+import type { RunModelContext } from './chunk-scoring';
+import type { SummaryRefreshMode } from './customer-summaries';
+import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
+import type { RunStats } from './run-report';
+import { SCORE_RUN_SQL as SQL } from './score-run.sql';
+
+/** What the fit step stores on the run for every chunk and for finalize (score_runs.model_params). */
+export interface RunParams {
+  context?: RunModelContext;
+  policy?: ScoringPolicyOverrides & { workspace?: Partial<WorkspaceStats> };
+  previousRunId?: string | null;
+  /** margin of the previous run (its stored CLVs carry it) */
+  previousMargin?: number | null;
+  /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
+  historyMode?: 'full' | 'delta';
+  publishWorklists?: boolean;
+  /** how the inputs jobs bring the summaries of their chunk to the run's cutoff; behind (or none, a run from
+   * before the summaries): the inputs compute them from the orders and interactions */
+  summaries?: SummaryRefreshMode;
+}
+
+/** A run with the workspace settings its steps read. */
+export interface RunRow {
+  id: string;
+  workspace_id: string;
+  as_of: string;
+  horizon_days: number;
+  status: string;
+  model_params: RunParams;
+  report: Record<string, unknown>;
+  timezone: string;
+  currency: string;
+  settings: {
+    scoring?: ScoringPolicyOverrides & {
+      discountRateAnnual?: number;
+      margin?: number;
+      abcCutA?: number;
+      abcCutB?: number;
+    };
+  };
+  current_score_run_id: string | null;
+}
+
+export interface ChunkRow {
+  chunk_no: number;
+  first_customer_id: string;
+  last_customer_id: string;
+  customers: number;
+  inputs_at: Date | null;
+  done_at: Date | null;
+}
+
+/** What finalize reads of each done chunk. */
+export interface ChunkOutcomeRow {
+  worker: string | null;
+  attempts: number;
+  stats: RunStats | null;
+}
+
+/** Seconds of the phases of a run, from its chunks' time stamps. */
+export interface RunPhasesRow {
+  inputs: number | null;
+  fit: number | null;
+  chunks: number | null;
+}
+
+/** A row of score_runs, as the API shows it (score-run.service.ts toView). */
+export interface ScoreRunRow {
+  id: string;
+  workspace_id: string;
+  as_of: string;
+  horizon_days: number;
+  trigger: string;
+  status: string;
+  customers_total: number;
+  chunks_total: number;
+  chunks_done: number;
+  report: Record<string, unknown>;
+  error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/** A workspace's active run and whether it has been quiet for longer than the stale limit. */
+export interface ActiveRunQuietRow {
+  id: string;
+  quiet: boolean | null;
+}
+
+/** The statements on score_runs and score_run_chunks: starting and listing runs, and the steps' bookkeeping. */
+@Injectable()
+export class ScoreRunRepository extends SqlRepository {
+  constructor(@InjectDataSource() db: DataSource) {
+    super(db);
+  }
+
+  // --- the API side: starting, watching and listing runs
+
+  async workspaceTimezone(workspaceId: string): Promise<string | undefined> {
+    const row = await this.first<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [
+      workspaceId,
+    ]);
+    return row?.timezone;
+  }
+
+  /** Inserts a queued run unless the workspace has an active one (`score_runs_one_active`); its id, or none. */
+  async insertQueued(
+    workspaceId: string,
+    run: { asOf: string; horizonDays: number; trigger: string; modelParams: RunParams },
+  ): Promise<string | undefined> {
+    const row = await this.first<{ id: string }>(
+      `INSERT INTO score_runs (workspace_id, as_of, horizon_days, trigger, model_params)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workspace_id) WHERE status IN ('queued', 'preparing', 'scoring', 'finalizing') DO NOTHING
+       RETURNING id`,
+      [workspaceId, run.asOf, run.horizonDays, run.trigger, JSON.stringify(run.modelParams)],
+    );
+    return row?.id;
+  }
+
+  /** The workspace's active run, quiet when neither it nor a chunk has made progress for `staleSeconds`. */
+  activeRunQuiet(workspaceId: string, staleSeconds: number): Promise<ActiveRunQuietRow | undefined> {
+    return this.first<ActiveRunQuietRow>(
+      `SELECT r.id, GREATEST(r.created_at, r.started_at,
+                (SELECT max(GREATEST(c.inputs_at, c.started_at, c.done_at)) FROM score_run_chunks c
+                 WHERE c.run_id = r.id))
+                < now() - make_interval(secs => $2) AS quiet
+       FROM score_runs r
+       WHERE r.workspace_id = $1 AND r.status IN ('queued', 'preparing', 'scoring', 'finalizing')`,
+      [workspaceId, staleSeconds],
+    );
+  }
+
+  /** Marks a still-active run failed as stale; false when it finished meanwhile. */
+  async markStale(runId: string, staleMinutes: number): Promise<boolean> {
+    const failed = await this.returning<{ id: string }>(
+      // @crossTenant the run was just found among the workspace's active runs (activeRunQuiet)
+      `UPDATE score_runs SET status = 'failed', finished_at = now(),
+         error = 'stale: no live queue job and no progress for ' || $2 || ' minutes; marked failed by the next start'
+       WHERE id = $1 AND status IN ('queued', 'preparing', 'scoring', 'finalizing') RETURNING id`,
+      [runId, String(staleMinutes)],
+    );
+    return failed.length > 0;
+  }
+
+  get(workspaceId: string, runId: string): Promise<ScoreRunRow | undefined> {
+    return this.first<ScoreRunRow>(`SELECT * FROM score_runs WHERE id = $1 AND workspace_id = $2`, [
+      runId,
+      workspaceId,
+    ]);
+  }
+
+  active(workspaceId: string): Promise<ScoreRunRow | undefined> {
+    return this.first<ScoreRunRow>(
+      `SELECT * FROM score_runs WHERE workspace_id = $1 AND status IN ('queued', 'preparing', 'scoring', 'finalizing')`,
+      [workspaceId],
+    );
+  }
+
+  latest(workspaceId: string, limit: number): Promise<ScoreRunRow[]> {
+    return this.rows<ScoreRunRow>(
+      `SELECT * FROM score_runs WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT $2`,
+      [workspaceId, limit],
+    );
+  }
+
+  // --- the steps: a job names its run by id only
+
+  load(runId: string): Promise<RunRow | undefined> {
+    return this.first<RunRow>(
+      // @crossTenant a job loads its run by primary key; the run names its workspace
+      `SELECT r.*, w.timezone, w.currency, w.settings, w.current_score_run_id
+       FROM score_runs r JOIN workspaces w ON w.id = r.workspace_id WHERE r.id = $1`,
+      [runId],
+    );
+  }
+
+  chunks(runId: string): Promise<ChunkRow[]> {
+    return this.rows<ChunkRow>(
+      // @crossTenant the chunks of a run already loaded by its id
+      `SELECT chunk_no, first_customer_id, last_customer_id, customers, inputs_at, done_at
+       FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+      [runId],
+    );
+  }
+
+  markPreparing(runId: string): Promise<void> {
+    return this.exec(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET status = 'preparing', started_at = COALESCE(started_at, now()) WHERE id = $1`,
+      [runId],
+    );
+  }
+
+  /** The end of the as-of day in the workspace's zone (ISO timestamp). */
+  async endOfDay(asOf: string, timezone: string): Promise<string> {
+    const [{ cutoff }] = await this.rows<{ cutoff: string }>(
+      `SELECT to_json((($1::date + 1)::timestamp AT TIME ZONE $2)) #>> '{}' AS cutoff`,
+      [asOf, timezone],
+    );
+    return cutoff;
+  }
+
+  /** A completed run no later than `asOf`, with the margin its CLVs carry. */
+  completedRun(runId: string, asOf: string): Promise<{ id: string; margin: number | null } | undefined> {
+    return this.first<{ id: string; margin: number | null }>(
+      // @crossTenant the workspace's current snapshot, named by the workspace's own row
+      `SELECT id, model_params #> '{context,margin}' AS margin FROM score_runs
+       WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
+      [runId, asOf],
+    );
+  }
+
+  /** Completed runs of the workspace since its latest full history snapshot. */
+  async completedSinceFullHistory(workspaceId: string): Promise<number> {
+    const [{ since }] = await this.rows<{ since: number }>(
+      `SELECT count(*)::int AS since FROM score_runs
+       WHERE workspace_id = $1 AND status = 'completed'
+         AND created_at > COALESCE((SELECT max(created_at) FROM score_runs WHERE workspace_id = $1
+                                    AND status = 'completed' AND report #>> '{history,mode}' = 'full'), '-infinity')`,
+      [workspaceId],
+    );
+    return since;
+  }
+
+  /** Stores the plan's parameters and report (prepare), in the plan's transaction. */
+  async recordPlan(
+    client: PoolClient,
+    runId: string,
+    params: RunParams,
+    report: Record<string, unknown>,
+  ): Promise<void> {
+    await client.query(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET model_params = model_params || $2::jsonb, report = report || $3::jsonb WHERE id = $1`,
+      [runId, JSON.stringify(params), JSON.stringify(report)],
+    );
+  }
+
+  /** Plans chunks of about `chunkSize` live customers each (score-run.sql.ts planChunks). */
+  async planChunks(client: PoolClient, workspaceId: string, runId: string, chunkSize: number): Promise<void> {
+    await client.query(SQL.planChunks, [runId, workspaceId, chunkSize]);
+  }
+
+  async markInputsBuilt(
+    client: PoolClient,
+    runId: string,
+    chunkNo: number,
+    customers: number,
+  ): Promise<void> {
+    await client.query(
+      // @crossTenant a chunk of a run loaded by its id
+      `UPDATE score_run_chunks SET inputs_at = clock_timestamp(), customers = $3 WHERE run_id = $1 AND chunk_no = $2`,
+      [runId, chunkNo, customers],
+    );
+  }
+
+  /** Adds a chunk's summary refresh to the run's report (customers recomputed, seconds). */
+  async addSummaryRefresh(
+    client: PoolClient,
+    runId: string,
+    mode: 'build' | 'refresh',
+    customers: number,
+    seconds: number,
+  ): Promise<void> {
+    await client.query(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET report = jsonb_set(report, '{customerSummaries}', jsonb_build_object(
+         'mode', $2::text,
+         'customers', COALESCE((report #>> '{customerSummaries,customers}')::int, 0) + $3,
+         'seconds', round((COALESCE((report #>> '{customerSummaries,seconds}')::numeric, 0) + $4)::numeric, 3)))
+       WHERE id = $1`,
+      [runId, mode, customers, seconds],
+    );
+  }
+
+  /** The fit's results; the run moves on to its chunks. */
+  startScoring(
+    runId: string,
+    totals: { customers: number; chunks: number },
+    params: RunParams,
+    report: Record<string, unknown>,
+  ): Promise<void> {
+    return this.exec(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET status = 'scoring', customers_total = $2, chunks_total = $3,
+         model_params = model_params || $4::jsonb, report = report || $5::jsonb WHERE id = $1`,
+      [runId, totals.customers, totals.chunks, JSON.stringify(params), JSON.stringify(report)],
+    );
+  }
+
+  /** Counts an attempt at a chunk that is not done; false when it is done (or not planned). */
+  async startChunk(runId: string, chunkNo: number): Promise<boolean> {
+    const started = await this.returning<{ chunk_no: number }>(
+      // @crossTenant a chunk of a run loaded by its id
+      `UPDATE score_run_chunks SET attempts = attempts + 1, started_at = now()
+       WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING chunk_no`,
+      [runId, chunkNo],
+    );
+    return started.length > 0;
+  }
+
+  async isChunkPlanned(runId: string, chunkNo: number): Promise<boolean> {
+    const planned = await this.first<unknown>(
+      // @crossTenant a chunk of a run loaded by its id
+      `SELECT 1 FROM score_run_chunks WHERE run_id = $1 AND chunk_no = $2`,
+      [runId, chunkNo],
+    );
+    return Boolean(planned);
+  }
+
+  /** Marks a chunk done with its statistics, in the chunk's transaction; false if another worker did first. */
+  async markChunkDone(
+    client: PoolClient,
+    runId: string,
+    chunkNo: number,
+    worker: string,
+    stats: RunStats,
+  ): Promise<boolean> {
+    const done = await client.query(
+      // @crossTenant a chunk of a run loaded by its id
+      `UPDATE score_run_chunks SET done_at = clock_timestamp(), worker = $3, stats = $4
+       WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL`,
+      [runId, chunkNo, worker, JSON.stringify(stats)],
+    );
+    return (done.rowCount ?? 0) > 0;
+  }
+
+  async countChunkDone(client: PoolClient, runId: string): Promise<void> {
+    // @crossTenant a job's run by primary key
+    await client.query(`UPDATE score_runs SET chunks_done = chunks_done + 1 WHERE id = $1`, [runId]);
+  }
+
+  markFinalizing(runId: string): Promise<void> {
+    // @crossTenant a job's run by primary key
+    return this.exec(`UPDATE score_runs SET status = 'finalizing' WHERE id = $1`, [runId]);
+  }
+
+  chunkOutcomes(tx: Queryable, runId: string): Promise<ChunkOutcomeRow[]> {
+    return this.rows<ChunkOutcomeRow>(
+      // @crossTenant the chunks of a run loaded by its id
+      `SELECT worker, attempts, stats FROM score_run_chunks WHERE run_id = $1 ORDER BY chunk_no`,
+      [runId],
+      tx,
+    );
+  }
+
+  /** The swap: readers follow current_score_run_id, so the new snapshot appears in one statement. */
+  setCurrentRun(tx: Queryable, workspaceId: string, runId: string): Promise<void> {
+    return this.exec(
+      `UPDATE workspaces SET current_score_run_id = $2 WHERE id = $1`,
+      [workspaceId, runId],
+      tx,
+    );
+  }
+
+  phases(tx: Queryable, runId: string): Promise<RunPhasesRow | undefined> {
+    return this.first<RunPhasesRow>(
+      // @crossTenant a job's run by primary key, with its chunks
+      `SELECT round(extract(epoch FROM max(c.inputs_at) - r.started_at)::numeric, 3)::float8 AS inputs,
+              round(extract(epoch FROM min(c.started_at) - max(c.inputs_at))::numeric, 3)::float8 AS fit,
+              round(extract(epoch FROM max(c.done_at) - min(c.started_at))::numeric, 3)::float8 AS chunks
+       FROM score_runs r JOIN score_run_chunks c ON c.run_id = r.id WHERE r.id = $1 GROUP BY r.started_at`,
+      [runId],
+      tx,
+    );
+  }
+
+  complete(tx: Queryable, runId: string, report: Record<string, unknown>): Promise<void> {
+    return this.exec(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET status = 'completed', finished_at = now(), report = report || $2::jsonb WHERE id = $1`,
+      [runId, JSON.stringify(report)],
+      tx,
+    );
+  }
+
+  addToReport(runId: string, report: Record<string, unknown>): Promise<void> {
+    // @crossTenant a job's run by primary key
+    return this.exec(`UPDATE score_runs SET report = report || $2::jsonb WHERE id = $1`, [
+      runId,
+      JSON.stringify(report),
+    ]);
+  }
+
+  /** Fails a run that has not finished; false when it had (completed or failed already). */
+  async markFailed(runId: string, error: string): Promise<boolean> {
+    const failed = await this.returning<{ id: string }>(
+      // @crossTenant a job's run by primary key
+      `UPDATE score_runs SET status = 'failed', error = $2, finished_at = now()
+       WHERE id = $1 AND status NOT IN ('completed', 'failed') RETURNING id`,
+      [runId, error],
+    );
+    return failed.length > 0;
+  }
+
+  /** The CRM ids of a few customers (a report's top movers). */
+  externalIds(tx: Queryable, customerIds: string[]): Promise<Array<{ id: string; external_id: string }>> {
+    return this.rows<{ id: string; external_id: string }>(
+      // @crossTenant customer ids from the run's own chunk statistics
+      `SELECT id::text, external_id FROM customers WHERE id = ANY ($1::bigint[])`,
+      [customerIds],
+      tx,
+    );
+  }
+}

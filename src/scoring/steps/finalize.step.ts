@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { Transactions, Tx } from '../../database/transactions';
+import { InjectQueue, JobQueue } from '../../queue/queue.module';
+import { QUEUES } from '../../queue/queue-factory';
+import { OutboxService } from '../../webhooks/outbox.service';
+import { mergeStats, RunStats } from '../run-report';
+import { RunTablesRepository } from '../run-tables.repository';
+import { ChunkOutcomeRow, RunPhasesRow, RunRow, ScoreRunRepository } from '../score-run.repository';
+import { ChunkScorers } from './chunk-scorers';
+import { RunLoader } from './run-loader';
+
+/**
+ * The last step of a run: indexes the run's scores table and attaches it as the run's partition, writes the
+ * report, swaps the workspace's current snapshot atomically, cleans up and queues the worklists' publication.
+ */
+@Injectable()
+export class FinalizeStep {
+  constructor(
+    private readonly loader: RunLoader,
+    private readonly runs: ScoreRunRepository,
+    private readonly tables: RunTablesRepository,
+    private readonly scorers: ChunkScorers,
+    private readonly transactions: Transactions,
+    private readonly outbox: OutboxService,
+    @InjectQueue(QUEUES.worklist) private readonly worklistQueue: JobQueue<'worklist'>,
+  ) {}
+
+  async finalize(runId: string): Promise<Record<string, unknown>> {
+    const run = await this.loader.run(runId);
+    if (run.status === 'completed') return {};
+    if (run.status === 'failed') return { skipped: 'the run failed before finalize' };
+    this.scorers.forget(runId);
+    await this.runs.markFinalizing(runId);
+    const previousRunId = run.model_params.previousRunId ?? null;
+    const started = Date.now();
+    const attached = await this.tables.isAttached(runId);
+    if (!attached) await this.tables.indexScores(runId);
+    const indexed = Date.now();
+    const summary = await this.transactions.run((tx) => this.swap(tx, runId, run, attached));
+    const swapped = Date.now();
+    // Clean-up after the swap (readers already follow the new run): full rows are kept for this run and the
+    // previous one only; older runs live on in score_history.
+    await this.tables.dropRunTables(runId, { scores: false });
+    const dropped = await this.tables.dropOldPartitions(
+      run.workspace_id,
+      previousRunId ? [runId, previousRunId] : [runId],
+    );
+    await this.runs.addToReport(runId, {
+      finalizeSeconds: (Date.now() - started) / 1000,
+      finalizeTimings: {
+        indexes: (indexed - started) / 1000,
+        swap: (swapped - indexed) / 1000,
+        cleanup: (Date.now() - swapped) / 1000,
+      },
+      droppedPartitions: dropped,
+      finalizedAt: new Date().toISOString(),
+    });
+    await this.outbox.kick();
+    if (run.model_params.publishWorklists !== false) await this.queuePublish(runId, run);
+    return summary;
+  }
+
+  /**
+   * In one transaction: the chunks' statistics merged into the report, the partition attached, the workspace's
+   * current run swapped, the run completed and its `scores.updated` event in the outbox.
+   */
+  private async swap(
+    tx: Tx,
+    runId: string,
+    run: RunRow,
+    attached: boolean,
+  ): Promise<Record<string, unknown>> {
+    const previousRunId = run.model_params.previousRunId ?? null;
+    const chunks = await this.runs.chunkOutcomes(tx, runId);
+    const missing = chunks.filter((c) => c.stats === null).length;
+    if (missing > 0) throw new Error(`run ${runId}: ${missing} chunks not done`);
+    const stats = mergeStats(chunks.map((c) => c.stats as RunStats));
+    await this.addExternalIds(tx, stats);
+    if (!attached) await this.tables.attachScores(tx, runId);
+    // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
+    await this.runs.setCurrentRun(tx, run.workspace_id, runId);
+    const phases = await this.runs.phases(tx, runId);
+    const result = runReport(run, chunks, stats, phases);
+    await this.runs.complete(tx, runId, result);
+    await this.outbox.append(tx, run.workspace_id, 'scores.updated', {
+      runId,
+      asOf: run.as_of,
+      tiers: result.tiers,
+      lifecycles: result.lifecycles,
+      moves: previousRunId ? stats.moves : null,
+      previousRunId,
+    });
+    return result;
+  }
+
+  /** The CRM ids of the few movers the report lists (the chunks carry internal ids only). */
+  private async addExternalIds(tx: Tx, stats: RunStats): Promise<void> {
+    const listed = Object.values(stats.topMoves).flat();
+    if (listed.length === 0) return;
+    const rows = await this.runs.externalIds(
+      tx,
+      listed.map((m) => m.customerId),
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.external_id]));
+    for (const m of listed) m.externalId = byId.get(m.customerId) ?? null;
+  }
+
+  private async queuePublish(runId: string, run: RunRow): Promise<void> {
+    await this.worklistQueue.add(
+      'publish',
+      { workspaceId: run.workspace_id, listDate: run.as_of, runId },
+      {
+        jobId: `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}`,
+        attempts: 3,
+        removeOnComplete: 100,
+      },
+    );
+  }
+}
+
+/** The run's report: what the chunks counted, merged, with the phases' durations and who ran the chunks. */
+function runReport(
+  run: RunRow,
+  chunks: ChunkOutcomeRow[],
+  stats: RunStats,
+  phases: RunPhasesRow | undefined,
+) {
+  const previousRunId = run.model_params.previousRunId ?? null;
+  const workers: Record<string, number> = {};
+  for (const c of chunks) workers[c.worker ?? '?'] = (workers[c.worker ?? '?'] ?? 0) + 1;
+  return {
+    phases: phases ?? null,
+    chunkSeconds: stats.seconds ?? null,
+    scored: stats.customers,
+    tiers: stats.tiers,
+    lifecycles: stats.lifecycles,
+    frequencyClasses: stats.frequencyClasses,
+    abc: stats.abc,
+    moves: previousRunId ? { ...stats.moves, top: stats.topMoves } : null,
+    previousRunId,
+    history: { mode: run.model_params.historyMode ?? 'full', rows: stats.historyRows },
+    workers: Object.entries(workers).map(([worker, n]) => ({ worker, chunks: n })),
+    chunkAttempts: chunks.reduce((n, c) => n + c.attempts, 0),
+  };
+}

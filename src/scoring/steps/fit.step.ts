@@ -1,0 +1,186 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Transactions } from '../../database/transactions';
+import type { RunModelContext } from '../chunk-scoring';
+import { CustomerSummariesRepository } from '../customer-summaries.repository';
+import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from '../models/customer-policy';
+import { FittedModels, fitRunModels } from '../run-models';
+import { HISTORY_SNAPSHOT_EVERY_RUNS } from '../run-report';
+import {
+  allocateColumns,
+  columnModelInputs,
+  InputColumns,
+  RunStatistics,
+  runStatistics,
+} from '../run-statistics';
+import { RunTablesRepository } from '../run-tables.repository';
+import { ChunkRow, RunParams, RunRow, ScoreRunRepository } from '../score-run.repository';
+import { RunLoader } from './run-loader';
+import { ScoringFlows } from './scoring-flows';
+
+const DAY_MS = 86_400_000;
+
+/** What the fit computes from the inputs: statistics, models, and what every chunk needs of them. */
+interface RunFit {
+  stats: RunStatistics;
+  models: FittedModels;
+  context: RunModelContext;
+  workspaceStats: WorkspaceStats;
+  policyOverrides: ScoringPolicyOverrides;
+}
+
+/** Workspace statistics and model fits from one COPY of every chunk's inputs; then queues the scoring chunks. */
+@Injectable()
+export class FitStep {
+  private readonly logger = new Logger(FitStep.name);
+
+  constructor(
+    private readonly loader: RunLoader,
+    private readonly runs: ScoreRunRepository,
+    private readonly tables: RunTablesRepository,
+    private readonly summaries: CustomerSummariesRepository,
+    private readonly transactions: Transactions,
+    private readonly flows: ScoringFlows,
+  ) {}
+
+  async fit(runId: string): Promise<{ chunks: number }> {
+    const run = await this.loader.run(runId);
+    if (run.status === 'scoring') return { chunks: await this.addScoringFlow(runId) };
+    if (run.status !== 'preparing') return { chunks: 0 };
+    const started = Date.now();
+    const timings: Record<string, number> = {};
+    let mark = Date.now();
+    const lap = (name: string) => {
+      timings[name] = (Date.now() - mark) / 1000;
+      mark = Date.now();
+    };
+    const chunks = await this.loader.chunks(runId);
+    const missing = chunks.filter((c) => !c.inputs_at).length;
+    if (missing > 0) throw new Error(`run ${runId}: inputs of ${missing} chunks missing`);
+    // every chunk's range is built: the summaries are whole again
+    if (run.model_params.summaries === 'build') await this.summaries.completeBuild(run.workspace_id);
+    const cols = await this.readInputs(runId, chunks);
+    lap('readInputs');
+    const fitted = fitRun(run, chunks, cols, lap);
+    const { stats, models } = fitted;
+    const previousRunId = run.model_params.previousRunId ?? null;
+    const historyMode = previousRunId ? await this.historyMode(run.workspace_id) : 'full';
+    const report = {
+      customers: stats.customers,
+      buyers: stats.buyers,
+      repeaters: stats.repeaters,
+      revenueMinor: stats.revenue,
+      models: models.report,
+      previousRunId,
+      ...(previousRunId === null && run.current_score_run_id
+        ? { previousRunNote: 'the current snapshot is of a later as-of date: no moves, full history' }
+        : {}),
+      history: { mode: historyMode },
+      fitSeconds: (Date.now() - started) / 1000,
+      fitTimings: timings,
+    };
+    const params: RunParams = {
+      context: fitted.context,
+      policy: { ...fitted.policyOverrides, workspace: fitted.workspaceStats },
+      historyMode,
+    };
+    await this.runs.startScoring(
+      runId,
+      { customers: stats.customers, chunks: chunks.length },
+      params,
+      report,
+    );
+    await this.addScoringFlow(runId);
+    this.logger.log(
+      `run ${runId}: ${stats.customers} customers in ${chunks.length} chunks; ${JSON.stringify(models.report.summary)}`,
+    );
+    return { chunks: chunks.length };
+  }
+
+  /** Every chunk's inputs as columns, through one COPY … TO STDOUT (no per-row result objects). */
+  private async readInputs(runId: string, chunks: ChunkRow[]): Promise<InputColumns> {
+    const capacity = chunks.reduce((n, c) => n + c.customers, 0);
+    const cols = allocateColumns(capacity);
+    if (chunks.length === 0) return cols;
+    await this.transactions.onClient(async (client) => {
+      let i = 0;
+      await this.tables.copyOutFitRows(
+        client,
+        runId,
+        chunks.map((c) => c.chunk_no),
+        (f) => {
+          if (i >= capacity) throw new Error(`run ${runId}: more inputs than planned customers`);
+          cols.customerId[i] = Number(f[0]);
+          cols.transactions[i] = Number(f[1]);
+          cols.firstDay[i] = Number(f[2]);
+          cols.lastDay[i] = Number(f[3]);
+          cols.monetary[i] = Number(f[4]);
+          cols.firstAmount[i] = Number(f[5]);
+          i++;
+        },
+      );
+      cols.length = i;
+    });
+    return cols;
+  }
+
+  /** Delta history, with a full snapshot every HISTORY_SNAPSHOT_EVERY_RUNS runs so a state is never far back. */
+  private async historyMode(workspaceId: string): Promise<'full' | 'delta'> {
+    const since = await this.runs.completedSinceFullHistory(workspaceId);
+    return since + 1 >= HISTORY_SNAPSHOT_EVERY_RUNS ? 'full' : 'delta';
+  }
+
+  /** Adds the flow finalize ← chunk × N. */
+  private async addScoringFlow(runId: string): Promise<number> {
+    const chunks = await this.loader.chunks(runId);
+    await this.flows.addScoringFlow(
+      runId,
+      chunks.map((c) => c.chunk_no),
+    );
+    return chunks.length;
+  }
+}
+
+/**
+ * Statistics and models of a run from its input columns, and the scoring policy they make (validated here, before
+ * any chunk runs). `lap` times the phases.
+ */
+function fitRun(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase: string) => void): RunFit {
+  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+  const settings = run.settings?.scoring ?? {};
+  const stats = runStatistics(cols, asOfDay, {
+    abcCutA: settings.abcCutA ?? 0.7,
+    abcCutB: settings.abcCutB ?? 0.9,
+  });
+  // the columns hold the buyers; the chunks counted everyone, prospects included
+  stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
+  lap('statistics');
+  const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
+  const models = fitRunModels(columnModelInputs(cols, asOfDay), {
+    horizonDays: run.horizon_days,
+    buyers: stats.buyers,
+    repeaters: stats.repeaters,
+    discountRateAnnual,
+  });
+  lap('models');
+  const context: RunModelContext = {
+    asOf: run.as_of,
+    horizonDays: run.horizon_days,
+    bgNbd: models.bgNbd,
+    gammaGamma: models.gammaGamma,
+    rfm: stats.rfm,
+    abc: stats.abc,
+    discountRateAnnual,
+    margin: settings.margin ?? 1,
+    previousMargin: run.model_params.previousMargin ?? undefined,
+  };
+  const workspaceStats: WorkspaceStats = {
+    medianCycleDays: stats.medianCycleDays,
+    referenceValue: stats.medianMonetary,
+    highClvMin: models.highClvMin,
+  };
+  const { discountRateAnnual: _d, margin: _m, abcCutA: _a, abcCutB: _b, ...workspaceOverrides } = settings;
+  // CLV and expected purchases are computed over the run's horizon; the rules must compare on the same one.
+  const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
+  createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
+  return { stats, models, context, workspaceStats, policyOverrides };
+}
