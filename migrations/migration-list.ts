@@ -8,6 +8,10 @@ import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-
 import { CreateAssignments1764600000000 } from './1764600000000-create-assignments';
 import { CreateCustomerSummaries1764800000000 } from './1764800000000-create-customer-summaries';
 import { AddWorklistRowsToMerges1764900000000 } from './1764900000000-add-worklist-rows-to-merges';
+import { AddWebhookDeliveryLog1765100000000 } from './1765100000000-add-webhook-delivery-log';
+import { CreateWriteBack1765200000000 } from './1765200000000-create-write-back';
+import { CreateCurrencyRates1765400000000 } from './1765400000000-create-currency-rates';
+import { AddKeyExpiryAndWorkerHeartbeats1765600000000 } from './1765600000000-add-key-expiry-and-worker-heartbeats';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -21,4 +25,8 @@ export const MIGRATIONS = [
   CreateAssignments1764600000000,
   CreateCustomerSummaries1764800000000,
   AddWorklistRowsToMerges1764900000000,
+  AddWebhookDeliveryLog1765100000000,
+  CreateWriteBack1765200000000,
+  CreateCurrencyRates1765400000000,
+  AddKeyExpiryAndWorkerHeartbeats1765600000000,
 ];

@@ -17,8 +17,9 @@ import { ScoringModule } from './scoring/scoring.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorklistModule } from './worklist/worklist.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
+import { WorkspaceSettingsModule } from './workspace-settings/workspace-settings.module';
 import { WebModule } from './web/web.module';
-import { AuditModule } from './audit/audit.module';
+import { AuditLogModule } from './audit-log/audit-log.module';
 
 /** The whole application; `runtime` decides whether this process serves HTTP, consumes queues, runs schedules. */
 @Module({})
@@ -65,7 +66,8 @@ export class AppModule {
         HealthModule,
         WebModule,
         AssignmentsModule,
-        AuditModule,
+        AuditLogModule,
+        WorkspaceSettingsModule,
       ],
     };
   }

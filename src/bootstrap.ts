@@ -1,10 +1,12 @@
 import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw } from 'express';
+import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
+import { HostileInputPipe } from './common/hostile-input.pipe';
+import { jsonBody } from './common/json-body.middleware';
 import { Runtime } from './common/runtime';
 import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
@@ -42,10 +44,13 @@ export async function prepareDatabase(
 }
 
 export function configureHttp(app: INestApplication): void {
-  // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (json() then skips them).
+  // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (jsonBody then skips
+  // them; the inbox checks the same things after the signature).
   app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));
-  app.use(json({ limit: '1mb' }));
+  // Every other JSON body: UTF-8, depth-guarded, no NUL or lone surrogates — or a 400 naming the path (common/).
+  app.use(jsonBody({ limit: '1mb' }));
   app.useGlobalPipes(
+    new HostileInputPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AssignmentHistoryRepository } from './assignment-history.repository';
@@ -23,7 +24,7 @@ import { TeamsController } from './teams.controller';
 
 /** Account assignment: managers' assignments, rep load, rebalance proposals, deactivation, the public pool. */
 @Module({
-  imports: [WebhooksModule, WorkspacesModule],
+  imports: [WebhooksModule, WorkspacesModule, WriteBackModule],
   controllers: [
     AssignmentsController,
     TeamsController,
@@ -47,6 +48,6 @@ import { TeamsController } from './teams.controller';
     PoolScheduler,
     AssignmentsProcessor,
   ],
-  exports: [OwnershipWriter, PoolService, RebalanceService],
+  exports: [OwnershipWriter, PoolService, RebalanceService, PoolScheduler],
 })
 export class AssignmentsModule {}

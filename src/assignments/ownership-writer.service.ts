@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Queryable } from '../database/sql';
+import { WriteBackService } from '../write-back/write-back.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { ChangeColumns, OwnedCustomerRow, OwnershipRepository } from './ownership.repository';
 
@@ -62,6 +63,7 @@ export class OwnershipWriter {
   constructor(
     private readonly ownership: OwnershipRepository,
     private readonly outbox: OutboxService,
+    private readonly writeBack: WriteBackService,
   ) {}
 
   async apply(tx: Queryable, input: BatchInput): Promise<{ batchId: string; applied: AppliedChange[] }> {
@@ -83,6 +85,12 @@ export class OwnershipWriter {
     const columns = await this.write(tx, batchId, input, changes);
     const applied = await this.describe(tx, changes, columns);
     await this.announce(tx, batchId, input, applied);
+    // the new owners as the CRM's contact records should show them (docs/write-back.md)
+    await this.writeBack.passCustomers(
+      tx,
+      ws,
+      applied.map((a) => a.customerId),
+    );
     return { batchId, applied };
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { actorOf } from '../audit/actor';
+import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { ClaimDto, PoolQuery, PoolSettingsDto, RemindersQuery } from './pool.dto';

@@ -16,4 +16,7 @@ export class ApiKey {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column('timestamptz', { name: 'last_used_at', nullable: true }) lastUsedAt!: Date | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
+  @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt!: Date | null;
+  /** the key this one replaced by rotation */
+  @Column('uuid', { name: 'rotated_from_id', nullable: true }) rotatedFromId!: string | null;
 }

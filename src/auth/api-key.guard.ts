@@ -21,7 +21,9 @@ export class ApiKeyGuard implements CanActivate {
     const presented = readKey(req);
     if (!presented) throw new AppError('unauthenticated', 'an API key is required', HttpStatus.UNAUTHORIZED);
     const principal = await this.keys.authenticate(presented);
-    if (!principal)
+    if (principal === 'expired')
+      throw new AppError('key_expired', 'the API key has expired', HttpStatus.UNAUTHORIZED);
+    if (principal === 'unknown')
       throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(principal.role)) {

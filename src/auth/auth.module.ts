@@ -6,11 +6,13 @@ import { AccessScopeService } from './access-scope.service';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
+  controllers: [ApiKeysController],
   providers: [
     ApiKeyRepository,
     AccessScopeRepository,

@@ -3,6 +3,7 @@ import { startContext, prepareDatabase, configOrExit } from '../bootstrap';
 import { AppConfig } from '../config/config';
 import { ResolvedDatabase } from '../embedded/embedded-postgres';
 import { QueueFactory, QUEUES } from '../queue/queue-factory';
+import { IMPLICIT_WORKSPACES, unknownWorkspaceMessage } from '../workspaces/workspace-fields';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
 /** A CLI failure the user can fix: printed without a stack trace, exit code 1 (2 for bad usage). */
@@ -15,25 +16,28 @@ export class CliError extends Error {
   }
 }
 
-export interface CliSession {
+/** What every command runs in: the database and the Nest context, no workspace chosen yet. */
+export interface CliContext {
   config: AppConfig;
   database: ResolvedDatabase;
   app: INestApplicationContext;
-  workspaceId: string;
   /** true when this process consumes queue jobs itself because no worker was running */
   inProcessWorker: boolean;
   close(): Promise<void>;
 }
 
+export interface CliSession extends CliContext {
+  workspaceId: string;
+}
+
 /**
- * Opens what a command needs: the database (embedded when DATABASE_URL is unset, migrated), the Nest context and
- * the workspace. With `needsWorker`, the context runs queue workers in-process when no worker process is running.
+ * Opens what a command needs: the database (embedded when DATABASE_URL is unset, migrated) and the Nest context.
+ * With `needsWorker`, the context runs queue workers in-process when no worker process is running.
  */
-export async function openSession(opts: {
-  workspace: string;
+export async function openContext(opts: {
   needsWorker?: boolean;
   log?: (m: string) => void;
-}): Promise<CliSession> {
+}): Promise<CliContext> {
   const config = configOrExit();
   const database = await prepareDatabase(config, opts.log);
   let inProcessWorker = false;
@@ -53,16 +57,36 @@ export async function openSession(opts: {
     scheduler: false,
     quiet: true,
   });
-  const ws = await app.get(WorkspacesService).ensure({ slug: opts.workspace });
   return {
     config,
     database,
     app,
-    workspaceId: ws.id,
     inProcessWorker,
     async close() {
       await app.close();
       await database.stop();
     },
   };
+}
+
+/**
+ * A context on an existing workspace. Only the IMPLICIT_WORKSPACES (`default`, and `demo` for the demo) are
+ * created on first use, so the first commands on a fresh machine need no set-up; any other slug must exist, and a
+ * typo fails instead of creating a new, empty tenant.
+ */
+export async function openSession(opts: {
+  workspace: string;
+  needsWorker?: boolean;
+  log?: (m: string) => void;
+}): Promise<CliSession> {
+  const context = await openContext(opts);
+  const workspaces = context.app.get(WorkspacesService);
+  const ws = IMPLICIT_WORKSPACES.includes(opts.workspace)
+    ? await workspaces.ensure({ slug: opts.workspace })
+    : await workspaces.find(opts.workspace);
+  if (!ws) {
+    await context.close();
+    throw new CliError(unknownWorkspaceMessage(opts.workspace));
+  }
+  return { ...context, workspaceId: ws.id };
 }

@@ -2,6 +2,10 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { writeCrmCsvs } from '../generator/crm-csv-writer';
 import { CsvImportService } from '../ingest/csv/csv-import.service';
+import { compileDateFormat, DATE_FORMAT_EXAMPLES } from '../ingest/csv/csv-dates';
+import { CSV_ENCODINGS, parseEncoding } from '../ingest/csv/csv-encoding';
+import { PRESET_NAMES, PresetName } from '../ingest/csv/csv-presets';
+import { CurrencyRatesService } from '../ingest/csv/currency-rates.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
 import { ScoreExportService } from '../scoring/score-export.service';
 import { ScoreRunService } from '../scoring/score-run.service';
@@ -15,7 +19,7 @@ import { printWorklist } from './print-worklist';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
-/** Parses `--map dest=Source,dest2=Source2`. */
+/** Parses `--map dest=Source,dest2=Source2` (a source may be `A + B`: the columns joined with a space). */
 export function parseColumnMap(spec: string | undefined): Record<string, string> {
   if (!spec) return {};
   const map: Record<string, string> = {};
@@ -30,6 +34,7 @@ export function parseColumnMap(spec: string | undefined): Record<string, string>
 export function registerDataCommands(program: Command): void {
   registerGenerateCommand(program);
   registerImportCommand(program);
+  registerCurrencyCommand(program);
   registerScoreCommand(program);
   registerExportCommand(program);
   registerPublishCommand(program);
@@ -62,14 +67,24 @@ function registerGenerateCommand(program: Command): void {
 function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('import a CSV (canonical columns, or mapped with --map) into the workspace')
+    .description('import a CSV (canonical columns, or mapped with --map / --preset) into the workspace')
     .addArgument(
       new Command()
         .createArgument('<kind>', 'customers | orders | interactions | reps')
         .choices(['customers', 'orders', 'interactions', 'reps']),
     )
-    .requiredOption('--file <path>', 'CSV file (header row, UTF-8)')
-    .option('--map <pairs>', 'column map for foreign CSVs: dest=SourceColumn,…')
+    .requiredOption('--file <path>', 'CSV file with a header row (encoding detected, or --encoding)')
+    .option(
+      '--map <pairs>',
+      "column map for foreign CSVs: dest=SourceColumn,… ('name=First Name + Last Name' joins)",
+    )
+    .option('--preset <crm>', `header preset of a CRM export: ${PRESET_NAMES.join(' | ')}`)
+    .option('--encoding <name>', `force the file's encoding: ${CSV_ENCODINGS.join(' | ')} (also gbk, latin1)`)
+    .option(
+      '--date-format <format>',
+      `how date-times without an offset are written, read in the workspace time zone (e.g. "${DATE_FORMAT_EXAMPLES.slice(0, 4).join('", "')}")`,
+    )
+    .option('--ignore-unknown-columns', 'skip file columns that feed nothing instead of refusing the header')
     .option(
       '--create-missing-customers',
       'orders/interactions for unknown customers create placeholder customers',
@@ -82,6 +97,10 @@ function registerImportCommand(program: Command): void {
         opts: {
           file: string;
           map?: string;
+          preset?: string;
+          encoding?: string;
+          dateFormat?: string;
+          ignoreUnknownColumns?: boolean;
           createMissingCustomers?: boolean;
           source: string;
           rejects?: string;
@@ -89,6 +108,18 @@ function registerImportCommand(program: Command): void {
         cmd: Command,
       ) => {
         const map = parseColumnMap(opts.map);
+        const encoding = opts.encoding === undefined ? undefined : parseEncoding(opts.encoding);
+        if (encoding === null)
+          throw new CliError(`--encoding "${opts.encoding}" is not one of ${CSV_ENCODINGS.join(', ')}`, 2);
+        if (opts.preset !== undefined && !PRESET_NAMES.includes(opts.preset as PresetName))
+          throw new CliError(`--preset "${opts.preset}" is not one of ${PRESET_NAMES.join(', ')}`, 2);
+        if (opts.dateFormat !== undefined) {
+          try {
+            compileDateFormat(opts.dateFormat);
+          } catch (e) {
+            throw new CliError(`--date-format: ${(e as Error).message}`, 2);
+          }
+        }
         const s = await openSession({ workspace: globals(cmd).workspace });
         const bar = progressBar(`import ${kind}`);
         try {
@@ -97,6 +128,10 @@ function registerImportCommand(program: Command): void {
             kind,
             file: resolve(opts.file),
             map,
+            preset: opts.preset as PresetName | undefined,
+            encoding,
+            dateFormat: opts.dateFormat,
+            ignoreUnknownColumns: opts.ignoreUnknownColumns,
             createMissingCustomers: opts.createMissingCustomers,
             source: opts.source,
             rejectFile: opts.rejects,
@@ -104,6 +139,11 @@ function registerImportCommand(program: Command): void {
           });
           bar.stop();
           console.log(JSON.stringify(report, null, 2));
+          for (const notice of report.notices) process.stderr.write(`note: ${notice}\n`);
+          if (report.warnings > 0)
+            process.stderr.write(
+              `${report.warnings} warning(s): see ${report.rejectFile} (line, column, reason)\n`,
+            );
           if (report.rejected > 0) {
             process.stderr.write(
               `${report.rejected} row(s) rejected: see ${report.rejectFile} (line, column, reason)\n`,
@@ -116,6 +156,41 @@ function registerImportCommand(program: Command): void {
         }
       },
     );
+}
+
+/** `currency rates load|list`: the rate table imports convert orders in other currencies with. */
+function registerCurrencyCommand(program: Command): void {
+  const rates = program
+    .command('currency')
+    .description("the workspace's exchange rates")
+    .command('rates')
+    .description('rates that convert imported orders into the workspace currency');
+  rates
+    .command('load')
+    .description(
+      'load rates from a CSV: currency,valid_from,rate (workspace currency per unit, from that day)',
+    )
+    .argument('<csv>', 'rate file')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const res = await s.app.get(CurrencyRatesService).load(s.workspaceId, resolve(file), 'cli');
+        console.log(JSON.stringify(res, null, 2));
+      } finally {
+        await s.close();
+      }
+    });
+  rates
+    .command('list')
+    .description('print the rate table')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        console.log(JSON.stringify(await s.app.get(CurrencyRatesService).list(s.workspaceId), null, 2));
+      } finally {
+        await s.close();
+      }
+    });
 }
 
 function registerScoreCommand(program: Command): void {
@@ -136,6 +211,7 @@ function registerScoreCommand(program: Command): void {
         const run = await runScoring(s.app.get(ScoreRunService), s.workspaceId, opts, s.inProcessWorker);
         console.log(JSON.stringify(run.report, null, 2));
         if (run.status !== 'completed') throw new CliError(`score run ${run.id} ${run.status}: ${run.error}`);
+        for (const note of runNotes(run.report)) process.stderr.write(`${note}\n`);
       } finally {
         await s.close();
       }
@@ -173,6 +249,12 @@ function registerPublishCommand(program: Command): void {
           .get(WorklistPublisher)
           .publish(s.workspaceId, opts.date ?? todayIn(ws.timezone), { replace: opts.replace });
         console.log(JSON.stringify(report, null, 2));
+        if (report.skippedExisting > 0 && !opts.replace) {
+          process.stderr.write(
+            `${report.skippedExisting} reps already had a call list for ${report.listDate}; those lists are kept as ` +
+              `they are. Run \`callplan publish --date ${report.listDate} --replace\` to rebuild them from the current scores\n`,
+          );
+        }
       } finally {
         await s.close();
       }
@@ -205,6 +287,16 @@ function registerWorklistCommand(program: Command): void {
         await s.close();
       }
     });
+}
+
+/** What a finished run says in words about what it left alone: a backtest, call lists kept as they were. */
+function runNotes(report: Record<string, unknown>): string[] {
+  const notes: string[] = [];
+  const backtest = report.backtest as { note?: string | null } | undefined;
+  if (backtest?.note) notes.push(backtest.note);
+  const worklists = report.worklists as { note?: string | null } | undefined;
+  if (worklists?.note) notes.push(worklists.note);
+  return notes;
 }
 
 /** Starts (or joins) a run and shows its progress until it ends. */

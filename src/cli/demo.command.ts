@@ -8,6 +8,8 @@ import { CsvImportService } from '../ingest/csv/csv-import.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
 import { writeCrmCsvs } from '../generator/crm-csv-writer';
 import { ScoreRunService } from '../scoring/score-run.service';
+import { OutboundGuard } from '../net/outbound-guard';
+import { AppOutboundGuard } from '../webhooks/webhooks.providers';
 import { verifySignedBody } from '../webhooks/webhook-signing';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WorklistPublisher } from '../worklist/worklist-publisher.service';
@@ -118,6 +120,9 @@ async function importCrm(s: CliSession, dir: string): Promise<void> {
 
 /** Points the webhooks at this run's receiver only, and drops today's lists so they are published (and sent) again. */
 async function resetEarlierRun(s: CliSession, receiver: Receiver, today: string): Promise<void> {
+  // The receiver listens on loopback, which the SSRF guard refuses: this process trusts its own receiver's origin
+  // (127.0.0.1:<port>) and nothing else, so the demo needs no WEBHOOK_ALLOW_PRIVATE.
+  (s.app.get(OutboundGuard) as AppOutboundGuard).trustOrigin(receiver.url);
   const endpoint = await s.app
     .get(WebhookEndpointsService)
     .create(s.workspaceId, receiver.url, ['worklist.published']);

@@ -3,8 +3,11 @@ import { registerDataCommands } from './data.commands';
 import { registerDemoCommand } from './demo.command';
 import { CliError } from './cli-context';
 import { registerOpsCommands } from './ops.commands';
+import { registerWebhookCommands } from './webhook.commands';
 import { registerSyncCommands } from './sync.commands';
 import { registerCustomerViewCommands } from './customer-view.commands';
+import { registerWriteBackCommands } from './write-back.commands';
+import { registerWorkspaceCommands } from './workspace.commands';
 
 /**
  * `npm run callplan -- <command>`: migrations, the synthetic CRM generator, imports, scoring runs, exports,
@@ -17,10 +20,13 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
   registerOpsCommands(program);
+  registerWebhookCommands(program);
   registerDataCommands(program);
   registerDemoCommand(program);
   registerSyncCommands(program);
   registerCustomerViewCommands(program);
+  registerWriteBackCommands(program);
+  registerWorkspaceCommands(program);
   return program;
 }
 

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { ApiKeysService } from '../auth/api-keys.service';
 import { configOrExit, prepareDatabase } from '../bootstrap';
 import { revertLastMigration } from '../database/migrations';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
-import { WorkspacesService } from '../workspaces/workspaces.service';
+import { registerApiKeyCommands } from './apikey.commands';
 import { openSession } from './cli-context';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
@@ -29,33 +28,6 @@ function registerMigrateCommand(program: Command): void {
         console.log('database schema is up to date');
       }
       await database.stop();
-    });
-}
-
-function registerApiKeyCommands(program: Command): void {
-  const apikey = program.command('apikey').description('API keys');
-  apikey
-    .command('create')
-    .description('create an API key (the secret is printed once)')
-    .requiredOption('--role <role>', 'rep | manager | admin | integration')
-    .option('--rep <externalId>', 'the rep (or manager) the key belongs to')
-    .option('--name <name>', 'label', 'cli')
-    .action(async (opts: { role: string; rep?: string; name: string }, cmd: Command) => {
-      const s = await openSession({ workspace: globals(cmd).workspace });
-      try {
-        const repId = opts.rep
-          ? (await s.app.get(WorkspacesService).repByExternalId(s.workspaceId, opts.rep)).id
-          : null;
-        const { key } = await s.app.get(ApiKeysService).create({
-          workspaceId: s.workspaceId,
-          name: opts.name,
-          role: opts.role as never,
-          repId,
-        });
-        console.log(key);
-      } finally {
-        await s.close();
-      }
     });
 }
 

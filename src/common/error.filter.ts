@@ -64,6 +64,23 @@ export class ErrorFilter implements ExceptionFilter {
         body: { code: 'payload_too_large', message: bodyParser.message ?? 'Request body too large' },
       };
     }
+    // other body-reading errors (http-errors: unsupported Content-Encoding, aborted upload, a multipart limit) say
+    // themselves whether their message is meant for the client
+    const client = exception as { status?: unknown; expose?: unknown; message?: unknown };
+    if (
+      typeof client?.status === 'number' &&
+      client.status >= 400 &&
+      client.status < 500 &&
+      client.expose === true
+    ) {
+      return {
+        status: client.status,
+        body: {
+          code: CODES[client.status] ?? 'bad_request',
+          message: typeof client.message === 'string' ? client.message : 'Bad request',
+        },
+      };
+    }
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,
       body: { code: 'internal', message: 'Internal server error' },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** Thrown when the environment does not describe a runnable service; the entry points print it and exit 1. */
@@ -52,7 +53,34 @@ const envSchema = z.object({
    */
   DEDUPE_AFTER_SYNC_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  /**
+   * Waits between delivery attempts after the first try (Stripe/Svix-like: 5 s … 10 h, about 27 h in all), each with
+   * ±10 % jitter; the number of entries + 1 is the number of attempts.
+   */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,5m,30m,2h,5h,10h,10h')
+    .transform((s, ctx) => {
+      const steps = s.split(',').map((p) => durationMs(p.trim()));
+      if (steps.length === 0 || steps.length > 30 || steps.some((v) => v === null)) {
+        ctx.addIssue({ code: 'custom', message: 'expected 1–30 durations like 5s,5m,2h,1d' });
+        return z.NEVER;
+      }
+      return steps as number[];
+    }),
+  /** An endpoint whose every delivery has failed for this many days is disabled (endpoint.disabled is sent). */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.001).max(365).default(5),
+  /**
+   * CIDRs that webhook endpoints and pull connectors may reach although they are not public addresses (an
+   * on-premise CRM: `10.20.0.0/16,fd00:1::/64`). Default empty: public addresses only.
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .refine(
+      (s) => s.split(',').every((e) => !e.trim() || validCidr(e.trim())),
+      'expected a comma-separated list of CIDRs or addresses (10.0.0.0/8,::1/128)',
+    ),
   /** Largest CSV accepted by POST /v1/imports (bigger files: the CLI). */
   IMPORT_MAX_UPLOAD_BYTES: z.coerce
     .number()
@@ -60,6 +88,10 @@ const envSchema = z.object({
     .min(1024)
     .max(10 * 1024 ** 3)
     .default(512 * 1024 ** 2),
+  /** Bearer token for GET /metrics; unset → /metrics answers 404 (API keys never open it: it spans every tenant). */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 24)').optional(),
+  /** How often each worker process writes its heartbeat; /health calls a worker dead after 4 missed beats. */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 });
 
 export interface PiiKeys {
@@ -91,9 +123,17 @@ export interface AppConfig {
   scoringChunkDelayMs: number;
   dedupeAfterSyncDelayMs: number;
   webhookTimeoutMs: number;
-  webhookMaxAttempts: number;
+  /** ms to wait before each retry (index 0 = after the first try) */
+  webhookRetryScheduleMs: number[];
+  webhookDisableAfterDays: number;
+  /** CIDR list the SSRF guard opens (WEBHOOK_ALLOW_PRIVATE), as written */
+  webhookAllowPrivate: string;
   /** bytes; larger multipart uploads answer 413 */
   importMaxUploadBytes: number;
+  /** bearer token of GET /metrics (METRICS_TOKEN); undefined → /metrics is off (404) */
+  metricsToken?: string;
+  /** ms between worker heartbeats (WORKER_HEARTBEAT_MS) */
+  workerHeartbeatMs: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -124,9 +164,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scoringChunkDelayMs: e.SCORING_CHUNK_DELAY_MS,
     dedupeAfterSyncDelayMs: e.DEDUPE_AFTER_SYNC_DELAY_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
-    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+    webhookDisableAfterDays: e.WEBHOOK_DISABLE_AFTER_DAYS,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
+    metricsToken: e.METRICS_TOKEN,
+    workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
   };
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** '5s' → 5000, '2h' → 7200000; null when not a duration. */
+function durationMs(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]]) : null;
+}
+
+function validCidr(entry: string): boolean {
+  try {
+    if (entry.includes('/')) ipaddr.parseCIDR(entry);
+    else ipaddr.parse(entry);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function resolvePiiKeys(

@@ -1,10 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { actorOf } from '../audit/actor';
+import { actorOf } from '../auth/actor';
 import { audit } from '../audit/audit-entry.repository';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
+import { OutboxService } from '../webhooks/outbox.service';
 import { mayErase } from './customer-access';
 import { CustomerEraseRepository } from './customer-erase.repository';
 import { CustomerViewService } from './customer-view.service';
@@ -36,6 +37,7 @@ export class CustomerEraseService {
     private readonly view: CustomerViewService,
     private readonly scopes: AccessScopeService,
     private readonly transactions: Transactions,
+    private readonly outbox: OutboxService,
   ) {}
 
   async erase(p: Principal, id: string): Promise<ErasureReport> {
@@ -74,6 +76,7 @@ export class CustomerEraseService {
     const contacts = await this.customers.deleteContacts(ws, ids, tx);
     const items = await this.customers.blankTalkTracks(ids, tx);
     await this.customers.suppressCalls(ws, rootId, tx);
+    await this.outbox.scrubCustomers(tx, ws, ids);
     const report: ErasureReport = {
       customerId: rootId,
       erasedAt,

@@ -16,9 +16,11 @@ import { PiiCipher } from './pii/pii';
 import { PiiRotationRepository } from './pii/pii-rotation.repository';
 import { PiiRotationService } from './pii/pii-rotation.service';
 import { PII_CIPHER } from './pii/pii.tokens';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 /** The customer record: view, erase, duplicates and merges, personal data at rest. */
 @Module({
+  imports: [WebhooksModule], // erasure scrubs stored webhook payloads
   controllers: [CustomersController, MergesController],
   providers: [
     {

@@ -4,12 +4,15 @@ import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { CustomersModule } from '../customers/customers.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { CrmSyncAdminController } from './crm-sync-admin.controller';
 import { CrmSyncHandlers } from './crm-sync.handlers';
 import { CrmSyncProcessor } from './crm-sync.processor';
 import { CrmSyncScheduler } from './crm-sync.scheduler';
 import { CsvImportRepository } from './csv/csv-import.repository';
 import { CsvImportService } from './csv/csv-import.service';
+import { CurrencyRatesRepository } from './csv/currency-rates.repository';
+import { CurrencyRatesService } from './csv/currency-rates.service';
 import { CrmEventsController } from './events/crm-events.controller';
 import { CrmInboxRepository } from './events/crm-inbox.repository';
 import { CrmInboxService } from './events/crm-inbox.service';
@@ -30,6 +33,7 @@ import { RecordSyncService } from './sync/record-sync.service';
 @Module({
   imports: [
     CustomersModule,
+    WebhooksModule, // the SSRF guard of pull connectors
     // multipart uploads of POST /v1/imports stream to a temporary file, never into memory
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
@@ -48,6 +52,8 @@ import { RecordSyncService } from './sync/record-sync.service';
     WebhookSecretsRepository,
     ConnectorsRepository,
     CsvImportService,
+    CurrencyRatesRepository,
+    CurrencyRatesService,
     CrmSyncProcessor,
     RecordSyncService,
     WebhookSecretsService,

@@ -12,6 +12,7 @@ import {
   WorkerOptions,
 } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
+import { Logger } from '@nestjs/common';
 
 /** Queue names, one per concern. */
 export const QUEUES = {
@@ -43,6 +44,17 @@ export class QueueFactory {
     this.backend = opts.redisUrl ? 'redis' : 'postgres';
   }
 
+  /**
+   * What the queues live on, without credentials: `redis://host:port/db prefix` or `postgres prefix` (the
+   * application's own database). Worker heartbeats are keyed by it, so a worker of another Redis database with the
+   * same prefix never counts as serving these queues.
+   */
+  get target(): string {
+    if (!this.opts.redisUrl) return `postgres ${this.opts.prefix}`;
+    const o = this.redisOptions(false);
+    return `redis://${o.host}:${o.port}/${o.db ?? 0} ${this.opts.prefix}`;
+  }
+
   private readonly owned: Array<{ close(): Promise<void> }> = [];
 
   queue<T = unknown>(name: QueueName, options: Omit<QueueOptions, 'connection'> = {}): Queue<T> {
@@ -51,6 +63,7 @@ export class QueueFactory {
       { ...options, prefix: this.opts.prefix, connection: this.connection(false) },
       this.factory,
     );
+    reportErrorsQuietly(queue, `queue ${name}`);
     this.owned.push(queue);
     return queue;
   }
@@ -78,6 +91,7 @@ export class QueueFactory {
       { prefix: this.opts.prefix, connection: this.connection(false) },
       this.factory,
     );
+    reportErrorsQuietly(producer, 'flow producer');
     this.owned.push(producer);
     return producer;
   }
@@ -120,4 +134,26 @@ export class QueueFactory {
       application_name: 'callplan-queue',
     };
   }
+}
+
+const logger = new Logger('QueueFactory');
+/** While the backend stays unreachable, one line per this many ms and queue instead of a stack trace per retry. */
+const ERROR_REPEAT_MS = 60_000;
+
+/**
+ * A producer's connection errors (Redis down: ECONNREFUSED on every reconnect attempt) become one warning line
+ * per minute; without a listener BullMQ prints each one with its stack. /health names the outage.
+ */
+function reportErrorsQuietly(
+  emitter: { on(event: 'error', fn: (err: Error) => void): unknown },
+  label: string,
+) {
+  let last = 0;
+  emitter.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - last < ERROR_REPEAT_MS) return;
+    last = now;
+    const code = (err as { code?: string }).code;
+    logger.warn(`${label}: ${code ?? err.message} (the queue backend is unreachable; retrying)`);
+  });
 }

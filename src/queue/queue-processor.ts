@@ -11,6 +11,7 @@ import { QueueFactory, QueueName } from './queue-factory';
 export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   protected readonly logger = new Logger(this.constructor.name);
   private worker?: Worker;
+  private closed = false;
 
   protected constructor(
     private readonly factory: QueueFactory,
@@ -40,11 +41,29 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
         `${this.queueName}/${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`,
       ),
     );
-    this.worker.on('error', (err) => this.logger.error(`${this.queueName} worker error: ${err.message}`));
+    let lastError = 0;
+    this.worker.on('error', (err) => {
+      // an unreachable backend fails every reconnect attempt: one line a minute, not one per retry
+      if (Date.now() - lastError < 60_000) return;
+      lastError = Date.now();
+      this.logger.error(`${this.queueName} worker error: ${err.message}`);
+    });
+    this.worker.on('closed', () => (this.closed = true));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await this.worker?.close();
+  }
+
+  /** The queue this processor consumes. */
+  get queue(): QueueName {
+    return this.queueName;
+  }
+
+  /** For the worker heartbeat: this process consumes the queue (or is about to, during start-up). */
+  get serving(): boolean {
+    return this.runtime.workers && !this.closed;
   }
 
   /** For /health: a worker that should be consuming and is not. */

@@ -4,6 +4,8 @@ import { Job, JobsOptions, Queue, RepeatOptions } from 'bullmq';
 import { JobHandlers } from './job-handlers';
 import { BulkJob, JobData, JobName } from './jobs';
 import { QueueFactory, QueueFactoryOptions, QUEUES, QueueName } from './queue-factory';
+import { WorkerHeartbeatRepository } from './worker-heartbeat.repository';
+import { WorkerHeartbeatService } from './worker-heartbeat.service';
 
 export const queueToken = (name: QueueName) => `queue:${name}`;
 
@@ -22,8 +24,14 @@ export class QueueModule implements OnApplicationShutdown {
       module: QueueModule,
       global: true,
       imports: [DiscoveryModule],
-      providers: [{ provide: QueueFactory, useValue: factory }, JobHandlers, ...queues],
-      exports: [QueueFactory, JobHandlers, ...queues.map((q) => q.provide)],
+      providers: [
+        { provide: QueueFactory, useValue: factory },
+        JobHandlers,
+        WorkerHeartbeatRepository,
+        WorkerHeartbeatService,
+        ...queues,
+      ],
+      exports: [QueueFactory, JobHandlers, WorkerHeartbeatService, ...queues.map((q) => q.provide)],
     };
   }
 

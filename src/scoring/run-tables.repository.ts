@@ -26,6 +26,14 @@ export interface ChunkInputsQuery {
   summaries: 'stored' | { history: string };
 }
 
+/** Which runs keep their scores table (steps/score-retention.ts). */
+export interface KeepRule {
+  /** lists dated within this many days of the workspace's newest list are served: their runs stay */
+  servedDays: number;
+  /** the newest completed runs stay whatever refers to them */
+  newestRuns: number;
+}
+
 /**
  * The per-run tables (score-run.tables.ts): each chunk's inputs table, the run's scores table that becomes its
  * partition of customer_scores, and their clean-up. COPY in and out of them runs on the caller's pooled client,
@@ -161,12 +169,19 @@ export class RunTablesRepository extends SqlRepository {
     if (rows.length > 0) await this.exec(`DROP TABLE IF EXISTS ${rows.map((r) => r.relname).join(', ')}`);
   }
 
-  /** Detaches and drops the partitions of runs that are neither `keep` (the current and the previous run). */
-  async dropOldPartitions(workspaceId: string, keep: string[]): Promise<number> {
+  /**
+   * Drops the scores tables of the workspace's runs that nothing needs any more (score-retention.ts): kept are the
+   * current run and the run it compared with, the `newestRuns` newest completed runs, and every run that a list
+   * dated within `servedDays` of the workspace's newest list points at — so a published list keeps its
+   * scores for as long as it is served. Returns the runs whose tables were dropped.
+   */
+  async dropUnneededPartitions(workspaceId: string, rule: KeepRule): Promise<string[]> {
+    const keep = await this.keptRuns(workspaceId, rule);
     const old = await this.rows<{ id: string }>(
       `SELECT r.id FROM score_runs r
        WHERE r.workspace_id = $1 AND r.status IN ('completed', 'failed') AND NOT (r.id = ANY ($2::uuid[]))
-         AND to_regclass('customer_scores_r' || replace(r.id::text, '-', '')) IS NOT NULL`,
+         AND to_regclass('customer_scores_r' || replace(r.id::text, '-', '')) IS NOT NULL
+       ORDER BY r.created_at`,
       [workspaceId, keep],
     );
     for (const { id } of old) await this.exec(`DROP TABLE IF EXISTS ${scoresTable(id)}`);
@@ -175,6 +190,31 @@ export class RunTablesRepository extends SqlRepository {
       `DELETE FROM customer_scores_default WHERE workspace_id = $1 AND NOT (run_id = ANY ($2::uuid[]))`,
       [workspaceId, keep],
     );
-    return old.length;
+    return old.map((r) => r.id);
+  }
+
+  /** The runs whose scores stay (dropUnneededPartitions). */
+  async keptRuns(workspaceId: string, rule: KeepRule): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(
+      `WITH current AS (
+         SELECT r.id, r.model_params ->> 'previousRunId' AS previous
+         FROM workspaces w JOIN score_runs r ON r.id = w.current_score_run_id WHERE w.id = $1
+       ),
+       newest AS (
+         SELECT id FROM score_runs WHERE workspace_id = $1 AND status = 'completed'
+         ORDER BY created_at DESC LIMIT $3
+       ),
+       served AS (
+         SELECT DISTINCT l.score_run_id AS id FROM worklists l
+         WHERE l.workspace_id = $1 AND l.score_run_id IS NOT NULL
+           AND l.list_date >= (SELECT max(list_date) FROM worklists WHERE workspace_id = $1) - $2::int
+       )
+       SELECT id FROM current
+       UNION SELECT previous::uuid FROM current WHERE previous IS NOT NULL
+       UNION SELECT id FROM newest
+       UNION SELECT id FROM served`,
+      [workspaceId, rule.servedDays, rule.newestRuns],
+    );
+    return rows.map((r) => r.id);
   }
 }

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { AppError } from '../common/app-error';
+import { safeCsvText } from '../common/csv-cell';
 import { ScoreExportRepository } from './score-export.repository';
 
 export const SCORE_EXPORT_COLUMNS = [
@@ -24,7 +25,11 @@ export const SCORE_EXPORT_COLUMNS = [
   'priority',
 ] as const;
 
-/** Writes the workspace's current score snapshot as CSV (money in major units), page by page with flat memory. */
+/**
+ * Writes the workspace's current score snapshot as CSV (money in major units), page by page with flat memory. Text
+ * cells go through safeCsvText: an external id from the CRM such as `=HYPERLINK(…)` must not run as a formula in the
+ * spreadsheet it is opened in; numbers stay numbers.
+ */
 @Injectable()
 export class ScoreExportService {
   constructor(private readonly scores: ScoreExportRepository) {}
@@ -53,17 +58,17 @@ export class ScoreExportService {
       if (page.length === 0) break;
       for (const r of page) {
         const ok = csv.write([
-          r.external_id,
+          safeCsvText(r.external_id),
           r.recency_days ?? '',
           r.frequency,
           money(r.monetary),
           r.r_score ?? '',
           r.f_score ?? '',
           r.m_score ?? '',
-          r.rfm_segment ?? '',
-          r.abc_class ?? '',
-          r.value_tier,
-          r.lifecycle,
+          safeCsvText(r.rfm_segment ?? ''),
+          safeCsvText(r.abc_class ?? ''),
+          safeCsvText(r.value_tier),
+          safeCsvText(r.lifecycle),
           num(r.p_alive, 6),
           num(r.expected_purchases, 6),
           money(r.expected_order_value),

@@ -18,8 +18,12 @@ export interface RunParams {
   /** margin of the previous run (its stored CLVs carry it) */
   previousMargin?: number | null;
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
-  historyMode?: 'full' | 'delta';
+  historyMode?: 'full' | 'delta' | 'none';
   publishWorklists?: boolean;
+  /** as of a day before the live snapshot's: never current, drops nothing, publishes nothing (score-retention.ts) */
+  backtest?: boolean;
+  /** the live snapshot when a backtest started */
+  liveRun?: { id: string; asOf: string } | null;
   /** how the inputs jobs bring the summaries of their chunk to the run's cutoff; behind (or none, a run from
    * before the summaries): the inputs compute them from the orders and interactions */
   summaries?: SummaryRefreshMode;
@@ -82,9 +86,30 @@ export interface ScoreRunRow {
   chunks_total: number;
   chunks_done: number;
   report: Record<string, unknown>;
+  model_params: RunParams;
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
+}
+
+/** One customer's scores in a run (GET /v1/score-runs/:id/scores); bigint and numeric columns as text. */
+export interface RunScoreRow {
+  customer_id: string;
+  external_id: string;
+  recency_days: number | null;
+  frequency: number;
+  monetary: string;
+  rfm_segment: string | null;
+  abc_class: string | null;
+  value_tier: string;
+  frequency_class: string | null;
+  lifecycle: string;
+  p_alive: number | null;
+  expected_purchases: number | null;
+  expected_order_value: string | null;
+  clv: string | null;
+  churn_risk: number;
+  priority: number;
 }
 
 /** A workspace's active run and whether it has been quiet for longer than the stale limit. */
@@ -163,6 +188,52 @@ export class ScoreRunRepository extends SqlRepository {
     );
   }
 
+  /** The workspace's current snapshot (the live run) and its as-of day, if it has one. */
+  liveRun(workspaceId: string): Promise<{ id: string; as_of: string } | undefined> {
+    return this.first<{ id: string; as_of: string }>(
+      `SELECT r.id, r.as_of::text AS as_of FROM workspaces w JOIN score_runs r ON r.id = w.current_score_run_id
+       WHERE w.id = $1 AND r.workspace_id = $1`,
+      [workspaceId],
+    );
+  }
+
+  /** Whether the run's full score rows are still there (a partition of customer_scores, or default rows). */
+  async scoresKept(workspaceId: string, runId: string): Promise<boolean> {
+    const [{ kept }] = await this.rows<{ kept: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM customer_scores WHERE run_id = $2 AND workspace_id = $1) AS kept`,
+      [workspaceId, runId],
+    );
+    return kept;
+  }
+
+  /** A page of a run's scores in customer id order after `after` (keyset), with the customers' CRM ids. */
+  runScores(workspaceId: string, runId: string, after: string, limit: number): Promise<RunScoreRow[]> {
+    return this.rows<RunScoreRow>(
+      `SELECT s.customer_id::text AS customer_id, c.external_id, s.recency_days, s.frequency, s.monetary::text AS monetary,
+              s.rfm_segment, s.abc_class, s.value_tier, s.frequency_class, s.lifecycle, s.p_alive,
+              s.expected_purchases, s.expected_order_value::text AS expected_order_value, s.clv::text AS clv,
+              s.churn_risk, s.priority
+       FROM customer_scores s JOIN customers c ON c.id = s.customer_id AND c.workspace_id = $1
+       WHERE s.run_id = $2 AND s.workspace_id = $1 AND s.customer_id > $3::bigint
+       ORDER BY s.customer_id LIMIT $4`,
+      [workspaceId, runId, after, limit],
+    );
+  }
+
+  /** The lists of `date` published from runs other than `runId`: how many, and from which runs. */
+  async listsPublishedBefore(
+    workspaceId: string,
+    date: string,
+    runId: string,
+  ): Promise<{ lists: number; runIds: string[] }> {
+    const [row] = await this.rows<{ lists: number; run_ids: string[] | null }>(
+      `SELECT count(*)::int AS lists, array_agg(DISTINCT score_run_id::text) FILTER (WHERE score_run_id IS NOT NULL) AS run_ids
+       FROM worklists WHERE workspace_id = $1 AND list_date = $2 AND score_run_id IS DISTINCT FROM $3`,
+      [workspaceId, date, runId],
+    );
+    return { lists: row.lists, runIds: row.run_ids ?? [] };
+  }
+
   latest(workspaceId: string, limit: number): Promise<ScoreRunRow[]> {
     return this.rows<ScoreRunRow>(
       `SELECT * FROM score_runs WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT $2`,
@@ -221,7 +292,7 @@ export class ScoreRunRepository extends SqlRepository {
   async completedSinceFullHistory(workspaceId: string): Promise<number> {
     const [{ since }] = await this.rows<{ since: number }>(
       `SELECT count(*)::int AS since FROM score_runs
-       WHERE workspace_id = $1 AND status = 'completed'
+       WHERE workspace_id = $1 AND status = 'completed' AND report #>> '{history,mode}' IS DISTINCT FROM 'none'
          AND created_at > COALESCE((SELECT max(created_at) FROM score_runs WHERE workspace_id = $1
                                     AND status = 'completed' AND report #>> '{history,mode}' = 'full'), '-infinity')`,
       [workspaceId],

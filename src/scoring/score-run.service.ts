@@ -6,7 +6,8 @@ import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { todayIn } from '../workspaces/workspaces.service';
 import { RunTablesRepository } from './run-tables.repository';
-import { ScoreRunRepository, ScoreRunRow } from './score-run.repository';
+import { RunScoreRow, ScoreRunRepository, ScoreRunRow } from './score-run.repository';
+import { isBacktest } from './steps/score-retention';
 
 export type RunStatus = 'queued' | 'preparing' | 'scoring' | 'finalizing' | 'completed' | 'failed';
 
@@ -16,6 +17,8 @@ export interface ScoreRunView {
   asOf: string;
   horizonDays: number;
   trigger: string;
+  /** as of a day before the live snapshot's: kept as a run of its own, never the current snapshot */
+  backtest: boolean;
   status: RunStatus;
   customersTotal: number;
   chunksTotal: number;
@@ -25,6 +28,9 @@ export interface ScoreRunView {
   createdAt: Date;
   finishedAt: Date | null;
 }
+
+/** How long waitFor waits after a run completed for finalize's clean-up to reach the report. */
+const FINALIZE_REPORT_WAIT_MS = 10_000;
 
 /** Queue states in which a job will still run (or is running): a run with such a job is alive. */
 const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -63,11 +69,18 @@ export class ScoreRunService {
       throw new AppError('invalid_horizon', 'horizon-days must be an integer from 1 to 3650');
     }
     await this.failIfStale(input.workspaceId);
+    // Only one run is active per workspace and only a finishing live run moves the current snapshot, so the live
+    // run read here is the one this run finishes against.
+    const liveRow = await this.runs.liveRun(input.workspaceId);
+    const live = liveRow ? { id: liveRow.id, asOf: liveRow.as_of } : null;
+    const backtest = isBacktest(asOf, live);
     const runId = await this.runs.insertQueued(input.workspaceId, {
       asOf,
       horizonDays,
       trigger: input.trigger,
-      modelParams: { publishWorklists: input.publishWorklists ?? true },
+      modelParams: backtest
+        ? { publishWorklists: false, backtest: true, liveRun: live }
+        : { publishWorklists: input.publishWorklists ?? true },
     });
     if (runId === undefined) {
       const active = await this.active(input.workspaceId);
@@ -113,6 +126,54 @@ export class ScoreRunService {
     return toView(row);
   }
 
+  /**
+   * A page of a run's scores, any completed run of the workspace (a backtest too), in customer id order. 409 while
+   * the run is not completed, 410 once its full rows were dropped (docs/scoring-run.md, Retention).
+   */
+  async scores(
+    workspaceId: string,
+    runId: string,
+    page: { after?: string; limit?: number },
+  ): Promise<{
+    runId: string;
+    asOf: string;
+    backtest: boolean;
+    items: RunScoreView[];
+    nextAfter: string | null;
+  }> {
+    const run = await this.get(workspaceId, runId);
+    if (run.status !== 'completed') {
+      throw new AppError('run_not_completed', `score run ${runId} is ${run.status}, not completed`, 409, {
+        status: run.status,
+      });
+    }
+    const after = page.after ?? '0';
+    if (!/^\d{1,18}$/.test(after)) {
+      throw new AppError('invalid_after', 'after must be a customer id from a previous page', 400, {
+        field: 'after',
+      });
+    }
+    if (!(await this.runs.scoresKept(workspaceId, runId))) {
+      throw new AppError(
+        'scores_dropped',
+        `the full scores of run ${runId} are no longer kept (only the newest runs and those of served call lists are)`,
+        410,
+        { runId },
+      );
+    }
+    const limit = page.limit ?? 1000;
+    const rows = await this.runs.runScores(workspaceId, runId, after, limit + 1);
+    const more = rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(scoreView);
+    return {
+      runId,
+      asOf: run.asOf,
+      backtest: run.backtest,
+      items,
+      nextAfter: more ? items[items.length - 1].customerId : null,
+    };
+  }
+
   async active(workspaceId: string): Promise<ScoreRunView | null> {
     const row = await this.runs.active(workspaceId);
     return row ? toView(row) : null;
@@ -131,14 +192,64 @@ export class ScoreRunService {
     timeoutMs = 3_600_000,
   ): Promise<ScoreRunView> {
     const deadline = Date.now() + timeoutMs;
+    let completedAt: number | null = null;
     for (;;) {
       const run = await this.get(workspaceId, runId);
       onProgress?.(run);
-      if (run.status === 'completed' || run.status === 'failed') return run;
+      if (run.status === 'failed') return run;
+      if (run.status === 'completed') {
+        // finalize completes the run with the swap and adds its clean-up to the report just after; wait for that
+        // (briefly: a finalize that died in between is not re-run, and the run is complete all the same)
+        completedAt ??= Date.now();
+        if (run.report.finalizedAt !== undefined || Date.now() - completedAt > FINALIZE_REPORT_WAIT_MS)
+          return run;
+      }
       if (Date.now() > deadline) throw new AppError('timeout', `score run ${runId} did not finish in time`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** One customer's scores in a run; money in minor units of the workspace currency. */
+export interface RunScoreView {
+  customerId: string;
+  externalId: string;
+  recencyDays: number | null;
+  frequency: number;
+  monetary: number;
+  rfmSegment: string | null;
+  abcClass: string | null;
+  valueTier: string;
+  frequencyClass: string | null;
+  lifecycle: string;
+  pAlive: number | null;
+  expectedPurchases: number | null;
+  expectedOrderValue: number | null;
+  clv: number | null;
+  churnRisk: number;
+  priority: number;
+}
+
+function scoreView(r: RunScoreRow): RunScoreView {
+  const num = (v: string | null) => (v === null ? null : Number(v));
+  return {
+    customerId: r.customer_id,
+    externalId: r.external_id,
+    recencyDays: r.recency_days,
+    frequency: r.frequency,
+    monetary: Number(r.monetary),
+    rfmSegment: r.rfm_segment,
+    abcClass: r.abc_class,
+    valueTier: r.value_tier,
+    frequencyClass: r.frequency_class,
+    lifecycle: r.lifecycle,
+    pAlive: r.p_alive,
+    expectedPurchases: r.expected_purchases,
+    expectedOrderValue: num(r.expected_order_value),
+    clv: num(r.clv),
+    churnRisk: r.churn_risk,
+    priority: r.priority,
+  };
 }
 
 function toView(row: ScoreRunRow): ScoreRunView {
@@ -148,6 +259,7 @@ function toView(row: ScoreRunRow): ScoreRunView {
     asOf: row.as_of,
     horizonDays: row.horizon_days,
     trigger: row.trigger,
+    backtest: row.model_params?.backtest === true,
     status: row.status as RunStatus,
     customersTotal: row.customers_total,
     chunksTotal: row.chunks_total,

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsDateString, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { PageQuery } from '../common/page-query';
 import { ScoreRunService } from './score-run.service';
 
 class StartRunDto {
@@ -19,6 +20,15 @@ class StartRunDto {
   @Min(1)
   @Max(3650)
   horizonDays?: number;
+}
+
+class RunScoresQuery extends PageQuery({ max: 10_000, default: 1000 }) {
+  @ApiPropertyOptional({
+    description: 'customer id after which the page starts (nextAfter of the previous page)',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'after must be a customer id from a previous page' })
+  after?: string;
 }
 
 @ApiTags('scoring')
@@ -51,5 +61,21 @@ export class ScoringController {
   @Roles('admin', 'manager', 'integration')
   get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(p.workspaceId, id);
+  }
+
+  @Get(':id/scores')
+  @Roles('admin', 'integration')
+  @ApiOperation({
+    summary: "A run's scores, a page at a time",
+    description:
+      'Any completed run of the workspace, a backtest included, in customer id order (pass nextAfter as after). ' +
+      '409 while the run is not completed; 410 once its full rows are no longer kept.',
+  })
+  scores(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() q: RunScoresQuery,
+  ) {
+    return this.runs.scores(p.workspaceId, id, { after: q.after, limit: q.limit });
   }
 }

@@ -10,6 +10,7 @@ import { ScoreRunService } from './score-run.service';
 import { ScoringController } from './scoring.controller';
 import { ScoringProcessor } from './scoring.processor';
 import { ScoringScheduler } from './scoring.scheduler';
+import { WriteBackModule } from '../write-back/write-back.module';
 import { ChunkScorers } from './steps/chunk-scorers';
 import { ChunkStep } from './steps/chunk.step';
 import { FailStep } from './steps/fail.step';
@@ -21,7 +22,7 @@ import { RunLoader } from './steps/run-loader';
 import { ScoringFlows } from './steps/scoring-flows';
 
 @Module({
-  imports: [WebhooksModule, WorkspacesModule],
+  imports: [WebhooksModule, WorkspacesModule, WriteBackModule],
   controllers: [ScoringController],
   providers: [
     ScoreRunRepository,

@@ -11,6 +11,11 @@ export interface EmbedClaims {
   pii: 'full' | 'masked';
   /** expiry, epoch seconds */
   exp: number;
+  /**
+   * The API key that minted the token. The page checks on every use that this key still works and that the rep is
+   * active, so revoking the key or deactivating the rep ends the token at once rather than at `exp`.
+   */
+  keyId: string;
 }
 
 export function signEmbedToken(claims: EmbedClaims, key: Buffer): string {
@@ -31,7 +36,10 @@ export function verifyEmbedToken(
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   try {
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as EmbedClaims;
-    return typeof claims.exp === 'number' && claims.exp > nowSeconds ? claims : null;
+    // a token without the minting key (minted before keys were checked) cannot be revoked: refused
+    return typeof claims.exp === 'number' && claims.exp > nowSeconds && typeof claims.keyId === 'string'
+      ? claims
+      : null;
   } catch {
     return null;
   }

@@ -11,6 +11,7 @@ import {
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import Handlebars from 'handlebars';
 import { AccessScopeService } from '../auth/access-scope.service';
+import { ApiKeysService } from '../auth/api-keys.service';
 import { CurrentPrincipal, Principal, Public } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/config';
@@ -69,6 +70,7 @@ export class WebController {
     private readonly scope: AccessScopeService,
     private readonly lists: WorklistQueryService,
     private readonly workspaces: WorkspacesService,
+    private readonly keys: ApiKeysService,
   ) {
     const file = join(findTemplatesDir(), '..', 'web', 'worklist.hbs');
     // A separate Handlebars instance with HTML escaping on: this output is HTML.
@@ -83,7 +85,13 @@ export class WebController {
     const ttl = dto.ttlSeconds ?? 900;
     const exp = Math.floor(Date.now() / 1000) + ttl;
     const token = signEmbedToken(
-      { workspaceId: p.workspaceId, repId: rep.id, pii: p.role === 'integration' ? 'masked' : 'full', exp },
+      {
+        workspaceId: p.workspaceId,
+        repId: rep.id,
+        pii: p.role === 'integration' ? 'masked' : 'full',
+        exp,
+        keyId: p.keyId,
+      },
       this.key,
     );
     return { token, path: `/embed/worklist?token=${token}`, expiresAt: new Date(exp * 1000).toISOString() };
@@ -96,7 +104,14 @@ export class WebController {
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *")
   @Header('cache-control', 'no-store')
   async worklist(@Query('token') token?: string, @Query('date') date?: string): Promise<string> {
-    const claims = token ? verifyEmbedToken(token, this.key) : null;
+    const signed = token ? verifyEmbedToken(token, this.key) : null;
+    // revoked at once: the minting key must still work and the rep be active (deactivation, by any path)
+    const claims =
+      signed &&
+      (await this.keys.keyUsable(signed.workspaceId, signed.keyId)) &&
+      (await this.keys.repActive(signed.workspaceId, signed.repId))
+        ? signed
+        : null;
     if (!claims)
       throw new AppError(
         'invalid_embed_token',

@@ -42,20 +42,29 @@ export class OutboxRepository extends SqlRepository {
     );
   }
 
-  /** One delivery per (event, active endpoint of the event's workspace that wants its type); re-runs add none. */
-  fanOut(eventIds: string[], tx: Queryable): Promise<DeliveryIdRow[]> {
-    return this.rows<DeliveryIdRow>(
-      `INSERT INTO webhook_deliveries (workspace_id, outbox_event_id, endpoint_id)
-         SELECT e.workspace_id, e.id, w.id
+  /**
+   * One delivery per (event, endpoint of the event's workspace that wants its type); re-runs add none. Active
+   * endpoints get a delivery due now; endpoints disabled automatically (failing, gone) get a `failed` one without
+   * a next attempt, so that `recover` after re-enabling replays what they missed. Returns the due deliveries.
+   */
+  async fanOut(eventIds: string[], now: Date, tx: Queryable): Promise<DeliveryIdRow[]> {
+    const rows = await this.rows<DeliveryIdRow & { active: boolean }>(
+      `INSERT INTO webhook_deliveries (workspace_id, outbox_event_id, endpoint_id, status, next_attempt_at, last_error)
+         SELECT e.workspace_id, e.id, w.id,
+                CASE WHEN w.active THEN 'pending' ELSE 'failed' END,
+                CASE WHEN w.active THEN $2::timestamptz END,
+                CASE WHEN w.active THEN NULL ELSE 'not sent: the endpoint was disabled' END
            FROM outbox_events e
-           JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.active
+           JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id
+                                   AND (w.active OR w.disabled_reason IN ('failing', 'gone'))
                                    AND (cardinality(w.event_types) = 0 OR e.event_type = ANY (w.event_types))
           WHERE e.id = ANY ($1::bigint[])
          ON CONFLICT (outbox_event_id, endpoint_id) DO NOTHING
-         RETURNING id`,
-      [eventIds],
+         RETURNING id, status = 'pending' AS active`,
+      [eventIds, now],
       tx,
     );
+    return rows.filter((r) => r.active).map((r) => ({ id: r.id }));
   }
 
   async markDispatched(eventIds: string[], tx: Queryable): Promise<void> {
@@ -63,6 +72,48 @@ export class OutboxRepository extends SqlRepository {
       // @crossTenant the events were claimed by id (claimPending), across workspaces
       `UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY ($1::bigint[])`,
       [eventIds],
+      tx,
+    );
+  }
+
+  /** CRM external ids of these customers (erasure keeps them: later imports must resolve to the erased record). */
+  async externalIdsOf(workspaceId: string, customerIds: string[], tx: Queryable): Promise<string[]> {
+    const rows = await this.rows<{ external_id: string }>(
+      `SELECT external_id FROM customers WHERE workspace_id = $1 AND id = ANY ($2::bigint[])`,
+      [workspaceId, customerIds],
+      tx,
+    );
+    return rows.map((r) => r.external_id);
+  }
+
+  /** Stored events of the workspace whose payload holds one of these strings anywhere (locked for the scrub). */
+  eventsMentioning(
+    workspaceId: string,
+    values: string[],
+    tx: Queryable,
+  ): Promise<Array<{ id: string; payload: unknown }>> {
+    return this.rows<{ id: string; payload: unknown }>(
+      `SELECT id, payload FROM outbox_events
+        WHERE workspace_id = $1
+          AND EXISTS (SELECT 1 FROM unnest($2::text[]) v
+                       WHERE jsonb_path_exists(payload, 'strict $.** ? (@ == $v)', jsonb_build_object('v', v)))
+        ORDER BY id FOR UPDATE`,
+      [workspaceId, values],
+      tx,
+    );
+  }
+
+  /** Replaces a scrubbed payload and forgets what receivers answered to it (a response may echo the payload). */
+  async replacePayload(workspaceId: string, eventId: string, payload: unknown, tx: Queryable): Promise<void> {
+    await this.exec(
+      `UPDATE outbox_events SET payload = $3 WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, eventId, JSON.stringify(payload)],
+      tx,
+    );
+    await this.exec(
+      `UPDATE webhook_deliveries SET last_response_body = NULL
+        WHERE workspace_id = $1 AND outbox_event_id = $2 AND last_response_body IS NOT NULL`,
+      [workspaceId, eventId],
       tx,
     );
   }

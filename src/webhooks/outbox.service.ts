@@ -3,14 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { Queryable } from '../database/sql';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
+import { OutboundEventType } from './event-types';
 import { OutboxRepository } from './outbox.repository';
+import { scrubCustomers } from './payload-scrub';
 
-export type OutboundEventType =
-  | 'worklist.published'
-  | 'scores.updated'
-  | 'assignment.changed'
-  | 'worklist.outcome_recorded'
-  | 'worklist.item_inserted';
+export type { OutboundEventType } from './event-types';
 
 /**
  * Transactional outbox: events are written in the same transaction as the change they describe, then
@@ -34,5 +31,24 @@ export class OutboxService {
   /** Asks a worker to dispatch pending events now (call after the transaction commits). */
   async kick(): Promise<void> {
     await this.queue.add('dispatch', {}, { removeOnComplete: true, removeOnFail: 100 });
+  }
+
+  /**
+   * Erasure: removes these customers from every stored event payload of the workspace (pending or already sent,
+   * so retries, replays and recovers cannot send them again) and clears the receivers' answers logged for those
+   * events. Runs in the erasure's transaction; returns the number of events changed.
+   */
+  async scrubCustomers(tx: Queryable, workspaceId: string, customerIds: string[]): Promise<number> {
+    const externalIds = await this.events.externalIdsOf(workspaceId, customerIds, tx);
+    if (externalIds.length === 0) return 0;
+    const ids = new Set(externalIds);
+    let changed = 0;
+    for (const e of await this.events.eventsMentioning(workspaceId, externalIds, tx)) {
+      const r = scrubCustomers(e.payload, ids);
+      if (!r.changed) continue;
+      await this.events.replacePayload(workspaceId, e.id, r.payload, tx);
+      changed++;
+    }
+    return changed;
   }
 }

@@ -22,4 +22,14 @@ describe('webhook signing (Standard Webhooks)', () => {
     const stale = signedHeaders(secret, 'msg_3', body, new Date(Date.now() - 10 * 60_000));
     expect(() => verifySignedBody(secret, body, stale)).toThrow();
   });
+
+  it('signs with both secrets during a rotation overlap: a receiver with either verifies', () => {
+    const current = newWebhookSecret();
+    const previous = newWebhookSecret();
+    const headers = signedHeaders(current, 'msg_4', body, new Date(), previous);
+    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(verifySignedBody(current, body, headers)).toEqual(JSON.parse(body));
+    expect(verifySignedBody(previous, body, headers)).toEqual(JSON.parse(body));
+    expect(() => verifySignedBody(newWebhookSecret(), body, headers)).toThrow();
+  });
 });

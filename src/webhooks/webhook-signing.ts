@@ -6,14 +6,21 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-/** Headers for one signed delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). */
+/**
+ * Headers for one signed delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature). During a
+ * rotation's overlap window `alsoSignWith` (the previous secret) adds a second, space-separated signature, so a
+ * receiver verifies with either secret.
+ */
 export function signedHeaders(
   secret: string,
   messageId: string,
   body: string,
   at = new Date(),
+  alsoSignWith?: string | null,
 ): Record<string, string> {
-  const signature = new Webhook(secret).sign(messageId, at, body);
+  const signature = [secret, ...(alsoSignWith ? [alsoSignWith] : [])]
+    .map((s) => new Webhook(s).sign(messageId, at, body))
+    .join(' ');
   return {
     'content-type': 'application/json',
     'webhook-id': messageId,

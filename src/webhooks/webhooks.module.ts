@@ -3,13 +3,19 @@ import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
-import { WebhooksController } from './webhooks.controller';
+import { outboundGuardProvider, WebhookClock, webhookSecretCipherProvider } from './webhooks.providers';
+import { OutboundGuard } from '../net/outbound-guard';
+import {
+  WebhookDeliveriesController,
+  WebhookEventTypesController,
+  WebhooksController,
+} from './webhooks.controller';
 import { WebhooksProcessor } from './webhooks.processor';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksScheduler } from './webhooks.scheduler';
 
 @Module({
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, WebhookDeliveriesController, WebhookEventTypesController],
   providers: [
     OutboxService,
     OutboxRepository,
@@ -18,7 +24,10 @@ import { WebhooksScheduler } from './webhooks.scheduler';
     WebhookEndpointsService,
     WebhooksProcessor,
     WebhooksScheduler,
+    WebhookClock,
+    outboundGuardProvider,
+    webhookSecretCipherProvider,
   ],
-  exports: [OutboxService, WebhookEndpointsService, WebhookDeliveryService],
+  exports: [OutboxService, WebhookEndpointsService, WebhookDeliveryService, OutboundGuard, WebhookClock],
 })
 export class WebhooksModule {}

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Runtime, RUNTIME } from '../common/runtime';
@@ -21,16 +20,16 @@ export class WebhooksProcessor extends QueueProcessor {
     super(factory, runtime, handlers, QUEUES.webhooks, Math.max(4, config.workerConcurrency));
   }
 
+  /** New outbox events → deliveries; plus the retries that are due and whose wake-up job was lost. */
   @OnJob(QUEUES.webhooks, 'dispatch')
   async dispatch() {
-    return { deliveries: await this.delivery.dispatchPending() };
+    return { deliveries: await this.delivery.dispatchPending(), due: await this.delivery.enqueueDue() };
   }
 
+  /** One attempt; a failure is recorded and rescheduled by the service (the job itself never retries). */
   @OnJob(QUEUES.webhooks, 'deliver')
-  async deliver({ deliveryId }: JobData<'webhooks', 'deliver'>, job: Job) {
-    const attempt = job.attemptsMade + 1;
-    const final = attempt >= (job.opts.attempts ?? 1);
-    await this.delivery.deliver(deliveryId, attempt, final);
-    return { attempt };
+  async deliver({ deliveryId }: JobData<'webhooks', 'deliver'>) {
+    const r = await this.delivery.attempt(deliveryId);
+    return { status: r.status, httpStatus: r.httpStatus };
   }
 }

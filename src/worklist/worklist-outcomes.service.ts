@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
+import { parseInstant } from '../common/instant';
 import { Transactions, Tx } from '../database/transactions';
+import { WriteBackService } from '../write-back/write-back.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
 import { Outcome, OutcomeEffects, outcomeEffects } from './outcome-rules';
@@ -34,6 +36,7 @@ export class WorklistOutcomesService {
     private readonly policies: WorklistPolicyService,
     private readonly lists: WorklistQueryService,
     private readonly outbox: OutboxService,
+    private readonly writeBack: WriteBackService,
   ) {}
 
   async record(p: Principal, itemId: string, input: OutcomeInput): Promise<OutcomeResultView> {
@@ -63,6 +66,8 @@ export class WorklistOutcomesService {
         rep: locked.rep_external_id,
         notes: input.notes ?? null,
       });
+      // the customer's next call date, personality… as the CRM should now see them (docs/write-back.md)
+      await this.writeBack.passCustomers(tx, p.workspaceId, [locked.customer_id]);
       return view;
     });
     await this.outbox.kick();
@@ -197,7 +202,9 @@ export class WorklistOutcomesService {
       );
       await this.outcomes.snoozeItem(locked.id, input.until, tx);
       await this.outcomes.resolveFollowUpsBySnooze(p.workspaceId, locked.customer_id, tx);
+      await this.writeBack.passCustomers(tx, p.workspaceId, [locked.customer_id]);
     });
+    await this.outbox.kick();
     return { itemId: item.id, state: 'snoozed', until: input.until, reason: input.reason };
   }
 
@@ -288,9 +295,18 @@ function checkedCallbackAt(input: OutcomeInput, now: Date): Date | null {
       field: 'callbackAt',
     });
   }
-  const callbackAt = new Date(input.callbackAt);
+  // with its offset only (the DTO checks it too): read as UTC, a 10:00 Shanghai callback became 18:00 there
+  const callbackAt = parseInstant(input.callbackAt);
+  if (!callbackAt) {
+    throw new AppError(
+      'offset_required',
+      'callbackAt must be an ISO 8601 date-time with its UTC offset (Z or ±hh:mm)',
+      400,
+      { field: 'callbackAt' },
+    );
+  }
   const ms = callbackAt.getTime() - now.getTime();
-  if (Number.isNaN(ms) || ms <= 0 || ms > MAX_CALLBACK_DAYS * 86_400_000) {
+  if (ms <= 0 || ms > MAX_CALLBACK_DAYS * 86_400_000) {
     throw new AppError(
       'invalid_callback_at',
       `callbackAt must be in the future and within ${MAX_CALLBACK_DAYS} days`,

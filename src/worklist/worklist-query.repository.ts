@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SqlRepository } from '../database/sql-repository';
 import type { Offer } from '../offers/offer-catalog';
-import { ITEM_COLUMNS, LIST_HEAD_SQL, LIST_ITEMS_SQL } from './worklist.sql';
+import { ITEM_COLUMNS, LIST_HEAD_SQL, LIST_ITEMS_SQL, SCORES_KEPT } from './worklist.sql';
 import type { ReasonView } from './worklist.views';
 
 /** A list's head (LIST_HEAD_SQL): its rep, version, last customer change and item counts by state. */
@@ -20,6 +20,10 @@ export interface ListHeadRow {
   locale: string;
   customers_at: Date | null;
   counts: Record<string, number> | null;
+  /** false once the scores of the list's run were dropped (the list is no longer served) */
+  scores_kept: boolean;
+  /** digest of the definitions of the offers on the list (they shape the body) */
+  offers_digest: string | null;
 }
 
 /** An item as ITEM_COLUMNS reads it: the item, its customer, offer and scores. */
@@ -75,6 +79,7 @@ export interface ItemDetailRow extends ItemRow {
   expected_order_value: string | number | null;
   score_priority: number;
   do_not_call: boolean;
+  scores_kept: boolean;
 }
 
 export interface RecentOrderRow {
@@ -147,7 +152,7 @@ export class WorklistQueryRepository extends SqlRepository {
       `SELECT ${ITEM_COLUMNS}, i.customer_id, w.rep_id, w.list_date::text AS list_date, w.score_run_id,
               rp.external_id AS rep_external_id, rp.name AS rep_name, rp.locale, c.country::text AS country,
               ws.timezone, s.abc_class, s.recency_days, s.frequency, s.monetary, s.p_alive, s.expected_purchases,
-              s.expected_order_value, s.priority AS score_priority,
+              s.expected_order_value, s.priority AS score_priority, ${SCORES_KEPT} AS scores_kept,
               EXISTS (SELECT 1 FROM contact_suppressions x WHERE x.workspace_id = i.workspace_id
                       AND x.customer_id = i.customer_id AND x.kind = 'do_not_call') AS do_not_call
        FROM worklist_items i

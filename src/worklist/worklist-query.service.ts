@@ -5,6 +5,7 @@ import { AppError } from '../common/app-error';
 import { PII_CIPHER } from '../customers/pii/pii.tokens';
 import { maskEmail, maskPhone, PiiCipher } from '../customers/pii/pii';
 import { localizeOffer } from '../offers/offer-catalog';
+import { SERVED_LIST_DAYS } from '../scoring/steps/score-retention';
 import { timeZoneForCountry } from './country-time-zones';
 import { ListBodyCache } from './list-body-cache';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, listETag, matchesIfNoneMatch } from './list-paging';
@@ -85,6 +86,7 @@ export class WorklistQueryService {
     const r = await this.lists.item(p.workspaceId, itemId);
     if (!r) throw new AppError('not_found', 'worklist item not found', 404);
     await this.assertReadable(p, r.rep_id);
+    if (!r.scores_kept) throw expired(r.list_date, r.score_run_id);
     const seesPii = p.role !== 'integration';
     const [orders, interactions, followUp] = await Promise.all([
       this.lists.recentOrders(p.workspaceId, r.customer_id),
@@ -124,15 +126,36 @@ export class WorklistQueryService {
     if (!row) {
       throw new AppError('worklist_not_found', `no call list published for ${date ?? 'today'}`, 404);
     }
+    if (!row.scores_kept) throw expired(row.list_date, row.score_run_id);
     return row;
   }
 
+  /**
+   * The ETag names everything the body is made of, so neither a 304 nor the body cache can answer for another
+   * state: the list (id, version — bumped by a trigger on any item change —, publication, capacity), the scores
+   * it reads (its run, whose rows never change while kept), its customers, the rep, the offers' definitions and
+   * the page (PII variant, state, limit, cursor, talk tracks).
+   */
   private etagOf(p: Principal, row: ListHeadRow, page: ListPage): string {
     return listETag({
       worklistId: row.id,
       version: row.version,
       customersAt: row.customers_at ? row.customers_at.toISOString() : null,
-      variant: `${p.role === 'integration' ? 'masked' : 'full'}|${page.state ?? 'all'}|${page.limit ?? ''}|${page.cursor ?? ''}|${page.talkTrack === false ? 'lean' : 'tracks'}`,
+      variant: [
+        p.role === 'integration' ? 'masked' : 'full',
+        page.state ?? 'all',
+        page.limit ?? '',
+        page.cursor ?? '',
+        page.talkTrack === false ? 'lean' : 'tracks',
+        row.score_run_id ?? '',
+        new Date(row.published_at).toISOString(),
+        row.capacity,
+        row.name,
+        row.locale,
+        row.offers_digest ?? '',
+      ]
+        .map((v) => JSON.stringify(v))
+        .join('|'),
     });
   }
 
@@ -220,6 +243,20 @@ export class WorklistQueryService {
     const plain = this.pii.decrypt(blob);
     return full ? plain : mask(plain);
   }
+}
+
+/**
+ * A list whose run's scores were dropped is no longer served (docs/scoring-run.md#retention): 410 rather than a
+ * list whose items lost their tiers and lifecycles.
+ */
+function expired(listDate: string, runId: string | null): AppError {
+  return new AppError(
+    'worklist_expired',
+    `the call list of ${listDate} is no longer served: the scores it was published from (run ${runId}) were ` +
+      `dropped; lists are served with their scores for ${SERVED_LIST_DAYS} days after the newest list`,
+    410,
+    { date: listDate, scoreRunId: runId },
+  );
 }
 
 /** The item's score columns, or null when the customer has no score in the list's run. */

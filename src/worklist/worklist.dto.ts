@@ -1,17 +1,7 @@
 /** Request bodies and query strings of the worklist API, validated at the edge (global ValidationPipe). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInstant } from '../common/is-instant.decorator';
 import { PageQuery } from '../common/page-query';
 import { PERSONALITIES } from '../playbooks/personality';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-paging';
@@ -68,11 +58,13 @@ export class OutcomeDto {
 
   @ApiPropertyOptional({
     example: '2026-11-26T14:30:00+08:00',
-    description: 'required with callback_requested: when to call back (ISO 8601 with offset), within 90 days',
+    description:
+      'required with callback_requested: when to call back, within 90 days — an ISO 8601 date-time WITH its offset ' +
+      '(Z or ±hh:mm; without one: 400, a local time is ambiguous). Answered back in UTC.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
   @MaxLength(40)
+  @IsInstant()
   callbackAt?: string;
 
   @ApiPropertyOptional({
@@ -158,10 +150,13 @@ export class UrgentEventDto {
   @MaxLength(500)
   note?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-25T02:10:00Z' })
+  @ApiPropertyOptional({
+    example: '2026-11-25T02:10:00Z',
+    description: 'ISO 8601 date-time WITH its offset (Z or ±hh:mm); without one: 400',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
   @MaxLength(40)
+  @IsInstant()
   occurredAt?: string;
 
   @ApiPropertyOptional({

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { OffersModule } from '../offers/offers.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
+import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { WorklistEventsController } from './worklist-events.controller';
@@ -27,7 +28,14 @@ import { WorklistRepository } from './worklist.repository';
  * urgent inserts. `WorklistUrgentService.enqueue` is the entry point for CRM events.
  */
 @Module({
-  imports: [CustomersModule, OffersModule, PlaybooksModule, WebhooksModule, WorkspacesModule],
+  imports: [
+    CustomersModule,
+    OffersModule,
+    PlaybooksModule,
+    WebhooksModule,
+    WorkspacesModule,
+    WriteBackModule,
+  ],
   controllers: [
     WorklistController,
     WorklistItemsController,

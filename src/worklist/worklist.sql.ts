@@ -365,13 +365,25 @@ export const CUSTOMER_ROW_SQL = `
   ${CONTEXT_JOINS}`;
 
 /** $1 workspace, $2 rep, $3 day or null (today in the workspace zone): the list's head, version and counts. */
+/**
+ * Whether the scores of list `w`'s run are still there. A list's items read their scores from its run; once the
+ * run's full rows are dropped (only runs of lists no longer served are, docs/scoring-run.md#retention) the list
+ * is gone as a whole rather than served with empty scores.
+ */
+export const SCORES_KEPT = `(w.score_run_id IS NULL OR EXISTS (
+  SELECT 1 FROM customer_scores ks WHERE ks.run_id = w.score_run_id AND ks.workspace_id = w.workspace_id))`;
+
 export const LIST_HEAD_SQL = `
   SELECT w.id, w.list_date::text AS list_date, w.published_at, w.score_run_id, w.capacity, w.version,
          r.id AS rep_id, r.external_id, r.name, r.locale,
          (SELECT max(c.updated_at) FROM worklist_items i JOIN customers c ON c.id = i.customer_id
           WHERE i.worklist_id = w.id) AS customers_at,
          (SELECT jsonb_object_agg(state, n) FROM (
-            SELECT state, count(*)::int AS n FROM worklist_items i WHERE i.worklist_id = w.id GROUP BY state) s) AS counts
+            SELECT state, count(*)::int AS n FROM worklist_items i WHERE i.worklist_id = w.id GROUP BY state) s) AS counts,
+         ${SCORES_KEPT} AS scores_kept,
+         (SELECT md5(string_agg(o.code || o.definition::text, '|' ORDER BY o.code))
+          FROM offers o WHERE o.workspace_id = w.workspace_id
+            AND o.code IN (SELECT i.offer_code FROM worklist_items i WHERE i.worklist_id = w.id)) AS offers_digest
   FROM worklists w
   JOIN reps r ON r.id = w.rep_id
   JOIN workspaces ws ON ws.id = w.workspace_id

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Rep } from './rep.entity';
+import { currencyProblem, slugProblem, timeZoneProblem } from './workspace-fields';
 import { Workspace } from './workspace.entity';
 
 export interface WorkspaceSpec {
@@ -20,17 +21,19 @@ export class WorkspacesService {
     @InjectRepository(Rep) private readonly reps: Repository<Rep>,
   ) {}
 
-  /** Returns the workspace with this slug, creating it when missing (its offers seed themselves at first read). */
+  /**
+   * Returns the workspace with this slug, creating it with defaults when missing (its offers seed themselves at
+   * first read). For set-up code only — tests, benchmarks, the CLI's implicit workspaces (IMPLICIT_WORKSPACES);
+   * people create workspaces with `callplan workspace create` or WorkspaceSettingsService.create, which validate
+   * and audit every setting.
+   */
   async ensure(spec: WorkspaceSpec): Promise<Workspace> {
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(spec.slug)) {
-      throw new AppError(
-        'invalid_workspace_slug',
-        `workspace slug "${spec.slug}" must be lowercase letters, digits and -`,
-      );
-    }
-    if (spec.timezone && !isValidTimeZone(spec.timezone)) {
-      throw new AppError('invalid_timezone', `unknown time zone "${spec.timezone}"`);
-    }
+    const slug = slugProblem(spec.slug);
+    if (slug) throw new AppError('invalid_workspace_slug', `workspace slug ${slug}`);
+    const tz = spec.timezone ? timeZoneProblem(spec.timezone) : null;
+    if (tz) throw new AppError('invalid_timezone', tz);
+    const currency = spec.currency ? currencyProblem(spec.currency) : null;
+    if (currency) throw new AppError('invalid_currency', currency);
     await this.workspaces
       .createQueryBuilder()
       .insert()
@@ -44,6 +47,11 @@ export class WorkspacesService {
       .orIgnore()
       .execute();
     return this.bySlug(spec.slug);
+  }
+
+  /** The workspace with this slug, or null. */
+  find(slug: string): Promise<Workspace | null> {
+    return this.workspaces.findOneBy({ slug });
   }
 
   async bySlug(slug: string): Promise<Workspace> {
@@ -71,15 +79,6 @@ export class WorkspacesService {
 
   activeReps(workspaceId: string): Promise<Rep[]> {
     return this.reps.find({ where: { workspaceId, active: true }, order: { externalId: 'ASC' } });
-  }
-}
-
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -222,6 +222,19 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       [w.id],
     );
     ids.set(`connector-${ws}`, conn.id);
+    const [hook] = await q(
+      `INSERT INTO webhook_endpoints (workspace_id, url, secret) VALUES ($1, 'http://127.0.0.1:9/acl', 'whsec_AAAA') RETURNING id`,
+      [w.id],
+    );
+    ids.set(`webhook-${ws}`, hook.id);
+    const [hookDelivery] = await q(
+      `WITH ev AS (INSERT INTO outbox_events (workspace_id, message_id, event_type, payload, dispatched_at)
+                   VALUES ($1, $3, 'scores.updated', '{}', now()) RETURNING id)
+       INSERT INTO webhook_deliveries (workspace_id, outbox_event_id, endpoint_id, status)
+       SELECT $1, ev.id, $2, 'failed' FROM ev RETURNING id`,
+      [w.id, hook.id, `msg_acl_${ws}`],
+    );
+    ids.set(`webhook-delivery-${ws}`, hookDelivery.id);
     const [exp] = await q(
       `INSERT INTO experiments (workspace_id, name, holdout_share, starts_on, ends_on, created_by)
        VALUES ($1, 'acl', 0.1, current_date, current_date, 'test') RETURNING id`,
@@ -237,6 +250,11 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       });
       keys.set(a.name, key);
     }
+    // a key that the key-management rows revoke and rotate (restored after each call)
+    const managed = await nest.app
+      .get(ApiKeysService)
+      .create({ workspaceId: w.id, name: 'acl', role: 'integration' });
+    ids.set(`apikey-${ws}`, managed.id);
   }
 
   async function customer(ws: Ws, ext: string, owner: string | null): Promise<void> {
@@ -327,8 +345,58 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
 
   const SPECS: Spec[] = [
     // health and metrics
-    { route: 'GET /health', roles: 'public', ok: 200, cases: collection('/health') },
-    { route: 'GET /metrics', roles: ['admin', 'integration'], ok: 200, cases: collection('/metrics') },
+    // no worker runs in this suite's app: /health answers 503 naming "workers" (test/health covers the 200)
+    { route: 'GET /health', roles: 'public', ok: 503, cases: collection('/health') },
+    // /metrics spans every tenant: no API key opens it, only METRICS_TOKEN (unset here: 404 for everyone)
+    { route: 'GET /metrics', roles: 'public', ok: 404, cases: collection('/metrics') },
+
+    // key management: a workspace's admins only
+    { route: 'GET /v1/api-keys', roles: ['admin'], ok: 200, cases: collection('/v1/api-keys') },
+    {
+      route: 'GET /v1/api-keys/{id}',
+      roles: ['admin'],
+      ok: 200,
+      cases: perWs((ws) => `/v1/api-keys/${id(`apikey-${ws}`)}`),
+    },
+    {
+      route: 'POST /v1/api-keys',
+      roles: ['admin'],
+      ok: 201,
+      cases: collection('/v1/api-keys', { name: 'acl-new', role: 'integration' }),
+    },
+    {
+      route: 'DELETE /v1/api-keys/{id}',
+      roles: ['admin'],
+      ok: 200,
+      cases: () =>
+        (['a', 'b'] as Ws[]).map((ws) => ({
+          label: `ws ${ws}`,
+          path: `/v1/api-keys/${id(`apikey-${ws}`)}`,
+          visible: sees.workspace({ ws }),
+          after: async () => {
+            await nest.db.query(`UPDATE api_keys SET revoked_at = NULL, expires_at = NULL WHERE id = $1`, [
+              id(`apikey-${ws}`),
+            ]);
+          },
+        })),
+    },
+    {
+      route: 'POST /v1/api-keys/{id}/rotate',
+      roles: ['admin'],
+      ok: 201,
+      cases: () =>
+        (['a', 'b'] as Ws[]).map((ws) => ({
+          label: `ws ${ws}`,
+          path: `/v1/api-keys/${id(`apikey-${ws}`)}/rotate`,
+          body: {},
+          visible: sees.workspace({ ws }),
+          after: async () => {
+            await nest.db.query(`UPDATE api_keys SET revoked_at = NULL, expires_at = NULL WHERE id = $1`, [
+              id(`apikey-${ws}`),
+            ]);
+          },
+        })),
+    },
     // the embeddable page authenticates by a signed token (issued by POST /v1/embed-tokens), not by API key
     {
       route: 'GET /embed/worklist',
@@ -530,6 +598,12 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: 200,
       cases: perWs((ws) => `/v1/score-runs/${id(`run-${ws}`)}`),
     },
+    {
+      route: 'GET /v1/score-runs/{id}/scores',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: perWs((ws) => `/v1/score-runs/${id(`run-${ws}`)}/scores`),
+    },
 
     // call lists
     {
@@ -640,13 +714,65 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       route: 'POST /v1/webhook-endpoints',
       roles: ['admin', 'integration'],
       ok: 201,
-      cases: collection('/v1/webhook-endpoints', { url: 'https://crm.invalid/hook' }),
+      cases: collection('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook' }),
     },
     {
       route: 'GET /v1/webhook-endpoints',
       roles: ['admin', 'integration'],
       ok: 200,
       cases: collection('/v1/webhook-endpoints'),
+    },
+    {
+      route: 'GET /v1/webhook-event-types',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: collection('/v1/webhook-event-types'),
+    },
+    ...(
+      [
+        ['GET', '', 200],
+        ['PATCH', '', 200, { eventTypes: ['scores.updated'] }],
+        ['POST', '/enable', 200],
+        ['POST', '/disable', 200],
+        ['POST', '/rotate-secret', 200, {}],
+        ['GET', '/deliveries', 200],
+        // 409 once an earlier row disabled the endpoint: recover needs it enabled
+        ['POST', '/recover', [202, 409], { since: '2020-01-01T00:00:00Z' }],
+        ['POST', '/test', 200, {}],
+      ] as Array<[string, string, number | number[], unknown?]>
+    ).map(([method, tail, ok, body]): Spec => ({
+      route: `${method} /v1/webhook-endpoints/{id}${tail}`,
+      roles: ['admin', 'integration'],
+      ok,
+      cases: perWs(
+        (ws) => `/v1/webhook-endpoints/${id(`webhook-${ws}`)}${tail}`,
+        body === undefined ? undefined : () => body,
+      ),
+    })),
+    {
+      route: 'POST /v1/webhook-deliveries/{id}/replay',
+      roles: ['admin', 'integration'],
+      ok: 202,
+      cases: perWs((ws) => `/v1/webhook-deliveries/${id(`webhook-delivery-${ws}`)}/replay`),
+    },
+    {
+      route: 'DELETE /v1/webhook-endpoints/{id}',
+      roles: ['admin', 'integration'],
+      ok: 204,
+      cases: () =>
+        (['a', 'b'] as Ws[]).map((ws) => ({
+          label: `ws ${ws}`,
+          path: `/v1/webhook-endpoints/${id(`webhook-${ws}`)}`,
+          visible: sees.workspace({ ws }),
+          after: async (s: number) => {
+            if (s !== 204) return;
+            await nest.db.query(
+              `INSERT INTO webhook_endpoints (id, workspace_id, url, secret)
+               VALUES ($1, $2, 'http://127.0.0.1:9/acl', 'whsec_AAAA') ON CONFLICT (id) DO NOTHING`,
+              [id(`webhook-${ws}`), wsId[ws]],
+            );
+          },
+        })),
     },
     { route: 'GET /v1/audit-log', roles: ['admin', 'manager'], ok: 200, cases: collection('/v1/audit-log') },
 
@@ -771,6 +897,32 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       cases: collection('/v1/pool/settings', { dailyClaimLimit: 20 }),
     },
     { route: 'POST /v1/pool/sweeps', roles: ['admin'], ok: 200, cases: collection('/v1/pool/sweeps', {}) },
+    // the write-back field mapping of the caller's workspace (docs/write-back.md)
+    {
+      route: 'GET /v1/write-back/field-mapping',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/write-back/field-mapping'),
+    },
+    {
+      route: 'PUT /v1/write-back/field-mapping',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/write-back/field-mapping', { fields: { tier: 'callplan_tier' } }),
+    },
+    // the caller's own workspace: no path parameter, so no other workspace can be named
+    {
+      route: 'GET /v1/workspace',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: collection('/v1/workspace'),
+    },
+    {
+      route: 'PATCH /v1/workspace',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/workspace', { locale: 'en' }),
+    },
   ];
 
   // ---- running it ------------------------------------------------------------------------------------------

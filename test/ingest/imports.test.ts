@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
@@ -28,12 +28,12 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
     key: string,
     kind: string,
     name: string,
-    csv: string,
+    csv: string | Buffer,
     fields: Record<string, string> = {},
   ) => {
     let req = http().post('/v1/imports').set('authorization', `Bearer ${key}`).field('kind', kind);
     for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-    return req.attach('file', Buffer.from(csv), name);
+    return req.attach('file', typeof csv === 'string' ? Buffer.from(csv) : csv, name);
   };
   const finished = async (id: string, key = keys.admin) => {
     const deadline = Date.now() + 20_000;
@@ -157,6 +157,52 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
       status: 'failed',
       error: { code: 'malformed_csv', message: expect.stringContaining('broken.csv') },
     });
+  });
+
+  it('detects the encoding (or takes the form field), and fails a file with undecodable bytes naming where', async () => {
+    const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'csv', name));
+    const gb = await upload(keys.admin, 'customers', 'gb.csv', fixture('mixed.gb18030.csv'), {
+      source: 'gb',
+    }).expect(202);
+    expect(await finished(gb.body.id)).toMatchObject({
+      status: 'completed',
+      report: { inserted: 3, rejected: 0, encoding: { name: 'gb18030', by: 'content' } },
+    });
+    const [{ name, region }] = await nest.db.query(
+      `SELECT name, region FROM customers WHERE source = 'gb' AND external_id = 'enc-1'`,
+    );
+    expect({ name, region }).toEqual({ name: 'Café Müller', region: '北京' });
+    const forced = await upload(keys.admin, 'customers', 'latin.csv', fixture('latin.windows1252.csv'), {
+      source: 'latin',
+      encoding: 'latin1',
+    }).expect(202);
+    expect(await finished(forced.body.id)).toMatchObject({
+      status: 'completed',
+      options: { encoding: 'windows-1252' },
+      report: { inserted: 4, encoding: { name: 'windows-1252', by: 'option' } },
+    });
+    const damaged = await upload(keys.admin, 'customers', 'damaged.csv', fixture('damaged.utf8.csv')).expect(
+      202,
+    );
+    expect(await finished(damaged.body.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'undecodable_csv', details: { line: 4, column: 10, encoding: 'utf-8' } },
+    });
+    const nul = await upload(keys.admin, 'customers', 'nul.csv', fixture('nul.csv'), {
+      source: 'nul',
+    }).expect(202);
+    expect(await finished(nul.body.id)).toMatchObject({
+      status: 'completed',
+      report: { inserted: 2, rejected: 1 },
+    });
+    const bad = await upload(keys.admin, 'customers', 'c.csv', 'external_id\nz-1\n', {
+      encoding: 'ebcdic',
+      dateFormat: 'DD/MM',
+    }).expect(400);
+    expect(bad.body.error.details).toEqual([
+      expect.stringMatching(/^encoding: one of utf-8/),
+      expect.stringMatching(/^dateFormat: date format "DD\/MM" needs YYYY/),
+    ]);
   });
 
   it('refuses wrong roles, missing files, bad fields and oversized uploads, leaving no file behind', async () => {

@@ -24,6 +24,8 @@ export function testConfig(
     PII_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
     PII_HASH_KEY: randomBytes(32).toString('base64'),
     SCORING_CHUNK_SIZE: '200',
+    // receivers and fake CRMs of the tests listen on loopback, which the SSRF guard refuses otherwise
+    WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
     ...opts.env,
   });
 }

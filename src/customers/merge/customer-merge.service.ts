@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf } from '../../audit/actor';
+import { actorOf } from '../../auth/actor';
 import { audit } from '../../audit/audit-entry.repository';
 import { AccessScopeService } from '../../auth/access-scope.service';
 import { Principal } from '../../auth/principal';

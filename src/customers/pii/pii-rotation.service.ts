@@ -13,6 +13,7 @@ export const ENCRYPTED_COLUMNS: EncryptedColumns[] = [
   { table: 'crm_inbox', key: 'id', keyType: 'bigint', columns: ['payload_enc'] },
   { table: 'crm_sync_rejects', key: 'id', keyType: 'bigint', columns: ['payload_enc'] },
   { table: 'crm_connectors', key: 'id', keyType: 'uuid', columns: ['auth_header_value_enc'] },
+  { table: 'webhook_endpoints', key: 'id', keyType: 'uuid', columns: ['secret_enc', 'previous_secret_enc'] },
   {
     table: 'crm_webhook_secrets',
     key: 'workspace_id',

@@ -1,55 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { CountryCode, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
-/**
- * Field-level protection of personal data: AES-256-GCM with a versioned key (rotation: encrypt with the first key,
- * decrypt with whichever version the ciphertext names) and a keyed hash of the normalised value for matching.
- * Layout of a ciphertext: [version length][version][12-byte IV][16-byte tag][ciphertext].
- */
-export class PiiCipher {
-  constructor(
-    private readonly keys: Array<{ version: string; key: Buffer }>,
-    private readonly hashKey: Buffer,
-  ) {
-    if (keys.length === 0) throw new Error('PiiCipher needs at least one key');
-  }
-
-  /** Version of the key new ciphertexts are written with (the first of PII_ENCRYPTION_KEYS). */
-  get currentVersion(): string {
-    return this.keys[0].version;
-  }
-
-  /** Version of the key a ciphertext was written with. */
-  static versionOf(blob: Buffer): string {
-    return blob.subarray(1, 1 + blob[0]).toString('utf8');
-  }
-
-  encrypt(plain: string): Buffer {
-    const { version, key } = this.keys[0];
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    const v = Buffer.from(version, 'utf8');
-    return Buffer.concat([Buffer.from([v.length]), v, iv, cipher.getAuthTag(), body]);
-  }
-
-  decrypt(blob: Buffer): string {
-    const vlen = blob[0];
-    const version = blob.subarray(1, 1 + vlen).toString('utf8');
-    const entry = this.keys.find((k) => k.version === version);
-    if (!entry) throw new Error(`no PII key for version ${version}`);
-    const iv = blob.subarray(1 + vlen, 13 + vlen);
-    const tag = blob.subarray(13 + vlen, 29 + vlen);
-    const decipher = createDecipheriv('aes-256-gcm', entry.key, iv);
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(blob.subarray(29 + vlen)), decipher.final()]).toString('utf8');
-  }
-
-  /** Keyed hash (HMAC-SHA256) of an already normalised value: equal inputs match, the value is not recoverable. */
-  hash(normalised: string): Buffer {
-    return createHmac('sha256', this.hashKey).update(normalised).digest();
-  }
-}
+// The cipher lives in src/common (webhook signing secrets use it too, and webhooks sits below customers); it is
+// re-exported here so the PII code keeps one import.
+export { PiiCipher } from '../../common/pii-cipher';
 
 /** Lower-cased, trimmed email, or null when it is not an email address. */
 export function normaliseEmail(raw: string): string | null {

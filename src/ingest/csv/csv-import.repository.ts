@@ -6,6 +6,7 @@ import { copyPieces } from '../../database/copy/copy-text';
 import { SqlRepository } from '../../database/sql-repository';
 import { MERGE_SQL, MergeShape, ORPHANS_SQL, STAGING_DDL } from './csv-import.sql';
 import { ImportKind } from './csv-rows';
+import { CurrencyRate } from './currency-rates';
 
 export type ActivityKind = 'orders' | 'interactions';
 
@@ -43,6 +44,20 @@ export class CsvImportRepository extends SqlRepository {
     super(db);
   }
 
+  /** The settings rows are read against: time zone (local date-times) and currency (orders). */
+  workspaceSettings(workspaceId: string): Promise<{ timezone: string; currency: string } | undefined> {
+    return this.first(`SELECT timezone, currency FROM workspaces WHERE id = $1`, [workspaceId]);
+  }
+
+  /** The workspace's rate table (small: a row per currency and day a rate starts). */
+  currencyRates(workspaceId: string): Promise<CurrencyRate[]> {
+    return this.rows(
+      `SELECT currency, to_char(valid_from, 'YYYY-MM-DD') AS "validFrom", rate::text AS rate
+       FROM currency_rates WHERE workspace_id = $1 ORDER BY currency, valid_from`,
+      [workspaceId],
+    );
+  }
+
   /** The staging table of the kind (and, for orders/interactions, the orphans table); dropped at commit. */
   async createStaging(kind: ImportKind, client: PoolClient): Promise<void> {
     await client.query(STAGING_DDL[kind]);
@@ -65,6 +80,18 @@ export class CsvImportRepository extends SqlRepository {
   /** Sets aside the staged rows whose customer is unknown. */
   async collectOrphans(workspaceId: string, source: string, client: PoolClient): Promise<void> {
     await client.query(ORPHANS_SQL.collect, [workspaceId, source]);
+  }
+
+  /**
+   * Owners given by a rep's email or display name (case-insensitive) instead of the external id: one match
+   * becomes its external id; several are left out of the row, answered with their rows and candidates.
+   */
+  async resolveOwners(
+    workspaceId: string,
+    client: PoolClient,
+  ): Promise<Array<{ row_no: number; owner_rep: string; candidates: string[] }>> {
+    await client.query(MERGE_SQL.resolveOwners, [workspaceId]);
+    return (await client.query(MERGE_SQL.ambiguousOwners, [workspaceId])).rows;
   }
 
   async unknownOwners(workspaceId: string, client: PoolClient): Promise<UnknownOwnerRow[]> {

@@ -11,15 +11,21 @@ import { PiiCipher } from '../../customers/pii/pii';
 import { ChunkPipeline } from './chunk-pipeline';
 import { ActivityKind, CsvImportRepository, MergeCounts } from './csv-import.repository';
 import { MergeShape } from './csv-import.sql';
-import { CsvSyntaxError, readCsvRecords } from './csv-records';
+import { compileDateFormat, LocalTimeReader } from './csv-dates';
+import { CsvEncoding, decodeCsvBytes, DETECTION_BYTES } from './csv-encoding';
+import { ColumnSource, resolveCsvHeader } from './csv-header';
+import { CsvEncodingError, CsvSyntaxError, readCsvRecords } from './csv-records';
 import {
   ImportKind,
-  resolveHeader,
+  RowContext,
+  RowProblem,
   validateCustomer,
   validateInteraction,
   validateOrder,
   validateRep,
 } from './csv-rows';
+import { applyPreset, PresetName } from './csv-presets';
+import { currencyPolicy } from './currency-rates';
 import { RejectWriter } from './reject-writer';
 
 const PROGRESS_EVERY_MS = 250;
@@ -43,8 +49,16 @@ export interface ImportOptions {
   totalBytes?: number;
   /** how the file is named in error messages (default: the file's base name) */
   name?: string;
-  /** canonical column → source column, for foreign CSVs */
+  /** canonical column → source column (or `A + B`, joined with a space), for foreign CSVs */
   map?: Record<string, string>;
+  /** file columns that feed no canonical column are listed as ignored instead of being an error */
+  ignoreUnknownColumns?: boolean;
+  /** the file's character encoding; detected from its first bytes when not given */
+  encoding?: CsvEncoding;
+  /** the format of date-times without an offset (`MM/DD/YYYY HH:mm`…); ISO 8601 is always read */
+  dateFormat?: string;
+  /** header preset of a CRM's export (column map, date format, other columns ignored); `map` entries override it */
+  preset?: PresetName;
   /** orders/interactions for unknown customers create placeholder customers instead of being rejected */
   createMissingCustomers?: boolean;
   source?: string;
@@ -79,6 +93,16 @@ export interface ImportReport {
   phases: { load: number; merge: number; dedupe?: number };
   /** customers imports: the duplicate detection run after the merge */
   dedupe?: DedupeReport;
+  /** the encoding the file was read in, and how it was chosen */
+  encoding: { name: CsvEncoding; by: 'bom' | 'content' | 'ascii' | 'option' };
+  /** optional columns the file lacks (left empty) and file columns that fed nothing */
+  columns: { missingOptional: string[]; ignored: string[] };
+  /** values without an offset, read as wall-clock times in the workspace's time zone */
+  localTimes: { timeZone: string; dateFormat: string | null; values: number };
+  /** orders: the workspace currency and how many orders were converted into it with its rate table */
+  currency?: { workspace: string; converted: number };
+  /** what the summary must say beside the counts: header warnings, time zone, conversions */
+  notices: string[];
 }
 
 /**
@@ -98,9 +122,13 @@ export class CsvImportService {
     private readonly dedupe: DedupeService,
   ) {}
 
-  async import(opts: ImportOptions): Promise<ImportReport> {
-    if (!opts.file && !opts.input) throw new Error('import needs a file or an input stream');
-    const run = new ImportRun(opts);
+  async import(options: ImportOptions): Promise<ImportReport> {
+    if (!options.file && !options.input) throw new Error('import needs a file or an input stream');
+    const opts = options.preset
+      ? { ...options, ...applyPreset(options.preset, options.kind, options) }
+      : options;
+    const context = await this.rowContext(opts);
+    const run = new ImportRun(opts, context);
     try {
       // One transaction on one connection: the staging table, every chunk's COPY and merge, the orphan report.
       await this.transactions.onClient((client) => this.loadAndMerge(client, run));
@@ -117,10 +145,28 @@ export class CsvImportService {
     } catch (e) {
       if (e instanceof AppError) throw e;
       if (e instanceof CsvSyntaxError) throw new AppError('malformed_csv', `${run.name}: ${e.message}`);
+      if (e instanceof CsvEncodingError) throw undecodable(run, e);
       throw e;
     } finally {
       await run.rejects.close();
     }
+  }
+
+  /** The workspace's time zone and currency (and rate table) as the rows are validated against them. */
+  private async rowContext(opts: ImportOptions): Promise<RowContext & { localTimes: LocalTimeReader }> {
+    if (opts.dateFormat) {
+      try {
+        compileDateFormat(opts.dateFormat);
+      } catch (e) {
+        throw new AppError('invalid_date_format', (e as Error).message, 400, { field: 'dateFormat' });
+      }
+    }
+    const ws = await this.repo.workspaceSettings(opts.workspaceId);
+    if (!ws) throw AppError.notFound('workspace');
+    const localTimes = new LocalTimeReader(ws.timezone, opts.dateFormat);
+    if (opts.kind !== 'orders') return { localTimes };
+    const rates = await this.repo.currencyRates(opts.workspaceId);
+    return { localTimes, currency: currencyPolicy(ws.currency, rates) };
   }
 
   /** Parses and loads the file chunk by chunk, waits for the last merge, then reports the orphans. */
@@ -151,7 +197,7 @@ export class CsvImportService {
     submit: (pieces: string[], shape: MergeShape) => Promise<void>,
   ): Promise<void> {
     const { opts } = run;
-    let header: { names: string[]; indexes: number[] } | null = null;
+    let header: { names: string[]; sources: ColumnSource[] } | null = null;
     const now = new Date();
     // Ids of a file that only ever increase are unique: the merge can then skip sorting out duplicates.
     let uniqueIds = true;
@@ -159,17 +205,34 @@ export class CsvImportService {
     const batch = new CopyBatch();
     const chunkChars = opts.kind === 'reps' ? CHUNK_CHARS.reps : (opts.chunkChars ?? CHUNK_CHARS[opts.kind]);
     const flush = () => submit(batch.take(), { uniqueIds });
-    for await (const { records, lines } of readCsvRecords(run.input())) {
+    const text = decodeCsvBytes(run.input(), opts.encoding, (guess) => (run.encoding = guess));
+    const readerOptions = {
+      // only a UTF-16 decoder can leave half a character
+      get checkSurrogates() {
+        return run.encoding.encoding.startsWith('utf-16');
+      },
+    };
+    for await (const { records, lines, nul } of readCsvRecords(text, readerOptions)) {
       for (let r = 0; r < records.length; r++) {
         const record = records[r];
         if (!header) {
-          header = this.header(opts, run.name, record);
+          header = this.header(run, record);
           continue;
         }
         run.rows++;
         const raw: Record<string, string> = {};
-        for (let c = 0; c < header.names.length; c++) raw[header.names[c]] = record[header.indexes[c]] ?? '';
-        const values = this.toCopyValues(opts.kind, raw, lines[r], now, run.rejects);
+        for (let c = 0; c < header.names.length; c++) {
+          const source = header.sources[c];
+          raw[header.names[c]] = typeof source === 'number' ? (record[source] ?? '') : joined(record, source);
+        }
+        if (nul) {
+          const problems = nulProblems(raw);
+          if (problems) {
+            run.rejects.reject(lines[r], problems, raw);
+            continue;
+          }
+        }
+        const values = this.toCopyValues(opts.kind, raw, lines[r], now, run);
         if (values) {
           run.valid++;
           const id = values[1] as string;
@@ -206,6 +269,13 @@ export class CsvImportService {
       await this.repo.collectOrphans(opts.workspaceId, source, client);
     }
     if (opts.kind === 'customers') {
+      // An owner given by a rep's email or display name (CRM exports name people) becomes that rep's external id.
+      for (const o of await this.repo.resolveOwners(opts.workspaceId, client)) {
+        run.rejects.warn(o.row_no, {
+          column: 'owner_rep',
+          reason: `"${o.owner_rep}" matches ${o.candidates.length} reps (${o.candidates.join(', ')}); customer kept without an owner`,
+        });
+      }
       for (const o of await this.repo.unknownOwners(opts.workspaceId, client)) {
         run.rejects.warn(o.row_no, {
           column: 'owner_rep',
@@ -230,17 +300,30 @@ export class CsvImportService {
     merge.updated += counts.updated;
   }
 
-  /** Resolves the header row (with the column map) to the canonical columns and their positions. */
-  private header(opts: ImportOptions, name: string, record: string[]) {
-    const header = resolveHeader(opts.kind, record, opts.map);
+  /**
+   * Resolves the header row (with the column map) to the canonical columns and their sources; an unknown,
+   * duplicate or missing column is an error naming each problem (with the nearest known name for a typo).
+   */
+  private header(run: ImportRun, record: string[]) {
+    const { opts } = run;
+    const header = resolveCsvHeader(opts.kind, record, {
+      map: opts.map,
+      ignoreUnknown: opts.ignoreUnknownColumns,
+    });
     if (!header.ok) {
-      const parts = [];
-      if (header.missing.length) parts.push(`missing required column(s): ${header.missing.join(', ')}`);
-      if (header.unknownMapTargets.length)
-        parts.push(`--map names unknown column(s): ${header.unknownMapTargets.join(', ')}`);
-      throw new AppError('invalid_csv_header', `${name}: ${parts.join('; ')} (header: ${record.join(',')})`);
+      const missing = header.problems.filter((p) => p.problem === 'missing_column').map((p) => p.column);
+      const parts = header.problems.filter((p) => p.problem !== 'missing_column').map((p) => p.message);
+      // one sentence for the missing ones, as before: "missing required column(s): a, b"
+      if (missing.length) parts.push(`missing required column(s): ${missing.join(', ')}`);
+      throw new AppError(
+        'invalid_csv_header',
+        `${run.name}: line 1: ${parts.join('; ')} (header: ${record.join(',')})`,
+        400,
+        header.problems.map(({ column, problem, suggestion }) => ({ column, problem, suggestion })),
+      );
     }
-    return { names: [...header.columns.keys()], indexes: [...header.columns.values()] };
+    run.columns = { missingOptional: header.missingOptional, ignored: header.ignored };
+    return { names: [...header.columns.keys()], sources: [...header.columns.values()] };
   }
 
   /** Validates one row; returns its COPY values or records why it was rejected. */
@@ -249,11 +332,12 @@ export class CsvImportService {
     raw: Record<string, string>,
     line: number,
     now: Date,
-    rejects: RejectWriter,
+    run: ImportRun,
   ) {
+    const { rejects, context } = run;
     switch (kind) {
       case 'customers': {
-        const v = validateCustomer(raw);
+        const v = validateCustomer(raw, context);
         if (!v.ok) return rejects.reject(line, v.problems, raw);
         for (const w of v.warnings) rejects.warn(line, w);
         const r = v.row;
@@ -275,13 +359,24 @@ export class CsvImportService {
         ];
       }
       case 'orders': {
-        const v = validateOrder(raw, now);
+        const v = validateOrder(raw, now, context);
         if (!v.ok) return rejects.reject(line, v.problems, raw);
         const r = v.row;
-        return [line, r.externalId, r.customerExternalId, r.placedAt, r.amountMinor, r.currency, r.status];
+        if (r.original) run.converted++;
+        return [
+          line,
+          r.externalId,
+          r.customerExternalId,
+          r.placedAt,
+          r.amountMinor,
+          r.currency,
+          r.status,
+          r.original?.amountMinor ?? null,
+          r.original?.currency ?? null,
+        ];
       }
       case 'interactions': {
-        const v = validateInteraction(raw, now);
+        const v = validateInteraction(raw, now, context);
         if (!v.ok) return rejects.reject(line, v.problems, raw);
         const r = v.row;
         return [line, r.externalId, r.customerExternalId, r.occurredAt, r.kind, r.outcome, r.score, r.note];
@@ -341,6 +436,55 @@ export class CsvImportService {
   }
 }
 
+/** Several file columns joined with a space (`name=First Name + Last Name`), empty ones left out. */
+function joined(record: string[], indexes: number[]): string {
+  let out = '';
+  for (const i of indexes) {
+    const v = (record[i] ?? '').trim();
+    if (v) out = out ? `${out} ${v}` : v;
+  }
+  return out;
+}
+
+/** PostgreSQL cannot store U+0000 in text: each field holding one is a problem of the row. */
+function nulProblems(raw: Record<string, string>): RowProblem[] | null {
+  let problems: RowProblem[] | null = null;
+  for (const [column, value] of Object.entries(raw)) {
+    const at = value.indexOf('\0');
+    if (at !== -1)
+      (problems ??= []).push({
+        column,
+        reason: `contains a NUL character (U+0000) at character ${at + 1}; PostgreSQL cannot store it`,
+      });
+  }
+  return problems;
+}
+
+/** The error for a file with bytes its encoding cannot read: where, in what encoding, and what to try. */
+function undecodable(run: ImportRun, e: CsvEncodingError): AppError {
+  const { encoding, by } = run.encoding;
+  const how =
+    by === 'option'
+      ? `read as ${encoding} (as asked)`
+      : by === 'ascii'
+        ? `read as ${encoding} (the first ${DETECTION_BYTES / 1024} KB were plain ASCII)`
+        : `read as ${encoding} (detected${by === 'bom' ? ' from its byte order mark' : ''})`;
+  const hint =
+    by === 'option'
+      ? 'check the file or pass another --encoding'
+      : 'if the file is in another encoding, pass --encoding utf-8|utf-16le|utf-16be|gb18030|windows-1252';
+  return new AppError(
+    'undecodable_csv',
+    `${run.name}: ${e.message}; ${how}: nothing was imported; ${hint}`,
+    422,
+    {
+      line: e.line,
+      column: e.column,
+      encoding,
+    },
+  );
+}
+
 function isActivity(kind: ImportKind): kind is ActivityKind {
   return kind === 'orders' || kind === 'interactions';
 }
@@ -367,11 +511,22 @@ class ImportRun {
   bytesRead = 0;
   /** rows of orders/interactions rejected at the end because their customer is unknown */
   orphans = 0;
+  /** orders converted into the workspace currency */
+  converted = 0;
+  /** set by the decoder before the first row */
+  encoding: { encoding: CsvEncoding; by: ImportReport['encoding']['by'] } = {
+    encoding: 'utf-8',
+    by: 'ascii',
+  };
+  columns: ImportReport['columns'] = { missingOptional: [], ignored: [] };
   loadedAt = 0;
   mergedAt = 0;
   private lastProgress = 0;
 
-  constructor(readonly opts: ImportOptions) {
+  constructor(
+    readonly opts: ImportOptions,
+    readonly context: RowContext & { localTimes: LocalTimeReader },
+  ) {
     this.name = opts.name ?? (opts.file ? basename(opts.file) : 'upload');
     this.totalBytes = opts.totalBytes ?? (opts.file ? statSync(opts.file).size : 0);
     this.rejectPath = opts.rejectFile ?? `${opts.file ?? 'import'}.rejects.csv`;
@@ -413,6 +568,36 @@ class ImportRun {
         ...(dedupe ? { dedupe: (Date.now() - this.mergedAt) / 1000 } : {}),
       },
       ...(dedupe ? { dedupe } : {}),
+      encoding: { name: this.encoding.encoding, by: this.encoding.by },
+      columns: this.columns,
+      localTimes: {
+        timeZone: this.context.localTimes.timeZone,
+        dateFormat: this.context.localTimes.dateFormat,
+        values: this.context.localTimes.localValues,
+      },
+      ...(this.context.currency
+        ? { currency: { workspace: this.context.currency.workspaceCurrency, converted: this.converted } }
+        : {}),
+      notices: this.notices(),
     };
+  }
+
+  private notices(): string[] {
+    const notices: string[] = [];
+    const { missingOptional, ignored } = this.columns;
+    if (missingOptional.length)
+      notices.push(`optional column(s) not in the file, left empty: ${missingOptional.join(', ')}`);
+    if (ignored.length) notices.push(`column(s) ignored: ${ignored.join(', ')}`);
+    const local = this.context.localTimes;
+    if (local.localValues > 0)
+      notices.push(
+        `${local.localValues} date/time value(s) without an offset read as local time in ${local.timeZone}` +
+          (local.dateFormat ? ` (format ${local.dateFormat})` : ''),
+      );
+    if (this.converted > 0 && this.context.currency)
+      notices.push(
+        `${this.converted} order(s) converted to ${this.context.currency.workspaceCurrency} with the workspace's rates (original amount and currency kept)`,
+      );
+    return notices;
   }
 }

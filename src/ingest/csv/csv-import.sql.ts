@@ -7,7 +7,7 @@ export const STAGING_DDL: Record<ImportKind, string> = {
     phone_enc bytea, phone_hash bytea, region text, country text, industry text, owner_rep text, created_at timestamptz,
     personality text) ON COMMIT DROP`,
   orders: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, placed_at timestamptz,
-    amount_minor bigint, currency text, status text) ON COMMIT DROP`,
+    amount_minor bigint, currency text, status text, original_amount_minor bigint, original_currency text) ON COMMIT DROP`,
   interactions: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, occurred_at timestamptz,
     kind text, outcome text, score smallint, note text) ON COMMIT DROP`,
   reps: `CREATE TEMP TABLE stage (row_no int, external_id text, name text, email text, role text, team text,
@@ -95,15 +95,19 @@ export const MERGE_SQL = {
     insertOrUpsert(
       shape,
       `
-    INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
-    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.placed_at, s.amount_minor, s.currency, s.status
+    INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status,
+      original_amount_minor, original_currency)
+    SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.placed_at, s.amount_minor, s.currency, s.status,
+      s.original_amount_minor, s.original_currency
     FROM s ${resolveCustomer}`,
       `
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
       customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, amount_minor = EXCLUDED.amount_minor,
-      currency = EXCLUDED.currency, status = EXCLUDED.status, updated_at = now()
-    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status)
-          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.amount_minor, EXCLUDED.currency, EXCLUDED.status)
+      currency = EXCLUDED.currency, status = EXCLUDED.status, original_amount_minor = EXCLUDED.original_amount_minor,
+      original_currency = EXCLUDED.original_currency, updated_at = now()
+    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status, t.original_amount_minor, t.original_currency)
+          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.amount_minor, EXCLUDED.currency, EXCLUDED.status,
+                            EXCLUDED.original_amount_minor, EXCLUDED.original_currency)
     RETURNING (xmax = 0) AS inserted`,
     ),
 
@@ -150,6 +154,31 @@ export const MERGE_SQL = {
     orders: `SELECT EXISTS (SELECT 1 FROM orders WHERE workspace_id = $1 AND source = $2) AS any`,
     interactions: `SELECT EXISTS (SELECT 1 FROM interactions WHERE workspace_id = $1 AND source = $2) AS any`,
   },
+
+  /** an owner named by email or display name → the one rep it names (external ids win: they are not touched) */
+  resolveOwners: `
+    WITH named AS (
+      SELECT o.owner_rep, min(r.external_id) AS external_id, count(*) AS n
+      FROM (SELECT DISTINCT owner_rep FROM stage WHERE owner_rep IS NOT NULL) o
+      JOIN reps r ON r.workspace_id = $1 AND (lower(r.email) = lower(o.owner_rep) OR lower(r.name) = lower(o.owner_rep))
+      WHERE NOT EXISTS (SELECT 1 FROM reps x WHERE x.workspace_id = $1 AND x.external_id = o.owner_rep)
+      GROUP BY o.owner_rep
+    )
+    UPDATE stage s SET owner_rep = named.external_id FROM named WHERE s.owner_rep = named.owner_rep AND named.n = 1`,
+
+  /** rows whose owner names several reps: reported with the candidates and imported without an owner */
+  ambiguousOwners: `
+    WITH named AS (
+      SELECT o.owner_rep, array_agg(r.external_id || ' ' || r.name ORDER BY r.external_id) AS candidates
+      FROM (SELECT DISTINCT owner_rep FROM stage WHERE owner_rep IS NOT NULL) o
+      JOIN reps r ON r.workspace_id = $1 AND (lower(r.email) = lower(o.owner_rep) OR lower(r.name) = lower(o.owner_rep))
+      WHERE NOT EXISTS (SELECT 1 FROM reps x WHERE x.workspace_id = $1 AND x.external_id = o.owner_rep)
+      GROUP BY o.owner_rep HAVING count(*) > 1
+    ), cleared AS (
+      UPDATE stage s SET owner_rep = NULL FROM named WHERE s.owner_rep = named.owner_rep
+      RETURNING s.row_no, named.owner_rep, named.candidates
+    )
+    SELECT row_no, owner_rep, candidates FROM cleared ORDER BY row_no`,
 
   unknownOwners: `
     SELECT s.row_no, s.owner_rep FROM stage s

@@ -17,17 +17,44 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/**
+ * Thrown for text that cannot be stored as it stands: U+FFFD (a byte the decoder could not read, or a character an
+ * earlier conversion already lost) or a lone UTF-16 surrogate. `line` and `column` (1-based, in characters) say
+ * where.
+ */
+export class CsvEncodingError extends Error {
+  constructor(
+    readonly code: 'CSV_UNDECODABLE' | 'CSV_LONE_SURROGATE',
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(
+      code === 'CSV_UNDECODABLE'
+        ? `line ${line}, column ${column}: bytes that cannot be decoded (or a U+FFFD replacement character left by an earlier conversion)`
+        : `line ${line}, column ${column}: a lone UTF-16 surrogate (half a character)`,
+    );
+  }
+}
+
 export interface CsvBatch {
   records: string[][];
   /** 1-based line of the file on which each record starts */
   lines: number[];
+  /** some record of the batch may hold a NUL character (PostgreSQL cannot store it: the rows are rejected) */
+  nul?: boolean;
+}
+
+export interface CsvReaderOptions {
+  /** check for lone surrogates (text from a UTF-16 decoder; the UTF-8 decoder never makes them) */
+  checkSurrogates?: boolean;
 }
 
 /** Reads records from a stream of text or UTF-8 bytes, yielding one batch per input chunk. */
 export async function* readCsvRecords(
   input: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
+  options: CsvReaderOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const reader = new CsvRecordReader();
+  const reader = new CsvRecordReader(options);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of input) {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
@@ -46,12 +73,15 @@ export class CsvRecordReader {
   private line = 1;
   private started = false;
 
+  constructor(private readonly options: CsvReaderOptions = {}) {}
+
   push(chunk: string, end = false): CsvBatch {
     let text = this.carry + chunk;
     if (!this.started && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       this.started = true;
     }
+    this.checkText(text, text.length - chunk.length);
     const records: string[][] = [];
     const lines: number[] = [];
     let pos = 0;
@@ -90,7 +120,24 @@ export class CsvRecordReader {
     this.line = line;
     if (end && this.carry.length > 0)
       throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', 'quote not closed', line);
-    return { records, lines };
+    // One scan of the text: the importer checks the fields of a batch only when there is a NUL somewhere.
+    return records.length && text.indexOf('\0') !== -1 ? { records, lines, nul: true } : { records, lines };
+  }
+
+  /** Refuses U+FFFD and (when asked) lone surrogates in the new part of `text` (from `from`), naming where. */
+  private checkText(text: string, from: number): void {
+    const bad = text.indexOf('\uFFFD', from);
+    if (bad !== -1) throw new CsvEncodingError('CSV_UNDECODABLE', ...this.position(text, bad));
+    if (this.options.checkSurrogates && !(text as unknown as WellFormedCheck).isWellFormed()) {
+      const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(text);
+      if (lone) throw new CsvEncodingError('CSV_LONE_SURROGATE', ...this.position(text, lone.index));
+    }
+  }
+
+  /** Line and column (1-based, characters) of `index` in `text`, which starts on `this.line`. */
+  private position(text: string, index: number): [number, number] {
+    const before = text.slice(0, index);
+    return [this.line + countNewlines(before), index - (before.lastIndexOf('\n') + 1) + 1];
   }
 }
 
@@ -167,6 +214,11 @@ function parseQuotedRecord(
     }
     throw new CsvSyntaxError('CSV_INVALID_CLOSING_QUOTE', 'characters after a closing quote', currentLine);
   }
+}
+
+/** String.prototype.isWellFormed (Node 20; the TypeScript lib here is ES2022). */
+interface WellFormedCheck {
+  isWellFormed(): boolean;
 }
 
 function countNewlines(s: string): number {

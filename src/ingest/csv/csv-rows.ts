@@ -4,6 +4,7 @@
  * row and report every rejected one with row number, column and reason.
  */
 import { normaliseEmail, normalisePhone } from '../../customers/pii/pii';
+import type { LocalTimeReader } from './csv-dates';
 
 export type ImportKind = 'customers' | 'orders' | 'interactions' | 'reps';
 
@@ -65,6 +66,8 @@ export interface OrderRow {
   amountMinor: bigint;
   currency: string;
   status: 'paid' | 'refunded' | 'cancelled';
+  /** the amount as the file gave it, when it was converted into the workspace currency */
+  original: { amountMinor: bigint; currency: string } | null;
 }
 export interface InteractionRow {
   externalId: string;
@@ -96,7 +99,31 @@ const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'compla
 
 const NO_WARNINGS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
 
+/**
+ * What validation needs beyond the row: how to read date-times without an offset (in the workspace's time zone,
+ * optionally in a `--date-format`; without a reader they are refused) and how to treat an order's currency.
+ */
+export interface RowContext {
+  localTimes?: LocalTimeReader;
+  currency?: CurrencyPolicy;
+}
+
+/** The currency orders are scored in, and how an order in another currency is converted (or why it cannot be). */
+export interface CurrencyPolicy {
+  workspaceCurrency: string;
+  /**
+   * Converts `amountMinor` of `currency` at the order's instant into minor units of the workspace currency, or
+   * answers why not (no rate table, no rate for that currency or date).
+   */
+  convert(
+    currency: string,
+    amountMinor: bigint,
+    placedAtMs: number,
+  ): { amountMinor: bigint } | { error: string };
+}
+
 class Collector {
+  constructor(private readonly context: RowContext = {}) {}
   // Created on first use: most rows have neither, and a bulk import validates millions of them.
   private problemList?: RowProblem[];
   private warningList?: RowProblem[];
@@ -138,9 +165,22 @@ class Collector {
     if (v === null) return null;
     // Already canonical ('2026-03-04T10:11:12Z'): kept as written, no Date or string allocated (10 M rows…).
     const fast = isoUtcSecondsMs(v);
-    const t = fast === undefined ? parseTimestamp(v) : fast;
+    const local = this.context.localTimes;
+    // With a reader, a plain date is local midnight too (else midnight UTC, as parseTimestamp reads it).
+    let t = fast !== undefined ? fast : local && DATE_ONLY.test(v) ? null : parseTimestamp(v);
+    if (t === null && fast === undefined && local) {
+      const read = local.read(v);
+      if (read && 'error' in read) {
+        this.problems.push({ column, reason: read.error });
+        return null;
+      }
+      if (read) t = new Date(read.ms);
+    }
     if (t === null) {
-      this.problems.push({ column, reason: `"${v}" is not an ISO 8601 date or date-time` });
+      const expected = local?.dateFormat
+        ? `an ISO 8601 date or date-time, or ${local.dateFormat}`
+        : 'an ISO 8601 date or date-time';
+      this.problems.push({ column, reason: `"${v}" is not ${expected}` });
       return null;
     }
     const ms = typeof t === 'number' ? t : t.getTime();
@@ -149,6 +189,9 @@ class Collector {
       return null;
     }
     return typeof t === 'number' ? v : t.toISOString();
+  }
+  get ok(): boolean {
+    return this.problemList === undefined;
   }
   result<T>(row: T): Validated<T> {
     return this.problemList === undefined
@@ -177,6 +220,8 @@ function isoUtcSecondsMs(v: string): number | null | undefined {
   if (y < 1900 || y > 2200) return null;
   return Date.UTC(y, mo - 1, d, +m[4], +m[5], +m[6]);
 }
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Accepts YYYY-MM-DD (midnight UTC) or a full ISO 8601 date-time with zone; rejects impossible dates. */
 export function parseTimestamp(v: string): Date | null {
@@ -207,8 +252,8 @@ export function currencyExponent(currency: string): number {
   return exp;
 }
 
-export function validateCustomer(raw: Record<string, string>): Validated<CustomerRow> {
-  const c = new Collector();
+export function validateCustomer(raw: Record<string, string>, context?: RowContext): Validated<CustomerRow> {
+  const c = new Collector(context);
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
   const country = c.text(raw, 'country', { max: 2 });
   if (country && !/^[A-Za-z]{2}$/.test(country))
@@ -251,8 +296,12 @@ function maxMinorUnits(exp: number): bigint {
   return max;
 }
 
-export function validateOrder(raw: Record<string, string>, now = new Date()): Validated<OrderRow> {
-  const c = new Collector();
+export function validateOrder(
+  raw: Record<string, string>,
+  now = new Date(),
+  context?: RowContext,
+): Validated<OrderRow> {
+  const c = new Collector(context);
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
   const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
   const placedAt = c.timestamp(raw, 'placed_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
@@ -279,14 +328,40 @@ export function validateOrder(raw: Record<string, string>, now = new Date()): Va
     else amountMinor = parsed;
   }
   const status = c.oneOf(raw, 'status', ['paid', 'refunded', 'cancelled'] as const, 'paid');
-  return c.result({ externalId, customerExternalId, placedAt, amountMinor, currency, status });
+  const policy = context?.currency;
+  if (policy && currency && currency !== policy.workspaceCurrency && c.ok && CURRENCIES.has(currency)) {
+    const converted = policy.convert(currency, amountMinor, Date.parse(placedAt));
+    if ('error' in converted) {
+      c.problems.push({ column: 'currency', reason: converted.error });
+    } else {
+      return c.result({
+        externalId,
+        customerExternalId,
+        placedAt,
+        amountMinor: converted.amountMinor,
+        currency: policy.workspaceCurrency,
+        status,
+        original: { amountMinor, currency },
+      });
+    }
+  }
+  return c.result({
+    externalId,
+    customerExternalId,
+    placedAt,
+    amountMinor,
+    currency,
+    status,
+    original: null,
+  });
 }
 
 export function validateInteraction(
   raw: Record<string, string>,
   now = new Date(),
+  context?: RowContext,
 ): Validated<InteractionRow> {
-  const c = new Collector();
+  const c = new Collector(context);
   const externalId = c.text(raw, 'external_id', { required: true, max: 200 }) ?? '';
   const customerExternalId = c.text(raw, 'customer_external_id', { required: true, max: 200 }) ?? '';
   const occurredAt = c.timestamp(raw, 'occurred_at', true, new Date(now.getTime() + 24 * 3600_000)) ?? '';
@@ -343,29 +418,4 @@ export function parseDecimal(v: string, exp: number): bigint | null {
   // one BigInt from the digits ('12.5', 2 → '1250'): no BigInt arithmetic per row
   const units = BigInt(m[2] + frac.slice(0, exp).padEnd(exp, '0'));
   return m[1] === '-' ? -units : units;
-}
-
-/**
- * Applies a column map (`dest=SourceColumn`) to a header row: returns, for each canonical column, the index of
- * its source column, or the list of missing required columns.
- */
-export function resolveHeader(
-  kind: ImportKind,
-  header: string[],
-  map: Record<string, string> = {},
-):
-  { ok: true; columns: Map<string, number> } | { ok: false; missing: string[]; unknownMapTargets: string[] } {
-  const spec = CANONICAL_COLUMNS[kind];
-  const known = [...spec.required, ...spec.optional];
-  const unknownMapTargets = Object.keys(map).filter((k) => !known.includes(k));
-  const index = new Map(header.map((h, i) => [h.trim().replace(/^\uFEFF/, ''), i]));
-  const columns = new Map<string, number>();
-  for (const col of known) {
-    const i = index.get(map[col] ?? col);
-    if (i !== undefined) columns.set(col, i);
-  }
-  const missing = spec.required.filter((c) => !columns.has(c));
-  return missing.length || unknownMapTargets.length
-    ? { ok: false, missing, unknownMapTargets }
-    : { ok: true, columns };
 }

@@ -1,7 +1,11 @@
 import { createWriteStream, WriteStream } from 'node:fs';
+import { safeCsvText } from '../../common/csv-cell';
 import { RowProblem } from './csv-rows';
 
-/** Writes rejected rows (line, column, reason, original values) as CSV, ready to fix and replay. */
+/**
+ * Writes rejected rows (line, column, reason, original values) as CSV, ready to fix and replay. Text cells are
+ * neutralised against formula injection (the file is opened in spreadsheets, and the values are the CRM's).
+ */
 export class RejectWriter {
   private out: WriteStream | null = null;
   private readonly rejectedLines = new Set<number>();
@@ -32,7 +36,14 @@ export class RejectWriter {
     }
     this.count++;
     const rowJson = Object.keys(raw).length ? JSON.stringify(raw) : '';
-    this.out.write([line, severity, p.column, p.reason, rowJson].map(csvCell).join(',') + '\n');
+    const cells = [
+      String(line),
+      severity,
+      safeCsvText(p.column),
+      safeCsvText(p.reason),
+      safeCsvText(rowJson),
+    ];
+    this.out.write(cells.map(csvCell).join(',') + '\n');
   }
 
   async close(): Promise<void> {
@@ -41,7 +52,6 @@ export class RejectWriter {
   }
 }
 
-function csvCell(v: string | number): string {
-  const s = String(v);
+function csvCell(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

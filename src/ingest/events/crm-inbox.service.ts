@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
+import { parseJsonBody } from '../../common/hostile-input';
 import { Transactions } from '../../database/transactions';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';
@@ -64,12 +65,11 @@ export class CrmInboxService implements BeforeApplicationShutdown {
   /** Verifies, validates and stores one webhook message; throws AppError (401/400/413) when it is not acceptable. */
   async receive(slug: string, body: Buffer, headers: SignatureHeaders): Promise<Received> {
     const signed = await this.verify(slug, body, headers);
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new AppError('malformed_json', 'Request body is not valid JSON');
-    }
+    // The same edge as every JSON route (common/hostile-input): what the worker could not store — NUL, lone
+    // surrogates, bytes that are not UTF-8 — or nesting too deep to handle is a 400 with its path, before the 202.
+    const checked = parseJsonBody(body);
+    if (!checked.ok) throw new AppError(checked.code, checked.message, 400, checked.details);
+    const json = checked.value;
     const events = (json as { events?: unknown } | null)?.events;
     if (Array.isArray(events) && events.length > MAX_EVENTS_PER_BATCH) {
       throw new AppError(
@@ -87,7 +87,7 @@ export class CrmInboxService implements BeforeApplicationShutdown {
       signed.webhookId,
       signed.signedAt,
       parsed.events.length,
-      this.pii.encrypt(body.toString('utf8')),
+      this.pii.encrypt(body.toString('utf8').replace(/^\uFEFF/, '')), // checked UTF-8; the job parses it again
     );
     if (id === undefined) {
       // the conflicting row exists: this message was stored before

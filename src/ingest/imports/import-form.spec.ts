@@ -31,5 +31,30 @@ describe('parseImportForm', () => {
     expect(details({ kind: 'orders', map: 'name=Full' })).toMatch(/"name" is not a orders column/);
     expect(details({ kind: 'orders', source: 'Bad Source!' })).toMatch(/^source:/);
     expect(details({})).toMatch(/^kind:/);
+    expect(details({ kind: 'orders', encoding: 'ebcdic' })).toMatch(/^encoding: one of utf-8/);
+    expect(details({ kind: 'orders', dateFormat: 'hh:mm' })).toMatch(
+      /^dateFormat: date format "hh:mm" needs YYYY/,
+    );
+    expect(details({ kind: 'orders', preset: 'pipedrive' })).toMatch(/^preset:/);
+  });
+
+  it('reads the encoding (by any usual name), date format, preset and the ignore flag', () => {
+    expect(
+      parseImportForm({
+        kind: 'customers',
+        encoding: 'GBK',
+        dateFormat: 'MM/DD/YYYY HH:mm',
+        preset: 'hubspot',
+        ignoreUnknownColumns: 'true',
+        map: 'name=First Name + Last Name',
+      }),
+    ).toEqual({
+      kind: 'customers',
+      encoding: 'gb18030',
+      dateFormat: 'MM/DD/YYYY HH:mm',
+      preset: 'hubspot',
+      ignoreUnknownColumns: true,
+      map: { name: 'First Name + Last Name' },
+    });
   });
 });

@@ -16,7 +16,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { actorOf } from '../../audit/actor';
+import { actorOf } from '../../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { AppError } from '../../common/app-error';
 import { parseImportForm } from './import-form';
@@ -37,8 +37,10 @@ export class ImportsController {
 
   /**
    * Uploads a CSV (multipart/form-data: `file`, `kind`, optional `map` "dest=Source,…", `source`,
-   * `createMissingCustomers`). The file is streamed to disk (size limit IMPORT_MAX_UPLOAD_BYTES, 413 beyond),
-   * stored, and imported by a crm-sync job; poll GET /v1/imports/{id}.
+   * `createMissingCustomers`, `encoding`, `dateFormat`, `preset`, `ignoreUnknownColumns`). The file is streamed to
+   * disk (size limit IMPORT_MAX_UPLOAD_BYTES, 413 beyond), stored, and imported by a crm-sync job; poll
+   * GET /v1/imports/{id}. A file its encoding cannot read ends `failed` with `undecodable_csv` and the line and
+   * column in `error.details`.
    */
   @Post()
   @HttpCode(202)
@@ -55,6 +57,10 @@ export class ImportsController {
         map: { type: 'string', example: 'external_id=CustomerNo,name=FullName' },
         source: { type: 'string', example: 'crm' },
         createMissingCustomers: { type: 'string', enum: ['true', 'false'] },
+        encoding: { type: 'string', example: 'gb18030', description: 'detected when not given' },
+        dateFormat: { type: 'string', example: 'MM/DD/YYYY HH:mm' },
+        preset: { type: 'string', enum: ['hubspot', 'salesforce', 'generic'] },
+        ignoreUnknownColumns: { type: 'string', enum: ['true', 'false'] },
       },
     },
   })

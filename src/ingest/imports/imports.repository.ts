@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
+import type { CsvEncoding } from '../csv/csv-encoding';
+import type { PresetName } from '../csv/csv-presets';
 import { ImportKind } from '../csv/csv-rows';
 
 export type ImportStatus = 'queued' | 'running' | 'completed' | 'failed';
@@ -13,6 +15,10 @@ export interface ImportOptionsRow {
   map?: Record<string, string>;
   source?: string;
   createMissingCustomers?: boolean;
+  encoding?: CsvEncoding;
+  dateFormat?: string;
+  preset?: PresetName;
+  ignoreUnknownColumns?: boolean;
 }
 
 /** A row of `imports` (jsonb columns as stored: progress `{}` until the job reports). */
@@ -120,7 +126,7 @@ export class ImportsRepository extends SqlRepository {
     );
   }
 
-  async fail(id: string, error: { code: string; message: string }): Promise<void> {
+  async fail(id: string, error: { code: string; message: string; details?: unknown }): Promise<void> {
     await this.exec(
       // @crossTenant the job's own row, by primary key
       `UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`,

@@ -12,7 +12,13 @@ import { OnJob } from '../../queue/job-handlers';
 import { CsvImportService, ImportProgress, ImportReport } from '../csv/csv-import.service';
 import { ImportKind } from '../csv/csv-rows';
 import { ImportFileStore } from './import-files';
-import { ImportListRow, ImportRow, ImportsRepository, ImportStatus } from './imports.repository';
+import {
+  ImportListRow,
+  ImportOptionsRow,
+  ImportRow,
+  ImportsRepository,
+  ImportStatus,
+} from './imports.repository';
 
 export type { ImportStatus } from './imports.repository';
 
@@ -25,6 +31,10 @@ export interface ImportRequest {
   map?: Record<string, string>;
   source?: string;
   createMissingCustomers?: boolean;
+  encoding?: ImportOptionsRow['encoding'];
+  dateFormat?: string;
+  preset?: ImportOptionsRow['preset'];
+  ignoreUnknownColumns?: boolean;
   actor: string;
 }
 
@@ -34,11 +44,12 @@ export interface ImportView {
   status: ImportStatus;
   fileName: string;
   sizeBytes: number;
-  options: { map?: Record<string, string>; source?: string; createMissingCustomers?: boolean };
+  options: ImportOptionsRow;
   /** percent: loading 0–90 by bytes read, merging 90, deduplicating 95, done 100 */
   progress: (Partial<ImportProgress> & { percent: number }) | null;
   report: Omit<ImportReport, 'rejectFile'> | null;
-  error: { code: string; message: string } | null;
+  /** why a failed import failed; `details` says where (line, column) when the file itself was refused */
+  error: { code: string; message: string; details?: unknown } | null;
   /** the rejected rows (line, severity, column, reason, row) as CSV, when there are any */
   rejectsUrl: string | null;
   createdBy: string;
@@ -72,6 +83,10 @@ export class ImportsService {
       ...(req.map && Object.keys(req.map).length ? { map: req.map } : {}),
       ...(req.source ? { source: req.source } : {}),
       ...(req.createMissingCustomers ? { createMissingCustomers: true } : {}),
+      ...(req.encoding ? { encoding: req.encoding } : {}),
+      ...(req.dateFormat ? { dateFormat: req.dateFormat } : {}),
+      ...(req.preset ? { preset: req.preset } : {}),
+      ...(req.ignoreUnknownColumns ? { ignoreUnknownColumns: true } : {}),
     };
     const id = await this.repo.create(req.workspaceId, req.kind, req.fileName, options, req.actor);
     try {
@@ -158,6 +173,10 @@ export class ImportsService {
       map: options.map,
       source: options.source,
       createMissingCustomers: options.createMissingCustomers,
+      encoding: options.encoding,
+      dateFormat: options.dateFormat,
+      preset: options.preset,
+      ignoreUnknownColumns: options.ignoreUnknownColumns,
       rejectFile,
       onProgress: this.progressReporter(importId, job),
     });
@@ -196,7 +215,7 @@ export class ImportsService {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (!permanent && !lastAttempt) return;
     const error = permanent
-      ? { code: e.code, message: e.message }
+      ? { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) }
       : { code: 'import_failed', message: 'the import failed; see the worker log' };
     // no row data in logs: the message of a database error can quote values
     this.logger.warn(

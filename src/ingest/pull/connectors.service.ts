@@ -7,6 +7,7 @@ import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { QUEUES } from '../../queue/queue-factory';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { PiiCipher } from '../../customers/pii/pii';
+import { OutboundGuard, OutboundRefused } from '../../net/outbound-guard';
 import {
   connectorInputSchema,
   ConnectorRuntime,
@@ -45,6 +46,7 @@ export class ConnectorsService {
     private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     @InjectQueue(QUEUES.crmSync) private readonly queue: JobQueue<'crm-sync'>,
+    private readonly guard: OutboundGuard,
   ) {}
 
   /** Validates a connector definition; throws validation_failed with field paths. */
@@ -64,6 +66,7 @@ export class ConnectorsService {
   /** Creates or replaces (by name) a connector; cursors of a replaced connector are kept. */
   async upsert(workspaceId: string, input: unknown, actor: string): Promise<ConnectorView> {
     const spec = ConnectorsService.parse(input);
+    await this.checkBaseUrl(spec.baseUrl);
     const config: StoredConnectorConfig = {
       entities: spec.entities,
       paging: spec.paging,
@@ -96,6 +99,18 @@ export class ConnectorsService {
     });
     await this.syncSchedule(id, spec.enabled ? (spec.scheduleEveryMs ?? null) : null);
     return this.get(workspaceId, id);
+  }
+
+  /** The SSRF guard at definition time (the pull checks again at every request). */
+  private async checkBaseUrl(baseUrl: string): Promise<void> {
+    try {
+      await this.guard.check(baseUrl);
+    } catch (e) {
+      if (!(e instanceof OutboundRefused)) throw e;
+      throw new AppError('url_not_allowed', e.message, 422, [
+        { path: 'baseUrl', code: 'url_not_allowed', message: e.message },
+      ]);
+    }
   }
 
   /** Registers (or removes) the connector's repeatable pull. Idempotent. */

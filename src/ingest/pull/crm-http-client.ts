@@ -1,4 +1,5 @@
 import { AppError } from '../../common/app-error';
+import { OutboundGuard, OutboundRefused } from '../../net/outbound-guard';
 import type { HttpConfig } from './connector-config';
 import { countsAsRateLimit, decideRetry, RequestOutcome, RetryCounters } from './retry-policy';
 
@@ -22,6 +23,19 @@ export const realHttpDeps: HttpDeps = {
   random: Math.random,
   now: Date.now,
 };
+
+/**
+ * The production deps: requests go through the SSRF guard (public addresses or WEBHOOK_ALLOW_PRIVATE only, the
+ * connection pinned to the checked address, redirects not followed).
+ */
+export function guardedHttpDeps(guard: OutboundGuard): HttpDeps {
+  return {
+    ...realHttpDeps,
+    // undici's fetch and the global one share the WHATWG shapes; only their declared types differ
+    fetch: ((url: string | URL, init?: RequestInit) =>
+      guard.fetch(String(url), init as never)) as unknown as typeof fetch,
+  };
+}
 
 export interface HttpStats {
   requests: number;
@@ -108,6 +122,8 @@ async function requestOnce(
     }
   } catch (e) {
     if (e instanceof PullHttpError) throw e;
+    const refused = refusal(e);
+    if (refused) throw new PullHttpError('url_not_allowed', `${where}: ${refused}`);
     const err = e as Error;
     return {
       outcome: {
@@ -116,6 +132,13 @@ async function requestOnce(
       },
     };
   }
+}
+
+/** The SSRF guard's reason when it refused the request (at the check, or at the connection's lookup). */
+function refusal(e: unknown): string | null {
+  if (e instanceof OutboundRefused) return e.message;
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code === 'ERR_OUTBOUND_REFUSED' ? (cause.message ?? 'address not allowed') : null;
 }
 
 /** Scheme, host and path only: query strings may carry tokens. */

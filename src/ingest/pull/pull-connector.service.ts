@@ -10,7 +10,15 @@ import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
 import { ConnectorsRepository } from './connectors.repository';
 import { ConnectorsService } from './connectors.service';
-import { emptyHttpStats, getJson, HttpDeps, HttpStats, PullHttpError, realHttpDeps } from './crm-http-client';
+import { OutboundGuard } from '../../net/outbound-guard';
+import {
+  emptyHttpStats,
+  getJson,
+  guardedHttpDeps,
+  HttpDeps,
+  HttpStats,
+  PullHttpError,
+} from './crm-http-client';
 import { getPath, recordToEvents, recordUpdatedAt } from './record-mapping';
 
 export interface PullEntityReport {
@@ -56,9 +64,14 @@ export class PullConnectorService {
     private readonly connectors: ConnectorsService,
     private readonly sync: RecordSyncService,
     private readonly dedupe: DedupeJobs,
+    private readonly guard: OutboundGuard,
   ) {}
 
-  async run(connectorId: string, hooks: PullHooks = {}, deps: HttpDeps = realHttpDeps): Promise<PullReport> {
+  async run(
+    connectorId: string,
+    hooks: PullHooks = {},
+    deps: HttpDeps = guardedHttpDeps(this.guard),
+  ): Promise<PullReport> {
     const started = Date.now();
     const http = emptyHttpStats();
     const connector = await this.connectors.runtime(connectorId);

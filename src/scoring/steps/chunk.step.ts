@@ -85,7 +85,7 @@ export class ChunkStep {
   ): Promise<RunStats> {
     const stats = emptyStats();
     const historyLines: string[] = [];
-    const fullHistory = run.model_params.historyMode !== 'delta';
+    const historyMode = run.model_params.historyMode ?? 'full';
     const copy = this.tables.copyScores(client, runId);
     const writer = new BinaryCopyWriter().header();
     let t: number;
@@ -95,7 +95,7 @@ export class ChunkStep {
         const s = score(input);
         addToStats(stats, input, s);
         writeScoreRow(writer, s);
-        if (fullHistory || historyChanged(input, s))
+        if (historyMode === 'full' || (historyMode === 'delta' && historyChanged(input, s)))
           historyLines.push(historyLine(runId, run.workspace_id, s));
       }
       seconds.score += (Date.now() - t) / 1000;

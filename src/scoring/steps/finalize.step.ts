@@ -8,10 +8,19 @@ import { RunTablesRepository } from '../run-tables.repository';
 import { ChunkOutcomeRow, RunPhasesRow, RunRow, ScoreRunRepository } from '../score-run.repository';
 import { ChunkScorers } from './chunk-scorers';
 import { RunLoader } from './run-loader';
+import {
+  backtestNote,
+  KEEP_NEWEST_RUNS,
+  SERVED_LIST_DAYS,
+  WorklistsNote,
+  worklistsNote,
+} from './score-retention';
+import { WriteBackService } from '../../write-back/write-back.service';
 
 /**
  * The last step of a run: indexes the run's scores table and attaches it as the run's partition, writes the
  * report, swaps the workspace's current snapshot atomically, cleans up and queues the worklists' publication.
+ * A backtest stops after the attach and the report: it is readable by id and changes nothing live.
  */
 @Injectable()
 export class FinalizeStep {
@@ -22,6 +31,7 @@ export class FinalizeStep {
     private readonly scorers: ChunkScorers,
     private readonly transactions: Transactions,
     private readonly outbox: OutboxService,
+    private readonly writeBack: WriteBackService,
     @InjectQueue(QUEUES.worklist) private readonly worklistQueue: JobQueue<'worklist'>,
   ) {}
 
@@ -31,20 +41,31 @@ export class FinalizeStep {
     if (run.status === 'failed') return { skipped: 'the run failed before finalize' };
     this.scorers.forget(runId);
     await this.runs.markFinalizing(runId);
-    const previousRunId = run.model_params.previousRunId ?? null;
     const started = Date.now();
     const attached = await this.tables.isAttached(runId);
     if (!attached) await this.tables.indexScores(runId);
     const indexed = Date.now();
-    const summary = await this.transactions.run((tx) => this.swap(tx, runId, run, attached));
+    const publish = !run.model_params.backtest && run.model_params.publishWorklists !== false;
+    // what the run says about its day's call lists goes into the report with the swap, so whoever waits for
+    // the run to complete reads it
+    const worklists = run.model_params.backtest
+      ? null
+      : worklistsNote(
+          run.as_of,
+          publish,
+          await this.runs.listsPublishedBefore(run.workspace_id, run.as_of, runId),
+        );
+    const summary = await this.transactions.run((tx) => this.swap(tx, runId, run, attached, worklists));
     const swapped = Date.now();
-    // Clean-up after the swap (readers already follow the new run): full rows are kept for this run and the
-    // previous one only; older runs live on in score_history.
+    // Clean-up after the swap (readers already follow the new run). A backtest drops only its own inputs: it is
+    // not the current snapshot, so another run's scores are none of its business (score-retention.ts).
     await this.tables.dropRunTables(runId, { scores: false });
-    const dropped = await this.tables.dropOldPartitions(
-      run.workspace_id,
-      previousRunId ? [runId, previousRunId] : [runId],
-    );
+    const dropped = run.model_params.backtest
+      ? []
+      : await this.tables.dropUnneededPartitions(run.workspace_id, {
+          servedDays: SERVED_LIST_DAYS,
+          newestRuns: KEEP_NEWEST_RUNS,
+        });
     await this.runs.addToReport(runId, {
       finalizeSeconds: (Date.now() - started) / 1000,
       finalizeTimings: {
@@ -52,11 +73,17 @@ export class FinalizeStep {
         swap: (swapped - indexed) / 1000,
         cleanup: (Date.now() - swapped) / 1000,
       },
-      droppedPartitions: dropped,
+      droppedPartitions: dropped.length,
+      droppedRuns: dropped,
       finalizedAt: new Date().toISOString(),
     });
     await this.outbox.kick();
-    if (run.model_params.publishWorklists !== false) await this.queuePublish(runId, run);
+    if (publish) await this.queuePublish(runId, run);
+    // per-customer write-back (docs/write-back.md), after the lists (queuePublish's job id) so next call dates see them
+    if (!run.model_params.backtest) {
+      const lists = publish ? `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}` : null;
+      await this.writeBack.queueAfterRun(run.workspace_id, runId, lists);
+    }
     return summary;
   }
 
@@ -69,6 +96,7 @@ export class FinalizeStep {
     runId: string,
     run: RunRow,
     attached: boolean,
+    worklists: WorklistsNote | null,
   ): Promise<Record<string, unknown>> {
     const previousRunId = run.model_params.previousRunId ?? null;
     const chunks = await this.runs.chunkOutcomes(tx, runId);
@@ -77,11 +105,23 @@ export class FinalizeStep {
     const stats = mergeStats(chunks.map((c) => c.stats as RunStats));
     await this.addExternalIds(tx, stats);
     if (!attached) await this.tables.attachScores(tx, runId);
-    // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
-    await this.runs.setCurrentRun(tx, run.workspace_id, runId);
     const phases = await this.runs.phases(tx, runId);
     const result = runReport(run, chunks, stats, phases);
-    await this.runs.complete(tx, runId, result);
+    // A backtest's partition is attached (readable by run id) but it never becomes the live snapshot and tells
+    // no one that the scores changed: they did not.
+    if (run.model_params.backtest) {
+      const live = run.model_params.liveRun ?? null;
+      const backtest = {
+        liveRunId: live?.id ?? null,
+        liveAsOf: live?.asOf ?? null,
+        note: live ? backtestNote(runId, run.as_of, live) : null,
+      };
+      await this.runs.complete(tx, runId, { ...result, backtest });
+      return { ...result, backtest };
+    }
+    // The swap: readers follow current_score_run_id, so the new snapshot appears in one statement.
+    await this.runs.setCurrentRun(tx, run.workspace_id, runId);
+    await this.runs.complete(tx, runId, { ...result, worklists });
     await this.outbox.append(tx, run.workspace_id, 'scores.updated', {
       runId,
       asOf: run.as_of,

@@ -63,7 +63,13 @@ export class FitStep {
     const fitted = fitRun(run, chunks, cols, lap);
     const { stats, models } = fitted;
     const previousRunId = run.model_params.previousRunId ?? null;
-    const historyMode = previousRunId ? await this.historyMode(run.workspace_id) : 'full';
+    // A backtest is not part of the live history chain (the state at a run is its latest history row before it):
+    // its rows would stand in for the live ones. Its full scores are its own partition instead.
+    const historyMode = run.model_params.backtest
+      ? 'none'
+      : previousRunId
+        ? await this.historyMode(run.workspace_id)
+        : 'full';
     const report = {
       customers: stats.customers,
       buyers: stats.buyers,
@@ -71,9 +77,14 @@ export class FitStep {
       revenueMinor: stats.revenue,
       models: models.report,
       previousRunId,
-      ...(previousRunId === null && run.current_score_run_id
-        ? { previousRunNote: 'the current snapshot is of a later as-of date: no moves, full history' }
-        : {}),
+      ...(run.model_params.backtest
+        ? {
+            previousRunNote:
+              'a backtest: the live snapshot is of a later as-of date; no moves, no history rows',
+          }
+        : previousRunId === null && run.current_score_run_id
+          ? { previousRunNote: 'the current snapshot is of a later as-of date: no moves, full history' }
+          : {}),
       history: { mode: historyMode },
       fitSeconds: (Date.now() - started) / 1000,
       fitTimings: timings,

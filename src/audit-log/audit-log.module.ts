@@ -11,4 +11,4 @@ import { AuditLogService } from './audit-log.service';
   controllers: [AuditLogController],
   providers: [AuditLogRepository, AuditLogService],
 })
-export class AuditModule {}
+export class AuditLogModule {}

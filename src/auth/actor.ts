@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Principal } from './principal';
 
 /**
  * How a caller is named in the audit log: `rep:<uuid>` for people (reps, managers, admins with a rep record),

@@ -25,7 +25,7 @@ export interface AuditQuery {
 /**
  * Reads the append-only audit log, newest first, page by page (keyset on id, so a page costs the same at any
  * depth). Subjects follow `customer:<id>`, `merge:<uuid>`, `rep:<uuid>`, `import:<uuid>`; actors `rep:<uuid>`,
- * `key:<uuid>`, `system:<job>`, `cli` (src/audit/actor.ts).
+ * `key:<uuid>`, `system:<job>`, `cli` (src/auth/actor.ts).
  */
 @Injectable()
 export class AuditLogService {
