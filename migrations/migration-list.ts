@@ -12,6 +12,8 @@ import { AddWebhookDeliveryLog1765100000000 } from './1765100000000-add-webhook-
 import { CreateWriteBack1765200000000 } from './1765200000000-create-write-back';
 import { CreateCurrencyRates1765400000000 } from './1765400000000-create-currency-rates';
 import { AddKeyExpiryAndWorkerHeartbeats1765600000000 } from './1765600000000-add-key-expiry-and-worker-heartbeats';
+import { AddFieldOwnership1765700000000 } from './1765700000000-add-field-ownership';
+import { CreateMergeCandidates1765800000000 } from './1765800000000-create-merge-candidates';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -29,4 +31,6 @@ export const MIGRATIONS = [
   CreateWriteBack1765200000000,
   CreateCurrencyRates1765400000000,
   AddKeyExpiryAndWorkerHeartbeats1765600000000,
+  AddFieldOwnership1765700000000,
+  CreateMergeCandidates1765800000000,
 ];

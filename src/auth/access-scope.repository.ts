@@ -68,6 +68,14 @@ export class AccessScopeRepository extends SqlRepository {
     );
   }
 
+  /** A rep's role by uuid, or undefined when the workspace has no such rep. */
+  repRole(workspaceId: string, repId: string): Promise<{ role: string } | undefined> {
+    return this.first<{ role: string }>(`SELECT role FROM reps WHERE workspace_id = $1 AND id::text = $2`, [
+      workspaceId,
+      repId,
+    ]);
+  }
+
   /** The team of a rep (its team_id), or null. */
   async teamIdOf(workspaceId: string, repId: string | null): Promise<string | null> {
     const mgr = await this.first<{ team_id: string | null }>(

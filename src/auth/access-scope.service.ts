@@ -110,6 +110,47 @@ export class AccessScopeService {
     return { ids: [...ids], missing: list.filter((ref) => !found.has(ref)) };
   }
 
+  /** Whether the principal reads every customer of the workspace (admins, integrations): no per-customer check. */
+  seesEveryCustomer(p: Principal): boolean {
+    return p.role === 'admin' || p.role === 'integration';
+  }
+
+  /**
+   * Which of these customers (Callplan ids as stored on worklist items) the principal may read today: the rule of
+   * customersInScope with `read`, applied to the current owner — a merged record is owned as its winner is. Admins
+   * and integrations read every customer of the workspace; a rep only the customers they own now, so an item of a
+   * customer reassigned after the list was published stops showing the customer to its old owner.
+   * A CRM-deleted record keeps the scope of its last owner (deletion is not a change of owner).
+   */
+  async readableCustomerIds(p: Principal, customerIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(customerIds)].filter((id) => /^[1-9]\d{0,17}$/.test(id));
+    if (this.seesEveryCustomer(p)) return new Set(ids);
+    if (!p.repId || ids.length === 0) return new Set();
+    const rows = await this.access.customersById(p.workspaceId, ids);
+    const winnerIds = [...new Set(rows.flatMap((r) => (r.merged_into ? [r.merged_into] : [])))];
+    const winners = new Map<string, ScopedCustomerRow>();
+    if (winnerIds.length) {
+      for (const w of await this.access.customersById(p.workspaceId, winnerIds)) winners.set(w.id, w);
+    }
+    const targets = rows.map((r) => ({
+      ref: r.ref,
+      c: (r.merged_into ? winners.get(r.merged_into) : undefined) ?? r,
+    }));
+    const inScope = await this.customerScopeRule(p, await this.managerTeamId(p), targets);
+    return new Set(targets.filter((t) => inScope(t.c)).map((t) => t.ref));
+  }
+
+  /**
+   * The principal a rep acts as with a key of their own role (rep, manager or admin), for views made on a rep's
+   * behalf without their key (the embeddable page); null when the workspace has no such rep.
+   */
+  async repPrincipal(workspaceId: string, repId: string, keyId: string): Promise<Principal | null> {
+    const rep = await this.access.repRole(workspaceId, repId);
+    if (!rep) return null;
+    const role = rep.role === 'admin' || rep.role === 'manager' ? rep.role : 'rep';
+    return { keyId, workspaceId, role, repId };
+  }
+
   /**
    * The live customer each reference names, following a merge to its winner. Single-table statements only (each
    * an index scan on an array of keys): a join of 10,000 references against customers is at the planner's mercy
@@ -160,6 +201,8 @@ export class AccessScopeService {
       if (p.role === 'admin') return true;
       if (p.role === 'rep') return c.owner_rep_id !== null && c.owner_rep_id === p.repId;
       if (c.owner_rep_id !== null) {
+        // a manager's own accounts are theirs, as repScope counts the manager in (a manager without a team too)
+        if (c.owner_rep_id === p.repId) return true;
         const o = owners.get(c.owner_rep_id);
         return !!o && (o.manager_id === p.repId || (team !== null && o.team_id === team));
       }

@@ -1,18 +1,43 @@
 import { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { DedupeService } from '../customers/dedupe/dedupe.service';
+import { CandidateStatus } from '../customers/merge/merge-candidates.repository';
+import { MergeCandidate, MergeCandidatesService } from '../customers/merge/merge-candidates.service';
 import { PiiRotationService } from '../customers/pii/pii-rotation.service';
-import { openSession } from './cli-context';
+import { CliError, openSession } from './cli-context';
 import { positiveInt } from './cli-options';
 import { progressBar } from './progress';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
-/** `callplan dedupe` and `callplan pii rotate`: the one customer view and the protection of personal data. */
+const STATUSES: CandidateStatus[] = ['pending', 'accepted', 'rejected', 'superseded'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const candidateId = (v: string) => {
+  if (!UUID.test(v))
+    throw new InvalidArgumentError(`'${v}' is not a candidate id (a uuid from "dedupe review list")`);
+  return v;
+};
+const status = (v: string) => {
+  if (!STATUSES.includes(v as CandidateStatus)) {
+    throw new InvalidArgumentError(`--status must be one of ${STATUSES.join(', ')}`);
+  }
+  return v as CandidateStatus;
+};
+
+/** One line per candidate: id, status, shared keys, the two customers. */
+function candidateLine(c: MergeCandidate): string {
+  const who = (x: MergeCandidate['customers'][number]) => `${x.externalId} "${x.name ?? '?'}" (#${x.id})`;
+  return `${c.id}  ${c.status.padEnd(10)} shares ${c.shared.join('+').padEnd(11)} ${who(c.customers[0])}  ⇄  ${who(c.customers[1])}`;
+}
+
+/** `callplan dedupe [review]` and `callplan pii rotate`: the one customer view and the protection of personal data. */
 export function registerCustomerViewCommands(program: Command): void {
-  program
+  const dedupe = program
     .command('dedupe')
     .description(
-      'merge customers of the workspace that share a normalised email or phone (audited, undoable)',
+      'merge customers of the workspace that share a normalised email or phone and whose names agree (audited, ' +
+        'undoable); pairs sharing a key alone are proposed for review (see "dedupe review")',
     )
     .option('--dry-run', 'only count the duplicates that would be merged')
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
@@ -27,6 +52,65 @@ export function registerCustomerViewCommands(program: Command): void {
       }
     });
 
+  registerReviewCommands(dedupe);
+  registerPiiCommands(program);
+}
+
+/** `dedupe review list|accept|reject`: the pairs that share a key but not a name. */
+function registerReviewCommands(dedupe: Command): void {
+  const review = dedupe
+    .command('review')
+    .description('possible duplicates (a shared email or phone, names that differ) awaiting a decision');
+  review
+    .command('list')
+    .description('list candidates, newest first')
+    .option('--status <status>', `pending | accepted | rejected | superseded`, status, 'pending')
+    .option('--limit <n>', 'candidates per page (1–500)', positiveInt('--limit'), 50)
+    .option('--before <id>', 'the next page: candidates older than this one', candidateId)
+    .action(async (opts: { status: CandidateStatus; limit: number; before?: string }, cmd: Command) => {
+      if (opts.limit < 1 || opts.limit > 500) throw new CliError('--limit must be in 1..500');
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const page = await s.app
+          .get(MergeCandidatesService)
+          .page(s.workspaceId, { ownerRepIds: null, actor: 'cli' }, opts);
+        for (const c of page.items) console.log(candidateLine(c));
+        if (page.items.length === 0) console.log(`no ${opts.status} candidates`);
+        if (page.nextBefore)
+          console.log(`more: dedupe review list --status ${opts.status} --before ${page.nextBefore}`);
+      } finally {
+        await s.close();
+      }
+    });
+  for (const decision of ['accept', 'reject'] as const) {
+    review
+      .command(decision)
+      .argument('<id>', 'the candidate id (from "dedupe review list")', candidateId)
+      .description(
+        decision === 'accept'
+          ? 'merge the two customers (the older record wins; undo with the merges API)'
+          : 'keep the two customers apart: never merged automatically nor proposed again',
+      )
+      .action(async (id: string, _opts: unknown, cmd: Command) => {
+        const s = await openSession({ workspace: globals(cmd).workspace });
+        try {
+          const svc = s.app.get(MergeCandidatesService);
+          const who = { ownerRepIds: null, actor: 'cli' };
+          const c =
+            decision === 'accept'
+              ? await svc.accept(s.workspaceId, who, id)
+              : await svc.reject(s.workspaceId, who, id);
+          console.log(candidateLine(c));
+          if (c.mergeId) console.log(`merge ${c.mergeId}`);
+        } finally {
+          await s.close();
+        }
+      });
+  }
+}
+
+/** `pii rotate`: re-encryption under the newest key. */
+function registerPiiCommands(program: Command): void {
   const pii = program.command('pii').description('personal data protection');
   pii
     .command('rotate')

@@ -8,11 +8,13 @@ import { PRESET_NAMES, PresetName } from '../ingest/csv/csv-presets';
 import { CurrencyRatesService } from '../ingest/csv/currency-rates.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
 import { ScoreExportService } from '../scoring/score-export.service';
+import { QUEUES } from '../queue/queue-factory';
+import { WorkerHeartbeatService } from '../queue/worker-heartbeat.service';
 import { ScoreRunService } from '../scoring/score-run.service';
 import { WorklistPublisher } from '../worklist/worklist-publisher.service';
 import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
-import { CliError, openSession } from './cli-context';
+import { CliError, CliSession, DEFAULT_STALL_SECONDS, openSession, QueueWaitWatch } from './cli-context';
 import { positiveInt } from './cli-options';
 import { progressBar } from './progress';
 import { printWorklist } from './print-worklist';
@@ -205,17 +207,30 @@ function registerScoreCommand(program: Command): void {
       365,
     )
     .option('--no-publish', 'do not publish call lists after the run')
-    .action(async (opts: { asOf?: string; horizonDays: number; publish: boolean }, cmd: Command) => {
-      const s = await openSession({ workspace: globals(cmd).workspace, needsWorker: true });
-      try {
-        const run = await runScoring(s.app.get(ScoreRunService), s.workspaceId, opts, s.inProcessWorker);
-        console.log(JSON.stringify(run.report, null, 2));
-        if (run.status !== 'completed') throw new CliError(`score run ${run.id} ${run.status}: ${run.error}`);
-        for (const note of runNotes(run.report)) process.stderr.write(`${note}\n`);
-      } finally {
-        await s.close();
-      }
-    });
+    .option(
+      '--stall-timeout <seconds>',
+      'give up when the run makes no progress and no live worker serves the scoring queue for this long',
+      positiveInt('--stall-timeout'),
+      DEFAULT_STALL_SECONDS,
+    )
+    .action(
+      async (
+        opts: { asOf?: string; horizonDays: number; publish: boolean; stallTimeout: number },
+        cmd: Command,
+      ) => {
+        const s = await openSession({ workspace: globals(cmd).workspace, needsWorker: SCORE_QUEUES });
+        try {
+          const run = await runScoring(s, { ...opts, stallSeconds: opts.stallTimeout });
+          console.log(JSON.stringify(run.report, null, 2));
+          if (run.status !== 'completed')
+            throw new CliError(`score run ${run.id} ${run.status}: ${run.error}`);
+          for (const note of runNotes(run.report)) process.stderr.write(`${note}\n`);
+          for (const warning of runWarnings(run.report)) process.stderr.write(`warning: ${warning}\n`);
+        } finally {
+          await s.close();
+        }
+      },
+    );
 }
 
 function registerExportCommand(program: Command): void {
@@ -299,29 +314,53 @@ function runNotes(report: Record<string, unknown>): string[] {
   return notes;
 }
 
-/** Starts (or joins) a run and shows its progress until it ends. */
+/** What a finished run warns about (report.warnings: e.g. too many orders left out, docs/scoring-run.md). */
+function runWarnings(report: Record<string, unknown>): string[] {
+  return Array.isArray(report.warnings)
+    ? report.warnings.filter((w): w is string => typeof w === 'string')
+    : [];
+}
+
+/** The queues `score` waits on: the run itself and, when it publishes, the call lists. */
+export const SCORE_QUEUES = [QUEUES.scoring, QUEUES.worklist] as const;
+
+/**
+ * Starts (or joins) a run and shows its progress until it ends. Gives up with a message naming the queue when the
+ * run makes no progress and no live worker serves the scoring queue for `stallSeconds`.
+ */
 export async function runScoring(
-  runs: ScoreRunService,
-  workspaceId: string,
-  opts: { asOf?: string; horizonDays?: number; publish?: boolean },
-  inProcessWorker: boolean,
+  s: CliSession,
+  opts: { asOf?: string; horizonDays?: number; publish?: boolean; stallSeconds?: number },
 ) {
+  const runs = s.app.get(ScoreRunService);
   const { run, started } = await runs.start({
-    workspaceId,
+    workspaceId: s.workspaceId,
     asOf: opts.asOf,
     horizonDays: opts.horizonDays,
     trigger: 'cli',
     publishWorklists: opts.publish,
   });
   process.stderr.write(
-    `${started ? 'started' : 'joined the running'} score run ${run.id} (as of ${run.asOf}, ${inProcessWorker ? 'in-process worker' : 'worker processes'})\n`,
+    `${started ? 'started' : 'joined the running'} score run ${run.id} (as of ${run.asOf}, ${s.inProcessWorker ? 'in-process worker' : 'worker processes'})\n`,
   );
+  const watch = new QueueWaitWatch({
+    heartbeats: s.app.get(WorkerHeartbeatService),
+    queue: QUEUES.scoring,
+    target: s.queueTarget,
+    stallMs: (opts.stallSeconds ?? DEFAULT_STALL_SECONDS) * 1000,
+    what: `score run ${run.id}`,
+    resume: `run \`callplan score\` again: with no live worker it runs the jobs itself and joins run ${run.id}`,
+  }).start();
   const bar = progressBar('score');
   try {
-    return await runs.waitFor(workspaceId, run.id, (r) =>
-      bar.update(r.chunksDone, Math.max(1, r.chunksTotal), `${r.status}, ${r.customersTotal} customers`),
-    );
+    return await runs.waitFor(s.workspaceId, run.id, (r) => {
+      bar.update(r.chunksDone, Math.max(1, r.chunksTotal), `${r.status}, ${r.customersTotal} customers`);
+      watch.progress(
+        `${r.status} ${r.chunksDone}/${r.chunksTotal} ${r.customersTotal} ${JSON.stringify(r.report)}`,
+      );
+    });
   } finally {
+    watch.stop();
     bar.stop();
   }
 }

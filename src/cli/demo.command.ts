@@ -3,11 +3,11 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { startHttp } from '../bootstrap';
+import { closeApp, startHttp } from '../bootstrap';
 import { CsvImportService } from '../ingest/csv/csv-import.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
 import { writeCrmCsvs } from '../generator/crm-csv-writer';
-import { ScoreRunService } from '../scoring/score-run.service';
+import { QUEUES } from '../queue/queue-factory';
 import { OutboundGuard } from '../net/outbound-guard';
 import { AppOutboundGuard } from '../webhooks/webhooks.providers';
 import { verifySignedBody } from '../webhooks/webhook-signing';
@@ -16,7 +16,7 @@ import { WorklistPublisher } from '../worklist/worklist-publisher.service';
 import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
 import { CliError, CliSession, openSession } from './cli-context';
-import { runScoring } from './data.commands';
+import { runScoring, SCORE_QUEUES } from './data.commands';
 import { positiveInt } from './cli-options';
 import { printWorklist } from './print-worklist';
 
@@ -37,7 +37,11 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: DemoOptions, cmd: Command) => {
       const workspace =
         cmd.optsWithGlobals().workspace === 'default' ? 'demo' : cmd.optsWithGlobals().workspace;
-      const s = await openSession({ workspace, needsWorker: true, log: (m) => console.log(m) });
+      const s = await openSession({
+        workspace,
+        needsWorker: [...SCORE_QUEUES, QUEUES.webhooks],
+        log: (m) => console.log(m),
+      });
       const receiver = await startReceiver();
       try {
         await runDemo(s, receiver, opts);
@@ -133,12 +137,7 @@ async function resetEarlierRun(s: CliSession, receiver: Receiver, today: string)
 
 async function score(s: CliSession, today: string): Promise<void> {
   console.log(`3/5 scoring as of ${today} through the scoring queue`);
-  const run = await runScoring(
-    s.app.get(ScoreRunService),
-    s.workspaceId,
-    { asOf: today, publish: true },
-    s.inProcessWorker,
-  );
+  const run = await runScoring(s, { asOf: today, publish: true });
   if (run.status !== 'completed') throw new CliError(`score run failed: ${run.error}`);
   const report = run.report as Record<string, unknown>;
   console.log(
@@ -153,7 +152,7 @@ async function serve(
   opts: DemoOptions,
   keys: { adminKey: string; repKey: string; repExternalId: string },
 ): Promise<void> {
-  await s.app.close();
+  await closeApp(s.app);
   const port = opts.port ?? s.config.port;
   const http = await startHttp(s.config, s.database, { http: true, workers: true, scheduler: true }, port);
   const base = `http://127.0.0.1:${port}`;
@@ -163,6 +162,9 @@ async function serve(
   );
   console.log(`  curl -H "Authorization: Bearer ${keys.adminKey}" ${base}/v1/score-runs`);
   await new Promise<void>((resolve) => http.getHttpServer().once('close', resolve));
+  // The server closes early in the app's shutdown, before its workers stop: wait for the whole close (the same one
+  // the signal started) before the caller stops the embedded PostgreSQL under them.
+  await closeApp(http);
 }
 
 async function waitForLists(query: WorklistQueryService, workspaceId: string, date: string) {

@@ -6,6 +6,7 @@ import { ConnectorsService } from '../ingest/pull/connectors.service';
 import { RecordSyncService } from '../ingest/sync/record-sync.service';
 import { PullConnectorService, PullReport } from '../ingest/pull/pull-connector.service';
 import { CliError, openSession } from './cli-context';
+import { registerConflictsCommand } from './sync-conflicts.command';
 import { positiveInt } from './cli-options';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
@@ -22,6 +23,7 @@ export function registerSyncCommands(program: Command): void {
   registerPullCommand(sync);
   registerReprocessCommand(sync);
   registerStatusCommand(sync);
+  registerConflictsCommand(sync);
 }
 
 function registerSecretCommand(sync: Command): void {

@@ -19,7 +19,12 @@ export function registerWebhookCommands(program: Command): void {
   const webhook =
     program.commands.find((c) => c.name() === 'webhook') ??
     program.command('webhook').description('outbound webhook endpoints');
+  registerEndpointCommands(webhook);
+  registerDeliveryCommands(webhook);
+}
 
+/** list, show, enable, disable, delete, update, rotate */
+function registerEndpointCommands(webhook: Command): void {
   webhook
     .command('list')
     .description('endpoints of the workspace')
@@ -94,7 +99,10 @@ export function registerWebhookCommands(program: Command): void {
         );
       }),
     );
+}
 
+/** deliveries, replay, recover, test */
+function registerDeliveryCommands(webhook: Command): void {
   webhook
     .command('deliveries <id>')
     .description('delivery log of an endpoint, newest first')

@@ -20,10 +20,26 @@ export interface CustomerRecordRow {
   owner_rep_id: string | null;
   owner_external_id: string | null;
   owner_name: string | null;
+  owner_set_by: string | null;
+  owner_set_at: Date | null;
+  personality: string | null;
+  personality_set_by: string | null;
+  personality_set_at: Date | null;
   source_created_at: Date | null;
   created_at: Date;
   deleted_at: Date | null;
   erased_at: Date | null;
+}
+
+/** A change of a tracked field (customer_field_history, written by the provenance trigger). */
+export interface FieldHistoryRow {
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  old_source: string | null;
+  old_at: Date | null;
+  new_source: string;
+  new_at: Date | null;
 }
 
 export interface SourceIdRow {
@@ -103,6 +119,15 @@ export class CustomerViewRepository extends SqlRepository {
   }
 
   /** The customer's own source id and those of the records merged into it. */
+  /** The latest changes of the customer's tracked fields (owner, personality), newest first. */
+  fieldHistory(workspaceId: string, rootId: string, limit: number): Promise<FieldHistoryRow[]> {
+    return this.rows(
+      `SELECT field, old_value, new_value, old_source, old_at, new_source, new_at FROM customer_field_history
+       WHERE workspace_id = $1 AND customer_id = $2 ORDER BY id DESC LIMIT $3`,
+      [workspaceId, rootId, limit],
+    );
+  }
+
   sourceIds(workspaceId: string, rootId: string): Promise<SourceIdRow[]> {
     return this.rows<SourceIdRow>(
       `SELECT id::text, source, external_id FROM customers

@@ -7,6 +7,9 @@ import { CurrentScoreRow, CustomerViewRepository } from './customer-view.reposit
 import { maskEmail, maskPhone, PiiCipher } from './pii/pii';
 import { PII_CIPHER } from './pii/pii.tokens';
 
+/** How many of a customer's latest field changes the view shows. */
+const FIELD_HISTORY_SHOWN = 20;
+
 export interface CustomerSummary {
   id: string;
   /** the id asked for, when it was a record merged into this customer */
@@ -21,6 +24,18 @@ export interface CustomerSummary {
   country: string | null;
   industry: string | null;
   owner: { id: string; externalId: string; name: string } | null;
+  personality: string | null;
+  /** who set the fields Callplan shares with the CRM, and when (docs/crm-sync.md#field-ownership) */
+  fieldSources: {
+    owner: { setBy: string | null; setAt: Date | null };
+    personality: { setBy: string | null; setAt: Date | null };
+  };
+  /** the latest changes of those fields (newest first, at most FIELD_HISTORY_SHOWN), with both sources and times */
+  fieldHistory: Array<{
+    field: string;
+    old: { value: string | null; source: string | null; at: Date | null };
+    new: { value: string | null; source: string; at: Date | null };
+  }>;
   /** every source record of this customer: its own and those merged into it */
   sourceIds: Array<{ id: string; source: string; externalId: string }>;
   sourceCreatedAt: Date | null;
@@ -87,7 +102,7 @@ export class CustomerViewService {
     const { rootId, visibility } = await this.resolveVisible(p, id);
     const clear = visibility === 'clear';
     const ws = p.workspaceId;
-    const [c, sources, contacts, orders, revenue, interactions, scores] = await Promise.all([
+    const [c, sources, contacts, orders, revenue, interactions, scores, history] = await Promise.all([
       this.customers.record(ws, rootId),
       this.customers.sourceIds(ws, rootId),
       this.customers.contacts(ws, rootId),
@@ -95,6 +110,7 @@ export class CustomerViewService {
       this.customers.paidRevenue(rootId),
       this.customers.interactionTotals(rootId),
       this.customers.currentScores(ws, rootId),
+      this.customers.fieldHistory(ws, rootId, FIELD_HISTORY_SHOWN),
     ]);
     if (!c) throw AppError.notFound('customer');
     const reveal = (blob: Buffer | null, mask: (v: string) => string) => {
@@ -116,6 +132,16 @@ export class CustomerViewService {
       owner: c.owner_rep_id
         ? { id: c.owner_rep_id, externalId: c.owner_external_id!, name: c.owner_name! }
         : null,
+      personality: c.personality,
+      fieldSources: {
+        owner: { setBy: c.owner_set_by, setAt: c.owner_set_at },
+        personality: { setBy: c.personality_set_by, setAt: c.personality_set_at },
+      },
+      fieldHistory: history.map((h) => ({
+        field: h.field,
+        old: { value: h.old_value, source: h.old_source, at: h.old_at },
+        new: { value: h.new_value, source: h.new_source, at: h.new_at },
+      })),
       sourceIds: sources.map((s) => ({ id: s.id, source: s.source, externalId: s.external_id })),
       sourceCreatedAt: c.source_created_at,
       createdAt: c.created_at,

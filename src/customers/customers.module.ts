@@ -12,6 +12,9 @@ import { DedupeService } from './dedupe/dedupe.service';
 import { CustomerMergeRepository } from './merge/customer-merge.repository';
 import { CustomerMergeService } from './merge/customer-merge.service';
 import { MergesController } from './merge/merges.controller';
+import { MergeCandidatesController } from './merge/merge-candidates.controller';
+import { MergeCandidatesRepository } from './merge/merge-candidates.repository';
+import { MergeCandidatesService } from './merge/merge-candidates.service';
 import { PiiCipher } from './pii/pii';
 import { PiiRotationRepository } from './pii/pii-rotation.repository';
 import { PiiRotationService } from './pii/pii-rotation.service';
@@ -21,7 +24,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 /** The customer record: view, erase, duplicates and merges, personal data at rest. */
 @Module({
   imports: [WebhooksModule], // erasure scrubs stored webhook payloads
-  controllers: [CustomersController, MergesController],
+  controllers: [CustomersController, MergesController, MergeCandidatesController],
   providers: [
     {
       provide: PII_CIPHER,
@@ -34,6 +37,8 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
     DedupeRepository,
     PiiRotationRepository,
     CustomerMergeService,
+    MergeCandidatesRepository,
+    MergeCandidatesService,
     DedupeService,
     DedupeJobs,
     CustomerViewService,

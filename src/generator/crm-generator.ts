@@ -16,6 +16,7 @@ import {
   type GeneratorSummary,
   type InteractionKind,
   type InteractionRow,
+  type LookAlikeKind,
   type OrderRow,
   type OrderStatus,
   type Personality,
@@ -31,6 +32,7 @@ import {
   emailVariant,
   formatPhone,
   nameVariant,
+  PHONE_STYLES,
   phoneVariant,
 } from './identity';
 import { DAY_MS, type SeasonalProfile, seasonalProfile } from './seasonality';
@@ -169,6 +171,7 @@ interface ResolvedOptions {
   currency: string;
   teams: number;
   repsPerTeam: number;
+  lookAlikeShare: number;
 }
 
 function positiveInteger(name: string, value: number, max: number, min = 1): number {
@@ -198,7 +201,45 @@ function resolveOptions(options: GeneratorOptions): ResolvedOptions {
     currency,
     teams: positiveInteger('teams', options.teams ?? DEFAULT_TEAMS, 99),
     repsPerTeam: positiveInteger('repsPerTeam', options.repsPerTeam ?? DEFAULT_REPS_PER_TEAM, 999),
+    lookAlikeShare: share('lookAlikeShare', options.lookAlikeShare ?? 0, 0.5),
   };
+}
+
+function share(name: string, value: number, max: number): number {
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new RangeError(`${name} must be a number in [0, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+/** A person's surname with a title, as a rep writes a name they did not catch in full. */
+function titled(r: SeededRandom, name: string): string {
+  if (/^[\u3400-\u9fff]{2,4}$/.test(name)) return `${name.slice(0, 1)}${r.pick(['先生', '女士'])}`;
+  const words = name.trim().split(/\s+/);
+  return `${r.pick(['Mr', 'Ms'])} ${words[words.length - 1]}`;
+}
+
+/** Members of one `info@` cluster: more than the dedupe's shared-key limit (5), so the address identifies no one. */
+const INFO_CLUSTER_SIZE = 8;
+
+const LOOK_ALIKE_KINDS = new Weighted<LookAlikeKind>([
+  ['family-phone', 0.35],
+  ['family-email', 0.25],
+  ['switchboard', 0.3],
+  ['shared-info', 0.1],
+]);
+
+/** Names compared the way a careful reader would: case, spacing and word order do not count. */
+function sameWrittenName(a: string, b: string): boolean {
+  const key = (x: string) =>
+    x
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)
+      .sort()
+      .join(' ');
+  const han = (x: string) => x.replace(/[^\u3400-\u9fff]/g, '');
+  return key(a) === key(b) || (han(a) !== '' && han(a) === han(b));
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
@@ -424,10 +465,24 @@ class GeneratorRun {
   customer(index: number): CrmBatch {
     const r = this.random;
     const externalId = `cus-${String(index + 1).padStart(7, '0')}`;
+    if (this.o.lookAlikeShare > 0 && this.pool.length > 0 && r.chance(this.o.lookAlikeShare)) {
+      return this.lookAlike(externalId, index);
+    }
     if (this.pool.length > 0 && r.chance(GENERATOR_MODEL.duplicateShare)) return this.duplicate(externalId);
 
     const kind: CustomerKind = r.chance(GENERATOR_MODEL.businessShare) ? 'business' : 'individual';
     const identity = this.identities.create(index, kind);
+    return this.original(externalId, identity, null);
+  }
+
+  /** A customer of its own (an original, or a look-alike: another person sharing a contact key). */
+  private original(
+    externalId: string,
+    identity: Identity,
+    lookAlike: { kind: LookAlikeKind; of: string } | null,
+  ): CrmBatch {
+    const r = this.random;
+    const kind = identity.kind;
     const personality = PERSONALITY.sample(r);
     const owner = this.pickOwner(identity.region);
     const prospect = r.chance(GENERATOR_MODEL.prospectShare / (1 - GENERATOR_MODEL.duplicateShare));
@@ -459,12 +514,74 @@ class GeneratorRun {
       created_at: isoSeconds(createdMs),
       personality,
     };
+    if (lookAlike) {
+      // not duplicated later: a look-alike's duplicate would share keys with two customers at once
+      const batch = this.assemble(customer, identity, createdMs, orders, personality, prospect, null, 1);
+      return { ...batch, lookAlike } as CrmBatch;
+    }
     const original: Original = { externalId, identity, createdMs, owner, personality, spendRate };
     if (this.pool.length < DUPLICATE_POOL_SIZE) this.pool.push(original);
     else this.pool[this.poolNext] = original;
     this.poolNext = (this.poolNext + 1) % DUPLICATE_POOL_SIZE;
 
     return this.assemble(customer, identity, createdMs, orders, personality, prospect, null, 1);
+  }
+
+  private infoCluster = { n: 0, members: 0, first: '' };
+  /** names of the customers sharing a key with an original, by its external id (look-alikes only) */
+  private readonly namesOnKey = new Map<string, string[]>();
+
+  /**
+   * Another customer that shares a contact key with an earlier one without being it: a family member sharing a
+   * phone or an email (often the same surname), a company on the same switchboard, a company writing `info@` of
+   * an address shared by a cluster of INFO_CLUSTER_SIZE.
+   */
+  private lookAlike(externalId: string, index: number): CrmBatch {
+    const r = this.random;
+    let kind = LOOK_ALIKE_KINDS.sample(r);
+    let of: Original | undefined;
+    for (let tries = 0; kind !== 'shared-info' && !of && tries < 20; tries += 1) {
+      const o = this.pool[r.int(0, this.pool.length - 1)];
+      const wanted = kind === 'switchboard' ? 'business' : 'individual';
+      if (o.identity.kind !== wanted) continue;
+      if (kind === 'family-email' ? o.identity.email === '' : o.identity.phone === null) continue;
+      of = o;
+    }
+    if (!of) kind = 'shared-info';
+    const customerKind: CustomerKind =
+      kind === 'family-phone' || kind === 'family-email' ? 'individual' : 'business';
+    // names already on this key (the original's, earlier look-alikes'): a look-alike is another person or company
+    const taken = of ? (this.namesOnKey.get(of.externalId) ?? [of.identity.name]) : [];
+    const clash = (name: string) => taken.some((t) => sameWrittenName(name, t));
+    let identity = this.identities.create(index, customerKind);
+    for (let tries = 0; of && clash(identity.name) && tries < 10; tries += 1) {
+      identity = this.identities.create(index, customerKind);
+    }
+    if (of && customerKind === 'individual' && /^[\u3400-\u9fff]{2,3}$/.test(of.identity.name)) {
+      // a family: the same surname, another given name
+      const surname = of.identity.name.slice(0, 1);
+      const free = CHINESE_GIVEN_NAMES.filter(([zh]) => !clash(surname + zh));
+      if (free.length > 0) identity = { ...identity, name: surname + r.pick(free)[0], latinName: undefined };
+    }
+    if (of && clash(identity.name)) kind = 'shared-info';
+    if (of && kind !== 'shared-info') this.namesOnKey.set(of.externalId, [...taken, identity.name]);
+    if (kind === 'shared-info' || !of) {
+      if (this.infoCluster.members === INFO_CLUSTER_SIZE)
+        this.infoCluster = { n: this.infoCluster.n + 1, members: 0, first: '' };
+      if (this.infoCluster.members === 0) this.infoCluster.first = externalId;
+      this.infoCluster.members += 1;
+      const email = `info@shared-${this.infoCluster.n + 1}.example.com`;
+      return this.original(
+        externalId,
+        { ...identity, email },
+        { kind: 'shared-info', of: this.infoCluster.first },
+      );
+    }
+    const shared: Identity =
+      kind === 'family-email'
+        ? { ...identity, email: of.identity.email }
+        : { ...identity, phone: of.identity.phone, phoneStyle: r.pick(PHONE_STYLES) };
+    return this.original(externalId, shared, { kind, of: of.externalId });
   }
 
   /** the same person again under a new external id, contact details written differently */
@@ -479,9 +596,18 @@ class GeneratorRun {
       keepEmail = u < 0.85;
       keepPhone = u < 0.7 || u >= 0.85;
     }
+    // With look-alikes on, duplicates are harder too: Chinese names in pinyin, or only a surname and a title
+    // ("李女士", "Mr Smith") — a name that cannot corroborate the shared key, so the pair goes to review.
+    const hard = this.o.lookAlikeShare > 0 ? r.uniform() : 1;
+    const name =
+      hard < 0.05 && id.kind === 'individual'
+        ? titled(r, id.name)
+        : hard < 0.35 && id.latinName
+          ? nameVariant(r, id.latinName)
+          : nameVariant(r, id.name);
     const identity: Identity = {
       ...id,
-      name: nameVariant(r, id.name),
+      name,
       email: keepEmail ? emailVariant(r, id.email) : '',
       phone: keepPhone ? id.phone : null,
     };

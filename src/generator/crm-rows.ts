@@ -92,7 +92,17 @@ export interface GeneratorOptions {
   teams?: number;
   /** reps per team, manager not counted (default 8) */
   repsPerTeam?: number;
+  /**
+   * share of customer rows planted as look-alikes of an earlier customer (default 0: none, and the stream is
+   * unchanged): different people sharing a family phone or email, companies sharing a switchboard, and companies
+   * sharing an `info@` address (clusters of 8). With look-alikes on, some duplicates of Chinese names are written
+   * in pinyin. For measuring the precision and recall of duplicate detection.
+   */
+  lookAlikeShare?: number;
 }
+
+/** How a look-alike resembles an earlier customer it is not. */
+export type LookAlikeKind = 'family-phone' | 'family-email' | 'switchboard' | 'shared-info';
 
 /** One unit of the stream: the reps first, then one customer with everything that belongs to it. */
 export type CrmBatch =
@@ -106,6 +116,8 @@ export type CrmBatch =
       prospect: boolean;
       /** external id of the customer this row duplicates, or null for an original customer */
       duplicateOf: string | null;
+      /** set on a look-alike: a different customer sharing a contact key with `of` (lookAlikeShare) */
+      lookAlike?: { kind: LookAlikeKind; of: string };
     };
 
 export interface GeneratorSummary {

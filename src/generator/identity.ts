@@ -105,6 +105,8 @@ export interface Identity {
   email: string;
   phone: PhoneNumber | null;
   phoneStyle: PhoneStyle;
+  /** a Chinese name in characters written in pinyin (`李秀英` → `Li Xiuying`), for duplicates written that way */
+  latinName?: string;
 }
 
 function pad(value: number, width: number): string {
@@ -224,7 +226,12 @@ export class IdentityFactory {
   }
 
   /** person name as written in the CRM, plus the ASCII given/family names used for e-mail */
-  private personName(country: CountryCode): { name: string; given: string; family: string } {
+  private personName(country: CountryCode): {
+    name: string;
+    given: string;
+    family: string;
+    latinName?: string;
+  } {
     const r = this.random;
     switch (country) {
       case 'CN': {
@@ -232,7 +239,8 @@ export class IdentityFactory {
         const [givenZh, given] = r.pick(CHINESE_GIVEN_NAMES);
         const u = r.uniform();
         const name = u < 0.75 ? familyZh + givenZh : u < 0.9 ? `${family} ${given}` : `${given} ${family}`;
-        return { name, given: ascii(given), family: ascii(family) };
+        const latinName = u < 0.75 ? `${family} ${given}` : undefined;
+        return { name, given: ascii(given), family: ascii(family), ...(latinName ? { latinName } : {}) };
       }
       case 'DE': {
         const [given, givenAscii] = r.pick(GERMAN_FIRST_NAMES);
@@ -324,6 +332,7 @@ export class IdentityFactory {
       email: hasEmail ? email : '',
       phone: hasPhone ? this.phoneFor(country, index) : null,
       phoneStyle,
+      ...(kind === 'individual' && person.latinName ? { latinName: person.latinName } : {}),
     };
   }
 }

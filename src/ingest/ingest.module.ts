@@ -22,12 +22,17 @@ import { ImportFileStore } from './imports/import-files';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsRepository } from './imports/imports.repository';
 import { ImportsService } from './imports/imports.service';
+import { ImportsRecoveryService } from './imports/imports-recovery.service';
+import { uploadStorage } from './imports/upload-storage';
 import { ConnectorsController } from './pull/connectors.controller';
 import { ConnectorsRepository } from './pull/connectors.repository';
 import { ConnectorsService } from './pull/connectors.service';
 import { PullConnectorService } from './pull/pull-connector.service';
 import { RecordSyncRepository } from './sync/record-sync.repository';
 import { RecordSyncService } from './sync/record-sync.service';
+import { FieldConflictsController } from './sync/field-conflicts.controller';
+import { FieldConflictsRepository } from './sync/field-conflicts.repository';
+import { FieldConflictsService } from './sync/field-conflicts.service';
 
 /** Data coming in from the CRM: bulk CSV, signed webhooks, cursor pull; the sync core applies all of them. */
 @Module({
@@ -38,12 +43,18 @@ import { RecordSyncService } from './sync/record-sync.service';
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        dest: join(config.dataDir, 'uploads'),
+        storage: uploadStorage(join(config.dataDir, 'uploads')),
         limits: { fileSize: config.importMaxUploadBytes, files: 1, fields: 8, fieldSize: 8192, parts: 10 },
       }),
     }),
   ],
-  controllers: [CrmEventsController, CrmSyncAdminController, ConnectorsController, ImportsController],
+  controllers: [
+    CrmEventsController,
+    CrmSyncAdminController,
+    ConnectorsController,
+    ImportsController,
+    FieldConflictsController,
+  ],
   providers: [
     CsvImportRepository,
     RecordSyncRepository,
@@ -64,8 +75,12 @@ import { RecordSyncService } from './sync/record-sync.service';
     CrmSyncScheduler,
     ImportFileStore,
     ImportsService,
+    ImportsRecoveryService,
+    FieldConflictsRepository,
+    FieldConflictsService,
   ],
   exports: [
+    FieldConflictsService,
     CsvImportService,
     RecordSyncService,
     CrmInboxService,

@@ -39,7 +39,7 @@ export const JOBS = {
     fit: job<RunStepJob>(),
     chunk: job<RunChunkJob>(),
     finalize: job<RunStepJob>(),
-    'write-back': job<{ workspaceId: string; runId?: string; afterJob?: string }>(),
+    'write-back': job<{ workspaceId: string; runId?: string }>(),
   },
   [QUEUES.worklist]: {
     publish: job<{ workspaceId: string; listDate: string; runId?: string }>(),

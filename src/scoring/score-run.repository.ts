@@ -7,6 +7,7 @@ import { SqlRepository } from '../database/sql-repository';
 import type { RunModelContext } from './chunk-scoring';
 import type { SummaryRefreshMode } from './customer-summaries';
 import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
+import type { OrderTallyRow } from './left-out';
 import type { RunStats } from './run-report';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 
@@ -298,6 +299,11 @@ export class ScoreRunRepository extends SqlRepository {
       [workspaceId],
     );
     return since;
+  }
+
+  /** The workspace's orders grouped by what a run with this cutoff does with them (score-run.sql.ts leftOutOrders). */
+  orderTally(workspaceId: string, currency: string, cutoff: string): Promise<OrderTallyRow[]> {
+    return this.rows<OrderTallyRow>(SQL.leftOutOrders, [workspaceId, currency, cutoff]);
   }
 
   /** Stores the plan's parameters and report (prepare), in the plan's transaction. */

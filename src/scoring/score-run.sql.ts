@@ -46,6 +46,51 @@ export const SCORE_RUN_SQL = {
     WHERE c.id BETWEEN $2 AND $3 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR s.transactions > 0)`,
 
+  /**
+   * The workspace's orders by what the run does with them (left-out.ts): the first reason that applies, or
+   * `used`, per currency and original currency. $1 workspace, $2 workspace currency, $3 end of the as-of day
+   * (timestamptz). The same conditions as the summaries and the chunk inputs (summarySelect, chunkInputs).
+   *
+   * Cheap at 10M orders (docs/scoring-run.md, "Orders left out"): `every` is one sequential scan of the
+   * workspace's orders with no join, `gone` reaches the orders of its few deleted or merged customers through
+   * orders_customer_idx; those orders are moved from the first to the second (the UNION ALL subtracts and adds
+   * them). Grouped by booleans and low-cardinality columns, the planner expects a handful of groups and
+   * hash-aggregates in memory. Measured on 10M orders: 3.4 s vs 6 s for the same counts from a join of every
+   * order with the customers, and 12 s when grouped by the CASE directly (a sort of 10M rows on disk).
+   */
+  leftOutOrders: `
+    WITH every AS (
+      SELECT deleted_at IS NOT NULL AS deleted_order, currency, status, placed_at >= $3::timestamptz AS future,
+             original_currency, count(*) AS orders
+      FROM orders WHERE workspace_id = $1
+      GROUP BY 1, 2, 3, 4, 5
+    ), gone AS (
+      SELECT o.deleted_at IS NOT NULL AS deleted_order, c.deleted_at IS NOT NULL AS deleted_customer,
+             c.merged_into_id IS NOT NULL AS merged_customer, o.currency, o.status,
+             o.placed_at >= $3::timestamptz AS future, o.original_currency, count(*) AS orders
+      FROM customers c JOIN orders o ON o.customer_id = c.id AND o.workspace_id = $1
+      WHERE c.workspace_id = $1 AND (c.deleted_at IS NOT NULL OR c.merged_into_id IS NOT NULL)
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+    )
+    SELECT CASE WHEN deleted_order THEN 'deletedOrder'
+                WHEN deleted_customer THEN 'deletedCustomer'
+                WHEN merged_customer THEN 'mergedCustomer'
+                WHEN currency <> $2 THEN 'otherCurrency'
+                WHEN status = 'cancelled' THEN 'cancelled'
+                WHEN status <> 'paid' THEN 'refunded'
+                WHEN future THEN 'futureDated'
+                ELSE 'used' END AS reason,
+           currency::text AS currency, original_currency::text AS original_currency, sum(orders) AS orders
+    FROM (SELECT deleted_order, false AS deleted_customer, false AS merged_customer, currency, status, future,
+                 original_currency, orders FROM every
+          UNION ALL
+          SELECT deleted_order, false, false, currency, status, future, original_currency, -orders FROM gone
+          UNION ALL
+          SELECT deleted_order, deleted_customer, merged_customer, currency, status, future, original_currency,
+                 orders FROM gone) g
+    GROUP BY 1, 2, 3
+    HAVING sum(orders) <> 0`,
+
   /** What the fit step copies out of an inputs table: its buyers (days since 1970-01-01, minor units). */
   fitRows: (inputs: string) => `
     SELECT customer_id, transactions, first_day - DATE '1970-01-01', last_day - DATE '1970-01-01', monetary,

@@ -121,13 +121,18 @@ export class WebController {
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
       throw new AppError('invalid_date', 'date must be YYYY-MM-DD');
     const ws = await this.workspaces.byId(claims.workspaceId);
-    const viewer: Principal = {
-      keyId: 'embed',
-      workspaceId: claims.workspaceId,
-      role: claims.pii === 'full' ? 'admin' : 'integration',
-      repId: null,
-    };
-    const list = await this.lists.forRep(viewer, claims.repId, date ?? todayIn(ws.timezone));
+    // the page shows the list as its rep sees it: customers reassigned away since publication show as reassigned,
+    // without their data, whoever minted the token
+    const viewer = await this.scope.repPrincipal(claims.workspaceId, claims.repId, 'embed');
+    if (!viewer)
+      throw new AppError(
+        'invalid_embed_token',
+        'the embed token is missing, invalid or expired',
+        HttpStatus.UNAUTHORIZED,
+      );
+    const list = await this.lists.forRep(viewer, claims.repId, date ?? todayIn(ws.timezone), {
+      maskPii: claims.pii === 'masked',
+    });
     const rep = await this.workspaces.repByExternalId(claims.workspaceId, list.rep.externalId);
     const locale = rep.locale in LABELS ? rep.locale : 'en';
     return this.page({ list, locale, labels: LABELS[locale] });

@@ -38,7 +38,8 @@ export class WorklistItemsController {
     summary: 'A worklist item with the customer summary',
     description:
       'Scores, reasons, recent orders and interactions (CRM and logged calls), talk track, offer, open follow-up. ' +
-      "A rep reads only items of their own lists, a manager their team's.",
+      "A rep reads only items of their own lists, a manager their team's. An item whose customer was reassigned " +
+      'away from the caller since publication answers with state `reassigned` and no customer data.',
   })
   @ApiParam(ITEM_ID)
   @ApiOkResponse({ type: WorklistItemDetailView })
@@ -85,7 +86,8 @@ export class WorklistItemsController {
   @ApiNotFoundResponse({ type: ErrorView })
   @ApiConflictResponse({
     type: ErrorView,
-    description: 'item_not_open: the item already has an outcome or a snooze',
+    description:
+      'item_not_open: the item already has an outcome or a snooze; item_reassigned: its customer is no longer yours',
   })
   outcome(
     @CurrentPrincipal() p: Principal,
@@ -111,7 +113,7 @@ export class WorklistItemsController {
   @ApiCreatedResponse({ type: SnoozeResultView })
   @ApiBadRequestResponse({ type: ErrorView })
   @ApiNotFoundResponse({ type: ErrorView })
-  @ApiConflictResponse({ type: ErrorView })
+  @ApiConflictResponse({ type: ErrorView, description: 'item_not_open, item_reassigned' })
   snooze(
     @CurrentPrincipal() p: Principal,
     @Param('id') id: string,

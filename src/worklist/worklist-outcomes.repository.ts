@@ -21,6 +21,8 @@ export interface LockedItemRow {
 export interface ItemOwnerRow {
   id: string;
   rep_id: string;
+  /** bigint, as text */
+  customer_id: string;
 }
 
 export interface OutcomeRow {
@@ -83,7 +85,8 @@ export class WorklistOutcomesRepository extends SqlRepository {
 
   itemOwner(workspaceId: string, itemId: string): Promise<ItemOwnerRow | undefined> {
     return this.first<ItemOwnerRow>(
-      `SELECT i.id, w.rep_id FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id
+      `SELECT i.id, w.rep_id, i.customer_id::text AS customer_id FROM worklist_items i
+       JOIN worklists w ON w.id = i.worklist_id
        WHERE i.id = $1 AND i.workspace_id = $2`,
       [itemId, workspaceId],
     );
@@ -91,7 +94,7 @@ export class WorklistOutcomesRepository extends SqlRepository {
 
   lockItem(workspaceId: string, itemId: string, tx: Tx): Promise<LockedItemRow | undefined> {
     return this.first<LockedItemRow>(
-      `SELECT i.id, i.state, i.customer_id, i.worklist_id, w.rep_id, w.list_date::text AS list_date, c.phone_hash,
+      `SELECT i.id, i.state, i.customer_id::text AS customer_id, i.worklist_id, w.rep_id, w.list_date::text AS list_date, c.phone_hash,
               c.external_id AS customer_external_id, r.external_id AS rep_external_id
        FROM worklist_items i
        JOIN worklists w ON w.id = i.worklist_id

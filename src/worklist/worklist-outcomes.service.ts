@@ -258,19 +258,29 @@ export class WorklistOutcomesService {
   // -------------------------------------------------------------------------------------------------------------
 
   /** The item if it exists in the caller's workspace and scope (404 otherwise). */
-  private async readableItem(p: Principal, itemId: string): Promise<{ id: string; repId: string }> {
+  private async readableItem(
+    p: Principal,
+    itemId: string,
+  ): Promise<{ id: string; repId: string; customerId: string }> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(itemId)) {
       throw new AppError('not_found', 'worklist item not found', 404);
     }
     const row = await this.outcomes.itemOwner(p.workspaceId, itemId);
     if (!row) throw new AppError('not_found', 'worklist item not found', 404);
     await this.lists.assertReadable(p, row.rep_id);
-    return { id: row.id, repId: row.rep_id };
+    const item = { id: row.id, repId: row.rep_id, customerId: row.customer_id };
+    await this.lists.assertCustomerActionable(p, item);
+    return item;
   }
 
+  /**
+   * Locks the item and checks again, under the lock, that its customer is still the caller's: a reassignment
+   * committed since readableItem cannot slip an outcome or snooze in for the new owner.
+   */
   private async lock(tx: Tx, p: Principal, itemId: string): Promise<LockedItemRow> {
     const locked = await this.outcomes.lockItem(p.workspaceId, itemId, tx);
     if (!locked) throw new AppError('not_found', 'worklist item not found', 404);
+    await this.lists.assertCustomerActionable(p, { id: locked.id, customerId: locked.customer_id });
     if (locked.state !== 'open') {
       throw new AppError('item_not_open', `the item is already ${locked.state}`, 409, {
         state: locked.state,

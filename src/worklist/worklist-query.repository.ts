@@ -29,6 +29,8 @@ export interface ListHeadRow {
 /** An item as ITEM_COLUMNS reads it: the item, its customer, offer and scores. */
 export interface ItemRow {
   id: string;
+  /** bigint, as text */
+  customer_id: string;
   rank: number;
   state: string;
   kind: string;
@@ -61,7 +63,6 @@ export interface ItemRow {
 
 /** One item with its list, rep, the customer's country, the workspace zone and every score column. */
 export interface ItemDetailRow extends ItemRow {
-  customer_id: string;
   rep_id: string;
   list_date: string;
   score_run_id: string | null;
@@ -80,6 +81,13 @@ export interface ItemDetailRow extends ItemRow {
   score_priority: number;
   do_not_call: boolean;
   scores_kept: boolean;
+}
+
+/** An item of a list with whom it is about and its stored state. */
+export interface ListCustomerRow {
+  id: string;
+  customer_id: string;
+  state: string;
 }
 
 export interface RecentOrderRow {
@@ -135,7 +143,14 @@ export class WorklistQueryRepository extends SqlRepository {
   /** LIST_ITEMS_SQL (worklist.sql.ts): a page of a list whose head listHead read in the workspace. */
   listItems(
     worklistId: string,
-    page: { scoreRunId: string | null; state: 'open' | 'all'; afterRank: number | null; limit: number },
+    page: {
+      scoreRunId: string | null;
+      state: 'open' | 'all';
+      afterRank: number | null;
+      limit: number;
+      /** items the reader sees as reassigned: left out of the open list */
+      reassigned: readonly string[];
+    },
   ): Promise<ItemRow[]> {
     // @crossTenant items of a list whose head listHead read in the workspace
     return this.rows<ItemRow>(LIST_ITEMS_SQL, [
@@ -144,12 +159,22 @@ export class WorklistQueryRepository extends SqlRepository {
       page.state,
       page.afterRank,
       page.limit,
+      page.reassigned,
     ]);
+  }
+
+  /** Every item of a list with its customer and stored state (a list holds at most a rep's capacity). */
+  listCustomers(worklistId: string): Promise<ListCustomerRow[]> {
+    // @crossTenant items of a list whose head listHead read in the workspace
+    return this.rows<ListCustomerRow>(
+      `SELECT id, customer_id::text AS customer_id, state FROM worklist_items WHERE worklist_id = $1 ORDER BY rank`,
+      [worklistId],
+    );
   }
 
   item(workspaceId: string, itemId: string): Promise<ItemDetailRow | undefined> {
     return this.first<ItemDetailRow>(
-      `SELECT ${ITEM_COLUMNS}, i.customer_id, w.rep_id, w.list_date::text AS list_date, w.score_run_id,
+      `SELECT ${ITEM_COLUMNS}, w.rep_id, w.list_date::text AS list_date, w.score_run_id,
               rp.external_id AS rep_external_id, rp.name AS rep_name, rp.locale, c.country::text AS country,
               ws.timezone, s.abc_class, s.recency_days, s.frequency, s.monetary, s.p_alive, s.expected_purchases,
               s.expected_order_value, s.priority AS score_priority, ${SCORES_KEPT} AS scores_kept,

@@ -30,7 +30,12 @@ export interface ListPage {
   cursor?: string;
   /** default true (CLI, web page); the HTTP list leaves talk tracks out unless asked */
   talkTrack?: boolean;
+  /** mask phones and emails; default: for integration keys only (the embeddable page sets it from its token) */
+  maskPii?: boolean;
 }
+
+/** Items of a list its reader no longer sees the customer of: item id → the item's stored state. */
+type Reassigned = ReadonlyMap<string, string>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +61,7 @@ export class WorklistQueryService {
 
   async forRep(p: Principal, repId: string, date: string | null, page: ListPage = {}): Promise<WorklistView> {
     const head = await this.headRow(p, repId, date);
-    return this.view(p, head, page);
+    return this.view(p, head, page, await this.reassignedItems(p, head.id));
   }
 
   /**
@@ -71,22 +76,41 @@ export class WorklistQueryService {
     ifNoneMatch?: string,
   ): Promise<{ etag: string; body: string | null }> {
     const row = await this.headRow(p, repId, date);
-    const etag = this.etagOf(p, row, page);
+    const reassigned = await this.reassignedItems(p, row.id);
+    const etag = this.etagOf(p, row, page, reassigned);
     if (matchesIfNoneMatch(ifNoneMatch, etag)) return { etag, body: null };
     const cached = this.bodies.get(etag);
     if (cached !== undefined) return { etag, body: cached };
-    const body = JSON.stringify(await this.view(p, row, page));
+    const body = JSON.stringify(await this.view(p, row, page, reassigned));
     this.bodies.set(etag, body);
     return { etag, body };
   }
 
-  /** One item with the customer summary, or 404 when missing or out of the caller's scope. */
+  /**
+   * One item with the customer summary, or 404 when missing or out of the caller's scope. An item of a list the
+   * caller may read whose customer is no longer theirs (reassigned since publication) answers as `reassigned`,
+   * without the customer's data.
+   */
   async item(p: Principal, itemId: string): Promise<WorklistItemDetailView> {
     if (!UUID.test(itemId)) throw new AppError('not_found', 'worklist item not found', 404);
     const r = await this.lists.item(p.workspaceId, itemId);
     if (!r) throw new AppError('not_found', 'worklist item not found', 404);
     await this.assertReadable(p, r.rep_id);
     if (!r.scores_kept) throw expired(r.list_date, r.score_run_id);
+    if (!(await this.scope.readableCustomerIds(p, [r.customer_id])).has(r.customer_id)) {
+      return {
+        ...reassignedView(r),
+        listDate: r.list_date,
+        rep: { id: r.rep_id, externalId: r.rep_external_id, name: r.rep_name },
+        scores: null,
+        country: null,
+        timeZone: r.timezone,
+        recentOrders: [],
+        recentInteractions: [],
+        openFollowUp: null,
+        doNotCall: false,
+      };
+    }
     const seesPii = p.role !== 'integration';
     const [orders, interactions, followUp] = await Promise.all([
       this.lists.recentOrders(p.workspaceId, r.customer_id),
@@ -119,7 +143,32 @@ export class WorklistQueryService {
     }
   }
 
+  /**
+   * Throws 409 `item_reassigned` unless the principal may still reach the item's customer (AccessScopeService):
+   * outcomes and snoozes change what the customer's current owner sees, so an old list's item cannot take them.
+   */
+  async assertCustomerActionable(p: Principal, item: { id: string; customerId: string }): Promise<void> {
+    if ((await this.scope.readableCustomerIds(p, [item.customerId])).has(item.customerId)) return;
+    throw new AppError(
+      'item_reassigned',
+      'the customer of this item was reassigned after the list was published; it no longer takes outcomes or snoozes',
+      409,
+      { itemId: item.id, state: 'reassigned' },
+    );
+  }
+
   // -------------------------------------------------------------------------------------------------------------
+
+  /** Items of the list whose customers the reader may no longer read (none for admins and integrations). */
+  private async reassignedItems(p: Principal, worklistId: string): Promise<Reassigned> {
+    if (this.scope.seesEveryCustomer(p)) return new Map();
+    const items = await this.lists.listCustomers(worklistId);
+    const readable = await this.scope.readableCustomerIds(
+      p,
+      items.map((i) => i.customer_id),
+    );
+    return new Map(items.filter((i) => !readable.has(i.customer_id)).map((i) => [i.id, i.state]));
+  }
 
   private async headRow(p: Principal, repId: string, date: string | null): Promise<ListHeadRow> {
     const row = await this.lists.listHead(p.workspaceId, repId, date);
@@ -134,15 +183,16 @@ export class WorklistQueryService {
    * The ETag names everything the body is made of, so neither a 304 nor the body cache can answer for another
    * state: the list (id, version — bumped by a trigger on any item change —, publication, capacity), the scores
    * it reads (its run, whose rows never change while kept), its customers, the rep, the offers' definitions and
-   * the page (PII variant, state, limit, cursor, talk tracks).
+   * the page (PII variant, state, limit, cursor, talk tracks) and the items the reader sees as reassigned (a rep
+   * and their manager read the same list differently once a customer moved within the team).
    */
-  private etagOf(p: Principal, row: ListHeadRow, page: ListPage): string {
+  private etagOf(p: Principal, row: ListHeadRow, page: ListPage, reassigned: Reassigned): string {
     return listETag({
       worklistId: row.id,
       version: row.version,
       customersAt: row.customers_at ? row.customers_at.toISOString() : null,
       variant: [
-        p.role === 'integration' ? 'masked' : 'full',
+        showsFullPii(p, page) ? 'full' : 'masked',
         page.state ?? 'all',
         page.limit ?? '',
         page.cursor ?? '',
@@ -153,13 +203,19 @@ export class WorklistQueryService {
         row.name,
         row.locale,
         row.offers_digest ?? '',
+        [...reassigned.keys()].join(','),
       ]
         .map((v) => JSON.stringify(v))
         .join('|'),
     });
   }
 
-  private async view(p: Principal, list: ListHeadRow, page: ListPage): Promise<WorklistView> {
+  private async view(
+    p: Principal,
+    list: ListHeadRow,
+    page: ListPage,
+    reassigned: Reassigned,
+  ): Promise<WorklistView> {
     let after: number | null = null;
     if (page.cursor !== undefined) {
       after = decodeCursor(page.cursor);
@@ -171,11 +227,14 @@ export class WorklistQueryService {
       state: page.state ?? 'all',
       afterRank: after,
       limit: limit + 1,
+      reassigned: [...reassigned.keys()],
     });
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
-    const seesPii = p.role !== 'integration';
-    const counts = list.counts ?? {};
+    const fullPii = showsFullPii(p, page);
+    const counts: Record<string, number> = { ...(list.counts ?? {}) };
+    // a reassigned item counts as reassigned, not under the state it had when its customer left
+    for (const state of reassigned.values()) counts[state] = (counts[state] ?? 0) - 1;
     return {
       id: list.id,
       rep: { id: list.rep_id, externalId: list.external_id, name: list.name },
@@ -189,9 +248,10 @@ export class WorklistQueryService {
         done: counts.done ?? 0,
         snoozed: counts.snoozed ?? 0,
         skipped: counts.skipped ?? 0,
+        ...(reassigned.size > 0 ? { reassigned: reassigned.size } : {}),
       },
       items: pageRows.map((r) => {
-        const item = this.itemView(r, list.locale, seesPii);
+        const item = reassigned.has(r.id) ? reassignedView(r) : this.itemView(r, list.locale, fullPii);
         if (page.talkTrack === false) delete (item as Partial<WorklistItemView>).talkTrack;
         return item;
       }),
@@ -243,6 +303,47 @@ export class WorklistQueryService {
     const plain = this.pii.decrypt(blob);
     return full ? plain : mask(plain);
   }
+}
+
+/** Full phones and emails for people who work the list, masked for machines and for pages asked to mask them. */
+function showsFullPii(p: Principal, page: ListPage): boolean {
+  return p.role !== 'integration' && page.maskPii !== true;
+}
+
+/**
+ * An item whose customer the reader may no longer read: its place on the list and what the reader did with it,
+ * nothing about the customer but the CRM's id (no name, phone, email, scores, reasons, talk track or offer).
+ */
+function reassignedView(r: ItemRow): WorklistItemView {
+  return {
+    id: r.id,
+    rank: r.rank,
+    state: 'reassigned',
+    kind: r.kind,
+    urgent: r.urgent,
+    expectedValue: 0,
+    priority: 0,
+    why: '',
+    reasons: [],
+    callWindow: null,
+    personality: null,
+    talkTrack: '',
+    offer: null,
+    outcome: r.outcome ?? null,
+    doneAt: r.done_at ? r.done_at.toISOString() : null,
+    snoozedUntil: r.snoozed_until ?? null,
+    customer: {
+      externalId: r.external_id,
+      name: null,
+      phone: null,
+      email: null,
+      valueTier: null,
+      lifecycle: null,
+      rfmSegment: null,
+      clv: null,
+      churnRisk: null,
+    },
+  };
 }
 
 /**

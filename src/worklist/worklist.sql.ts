@@ -392,17 +392,21 @@ export const LIST_HEAD_SQL = `
 
 /** The columns of an item as the list and the item detail show it: `i` item, `c` customer, `o` offer, `s` score. */
 export const ITEM_COLUMNS = `
-  i.id, i.rank, i.state, i.kind, i.urgent, i.priority, i.expected_value, i.reasons, i.summary, i.personality,
+  i.id, i.customer_id::text AS customer_id, i.rank, i.state, i.kind, i.urgent, i.priority, i.expected_value, i.reasons, i.summary, i.personality,
   i.talk_track, i.offer_code, i.call_from, i.call_to, i.outcome, i.done_at, i.snoozed_until::text AS snoozed_until,
   c.external_id, c.name, c.phone_enc, c.email_enc, o.definition AS offer,
   s.value_tier, s.lifecycle, s.rfm_segment, s.clv, s.churn_risk`;
 
-/** $1 list, $2 its score run, $3 'open' | 'all', $4 rank to start after (or null), $5 row limit: one page. */
+/**
+ * $1 list, $2 its score run, $3 'open' | 'all', $4 rank to start after (or null), $5 row limit, $6 ids of items
+ * the reader sees as reassigned (they leave the open list like done items): one page.
+ */
 export const LIST_ITEMS_SQL = `
   SELECT ${ITEM_COLUMNS}
   FROM worklist_items i
   JOIN customers c ON c.id = i.customer_id
   LEFT JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
   LEFT JOIN customer_scores s ON s.run_id = $2 AND s.customer_id = i.customer_id
-  WHERE i.worklist_id = $1 AND ($3::text <> 'open' OR i.state = 'open') AND ($4::int IS NULL OR i.rank > $4)
+  WHERE i.worklist_id = $1 AND ($3::text <> 'open' OR (i.state = 'open' AND i.id <> ALL ($6::uuid[])))
+    AND ($4::int IS NULL OR i.rank > $4)
   ORDER BY i.rank LIMIT $5`;

@@ -6,7 +6,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OUTCOMES } from './outcome-rules';
 
 const ITEM_KINDS = ['urgent', 'callback', 'pinned', 'retry', 'ranked', 'prospect'];
-const STATES = ['open', 'done', 'snoozed', 'skipped'];
+/** `reassigned`: the customer is no longer in the reader's scope (docs/worklists.md#reassigned-customers) */
+const STATES = ['open', 'done', 'snoozed', 'skipped', 'reassigned'];
 
 export class ReasonView {
   @ApiProperty({ example: 'overdue_vs_cycle', description: 'machine-readable reason code' })
@@ -141,6 +142,13 @@ export class ListCountsView {
   snoozed!: number;
   @ApiProperty({ example: 0 })
   skipped!: number;
+  @ApiPropertyOptional({
+    example: 1,
+    description:
+      'items whose customer was reassigned away from the reader since the list was published (present when > 0; ' +
+      'they are no longer counted under their former state)',
+  })
+  reassigned?: number;
 }
 
 export class WorklistView {

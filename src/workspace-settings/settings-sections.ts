@@ -10,6 +10,7 @@ import { assignmentSettings, poolPolicy, SettingsError } from '../assignments/as
 import { createScoringPolicy, DEFAULT_SCORING_POLICY } from '../scoring/models/customer-policy';
 import { resolveWorklistSettings, WorklistSettingsError } from '../worklist/worklist-settings';
 import { cronProblem } from '../workspaces/workspace-fields';
+import { fieldOwnershipIssues, resolveFieldOwnership } from '../ingest/sync/field-ownership';
 
 export interface FieldIssue {
   /** dotted path from the body's root, e.g. settings.worklist.contactCaps.core.maxCalls */
@@ -172,7 +173,19 @@ const scoring: Section = {
   issues: scoringIssues,
 };
 
-export const SECTIONS: Readonly<Record<string, Section>> = { worklist, assignments, pool, scoring };
+/** Who owns the customer fields Callplan can change too (ingest/sync/field-ownership.ts). */
+const fieldOwnership: Section = {
+  resolve: resolveFieldOwnership,
+  issues: (stored) => splitIssues(fieldOwnershipIssues(stored), 'settings.fieldOwnership'),
+};
+
+export const SECTIONS: Readonly<Record<string, Section>> = {
+  worklist,
+  assignments,
+  pool,
+  scoring,
+  fieldOwnership,
+};
 
 /** Every issue of a stored settings object, unknown sections included. */
 export function settingsIssues(settings: Record<string, unknown>): FieldIssue[] {

@@ -91,18 +91,12 @@ export class WriteBackService {
    * Queues the workspace pass of a finished run. When the run publishes call lists (`publishJobId`), the pass
    * waits for them, so that the next call dates include the lists just published.
    */
-  async queueAfterRun(workspaceId: string, runId: string, publishJobId: string | null): Promise<void> {
+  /** The write-back of a run that publishes no lists (a run that does adds it after its lists: ScoringFlows). */
+  async queueAfterRun(workspaceId: string, runId: string): Promise<void> {
     await this.queue.add(
       'write-back',
-      { workspaceId, runId, ...(publishJobId ? { afterJob: publishJobId } : {}) },
-      {
-        jobId: `write-back-${workspaceId}-${runId}`,
-        // waiting for the lists: up to 10 minutes (publishing 1M customers' lists takes ~20 s)
-        attempts: 120,
-        backoff: { type: 'fixed', delay: 5_000 },
-        removeOnComplete: 100,
-        removeOnFail: 100,
-      },
+      { workspaceId, runId },
+      { jobId: `write-back-${workspaceId}-${runId}`, attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
     );
   }
 

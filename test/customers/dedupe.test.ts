@@ -176,18 +176,21 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
       [ws],
     );
     const cipher = nest.app.get<PiiCipher>(PII_CIPHER);
-    const [{ email_enc }] = await nest.db.query(
-      `SELECT email_enc FROM customers WHERE workspace_id = $1 AND external_id = $2`,
+    const [{ email_enc, name }] = await nest.db.query(
+      `SELECT email_enc, name FROM customers WHERE workspace_id = $1 AND external_id = $2`,
       [ws, orig.external_id],
     );
     const email = cipher.decrypt(email_enc);
     const file = join(dir, 'late-duplicate.csv');
+    // the same person: same email written differently, and the name corroborates it (another case and spacing)
     writeFileSync(
       file,
-      `external_id,name,email,created_at\nlate-1,Someone,"  ${email.toUpperCase()} ",2026-01-01\n`,
+      `external_id,name,email,created_at\nlate-1," ${String(name).toUpperCase()} ","  ${email.toUpperCase()} ",2026-01-01\n` +
+        // shares the email but not the name (a family address): proposed for review, never merged
+        `late-1b,Someone Else,"${email}",2026-01-02\n`,
     );
     const report = await nest.app.get(CsvImportService).import({ workspaceId: ws, kind: 'customers', file });
-    expect(report.dedupe).toMatchObject({ merged: 1, blocked: truth.size });
+    expect(report.dedupe).toMatchObject({ merged: 1, blocked: truth.size, proposed: 1 });
     const [late] = await nest.db.query(
       `SELECT w.external_id AS winner FROM customers c JOIN customers w ON w.id = c.merged_into_id
        WHERE c.workspace_id = $1 AND c.external_id = 'late-1'`,
@@ -197,8 +200,8 @@ describe('duplicate detection and merges (PostgreSQL, HTTP)', () => {
 
     // the job: a record that arrived by another path (here: straight SQL) is merged by a queued run
     await nest.db.query(
-      `INSERT INTO customers (workspace_id, external_id, kind, phone_hash, source_created_at)
-       SELECT workspace_id, 'late-2', kind, phone_hash, now() FROM customers
+      `INSERT INTO customers (workspace_id, external_id, kind, name, phone_hash, source_created_at)
+       SELECT workspace_id, 'late-2', kind, name, phone_hash, now() FROM customers
        WHERE workspace_id = $1 AND phone_hash IS NOT NULL AND merged_into_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM customer_merges m WHERE m.winner_id = customers.id OR m.loser_id = customers.id)
        ORDER BY id DESC LIMIT 1`,

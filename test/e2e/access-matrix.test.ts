@@ -181,6 +181,15 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         actor: 'test',
       });
       ids.set(`merge-${ws}${t}`, merge!.id);
+      // a pending review candidate: two of the team's customers sharing a key, names that differ
+      await customer(ws, `ws${ws}-cand-${t}-a`, `ws${ws}-rep-${t}a`);
+      await customer(ws, `ws${ws}-cand-${t}-b`, `ws${ws}-rep-${t}a`);
+      const [cand] = await q(
+        `INSERT INTO merge_candidates (workspace_id, customer_a_id, customer_b_id, same_email, same_phone)
+         VALUES ($1, $2, $3, false, true) RETURNING id`,
+        [w.id, id(`ws${ws}-cand-${t}-a`), id(`ws${ws}-cand-${t}-b`)],
+      );
+      ids.set(`cand-${ws}${t}`, cand.id);
       const [pin] = await q(
         `INSERT INTO worklist_pins (workspace_id, customer_id, starts_on) VALUES ($1, $2, $3) RETURNING id`,
         [w.id, id(`ws${ws}-cus-${t}a-2`), today],
@@ -188,6 +197,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ids.set(`pin-${ws}${t}`, pin.id);
     }
     await customer(ws, `ws${ws}-pool-open`, null); // the workspace pool
+    await reassignedAfterPublication(ws);
     await q(
       `INSERT INTO customer_scores (run_id, customer_id, workspace_id, frequency, monetary, value_tier, frequency_class,
          lifecycle, churn_risk, priority, clv)
@@ -256,6 +266,46 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       .create({ workspaceId: w.id, name: 'acl', role: 'integration' });
     ids.set(`apikey-${ws}`, managed.id);
   }
+
+  /**
+   * Cross-owner fixture (issue 12 part 5): rep-{t}a's list was published with two customers that have since been
+   * reassigned — one to a new rep of the same team (`within`), one to the other team's new rep (`across`). Their
+   * names and talk tracks are the personal data the old owner must no longer see.
+   */
+  async function reassignedAfterPublication(ws: Ws): Promise<void> {
+    for (const t of [1, 2]) {
+      const [r] = await nest.db.query(
+        `INSERT INTO reps (workspace_id, external_id, name, role, team_id, manager_id)
+         VALUES ($1, $2, $2, 'rep', $3, $4) RETURNING id`,
+        [wsId[ws], `ws${ws}-new-${t}`, id(`ws${ws}-t${t}`), id(`ws${ws}-mgr-${t}`)],
+      );
+      ids.set(`ws${ws}-new-${t}`, r.id);
+    }
+    for (const t of [1, 2]) {
+      const [list] = await nest.db.query(`SELECT id FROM worklists WHERE rep_id = $1 AND list_date = $2`, [
+        id(`ws${ws}-rep-${t}a`),
+        today,
+      ]);
+      for (const [rank, kind] of [
+        [2, 'within'],
+        [3, 'across'],
+      ] as const) {
+        const owner = `ws${ws}-new-${kind === 'within' ? t : 3 - t}`;
+        const [c] = await nest.db.query(
+          `INSERT INTO customers (workspace_id, external_id, name, owner_rep_id) VALUES ($1, $2, $3, $4) RETURNING id::text`,
+          [wsId[ws], `ws${ws}-moved-${kind}-${t}`, movedName(ws, t, kind), id(owner)],
+        );
+        const [item] = await nest.db.query(
+          `INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, talk_track)
+           VALUES ($1, $2, $3, $4, 0.5, $5) RETURNING id`,
+          [wsId[ws], list.id, c.id, rank, `Hello ${movedName(ws, t, kind)}`],
+        );
+        ids.set(`moved-${kind}-${ws}${t}`, item.id);
+      }
+    }
+  }
+
+  const movedName = (ws: Ws, t: number, kind: string) => `Moved Person ${ws}${t}${kind}`;
 
   async function customer(ws: Ws, ext: string, owner: string | null): Promise<void> {
     const [c] = await nest.db.query(
@@ -441,6 +491,12 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: 200,
       cases: collection('/v1/crm/parked'),
     },
+    {
+      route: 'GET /v1/sync/conflicts',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: collection('/v1/sync/conflicts'),
+    },
     // an empty connector definition reaches the handler and fails its schema: 400 proves the guard let it through
     {
       route: 'POST /v1/crm/connectors',
@@ -531,6 +587,48 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
             actor: 'test',
           });
           ids.set(`merge-${ws}${t}`, m!.id);
+        },
+      }),
+    },
+
+    {
+      route: 'GET /v1/merge-candidates',
+      roles: ['manager', 'admin'],
+      ok: 200,
+      cases: collection('/v1/merge-candidates'),
+    },
+    {
+      route: 'POST /v1/merge-candidates/{id}/reject',
+      roles: ['manager', 'admin'],
+      ok: 200,
+      cases: perTeam((ws, t) => `/v1/merge-candidates/${id(`cand-${ws}${t}`)}/reject`, {
+        visible: managerOrAdminOf,
+        after: (ws, t) => async () => {
+          await nest.db.query(
+            `UPDATE merge_candidates SET status = 'pending', decided_at = NULL, decided_by = NULL WHERE id = $1`,
+            [id(`cand-${ws}${t}`)],
+          );
+        },
+      }),
+    },
+    {
+      route: 'POST /v1/merge-candidates/{id}/accept',
+      roles: ['manager', 'admin'],
+      ok: 200,
+      cases: perTeam((ws, t) => `/v1/merge-candidates/${id(`cand-${ws}${t}`)}/accept`, {
+        visible: managerOrAdminOf,
+        // undo the merge and reopen the candidate, so the next in-scope actor can accept it again
+        after: (ws, t) => async (s) => {
+          if (s !== 200) return;
+          const [c] = await nest.db.query(`SELECT merge_id FROM merge_candidates WHERE id = $1`, [
+            id(`cand-${ws}${t}`),
+          ]);
+          await nest.app.get(CustomerMergeService).undo(wsId[ws], c.merge_id, 'test');
+          await nest.db.query(
+            `UPDATE merge_candidates SET status = 'pending', decided_at = NULL, decided_by = NULL, merge_id = NULL
+             WHERE id = $1`,
+            [id(`cand-${ws}${t}`)],
+          );
         },
       }),
     },
@@ -1010,6 +1108,118 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     }
     process.stdout.write(`access matrix: ${calls} calls over ${SPECS.length} routes\n`);
     expect(leaks).toEqual([]);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('refuses whoever lost a customer its old worklist item: read shows it reassigned, no outcome or snooze', async () => {
+    const cases = (['a', 'b'] as Ws[]).flatMap((ws) =>
+      [1, 2].flatMap((t) =>
+        (['within', 'across'] as const).map((kind) => ({
+          label: `${kind} ws${ws}-t${t}`,
+          ws,
+          item: id(`moved-${kind}-${ws}${t}`),
+          listRep: `ws${ws}-rep-${t}a`,
+          name: movedName(ws, t, kind),
+          ext: `ws${ws}-moved-${kind}-${t}`,
+          customerTeam: `ws${ws}-t${kind === 'within' ? t : 3 - t}`,
+        })),
+      ),
+    );
+    type MovedCase = (typeof cases)[number];
+    // who may reach the item (the list's scope) and who may still read its customer (the customer's scope)
+    const readsList = (a: Actor, c: MovedCase) => sees.rep(repOwner(c.listRep))(a);
+    const readsCustomer = (a: Actor, c: MovedCase) =>
+      a.ws === c.ws &&
+      (a.role === 'admin' || a.role === 'integration' || (a.role === 'manager' && a.team === c.customerTeam));
+    const acts = (a: Actor) => a.role !== 'integration';
+    const mismatches: string[] = [];
+    const check = (what: string, ok: boolean, got: { status: number; text: string }) => {
+      if (!ok) mismatches.push(`${what}: got ${got.status} ${got.text.slice(0, 160)}`);
+    };
+    const state = async () =>
+      (
+        await nest.db.query(
+          `SELECT (SELECT count(*) FROM worklist_outcomes o WHERE o.item_id = ANY ($1::uuid[]))::int AS outcomes,
+                  (SELECT count(*) FROM contact_suppressions x JOIN worklist_items i ON i.customer_id = x.customer_id
+                   WHERE i.id = ANY ($1::uuid[]))::int AS suppressions,
+                  (SELECT count(*) FROM worklist_items i WHERE i.id = ANY ($1::uuid[]) AND i.state <> 'open')::int AS closed`,
+          [cases.map((c) => c.item)],
+        )
+      )[0];
+
+    for (const c of cases) {
+      for (const a of ACTORS) {
+        const key = keys.get(a.name)!;
+        const who = `${c.label} ${a.name}`;
+        const item = await call(key, 'GET', `/v1/worklist-items/${c.item}`);
+        if (!readsList(a, c)) check(`GET item ${who} → 404`, item.status === 404, item);
+        else {
+          const full = readsCustomer(a, c);
+          check(
+            `GET item ${who} → 200 ${full ? 'open, with the customer' : 'reassigned, without the customer'}`,
+            item.status === 200 &&
+              JSON.parse(item.text).state === (full ? 'open' : 'reassigned') &&
+              item.text.includes(c.name) === full,
+            item,
+          );
+        }
+        const list = await call(key, 'GET', `/v1/reps/${c.listRep}/worklist?state=all&limit=200`);
+        if (readsList(a, c)) {
+          check(
+            `GET list ${who} shows the customer: ${readsCustomer(a, c)}`,
+            list.status === 200 && list.text.includes(c.name) === readsCustomer(a, c),
+            list,
+          );
+        }
+        // those who lost the customer try to act on the old item
+        if (readsCustomer(a, c)) continue;
+        for (const [path, body] of [
+          ['outcome', { outcome: 'not_interested', personality: 'leader' }],
+          ['snooze', { until: future, reason: 'x' }],
+        ] as const) {
+          const res = await call(key, 'POST', `/v1/worklist-items/${c.item}/${path}`, body);
+          const want = !acts(a) ? 403 : !readsList(a, c) ? 404 : 409;
+          check(
+            `POST ${path} ${who} → ${want}`,
+            res.status === want && (want !== 409 || JSON.parse(res.text).error.code === 'item_reassigned'),
+            res,
+          );
+        }
+        const pin = await call(key, 'POST', '/v1/worklist-pins', { customer: c.ext });
+        check(
+          `POST pin ${who}`,
+          pin.status === (a.role === 'manager' || a.role === 'admin' ? 404 : 403),
+          pin,
+        );
+      }
+    }
+    // nothing they tried changed the customers or the items
+    expect(await state()).toEqual({ outcomes: 0, suppressions: 0, closed: 0 });
+
+    // the embeddable page shows rep-1a's list as rep-1a sees it, whoever minted the token
+    for (const minter of ['adminA', 'integA', 'repA1'] as const) {
+      const token = await call(keys.get(minter)!, 'POST', '/v1/embed-tokens', { rep: 'wsa-rep-1a' });
+      const page = await call(null, 'GET', JSON.parse(token.text).path);
+      check(
+        `embed page minted by ${minter}`,
+        page.status === 200 &&
+          page.text.includes('wsa-moved-within-1') &&
+          !page.text.includes('Moved Person'),
+        page,
+      );
+    }
+
+    // those who still reach the customer keep acting on the item (the first records it, the rest find it closed)
+    for (const c of cases) {
+      for (const a of ACTORS.filter((x) => readsCustomer(x, c) && readsList(x, c) && acts(x))) {
+        const res = await call(keys.get(a.name)!, 'POST', `/v1/worklist-items/${c.item}/outcome`, {
+          outcome: 'reached',
+        });
+        check(`POST outcome ${c.label} ${a.name} → 201|409`, [201, 409].includes(res.status), res);
+        if (res.status === 409)
+          check('item_not_open', JSON.parse(res.text).error.code === 'item_not_open', res);
+      }
+    }
     expect(mismatches).toEqual([]);
   });
 

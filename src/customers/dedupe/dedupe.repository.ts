@@ -8,12 +8,16 @@ import { DEDUPE_SQL, MAX_SHARED_KEY_GROUP } from './dedupe.sql';
 /** 32-bit key of the per-workspace advisory lock: one dedupe run per workspace at a time */
 const LOCK_CLASS = 0x64647570; // 'ddup'
 
-/** A merge candidate: winner ← loser, which contact keys they share, and whether a person undid that merge. */
-export interface CandidateRow {
-  winner_id: string;
-  loser_id: string;
+/** Two live customers sharing a key, as the pairs statement answers them (see KeyPair). */
+export interface KeyPairRow {
+  a: string;
+  b: string;
   same_email: boolean;
   same_phone: boolean;
+  born_a: number;
+  born_b: number;
+  names_a: Array<string | null>;
+  names_b: Array<string | null>;
   blocked: boolean;
 }
 
@@ -55,27 +59,34 @@ export class DedupeRepository extends SqlRepository {
   }
 
   /**
-   * Candidate pairs (winner ← loser) of the workspace, computed with temporary tables that drop at commit, and
-   * how many shared keys were ignored as too common. Run inside one transaction of the session.
+   * The pairs of live customers of the workspace sharing a key, computed with temporary tables that drop at
+   * commit, and how many shared keys were ignored as too common. Run inside one transaction of the session.
    */
-  async findCandidates(
+  async findKeyPairs(
     workspaceId: string,
     tx: Tx,
-  ): Promise<{ rows: CandidateRow[]; sharedKeysIgnored: number }> {
+  ): Promise<{ rows: KeyPairRow[]; sharedKeysIgnored: number }> {
     await this.exec(DEDUPE_SQL.keys, [workspaceId], tx);
     await this.exec(DEDUPE_SQL.indexKeys, [], tx);
     await this.exec(DEDUPE_SQL.groups, [], tx);
     const oversized = await this.first<{ n: number }>(DEDUPE_SQL.oversized, [MAX_SHARED_KEY_GROUP], tx);
-    await this.exec(DEDUPE_SQL.edges, [MAX_SHARED_KEY_GROUP], tx);
-    await this.exec(DEDUPE_SQL.labels, [], tx);
-    await this.exec(DEDUPE_SQL.indexLabels, [], tx);
-    // Components of a chain of n links settle in at most n rounds; real groups have 2–3 members.
-    for (let round = 0; round < 1000; round++) {
-      const res: unknown = await tx.query(DEDUPE_SQL.propagate);
-      if (affected(res) === 0) break;
-    }
-    const rows = await this.rows<CandidateRow>(DEDUPE_SQL.candidates, [workspaceId], tx);
+    const rows = await this.rows<KeyPairRow>(DEDUPE_SQL.pairs, [workspaceId, MAX_SHARED_KEY_GROUP], tx);
     return { rows, sharedKeysIgnored: oversized!.n };
+  }
+
+  /** Which planned merges (winner ← loser) a person separated before: an undone merge or a rejected candidate. */
+  async blockedAmong(
+    workspaceId: string,
+    pairs: Array<{ winnerId: string; loserId: string }>,
+    tx: Tx,
+  ): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await this.rows<{ winner_id: string; loser_id: string }>(
+      DEDUPE_SQL.blockedAmong,
+      [workspaceId, pairs.map((p) => p.winnerId), pairs.map((p) => p.loserId)],
+      tx,
+    );
+    return new Set(rows.map((r) => `${r.winner_id}|${r.loser_id}`));
   }
 }
 
@@ -89,9 +100,4 @@ async function inTransaction<T>(qr: QueryRunner, fn: (tx: Tx) => Promise<T>): Pr
     await qr.rollbackTransaction().catch(() => undefined);
     throw e;
   }
-}
-
-/** Affected row count of an UPDATE through TypeORM (answered as [rows, count]). */
-function affected(res: unknown): number {
-  return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
 }

@@ -1,44 +1,50 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { audit } from '../../audit/audit-entry.repository';
 import { CustomerMergeService } from '../merge/customer-merge.service';
+import { MergeCandidatesRepository } from '../merge/merge-candidates.repository';
+import { DuplicateReason, PlannedMerge, ReviewPair, planDedupe } from './dedupe-plan';
 import { DedupeRepository, DedupeSession } from './dedupe.repository';
 
-/** Why two customers were taken for one person. */
-export type DuplicateReason = 'same_email_and_phone' | 'same_email' | 'same_phone' | 'linked';
+export type { DuplicateReason } from './dedupe-plan';
+export { reasonOf } from './dedupe-plan';
 
-export interface DuplicatePair {
-  winnerId: string;
-  loserId: string;
-  reason: DuplicateReason;
-}
+export type DuplicatePair = PlannedMerge;
 
 export interface DedupeReport {
-  /** merge candidates found (pairs winner ← loser), including blocked ones */
+  /** automatic merges found (pairs winner ← loser whose names corroborate a shared key), blocked ones included */
   candidates: number;
   merged: number;
-  /** candidates skipped because a person undid that very merge before */
+  /** automatic merges skipped because a person undid that very merge, or rejected the pair, before */
   blocked: number;
-  /** candidates whose merge failed (logged by id; they are retried by the next run) */
+  /** merges that failed (logged by id; they are retried by the next run) */
   failed: number;
+  /**
+   * pairs sharing an email or phone whose names do not corroborate it, newly proposed for review
+   * (GET /v1/merge-candidates); on a dry run, those that would be
+   */
+  proposed: number;
+  /** candidates pending review after the run */
+  awaitingReview: number;
+  /** pending candidates closed because their customers became one (or were erased) another way */
+  superseded: number;
   /** email/phone keys shared by more customers than MAX_SHARED_KEY_GROUP: ignored as shared contacts */
   sharedKeysIgnored: number;
   byReason: Record<DuplicateReason, number>;
   dryRun: boolean;
   seconds: number;
-  /** of which finding the candidates (set-based SQL) */
+  /** of which finding the pairs (set-based SQL) and deciding them */
   findSeconds: number;
 }
 
 const MERGES_PER_TRANSACTION = 200;
 
-interface Candidate extends DuplicatePair {
-  blocked: boolean;
-}
-
 /**
- * One customer view: finds customers of a workspace that are the same person (same normalised email or phone,
- * same kind) with set-based SQL and merges each group into its oldest record through CustomerMergeService, so
- * every merge is recorded, audited and can be undone. Runs after each customer import and on demand.
+ * One customer view without merging two different people: finds the customers of a workspace that share a
+ * normalised email or phone (same kind, the key shared by at most MAX_SHARED_KEY_GROUP customers) with set-based
+ * SQL. A pair whose names corroborate the key (name-match.ts: case, spacing, punctuation, company suffixes, Chinese
+ * names and their pinyin) is merged into the group's oldest record through CustomerMergeService, so every merge
+ * is recorded, audited and can be undone; a pair sharing a key alone (a family email, a company switchboard) is
+ * proposed for review instead (MergeCandidatesService). Runs after each customer import and on demand.
  */
 @Injectable()
 export class DedupeService {
@@ -47,59 +53,122 @@ export class DedupeService {
   constructor(
     private readonly dedupe: DedupeRepository,
     private readonly merges: CustomerMergeService,
+    private readonly candidates: MergeCandidatesRepository,
   ) {}
 
   async run(workspaceId: string, opts: { actor?: string; dryRun?: boolean } = {}): Promise<DedupeReport> {
     const started = Date.now();
     const actor = opts.actor ?? 'system:dedupe';
     return this.dedupe.withWorkspaceLock(workspaceId, async (session) => {
-      const { pairs, sharedKeysIgnored } = await this.findPairs(session, workspaceId);
-      const live = pairs.filter((p) => !p.blocked);
+      const { merges, review, blocked, sharedKeysIgnored } = await this.plan(session, workspaceId);
       const report: DedupeReport = {
-        candidates: pairs.length,
+        candidates: merges.length + blocked,
         merged: 0,
-        blocked: pairs.length - live.length,
+        blocked,
         failed: 0,
+        proposed: 0,
+        awaitingReview: 0,
+        superseded: 0,
         sharedKeysIgnored,
         byReason: { same_email_and_phone: 0, same_email: 0, same_phone: 0, linked: 0 },
         dryRun: opts.dryRun ?? false,
         seconds: 0,
         findSeconds: (Date.now() - started) / 1000,
       };
-      for (const p of live) report.byReason[p.reason]++;
-      if (!opts.dryRun) await this.mergeAll(session, workspaceId, live, report, opts.actor ?? null, actor);
+      for (const p of merges) report.byReason[p.reason]++;
+      if (opts.dryRun) {
+        report.proposed = await this.candidates.countNew(
+          workspaceId,
+          { a: review.map((p) => p.a), b: review.map((p) => p.b) },
+          session.autocommit,
+        );
+        report.awaitingReview = await this.candidates.countPending(workspaceId, session.autocommit);
+      } else {
+        await this.mergeAll(session, workspaceId, merges, report, actor);
+        await this.propose(session, workspaceId, review, report, actor);
+        // audited when it changed something or a person asked for it
+        if (report.merged > 0 || report.proposed > 0 || opts.actor) {
+          await audit(session.autocommit, {
+            workspaceId,
+            actor,
+            action: 'customers.deduplicated',
+            subject: `workspace:${workspaceId}`,
+            details: {
+              merged: report.merged,
+              blocked: report.blocked,
+              byReason: report.byReason,
+              proposed: report.proposed,
+            },
+          });
+        }
+      }
       report.seconds = (Date.now() - started) / 1000;
       return report;
     });
   }
 
-  /** Candidate pairs (winner ← loser) of the workspace, computed in one transaction with temporary tables. */
-  private async findPairs(
+  /** Finds the key pairs (one transaction, temporary tables) and decides them; blocked merges are left out. */
+  private async plan(
     session: DedupeSession,
     workspaceId: string,
-  ): Promise<{ pairs: Candidate[]; sharedKeysIgnored: number }> {
-    const { rows, sharedKeysIgnored } = await session.run((tx) =>
-      this.dedupe.findCandidates(workspaceId, tx),
-    );
-    const pairs = rows.map((r) => ({
-      winnerId: r.winner_id,
-      loserId: r.loser_id,
-      reason: reasonOf(r.same_email, r.same_phone),
-      blocked: r.blocked,
-    }));
-    return { pairs, sharedKeysIgnored };
+  ): Promise<{ merges: PlannedMerge[]; review: ReviewPair[]; blocked: number; sharedKeysIgnored: number }> {
+    return session.run(async (tx) => {
+      const { rows, sharedKeysIgnored } = await this.dedupe.findKeyPairs(workspaceId, tx);
+      const plan = planDedupe(
+        rows.map((r) => ({
+          a: r.a,
+          b: r.b,
+          sameEmail: r.same_email,
+          samePhone: r.same_phone,
+          bornA: r.born_a,
+          bornB: r.born_b,
+          namesA: r.names_a,
+          namesB: r.names_b,
+          blocked: r.blocked,
+        })),
+      );
+      // A group joined through a third record may pair a winner with a loser a person separated before.
+      const separated = await this.dedupe.blockedAmong(workspaceId, plan.merges, tx);
+      const merges = plan.merges.filter((m) => !separated.has(`${m.winnerId}|${m.loserId}`));
+      return {
+        merges,
+        review: plan.review,
+        blocked: plan.blocked.length + plan.merges.length - merges.length,
+        sharedKeysIgnored,
+      };
+    });
   }
 
-  /**
-   * Merges the live candidates in batches, counting into the report; audits the run when it merged something
-   * or a person asked for it (`requestedBy`).
-   */
+  /** Records the review pairs (a pair proposed before keeps its status) and closes candidates now moot. */
+  private async propose(
+    session: DedupeSession,
+    workspaceId: string,
+    review: ReviewPair[],
+    report: DedupeReport,
+    actor: string,
+  ): Promise<void> {
+    await session.run(async (tx) => {
+      report.proposed = await this.candidates.propose(
+        workspaceId,
+        {
+          a: review.map((p) => p.a),
+          b: review.map((p) => p.b),
+          sameEmail: review.map((p) => p.sameEmail),
+          samePhone: review.map((p) => p.samePhone),
+        },
+        tx,
+      );
+      report.superseded = await this.candidates.supersede(workspaceId, actor, tx);
+      report.awaitingReview = await this.candidates.countPending(workspaceId, tx);
+    });
+  }
+
+  /** Merges the live pairs in batches, counting into the report. */
   private async mergeAll(
     session: DedupeSession,
     workspaceId: string,
     live: DuplicatePair[],
     report: DedupeReport,
-    requestedBy: string | null,
     actor: string,
   ): Promise<void> {
     for (let i = 0; i < live.length; i += MERGES_PER_TRANSACTION) {
@@ -107,15 +176,6 @@ export class DedupeService {
       const done = await this.mergeBatch(session, workspaceId, batch, actor);
       report.merged += done.merged;
       report.failed += done.failed;
-    }
-    if (report.merged > 0 || requestedBy) {
-      await audit(session.autocommit, {
-        workspaceId,
-        actor,
-        action: 'customers.deduplicated',
-        subject: `workspace:${workspaceId}`,
-        details: { merged: report.merged, blocked: report.blocked, byReason: report.byReason },
-      });
     }
   }
 
@@ -153,11 +213,4 @@ export class DedupeService {
       return { merged, failed };
     }
   }
-}
-
-export function reasonOf(sameEmail: boolean, samePhone: boolean): DuplicateReason {
-  if (sameEmail && samePhone) return 'same_email_and_phone';
-  if (sameEmail) return 'same_email';
-  if (samePhone) return 'same_phone';
-  return 'linked';
 }

@@ -1,15 +1,15 @@
 /**
  * Duplicate detection, set-based. Every customer row (including losers of earlier merges, which keep their contact
  * hashes) stands for the live customer it belongs to (its "root"); roots sharing a normalised email or phone hash
- * and the same kind are linked; linked roots form groups (connected components, by label propagation); the oldest
- * root of a group wins and every other root of the group is a merge candidate. $1 is the workspace.
+ * and the same kind form the pairs that share a key. Whether a pair is merged automatically (its names
+ * corroborate the key) or proposed for review is decided by dedupe-plan.ts. $1 is the workspace.
  */
 
 /**
  * Contact keys shared by more than this many customers are not identities but shared or placeholder contacts
- * (a company switchboard, "noreply@…"): they are reported and never used to merge.
+ * (a company switchboard, `info@…`, "noreply@…"): they are reported and never used to merge or propose.
  */
-export const MAX_SHARED_KEY_GROUP = 20;
+export const MAX_SHARED_KEY_GROUP = 5;
 
 export const DEDUPE_SQL = {
   keys: `
@@ -33,59 +33,47 @@ export const DEDUPE_SQL = {
   /** $1 = MAX_SHARED_KEY_GROUP */
   oversized: `SELECT count(*)::int AS n FROM dd_groups WHERE cardinality(roots) > $1`,
 
-  /** star edges: each member of a group to the group's smallest root; $1 = MAX_SHARED_KEY_GROUP */
-  edges: `
-    CREATE TEMP TABLE dd_edges ON COMMIT DROP AS
-    SELECT g.roots[1] AS a, m.root AS b
-    FROM dd_groups g CROSS JOIN LATERAL unnest(g.roots[2:]) AS m(root)
-    WHERE cardinality(g.roots) <= $1`,
-
-  labels: `
-    CREATE TEMP TABLE dd_labels ON COMMIT DROP AS
-    SELECT node, min(label) AS label FROM (
-      SELECT a AS node, a AS label FROM dd_edges UNION ALL SELECT b, a FROM dd_edges
-    ) x GROUP BY node`,
-
-  indexLabels: `
-    ALTER TABLE dd_labels ADD PRIMARY KEY (node);
-    CREATE INDEX ON dd_edges (a);
-    CREATE INDEX ON dd_edges (b);
-    ANALYZE dd_edges;
-    ANALYZE dd_labels`,
-
-  /** one round of label propagation; repeated until it changes nothing */
-  propagate: `
-    UPDATE dd_labels t SET label = m.label
-    FROM (
-      SELECT node, min(label) AS label FROM (
-        SELECT e.b AS node, l.label FROM dd_edges e JOIN dd_labels l ON l.node = e.a
-        UNION ALL
-        SELECT e.a, l.label FROM dd_edges e JOIN dd_labels l ON l.node = e.b
-      ) n GROUP BY node
-    ) m
-    WHERE m.node = t.node AND m.label < t.label`,
-
   /**
-   * Winner per group: the oldest record (source created date, else when we first saw it; then the smaller id).
-   * Pairs already merged and undone by a person are never proposed again.
+   * Every pair of roots (a < b) sharing a key of a group no larger than $2 (MAX_SHARED_KEY_GROUP): which keys,
+   * when each was born (the winner rule), the names of each (its own and those of records merged into it), and
+   * whether a person already said they are different (an undone merge, a rejected candidate).
    */
-  candidates: `
-    WITH members AS (
-      SELECT l.label, c.id, COALESCE(c.source_created_at, c.created_at) AS born
-      FROM dd_labels l JOIN customers c ON c.id = l.node
-    ), winners AS (
-      SELECT DISTINCT ON (label) label, id AS winner_id FROM members ORDER BY label, born, id
-    ), pairs AS (
-      SELECT w.winner_id, m.id AS loser_id FROM members m JOIN winners w USING (label) WHERE m.id <> w.winner_id
+  pairs: `
+    WITH p AS (
+      SELECT x.root AS a, y.root AS b,
+             bool_or(g.key_kind = 'email') AS same_email, bool_or(g.key_kind = 'phone') AS same_phone
+      FROM dd_groups g
+      CROSS JOIN LATERAL unnest(g.roots) AS x(root)
+      CROSS JOIN LATERAL unnest(g.roots) AS y(root)
+      WHERE cardinality(g.roots) <= $2 AND x.root < y.root
+      GROUP BY x.root, y.root
     )
-    SELECT p.winner_id::text AS winner_id, p.loser_id::text AS loser_id,
-      EXISTS (SELECT 1 FROM dd_keys a JOIN dd_keys b USING (key_kind, hash)
-              WHERE a.root = p.winner_id AND b.root = p.loser_id AND a.key_kind = 'email') AS same_email,
-      EXISTS (SELECT 1 FROM dd_keys a JOIN dd_keys b USING (key_kind, hash)
-              WHERE a.root = p.winner_id AND b.root = p.loser_id AND a.key_kind = 'phone') AS same_phone,
+    SELECT p.a::text AS a, p.b::text AS b, p.same_email, p.same_phone,
+      (extract(epoch FROM COALESCE(ca.source_created_at, ca.created_at)) * 1000)::float8 AS born_a,
+      (extract(epoch FROM COALESCE(cb.source_created_at, cb.created_at)) * 1000)::float8 AS born_b,
+      ARRAY(SELECT n.name FROM customers n WHERE n.workspace_id = $1 AND (n.id = p.a OR n.merged_into_id = p.a)
+              AND n.name IS NOT NULL) AS names_a,
+      ARRAY(SELECT n.name FROM customers n WHERE n.workspace_id = $1 AND (n.id = p.b OR n.merged_into_id = p.b)
+              AND n.name IS NOT NULL) AS names_b,
       EXISTS (SELECT 1 FROM customer_merges x
               WHERE x.workspace_id = $1 AND x.undone_at IS NOT NULL
-                AND ((x.winner_id = p.winner_id AND x.loser_id = p.loser_id)
-                  OR (x.winner_id = p.loser_id AND x.loser_id = p.winner_id))) AS blocked
-    FROM pairs p ORDER BY p.winner_id, p.loser_id`,
+                AND ((x.winner_id = p.a AND x.loser_id = p.b) OR (x.winner_id = p.b AND x.loser_id = p.a)))
+      OR EXISTS (SELECT 1 FROM merge_candidates m
+              WHERE m.workspace_id = $1 AND m.status = 'rejected'
+                AND m.customer_a_id = p.a AND m.customer_b_id = p.b) AS blocked
+    FROM p
+    JOIN customers ca ON ca.id = p.a AND ca.workspace_id = $1
+    JOIN customers cb ON cb.id = p.b AND cb.workspace_id = $1
+    ORDER BY p.a, p.b`,
+
+  /** Which of the planned merges ($2 winners, $3 losers, in step) a person undid or rejected before. */
+  blockedAmong: `
+    SELECT w::text AS winner_id, l::text AS loser_id
+    FROM unnest($2::bigint[], $3::bigint[]) AS t(w, l)
+    WHERE EXISTS (SELECT 1 FROM customer_merges x
+                  WHERE x.workspace_id = $1 AND x.undone_at IS NOT NULL
+                    AND ((x.winner_id = t.w AND x.loser_id = t.l) OR (x.winner_id = t.l AND x.loser_id = t.w)))
+       OR EXISTS (SELECT 1 FROM merge_candidates m
+                  WHERE m.workspace_id = $1 AND m.status = 'rejected'
+                    AND m.customer_a_id = LEAST(t.w, t.l) AND m.customer_b_id = GREATEST(t.w, t.l))`,
 };

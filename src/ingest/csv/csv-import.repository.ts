@@ -7,6 +7,8 @@ import { SqlRepository } from '../../database/sql-repository';
 import { MERGE_SQL, MergeShape, ORPHANS_SQL, STAGING_DDL } from './csv-import.sql';
 import { ImportKind } from './csv-rows';
 import { CurrencyRate } from './currency-rates';
+import { FieldOwnership } from '../sync/field-ownership';
+import { FIELD_WRITER_SQL } from '../sync/field-ownership.sql';
 
 export type ActivityKind = 'orders' | 'interactions';
 
@@ -14,6 +16,8 @@ export type ActivityKind = 'orders' | 'interactions';
 export interface MergeCounts {
   inserted: number;
   updated: number;
+  /** customers: CRM values refused because Callplan owns the field (listed by GET /v1/sync/conflicts) */
+  conflicts?: number;
 }
 
 export interface UnknownOwnerRow {
@@ -98,13 +102,36 @@ export class CsvImportRepository extends SqlRepository {
     return (await client.query<UnknownOwnerRow>(MERGE_SQL.unknownOwners, [workspaceId])).rows;
   }
 
-  mergeCustomers(
+  /** The workspace's stored `settings.fieldOwnership` overrides (validated by field-ownership.ts). */
+  async fieldOwnershipSettings(workspaceId: string): Promise<unknown> {
+    const row = await this.first<{ stored: unknown }>(
+      `SELECT settings -> 'fieldOwnership' AS stored FROM workspaces WHERE id = $1`,
+      [workspaceId],
+    );
+    return row?.stored ?? null;
+  }
+
+  /**
+   * Merges the staged customers under the workspace's field ownership; the history trigger names the import
+   * ('csv') as the writer for the rest of the import's transaction.
+   */
+  async mergeCustomers(
     workspaceId: string,
     source: string,
     shape: MergeShape,
+    ownership: FieldOwnership,
     client: PoolClient,
   ): Promise<MergeCounts> {
-    return this.counted(MERGE_SQL.customers(shape), [workspaceId, source], client);
+    await client.query(FIELD_WRITER_SQL, ['csv']);
+    const { rows } = await client.query<{ inserted: string; updated: string; conflicts: string }>(
+      MERGE_SQL.customers(shape),
+      [workspaceId, source, ownership.owner, ownership.personality],
+    );
+    return {
+      inserted: Number(rows[0].inserted),
+      updated: Number(rows[0].updated),
+      conflicts: Number(rows[0].conflicts),
+    };
   }
 
   /** Reps are not per source system: they are the workspace's own people. Managers are linked after the merge. */

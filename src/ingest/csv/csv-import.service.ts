@@ -8,6 +8,12 @@ import { Transactions } from '../../database/transactions';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
 import { PiiCipher } from '../../customers/pii/pii';
+import {
+  DEFAULT_FIELD_OWNERSHIP,
+  FieldOwnership,
+  FieldOwnershipError,
+  resolveFieldOwnership,
+} from '../sync/field-ownership';
 import { ChunkPipeline } from './chunk-pipeline';
 import { ActivityKind, CsvImportRepository, MergeCounts } from './csv-import.repository';
 import { MergeShape } from './csv-import.sql';
@@ -101,6 +107,8 @@ export interface ImportReport {
   localTimes: { timeZone: string; dateFormat: string | null; values: number };
   /** orders: the workspace currency and how many orders were converted into it with its rate table */
   currency?: { workspace: string; converted: number };
+  /** customers: CRM values refused because Callplan owns the field (field ownership; listed as conflicts) */
+  conflicts?: number;
   /** what the summary must say beside the counts: header warnings, time zone, conversions */
   notices: string[];
 }
@@ -153,7 +161,7 @@ export class CsvImportService {
   }
 
   /** The workspace's time zone and currency (and rate table) as the rows are validated against them. */
-  private async rowContext(opts: ImportOptions): Promise<RowContext & { localTimes: LocalTimeReader }> {
+  private async rowContext(opts: ImportOptions): Promise<ImportContext> {
     if (opts.dateFormat) {
       try {
         compileDateFormat(opts.dateFormat);
@@ -164,9 +172,27 @@ export class CsvImportService {
     const ws = await this.repo.workspaceSettings(opts.workspaceId);
     if (!ws) throw AppError.notFound('workspace');
     const localTimes = new LocalTimeReader(ws.timezone, opts.dateFormat);
+    if (opts.kind === 'customers')
+      return { localTimes, ownership: await this.fieldOwnership(opts.workspaceId) };
     if (opts.kind !== 'orders') return { localTimes };
     const rates = await this.repo.currencyRates(opts.workspaceId);
     return { localTimes, currency: currencyPolicy(ws.currency, rates) };
+  }
+
+  /** Who owns the customer fields Callplan can change too (settings.fieldOwnership over the defaults). */
+  private async fieldOwnership(workspaceId: string): Promise<FieldOwnership> {
+    const stored = await this.repo.fieldOwnershipSettings(workspaceId);
+    try {
+      return resolveFieldOwnership(stored);
+    } catch (e) {
+      if (!(e instanceof FieldOwnershipError)) throw e;
+      throw new AppError(
+        'invalid_workspace_settings',
+        `${e.message} (fix it with PATCH /v1/workspace)`,
+        409,
+        e.issues.map((i) => ({ path: `settings.fieldOwnership.${i}` })),
+      );
+    }
   }
 
   /** Parses and loads the file chunk by chunk, waits for the last merge, then reports the orphans. */
@@ -289,7 +315,13 @@ export class CsvImportService {
         counts = await this.repo.mergeReps(opts.workspaceId, shape, client);
         break;
       case 'customers':
-        counts = await this.repo.mergeCustomers(opts.workspaceId, source, shape, client);
+        counts = await this.repo.mergeCustomers(
+          opts.workspaceId,
+          source,
+          shape,
+          run.context.ownership ?? DEFAULT_FIELD_OWNERSHIP,
+          client,
+        );
         break;
       case 'orders':
       case 'interactions':
@@ -298,6 +330,7 @@ export class CsvImportService {
     }
     merge.inserted += counts.inserted;
     merge.updated += counts.updated;
+    merge.conflicts += counts.conflicts ?? 0;
   }
 
   /**
@@ -485,6 +518,9 @@ function undecodable(run: ImportRun, e: CsvEncodingError): AppError {
   );
 }
 
+/** What rows are validated and merged against: the row context, plus field ownership for customers. */
+type ImportContext = RowContext & { localTimes: LocalTimeReader; ownership?: FieldOwnership };
+
 function isActivity(kind: ImportKind): kind is ActivityKind {
   return kind === 'orders' || kind === 'interactions';
 }
@@ -494,6 +530,8 @@ class MergeState {
   chunks = 0;
   inserted = 0;
   updated = 0;
+  /** customers: CRM values refused because Callplan owns the field */
+  conflicts = 0;
   /** the workspace had no records of this kind from this source before the import (decided at the first chunk) */
   firstLoad: boolean | undefined;
 }
@@ -525,7 +563,7 @@ class ImportRun {
 
   constructor(
     readonly opts: ImportOptions,
-    readonly context: RowContext & { localTimes: LocalTimeReader },
+    readonly context: ImportContext,
   ) {
     this.name = opts.name ?? (opts.file ? basename(opts.file) : 'upload');
     this.totalBytes = opts.totalBytes ?? (opts.file ? statSync(opts.file).size : 0);
@@ -578,6 +616,7 @@ class ImportRun {
       ...(this.context.currency
         ? { currency: { workspace: this.context.currency.workspaceCurrency, converted: this.converted } }
         : {}),
+      ...(this.opts.kind === 'customers' ? { conflicts: this.merge.conflicts } : {}),
       notices: this.notices(),
     };
   }
@@ -597,6 +636,10 @@ class ImportRun {
     if (this.converted > 0 && this.context.currency)
       notices.push(
         `${this.converted} order(s) converted to ${this.context.currency.workspaceCurrency} with the workspace's rates (original amount and currency kept)`,
+      );
+    if (this.merge.conflicts > 0)
+      notices.push(
+        `${this.merge.conflicts} CRM value(s) not applied because Callplan owns the field (a rep's or manager's decision); listed by \`callplan sync conflicts\` and GET /v1/sync/conflicts`,
       );
     return notices;
   }

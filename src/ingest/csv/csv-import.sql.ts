@@ -1,4 +1,5 @@
 import { ERASED_STAYS_ERASED_SET, unlessErased } from '../sync/erased-customer.sql';
+import { crmWins, ownedFieldResult, ownedFieldSet, recordConflicts } from '../sync/field-ownership.sql';
 import type { ImportKind } from './csv-rows';
 
 /** Temporary staging tables, one per import kind; row_no is the CSV line, kept for reject reports. */
@@ -68,28 +69,62 @@ const insertOrUpsert = (shape: MergeShape & { fresh: boolean }, insert: string, 
  * { inserted, updated } (the `fresh` INSERTs answer their row count instead). $1 workspace, $2 source.
  */
 export const MERGE_SQL = {
-  customers: (shape: MergeShape) =>
-    counted(
-      `s AS (${source(shape)})`,
+  /**
+   * $3/$4 = owner of the `owner` / `personality` field ('crm' | 'callplan' | 'newest', field-ownership.ts). A CSV
+   * row carries no version: it counts as of the import (now()). Answers inserted, updated and the conflicts (CRM
+   * values refused because Callplan owns the field) — all in one statement.
+   */
+  customers: (shape: MergeShape) => {
+    const owner = ownedFieldResult('owner_rep_id', 'owner', '$3', 'EXCLUDED.owner_rep_id');
+    const personality = ownedFieldResult(
+      'personality',
+      'personality',
+      '$4',
+      unlessErased('COALESCE(EXCLUDED.personality, t.personality)'),
+    );
+    return `
+    WITH s AS (${source(shape)}),
+    conflicts AS (${recordConflicts(
       `
+      SELECT t.id AS customer_id, 'owner' AS field, s.owner_rep AS crm_value, now() AS crm_at,
+        kr.external_id AS kept_value, t.owner_set_by AS kept_source, t.owner_set_at AS kept_at
+      FROM s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
+      LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
+      LEFT JOIN reps kr ON kr.id = t.owner_rep_id
+      WHERE NOT ${crmWins('owner', '$3', 'now()')} AND r.id IS DISTINCT FROM t.owner_rep_id
+      UNION ALL
+      SELECT t.id, 'personality', s.personality, now(), t.personality, t.personality_set_by, t.personality_set_at
+      FROM s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
+      WHERE NOT ${crmWins('personality', '$4', 'now()')} AND t.erased_at IS NULL
+        AND s.personality IS NOT NULL AND s.personality IS DISTINCT FROM t.personality`,
+      `'csv'`,
+    )}),
+    merged AS (
       INSERT INTO customers AS t (workspace_id, source, external_id, name, kind, email_enc, email_hash, phone_enc, phone_hash,
-        region, country, industry, owner_rep_id, personality, source_created_at)
+        region, country, industry, owner_rep_id, personality, source_created_at,
+        owner_set_by, owner_set_at, personality_set_by, personality_set_at)
       SELECT $1, $2, s.external_id, s.name, s.kind, s.email_enc, s.email_hash, s.phone_enc, s.phone_hash,
-        s.region, s.country, s.industry, r.id, s.personality, s.created_at
+        s.region, s.country, s.industry, r.id, s.personality, s.created_at,
+        CASE WHEN r.id IS NOT NULL THEN 'csv' END, CASE WHEN r.id IS NOT NULL THEN now() END,
+        CASE WHEN s.personality IS NOT NULL THEN 'csv' END, CASE WHEN s.personality IS NOT NULL THEN now() END
       FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
       ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET${ERASED_STAYS_ERASED_SET},
         kind = EXCLUDED.kind, region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry,
-        owner_rep_id = EXCLUDED.owner_rep_id,
-        personality = ${unlessErased('COALESCE(EXCLUDED.personality, t.personality)')},
+        ${ownedFieldSet('owner_rep_id', 'owner', '$3', 'EXCLUDED.owner_rep_id')},
+        ${ownedFieldSet('personality', 'personality', '$4', unlessErased('COALESCE(EXCLUDED.personality, t.personality)'))},
         source_created_at = EXCLUDED.source_created_at, updated_at = now()
-      WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.source_created_at)
+      WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.personality,
+             t.source_created_at)
             IS DISTINCT FROM
             (${unlessErased('EXCLUDED.name')}, EXCLUDED.kind,
              ${unlessErased('EXCLUDED.email_hash')}, ${unlessErased('EXCLUDED.phone_hash')},
-             EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, EXCLUDED.owner_rep_id, EXCLUDED.source_created_at)
-         OR (t.erased_at IS NULL AND EXCLUDED.personality IS NOT NULL AND t.personality IS DISTINCT FROM EXCLUDED.personality)
-      RETURNING (xmax = 0) AS inserted`,
-    ),
+             EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, ${owner}, ${personality}, EXCLUDED.source_created_at)
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted)::bigint AS inserted, count(*) FILTER (WHERE NOT inserted)::bigint AS updated,
+      (SELECT count(*) FROM conflicts)::bigint AS conflicts
+    FROM merged`;
+  },
 
   orders: (shape: MergeShape & { fresh: boolean }) =>
     insertOrUpsert(

@@ -103,6 +103,8 @@ function customerSchema(ts: Timestamp) {
     size: text(50),
     sourceChannel: text(100),
     ownerRepExternalId: text(200),
+    // the CRM's do-not-call / no-consent flag: true applies it, false lifts only a CRM-set one (never a rep's)
+    doNotCall: z.boolean().nullish(),
     createdAt: ts.nullish().transform((v) => v ?? null),
     contacts: z.array(contact).max(100).default([]),
   });
@@ -395,6 +397,8 @@ function normaliseCustomer(
     ownerRepExternalId: d.ownerRepExternalId,
     createdAt: d.createdAt,
     contacts,
+    // only when given, so the digest of versions without the flag stays what it was
+    ...(typeof d.doNotCall === 'boolean' ? { doNotCall: d.doNotCall } : {}),
   };
 }
 

@@ -172,4 +172,36 @@ export class ImportsRepository extends SqlRepository {
   async removeFile(importId: string, part: ImportFilePart): Promise<void> {
     await this.exec(`DELETE FROM import_files WHERE import_id = $1 AND part = $2`, [importId, part]);
   }
+
+  /** Imports not finished, in every workspace, with how much of their upload is stored (for crash recovery). */
+  unfinished(): Promise<UnfinishedImportRow[]> {
+    return this.rows<UnfinishedImportRow>(
+      // @crossTenant the recovery sweep looks at every workspace's unfinished imports
+      `SELECT i.id, i.status, i.size_bytes,
+              count(f.seq)::int AS pieces, coalesce(sum(length(f.data)), 0)::text AS stored_bytes
+       FROM imports i LEFT JOIN import_files f ON f.import_id = i.id AND f.part = 'upload'
+       WHERE i.status IN ('queued', 'running')
+       GROUP BY i.id`,
+    );
+  }
+
+  /** Marks an import failed unless it finished meanwhile; true when this call did it. */
+  async failUnfinished(id: string, error: { code: string; message: string }): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      // @crossTenant the recovery sweep's row, by primary key
+      `UPDATE imports SET status = 'failed', error = $2, finished_at = now()
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [id, JSON.stringify(error)],
+    );
+    return rows.length > 0;
+  }
+}
+
+/** An unfinished import and its stored upload (bigint sizes arrive as strings). */
+export interface UnfinishedImportRow {
+  id: string;
+  status: ImportStatus;
+  size_bytes: string;
+  pieces: number;
+  stored_bytes: string;
 }

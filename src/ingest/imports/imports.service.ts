@@ -59,6 +59,18 @@ export interface ImportView {
 }
 
 const PROGRESS_WRITE_MS = 1000;
+
+const IMPORT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** The crm-sync job of an import. */
+export function importJobId(importId: string): string {
+  return `import-${importId}`;
+}
 /** uploads are deleted once imported; reject reports (they quote rows, personal data included) after this */
 const REJECTS_RETENTION_DAYS = 7;
 
@@ -105,18 +117,13 @@ export class ImportsService {
       await this.repo.remove(id);
       throw e;
     }
-    await this.queue.add(
-      'import',
-      { importId: id },
-      {
-        jobId: `import-${id}`,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    );
+    await this.enqueue(id);
     return this.get(req.workspaceId, id);
+  }
+
+  /** Queues the job of a stored import (idempotent: the job id is the import's). */
+  async enqueue(importId: string): Promise<void> {
+    await this.queue.add('import', { importId }, { jobId: importJobId(importId), ...IMPORT_JOB_OPTIONS });
   }
 
   async get(workspaceId: string, id: string): Promise<ImportView> {

@@ -21,6 +21,7 @@ const CUSTOMER_FIELDS = [
   'ownerRepExternalId',
   'createdAt',
   'contacts',
+  'doNotCall',
 ];
 const CONTACT_FIELDS = ['externalId', 'name', 'title', 'email', 'phone', 'isPrimary'];
 const ORDER_FIELDS = [

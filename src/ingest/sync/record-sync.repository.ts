@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
+import { FieldOwnership } from './field-ownership';
+import { FIELD_WRITER_SQL } from './field-ownership.sql';
 import { SYNC_SQL } from './record-sync.sql';
 
 export type SyncEntity = 'order' | 'interaction';
@@ -161,14 +163,56 @@ export class RecordSyncRepository extends SqlRepository {
     super(db);
   }
 
-  /** Writes the newer customer versions; answers the records written (older versions are skipped). */
-  upsertCustomers(
+  /**
+   * Writes the newer customer versions under the workspace's ownership of the `owner` field; answers the records
+   * written (older versions are skipped) and how many CRM owners were refused (listed as conflicts). The history
+   * trigger names the sync ('crm') as the writer of these changes only.
+   */
+  async upsertCustomers(
     workspaceId: string,
     source: string,
     rows: CustomerUpsertRow[],
+    ownership: Pick<FieldOwnership, 'owner'>,
     tx: Tx,
-  ): Promise<WrittenCustomerRow[]> {
-    return this.rows(SYNC_SQL.upsertCustomers, [workspaceId, source, JSON.stringify(rows)], tx);
+  ): Promise<{ written: WrittenCustomerRow[]; conflicts: number }> {
+    await this.exec(FIELD_WRITER_SQL, ['crm'], tx);
+    const written = await this.rows<WrittenCustomerRow & { conflicts: number }>(
+      SYNC_SQL.upsertCustomers,
+      [workspaceId, source, JSON.stringify(rows), ownership.owner],
+      tx,
+    );
+    await this.exec(FIELD_WRITER_SQL, [''], tx);
+    return {
+      written: written.map(({ conflicts: _c, ...w }) => w),
+      conflicts: written[0]?.conflicts ?? 0,
+    };
+  }
+
+  /**
+   * Applies the CRM's do-not-call flags of customers just written (in this workspace); answers the conflicts
+   * (a CRM "callable" against a rep's do-not-call, which stays).
+   */
+  async crmDoNotCall(
+    workspaceId: string,
+    rows: Array<{ customer_id: string; do_not_call: boolean; at: string }>,
+    tx: Tx,
+  ): Promise<number> {
+    const [r] = await this.rows<{ conflicts: number }>(
+      SYNC_SQL.crmDoNotCall,
+      [workspaceId, JSON.stringify(rows)],
+      tx,
+    );
+    return r.conflicts;
+  }
+
+  /** The workspace's stored `settings.fieldOwnership` overrides (validated by field-ownership.ts). */
+  async fieldOwnershipSettings(workspaceId: string, tx?: Tx): Promise<unknown> {
+    const row = await this.first<{ stored: unknown }>(
+      `SELECT settings -> 'fieldOwnership' AS stored FROM workspaces WHERE id = $1`,
+      [workspaceId],
+      tx,
+    );
+    return row?.stored ?? null;
   }
 
   /** `workspaceId` is implied: the record ids were just written in this workspace by upsertCustomers. */

@@ -24,6 +24,7 @@ import {
   planChildren,
   StoredChild,
 } from './sync-rules';
+import { DEFAULT_FIELD_OWNERSHIP, fieldOwnershipIssues, resolveFieldOwnership } from './field-ownership';
 
 type Entity = SyncEntity;
 
@@ -219,7 +220,27 @@ export class RecordSyncService {
       updated_at: c.updatedAt,
       digest,
     }));
-    const written = await this.repo.upsertCustomers(target.workspaceId, target.source, rows, tx);
+    const stored = await this.repo.fieldOwnershipSettings(target.workspaceId, tx);
+    // settings are validated when written; one that no longer validates falls back to the defaults, never to
+    // letting the CRM overwrite what Callplan decided
+    const ownership = fieldOwnershipIssues(stored).length
+      ? DEFAULT_FIELD_OWNERSHIP
+      : resolveFieldOwnership(stored);
+    const { written, conflicts } = await this.repo.upsertCustomers(
+      target.workspaceId,
+      target.source,
+      rows,
+      ownership,
+      tx,
+    );
+    report.conflicts += conflicts;
+    const flags = written.flatMap((w) => {
+      const data = newest.get(w.external_id)?.data;
+      return data && typeof data.doNotCall === 'boolean'
+        ? [{ customer_id: w.owner_id, do_not_call: data.doNotCall, at: data.updatedAt }]
+        : [];
+    });
+    if (flags.length) report.conflicts += await this.repo.crmDoNotCall(target.workspaceId, flags, tx);
     report.customersWritten += written.length;
     report.customersStale += events.length - written.length;
     await this.replaceContacts(tx, target, written, newest);

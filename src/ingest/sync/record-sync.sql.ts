@@ -6,6 +6,7 @@
  */
 
 import { ERASED_STAYS_ERASED_SET } from './erased-customer.sql';
+import { crmWins, ownedFieldSet, recordConflicts } from './field-ownership.sql';
 
 const PARKED_COLUMNS = `p.external_id, NULLIF(p.customer_external_id, '') AS customer_external_id, p.data, p.data_at,
       encode(p.data_digest, 'hex') AS digest, p.deleted_at, p.lifecycle_at`;
@@ -15,30 +16,89 @@ const NEWER = `t.source_updated_at IS NULL
   OR (EXCLUDED.source_updated_at, EXCLUDED.source_digest) > (t.source_updated_at, COALESCE(t.source_digest, '\\x'::bytea))`;
 
 export const SYNC_SQL = {
+  /**
+   * $4 = owner of the `owner` field ('crm' | 'callplan' | 'newest', field-ownership.ts): a newer CRM version
+   * replaces everything else, and the owner only when the CRM wins it; a refused owner is recorded as a conflict
+   * in the same statement. Answers the records written and whether each refused its owner.
+   */
   upsertCustomers: `
     WITH s AS (
       SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(external_id text, kind text, name text, email_enc text,
         email_hash text, phone_enc text, phone_hash text, region text, country text, industry text, size text,
         source_channel text, owner_rep text, created_at timestamptz, updated_at timestamptz, digest text)
-    )
+    ),
+    conflicts AS (${recordConflicts(
+      `
+      SELECT t.id AS customer_id, 'owner' AS field, s.owner_rep AS crm_value, s.updated_at AS crm_at,
+        kr.external_id AS kept_value, t.owner_set_by AS kept_source, t.owner_set_at AS kept_at
+      FROM s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
+      LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
+      LEFT JOIN reps kr ON kr.id = t.owner_rep_id
+      WHERE (t.source_updated_at IS NULL
+             OR (s.updated_at, decode(s.digest, 'hex')) > (t.source_updated_at, COALESCE(t.source_digest, '\\x'::bytea)))
+        AND NOT ${crmWins('owner', '$4', 's.updated_at')} AND r.id IS DISTINCT FROM t.owner_rep_id`,
+      `'crm'`,
+    )}),
+    up AS (
     INSERT INTO customers AS t (workspace_id, source, external_id, kind, name, email_enc, email_hash, phone_enc,
       phone_hash, region, country, industry, size, source_channel, owner_rep_id, source_created_at, source_updated_at,
-      source_digest)
+      source_digest, owner_set_by, owner_set_at)
     SELECT $1, $2, s.external_id, s.kind, s.name, decode(s.email_enc, 'hex'), decode(s.email_hash, 'hex'),
       decode(s.phone_enc, 'hex'), decode(s.phone_hash, 'hex'), s.region, s.country, s.industry, s.size,
-      s.source_channel, r.id, s.created_at, s.updated_at, decode(s.digest, 'hex')
+      s.source_channel, r.id, s.created_at, s.updated_at, decode(s.digest, 'hex'),
+      CASE WHEN r.id IS NOT NULL THEN 'crm' END, CASE WHEN r.id IS NOT NULL THEN s.updated_at END
     FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
     ORDER BY s.external_id
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
       kind = EXCLUDED.kind,${ERASED_STAYS_ERASED_SET},
       region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry, size = EXCLUDED.size,
-      source_channel = EXCLUDED.source_channel, owner_rep_id = EXCLUDED.owner_rep_id,
+      source_channel = EXCLUDED.source_channel,${ownedFieldSet('owner_rep_id', 'owner', '$4', 'EXCLUDED.owner_rep_id')},
       source_created_at = EXCLUDED.source_created_at, source_updated_at = EXCLUDED.source_updated_at,
       source_digest = EXCLUDED.source_digest, updated_at = now()
     WHERE ${NEWER}
     RETURNING t.id::text AS id, COALESCE(t.merged_into_id, t.id)::text AS owner_id, t.external_id,
       (t.erased_at IS NOT NULL
-       OR EXISTS (SELECT 1 FROM customers w WHERE w.id = t.merged_into_id AND w.erased_at IS NOT NULL)) AS erased`,
+       OR EXISTS (SELECT 1 FROM customers w WHERE w.id = t.merged_into_id AND w.erased_at IS NOT NULL)) AS erased
+    )
+    SELECT up.*, (SELECT count(*) FROM conflicts)::int AS conflicts FROM up`,
+
+  /**
+   * The CRM's do-not-call flags of the customer versions just written: true adds a do-not-call suppression
+   * (set_by 'crm') unless the customer has one; false lifts only the CRM's own — a rep's do-not-call is never
+   * lifted, and the CRM's "callable" is then recorded as a conflict. $2 = [{customer_id, do_not_call, at}] (the
+   * surviving customers); answers the conflicts recorded.
+   */
+  crmDoNotCall: `
+    WITH s AS (
+      SELECT DISTINCT ON (customer_id) * FROM jsonb_to_recordset($2::jsonb) AS s(customer_id bigint, do_not_call boolean,
+        at timestamptz)
+      ORDER BY customer_id, at DESC
+    ),
+    added AS (
+      INSERT INTO contact_suppressions (workspace_id, customer_id, kind, reason, set_by)
+      SELECT $1, s.customer_id, 'do_not_call', 'do not call (CRM)', 'crm' FROM s
+      WHERE s.do_not_call
+        AND NOT EXISTS (SELECT 1 FROM contact_suppressions x
+                        WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND x.kind = 'do_not_call')
+      RETURNING 1
+    ),
+    lifted AS (
+      DELETE FROM contact_suppressions x USING s
+      WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND NOT s.do_not_call
+        AND x.kind = 'do_not_call' AND x.set_by <> 'callplan'
+      RETURNING 1
+    ),
+    conflicts AS (${recordConflicts(
+      `
+      SELECT s.customer_id, 'doNotCall' AS field, 'false' AS crm_value, s.at AS crm_at, 'true' AS kept_value,
+        'callplan' AS kept_source, min(x.created_at) AS kept_at
+      FROM s JOIN contact_suppressions x ON x.workspace_id = $1 AND x.customer_id = s.customer_id
+      WHERE NOT s.do_not_call AND x.kind = 'do_not_call' AND x.set_by = 'callplan'
+      GROUP BY s.customer_id, s.at`,
+      `'crm'`,
+    )})
+    SELECT (SELECT count(*) FROM conflicts)::int AS conflicts, (SELECT count(*) FROM added)::int AS added,
+      (SELECT count(*) FROM lifted)::int AS lifted`,
 
   /**
    * Contacts listed by the customer records just written that their new version no longer lists (contacts are keyed

@@ -34,6 +34,8 @@ export interface CustomerData {
   createdAt: string | null;
   /** contact persons (business customers); sorted by externalId */
   contacts: ContactData[];
+  /** the CRM's do-not-call flag, when it sends one: true applies it, false lifts only a CRM-set one */
+  doNotCall?: boolean;
 }
 
 export interface OrderLineData {
@@ -109,6 +111,8 @@ export interface ApplyReport {
   interactionsWritten: number;
   parked: number;
   unparked: number;
+  /** CRM owners not applied because Callplan owns the field (GET /v1/sync/conflicts) */
+  conflicts: number;
   /** e.g. unusable phone numbers dropped from a record that was kept */
   warnings: number;
 }
@@ -124,6 +128,7 @@ export function emptyReport(events = 0): ApplyReport {
     interactionsWritten: 0,
     parked: 0,
     unparked: 0,
+    conflicts: 0,
     warnings: 0,
   };
 }

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Transactions, Tx } from '../../database/transactions';
-import { InjectQueue, JobQueue } from '../../queue/queue.module';
-import { QUEUES } from '../../queue/queue-factory';
 import { OutboxService } from '../../webhooks/outbox.service';
 import { mergeStats, RunStats } from '../run-report';
 import { RunTablesRepository } from '../run-tables.repository';
 import { ChunkOutcomeRow, RunPhasesRow, RunRow, ScoreRunRepository } from '../score-run.repository';
 import { ChunkScorers } from './chunk-scorers';
 import { RunLoader } from './run-loader';
+import { ScoringFlows } from './scoring-flows';
 import {
   backtestNote,
   KEEP_NEWEST_RUNS,
@@ -32,7 +31,7 @@ export class FinalizeStep {
     private readonly transactions: Transactions,
     private readonly outbox: OutboxService,
     private readonly writeBack: WriteBackService,
-    @InjectQueue(QUEUES.worklist) private readonly worklistQueue: JobQueue<'worklist'>,
+    private readonly flows: ScoringFlows,
   ) {}
 
   async finalize(runId: string): Promise<Record<string, unknown>> {
@@ -78,12 +77,9 @@ export class FinalizeStep {
       finalizedAt: new Date().toISOString(),
     });
     await this.outbox.kick();
-    if (publish) await this.queuePublish(runId, run);
-    // per-customer write-back (docs/write-back.md), after the lists (queuePublish's job id) so next call dates see them
-    if (!run.model_params.backtest) {
-      const lists = publish ? `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}` : null;
-      await this.writeBack.queueAfterRun(run.workspace_id, runId, lists);
-    }
+    // the call lists, then the per-customer write-back (docs/write-back.md) so next call dates include the lists
+    if (publish) await this.flows.addPublishThenWriteBack(run.workspace_id, run.as_of, runId);
+    else if (!run.model_params.backtest) await this.writeBack.queueAfterRun(run.workspace_id, runId);
     return summary;
   }
 
@@ -143,18 +139,6 @@ export class FinalizeStep {
     );
     const byId = new Map(rows.map((r) => [r.id, r.external_id]));
     for (const m of listed) m.externalId = byId.get(m.customerId) ?? null;
-  }
-
-  private async queuePublish(runId: string, run: RunRow): Promise<void> {
-    await this.worklistQueue.add(
-      'publish',
-      { workspaceId: run.workspace_id, listDate: run.as_of, runId },
-      {
-        jobId: `worklist-publish-${run.workspace_id}-${run.as_of}-${runId}`,
-        attempts: 3,
-        removeOnComplete: 100,
-      },
-    );
   }
 }
 

@@ -65,8 +65,42 @@ export class ScoringFlows {
   }
 
   /** One producer per process, made on first use (a process that runs no prepare or fit opens none). */
+  /**
+   * The run's call lists, then its per-customer write-back (docs/write-back.md): the write-back is the parent of
+   * the publication, so it runs once the lists exist and next call dates include them. A publication that fails
+   * for good does not hold the write-back back (`ignoreDependencyOnFailure`): it then sends without today's lists.
+   */
+  async addPublishThenWriteBack(workspaceId: string, listDate: string, runId: string): Promise<void> {
+    await this.producer().add(
+      flowJob(
+        QUEUES.scoring,
+        'write-back',
+        { workspaceId, runId },
+        { jobId: writeBackJobId(workspaceId, runId), attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
+        [
+          flowJob(
+            QUEUES.worklist,
+            'publish',
+            { workspaceId, listDate, runId },
+            {
+              jobId: `worklist-publish-${workspaceId}-${listDate}-${runId}`,
+              attempts: 3,
+              removeOnComplete: 100,
+              ignoreDependencyOnFailure: true,
+            },
+          ),
+        ],
+      ),
+    );
+  }
+
   private producer(): FlowProducer {
     this.flows ??= this.queues.flowProducer();
     return this.flows;
   }
+}
+
+/** The job id of a run's write-back pass (one per run, whichever way it is queued). */
+export function writeBackJobId(workspaceId: string, runId: string): string {
+  return `write-back-${workspaceId}-${runId}`;
 }
