@@ -86,6 +86,10 @@ function registerImportCommand(program: Command): void {
       '--date-format <format>',
       `how date-times without an offset are written, read in the workspace time zone (e.g. "${DATE_FORMAT_EXAMPLES.slice(0, 4).join('", "')}")`,
     )
+    .option(
+      '--source-version-column <name>',
+      "customers: the file column with each row's CRM version time (source_updated_at); older rows do not overwrite newer data",
+    )
     .option('--ignore-unknown-columns', 'skip file columns that feed nothing instead of refusing the header')
     .option(
       '--create-missing-customers',
@@ -103,6 +107,7 @@ function registerImportCommand(program: Command): void {
           encoding?: string;
           dateFormat?: string;
           ignoreUnknownColumns?: boolean;
+          sourceVersionColumn?: string;
           createMissingCustomers?: boolean;
           source: string;
           rejects?: string;
@@ -110,6 +115,16 @@ function registerImportCommand(program: Command): void {
         cmd: Command,
       ) => {
         const map = parseColumnMap(opts.map);
+        if (opts.sourceVersionColumn !== undefined) {
+          if (kind !== 'customers')
+            throw new CliError('--source-version-column applies to `import customers` only', 2);
+          if (map.source_updated_at !== undefined)
+            throw new CliError(
+              '--source-version-column and --map source_updated_at=… both given; use one',
+              2,
+            );
+          map.source_updated_at = opts.sourceVersionColumn;
+        }
         const encoding = opts.encoding === undefined ? undefined : parseEncoding(opts.encoding);
         if (encoding === null)
           throw new CliError(`--encoding "${opts.encoding}" is not one of ${CSV_ENCODINGS.join(', ')}`, 2);

@@ -19,6 +19,17 @@ describe('resolveCsvHeader', () => {
     expect(joined.ok && joined.columns.get('name')).toEqual([1, 2]);
   });
 
+  it('reads `updated_at` (any spelling) as source_updated_at; sync columns are never listed as left empty', () => {
+    const r = resolveCsvHeader('customers', ['external_id', 'Updated At', 'Do Not Call']);
+    expect(r.ok && r.columns.get('source_updated_at')).toBe(1);
+    expect(r.ok && r.columns.get('do_not_call')).toBe(2);
+    const plain = resolveCsvHeader('customers', ['external_id', 'name']);
+    expect(plain.ok && plain.missingOptional).not.toContain('source_updated_at');
+    expect(plain.ok && plain.missingOptional).not.toContain('do_not_call');
+    // both the canonical name and its alias: the alias is an unknown column
+    expect(resolveCsvHeader('customers', ['external_id', 'source_updated_at', 'updated_at']).ok).toBe(false);
+  });
+
   it('refuses header typos with the nearest known name, and a missing required column', () => {
     const r = resolveCsvHeader('customers', ['external_id', 'name', 'ownr_rep', 'emial']);
     expect(r.ok).toBe(false);

@@ -4,7 +4,7 @@
  * an unknown name is an error suggesting the nearest known one, a required column missing is an error, a `--map`
  * naming a column the file lacks is an error; optional columns missing are reported as a warning.
  */
-import { CANONICAL_COLUMNS, ImportKind } from './csv-rows';
+import { CANONICAL_COLUMNS, COLUMN_ALIASES, ImportKind, UNLISTED_OPTIONAL } from './csv-rows';
 
 /** Where a canonical column's value comes from: one file column, or several joined with a space. */
 export type ColumnSource = number | number[];
@@ -119,7 +119,11 @@ export function resolveCsvHeader(
   }
   for (const col of known) {
     if (col in map) continue;
-    const i = exact.get(col) ?? byCanonicalForm.get(col);
+    let i = exact.get(col) ?? byCanonicalForm.get(col);
+    for (const alias of typeof of === 'string' ? (COLUMN_ALIASES[col] ?? []) : []) {
+      if (i !== undefined) break;
+      i = exact.get(alias) ?? byCanonicalForm.get(alias);
+    }
     if (i !== undefined) {
       columns.set(col, i);
       used.add(i);
@@ -152,7 +156,7 @@ export function resolveCsvHeader(
   return {
     ok: true,
     columns,
-    missingOptional: spec.optional.filter((c) => !columns.has(c)),
+    missingOptional: spec.optional.filter((c) => !columns.has(c) && !UNLISTED_OPTIONAL.has(c)),
     ignored,
   };
 }

@@ -18,6 +18,8 @@ export interface MergeCounts {
   updated: number;
   /** customers: CRM values refused because Callplan owns the field (listed by GET /v1/sync/conflicts) */
   conflicts?: number;
+  /** customers: rows skipped because the customer's stored version is newer than the row's `source_updated_at` */
+  older?: number;
 }
 
 export interface UnknownOwnerRow {
@@ -123,15 +125,35 @@ export class CsvImportRepository extends SqlRepository {
     client: PoolClient,
   ): Promise<MergeCounts> {
     await client.query(FIELD_WRITER_SQL, ['csv']);
-    const { rows } = await client.query<{ inserted: string; updated: string; conflicts: string }>(
-      MERGE_SQL.customers(shape),
-      [workspaceId, source, ownership.owner, ownership.personality],
-    );
+    const { rows } = await client.query<{
+      inserted: string;
+      updated: string;
+      conflicts: string;
+      older: string;
+    }>(MERGE_SQL.customers(shape), [workspaceId, source, ownership.owner, ownership.personality]);
     return {
       inserted: Number(rows[0].inserted),
       updated: Number(rows[0].updated),
       conflicts: Number(rows[0].conflicts),
+      older: Number(rows[0].older),
     };
+  }
+
+  /**
+   * Applies the staged rows' `do_not_call` flags (after mergeCustomers, rows skipped as older left out) like the
+   * CRM's events do; answers the conflicts recorded (a "callable" against a rep's do-not-call, which stays).
+   */
+  async customersDoNotCall(
+    workspaceId: string,
+    source: string,
+    shape: MergeShape,
+    client: PoolClient,
+  ): Promise<number> {
+    const { rows } = await client.query<{ conflicts: number }>(MERGE_SQL.customersDoNotCall(shape), [
+      workspaceId,
+      source,
+    ]);
+    return rows[0].conflicts;
   }
 
   /** Reps are not per source system: they are the workspace's own people. Managers are linked after the merge. */

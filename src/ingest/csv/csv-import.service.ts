@@ -109,6 +109,11 @@ export interface ImportReport {
   currency?: { workspace: string; converted: number };
   /** customers: CRM values refused because Callplan owns the field (field ownership; listed as conflicts) */
   conflicts?: number;
+  /**
+   * customers: rows not applied because the customer's stored CRM version (webhook, pull or an earlier import) is
+   * newer than the row's `source_updated_at`
+   */
+  older?: number;
   /** what the summary must say beside the counts: header warnings, time zone, conversions */
   notices: string[];
 }
@@ -318,10 +323,12 @@ export class CsvImportService {
         counts = await this.repo.mergeCustomers(
           opts.workspaceId,
           source,
-          shape,
+          { ...shape, versioned: run.columns.fed.has('source_updated_at') },
           run.context.ownership ?? DEFAULT_FIELD_OWNERSHIP,
           client,
         );
+        if (run.columns.fed.has('do_not_call'))
+          merge.conflicts += await this.repo.customersDoNotCall(opts.workspaceId, source, shape, client);
         break;
       case 'orders':
       case 'interactions':
@@ -331,6 +338,7 @@ export class CsvImportService {
     merge.inserted += counts.inserted;
     merge.updated += counts.updated;
     merge.conflicts += counts.conflicts ?? 0;
+    merge.older += counts.older ?? 0;
   }
 
   /**
@@ -355,7 +363,11 @@ export class CsvImportService {
         header.problems.map(({ column, problem, suggestion }) => ({ column, problem, suggestion })),
       );
     }
-    run.columns = { missingOptional: header.missingOptional, ignored: header.ignored };
+    run.columns = {
+      missingOptional: header.missingOptional,
+      ignored: header.ignored,
+      fed: new Set(header.columns.keys()),
+    };
     return { names: [...header.columns.keys()], sources: [...header.columns.values()] };
   }
 
@@ -389,6 +401,8 @@ export class CsvImportService {
           r.ownerRep,
           r.createdAt,
           r.personality,
+          r.sourceUpdatedAt,
+          r.doNotCall,
         ];
       }
       case 'orders': {
@@ -532,6 +546,8 @@ class MergeState {
   updated = 0;
   /** customers: CRM values refused because Callplan owns the field */
   conflicts = 0;
+  /** customers: rows skipped because the customer's stored version is newer */
+  older = 0;
   /** the workspace had no records of this kind from this source before the import (decided at the first chunk) */
   firstLoad: boolean | undefined;
 }
@@ -556,7 +572,12 @@ class ImportRun {
     encoding: 'utf-8',
     by: 'ascii',
   };
-  columns: ImportReport['columns'] = { missingOptional: [], ignored: [] };
+  /** the report's columns, and the canonical columns the file feeds */
+  columns: ImportReport['columns'] & { fed: ReadonlySet<string> } = {
+    missingOptional: [],
+    ignored: [],
+    fed: new Set(),
+  };
   loadedAt = 0;
   mergedAt = 0;
   private lastProgress = 0;
@@ -597,7 +618,7 @@ class ImportRun {
       warnings: this.rejects.warnings,
       inserted: this.merge.inserted,
       updated: this.merge.updated,
-      unchanged: accepted - this.merge.inserted - this.merge.updated,
+      unchanged: accepted - this.merge.inserted - this.merge.updated - this.merge.older,
       rejectFile: this.rejects.count > 0 ? this.rejectPath : null,
       seconds: (Date.now() - this.started) / 1000,
       phases: {
@@ -607,7 +628,7 @@ class ImportRun {
       },
       ...(dedupe ? { dedupe } : {}),
       encoding: { name: this.encoding.encoding, by: this.encoding.by },
-      columns: this.columns,
+      columns: { missingOptional: this.columns.missingOptional, ignored: this.columns.ignored },
       localTimes: {
         timeZone: this.context.localTimes.timeZone,
         dateFormat: this.context.localTimes.dateFormat,
@@ -616,7 +637,7 @@ class ImportRun {
       ...(this.context.currency
         ? { currency: { workspace: this.context.currency.workspaceCurrency, converted: this.converted } }
         : {}),
-      ...(this.opts.kind === 'customers' ? { conflicts: this.merge.conflicts } : {}),
+      ...(this.opts.kind === 'customers' ? { conflicts: this.merge.conflicts, older: this.merge.older } : {}),
       notices: this.notices(),
     };
   }
@@ -636,6 +657,10 @@ class ImportRun {
     if (this.converted > 0 && this.context.currency)
       notices.push(
         `${this.converted} order(s) converted to ${this.context.currency.workspaceCurrency} with the workspace's rates (original amount and currency kept)`,
+      );
+    if (this.merge.older > 0)
+      notices.push(
+        `${this.merge.older} row(s) not applied: older (source_updated_at) than the version already stored for the customer`,
       );
     if (this.merge.conflicts > 0)
       notices.push(

@@ -1,12 +1,18 @@
 import { ERASED_STAYS_ERASED_SET, unlessErased } from '../sync/erased-customer.sql';
-import { crmWins, ownedFieldResult, ownedFieldSet, recordConflicts } from '../sync/field-ownership.sql';
+import {
+  crmDoNotCallSql,
+  crmWins,
+  ownedFieldResult,
+  ownedFieldSet,
+  recordConflicts,
+} from '../sync/field-ownership.sql';
 import type { ImportKind } from './csv-rows';
 
 /** Temporary staging tables, one per import kind; row_no is the CSV line, kept for reject reports. */
 export const STAGING_DDL: Record<ImportKind, string> = {
   customers: `CREATE TEMP TABLE stage (row_no int, external_id text, name text, kind text, email_enc bytea, email_hash bytea,
     phone_enc bytea, phone_hash bytea, region text, country text, industry text, owner_rep text, created_at timestamptz,
-    personality text) ON COMMIT DROP`,
+    personality text, source_updated_at timestamptz, do_not_call boolean) ON COMMIT DROP`,
   orders: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, placed_at timestamptz,
     amount_minor bigint, currency text, status text, original_amount_minor bigint, original_currency text) ON COMMIT DROP`,
   interactions: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, occurred_at timestamptz,
@@ -37,7 +43,15 @@ const counted = (ctes: string, insert: string) => `
 export interface MergeShape {
   /** the file's ids were strictly increasing: every staged row is the only one of its id */
   uniqueIds: boolean;
+  /** customers: the file has a `source_updated_at` column (CRM versions per row) */
+  versioned?: boolean;
 }
+
+/** A customers row's CRM version time: its `source_updated_at`, else the import's time (now()). */
+const rowAt = `COALESCE(s.source_updated_at, now())`;
+
+/** The staged row is older than the version stored for its customer (webhook/pull or an earlier import). */
+const OLDER = `s.source_updated_at < t.source_updated_at`;
 
 /**
  * Rows whose customer is unknown, set aside chunk by chunk and read back in pages at the end (a cursor cannot be
@@ -71,8 +85,10 @@ const insertOrUpsert = (shape: MergeShape & { fresh: boolean }, insert: string, 
 export const MERGE_SQL = {
   /**
    * $3/$4 = owner of the `owner` / `personality` field ('crm' | 'callplan' | 'newest', field-ownership.ts). A CSV
-   * row carries no version: it counts as of the import (now()). Answers inserted, updated and the conflicts (CRM
-   * values refused because Callplan owns the field) — all in one statement.
+   * row counts as of its `source_updated_at`, or of the import (now()) without one. In a versioned file a row older
+   * than the customer's stored version is skipped whole (counted as `older`); a newer one becomes the stored
+   * version. Answers inserted, updated, older and the conflicts (CRM values refused because Callplan owns the
+   * field) — all in one statement.
    */
   customers: (shape: MergeShape) => {
     const owner = ownedFieldResult('owner_rep_id', 'owner', '$3', 'EXCLUDED.owner_rep_id');
@@ -82,49 +98,81 @@ export const MERGE_SQL = {
       '$4',
       unlessErased('COALESCE(EXCLUDED.personality, t.personality)'),
     );
+    const rows = shape.versioned
+      ? `staged AS (${source(shape)}),
+    older AS (
+      SELECT s.row_no FROM staged s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
+      WHERE ${OLDER}
+    ),
+    s AS (SELECT * FROM staged WHERE row_no NOT IN (SELECT row_no FROM older))`
+      : `s AS (${source(shape)})`;
+    const version = shape.versioned
+      ? `
+        source_updated_at = COALESCE(EXCLUDED.source_updated_at, t.source_updated_at),
+        source_digest = CASE WHEN EXCLUDED.source_updated_at IS NULL THEN t.source_digest END,`
+      : '';
+    const versionChanged = shape.versioned
+      ? ` OR COALESCE(EXCLUDED.source_updated_at, t.source_updated_at) IS DISTINCT FROM t.source_updated_at`
+      : '';
     return `
-    WITH s AS (${source(shape)}),
+    WITH ${rows},
     conflicts AS (${recordConflicts(
       `
-      SELECT t.id AS customer_id, 'owner' AS field, s.owner_rep AS crm_value, now() AS crm_at,
+      SELECT t.id AS customer_id, 'owner' AS field, s.owner_rep AS crm_value, ${rowAt} AS crm_at,
         kr.external_id AS kept_value, t.owner_set_by AS kept_source, t.owner_set_at AS kept_at
       FROM s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
       LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
       LEFT JOIN reps kr ON kr.id = t.owner_rep_id
-      WHERE NOT ${crmWins('owner', '$3', 'now()')} AND r.id IS DISTINCT FROM t.owner_rep_id
+      WHERE NOT ${crmWins('owner', '$3', rowAt)} AND r.id IS DISTINCT FROM t.owner_rep_id
       UNION ALL
-      SELECT t.id, 'personality', s.personality, now(), t.personality, t.personality_set_by, t.personality_set_at
+      SELECT t.id, 'personality', s.personality, ${rowAt}, t.personality, t.personality_set_by, t.personality_set_at
       FROM s JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
-      WHERE NOT ${crmWins('personality', '$4', 'now()')} AND t.erased_at IS NULL
+      WHERE NOT ${crmWins('personality', '$4', rowAt)} AND t.erased_at IS NULL
         AND s.personality IS NOT NULL AND s.personality IS DISTINCT FROM t.personality`,
       `'csv'`,
     )}),
     merged AS (
       INSERT INTO customers AS t (workspace_id, source, external_id, name, kind, email_enc, email_hash, phone_enc, phone_hash,
         region, country, industry, owner_rep_id, personality, source_created_at,
-        owner_set_by, owner_set_at, personality_set_by, personality_set_at)
+        owner_set_by, owner_set_at, personality_set_by, personality_set_at, source_updated_at)
       SELECT $1, $2, s.external_id, s.name, s.kind, s.email_enc, s.email_hash, s.phone_enc, s.phone_hash,
         s.region, s.country, s.industry, r.id, s.personality, s.created_at,
-        CASE WHEN r.id IS NOT NULL THEN 'csv' END, CASE WHEN r.id IS NOT NULL THEN now() END,
-        CASE WHEN s.personality IS NOT NULL THEN 'csv' END, CASE WHEN s.personality IS NOT NULL THEN now() END
+        CASE WHEN r.id IS NOT NULL THEN 'csv' END, CASE WHEN r.id IS NOT NULL THEN ${rowAt} END,
+        CASE WHEN s.personality IS NOT NULL THEN 'csv' END, CASE WHEN s.personality IS NOT NULL THEN ${rowAt} END,
+        s.source_updated_at
       FROM s LEFT JOIN reps r ON r.workspace_id = $1 AND r.external_id = s.owner_rep
       ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET${ERASED_STAYS_ERASED_SET},
         kind = EXCLUDED.kind, region = EXCLUDED.region, country = EXCLUDED.country, industry = EXCLUDED.industry,
         ${ownedFieldSet('owner_rep_id', 'owner', '$3', 'EXCLUDED.owner_rep_id')},
         ${ownedFieldSet('personality', 'personality', '$4', unlessErased('COALESCE(EXCLUDED.personality, t.personality)'))},
-        source_created_at = EXCLUDED.source_created_at, updated_at = now()
+        source_created_at = EXCLUDED.source_created_at,${version} updated_at = now()
       WHERE (t.name, t.kind, t.email_hash, t.phone_hash, t.region, t.country, t.industry, t.owner_rep_id, t.personality,
              t.source_created_at)
             IS DISTINCT FROM
             (${unlessErased('EXCLUDED.name')}, EXCLUDED.kind,
              ${unlessErased('EXCLUDED.email_hash')}, ${unlessErased('EXCLUDED.phone_hash')},
-             EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, ${owner}, ${personality}, EXCLUDED.source_created_at)
+             EXCLUDED.region, EXCLUDED.country, EXCLUDED.industry, ${owner}, ${personality}, EXCLUDED.source_created_at)${versionChanged}
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::bigint AS inserted, count(*) FILTER (WHERE NOT inserted)::bigint AS updated,
-      (SELECT count(*) FROM conflicts)::bigint AS conflicts
+      (SELECT count(*) FROM conflicts)::bigint AS conflicts,
+      ${shape.versioned ? '(SELECT count(*) FROM older)' : '0'}::bigint AS older
     FROM merged`;
   },
+
+  /**
+   * customers, after the merge: the staged `do_not_call` flags of the rows applied (not skipped as older), on the
+   * surviving customer, through the same rule as the CRM's events (crmDoNotCallSql); $1 workspace, $2 source.
+   */
+  customersDoNotCall: (shape: MergeShape) =>
+    crmDoNotCallSql(
+      `
+      SELECT COALESCE(t.merged_into_id, t.id) AS customer_id, s.do_not_call, ${rowAt} AS at
+      FROM (${source(shape)}) s
+      JOIN customers t ON t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
+      WHERE s.do_not_call IS NOT NULL AND NOT COALESCE(${OLDER}, false)`,
+      `'csv'`,
+    ),
 
   orders: (shape: MergeShape & { fresh: boolean }) =>
     insertOrUpsert(

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { currencyExponent, parseDecimal, parseTimestamp, validateOrder } from './csv-rows';
+import { currencyExponent, parseDecimal, parseTimestamp, validateCustomer, validateOrder } from './csv-rows';
 
 describe('parseDecimal', () => {
   it('converts major units to exact minor units for any amount with at most `exp` decimals', () => {
@@ -90,5 +90,33 @@ describe('validateOrder', () => {
     const v = validateOrder({ ...row, amount: '-1', currency: 'ZZZ', status: 'lost', placed_at: '' });
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.problems.map((p) => p.column).sort()).toEqual(['currency', 'placed_at', 'status']);
+  });
+});
+
+describe('validateCustomer: source_updated_at and do_not_call', () => {
+  it('reads the flag in every spelling, empty as unknown, anything else as a problem naming the column', () => {
+    for (const [v, want] of [
+      ['true', true],
+      ['YES', true],
+      ['1', true],
+      ['false', false],
+      ['No', false],
+      ['0', false],
+      ['', null],
+    ] as const) {
+      const r = validateCustomer({ external_id: 'C1', do_not_call: v });
+      expect(r.ok && r.row.doNotCall).toBe(want);
+    }
+    expect(validateCustomer({ external_id: 'C1', do_not_call: 'maybe' })).toEqual({
+      ok: false,
+      problems: [{ column: 'do_not_call', reason: 'must be true, false, yes, no, 1 or 0 (got "maybe")' }],
+    });
+  });
+
+  it('reads the version as an instant; a bad one is a problem naming the column', () => {
+    const r = validateCustomer({ external_id: 'C1', source_updated_at: '2026-05-01T10:00:00+08:00' });
+    expect(r.ok && r.row.sourceUpdatedAt).toBe('2026-05-01T02:00:00.000Z');
+    const bad = validateCustomer({ external_id: 'C1', source_updated_at: 'yesterday' });
+    expect(!bad.ok && bad.problems[0].column).toBe('source_updated_at');
   });
 });

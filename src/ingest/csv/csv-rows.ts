@@ -22,6 +22,8 @@ export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optiona
       'owner_rep',
       'created_at',
       'personality',
+      'source_updated_at',
+      'do_not_call',
     ],
   },
   orders: {
@@ -36,6 +38,17 @@ export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optiona
     required: ['external_id', 'name'],
     optional: ['email', 'role', 'team', 'manager_external_id', 'daily_capacity', 'locale'],
   },
+};
+
+/**
+ * Optional columns a file is not expected to have (sync metadata, not customer data): accepted, but not listed as
+ * "left empty" when missing.
+ */
+export const UNLISTED_OPTIONAL: ReadonlySet<string> = new Set(['source_updated_at', 'do_not_call']);
+
+/** Other header names accepted for a canonical column (matched as loosely as the canonical name). */
+export const COLUMN_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  source_updated_at: ['updated_at'],
 };
 
 export interface RowProblem {
@@ -58,6 +71,10 @@ export interface CustomerRow {
   ownerRep: string | null;
   createdAt: string | null;
   personality: string | null;
+  /** the CRM version of the row (`source_updated_at`): an older row does not overwrite a newer stored version */
+  sourceUpdatedAt: string | null;
+  /** the CRM's do-not-call flag; null when the file does not say */
+  doNotCall: boolean | null;
 }
 export interface OrderRow {
   externalId: string;
@@ -96,6 +113,9 @@ export const MAX_ORDER_AMOUNT_MAJOR = 100_000_000;
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const PERSONALITIES = new Set(['rational', 'emotional', 'leader', 'stable']);
 const INTERACTION_KINDS = new Set(['call', 'email', 'visit', 'campaign', 'complaint', 'survey']);
+
+const TRUE_WORDS = new Set(['true', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'no', '0']);
 
 const NO_WARNINGS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
 
@@ -189,6 +209,14 @@ class Collector {
       return null;
     }
     return typeof t === 'number' ? v : t.toISOString();
+  }
+  flag(raw: Record<string, string>, column: string): boolean | null {
+    const v = (raw[column] ?? '').trim().toLowerCase();
+    if (v === '') return null;
+    if (TRUE_WORDS.has(v)) return true;
+    if (FALSE_WORDS.has(v)) return false;
+    this.problems.push({ column, reason: `must be true, false, yes, no, 1 or 0 (got "${v}")` });
+    return null;
   }
   get ok(): boolean {
     return this.problemList === undefined;
@@ -286,6 +314,8 @@ export function validateCustomer(raw: Record<string, string>, context?: RowConte
     ownerRep: c.text(raw, 'owner_rep', { max: 200 }),
     createdAt: c.timestamp(raw, 'created_at', false),
     personality,
+    sourceUpdatedAt: c.timestamp(raw, 'source_updated_at', false),
+    doNotCall: c.flag(raw, 'do_not_call'),
   });
 }
 

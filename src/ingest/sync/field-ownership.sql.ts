@@ -56,3 +56,43 @@ export function recordConflicts(rows: string, crmSource: string): string {
       last_seen_at = now(), occurrences = k.occurrences + 1
     RETURNING 1`;
 }
+
+/**
+ * The CRM's do-not-call flags, written once for every sync path (webhook/pull batches and the CSV import): true adds
+ * a do-not-call suppression (set_by 'crm') unless the customer has one; false lifts only the CRM's own — a rep's
+ * do-not-call is never lifted, and the CRM's "callable" is then recorded as a conflict. `rows` is a SELECT of
+ * (customer_id, do_not_call, at) — surviving customers of this workspace, the newest flag of each wins; $1 =
+ * workspace. Answers the conflicts recorded and the suppressions added and lifted.
+ */
+export function crmDoNotCallSql(rows: string, crmSource: string): string {
+  return `
+    WITH s AS (
+      SELECT DISTINCT ON (customer_id) * FROM (${rows}) s
+      ORDER BY customer_id, at DESC
+    ),
+    added AS (
+      INSERT INTO contact_suppressions (workspace_id, customer_id, kind, reason, set_by)
+      SELECT $1, s.customer_id, 'do_not_call', 'do not call (CRM)', 'crm' FROM s
+      WHERE s.do_not_call
+        AND NOT EXISTS (SELECT 1 FROM contact_suppressions x
+                        WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND x.kind = 'do_not_call')
+      RETURNING 1
+    ),
+    lifted AS (
+      DELETE FROM contact_suppressions x USING s
+      WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND NOT s.do_not_call
+        AND x.kind = 'do_not_call' AND x.set_by <> 'callplan'
+      RETURNING 1
+    ),
+    conflicts AS (${recordConflicts(
+      `
+      SELECT s.customer_id, 'doNotCall' AS field, 'false' AS crm_value, s.at AS crm_at, 'true' AS kept_value,
+        'callplan' AS kept_source, min(x.created_at) AS kept_at
+      FROM s JOIN contact_suppressions x ON x.workspace_id = $1 AND x.customer_id = s.customer_id
+      WHERE NOT s.do_not_call AND x.kind = 'do_not_call' AND x.set_by = 'callplan'
+      GROUP BY s.customer_id, s.at`,
+      crmSource,
+    )})
+    SELECT (SELECT count(*) FROM conflicts)::int AS conflicts, (SELECT count(*) FROM added)::int AS added,
+      (SELECT count(*) FROM lifted)::int AS lifted`;
+}

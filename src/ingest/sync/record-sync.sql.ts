@@ -6,7 +6,7 @@
  */
 
 import { ERASED_STAYS_ERASED_SET } from './erased-customer.sql';
-import { crmWins, ownedFieldSet, recordConflicts } from './field-ownership.sql';
+import { crmDoNotCallSql, crmWins, ownedFieldSet, recordConflicts } from './field-ownership.sql';
 
 const PARKED_COLUMNS = `p.external_id, NULLIF(p.customer_external_id, '') AS customer_external_id, p.data, p.data_at,
       encode(p.data_digest, 'hex') AS digest, p.deleted_at, p.lifecycle_at`;
@@ -68,37 +68,10 @@ export const SYNC_SQL = {
    * lifted, and the CRM's "callable" is then recorded as a conflict. $2 = [{customer_id, do_not_call, at}] (the
    * surviving customers); answers the conflicts recorded.
    */
-  crmDoNotCall: `
-    WITH s AS (
-      SELECT DISTINCT ON (customer_id) * FROM jsonb_to_recordset($2::jsonb) AS s(customer_id bigint, do_not_call boolean,
-        at timestamptz)
-      ORDER BY customer_id, at DESC
-    ),
-    added AS (
-      INSERT INTO contact_suppressions (workspace_id, customer_id, kind, reason, set_by)
-      SELECT $1, s.customer_id, 'do_not_call', 'do not call (CRM)', 'crm' FROM s
-      WHERE s.do_not_call
-        AND NOT EXISTS (SELECT 1 FROM contact_suppressions x
-                        WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND x.kind = 'do_not_call')
-      RETURNING 1
-    ),
-    lifted AS (
-      DELETE FROM contact_suppressions x USING s
-      WHERE x.workspace_id = $1 AND x.customer_id = s.customer_id AND NOT s.do_not_call
-        AND x.kind = 'do_not_call' AND x.set_by <> 'callplan'
-      RETURNING 1
-    ),
-    conflicts AS (${recordConflicts(
-      `
-      SELECT s.customer_id, 'doNotCall' AS field, 'false' AS crm_value, s.at AS crm_at, 'true' AS kept_value,
-        'callplan' AS kept_source, min(x.created_at) AS kept_at
-      FROM s JOIN contact_suppressions x ON x.workspace_id = $1 AND x.customer_id = s.customer_id
-      WHERE NOT s.do_not_call AND x.kind = 'do_not_call' AND x.set_by = 'callplan'
-      GROUP BY s.customer_id, s.at`,
-      `'crm'`,
-    )})
-    SELECT (SELECT count(*) FROM conflicts)::int AS conflicts, (SELECT count(*) FROM added)::int AS added,
-      (SELECT count(*) FROM lifted)::int AS lifted`,
+  crmDoNotCall: crmDoNotCallSql(
+    `SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(customer_id bigint, do_not_call boolean, at timestamptz)`,
+    `'crm'`,
+  ),
 
   /**
    * Contacts listed by the customer records just written that their new version no longer lists (contacts are keyed
