@@ -96,7 +96,7 @@ export class WriteBackService {
     await this.queue.add(
       'write-back',
       { workspaceId, runId },
-      { jobId: `write-back-${workspaceId}-${runId}`, attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
+      { jobId: writeBackJobId(workspaceId, runId), attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
     );
   }
 
@@ -181,4 +181,9 @@ export class WriteBackService {
     ]);
     return { mapping, params: { ...sqlKeys(mapping), clvStep: clvStepMinor(ws.currency) } };
   }
+}
+
+/** The job id of a run's write-back pass: one per run, whether queued alone or after the run's call lists. */
+export function writeBackJobId(workspaceId: string, runId: string): string {
+  return `write-back-${workspaceId}-${runId}`;
 }

@@ -1,12 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { compileApp, runCli } from '../cli/compiled-app';
 import { useTestDatabase } from '../support/use-test-app';
-
-const ROOT = join(__dirname, '..', '..');
 
 /**
  * `callplan` as a user runs it (a compiled CLI in its own process, on the suite's database): unknown workspaces
@@ -14,48 +12,22 @@ const ROOT = join(__dirname, '..', '..');
  */
 describe('callplan workspace (CLI process, PostgreSQL)', () => {
   const db = useTestDatabase();
-  let out: string;
+  let app: ReturnType<typeof compileApp>;
   let dataDir: string;
   const prefix = `t${randomBytes(4).toString('hex')}`;
 
   beforeAll(() => {
-    // compiled with swc into a private folder (not dist/, which other builds overwrite)
-    out = join(ROOT, '.data', `test-cli-${randomBytes(4).toString('hex')}`);
-    mkdirSync(out, { recursive: true });
-    execFileSync(
-      join(ROOT, 'node_modules', '.bin', 'swc'),
-      ['src', 'migrations', '-d', out, '-q', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts'],
-      { cwd: ROOT, stdio: 'pipe' },
-    );
+    app = compileApp();
     dataDir = mkdtempSync(join(tmpdir(), 'callplan-cli-'));
   });
 
   afterAll(() => {
-    rmSync(out, { recursive: true, force: true });
+    app.remove();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function callplan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [join(out, 'src', 'cli', 'main.js'), ...args],
-        {
-          cwd: ROOT,
-          env: {
-            PATH: process.env.PATH ?? '',
-            NODE_ENV: 'test',
-            LOG_LEVEL: 'warn',
-            DATABASE_URL: db.url,
-            QUEUE_PREFIX: prefix,
-            DATA_DIR: dataDir,
-          },
-          timeout: 60_000,
-        },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  function callplan(...args: string[]) {
+    return runCli(app.dir, args, { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, DATA_DIR: dataDir });
   }
 
   async function slugs(): Promise<string[]> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FlowProducer } from 'bullmq';
 import { flowJob } from '../../queue/jobs';
 import { QueueFactory, QUEUES } from '../../queue/queue-factory';
+import { writeBackJobId } from '../../write-back/write-back.service';
 
 /**
  * The two flows of a run, each a parent job waiting on one child per chunk: fit ← inputs × N (prepare adds it)
@@ -98,9 +99,4 @@ export class ScoringFlows {
     this.flows ??= this.queues.flowProducer();
     return this.flows;
   }
-}
-
-/** The job id of a run's write-back pass (one per run, whichever way it is queued). */
-export function writeBackJobId(workspaceId: string, runId: string): string {
-  return `write-back-${workspaceId}-${runId}`;
 }
