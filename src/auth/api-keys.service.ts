@@ -6,9 +6,9 @@ import { Transactions } from '../database/transactions';
 import { Role, ROLES } from './api-key.entity';
 import { ApiKeyRepository, KeyListRow } from './api-key.repository';
 import { Principal } from './principal';
+import { isUuid } from '../common/uuid';
 
 const KEY_PATTERN = /^cpk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `last_used_at` is written at most this often per key (and process): no write per request. */
 export const LAST_USED_EVERY_MS = 60_000;
 /** The longest a rotated key may keep working beside its successor, seconds. */
@@ -94,12 +94,12 @@ export class ApiKeysService {
 
   /** Whether a key still works (embed tokens check the key that minted them on every use). */
   keyUsable(workspaceId: string, keyId: string): Promise<boolean> {
-    return UUID.test(keyId) ? this.keys.usable(workspaceId, keyId) : Promise.resolve(false);
+    return isUuid(keyId) ? this.keys.usable(workspaceId, keyId) : Promise.resolve(false);
   }
 
   /** Whether a rep of the workspace is active. */
   repActive(workspaceId: string, repId: string): Promise<boolean> {
-    return UUID.test(repId) ? this.keys.repActive(workspaceId, repId) : Promise.resolve(false);
+    return isUuid(repId) ? this.keys.repActive(workspaceId, repId) : Promise.resolve(false);
   }
 
   async list(workspaceId: string, opts: { limit: number; includeRevoked: boolean }): Promise<ApiKeyView[]> {
@@ -107,7 +107,7 @@ export class ApiKeysService {
   }
 
   async get(workspaceId: string, id: string): Promise<ApiKeyView> {
-    const row = UUID.test(id) ? await this.keys.byId(workspaceId, id) : undefined;
+    const row = isUuid(id) ? await this.keys.byId(workspaceId, id) : undefined;
     if (!row) throw AppError.notFound('api key');
     return view(row);
   }
@@ -115,7 +115,7 @@ export class ApiKeysService {
   /** Revokes a key at once (404 unknown or another workspace's; 409 already revoked). Audited. */
   async revoke(workspaceId: string, id: string, actor = 'cli'): Promise<ApiKeyView> {
     return this.transactions.run(async (tx) => {
-      const row = UUID.test(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
+      const row = isUuid(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
       if (!row) throw AppError.notFound('api key');
       if (!(await this.keys.revoke(workspaceId, id, tx)))
         throw new AppError('key_revoked', 'the key is already revoked', HttpStatus.CONFLICT);
@@ -149,7 +149,7 @@ export class ApiKeysService {
         { field: 'overlapSeconds' },
       );
     return this.transactions.run(async (tx) => {
-      const old = UUID.test(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
+      const old = isUuid(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
       if (!old) throw AppError.notFound('api key');
       const state = statusOf(old);
       if (state !== 'active')

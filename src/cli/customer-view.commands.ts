@@ -7,14 +7,14 @@ import { PiiRotationService } from '../customers/pii/pii-rotation.service';
 import { CliError, openSession } from './cli-context';
 import { positiveInt } from './cli-options';
 import { progressBar } from './progress';
+import { isUuid } from '../common/uuid';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
 const STATUSES: CandidateStatus[] = ['pending', 'accepted', 'rejected', 'superseded'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const candidateId = (v: string) => {
-  if (!UUID.test(v))
+  if (!isUuid(v))
     throw new InvalidArgumentError(`'${v}' is not a candidate id (a uuid from "dedupe review list")`);
   return v;
 };

@@ -13,6 +13,7 @@ import {
   WebhookEndpointRow,
   WebhooksRepository,
 } from './webhooks.repository';
+import { isUuid } from '../common/uuid';
 
 export interface WebhookEndpointView {
   id: string;
@@ -253,10 +254,8 @@ export function checkEventTypes(types: readonly string[], field = 'eventTypes'):
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function checkId(id: string): string {
-  if (!UUID.test(id)) throw AppError.notFound('webhook endpoint');
+  if (!isUuid(id)) throw AppError.notFound('webhook endpoint');
   return id;
 }
 

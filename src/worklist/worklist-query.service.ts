@@ -20,6 +20,7 @@ import {
   WorklistQueryRepository,
 } from './worklist-query.repository';
 import type { ScoresView, WorklistItemDetailView, WorklistItemView, WorklistView } from './worklist.views';
+import { isUuid } from '../common/uuid';
 
 export type { WorklistItemView, WorklistView } from './worklist.views';
 
@@ -36,8 +37,6 @@ export interface ListPage {
 
 /** Items of a list its reader no longer sees the customer of: item id → the item's stored state. */
 type Reassigned = ReadonlyMap<string, string>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Reads published lists and items. Personal data is decrypted for people who work the list and masked for
@@ -92,7 +91,7 @@ export class WorklistQueryService {
    * without the customer's data.
    */
   async item(p: Principal, itemId: string): Promise<WorklistItemDetailView> {
-    if (!UUID.test(itemId)) throw new AppError('not_found', 'worklist item not found', 404);
+    if (!isUuid(itemId)) throw new AppError('not_found', 'worklist item not found', 404);
     const r = await this.lists.item(p.workspaceId, itemId);
     if (!r) throw new AppError('not_found', 'worklist item not found', 404);
     await this.assertReadable(p, r.rep_id);
