@@ -62,9 +62,10 @@ export function registerRetentionCommands(program: Command): void {
         const service = s.app.get(RetentionService);
         const last = await service.lastRun(s.workspaceId);
         const preview = await service.run(s.workspaceId, { dryRun: true });
+        const counts = (last?.details as { removed?: Record<string, number> } | undefined)?.removed ?? {};
         console.log(
           last
-            ? `last run ${last.at.toISOString()}: ${JSON.stringify((last.details as { removed?: unknown }).removed ?? {})}`
+            ? `last run ${last.at.toISOString()}: removed ${RETENTION_KINDS.map((k) => `${k}=${counts[k] ?? 0}`).join(' ')}`
             : 'last run: never',
         );
         console.log(`audit archive ${service.archiveDir}`);
