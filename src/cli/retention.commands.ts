@@ -28,9 +28,11 @@ export function registerRetentionCommands(program: Command): void {
 
   retention
     .command('run')
-    .description('run retention now for the workspace (or every workspace and the upload folder with --all)')
+    .description(
+      'run retention now for the workspace (--all: every workspace, then upload files and scoring leftovers)',
+    )
     .option('--dry-run', 'only count what would be deleted')
-    .option('--all', 'every workspace, and upload files left by dead processes')
+    .option('--all', 'every workspace, upload files of dead processes, tables of ended scoring runs')
     .action(async (opts: { dryRun?: boolean; all?: boolean }, cmd: Command) => {
       const dryRun = opts.dryRun ?? false;
       if (opts.all) {
@@ -38,7 +40,9 @@ export function registerRetentionCommands(program: Command): void {
         try {
           const report = await c.app.get(RetentionService).runAll({ dryRun });
           for (const w of report.workspaces) console.log(reportLines(w).join('\n'));
-          console.log(`upload files ${dryRun ? 'would remove' : 'removed'} ${report.uploadFiles}`);
+          const verb = dryRun ? 'would remove' : 'removed';
+          console.log(`upload files ${verb} ${report.uploadFiles}`);
+          console.log(`scoring tables left by ended runs ${verb} ${report.scoreTables.length}`);
         } finally {
           await c.close();
         }

@@ -4,6 +4,7 @@ import { CrmInboxRepository } from '../ingest/events/crm-inbox.repository';
 import { ImportsRepository } from '../ingest/imports/imports.repository';
 import { IngestModule } from '../ingest/ingest.module';
 import { RecordSyncRepository } from '../ingest/sync/record-sync.repository';
+import { RunTablesRepository } from '../scoring/run-tables.repository';
 import { OutboxRepository } from '../webhooks/outbox.repository';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -25,6 +26,7 @@ import { RetentionService } from './retention.service';
     WebhooksRepository,
     OutboxRepository,
     AuditLogRepository,
+    RunTablesRepository,
     RetentionService,
     RetentionProcessor,
     RetentionScheduler,

@@ -25,6 +25,7 @@ export class RetentionProcessor extends QueueProcessor {
     return {
       workspaces: report.workspaces.map((w) => ({ slug: w.slug, removed: w.removed })),
       uploadFiles: report.uploadFiles,
+      scoreTables: report.scoreTables.length,
     };
   }
 }

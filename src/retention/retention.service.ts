@@ -10,6 +10,7 @@ import { CrmInboxRepository } from '../ingest/events/crm-inbox.repository';
 import { ImportsRecoveryService } from '../ingest/imports/imports-recovery.service';
 import { ImportsRepository } from '../ingest/imports/imports.repository';
 import { RecordSyncRepository } from '../ingest/sync/record-sync.repository';
+import { RunTablesRepository } from '../scoring/run-tables.repository';
 import { OutboxRepository } from '../webhooks/outbox.repository';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -44,7 +45,12 @@ export interface RetentionReport {
   workspaces: WorkspaceRetentionReport[];
   /** upload temp files in DATA_DIR/uploads left by dead processes (the import recovery sweep's rule) */
   uploadFiles: number;
+  /** per-run tables left by scoring runs that ended over a day ago (inputs of killed chunks, unattached scores) */
+  scoreTables: string[];
 }
+
+/** A scoring run's leftover tables go once it has been over this long (a day: nobody is looking into it any more). */
+export const SCORE_TABLES_AFTER_MS = 86_400_000;
 
 /**
  * The retention job (docs/operations.md#retention): per workspace and kind, deletes what is older than the
@@ -66,6 +72,7 @@ export class RetentionService {
     private readonly outbox: OutboxRepository,
     private readonly auditLog: AuditLogRepository,
     private readonly uploads: ImportsRecoveryService,
+    private readonly runTables: RunTablesRepository,
     private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -75,13 +82,20 @@ export class RetentionService {
     return join(this.config.dataDir, 'archive', 'audit');
   }
 
-  /** Every workspace, then the upload files. */
+  /** Every workspace, then what belongs to none: upload files and scoring runs' leftover tables. */
   async runAll(opts: { dryRun?: boolean; now?: Date } = {}): Promise<RetentionReport> {
     const dryRun = opts.dryRun ?? false;
     const reports: WorkspaceRetentionReport[] = [];
     for (const ws of await this.workspaces.all()) reports.push(await this.run(ws.id, opts));
     const uploadFiles = await this.uploads.sweepUploadFiles({ dryRun });
-    return { dryRun, workspaces: reports, uploadFiles };
+    const now = opts.now ?? new Date();
+    const scoreTables = await this.runTables.dropLeftoverTables(
+      new Date(now.getTime() - SCORE_TABLES_AFTER_MS),
+      dryRun,
+    );
+    if (!dryRun && scoreTables.length > 0)
+      this.logger.log(`retention: dropped ${scoreTables.length} leftover scoring tables`);
+    return { dryRun, workspaces: reports, uploadFiles, scoreTables };
   }
 
   /** One workspace's run. */

@@ -332,4 +332,38 @@ describe('retention (PostgreSQL)', () => {
     expect((await counts(nest.db, ws)).inbox).toBe(3);
     expect(existsSync(join(retention.archiveDir, ws))).toBe(true);
   });
+  it('drops the tables a scoring run left behind a day after it ended; attached score partitions stay', async () => {
+    const ws = await workspace();
+    const run = async (status: string, endedHoursAgo: number) => {
+      const [r] = (await nest.db.query(
+        `INSERT INTO score_runs (workspace_id, as_of, horizon_days, status, finished_at)
+         VALUES ($1, current_date, 365, $2, now() - make_interval(hours => $3)) RETURNING id`,
+        [ws, status, endedHoursAgo],
+      )) as Array<{ id: string }>;
+      return r.id.replace(/-/g, '');
+    };
+    const killed = await run('failed', 30);
+    const recent = await run('failed', 1);
+    const served = await run('completed', 30);
+    await nest.db.query(`CREATE UNLOGGED TABLE score_inputs_r${killed}_0 (id bigint)`);
+    await nest.db.query(`CREATE TABLE customer_scores_r${killed} (LIKE customer_scores)`);
+    await nest.db.query(`CREATE UNLOGGED TABLE score_inputs_r${recent}_0 (id bigint)`);
+    const servedId = served.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    await nest.db.query(
+      `CREATE TABLE customer_scores_r${served} PARTITION OF customer_scores FOR VALUES IN ('${servedId}')`,
+    );
+    const exists = async (t: string) =>
+      ((await nest.db.query(`SELECT to_regclass($1) IS NOT NULL AS e`, [t])) as Array<{ e: boolean }>)[0].e;
+
+    const dry = await retention.runAll({ dryRun: true });
+    expect(dry.scoreTables).toEqual([`customer_scores_r${killed}`, `score_inputs_r${killed}_0`]);
+    expect(await exists(`score_inputs_r${killed}_0`)).toBe(true);
+
+    const done = await retention.runAll();
+    expect(done.scoreTables).toEqual(dry.scoreTables);
+    expect(await exists(`score_inputs_r${killed}_0`)).toBe(false);
+    expect(await exists(`customer_scores_r${killed}`)).toBe(false);
+    expect(await exists(`score_inputs_r${recent}_0`)).toBe(true);
+    expect(await exists(`customer_scores_r${served}`)).toBe(true);
+  });
 });
