@@ -6,7 +6,11 @@ import { parseEvent } from '../../src/ingest/events/crm-event.schema';
 import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
 import { JobQueue, queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
-import { RetentionService, WorkspaceRetentionReport } from '../../src/retention/retention.service';
+import {
+  BATCH_ROWS,
+  RetentionService,
+  WorkspaceRetentionReport,
+} from '../../src/retention/retention.service';
 import { RetentionKind } from '../../src/retention/retention-settings';
 import { WorkspaceSettingsService } from '../../src/workspace-settings/workspace-settings.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
@@ -332,6 +336,32 @@ describe('retention (PostgreSQL)', () => {
     expect((await counts(nest.db, ws)).inbox).toBe(3);
     expect(existsSync(join(retention.archiveDir, ws))).toBe(true);
   });
+  it('goes through more rows than one batch, archiving each audit entry once', async () => {
+    const ws = await workspace();
+    await nest.db.query(
+      `INSERT INTO crm_inbox (workspace_id, webhook_id, signed_at, event_count, payload_enc, status, processed_at)
+       SELECT $1, 'm' || i, now(), 1, '\\x00', 'processed', now() - interval '31 days' FROM generate_series(1, $2) i`,
+      [ws, BATCH_ROWS * 2 + 345],
+    );
+    await nest.db.query(
+      `INSERT INTO audit_log (workspace_id, actor, action, created_at)
+       SELECT $1, 'cli', 'bulk', now() - interval '401 days' - make_interval(secs => i) FROM generate_series(1, $2) i`,
+      [ws, BATCH_ROWS + 500],
+    );
+    const report = await retention.run(ws);
+    expect(report.removed).toMatchObject({ inboxProcessed: BATCH_ROWS * 2 + 345, audit: BATCH_ROWS + 500 });
+    const ids = report.archived.flatMap((f) =>
+      gunzipSync(readFileSync(f))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    );
+    expect(ids).toHaveLength(BATCH_ROWS + 500);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await counts(nest.db, ws)).inbox).toBe(0);
+  });
+
   it('drops the tables a scoring run left behind a day after it ended; attached score partitions stay', async () => {
     const ws = await workspace();
     const run = async (status: string, endedHoursAgo: number) => {
