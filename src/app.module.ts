@@ -20,6 +20,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 import { WorkspaceSettingsModule } from './workspace-settings/workspace-settings.module';
 import { WebModule } from './web/web.module';
 import { AuditLogModule } from './audit-log/audit-log.module';
+import { RetentionModule } from './retention/retention.module';
 
 /** The whole application; `runtime` decides whether this process serves HTTP, consumes queues, runs schedules. */
 @Module({})
@@ -68,6 +69,7 @@ export class AppModule {
         AssignmentsModule,
         AuditLogModule,
         WorkspaceSettingsModule,
+        RetentionModule,
       ],
     };
   }

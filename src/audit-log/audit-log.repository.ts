@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Tx } from '../database/transactions';
 import { SqlRepository } from '../database/sql-repository';
 
 export interface AuditLogRow {
@@ -50,6 +51,40 @@ export class AuditLogRepository extends SqlRepository {
        ORDER BY a.id DESC
        LIMIT $6`,
       [workspaceId, q.before ?? null, q.action ?? null, q.subject ?? null, q.repIds, q.limit],
+    );
+  }
+
+  /** Retention: how many entries of the workspace were written before `before`. */
+  countOlder(workspaceId: string, before: Date): Promise<number> {
+    return this.countOf(
+      `SELECT count(*)::int AS n FROM audit_log WHERE workspace_id = $1 AND created_at < $2`,
+      [workspaceId, before],
+    );
+  }
+
+  /**
+   * Retention, inside the transaction that archives and deletes them: the oldest `limit` entries written before
+   * `before`, locked (a second run skips them), with the trigger's bypass switched on for this transaction only.
+   */
+  async takeForArchive(workspaceId: string, before: Date, limit: number, tx: Tx): Promise<AuditLogRow[]> {
+    await this.exec(`SELECT set_config('callplan.audit_retention', 'on', true)`, [], tx);
+    return this.rows<AuditLogRow>(
+      `SELECT id::text, created_at, actor, action, subject, details FROM audit_log
+       WHERE workspace_id = $1 AND created_at < $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [workspaceId, before, limit],
+      tx,
+    );
+  }
+
+  /**
+   * Retention: deletes archived entries (takeForArchive's, same transaction). The trigger lets a DELETE through only
+   * with the bypass on and only for entries older than 90 days; everything else still raises.
+   */
+  async deleteArchived(workspaceId: string, ids: string[], tx: Tx): Promise<void> {
+    await this.exec(
+      `DELETE FROM audit_log WHERE workspace_id = $1 AND id = ANY ($2::bigint[])`,
+      [workspaceId, ids],
+      tx,
     );
   }
 }

@@ -8,6 +8,7 @@ import { registerSyncCommands } from './sync.commands';
 import { registerCustomerViewCommands } from './customer-view.commands';
 import { registerWriteBackCommands } from './write-back.commands';
 import { registerWorkspaceCommands } from './workspace.commands';
+import { registerRetentionCommands } from './retention.commands';
 
 /**
  * `npm run callplan -- <command>`: migrations, the synthetic CRM generator, imports, scoring runs, exports,
@@ -27,6 +28,7 @@ export function buildCli(): Command {
   registerCustomerViewCommands(program);
   registerWriteBackCommands(program);
   registerWorkspaceCommands(program);
+  registerRetentionCommands(program);
   return program;
 }
 

@@ -2,6 +2,17 @@ import { DataSource } from 'typeorm';
 import { Queryable, returningRows } from './sql';
 
 /**
+ * One step of a retention purge (src/retention): rows older than `before` go, at most `limit` per statement (short
+ * locks; the caller repeats until fewer come back). With `dryRun` nothing is deleted and the answer is how many rows
+ * would go in all.
+ */
+export interface PurgeBatch {
+  before: Date;
+  limit: number;
+  dryRun: boolean;
+}
+
+/**
  * Base of the repositories: the only classes (with migrations) that run SQL. Each method is one statement, or a
  * few that belong together, and returns typed rows. Methods on tenant tables take the workspace id first and put
  * it in the statement (`test/architecture` checks every statement on a tenant table names `workspace_id`; one that
@@ -25,6 +36,12 @@ export abstract class SqlRepository {
   /** The rows of an UPDATE/DELETE … RETURNING (TypeORM answers those as [rows, count]). */
   protected returning<T>(sql: string, params: unknown[] = [], tx?: Queryable): Promise<T[]> {
     return returningRows<T>(tx ?? this.db, sql, params);
+  }
+
+  /** The `n` of a statement answering one row `{ n }`: a count, or a batch DELETE counting its RETURNING rows. */
+  protected async countOf(sql: string, params: unknown[] = [], tx?: Queryable): Promise<number> {
+    const row = await this.first<{ n: number | string }>(sql, params, tx);
+    return Number(row?.n ?? 0);
   }
 
   /** Runs a statement for its effect. */

@@ -45,6 +45,7 @@ export class HealthService {
     @InjectQueue(QUEUES.worklist) private readonly worklist: Queue,
     @InjectQueue(QUEUES.crmSync) private readonly crmSync: Queue,
     @InjectQueue(QUEUES.assignments) private readonly assignments: Queue,
+    @InjectQueue(QUEUES.maintenance) private readonly maintenance: Queue,
   ) {}
 
   /** Every queue with its producer handle. */
@@ -55,6 +56,7 @@ export class HealthService {
       [QUEUES.webhooks, this.webhooks],
       [QUEUES.crmSync, this.crmSync],
       [QUEUES.assignments, this.assignments],
+      [QUEUES.maintenance, this.maintenance],
     ];
   }
 

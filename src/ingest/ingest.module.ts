@@ -80,6 +80,7 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     FieldConflictsService,
   ],
   exports: [
+    ImportsRecoveryService, // the retention job sweeps upload files too
     FieldConflictsService,
     CsvImportService,
     RecordSyncService,

@@ -58,6 +58,10 @@ export const JOBS = {
   [QUEUES.assignments]: {
     'pool-sweep': job<{ workspaceId: string }>(),
   },
+  [QUEUES.maintenance]: {
+    /** the daily retention run: one workspace, or every workspace plus the upload files when none is named */
+    retention: job<{ workspaceId?: string }>(),
+  },
 } as const satisfies Record<QueueName, Record<string, JobSpec<unknown>>>;
 
 export type JobName<Q extends QueueName> = keyof (typeof JOBS)[Q] & string;

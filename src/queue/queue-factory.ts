@@ -21,6 +21,7 @@ export const QUEUES = {
   webhooks: 'webhooks',
   crmSync: 'crm-sync',
   assignments: 'assignments',
+  maintenance: 'maintenance',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

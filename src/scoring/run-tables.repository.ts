@@ -170,6 +170,28 @@ export class RunTablesRepository extends SqlRepository {
   }
 
   /**
+   * Retention: per-run tables left behind by runs that ended before `before` — chunk input tables of a worker killed
+   * mid-run, a failed run's scores table never attached. Attached score partitions are not touched (which of those
+   * stay is dropUnneededPartitions' rule: a served list keeps its run). With `dryRun` only names them.
+   */
+  async dropLeftoverTables(before: Date, dryRun: boolean): Promise<string[]> {
+    const rows = await this.rows<{ relname: string }>(
+      // @crossTenant a sweep over every workspace's ended runs; it names tables, reads no tenant rows
+      `SELECT c.relname FROM score_runs r
+       JOIN pg_class c ON c.relkind = 'r' AND NOT c.relispartition
+        AND (c.relname LIKE 'score\\_inputs\\_r' || replace(r.id::text, '-', '') || '\\_%'
+             OR c.relname = 'customer_scores_r' || replace(r.id::text, '-', ''))
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+       WHERE r.status IN ('completed', 'failed') AND r.finished_at < $1
+       ORDER BY c.relname`,
+      [before],
+    );
+    const names = rows.map((r) => r.relname);
+    if (!dryRun && names.length > 0) await this.exec(`DROP TABLE IF EXISTS ${names.join(', ')}`);
+    return names;
+  }
+
+  /**
    * Drops the scores tables of the workspace's runs that nothing needs any more (score-retention.ts): kept are the
    * current run and the run it compared with, the `newestRuns` newest completed runs, and every run that a list
    * dated within `servedDays` of the workspace's newest list points at — so a published list keeps its

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Queryable } from '../database/sql';
-import { SqlRepository } from '../database/sql-repository';
+import { PurgeBatch, SqlRepository } from '../database/sql-repository';
 
 export interface OutboxEventIdRow {
   id: string;
@@ -116,5 +116,32 @@ export class OutboxRepository extends SqlRepository {
       [workspaceId, eventId],
       tx,
     );
+  }
+
+  /**
+   * Retention: outbox events dispatched before `b.before` that no delivery refers to any more (run after the
+   * delivery log's purge; an event with a delivery still open stays, as it cascades to its deliveries).
+   */
+  purgeDispatched(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM outbox_events e
+           WHERE e.workspace_id = $1 AND e.dispatched_at < $2
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                             WHERE d.outbox_event_id = e.id AND NOT (d.next_attempt_at IS NULL
+                               AND d.status <> 'pending' AND d.created_at < $2))`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM outbox_events WHERE workspace_id = $1 AND id IN (
+               SELECT e.id FROM outbox_events e
+               WHERE e.workspace_id = $1 AND e.dispatched_at < $2
+                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_event_id = e.id)
+               ORDER BY e.id LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Queryable } from '../database/sql';
-import { SqlRepository } from '../database/sql-repository';
+import { PurgeBatch, SqlRepository } from '../database/sql-repository';
 
 export type DisabledReason = 'manual' | 'failing' | 'gone';
 
@@ -389,5 +389,28 @@ export class WebhooksRepository extends SqlRepository {
       [workspaceId, endpointId, event.messageId, event.type, event.payload, at],
     );
     return row.id;
+  }
+
+  /**
+   * Retention: the delivery log — deliveries that are over (delivered, dead, or failed and no longer scheduled)
+   * created before `b.before`. Pending and scheduled ones stay, whatever their age.
+   */
+  purgeDeliveries(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM webhook_deliveries
+           WHERE workspace_id = $1 AND next_attempt_at IS NULL AND status <> 'pending' AND created_at < $2`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM webhook_deliveries WHERE workspace_id = $1 AND id IN (
+               SELECT id FROM webhook_deliveries
+               WHERE workspace_id = $1 AND next_attempt_at IS NULL AND status <> 'pending' AND created_at < $2
+               ORDER BY created_at LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
   }
 }

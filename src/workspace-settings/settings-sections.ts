@@ -11,6 +11,7 @@ import { createScoringPolicy, DEFAULT_SCORING_POLICY } from '../scoring/models/c
 import { resolveWorklistSettings, WorklistSettingsError } from '../worklist/worklist-settings';
 import { cronProblem } from '../workspaces/workspace-fields';
 import { fieldOwnershipIssues, resolveFieldOwnership } from '../ingest/sync/field-ownership';
+import { resolveRetention, retentionIssues } from '../retention/retention-settings';
 
 export interface FieldIssue {
   /** dotted path from the body's root, e.g. settings.worklist.contactCaps.core.maxCalls */
@@ -179,12 +180,19 @@ const fieldOwnership: Section = {
   issues: (stored) => splitIssues(fieldOwnershipIssues(stored), 'settings.fieldOwnership'),
 };
 
+/** How long each kind of operational data is kept (retention/retention-settings.ts). */
+const retention: Section = {
+  resolve: resolveRetention,
+  issues: (stored) => splitIssues(retentionIssues(stored), 'settings.retention'),
+};
+
 export const SECTIONS: Readonly<Record<string, Section>> = {
   worklist,
   assignments,
   pool,
   scoring,
   fieldOwnership,
+  retention,
 };
 
 /** Every issue of a stored settings object, unknown sections included. */

@@ -69,7 +69,7 @@ describe.each([
 
   it('calls a worker dead when its heartbeat goes stale (kill -9 leaves its row behind)', async () => {
     const target = nest.app.get(QueueFactory).target;
-    const queues = ['assignments', 'crm-sync', 'scoring', 'webhooks', 'worklist'];
+    const queues = ['assignments', 'crm-sync', 'maintenance', 'scoring', 'webhooks', 'worklist'];
     await nest.db.query(
       `INSERT INTO worker_heartbeats (id, queue_target, host, pid, queues, last_seen_at)
        VALUES ('killed', $1, 'h', 1, $2, now())`,
@@ -101,7 +101,7 @@ describe.each([
     const partial = await health();
     expect(partial.status).toBe(503);
     expect(partial.body.checks.workers.message).toBe(
-      'no live worker for: worklist, webhooks, crm-sync, assignments',
+      'no live worker for: worklist, webhooks, crm-sync, assignments, maintenance',
     );
     await nest.db.query(`DELETE FROM worker_heartbeats`);
   });

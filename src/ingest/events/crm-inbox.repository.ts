@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRepository } from '../../database/sql-repository';
+import { PurgeBatch, SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
 import { ApplyReport } from '../sync/sync-events';
 
@@ -150,5 +150,43 @@ export class CrmInboxRepository extends SqlRepository {
        ORDER BY id DESC LIMIT $3`,
       [workspaceId, status, limit],
     );
+  }
+
+  /** Retention: applied messages processed before `b.before` (pending ones are never touched). */
+  purgeProcessed(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM crm_inbox
+           WHERE workspace_id = $1 AND status = 'processed' AND processed_at < $2`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM crm_inbox WHERE workspace_id = $1 AND id IN (
+               SELECT id FROM crm_inbox WHERE workspace_id = $1 AND status = 'processed' AND processed_at < $2
+               ORDER BY processed_at LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
+  }
+
+  /** Retention: failed messages received before `b.before` and never replayed (a replay makes them processed). */
+  purgeFailed(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM crm_inbox
+           WHERE workspace_id = $1 AND status = 'failed' AND received_at < $2`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM crm_inbox WHERE workspace_id = $1 AND id IN (
+               SELECT id FROM crm_inbox WHERE workspace_id = $1 AND status = 'failed' AND received_at < $2
+               ORDER BY id LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
   }
 }

@@ -75,8 +75,8 @@ export class ImportsRecoveryService implements OnApplicationBootstrap, OnApplica
     await this.sweepImports();
   }
 
-  /** Deletes the upload files no live request owns; returns how many. */
-  async sweepUploadFiles(): Promise<number> {
+  /** Deletes the upload files no live request owns (with `dryRun` only counts them); returns how many. */
+  async sweepUploadFiles(opts: { dryRun?: boolean } = {}): Promise<number> {
     const dir = join(this.config.dataDir, 'uploads');
     const names = await readdir(dir).catch(() => [] as string[]);
     let removed = 0;
@@ -91,6 +91,10 @@ export class ImportsRecoveryService implements OnApplicationBootstrap, OnApplica
         UPLOAD_MAX_IDLE_MS,
       );
       if (!reason) continue;
+      if (opts.dryRun) {
+        removed++;
+        continue;
+      }
       await rm(path, { force: true });
       removed++;
       this.logger.warn(`deleted upload file ${name} (${st.size} bytes): ${reason}`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRepository } from '../../database/sql-repository';
+import { PurgeBatch, SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
 import type { CsvEncoding } from '../csv/csv-encoding';
 import type { PresetName } from '../csv/csv-presets';
@@ -194,6 +194,26 @@ export class ImportsRepository extends SqlRepository {
       [id, JSON.stringify(error)],
     );
     return rows.length > 0;
+  }
+
+  /** Retention: finished imports (completed or failed) and their stored files, finished before `b.before`. */
+  purgeFinished(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM imports
+           WHERE workspace_id = $1 AND status IN ('completed', 'failed') AND finished_at < $2`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM imports WHERE workspace_id = $1 AND id IN (
+               SELECT id FROM imports
+               WHERE workspace_id = $1 AND status IN ('completed', 'failed') AND finished_at < $2
+               ORDER BY finished_at LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
   }
 }
 

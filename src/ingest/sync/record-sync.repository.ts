@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlRepository } from '../../database/sql-repository';
+import { PurgeBatch, SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
 import { FieldOwnership } from './field-ownership';
 import { FIELD_WRITER_SQL } from './field-ownership.sql';
@@ -354,5 +354,64 @@ export class RecordSyncRepository extends SqlRepository {
   /** Every workspace's (workspace, source) pairs with parked records ready to apply: the sweep's list. */
   readyParked(): Promise<WorkspaceSourceRow[]> {
     return this.rows(SYNC_SQL.readyParked);
+  }
+
+  /**
+   * Retention: parked versions (no delete) whose customer has not arrived since `b.before`. A full re-sync of the
+   * CRM brings them back if their customer ever does.
+   */
+  purgeParked(workspaceId: string, b: PurgeBatch): Promise<number> {
+    return b.dryRun
+      ? this.countOf(
+          `SELECT count(*)::int AS n FROM crm_parked
+           WHERE workspace_id = $1 AND deleted_at IS NULL AND updated_at < $2`,
+          [workspaceId, b.before],
+        )
+      : this.countOf(
+          `WITH d AS (
+             DELETE FROM crm_parked WHERE workspace_id = $1 AND ctid = ANY (ARRAY(
+               SELECT ctid FROM crm_parked WHERE workspace_id = $1 AND deleted_at IS NULL AND updated_at < $2
+               LIMIT $3))
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [workspaceId, b.before, b.limit],
+        );
+  }
+
+  /**
+   * Retention: tombstones last touched before `b.before` — deleted orders (their lines go with them) and parked
+   * deletes of records never seen. Only past every replay window (retention-settings.ts): a version arriving after
+   * its tombstone is gone would create the record again. Deleted customers stay (orders, merges and history
+   * reference them; erasure removes their personal data).
+   */
+  async purgeTombstones(workspaceId: string, b: PurgeBatch): Promise<number> {
+    if (b.dryRun) {
+      return this.countOf(
+        `SELECT (SELECT count(*) FROM orders WHERE workspace_id = $1 AND deleted_at IS NOT NULL AND updated_at < $2)
+              + (SELECT count(*) FROM crm_parked
+                 WHERE workspace_id = $1 AND deleted_at IS NOT NULL AND updated_at < $2) AS n`,
+        [workspaceId, b.before],
+      );
+    }
+    const orders = await this.countOf(
+      `WITH d AS (
+         DELETE FROM orders WHERE workspace_id = $1 AND id IN (
+           SELECT id FROM orders WHERE workspace_id = $1 AND deleted_at IS NOT NULL AND updated_at < $2
+           ORDER BY updated_at LIMIT $3)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [workspaceId, b.before, b.limit],
+    );
+    if (orders >= b.limit) return orders;
+    const parked = await this.countOf(
+      `WITH d AS (
+         DELETE FROM crm_parked WHERE workspace_id = $1 AND ctid = ANY (ARRAY(
+           SELECT ctid FROM crm_parked WHERE workspace_id = $1 AND deleted_at IS NOT NULL AND updated_at < $2
+           LIMIT $3))
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [workspaceId, b.before, b.limit - orders],
+    );
+    return orders + parked;
   }
 }
