@@ -11,6 +11,7 @@ import { CrmSyncProcessor } from './crm-sync.processor';
 import { CrmSyncScheduler } from './crm-sync.scheduler';
 import { CsvImportRepository } from './csv/csv-import.repository';
 import { CsvImportService } from './csv/csv-import.service';
+import { CurrencyRatesController } from './csv/currency-rates.controller';
 import { CurrencyRatesRepository } from './csv/currency-rates.repository';
 import { CurrencyRatesService } from './csv/currency-rates.service';
 import { CrmEventsController } from './events/crm-events.controller';
@@ -54,6 +55,7 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     ConnectorsController,
     ImportsController,
     FieldConflictsController,
+    CurrencyRatesController,
   ],
   providers: [
     CsvImportRepository,
