@@ -34,6 +34,9 @@ import { RecordSyncService } from './sync/record-sync.service';
 import { FieldConflictsController } from './sync/field-conflicts.controller';
 import { FieldConflictsRepository } from './sync/field-conflicts.repository';
 import { FieldConflictsService } from './sync/field-conflicts.service';
+import { SyncRejectsRepository } from './sync/sync-rejects.repository';
+import { SyncRejectsController } from './sync-rejects.controller';
+import { SyncRejectsService } from './sync-rejects.service';
 
 /** Data coming in from the CRM: bulk CSV, signed webhooks, cursor pull; the sync core applies all of them. */
 @Module({
@@ -56,6 +59,7 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     ImportsController,
     FieldConflictsController,
     CurrencyRatesController,
+    SyncRejectsController,
   ],
   providers: [
     CsvImportRepository,
@@ -80,9 +84,12 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     ImportsRecoveryService,
     FieldConflictsRepository,
     FieldConflictsService,
+    SyncRejectsRepository,
+    SyncRejectsService,
   ],
   exports: [
     FieldConflictsService,
+    SyncRejectsService,
     CsvImportService,
     RecordSyncService,
     CrmInboxService,

@@ -498,6 +498,18 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       cases: collection('/v1/sync/conflicts'),
     },
     {
+      route: 'GET /v1/sync/rejects',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: collection('/v1/sync/rejects'),
+    },
+    {
+      route: 'POST /v1/sync/rejects/replay',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/sync/rejects/replay', { kind: 'parked' }),
+    },
+    {
       route: 'GET /v1/currency-rates',
       roles: ['admin'],
       ok: 200,

@@ -81,9 +81,12 @@ export class RecordSyncService {
     }
   }
 
-  /** Applies parked records whose customer arrived in a batch that ran concurrently with theirs (safety net). */
-  async resolveParked(): Promise<number> {
-    const pairs = await this.repo.readyParked();
+  /**
+   * Applies parked records whose customer arrived in a batch that ran concurrently with theirs (safety net), of
+   * one workspace (a replay from the rejects list) or of all (the sweep).
+   */
+  async resolveParked(workspaceId: string | null = null): Promise<number> {
+    const pairs = await this.repo.readyParked(workspaceId);
     let unparked = 0;
     for (const p of pairs) {
       const report = await this.transactions.run(async (tx) => {
