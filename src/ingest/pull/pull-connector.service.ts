@@ -4,6 +4,7 @@ import { canonicalJson } from '../sync/sync-rules';
 import { EventIssue, parseEvent } from '../events/crm-event.schema';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { PiiCipher } from '../../customers/pii/pii';
+import { PiiHashing } from '../../customers/pii/pii-hashing.service';
 import { DedupeJobs } from '../../customers/dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
@@ -65,6 +66,7 @@ export class PullConnectorService {
     private readonly sync: RecordSyncService,
     private readonly dedupe: DedupeJobs,
     private readonly guard: OutboundGuard,
+    private readonly hashing: PiiHashing,
   ) {}
 
   async run(
@@ -261,12 +263,13 @@ export class PullConnectorService {
     rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }>,
   ): Promise<void> {
     if (rejects.length === 0) return;
+    const hash = await this.hashing.forWorkspace(c.workspaceId, tx);
     const rows = rejects.map((r) => {
       const json = canonicalJson(r.record);
       return {
         external_id: r.externalId,
         problems: r.problems,
-        digest: this.pii.hash(json).toString('hex'),
+        digest: hash(json).toString('hex'),
         payload: this.pii.encrypt(json).toString('hex'),
       };
     });
