@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { DedupeService } from '../customers/dedupe/dedupe.service';
 import { CandidateStatus } from '../customers/merge/merge-candidates.repository';
 import { MergeCandidate, MergeCandidatesService } from '../customers/merge/merge-candidates.service';
+import { PiiHashRotationService } from '../customers/pii/pii-hash-rotation.service';
 import { PiiRotationService } from '../customers/pii/pii-rotation.service';
 import { CliError, openSession } from './cli-context';
 import { positiveInt } from './cli-options';
@@ -134,6 +135,39 @@ function registerPiiCommands(program: Command): void {
         if (!opts.dryRun) {
           process.stderr.write(
             `every ciphertext is now under key "${report.toVersion}"; older keys may leave PII_ENCRYPTION_KEYS\n`,
+          );
+        }
+      } finally {
+        bar.stop();
+        await s.close();
+      }
+    });
+  pii
+    .command('rotate-hash')
+    .description(
+      're-key the email/phone hashes and digests under PII_HASH_KEY, needs PII_HASH_KEY_PREVIOUS (all workspaces, one transaction each; resumable)',
+    )
+    .option('--batch-size <n>', 'rows per statement', positiveInt('--batch-size'), 1000)
+    .option('--dry-run', 'only list how many workspaces and rows are still under the previous key')
+    .action(async (opts: { batchSize: number; dryRun?: boolean }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      const bar = progressBar('pii rotate-hash');
+      try {
+        const report = await s.app.get(PiiHashRotationService).rotate({
+          batchSize: opts.batchSize,
+          dryRun: opts.dryRun,
+          onProgress: (p) =>
+            bar.update(
+              p.done,
+              Math.max(1, p.total),
+              `${p.workspace} ${p.table}: ${p.done} of ${p.total} rows`,
+            ),
+        });
+        bar.stop();
+        console.log(JSON.stringify(report, null, 2));
+        if (!opts.dryRun) {
+          process.stderr.write(
+            `every workspace's hashes are now under PII_HASH_KEY (key id ${report.toKeyId}); PII_HASH_KEY_PREVIOUS may go\n`,
           );
         }
       } finally {

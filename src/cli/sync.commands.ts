@@ -7,6 +7,7 @@ import { RecordSyncService } from '../ingest/sync/record-sync.service';
 import { PullConnectorService, PullReport } from '../ingest/pull/pull-connector.service';
 import { CliError, openSession } from './cli-context';
 import { registerConflictsCommand } from './sync-conflicts.command';
+import { registerRejectsCommand } from './sync-rejects.command';
 import { positiveInt } from './cli-options';
 
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
@@ -24,6 +25,7 @@ export function registerSyncCommands(program: Command): void {
   registerReprocessCommand(sync);
   registerStatusCommand(sync);
   registerConflictsCommand(sync);
+  registerRejectsCommand(sync);
 }
 
 function registerSecretCommand(sync: Command): void {
@@ -129,19 +131,10 @@ function registerReprocessCommand(sync: Command): void {
         const statuses = opts.status === 'all' ? ['failed', 'pending'] : [opts.status];
         const inbox = s.app.get(CrmInboxService);
         const ids = await inbox.idsWithStatus(opts.allWorkspaces ? null : s.workspaceId, statuses);
-        let ok = 0;
-        let failed = 0;
-        for (const id of ids) {
-          try {
-            await inbox.process(id);
-            ok++;
-          } catch (e) {
-            failed++;
-            console.error(`inbox ${id}: ${(e as Error).message}`);
-          }
-        }
-        console.log(`${ids.length} inbox row(s): ${ok} applied, ${failed} failed`);
-        if (failed > 0) process.exitCode = 1;
+        const { applied, failed } = await inbox.applyNow(ids);
+        for (const f of failed) console.error(`inbox ${f.id}: ${f.message}`);
+        console.log(`${ids.length} inbox row(s): ${applied} applied, ${failed.length} failed`);
+        if (failed.length > 0) process.exitCode = 1;
       } finally {
         await s.close();
       }

@@ -6,11 +6,26 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
  * Layout of a ciphertext: [version length][version][12-byte IV][16-byte tag][ciphertext].
  */
 export class PiiCipher {
+  /** short fingerprint of the hash key (never the key): which key a workspace's hashes are under */
+  readonly hashKeyId: string;
+
   constructor(
     private readonly keys: Array<{ version: string; key: Buffer }>,
     private readonly hashKey: Buffer,
+    /** the hash key being rotated away from (PII_HASH_KEY_PREVIOUS), during a hash-key rotation only */
+    private readonly previousHashKey?: Buffer,
   ) {
     if (keys.length === 0) throw new Error('PiiCipher needs at least one key');
+    this.hashKeyId = PiiCipher.keyId(hashKey);
+  }
+
+  static keyId(hashKey: Buffer): string {
+    return createHmac('sha256', hashKey).update('callplan hash key id').digest('hex').slice(0, 16);
+  }
+
+  /** A hash-key rotation is configured: hashes of a workspace may still be under the previous key. */
+  get rotatingHash(): boolean {
+    return this.previousHashKey !== undefined;
   }
 
   /** Version of the key new ciphertexts are written with (the first of PII_ENCRYPTION_KEYS). */
@@ -47,5 +62,11 @@ export class PiiCipher {
   /** Keyed hash (HMAC-SHA256) of an already normalised value: equal inputs match, the value is not recoverable. */
   hash(normalised: string): Buffer {
     return createHmac('sha256', this.hashKey).update(normalised).digest();
+  }
+
+  /** The same keyed hash under the previous hash key (during a rotation; throws when none is configured). */
+  previousHash(normalised: string): Buffer {
+    if (!this.previousHashKey) throw new Error('no previous hash key (PII_HASH_KEY_PREVIOUS) is configured');
+    return createHmac('sha256', this.previousHashKey).update(normalised).digest();
   }
 }

@@ -36,6 +36,8 @@ const envSchema = z.object({
   PII_ENCRYPTION_KEYS: z.string().optional(),
   /** Key of the HMAC used for the lookup hash of normalised email/phone (matching without decrypting). */
   PII_HASH_KEY: base64Key.optional(),
+  /** the hash key being replaced, while `callplan pii rotate-hash` re-keys the blind indexes (docs/operations.md) */
+  PII_HASH_KEY_PREVIOUS: base64Key.optional(),
   /** Scoring concurrency per worker process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SCORING_CHUNK_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
@@ -98,6 +100,8 @@ export interface PiiKeys {
   /** version id → 32-byte AES-256-GCM key; the first entry encrypts */
   encryption: Array<{ version: string; key: Buffer }>;
   hashKey: Buffer;
+  /** PII_HASH_KEY_PREVIOUS: set only during a hash-key rotation */
+  previousHashKey?: Buffer;
 }
 
 export interface AppConfig {
@@ -155,7 +159,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: e.QUEUE_PREFIX,
     dataDir,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
-    pii: resolvePiiKeys(e.PII_ENCRYPTION_KEYS, e.PII_HASH_KEY, e.NODE_ENV, dataDir),
+    pii: {
+      ...resolvePiiKeys(e.PII_ENCRYPTION_KEYS, e.PII_HASH_KEY, e.NODE_ENV, dataDir),
+      ...(e.PII_HASH_KEY_PREVIOUS ? { previousHashKey: Buffer.from(e.PII_HASH_KEY_PREVIOUS, 'base64') } : {}),
+    },
     workerConcurrency: e.WORKER_CONCURRENCY,
     scoringChunkSize: e.SCORING_CHUNK_SIZE,
     scoringLockMs: e.SCORING_LOCK_MS,

@@ -16,6 +16,9 @@ import { MergeCandidatesController } from './merge/merge-candidates.controller';
 import { MergeCandidatesRepository } from './merge/merge-candidates.repository';
 import { MergeCandidatesService } from './merge/merge-candidates.service';
 import { PiiCipher } from './pii/pii';
+import { PiiHashRepository } from './pii/pii-hash.repository';
+import { PiiHashRotationService } from './pii/pii-hash-rotation.service';
+import { PiiHashing } from './pii/pii-hashing.service';
 import { PiiRotationRepository } from './pii/pii-rotation.repository';
 import { PiiRotationService } from './pii/pii-rotation.service';
 import { PII_CIPHER } from './pii/pii.tokens';
@@ -29,7 +32,8 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
     {
       provide: PII_CIPHER,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new PiiCipher(config.pii.encryption, config.pii.hashKey),
+      useFactory: (config: AppConfig) =>
+        new PiiCipher(config.pii.encryption, config.pii.hashKey, config.pii.previousHashKey),
     },
     CustomerViewRepository,
     CustomerEraseRepository,
@@ -44,7 +48,18 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
     CustomerViewService,
     CustomerEraseService,
     PiiRotationService,
+    PiiHashRepository,
+    PiiHashing,
+    PiiHashRotationService,
   ],
-  exports: [PII_CIPHER, CustomerMergeService, DedupeService, DedupeJobs, PiiRotationService],
+  exports: [
+    PII_CIPHER,
+    CustomerMergeService,
+    DedupeService,
+    DedupeJobs,
+    PiiRotationService,
+    PiiHashing,
+    PiiHashRotationService,
+  ],
 })
 export class CustomersModule {}

@@ -223,10 +223,11 @@ function titled(r: SeededRandom, name: string): string {
 const INFO_CLUSTER_SIZE = 8;
 
 const LOOK_ALIKE_KINDS = new Weighted<LookAlikeKind>([
-  ['family-phone', 0.35],
+  ['family-phone', 0.3],
   ['family-email', 0.25],
-  ['switchboard', 0.3],
+  ['switchboard', 0.25],
   ['shared-info', 0.1],
+  ['namesake-phone', 0.1],
 ]);
 
 /** Names compared the way a careful reader would: case, spacing and word order do not count. */
@@ -545,9 +546,11 @@ class GeneratorRun {
       const wanted = kind === 'switchboard' ? 'business' : 'individual';
       if (o.identity.kind !== wanted) continue;
       if (kind === 'family-email' ? o.identity.email === '' : o.identity.phone === null) continue;
+      if (kind === 'namesake-phone' && o.identity.email === '') continue;
       of = o;
     }
     if (!of) kind = 'shared-info';
+    if (of && kind === 'namesake-phone') return this.namesake(externalId, index, of);
     const customerKind: CustomerKind =
       kind === 'family-phone' || kind === 'family-email' ? 'individual' : 'business';
     // names already on this key (the original's, earlier look-alikes'): a look-alike is another person or company
@@ -582,6 +585,30 @@ class GeneratorRun {
         ? { ...identity, email: of.identity.email }
         : { ...identity, phone: of.identity.phone, phoneStyle: r.pick(PHONE_STYLES) };
     return this.original(externalId, shared, { kind, of: of.externalId });
+  }
+
+  /**
+   * Another person of the very same name on the same phone, with an email of their own (a father and son both
+   * called 王伟 on the family landline): name and phone agree, the emails say two people.
+   */
+  private namesake(externalId: string, index: number, of: Original): CrmBatch {
+    const identity = this.identities.create(index, 'individual');
+    const email =
+      identity.email !== '' && identity.email !== of.identity.email
+        ? identity.email
+        : `namesake${index}@mail.example.net`;
+    return this.original(
+      externalId,
+      {
+        ...identity,
+        name: of.identity.name,
+        latinName: of.identity.latinName,
+        email,
+        phone: of.identity.phone,
+        phoneStyle: this.random.pick(PHONE_STYLES),
+      },
+      { kind: 'namesake-phone', of: of.externalId },
+    );
   }
 
   /** the same person again under a new external id, contact details written differently */

@@ -102,7 +102,13 @@ export interface GeneratorOptions {
 }
 
 /** How a look-alike resembles an earlier customer it is not. */
-export type LookAlikeKind = 'family-phone' | 'family-email' | 'switchboard' | 'shared-info';
+export type LookAlikeKind =
+  | 'family-phone'
+  | 'family-email'
+  | 'switchboard'
+  | 'shared-info'
+  /** the same name and phone, another email: two people the name cannot tell apart */
+  | 'namesake-phone';
 
 /** One unit of the stream: the reps first, then one customer with everything that belongs to it. */
 export type CrmBatch =

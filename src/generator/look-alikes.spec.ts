@@ -15,15 +15,27 @@ describe('look-alikes (lookAlikeShare)', () => {
     expect(lookAlikes.length / batches.length).toBeGreaterThan(0.03);
     expect(lookAlikes.length / batches.length).toBeLessThan(0.07);
     const kinds = new Set(lookAlikes.map((b) => b.lookAlike!.kind));
-    expect(kinds).toEqual(new Set(['family-phone', 'family-email', 'switchboard', 'shared-info']));
+    expect(kinds).toEqual(
+      new Set(['family-phone', 'family-email', 'switchboard', 'shared-info', 'namesake-phone']),
+    );
   });
 
-  it('a look-alike shares the key it claims with a different, earlier customer of another name', () => {
+  it('a look-alike shares the key it claims with a different, earlier customer of another name (or, a namesake, another email)', () => {
     for (const b of lookAlikes) {
       const { kind, of } = b.lookAlike!;
       const other = byId.get(of)!;
       expect(b.duplicateOf).toBeNull();
       if (of === b.customer.external_id) continue; // the first member of an info@ cluster
+      if (kind === 'namesake-phone') {
+        // the same name and phone; two people by their emails
+        expect(b.customer.name).toBe(other.name);
+        expect(normalisePhone(b.customer.phone)).toBe(normalisePhone(other.phone));
+        expect(normaliseEmail(b.customer.email)).toBeTruthy();
+        expect(normaliseEmail(other.email)).toBeTruthy();
+        expect(normaliseEmail(b.customer.email)).not.toBe(normaliseEmail(other.email));
+        expect(b.customer.kind).toBe('individual');
+        continue;
+      }
       if (kind === 'family-phone' || kind === 'switchboard') {
         expect(normalisePhone(b.customer.phone)).toBe(normalisePhone(other.phone));
       } else {

@@ -11,6 +11,7 @@ import { CrmSyncProcessor } from './crm-sync.processor';
 import { CrmSyncScheduler } from './crm-sync.scheduler';
 import { CsvImportRepository } from './csv/csv-import.repository';
 import { CsvImportService } from './csv/csv-import.service';
+import { CurrencyRatesController } from './csv/currency-rates.controller';
 import { CurrencyRatesRepository } from './csv/currency-rates.repository';
 import { CurrencyRatesService } from './csv/currency-rates.service';
 import { CrmEventsController } from './events/crm-events.controller';
@@ -33,6 +34,9 @@ import { RecordSyncService } from './sync/record-sync.service';
 import { FieldConflictsController } from './sync/field-conflicts.controller';
 import { FieldConflictsRepository } from './sync/field-conflicts.repository';
 import { FieldConflictsService } from './sync/field-conflicts.service';
+import { SyncRejectsRepository } from './sync/sync-rejects.repository';
+import { SyncRejectsController } from './sync-rejects.controller';
+import { SyncRejectsService } from './sync-rejects.service';
 
 /** Data coming in from the CRM: bulk CSV, signed webhooks, cursor pull; the sync core applies all of them. */
 @Module({
@@ -54,6 +58,8 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     ConnectorsController,
     ImportsController,
     FieldConflictsController,
+    CurrencyRatesController,
+    SyncRejectsController,
   ],
   providers: [
     CsvImportRepository,
@@ -78,10 +84,13 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     ImportsRecoveryService,
     FieldConflictsRepository,
     FieldConflictsService,
+    SyncRejectsRepository,
+    SyncRejectsService,
   ],
   exports: [
     ImportsRecoveryService, // the retention job sweeps upload files too
     FieldConflictsService,
+    SyncRejectsService,
     CsvImportService,
     RecordSyncService,
     CrmInboxService,

@@ -497,6 +497,30 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: 200,
       cases: collection('/v1/sync/conflicts'),
     },
+    {
+      route: 'GET /v1/sync/rejects',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: collection('/v1/sync/rejects'),
+    },
+    {
+      route: 'POST /v1/sync/rejects/replay',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/sync/rejects/replay', { kind: 'parked' }),
+    },
+    {
+      route: 'GET /v1/currency-rates',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/currency-rates'),
+    },
+    {
+      route: 'PUT /v1/currency-rates',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/currency-rates', { rates: [] }),
+    },
     // an empty connector definition reaches the handler and fails its schema: 400 proves the guard let it through
     {
       route: 'POST /v1/crm/connectors',

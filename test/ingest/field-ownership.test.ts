@@ -292,14 +292,14 @@ describe('field ownership: re-imports and syncs keep what Callplan decided (Post
     await sync.applyBatch(ws, 'crm', toSync([ev.customer('C1', t(3), { ownerRepExternalId: 'R1' })]));
     expect(await owner()).toBe('R2');
     // …one newer than it wins
-    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const later = new Date(Date.now() + 120_000).toISOString(); // within the 5-minute clock skew a version may have
     await sync.applyBatch(ws, 'crm', toSync([ev.customer('C1', later, { ownerRepExternalId: 'R1' })]));
     expect(await owner()).toBe('R1');
 
     // crm: the CRM's newest always applies; the assignment it replaces is in the history
     await setOwnership({ owner: 'crm' });
     await assign('R2');
-    const latest = new Date(Date.now() + 7_200_000).toISOString();
+    const latest = new Date(Date.now() + 240_000).toISOString(); // newer than `later`, within the clock skew
     await sync.applyBatch(ws, 'crm', toSync([ev.customer('C1', latest, { ownerRepExternalId: 'R1' })]));
     expect(await owner()).toBe('R1');
     const [last] = await q<Record<string, unknown>>(

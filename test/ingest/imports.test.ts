@@ -159,6 +159,44 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
     });
   });
 
+  it('sourceVersionColumn names the version column as --source-version-column does; a missing one is a 422 naming the field', async () => {
+    const csv = 'external_id,name,Last Modified\nv-1,Old Name,2026-01-02T00:00:00Z\n';
+    const ok = await upload(keys.admin, 'customers', 'versions.csv', csv, {
+      sourceVersionColumn: 'Last Modified',
+    }).expect(202);
+    expect(await finished(ok.body.id)).toMatchObject({
+      status: 'completed',
+      options: { map: { source_updated_at: 'Last Modified' } },
+      report: { inserted: 1 },
+    });
+    const [row] = await nest.db.query(
+      `SELECT source_updated_at FROM customers WHERE workspace_id = $1 AND external_id = 'v-1'`,
+      [ws],
+    );
+    expect(row.source_updated_at.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    // an older row of a later file is skipped: the column was really read as the version
+    const older = await upload(
+      keys.admin,
+      'customers',
+      'older.csv',
+      'external_id,name,Last Modified\nv-1,Older Name,2025-01-01T00:00:00Z\n',
+      { sourceVersionColumn: 'Last Modified' },
+    ).expect(202);
+    expect(await finished(older.body.id)).toMatchObject({ status: 'completed', report: { older: 1 } });
+
+    const typo = await upload(keys.admin, 'customers', 'typo.csv', csv, {
+      sourceVersionColumn: 'Last Modfied',
+    }).expect(422);
+    expect(typo.body.error).toMatchObject({
+      code: 'invalid_form_field',
+      details: [{ field: 'sourceVersionColumn', column: 'Last Modfied', suggestion: 'Last Modified' }],
+    });
+    const notCustomers = await upload(keys.admin, 'orders', 'o.csv', csv, {
+      sourceVersionColumn: 'Last Modified',
+    }).expect(422);
+    expect(notCustomers.body.error.details[0].field).toBe('sourceVersionColumn');
+  });
+
   it('detects the encoding (or takes the form field), and fails a file with undecodable bytes naming where', async () => {
     const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'csv', name));
     const gb = await upload(keys.admin, 'customers', 'gb.csv', fixture('mixed.gb18030.csv'), {

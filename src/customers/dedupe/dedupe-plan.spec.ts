@@ -35,6 +35,15 @@ describe('planDedupe', () => {
     ]);
   });
 
+  it('only proposes one name on a shared phone when both have emails and share none (two people, one name)', () => {
+    const plan = planDedupe([
+      pair(1, 2, ['王伟', '王伟'], { sameEmail: false, samePhone: true, emailsDiffer: true }),
+      pair(3, 4, ['Li Na', 'LI NA'], { sameEmail: false, samePhone: true, emailsDiffer: false }),
+    ]);
+    expect(plan.merges).toEqual([{ winnerId: '3', loserId: '4', reason: 'same_phone' }]);
+    expect(plan.review).toEqual([{ a: '1', b: '2', sameEmail: false, samePhone: true }]);
+  });
+
   it('proposes between the customers that stand after the merges, once per pair', () => {
     // 1 ~ 2 (same person), 3 shares a family phone with both
     const plan = planDedupe([

@@ -1,7 +1,9 @@
 /**
  * What a dedupe run does with the pairs of customers that share a contact key (pure, no I/O): a pair whose names
- * corroborate the key is merged automatically (connected pairs form one customer, the oldest record wins); a pair
- * sharing a key alone is proposed for review; a pair a person already separated is left alone.
+ * corroborate the key, with no evidence against it, is merged automatically (connected pairs form one customer,
+ * the oldest record wins); a pair sharing a key alone — or a name and a phone while each has an email and they
+ * share none (two people of one name on a family phone) — is proposed for review; a pair a person already
+ * separated is left alone.
  */
 import { anyNamesCompatible } from './name-match';
 
@@ -22,6 +24,11 @@ export interface KeyPair {
   namesB: ReadonlyArray<string | null>;
   /** a person undid a merge of these two, or rejected them as a candidate */
   blocked: boolean;
+  /**
+   * both have an email (their own or of a record merged into them) and they share none: evidence against one
+   * person that a shared phone and a matching name do not outweigh (default false)
+   */
+  emailsDiffer?: boolean;
 }
 
 export interface PlannedMerge {
@@ -78,7 +85,7 @@ export function planDedupe(pairs: readonly KeyPair[]): DedupePlan {
     born.set(p.a, p.bornA);
     born.set(p.b, p.bornB);
     direct.set(keyOf(p.a, p.b), p);
-    const corroborated = anyNamesCompatible(p.namesA, p.namesB);
+    const corroborated = !p.emailsDiffer && anyNamesCompatible(p.namesA, p.namesB);
     if (!corroborated) {
       if (!p.blocked) unconfirmed.push(p);
       continue;

@@ -18,6 +18,7 @@ export interface KeyPairRow {
   born_b: number;
   names_a: Array<string | null>;
   names_b: Array<string | null>;
+  emails_differ: boolean;
   blocked: boolean;
 }
 

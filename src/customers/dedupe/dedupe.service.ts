@@ -124,6 +124,7 @@ export class DedupeService {
           bornB: r.born_b,
           namesA: r.names_a,
           namesB: r.names_b,
+          emailsDiffer: r.emails_differ,
           blocked: r.blocked,
         })),
       );

@@ -2,7 +2,8 @@
  * Duplicate detection, set-based. Every customer row (including losers of earlier merges, which keep their contact
  * hashes) stands for the live customer it belongs to (its "root"); roots sharing a normalised email or phone hash
  * and the same kind form the pairs that share a key. Whether a pair is merged automatically (its names
- * corroborate the key) or proposed for review is decided by dedupe-plan.ts. $1 is the workspace.
+ * corroborate the key and its emails do not contradict it) or proposed for review is decided by dedupe-plan.ts.
+ * $1 is the workspace.
  */
 
 /**
@@ -55,6 +56,10 @@ export const DEDUPE_SQL = {
               AND n.name IS NOT NULL) AS names_a,
       ARRAY(SELECT n.name FROM customers n WHERE n.workspace_id = $1 AND (n.id = p.b OR n.merged_into_id = p.b)
               AND n.name IS NOT NULL) AS names_b,
+      -- both have emails and share none (were one shared, same_email would hold): evidence of two people
+      (NOT p.same_email
+        AND EXISTS (SELECT 1 FROM dd_keys k WHERE k.root = p.a AND k.key_kind = 'email')
+        AND EXISTS (SELECT 1 FROM dd_keys k WHERE k.root = p.b AND k.key_kind = 'email')) AS emails_differ,
       EXISTS (SELECT 1 FROM customer_merges x
               WHERE x.workspace_id = $1 AND x.undone_at IS NOT NULL
                 AND ((x.winner_id = p.a AND x.loser_id = p.b) OR (x.winner_id = p.b AND x.loser_id = p.a)))

@@ -8,6 +8,7 @@ import { Transactions } from '../../database/transactions';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
 import { PiiCipher } from '../../customers/pii/pii';
+import { PiiHashing, WorkspaceHash } from '../../customers/pii/pii-hashing.service';
 import {
   DEFAULT_FIELD_OWNERSHIP,
   FieldOwnership,
@@ -133,6 +134,7 @@ export class CsvImportService {
     private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly dedupe: DedupeService,
+    private readonly hashing: PiiHashing,
   ) {}
 
   async import(options: ImportOptions): Promise<ImportReport> {
@@ -204,6 +206,9 @@ export class CsvImportService {
   private async loadAndMerge(client: PoolClient, run: ImportRun): Promise<void> {
     const chunks = new ChunkPipeline();
     try {
+      // the key of the workspace's email/phone hashes (the previous one during a rotation, until re-keyed)
+      if (run.opts.kind === 'customers')
+        run.hash = await this.hashing.forWorkspaceOnClient(run.opts.workspaceId, client);
       await this.repo.createStaging(run.opts.kind, client);
       await this.parseInto(run, (pieces, shape) =>
         chunks.submit(() => this.loadChunk(client, pieces, run, shape)),
@@ -392,9 +397,9 @@ export class CsvImportService {
           r.name,
           r.kind,
           r.email === null ? null : this.pii.encrypt(r.email),
-          r.email === null ? null : this.pii.hash(r.email),
+          r.email === null ? null : run.hash(r.email),
           r.phone === null ? null : this.pii.encrypt(r.phone),
-          r.phone === null ? null : this.pii.hash(r.phone),
+          r.phone === null ? null : run.hash(r.phone),
           r.region,
           r.country,
           r.industry,
@@ -580,6 +585,10 @@ class ImportRun {
   };
   loadedAt = 0;
   mergedAt = 0;
+  /** keyed hash of emails and phones for this workspace (set inside the import's transaction) */
+  hash: WorkspaceHash = () => {
+    throw new Error('hash used before the import transaction began');
+  };
   private lastProgress = 0;
 
   constructor(

@@ -120,3 +120,18 @@ describe('validateCustomer: source_updated_at and do_not_call', () => {
     expect(!bad.ok && bad.problems[0].column).toBe('source_updated_at');
   });
 });
+
+describe('source_updated_at', () => {
+  it('refuses a version more than 5 minutes ahead of the clock, naming the column', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const row = (v: string) => validateCustomer({ external_id: 'C1', source_updated_at: v }, { now });
+    expect(row('2026-06-01T00:04:00Z').ok).toBe(true);
+    const typo = row('2062-06-01T00:00:00Z');
+    expect(typo.ok).toBe(false);
+    if (!typo.ok)
+      expect(typo.problems).toEqual([
+        { column: 'source_updated_at', reason: '"2062-06-01T00:00:00Z" is in the future' },
+      ]);
+    expect(row('2026-06-01T01:00:00Z').ok).toBe(false);
+  });
+});

@@ -126,7 +126,16 @@ const NO_WARNINGS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
 export interface RowContext {
   localTimes?: LocalTimeReader;
   currency?: CurrencyPolicy;
+  /** the clock for "not in the future" (default: the time of the call) */
+  now?: Date;
 }
+
+/**
+ * A record's version (`source_updated_at`, a CRM event's `updatedAt`/`deletedAt`/…) may run ahead of our clock by
+ * this much (clock skew between the CRM and us); further ahead it is refused. Newest version wins, so a typo'd
+ * 2062 accepted once would freeze the record against every real change until then.
+ */
+export const VERSION_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The currency orders are scored in, and how an order in another currency is converted (or why it cannot be). */
 export interface CurrencyPolicy {
@@ -314,7 +323,12 @@ export function validateCustomer(raw: Record<string, string>, context?: RowConte
     ownerRep: c.text(raw, 'owner_rep', { max: 200 }),
     createdAt: c.timestamp(raw, 'created_at', false),
     personality,
-    sourceUpdatedAt: c.timestamp(raw, 'source_updated_at', false),
+    sourceUpdatedAt: c.timestamp(
+      raw,
+      'source_updated_at',
+      false,
+      new Date((context?.now?.getTime() ?? Date.now()) + VERSION_CLOCK_SKEW_MS),
+    ),
     doNotCall: c.flag(raw, 'do_not_call'),
   });
 }

@@ -35,4 +35,17 @@ export class CurrencyRatesRepository extends SqlRepository {
       [workspaceId],
     );
   }
+
+  async removeAll(workspaceId: string, tx: Tx): Promise<void> {
+    await this.exec(`DELETE FROM currency_rates WHERE workspace_id = $1`, [workspaceId], tx);
+  }
+
+  async countsByCurrency(workspaceId: string, tx: Tx): Promise<Record<string, number>> {
+    const rows = await this.rows<{ currency: string; n: number }>(
+      `SELECT currency, count(*)::int AS n FROM currency_rates WHERE workspace_id = $1 GROUP BY 1 ORDER BY 1`,
+      [workspaceId],
+      tx,
+    );
+    return Object.fromEntries(rows.map((r) => [r.currency, r.n]));
+  }
 }

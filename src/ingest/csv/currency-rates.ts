@@ -3,6 +3,7 @@
  * rates valid from a day (UTC) until the next one; an order is converted at the rate valid on the day it was
  * placed, exactly in integer arithmetic, rounding half away from zero to a minor unit of the workspace currency.
  */
+import { isDay } from '../../worklist/zoned-time';
 import { currencyExponent, CurrencyPolicy } from './csv-rows';
 
 export interface CurrencyRate {
@@ -22,6 +23,47 @@ export function parseRate(v: string): bigint | null {
   if (!m) return null;
   const scaled = BigInt(m[1] + (m[2] ?? '').padEnd(RATE_SCALE, '0'));
   return scaled > 0n ? scaled : null;
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** Most rates one table may hold (a CSV load or a PUT). */
+export const MAX_RATES = 100_000;
+
+export interface RateProblem {
+  /** `currency`, `valid_from` / `validFrom`, `rate` */
+  field: 'currency' | 'validFrom' | 'rate';
+  reason: string;
+}
+
+/**
+ * The problems of one rate of a workspace whose currency is `workspaceCurrency` — the one rule of the CSV load and
+ * of `PUT /v1/currency-rates`. `currency` is expected upper-cased.
+ */
+export function rateProblems(rate: CurrencyRate, workspaceCurrency: string): RateProblem[] {
+  const out: RateProblem[] = [];
+  if (!CURRENCIES.has(rate.currency))
+    out.push({ field: 'currency', reason: `unknown currency "${rate.currency}"` });
+  else if (rate.currency === workspaceCurrency)
+    out.push({ field: 'currency', reason: `${rate.currency} is the workspace currency (its rate is 1)` });
+  if (!isDay(rate.validFrom))
+    out.push({ field: 'validFrom', reason: `"${rate.validFrom}" is not a day YYYY-MM-DD` });
+  if (parseRate(rate.rate) === null)
+    out.push({ field: 'rate', reason: `"${rate.rate}" is not a positive decimal with at most 12 decimals` });
+  return out;
+}
+
+/** Index pairs of rates naming the same currency and day twice (`[first, again]`). */
+export function duplicateRates(rates: readonly CurrencyRate[]): Array<[number, number]> {
+  const seen = new Map<string, number>();
+  const out: Array<[number, number]> = [];
+  rates.forEach((r, i) => {
+    const key = `${r.currency} ${r.validFrom}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else out.push([first, i]);
+  });
+  return out;
 }
 
 /** `amountMinor` of `from` in minor units of `to` at `rate` (10^-12 units of `to` per unit of `from`). */

@@ -161,4 +161,45 @@ describe('CRM event schema', () => {
     );
     expect(formatPath([])).toBe('');
   });
+  it('refuses a version more than 5 minutes ahead of the clock (a typo could freeze the record), with its path', () => {
+    const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+    const customer = (updatedAt: string) => ({
+      type: 'customer.upserted',
+      data: { externalId: 'c1', updatedAt },
+    });
+    expect(parseEvent(customer(at(4 * 60_000)), now).ok).toBe(true);
+    const far = parseEvent(customer('2062-05-01T00:00:00Z'), now, ['events', 0]);
+    expect(far.ok).toBe(false);
+    if (!far.ok)
+      expect(far.issues).toEqual([
+        expect.objectContaining({ path: 'events[0].data.updatedAt', code: 'date_in_future' }),
+      ]);
+    // an hour ahead: within the day business times get, not within the clock skew a version gets
+    const hour = 3600_000;
+    const order = {
+      type: 'order.upserted',
+      data: {
+        externalId: 'o1',
+        customerExternalId: 'c1',
+        updatedAt: at(hour),
+        placedAt: at(hour),
+        amountMinor: 1,
+        currency: 'CNY',
+      },
+    };
+    const o = parseEvent(order, now);
+    expect(o.ok ? [] : o.issues.map((i) => i.path)).toEqual(['data.updatedAt']);
+    const del = parseEvent(
+      { type: 'customer.deleted', data: { externalId: 'c1', deletedAt: at(hour) } },
+      now,
+    );
+    expect(del.ok ? [] : del.issues.map((i) => i.code)).toEqual(['date_in_future']);
+    const interaction = (extra: object) => ({
+      type: 'interaction.created',
+      data: { externalId: 'i1', customerExternalId: 'c1', occurredAt: at(hour), kind: 'call', ...extra },
+    });
+    const noVersion = parseEvent(interaction({}), now);
+    expect(noVersion.ok ? [] : noVersion.issues.map((i) => i.path)).toEqual(['data.occurredAt']);
+    expect(parseEvent(interaction({ updatedAt: at(0) }), now).ok).toBe(true);
+  });
 });

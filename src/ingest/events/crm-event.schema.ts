@@ -4,7 +4,12 @@
  * (`events[3].data.amountMinor`) and a machine-readable code, so a sender can fix exactly what is wrong.
  */
 import { z } from 'zod';
-import { currencyExponent, MAX_ORDER_AMOUNT_MAJOR, parseTimestamp } from '../csv/csv-rows';
+import {
+  currencyExponent,
+  MAX_ORDER_AMOUNT_MAJOR,
+  parseTimestamp,
+  VERSION_CLOCK_SKEW_MS,
+} from '../csv/csv-rows';
 import { normaliseEmail, normalisePhone } from '../../customers/pii/pii';
 import {
   ContactData,
@@ -18,7 +23,11 @@ import {
 
 /** Most events one webhook message may carry (more → 413 too_many_events). */
 export const MAX_EVENTS_PER_BATCH = 1000;
-/** Timestamps may run ahead of our clock by this much (clock skew); further → rejected as in the future. */
+/**
+ * Business times (`placedAt`, `occurredAt`, `createdAt`) may run ahead of our clock by this much; further → rejected
+ * as in the future. Version times (`updatedAt`, `deletedAt`, `restoredAt`, `mergedAt`) get only the clock skew
+ * VERSION_CLOCK_SKEW_MS (5 minutes): the newest version wins, so one far in the future would freeze the record.
+ */
 const FUTURE_SLACK_MS = 24 * 3600_000;
 /** At most this many problems are reported for one request. */
 const MAX_ISSUES = 50;
@@ -47,8 +56,8 @@ const text = (max = 500) =>
     .nullish()
     .transform((v) => (v == null || v.trim() === '' ? null : v.trim()));
 
-/** An ISO 8601 date-time with zone (or a plain date), not after now + 1 day; normalised to toISOString(). */
-function timestamp(now: () => number) {
+/** An ISO 8601 date-time with zone (or a plain date), not after now + slack; normalised to toISOString(). */
+function timestamp(now: () => number, slackMs = FUTURE_SLACK_MS) {
   return z
     .string()
     .max(40)
@@ -62,8 +71,12 @@ function timestamp(now: () => number) {
         });
         return z.NEVER;
       }
-      if (d.getTime() > now() + FUTURE_SLACK_MS) {
-        ctx.addIssue({ code: 'custom', message: 'is in the future', params: { code: 'date_in_future' } });
+      if (d.getTime() > now() + slackMs) {
+        const message =
+          slackMs === FUTURE_SLACK_MS
+            ? 'is in the future (more than a day ahead)'
+            : `is in the future (a version may be at most ${slackMs / 60_000} minutes ahead of our clock)`;
+        ctx.addIssue({ code: 'custom', message, params: { code: 'date_in_future' } });
         return z.NEVER;
       }
       return d.toISOString();
@@ -76,7 +89,7 @@ type Timestamp = ReturnType<typeof timestamp>;
 const minorUnits = () =>
   z.number().int().min(0, 'must not be negative (record refunds with status=refunded)');
 
-function customerSchema(ts: Timestamp) {
+function customerSchema(ts: Timestamp, version: Timestamp) {
   const contact = z.strictObject({
     externalId: id,
     name: text(),
@@ -88,7 +101,7 @@ function customerSchema(ts: Timestamp) {
 
   return z.strictObject({
     externalId: id,
-    updatedAt: ts,
+    updatedAt: version,
     kind: z.enum(['individual', 'business']).default('individual'),
     name: text(),
     email: text(254),
@@ -110,7 +123,7 @@ function customerSchema(ts: Timestamp) {
   });
 }
 
-function orderSchema(ts: Timestamp) {
+function orderSchema(ts: Timestamp, version: Timestamp) {
   const minor = minorUnits();
   const line = z.strictObject({
     productCode: id,
@@ -127,7 +140,7 @@ function orderSchema(ts: Timestamp) {
   return z.strictObject({
     externalId: id,
     customerExternalId: id,
-    updatedAt: ts,
+    updatedAt: version,
     placedAt: ts,
     amountMinor: minor,
     currency: z
@@ -143,45 +156,58 @@ function orderSchema(ts: Timestamp) {
   });
 }
 
-function interactionSchema(ts: Timestamp) {
-  return z.strictObject({
-    externalId: id,
-    customerExternalId: id,
-    occurredAt: ts,
-    updatedAt: ts.optional(),
-    kind: z.enum(INTERACTION_KINDS),
-    outcome: text(100),
-    score: z.number().int().min(0).max(10).nullish(),
-    note: text(4000),
-    repExternalId: text(200),
-  });
+function interactionSchema(ts: Timestamp, version: Timestamp, now: () => number) {
+  return z
+    .strictObject({
+      externalId: id,
+      customerExternalId: id,
+      occurredAt: ts,
+      updatedAt: version.optional(),
+      kind: z.enum(INTERACTION_KINDS),
+      outcome: text(100),
+      score: z.number().int().min(0).max(10).nullish(),
+      note: text(4000),
+      repExternalId: text(200),
+    })
+    .superRefine((i, ctx) => {
+      // without updatedAt, occurredAt is the version: the same clock-skew limit applies
+      if (i.updatedAt === undefined && Date.parse(i.occurredAt) > now() + VERSION_CLOCK_SKEW_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['occurredAt'],
+          message: `is in the future and, without updatedAt, the record's version (at most ${VERSION_CLOCK_SKEW_MS / 60_000} minutes ahead of our clock)`,
+          params: { code: 'date_in_future' },
+        });
+      }
+    });
 }
 
 function buildSchema(now: () => number) {
   const ts = timestamp(now);
-  const customer = customerSchema(ts);
-  const order = orderSchema(ts);
-  const interaction = interactionSchema(ts);
+  const version = timestamp(now, VERSION_CLOCK_SKEW_MS);
+  const customer = customerSchema(ts, version);
+  const order = orderSchema(ts, version);
+  const interaction = interactionSchema(ts, version, now);
 
   const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
     z.strictObject({ id: id.optional(), type: z.literal(type), occurredAt: ts.optional(), data });
 
   const event = z.discriminatedUnion('type', [
     envelope('customer.upserted', customer),
-    envelope('customer.deleted', z.strictObject({ externalId: id, deletedAt: ts })),
-    envelope('customer.restored', z.strictObject({ externalId: id, restoredAt: ts })),
+    envelope('customer.deleted', z.strictObject({ externalId: id, deletedAt: version })),
+    envelope('customer.restored', z.strictObject({ externalId: id, restoredAt: version })),
     envelope(
       'customer.merged',
       z
-        .strictObject({ winnerExternalId: id, loserExternalId: id, mergedAt: ts })
+        .strictObject({ winnerExternalId: id, loserExternalId: id, mergedAt: version })
         .refine((m) => m.winnerExternalId !== m.loserExternalId, {
           message: 'a customer cannot be merged into itself',
           path: ['loserExternalId'],
         }),
     ),
     envelope('order.upserted', order),
-    envelope('order.deleted', z.strictObject({ externalId: id, deletedAt: ts })),
-    envelope('order.restored', z.strictObject({ externalId: id, restoredAt: ts })),
+    envelope('order.deleted', z.strictObject({ externalId: id, deletedAt: version })),
+    envelope('order.restored', z.strictObject({ externalId: id, restoredAt: version })),
     envelope('interaction.created', interaction),
   ]);
 

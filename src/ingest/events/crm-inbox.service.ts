@@ -224,6 +224,32 @@ export class CrmInboxService implements BeforeApplicationShutdown {
     );
   }
 
+  /**
+   * Applies stored messages in this process, one after the other (the CLI: no worker needed). A failure is recorded
+   * on its row (`failed`, `last_error`) and reported; the others still run.
+   */
+  async applyNow(
+    ids: string[],
+  ): Promise<{ applied: number; failed: Array<{ id: string; message: string }> }> {
+    let applied = 0;
+    const failed: Array<{ id: string; message: string }> = [];
+    for (const id of ids) {
+      try {
+        await this.process(id);
+        applied++;
+      } catch (e) {
+        failed.push({ id, message: (e as Error).message });
+      }
+    }
+    return { applied, failed };
+  }
+
+  /** Failed rows of a workspace (`ids` null: all of them), oldest first: what a replay from the rejects list takes. */
+  async failedIds(workspaceId: string, ids: string[] | null): Promise<string[]> {
+    const rows = await this.repo.toReprocess(workspaceId, ['failed'], ids, 10_000);
+    return rows.map((r) => r.id);
+  }
+
   /** Safety net: rows pending for more than a minute get a job again (idempotent if one is already waiting). */
   async sweep(): Promise<number> {
     const rows = await this.repo.pendingSince(SWEEP_AFTER_SECONDS);

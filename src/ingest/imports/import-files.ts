@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
+import { CsvEncoding, decodeCsvBytes } from '../csv/csv-encoding';
+import { CsvRecordReader } from '../csv/csv-records';
 import { ImportFilePart, ImportsRepository } from './imports.repository';
 
 export type { ImportFilePart } from './imports.repository';
@@ -42,5 +44,25 @@ export class ImportFileStore {
 
   async remove(importId: string, part: ImportFilePart): Promise<void> {
     await this.repo.removeFile(importId, part);
+  }
+}
+
+/**
+ * The first record (the header) of a local CSV file, read with the file's encoding (detected as the import will,
+ * unless given); null when the file cannot be read that far — the import itself then reports why, with the line.
+ */
+export async function readCsvHeader(path: string, encoding?: CsvEncoding): Promise<string[] | null> {
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const reader = new CsvRecordReader();
+  try {
+    for await (const text of decodeCsvBytes(stream as AsyncIterable<Buffer>, encoding, () => {})) {
+      const batch = reader.push(text);
+      if (batch.records.length) return batch.records[0];
+    }
+    return reader.push('', true).records[0] ?? null;
+  } catch {
+    return null;
+  } finally {
+    stream.destroy();
   }
 }

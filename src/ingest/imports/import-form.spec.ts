@@ -1,4 +1,4 @@
-import { parseImportForm } from './import-form';
+import { checkFormAgainstHeader, parseImportForm } from './import-form';
 
 describe('parseImportForm', () => {
   it('reads kind, column map, source and the flag from multipart text fields', () => {
@@ -56,5 +56,29 @@ describe('parseImportForm', () => {
       ignoreUnknownColumns: true,
       map: { name: 'First Name + Last Name' },
     });
+  });
+
+  it('sourceVersionColumn becomes map source_updated_at (customers only, not beside one) and must be in the header', () => {
+    expect(parseImportForm({ kind: 'customers', sourceVersionColumn: 'Modified' })).toEqual({
+      kind: 'customers',
+      map: { source_updated_at: 'Modified' },
+      sourceVersionColumn: 'Modified',
+    });
+    const field = (body: Record<string, unknown>) => {
+      try {
+        parseImportForm(body);
+        return 'accepted';
+      } catch (e) {
+        const err = e as { status: number; details: Array<{ field: string }> };
+        return `${err.status} ${err.details[0].field}`;
+      }
+    };
+    expect(field({ kind: 'orders', sourceVersionColumn: 'Modified' })).toBe('422 sourceVersionColumn');
+    expect(field({ kind: 'customers', sourceVersionColumn: 'M', map: 'source_updated_at=N' })).toBe(
+      '422 sourceVersionColumn',
+    );
+    const form = parseImportForm({ kind: 'customers', sourceVersionColumn: 'Modified' });
+    expect(() => checkFormAgainstHeader(form, ['\uFEFFexternal_id', 'Modified'])).not.toThrow();
+    expect(() => checkFormAgainstHeader(form, ['external_id', 'Modifed'])).toThrow(/no column "Modified"/);
   });
 });

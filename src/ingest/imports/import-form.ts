@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../common/app-error';
 import { compileDateFormat } from '../csv/csv-dates';
+import { suggest } from '../csv/csv-header';
 import { CSV_ENCODINGS, CsvEncoding, parseEncoding } from '../csv/csv-encoding';
 import { PRESET_NAMES, PresetName } from '../csv/csv-presets';
 import { CANONICAL_COLUMNS, ImportKind } from '../csv/csv-rows';
@@ -14,6 +15,8 @@ export interface ImportForm {
   dateFormat?: string;
   preset?: PresetName;
   ignoreUnknownColumns?: boolean;
+  /** the file column holding each row's CRM version (customers; the CLI's --source-version-column) */
+  sourceVersionColumn?: string;
 }
 
 const schema = z
@@ -43,6 +46,7 @@ const schema = z
       .optional(),
     preset: z.enum(PRESET_NAMES as [PresetName, ...PresetName[]]).optional(),
     ignoreUnknownColumns: z.enum(['true', 'false']).optional(),
+    sourceVersionColumn: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
 
@@ -61,11 +65,29 @@ export function parseImportForm(body: Record<string, unknown>): ImportForm {
       parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
     );
   }
-  const { kind, map, source, createMissingCustomers, encoding, dateFormat, preset, ignoreUnknownColumns } =
-    parsed.data;
+  const {
+    kind,
+    map,
+    source,
+    createMissingCustomers,
+    encoding,
+    dateFormat,
+    preset,
+    ignoreUnknownColumns,
+    sourceVersionColumn,
+  } = parsed.data;
+  const columnMap = map ? parseMap(kind, map) : {};
+  if (sourceVersionColumn !== undefined) {
+    // the same rule as the CLI's --source-version-column: it names the file column of source_updated_at
+    if (kind !== 'customers') throw formFieldError('sourceVersionColumn', 'applies to kind=customers only');
+    if (columnMap.source_updated_at !== undefined)
+      throw formFieldError('sourceVersionColumn', 'and map source_updated_at=… both given; use one');
+    columnMap.source_updated_at = sourceVersionColumn;
+  }
   return {
     kind,
-    ...(map ? { map: parseMap(kind, map) } : {}),
+    ...(Object.keys(columnMap).length ? { map: columnMap } : {}),
+    ...(sourceVersionColumn !== undefined ? { sourceVersionColumn } : {}),
     ...(source ? { source } : {}),
     ...(createMissingCustomers === 'true' ? { createMissingCustomers: true } : {}),
     ...(encoding ? { encoding: parseEncoding(encoding) as CsvEncoding } : {}),
@@ -88,4 +110,23 @@ function parseMap(kind: ImportKind, spec: string): Record<string, string> {
   }
   if (problems.length) throw new AppError('validation_failed', 'Request validation failed', 400, problems);
   return map;
+}
+
+function formFieldError(field: string, message: string, extra: Record<string, unknown> = {}): AppError {
+  return new AppError('invalid_form_field', `${field}: ${message}`, 422, [{ field, message, ...extra }]);
+}
+
+/**
+ * The header check of form fields that name a file column (`sourceVersionColumn`): done at upload, so a typo is a
+ * 422 naming the field rather than a failed import later. `header` is the file's first record.
+ */
+export function checkFormAgainstHeader(form: ImportForm, header: string[]): void {
+  const column = form.sourceVersionColumn;
+  if (column === undefined) return;
+  const names = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+  if (names.includes(column)) return;
+  throw formFieldError('sourceVersionColumn', `the file has no column "${column}"`, {
+    column,
+    ...suggest(column, names),
+  });
 }

@@ -19,7 +19,8 @@ import type { Response } from 'express';
 import { actorOf } from '../../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { AppError } from '../../common/app-error';
-import { parseImportForm } from './import-form';
+import { readCsvHeader } from './import-files';
+import { checkFormAgainstHeader, parseImportForm } from './import-form';
 import { ImportsService, ImportView } from './imports.service';
 
 /** What multer (through Nest's FileInterceptor) tells us about the upload it streamed to a temporary file. */
@@ -37,7 +38,7 @@ export class ImportsController {
 
   /**
    * Uploads a CSV (multipart/form-data: `file`, `kind`, optional `map` "dest=Source,…", `source`,
-   * `createMissingCustomers`, `encoding`, `dateFormat`, `preset`, `ignoreUnknownColumns`). The file is streamed to
+   * `createMissingCustomers`, `encoding`, `dateFormat`, `preset`, `ignoreUnknownColumns`, `sourceVersionColumn`). The file is streamed to
    * disk (size limit IMPORT_MAX_UPLOAD_BYTES, 413 beyond), stored, and imported by a crm-sync job; poll
    * GET /v1/imports/{id}. A file its encoding cannot read ends `failed` with `undecodable_csv` and the line and
    * column in `error.details`.
@@ -61,6 +62,12 @@ export class ImportsController {
         dateFormat: { type: 'string', example: 'MM/DD/YYYY HH:mm' },
         preset: { type: 'string', enum: ['hubspot', 'salesforce', 'generic'] },
         ignoreUnknownColumns: { type: 'string', enum: ['true', 'false'] },
+        sourceVersionColumn: {
+          type: 'string',
+          example: 'Last Modified',
+          description:
+            'customers: the column with each row’s CRM version time (as source_updated_at); 422 when the file has no such column',
+        },
       },
     },
   })
@@ -74,6 +81,10 @@ export class ImportsController {
       if (!file) throw new AppError('file_required', 'a multipart field "file" with the CSV is required');
       const form = parseImportForm(body);
       if (file.size === 0) throw new AppError('empty_file', 'the uploaded file is empty');
+      if (form.sourceVersionColumn !== undefined) {
+        const header = await readCsvHeader(file.path, form.encoding);
+        if (header) checkFormAgainstHeader(form, header);
+      }
       return await this.imports.create({
         workspaceId: p.workspaceId,
         fileName: file.originalname.slice(0, 255),

@@ -216,4 +216,34 @@ export class ConnectorsRepository extends SqlRepository {
       tx,
     );
   }
+
+  /** Stored invalid records of a workspace to try again (`ids` null: all), oldest first. */
+  rejectsToReplay(
+    workspaceId: string,
+    ids: string[] | null,
+    limit: number,
+  ): Promise<Array<{ id: string; source: string; origin: string; entity: PullEntity; payload_enc: Buffer }>> {
+    return this.rows(
+      `SELECT id::text AS id, source, origin, entity, payload_enc FROM crm_sync_rejects
+       WHERE workspace_id = $1 AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[])) ORDER BY id LIMIT $3`,
+      [workspaceId, ids, limit],
+    );
+  }
+
+  /** A replayed record that now applied: its reject goes. */
+  async removeReject(workspaceId: string, id: string, tx: Tx): Promise<void> {
+    await this.exec(
+      `DELETE FROM crm_sync_rejects WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id],
+      tx,
+    );
+  }
+
+  /** A replayed record still invalid: its current reasons. */
+  async updateRejectProblems(workspaceId: string, id: string, problems: unknown): Promise<void> {
+    await this.exec(
+      `UPDATE crm_sync_rejects SET problems = $3, last_seen_at = now() WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, id, JSON.stringify(problems)],
+    );
+  }
 }

@@ -4,6 +4,7 @@ import { canonicalJson } from '../sync/sync-rules';
 import { EventIssue, parseEvent } from '../events/crm-event.schema';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { PiiCipher } from '../../customers/pii/pii';
+import { PiiHashing } from '../../customers/pii/pii-hashing.service';
 import { DedupeJobs } from '../../customers/dedupe/dedupe.jobs';
 import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
@@ -65,6 +66,7 @@ export class PullConnectorService {
     private readonly sync: RecordSyncService,
     private readonly dedupe: DedupeJobs,
     private readonly guard: OutboundGuard,
+    private readonly hashing: PiiHashing,
   ) {}
 
   async run(
@@ -208,6 +210,51 @@ export class PullConnectorService {
     return { events, rejects };
   }
 
+  /**
+   * Tries stored invalid records again (`ids` null: all of the workspace's), after a fix of the connector's mapping
+   * or of the data rules: each is mapped with its connector's current definition and validated by the same schema;
+   * one that now passes is applied and its reject removed in one transaction, one that still fails keeps its
+   * (updated) reasons. Records of a connector that is gone or disabled stay as they are.
+   */
+  async replayRejects(
+    workspaceId: string,
+    ids: string[] | null,
+    limit = 10_000,
+  ): Promise<{ applied: number; stillRejected: number; skipped: number }> {
+    const rows = await this.repo.rejectsToReplay(workspaceId, ids, limit);
+    const out = { applied: 0, stillRejected: 0, skipped: 0 };
+    const runtimes = new Map<string, ConnectorRuntime | null>();
+    for (const row of rows) {
+      if (!runtimes.has(row.origin)) {
+        const id = row.origin.startsWith('pull:')
+          ? await this.repo.idByName(workspaceId, row.origin.slice('pull:'.length))
+          : undefined;
+        runtimes.set(row.origin, id ? await this.connectors.runtime(id) : null);
+      }
+      const c = runtimes.get(row.origin);
+      const cfg = c?.entities[row.entity];
+      if (!c || !cfg) {
+        out.skipped++;
+        continue;
+      }
+      const record: unknown = JSON.parse(this.pii.decrypt(row.payload_enc));
+      const { events, rejects } = this.toEvents(row.entity, cfg, [record]);
+      if (rejects.length) {
+        await this.repo.updateRejectProblems(workspaceId, row.id, rejects[0].problems);
+        out.stillRejected++;
+        continue;
+      }
+      const applied = await this.transactions.run(async (tx) => {
+        const report = await this.sync.applyBatch(workspaceId, row.source, events, tx);
+        await this.repo.removeReject(workspaceId, row.id, tx);
+        return report;
+      });
+      if (applied.customersWritten > 0) await this.dedupe.afterSync(workspaceId);
+      out.applied++;
+    }
+    return out;
+  }
+
   /** Invalid records are kept (encrypted) with their reasons, never silently dropped; a replayed page adds nothing. */
   private async storeRejects(
     tx: Tx,
@@ -216,12 +263,13 @@ export class PullConnectorService {
     rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }>,
   ): Promise<void> {
     if (rejects.length === 0) return;
+    const hash = await this.hashing.forWorkspace(c.workspaceId, tx);
     const rows = rejects.map((r) => {
       const json = canonicalJson(r.record);
       return {
         external_id: r.externalId,
         problems: r.problems,
-        digest: this.pii.hash(json).toString('hex'),
+        digest: hash(json).toString('hex'),
         payload: this.pii.encrypt(json).toString('hex'),
       };
     });

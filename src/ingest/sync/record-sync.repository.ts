@@ -351,9 +351,9 @@ export class RecordSyncRepository extends SqlRepository {
     );
   }
 
-  /** Every workspace's (workspace, source) pairs with parked records ready to apply: the sweep's list. */
-  readyParked(): Promise<WorkspaceSourceRow[]> {
-    return this.rows(SYNC_SQL.readyParked);
+  /** (workspace, source) pairs with parked records ready to apply: of one workspace, or of all (the sweep). */
+  readyParked(workspaceId: string | null = null): Promise<WorkspaceSourceRow[]> {
+    return this.rows(SYNC_SQL.readyParked, [workspaceId]);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Transactions, Tx } from '../../database/transactions';
+import { PiiHashing, WorkspaceHash } from '../../customers/pii/pii-hashing.service';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { CustomerMergeService } from '../../customers/merge/customer-merge.service';
 import { PiiCipher } from '../../customers/pii/pii';
@@ -32,6 +33,8 @@ type Entity = SyncEntity;
 interface Target {
   workspaceId: string;
   source: string;
+  /** the workspace's keyed hash in this transaction (PiiHashing: the previous key until a rotation re-keyed it) */
+  hash?: WorkspaceHash;
 }
 
 export interface ParkedView {
@@ -63,6 +66,7 @@ export class RecordSyncService {
     private readonly transactions: Transactions,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly merges: CustomerMergeService,
+    private readonly hashing: PiiHashing,
   ) {}
 
   /**
@@ -81,9 +85,12 @@ export class RecordSyncService {
     }
   }
 
-  /** Applies parked records whose customer arrived in a batch that ran concurrently with theirs (safety net). */
-  async resolveParked(): Promise<number> {
-    const pairs = await this.repo.readyParked();
+  /**
+   * Applies parked records whose customer arrived in a batch that ran concurrently with theirs (safety net), of
+   * one workspace (a replay from the rejects list) or of all (the sweep).
+   */
+  async resolveParked(workspaceId: string | null = null): Promise<number> {
+    const pairs = await this.repo.readyParked(workspaceId);
     let unparked = 0;
     for (const p of pairs) {
       const report = await this.transactions.run(async (tx) => {
@@ -119,7 +126,11 @@ export class RecordSyncService {
     return this.repo.parkedCounts(workspaceId);
   }
 
-  private async apply(tx: Tx, target: Target, events: SyncEvent[]): Promise<ApplyReport> {
+  private async apply(tx: Tx, batchTarget: Target, events: SyncEvent[]): Promise<ApplyReport> {
+    const target: Target = {
+      ...batchTarget,
+      hash: await this.hashing.forWorkspace(batchTarget.workspaceId, tx),
+    };
     const report = emptyReport(events.length);
     const by = <T extends SyncEvent['type']>(type: T) =>
       events.filter((e): e is Extract<SyncEvent, { type: T }> => e.type === type);
@@ -153,7 +164,7 @@ export class RecordSyncService {
 
     const orderStates: Array<ChildState<OrderData>> = [
       ...by('order.upserted').map((e) =>
-        this.childState(e.data, e.data.customerExternalId, e.data.updatedAt),
+        this.childState(target, e.data, e.data.customerExternalId, e.data.updatedAt),
       ),
       ...by('order.deleted').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: true })),
       ...by('order.restored').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: false })),
@@ -161,22 +172,29 @@ export class RecordSyncService {
     await this.applyChildren(tx, target, 'order', orderStates, touched, report);
 
     const interactionStates = by('interaction.created').map((e) =>
-      this.childState(e.data, e.data.customerExternalId, e.data.updatedAt),
+      this.childState(target, e.data, e.data.customerExternalId, e.data.updatedAt),
     );
     await this.applyChildren(tx, target, 'interaction', interactionStates, touched, report);
     return report;
   }
 
-  private digest(data: unknown): string {
-    return this.pii.hash(canonicalJson(data)).toString('hex');
+  private digest(target: Target, data: unknown): string {
+    return (target.hash ?? this.plainHash)(canonicalJson(data)).toString('hex');
   }
 
-  private childState<D>(data: D, customerExternalId: string, updatedAt: string): ChildState<D> {
+  private readonly plainHash = (v: string) => this.pii.hash(v);
+
+  private childState<D>(
+    target: Target,
+    data: D,
+    customerExternalId: string,
+    updatedAt: string,
+  ): ChildState<D> {
     return {
       externalId: (data as { externalId: string }).externalId,
       data,
       customerExternalId,
-      version: { at: updatedAt, digest: this.digest(data) },
+      version: { at: updatedAt, digest: this.digest(target, data) },
       lifecycle: null,
     };
   }
@@ -185,8 +203,8 @@ export class RecordSyncService {
     return v === null ? null : this.pii.encrypt(v).toString('hex');
   }
 
-  private hashHex(v: string | null): string | null {
-    return v === null ? null : this.pii.hash(v).toString('hex');
+  private hashHex(target: Target, v: string | null): string | null {
+    return v === null ? null : (target.hash ?? this.plainHash)(v).toString('hex');
   }
 
   private async upsertCustomers(
@@ -196,7 +214,7 @@ export class RecordSyncService {
     report: ApplyReport,
   ): Promise<void> {
     if (events.length === 0) return;
-    const withDigest = events.map((e) => ({ data: e.data, digest: this.digest(e.data) }));
+    const withDigest = events.map((e) => ({ data: e.data, digest: this.digest(target, e.data) }));
     const newest = newestByKey(
       withDigest,
       (c) => c.data.externalId,
@@ -207,9 +225,9 @@ export class RecordSyncService {
       kind: c.kind,
       name: c.name,
       email_enc: this.encHex(c.email),
-      email_hash: this.hashHex(c.email),
+      email_hash: this.hashHex(target, c.email),
       phone_enc: this.encHex(c.phone),
-      phone_hash: this.hashHex(c.phone),
+      phone_hash: this.hashHex(target, c.phone),
       region: c.region,
       country: c.country,
       industry: c.industry,
@@ -266,9 +284,9 @@ export class RecordSyncService {
         name: p.name,
         title: p.title,
         email_enc: this.encHex(p.email),
-        email_hash: this.hashHex(p.email),
+        email_hash: this.hashHex(target, p.email),
         phone_enc: this.encHex(p.phone),
-        phone_hash: this.hashHex(p.phone),
+        phone_hash: this.hashHex(target, p.phone),
         is_primary: p.isPrimary,
       })),
     );

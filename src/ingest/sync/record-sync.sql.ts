@@ -242,11 +242,15 @@ export const SYNC_SQL = {
       updated_at
     FROM crm_parked WHERE workspace_id = $1 ORDER BY parked_at DESC, external_id LIMIT $2`,
 
-  /** (workspace, source) pairs with parked records whose customer has arrived since (missed by a concurrent batch). */
+  /**
+   * (workspace, source) pairs with parked records whose customer has arrived since (missed by a concurrent batch);
+   * $1: one workspace, or null for all (the sweep).
+   */
   // @crossTenant the sweep looks at every workspace
   readyParked: `
     SELECT DISTINCT p.workspace_id, p.source FROM crm_parked p
     JOIN customers c ON c.workspace_id = p.workspace_id AND c.source = p.source AND c.external_id = p.customer_external_id
+    WHERE $1::uuid IS NULL OR p.workspace_id = $1
     LIMIT 1000`,
 };
 
