@@ -331,7 +331,7 @@ describe('retention (PostgreSQL)', () => {
     await until(
       'the retention job to record its run',
       async () => (await retention.lastRun(ws)) !== null,
-      30_000,
+      90_000,
     );
     expect((await counts(nest.db, ws)).inbox).toBe(3);
     expect(existsSync(join(retention.archiveDir, ws))).toBe(true);
