@@ -28,6 +28,9 @@ import { ConnectorsController } from './pull/connectors.controller';
 import { ConnectorsRepository } from './pull/connectors.repository';
 import { ConnectorsService } from './pull/connectors.service';
 import { PullConnectorService } from './pull/pull-connector.service';
+import { ConnectorPushService } from './pull/connector-push.service';
+import { ConnectorWriteBackRepository } from './pull/connector-write-back.repository';
+import { CrmRateLimiters } from './pull/hubspot-client';
 import { RecordSyncRepository } from './sync/record-sync.repository';
 import { RecordSyncService } from './sync/record-sync.service';
 import { FieldConflictsController } from './sync/field-conflicts.controller';
@@ -71,6 +74,9 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     CrmInboxService,
     ConnectorsService,
     PullConnectorService,
+    ConnectorPushService,
+    ConnectorWriteBackRepository,
+    CrmRateLimiters,
     CrmSyncHandlers,
     CrmSyncScheduler,
     ImportFileStore,
@@ -87,6 +93,7 @@ import { FieldConflictsService } from './sync/field-conflicts.service';
     WebhookSecretsService,
     ConnectorsService,
     PullConnectorService,
+    ConnectorPushService,
   ],
 })
 export class IngestModule {}

@@ -9,7 +9,17 @@ import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
 import { ConnectorsRepository } from './connectors.repository';
-import { ConnectorsService } from './connectors.service';
+import { AnyConnectorRuntime, ConnectorsService } from './connectors.service';
+import { HubSpotRuntime } from './hubspot-config';
+import {
+  contactToWire,
+  formatCursor,
+  HubSpotObject,
+  nextCursor,
+  parseCursor,
+  searchBody,
+} from './hubspot-api';
+import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
 import { OutboundGuard } from '../../net/outbound-guard';
 import {
   emptyHttpStats,
@@ -19,7 +29,7 @@ import {
   HttpStats,
   PullHttpError,
 } from './crm-http-client';
-import { getPath, recordToEvents, recordUpdatedAt } from './record-mapping';
+import { getPath, recordToEvents, recordUpdatedAt, WireEvent } from './record-mapping';
 
 export interface PullEntityReport {
   entity: PullEntity;
@@ -47,6 +57,17 @@ class Superseded extends Error {}
 
 const RECORDS_PER_PAGE_CAP = 5000;
 
+type Reject = { record: unknown; externalId: string | null; problems: EventIssue[] };
+
+/** One fetched page: its records as sync events (and the rejected ones), the cursor after it, whether it was last. */
+interface FetchedPage {
+  records: number;
+  events: SyncEvent[];
+  rejects: Reject[];
+  next: string | null;
+  done: boolean;
+}
+
 /**
  * Runs a pull connector: for customers, then orders, then interactions, fetch a page at the stored cursor, apply
  * its records through RecordSyncService and advance the cursor IN THE SAME TRANSACTION. A crash anywhere before
@@ -65,6 +86,7 @@ export class PullConnectorService {
     private readonly sync: RecordSyncService,
     private readonly dedupe: DedupeJobs,
     private readonly guard: OutboundGuard,
+    private readonly limiters: CrmRateLimiters,
   ) {}
 
   async run(
@@ -78,19 +100,20 @@ export class PullConnectorService {
     if (!connector) return { connectorId, status: 'skipped', entities: [], http, seconds: 0 };
     const entities: PullEntityReport[] = [];
     let status: PullReport['status'] = 'completed';
+    const start = (entity: PullEntity): PullEntityReport => {
+      const report: PullEntityReport = { entity, pages: 0, records: 0, rejected: 0, applied: emptyReport() };
+      entities.push(report);
+      return report;
+    };
     try {
-      for (const entity of PULL_ENTITIES) {
-        const cfg = connector.entities[entity];
-        if (!cfg) continue;
-        const report: PullEntityReport = {
-          entity,
-          pages: 0,
-          records: 0,
-          rejected: 0,
-          applied: emptyReport(),
-        };
-        entities.push(report);
-        await this.pullEntity(connector, entity, cfg, report, http, hooks, deps);
+      if (connector.kind === 'hubspot') {
+        await this.pullHubSpotContacts(connector, start('customers'), http, hooks, deps);
+      } else {
+        for (const entity of PULL_ENTITIES) {
+          const cfg = connector.entities[entity];
+          if (!cfg) continue;
+          await this.pullEntity(connector, entity, cfg, start(entity), http, hooks, deps);
+        }
       }
     } catch (e) {
       if (!(e instanceof Superseded)) {
@@ -128,10 +151,8 @@ export class PullConnectorService {
     hooks: PullHooks,
     deps: HttpDeps,
   ): Promise<void> {
-    await this.repo.ensureCursor(c.id, entity);
     const headers = c.auth ? { [c.auth.header]: c.auth.value } : {};
-    for (let pageNo = 1; pageNo <= c.maxPagesPerRun; pageNo++) {
-      const cursor = await this.repo.cursor(c.id, entity);
+    await this.pages(c, entity, report, hooks, async (cursor) => {
       const body = await getJson(pageUrl(c, cfg.path, cursor), headers, c.http, http, deps);
       const records = getPath(body, c.paging.recordsPath);
       if (!Array.isArray(records) || records.length > RECORDS_PER_PAGE_CAP) {
@@ -141,20 +162,72 @@ export class PullConnectorService {
         );
       }
       const { next, done } = this.advance(c, cfg, body, records, cursor);
-      const { events, rejects } = this.toEvents(entity, cfg, records);
+      const { events, rejects } = this.toEvents(
+        entity,
+        records,
+        (r) => recordToEvents(entity, r, cfg),
+        (r) => getPath(r, cfg.fields.externalId ?? 'externalId'),
+      );
+      return { records: records.length, events, rejects, next, done };
+    });
+  }
+
+  /**
+   * HubSpot contacts → customers: CRM search from the `lastmodifieddate` watermark (hubspot-api.ts), pages of up
+   * to 200, each applied with its cursor in one transaction like any pull.
+   */
+  private async pullHubSpotContacts(
+    c: HubSpotRuntime,
+    report: PullEntityReport,
+    http: HttpStats,
+    hooks: PullHooks,
+    deps: HttpDeps,
+  ): Promise<void> {
+    const client = new HubSpotClient(c, this.limiters.hubspot(c), http, deps);
+    await this.pages(c, 'customers', report, hooks, async (raw) => {
+      const cursor = parseCursor(raw);
+      const page = await client.searchContacts(searchBody(c.contacts, cursor));
+      const moved = nextCursor(cursor, page.results, c.contacts);
+      if ('stuck' in moved) throw new PullHttpError('pull_watermark_stuck', moved.stuck);
+      const { events, rejects } = this.toEvents(
+        'customers',
+        page.results,
+        (r) => [contactToWire(r as HubSpotObject, c.contacts)],
+        (r) => (r as HubSpotObject).id,
+      );
+      const done = moved.done || !page.paging?.next;
+      return { records: page.results.length, events, rejects, next: formatCursor(moved.next), done };
+    });
+  }
+
+  /**
+   * The page loop every kind shares: fetch at the stored cursor, then apply the page's events and move the cursor
+   * in one transaction (compared first: a concurrent run that moved it makes this one stop).
+   */
+  private async pages(
+    c: AnyConnectorRuntime,
+    entity: PullEntity,
+    report: PullEntityReport,
+    hooks: PullHooks,
+    fetchPage: (cursor: string | null) => Promise<FetchedPage>,
+  ): Promise<void> {
+    await this.repo.ensureCursor(c.id, entity);
+    for (let pageNo = 1; pageNo <= c.maxPagesPerRun; pageNo++) {
+      const cursor = await this.repo.cursor(c.id, entity);
+      const page = await fetchPage(cursor);
       await this.transactions.run(async (tx) => {
         const locked = await this.repo.lockCursor(c.id, entity, tx);
         if ((locked?.cursor ?? null) !== cursor) throw new Superseded();
-        const applied = await this.sync.applyBatch(c.workspaceId, c.source, events, tx);
-        await this.storeRejects(tx, c, entity, rejects);
-        await hooks.beforeCommit?.({ entity, pageNo, records: records.length });
-        await this.repo.advanceCursor(c.id, entity, next, records.length, tx);
+        const applied = await this.sync.applyBatch(c.workspaceId, c.source, page.events, tx);
+        await this.storeRejects(tx, c, entity, page.rejects);
+        await hooks.beforeCommit?.({ entity, pageNo, records: page.records });
+        await this.repo.advanceCursor(c.id, entity, page.next, page.records, tx);
         addReports(report.applied, applied);
       });
       report.pages++;
-      report.records += records.length;
-      report.rejected += rejects.length;
-      if (done) return;
+      report.records += page.records;
+      report.rejected += page.rejects.length;
+      if (page.done) return;
     }
   }
 
@@ -187,13 +260,18 @@ export class PullConnectorService {
     return { next, done: done || next === cursor };
   }
 
-  private toEvents(entity: PullEntity, cfg: EntityConfig, records: unknown[]) {
+  private toEvents(
+    entity: PullEntity,
+    records: unknown[],
+    toWire: (record: unknown) => WireEvent[],
+    idOf: (record: unknown) => unknown,
+  ): { events: SyncEvent[]; rejects: Reject[] } {
     const events: SyncEvent[] = [];
-    const rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }> = [];
+    const rejects: Reject[] = [];
     records.forEach((record, i) => {
       const problems: EventIssue[] = [];
       const parsed: SyncEvent[] = [];
-      for (const wire of recordToEvents(entity, record, cfg)) {
+      for (const wire of toWire(record)) {
         const r = parseEvent(wire, undefined, [entity, i]);
         if (r.ok) parsed.push(r.event);
         else problems.push(...r.issues);
@@ -201,7 +279,7 @@ export class PullConnectorService {
       // A record is applied whole or not at all (its upsert and its delete marker belong together).
       if (problems.length === 0) events.push(...parsed);
       else {
-        const id = getPath(record, cfg.fields.externalId ?? 'externalId');
+        const id = idOf(record);
         rejects.push({ record, externalId: id == null ? null : String(id), problems });
       }
     });
@@ -211,9 +289,9 @@ export class PullConnectorService {
   /** Invalid records are kept (encrypted) with their reasons, never silently dropped; a replayed page adds nothing. */
   private async storeRejects(
     tx: Tx,
-    c: ConnectorRuntime,
+    c: AnyConnectorRuntime,
     entity: PullEntity,
-    rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }>,
+    rejects: Reject[],
   ): Promise<void> {
     if (rejects.length === 0) return;
     const rows = rejects.map((r) => {
