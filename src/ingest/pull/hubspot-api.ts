@@ -11,31 +11,42 @@ import type { WireEvent } from './record-mapping';
 import { HUBSPOT_MAX, HubSpotContactsConfig } from './hubspot-config';
 
 /**
- * Where a contacts pull stands: the newest `lastmodifieddate` fully read (ms since epoch), and an offset into the
- * records sharing exactly that instant (used only when a whole page shares one instant). Each page is a fresh
- * search from the watermark, so a record modified during the pull moves behind the watermark and is read again
- * later — never skipped, as an `after` offset over a changing result list would — and no query comes near
- * HubSpot's 10,000-results cap.
+ * Where a contacts pull stands. Each page is a fresh search from a watermark on `lastmodifieddate`, never an `after`
+ * offset into one long result list: a record modified during the pull moves behind the watermark and is read again
+ * later instead of shifting the others past an offset (a skipped record), and no query nears HubSpot's 10,000
+ * results per query.
+ * - `since`: the newest instant read (ms since epoch); pages ask `GTE since` (`GT` when `strict`: the records of
+ *   that instant were all read), oldest first;
+ * - `tie`: a full page that all shares `since` is paged through by `hs_object_id` (`EQ since AND hs_object_id GT
+ *   afterId`, sorted by id), a keyset that no concurrent change can shift.
  */
 export interface HubSpotCursor {
   since: number | null;
-  after: number;
+  strict: boolean;
+  tie: boolean;
+  afterId: string | null;
 }
 
+const START: HubSpotCursor = { since: null, strict: false, tie: false, afterId: null };
+
 export function parseCursor(raw: string | null): HubSpotCursor {
-  if (raw === null) return { since: null, after: 0 };
+  if (raw === null) return { ...START };
   try {
     const c = JSON.parse(raw) as Partial<HubSpotCursor>;
+    const since = typeof c.since === 'number' && Number.isFinite(c.since) ? c.since : null;
+    if (since === null) return { ...START };
     return {
-      since: typeof c.since === 'number' && Number.isFinite(c.since) ? c.since : null,
-      after: typeof c.after === 'number' && c.after >= 0 ? Math.floor(c.after) : 0,
+      since,
+      strict: c.strict === true,
+      tie: c.tie === true,
+      afterId: typeof c.afterId === 'string' && /^\d{1,20}$/.test(c.afterId) ? c.afterId : null,
     };
   } catch {
-    return { since: null, after: 0 };
+    return { ...START };
   }
 }
 
-export const formatCursor = (c: HubSpotCursor): string => JSON.stringify({ since: c.since, after: c.after });
+export const formatCursor = (c: HubSpotCursor): string => JSON.stringify(c);
 
 /** The properties a contacts search asks for. */
 export function contactProperties(cfg: HubSpotContactsConfig): string[] {
@@ -55,18 +66,31 @@ export function contactProperties(cfg: HubSpotContactsConfig): string[] {
   return [...new Set(named.filter((p): p is string => p !== null))];
 }
 
-/** `POST /crm/v3/objects/contacts/search`: modified at or after the watermark, oldest first. */
+/** `POST /crm/v3/objects/contacts/search` for a cursor: from the watermark oldest first, or within a tie by id. */
 export function searchBody(cfg: HubSpotContactsConfig, cursor: HubSpotCursor): Record<string, unknown> {
   const modified = cfg.fields.updatedAt;
+  const common = { properties: contactProperties(cfg), limit: cfg.pageSize };
+  if (cursor.since === null) {
+    return { filterGroups: [], sorts: [{ propertyName: modified, direction: 'ASCENDING' }], ...common };
+  }
+  const at = String(cursor.since);
+  if (cursor.tie) {
+    const filters = [{ propertyName: modified, operator: 'EQ', value: at }];
+    if (cursor.afterId !== null) {
+      filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: cursor.afterId });
+    }
+    return {
+      filterGroups: [{ filters }],
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+      ...common,
+    };
+  }
   return {
-    filterGroups:
-      cursor.since === null
-        ? []
-        : [{ filters: [{ propertyName: modified, operator: 'GTE', value: String(cursor.since) }] }],
+    filterGroups: [
+      { filters: [{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }] },
+    ],
     sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
-    properties: contactProperties(cfg),
-    limit: cfg.pageSize,
-    ...(cursor.after > 0 ? { after: String(cursor.after) } : {}),
+    ...common,
   };
 }
 
@@ -95,32 +119,34 @@ export function instantMs(v: string | null | undefined): number | null {
 }
 
 /**
- * The cursor after a page, and whether the list is exhausted. A full page moves the watermark to its newest
- * instant (the records of that instant come once more, harmlessly); a full page that all shares the watermark's
- * instant pages on by offset within it — HubSpot's 10,000-results cap makes more than that at one instant an error.
+ * The cursor after a page, and whether the list is exhausted. A full page moves the watermark to its newest instant
+ * (the records of that instant come once more, harmlessly); a full page that all shares the watermark's instant
+ * switches to paging that instant by id; a tie read to its end continues strictly after the instant.
  */
 export function nextCursor(
   cursor: HubSpotCursor,
   records: HubSpotObject[],
   cfg: HubSpotContactsConfig,
-): { next: HubSpotCursor; done: boolean } | { stuck: string } {
+): { next: HubSpotCursor; done: boolean } {
+  const full = records.length >= cfg.pageSize;
+  if (cursor.tie) {
+    if (full) return { next: { ...cursor, afterId: maxId(records) }, done: false };
+    return { next: { since: cursor.since, strict: true, tie: false, afterId: null }, done: false };
+  }
   const stamps = records
     .map((r) => instantMs(r.properties[cfg.fields.updatedAt]))
     .filter((t): t is number => t !== null);
   const newest = stamps.length ? Math.max(...stamps) : null;
   const advanced = newest !== null && (cursor.since === null || newest > cursor.since);
-  const full = records.length >= cfg.pageSize;
-  if (!full) return { next: advanced ? { since: newest, after: 0 } : cursor, done: true };
-  if (advanced) return { next: { since: newest, after: 0 }, done: false };
-  const after = cursor.after + records.length;
-  if (after + cfg.pageSize > HUBSPOT_MAX.searchTotal) {
-    return {
-      stuck: `more than ${HUBSPOT_MAX.searchTotal - cfg.pageSize} contacts share ${cfg.fields.updatedAt} ${
-        cursor.since === null ? '(none)' : new Date(cursor.since).toISOString()
-      }`,
-    };
-  }
-  return { next: { since: cursor.since, after }, done: false };
+  const at = (since: number): HubSpotCursor => ({ since, strict: false, tie: false, afterId: null });
+  if (!full) return { next: advanced ? at(newest) : cursor, done: true };
+  if (advanced) return { next: at(newest), done: false };
+  // a full page, all at the watermark's instant (a non-strict watermark: it was read from GTE since)
+  return { next: { since: cursor.since, strict: false, tie: true, afterId: null }, done: false };
+}
+
+function maxId(records: HubSpotObject[]): string {
+  return records.map((r) => r.id).reduce((a, b) => (BigInt(a) >= BigInt(b) ? a : b));
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/;

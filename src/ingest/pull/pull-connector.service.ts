@@ -188,14 +188,13 @@ export class PullConnectorService {
       const cursor = parseCursor(raw);
       const page = await client.searchContacts(searchBody(c.contacts, cursor));
       const moved = nextCursor(cursor, page.results, c.contacts);
-      if ('stuck' in moved) throw new PullHttpError('pull_watermark_stuck', moved.stuck);
       const { events, rejects } = this.toEvents(
         'customers',
         page.results,
         (r) => [contactToWire(r as HubSpotObject, c.contacts)],
         (r) => (r as HubSpotObject).id,
       );
-      const done = moved.done || !page.paging?.next;
+      const done = moved.done;
       return { records: page.results.length, events, rejects, next: formatCursor(moved.next), done };
     });
   }
