@@ -2,17 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { OutboundGuard } from '../../net/outbound-guard';
 import { ConnectorWriteBackRepository, WriteBackFailure } from './connector-write-back.repository';
-import { ConnectorsService } from './connectors.service';
+import { ConnectorsService, VendorRuntime } from './connectors.service';
 import { CrmHttpError, emptyHttpStats, guardedHttpDeps, HttpDeps, HttpStats } from './crm-http-client';
-import { HubSpotRuntime } from './hubspot-config';
 import {
   batchFailures,
   coalesceUpdates,
   HUBSPOT_ID,
+  hubspotProperties,
   isMissingProperty,
   ScoresChangedData,
 } from './hubspot-api';
 import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
+import { collectionBody, collectionFailures, SALESFORCE_ID } from './salesforce-api';
+import { SalesforceClient } from './salesforce-client';
 
 export interface PushReport {
   connectorId: string;
@@ -32,7 +34,19 @@ export interface PushHooks {
   beforeCommit?: (window: { events: number; customers: number }) => void | Promise<void>;
 }
 
-type Update = { id: string; properties: Record<string, string> };
+type Update = { id: string; values: Record<string, unknown> };
+
+/** How one vendor takes a batch of record updates. */
+interface WriteBackTarget {
+  /** records per call (the vendor's maximum by default) */
+  batchSize: number;
+  /** the vendor's record id format: other customers are refused without a call */
+  id: RegExp;
+  vendor: string;
+  requests(): number;
+  /** sends one batch; records the vendor refused go to `failed` */
+  send(batch: Update[], failed: WriteBackFailure[], succeeded: string[]): Promise<void>;
+}
 
 /**
  * The write-back of a CRM-shaped connector: the workspace's `customer.scores_changed` events — what the write-back
@@ -79,11 +93,11 @@ export class ConnectorPushService {
       seconds: 0,
     };
     const c = await this.connectors.runtime(connectorId);
-    if (!c || c.kind !== 'hubspot' || !c.writeBack.enabled) return report;
-    const client = new HubSpotClient(c, this.limiters.hubspot(c), http, deps);
+    if (!c || c.kind === 'generic' || !c.writeBack.enabled) return report;
+    const target = this.target(c, http, deps);
     report.status = 'completed';
     try {
-      while (await this.window(c, client, report, hooks)) {
+      while (await this.window(c, target, report, hooks)) {
         /* next window */
       }
     } catch (e) {
@@ -97,10 +111,44 @@ export class ConnectorPushService {
     return report;
   }
 
+  private target(c: VendorRuntime, http: HttpStats, deps: HttpDeps): WriteBackTarget {
+    if (c.kind === 'salesforce') {
+      const client = new SalesforceClient(c, http, deps, (auth) => this.connectors.saveTokens(c.id, auth));
+      return {
+        batchSize: c.writeBack.batchSize,
+        id: SALESFORCE_ID,
+        vendor: 'Salesforce',
+        requests: () => client.requests,
+        send: async (batch, failed, succeeded) => {
+          const ids = batch.map((u) => u.id);
+          const body = await client.updateCollection(collectionBody(c.records.object, batch));
+          const r = collectionFailures(body, ids);
+          if (!r)
+            throw new CrmHttpError(
+              'pull_bad_response',
+              'sObject Collections: unexpected answer',
+              200,
+              undefined,
+            );
+          for (const f of r.failed) failed.push({ externalId: f.id, code: f.code, message: f.message });
+          succeeded.push(...r.succeeded);
+        },
+      };
+    }
+    const client = new HubSpotClient(c, this.limiters.hubspot(c), http, deps);
+    return {
+      batchSize: c.writeBack.batchSize,
+      id: HUBSPOT_ID,
+      vendor: 'HubSpot',
+      requests: () => client.requests,
+      send: (batch, failed, succeeded) => this.sendHubSpot(client, batch, failed, succeeded),
+    };
+  }
+
   /** One window of events, sent and committed; answers whether a full window was taken (more may follow). */
   private window(
-    c: HubSpotRuntime,
-    client: HubSpotClient,
+    c: VendorRuntime,
+    target: WriteBackTarget,
     report: PushReport,
     hooks: PushHooks,
   ): Promise<boolean> {
@@ -110,8 +158,8 @@ export class ConnectorPushService {
       const events = await this.repo.pendingEvents(c.workspaceId, after, c.writeBack.eventsPerWindow, tx);
       if (events.length === 0) return false;
       const updates = coalesceUpdates(events.map((e) => e.data as ScoresChangedData));
-      const callsBefore = client.requests;
-      const { failed, succeeded } = await this.send(client, c, updates);
+      const callsBefore = target.requests();
+      const { failed, succeeded } = await this.send(target, updates);
       const last = events[events.length - 1].id;
       await this.repo.recordOutcomes(c.workspaceId, c.id, last, failed, succeeded, tx);
       await hooks.beforeCommit?.({ events: events.length, customers: updates.size });
@@ -119,7 +167,7 @@ export class ConnectorPushService {
         c.workspaceId,
         c.id,
         last,
-        { events: events.length, customers: updates.size, calls: client.requests - callsBefore },
+        { events: events.length, customers: updates.size, calls: target.requests() - callsBefore },
         tx,
       );
       report.events += events.length;
@@ -130,37 +178,38 @@ export class ConnectorPushService {
   }
 
   private async send(
-    client: HubSpotClient,
-    c: HubSpotRuntime,
-    updates: Map<string, Record<string, string>>,
+    target: WriteBackTarget,
+    updates: Map<string, Record<string, unknown>>,
   ): Promise<{ failed: WriteBackFailure[]; succeeded: string[] }> {
     const failed: WriteBackFailure[] = [];
     const valid: Update[] = [];
-    for (const [id, properties] of updates) {
-      if (HUBSPOT_ID.test(id)) valid.push({ id, properties });
+    for (const [id, values] of updates) {
+      if (target.id.test(id)) valid.push({ id, values });
       else
         failed.push({
           externalId: id,
-          code: 'not_a_hubspot_id',
-          message: 'the customer is not a HubSpot record',
+          code: `not_a_${target.vendor.toLowerCase()}_id`,
+          message: `the customer is not a ${target.vendor} record`,
         });
     }
     const succeeded: string[] = [];
-    for (let i = 0; i < valid.length; i += c.writeBack.batchSize) {
-      await this.sendBatch(client, valid.slice(i, i + c.writeBack.batchSize), failed, succeeded);
+    for (let i = 0; i < valid.length; i += target.batchSize) {
+      await target.send(valid.slice(i, i + target.batchSize), failed, succeeded);
     }
     return { failed, succeeded };
   }
 
-  /** One batch/update; a 400 for one bad value is narrowed down by halves so the other records still go. */
-  private async sendBatch(
+  /** One HubSpot batch/update; a 400 for one bad value is narrowed down by halves so the other records still go. */
+  private async sendHubSpot(
     client: HubSpotClient,
     batch: Update[],
     failed: WriteBackFailure[],
     succeeded: string[],
   ): Promise<void> {
     try {
-      const body = await client.batchUpdateContacts(batch);
+      const body = await client.batchUpdateContacts(
+        batch.map((u) => ({ id: u.id, properties: hubspotProperties(u.values) })),
+      );
       const refused = new Set<string>();
       for (const f of batchFailures(body)) {
         for (const id of f.ids) {
@@ -181,12 +230,12 @@ export class ConnectorPushService {
         return;
       }
       const half = Math.ceil(batch.length / 2);
-      await this.sendBatch(client, batch.slice(0, half), failed, succeeded);
-      await this.sendBatch(client, batch.slice(half), failed, succeeded);
+      await this.sendHubSpot(client, batch.slice(0, half), failed, succeeded);
+      await this.sendHubSpot(client, batch.slice(half), failed, succeeded);
     }
   }
 
-  private async recordPush(c: HubSpotRuntime, report: PushReport, error: string | null): Promise<void> {
+  private async recordPush(c: VendorRuntime, report: PushReport, error: string | null): Promise<void> {
     await this.repo
       .recordPush(c.workspaceId, c.id, report, error)
       .catch((e: Error) => this.logger.warn(`could not record push of ${c.id}: ${e.message}`));

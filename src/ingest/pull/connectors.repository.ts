@@ -5,18 +5,21 @@ import { SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
 import { PullEntity, StoredConnectorConfig } from './connector-config';
 import type { HubSpotStoredConfig } from './hubspot-config';
+import type { SalesforceStoredConfig } from './salesforce-config';
+
+export type ConnectorKind = 'generic' | 'hubspot' | 'salesforce';
 
 /** A row of crm_connectors (the auth header's value encrypted). */
 export interface ConnectorRow {
   id: string;
   workspace_id: string;
   name: string;
-  kind: 'generic' | 'hubspot';
+  kind: ConnectorKind;
   source: string;
   base_url: string;
   auth_header_name: string | null;
   auth_header_value_enc: Buffer | null;
-  config: StoredConnectorConfig | HubSpotStoredConfig;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   schedule_every_ms: number | null;
   enabled: boolean;
   last_run_at: Date | null;
@@ -25,21 +28,21 @@ export interface ConnectorRow {
 }
 
 export interface ConnectorWrite {
-  kind: 'generic' | 'hubspot';
+  kind: ConnectorKind;
   name: string;
   source: string;
   baseUrl: string;
   authHeaderName: string | null;
   authHeaderValueEnc: Buffer | null;
-  config: StoredConnectorConfig | HubSpotStoredConfig;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   scheduleEveryMs: number | null;
   enabled: boolean;
 }
 
 export interface ConnectorScheduleRow {
   id: string;
-  kind: 'generic' | 'hubspot';
-  config: StoredConnectorConfig | HubSpotStoredConfig;
+  kind: ConnectorKind;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   schedule_every_ms: number | null;
   enabled: boolean;
 }
@@ -144,6 +147,15 @@ export class ConnectorsRepository extends SqlRepository {
   forRun(id: string): Promise<ConnectorRow | undefined> {
     // @crossTenant the job's payload is the connector id
     return this.first(`SELECT * FROM crm_connectors WHERE id = $1`, [id]);
+  }
+
+  /** Keeps renewed OAuth tokens (encrypted) of the run's own connector. */
+  async updateSecret(connectorId: string, enc: Buffer): Promise<void> {
+    await this.exec(
+      // @crossTenant the run's own connector, by primary key
+      `UPDATE crm_connectors SET auth_header_value_enc = $2 WHERE id = $1`,
+      [connectorId, enc],
+    );
   }
 
   async recordRun(connectorId: string, report: unknown, error: string | null): Promise<void> {

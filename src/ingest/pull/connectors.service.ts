@@ -18,19 +18,29 @@ import {
 import { ConnectorsRepository } from './connectors.repository';
 import { ConnectorWriteBackRepository, WriteBackStateRow } from './connector-write-back.repository';
 import { HubSpotRuntime, hubspotInputSchema, HubSpotSpec, HubSpotStoredConfig } from './hubspot-config';
+import {
+  SalesforceAuth,
+  salesforceInputSchema,
+  SalesforceRuntime,
+  SalesforceSpec,
+  SalesforceStoredConfig,
+} from './salesforce-config';
+import type { ConnectorKind } from './connectors.repository';
 
 /** Any connector as a run needs it: the generic REST one or a CRM-shaped one. */
-export type AnyConnectorRuntime = ConnectorRuntime | HubSpotRuntime;
+export type AnyConnectorRuntime = ConnectorRuntime | HubSpotRuntime | SalesforceRuntime;
+/** The CRM-shaped connectors: they pull with the vendor's API and write scores back. */
+export type VendorRuntime = HubSpotRuntime | SalesforceRuntime;
 
 export interface ConnectorView {
   id: string;
-  kind: 'generic' | 'hubspot';
+  kind: ConnectorKind;
   name: string;
   source: string;
   baseUrl: string;
   /** the auth header's name only; its value is never returned */
   authHeader: string | null;
-  config: StoredConnectorConfig | HubSpotStoredConfig;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   scheduleEveryMs: number | null;
   enabled: boolean;
   /** CRM-shaped connectors: how far the write-back got and what the CRM refused */
@@ -73,10 +83,14 @@ export class ConnectorsService {
    * Validates a connector definition by its `kind` (absent: the generic REST connector); throws validation_failed
    * with field paths.
    */
-  static parse(input: unknown): ConnectorSpec | HubSpotSpec {
+  static parse(input: unknown): ConnectorSpec | HubSpotSpec | SalesforceSpec {
     const kind = (input as { kind?: unknown } | null)?.kind;
     const r =
-      kind === 'hubspot' ? hubspotInputSchema.safeParse(input) : connectorInputSchema.safeParse(input);
+      kind === 'hubspot'
+        ? hubspotInputSchema.safeParse(input)
+        : kind === 'salesforce'
+          ? salesforceInputSchema.safeParse(input)
+          : connectorInputSchema.safeParse(input);
     if (!r.success) {
       throw new AppError(
         'validation_failed',
@@ -100,35 +114,50 @@ export class ConnectorsService {
       enabled: spec.enabled,
     };
     const row =
-      spec.kind === 'hubspot'
+      spec.kind === 'salesforce'
         ? {
             ...common,
-            kind: 'hubspot' as const,
-            authHeaderName: 'Authorization',
-            authHeaderValueEnc: this.pii.encrypt(`Bearer ${spec.auth.privateAppToken}`),
+            kind: 'salesforce' as const,
+            authHeaderName: 'oauth',
+            authHeaderValueEnc: this.pii.encrypt(JSON.stringify(spec.auth)),
             config: {
-              contacts: spec.contacts,
+              apiVersion: spec.apiVersion,
+              records: spec.records,
               limits: spec.limits,
               writeBack: spec.writeBack,
               http: spec.http,
               maxPagesPerRun: spec.maxPagesPerRun,
-            } satisfies HubSpotStoredConfig,
+            } satisfies SalesforceStoredConfig,
           }
-        : {
-            ...common,
-            kind: 'generic' as const,
-            authHeaderName: spec.auth?.header ?? null,
-            authHeaderValueEnc: spec.auth ? this.pii.encrypt(spec.auth.value) : null,
-            config: {
-              entities: spec.entities,
-              paging: spec.paging,
-              http: spec.http,
-              maxPagesPerRun: spec.maxPagesPerRun,
-            } satisfies StoredConnectorConfig,
-          };
+        : spec.kind === 'hubspot'
+          ? {
+              ...common,
+              kind: 'hubspot' as const,
+              authHeaderName: 'Authorization',
+              authHeaderValueEnc: this.pii.encrypt(`Bearer ${spec.auth.privateAppToken}`),
+              config: {
+                contacts: spec.contacts,
+                limits: spec.limits,
+                writeBack: spec.writeBack,
+                http: spec.http,
+                maxPagesPerRun: spec.maxPagesPerRun,
+              } satisfies HubSpotStoredConfig,
+            }
+          : {
+              ...common,
+              kind: 'generic' as const,
+              authHeaderName: spec.auth?.header ?? null,
+              authHeaderValueEnc: spec.auth ? this.pii.encrypt(spec.auth.value) : null,
+              config: {
+                entities: spec.entities,
+                paging: spec.paging,
+                http: spec.http,
+                maxPagesPerRun: spec.maxPagesPerRun,
+              } satisfies StoredConnectorConfig,
+            };
     const id = await this.transactions.run(async (tx) => {
       const saved = await this.repo.upsert(workspaceId, row, tx);
-      if (row.kind === 'hubspot') await this.writeBacks.ensureState(workspaceId, saved, tx);
+      if (row.kind !== 'generic') await this.writeBacks.ensureState(workspaceId, saved, tx);
       await audit(tx, {
         workspaceId,
         actor,
@@ -144,10 +173,8 @@ export class ConnectorsService {
       return saved;
     });
     await this.syncSchedule(id, spec.enabled ? (spec.scheduleEveryMs ?? null) : null);
-    await this.syncPushSchedule(
-      id,
-      spec.kind === 'hubspot' && spec.enabled && spec.writeBack.enabled ? spec.writeBack.everyMs : null,
-    );
+    const writeBack = 'writeBack' in spec ? spec.writeBack : null;
+    await this.syncPushSchedule(id, spec.enabled && writeBack?.enabled ? writeBack.everyMs : null);
     return this.get(workspaceId, id);
   }
 
@@ -194,7 +221,8 @@ export class ConnectorsService {
     const rows = await this.repo.schedules();
     for (const r of rows) {
       await this.syncSchedule(r.id, r.enabled ? r.schedule_every_ms : null);
-      const wb = r.kind === 'hubspot' ? (r.config as HubSpotStoredConfig).writeBack : null;
+      const wb =
+        r.kind === 'generic' ? null : (r.config as HubSpotStoredConfig | SalesforceStoredConfig).writeBack;
       await this.syncPushSchedule(r.id, r.enabled && wb?.enabled ? wb.everyMs : null);
     }
     return rows.filter((r) => r.enabled && r.schedule_every_ms !== null).length;
@@ -280,6 +308,11 @@ export class ConnectorsService {
     return this.repo.rejectCounts(workspaceId);
   }
 
+  /** Keeps a Salesforce connector's renewed tokens, encrypted (its runs only). */
+  async saveTokens(connectorId: string, auth: SalesforceAuth): Promise<void> {
+    await this.repo.updateSecret(connectorId, this.pii.encrypt(JSON.stringify(auth)));
+  }
+
   /** The connector as a run needs it, secret decrypted. For the pull and push services only. */
   async runtime(connectorId: string): Promise<AnyConnectorRuntime | null> {
     const r = await this.repo.forRun(connectorId);
@@ -295,6 +328,12 @@ export class ConnectorsService {
       source: r.source,
       baseUrl: r.base_url,
     };
+    if (r.kind === 'salesforce') {
+      const auth = JSON.parse(
+        r.auth_header_value_enc ? this.pii.decrypt(r.auth_header_value_enc) : '{}',
+      ) as SalesforceAuth;
+      return { ...(r.config as SalesforceStoredConfig), ...ids, kind: 'salesforce', auth };
+    }
     if (r.kind === 'hubspot') {
       const secret = r.auth_header_value_enc ? this.pii.decrypt(r.auth_header_value_enc) : '';
       return {

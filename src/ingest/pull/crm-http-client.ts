@@ -65,6 +65,10 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH';
   /** sent as JSON */
   body?: unknown;
+  /** sent as application/x-www-form-urlencoded instead (OAuth token requests) */
+  form?: Record<string, string>;
+  /** extra request headers (e.g. Sforce-Query-Options) */
+  headers?: Record<string, string>;
   /** awaited before every attempt: the client-side rate limiter */
   beforeAttempt?: () => Promise<void>;
   /** every answer's status and headers (rate-limit reports, daily usage) */
@@ -154,14 +158,21 @@ async function requestOnce(
   opts: RequestOptions,
 ): Promise<{ body: unknown } | { outcome: RequestOutcome; errorBody?: unknown }> {
   try {
+    const payload =
+      opts.form !== undefined
+        ? { type: 'application/x-www-form-urlencoded', text: new URLSearchParams(opts.form).toString() }
+        : opts.body !== undefined
+          ? { type: 'application/json', text: JSON.stringify(opts.body) }
+          : null;
     const res = await deps.fetch(url, {
       method: opts.method ?? 'GET',
       headers: {
         accept: 'application/json',
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(payload ? { 'content-type': payload.type } : {}),
+        ...opts.headers,
         ...headers,
       },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(payload ? { body: payload.text } : {}),
       signal: AbortSignal.timeout(cfg.timeoutMs),
       redirect: 'error',
     });

@@ -8,6 +8,7 @@ import {
   formatCursor,
   HubSpotCursor,
   HubSpotObject,
+  hubspotProperties,
   isMissingProperty,
   nextCursor,
   parseCursor,
@@ -222,6 +223,7 @@ describe('write-back inputs', () => {
       ['2', { callplan_tier: 'watch' }],
       ['1', { callplan_tier: 'growth' }],
     ]);
+    expect(hubspotProperties({ a: null, b: 2, c: ['x', 'y'] })).toEqual({ a: '', b: '2', c: 'x;y' });
   });
 
   it('reads the refused records of a 207 and recognises a missing property', () => {

@@ -205,23 +205,29 @@ export function propertyValue(v: unknown): string {
 }
 
 /**
- * The newest properties per record over some events, in event order (a later event's values win). Each customer
- * of an event carries every written-back field under the mapping's names, `fields.externalId` naming its key.
+ * The newest values per record over some events, in event order (a later event's values win), keyed by the CRM
+ * record id. Each customer of an event carries every written-back field under the mapping's names,
+ * `fields.externalId` naming its key. Vendor-neutral: each connector converts the values its own way.
  */
-export function coalesceUpdates(events: ScoresChangedData[]): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
+export function coalesceUpdates(events: ScoresChangedData[]): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
   for (const e of events) {
     const idKey = e.fields?.externalId ?? 'externalId';
     for (const c of e.customers ?? []) {
       const id = c[idKey];
       if (typeof id !== 'string' || id === '') continue;
-      const properties: Record<string, string> = {};
-      for (const [k, v] of Object.entries(c)) if (k !== idKey) properties[k] = propertyValue(v);
+      const values: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(c)) if (k !== idKey) values[k] = v;
       out.delete(id); // re-insert: keeps the order of the newest change
-      out.set(id, properties);
+      out.set(id, values);
     }
   }
   return out;
+}
+
+/** HubSpot properties of a record: every value as HubSpot's text. */
+export function hubspotProperties(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, propertyValue(v)]));
 }
 
 /** HubSpot record ids are numeric; a customer from another source cannot be one of its contacts. */

@@ -20,8 +20,22 @@ import {
   searchBody,
 } from './hubspot-api';
 import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
+import { SalesforceRuntime } from './salesforce-config';
+import {
+  formatSalesforceCursor,
+  nextSalesforceCursor,
+  parseSalesforceCursor,
+  QueryResponse,
+  restartCursor,
+  SalesforceRecord,
+  sfRecordToWire,
+  soql,
+  errorCode,
+} from './salesforce-api';
+import { SalesforceClient } from './salesforce-client';
 import { OutboundGuard } from '../../net/outbound-guard';
 import {
+  CrmHttpError,
   emptyHttpStats,
   getJson,
   guardedHttpDeps,
@@ -108,6 +122,8 @@ export class PullConnectorService {
     try {
       if (connector.kind === 'hubspot') {
         await this.pullHubSpotContacts(connector, start('customers'), http, hooks, deps);
+      } else if (connector.kind === 'salesforce') {
+        await this.pullSalesforce(connector, start('customers'), http, hooks, deps);
       } else {
         for (const entity of PULL_ENTITIES) {
           const cfg = connector.entities[entity];
@@ -196,6 +212,52 @@ export class PullConnectorService {
       );
       const done = moved.done;
       return { records: page.results.length, events, rejects, next: formatCursor(moved.next), done };
+    });
+  }
+
+  /**
+   * Salesforce Contacts (or Accounts) → customers: a SOQL query from the `SystemModstamp` watermark, ordered by it,
+   * paged by `nextRecordsUrl` (salesforce-api.ts); a locator that expired starts the query again from the newest
+   * instant read.
+   */
+  private async pullSalesforce(
+    c: SalesforceRuntime,
+    report: PullEntityReport,
+    http: HttpStats,
+    hooks: PullHooks,
+    deps: HttpDeps,
+  ): Promise<void> {
+    const client = new SalesforceClient(c, http, deps, (auth) => this.connectors.saveTokens(c.id, auth));
+    await this.pages(c, 'customers', report, hooks, async (raw) => {
+      let cursor = parseSalesforceCursor(raw);
+      let page: QueryResponse;
+      try {
+        page = cursor.locator
+          ? await client.more(cursor.locator)
+          : await client.query(soql(c.records, cursor.since));
+      } catch (e) {
+        const expired =
+          e instanceof CrmHttpError &&
+          [400, 404].includes(e.vendorStatus) &&
+          errorCode(e.body) === 'INVALID_QUERY_LOCATOR';
+        if (!expired || !cursor.locator) throw e;
+        cursor = restartCursor(cursor);
+        page = await client.query(soql(c.records, cursor.since));
+      }
+      const moved = nextSalesforceCursor(cursor, page, c.records);
+      const { events, rejects } = this.toEvents(
+        'customers',
+        page.records,
+        (r) => [sfRecordToWire(r as SalesforceRecord, c.records)],
+        (r) => (r as SalesforceRecord).Id,
+      );
+      return {
+        records: page.records.length,
+        events,
+        rejects,
+        next: formatSalesforceCursor(moved.next),
+        done: moved.done,
+      };
     });
   }
 
