@@ -16,15 +16,16 @@ import { OutboxService } from '../src/webhooks/outbox.service';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { FakeCrm, fakeCrmConnector, seedFakeCrm } from '../test/fake-crm/fake-crm-server';
 import { HubSpotFake, hubspotConnector, seedHubSpot } from '../test/fake-crm/hubspot-fake';
+import { SalesforceFake, salesforceConnector, seedSalesforce } from '../test/fake-crm/salesforce-fake';
 import { Benchmark, BenchContext, BenchResult } from './benchmark';
 import { withClient, withDatabase } from './bench-support';
 
 /**
  * CRM-shaped connectors against their fake vendors, in one database: a full pull of N customers (10,000 at
- * BENCH_SCALE=1) and a write-back of N score changes. Figures: API calls per 1,000 customers and records/s under
- * HubSpot's own limits (search 4/s, 100 requests per 10 s), 429s seen; beside them, in the same run, the generic
- * pull connector against the generic fake CRM (customers only, 200 per page) and the HubSpot pull with the
- * limits lifted (what the connector's own code costs).
+ * BENCH_SCALE=1) and a write-back of N score changes, for HubSpot and for Salesforce. Figures: API calls per 1,000
+ * customers and records/s, HubSpot under its own limits (search 4/s, 100 requests per 10 s) with the 429s seen;
+ * beside them, in the same run, the generic pull connector against the generic fake CRM (customers only, 200 per
+ * page) and the HubSpot pull with the limits lifted (what the connector's own code costs).
  */
 export const crmConnectorsBenchmark: Benchmark = {
   name: 'crm-connectors',
@@ -41,6 +42,7 @@ export const crmConnectorsBenchmark: Benchmark = {
     const generic = new FakeCrm();
     const hubspot = new HubSpotFake(); // HubSpot's documented limits
     const unlimited = new HubSpotFake({ searchPerSecond: 100_000, requestsPerInterval: 1_000_000 });
+    const salesforce = new SalesforceFake({ apiMax: 100_000 });
     try {
       const ds = createDataSource(dbUrl, 2);
       await ds.initialize();
@@ -59,10 +61,16 @@ export const crmConnectorsBenchmark: Benchmark = {
       const connectors = app.get(ConnectorsService);
       const pull = app.get(PullConnectorService);
       const workspace = async (slug: string) => (await app!.get(WorkspacesService).ensure({ slug })).id;
-      for (const f of [generic, hubspot, unlimited]) await f.start();
+      for (const f of [generic, hubspot, unlimited, salesforce]) await f.start();
       seedFakeCrm(generic, { customers: n });
       seedHubSpot(hubspot, n);
       seedHubSpot(unlimited, n);
+      const sfIds = seedSalesforce(salesforce, n);
+      salesforce.defineFields({
+        Callplan_Tier__c: 'string',
+        Callplan_Priority__c: 'double',
+        Callplan_CLV__c: 'double',
+      });
       hubspot.defineProperties({
         callplan_tier: 'string',
         callplan_priority: 'number',
@@ -125,6 +133,34 @@ export const crmConnectorsBenchmark: Benchmark = {
         `hubspot write-back: ${wr.value.customers} records, ${wr.value.http.requests} requests, ` +
           `${hubspot.stats.rateLimited} 429s, ${wr.seconds.toFixed(1)} s`,
       );
+
+      // Salesforce: the same pull and write-back (its limit is the org's daily allocation, no per-second window)
+      const sfWs = await workspace('salesforce');
+      const sf = await connectors.upsert(sfWs, salesforceConnector(salesforce), 'bench');
+      const sr = await timed(() => pull.run(sf.id));
+      await app.get(Transactions).run(async (tx) => {
+        for (let i = 0; i < n; i += 500) {
+          await outbox.append(tx, sfWs, 'customer.scores_changed', {
+            customers: sfIds.slice(i, i + 500).map((id, j) => ({
+              externalId: id,
+              Callplan_Tier__c: 'core',
+              Callplan_Priority__c: (i + j) % 100,
+              Callplan_CLV__c: { amountMinor: 120_000, currency: 'EUR' },
+            })),
+            fields: {
+              externalId: 'externalId',
+              tier: 'Callplan_Tier__c',
+              priority: 'Callplan_Priority__c',
+              clv: 'Callplan_CLV__c',
+            },
+          });
+        }
+      });
+      const sw = await timed(() => app!.get(ConnectorPushService).push(sf.id));
+      ctx.log(
+        `salesforce: pull ${records(sr.value)} records in ${sr.value.http.requests} requests, ` +
+          `write-back ${sw.value.customers} in ${sw.value.http.requests} requests`,
+      );
       const per1k = (calls: number, count: number) => (calls / count) * 1000;
       return {
         figures: [
@@ -140,6 +176,18 @@ export const crmConnectorsBenchmark: Benchmark = {
             unit: 'calls',
           },
           { label: "HubSpot write-back under HubSpot's limits", value: n / wr.seconds, unit: 'records/s' },
+          {
+            label: 'Salesforce pull: API calls per 1,000 customers',
+            value: per1k(sr.value.http.requests, n),
+            unit: 'calls',
+          },
+          { label: 'Salesforce pull', value: n / sr.seconds, unit: 'records/s' },
+          {
+            label: 'Salesforce write-back: API calls per 1,000 customers',
+            value: per1k(sw.value.http.requests, n),
+            unit: 'calls',
+          },
+          { label: 'Salesforce write-back', value: n / sw.seconds, unit: 'records/s' },
           { label: '429 answers (pull + write-back)', value: pull429 + hubspot.stats.rateLimited, unit: '' },
         ],
         baselines: [
@@ -162,7 +210,7 @@ export const crmConnectorsBenchmark: Benchmark = {
       };
     } finally {
       await app?.close();
-      for (const f of [generic, hubspot, unlimited]) await f.stop();
+      for (const f of [generic, hubspot, unlimited, salesforce]) await f.stop();
       await withClient(withDatabase(ctx.serverUrl, 'postgres'), (c) =>
         c.query(`DROP DATABASE IF EXISTS ${quoteIdent(dbName)} WITH (FORCE)`),
       );

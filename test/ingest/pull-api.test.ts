@@ -147,5 +147,27 @@ describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await call('GET', `/v1/crm/connectors/${id}/write-back-failures`, keys.admin)).body).toEqual([]);
+
+    // Salesforce: its own schema, OAuth tokens write-only
+    const salesforce = {
+      kind: 'salesforce',
+      name: 'salesforce',
+      baseUrl: crm.url,
+      auth: { accessToken: '00Dxx!access-secret', refreshToken: 'refresh-secret-5Aep' },
+    };
+    const sfBad = await call('POST', '/v1/crm/connectors', keys.admin, {
+      ...salesforce,
+      apiVersion: '62',
+      writeBack: { batchSize: 201 },
+    });
+    expect(sfBad.status).toBe(400);
+    expect(sfBad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'apiVersion',
+      'writeBack.batchSize',
+    ]);
+    const sf = await call('POST', '/v1/crm/connectors', keys.admin, salesforce);
+    expect(sf.status).toBe(201);
+    expect(sf.body).toMatchObject({ kind: 'salesforce', config: { records: { pageSize: 2000 } } });
+    expect(JSON.stringify(sf.body)).not.toMatch(/access-secret|refresh-secret/);
   });
 });
