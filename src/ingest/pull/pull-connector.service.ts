@@ -234,7 +234,7 @@ export class PullConnectorService {
       try {
         page = cursor.locator
           ? await client.more(cursor.locator)
-          : await client.query(soql(c.records, cursor.since));
+          : await client.select(soql(c.records, cursor.since));
       } catch (e) {
         const expired =
           e instanceof CrmHttpError &&
@@ -242,7 +242,7 @@ export class PullConnectorService {
           errorCode(e.body) === 'INVALID_QUERY_LOCATOR';
         if (!expired || !cursor.locator) throw e;
         cursor = restartCursor(cursor);
-        page = await client.query(soql(c.records, cursor.since));
+        page = await client.select(soql(c.records, cursor.since));
       }
       const moved = nextSalesforceCursor(cursor, page, c.records);
       const { events, rejects } = this.toEvents(

@@ -31,7 +31,7 @@ export class SalesforceClient {
     return this.usage;
   }
 
-  async query(soql: string): Promise<QueryResponse> {
+  async select(soql: string): Promise<QueryResponse> {
     const path = `/services/data/${this.c.apiVersion}/query?q=${encodeURIComponent(soql)}`;
     return this.parseQuery(
       await this.call('GET', path, undefined, {
