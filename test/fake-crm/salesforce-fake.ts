@@ -22,15 +22,18 @@ export interface SalesforceFakeOptions {
   apiMax?: number;
 }
 
+type SObject = 'Contact' | 'Account' | 'Opportunity';
 type Fields = Record<string, string | number | boolean | null>;
 interface SfRecord {
-  type: 'Contact' | 'Account';
+  type: SObject;
   Id: string;
   fields: Fields;
 }
 
 const VERSION = /^\/services\/data\/(v\d{2,3}\.0)(\/.*)$/;
-const SOQL = /^SELECT (.+) FROM (Contact|Account)(?: WHERE (\w+) >= (\S+))? ORDER BY (\w+) ASC, Id ASC$/;
+const SOQL = /^SELECT (.+) FROM (Contact|Account|Opportunity)(?: WHERE (.+?))? ORDER BY (\w+) ASC, Id ASC$/;
+/** the conditions of the WHERE subset: `Field >= datetime`, `Field = true|false`, joined by AND */
+const CONDITION = /^(\w+) (>=|=) (\S+)$/;
 const STANDARD_FIELDS = [
   'Id',
   'Name',
@@ -45,6 +48,13 @@ const STANDARD_FIELDS = [
   'CreatedDate',
   'SystemModstamp',
   'LastModifiedDate',
+  // Opportunity
+  'AccountId',
+  'ContactId',
+  'Amount',
+  'CloseDate',
+  'StageName',
+  'IsWon',
 ];
 const DATETIMES = new Set(['CreatedDate', 'SystemModstamp', 'LastModifiedDate']);
 
@@ -99,8 +109,8 @@ export class SalesforceFake {
     for (const [name, type] of Object.entries(defs)) this.custom.set(name, type);
   }
 
-  add(type: 'Contact' | 'Account', fields: Fields, modifiedMs: number): string {
-    const prefix = type === 'Contact' ? '003' : '001';
+  add(type: SObject, fields: Fields, modifiedMs: number): string {
+    const prefix = { Contact: '003', Account: '001', Opportunity: '006' }[type];
     const Id = `${prefix}Fk${String(++this.seq).padStart(10, '0')}AAA`;
     this.records.set(Id, {
       type,
@@ -218,17 +228,28 @@ export class SalesforceFake {
   ): void {
     const q = SOQL.exec(soql.trim());
     if (!q) return fail(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
-    const [, select, type, whereField, whereValue, orderField] = q;
+    const [, select, type, where, orderField] = q;
     const fields = select.split(',').map((f) => f.trim());
     const unknown = fields.find((f) => !STANDARD_FIELDS.includes(f) && !this.custom.has(f));
     if (unknown) return fail(400, 'INVALID_FIELD', `No such column '${unknown}' on entity '${type}'`);
-    const since = whereValue === undefined ? null : Date.parse(whereValue);
-    if (whereValue !== undefined && (!DATETIMES.has(whereField) || !Number.isFinite(since))) {
-      return fail(400, 'MALFORMED_QUERY', `invalid datetime literal ${whereValue}`);
-    }
     const t = (r: SfRecord, f: string) => Date.parse(String(r.fields[f]).replace('+0000', 'Z'));
+    const tests: Array<(r: SfRecord) => boolean> = [];
+    for (const cond of where ? where.split(' AND ') : []) {
+      const c = CONDITION.exec(cond.trim());
+      if (!c) return fail(400, 'MALFORMED_QUERY', `unexpected token: ${cond.slice(0, 60)}`);
+      const [, field, op, value] = c;
+      if (op === '>=') {
+        const since = Date.parse(value);
+        if (!DATETIMES.has(field) || !Number.isFinite(since)) {
+          return fail(400, 'MALFORMED_QUERY', `invalid datetime literal ${value}`);
+        }
+        tests.push((r) => t(r, field) >= since);
+      } else if (value === 'true' || value === 'false') {
+        tests.push((r) => r.fields[field] === (value === 'true'));
+      } else return fail(400, 'MALFORMED_QUERY', `unexpected value ${value}`);
+    }
     const ids = [...this.records.values()]
-      .filter((r) => r.type === type && (since === null || t(r, whereField) >= since))
+      .filter((r) => r.type === type && tests.every((test) => test(r)))
       .sort((a, b) => t(a, orderField) - t(b, orderField) || (a.Id < b.Id ? -1 : 1))
       .map((r) => r.Id);
     const locator = `01g${randomBytes(6).toString('hex')}`;

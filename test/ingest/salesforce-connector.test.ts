@@ -220,6 +220,53 @@ describe('Salesforce connector against the fake org (PostgreSQL)', () => {
     }
   }, 60_000);
 
+  it('pulls won Opportunities as orders of the Contacts they look up, in exact minor units', async () => {
+    const fresh = new SalesforceFake();
+    await fresh.start();
+    try {
+      const contacts = seedSalesforce(fresh, 300);
+      const t0 = Date.parse('2026-02-01T00:00:00Z');
+      for (let i = 0; i < 300; i++) {
+        fresh.add(
+          'Opportunity',
+          {
+            ContactId: contacts[i],
+            Amount: 1000 + i + 0.5,
+            CloseDate: '2026-01-15',
+            StageName: i % 3 === 0 ? 'Closed Lost' : 'Closed Won',
+            IsWon: i % 3 !== 0,
+          },
+          t0 + i * 1000,
+        );
+      }
+      const w = await setup(fresh, {
+        records: { pageSize: 200, opportunities: { enabled: true, currency: 'EUR' } },
+      });
+      const report = await pull.run(w.connectorId);
+      expect(report.entities.map((e) => [e.entity, e.records, e.rejected])).toEqual([
+        ['customers', 300, 0],
+        ['orders', 200, 0],
+      ]);
+      const orders = await nest.db.query(
+        `SELECT o.external_id, c.external_id AS customer, o.amount_minor::int AS amount, o.currency, o.status
+           FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.workspace_id = $1 ORDER BY o.amount_minor`,
+        [w.workspaceId],
+      );
+      expect(orders).toHaveLength(200);
+      expect(orders[0]).toMatchObject({
+        customer: contacts[1],
+        amount: 100150,
+        currency: 'EUR',
+        status: 'paid',
+      });
+      // the next run reads from each watermark: the boundary records only
+      const again = await pull.run(w.connectorId);
+      expect(again.entities.map((e) => e.applied.ordersWritten + e.applied.customersWritten)).toEqual([0, 0]);
+    } finally {
+      await fresh.stop();
+    }
+  }, 60_000);
+
   it("stops before the org's daily API reserve, and on REQUEST_LIMIT_EXCEEDED, keeping the cursor", async () => {
     const small = new SalesforceFake({ apiMax: 10 });
     await small.start();

@@ -24,6 +24,8 @@ import { SalesforceRuntime } from './salesforce-config';
 import {
   formatSalesforceCursor,
   nextSalesforceCursor,
+  opportunitySoql,
+  opportunityToWire,
   parseSalesforceCursor,
   QueryResponse,
   restartCursor,
@@ -123,7 +125,7 @@ export class PullConnectorService {
       if (connector.kind === 'hubspot') {
         await this.pullHubSpotContacts(connector, start('customers'), http, hooks, deps);
       } else if (connector.kind === 'salesforce') {
-        await this.pullSalesforce(connector, start('customers'), http, hooks, deps);
+        await this.pullSalesforce(connector, start, http, hooks, deps);
       } else {
         for (const entity of PULL_ENTITIES) {
           const cfg = connector.entities[entity];
@@ -216,25 +218,44 @@ export class PullConnectorService {
   }
 
   /**
-   * Salesforce Contacts (or Accounts) → customers: a SOQL query from the `SystemModstamp` watermark, ordered by it,
-   * paged by `nextRecordsUrl` (salesforce-api.ts); a locator that expired starts the query again from the newest
-   * instant read.
+   * Salesforce Contacts (or Accounts) → customers, then won Opportunities → orders when enabled: SOQL queries from a
+   * `SystemModstamp` watermark each, ordered by it, paged by `nextRecordsUrl` (salesforce-api.ts); a locator that
+   * expired starts the query again from the newest instant read.
    */
   private async pullSalesforce(
     c: SalesforceRuntime,
-    report: PullEntityReport,
+    start: (entity: PullEntity) => PullEntityReport,
     http: HttpStats,
     hooks: PullHooks,
     deps: HttpDeps,
   ): Promise<void> {
     const client = new SalesforceClient(c, http, deps, (auth) => this.connectors.saveTokens(c.id, auth));
-    await this.pages(c, 'customers', report, hooks, async (raw) => {
+    const cfg = c.records;
+    await this.salesforceQuery(c, client, 'customers', start('customers'), hooks, cfg.fields.updatedAt, {
+      soql: (since) => soql(cfg, since),
+      toWire: (r) => sfRecordToWire(r, cfg),
+    });
+    if (!cfg.opportunities.enabled) return;
+    await this.salesforceQuery(c, client, 'orders', start('orders'), hooks, 'SystemModstamp', {
+      soql: (since) => opportunitySoql(cfg, since),
+      toWire: (r) => opportunityToWire(r, cfg),
+    });
+  }
+
+  private async salesforceQuery(
+    c: SalesforceRuntime,
+    client: SalesforceClient,
+    entity: PullEntity,
+    report: PullEntityReport,
+    hooks: PullHooks,
+    modifiedField: string,
+    q: { soql: (since: string | null) => string; toWire: (r: SalesforceRecord) => WireEvent },
+  ): Promise<void> {
+    await this.pages(c, entity, report, hooks, async (raw) => {
       let cursor = parseSalesforceCursor(raw);
       let page: QueryResponse;
       try {
-        page = cursor.locator
-          ? await client.more(cursor.locator)
-          : await client.select(soql(c.records, cursor.since));
+        page = cursor.locator ? await client.more(cursor.locator) : await client.select(q.soql(cursor.since));
       } catch (e) {
         const expired =
           e instanceof CrmHttpError &&
@@ -242,13 +263,13 @@ export class PullConnectorService {
           errorCode(e.body) === 'INVALID_QUERY_LOCATOR';
         if (!expired || !cursor.locator) throw e;
         cursor = restartCursor(cursor);
-        page = await client.select(soql(c.records, cursor.since));
+        page = await client.select(q.soql(cursor.since));
       }
-      const moved = nextSalesforceCursor(cursor, page, c.records);
+      const moved = nextSalesforceCursor(cursor, page, modifiedField);
       const { events, rejects } = this.toEvents(
-        'customers',
+        entity,
         page.records,
-        (r) => [sfRecordToWire(r as SalesforceRecord, c.records)],
+        (r) => [q.toWire(r as SalesforceRecord)],
         (r) => (r as SalesforceRecord).Id,
       );
       return {

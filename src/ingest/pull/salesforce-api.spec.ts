@@ -7,6 +7,8 @@ import {
   formatSalesforceCursor,
   limitInfo,
   nextSalesforceCursor,
+  opportunitySoql,
+  opportunityToWire,
   parseSalesforceCursor,
   restartCursor,
   salesforceValue,
@@ -77,7 +79,7 @@ describe('SOQL pull and its cursor', () => {
           rec('003000000000002', '2026-01-02T10:00:00.000+0000'),
         ],
       },
-      cfg,
+      'SystemModstamp',
     );
     expect(page1).toEqual({
       next: { since: null, locator: '/services/data/v62.0/query/01gAB-2', seen: '2026-01-02T10:00:00.000Z' },
@@ -91,7 +93,7 @@ describe('SOQL pull and its cursor', () => {
     const page2 = nextSalesforceCursor(
       page1.next,
       { totalSize: 3, done: true, records: [rec('003000000000003', '2026-01-03T10:00:00.000+0000')] },
-      cfg,
+      'SystemModstamp',
     );
     expect(page2).toEqual({
       next: { since: '2026-01-03T10:00:00.000Z', locator: null, seen: null },
@@ -120,6 +122,42 @@ describe('SOQL pull and its cursor', () => {
       country: 'GB',
       updatedAt: '2026-01-01T10:00:00.000Z',
       createdAt: '2025-12-01T00:00:00.000Z',
+    });
+    expect(parseEvent(wire).ok).toBe(true);
+  });
+});
+
+describe('won Opportunities as orders', () => {
+  it('queries won Opportunities by the lookup of the pulled object and converts Amount exactly', () => {
+    const on = { ...cfg, opportunities: { ...cfg.opportunities, enabled: true, currency: 'JPY' } };
+    expect(opportunitySoql(on, '2026-01-01T00:00:00.000Z')).toBe(
+      'SELECT Id, SystemModstamp, ContactId, Amount, CloseDate FROM Opportunity ' +
+        'WHERE IsWon = true AND SystemModstamp >= 2026-01-01T00:00:00.000Z ORDER BY SystemModstamp ASC, Id ASC',
+    );
+    expect(opportunitySoql({ ...on, object: 'Account' }, null)).toContain('AccountId');
+    const eur = { ...on, opportunities: { ...on.opportunities, currency: 'EUR' } };
+    const wire = opportunityToWire(
+      {
+        attributes: { type: 'Opportunity' },
+        Id: '006000000000001AAA',
+        ContactId: '003000000000001AAA',
+        Amount: 1234.5,
+        CloseDate: '2026-02-03',
+        SystemModstamp: '2026-02-03T10:00:00.000+0000',
+      },
+      eur,
+    );
+    expect(wire).toEqual({
+      type: 'order.upserted',
+      data: {
+        externalId: '006000000000001AAA',
+        customerExternalId: '003000000000001AAA',
+        updatedAt: '2026-02-03T10:00:00.000Z',
+        placedAt: '2026-02-03',
+        amountMinor: 123450,
+        currency: 'EUR',
+        status: 'paid',
+      },
     });
     expect(parseEvent(wire).ok).toBe(true);
   });

@@ -6,7 +6,7 @@
  * Developer Guide and jsforce.
  */
 import { z } from 'zod';
-import { currencyExponent } from '../csv/csv-rows';
+import { currencyExponent, parseDecimal } from '../csv/csv-rows';
 import { getPath, WireEvent } from './record-mapping';
 import { SalesforceRecordsConfig } from './salesforce-config';
 
@@ -96,11 +96,11 @@ export function sfInstant(v: unknown): string | null {
 export function nextSalesforceCursor(
   cursor: SalesforceCursor,
   page: QueryResponse,
-  cfg: SalesforceRecordsConfig,
+  modifiedField: string,
 ): { next: SalesforceCursor; done: boolean } {
   let seen = cursor.seen;
   for (const r of page.records) {
-    const t = sfInstant(getPath(r, cfg.fields.updatedAt));
+    const t = sfInstant(getPath(r, modifiedField));
     if (t !== null && (seen === null || t > seen)) seen = t;
   }
   if (page.done || !page.nextRecordsUrl) {
@@ -144,6 +144,54 @@ export function sfRecordToWire(record: SalesforceRecord, cfg: SalesforceRecordsC
     data.country = typeof country === 'string' && COUNTRY.test(country) ? country : null;
   if (f.createdAt !== null) data.createdAt = sfInstant(getPath(record, f.createdAt));
   return { type: 'customer.upserted', data };
+}
+
+/** The lookup from an Opportunity to the customer record pulled. */
+export function opportunityCustomerField(cfg: SalesforceRecordsConfig): 'ContactId' | 'AccountId' {
+  return cfg.opportunities.customerField ?? (cfg.object === 'Account' ? 'AccountId' : 'ContactId');
+}
+
+/** Won Opportunities from the watermark (a re-opened one stays an order until it is deleted in Callplan). */
+export function opportunitySoql(cfg: SalesforceRecordsConfig, since: string | null): string {
+  const o = cfg.opportunities;
+  const fields = [
+    'Id',
+    'SystemModstamp',
+    opportunityCustomerField(cfg),
+    'Amount',
+    'CloseDate',
+    ...(o.currencyField ? [o.currencyField] : []),
+  ];
+  const where = ['IsWon = true', ...(since === null ? [] : [`SystemModstamp >= ${since}`])].join(' AND ');
+  return `SELECT ${fields.join(', ')} FROM Opportunity WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
+}
+
+/** A won Opportunity as an `order.upserted` wire event (Amount in major units, converted exactly). */
+export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecordsConfig): WireEvent {
+  const o = cfg.opportunities;
+  const currency = (o.currencyField ? getPath(record, o.currencyField) : null) ?? o.currency;
+  const amount = getPath(record, 'Amount');
+  let amountMinor: number | null = null;
+  if (typeof amount === 'number' && typeof currency === 'string') {
+    try {
+      const minor = parseDecimal(String(amount), currencyExponent(currency));
+      amountMinor = minor === null ? null : Number(minor);
+    } catch {
+      amountMinor = null; // unknown currency: validation names it
+    }
+  }
+  return {
+    type: 'order.upserted',
+    data: {
+      externalId: record.Id,
+      customerExternalId: getPath(record, opportunityCustomerField(cfg)) ?? null,
+      updatedAt: sfInstant(getPath(record, 'SystemModstamp')),
+      placedAt: getPath(record, 'CloseDate') ?? null,
+      amountMinor,
+      currency,
+      status: 'paid',
+    },
+  };
 }
 
 /** A Salesforce record id (15 or 18 characters). */

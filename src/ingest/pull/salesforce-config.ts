@@ -28,12 +28,26 @@ const recordFields = z.strictObject({
   createdAt: field.nullable().default('CreatedDate'),
 });
 
+/** Won Opportunities as orders (amount in major units of `currency`, or of the record's `currencyField`). */
+const opportunities = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** the lookup to the customer record: ContactId for Contacts, AccountId for Accounts (default: by `object`) */
+  customerField: z.enum(['ContactId', 'AccountId']).nullable().default(null),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code')
+    .default('USD'),
+  /** multi-currency orgs: `CurrencyIsoCode` */
+  currencyField: field.nullable().default(null),
+});
+
 const records = z.strictObject({
   /** the sObject pulled as customers and written back to */
   object: z.enum(['Contact', 'Account']).default('Contact'),
   fields: recordFields.default(recordFields.parse({})),
   /** records per query batch (Sforce-Query-Options batchSize: 200–2,000) */
   pageSize: z.number().int().min(200).max(SALESFORCE_MAX.queryBatch).default(SALESFORCE_MAX.queryBatch),
+  opportunities: opportunities.default(opportunities.parse({})),
 });
 
 const limits = z.strictObject({
