@@ -53,7 +53,9 @@ function registerSecretCommand(sync: Command): void {
 function registerConnectorCommands(sync: Command): void {
   const connector = sync
     .command('connector')
-    .description('connectors: generic pull, HubSpot (kind "hubspot", pull + write-back)');
+    .description(
+      'connectors: generic pull; HubSpot and Salesforce (kind "hubspot" | "salesforce": pull + write-back)',
+    );
   connector
     .command('save')
     .description('create or replace (by name) a connector from a JSON file (see docs/crm-sync.md)')
