@@ -3,6 +3,7 @@ import { bgNbdFitBench, scoringNightlyBench, scoringSkeletonBench } from './scor
 import { webhooksInboundBenchmark } from './webhooks-inbound.bench';
 import { worklistBenchmark } from './worklist.bench';
 import { importBenchmark } from './import.bench';
+import { crmConnectorsBenchmark } from './crm-connectors.bench';
 
 /** Every benchmark `npm run bench` knows, in the order they run. Add yours with one import and one entry. */
 export const BENCHMARKS: Benchmark[] = [
@@ -12,4 +13,5 @@ export const BENCHMARKS: Benchmark[] = [
   scoringSkeletonBench,
   scoringNightlyBench,
   bgNbdFitBench,
+  crmConnectorsBenchmark,
 ];

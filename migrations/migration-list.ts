@@ -1,11 +1,11 @@
 import { CreateInitialSchema1764028800000 } from './1764028800000-create-initial-schema';
 import { CreateCustomerMerges1764100000000 } from './1764100000000-create-customer-merges';
+import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-customer-scores';
 import { AddCrmSync1764300000000 } from './1764300000000-add-crm-sync';
 import { CreateImportsAndCustomerViewIndexes1764400000000 } from './1764400000000-create-imports-and-customer-view-indexes';
-import { CreateExperiments1764700000000 } from './1764700000000-create-experiments';
 import { CreateWorklistOutcomes1764500000000 } from './1764500000000-create-worklist-outcomes';
-import { PartitionCustomerScores1764200000000 } from './1764200000000-partition-customer-scores';
 import { CreateAssignments1764600000000 } from './1764600000000-create-assignments';
+import { CreateExperiments1764700000000 } from './1764700000000-create-experiments';
 import { CreateCustomerSummaries1764800000000 } from './1764800000000-create-customer-summaries';
 import { AddWorklistRowsToMerges1764900000000 } from './1764900000000-add-worklist-rows-to-merges';
 import { AddWebhookDeliveryLog1765100000000 } from './1765100000000-add-webhook-delivery-log';
@@ -15,18 +15,19 @@ import { AddKeyExpiryAndWorkerHeartbeats1765600000000 } from './1765600000000-ad
 import { AddFieldOwnership1765700000000 } from './1765700000000-add-field-ownership';
 import { CreateMergeCandidates1765800000000 } from './1765800000000-create-merge-candidates';
 import { AddWorkspaceHashKey1765900000000 } from './1765900000000-add-workspace-hash-key';
+import { AddCrmConnectorKinds1766000000000 } from './1766000000000-add-crm-connector-kinds';
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
   CreateInitialSchema1764028800000,
   CreateCustomerMerges1764100000000,
+  PartitionCustomerScores1764200000000,
   AddCrmSync1764300000000,
   CreateImportsAndCustomerViewIndexes1764400000000,
-  CreateExperiments1764700000000,
   CreateWorklistOutcomes1764500000000,
-  PartitionCustomerScores1764200000000,
   CreateAssignments1764600000000,
+  CreateExperiments1764700000000,
   CreateCustomerSummaries1764800000000,
   AddWorklistRowsToMerges1764900000000,
   AddWebhookDeliveryLog1765100000000,
@@ -36,5 +37,6 @@ export const MIGRATIONS = [
   AddFieldOwnership1765700000000,
   CreateMergeCandidates1765800000000,
   AddWorkspaceHashKey1765900000000,
+  AddCrmConnectorKinds1766000000000,
   AddRetention1766400000000,
 ];

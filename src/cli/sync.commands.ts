@@ -5,6 +5,7 @@ import { WebhookSecretsService } from '../ingest/events/webhook-secrets.service'
 import { ConnectorsService } from '../ingest/pull/connectors.service';
 import { RecordSyncService } from '../ingest/sync/record-sync.service';
 import { PullConnectorService, PullReport } from '../ingest/pull/pull-connector.service';
+import { ConnectorPushService, PushReport } from '../ingest/pull/connector-push.service';
 import { CliError, openSession } from './cli-context';
 import { registerConflictsCommand } from './sync-conflicts.command';
 import { registerRejectsCommand } from './sync-rejects.command';
@@ -13,7 +14,8 @@ import { positiveInt } from './cli-options';
 const globals = (cmd: Command) => cmd.optsWithGlobals() as { workspace: string };
 
 /**
- * `callplan sync …`: CRM sync operations — the inbound webhook secret, pull connectors (define, run now), the
+ * `callplan sync …`: CRM sync operations — the inbound webhook secret, connectors (define, pull now, push the
+ * write-back now, show what the CRM refused), the
  * inbox (reprocess failed or pending messages) and a status overview. Secrets are printed only when created.
  */
 export function registerSyncCommands(program: Command): void {
@@ -22,6 +24,7 @@ export function registerSyncCommands(program: Command): void {
   registerSecretCommand(sync);
   registerConnectorCommands(sync);
   registerPullCommand(sync);
+  registerPushCommand(sync);
   registerReprocessCommand(sync);
   registerStatusCommand(sync);
   registerConflictsCommand(sync);
@@ -50,7 +53,11 @@ function registerSecretCommand(sync: Command): void {
 }
 
 function registerConnectorCommands(sync: Command): void {
-  const connector = sync.command('connector').description('pull connectors');
+  const connector = sync
+    .command('connector')
+    .description(
+      'connectors: generic pull; HubSpot and Salesforce (kind "hubspot" | "salesforce": pull + write-back)',
+    );
   connector
     .command('save')
     .description('create or replace (by name) a connector from a JSON file (see docs/crm-sync.md)')
@@ -66,7 +73,7 @@ function registerConnectorCommands(sync: Command): void {
       try {
         const c = await s.app.get(ConnectorsService).upsert(s.workspaceId, input, 'cli');
         console.log(
-          `connector ${c.name} (${c.id}) → ${c.baseUrl}${c.scheduleEveryMs ? `, every ${c.scheduleEveryMs} ms` : ''}`,
+          `connector ${c.name} (${c.kind}, ${c.id}) → ${c.baseUrl}${c.scheduleEveryMs ? `, every ${c.scheduleEveryMs} ms` : ''}`,
         );
       } finally {
         await s.close();
@@ -80,9 +87,16 @@ function registerConnectorCommands(sync: Command): void {
       try {
         for (const c of await s.app.get(ConnectorsService).list(s.workspaceId)) {
           console.log(
-            `${c.name} ${c.baseUrl} enabled=${c.enabled} every=${c.scheduleEveryMs ?? '-'} last=${c.lastRunAt?.toISOString() ?? '-'}`,
+            `${c.name} ${c.kind} ${c.baseUrl} enabled=${c.enabled} every=${c.scheduleEveryMs ?? '-'} last=${c.lastRunAt?.toISOString() ?? '-'}`,
           );
           if (c.lastError) console.log(`  last error: ${c.lastError}`);
+          const wb = c.writeBack;
+          if (wb) {
+            console.log(
+              `  write-back   events ${wb.events} customers ${wb.customers} calls ${wb.calls} refused ${wb.failures} last=${wb.lastPushAt?.toISOString() ?? '-'}`,
+            );
+            if (wb.lastError) console.log(`  write-back error: ${wb.lastError}`);
+          }
           for (const k of c.cursors)
             console.log(
               `  ${k.entity.padEnd(12)} pages ${k.pages} records ${k.records} cursor ${k.cursor ?? '-'}`,
@@ -92,6 +106,59 @@ function registerConnectorCommands(sync: Command): void {
         await s.close();
       }
     });
+  registerFailuresCommand(connector);
+}
+
+function registerFailuresCommand(connector: Command): void {
+  connector
+    .command('failures')
+    .description('records the CRM refused in write-backs (latest per record), newest first')
+    .requiredOption('--connector <name>', 'the connector')
+    .option('--limit <n>', 'at most this many', positiveInt('--limit'), 100)
+    .action(async (opts: { connector: string; limit: number }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const connectors = s.app.get(ConnectorsService);
+        const c = await connectors.byName(s.workspaceId, opts.connector);
+        const rows = await connectors.writeBackFailures(s.workspaceId, c.id, opts.limit);
+        for (const r of rows)
+          console.log(`${r.external_id}\t${r.code}\t${r.failed_at.toISOString()}\t${r.message}`);
+        console.log(`${rows.length} refused record(s)`);
+      } finally {
+        await s.close();
+      }
+    });
+}
+
+function registerPushCommand(sync: Command): void {
+  sync
+    .command('push')
+    .description(
+      'write pending score changes back through CRM-shaped connectors now, in this process (idempotent)',
+    )
+    .option('--connector <name>', 'only this connector (default: every enabled one that writes back)')
+    .action(async (opts: { connector?: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const connectors = s.app.get(ConnectorsService);
+        const list = opts.connector
+          ? [await connectors.byName(s.workspaceId, opts.connector)]
+          : (await connectors.list(s.workspaceId)).filter((c) => c.enabled && c.writeBack);
+        if (list.length === 0) throw new CliError('no connector that writes back in this workspace', 2);
+        for (const c of list) {
+          if (!c.writeBack) throw new CliError(`connector ${c.name} (${c.kind}) does not write back`, 2);
+          printPush(c.name, await s.app.get(ConnectorPushService).push(c.id));
+        }
+      } finally {
+        await s.close();
+      }
+    });
+}
+
+function printPush(name: string, r: PushReport): void {
+  console.log(
+    `${name}: ${r.status} in ${r.seconds.toFixed(1)} s — ${r.events} event(s), ${r.customers} record(s) written, ${r.failed} refused (${r.http.requests} requests, ${r.http.rateLimited} rate-limited)`,
+  );
 }
 
 function registerPullCommand(sync: Command): void {

@@ -29,6 +29,9 @@ import { ConnectorsController } from './pull/connectors.controller';
 import { ConnectorsRepository } from './pull/connectors.repository';
 import { ConnectorsService } from './pull/connectors.service';
 import { PullConnectorService } from './pull/pull-connector.service';
+import { ConnectorPushService } from './pull/connector-push.service';
+import { ConnectorWriteBackRepository } from './pull/connector-write-back.repository';
+import { CrmRateLimiters } from './pull/hubspot-client';
 import { RecordSyncRepository } from './sync/record-sync.repository';
 import { RecordSyncService } from './sync/record-sync.service';
 import { FieldConflictsController } from './sync/field-conflicts.controller';
@@ -77,6 +80,9 @@ import { SyncRejectsService } from './sync-rejects.service';
     CrmInboxService,
     ConnectorsService,
     PullConnectorService,
+    ConnectorPushService,
+    ConnectorWriteBackRepository,
+    CrmRateLimiters,
     CrmSyncHandlers,
     CrmSyncScheduler,
     ImportFileStore,
@@ -97,6 +103,7 @@ import { SyncRejectsService } from './sync-rejects.service';
     WebhookSecretsService,
     ConnectorsService,
     PullConnectorService,
+    ConnectorPushService,
   ],
 })
 export class IngestModule {}

@@ -52,6 +52,10 @@ export const JOBS = {
   [QUEUES.crmSync]: {
     inbox: job<{ inboxId: string }>(),
     pull: job<{ connectorId: string }>(),
+    /** a CRM-shaped connector's write-back: pending `customer.scores_changed` events → CRM properties */
+    push: job<{ connectorId: string }>(),
+    /** after a workspace's write-back pass: the push of each of its connectors that write back */
+    'push-workspace': job<{ workspaceId: string }>(),
     dedupe: job<{ workspaceId: string; actor?: string }>(),
     import: job<{ importId: string }>(),
   },

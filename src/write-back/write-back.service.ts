@@ -52,6 +52,7 @@ export class WriteBackService {
     private readonly outbox: OutboxService,
     private readonly workspaces: WorkspacesService,
     @InjectQueue(QUEUES.scoring) private readonly queue: JobQueue<'scoring'>,
+    @InjectQueue(QUEUES.crmSync) private readonly crmSync: JobQueue<'crm-sync'>,
   ) {}
 
   async mapping(workspaceId: string): Promise<FieldMappingView> {
@@ -133,7 +134,15 @@ export class WriteBackService {
       }
       return { runId: current, changed, events };
     });
-    if (result.events > 0) await this.outbox.kick();
+    if (result.events > 0) {
+      await this.outbox.kick();
+      // CRM-shaped connectors (src/ingest/pull) write the same events back as CRM properties
+      await this.crmSync.add(
+        'push-workspace',
+        { workspaceId },
+        { jobId: `push-workspace-${workspaceId}-${Date.now()}`, removeOnComplete: 50, removeOnFail: 100 },
+      );
+    }
     return result;
   }
 

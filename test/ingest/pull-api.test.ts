@@ -84,4 +84,90 @@ describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
     expect((await call('DELETE', `/v1/crm/connectors/${created.body.id}`, keys.admin)).status).toBe(204);
     expect((await call('GET', `/v1/crm/connectors/${created.body.id}`, keys.admin)).status).toBe(404);
   });
+
+  it('creates a HubSpot connector (admin only, validated, token write-only) and pushes its write-back', async () => {
+    const hubspot = {
+      kind: 'hubspot',
+      name: 'hubspot',
+      baseUrl: crm.url,
+      auth: { privateAppToken: 'pat-na1-secret-token' },
+    };
+    const bad = await call('POST', '/v1/crm/connectors', keys.admin, {
+      ...hubspot,
+      contacts: { pageSize: 500 },
+      writeBack: { batchSize: 200 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'contacts.pageSize',
+      'writeBack.batchSize',
+    ]);
+    const noToken = await call('POST', '/v1/crm/connectors', keys.admin, { ...hubspot, auth: {} });
+    expect(noToken.body.error.details.map((d: { path: string }) => d.path)).toEqual(['auth.privateAppToken']);
+    expect((await call('POST', '/v1/crm/connectors', keys.integration, hubspot)).status).toBe(403);
+
+    const created = await call('POST', '/v1/crm/connectors', keys.admin, hubspot);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      kind: 'hubspot',
+      config: { contacts: { pageSize: 200 }, writeBack: { batchSize: 100 } },
+      writeBack: { events: 0, customers: 0, failures: 0 },
+    });
+    expect(JSON.stringify(created.body)).not.toContain('pat-na1-secret-token');
+    const id = created.body.id as string;
+
+    // another workspace's admin sees none of it
+    const other = (await nest.app.get(WorkspacesService).ensure({ slug: 'api-other' })).id;
+    const otherAdmin = (
+      await nest.app.get(ApiKeysService).create({ workspaceId: other, name: 'a', role: 'admin' })
+    ).key;
+    expect((await call('GET', `/v1/crm/connectors/${id}`, otherAdmin)).status).toBe(404);
+    expect((await call('POST', `/v1/crm/connectors/${id}/push`, otherAdmin)).status).toBe(404);
+    expect((await call('GET', `/v1/crm/connectors/${id}/write-back-failures`, otherAdmin)).status).toBe(404);
+    expect(
+      (await call('GET', `/v1/crm/connectors/${id}/write-back-failures?limit=0`, keys.admin)).status,
+    ).toBe(400);
+
+    const generic = await call('POST', '/v1/crm/connectors', keys.admin, fakeCrmConnector(crm));
+    const refused = await call('POST', `/v1/crm/connectors/${generic.body.id}/push`, keys.admin);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('not_supported');
+
+    const pushed = await call('POST', `/v1/crm/connectors/${id}/push`, keys.integration);
+    expect(pushed.status).toBe(202);
+    expect(pushed.body.jobId).toMatch(/^push-/);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const view = await call('GET', `/v1/crm/connectors/${id}`, keys.integration);
+      if (view.body.writeBack.lastPushAt) {
+        expect(view.body.writeBack).toMatchObject({ lastError: null, events: 0 });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the push job did not run');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await call('GET', `/v1/crm/connectors/${id}/write-back-failures`, keys.admin)).body).toEqual([]);
+
+    // Salesforce: its own schema, OAuth tokens write-only
+    const salesforce = {
+      kind: 'salesforce',
+      name: 'salesforce',
+      baseUrl: crm.url,
+      auth: { accessToken: '00Dxx!access-secret', refreshToken: 'refresh-secret-5Aep' },
+    };
+    const sfBad = await call('POST', '/v1/crm/connectors', keys.admin, {
+      ...salesforce,
+      apiVersion: '62',
+      writeBack: { batchSize: 201 },
+    });
+    expect(sfBad.status).toBe(400);
+    expect(sfBad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'apiVersion',
+      'writeBack.batchSize',
+    ]);
+    const sf = await call('POST', '/v1/crm/connectors', keys.admin, salesforce);
+    expect(sf.status).toBe(201);
+    expect(sf.body).toMatchObject({ kind: 'salesforce', config: { records: { pageSize: 2000 } } });
+    expect(JSON.stringify(sf.body)).not.toMatch(/access-secret|refresh-secret/);
+  });
 });

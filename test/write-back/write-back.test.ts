@@ -7,6 +7,8 @@ import { DEFAULT_MAPPING } from '../../src/write-back/write-back-fields';
 import { todayIn } from '../../src/workspaces/workspaces.service';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
+import { ConnectorsService } from '../../src/ingest/pull/connectors.service';
+import { HubSpotFake } from '../fake-crm/hubspot-fake';
 import { addDays, at, busiestRep, client, keyFor, scoredWorkspace, TZ } from '../worklist/worklist-support';
 
 type Customer = Record<string, unknown>;
@@ -316,5 +318,34 @@ describe('per-customer write-back', () => {
     );
     expect(await nest.app.get(WriteBackService).passWorkspace(workspaceId)).toMatchObject({ changed: 0 });
     expect(await newEvents()).toEqual([]);
+  });
+
+  it("a pass queues the push of the workspace's HubSpot connector, which consumes the same events", async () => {
+    const hubspot = new HubSpotFake();
+    await hubspot.start();
+    try {
+      const connectors = nest.app.get(ConnectorsService);
+      const c = await connectors.upsert(
+        workspaceId,
+        { kind: 'hubspot', name: 'hubspot', baseUrl: hubspot.url, auth: { privateAppToken: hubspot.token } },
+        'test',
+      );
+      // a mapping change resends every customer; its pass queues crm-sync/push-workspace
+      await nest.app.get(WriteBackService).setMapping(workspaceId, { fields: { tier: 'hs_tier' } }, 'test');
+      await until(
+        'the connector pushed the pass',
+        async () => ((await connectors.get(workspaceId, c.id)).writeBack?.customers ?? 0) >= scored,
+        60_000,
+      );
+      const view = await connectors.get(workspaceId, c.id);
+      // these customers came from a CSV-shaped source: none is a HubSpot record, so each is refused visibly and no
+      // call is made for them
+      expect(view.writeBack).toMatchObject({ failures: scored, lastError: null });
+      const [failure] = await connectors.writeBackFailures(workspaceId, c.id, 1);
+      expect(failure.code).toBe('not_a_hubspot_id');
+      expect(hubspot.stats.requests).toBe(0);
+    } finally {
+      await hubspot.stop();
+    }
   });
 });

@@ -36,7 +36,7 @@ const paging = z.strictObject({
   hasMorePath: z.string().min(1).max(200).optional(),
 });
 
-const http = z.strictObject({
+export const httpConfigSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** attempts per request on 5xx, timeouts and network errors */
   maxAttempts: z.number().int().min(1).max(20).default(6),
@@ -55,6 +55,8 @@ const http = z.strictObject({
 });
 
 export const connectorInputSchema = z.strictObject({
+  /** the generic REST connector; `hubspot` has its own schema (hubspot-config.ts) */
+  kind: z.literal('generic').optional(),
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -'),
   source: z
     .string()
@@ -85,7 +87,7 @@ export const connectorInputSchema = z.strictObject({
     })
     .refine((e) => Object.values(e).some(Boolean), 'configure at least one entity'),
   paging: paging.default(paging.parse({})),
-  http: http.default(http.parse({})),
+  http: httpConfigSchema.default(httpConfigSchema.parse({})),
   /** run every this many ms as a BullMQ job scheduler; null/absent = on demand only */
   scheduleEveryMs: z
     .number()
@@ -101,7 +103,7 @@ export type ConnectorInput = z.input<typeof connectorInputSchema>;
 export type ConnectorSpec = z.output<typeof connectorInputSchema>;
 export type EntityConfig = z.output<typeof entity>;
 export type PagingConfig = z.output<typeof paging>;
-export type HttpConfig = z.output<typeof http>;
+export type HttpConfig = z.output<typeof httpConfigSchema>;
 
 /** The part stored in crm_connectors.config (everything but the identity, URL, secret and schedule). */
 export interface StoredConnectorConfig {
@@ -113,6 +115,7 @@ export interface StoredConnectorConfig {
 
 /** Everything a run needs, secret decrypted (never logged, never returned by the API). */
 export interface ConnectorRuntime extends StoredConnectorConfig {
+  kind: 'generic';
   id: string;
   workspaceId: string;
   name: string;

@@ -1,13 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
+import { PageQuery } from '../../common/page-query';
 import { ConnectorsService } from './connectors.service';
 
 /**
- * Pull connectors of the caller's workspace. The body of POST is validated with the zod schema of
- * connector-config.ts (unknown fields and bad values → 400 validation_failed with field paths); the auth header
- * value is write-only.
+ * Connectors of the caller's workspace: the generic pull connector and CRM-shaped ones (`kind: 'hubspot'`). The body
+ * of POST is validated with the zod schema of its kind (connector-config.ts, hubspot-config.ts; unknown fields and
+ * bad values → 400 validation_failed with field paths); secrets (auth header value, private app token) are
+ * write-only.
  */
+class WriteBackFailuresQuery extends PageQuery({ max: 1000, default: 100 }) {}
+
 @ApiTags('crm sync')
 @ApiBearerAuth()
 @Controller('v1/crm/connectors')
@@ -17,7 +21,8 @@ export class ConnectorsController {
   @Post()
   @Roles('admin')
   @ApiOperation({
-    summary: 'Create or replace (by name) a pull connector; see docs/crm-sync.md for the fields',
+    summary:
+      'Create or replace (by name) a connector: generic pull, or `kind: "hubspot"`; see docs/crm-sync.md for the fields',
   })
   @ApiBody({ schema: { type: 'object' } })
   // The zod schema validates this body; the global ValidationPipe leaves plain objects alone.
@@ -43,6 +48,27 @@ export class ConnectorsController {
   @HttpCode(202)
   pull(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.connectors.enqueuePull(p.workspaceId, id);
+  }
+
+  /** Queues a write-back push now (CRM-shaped connectors); the answer carries the job id. */
+  @Post(':id/push')
+  @Roles('admin', 'integration')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Write pending score changes back to the CRM now (hubspot connectors)' })
+  push(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.connectors.enqueuePush(p.workspaceId, id);
+  }
+
+  /** The records the CRM refused in write-backs (latest per record), newest first. */
+  @Get(':id/write-back-failures')
+  @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'Records the CRM refused in write-backs, with its reason' })
+  failures(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() q: WriteBackFailuresQuery,
+  ) {
+    return this.connectors.writeBackFailures(p.workspaceId, id, q.limit ?? 100);
   }
 
   @Delete(':id')

@@ -4,17 +4,22 @@ import { DataSource } from 'typeorm';
 import { SqlRepository } from '../../database/sql-repository';
 import { Tx } from '../../database/transactions';
 import { PullEntity, StoredConnectorConfig } from './connector-config';
+import type { HubSpotStoredConfig } from './hubspot-config';
+import type { SalesforceStoredConfig } from './salesforce-config';
+
+export type ConnectorKind = 'generic' | 'hubspot' | 'salesforce';
 
 /** A row of crm_connectors (the auth header's value encrypted). */
 export interface ConnectorRow {
   id: string;
   workspace_id: string;
   name: string;
+  kind: ConnectorKind;
   source: string;
   base_url: string;
   auth_header_name: string | null;
   auth_header_value_enc: Buffer | null;
-  config: StoredConnectorConfig;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   schedule_every_ms: number | null;
   enabled: boolean;
   last_run_at: Date | null;
@@ -23,18 +28,21 @@ export interface ConnectorRow {
 }
 
 export interface ConnectorWrite {
+  kind: ConnectorKind;
   name: string;
   source: string;
   baseUrl: string;
   authHeaderName: string | null;
   authHeaderValueEnc: Buffer | null;
-  config: StoredConnectorConfig;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   scheduleEveryMs: number | null;
   enabled: boolean;
 }
 
 export interface ConnectorScheduleRow {
   id: string;
+  kind: ConnectorKind;
+  config: StoredConnectorConfig | HubSpotStoredConfig | SalesforceStoredConfig;
   schedule_every_ms: number | null;
   enabled: boolean;
 }
@@ -69,9 +77,10 @@ export class ConnectorsRepository extends SqlRepository {
   async upsert(workspaceId: string, c: ConnectorWrite, tx: Tx): Promise<string> {
     const [row] = await this.rows<{ id: string }>(
       `INSERT INTO crm_connectors AS t (workspace_id, name, source, base_url, auth_header_name, auth_header_value_enc,
-           config, schedule_every_ms, enabled)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (workspace_id, name) DO UPDATE SET source = EXCLUDED.source, base_url = EXCLUDED.base_url,
+           config, schedule_every_ms, enabled, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (workspace_id, name) DO UPDATE SET kind = EXCLUDED.kind, source = EXCLUDED.source,
+           base_url = EXCLUDED.base_url,
            auth_header_name = EXCLUDED.auth_header_name, auth_header_value_enc = EXCLUDED.auth_header_value_enc,
            config = EXCLUDED.config, schedule_every_ms = EXCLUDED.schedule_every_ms, enabled = EXCLUDED.enabled,
            updated_at = now()
@@ -86,6 +95,7 @@ export class ConnectorsRepository extends SqlRepository {
         JSON.stringify(c.config),
         c.scheduleEveryMs,
         c.enabled,
+        c.kind,
       ],
       tx,
     );
@@ -95,7 +105,7 @@ export class ConnectorsRepository extends SqlRepository {
   /** Every workspace's connectors with their schedules (start-up registration). */
   schedules(): Promise<ConnectorScheduleRow[]> {
     // @crossTenant the scheduler registers every workspace's schedules
-    return this.rows(`SELECT id, schedule_every_ms, enabled FROM crm_connectors`);
+    return this.rows(`SELECT id, kind, config, schedule_every_ms, enabled FROM crm_connectors`);
   }
 
   async ids(workspaceId: string): Promise<string[]> {
@@ -137,6 +147,15 @@ export class ConnectorsRepository extends SqlRepository {
   forRun(id: string): Promise<ConnectorRow | undefined> {
     // @crossTenant the job's payload is the connector id
     return this.first(`SELECT * FROM crm_connectors WHERE id = $1`, [id]);
+  }
+
+  /** Keeps renewed OAuth tokens (encrypted) of the run's own connector. */
+  async updateSecret(connectorId: string, enc: Buffer): Promise<void> {
+    await this.exec(
+      // @crossTenant the run's own connector, by primary key
+      `UPDATE crm_connectors SET auth_header_value_enc = $2 WHERE id = $1`,
+      [connectorId, enc],
+    );
   }
 
   async recordRun(connectorId: string, report: unknown, error: string | null): Promise<void> {

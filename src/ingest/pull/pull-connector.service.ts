@@ -10,9 +10,35 @@ import { RecordSyncService } from '../sync/record-sync.service';
 import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
 import { ConnectorsRepository } from './connectors.repository';
-import { ConnectorsService } from './connectors.service';
+import { AnyConnectorRuntime, ConnectorsService } from './connectors.service';
+import { HubSpotRuntime } from './hubspot-config';
+import {
+  contactToWire,
+  formatCursor,
+  HubSpotObject,
+  nextCursor,
+  parseCursor,
+  searchBody,
+} from './hubspot-api';
+import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
+import { SalesforceRuntime } from './salesforce-config';
+import {
+  formatSalesforceCursor,
+  nextSalesforceCursor,
+  opportunitySoql,
+  opportunityToWire,
+  parseSalesforceCursor,
+  QueryResponse,
+  restartCursor,
+  SalesforceRecord,
+  sfRecordToWire,
+  soql,
+  errorCode,
+} from './salesforce-api';
+import { SalesforceClient } from './salesforce-client';
 import { OutboundGuard } from '../../net/outbound-guard';
 import {
+  CrmHttpError,
   emptyHttpStats,
   getJson,
   guardedHttpDeps,
@@ -20,7 +46,7 @@ import {
   HttpStats,
   PullHttpError,
 } from './crm-http-client';
-import { getPath, recordToEvents, recordUpdatedAt } from './record-mapping';
+import { getPath, recordToEvents, recordUpdatedAt, WireEvent } from './record-mapping';
 
 export interface PullEntityReport {
   entity: PullEntity;
@@ -48,6 +74,17 @@ class Superseded extends Error {}
 
 const RECORDS_PER_PAGE_CAP = 5000;
 
+type Reject = { record: unknown; externalId: string | null; problems: EventIssue[] };
+
+/** One fetched page: its records as sync events (and the rejected ones), the cursor after it, whether it was last. */
+interface FetchedPage {
+  records: number;
+  events: SyncEvent[];
+  rejects: Reject[];
+  next: string | null;
+  done: boolean;
+}
+
 /**
  * Runs a pull connector: for customers, then orders, then interactions, fetch a page at the stored cursor, apply
  * its records through RecordSyncService and advance the cursor IN THE SAME TRANSACTION. A crash anywhere before
@@ -67,6 +104,7 @@ export class PullConnectorService {
     private readonly dedupe: DedupeJobs,
     private readonly guard: OutboundGuard,
     private readonly hashing: PiiHashing,
+    private readonly limiters: CrmRateLimiters,
   ) {}
 
   async run(
@@ -80,19 +118,22 @@ export class PullConnectorService {
     if (!connector) return { connectorId, status: 'skipped', entities: [], http, seconds: 0 };
     const entities: PullEntityReport[] = [];
     let status: PullReport['status'] = 'completed';
+    const start = (entity: PullEntity): PullEntityReport => {
+      const report: PullEntityReport = { entity, pages: 0, records: 0, rejected: 0, applied: emptyReport() };
+      entities.push(report);
+      return report;
+    };
     try {
-      for (const entity of PULL_ENTITIES) {
-        const cfg = connector.entities[entity];
-        if (!cfg) continue;
-        const report: PullEntityReport = {
-          entity,
-          pages: 0,
-          records: 0,
-          rejected: 0,
-          applied: emptyReport(),
-        };
-        entities.push(report);
-        await this.pullEntity(connector, entity, cfg, report, http, hooks, deps);
+      if (connector.kind === 'hubspot') {
+        await this.pullHubSpotContacts(connector, start('customers'), http, hooks, deps);
+      } else if (connector.kind === 'salesforce') {
+        await this.pullSalesforce(connector, start, http, hooks, deps);
+      } else {
+        for (const entity of PULL_ENTITIES) {
+          const cfg = connector.entities[entity];
+          if (!cfg) continue;
+          await this.pullEntity(connector, entity, cfg, start(entity), http, hooks, deps);
+        }
       }
     } catch (e) {
       if (!(e instanceof Superseded)) {
@@ -130,10 +171,8 @@ export class PullConnectorService {
     hooks: PullHooks,
     deps: HttpDeps,
   ): Promise<void> {
-    await this.repo.ensureCursor(c.id, entity);
     const headers = c.auth ? { [c.auth.header]: c.auth.value } : {};
-    for (let pageNo = 1; pageNo <= c.maxPagesPerRun; pageNo++) {
-      const cursor = await this.repo.cursor(c.id, entity);
+    await this.pages(c, entity, report, hooks, async (cursor) => {
       const body = await getJson(pageUrl(c, cfg.path, cursor), headers, c.http, http, deps);
       const records = getPath(body, c.paging.recordsPath);
       if (!Array.isArray(records) || records.length > RECORDS_PER_PAGE_CAP) {
@@ -143,20 +182,136 @@ export class PullConnectorService {
         );
       }
       const { next, done } = this.advance(c, cfg, body, records, cursor);
-      const { events, rejects } = this.toEvents(entity, cfg, records);
+      const { events, rejects } = this.toEvents(
+        entity,
+        records,
+        (r) => recordToEvents(entity, r, cfg),
+        (r) => getPath(r, cfg.fields.externalId ?? 'externalId'),
+      );
+      return { records: records.length, events, rejects, next, done };
+    });
+  }
+
+  /**
+   * HubSpot contacts → customers: CRM search from the `lastmodifieddate` watermark (hubspot-api.ts), pages of up
+   * to 200, each applied with its cursor in one transaction like any pull.
+   */
+  private async pullHubSpotContacts(
+    c: HubSpotRuntime,
+    report: PullEntityReport,
+    http: HttpStats,
+    hooks: PullHooks,
+    deps: HttpDeps,
+  ): Promise<void> {
+    const client = new HubSpotClient(c, this.limiters.hubspot(c), http, deps);
+    await this.pages(c, 'customers', report, hooks, async (raw) => {
+      const cursor = parseCursor(raw);
+      const page = await client.searchContacts(searchBody(c.contacts, cursor));
+      const moved = nextCursor(cursor, page.results, c.contacts);
+      const { events, rejects } = this.toEvents(
+        'customers',
+        page.results,
+        (r) => [contactToWire(r as HubSpotObject, c.contacts)],
+        (r) => (r as HubSpotObject).id,
+      );
+      const done = moved.done;
+      return { records: page.results.length, events, rejects, next: formatCursor(moved.next), done };
+    });
+  }
+
+  /**
+   * Salesforce Contacts (or Accounts) → customers, then won Opportunities → orders when enabled: SOQL queries from a
+   * `SystemModstamp` watermark each, ordered by it, paged by `nextRecordsUrl` (salesforce-api.ts); a locator that
+   * expired starts the query again from the newest instant read.
+   */
+  private async pullSalesforce(
+    c: SalesforceRuntime,
+    start: (entity: PullEntity) => PullEntityReport,
+    http: HttpStats,
+    hooks: PullHooks,
+    deps: HttpDeps,
+  ): Promise<void> {
+    const client = new SalesforceClient(c, http, deps, (auth) => this.connectors.saveTokens(c.id, auth));
+    const cfg = c.records;
+    await this.salesforceQuery(c, client, 'customers', start('customers'), hooks, cfg.fields.updatedAt, {
+      soql: (since) => soql(cfg, since),
+      toWire: (r) => sfRecordToWire(r, cfg),
+    });
+    if (!cfg.opportunities.enabled) return;
+    await this.salesforceQuery(c, client, 'orders', start('orders'), hooks, 'SystemModstamp', {
+      soql: (since) => opportunitySoql(cfg, since),
+      toWire: (r) => opportunityToWire(r, cfg),
+    });
+  }
+
+  private async salesforceQuery(
+    c: SalesforceRuntime,
+    client: SalesforceClient,
+    entity: PullEntity,
+    report: PullEntityReport,
+    hooks: PullHooks,
+    modifiedField: string,
+    q: { soql: (since: string | null) => string; toWire: (r: SalesforceRecord) => WireEvent },
+  ): Promise<void> {
+    await this.pages(c, entity, report, hooks, async (raw) => {
+      let cursor = parseSalesforceCursor(raw);
+      let page: QueryResponse;
+      try {
+        page = cursor.locator ? await client.more(cursor.locator) : await client.select(q.soql(cursor.since));
+      } catch (e) {
+        const expired =
+          e instanceof CrmHttpError &&
+          [400, 404].includes(e.vendorStatus) &&
+          errorCode(e.body) === 'INVALID_QUERY_LOCATOR';
+        if (!expired || !cursor.locator) throw e;
+        cursor = restartCursor(cursor);
+        page = await client.select(q.soql(cursor.since));
+      }
+      const moved = nextSalesforceCursor(cursor, page, modifiedField);
+      const { events, rejects } = this.toEvents(
+        entity,
+        page.records,
+        (r) => [q.toWire(r as SalesforceRecord)],
+        (r) => (r as SalesforceRecord).Id,
+      );
+      return {
+        records: page.records.length,
+        events,
+        rejects,
+        next: formatSalesforceCursor(moved.next),
+        done: moved.done,
+      };
+    });
+  }
+
+  /**
+   * The page loop every kind shares: fetch at the stored cursor, then apply the page's events and move the cursor
+   * in one transaction (compared first: a concurrent run that moved it makes this one stop).
+   */
+  private async pages(
+    c: AnyConnectorRuntime,
+    entity: PullEntity,
+    report: PullEntityReport,
+    hooks: PullHooks,
+    fetchPage: (cursor: string | null) => Promise<FetchedPage>,
+  ): Promise<void> {
+    await this.repo.ensureCursor(c.id, entity);
+    for (let pageNo = 1; pageNo <= c.maxPagesPerRun; pageNo++) {
+      const cursor = await this.repo.cursor(c.id, entity);
+      const page = await fetchPage(cursor);
       await this.transactions.run(async (tx) => {
         const locked = await this.repo.lockCursor(c.id, entity, tx);
         if ((locked?.cursor ?? null) !== cursor) throw new Superseded();
-        const applied = await this.sync.applyBatch(c.workspaceId, c.source, events, tx);
-        await this.storeRejects(tx, c, entity, rejects);
-        await hooks.beforeCommit?.({ entity, pageNo, records: records.length });
-        await this.repo.advanceCursor(c.id, entity, next, records.length, tx);
+        const applied = await this.sync.applyBatch(c.workspaceId, c.source, page.events, tx);
+        await this.storeRejects(tx, c, entity, page.rejects);
+        await hooks.beforeCommit?.({ entity, pageNo, records: page.records });
+        await this.repo.advanceCursor(c.id, entity, page.next, page.records, tx);
         addReports(report.applied, applied);
       });
       report.pages++;
-      report.records += records.length;
-      report.rejected += rejects.length;
-      if (done) return;
+      report.records += page.records;
+      report.rejected += page.rejects.length;
+      if (page.done) return;
     }
   }
 
@@ -189,13 +344,18 @@ export class PullConnectorService {
     return { next, done: done || next === cursor };
   }
 
-  private toEvents(entity: PullEntity, cfg: EntityConfig, records: unknown[]) {
+  private toEvents(
+    entity: PullEntity,
+    records: unknown[],
+    toWire: (record: unknown) => WireEvent[],
+    idOf: (record: unknown) => unknown,
+  ): { events: SyncEvent[]; rejects: Reject[] } {
     const events: SyncEvent[] = [];
-    const rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }> = [];
+    const rejects: Reject[] = [];
     records.forEach((record, i) => {
       const problems: EventIssue[] = [];
       const parsed: SyncEvent[] = [];
-      for (const wire of recordToEvents(entity, record, cfg)) {
+      for (const wire of toWire(record)) {
         const r = parseEvent(wire, undefined, [entity, i]);
         if (r.ok) parsed.push(r.event);
         else problems.push(...r.issues);
@@ -203,7 +363,7 @@ export class PullConnectorService {
       // A record is applied whole or not at all (its upsert and its delete marker belong together).
       if (problems.length === 0) events.push(...parsed);
       else {
-        const id = getPath(record, cfg.fields.externalId ?? 'externalId');
+        const id = idOf(record);
         rejects.push({ record, externalId: id == null ? null : String(id), problems });
       }
     });
@@ -223,7 +383,7 @@ export class PullConnectorService {
   ): Promise<{ applied: number; stillRejected: number; skipped: number }> {
     const rows = await this.repo.rejectsToReplay(workspaceId, ids, limit);
     const out = { applied: 0, stillRejected: 0, skipped: 0 };
-    const runtimes = new Map<string, ConnectorRuntime | null>();
+    const runtimes = new Map<string, AnyConnectorRuntime | null>();
     for (const row of rows) {
       if (!runtimes.has(row.origin)) {
         const id = row.origin.startsWith('pull:')
@@ -232,13 +392,13 @@ export class PullConnectorService {
         runtimes.set(row.origin, id ? await this.connectors.runtime(id) : null);
       }
       const c = runtimes.get(row.origin);
-      const cfg = c?.entities[row.entity];
-      if (!c || !cfg) {
+      const mapping = c ? recordMapping(c, row.entity) : null;
+      if (!mapping) {
         out.skipped++;
         continue;
       }
       const record: unknown = JSON.parse(this.pii.decrypt(row.payload_enc));
-      const { events, rejects } = this.toEvents(row.entity, cfg, [record]);
+      const { events, rejects } = this.toEvents(row.entity, [record], mapping.toWire, mapping.idOf);
       if (rejects.length) {
         await this.repo.updateRejectProblems(workspaceId, row.id, rejects[0].problems);
         out.stillRejected++;
@@ -258,9 +418,9 @@ export class PullConnectorService {
   /** Invalid records are kept (encrypted) with their reasons, never silently dropped; a replayed page adds nothing. */
   private async storeRejects(
     tx: Tx,
-    c: ConnectorRuntime,
+    c: AnyConnectorRuntime,
     entity: PullEntity,
-    rejects: Array<{ record: unknown; externalId: string | null; problems: EventIssue[] }>,
+    rejects: Reject[],
   ): Promise<void> {
     if (rejects.length === 0) return;
     const hash = await this.hashing.forWorkspace(c.workspaceId, tx);
@@ -289,4 +449,35 @@ export class PullConnectorService {
 
 function addReports(into: ApplyReport, add: ApplyReport): void {
   for (const k of Object.keys(into) as Array<keyof ApplyReport>) into[k] += add[k];
+}
+
+/**
+ * How a stored record of a connector's entity becomes sync events — the same mapping the pull used, so a replayed
+ * reject is read exactly as a fresh page would be. Null when the connector no longer pulls that entity.
+ */
+function recordMapping(
+  c: AnyConnectorRuntime,
+  entity: PullEntity,
+): { toWire: (record: unknown) => WireEvent[]; idOf: (record: unknown) => unknown } | null {
+  if (c.kind === 'hubspot') {
+    if (entity !== 'customers') return null;
+    return {
+      toWire: (r) => [contactToWire(r as HubSpotObject, c.contacts)],
+      idOf: (r) => (r as HubSpotObject).id,
+    };
+  }
+  if (c.kind === 'salesforce') {
+    const cfg = c.records;
+    const idOf = (r: unknown) => (r as SalesforceRecord).Id;
+    if (entity === 'customers') return { toWire: (r) => [sfRecordToWire(r as SalesforceRecord, cfg)], idOf };
+    if (entity === 'orders' && cfg.opportunities.enabled)
+      return { toWire: (r) => [opportunityToWire(r as SalesforceRecord, cfg)], idOf };
+    return null;
+  }
+  const cfg = c.entities[entity];
+  if (!cfg) return null;
+  return {
+    toWire: (r) => recordToEvents(entity, r, cfg),
+    idOf: (r) => getPath(r, cfg.fields.externalId ?? 'externalId'),
+  };
 }

@@ -1,0 +1,292 @@
+/**
+ * The HubSpot CRM v3 shapes a connector speaks, pure and framework-free: the contacts search request and its
+ * watermark cursor, a contact as a wire event of the sync core, the batch-update inputs of a write-back, the
+ * failures of a multi-status (207) answer and the rate-limit headers. Shapes follow HubSpot's public API reference
+ * and its official Node client (`@hubspot/api-client`: SimplePublicObject, CollectionResponseWithTotal,
+ * BatchResponseSimplePublicObjectWithErrors, StandardError).
+ */
+import { z } from 'zod';
+import { currencyExponent } from '../csv/csv-rows';
+import type { WireEvent } from './record-mapping';
+import { HUBSPOT_MAX, HubSpotContactsConfig } from './hubspot-config';
+
+/**
+ * Where a contacts pull stands. Each page is a fresh search from a watermark on `lastmodifieddate`, never an `after`
+ * offset into one long result list: a record modified during the pull moves behind the watermark and is read again
+ * later instead of shifting the others past an offset (a skipped record), and no query nears HubSpot's 10,000
+ * results per query.
+ * - `since`: the newest instant read (ms since epoch); pages ask `GTE since` (`GT` when `strict`: the records of
+ *   that instant were all read), oldest first;
+ * - `tie`: a full page that all shares `since` is paged through by `hs_object_id` (`EQ since AND hs_object_id GT
+ *   afterId`, sorted by id), a keyset that no concurrent change can shift.
+ */
+export interface HubSpotCursor {
+  since: number | null;
+  strict: boolean;
+  tie: boolean;
+  afterId: string | null;
+}
+
+const START: HubSpotCursor = { since: null, strict: false, tie: false, afterId: null };
+
+export function parseCursor(raw: string | null): HubSpotCursor {
+  if (raw === null) return { ...START };
+  try {
+    const c = JSON.parse(raw) as Partial<HubSpotCursor>;
+    const since = typeof c.since === 'number' && Number.isFinite(c.since) ? c.since : null;
+    if (since === null) return { ...START };
+    return {
+      since,
+      strict: c.strict === true,
+      tie: c.tie === true,
+      afterId: typeof c.afterId === 'string' && /^\d{1,20}$/.test(c.afterId) ? c.afterId : null,
+    };
+  } catch {
+    return { ...START };
+  }
+}
+
+export const formatCursor = (c: HubSpotCursor): string => JSON.stringify(c);
+
+/** The properties a contacts search asks for. */
+export function contactProperties(cfg: HubSpotContactsConfig): string[] {
+  const f = cfg.fields;
+  const named = [
+    f.updatedAt,
+    f.createdAt,
+    f.email,
+    f.phone,
+    f.region,
+    f.country,
+    f.industry,
+    f.sourceChannel,
+    f.ownerRepExternalId,
+    ...f.name,
+  ];
+  return [...new Set(named.filter((p): p is string => p !== null))];
+}
+
+/** `POST /crm/v3/objects/contacts/search` for a cursor: from the watermark oldest first, or within a tie by id. */
+export function searchBody(cfg: HubSpotContactsConfig, cursor: HubSpotCursor): Record<string, unknown> {
+  const modified = cfg.fields.updatedAt;
+  const common = { properties: contactProperties(cfg), limit: cfg.pageSize };
+  if (cursor.since === null) {
+    return { filterGroups: [], sorts: [{ propertyName: modified, direction: 'ASCENDING' }], ...common };
+  }
+  const at = String(cursor.since);
+  if (cursor.tie) {
+    const filters = [{ propertyName: modified, operator: 'EQ', value: at }];
+    if (cursor.afterId !== null) {
+      filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: cursor.afterId });
+    }
+    return {
+      filterGroups: [{ filters }],
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+      ...common,
+    };
+  }
+  return {
+    filterGroups: [
+      { filters: [{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }] },
+    ],
+    sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
+    ...common,
+  };
+}
+
+const simpleObject = z.looseObject({
+  id: z.string().min(1).max(100),
+  properties: z.record(z.string(), z.string().nullable()),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  archived: z.boolean().optional(),
+});
+
+/** CollectionResponseWithTotalSimplePublicObjectForwardPaging */
+export const searchResponseSchema = z.looseObject({
+  total: z.number().int().optional(),
+  results: z.array(simpleObject).max(HUBSPOT_MAX.searchPageSize),
+  paging: z.looseObject({ next: z.looseObject({ after: z.string() }).optional() }).optional(),
+});
+export type HubSpotObject = z.output<typeof simpleObject>;
+export type SearchResponse = z.output<typeof searchResponseSchema>;
+
+/** A HubSpot datetime property value (ISO 8601, or ms since epoch as text) in ms; null when absent or unreadable. */
+export function instantMs(v: string | null | undefined): number | null {
+  if (v === null || v === undefined || v.trim() === '') return null;
+  const t = /^\d{1,15}$/.test(v.trim()) ? Number(v) : Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * The cursor after a page, and whether the list is exhausted. A full page moves the watermark to its newest instant
+ * (the records of that instant come once more, harmlessly); a full page that all shares the watermark's instant
+ * switches to paging that instant by id; a tie read to its end continues strictly after the instant.
+ */
+export function nextCursor(
+  cursor: HubSpotCursor,
+  records: HubSpotObject[],
+  cfg: HubSpotContactsConfig,
+): { next: HubSpotCursor; done: boolean } {
+  const full = records.length >= cfg.pageSize;
+  if (cursor.tie) {
+    if (full) return { next: { ...cursor, afterId: maxId(records) }, done: false };
+    return { next: { since: cursor.since, strict: true, tie: false, afterId: null }, done: false };
+  }
+  const stamps = records
+    .map((r) => instantMs(r.properties[cfg.fields.updatedAt]))
+    .filter((t): t is number => t !== null);
+  const newest = stamps.length ? Math.max(...stamps) : null;
+  const advanced = newest !== null && (cursor.since === null || newest > cursor.since);
+  const at = (since: number): HubSpotCursor => ({ since, strict: false, tie: false, afterId: null });
+  if (!full) return { next: advanced ? at(newest) : cursor, done: true };
+  if (advanced) return { next: at(newest), done: false };
+  // a full page, all at the watermark's instant (a non-strict watermark: it was read from GTE since)
+  return { next: { since: cursor.since, strict: false, tie: true, afterId: null }, done: false };
+}
+
+function maxId(records: HubSpotObject[]): string {
+  return records.map((r) => r.id).reduce((a, b) => (BigInt(a) >= BigInt(b) ? a : b));
+}
+
+const COUNTRY = /^[A-Za-z]{2}$/;
+
+/** A contact as a `customer.upserted` wire event (validated afterwards by the webhook schema, like any pull). */
+export function contactToWire(record: HubSpotObject, cfg: HubSpotContactsConfig): WireEvent {
+  const f = cfg.fields;
+  const p = record.properties;
+  const read = (name: string | null) => (name === null ? undefined : (p[name] ?? null));
+  const data: Record<string, unknown> = { externalId: record.id, kind: 'individual' };
+  const modified = instantMs(p[f.updatedAt]) ?? instantMs(record.updatedAt);
+  data.updatedAt = modified === null ? (p[f.updatedAt] ?? null) : new Date(modified).toISOString();
+  const name = f.name
+    .map((n) => p[n]?.trim() ?? '')
+    .filter(Boolean)
+    .join(' ');
+  data.name = name || null;
+  for (const key of [
+    'email',
+    'phone',
+    'region',
+    'industry',
+    'sourceChannel',
+    'ownerRepExternalId',
+  ] as const) {
+    const v = read(f[key]);
+    if (v !== undefined) data[key] = v;
+  }
+  const country = read(f.country);
+  if (country !== undefined) data.country = country !== null && COUNTRY.test(country.trim()) ? country : null;
+  if (f.createdAt !== null) {
+    const created = instantMs(p[f.createdAt]);
+    data.createdAt = created === null ? null : new Date(created).toISOString();
+  }
+  return { type: 'customer.upserted', data };
+}
+
+/** The `data` of a `customer.scores_changed` event (docs/write-back.md). */
+export interface ScoresChangedData {
+  customers: Array<Record<string, unknown>>;
+  fields: Record<string, string>;
+}
+
+/** A Callplan value as a HubSpot property value (HubSpot takes strings; '' clears a property). */
+export function propertyValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.map((x) => propertyValue(x)).join(';'); // multi-select values
+  if (typeof v === 'object' && 'amountMinor' in v && 'currency' in v) {
+    const { amountMinor, currency } = v as { amountMinor: number; currency: string };
+    const exp = currencyExponent(String(currency));
+    return exp === 0 ? String(amountMinor) : (Number(amountMinor) / 10 ** exp).toFixed(exp);
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * The newest values per record over some events, in event order (a later event's values win), keyed by the CRM
+ * record id. Each customer of an event carries every written-back field under the mapping's names,
+ * `fields.externalId` naming its key. Vendor-neutral: each connector converts the values its own way.
+ */
+export function coalesceUpdates(events: ScoresChangedData[]): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const e of events) {
+    const idKey = e.fields?.externalId ?? 'externalId';
+    for (const c of e.customers ?? []) {
+      const id = c[idKey];
+      if (typeof id !== 'string' || id === '') continue;
+      const values: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(c)) if (k !== idKey) values[k] = v;
+      out.delete(id); // re-insert: keeps the order of the newest change
+      out.set(id, values);
+    }
+  }
+  return out;
+}
+
+/** HubSpot properties of a record: every value as HubSpot's text. */
+export function hubspotProperties(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, propertyValue(v)]));
+}
+
+/** HubSpot record ids are numeric; a customer from another source cannot be one of its contacts. */
+export const HUBSPOT_ID = /^\d{1,20}$/;
+
+/** One failed record set of a batch answer (StandardError: category, message, context.ids). */
+export interface BatchFailure {
+  ids: string[];
+  code: string;
+  message: string;
+}
+
+const standardError = z.looseObject({
+  category: z.string().optional(),
+  message: z.string().optional(),
+  context: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+/** The failed records of a batch answer (HTTP 207 multi-status with `errors`). */
+export function batchFailures(body: unknown): BatchFailure[] {
+  const parsed = z.looseObject({ errors: z.array(standardError).optional() }).safeParse(body);
+  if (!parsed.success) return [];
+  return (parsed.data.errors ?? []).map((e) => ({
+    ids: e.context?.ids ?? [],
+    code: e.category ?? 'ERROR',
+    message: (e.message ?? 'refused').slice(0, 300),
+  }));
+}
+
+/** Whether a 400 names a property the portal does not have (a configuration problem: stop, don't bisect). */
+export function isMissingProperty(body: unknown): boolean {
+  const parsed = z
+    .looseObject({
+      message: z.string().optional(),
+      errors: z.array(z.looseObject({ code: z.string().optional() })).optional(),
+    })
+    .safeParse(body);
+  if (!parsed.success) return false;
+  return (
+    (parsed.data.errors ?? []).some((e) => e.code === 'PROPERTY_DOESNT_EXIST') ||
+    /does not exist/i.test(parsed.data.message ?? '')
+  );
+}
+
+/** The rolling window HubSpot reports on each (non-search) answer, when it does. */
+export interface RateLimitReport {
+  max: number;
+  intervalMs: number;
+  remaining: number;
+}
+
+export function rateLimitHeaders(get: (name: string) => string | null): RateLimitReport | null {
+  const num = (n: string) => {
+    const v = get(n);
+    return v !== null && /^\d{1,12}$/.test(v.trim()) ? Number(v) : null;
+  };
+  const max = num('x-hubspot-ratelimit-max');
+  const intervalMs = num('x-hubspot-ratelimit-interval-milliseconds');
+  const remaining = num('x-hubspot-ratelimit-remaining');
+  if (max === null || intervalMs === null || remaining === null || max === 0 || intervalMs === 0) return null;
+  return { max, intervalMs, remaining };
+}

@@ -1,0 +1,127 @@
+/**
+ * Configuration of a HubSpot connector (kind `hubspot`), validated with zod; pure, framework-free. Defaults are
+ * HubSpot's documented values: CRM search pages of at most 200 records and 10,000 results per query, 4 search
+ * requests per second per token, 100 requests per 10 seconds per private app (190 on Professional/Enterprise),
+ * batch update of at most 100 records per call. The private app token is stored encrypted and never returned.
+ */
+import { z } from 'zod';
+import { httpConfigSchema } from './connector-config';
+
+/** HubSpot's documented maxima. */
+export const HUBSPOT_MAX = {
+  searchPageSize: 200,
+  searchTotal: 10_000,
+  batchUpdate: 100,
+} as const;
+
+const property = z.string().regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot internal property name (lower case, _)');
+
+/** Canonical customer field → the HubSpot contact property it is read from. */
+export const DEFAULT_CONTACT_PROPERTIES = {
+  updatedAt: 'lastmodifieddate',
+  createdAt: 'createdate',
+  email: 'email',
+  phone: 'phone',
+  region: 'state',
+  country: 'country',
+  industry: 'industry',
+  sourceChannel: 'hs_analytics_source',
+  ownerRepExternalId: 'hubspot_owner_id',
+} as const;
+
+const contactFields = z.strictObject({
+  updatedAt: property.default(DEFAULT_CONTACT_PROPERTIES.updatedAt),
+  createdAt: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.createdAt),
+  email: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.email),
+  phone: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.phone),
+  region: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.region),
+  /** read only when the value is an ISO 3166 alpha-2 code (HubSpot's default `country` is free text) */
+  country: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.country),
+  industry: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.industry),
+  sourceChannel: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.sourceChannel),
+  ownerRepExternalId: property.nullable().default(DEFAULT_CONTACT_PROPERTIES.ownerRepExternalId),
+  /** joined with a space into the customer's name */
+  name: z.array(property).min(1).max(4).default(['firstname', 'lastname']),
+});
+
+const contacts = z.strictObject({
+  fields: contactFields.default(contactFields.parse({})),
+  pageSize: z.number().int().min(1).max(HUBSPOT_MAX.searchPageSize).default(HUBSPOT_MAX.searchPageSize),
+});
+
+const limits = z.strictObject({
+  /** requests per interval per private app (HubSpot: 100 per 10 s, 190 on Professional/Enterprise) */
+  requestsPerInterval: z.number().int().min(1).max(10_000).default(100),
+  intervalMs: z.number().int().min(100).max(86_400_000).default(10_000),
+  /** CRM search requests per second per token (HubSpot: 4) */
+  searchPerSecond: z.number().int().min(1).max(100).default(4),
+});
+
+const writeBack = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** records per batch/update call (HubSpot's maximum: 100) */
+  batchSize: z.number().int().min(1).max(HUBSPOT_MAX.batchUpdate).default(HUBSPOT_MAX.batchUpdate),
+  /** push pending changes every this many ms (also queued after each write-back pass); null: on demand only */
+  everyMs: z.number().int().min(10_000).max(86_400_000).nullable().default(60_000),
+  /** `customer.scores_changed` events coalesced into one push window (the newest values per record win) */
+  eventsPerWindow: z.number().int().min(1).max(1000).default(40),
+});
+
+export const hubspotInputSchema = z.strictObject({
+  kind: z.literal('hubspot'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -'),
+  source: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/)
+    .default('hubspot'),
+  baseUrl: z
+    .string()
+    .max(2000)
+    .refine((u) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(u).protocol);
+      } catch {
+        return false;
+      }
+    }, 'an http(s) URL')
+    .default('https://api.hubapi.com'),
+  /** stored encrypted, never returned */
+  auth: z.strictObject({ privateAppToken: z.string().min(8).max(4000) }),
+  contacts: contacts.default(contacts.parse({})),
+  limits: limits.default(limits.parse({})),
+  writeBack: writeBack.default(writeBack.parse({})),
+  http: httpConfigSchema.default(httpConfigSchema.parse({})),
+  scheduleEveryMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .max(7 * 24 * 3600_000)
+    .nullish(),
+  maxPagesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
+  enabled: z.boolean().default(true),
+});
+
+export type HubSpotSpec = z.output<typeof hubspotInputSchema>;
+export type HubSpotContactsConfig = z.output<typeof contacts>;
+export type HubSpotLimits = z.output<typeof limits>;
+export type HubSpotWriteBack = z.output<typeof writeBack>;
+
+/** What crm_connectors.config holds for a HubSpot connector. */
+export interface HubSpotStoredConfig {
+  contacts: HubSpotContactsConfig;
+  limits: HubSpotLimits;
+  writeBack: HubSpotWriteBack;
+  http: z.output<typeof httpConfigSchema>;
+  maxPagesPerRun: number;
+}
+
+/** A HubSpot connector as a run needs it, token decrypted (never logged, never returned by the API). */
+export interface HubSpotRuntime extends HubSpotStoredConfig {
+  kind: 'hubspot';
+  id: string;
+  workspaceId: string;
+  name: string;
+  source: string;
+  baseUrl: string;
+  token: string;
+}
