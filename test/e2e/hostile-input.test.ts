@@ -8,6 +8,7 @@ import { formatInputPath, MAX_JSON_DEPTH } from '../../src/common/hostile-input'
 import { signedWebhookHeaders } from '../../src/ingest/events/webhook-signature';
 import { ScoreExportService } from '../../src/scoring/score-export.service';
 import { ev, postEvents } from '../fake-crm/crm-events';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 import { addDays, at, busiestRep, keyFor, publish, scoredWorkspace } from '../worklist/worklist-support';
 
@@ -85,6 +86,7 @@ function textLeaves(v: Json, path: Array<string | number> = []): Array<Array<str
  */
 describe('hostile input at the edges', () => {
   const nest = useTestApp({ http: true });
+  const contract = useContract(nest);
   let workspaceId: string;
   let today: string;
   let adminKey: string;
@@ -515,5 +517,9 @@ describe('hostile input at the edges', () => {
     expect(Number(row!.monetary)).toBeGreaterThan(0);
     expect(row!.frequency).toMatch(/^\d+$/);
     for (const r of records) for (const cell of Object.values(r)) expect(cell).not.toMatch(/^[=+@\t\r]/);
+  });
+
+  it('answered every request above as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
   });
 });
