@@ -4,6 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { answerClientErrors } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
 import { HostileInputPipe } from './common/hostile-input.pipe';
 import { jsonBody } from './common/json-body.middleware';
@@ -158,6 +159,7 @@ export function configureHttp(app: INestApplication): void {
     }),
   );
   app.useGlobalFilters(new ErrorFilter());
+  answerClientErrors(app.getHttpServer());
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
 }
 

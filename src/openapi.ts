@@ -50,6 +50,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'opaque token',
         description: 'The METRICS_TOKEN of the deployment (not an API key)',
       },
       METRICS_TOKEN,

@@ -46,7 +46,10 @@ export const CustomerScoresView = apiSchema(
       clv: nullable(minor),
       churnRisk: num,
       priority: num,
-      reasons: arr(str, 'reason codes'),
+      reasons: arr(
+        obj({ code: str, weight: described(num, 'priority points this reason adds') }),
+        'why the priority is what it is, largest first',
+      ),
     },
     { description: 'The scores of the current run (null before the first run that included the customer)' },
   ),

@@ -2760,8 +2760,12 @@ export interface components {
       clv: string | null;
       churnRisk: number;
       priority: number;
-      /** @description reason codes */
-      reasons: string[];
+      /** @description why the priority is what it is, largest first */
+      reasons: {
+        code: string;
+        /** @description priority points this reason adds */
+        weight: number;
+      }[];
     };
     Customer: {
       /** @example 42 */

@@ -519,6 +519,15 @@ describe('hostile input at the edges', () => {
     for (const r of records) for (const cell of Object.values(r)) expect(cell).not.toMatch(/^[=+@\t\r]/);
   });
 
+  it('answers a URL over the 16 KB header limit with 431 in the error shape (was a bare status line; found by fuzz-routes)', async () => {
+    const res = await fetch(`${nest.url}/v1/score-runs?${'x'.repeat(20_000)}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+  });
+
   it('answered every request above as its OpenAPI document says (status, content type, schema)', () => {
     expect(contract.problems()).toEqual([]);
   });

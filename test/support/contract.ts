@@ -65,12 +65,18 @@ export class Contract {
 
   /** What is wrong with this answer to `method url` (empty when it matches the document). */
   problems(method: string, url: string, res: ContractResponse): string[] {
-    const path = decodeURI(url.split('?')[0]);
+    // Express routes `/v1/x/` as `/v1/x` (non-strict routing)
+    const raw = url.split('?')[0];
+    const path = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
     const op = this.operations
       .filter((o) => o.method === method.toUpperCase() && o.pattern.test(path))
       .sort((a, b) => b.literal - a.literal)[0];
     const where = `${method.toUpperCase()} ${url} → ${res.status}`;
-    if (!op) return [`${where}: no such operation in the document`];
+    if (!op) {
+      // a request for no documented operation (an empty path parameter, a typo) is refused in the error shape
+      if (res.status < 400 || res.status >= 500) return [`${where}: no such operation in the document`];
+      return this.matches(where, { $ref: '#/components/schemas/Error' }, res.text, 'unknown route');
+    }
     const seenKey = `${op.method} ${op.template} ${res.status}`;
     if (!this.seen.has(seenKey) && process.env.CONTRACT_SAMPLES) {
       // one real answer per (operation, status), for whoever writes the schema of a new operation
@@ -93,16 +99,19 @@ export class Contract {
         `${where}: content type ${type || '(none)'} not documented (${Object.keys(response.content).join(', ')})`,
       ];
     if (!type.endsWith('json') || !media.schema) return [];
+    return this.matches(where, media.schema, res.text, `${op.method} ${op.template} ${res.status} ${type}`);
+  }
+
+  private matches(where: string, schema: Json, text: string, key: string): string[] {
     let body: unknown;
     try {
-      body = JSON.parse(res.text);
+      body = JSON.parse(text);
     } catch {
       return [`${where}: body is not JSON`];
     }
-    const key = `${op.method} ${op.template} ${res.status} ${type}`;
     let validate = this.validators.get(key);
     if (!validate) {
-      validate = this.ajv.compile(toJsonSchema(media.schema) as Json);
+      validate = this.ajv.compile(toJsonSchema(schema) as Json);
       this.validators.set(key, validate);
     }
     if (validate(body)) return [];
