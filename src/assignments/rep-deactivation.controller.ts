@@ -1,6 +1,13 @@
 import { DeactivationSchema } from './assignments.views';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { DeactivateRepDto } from './rebalance.dto';
 import { DeactivationView, RepDeactivationService } from './rep-deactivation.service';
@@ -21,6 +28,7 @@ export class RepDeactivationController {
   @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-007' })
   @ApiOperation({ summary: 'Deactivate a rep: no more lists, keys revoked, accounts into a proposal' })
   @ApiOkResponse({ schema: DeactivationSchema })
+  @ApiConflictResponse({ description: 'rep_inactive: the rep is already deactivated' })
   deactivate(
     @CurrentPrincipal() p: Principal,
     @Param('repId') repId: string,

@@ -11193,6 +11193,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description rep_inactive: the rep is already deactivated */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the operation accepts (`payload_too_large`) */
       413: {
         headers: {

@@ -100,6 +100,7 @@ describe('fuzzing every route of the OpenAPI document (fast-check)', () => {
           }
         },
       );
+      const started = Date.now();
       try {
         await fc.assert(property, {
           numRuns: RUNS,
@@ -112,6 +113,9 @@ describe('fuzzing every route of the OpenAPI document (fast-check)', () => {
         const shown = [lines[0], ...lines.filter((l) => /^(Counterexample|Got error)/.test(l))];
         failures.push(`${op.method} ${op.path}: ${shown.join(' | ').slice(0, 1500)}`);
       }
+      // where the time goes (not asserted): a slow operation is worth a look
+      if (process.env.FUZZ_RUNS)
+        process.stdout.write(`fuzz ${op.method} ${op.path}: ${Date.now() - started} ms\n`);
     }
     process.stdout.write(`fuzz: ${requests} requests over ${operations(doc).length} operations\n`);
     expect(failures).toEqual([]);

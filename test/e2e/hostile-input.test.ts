@@ -528,6 +528,18 @@ describe('hostile input at the edges', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
   });
 
+  it('answers a second deactivation of a rep 409 rep_inactive, a documented status (found by fuzz-routes)', async () => {
+    // (last in the suite: it deactivates a rep; the contract check below holds the 409 to the document)
+    const [rep] = await nest.db.query(
+      `SELECT external_id FROM reps WHERE workspace_id = $1 AND role = 'rep' AND active ORDER BY external_id DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const first = await call('POST', `/v1/reps/${rep.external_id}/deactivate`, adminKey, '{}');
+    expect(first.status).toBe(200);
+    const again = await call('POST', `/v1/reps/${rep.external_id}/deactivate`, adminKey, '{}');
+    expect([again.status, again.body.error?.code]).toEqual([409, 'rep_inactive']);
+  });
+
   it('answered every request above as its OpenAPI document says (status, content type, schema)', () => {
     expect(contract.problems()).toEqual([]);
   });
