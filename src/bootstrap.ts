@@ -1,9 +1,10 @@
 import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { answerClientErrors } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
 import { HostileInputPipe } from './common/hostile-input.pipe';
 import { jsonBody } from './common/json-body.middleware';
@@ -11,6 +12,7 @@ import { Runtime } from './common/runtime';
 import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { applyMigrations } from './database/migrations';
+import { buildOpenApiDocument } from './openapi';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
@@ -157,13 +159,8 @@ export function configureHttp(app: INestApplication): void {
     }),
   );
   app.useGlobalFilters(new ErrorFilter());
-  const doc = new DocumentBuilder()
-    .setTitle('Callplan API')
-    .setDescription('Ranked daily call lists for sales reps: whom to call, what to say, what to offer.')
-    .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (cpk_…)' })
-    .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc));
+  answerClientErrors(app.getHttpServer());
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
 }
 
 /** Starts the HTTP app (with workers/scheduler when asked) on the configured port; it closes on a signal (onShutdown). */

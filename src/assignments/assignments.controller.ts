@@ -1,5 +1,6 @@
+import { AssignmentHistorySchema } from './assignments.views';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { AssignDto, AssignmentHistoryQuery, AssignmentResultView } from './assignment.dto';
 import { AssignmentService } from './assignment.service';
@@ -34,6 +35,7 @@ export class AssignmentsController {
       release: { summary: 'back to the team pool', value: { customerIds: ['1042'], toPool: true } },
     },
   })
+  @ApiOperation({ summary: 'Give accounts to a rep, or release them to the pool (up to 10,000)' })
   assign(@CurrentPrincipal() p: Principal, @Body() dto: AssignDto): Promise<AssignmentResultView> {
     return this.assignments.assign(p, dto);
   }
@@ -41,6 +43,8 @@ export class AssignmentsController {
   /** Who owned a customer when, and why — or every move to and from one rep. Newest first. */
   @Get()
   @Roles('rep', 'manager', 'admin')
+  @ApiOperation({ summary: 'Who owned a customer when and why, or every move of one rep; newest first' })
+  @ApiOkResponse({ schema: AssignmentHistorySchema })
   history(@CurrentPrincipal() p: Principal, @Query() q: AssignmentHistoryQuery) {
     return this.assignments.history(p, q);
   }

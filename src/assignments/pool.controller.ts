@@ -1,5 +1,19 @@
+import {
+  ClaimResultSchema,
+  PoolPageSchema,
+  PoolPolicySchema,
+  RemindersSchema,
+  SweepReportSchema,
+} from './assignments.views';
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -23,6 +37,8 @@ export class PoolController {
    */
   @Get()
   @Roles('rep', 'manager', 'admin')
+  @ApiOperation({ summary: 'Unowned accounts, best expected value first' })
+  @ApiOkResponse({ schema: PoolPageSchema })
   list(@CurrentPrincipal() p: Principal, @Query() q: PoolQuery) {
     return this.pool.list(p, q);
   }
@@ -35,6 +51,9 @@ export class PoolController {
   @HttpCode(200)
   @Roles('rep')
   @ApiBody({ type: ClaimDto, examples: { one: { value: { customerIds: ['1042'] } } } })
+  @ApiOperation({ summary: 'Take accounts from the pool, all or nothing' })
+  @ApiOkResponse({ schema: ClaimResultSchema })
+  @ApiConflictResponse({ description: 'daily_claim_limit, holding_cap, reclaim_cooldown or pool_disabled' })
   claim(@CurrentPrincipal() p: Principal, @Body() dto: ClaimDto) {
     return this.pool.claim(p, dto.customerIds);
   }
@@ -42,6 +61,8 @@ export class PoolController {
   /** Accounts about to return to the pool because their owner has not followed up (rep: own; manager: team). */
   @Get('reminders')
   @Roles('rep', 'manager', 'admin')
+  @ApiOperation({ summary: 'Accounts about to return to the pool for lack of follow-up' })
+  @ApiOkResponse({ schema: RemindersSchema })
   reminders(@CurrentPrincipal() p: Principal, @Query() q: RemindersQuery) {
     return this.pool.reminders(p, q.limit);
   }
@@ -49,6 +70,8 @@ export class PoolController {
   /** The workspace's pool rules (with defaults filled in). */
   @Get('settings')
   @Roles('rep', 'manager', 'admin')
+  @ApiOperation({ summary: "The workspace's pool rules (defaults filled in)" })
+  @ApiOkResponse({ schema: PoolPolicySchema })
   async settings(@CurrentPrincipal() p: Principal) {
     return (await this.pool.policy(p.workspaceId)).policy;
   }
@@ -63,6 +86,8 @@ export class PoolController {
       neverCore: { summary: 'core accounts never lapse', value: { followUpDays: { core: null } } },
     },
   })
+  @ApiOperation({ summary: 'Change the pool rules (audited)' })
+  @ApiOkResponse({ schema: PoolPolicySchema })
   async updateSettings(@CurrentPrincipal() p: Principal, @Body() dto: PoolSettingsDto) {
     // drop keys the transformer left undefined, so a partial change never blanks a stored value
     const patch = JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
@@ -76,6 +101,8 @@ export class PoolController {
   @Post('sweeps')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOperation({ summary: 'Run the pool sweep now' })
+  @ApiOkResponse({ schema: SweepReportSchema })
   sweep(@CurrentPrincipal() p: Principal) {
     return this.pool.sweep(p.workspaceId, new Date(), actorOf(p));
   }

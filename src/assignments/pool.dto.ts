@@ -48,21 +48,21 @@ export class PoolQuery extends PageQuery({ max: 200, default: 50 }) {
 export class RemindersQuery extends PageQuery({ max: 500, default: 100 }) {}
 
 class TierDaysDto {
-  @ApiPropertyOptional({ nullable: true, example: 30, description: 'null: never' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 30, description: 'null: never' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(3650)
   core?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 45 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 45 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(3650)
   potential?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 60 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 60 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -71,21 +71,21 @@ class TierDaysDto {
 }
 
 class TierCapDto {
-  @ApiPropertyOptional({ nullable: true, example: 50, description: 'null: no cap' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 50, description: 'null: no cap' })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   core?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 150 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 150 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   potential?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 500 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 500 })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -1,5 +1,14 @@
+import { ProposalListSchema, ProposalSchema } from './assignments.views';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { CreateProposalDto, ProposalListQuery, ProposalQuery } from './rebalance.dto';
 import { ProposalView, RebalanceService } from './rebalance.service';
@@ -27,6 +36,8 @@ export class RebalanceController {
       },
     },
   })
+  @ApiOperation({ summary: 'Compute and store a rebalance proposal (nothing changes until applied)' })
+  @ApiCreatedResponse({ schema: ProposalSchema })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateProposalDto): Promise<ProposalView> {
     return this.rebalance.propose(p, dto);
   }
@@ -34,6 +45,8 @@ export class RebalanceController {
   /** Recent proposals (managers: their team's), newest first. */
   @Get()
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Recent rebalance proposals, newest first' })
+  @ApiOkResponse({ schema: ProposalListSchema })
   list(@CurrentPrincipal() p: Principal, @Query() q: ProposalListQuery) {
     return this.rebalance.list(p, q);
   }
@@ -41,6 +54,8 @@ export class RebalanceController {
   /** A proposal with a page of its moves. */
   @Get(':id')
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'A proposal with a page of its moves' })
+  @ApiOkResponse({ schema: ProposalSchema })
   get(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -53,6 +68,9 @@ export class RebalanceController {
   @Post(':id/apply')
   @HttpCode(200)
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Apply an open proposal (moves whose account changed since are skipped)' })
+  @ApiOkResponse({ schema: ProposalSchema })
+  @ApiConflictResponse({ description: 'the proposal is not open' })
   apply(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -63,6 +81,9 @@ export class RebalanceController {
   @Post(':id/discard')
   @HttpCode(200)
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Discard an open proposal' })
+  @ApiOkResponse({ schema: ProposalSchema })
+  @ApiConflictResponse({ description: 'the proposal is not open' })
   discard(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

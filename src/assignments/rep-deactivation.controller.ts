@@ -1,5 +1,13 @@
+import { DeactivationSchema } from './assignments.views';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { DeactivateRepDto } from './rebalance.dto';
 import { DeactivationView, RepDeactivationService } from './rep-deactivation.service';
@@ -18,6 +26,9 @@ export class RepDeactivationController {
   @HttpCode(200)
   @Roles('manager', 'admin')
   @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-007' })
+  @ApiOperation({ summary: 'Deactivate a rep: no more lists, keys revoked, accounts into a proposal' })
+  @ApiOkResponse({ schema: DeactivationSchema })
+  @ApiConflictResponse({ description: 'rep_inactive: the rep is already deactivated' })
   deactivate(
     @CurrentPrincipal() p: Principal,
     @Param('repId') repId: string,

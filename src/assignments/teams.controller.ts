@@ -1,5 +1,13 @@
+import { TeamLoadSchema } from './assignments.views';
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
@@ -36,6 +44,8 @@ export class TeamsController {
     description: "team id (uuid) or the team's CRM external id",
     example: 'team-1',
   })
+  @ApiOperation({ summary: "Each rep's book: accounts by tier, expected value, capacity use" })
+  @ApiOkResponse({ schema: TeamLoadSchema })
   teamLoad(
     @CurrentPrincipal() p: Principal,
     @Param('teamId') teamId: string,

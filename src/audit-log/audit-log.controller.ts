@@ -1,5 +1,6 @@
+import { AuditPageSchema } from './audit-log.views';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
@@ -33,6 +34,8 @@ export class AuditLogController {
   /** Every manager/admin change, newest first. Managers see entries by or about their team. */
   @Get()
   @Roles('admin', 'manager')
+  @ApiOperation({ summary: 'Every manager and admin change, newest first' })
+  @ApiOkResponse({ schema: AuditPageSchema })
   list(
     @CurrentPrincipal() p: Principal,
     @Query() q: AuditLogQuery,

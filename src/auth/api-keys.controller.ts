@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { parseInstant } from '../common/instant';
 import { AccessScopeService } from './access-scope.service';
 import { actorOf } from './actor';
 import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
+import { ApiKeyListView, ApiKeyView, CreatedApiKeyView, RotatedApiKeyView } from './api-keys.views';
 import { CurrentPrincipal, Principal, Roles } from './principal';
 
 const instant = (s: string | undefined) => (s === undefined ? undefined : parseInstant(s));
@@ -21,6 +22,8 @@ export class ApiKeysController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List the API keys of the workspace (never their secrets)' })
+  @ApiOkResponse({ schema: ApiKeyListView })
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListApiKeysQuery) {
     return {
       items: await this.keys.list(p.workspaceId, {
@@ -31,11 +34,15 @@ export class ApiKeysController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One API key' })
+  @ApiOkResponse({ schema: ApiKeyView })
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.keys.get(p.workspaceId, id);
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create an API key (the secret is in this answer only)' })
+  @ApiCreatedResponse({ schema: CreatedApiKeyView })
   async create(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto) {
     const repId = dto.rep ? (await this.scope.manageableRep(p, dto.rep)).id : null;
     const created = await this.keys.create({
@@ -51,11 +58,15 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an API key at once' })
+  @ApiOkResponse({ schema: ApiKeyView })
   revoke(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.keys.revoke(p.workspaceId, id, actorOf(p));
   }
 
   @Post(':id/rotate')
+  @ApiOperation({ summary: 'Replace a key by a new one; the old one keeps working for the overlap' })
+  @ApiCreatedResponse({ schema: RotatedApiKeyView })
   async rotate(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: RotateApiKeyDto) {
     const rotated = await this.keys.rotate(p.workspaceId, id, {
       overlapSeconds: dto.overlapSeconds,

@@ -1,5 +1,12 @@
+import { HealthReportSchema } from './health.views';
 import { Controller, Get, Header, HttpStatus, Inject, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { Public } from '../auth/principal';
@@ -33,6 +40,9 @@ export class HealthController {
   @Get('health')
   @Public()
   @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Liveness and readiness: 200, or 503 naming the failing parts' })
+  @ApiOkResponse({ schema: HealthReportSchema })
+  @ApiServiceUnavailableResponse({ schema: HealthReportSchema, description: 'a part is down (see failing)' })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const report = await this.health.report();
     res.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
@@ -46,6 +56,18 @@ export class HealthController {
   @Get('metrics')
   @Public()
   @Header('content-type', register.contentType)
+  @ApiOperation({ summary: 'Prometheus metrics (METRICS_TOKEN; 404 when none is configured)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text format',
+    content: {
+      'text/plain': {
+        schema: { type: 'string' },
+        example:
+          '# HELP process_cpu_seconds_total Total user and system CPU time\nprocess_cpu_seconds_total 1.2\n',
+      },
+    },
+  })
   async metrics(@Req() req: Request): Promise<string> {
     const token = this.config.metricsToken;
     if (!token) throw AppError.notFound('route');

@@ -1,5 +1,13 @@
+import { InboundSecretView, InboxListView, ParkedListView, ReprocessView } from './ingest.views';
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
@@ -53,12 +61,16 @@ export class CrmSyncAdminController {
   /** Creates or rotates the workspace's inbound webhook secret; the response shows it once. */
   @Post('webhook-secret/rotate')
   @Roles('admin')
+  @ApiOperation({ summary: "Create or rotate the workspace's inbound CRM webhook secret (shown once)" })
+  @ApiCreatedResponse({ schema: InboundSecretView })
   rotate(@CurrentPrincipal() p: Principal, @Body() dto: RotateSecretDto) {
     return this.secrets.rotate(p.workspaceId, `key:${p.keyId}`, dto.graceSeconds);
   }
 
   @Get('inbox')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'Inbound CRM messages, newest first (status, attempts, result)' })
+  @ApiOkResponse({ schema: InboxListView })
   list(@CurrentPrincipal() p: Principal, @Query() q: InboxQueryDto) {
     return this.inbox.list(p.workspaceId, q.status, q.limit ?? 100);
   }
@@ -66,6 +78,8 @@ export class CrmSyncAdminController {
   /** Queues stored messages again (after a crash or a fix); applying twice has no second effect. */
   @Post('inbox/reprocess')
   @Roles('admin')
+  @ApiOperation({ summary: 'Queue stored inbound messages again (applying twice has no second effect)' })
+  @ApiCreatedResponse({ schema: ReprocessView })
   async reprocess(@CurrentPrincipal() p: Principal, @Body() dto: ReprocessDto) {
     const statuses = !dto.status || dto.status === 'all' ? undefined : [dto.status];
     const queued = await this.inbox.reprocess({ workspaceId: p.workspaceId, statuses, ids: dto.ids });
@@ -75,6 +89,8 @@ export class CrmSyncAdminController {
   /** Orders and interactions waiting for their customer (or tombstones of records not seen yet). */
   @Get('parked')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'Orders and interactions waiting for their customer' })
+  @ApiOkResponse({ schema: ParkedListView })
   parked(@CurrentPrincipal() p: Principal, @Query() q: LimitQueryDto) {
     return this.sync.listParked(p.workspaceId, q.limit ?? 100);
   }

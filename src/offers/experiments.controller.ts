@@ -1,5 +1,14 @@
+import { ExperimentListSchema, ExperimentReportSchema, ExperimentSchema } from './experiments.views';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsDateString, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { ExperimentsService } from './experiments.service';
@@ -36,6 +45,8 @@ export class ExperimentsController {
   /** Starts a holdout experiment: a random share of customers is kept off the call lists while it runs. */
   @Post()
   @Roles('admin')
+  @ApiOperation({ summary: 'Start a holdout experiment (a random share of customers kept off the lists)' })
+  @ApiCreatedResponse({ schema: ExperimentSchema })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateExperimentDto) {
     return this.experiments.create(
       p.workspaceId,
@@ -46,6 +57,8 @@ export class ExperimentsController {
 
   @Get()
   @Roles('admin', 'manager')
+  @ApiOperation({ summary: 'The holdout experiments of the workspace' })
+  @ApiOkResponse({ schema: ExperimentListSchema })
   list(@CurrentPrincipal() p: Principal) {
     return this.experiments.list(p.workspaceId);
   }
@@ -53,6 +66,8 @@ export class ExperimentsController {
   /** Conversion and revenue per customer, treated vs holdout, with the lift and its 95% interval, overall and per tier. */
   @Get(':id/report')
   @Roles('admin', 'manager')
+  @ApiOperation({ summary: 'Conversion and revenue, treated vs holdout, with the lift and its 95% interval' })
+  @ApiOkResponse({ schema: ExperimentReportSchema })
   report(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.experiments.report(p.workspaceId, id);
   }

@@ -1,5 +1,20 @@
+import {
+  RunScoresPageSchema,
+  ScoreRunListSchema,
+  ScoreRunSchema,
+  ScoreRunStartedSchema,
+} from './scoring.views';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiGoneResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsDateString, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
@@ -40,6 +55,8 @@ export class ScoringController {
   /** Starts a scoring run (or returns the one already running: one run per workspace at a time). */
   @Post()
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'Start a scoring run (or get the one already running)' })
+  @ApiCreatedResponse({ schema: ScoreRunStartedSchema })
   async start(@CurrentPrincipal() p: Principal, @Body() dto: StartRunDto) {
     const { run, started } = await this.runs.start({
       workspaceId: p.workspaceId,
@@ -52,6 +69,8 @@ export class ScoringController {
 
   @Get()
   @Roles('admin', 'manager', 'integration')
+  @ApiOperation({ summary: 'The latest scoring runs' })
+  @ApiOkResponse({ schema: ScoreRunListSchema })
   list(@CurrentPrincipal() p: Principal) {
     return this.runs.latest(p.workspaceId);
   }
@@ -59,6 +78,8 @@ export class ScoringController {
   /** A run with its progress (chunks done / total) and, once finished, its report. */
   @Get(':id')
   @Roles('admin', 'manager', 'integration')
+  @ApiOperation({ summary: 'A run with its progress and, once finished, its report' })
+  @ApiOkResponse({ schema: ScoreRunSchema })
   get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(p.workspaceId, id);
   }
@@ -71,6 +92,9 @@ export class ScoringController {
       'Any completed run of the workspace, a backtest included, in customer id order (pass nextAfter as after). ' +
       '409 while the run is not completed; 410 once its full rows are no longer kept.',
   })
+  @ApiOkResponse({ schema: RunScoresPageSchema })
+  @ApiConflictResponse({ description: 'run_not_completed: the run is not completed yet' })
+  @ApiGoneResponse({ description: "the run's full rows are no longer kept" })
   scores(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiExcludeEndpoint,
+  ApiCreatedResponse,
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiQuery,
+  ApiUnauthorizedResponse,
+  ApiOperation,
   ApiProperty,
   ApiPropertyOptional,
   ApiTags,
@@ -80,6 +86,18 @@ export class WebController {
 
   @Post('v1/embed-tokens')
   @ApiBearerAuth()
+  @ApiOperation({ summary: "Mint a short-lived token for a rep's embeddable call-list page" })
+  @ApiCreatedResponse({
+    schema: {
+      type: 'object',
+      required: ['token', 'path', 'expiresAt'],
+      properties: {
+        token: { type: 'string' },
+        path: { type: 'string', example: '/embed/worklist?token=eyJ3b3Jrc3BhY2VJZCI6…' },
+        expiresAt: { type: 'string', format: 'date-time' },
+      },
+    },
+  })
   async token(@CurrentPrincipal() p: Principal, @Body() dto: EmbedTokenDto) {
     const rep = await this.scope.readableRep(p, dto.rep);
     const ttl = dto.ttlSeconds ?? 900;
@@ -99,7 +117,20 @@ export class WebController {
 
   @Get('embed/worklist')
   @Public()
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: "A rep's call list as an embeddable HTML page (authenticated by the token in the query)",
+  })
+  @ApiQuery({
+    name: 'token',
+    required: true,
+    description: 'from POST /v1/embed-tokens',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date' } })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'the page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiUnauthorizedResponse({ description: 'invalid_embed_token: missing, invalid or expired' })
+  @ApiBadRequestResponse({ description: 'invalid_date' })
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *")
   @Header('cache-control', 'no-store')

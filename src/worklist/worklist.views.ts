@@ -109,7 +109,7 @@ export class WorklistItemView {
   talkTrack!: string;
   @ApiProperty({ type: OfferView, nullable: true })
   offer!: OfferView | null;
-  @ApiProperty({ enum: OUTCOMES, nullable: true, example: null, type: String })
+  @ApiProperty({ enum: [...OUTCOMES, null], nullable: true, example: null, type: String })
   outcome!: string | null;
   @ApiProperty({ example: null, nullable: true, type: String })
   doneAt!: string | null;
@@ -334,6 +334,13 @@ export class AttributedOrderView {
   outcome!: string;
 }
 
+export class MoneyView {
+  @ApiProperty({ example: 'CNY' })
+  currency!: string;
+  @ApiProperty({ example: 1_064_000, description: 'minor units' })
+  amountMinor!: number;
+}
+
 export class AttributionView {
   @ApiProperty({ type: RepRefView })
   rep!: RepRefView;
@@ -349,8 +356,8 @@ export class AttributionView {
   byOutcome!: Record<string, number>;
   @ApiProperty({ example: 19 })
   attributedOrders!: number;
-  @ApiProperty({ example: [{ currency: 'CNY', amountMinor: 1_064_000 }] })
-  attributedRevenue!: Array<{ currency: string; amountMinor: number }>;
+  @ApiProperty({ type: [MoneyView], description: 'attributed revenue per currency' })
+  attributedRevenue!: MoneyView[];
   @ApiProperty({ type: [AttributedOrderView] })
   orders!: AttributedOrderView[];
 }

@@ -1,5 +1,13 @@
+import { WorkspaceSchema, WorkspaceUpdateSchema } from './workspace.views';
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { WorkspaceSettingsService } from './workspace-settings.service';
@@ -18,6 +26,7 @@ export class WorkspaceController {
   @Get()
   @Roles('admin', 'integration')
   @ApiOperation({ summary: 'The workspace with every setting (defaults filled in) and its own overrides' })
+  @ApiOkResponse({ schema: WorkspaceSchema })
   show(@CurrentPrincipal() p: Principal) {
     return this.settings.show(p.workspaceId);
   }
@@ -36,6 +45,10 @@ export class WorkspaceController {
     },
   })
   // The zod schema validates this body; the global ValidationPipe leaves plain objects alone.
+  @ApiOkResponse({ schema: WorkspaceUpdateSchema })
+  @ApiUnprocessableEntityResponse({
+    description: 'invalid_settings: a value a room refuses (details: path and message per issue)',
+  })
   update(@CurrentPrincipal() p: Principal, @Body() body: Record<string, unknown>) {
     return this.settings.update(p.workspaceId, body, actorOf(p));
   }

@@ -1,5 +1,6 @@
+import { FieldMappingSchema } from './write-back.views';
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { WRITE_BACK_FIELDS } from './write-back-fields';
@@ -23,6 +24,7 @@ export class WriteBackController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'The CRM property name of each written-back field (docs/write-back.md)' })
+  @ApiOkResponse({ schema: FieldMappingSchema })
   get(@CurrentPrincipal() p: Principal) {
     return this.writeBack.mapping(p.workspaceId);
   }
@@ -54,6 +56,7 @@ export class WriteBackController {
       example: MAPPING_EXAMPLE,
     },
   })
+  @ApiOkResponse({ schema: FieldMappingSchema })
   put(@CurrentPrincipal() p: Principal, @Body() body: Record<string, unknown>) {
     return this.writeBack.setMapping(p.workspaceId, body, actorOf(p));
   }

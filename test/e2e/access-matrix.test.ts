@@ -3,6 +3,7 @@ import type { Role } from '../../src/auth/api-key.entity';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
 import { todayIn, WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 
 /**
@@ -103,6 +104,8 @@ const ALL: readonly Role[] = ['rep', 'manager', 'admin', 'integration'];
 
 describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   const nest = useTestApp({ http: true, workers: false });
+  // every answer below is also held to the OpenAPI document (test/support/contract.ts); the last test reports
+  const contract = useContract(nest);
   const wsId: Record<Ws, string> = { a: '', b: '' };
   const keys = new Map<ActorName, string>();
   const ids = new Map<string, string>(); // external id (or label) → uuid / bigint id
@@ -1281,5 +1284,10 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       [wsId.a, id('wsa-rep-1b')],
     );
     expect(owners[0].n).toBe(2); // still only their own two customers
+  });
+
+  it('answers every call above as its OpenAPI document says (status, content type, schema)', () => {
+    process.stdout.write(`contract: ${contract.contract.seen.size} (operation, status) pairs checked\n`);
+    expect(contract.problems()).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { formatInputPath, MAX_JSON_DEPTH } from '../../src/common/hostile-input'
 import { signedWebhookHeaders } from '../../src/ingest/events/webhook-signature';
 import { ScoreExportService } from '../../src/scoring/score-export.service';
 import { ev, postEvents } from '../fake-crm/crm-events';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 import { addDays, at, busiestRep, keyFor, publish, scoredWorkspace } from '../worklist/worklist-support';
 
@@ -85,6 +86,7 @@ function textLeaves(v: Json, path: Array<string | number> = []): Array<Array<str
  */
 describe('hostile input at the edges', () => {
   const nest = useTestApp({ http: true });
+  const contract = useContract(nest);
   let workspaceId: string;
   let today: string;
   let adminKey: string;
@@ -515,5 +517,30 @@ describe('hostile input at the edges', () => {
     expect(Number(row!.monetary)).toBeGreaterThan(0);
     expect(row!.frequency).toMatch(/^\d+$/);
     for (const r of records) for (const cell of Object.values(r)) expect(cell).not.toMatch(/^[=+@\t\r]/);
+  });
+
+  it('answers a URL over the 16 KB header limit with 431 in the error shape (was a bare status line; found by fuzz-routes)', async () => {
+    const res = await fetch(`${nest.url}/v1/score-runs?${'x'.repeat(20_000)}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+  });
+
+  it('answers a second deactivation of a rep 409 rep_inactive, a documented status (found by fuzz-routes)', async () => {
+    // (last in the suite: it deactivates a rep; the contract check below holds the 409 to the document)
+    const [rep] = await nest.db.query(
+      `SELECT external_id FROM reps WHERE workspace_id = $1 AND role = 'rep' AND active ORDER BY external_id DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const first = await call('POST', `/v1/reps/${rep.external_id}/deactivate`, adminKey, '{}');
+    expect(first.status).toBe(200);
+    const again = await call('POST', `/v1/reps/${rep.external_id}/deactivate`, adminKey, '{}');
+    expect([again.status, again.body.error?.code]).toEqual([409, 'rep_inactive']);
+  });
+
+  it('answered every request above as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
   });
 });

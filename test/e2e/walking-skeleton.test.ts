@@ -5,6 +5,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { verifySignedBody } from '../../src/webhooks/webhook-signing';
 import { seedCrm } from '../support/crm-fixture';
 import { queueBackends } from '../support/test-db';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 
 interface Received {
@@ -16,6 +17,7 @@ interface Received {
 describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', ({ redisUrl }) => {
   const AS_OF = '2026-11-24';
   const nest = useTestApp({ http: true, redis: redisUrl });
+  const contract = useContract(nest);
   let receiver: Server;
   const received: Received[] = [];
   let keys: { admin: string; rep1: string; rep2: string; integration: string };
@@ -203,6 +205,10 @@ describe.each(queueBackends())('walking skeleton over HTTP (queues on $name)', (
     if (r.status !== 200) return null;
     return r.body;
   }
+
+  it('answered every request above as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
+  });
 });
 
 async function poll<T>(fn: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {

@@ -1,5 +1,13 @@
+import { MergeCandidatePageView, MergeCandidateView } from '../customers.views';
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { PageQuery } from '../../common/page-query';
@@ -29,6 +37,8 @@ export class MergeCandidatesController {
   /** Possible duplicates a person decides on, newest first (managers: those touching their team's customers). */
   @Get()
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Possible duplicates to decide on, newest first' })
+  @ApiOkResponse({ schema: MergeCandidatePageView })
   async list(
     @CurrentPrincipal() p: Principal,
     @Query() q: ListCandidatesQuery,
@@ -43,6 +53,9 @@ export class MergeCandidatesController {
   @Post(':id/accept')
   @HttpCode(200)
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Merge the two customers (the older record wins; undoable)' })
+  @ApiOkResponse({ schema: MergeCandidateView })
+  @ApiConflictResponse({ description: 'the candidate was already decided' })
   async accept(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -54,6 +67,9 @@ export class MergeCandidatesController {
   @Post(':id/reject')
   @HttpCode(200)
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Keep the two customers apart for good' })
+  @ApiOkResponse({ schema: MergeCandidateView })
+  @ApiConflictResponse({ description: 'the candidate was already decided' })
   async reject(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -1,5 +1,13 @@
+import { MergePageView, MergeView } from '../customers.views';
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { PageQuery } from '../../common/page-query';
@@ -21,6 +29,8 @@ export class MergesController {
   /** Merges of duplicate customers, newest first (managers: those touching their team's customers). */
   @Get()
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Merges of duplicate customers, newest first' })
+  @ApiOkResponse({ schema: MergePageView })
   list(
     @CurrentPrincipal() p: Principal,
     @Query() q: ListMergesQuery,
@@ -32,6 +42,9 @@ export class MergesController {
   @Post(':id/undo')
   @HttpCode(200)
   @Roles('manager', 'admin')
+  @ApiOperation({ summary: 'Undo a merge exactly (a later merge of the same winner first)' })
+  @ApiOkResponse({ schema: MergeView })
+  @ApiConflictResponse({ description: 'a later merge of the winner must be undone first, or already undone' })
   undo(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<MergeRecord> {
     return this.merges.undoFor(p, id);
   }

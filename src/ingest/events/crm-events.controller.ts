@@ -1,5 +1,6 @@
+import { ReceivedView } from '../ingest.views';
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../auth/principal';
 import { CrmInboxService, Received } from './crm-inbox.service';
@@ -27,7 +28,6 @@ export class CrmEventsController {
   @ApiHeader({ name: 'webhook-timestamp', required: true, description: 'unix seconds; 5-minute tolerance' })
   @ApiHeader({ name: 'webhook-signature', required: true, description: 'v1,<base64 HMAC-SHA256>' })
   @ApiBody({ schema: { type: 'object' } })
-  @ApiResponse({ status: 202, description: 'stored (or a duplicate webhook-id: accepted, no second effect)' })
   @ApiResponse({
     status: 400,
     description: 'malformed_json | validation_failed (details: path, code, message)',
@@ -37,6 +37,10 @@ export class CrmEventsController {
     description: 'missing_signature_headers | invalid_signature | stale_signature',
   })
   @ApiResponse({ status: 413, description: 'payload_too_large | too_many_events' })
+  @ApiAcceptedResponse({
+    schema: ReceivedView,
+    description: 'stored (or a duplicate webhook-id: accepted, no second effect)',
+  })
   receive(@Param('workspaceSlug') slug: string, @Req() req: Request): Promise<Received> {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const header = (name: string) => {

@@ -1,3 +1,4 @@
+import { ImportListSchema, ImportSchema } from '../ingest.views';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
@@ -14,7 +15,17 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf } from '../../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
@@ -71,6 +82,8 @@ export class ImportsController {
       },
     },
   })
+  @ApiOperation({ summary: 'Upload a CSV to import (streamed to disk, imported by a job; poll the import)' })
+  @ApiAcceptedResponse({ schema: ImportSchema })
   async create(
     @CurrentPrincipal() p: Principal,
     @UploadedFile() file: UploadedCsv | undefined,
@@ -99,6 +112,13 @@ export class ImportsController {
 
   @Get()
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'Imports of the workspace, newest first' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  })
+  @ApiOkResponse({ schema: ImportListSchema })
   list(@CurrentPrincipal() p: Principal, @Query('limit') limit?: string): Promise<ImportView[]> {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 200) throw new AppError('invalid_limit', 'limit must be 1–200');
@@ -108,6 +128,8 @@ export class ImportsController {
   /** Status, progress, the report and the link to the rejected rows. */
   @Get(':id')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'One import: status, progress, report, rejected rows link' })
+  @ApiOkResponse({ schema: ImportSchema })
   get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<ImportView> {
     return this.imports.get(p.workspaceId, id);
   }
@@ -115,6 +137,17 @@ export class ImportsController {
   /** The rejected rows as CSV: line, severity, column, reason, row. */
   @Get(':id/rejects')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'The rejected rows as CSV (line, severity, column, reason, row)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({
+    description: 'CSV',
+    content: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example: 'line,severity,column,reason,row\n3,error,email,invalid_email,"3,Ann,not-an-email"\n',
+      },
+    },
+  })
   async rejects(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

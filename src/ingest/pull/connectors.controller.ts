@@ -1,5 +1,16 @@
+import { ConnectorListView, ConnectorView, JobQueuedView } from '../ingest.views';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { PageQuery } from '../../common/page-query';
 import { ConnectorsService } from './connectors.service';
@@ -26,18 +37,26 @@ export class ConnectorsController {
   })
   @ApiBody({ schema: { type: 'object' } })
   // The zod schema validates this body; the global ValidationPipe leaves plain objects alone.
+  @ApiCreatedResponse({ schema: ConnectorView })
+  @ApiUnprocessableEntityResponse({
+    description: 'url_not_allowed: the base URL is not a public http(s) address',
+  })
   save(@CurrentPrincipal() p: Principal, @Body() body: Record<string, unknown>) {
     return this.connectors.upsert(p.workspaceId, body, `key:${p.keyId}`);
   }
 
   @Get()
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'The pull connectors of the workspace' })
+  @ApiOkResponse({ schema: ConnectorListView })
   list(@CurrentPrincipal() p: Principal) {
     return this.connectors.list(p.workspaceId);
   }
 
   @Get(':id')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'One pull connector with its cursors and last run' })
+  @ApiOkResponse({ schema: ConnectorView })
   get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.connectors.get(p.workspaceId, id);
   }
@@ -46,6 +65,8 @@ export class ConnectorsController {
   @Post(':id/pull')
   @Roles('admin', 'integration')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a pull now' })
+  @ApiAcceptedResponse({ schema: JobQueuedView })
   pull(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.connectors.enqueuePull(p.workspaceId, id);
   }
@@ -74,6 +95,8 @@ export class ConnectorsController {
   @Delete(':id')
   @Roles('admin')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a pull connector' })
+  @ApiNoContentResponse({ description: 'deleted' })
   async remove(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

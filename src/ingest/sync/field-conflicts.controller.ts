@@ -1,5 +1,6 @@
+import { FieldConflictPageView } from '../ingest.views';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
 import { PageQuery } from '../../common/page-query';
@@ -22,6 +23,8 @@ export class FieldConflictsController {
 
   @Get('conflicts')
   @Roles('admin', 'integration')
+  @ApiOperation({ summary: 'CRM values not applied because Callplan owns the field' })
+  @ApiOkResponse({ schema: FieldConflictPageView })
   list(@CurrentPrincipal() p: Principal, @Query() q: ConflictsQueryDto) {
     return this.conflicts.list(p.workspaceId, q.limit ?? 100, q.field);
   }

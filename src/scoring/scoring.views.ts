@@ -1,0 +1,96 @@
+import {
+  anyObject,
+  apiSchema,
+  arr,
+  bigId,
+  bool,
+  day,
+  described,
+  instant,
+  int,
+  nullable,
+  num,
+  obj,
+  oneOfValues,
+  str,
+  uuid,
+} from '../common/api-schema';
+
+const nstr = nullable(str);
+
+export const ScoreRunSchema = apiSchema(
+  'ScoreRun',
+  obj(
+    {
+      id: uuid,
+      workspaceId: uuid,
+      asOf: day,
+      horizonDays: int,
+      trigger: str,
+      backtest: described(bool, 'a run as of an earlier day: never touches live scores or lists'),
+      status: oneOfValues(['queued', 'preparing', 'scoring', 'finalizing', 'completed', 'failed']),
+      customersTotal: int,
+      chunksTotal: int,
+      chunksDone: int,
+      report: described(anyObject, 'counts, moves and timings once finished (docs/scoring-run.md)'),
+      error: nstr,
+      createdAt: instant,
+      finishedAt: nullable(instant),
+    },
+    {
+      example: {
+        id: '3509818e-637e-4bca-b0fd-a49f23f5052a',
+        workspaceId: '69436154-d815-4cb5-81fc-56e5ded6135d',
+        asOf: '2026-12-06',
+        horizonDays: 365,
+        trigger: 'api',
+        backtest: false,
+        status: 'scoring',
+        customersTotal: 50000,
+        chunksTotal: 4,
+        chunksDone: 1,
+        report: {},
+        error: null,
+        createdAt: '2026-12-06T02:00:00.000Z',
+        finishedAt: null,
+      },
+    },
+  ),
+);
+export const ScoreRunListSchema = apiSchema('ScoreRunList', arr(ScoreRunSchema));
+export const ScoreRunStartedSchema = apiSchema(
+  'ScoreRunStarted',
+  obj({
+    started: described(bool, 'false when a run was already in progress (it is the run returned)'),
+    run: ScoreRunSchema,
+  }),
+);
+export const RunScoresPageSchema = apiSchema(
+  'RunScoresPage',
+  obj({
+    runId: uuid,
+    asOf: day,
+    backtest: bool,
+    items: arr(
+      obj({
+        customerId: bigId,
+        externalId: str,
+        recencyDays: nullable(int),
+        frequency: num,
+        monetary: described(num, 'minor units'),
+        rfmSegment: nstr,
+        abcClass: nstr,
+        valueTier: str,
+        frequencyClass: nstr,
+        lifecycle: str,
+        pAlive: nullable(num),
+        expectedPurchases: nullable(num),
+        expectedOrderValue: nullable(num),
+        clv: nullable(num),
+        churnRisk: num,
+        priority: num,
+      }),
+    ),
+    nextAfter: described(nullable(bigId), 'pass as `after` for the next page'),
+  }),
+);
