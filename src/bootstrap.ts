@@ -1,7 +1,7 @@
 import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { raw } from 'express';
+import { Express, raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/error.filter';
@@ -11,6 +11,9 @@ import { Runtime } from './common/runtime';
 import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { applyMigrations } from './database/migrations';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { Metrics } from './metrics/metrics';
+import { APP_CONFIG } from './config/config.module';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
@@ -141,7 +144,10 @@ export function closeApp(app: INestApplicationContext): Promise<void> {
   return (entry.closing ??= app.close());
 }
 
-export function configureHttp(app: INestApplication): void {
+export function configureHttp(app: INestApplication<Express>): void {
+  // the client address the rate limits count by: the socket's, or X-Forwarded-For from TRUST_PROXY's proxies
+  app.getHttpAdapter().getInstance().set('trust proxy', app.get<AppConfig>(APP_CONFIG).trustProxy);
+  app.use(httpMetrics(app.get(Metrics)));
   // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (jsonBody then skips
   // them; the inbox checks the same things after the signature).
   app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));
