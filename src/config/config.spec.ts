@@ -45,7 +45,8 @@ describe('rate limits', () => {
     expect(parseRateLimit('600/1m')).toEqual({ limit: 600, windowMs: 60_000 });
     expect(parseRateLimit('5/500ms')).toEqual({ limit: 5, windowMs: 500 });
     expect(parseRateLimit('off')).toBeNull();
-    for (const bad of ['600', '0/1m', '10/1x', '/1m', 'ten/1m', '10/']) expect(parseRateLimit(bad)).toBeUndefined();
+    for (const bad of ['600', '0/1m', '10/1x', '/1m', 'ten/1m', '10/'])
+      expect(parseRateLimit(bad)).toBeUndefined();
     const c = loadConfig({ ...keys, RATE_LIMIT_IP: 'off', TRUST_PROXY: 'loopback' });
     expect(c.rateLimits).toEqual({
       key: { limit: 1200, windowMs: 60_000 },

@@ -84,7 +84,10 @@ export class HealthRepository extends SqlRepository {
   }
 
   /** Runs `work` in a transaction whose statements give up after `timeoutMs` (a scrape must not queue up work). */
-  private limited<T>(timeoutMs: number, work: (q: (sql: string) => Promise<unknown>) => Promise<T>): Promise<T> {
+  private limited<T>(
+    timeoutMs: number,
+    work: (q: (sql: string) => Promise<unknown>) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction(async (m) => {
       await m.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
       return work((sql) => m.query(sql) as Promise<unknown>);

@@ -42,7 +42,8 @@ export class ScrapeGauges {
       this.health.queues.map(([, q]) => q.getJobCounts('waiting', 'active', 'delayed', 'failed')),
     );
     for (const [i, [name]] of this.health.queues.entries())
-      for (const [state, n] of Object.entries(counts[i])) this.metrics.queueJobs.set({ queue: name, state }, n);
+      for (const [state, n] of Object.entries(counts[i]))
+        this.metrics.queueJobs.set({ queue: name, state }, n);
   }
 
   private async inbox(timeoutMs: number): Promise<void> {

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Metrics, statusClass } from './metrics';
 
+/** The path of the catch-all route Nest's Express adapter answers 404 with. */
+const NEST_NOT_FOUND = '/{*path}';
+
 /**
  * Times every HTTP request into callplan_http_request_duration_seconds, labelled by the route template
  * (`/v1/worklists/:id`, never the path: ids and slugs would make a series per tenant and object) — `unmatched`
@@ -13,7 +16,8 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
       const route = (req.route as { path?: unknown } | undefined)?.path;
       end({
         method: req.method,
-        route: typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched',
+        // Nest answers unknown paths through a catch-all route of its own
+        route: typeof route === 'string' && route !== NEST_NOT_FOUND ? `${req.baseUrl}${route}` : 'unmatched',
         status_class: statusClass(res.statusCode),
       });
     });

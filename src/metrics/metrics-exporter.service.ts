@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AggregatorRegistry, Registry } from 'prom-client';
-import { Metrics } from './metrics';
+import { Metrics, PUSHED_PREFIX } from './metrics';
 import { PUSHED_KEEP_SECONDS } from './metrics-push.service';
 import { ProcessMetricsRepository } from './process-metrics.repository';
 
@@ -20,9 +20,17 @@ export class MetricsExporter {
   async render(timeoutMs: number): Promise<string> {
     const pushed = await this.repo.recent(PUSHED_KEEP_SECONDS, timeoutMs).catch(() => null);
     this.metrics.scrapeErrors.set({ part: 'pushed' }, pushed ? 0 : 1);
-    const own = await this.metrics.registry.getMetricsAsJSON();
-    if (!pushed?.length) return this.metrics.registry.metrics();
+    const registry = this.metrics.registry;
+    if (!pushed?.length) return registry.metrics();
+    // ours summed with the workers' (prom-client's cluster aggregation); the process's own nodejs_/process_ series
+    // as they are (aggregation would drop some, e.g. process_start_time_seconds)
+    const own = (await registry.getMetricsAsJSON()).filter((m) => m.name.startsWith(PUSHED_PREFIX));
     const merged: Registry = AggregatorRegistry.aggregate([own, ...pushed]);
-    return merged.metrics();
+    const processOnly = registry
+      .getMetricsAsArray()
+      .map((m) => m.name)
+      .filter((name) => !name.startsWith(PUSHED_PREFIX));
+    const texts = await Promise.all(processOnly.map((name) => registry.getSingleMetricAsString(name)));
+    return `${texts.join('\n')}\n${await merged.metrics()}`;
   }
 }

@@ -39,7 +39,9 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
       lockDuration: 120_000,
       ...this.timing,
     });
-    this.worker.on('completed', () => this.metrics.queueJobsFinished.inc({ queue: this.queueName, outcome: 'completed' }));
+    this.worker.on('completed', () =>
+      this.metrics.queueJobsFinished.inc({ queue: this.queueName, outcome: 'completed' }),
+    );
     this.worker.on('failed', (job, err) => {
       this.metrics.queueJobsFinished.inc({ queue: this.queueName, outcome: 'failed' });
       this.logger.warn(

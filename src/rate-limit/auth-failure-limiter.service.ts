@@ -77,7 +77,8 @@ export class AuthFailureLimiter {
     if (this.blocked.size >= MAX_REMEMBERED) {
       const now = Date.now();
       for (const [a, u] of this.blocked) if (u <= now) this.blocked.delete(a);
-      if (this.blocked.size >= MAX_REMEMBERED) this.blocked.delete(this.blocked.keys().next().value as string);
+      if (this.blocked.size >= MAX_REMEMBERED)
+        this.blocked.delete(this.blocked.keys().next().value as string);
     }
     this.blocked.set(address, until);
   }

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import { Runtime, RUNTIME } from '../common/runtime';
@@ -38,7 +32,13 @@ const STORE_TIMEOUT_MS = 500;
 const PRUNE_EVERY_MS = 60_000;
 
 type RedisWithHit = Redis & {
-  rateLimitHit(counter: string, block: string, ttlMs: number, limit: number, blockMs: number): Promise<number[]>;
+  rateLimitHit(
+    counter: string,
+    block: string,
+    ttlMs: number,
+    limit: number,
+    blockMs: number,
+  ): Promise<number[]>;
 };
 
 /**
@@ -80,7 +80,10 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleInit, O
       this.redis = redis as RedisWithHit;
       await redis.connect().catch((e: Error) => this.warn(e));
     } else {
-      this.pruner = setInterval(() => void this.repo.prune().catch((e: Error) => this.warn(e)), PRUNE_EVERY_MS);
+      this.pruner = setInterval(
+        () => void this.repo.prune().catch((e: Error) => this.warn(e)),
+        PRUNE_EVERY_MS,
+      );
       this.pruner.unref();
     }
   }

@@ -9,10 +9,18 @@ import { TestReceiver } from '../webhooks/test-receiver';
 
 const METRICS_TOKEN = 'metrics-test-token-0123456789';
 
-/** One sample's value in exposition text, or undefined when the series is absent. */
+/** One sample's value in exposition text (labels in any order), or undefined when the series is absent. */
 function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  const key = (s: string) => {
+    const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})?$/i.exec(s);
+    return m ? `${m[1]}{${(m[2]?.match(/[a-z_]+="[^"]*"/gi) ?? []).sort().join(',')}}` : s;
+  };
+  const wanted = key(series);
+  for (const line of text.split('\n')) {
+    const space = line.lastIndexOf(' ');
+    if (space > 0 && key(line.slice(0, space)) === wanted) return Number(line.slice(space + 1));
+  }
+  return undefined;
 }
 
 /**
@@ -33,10 +41,11 @@ describe('/metrics of an API process with a separate worker process', () => {
     // another process's worth of app: same database and queue prefix, workers on, pushing every 200 ms
     worker = await createTestContext({ ...api.config, metricsPushMs: 200 }, { workers: true });
     receiver = await new TestReceiver().start();
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await receiver?.stop();
+    // before the API closes and the database is dropped
+    api.cleanup(async () => {
+      await worker?.close();
+      await receiver?.stop();
+    });
   });
 
   it('after a scoring run and a delivery shows the run, the delivery, the jobs and the last success', async () => {

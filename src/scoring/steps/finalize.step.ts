@@ -58,7 +58,10 @@ export class FinalizeStep {
         );
     const summary = await this.transactions.run((tx) => this.swap(tx, runId, run, attached, worklists));
     const swapped = Date.now();
-    this.metrics.scoringRuns.inc({ outcome: 'completed', kind: run.model_params.backtest ? 'backtest' : 'live' });
+    this.metrics.scoringRuns.inc({
+      outcome: 'completed',
+      kind: run.model_params.backtest ? 'backtest' : 'live',
+    });
     this.metrics.scoringRunDuration.observe({ outcome: 'completed' }, await this.runs.durationSeconds(runId));
     // Clean-up after the swap (readers already follow the new run). A backtest drops only its own inputs: it is
     // not the current snapshot, so another run's scores are none of its business (score-retention.ts).
