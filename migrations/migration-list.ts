@@ -16,6 +16,7 @@ import { AddFieldOwnership1765700000000 } from './1765700000000-add-field-owners
 import { CreateMergeCandidates1765800000000 } from './1765800000000-create-merge-candidates';
 import { AddWorkspaceHashKey1765900000000 } from './1765900000000-add-workspace-hash-key';
 import { AddCrmConnectorKinds1766000000000 } from './1766000000000-add-crm-connector-kinds';
+import { CreateRateLimitsAndProcessMetrics1766100000000 } from './1766100000000-create-rate-limits-and-process-metrics';
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   CreateMergeCandidates1765800000000,
   AddWorkspaceHashKey1765900000000,
   AddCrmConnectorKinds1766000000000,
+  CreateRateLimitsAndProcessMetrics1766100000000,
   AddRetention1766400000000,
 ];

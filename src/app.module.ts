@@ -10,6 +10,8 @@ import { CustomersModule } from './customers/customers.module';
 import { IngestModule } from './ingest/ingest.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { OffersModule } from './offers/offers.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { QueueModule } from './queue/queue.module';
@@ -55,6 +57,8 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl, config.databasePoolSize),
         QueueModule.forRoot({ redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix }),
         ScheduleModule.forRoot(),
+        MetricsModule,
+        RateLimitModule,
         AuthModule,
         WorkspacesModule,
         CustomersModule,

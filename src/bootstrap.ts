@@ -1,6 +1,7 @@
 import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
 import { raw } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -13,6 +14,9 @@ import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-even
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { applyMigrations } from './database/migrations';
 import { buildOpenApiDocument } from './openapi';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { Metrics } from './metrics/metrics';
+import { APP_CONFIG } from './config/config.module';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
@@ -144,6 +148,12 @@ export function closeApp(app: INestApplicationContext): Promise<void> {
 }
 
 export function configureHttp(app: INestApplication): void {
+  // the client address the rate limits count by: the socket's, or X-Forwarded-For from TRUST_PROXY's proxies
+  (app.getHttpAdapter().getInstance() as Express).set(
+    'trust proxy',
+    app.get<AppConfig>(APP_CONFIG).trustProxy,
+  );
+  app.use(httpMetrics(app.get(Metrics)));
   // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (jsonBody then skips
   // them; the inbox checks the same things after the signature).
   app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));

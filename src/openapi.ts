@@ -150,12 +150,29 @@ const ERRORS: Record<string, { description: string; code: string; message: strin
     code: 'unprocessable',
     message: 'unprocessable',
   },
+  '429': {
+    description:
+      'Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds',
+    code: 'rate_limited',
+    message: 'too many requests; retry after 12 s',
+    details: { limit: 1200, retryAfterSeconds: 12 },
+  },
 };
 
 function errorResponse(status: string, description?: string): Json {
   const e = ERRORS[status] ?? { description: 'Error', code: 'error', message: 'error' };
   return {
     description: description && description !== 'Error' ? description : e.description,
+    ...(status === '429'
+      ? {
+          headers: {
+            'Retry-After': {
+              description: 'seconds until the limit admits this caller again',
+              schema: { type: 'integer', minimum: 1 },
+            },
+          },
+        }
+      : {}),
     content: {
       'application/json': {
         schema: { $ref: `#/components/schemas/${ERROR_SCHEMA}` },
@@ -241,6 +258,9 @@ function complete(doc: OpenAPIObject, facts: Map<string, RouteFacts>): void {
       if (takesBody) wanted.add('413');
       // (the signed CRM webhook reads its body raw, whatever its type)
       if (takesBody && !fact.public) wanted.add('415');
+      // every route counts against a limit: the key's requests, the address's keyless requests or its failed
+      // authentications (src/rate-limit)
+      wanted.add('429');
       for (const status of wanted) {
         const given = responses[status] as Json | undefined;
         responses[status] = errorResponse(status, given?.description as string | undefined);

@@ -2,29 +2,28 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import type { Role } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { Principal, PUBLIC_KEY, ROLES_KEY } from './principal';
 
-/** Global guard: every route needs a valid key (`Authorization: Bearer cpk_…` or `X-Api-Key`) unless @Public(). */
+/**
+ * Global guard: every route needs a valid key (`Authorization: Bearer cpk_…` or `X-Api-Key`) unless @Public(). A
+ * missing or refused key counts against the caller's address (AuthFailureLimiter): past the limit, 429 unchecked.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    const presented = readKey(req);
-    if (!presented) throw new AppError('unauthenticated', 'an API key is required', HttpStatus.UNAUTHORIZED);
-    const principal = await this.keys.authenticate(presented);
-    if (principal === 'expired')
-      throw new AppError('key_expired', 'the API key has expired', HttpStatus.UNAUTHORIZED);
-    if (principal === 'unknown')
-      throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
+    const principal = await this.failures.check(req.ip, 'api_key', () => this.authenticate(readKey(req)));
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(principal.role)) {
       throw new AppError(
@@ -35,6 +34,16 @@ export class ApiKeyGuard implements CanActivate {
     }
     req.principal = principal;
     return true;
+  }
+
+  private async authenticate(presented: string | undefined): Promise<Principal> {
+    if (!presented) throw new AppError('unauthenticated', 'an API key is required', HttpStatus.UNAUTHORIZED);
+    const principal = await this.keys.authenticate(presented);
+    if (principal === 'expired')
+      throw new AppError('key_expired', 'the API key has expired', HttpStatus.UNAUTHORIZED);
+    if (principal === 'unknown')
+      throw new AppError('unauthenticated', 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
+    return principal;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { AccessScopeRepository } from './access-scope.repository';
 import { AccessScopeService } from './access-scope.service';
 import { ApiKey } from './api-key.entity';
@@ -18,7 +19,9 @@ import { ApiKeysService } from './api-keys.service';
     AccessScopeRepository,
     ApiKeysService,
     AccessScopeService,
+    // in this order: the key's limit needs the caller the key guard found
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
   exports: [ApiKeysService, AccessScopeService],
 })

@@ -7,6 +7,8 @@ export class AppError extends Error {
     message: string,
     readonly status: HttpStatus = HttpStatus.BAD_REQUEST,
     readonly details?: unknown,
+    /** response headers that go with the error (Retry-After of a 429) */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }

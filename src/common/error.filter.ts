@@ -23,6 +23,7 @@ export class ErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (exception instanceof AppError && exception.headers) res.set(exception.headers);
     // Explicit type: a handler may have set another content type (the HTML embed page) before it failed.
     res.status(status).type('application/json').json({ error: body });
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, parseRateLimit } from './config';
 
 const keys = {
   PII_ENCRYPTION_KEYS: `v2:${randomBytes(32).toString('base64')},v1:${randomBytes(32).toString('base64')}`,
@@ -37,5 +37,24 @@ describe('loadConfig', () => {
       /PII_ENCRYPTION_KEYS and PII_HASH_KEY are required/,
     );
     expect(() => loadConfig({ ...keys, PII_ENCRYPTION_KEYS: 'v1:c2hvcnQ=' })).toThrow(/must be 32 bytes/);
+  });
+});
+
+describe('rate limits', () => {
+  it('parses <requests>/<window> and off, with defaults for every limit', () => {
+    expect(parseRateLimit('600/1m')).toEqual({ limit: 600, windowMs: 60_000 });
+    expect(parseRateLimit('5/500ms')).toEqual({ limit: 5, windowMs: 500 });
+    expect(parseRateLimit('off')).toBeNull();
+    for (const bad of ['600', '0/1m', '10/1x', '/1m', 'ten/1m', '10/'])
+      expect(parseRateLimit(bad)).toBeUndefined();
+    const c = loadConfig({ ...keys, RATE_LIMIT_IP: 'off', TRUST_PROXY: 'loopback' });
+    expect(c.rateLimits).toEqual({
+      key: { limit: 1200, windowMs: 60_000 },
+      ip: null,
+      authFailures: { limit: 60, windowMs: 60_000 },
+    });
+    expect(c.trustProxy).toBe('loopback');
+    expect(loadConfig({ ...keys, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(() => loadConfig({ ...keys, RATE_LIMIT_KEY: 'lots' })).toThrow(/RATE_LIMIT_KEY/);
   });
 });

@@ -18,6 +18,34 @@ const base64Key = z
     'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   );
 
+/** One rate limit: at most `limit` requests per `windowMs`; null = off. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx): RateLimit | null => {
+      const parsed = parseRateLimit(s.trim());
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected <requests>/<window> like 600/1m, or off' });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+/** `'600/1m'` → { limit: 600, windowMs: 60000 }; `'off'` → null; undefined when not a rate limit. */
+export function parseRateLimit(text: string): RateLimit | null | undefined {
+  if (text === 'off') return null;
+  const m = /^(\d{1,9})\/(.+)$/.exec(text);
+  const windowMs = m ? durationMs(m[2]) : null;
+  if (!m || !windowMs || Number(m[1]) < 1) return undefined;
+  return { limit: Number(m[1]), windowMs };
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -94,6 +122,30 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 24)').optional(),
   /** How often each worker process writes its heartbeat; /health calls a worker dead after 4 missed beats. */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * Rate limits (`<requests>/<window>`, e.g. `1200/1m`, or `off`), shared by every API process through Redis when
+   * REDIS_URL is set, else through PostgreSQL (docs/operations.md#rate-limits). Per API key over all its routes:
+   */
+  RATE_LIMIT_KEY: rateLimit('1200/1m'),
+  /** Per client address on the routes without a key (`/health`, the embed page): */
+  RATE_LIMIT_IP: rateLimit('600/1m'),
+  /**
+   * Failed authentications per client address (bad, expired or revoked keys, bad embed tokens, bad inbound webhook
+   * signatures, a wrong metrics token); past the limit the address gets 429 for the rest of the window, unchecked.
+   */
+  RATE_LIMIT_AUTH_FAILURES: rateLimit('60/1m'),
+  /**
+   * Express `trust proxy`: which proxies' X-Forwarded-For names the client address the limits count by. `false`
+   * (default: the socket's address), `true`, a hop count, or a comma-separated list of addresses/CIDRs/`loopback`.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((s): boolean | number | string =>
+      s === 'true' ? true : s === 'false' ? false : /^\d+$/.test(s) ? Number(s) : s,
+    ),
+  /** How often a process without HTTP (worker, CLI) writes its metrics for the API's /metrics to add up, ms. */
+  METRICS_PUSH_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
 });
 
 export interface PiiKeys {
@@ -138,6 +190,12 @@ export interface AppConfig {
   metricsToken?: string;
   /** ms between worker heartbeats (WORKER_HEARTBEAT_MS) */
   workerHeartbeatMs: number;
+  /** rate limits (null = off): per API key, per address on keyless routes, failed authentications per address */
+  rateLimits: { key: RateLimit | null; ip: RateLimit | null; authFailures: RateLimit | null };
+  /** Express `trust proxy` (TRUST_PROXY) */
+  trustProxy: boolean | number | string;
+  /** ms between metrics pushes of a process without HTTP (METRICS_PUSH_MS) */
+  metricsPushMs: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -177,6 +235,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     metricsToken: e.METRICS_TOKEN,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
+    rateLimits: { key: e.RATE_LIMIT_KEY, ip: e.RATE_LIMIT_IP, authFailures: e.RATE_LIMIT_AUTH_FAILURES },
+    trustProxy: e.TRUST_PROXY,
+    metricsPushMs: e.METRICS_PUSH_MS,
   };
 }
 

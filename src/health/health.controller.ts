@@ -8,34 +8,33 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { collectDefaultMetrics, Gauge, register } from 'prom-client';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { HEALTH_PART_TIMEOUT_MS, withTimeout } from './health-timeout';
+import { MetricsExporter } from '../metrics/metrics-exporter.service';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
+import { HEALTH_PART_TIMEOUT_MS } from './health-timeout';
 import { HealthReport, HealthService } from './health.service';
 import { presentsMetricsToken } from './metrics-token';
-
-collectDefaultMetrics();
-const queueJobs = new Gauge({
-  name: 'callplan_queue_jobs',
-  help: 'jobs per queue and state',
-  labelNames: ['queue', 'state'],
-});
+import { ScrapeGauges } from './scrape-gauges.service';
 
 @ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
     private readonly health: HealthService,
+    private readonly gauges: ScrapeGauges,
+    private readonly exporter: MetricsExporter,
+    private readonly failures: AuthFailureLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Liveness and readiness: 200 when the database and the queue backend answer, every queue has a live worker
    * (heartbeat) and no scoring run is stuck; 503 naming the failing parts otherwise. Each part answers within
-   * 2 s, so this never hangs.
+   * 2 s, so this never hangs. Limited per client address (RATE_LIMIT_IP): each probe reads the database.
    */
   @Get('health')
   @Public()
@@ -50,12 +49,13 @@ export class HealthController {
   }
 
   /**
-   * Prometheus metrics (process, queue depths of every tenant), behind METRICS_TOKEN as a bearer token — no API
-   * key opens it. Without METRICS_TOKEN configured the route answers 404.
+   * Prometheus metrics of the deployment (docs/operations.md#monitoring): this process's, the workers' pushed
+   * counts, and gauges read from the database and the queues at scrape time (each part within 2 s). Behind
+   * METRICS_TOKEN as a bearer token — no API key opens it; without METRICS_TOKEN the route answers 404. Not
+   * request-limited (the scraper is one trusted caller); a wrong token counts as a failed authentication.
    */
   @Get('metrics')
   @Public()
-  @Header('content-type', register.contentType)
   @ApiOperation({ summary: 'Prometheus metrics (METRICS_TOKEN; 404 when none is configured)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({
@@ -68,25 +68,20 @@ export class HealthController {
       },
     },
   })
-  async metrics(@Req() req: Request): Promise<string> {
+  @SkipThrottle({ ip: true })
+  async metrics(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const token = this.config.metricsToken;
     if (!token) throw AppError.notFound('route');
-    if (!presentsMetricsToken(req.headers.authorization, token))
-      throw new AppError(
-        'unauthenticated',
-        'the metrics token is missing or wrong (Authorization: Bearer <METRICS_TOKEN>)',
-        HttpStatus.UNAUTHORIZED,
-      );
-    await Promise.all(
-      this.health.queues.map(async ([name, queue]) => {
-        const counts = await withTimeout(
-          queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null),
-          HEALTH_PART_TIMEOUT_MS,
-          () => null,
+    await this.failures.check(req.ip, 'metrics_token', () => {
+      if (!presentsMetricsToken(req.headers.authorization, token))
+        throw new AppError(
+          'unauthenticated',
+          'the metrics token is missing or wrong (Authorization: Bearer <METRICS_TOKEN>)',
+          HttpStatus.UNAUTHORIZED,
         );
-        for (const [state, n] of Object.entries(counts ?? {})) queueJobs.set({ queue: name, state }, n);
-      }),
-    );
-    return register.metrics();
+    });
+    await this.gauges.refresh();
+    res.type(this.exporter.contentType);
+    return this.exporter.render(HEALTH_PART_TIMEOUT_MS);
   }
 }

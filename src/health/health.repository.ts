@@ -9,7 +9,20 @@ export interface StuckRunsRow {
   quiet_seconds: number | null;
 }
 
-/** What /health reads from the database besides the heartbeats. */
+export interface InboxOpenRow {
+  pending: number;
+  failed: number;
+  /** seconds since the oldest pending message arrived; null when none is pending */
+  oldest_pending_seconds: number | null;
+}
+
+export interface LastSuccessRow {
+  slug: string;
+  /** unix seconds */
+  finished_at: number;
+}
+
+/** What /health and /metrics read from the database besides the heartbeats. */
 @Injectable()
 export class HealthRepository extends SqlRepository {
   constructor(@InjectDataSource() db: DataSource) {
@@ -34,5 +47,50 @@ export class HealthRepository extends SqlRepository {
       [staleSeconds],
     );
     return row ?? { stuck: 0, quiet_seconds: null };
+  }
+
+  /**
+   * Unprocessed inbound CRM messages of every workspace (the partial index crm_inbox_open_idx holds just these),
+   * within `timeoutMs` of database time.
+   */
+  inboxOpen(timeoutMs: number): Promise<InboxOpenRow> {
+    return this.limited(timeoutMs, async (q) => {
+      const rows = (await q(
+        // @crossTenant /metrics is about the deployment: totals over every workspace, naming none
+        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                EXTRACT(EPOCH FROM now() - min(received_at) FILTER (WHERE status = 'pending'))::int
+                  AS oldest_pending_seconds
+         FROM crm_inbox WHERE status <> 'processed'`,
+      )) as InboxOpenRow[];
+      return rows[0];
+    });
+  }
+
+  /** When each workspace's last live (not backtest) scoring run completed, within `timeoutMs` of database time. */
+  lastScoringSuccess(timeoutMs: number): Promise<LastSuccessRow[]> {
+    return this.limited(timeoutMs, async (q) => {
+      return (await q(
+        // @crossTenant /metrics is about the deployment: one series per workspace (docs/operations.md#monitoring)
+        `SELECT w.slug, EXTRACT(EPOCH FROM last.finished_at)::float8 AS finished_at
+         FROM workspaces w
+         CROSS JOIN LATERAL (
+           SELECT r.finished_at FROM score_runs r
+           WHERE r.workspace_id = w.id AND r.status = 'completed'
+             AND coalesce(r.model_params->>'backtest', 'false') <> 'true'
+           ORDER BY r.created_at DESC LIMIT 1) last`,
+      )) as LastSuccessRow[];
+    });
+  }
+
+  /** Runs `work` in a transaction whose statements give up after `timeoutMs` (a scrape must not queue up work). */
+  private limited<T>(
+    timeoutMs: number,
+    work: (q: (sql: string) => Promise<unknown>) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (m) => {
+      await m.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+      return work((sql) => m.query(sql) as Promise<unknown>);
+    });
   }
 }

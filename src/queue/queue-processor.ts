@@ -1,6 +1,7 @@
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker, WorkerOptions } from 'bullmq';
 import { Runtime } from '../common/runtime';
+import { Metrics } from '../metrics/metrics';
 import { JobHandlers } from './job-handlers';
 import { QueueFactory, QueueName } from './queue-factory';
 
@@ -12,6 +13,8 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
   protected readonly logger = new Logger(this.constructor.name);
   private worker?: Worker;
   private closed = false;
+  /** a property, not a constructor parameter: the five processors' constructors stay as they are */
+  @Inject(Metrics) private readonly metrics!: Metrics;
 
   protected constructor(
     private readonly factory: QueueFactory,
@@ -36,11 +39,15 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
       lockDuration: 120_000,
       ...this.timing,
     });
-    this.worker.on('failed', (job, err) =>
+    this.worker.on('completed', () =>
+      this.metrics.queueJobsFinished.inc({ queue: this.queueName, outcome: 'completed' }),
+    );
+    this.worker.on('failed', (job, err) => {
+      this.metrics.queueJobsFinished.inc({ queue: this.queueName, outcome: 'failed' });
       this.logger.warn(
         `${this.queueName}/${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`,
-      ),
-    );
+      );
+    });
     let lastError = 0;
     this.worker.on('error', (err) => {
       // an unreachable backend fails every reconnect attempt: one line a minute, not one per retry

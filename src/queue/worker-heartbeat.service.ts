@@ -30,6 +30,8 @@ export class WorkerHeartbeatService implements OnApplicationBootstrap, BeforeApp
   private readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private timer?: NodeJS.Timeout;
   private failing = false;
+  /** the beat being written, awaited before the row is removed (or it would come back after the removal) */
+  private writing?: Promise<void>;
 
   constructor(
     private readonly repo: WorkerHeartbeatRepository,
@@ -47,7 +49,9 @@ export class WorkerHeartbeatService implements OnApplicationBootstrap, BeforeApp
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runtime.workers) return;
     await this.beat();
-    this.timer = setInterval(() => void this.beat(), this.config.workerHeartbeatMs);
+    this.timer = setInterval(() => {
+      if (!this.writing) this.writing = this.beat().finally(() => (this.writing = undefined));
+    }, this.config.workerHeartbeatMs);
     this.timer.unref();
   }
 
@@ -55,6 +59,7 @@ export class WorkerHeartbeatService implements OnApplicationBootstrap, BeforeApp
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.writing;
     await this.repo.remove(this.id).catch(() => undefined);
   }
 

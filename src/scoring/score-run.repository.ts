@@ -30,6 +30,12 @@ export interface RunParams {
   summaries?: SummaryRefreshMode;
 }
 
+/** A run that just ended: how long it took from creation, seconds, and whether it was a backtest. */
+export interface FinishedRun {
+  seconds: number;
+  backtest: boolean;
+}
+
 /** A run with the workspace settings its steps read. */
 export interface RunRow {
   id: string;
@@ -467,14 +473,27 @@ export class ScoreRunRepository extends SqlRepository {
   }
 
   /** Fails a run that has not finished; false when it had (completed or failed already). */
-  async markFailed(runId: string, error: string): Promise<boolean> {
-    const failed = await this.returning<{ id: string }>(
+  async markFailed(runId: string, error: string): Promise<FinishedRun | null> {
+    const failed = await this.returning<FinishedRun>(
       // @crossTenant a job's run by primary key
       `UPDATE score_runs SET status = 'failed', error = $2, finished_at = now()
-       WHERE id = $1 AND status NOT IN ('completed', 'failed') RETURNING id`,
+       WHERE id = $1 AND status NOT IN ('completed', 'failed')
+       RETURNING EXTRACT(EPOCH FROM finished_at - created_at)::float8 AS seconds,
+                 coalesce(model_params->>'backtest', 'false') = 'true' AS backtest`,
       [runId, error],
     );
-    return failed.length > 0;
+    return failed[0] ?? null;
+  }
+
+  /** Seconds from a run's creation to its end (to now while it runs), for the run-duration metric. */
+  async durationSeconds(runId: string): Promise<number> {
+    const row = await this.first<{ seconds: number }>(
+      // @crossTenant a job's run by primary key
+      `SELECT EXTRACT(EPOCH FROM coalesce(finished_at, now()) - created_at)::float8 AS seconds
+       FROM score_runs WHERE id = $1`,
+      [runId],
+    );
+    return row?.seconds ?? 0;
   }
 
   /** The CRM ids of a few customers (a report's top movers). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -15,6 +15,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { Request } from 'express';
 import Handlebars from 'handlebars';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { ApiKeysService } from '../auth/api-keys.service';
@@ -23,6 +24,7 @@ import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { findTemplatesDir } from '../playbooks/playbooks.service';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
 import { embedKey } from './embed-key';
@@ -77,6 +79,7 @@ export class WebController {
     private readonly lists: WorklistQueryService,
     private readonly workspaces: WorkspacesService,
     private readonly keys: ApiKeysService,
+    private readonly failures: AuthFailureLimiter,
   ) {
     const file = join(findTemplatesDir(), '..', 'web', 'worklist.hbs');
     // A separate Handlebars instance with HTML escaping on: this output is HTML.
@@ -134,21 +137,13 @@ export class WebController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *")
   @Header('cache-control', 'no-store')
-  async worklist(@Query('token') token?: string, @Query('date') date?: string): Promise<string> {
-    const signed = token ? verifyEmbedToken(token, this.key) : null;
-    // revoked at once: the minting key must still work and the rep be active (deactivation, by any path)
-    const claims =
-      signed &&
-      (await this.keys.keyUsable(signed.workspaceId, signed.keyId)) &&
-      (await this.keys.repActive(signed.workspaceId, signed.repId))
-        ? signed
-        : null;
-    if (!claims)
-      throw new AppError(
-        'invalid_embed_token',
-        'the embed token is missing, invalid or expired',
-        HttpStatus.UNAUTHORIZED,
-      );
+  async worklist(
+    @Req() req: Request,
+    @Query('token') token?: string,
+    @Query('date') date?: string,
+  ): Promise<string> {
+    // a bad token counts against the caller's address like a bad key (rate-limit/)
+    const claims = await this.failures.check(req.ip, 'embed_token', () => this.claims(token));
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
       throw new AppError('invalid_date', 'date must be YYYY-MM-DD');
     const ws = await this.workspaces.byId(claims.workspaceId);
@@ -167,5 +162,24 @@ export class WebController {
     const rep = await this.workspaces.repByExternalId(claims.workspaceId, list.rep.externalId);
     const locale = rep.locale in LABELS ? rep.locale : 'en';
     return this.page({ list, locale, labels: LABELS[locale] });
+  }
+
+  /** The token's claims while it is valid, its minting key usable and its rep active; 401 otherwise. */
+  private async claims(token: string | undefined) {
+    const signed = token ? verifyEmbedToken(token, this.key) : null;
+    // revoked at once: the minting key must still work and the rep be active (deactivation, by any path)
+    const claims =
+      signed &&
+      (await this.keys.keyUsable(signed.workspaceId, signed.keyId)) &&
+      (await this.keys.repActive(signed.workspaceId, signed.repId))
+        ? signed
+        : null;
+    if (!claims)
+      throw new AppError(
+        'invalid_embed_token',
+        'the embed token is missing, invalid or expired',
+        HttpStatus.UNAUTHORIZED,
+      );
+    return claims;
   }
 }

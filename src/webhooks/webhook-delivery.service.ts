@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Transactions } from '../database/transactions';
+import { Metrics, statusClass } from '../metrics/metrics';
 import { OutboundGuard, OutboundRefused } from '../net/outbound-guard';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
@@ -46,6 +47,7 @@ export class WebhookDeliveryService {
     @Inject(WEBHOOK_SECRET_CIPHER) private readonly cipher: PiiCipher,
     @InjectQueue(QUEUES.webhooks) private readonly queue: JobQueue<'webhooks'>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -95,6 +97,13 @@ export class WebhookDeliveryService {
    * delivery failed for WEBHOOK_DISABLE_AFTER_DAYS, disables the endpoint and records `endpoint.disabled`.
    */
   async attempt(deliveryId: string): Promise<AttemptResult> {
+    const result = await this.attemptOnce(deliveryId);
+    const outcome = deliveryOutcome(result);
+    if (outcome) this.metrics.webhookDeliveries.inc({ outcome });
+    return result;
+  }
+
+  private async attemptOnce(deliveryId: string): Promise<AttemptResult> {
     const now = this.clock.now();
     const lease = new Date(now.getTime() + this.config.webhookTimeoutMs + 60_000);
     const row = await this.webhooks.claim(deliveryId, now, lease);
@@ -112,7 +121,9 @@ export class WebhookDeliveryService {
       });
       return { deliveryId, status: 'failed', httpStatus: null, error, nextAttemptAt: null };
     }
+    const timer = this.metrics.webhookAttemptDuration.startTimer();
     const sent = await this.send(row);
+    timer({ result: sent.status === null ? 'network' : statusClass(sent.status) });
     const at = this.clock.now();
     if (sent.error === null) {
       await this.webhooks.recordAttempt(deliveryId, {
@@ -268,6 +279,15 @@ export class WebhookDeliveryService {
       })),
     );
   }
+}
+
+/** The delivery-metric outcome of an attempt; null for one that did not happen (claimed elsewhere, not due). */
+function deliveryOutcome(r: AttemptResult): string | null {
+  if (r.status === 'skipped') return null;
+  if (r.status === 'delivered') return 'delivered';
+  if (r.status === 'dead') return 'dead';
+  if (r.nextAttemptAt) return 'retrying';
+  return r.httpStatus === null && r.error?.startsWith('not sent') ? 'not_sent' : 'dead';
 }
 
 /** The first `max` bytes of a body as text (the rest is discarded unread), without a replacement character. */

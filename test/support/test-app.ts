@@ -26,6 +26,11 @@ export function testConfig(
     SCORING_CHUNK_SIZE: '200',
     // receivers and fake CRMs of the tests listen on loopback, which the SSRF guard refuses otherwise
     WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8,::1/128',
+    // suites fire hundreds of calls, many without a valid key, from one address: no limits (and no counting
+    // statements) unless a suite sets them, as test/rate-limit does
+    RATE_LIMIT_KEY: 'off',
+    RATE_LIMIT_IP: 'off',
+    RATE_LIMIT_AUTH_FAILURES: 'off',
     ...opts.env,
   });
 }

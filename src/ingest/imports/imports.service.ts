@@ -6,6 +6,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { AppError } from '../../common/app-error';
 import { audit } from '../../audit/audit-entry.repository';
 import { Transactions } from '../../database/transactions';
+import { Metrics } from '../../metrics/metrics';
 import { QUEUES } from '../../queue/queue-factory';
 import { InjectQueue, JobQueue } from '../../queue/queue.module';
 import { OnJob } from '../../queue/job-handlers';
@@ -88,6 +89,7 @@ export class ImportsService {
     @InjectQueue(QUEUES.crmSync) private readonly queue: JobQueue<'crm-sync'>,
     private readonly files: ImportFileStore,
     private readonly importer: CsvImportService,
+    private readonly metrics: Metrics,
   ) {}
 
   async create(req: ImportRequest): Promise<ImportView> {
@@ -156,7 +158,7 @@ export class ImportsService {
     try {
       return await this.importUpload(imp, job, rejectFile);
     } catch (e) {
-      await this.recordFailure(importId, job, e);
+      await this.recordFailure(importId, job, e, imp.kind);
       throw e;
     } finally {
       rmSync(rejectFile, { force: true });
@@ -197,6 +199,7 @@ export class ImportsService {
       bytesRead: imp.size_bytes,
       totalBytes: imp.size_bytes,
     });
+    this.metrics.imports.inc({ kind: imp.kind, outcome: 'completed' });
     await this.files.remove(importId, 'upload');
     return stored;
   }
@@ -217,7 +220,7 @@ export class ImportsService {
    * A permanent failure (AppError), or the last attempt, marks the row failed and drops the upload; the caller
    * rethrows (as UnrecoverableError when permanent, so BullMQ does not retry).
    */
-  private async recordFailure(importId: string, job: Job, e: unknown): Promise<void> {
+  private async recordFailure(importId: string, job: Job, e: unknown, kind: ImportKind): Promise<void> {
     const permanent = e instanceof AppError;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (!permanent && !lastAttempt) return;
@@ -229,6 +232,7 @@ export class ImportsService {
       `import ${importId} failed: ${permanent ? e.code : ((e as { code?: string }).code ?? 'error')}`,
     );
     await this.repo.fail(importId, error);
+    this.metrics.imports.inc({ kind, outcome: 'failed' });
     await this.files.remove(importId, 'upload');
     if (permanent) throw new UnrecoverableError(e.message);
   }

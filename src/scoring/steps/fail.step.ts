@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Metrics } from '../../metrics/metrics';
 import { RunTablesRepository } from '../run-tables.repository';
 import { ScoreRunRepository } from '../score-run.repository';
 import { ChunkScorers } from './chunk-scorers';
@@ -10,11 +11,15 @@ export class FailStep {
     private readonly runs: ScoreRunRepository,
     private readonly tables: RunTablesRepository,
     private readonly scorers: ChunkScorers,
+    private readonly metrics: Metrics,
   ) {}
 
   async fail(runId: string, error: string): Promise<void> {
     this.scorers.forget(runId);
     const failed = await this.runs.markFailed(runId, error.slice(0, 2000));
-    if (failed) await this.tables.dropRunTables(runId, { scores: true });
+    if (!failed) return;
+    this.metrics.scoringRuns.inc({ outcome: 'failed', kind: failed.backtest ? 'backtest' : 'live' });
+    this.metrics.scoringRunDuration.observe({ outcome: 'failed' }, failed.seconds);
+    await this.tables.dropRunTables(runId, { scores: true });
   }
 }

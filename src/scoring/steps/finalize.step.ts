@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Transactions, Tx } from '../../database/transactions';
+import { Metrics } from '../../metrics/metrics';
 import { OutboxService } from '../../webhooks/outbox.service';
 import { mergeStats, RunStats } from '../run-report';
 import { RunTablesRepository } from '../run-tables.repository';
@@ -32,6 +33,7 @@ export class FinalizeStep {
     private readonly outbox: OutboxService,
     private readonly writeBack: WriteBackService,
     private readonly flows: ScoringFlows,
+    private readonly metrics: Metrics,
   ) {}
 
   async finalize(runId: string): Promise<Record<string, unknown>> {
@@ -56,6 +58,11 @@ export class FinalizeStep {
         );
     const summary = await this.transactions.run((tx) => this.swap(tx, runId, run, attached, worklists));
     const swapped = Date.now();
+    this.metrics.scoringRuns.inc({
+      outcome: 'completed',
+      kind: run.model_params.backtest ? 'backtest' : 'live',
+    });
+    this.metrics.scoringRunDuration.observe({ outcome: 'completed' }, await this.runs.durationSeconds(runId));
     // Clean-up after the swap (readers already follow the new run). A backtest drops only its own inputs: it is
     // not the current snapshot, so another run's scores are none of its business (score-retention.ts).
     await this.tables.dropRunTables(runId, { scores: false });
