@@ -12,6 +12,7 @@ import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-even
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { applyMigrations } from './database/migrations';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
+import { EmbeddedPostgresError } from './embedded/embedded-server';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
 export function configOrExit(): AppConfig {
@@ -24,6 +25,13 @@ export function configOrExit(): AppConfig {
     }
     throw e;
   }
+}
+
+/** The last word of a process entry point that failed to start: one sentence for known causes, else the stack. */
+export function exitOnStartupError(e: unknown): never {
+  if (e instanceof EmbeddedPostgresError) process.stderr.write(`${e.message}\n`);
+  else console.error(e);
+  process.exit(1);
 }
 
 /**
@@ -43,9 +51,9 @@ export async function prepareDatabase(
     port: config.embeddedPgPort,
     log,
   });
-  // embedded-postgres stops its server on the first signal, while the apps still have workers and pools on it
-  // (57P01 floods, failed jobs): its signal hooks go, our ordered shutdown stops it last. Its exit hook stays, so a
-  // process that ends any other way still stops the server.
+  // nothing the database layer registers may stop the server on a signal while the apps still have workers and
+  // pools on it (57P01 floods, failed jobs): our ordered shutdown stops it last. (The server runs in a session of
+  // its own, so a terminal's Ctrl-C does not reach it either; see src/embedded/embedded-server.ts.)
   dropNewSignalListeners(before);
   const database = onceStopped(resolved);
   if (opts.migrate === false) return database;
