@@ -92,6 +92,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 24)').optional(),
   /** How often each worker process writes its heartbeat; /health calls a worker dead after 4 missed beats. */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** How often scheduler processes upsert the job schedulers again (back after the queue backend lost its data). */
+  SCHEDULES_REFRESH_MS: z.coerce.number().int().min(500).max(86_400_000).default(300_000),
 });
 
 export interface PiiKeys {
@@ -134,6 +136,8 @@ export interface AppConfig {
   metricsToken?: string;
   /** ms between worker heartbeats (WORKER_HEARTBEAT_MS) */
   workerHeartbeatMs: number;
+  /** ms between re-registrations of the job schedulers (SCHEDULES_REFRESH_MS) */
+  schedulesRefreshMs: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -170,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     metricsToken: e.METRICS_TOKEN,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
+    schedulesRefreshMs: e.SCHEDULES_REFRESH_MS,
   };
 }
 

@@ -90,6 +90,9 @@ export async function chunkInFlight(db: DataSource, runId: string): Promise<numb
   return c ? c.chunk_no : null;
 }
 
+/** How long a worker process may take to start: the suite runs on small, busy CI machines. */
+export const WORKER_START_MS = 120_000;
+
 /** The environment of a worker process on the same database, queues and keys as the test's app. */
 export function workerEnv(
   config: AppConfig,

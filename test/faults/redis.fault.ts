@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { Queue } from 'bullmq';
+import { QUEUES } from '../../src/queue/queue-factory';
+import { queueToken } from '../../src/queue/queue.module';
 import { ScoreRunService, ScoreRunView } from '../../src/scoring/score-run.service';
 import { importCrmDir, runScoring, scoresByExternalId } from '../scoring/scoring-fixture';
 import {
@@ -8,6 +11,7 @@ import {
   WorkerProcess,
 } from '../scoring/worker-processes';
 import { seedCrm } from '../support/crm-fixture';
+import { createTestContext, testConfig } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 import {
   chunkInFlight,
@@ -19,6 +23,7 @@ import {
   record,
   runEnds,
   workerEnv,
+  WORKER_START_MS,
 } from './fault-harness';
 
 const AS_OF = '2026-11-23';
@@ -51,6 +56,7 @@ function useRedisScoring(env: Record<string, string> = {}) {
     async start(chunkDelayMs: number) {
       const w = await startScoringWorker(
         workerEnv(t.config, redis?.url, { SCORING_CHUNK_DELAY_MS: String(chunkDelayMs), ...env }),
+        WORKER_START_MS,
       );
       workers.push(w);
       return w;
@@ -95,7 +101,8 @@ function useRedisScoring(env: Record<string, string> = {}) {
 const describeRedis = spawnSync('redis-server', ['--version']).status === 0 ? describe : describe.skip;
 
 describeRedis('faults of Redis during a scoring run (private redis-server)', () => {
-  const f = useRedisScoring();
+  // a run that makes no progress for 6 s with none of its jobs queued is stuck (read by /health and by start())
+  const f = useRedisScoring({ SCORING_STALE_RUN_MINUTES: '0.1' });
 
   it.each([
     ['Redis restarted mid-run', 1_000],
@@ -126,13 +133,37 @@ describeRedis('faults of Redis during a scoring run (private redis-server)', () 
       healthDownMs: downMs,
     });
   });
-});
 
-describeRedis('Redis data wiped mid-run (private redis-server)', () => {
-  // a run that makes no progress for 6 s with none of its jobs queued is stuck
-  const f = useRedisScoring({ SCORING_STALE_RUN_MINUTES: '0.1' });
+  it('Redis data wiped: a scheduler process puts the nightly job schedulers back within SCHEDULES_REFRESH_MS', async () => {
+    const workspaceId = await importCrmDir(f.t.app, 'schedules', f.dir);
+    const scheduler = await createTestContext(
+      testConfig(f.t.databaseUrl, {
+        redisUrl: f.redis.url,
+        env: { QUEUE_PREFIX: f.t.config.queuePrefix, SCHEDULES_REFRESH_MS: '1000' },
+      }),
+      { workers: false, scheduler: true },
+    );
+    try {
+      const queue = f.t.app.get<Queue>(queueToken(QUEUES.scoring));
+      const nightly = () => queue.getJobScheduler(`nightly-score-${workspaceId}`);
+      expect(await nightly()).toBeDefined();
+      await f.redis.flushAll();
+      expect(await nightly()).toBeUndefined();
+      const t0 = Date.now();
+      await poll('the nightly schedule to come back', async () => ((await nightly()) ? true : null), 10_000);
+      record({
+        case: 'Redis data wiped: job schedulers',
+        backend: 'redis',
+        observed:
+          'nightly scoring (and pool sweep, CRM pull) schedulers upserted again by the scheduler process',
+        recoverMs: Date.now() - t0,
+      });
+    } finally {
+      await scheduler.close();
+    }
+  });
 
-  it('/health names the stuck run; the next trigger fails it and runs again from the database', async () => {
+  it('Redis data wiped mid-run: /health names the stuck run; the next trigger fails it and runs again from the database', async () => {
     await f.start(400);
     const { workspaceId, runId } = await f.startRun('wiped');
     await poll('a chunk in flight', () => chunkInFlight(f.t.db, runId));

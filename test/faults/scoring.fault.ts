@@ -22,6 +22,7 @@ import {
   runEnds,
   terminateBackends,
   workerEnv,
+  WORKER_START_MS,
 } from './fault-harness';
 
 const AS_OF = '2026-11-23';
@@ -49,6 +50,7 @@ describe.each(queueBackends())('faults during a scoring run (queues on $name)', 
   const start = async (chunkDelayMs: number) => {
     const w = await startScoringWorker(
       workerEnv(t.config, redisUrl, { SCORING_CHUNK_DELAY_MS: String(chunkDelayMs) }),
+      WORKER_START_MS,
     );
     workers.push(w);
     return w;
@@ -121,13 +123,17 @@ describe.each(queueBackends())('faults during a scoring run (queues on $name)', 
   });
 
   it('PostgreSQL backends terminated mid-run: the run still ends with the clean scores', async () => {
-    await start(800);
+    const worker = await start(800);
     const { workspaceId, runId } = await startRun('pgterm');
     await poll('a chunk in flight', () => chunkInFlight(t.db, runId));
     const t0 = Date.now();
     const terminated = await terminateBackends(t.databaseUrl);
     expect(terminated).toBeGreaterThan(0);
-    const run = await runEnds(t, workspaceId, runId);
+    const run = await runEnds(t, workspaceId, runId).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; worker exit ${worker.child.exitCode ?? worker.child.signalCode ?? 'none'}\n${worker.stderr.slice(-3000)}`,
+      );
+    });
     const recoverMs = Date.now() - t0;
     await expectReference(run);
     await healthSays(t.app, 'database', 'up', 10_000);
