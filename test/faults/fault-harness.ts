@@ -199,7 +199,7 @@ export class PrivateRedis {
 }
 
 /** Waits for a run to end, riding out its own connections being terminated (the test's pool is hit too). */
-export async function runEnds(t: TestApp, workspaceId: string, runId: string, timeoutMs = 120_000) {
+export async function runEnds(t: TestApp, workspaceId: string, runId: string, timeoutMs = 240_000) {
   return poll(
     `score run ${runId} to end`,
     async () => {

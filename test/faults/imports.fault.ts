@@ -187,7 +187,8 @@ describe('faults during imports (API process, PostgreSQL)', () => {
           .catch(() => [{ status: 'unknown' }]);
         return row.status === 'completed' || row.status === 'failed' ? row.status : null;
       },
-      120_000,
+      // the job whose connection died may only be taken over once its lock (120 s) expires
+      300_000,
     );
     const recoverMs = Date.now() - t0;
     expect(status).toBe('completed');
