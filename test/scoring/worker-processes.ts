@@ -56,10 +56,10 @@ export async function startScoringWorker(
     child.once('exit', (code, signal) => resolve(signal ?? String(code))),
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`worker did not start in ${startTimeoutMs} ms: ${stderr}`)),
-      startTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running behind a failed start
+      reject(new Error(`worker did not start in ${startTimeoutMs} ms: ${stderr}`));
+    }, startTimeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(timer);
