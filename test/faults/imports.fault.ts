@@ -9,7 +9,7 @@ import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { AppProcess, compileApp, runApp } from '../cli/compiled-app';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
-import { freePort, health, poll, record, terminateBackends } from './fault-harness';
+import { freePort, health, poll, record, terminateBackends, WORKER_START_MS } from './fault-harness';
 
 /** `rows` customer rows of CSV (about 64 bytes each). */
 function customersCsv(rows: number, prefix = 'C'): Buffer {
@@ -68,9 +68,9 @@ describe('faults during imports (API process, PostgreSQL)', () => {
           () => true,
           () => false,
         ),
-      60_000,
+      WORKER_START_MS,
     );
-  }, 120_000);
+  }, 2 * WORKER_START_MS);
 
   afterAll(async () => {
     api?.child.kill('SIGKILL');
@@ -188,7 +188,7 @@ describe('faults during imports (API process, PostgreSQL)', () => {
         return row.status === 'completed' || row.status === 'failed' ? row.status : null;
       },
       // the job whose connection died may only be taken over once its lock (120 s) expires
-      300_000,
+      400_000,
     );
     const recoverMs = Date.now() - t0;
     expect(status).toBe('completed');
@@ -205,5 +205,5 @@ describe('faults during imports (API process, PostgreSQL)', () => {
       observed: `${terminated} backends terminated while merging ${rows} rows; import retried and completed; ${n} customers, ${distinct} distinct`,
       recoverMs,
     });
-  });
+  }, 420_000);
 });
