@@ -17,6 +17,7 @@ import { CreateMergeCandidates1765800000000 } from './1765800000000-create-merge
 import { AddWorkspaceHashKey1765900000000 } from './1765900000000-add-workspace-hash-key';
 import { AddCrmConnectorKinds1766000000000 } from './1766000000000-add-crm-connector-kinds';
 import { CreateRateLimitsAndProcessMetrics1766100000000 } from './1766100000000-create-rate-limits-and-process-metrics';
+import { AddWorkerHeartbeatMachine1766200000000 } from './1766200000000-add-worker-heartbeat-machine';
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
@@ -40,5 +41,6 @@ export const MIGRATIONS = [
   AddWorkspaceHashKey1765900000000,
   AddCrmConnectorKinds1766000000000,
   CreateRateLimitsAndProcessMetrics1766100000000,
+  AddWorkerHeartbeatMachine1766200000000,
   AddRetention1766400000000,
 ];

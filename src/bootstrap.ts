@@ -18,6 +18,7 @@ import { httpMetrics } from './metrics/http-metrics.middleware';
 import { Metrics } from './metrics/metrics';
 import { APP_CONFIG } from './config/config.module';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
+import { EmbeddedPostgresError } from './embedded/embedded-server';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
 export function configOrExit(): AppConfig {
@@ -30,6 +31,13 @@ export function configOrExit(): AppConfig {
     }
     throw e;
   }
+}
+
+/** The last word of a process entry point that failed to start: one sentence for known causes, else the stack. */
+export function exitOnStartupError(e: unknown): never {
+  if (e instanceof EmbeddedPostgresError) process.stderr.write(`${e.message}\n`);
+  else console.error(e);
+  process.exit(1);
 }
 
 /**
@@ -49,9 +57,9 @@ export async function prepareDatabase(
     port: config.embeddedPgPort,
     log,
   });
-  // embedded-postgres stops its server on the first signal, while the apps still have workers and pools on it
-  // (57P01 floods, failed jobs): its signal hooks go, our ordered shutdown stops it last. Its exit hook stays, so a
-  // process that ends any other way still stops the server.
+  // nothing the database layer registers may stop the server on a signal while the apps still have workers and
+  // pools on it (57P01 floods, failed jobs): our ordered shutdown stops it last. (The server runs in a session of
+  // its own, so a terminal's Ctrl-C does not reach it either; see src/embedded/embedded-server.ts.)
   dropNewSignalListeners(before);
   const database = onceStopped(resolved);
   if (opts.migrate === false) return database;

@@ -1,4 +1,4 @@
-import { configOrExit, prepareDatabase, startHttp } from './bootstrap';
+import { configOrExit, exitOnStartupError, prepareDatabase, startHttp } from './bootstrap';
 
 /** The HTTP API process. Workers run apart (main.worker.ts); scale both horizontally. */
 async function main() {
@@ -7,7 +7,4 @@ async function main() {
   await startHttp(config, database, { http: true, workers: false, scheduler: false });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

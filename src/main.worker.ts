@@ -1,4 +1,4 @@
-import { configOrExit, prepareDatabase, startContext } from './bootstrap';
+import { configOrExit, exitOnStartupError, prepareDatabase, startContext } from './bootstrap';
 
 /** A worker process: queue consumers and the schedulers. Run as many as the load needs. */
 async function main() {
@@ -7,7 +7,4 @@ async function main() {
   await startContext(config, database, { http: false, workers: true, scheduler: true });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

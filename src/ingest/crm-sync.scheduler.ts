@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { Runtime, RUNTIME } from '../common/runtime';
+import { ScheduleRefresh } from '../queue/schedule-refresh.service';
 import { CrmInboxService } from './events/crm-inbox.service';
 import { ConnectorsService } from './pull/connectors.service';
 import { RecordSyncService } from './sync/record-sync.service';
@@ -19,7 +20,10 @@ export class CrmSyncScheduler implements OnApplicationBootstrap {
     private readonly inbox: CrmInboxService,
     private readonly sync: RecordSyncService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
-  ) {}
+    refresh: ScheduleRefresh,
+  ) {
+    refresh.register('CRM pull', () => this.connectors.restoreMissingSchedules());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runtime.scheduler) return;

@@ -5,6 +5,7 @@ import { JobHandlers } from './job-handlers';
 import { BulkJob, JobData, JobName } from './jobs';
 import { QueueFactory, QueueFactoryOptions, QUEUES, QueueName } from './queue-factory';
 import { WorkerHeartbeatRepository } from './worker-heartbeat.repository';
+import { ScheduleRefresh } from './schedule-refresh.service';
 import { WorkerHeartbeatService } from './worker-heartbeat.service';
 
 export const queueToken = (name: QueueName) => `queue:${name}`;
@@ -29,9 +30,16 @@ export class QueueModule implements OnApplicationShutdown {
         JobHandlers,
         WorkerHeartbeatRepository,
         WorkerHeartbeatService,
+        ScheduleRefresh,
         ...queues,
       ],
-      exports: [QueueFactory, JobHandlers, WorkerHeartbeatService, ...queues.map((q) => q.provide)],
+      exports: [
+        QueueFactory,
+        JobHandlers,
+        WorkerHeartbeatService,
+        ScheduleRefresh,
+        ...queues.map((q) => q.provide),
+      ],
     };
   }
 

@@ -7,6 +7,8 @@ export interface LiveWorkerRow {
   id: string;
   host: string;
   pid: number;
+  /** boot id and PID namespace of the writer (machine-identity.ts); null for rows of older versions */
+  machine: string | null;
   queues: string[];
   last_seen_at: Date;
 }
@@ -19,12 +21,19 @@ export class WorkerHeartbeatRepository extends SqlRepository {
   }
 
   /** Writes this process's beat: the queues it consumes now. Rows silent for an hour are removed on the way. */
-  async beat(w: { id: string; target: string; host: string; pid: number; queues: string[] }): Promise<void> {
+  async beat(w: {
+    id: string;
+    target: string;
+    host: string;
+    pid: number;
+    machine: string | null;
+    queues: string[];
+  }): Promise<void> {
     await this.exec(
-      `INSERT INTO worker_heartbeats (id, queue_target, host, pid, queues)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO worker_heartbeats (id, queue_target, host, pid, machine, queues)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET queues = EXCLUDED.queues, last_seen_at = now()`,
-      [w.id, w.target, w.host, w.pid, w.queues],
+      [w.id, w.target, w.host, w.pid, w.machine, w.queues],
     );
     await this.exec(`DELETE FROM worker_heartbeats WHERE last_seen_at < now() - interval '1 hour'`);
   }
@@ -37,7 +46,7 @@ export class WorkerHeartbeatRepository extends SqlRepository {
   /** Processes of this queue target that beat within `withinMs`. */
   live(target: string, withinMs: number): Promise<LiveWorkerRow[]> {
     return this.rows<LiveWorkerRow>(
-      `SELECT id, host, pid, queues, last_seen_at FROM worker_heartbeats
+      `SELECT id, host, pid, machine, queues, last_seen_at FROM worker_heartbeats
        WHERE queue_target = $1 AND last_seen_at > now() - make_interval(secs => $2::float8 / 1000)
        ORDER BY last_seen_at DESC`,
       [target, withinMs],

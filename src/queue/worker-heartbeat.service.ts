@@ -11,9 +11,12 @@ import { DiscoveryService } from '@nestjs/core';
 import { Runtime, RUNTIME } from '../common/runtime';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { machineIdentity, pidRunning, withoutGoneProcesses } from './machine-identity';
 import { QueueFactory, QueueName } from './queue-factory';
 import { QueueProcessor } from './queue-processor';
 import { WorkerHeartbeatRepository } from './worker-heartbeat.repository';
+
+const MACHINE = machineIdentity();
 
 /** A heartbeat older than this many intervals means the process is gone (killed, frozen, cut off from the DB). */
 export const MISSED_BEATS = 4;
@@ -21,7 +24,8 @@ export const MISSED_BEATS = 4;
 /**
  * The liveness signal of worker processes. Each process that runs queue workers writes a row every
  * WORKER_HEARTBEAT_MS naming the queues it consumes, keyed by the queue target (backend, Redis database,
- * prefix); /health and anything that waits on a queue read it. Not BullMQ's worker count: on Redis that reads the
+ * prefix); /health and anything that waits on a queue read it. A beat of this machine whose pid is gone counts as
+ * dead at once (machine-identity.ts), any other once it is MISSED_BEATS intervals old. Not BullMQ's worker count: on Redis that reads the
  * server-wide client list, which also counts workers of other databases that share the prefix.
  */
 @Injectable()
@@ -65,7 +69,11 @@ export class WorkerHeartbeatService implements OnApplicationBootstrap, BeforeApp
 
   /** The queues that have at least one live worker process, and how many processes are alive. */
   async liveQueues(): Promise<{ processes: number; queues: Set<string> }> {
-    const rows = await this.repo.live(this.factory.target, this.staleAfterMs);
+    const rows = withoutGoneProcesses(
+      await this.repo.live(this.factory.target, this.staleAfterMs),
+      MACHINE,
+      pidRunning,
+    );
     return { processes: rows.length, queues: new Set(rows.flatMap((r) => r.queues)) };
   }
 
@@ -86,6 +94,7 @@ export class WorkerHeartbeatService implements OnApplicationBootstrap, BeforeApp
         target: this.factory.target,
         host: hostname(),
         pid: process.pid,
+        machine: MACHINE,
         queues: [...new Set(queues)].sort(),
       });
       if (this.failing) this.logger.log('worker heartbeat written again');

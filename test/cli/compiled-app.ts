@@ -1,6 +1,6 @@
 import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -31,12 +31,23 @@ export interface AppProcess {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs `<dir>/src/<script>` with `env` on top of a minimal environment (no inherited secrets or URLs). */
-export function runApp(dir: string, script: string, args: string[], env: Record<string, string>): AppProcess {
+/**
+ * Runs `<dir>/src/<script>` with `env` on top of a minimal environment (no inherited secrets or URLs).
+ * `detached`: in a process group of its own, as a terminal runs a foreground command (signal it with
+ * `process.kill(-child.pid, …)`, the way Ctrl-C does).
+ */
+export function runApp(
+  dir: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { detached?: boolean; cwd?: string } = {},
+): AppProcess {
   const child = spawn(process.execPath, [join(dir, 'src', script), ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -102,4 +113,28 @@ export function runCli(
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * Removes a DATA_DIR and, when run as root from a directory the `postgres` user cannot enter, the embedded
+ * PostgreSQL's data placed under /var/tmp that a `pg` link in it points to (src/embedded/embedded-server.ts).
+ */
+export function removeDataDir(dataDir: string): void {
+  for (const name of safeList(dataDir)) {
+    const path = join(dataDir, name);
+    if (!lstatSync(path).isSymbolicLink()) continue;
+    const target = readlinkSync(path);
+    // only the embedded server's fallback data directories, never what another link points at
+    if (/^\/var\/tmp\/callplan-pg-\d+\/data-[0-9a-f]{12}$/.test(target))
+      rmSync(target, { recursive: true, force: true });
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { INestApplicationContext } from '@nestjs/common';
+import { machineIdentity } from '../../src/queue/machine-identity';
 import { QueueFactory } from '../../src/queue/queue-factory';
 import { Org } from '../assignments/factory';
 import { createTestContext, createTestHttpApp, testConfig } from '../support/test-app';
@@ -103,6 +105,24 @@ describe.each([
     expect(partial.body.checks.workers.message).toBe(
       'no live worker for: worklist, webhooks, crm-sync, assignments, maintenance',
     );
+    await nest.db.query(`DELETE FROM worker_heartbeats`);
+  });
+
+  it('calls a worker of this machine dead at once when its pid is gone (no wait for the beat to go stale)', async () => {
+    const target = nest.app.get(QueueFactory).target;
+    const queues = ['assignments', 'crm-sync', 'scoring', 'webhooks', 'worklist'];
+    // a fresh beat written by a pid of this machine that no longer runs (a worker killed with SIGKILL)
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await nest.db.query(
+      `INSERT INTO worker_heartbeats (id, queue_target, host, pid, machine, queues) VALUES ('gone', $1, 'h', $2, $3, $4)`,
+      [target, gone, machineIdentity(), queues],
+    );
+    const down = await health();
+    expect(down.status).toBe(503);
+    expect(down.body.failing).toEqual(['workers']);
+    // the same beat from a running pid is a live worker
+    await nest.db.query(`UPDATE worker_heartbeats SET pid = $1 WHERE id = 'gone'`, [process.pid]);
+    expect((await health()).status).toBe(200);
     await nest.db.query(`DELETE FROM worker_heartbeats`);
   });
 

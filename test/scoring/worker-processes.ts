@@ -35,11 +35,16 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** resolves with the exit code or signal once the process is gone */
   exited: Promise<string>;
+  /** what it wrote to stderr so far */
+  readonly stderr: string;
   stop(signal?: NodeJS.Signals): Promise<string>;
 }
 
 /** Starts a scoring worker process with `env` on top of a minimal environment; resolves once it consumes jobs. */
-export async function startScoringWorker(env: Record<string, string>): Promise<WorkerProcess> {
+export async function startScoringWorker(
+  env: Record<string, string>,
+  startTimeoutMs = 30_000,
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [compileScoringWorker()], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
@@ -51,7 +56,10 @@ export async function startScoringWorker(env: Record<string, string>): Promise<W
     child.once('exit', (code, signal) => resolve(signal ?? String(code))),
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 30 s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running behind a failed start
+      reject(new Error(`worker did not start in ${startTimeoutMs} ms: ${stderr}`));
+    }, startTimeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(timer);
@@ -67,6 +75,9 @@ export async function startScoringWorker(env: Record<string, string>): Promise<W
     pid: child.pid as number,
     child,
     exited,
+    get stderr() {
+      return stderr;
+    },
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

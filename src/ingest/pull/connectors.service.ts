@@ -228,6 +228,21 @@ export class ConnectorsService {
     return rows.filter((r) => r.enabled && r.schedule_every_ms !== null).length;
   }
 
+  /**
+   * Registers the schedules of enabled connectors that the queue backend no longer has (it lost its data); an
+   * existing one is left alone, so its next pull keeps its time.
+   */
+  async restoreMissingSchedules(): Promise<number> {
+    let restored = 0;
+    for (const r of await this.repo.schedules()) {
+      if (!r.enabled || r.schedule_every_ms === null) continue;
+      if (await this.queue.getJobScheduler(pullSchedulerId(r.id))) continue;
+      await this.syncSchedule(r.id, r.schedule_every_ms);
+      restored++;
+    }
+    return restored;
+  }
+
   /** Queues an on-demand pull now (a run already going makes the second one stop at its first page). */
   async enqueuePull(workspaceId: string, connectorId: string): Promise<{ jobId: string }> {
     await this.get(workspaceId, connectorId);
