@@ -54,6 +54,10 @@ describe('paretoNbdLogLikelihood', () => {
       // w = −(α−β)/β ≈ −2·10⁴: past the positive series, stdlib's ₂F₁ (or the quadrature fallback)
       [{ r: 0.3, alpha: 200, s: 3, beta: 0.01 }, 0, 0, 700],
       [{ r: 5, alpha: 0.001, s: 0.2, beta: 50 }, 3, 0.5, 90],
+      // the same far from the integers: the 1/w expansion instead of the continued fraction
+      [{ r: 0.3, alpha: 200, s: 2.5, beta: 0.01 }, 0, 0, 700],
+      [{ r: 5.3, alpha: 0.001, s: 0.2, beta: 50 }, 3, 0.5, 90],
+      [{ r: 10, alpha: 7229.6, s: 0.034, beta: 2.58 }, 42, 42.3, 44.8],
     ];
     for (const [p, x, tx, T] of cases) {
       const ours = paretoNbdLogA0(p, x, tx, T);

@@ -13,7 +13,7 @@ import { isValidRepeatSummary, type WeightedRepeatSummary } from './bg-nbd';
 import { type CountModelFitOptions, fitCountModel, type ScaledRows } from './count-model-fit';
 import type { FitReport, RepeatSummary } from './types';
 
-const { abs, cosh, exp, expm1, log, log1p, sinh, sqrt } = Math;
+const { abs, cosh, exp, expm1, log, log1p, PI, sin, sinh, sqrt } = Math;
 /** beyond this v the positive series needs more than ~800 terms: stdlib's ₂F₁ (transformations) instead */
 const SERIES_MAX_V = 0.95;
 
@@ -55,7 +55,8 @@ function dropoutTerm(m: number, n: number, b: number, rsx: number, tau: number):
 
 /**
  * ₂F₁(1, b; c; w) for w ≤ 0, c > b > 0. Mostly by the series of (1−w)^−1 ₂F₁(1, c−b; c; v), v = w/(w−1) ∈ [0, 1)
- * (positive terms, ratio < v); for v near 1 stdlib's value, checked against its exact range (1/(1−w), 1].
+ * (positive terms, ratio < v); beyond v = 0.95 by the 1/w expansion (k = −w ≥ 50) or Gauss's continued fraction;
+ * each result is checked against the exact range (1/(1−w), 1], with stdlib's ₂F₁ and quadrature as fallbacks.
  */
 function boundedF(b: number, c: number, w: number): number {
   const lowerBound = 1 / (1 - w);
@@ -71,9 +72,67 @@ function boundedF(b: number, c: number, w: number): number {
     }
     return sum * lowerBound;
   }
+  const k = -w;
+  if (k >= LARGE_K && abs(sin(PI * b)) > 1e-3) {
+    const t = inverseArgument(b, c, k);
+    if (t > 0 && t <= 1 && t >= lowerBound * (1 - 1e-12)) return t;
+  }
+  const f = gaussContinuedFraction(b, c, w);
+  if (f > 0 && f <= 1 && f >= lowerBound * (1 - 1e-12)) return f;
   const h = hyp2f1(1, b, c, w);
   if (h > 0 && h <= 1 && h >= lowerBound * (1 - 1e-12)) return h;
   return betaMeanOfInverse(b, c - b, -w);
+}
+
+/** from this k = −w on, the 1/w expansion (two fast series) replaces the continued fraction */
+const LARGE_K = 50;
+
+/**
+ * ₂F₁(1, b; c; −k) for large k by DLMF 15.8.2 (argument 1/w): (c−1)/(b−1)·k⁻¹·₂F₁(1, 2−c; 2−b; −1/k) +
+ * π/(sin(πb)·B(b, c−b))·k^−b·(1 + 1/k)^(c−b−1). Both series converge like k^−n; the caller keeps b away from the
+ * integers, where the two terms' poles cancel.
+ */
+function inverseArgument(b: number, c: number, k: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let n = 0; n < 200; n++) {
+    term *= ((2 - c + n) / (2 - b + n)) * (-1 / k);
+    sum += term;
+    if (abs(term) <= 1e-17 * abs(sum)) break;
+  }
+  const first = ((c - 1) / (b - 1)) * (sum / k);
+  const lnSecond = -(gammaln(b) + gammaln(c - b) - gammaln(c)) - b * log(k) + (c - b - 1) * log1p(1 / k);
+  return first + (PI / sin(PI * b)) * exp(lnSecond);
+}
+
+/**
+ * ₂F₁(1, b; c; w), w < 0, by Gauss's continued fraction (from the contiguous relations; for w < 0 every partial
+ * numerator is positive, a Stieltjes fraction), modified Lentz. Converges in O(√|w|) terms; NaN if it did not.
+ */
+function gaussContinuedFraction(b: number, c: number, w: number): number {
+  const a = b;
+  const cc = c - 1;
+  const tiny = 1e-300;
+  let f = 1;
+  let C = 1;
+  let D = 0;
+  for (let n = 1; n < 20_000; n++) {
+    const m = n >> 1;
+    const kn =
+      n % 2 === 1
+        ? ((a + m) * (cc + m)) / ((cc + 2 * m) * (cc + 2 * m + 1))
+        : (m * (cc - a + m)) / ((cc + 2 * m - 1) * (cc + 2 * m));
+    const d = -kn * w;
+    D = 1 + d * D;
+    if (abs(D) < tiny) D = tiny;
+    C = 1 + d / C;
+    if (abs(C) < tiny) C = tiny;
+    D = 1 / D;
+    const delta = C * D;
+    f *= delta;
+    if (abs(delta - 1) < 1e-15) return 1 / f;
+  }
+  return Number.NaN;
 }
 
 /**
