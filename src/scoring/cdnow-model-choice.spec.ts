@@ -6,6 +6,8 @@
 import { backtest, backtestHorizons, holdoutMetrics, splitHistories } from './models/backtest';
 import { CALIBRATION_END_DAY, HOLDOUT_END_DAY, readCdnowPurchaseDays } from './models/cdnow.testdata';
 import { COUNT_MODELS, fitCountModelByName, modelExpectedPurchases, modelLabel } from './models/count-models';
+import { fitRunModels } from './run-models';
+import { allocateColumns, columnModelInputs } from './run-statistics';
 
 describe('CDNOW: model chosen by a backtest inside weeks 1–39, judged on weeks 40–78', () => {
   const byCustomer = new Map<number, number[]>();
@@ -88,5 +90,39 @@ describe('CDNOW: model chosen by a backtest inside weeks 1–39, judged on weeks
     expect(Math.abs(chosen.aggregateError)).toBeLessThan(Math.abs(textbook.aggregateError));
     expect(chosen.auc!).toBeGreaterThanOrEqual(textbook.auc!);
     expect(chosen.topDecileCapture!).toBeGreaterThanOrEqual(textbook.topDecileCapture!);
+  });
+
+  it("the run's own fit step makes the same choice and scores with it (fitRunModels with the backtest input)", () => {
+    const purchases = readCdnowPurchaseDays().filter((d) => d.day <= CALIBRATION_END_DAY);
+    const byId = new Map<number, Array<{ day: number; cents: number }>>();
+    for (const d of purchases) {
+      const list = byId.get(d.customerId) ?? [];
+      list.push({ day: d.day, cents: Math.round(d.dollars * 100) });
+      byId.set(d.customerId, list);
+    }
+    const cols = allocateColumns(byId.size);
+    [...byId.keys()]
+      .sort((a, b) => a - b)
+      .forEach((id, i) => {
+        const list = byId.get(id)!.sort((a, b) => a.day - b.day);
+        cols.customerId[i] = id;
+        cols.transactions[i] = list.length;
+        cols.firstDay[i] = list[0].day;
+        cols.lastDay[i] = list[list.length - 1].day;
+        cols.monetary[i] = list.reduce((n, d) => n + d.cents, 0);
+        cols.firstAmount[i] = list[0].cents;
+      });
+    cols.length = byId.size;
+    const repeaters = [...byId.values()].filter((l) => l.length > 1).length;
+    const models = fitRunModels(
+      columnModelInputs(cols, CALIBRATION_END_DAY),
+      { horizonDays: holdoutDays, buyers: byId.size, repeaters, discountRateAnnual: 0.1 },
+      { histories: calibration, cutoffDay: CALIBRATION_END_DAY },
+    );
+    expect(models.report.choice).toMatchObject({ chosen: choice.chosen, horizons });
+    expect(models.forecast?.model).toBe(choice.chosen);
+    expect(models.forecast?.scale).toBeCloseTo(choice.scale, 12);
+    expect(models.report.reasons.join('\n')).toMatch(/model chosen by the self-backtest: Pareto\/NBD/);
+    expect(models.highClvMin).toBeGreaterThan(0);
   });
 });
