@@ -83,6 +83,9 @@ describe('fitParetoNbd on CDNOW (2,357 customers, weeks)', () => {
       expect(relativeError(fit.params[name], published[name])).toBeLessThan(2e-3);
     }
     expect(fit.logLikelihood).toBeCloseTo(-9594.98, 1);
+    // the fit's grouped loop and the per-customer likelihood agree
+    const sum = readCdnowSummary().reduce((n, row) => n + paretoNbdLogLikelihood(fit.params, row), 0);
+    expect(sum).toBeCloseTo(fit.logLikelihood, 6);
     expect(fit.converged).toBe(true);
     expect(fit.atBoundary).toEqual([]);
   });

@@ -194,16 +194,37 @@ const SPEC = {
   logLikelihood(p: ParetoNbdParams, rows: ScaledRows): number {
     const { r, alpha, s, beta } = p;
     const base = -gammaln(r) + r * log(alpha) + s * log(beta);
+    const lnS = log(s);
+    const m = alpha >= beta ? alpha : beta;
+    const n = alpha >= beta ? beta : alpha;
     let ll = 0;
     let lastX = -1;
+    let lastT = -1;
     let lnGammaRx = 0;
+    let rsx = 0;
+    let b = 0;
+    let atT = 0;
+    let aliveT = 0;
+    // rows are sorted by x, then T: ln Γ(r+x) once per x, the T-dependent terms once per (x, T)
     for (let i = 0; i < rows.weight.length; i++) {
       const x = rows.x[i];
+      const T = rows.T[i];
       if (x !== lastX) {
-        lnGammaRx = gammaln(r + x); // rows are sorted by x
+        lnGammaRx = gammaln(r + x);
+        rsx = r + s + x;
+        b = alpha >= beta ? s + 1 : r + x;
         lastX = x;
+        lastT = -1;
       }
-      ll += rows.weight[i] * (base + lnGammaRx + mixtureTerm(p, x, rows.tx[i], rows.T[i]));
+      if (T !== lastT) {
+        atT = dropoutTerm(m, n, b, rsx, T);
+        aliveT = -(r + x) * log(alpha + T) - s * log(beta + T);
+        lastT = T;
+      }
+      const atTx = dropoutTerm(m, n, b, rsx, rows.tx[i]);
+      const d = atT - atTx;
+      const dropped = d < 0 ? lnS - log(rsx) + atTx + log(-expm1(d)) : -Infinity;
+      ll += rows.weight[i] * (base + lnGammaRx + logAddExp(aliveT, dropped));
     }
     return ll;
   },
