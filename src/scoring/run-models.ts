@@ -50,7 +50,21 @@ export const CANDIDATE_SAMPLE_TARGET = 10_000;
 export interface BacktestInput {
   histories: PurchaseHistory[];
   cutoffDay: number;
+  /** the backtest already run on these histories (the fit step runs it with yields, backtestYielding) */
+  result?: BacktestResult;
 }
+
+/** The horizons the self-backtest uses for these histories and a forecast of `horizonDays`. */
+export function runBacktestHorizons(
+  input: Pick<BacktestInput, 'histories' | 'cutoffDay'>,
+  horizonDays: number,
+): number[] {
+  const first = input.histories.reduce((m, h) => (h.days.length ? Math.min(m, h.days[0]) : m), Infinity);
+  return Number.isFinite(first) ? backtestHorizons(input.cutoffDay - first, horizonDays) : [];
+}
+
+/** The backtest as the run makes it: whole weeks, the horizons of runBacktestHorizons. */
+export const RUN_BACKTEST_UNIT_DAYS = 7;
 
 /** A BG/NBD calibration row, compressed: `weight` identical customers. */
 export interface BgNbdRow {
@@ -173,15 +187,16 @@ function chooseModel(
   report: ModelReport,
 ): { forecast: RunForecast | null; result: BacktestResult } | null {
   const t0 = Date.now();
-  const first = input.histories.reduce((m, h) => (h.days.length ? Math.min(m, h.days[0]) : m), Infinity);
-  const horizons = Number.isFinite(first) ? backtestHorizons(input.cutoffDay - first, opts.horizonDays) : [];
+  const horizons = runBacktestHorizons(input, opts.horizonDays);
   if (horizons.length === 0) {
     report.reasons.push(
       'no self-backtest: less than 8 weeks of history; the scores use BG/NBD as fitted, uncorrected',
     );
     return null;
   }
-  const result = backtest(input.histories, { cutoffDay: input.cutoffDay, horizons, unitDays: 7 });
+  const result =
+    input.result ??
+    backtest(input.histories, { cutoffDay: input.cutoffDay, horizons, unitDays: RUN_BACKTEST_UNIT_DAYS });
   const now = splitHistories(input.histories, input.cutoffDay).summaries;
   const bgFit = report.bgNbd!;
   const bgFlags = degeneracy('bg-nbd', bgFit, bgNbd, now);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   backtest,
   backtestHorizons,
+  backtestYielding,
   correctionScale,
   degeneracy,
   holdoutMetrics,
@@ -139,5 +140,8 @@ describe('backtest', () => {
       expect(r.candidates.find((c) => c.model === r.chosen)!.meanMae).toBeLessThanOrEqual(best * 1.005);
     }
     expect(JSON.stringify(run())).toEqual(JSON.stringify(r));
+    return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
+      expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),
+    );
   });
 });

@@ -180,6 +180,34 @@ export const SCALE_BOUNDS = { lower: 0.67, upper: 1.5 } as const;
 
 /** The backtest of every candidate at every horizon; the choice and its correction. */
 export function backtest(histories: PurchaseHistory[], opts: BacktestOptions): BacktestResult {
+  const steps = backtestSteps(histories, opts);
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  return next.value;
+}
+
+/**
+ * The same, giving the event loop back between fits (a job's lock is renewed by a timer: a worker must not block
+ * for the whole backtest). Same result as `backtest`.
+ */
+export async function backtestYielding(
+  histories: PurchaseHistory[],
+  opts: BacktestOptions,
+): Promise<BacktestResult> {
+  const steps = backtestSteps(histories, opts);
+  let next = steps.next();
+  while (!next.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    next = steps.next();
+  }
+  return next.value;
+}
+
+/** The backtest, one fit per step. */
+function* backtestSteps(
+  histories: PurchaseHistory[],
+  opts: BacktestOptions,
+): Generator<void, BacktestResult> {
   const models = opts.models ?? COUNT_MODELS;
   const unit = opts.unitDays ?? 1;
   const results = new Map<CountModelName, HorizonResult[]>(models.map((m) => [m, []]));
@@ -208,6 +236,7 @@ export function backtest(histories: PurchaseHistory[], opts: BacktestOptions): B
         metrics: holdoutMetrics(predicted, split.actual),
         degenerate: degeneracy(model, fit, params, split.summaries),
       });
+      yield;
     }
   }
   const candidates: CandidateResult[] = models.map((model) => {

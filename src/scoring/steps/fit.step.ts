@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { backtestSample } from '../backtest-sample';
+import { backtestYielding } from '../models/backtest';
 import type { RunModelContext } from '../chunk-scoring';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { ForecastAccuracyRepository } from '../forecast-accuracy.repository';
@@ -12,6 +13,8 @@ import {
   fitRunModels,
   MIN_BUYERS_FOR_BGNBD,
   MIN_REPEATERS_FOR_BGNBD,
+  RUN_BACKTEST_UNIT_DAYS,
+  runBacktestHorizons,
 } from '../run-models';
 import { HISTORY_SNAPSHOT_EVERY_RUNS } from '../run-report';
 import {
@@ -71,6 +74,16 @@ export class FitStep {
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
     const histories = await this.backtestHistories(run, cols);
+    if (histories) {
+      // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
+      const horizons = runBacktestHorizons(histories, run.horizon_days);
+      if (horizons.length)
+        histories.result = await backtestYielding(histories.histories, {
+          cutoffDay: histories.cutoffDay,
+          horizons,
+          unitDays: RUN_BACKTEST_UNIT_DAYS,
+        });
+    }
     lap('backtestHistories');
     const fitted = fitRun(run, chunks, cols, lap, histories);
     const { stats, models } = fitted;
