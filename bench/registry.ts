@@ -1,5 +1,6 @@
 import { Benchmark } from './benchmark';
 import { bgNbdFitBench, scoringNightlyBench, scoringSkeletonBench } from './scoring.bench';
+import { scoringAccuracyBench } from './scoring-accuracy.bench';
 import { webhooksInboundBenchmark } from './webhooks-inbound.bench';
 import { worklistBenchmark } from './worklist.bench';
 import { importBenchmark } from './import.bench';
@@ -14,4 +15,5 @@ export const BENCHMARKS: Benchmark[] = [
   scoringNightlyBench,
   bgNbdFitBench,
   crmConnectorsBenchmark,
+  scoringAccuracyBench,
 ];

@@ -19,6 +19,7 @@ import { AddCrmConnectorKinds1766000000000 } from './1766000000000-add-crm-conne
 import { CreateRateLimitsAndProcessMetrics1766100000000 } from './1766100000000-create-rate-limits-and-process-metrics';
 import { AddWorkerHeartbeatMachine1766200000000 } from './1766200000000-add-worker-heartbeat-machine';
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
+import { CreateScoreRunAccuracy1766500000000 } from './1766500000000-create-score-run-accuracy';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CreateRateLimitsAndProcessMetrics1766100000000,
   AddWorkerHeartbeatMachine1766200000000,
   AddRetention1766400000000,
+  CreateScoreRunAccuracy1766500000000,
 ];

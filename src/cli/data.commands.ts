@@ -8,6 +8,7 @@ import { PRESET_NAMES, PresetName } from '../ingest/csv/csv-presets';
 import { CurrencyRatesService } from '../ingest/csv/currency-rates.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
 import { ScoreExportService } from '../scoring/score-export.service';
+import { ForecastAccuracyService, type RunAccuracyView } from '../scoring/forecast-accuracy.service';
 import { QUEUES } from '../queue/queue-factory';
 import { WorkerHeartbeatService } from '../queue/worker-heartbeat.service';
 import { ScoreRunService } from '../scoring/score-run.service';
@@ -211,7 +212,7 @@ function registerCurrencyCommand(program: Command): void {
 }
 
 function registerScoreCommand(program: Command): void {
-  program
+  const score = program
     .command('score')
     .description('run scoring through the queue (in-process worker when none is running) and wait for it')
     .option('--as-of <date>', 'score as if today were this date (YYYY-MM-DD); later data is ignored')
@@ -246,6 +247,38 @@ function registerScoreCommand(program: Command): void {
         }
       },
     );
+  score
+    .command('accuracy')
+    .description(
+      "a run's self-backtest: each candidate model's holdout figures per horizon, the model chosen and why (docs/models-clv.md)",
+    )
+    .option('--run <id>', 'the run (default: the newest completed run)')
+    .action(async (opts: { run?: string }, cmd: Command) => {
+      const s = await openSession({ workspace: globals(cmd).workspace });
+      try {
+        const view = await s.app.get(ForecastAccuracyService).forRun(s.workspaceId, opts.run);
+        console.log(JSON.stringify(view, null, 2));
+        if (view.note) process.stderr.write(`${view.note}\n`);
+        else process.stderr.write(`${accuracyTable(view)}\n`);
+      } finally {
+        await s.close();
+      }
+    });
+}
+
+/** The backtest as a table for the terminal (stderr; stdout keeps the JSON). */
+function accuracyTable(view: RunAccuracyView): string {
+  const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)} %`);
+  const lines = [
+    `run ${view.runId} (${view.asOf}): chosen ${view.chosen ?? 'none'} × ${view.scale?.toFixed(3) ?? '1'} — ${view.reason ?? ''}`,
+    'model        horizon  customers  actual  predicted  aggregate    MAE    RMSE    AUC   top decile',
+  ];
+  for (const b of view.backtests) {
+    lines.push(
+      `${(b.model + (b.chosen ? ' *' : b.excluded ? ' x' : '')).padEnd(12)} ${String(b.horizonDays).padStart(6)}d ${String(b.customers).padStart(10)} ${b.actualPurchases.toFixed(0).padStart(7)} ${b.predictedPurchases.toFixed(1).padStart(10)} ${pct(b.aggregateError).padStart(10)} ${b.mae.toFixed(4)} ${b.rmse.toFixed(3)} ${b.auc === null ? '  —   ' : b.auc.toFixed(4)} ${pct(b.topDecileCapture).padStart(8)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function registerExportCommand(program: Command): void {

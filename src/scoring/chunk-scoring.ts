@@ -2,7 +2,8 @@
  * Pure glue of a chunk job: turns the SQL inputs of a customer into features, runs the fitted models and the
  * rules, and returns the score row. No framework imports: the processor does the I/O around it.
  */
-import { BgNbdForecaster, DiscountSettings } from './bg-nbd-forecaster';
+import { BgNbdForecaster, DiscountSettings, Forecast } from './bg-nbd-forecaster';
+import { CountForecaster, type RunForecast } from './count-forecaster';
 import { abcClass, AbcThresholds } from './models/abc';
 import type { ScoringPolicy } from './models/customer-policy';
 import { CustomerFeatures, scoreCustomer } from './models/customer-rules';
@@ -23,6 +24,19 @@ export interface RunModelContext {
   margin: number;
   /** margin of the previous run: stored CLVs carry it, the rules compare revenue CLVs (default: margin) */
   previousMargin?: number;
+  /** the model the self-backtest chose and its correction (absent or null: BG/NBD as fitted) */
+  forecast?: RunForecast | null;
+}
+
+/** What a chunk asks of a forecaster, whichever model it runs. */
+export interface Forecaster {
+  forecast(s: { x: number; tx: number; T: number }): Forecast;
+}
+
+/** The run's forecaster: the chosen model with its correction, else BG/NBD as fitted, else none. */
+export function createForecaster(ctx: RunModelContext): Forecaster | null {
+  if (ctx.forecast) return new CountForecaster(ctx.forecast, clvDiscount(ctx));
+  return ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null;
 }
 
 /** CLV is discounted per 30-day period at the yearly rate converted to that period. */
@@ -85,7 +99,7 @@ export function createChunkScorer(
   ctx: RunModelContext,
   policy: Readonly<ScoringPolicy>,
 ): (row: ChunkInputRow) => ScoreRow {
-  const forecaster = ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null;
+  const forecaster = createForecaster(ctx);
   return (row) => scoreChunkRow(row, ctx, policy, forecaster);
 }
 
@@ -94,7 +108,7 @@ export function scoreChunkRow(
   row: ChunkInputRow,
   ctx: RunModelContext,
   policy: Readonly<ScoringPolicy>,
-  forecaster: BgNbdForecaster | null = ctx.bgNbd ? new BgNbdForecaster(ctx.bgNbd, clvDiscount(ctx)) : null,
+  forecaster: Forecaster | null = createForecaster(ctx),
 ): ScoreRow {
   const buyer = row.transactions > 0 && row.age_days !== null && row.recency_days !== null;
   const m = buyer ? modelForecast(row, ctx, forecaster) : NO_FORECAST;
@@ -138,7 +152,7 @@ const NO_FORECAST: Readonly<ModelForecast> = { pAlive: null, expectedPurchases: 
 function modelForecast(
   row: ChunkInputRow,
   ctx: RunModelContext,
-  forecaster: BgNbdForecaster | null,
+  forecaster: Forecaster | null,
 ): ModelForecast {
   const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
   const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;

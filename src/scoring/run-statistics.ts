@@ -173,7 +173,9 @@ export function columnModelInputs(cols: InputColumns, asOfDay: number): ModelInp
           rows.set(key, { x, tx, t: T, weight: 1 });
         }
       }
-      return [...rows.values()];
+      // in value order, not in the order COPY delivered the chunks: the fit sums in this order, and the same
+      // data must give the same parameters to the last bit (issue 13 item 7)
+      return [...rows.values()].sort((p, q) => p.x - q.x || p.tx - q.tx || p.t - q.t);
     },
     gammaGammaRows(modulus = 1) {
       const out: Array<{ x: number; mean: number; weight: number }> = [];
@@ -183,7 +185,8 @@ export function columnModelInputs(cols: InputColumns, asOfDay: number): ModelInp
         const mean = (cols.monetary[i] - cols.firstAmount[i]) / (t - 1);
         if (mean > 0) out.push({ x: t - 1, mean, weight: 1 });
       }
-      return out;
+      // value order: the fit's sums must not depend on the order the chunks arrived in
+      return out.sort((p, q) => p.x - q.x || p.mean - q.mean);
     },
     clvSample(modulus) {
       const out: ReturnType<ModelInputs['clvSample']> = [];

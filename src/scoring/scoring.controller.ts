@@ -18,6 +18,7 @@ import {
 import { IsDateString, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
+import { ForecastAccuracyService } from './forecast-accuracy.service';
 import { ScoreRunService } from './score-run.service';
 
 class StartRunDto {
@@ -50,7 +51,10 @@ class RunScoresQuery extends PageQuery({ max: 10_000, default: 1000 }) {
 @ApiBearerAuth()
 @Controller('v1/score-runs')
 export class ScoringController {
-  constructor(private readonly runs: ScoreRunService) {}
+  constructor(
+    private readonly runs: ScoreRunService,
+    private readonly accuracy: ForecastAccuracyService,
+  ) {}
 
   /** Starts a scoring run (or returns the one already running: one run per workspace at a time). */
   @Post()
@@ -82,6 +86,19 @@ export class ScoringController {
   @ApiOkResponse({ schema: ScoreRunSchema })
   get(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(p.workspaceId, id);
+  }
+
+  @Get(':id/accuracy')
+  @Roles('admin', 'manager', 'integration')
+  @ApiOperation({
+    summary: "A run's self-backtest: how right each candidate model was, and which one the scores use",
+    description:
+      'Per candidate model (BG/NBD, MBG/NBD, Pareto/NBD) and backtest horizon h: fitted on the history up to ' +
+      'as-of − h, compared with the h days that followed — aggregate error, MAE, RMSE, AUC, top-decile capture, ' +
+      'calibration by decile, degenerate-fit flags — and the model chosen, its correction and why.',
+  })
+  accuracyOf(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.accuracy.forRun(p.workspaceId, id);
   }
 
   @Get(':id/scores')

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { CustomerSummariesRepository } from './customer-summaries.repository';
+import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
+import { ForecastAccuracyService } from './forecast-accuracy.service';
 import { RunTablesRepository } from './run-tables.repository';
 import { ScoreExportRepository } from './score-export.repository';
 import { ScoreExportService } from './score-export.service';
@@ -28,6 +30,8 @@ import { ScoringFlows } from './steps/scoring-flows';
     ScoreRunRepository,
     RunTablesRepository,
     CustomerSummariesRepository,
+    ForecastAccuracyRepository,
+    ForecastAccuracyService,
     ScoreExportRepository,
     ScoreRunService,
     ScoreExportService,
@@ -43,6 +47,6 @@ import { ScoringFlows } from './steps/scoring-flows';
     ScoringProcessor,
     ScoringScheduler,
   ],
-  exports: [ScoreRunService, ScoringScheduler, ScoreExportService],
+  exports: [ScoreRunService, ScoringScheduler, ScoreExportService, ForecastAccuracyService],
 })
 export class ScoringModule {}

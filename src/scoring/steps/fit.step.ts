@@ -1,9 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
+import { backtestSample } from '../backtest-sample';
+import { backtestYielding } from '../models/backtest';
 import type { RunModelContext } from '../chunk-scoring';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
+import { ForecastAccuracyRepository } from '../forecast-accuracy.repository';
 import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from '../models/customer-policy';
-import { FittedModels, fitRunModels } from '../run-models';
+import {
+  BACKTEST_SAMPLE_TARGET,
+  type BacktestInput,
+  FittedModels,
+  fitRunModels,
+  MIN_BUYERS_FOR_BGNBD,
+  MIN_REPEATERS_FOR_BGNBD,
+  RUN_BACKTEST_UNIT_DAYS,
+  runBacktestHorizons,
+} from '../run-models';
 import { HISTORY_SNAPSHOT_EVERY_RUNS } from '../run-report';
 import {
   allocateColumns,
@@ -40,6 +52,7 @@ export class FitStep {
     private readonly summaries: CustomerSummariesRepository,
     private readonly transactions: Transactions,
     private readonly flows: ScoringFlows,
+    private readonly accuracy: ForecastAccuracyRepository,
   ) {}
 
   async fit(runId: string): Promise<{ chunks: number }> {
@@ -60,8 +73,21 @@ export class FitStep {
     if (run.model_params.summaries === 'build') await this.summaries.completeBuild(run.workspace_id);
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
-    const fitted = fitRun(run, chunks, cols, lap);
+    const histories = await this.backtestHistories(run, cols);
+    if (histories) {
+      // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
+      const horizons = runBacktestHorizons(histories, run.horizon_days);
+      if (horizons.length)
+        histories.result = await backtestYielding(histories.histories, {
+          cutoffDay: histories.cutoffDay,
+          horizons,
+          unitDays: RUN_BACKTEST_UNIT_DAYS,
+        });
+    }
+    lap('backtestHistories');
+    const fitted = fitRun(run, chunks, cols, lap, histories);
     const { stats, models } = fitted;
+    if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
     const previousRunId = run.model_params.previousRunId ?? null;
     // A backtest is not part of the live history chain (the state at a run is its latest history row before it):
     // its rows would stand in for the live ones. Its full scores are its own partition instead.
@@ -134,6 +160,48 @@ export class FitStep {
     return cols;
   }
 
+  /**
+   * Purchase days of a sample of the buyers (seeded with workspace and as-of date: the same data on the same date
+   * gives the same sample), for the self-backtest; null when BG/NBD will not be fitted anyway.
+   */
+  private async backtestHistories(run: RunRow, cols: InputColumns): Promise<BacktestInput | undefined> {
+    let buyers = 0;
+    let repeaters = 0;
+    for (let i = 0; i < cols.length; i++) {
+      if (cols.transactions[i] > 0) buyers++;
+      if (cols.transactions[i] > 1) repeaters++;
+    }
+    if (buyers < MIN_BUYERS_FOR_BGNBD || repeaters < MIN_REPEATERS_FOR_BGNBD) return undefined;
+    const ids: number[] = [];
+    for (let i = 0; i < cols.length; i++) if (cols.transactions[i] > 0) ids.push(cols.customerId[i]);
+    const sample = backtestSample(
+      ids,
+      { workspaceId: run.workspace_id, asOf: run.as_of },
+      BACKTEST_SAMPLE_TARGET,
+    );
+    const cutoff = await this.runs.endOfDay(run.as_of, run.timezone);
+    const rows = await this.transactions.onClient((client) =>
+      this.accuracy.purchaseDays(client, run.workspace_id, {
+        timezone: run.timezone,
+        currency: run.currency,
+        cutoff,
+        customerIds: sample,
+      }),
+    );
+    const byCustomer = new Map<string, number[]>();
+    for (const r of rows) {
+      const list = byCustomer.get(r.customer_id);
+      if (list) list.push(Number(r.day));
+      else byCustomer.set(r.customer_id, [Number(r.day)]);
+    }
+    return {
+      histories: [...byCustomer.keys()]
+        .sort((a, b) => Number(a) - Number(b))
+        .map((id) => ({ days: byCustomer.get(id)! })),
+      cutoffDay: Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS,
+    };
+  }
+
   /** Delta history, with a full snapshot every HISTORY_SNAPSHOT_EVERY_RUNS runs so a state is never far back. */
   private async historyMode(workspaceId: string): Promise<'full' | 'delta'> {
     const since = await this.runs.completedSinceFullHistory(workspaceId);
@@ -155,7 +223,13 @@ export class FitStep {
  * Statistics and models of a run from its input columns, and the scoring policy they make (validated here, before
  * any chunk runs). `lap` times the phases.
  */
-function fitRun(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase: string) => void): RunFit {
+function fitRun(
+  run: RunRow,
+  chunks: ChunkRow[],
+  cols: InputColumns,
+  lap: (phase: string) => void,
+  histories?: BacktestInput,
+): RunFit {
   const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
   const stats = runStatistics(cols, asOfDay, {
@@ -166,12 +240,16 @@ function fitRun(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase
   stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
   lap('statistics');
   const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
-  const models = fitRunModels(columnModelInputs(cols, asOfDay), {
-    horizonDays: run.horizon_days,
-    buyers: stats.buyers,
-    repeaters: stats.repeaters,
-    discountRateAnnual,
-  });
+  const models = fitRunModels(
+    columnModelInputs(cols, asOfDay),
+    {
+      horizonDays: run.horizon_days,
+      buyers: stats.buyers,
+      repeaters: stats.repeaters,
+      discountRateAnnual,
+    },
+    histories,
+  );
   lap('models');
   const context: RunModelContext = {
     asOf: run.as_of,
@@ -183,6 +261,7 @@ function fitRun(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase
     discountRateAnnual,
     margin: settings.margin ?? 1,
     previousMargin: run.model_params.previousMargin ?? undefined,
+    forecast: models.forecast,
   };
   const workspaceStats: WorkspaceStats = {
     medianCycleDays: stats.medianCycleDays,

@@ -1,0 +1,63 @@
+import { BgNbdForecaster } from './bg-nbd-forecaster';
+import { backtestSample } from './backtest-sample';
+import { CountForecaster } from './count-forecaster';
+import { expectedPurchases, pAlive } from './models/bg-nbd';
+import { paretoNbdExpectedPurchases, paretoNbdPAlive } from './models/pareto-nbd';
+import { mbgNbdExpectedPurchases } from './models/mbg-nbd';
+
+const settings = { horizon: 365, periodLength: 30, discountRatePerPeriod: 0.0079 };
+const bg = { r: 0.2426, alpha: 30.9, a: 0.793, b: 2.426 };
+const summaries = [
+  { x: 0, tx: 0, T: 200 },
+  { x: 3, tx: 120, T: 250 },
+  { x: 12, tx: 260, T: 270 },
+];
+
+describe('CountForecaster', () => {
+  it('for BG/NBD without correction gives BgNbdForecaster’s figures', () => {
+    const ours = new CountForecaster({ model: 'bg-nbd', params: bg, scale: 1 }, settings);
+    const theirs = new BgNbdForecaster(bg, settings);
+    for (const s of summaries) {
+      const a = ours.forecast(s);
+      const b = theirs.forecast(s);
+      expect(a.pAlive).toBe(b.pAlive);
+      expect(a.expectedPurchases).toBeCloseTo(b.expectedPurchases, 12);
+      expect(a.discountedPurchases).toBeCloseTo(b.discountedPurchases, 12);
+      expect(a.expectedPurchases).toBeCloseTo(expectedPurchases(bg, 365, s), 12);
+      expect(a.pAlive).toBe(pAlive(bg, s));
+    }
+  });
+
+  it('for Pareto/NBD and MBG/NBD equals the models, and scales purchases but not P(alive)', () => {
+    const p = { r: 0.55, alpha: 74, s: 0.61, beta: 81.7 };
+    const pareto = new CountForecaster({ model: 'pareto-nbd', params: p, scale: 1.2 }, settings);
+    const mbg = new CountForecaster({ model: 'mbg-nbd', params: bg, scale: 1 }, settings);
+    for (const s of summaries) {
+      const f = pareto.forecast(s);
+      expect(f.pAlive).toBeCloseTo(paretoNbdPAlive(p, s), 14);
+      expect(f.expectedPurchases).toBeCloseTo(1.2 * paretoNbdExpectedPurchases(p, 365, s), 10);
+      expect(f.discountedPurchases).toBeLessThan(f.expectedPurchases);
+      expect(mbg.forecast(s).expectedPurchases).toBeCloseTo(mbgNbdExpectedPurchases(bg, 365, s), 12);
+    }
+  });
+
+  it('rejects a non-positive scale', () => {
+    expect(() => new CountForecaster({ model: 'bg-nbd', params: bg, scale: 0 }, settings)).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('backtestSample', () => {
+  const ids = Array.from({ length: 20_000 }, (_, i) => 1000 + 3 * i);
+
+  it('takes about the target, seeded by workspace and date, whatever the input order', () => {
+    const seed = { workspaceId: 'w1', asOf: '2026-12-01' };
+    const a = backtestSample(ids, seed, 2500);
+    expect(a.length).toBeGreaterThan(2200);
+    expect(a.length).toBeLessThan(2800);
+    expect(backtestSample([...ids].reverse(), seed, 2500)).toEqual(a);
+    expect(backtestSample(ids, { ...seed, asOf: '2026-12-02' }, 2500)).not.toEqual(a);
+    expect(backtestSample(ids.slice(0, 100), seed, 2500)).toEqual(ids.slice(0, 100));
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The forecaster of a run whose self-backtest chose a model (issue 13): P(alive), expected purchases over the
+ * horizon and the discounted purchases behind CLV, for BG/NBD, MBG/NBD or Pareto/NBD, with the backtest's
+ * correction scale applied to the purchases (not to P(alive)). As `BgNbdForecaster`, the part of E[X(t)] that
+ * depends on (x, T) only is memoised per distinct (x, T). No framework imports.
+ */
+import type { DiscountSettings, Forecast } from './bg-nbd-forecaster';
+import {
+  type CountModelName,
+  type CountModelParams,
+  modelAliveCurve,
+  modelPAlive,
+} from './models/count-models';
+import type { RepeatSummary } from './models/types';
+
+/** The chosen model of a run, as stored in its context. */
+export interface RunForecast {
+  model: CountModelName;
+  /** in days */
+  params: CountModelParams;
+  /** multiplies expected and discounted purchases (1: no correction) */
+  scale: number;
+}
+
+const MAX_CACHED_PAIRS = 200_000;
+
+export class CountForecaster {
+  private readonly curves = new Map<string, { atPeriodEnds: Float64Array; atHorizon: number }>();
+  private readonly periodEnds: Float64Array;
+  private readonly discounts: Float64Array;
+
+  constructor(
+    readonly chosen: RunForecast,
+    readonly settings: DiscountSettings,
+  ) {
+    const { horizon, periodLength, discountRatePerPeriod } = settings;
+    if (!(horizon >= 0) || !(periodLength > 0) || !(discountRatePerPeriod > -1))
+      throw new RangeError(`invalid discount settings ${JSON.stringify(settings)}`);
+    if (!(chosen.scale > 0) || !Number.isFinite(chosen.scale))
+      throw new RangeError(`correction scale must be finite and > 0, got ${chosen.scale}`);
+    const periods = Math.ceil(horizon / periodLength - 1e-9);
+    this.periodEnds = new Float64Array(periods);
+    this.discounts = new Float64Array(periods);
+    let discount = 1;
+    for (let i = 1; i <= periods; i++) {
+      this.periodEnds[i - 1] = Math.min(i * periodLength, horizon);
+      discount /= 1 + discountRatePerPeriod;
+      this.discounts[i - 1] = discount;
+    }
+  }
+
+  forecast(s: RepeatSummary): Forecast {
+    const p = modelPAlive(this.chosen, s);
+    const key = `${s.x}|${s.T}`;
+    let curve = this.curves.get(key);
+    if (curve === undefined) {
+      if (this.curves.size >= MAX_CACHED_PAIRS) this.curves.clear();
+      const atPeriodEnds = this.periodEnds.map((t) => modelAliveCurve(this.chosen, s.x, s.T, t));
+      const atHorizon = modelAliveCurve(this.chosen, s.x, s.T, this.settings.horizon);
+      curve = { atPeriodEnds, atHorizon };
+      this.curves.set(key, curve);
+    }
+    const k = this.chosen.scale;
+    let discounted = 0;
+    let previous = 0;
+    for (let i = 0; i < curve.atPeriodEnds.length; i++) {
+      const cumulative = p * curve.atPeriodEnds[i];
+      discounted += (cumulative - previous) * this.discounts[i];
+      previous = cumulative;
+    }
+    return { pAlive: p, expectedPurchases: k * p * curve.atHorizon, discountedPurchases: k * discounted };
+  }
+}

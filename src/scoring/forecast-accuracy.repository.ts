@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { SqlRepository } from '../database/sql-repository';
+import type { BacktestResult } from './models/backtest';
+
+/** One row of score_run_accuracy as the API serves it. */
+export interface AccuracyRow {
+  model: string;
+  horizon_days: number;
+  chosen: boolean;
+  excluded: boolean;
+  customers: number;
+  actual: number;
+  predicted: number;
+  aggregate_error: number;
+  mae: number;
+  rmse: number;
+  auc: number | null;
+  top_decile_capture: number | null;
+  calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
+  params: Record<string, number>;
+  degenerate: string[];
+  scale: number;
+}
+
+/** The self-backtest's SQL: the purchase days of a sample of customers, and the stored figures per run. */
+@Injectable()
+export class ForecastAccuracyRepository extends SqlRepository {
+  constructor(@InjectDataSource() db: DataSource) {
+    super(db);
+  }
+
+  /**
+   * Distinct local purchase days (days since 1970-01-01) of the given customers before `cutoff`, counted as the
+   * customer summaries count them (paid, not deleted, in the workspace currency), in (customer, day) order. Runs
+   * inside the caller's transaction (it sets the zone for the day arithmetic).
+   */
+  async purchaseDays(
+    client: PoolClient,
+    workspaceId: string,
+    q: { timezone: string; currency: string; cutoff: string; customerIds: number[] },
+  ): Promise<Array<{ customer_id: string; day: number }>> {
+    await client.query(`SELECT set_config('TimeZone', $1, true)`, [q.timezone]);
+    const res = await client.query<{ customer_id: string; day: number }>(
+      `SELECT customer_id, (placed_at::date - DATE '1970-01-01') AS day
+       FROM orders
+       WHERE workspace_id = $1 AND status = 'paid' AND deleted_at IS NULL AND currency = $2
+         AND placed_at < $3::timestamptz AND customer_id = ANY($4::bigint[])
+       GROUP BY customer_id, day
+       ORDER BY customer_id, day`,
+      [workspaceId, q.currency, q.cutoff, q.customerIds],
+    );
+    return res.rows;
+  }
+
+  /** Stores the run's backtest figures (a re-delivered fit step writes the same rows again). */
+  async save(workspaceId: string, runId: string, result: BacktestResult): Promise<void> {
+    const rows = result.candidates.flatMap((c) =>
+      c.horizons.map((h) => ({
+        model: c.model,
+        horizon_days: h.horizon,
+        chosen: c.model === result.chosen,
+        excluded: c.excluded,
+        customers: h.metrics.customers,
+        actual: h.metrics.actual,
+        predicted: h.metrics.predicted,
+        aggregate_error: h.metrics.aggregateError,
+        mae: h.metrics.mae,
+        rmse: h.metrics.rmse,
+        auc: h.metrics.auc,
+        top_decile_capture: h.metrics.topDecileCapture,
+        calibration: h.metrics.calibration,
+        params: h.params,
+        degenerate: h.degenerate,
+        scale: c.scale,
+      })),
+    );
+    if (rows.length === 0) return;
+    // one statement; a re-delivered fit step (same data, same horizons) overwrites its own rows
+    await this.exec(
+      `INSERT INTO score_run_accuracy (workspace_id, run_id, model, horizon_days, chosen, excluded, customers, actual,
+         predicted, aggregate_error, mae, rmse, auc, top_decile_capture, calibration, params, degenerate, scale)
+       SELECT $1, $2, r.model, r.horizon_days, r.chosen, r.excluded, r.customers, r.actual, r.predicted,
+              r.aggregate_error, r.mae, r.rmse, r.auc, r.top_decile_capture, r.calibration, r.params,
+              ARRAY(SELECT jsonb_array_elements_text(r.degenerate)), r.scale
+       FROM jsonb_to_recordset($3::jsonb) AS r(model text, horizon_days int, chosen boolean, excluded boolean,
+         customers int, actual float8, predicted float8, aggregate_error float8, mae float8, rmse float8,
+         auc float8, top_decile_capture float8, calibration jsonb, params jsonb, degenerate jsonb, scale float8)
+       ON CONFLICT (run_id, model, horizon_days) DO UPDATE SET
+         chosen = EXCLUDED.chosen, excluded = EXCLUDED.excluded, customers = EXCLUDED.customers,
+         actual = EXCLUDED.actual, predicted = EXCLUDED.predicted, aggregate_error = EXCLUDED.aggregate_error,
+         mae = EXCLUDED.mae, rmse = EXCLUDED.rmse, auc = EXCLUDED.auc,
+         top_decile_capture = EXCLUDED.top_decile_capture, calibration = EXCLUDED.calibration,
+         params = EXCLUDED.params, degenerate = EXCLUDED.degenerate, scale = EXCLUDED.scale`,
+      [workspaceId, runId, JSON.stringify(rows)],
+    );
+  }
+
+  /** The run's backtest figures, chosen model first, then by model and horizon. */
+  list(workspaceId: string, runId: string): Promise<AccuracyRow[]> {
+    return this.rows<AccuracyRow>(
+      `SELECT model, horizon_days, chosen, excluded, customers, actual, predicted, aggregate_error, mae, rmse, auc,
+              top_decile_capture, calibration, params, degenerate, scale
+       FROM score_run_accuracy WHERE workspace_id = $1 AND run_id = $2
+       ORDER BY chosen DESC, array_position(ARRAY['bg-nbd', 'mbg-nbd', 'pareto-nbd'], model), horizon_days`,
+      [workspaceId, runId],
+    );
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
+import { ScoreRunService } from './score-run.service';
+
+/** A run's self-backtest as the API and the CLI show it (docs/models-clv.md, "Model choice"). */
+export interface RunAccuracyView {
+  runId: string;
+  asOf: string;
+  status: string;
+  /** the model the run's scores use, its correction and why (null: no backtest ran, see `note`) */
+  chosen: string | null;
+  scale: number | null;
+  reason: string | null;
+  note: string | null;
+  /** per candidate model and backtest horizon: how right the fit on (as-of − h) was about the next h days */
+  backtests: Array<{
+    model: string;
+    horizonDays: number;
+    chosen: boolean;
+    excluded: boolean;
+    degenerate: string[];
+    customers: number;
+    actualPurchases: number;
+    predictedPurchases: number;
+    aggregateError: number;
+    mae: number;
+    rmse: number;
+    auc: number | null;
+    topDecileCapture: number | null;
+    calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
+    params: Record<string, number>;
+    scale: number;
+  }>;
+}
+
+@Injectable()
+export class ForecastAccuracyService {
+  constructor(
+    private readonly runs: ScoreRunService,
+    private readonly accuracy: ForecastAccuracyRepository,
+  ) {}
+
+  /** The self-backtest of a run of the workspace (404 outside it), or of its newest completed run. */
+  async forRun(workspaceId: string, runId?: string): Promise<RunAccuracyView> {
+    const run = runId
+      ? await this.runs.get(workspaceId, runId)
+      : (await this.runs.latest(workspaceId)).find((r) => r.status === 'completed');
+    if (!run) throw AppError.notFound('completed score run');
+    const rows = await this.accuracy.list(workspaceId, run.id);
+    const models = (
+      run.report as { models?: { choice?: { chosen: string | null; scale: number; reason: string } } }
+    ).models;
+    const choice = models?.choice;
+    return {
+      runId: run.id,
+      asOf: run.asOf,
+      status: run.status,
+      chosen: choice?.chosen ?? null,
+      scale: choice?.scale ?? null,
+      reason: choice?.reason ?? null,
+      note: choice
+        ? null
+        : run.status === 'completed'
+          ? 'no self-backtest in this run (too few buyers or too short a history, or a run from before backtests): see report.models.reasons'
+          : `the run is ${run.status}; its backtest is stored by the fit step`,
+      backtests: rows.map((r) => ({
+        model: r.model,
+        horizonDays: r.horizon_days,
+        chosen: r.chosen,
+        excluded: r.excluded,
+        degenerate: r.degenerate,
+        customers: r.customers,
+        actualPurchases: r.actual,
+        predictedPurchases: r.predicted,
+        aggregateError: r.aggregate_error,
+        mae: r.mae,
+        rmse: r.rmse,
+        auc: r.auc,
+        topDecileCapture: r.top_decile_capture,
+        calibration: r.calibration,
+        params: r.params,
+        scale: r.scale,
+      })),
+    };
+  }
+}

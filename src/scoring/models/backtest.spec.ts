@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+
+import {
+  backtest,
+  backtestHorizons,
+  backtestYielding,
+  correctionScale,
+  degeneracy,
+  holdoutMetrics,
+  rocAuc,
+  SCALE_BOUNDS,
+  splitHistories,
+} from './backtest';
+
+describe('holdoutMetrics', () => {
+  it('computes aggregate error, MAE, RMSE, AUC, top-decile capture and calibration by decile', () => {
+    const predicted = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 10];
+    const actual = [0, 0, 1, 0, 2, 3, 2, 4, 5, 13];
+    const m = holdoutMetrics(predicted, actual);
+    expect(m.customers).toBe(10);
+    expect(m.predicted).toBe(28);
+    expect(m.actual).toBe(30);
+    expect(m.aggregateError).toBeCloseTo(-2 / 30, 12);
+    expect(m.mae).toBeCloseTo((0 + 0.5 + 0 + 1.5 + 0 + 0.5 + 1 + 0.5 + 1 + 3) / 10, 12);
+    expect(m.rmse).toBeCloseTo(Math.sqrt((0.25 + 2.25 + 0.25 + 1 + 0.25 + 1 + 9) / 10), 12);
+    expect(m.topDecileCapture).toBeCloseTo(13 / 30, 12);
+    expect(m.calibration).toHaveLength(10);
+    expect(m.calibration[9]).toEqual({ decile: 10, customers: 1, predicted: 10, actual: 13 });
+    // buyers: 7 of 10; every buyer scored above the non-buyers except the one at 1.5 (a non-buyer) → 20/21
+    expect(m.auc).toBeCloseTo(20 / 21, 12);
+  });
+
+  it('breaks ties in the top decile by input order, so equal inputs give equal figures', () => {
+    const m1 = holdoutMetrics([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [5, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+    expect(m1.topDecileCapture).toBe(0.5);
+  });
+
+  it('AUC: ties count one half; null when one class is empty', () => {
+    expect(rocAuc([1, 1], [0, 1])).toBe(0.5);
+    expect(rocAuc([1, 2], [0, 0])).toBeNull();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 10, noNaN: true }), fc.nat(3)), { minLength: 2 }),
+        (xs) => {
+          const a = rocAuc(
+            xs.map((x) => x[0]),
+            xs.map((x) => x[1]),
+          );
+          return a === null || (a >= 0 && a <= 1);
+        },
+      ),
+    );
+  });
+});
+
+describe('backtestHorizons', () => {
+  it('halves the history at most, in whole weeks, at three points', () => {
+    expect(backtestHorizons(273, 273)).toEqual([63, 98, 133]);
+    expect(backtestHorizons(3 * 365, 90)).toEqual([42, 63, 84]);
+    expect(backtestHorizons(40, 365)).toEqual([]);
+  });
+});
+
+describe('splitHistories', () => {
+  it('summarises each customer at the split and counts what followed; later customers are left out', () => {
+    const { summaries, actual } = splitHistories(
+      [{ days: [0, 3, 10, 12, 20] }, { days: [15, 16] }, { days: [5] }],
+      10,
+    );
+    expect(summaries).toEqual([
+      { x: 2, tx: 10, T: 10 },
+      { x: 0, tx: 0, T: 5 },
+    ]);
+    expect(Array.from(actual)).toEqual([2, 0]);
+  });
+});
+
+describe('correctionScale', () => {
+  const m = (predicted: number, actual: number) => holdoutMetrics([predicted], [actual]);
+
+  it('a consistent bias over horizons is corrected almost fully; a noisy one is shrunk to nothing', () => {
+    const steady = correctionScale([m(800, 1000), m(1600, 2010), m(2400, 2990)]);
+    expect(steady.scale).toBeGreaterThan(1.2);
+    expect(steady.scale).toBeLessThan(1.26);
+    const noisy = correctionScale([m(1000, 700), m(1000, 1300), m(1000, 1150)]);
+    expect(noisy.scale).toBe(1);
+    expect(noisy.shrinkage).toBe(0);
+  });
+
+  it('stays within its bounds and is 1 without purchases', () => {
+    expect(correctionScale([m(100, 10000), m(100, 10000)]).scale).toBe(SCALE_BOUNDS.upper);
+    expect(correctionScale([m(0, 0)]).scale).toBe(1);
+  });
+});
+
+describe('degeneracy', () => {
+  // 40 regulars who bought every 10 days, 5 times, then fell silent for 200 days; 40 who still buy
+  const summaries = [
+    ...Array.from({ length: 40 }, () => ({ x: 4, tx: 40, T: 240 })),
+    ...Array.from({ length: 40 }, () => ({ x: 20, tx: 238, T: 240 })),
+  ];
+  const ok = { converged: true, logLikelihood: -1, atBoundary: [] };
+
+  it('flags BG/NBD with almost no dropout (a = 0.0034) while regulars are long silent', () => {
+    const flags = degeneracy('bg-nbd', ok, { r: 0.5, alpha: 50, a: 0.0034, b: 3 }, summaries);
+    expect(flags.join()).toMatch(/almost no dropout: 40 regulars/);
+  });
+
+  it('accepts a fit that lets silent regulars go, and flags bounds and non-convergence', () => {
+    expect(degeneracy('bg-nbd', ok, { r: 0.5, alpha: 50, a: 0.8, b: 2.4 }, summaries)).toEqual([]);
+    const flags = degeneracy(
+      'pareto-nbd',
+      { converged: false, logLikelihood: -1, atBoundary: ['s'] },
+      { r: 1, alpha: 1, s: 1, beta: 1 },
+      [],
+    );
+    expect(flags).toEqual(['the fit did not converge', 'parameters on a bound: s']);
+  });
+});
+
+describe('backtest', () => {
+  it('fits every candidate per horizon, excludes degenerate ones, and is deterministic', () => {
+    // a small synthetic population: weekly-ish buyers, some of whom stop
+    const histories = Array.from({ length: 400 }, (_, i) => {
+      const start = i % 60;
+      const gap = 5 + (i % 23);
+      const stop = i % 3 === 0 ? start + 60 : 400;
+      const days: number[] = [];
+      for (let d = start; d <= Math.min(stop, 300); d += gap) days.push(d);
+      return { days };
+    });
+    const run = () => backtest(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 });
+    const r = run();
+    expect(r.candidates.map((c) => c.model)).toEqual(['bg-nbd', 'mbg-nbd', 'pareto-nbd']);
+    expect(r.candidates.every((c) => c.horizons.length === 2)).toBe(true);
+    expect(r.reason).toMatch(/lowest mean backtest MAE/);
+    const usable = r.candidates.filter((c) => !c.excluded);
+    if (r.chosen) {
+      const best = Math.min(...usable.map((c) => c.meanMae));
+      expect(r.candidates.find((c) => c.model === r.chosen)!.meanMae).toBeLessThanOrEqual(best * 1.005);
+    }
+    expect(JSON.stringify(run())).toEqual(JSON.stringify(r));
+    return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
+      expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),
+    );
+  });
+});

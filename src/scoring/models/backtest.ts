@@ -1,0 +1,353 @@
+/**
+ * Self-backtest and model choice (issue 13): split each customer's purchase history at (cutoff − h), fit every
+ * candidate count model on the calibration part, predict the h days that followed, and measure how right each was.
+ * The candidate with the lowest backtest MAE (among the fits that are not degenerate) is chosen, and a scale learnt
+ * from the same backtest corrects its aggregate bias. Pure; docs/models-clv.md "Model choice and the self-backtest".
+ */
+import type { WeightedRepeatSummary } from './bg-nbd';
+import {
+  COUNT_MODELS,
+  type CountModelName,
+  type CountModelParams,
+  fitCountModelByName,
+  modelExpectedPurchases,
+  modelLabel,
+  modelPAlive,
+  paramsInDays,
+} from './count-models';
+import type { FitReport, RepeatSummary } from './types';
+
+const { abs, ceil, exp, floor, log, max, min, sqrt } = Math;
+
+/** One customer: distinct purchase days (day numbers, ascending), all on or before the cutoff. */
+export interface PurchaseHistory {
+  days: ArrayLike<number>;
+}
+
+/** Predicted vs actual holdout purchases, per customer. */
+export interface HoldoutMetrics {
+  customers: number;
+  actual: number;
+  predicted: number;
+  /** (predicted − actual) / actual over all customers; 0 when both are 0 */
+  aggregateError: number;
+  mae: number;
+  rmse: number;
+  /** AUC of the prediction for "buys at least once in the holdout" (ties count one half); null if one class is empty */
+  auc: number | null;
+  /** share of holdout purchases made by the top 10 % by prediction (ties by input order); null without purchases */
+  topDecileCapture: number | null;
+  /** deciles of the prediction, lowest first: mean predicted and mean actual purchases per customer */
+  calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
+}
+
+/** Holdout metrics of `predicted` against `actual` (same order, one entry per customer). */
+export function holdoutMetrics(predicted: ArrayLike<number>, actual: ArrayLike<number>): HoldoutMetrics {
+  const n = predicted.length;
+  if (actual.length !== n) throw new RangeError('predicted and actual differ in length');
+  let sp = 0;
+  let sa = 0;
+  let ae = 0;
+  let se = 0;
+  for (let i = 0; i < n; i++) {
+    const d = predicted[i] - actual[i];
+    sp += predicted[i];
+    sa += actual[i];
+    ae += abs(d);
+    se += d * d;
+  }
+  // descending prediction, ties in input order: the same inputs always give the same top decile
+  const desc = Array.from({ length: n }, (_, i) => i).sort((p, q) => predicted[q] - predicted[p] || p - q);
+  const k = ceil(n / 10);
+  let top = 0;
+  for (let i = 0; i < k; i++) top += actual[desc[i]];
+  const calibration: HoldoutMetrics['calibration'] = [];
+  for (let d = 0; d < 10 && n > 0; d++) {
+    // deciles of the ascending order (= desc reversed)
+    const from = floor((d * n) / 10);
+    const to = floor(((d + 1) * n) / 10);
+    if (to <= from) continue;
+    let p = 0;
+    let a = 0;
+    for (let j = from; j < to; j++) {
+      const i = desc[n - 1 - j];
+      p += predicted[i];
+      a += actual[i];
+    }
+    calibration.push({
+      decile: d + 1,
+      customers: to - from,
+      predicted: p / (to - from),
+      actual: a / (to - from),
+    });
+  }
+  return {
+    customers: n,
+    actual: sa,
+    predicted: sp,
+    aggregateError: sa > 0 ? (sp - sa) / sa : 0,
+    mae: n ? ae / n : 0,
+    rmse: n ? sqrt(se / n) : 0,
+    auc: rocAuc(predicted, actual),
+    topDecileCapture: sa > 0 ? top / sa : null,
+    calibration,
+  };
+}
+
+/** Area under the ROC curve of `score` for actual > 0 (rank-sum, ties one half); null if a class is empty. */
+export function rocAuc(score: ArrayLike<number>, actual: ArrayLike<number>): number | null {
+  const n = score.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => score[p] - score[q] || p - q);
+  let rankSum = 0;
+  let positives = 0;
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j < n && score[order[j]] === score[order[i]]) j++;
+    const averageRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) {
+      if (actual[order[k]] > 0) {
+        rankSum += averageRank;
+        positives++;
+      }
+    }
+    i = j;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return null;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * Backtest horizons for a history of `spanDays` (cutoff − earliest first purchase) and a forecast of
+ * `forecastDays`: h_max = min(forecast, half the span) in whole weeks, and h_max/2, 3h_max/4, h_max (whole weeks),
+ * so that every split keeps at least half the history for calibration. Empty when h_max < 4 weeks.
+ */
+export function backtestHorizons(spanDays: number, forecastDays: number): number[] {
+  const hMax = floor(min(forecastDays, spanDays / 2) / 7) * 7;
+  if (hMax < 28) return [];
+  const out = new Set<number>();
+  for (const f of [0.5, 0.75, 1]) out.add(max(7, floor((hMax * f) / 7) * 7));
+  return [...out].sort((a, b) => a - b);
+}
+
+export interface BacktestOptions {
+  cutoffDay: number;
+  /** horizons in days, e.g. backtestHorizons(...) */
+  horizons: number[];
+  models?: readonly CountModelName[];
+  /** time unit of the fits in days: 1 (days) or 7 (weeks, far fewer distinct rows); predictions are per day */
+  unitDays?: number;
+}
+
+export interface HorizonResult {
+  horizon: number;
+  /** parameters in days */
+  params: CountModelParams;
+  logLikelihood: number;
+  metrics: HoldoutMetrics;
+  /** why this fit is degenerate (empty: it is not) */
+  degenerate: string[];
+}
+
+export interface CandidateResult {
+  model: CountModelName;
+  horizons: HorizonResult[];
+  /** mean MAE over the horizons: the choice criterion */
+  meanMae: number;
+  /** correction learnt from this candidate's backtest (multiplies expected purchases) */
+  scale: number;
+  scaleDetail: { logRatios: number[]; shrinkage: number };
+  /** left out of the choice (degenerate in more than half of its backtest fits) */
+  excluded: boolean;
+}
+
+export interface BacktestResult {
+  cutoffDay: number;
+  horizons: number[];
+  customers: number;
+  candidates: CandidateResult[];
+  /** null when no candidate could be used */
+  chosen: CountModelName | null;
+  scale: number;
+  reason: string;
+}
+
+/** MAE within this share of the best counts as a tie; a tie goes to the earlier model of COUNT_MODELS. */
+export const MAE_TIE_SHARE = 0.005;
+/** the correction scale is kept within these bounds whatever the backtest says */
+export const SCALE_BOUNDS = { lower: 0.67, upper: 1.5 } as const;
+
+/** The backtest of every candidate at every horizon; the choice and its correction. */
+export function backtest(histories: PurchaseHistory[], opts: BacktestOptions): BacktestResult {
+  const steps = backtestSteps(histories, opts);
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  return next.value;
+}
+
+/**
+ * The same, giving the event loop back between fits (a job's lock is renewed by a timer: a worker must not block
+ * for the whole backtest). Same result as `backtest`.
+ */
+export async function backtestYielding(
+  histories: PurchaseHistory[],
+  opts: BacktestOptions,
+): Promise<BacktestResult> {
+  const steps = backtestSteps(histories, opts);
+  let next = steps.next();
+  while (!next.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    next = steps.next();
+  }
+  return next.value;
+}
+
+/** The backtest, one fit per step. */
+function* backtestSteps(
+  histories: PurchaseHistory[],
+  opts: BacktestOptions,
+): Generator<void, BacktestResult> {
+  const models = opts.models ?? COUNT_MODELS;
+  const unit = opts.unitDays ?? 1;
+  const results = new Map<CountModelName, HorizonResult[]>(models.map((m) => [m, []]));
+  let customers = 0;
+  for (const h of opts.horizons) {
+    const split = splitHistories(histories, opts.cutoffDay - h);
+    customers = max(customers, split.summaries.length);
+    if (split.summaries.length === 0) continue;
+    const rows: WeightedRepeatSummary[] = split.summaries.map((s) => ({
+      x: s.x,
+      tx: Math.round(s.tx / unit),
+      T: Math.round(s.T / unit),
+    }));
+    for (const model of models) {
+      const fit = fitCountModelByName(model, rows);
+      const params = paramsInDays(model, fit.params, unit);
+      const fitted = { model, params };
+      const predicted = new Float64Array(split.summaries.length);
+      split.summaries.forEach((s, i) => {
+        predicted[i] = modelExpectedPurchases(fitted, h, s);
+      });
+      results.get(model)!.push({
+        horizon: h,
+        params,
+        logLikelihood: fit.logLikelihood,
+        metrics: holdoutMetrics(predicted, split.actual),
+        degenerate: degeneracy(model, fit, params, split.summaries),
+      });
+      yield;
+    }
+  }
+  const candidates: CandidateResult[] = models.map((model) => {
+    const horizons = results.get(model)!;
+    const meanMae = horizons.length
+      ? horizons.reduce((s, r) => s + r.metrics.mae, 0) / horizons.length
+      : Infinity;
+    const degenerateFits = horizons.filter((r) => r.degenerate.length > 0).length;
+    const correction = correctionScale(horizons.map((r) => r.metrics));
+    return {
+      model,
+      horizons,
+      meanMae,
+      scale: correction.scale,
+      scaleDetail: { logRatios: correction.logRatios, shrinkage: correction.shrinkage },
+      excluded: horizons.length === 0 || degenerateFits * 2 > horizons.length,
+    };
+  });
+  const { chosen, reason } = choose(candidates);
+  const scale = chosen ? candidates.find((c) => c.model === chosen)!.scale : 1;
+  return { cutoffDay: opts.cutoffDay, horizons: opts.horizons, customers, candidates, chosen, scale, reason };
+}
+
+/** (x, tx, T) at `splitDay` of every customer who had bought by then, and their purchases in (splitDay, last day]. */
+export function splitHistories(
+  histories: PurchaseHistory[],
+  splitDay: number,
+): { summaries: RepeatSummary[]; actual: Float64Array } {
+  const summaries: RepeatSummary[] = [];
+  const actual: number[] = [];
+  for (const h of histories) {
+    const days = h.days;
+    if (days.length === 0 || days[0] > splitDay) continue;
+    let last = 0;
+    while (last + 1 < days.length && days[last + 1] <= splitDay) last++;
+    summaries.push({ x: last, tx: days[last] - days[0], T: splitDay - days[0] });
+    actual.push(days.length - 1 - last);
+  }
+  return { summaries, actual: Float64Array.from(actual) };
+}
+
+/** Long-silent regulars needed before "nobody drops out" is judged, and the P(alive) that is implausible for them. */
+const SILENT_REGULARS_MIN = 20;
+const SILENT_REGULARS_MAX_MEDIAN_P_ALIVE = 0.9;
+
+/**
+ * Why a fit cannot be trusted (empty: it can): no convergence, a parameter on a bound, or no dropout while many
+ * regulars (3+ purchases) have been silent for more than three of their own purchase cycles — the case of issue 13
+ * item 6 (BG/NBD with a = 0.0034, P(alive) ≈ 1 for every repeat buyer).
+ */
+export function degeneracy(
+  model: CountModelName,
+  fit: Pick<FitReport<unknown>, 'converged' | 'logLikelihood' | 'atBoundary'>,
+  params: CountModelParams,
+  summaries: RepeatSummary[],
+): string[] {
+  const out: string[] = [];
+  if (!fit.converged || !Number.isFinite(fit.logLikelihood)) out.push('the fit did not converge');
+  if (fit.atBoundary.length) out.push(`parameters on a bound: ${fit.atBoundary.join(', ')}`);
+  const silent: number[] = [];
+  for (const s of summaries) {
+    if (s.x < 2) continue;
+    const cycle = s.tx / s.x;
+    if (cycle > 0 && s.T - s.tx > 3 * cycle) silent.push(modelPAlive({ model, params }, s));
+  }
+  if (silent.length >= SILENT_REGULARS_MIN) {
+    silent.sort((a, b) => a - b);
+    const median = silent[floor(silent.length / 2)];
+    if (median >= SILENT_REGULARS_MAX_MEDIAN_P_ALIVE) {
+      out.push(
+        `almost no dropout: ${silent.length} regulars silent for over three of their own purchase cycles have a median P(alive) of ${median.toFixed(3)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The correction: the mean over horizons of ln(actual / predicted), shrunk towards 0 by how uncertain it is
+ * (positive-part James–Stein: × max(0, 1 − SE²/mean²), SE² = max(spread²/K, 1/actual purchases)), as a factor
+ * within SCALE_BOUNDS. One horizon: only the Poisson part of SE.
+ */
+export function correctionScale(metrics: HoldoutMetrics[]): {
+  scale: number;
+  logRatios: number[];
+  shrinkage: number;
+} {
+  const usable = metrics.filter((m) => m.actual > 0 && m.predicted > 0);
+  const logRatios = usable.map((m) => log(m.actual / m.predicted));
+  if (logRatios.length === 0) return { scale: 1, logRatios, shrinkage: 0 };
+  const k = logRatios.length;
+  const mean = logRatios.reduce((s, v) => s + v, 0) / k;
+  const spread = k > 1 ? logRatios.reduce((s, v) => s + (v - mean) ** 2, 0) / (k - 1) : 0;
+  const purchases = usable.reduce((s, m) => s + m.actual, 0) / k;
+  const se2 = max(spread / k, 1 / purchases);
+  const shrinkage = mean === 0 ? 0 : max(0, 1 - se2 / (mean * mean));
+  const scale = min(SCALE_BOUNDS.upper, max(SCALE_BOUNDS.lower, exp(shrinkage * mean)));
+  return { scale, logRatios, shrinkage };
+}
+
+/** Lowest mean backtest MAE among the usable candidates; within MAE_TIE_SHARE the earlier model wins. */
+function choose(candidates: CandidateResult[]): { chosen: CountModelName | null; reason: string } {
+  const usable = candidates.filter((c) => !c.excluded && Number.isFinite(c.meanMae));
+  const excluded = candidates.filter((c) => c.excluded).map((c) => modelLabel(c.model));
+  const note = excluded.length ? `; left out as degenerate: ${excluded.join(', ')}` : '';
+  if (usable.length === 0) return { chosen: null, reason: `no usable candidate${note}` };
+  const best = min(...usable.map((c) => c.meanMae));
+  const chosen = usable.find((c) => c.meanMae <= best * (1 + MAE_TIE_SHARE))!;
+  const ranking = usable.map((c) => `${modelLabel(c.model)} ${c.meanMae.toFixed(4)}`).join(', ');
+  return {
+    chosen: chosen.model,
+    reason: `lowest mean backtest MAE (${ranking}; ties within ${MAE_TIE_SHARE * 100} % go to the earlier of BG/NBD, MBG/NBD, Pareto/NBD)${note}; correction × ${chosen.scale.toFixed(3)} from its backtest aggregate error`,
+  };
+}

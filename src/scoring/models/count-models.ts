@@ -1,0 +1,108 @@
+/**
+ * The repeat-purchase models a run can choose from, behind one shape: fit on (x, tx, T) rows, P(alive), expected
+ * purchases, and the part of E[X(t)] that depends on (x, T) only (so a forecaster can memoise it per (x, T) as
+ * `BgNbdForecaster` does for BG/NBD). Pure; see docs/models-clv.md "Model choice".
+ */
+import { aliveExpectation, expectedPurchases, fitBgNbd, pAlive, type WeightedRepeatSummary } from './bg-nbd';
+import { fitMbgNbd, mbgNbdExpectedPurchases, mbgNbdPAlive } from './mbg-nbd';
+import {
+  fitParetoNbd,
+  paretoNbdExpectedPurchases,
+  paretoNbdPAlive,
+  type ParetoNbdParams,
+} from './pareto-nbd';
+import type { BgNbdParams, FitReport, RepeatSummary } from './types';
+
+export type CountModelName = 'bg-nbd' | 'mbg-nbd' | 'pareto-nbd';
+
+/** In this order: the textbook first, so that a tie keeps it. */
+export const COUNT_MODELS: readonly CountModelName[] = ['bg-nbd', 'mbg-nbd', 'pareto-nbd'];
+
+export type CountModelParams = BgNbdParams | ParetoNbdParams;
+
+/** A fitted model, as stored on a run: which, its parameters (time in days in the service). */
+export interface FittedCountModel {
+  model: CountModelName;
+  params: CountModelParams;
+}
+
+export function fitCountModelByName(
+  model: CountModelName,
+  rows: WeightedRepeatSummary[],
+): FitReport<CountModelParams> {
+  switch (model) {
+    case 'bg-nbd':
+      return fitBgNbd(rows);
+    case 'mbg-nbd':
+      return fitMbgNbd(rows);
+    case 'pareto-nbd':
+      return fitParetoNbd(rows);
+  }
+}
+
+export function modelPAlive(m: FittedCountModel, s: RepeatSummary): number {
+  switch (m.model) {
+    case 'bg-nbd':
+      return pAlive(m.params as BgNbdParams, s);
+    case 'mbg-nbd':
+      return mbgNbdPAlive(m.params as BgNbdParams, s);
+    case 'pareto-nbd':
+      return paretoNbdPAlive(m.params as ParetoNbdParams, s);
+  }
+}
+
+export function modelExpectedPurchases(m: FittedCountModel, t: number, s: RepeatSummary): number {
+  switch (m.model) {
+    case 'bg-nbd':
+      return expectedPurchases(m.params as BgNbdParams, t, s);
+    case 'mbg-nbd':
+      return mbgNbdExpectedPurchases(m.params as BgNbdParams, t, s);
+    case 'pareto-nbd':
+      return paretoNbdExpectedPurchases(m.params as ParetoNbdParams, t, s);
+  }
+}
+
+/**
+ * E[X(t) | x, tx, T] / P(alive | x, tx, T): depends on (x, T) and t only, for all three models.
+ */
+export function modelAliveCurve(m: FittedCountModel, x: number, T: number, t: number): number {
+  if (!(t > 0)) return 0;
+  switch (m.model) {
+    case 'bg-nbd': {
+      const p = m.params as BgNbdParams;
+      return aliveExpectation(p.r + x, p.a, p.b + x, t / (p.alpha + T));
+    }
+    case 'mbg-nbd': {
+      const p = m.params as BgNbdParams;
+      return aliveExpectation(p.r + x, p.a, p.b + x + 1, t / (p.alpha + T));
+    }
+    case 'pareto-nbd': {
+      const p = m.params as ParetoNbdParams;
+      const B = p.beta + T;
+      const L = Math.log1p(t / B);
+      const y = (p.s - 1) * L;
+      const survival = B * L * (Math.abs(y) < 1e-12 ? 1 - y / 2 : -Math.expm1(-y) / y);
+      return ((p.r + x) / (p.alpha + T)) * survival;
+    }
+  }
+}
+
+/** Parameters in days from a fit in `unit`-day time (weeks: 7): the time parameters scale, the others do not. */
+export function paramsInDays(
+  model: CountModelName,
+  params: CountModelParams,
+  unit: number,
+): CountModelParams {
+  if (unit === 1) return params;
+  if (model === 'pareto-nbd') {
+    const p = params as ParetoNbdParams;
+    return { ...p, alpha: p.alpha * unit, beta: p.beta * unit };
+  }
+  const p = params as BgNbdParams;
+  return { ...p, alpha: p.alpha * unit };
+}
+
+/** Human name for reports. */
+export function modelLabel(model: CountModelName): string {
+  return model === 'bg-nbd' ? 'BG/NBD' : model === 'mbg-nbd' ? 'MBG/NBD' : 'Pareto/NBD';
+}

@@ -1,0 +1,73 @@
+import { fitRunModels } from './run-models';
+import { allocateColumns, columnModelInputs } from './run-statistics';
+
+/** Buyers who purchase every `gap` days from `start` to the cutoff: nobody ever drops out. */
+function everybodyStays(customers: number, cutoff: number, gap: number) {
+  const histories = Array.from({ length: customers }, (_, i) => {
+    const days: number[] = [];
+    for (let d = i % gap; d <= cutoff; d += gap) days.push(d);
+    return { days };
+  });
+  const cols = allocateColumns(customers);
+  histories.forEach((h, i) => {
+    cols.customerId[i] = i + 1;
+    cols.transactions[i] = h.days.length;
+    cols.firstDay[i] = h.days[0];
+    cols.lastDay[i] = h.days[h.days.length - 1];
+    cols.monetary[i] = 1000 * h.days.length;
+    cols.firstAmount[i] = 1000;
+  });
+  cols.length = customers;
+  return { histories, cols };
+}
+
+describe('fitRunModels with a self-backtest', () => {
+  it('when every candidate is degenerate, keeps BG/NBD as fitted, uncorrected, and says why', () => {
+    const { histories, cols } = everybodyStays(300, 300, 7);
+    const models = fitRunModels(
+      columnModelInputs(cols, 300),
+      { horizonDays: 365, buyers: 300, repeaters: 300, discountRateAnnual: 0.1 },
+      { histories, cutoffDay: 300 },
+    );
+    expect(models.bgNbd).not.toBeNull();
+    expect(models.forecast).toBeNull();
+    expect(models.report.choice?.chosen).toBeNull();
+    expect(models.report.choice?.candidates.every((c) => c.excluded)).toBe(true);
+    expect(models.report.reasons.join('\n')).toMatch(
+      /no usable model: the scores use BG\/NBD as fitted, uncorrected/,
+    );
+  });
+
+  it('without enough history for a backtest, says so and uses BG/NBD', () => {
+    const { histories, cols } = everybodyStays(60, 40, 3);
+    const models = fitRunModels(
+      columnModelInputs(cols, 40),
+      { horizonDays: 365, buyers: 60, repeaters: 60, discountRateAnnual: 0.1 },
+      { histories, cutoffDay: 40 },
+    );
+    expect(models.forecast).toBeNull();
+    expect(models.report.choice).toBeUndefined();
+    expect(models.report.reasons.join('\n')).toMatch(/no self-backtest: less than 8 weeks of history/);
+  });
+
+  it('gives the same fits whatever order the inputs arrive in (issue 13 item 7)', () => {
+    const { cols } = everybodyStays(200, 300, 9);
+    const reversed = allocateColumns(cols.length);
+    for (let i = 0; i < cols.length; i++) {
+      const j = cols.length - 1 - i;
+      reversed.customerId[i] = cols.customerId[j];
+      reversed.transactions[i] = cols.transactions[j];
+      reversed.firstDay[i] = cols.firstDay[j];
+      reversed.lastDay[i] = cols.lastDay[j];
+      reversed.monetary[i] = cols.monetary[j];
+      reversed.firstAmount[i] = cols.firstAmount[j];
+    }
+    reversed.length = cols.length;
+    const a = columnModelInputs(cols, 300).bgNbdRows('day');
+    const b = columnModelInputs(reversed, 300).bgNbdRows('day');
+    expect(b).toEqual(a);
+    expect(columnModelInputs(reversed, 300).gammaGammaRows()).toEqual(
+      columnModelInputs(cols, 300).gammaGammaRows(),
+    );
+  });
+});

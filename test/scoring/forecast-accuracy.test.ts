@@ -1,0 +1,88 @@
+import { seedCrm } from '../support/crm-fixture';
+import { useTestApp } from '../support/use-test-app';
+import { client, keyFor } from '../worklist/worklist-support';
+import { runScoring, scoresByExternalId } from './scoring-fixture';
+
+/**
+ * Issue 13: every run backtests its candidate models on its own history, stores the figures per run and serves
+ * them (GET /v1/score-runs/{id}/accuracy), says in its report which model it chose and why, and scores the same
+ * date with unchanged data to the same tiers.
+ */
+describe('the self-backtest of a scoring run', () => {
+  const nest = useTestApp({ http: true });
+  const AS_OF = '2026-11-23';
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    ({ workspaceId } = await seedCrm(nest.app, {
+      slug: 'acc',
+      customers: 400,
+      seed: 11,
+      asOf: '2026-11-24',
+    }));
+  });
+
+  it('stores and serves each candidate’s backtest figures and reports the choice; same date, same data → same scores', async () => {
+    const run = await runScoring(nest.app, workspaceId, AS_OF);
+    expect(run.status).toBe('completed');
+    const choice = (run.report as { models: { choice: Record<string, unknown>; reasons: string[] } }).models;
+    expect(choice.choice).toMatchObject({ horizons: expect.any(Array) });
+    expect(choice.reasons.join('\n')).toMatch(/self-backtest/);
+
+    const key = await keyFor(nest.app, workspaceId, 'admin');
+    const view = (await client(nest.app).get(`/v1/score-runs/${run.id}/accuracy`, key).expect(200)).body;
+    expect(view.runId).toBe(run.id);
+    expect(view.reason).toMatch(/lowest mean backtest MAE/);
+    const models = new Set(view.backtests.map((b: { model: string }) => b.model));
+    expect([...models].sort()).toEqual(['bg-nbd', 'mbg-nbd', 'pareto-nbd']);
+    for (const b of view.backtests) {
+      expect(b.customers).toBeGreaterThan(0);
+      expect(b.mae).toBeGreaterThanOrEqual(0);
+      expect(b.rmse).toBeGreaterThanOrEqual(b.mae);
+      expect(b.calibration.length).toBeGreaterThan(0);
+    }
+    if (view.chosen) {
+      expect(view.backtests.filter((b: { chosen: boolean }) => b.chosen).length).toBeGreaterThan(0);
+      expect(
+        view.backtests.every(
+          (b: { chosen: boolean; model: string }) => b.chosen === (b.model === view.chosen),
+        ),
+      ).toBe(true);
+    }
+    const [{ n }] = await nest.db.query(
+      `SELECT count(*)::int AS n FROM score_run_accuracy WHERE workspace_id = $1 AND run_id = $2`,
+      [workspaceId, run.id],
+    );
+    expect(n).toBe(view.backtests.length);
+
+    // outside the workspace: 404; a run id that does not exist: 404
+    const other = await seedCrm(nest.app, { slug: 'acc-other', customers: 30, seed: 3, asOf: '2026-11-24' });
+    const otherKey = await keyFor(nest.app, other.workspaceId, 'admin');
+    await client(nest.app).get(`/v1/score-runs/${run.id}/accuracy`, otherKey).expect(404);
+    await client(nest.app)
+      .get(`/v1/score-runs/00000000-0000-4000-8000-000000000000/accuracy`, key)
+      .expect(404);
+    await client(nest.app).get(`/v1/score-runs/not-a-uuid/accuracy`, key).expect(400);
+
+    // re-scoring the same date with unchanged data: the same model, tiers, lifecycles and model figures. (Priority
+    // may move: its growth term compares CLV with the previous run's, and the first run had none.)
+    const again = await runScoring(nest.app, workspaceId, AS_OF);
+    expect(again.status).toBe('completed');
+    const [a, b] = [await scoresByExternalId(nest.db, run.id), await scoresByExternalId(nest.db, again.id)];
+    expect(Object.keys(a).length).toBe(run.customersTotal);
+    const pick = (scores: typeof a) =>
+      Object.fromEntries(
+        Object.entries(scores).map(([id, s]) => [
+          id,
+          [s.value_tier, s.lifecycle, s.p_alive, s.expected_purchases, s.clv, s.rfm_segment, s.abc_class],
+        ]),
+      );
+    expect(pick(b)).toEqual(pick(a));
+    // and a third run, whose previous run is as the second's was, equals the second in every column
+    const third = await runScoring(nest.app, workspaceId, AS_OF);
+    expect(await scoresByExternalId(nest.db, third.id)).toEqual(b);
+    const second = (await client(nest.app).get(`/v1/score-runs/${again.id}/accuracy`, key).expect(200)).body;
+    expect(second.chosen).toBe(view.chosen);
+    expect(second.scale).toBe(view.scale);
+  }, 240_000);
+});
