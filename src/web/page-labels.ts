@@ -131,15 +131,7 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
 };
 
 export type CodeGroup =
-  | 'tier'
-  | 'lifecycle'
-  | 'rfm'
-  | 'personality'
-  | 'kind'
-  | 'state'
-  | 'outcome'
-  | 'interaction'
-  | 'orderStatus';
+  'tier' | 'lifecycle' | 'rfm' | 'personality' | 'kind' | 'state' | 'outcome' | 'interaction' | 'orderStatus';
 
 /** The words for a code of a group; an unknown code becomes words (never shown with its underscores). */
 export function codeLabel(group: CodeGroup, code: string | null | undefined, locale: PageLocale): string {

@@ -31,7 +31,8 @@ export function frameAncestorProblem(source: unknown): string | null {
 /** The effective settings (defaults overlaid with the stored ones); throws EmbedSettingsError with `path: message`. */
 export function resolveEmbedSettings(stored: unknown): EmbedSettings {
   if (stored === undefined || stored === null) return { ...DEFAULT_EMBED_SETTINGS };
-  if (typeof stored !== 'object' || Array.isArray(stored)) throw new EmbedSettingsError(['(root): must be an object']);
+  if (typeof stored !== 'object' || Array.isArray(stored))
+    throw new EmbedSettingsError(['(root): must be an object']);
   const issues: string[] = [];
   const { frameAncestors, ...rest } = stored as Record<string, unknown>;
   for (const key of Object.keys(rest)) issues.push(`${key}: unknown setting; known: frameAncestors`);
@@ -48,5 +49,7 @@ export function resolveEmbedSettings(stored: unknown): EmbedSettings {
     }
   }
   if (issues.length) throw new EmbedSettingsError(issues);
-  return { frameAncestors: (frameAncestors as string[] | undefined) ?? [...DEFAULT_EMBED_SETTINGS.frameAncestors] };
+  return {
+    frameAncestors: (frameAncestors as string[] | undefined) ?? [...DEFAULT_EMBED_SETTINGS.frameAncestors],
+  };
 }

@@ -1,12 +1,7 @@
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { zonedInstant } from '../../src/worklist/zoned-time';
-import {
-  describeInBrowser,
-  launchBrowser,
-  seriousAxeViolations,
-  tofuCharacters,
-} from '../support/browser';
+import { describeInBrowser, launchBrowser, seriousAxeViolations, tofuCharacters } from '../support/browser';
 import { useTestApp } from '../support/use-test-app';
 import { addDays, client, keyFor, publish, scoredWorkspace } from '../worklist/worklist-support';
 
@@ -28,7 +23,7 @@ interface ListItem {
  * opens its own rep's items only; axe-core finds no serious violations.
  */
 describeInBrowser('rep workspace in a browser', () => {
-  const nest = useTestApp({ http: true });
+  const nest = useTestApp({ http: true, redis: true });
   let http: ReturnType<typeof client>;
   let browser: Browser;
   let workspaceId: string;
@@ -95,7 +90,12 @@ describeInBrowser('rep workspace in a browser', () => {
     const tomorrow = addDays(today, 1);
     for (const [n, item] of items.entries()) {
       const row = page.locator(`li.item[data-id="${item.id}"]`);
-      const plan = n < 6 ? ['callback', 'snooze', 'dnc', 'pin', 'offline', 'keyboard'][n] : n % 2 ? 'no_answer' : 'reached';
+      const plan =
+        n < 6
+          ? ['callback', 'snooze', 'dnc', 'pin', 'offline', 'keyboard'][n]
+          : n % 2
+            ? 'no_answer'
+            : 'reached';
       did.set(item.id, plan);
       if (plan === 'reached' || plan === 'no_answer') {
         await row.locator(`button[data-action="${plan}"]`).click();
@@ -146,9 +146,9 @@ describeInBrowser('rep workspace in a browser', () => {
     // reloaded, the page shows what was done; the API agrees
     await page.reload();
     await expect(page.locator('#progress-text').textContent()).resolves.toBe(`已处理 ${total} / ${total}`);
-    await expect(page.locator(`li.item[data-id="${items[2].id}"] [data-role="state"]`).textContent()).resolves.toBe(
-      '已完成 · 拒绝来电',
-    );
+    await expect(
+      page.locator(`li.item[data-id="${items[2].id}"] [data-role="state"]`).textContent(),
+    ).resolves.toBe('已完成 · 拒绝来电');
     const after = await listOf('zh');
     expect(after.filter((i) => i.state === 'open')).toEqual([]);
 
@@ -158,11 +158,18 @@ describeInBrowser('rep workspace in a browser', () => {
     expect(callback.body.openFollowUp.dueAt).toBe(
       zonedInstant(tomorrow, 10 * 60 + 30, callback.body.timeZone).toISOString(),
     );
-    expect(callback.body.personality).toBe('rational');
+    // the personality picked in the drawer is the customer's now (the item keeps the one it was published with)
+    const [customer] = await nest.db.query(
+      `SELECT personality FROM customers WHERE workspace_id = $1 AND external_id = $2`,
+      [workspaceId, items[0].customer.externalId],
+    );
+    expect(customer.personality).toBe('rational');
 
     // tomorrow's list: the pinned customer is back, the snoozed and do-not-call ones are not
     await publish(nest.app, workspaceId, tomorrow);
-    const next = await http.get(`/v1/me/worklist?date=${tomorrow}&state=all&limit=200`, reps.zh.key).expect(200);
+    const next = await http
+      .get(`/v1/me/worklist?date=${tomorrow}&state=all&limit=200`, reps.zh.key)
+      .expect(200);
     const byCustomer = new Map<string, ListItem>(
       next.body.items.map((i: ListItem) => [i.customer.externalId, i] as const),
     );
@@ -171,17 +178,20 @@ describeInBrowser('rep workspace in a browser', () => {
     expect(byCustomer.get(items[3].customer.externalId)?.kind).toBe('pinned');
   }, 300_000);
 
-  it.each(['zh', 'en'] as const)('%s: the page and the drawer show words, not codes, and no tofu', async (which) => {
-    const { page } = await open(which);
-    await expect(page.locator('html').getAttribute('lang')).resolves.toBe(which === 'zh' ? 'zh-CN' : 'en');
-    await page.locator('li.item button[data-action="open"]').first().click();
-    await page.locator('#drawer-body section').first().waitFor();
-    const text = (await page.locator('body').innerText()).replace(EMAIL, '');
-    expect(text).not.toMatch(RAW_CODE);
-    if (which === 'zh') expect(text).toMatch(/[\u4e00-\u9fff]{2}/);
-    expect(await tofuCharacters(page, text)).toEqual([]);
-    expect(await seriousAxeViolations(page)).toEqual([]);
-  });
+  it.each(['zh', 'en'] as const)(
+    '%s: the page and the drawer show words, not codes, and no tofu',
+    async (which) => {
+      const { page } = await open(which);
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe(which === 'zh' ? 'zh-CN' : 'en');
+      await page.locator('li.item button[data-action="open"]').first().click();
+      await page.locator('#drawer-body section').first().waitFor();
+      const text = (await page.locator('body').innerText()).replace(EMAIL, '');
+      expect(text).not.toMatch(RAW_CODE);
+      if (which === 'zh') expect(text).toMatch(/[\u4e00-\u9fff]{2}/);
+      expect(await tofuCharacters(page, text)).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
 
   it('axe-core finds no serious violations on the list; the keyboard reaches every action', async () => {
     const { page } = await open('en');
@@ -202,7 +212,10 @@ describeInBrowser('rep workspace in a browser', () => {
     const token = new URL(own, 'http://x').searchParams.get('token')!;
     const other = (await listOf('zh'))[0];
     const server = nest.app.getHttpServer();
-    await request(server).get(`/embed/api/items/${other.id}`).set('authorization', `Bearer ${token}`).expect(404);
+    await request(server)
+      .get(`/embed/api/items/${other.id}`)
+      .set('authorization', `Bearer ${token}`)
+      .expect(404);
     const before = await http.get(`/v1/worklist-items/${other.id}`, reps.zh.key).expect(200);
     for (const [path, body] of [
       ['outcome', { outcome: 'reached' }],
@@ -216,7 +229,10 @@ describeInBrowser('rep workspace in a browser', () => {
         .expect(404);
     }
     // an API key is not an embed token
-    await request(server).get(`/embed/api/items/${other.id}`).set('authorization', `Bearer ${reps.zh.key}`).expect(401);
+    await request(server)
+      .get(`/embed/api/items/${other.id}`)
+      .set('authorization', `Bearer ${reps.zh.key}`)
+      .expect(401);
     const afterwards = await http.get(`/v1/worklist-items/${other.id}`, reps.zh.key).expect(200);
     expect(afterwards.body.state).toBe(before.body.state);
 
@@ -243,8 +259,12 @@ describeInBrowser('rep workspace in a browser', () => {
       .set('authorization', `Bearer ${admin}`)
       .send({ settings: { embed: { frameAncestors: ['https://crm.example.com', "'self'"] } } })
       .expect(200);
-    const res = await request(nest.app.getHttpServer()).get(await tokenPath('en')).expect(200);
-    expect(res.headers['content-security-policy']).toContain("frame-ancestors https://crm.example.com 'self'");
+    const res = await request(nest.app.getHttpServer())
+      .get(await tokenPath('en'))
+      .expect(200);
+    expect(res.headers['content-security-policy']).toContain(
+      "frame-ancestors https://crm.example.com 'self'",
+    );
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['server-timing']).toMatch(/^render;dur=\d/);
   });

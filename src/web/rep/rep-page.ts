@@ -47,7 +47,10 @@ export function relativeValue(value: number, top: number): number {
 }
 
 /** Worked = done, snoozed or skipped; items reassigned away count in neither figure. */
-export function progress(items: ReadonlyArray<Pick<WorklistItemView, 'state'>>): { done: number; total: number } {
+export function progress(items: ReadonlyArray<Pick<WorklistItemView, 'state'>>): {
+  done: number;
+  total: number;
+} {
   const counted = items.filter((i) => i.state !== 'reassigned');
   return { done: counted.filter((i) => i.state !== 'open').length, total: counted.length };
 }
@@ -93,7 +96,8 @@ export function repPage(
       const pct = relativeValue(i.expectedValue, top);
       const tags: RepPageItem['tags'] = [];
       if (i.urgent) tags.push({ label: ui.urgent, urgent: true });
-      if (i.kind !== 'ranked' && i.kind !== 'urgent') tags.push({ label: codeLabel('kind', i.kind, l), urgent: false });
+      if (i.kind !== 'ranked' && i.kind !== 'urgent')
+        tags.push({ label: codeLabel('kind', i.kind, l), urgent: false });
       for (const [group, code] of [
         ['tier', i.customer.valueTier],
         ['lifecycle', i.customer.lifecycle],

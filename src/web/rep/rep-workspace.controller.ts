@@ -71,7 +71,10 @@ export class RepWorkspaceController {
     } catch (e) {
       if (!(e instanceof EmbedDenied)) throw e;
       res.setHeader('content-security-policy', contentSecurityPolicy(['*']));
-      res.status(e.status).type('html').send(this.pages.errorPage(localeFromAcceptLanguage(acceptLanguage), e.status));
+      res
+        .status(e.status)
+        .type('html')
+        .send(this.pages.errorPage(localeFromAcceptLanguage(acceptLanguage), e.status));
       return;
     }
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
@@ -93,7 +96,11 @@ export class RepWorkspaceController {
   }
 
   @Get('api/items/:id')
-  async drawer(@Headers('authorization') auth: string | undefined, @Param('id') id: string, @Res() res: Response) {
+  async drawer(
+    @Headers('authorization') auth: string | undefined,
+    @Param('id') id: string,
+    @Res() res: Response,
+  ) {
     const session = await this.session(auth);
     res.setHeader('cache-control', 'no-store');
     res.type('html').send(await this.workspace.drawer(session, id));
@@ -111,13 +118,21 @@ export class RepWorkspaceController {
 
   @Post('api/items/:id/snooze')
   @HttpCode(201)
-  async snooze(@Headers('authorization') auth: string | undefined, @Param('id') id: string, @Body() body: SnoozeDto) {
+  async snooze(
+    @Headers('authorization') auth: string | undefined,
+    @Param('id') id: string,
+    @Body() body: SnoozeDto,
+  ) {
     return this.workspace.snooze(await this.session(auth, true), id, body);
   }
 
   @Post('api/items/:id/pin')
   @HttpCode(201)
-  async pin(@Headers('authorization') auth: string | undefined, @Param('id') id: string, @Body() body: EmbedPinDto) {
+  async pin(
+    @Headers('authorization') auth: string | undefined,
+    @Param('id') id: string,
+    @Body() body: EmbedPinDto,
+  ) {
     return this.workspace.pin(await this.session(auth, true), id, body);
   }
 

@@ -93,7 +93,11 @@ export class RepWorkspaceService {
     return this.stateView(s, itemId, 'done', result.outcome);
   }
 
-  async snooze(s: EmbedSession, itemId: string, input: { until: string; reason: string }): Promise<ItemStateView> {
+  async snooze(
+    s: EmbedSession,
+    itemId: string,
+    input: { until: string; reason: string },
+  ): Promise<ItemStateView> {
     await this.ownItem(s, itemId);
     await this.outcomes.snooze(s.viewer, itemId, input);
     return this.stateView(s, itemId, 'snoozed', null);
