@@ -187,7 +187,12 @@ describeInBrowser('rep workspace in a browser', () => {
       await page.locator('#drawer-body section').first().waitFor();
       const text = (await page.locator('body').innerText()).replace(EMAIL, '');
       expect(text).not.toMatch(RAW_CODE);
-      if (which === 'zh') expect(text).toMatch(/[\u4e00-\u9fff]{2}/);
+      if (which === 'zh') {
+        expect(text).toMatch(/[\u4e00-\u9fff]{2}/);
+        // no English code words either (tags such as neutral, core, at risk)
+        const tags = await page.locator('.tag').allInnerTexts();
+        expect(tags.filter((t) => /[a-z]{3,}/i.test(t))).toEqual([]);
+      }
       expect(await tofuCharacters(page, text)).toEqual([]);
       expect(await seriousAxeViolations(page)).toEqual([]);
     },

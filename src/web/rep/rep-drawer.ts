@@ -3,6 +3,7 @@
  * interactions, the talk track in sections, the offer, the call history and the customer's time zone (callbacks are
  * picked in it). Pure.
  */
+import { isPersonality } from '../../playbooks/personality';
 import { formatMinor } from '../../worklist/reason-text';
 import type { WorklistItemDetailView } from '../../worklist/worklist.views';
 import { codeLabel, codeOptions, fill, PageLocale, UI } from '../page-labels';
@@ -57,7 +58,7 @@ export function repDrawer(
   const tags = [
     codeLabel('tier', s?.valueTier ?? d.customer.valueTier, l),
     codeLabel('lifecycle', s?.lifecycle ?? d.customer.lifecycle, l),
-    d.personality ? codeLabel('personality', d.personality, l) : '',
+    isPersonality(d.personality) ? codeLabel('personality', d.personality, l) : '',
   ].filter((t) => t);
   const interactions = d.recentInteractions.map((x) => ({
     at: when(x.at, l, d.timeZone),
@@ -99,7 +100,7 @@ export function repDrawer(
     offer: d.offer,
     timeZone: d.timeZone,
     callbackLabel: fill(ui.callbackAt, { zone: d.timeZone }),
-    personality: d.personality,
+    personality: isPersonality(d.personality) ? d.personality : null,
     outcomes: outcomeChoices(l),
     personalities: codeOptions('personality', l),
   };

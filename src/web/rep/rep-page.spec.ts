@@ -68,6 +68,13 @@ describe('rep page', () => {
     expect(page.items[1]).toMatchObject({ stateLabel: '已完成', outcomeLabel: '未接听', worked: true });
     expect(page.items[0].tags.map((t) => t.label)).toEqual(['核心', '有流失风险', '理性型']);
     expect(page.items[2].tags[0].label).toBe('回电');
+    // 'neutral' (the talk track used when no personality is known) is no personality: no tag
+    const neutral = repPage({ ...list, items: [item({ personality: 'neutral' })] } as WorklistView, {
+      locale: 'zh-CN',
+      currency: 'CNY',
+      readOnly: false,
+    });
+    expect(neutral.items[0].tags.map((t) => t.label)).toEqual(['核心', '有流失风险']);
     expect(page.items[0].value).toBe('¥2,000');
     expect(JSON.stringify(page.items)).not.toMatch(/"[a-z]+_[a-z_]+"/);
   });

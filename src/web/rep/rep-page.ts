@@ -2,6 +2,7 @@
  * The rep workspace page as data for its template: items in rank order with localized tags and reasons, the
  * priority bar (expected value of calling today relative to the list's top) and progress. Pure.
  */
+import { isPersonality } from '../../playbooks/personality';
 import { formatMinor } from '../../worklist/reason-text';
 import type { WorklistItemView, WorklistView } from '../../worklist/worklist.views';
 import { codeLabel, codeOptions, fill, PageLocale, UI } from '../page-labels';
@@ -101,7 +102,8 @@ export function repPage(
       for (const [group, code] of [
         ['tier', i.customer.valueTier],
         ['lifecycle', i.customer.lifecycle],
-        ['personality', i.personality],
+        // the talk track's 'neutral' means no personality known yet: no tag
+        ['personality', isPersonality(i.personality) ? i.personality : null],
       ] as const) {
         if (code) tags.push({ label: codeLabel(group, code, l), urgent: false });
       }
@@ -122,7 +124,7 @@ export function repPage(
         reasons: (i.reasons ?? []).map((r) => r.text).filter((t) => t.length > 0),
         offer: i.offer ? { title: i.offer.title, description: i.offer.description } : null,
         talkTrack: i.talkTrack ?? '',
-        personality: i.personality ? codeLabel('personality', i.personality, l) : '',
+        personality: isPersonality(i.personality) ? codeLabel('personality', i.personality, l) : '',
       };
     }),
   };
