@@ -251,6 +251,26 @@ describeInBrowser('rep workspace in a browser', () => {
     await page.context().close();
   });
 
+  it('an action that could not be sent is kept and sent when the list is reopened with a new token', async () => {
+    const { page } = await open('en');
+    const row = page.locator('li.item[data-state="open"]').first();
+    const id = (await row.getAttribute('data-id'))!;
+    await page.route('**/embed/api/**', (route) => route.abort('connectionrefused'));
+    await row.locator('button[data-action="reached"]').click();
+    await page.locator('#sync:not([hidden])').waitFor();
+    await expect(
+      page.locator(`li.item[data-id="${id}"] [data-role="status"]`).textContent(),
+    ).resolves.toContain('Not saved yet');
+    expect((await http.get(`/v1/worklist-items/${id}`, reps.en.key).expect(200)).body.state).toBe('open');
+    // the CRM reopens the list: a new token, the same rep
+    await page.unroute('**/embed/api/**');
+    await page.goto(`${nest.url}${await tokenPath('en')}`);
+    await page.locator(`li.item[data-id="${id}"][data-state="done"]`).waitFor({ timeout: 15_000 });
+    await expect(page.locator('#sync').isHidden()).resolves.toBe(true);
+    const item = await http.get(`/v1/worklist-items/${id}`, reps.en.key).expect(200);
+    expect(item.body).toMatchObject({ state: 'done', outcome: 'reached' });
+  });
+
   it('frames only where the workspace allows: settings.embed.frameAncestors, validated', async () => {
     const admin = await keyFor(nest.app, workspaceId, 'admin');
     const bad = await request(nest.app.getHttpServer())

@@ -9,7 +9,8 @@
   var L = JSON.parse(app.dataset.labels);
   var token = new URLSearchParams(location.search).get('token') || '';
   var readOnly = app.dataset.readOnly === 'true';
-  var QUEUE_KEY = 'callplan.pending.' + (token.split('.')[0] || '').slice(0, 80);
+  // the queue belongs to the rep, not to the token: a list reopened from the CRM (a new token) sends what is left
+  var QUEUE_KEY = 'callplan.pending.' + repOf(token);
   var queue = load();
   var busy = false;
   var delay = 2000;
@@ -18,6 +19,14 @@
   var drawerBody = document.getElementById('drawer-body');
   var opener = null;
 
+  function repOf(t) {
+    try {
+      var c = JSON.parse(atob((t.split('.')[0] || '').replace(/-/g, '+').replace(/_/g, '/')));
+      return c.workspaceId + '.' + c.repId;
+    } catch (e) {
+      return 'unknown';
+    }
+  }
   function load() {
     try {
       return JSON.parse(localStorage.getItem(QUEUE_KEY) || '[]');
@@ -104,7 +113,7 @@
         busy = false;
         var status = r.res.status;
         if (status === 401 || status === 429 || status >= 500) {
-          // kept: a new link (reopened from the CRM) or the server's recovery sends it
+          // kept: a new link (reopened from the CRM, same rep) or the server's recovery sends it
           retryLater(status === 401 ? L.errorBody : L.offline);
           return;
         }
