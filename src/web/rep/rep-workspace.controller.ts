@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Response } from 'express';
@@ -10,6 +10,7 @@ import { SnoozeDto } from '../../worklist/worklist.dto';
 import { todayIn } from '../../workspaces/workspaces.service';
 import { contentSecurityPolicy, localeFromAcceptLanguage } from '../embed-page';
 import { EmbedDenied, EmbedSession, EmbedSessionService } from '../embed-session.service';
+import { CurrentEmbedSession, EmbedTokenGuard } from '../embed-token.guard';
 import { PageRenderer } from '../page-renderer';
 import { RepWorkspaceService } from './rep-workspace.service';
 
@@ -96,57 +97,41 @@ export class RepWorkspaceController {
   }
 
   @Get('api/items/:id')
-  async drawer(
-    @Headers('authorization') auth: string | undefined,
-    @Param('id') id: string,
-    @Res() res: Response,
-  ) {
-    const session = await this.session(auth);
+  @UseGuards(EmbedTokenGuard)
+  async drawer(@CurrentEmbedSession() session: EmbedSession, @Param('id') id: string, @Res() res: Response) {
     res.setHeader('cache-control', 'no-store');
     res.type('html').send(await this.workspace.drawer(session, id));
   }
 
   @Post('api/items/:id/outcome')
   @HttpCode(201)
-  async outcome(
-    @Headers('authorization') auth: string | undefined,
+  @UseGuards(EmbedTokenGuard)
+  outcome(
+    @CurrentEmbedSession() session: EmbedSession,
     @Param('id') id: string,
     @Body() body: EmbedOutcomeDto,
   ) {
-    return this.workspace.outcome(await this.session(auth, true), id, body);
+    return this.workspace.outcome(acting(session), id, body);
   }
 
   @Post('api/items/:id/snooze')
   @HttpCode(201)
-  async snooze(
-    @Headers('authorization') auth: string | undefined,
-    @Param('id') id: string,
-    @Body() body: SnoozeDto,
-  ) {
-    return this.workspace.snooze(await this.session(auth, true), id, body);
+  @UseGuards(EmbedTokenGuard)
+  snooze(@CurrentEmbedSession() session: EmbedSession, @Param('id') id: string, @Body() body: SnoozeDto) {
+    return this.workspace.snooze(acting(session), id, body);
   }
 
   @Post('api/items/:id/pin')
   @HttpCode(201)
-  async pin(
-    @Headers('authorization') auth: string | undefined,
-    @Param('id') id: string,
-    @Body() body: EmbedPinDto,
-  ) {
-    return this.workspace.pin(await this.session(auth, true), id, body);
+  @UseGuards(EmbedTokenGuard)
+  pin(@CurrentEmbedSession() session: EmbedSession, @Param('id') id: string, @Body() body: EmbedPinDto) {
+    return this.workspace.pin(acting(session), id, body);
   }
+}
 
-  private async session(authorization: string | undefined, acting = false): Promise<EmbedSession> {
-    let session: EmbedSession;
-    try {
-      session = await this.sessions.open(EmbedSessionService.bearer(authorization));
-    } catch (e) {
-      if (e instanceof EmbedDenied)
-        throw new AppError('invalid_embed_token', 'the embed token is missing, invalid or expired', 401);
-      throw e;
-    }
-    if (acting && session.readOnly)
-      throw new AppError('read_only_embed_token', 'this token shows the list but records nothing', 403);
-    return session;
-  }
+/** The session, when its token may record calls (tokens minted by integration keys only show the list). */
+function acting(session: EmbedSession): EmbedSession {
+  if (session.readOnly)
+    throw new AppError('read_only_embed_token', 'this token shows the list but records nothing', 403);
+  return session;
 }
