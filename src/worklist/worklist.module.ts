@@ -57,6 +57,12 @@ import { WorklistRepository } from './worklist.repository';
     WorklistPinsService,
     WorklistUrgentService,
   ],
-  exports: [WorklistPublisher, WorklistQueryService, WorklistUrgentService, WorklistOutcomesService],
+  exports: [
+    WorklistPublisher,
+    WorklistQueryService,
+    WorklistUrgentService,
+    WorklistOutcomesService,
+    WorklistPinsService,
+  ],
 })
 export class WorklistModule {}

@@ -10,6 +10,7 @@ import { assignmentSettings, poolPolicy, SettingsError } from '../assignments/as
 import { createScoringPolicy, DEFAULT_SCORING_POLICY } from '../scoring/models/customer-policy';
 import { resolveWorklistSettings, WorklistSettingsError } from '../worklist/worklist-settings';
 import { cronProblem } from '../workspaces/workspace-fields';
+import { EmbedSettingsError, resolveEmbedSettings } from '../workspaces/embed-settings';
 import { fieldOwnershipIssues, resolveFieldOwnership } from '../ingest/sync/field-ownership';
 import { resolveRetention, retentionIssues } from '../retention/retention-settings';
 
@@ -186,6 +187,14 @@ const retention: Section = {
   issues: (stored) => splitIssues(retentionIssues(stored), 'settings.retention'),
 };
 
+/** Where the embeddable pages may be framed (web/ reads it; workspaces/embed-settings.ts). */
+const embed: Section = {
+  resolve: resolveEmbedSettings,
+  issues: issuesOf(resolveEmbedSettings, (e) =>
+    e instanceof EmbedSettingsError ? splitIssues(e.issues, 'settings.embed') : null,
+  ),
+};
+
 export const SECTIONS: Readonly<Record<string, Section>> = {
   worklist,
   assignments,
@@ -193,6 +202,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   scoring,
   fieldOwnership,
   retention,
+  embed,
 };
 
 /** Every issue of a stored settings object, unknown sections included. */

@@ -460,6 +460,32 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         { label: 'forged token', path: '/embed/worklist?token=eyJ4IjoxfQ.AAAA', visible: () => true },
       ],
     },
+    // the page's script calls /embed/api with the embed token as its bearer: an API key is not one (401 for every
+    // key); the token's own scope is tested in test/web/rep-workspace.browser.test.ts
+    ...(['GET', 'POST outcome', 'POST snooze', 'POST pin'] as const).map((what) => {
+      const [method, action] = what.split(' ');
+      const suffix = action ? `/${action}` : '';
+      return {
+        route: `${method} /embed/api/items/{id}${suffix}`,
+        roles: 'public' as const,
+        ok: 401,
+        cases: () => [
+          {
+            label: 'api key as bearer',
+            path: `/embed/api/items/00000000-0000-4000-8000-000000000000${suffix}`,
+            ...(method === 'POST' ? { body: {} } : {}),
+            visible: () => true,
+          },
+        ],
+      };
+    }),
+    // the pages' stylesheet and script: public files
+    {
+      route: 'GET /embed/static/{name}',
+      roles: 'public',
+      ok: 200,
+      cases: () => [{ label: 'stylesheet', path: '/embed/static/embed.css', visible: () => true }],
+    },
 
     // CRM sync: inbound events are public but signed; the admin side is workspace-scoped
     {

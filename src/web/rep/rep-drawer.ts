@@ -1,0 +1,107 @@
+/**
+ * The customer drawer of the rep workspace as data for its template: scores with their reasons, recent orders and
+ * interactions, the talk track in sections, the offer, the call history and the customer's time zone (callbacks are
+ * picked in it). Pure.
+ */
+import { isPersonality } from '../../playbooks/personality';
+import { formatMinor } from '../../worklist/reason-text';
+import type { WorklistItemDetailView } from '../../worklist/worklist.views';
+import { codeLabel, codeOptions, fill, PageLocale, UI } from '../page-labels';
+import { outcomeChoices } from './rep-page';
+
+export interface DrawerFact {
+  label: string;
+  value: string;
+}
+
+function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? '' : `${Math.round(x * 100)}%`;
+}
+
+function when(iso: string, locale: PageLocale, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
+    new Date(iso),
+  );
+}
+
+/** The talk track split at blank lines: each part a collapsible section titled by its first line. */
+export function talkTrackSections(text: string): Array<{ title: string; body: string }> {
+  return text
+    .split(/\n\s*\n/)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part) => {
+      const [first, ...rest] = part.split('\n');
+      return rest.length ? { title: first, body: rest.join('\n') } : { title: first, body: '' };
+    });
+}
+
+export function repDrawer(
+  d: WorklistItemDetailView,
+  opts: { locale: PageLocale; currency: string; workspaceTimeZone: string; readOnly: boolean },
+) {
+  const l = opts.locale;
+  const ui = UI[l];
+  const s = d.scores;
+  const facts: DrawerFact[] = s
+    ? [
+        { label: ui.segment, value: codeLabel('rfm', s.rfmSegment, l) },
+        { label: ui.clv, value: s.clv === null ? '' : formatMinor(s.clv, opts.currency, l) },
+        { label: ui.churnRisk, value: pct(s.churnRisk) },
+        { label: ui.pAlive, value: pct(s.pAlive) },
+        {
+          label: ui.expectedPurchases,
+          value: s.expectedPurchases === null ? '' : String(Math.round(s.expectedPurchases * 10) / 10),
+        },
+      ].filter((f) => f.value !== '')
+    : [];
+  const tags = [
+    codeLabel('tier', s?.valueTier ?? d.customer.valueTier, l),
+    codeLabel('lifecycle', s?.lifecycle ?? d.customer.lifecycle, l),
+    isPersonality(d.personality) ? codeLabel('personality', d.personality, l) : '',
+  ].filter((t) => t);
+  const interactions = d.recentInteractions.map((x) => ({
+    at: when(x.at, l, d.timeZone),
+    kind: codeLabel('interaction', x.kind, l),
+    outcome: codeLabel('outcome', x.outcome, l),
+    note: x.note,
+  }));
+  return {
+    labels: ui,
+    id: d.id,
+    name: d.customer.name ?? d.customer.externalId,
+    externalId: d.customer.externalId,
+    phone: d.customer.phone,
+    email: d.customer.email,
+    state: d.state,
+    open: d.state === 'open' && !opts.readOnly,
+    stateLabel: codeLabel('state', d.state, l),
+    tags,
+    facts,
+    reasons: d.reasons.map((r) => r.text).filter((t) => t),
+    callWindow: d.callWindow
+      ? `${when(d.callWindow.from, l, d.timeZone)} – ${new Intl.DateTimeFormat(l, {
+          timeStyle: 'short',
+          timeZone: d.timeZone,
+        }).format(new Date(d.callWindow.to))}`
+      : '',
+    followUp: d.openFollowUp
+      ? `${codeLabel('kind', d.openFollowUp.kind, l)} · ${when(d.openFollowUp.dueAt, l, d.timeZone)}`
+      : '',
+    doNotCall: d.doNotCall,
+    orders: d.recentOrders.map((o) => ({
+      at: when(o.placedAt, l, d.timeZone),
+      amount: formatMinor(o.amountMinor, o.currency, l),
+      status: codeLabel('orderStatus', o.status, l),
+      externalId: o.externalId,
+    })),
+    calls: interactions,
+    talkTrack: talkTrackSections(d.talkTrack ?? ''),
+    offer: d.offer,
+    timeZone: d.timeZone,
+    callbackLabel: fill(ui.callbackAt, { zone: d.timeZone }),
+    personality: isPersonality(d.personality) ? d.personality : null,
+    outcomes: outcomeChoices(l),
+    personalities: codeOptions('personality', l),
+  };
+}
