@@ -29,8 +29,8 @@ export interface EmbedSession {
 
 /** A refused token: 401 (missing, bad, expired, revoked key, inactive rep). */
 export class EmbedDenied extends AppError {
-  constructor(status: 401 | 403) {
-    super('invalid_embed_token', 'the embed token is missing, invalid or expired', status);
+  constructor(readonly denial: 401 | 403) {
+    super('invalid_embed_token', 'the embed token is missing, invalid or expired', denial);
   }
 }
 

@@ -88,7 +88,7 @@ export class RepWorkspaceController {
       res
         .status(e.status)
         .type('html')
-        .send(this.pages.errorPage(localeFromAcceptLanguage(acceptLanguage), e.status));
+        .send(this.pages.errorPage(localeFromAcceptLanguage(acceptLanguage), e.denial));
       return;
     }
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
