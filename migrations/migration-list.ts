@@ -14,6 +14,7 @@ import { CreateCurrencyRates1765400000000 } from './1765400000000-create-currenc
 import { AddKeyExpiryAndWorkerHeartbeats1765600000000 } from './1765600000000-add-key-expiry-and-worker-heartbeats';
 import { AddFieldOwnership1765700000000 } from './1765700000000-add-field-ownership';
 import { CreateMergeCandidates1765800000000 } from './1765800000000-create-merge-candidates';
+import { RowLevelSecurity1766900000000 } from './1766900000000-row-level-security';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   AddKeyExpiryAndWorkerHeartbeats1765600000000,
   AddFieldOwnership1765700000000,
   CreateMergeCandidates1765800000000,
+  RowLevelSecurity1766900000000,
 ];

@@ -11,6 +11,7 @@ import { Runtime } from './common/runtime';
 import { CRM_EVENTS_BODY_LIMIT, CRM_EVENTS_PATH } from './ingest/events/crm-events.limits';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { applyMigrations } from './database/migrations';
+import { TenantScope } from './database/tenant-scope';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 
 /** Loads config or exits 1 with a readable message (no stack trace for a typo in an env var). */
@@ -147,6 +148,10 @@ export function configureHttp(app: INestApplication): void {
   app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));
   // Every other JSON body: UTF-8, depth-guarded, no NUL or lone surrogates — or a 400 naming the path (common/).
   app.use(jsonBody({ limit: '1mb' }));
+  // Each request runs in a tenant scope of its own, bound to a workspace once the caller is known (the API key
+  // guard); until then it sees no tenant rows (database/tenant-scope.ts). Last, so the body parsers' stream
+  // callbacks do not run outside it.
+  app.use((_req: unknown, _res: unknown, next: () => void) => TenantScope.request(next));
   app.useGlobalPipes(
     new HostileInputPipe(),
     new ValidationPipe({

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Queryable, returningRows } from './sql';
+import { TenantScope } from './tenant-scope';
 
 /**
  * Base of the repositories: the only classes (with migrations) that run SQL. Each method is one statement, or a
@@ -25,6 +26,15 @@ export abstract class SqlRepository {
   /** The rows of an UPDATE/DELETE … RETURNING (TypeORM answers those as [rows, count]). */
   protected returning<T>(sql: string, params: unknown[] = [], tx?: Queryable): Promise<T[]> {
     return returningRows<T>(tx ?? this.db, sql, params);
+  }
+
+  /**
+   * Runs `fn`'s statements seeing every workspace's rows (row-level security): for the statements a
+   * `@crossTenant` comment says span workspaces — a sweep, a scheduler, a job's own row by primary key,
+   * authentication. A statement in a caller's transaction keeps the transaction's scope.
+   */
+  protected crossTenant<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+    return TenantScope.crossTenant(reason, fn);
   }
 
   /** Runs a statement for its effect. */
