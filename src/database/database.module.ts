@@ -13,7 +13,11 @@ export class DatabaseModule {
       imports: [
         // connections run as the application role, in the caller's tenant scope (tenant-connection.ts)
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(url, poolSize), autoLoadEntities: true, migrationsRun: false }),
+          useFactory: () => ({
+            ...dataSourceOptions(url, poolSize),
+            autoLoadEntities: true,
+            migrationsRun: false,
+          }),
           dataSourceFactory: (options) => createAppDataSource(options!),
         }),
       ],

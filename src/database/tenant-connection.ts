@@ -45,7 +45,9 @@ export async function scopeConnections(ds: DataSource, role: string = APP_ROLE):
     return [client, release];
   };
   const [me] = (await TenantScope.crossTenant('start-up: the role check', () =>
-    ds.query(`SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`),
+    ds.query(
+      `SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
+    ),
   )) as Array<{ name: string; rolsuper: boolean; rolbypassrls: boolean }>;
   if (!me || me.rolsuper || me.rolbypassrls) {
     throw new Error(

@@ -21,6 +21,8 @@ import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
 import { embedKey } from './embed-key';
 import { signEmbedToken, verifyEmbedToken } from './embed-token';
+import { TenantScope } from '../database/tenant-scope';
+import { isUuid } from '../common/uuid';
 
 class EmbedTokenDto {
   @ApiProperty({ example: 'rep-001', description: "rep id or the rep's CRM external id" })
@@ -105,6 +107,8 @@ export class WebController {
   @Header('cache-control', 'no-store')
   async worklist(@Query('token') token?: string, @Query('date') date?: string): Promise<string> {
     const signed = token ? verifyEmbedToken(token, this.key) : null;
+    // the token is signed: the rest of the request sees its workspace's rows only (row-level security)
+    if (signed && isUuid(signed.workspaceId)) TenantScope.bind(signed.workspaceId);
     // revoked at once: the minting key must still work and the rep be active (deactivation, by any path)
     const claims =
       signed &&

@@ -58,7 +58,9 @@ describe('row-level security (PostgreSQL)', () => {
       nest.app.get(Transactions).run((tx) => tx.query(`SELECT workspace_id FROM customers`)),
     );
     expect(workspaces(inTx)).toEqual([b.workspaceId]);
-    expect(workspaces(await TenantScope.run(a.workspaceId, () => unfiltered(nest.db)))).toEqual([a.workspaceId]);
+    expect(workspaces(await TenantScope.run(a.workspaceId, () => unfiltered(nest.db)))).toEqual([
+      a.workspaceId,
+    ]);
   });
 
   it('fails closed: no scope, no tenant rows (and nothing left over from the connection’s previous caller)', async () => {
@@ -77,7 +79,9 @@ describe('row-level security (PostgreSQL)', () => {
   it('refuses to write a row into another workspace, or to move one there', async () => {
     await expect(
       TenantScope.run(a.workspaceId, () =>
-        nest.db.query(`INSERT INTO customers (workspace_id, external_id) VALUES ($1, 'intruder')`, [b.workspaceId]),
+        nest.db.query(`INSERT INTO customers (workspace_id, external_id) VALUES ($1, 'intruder')`, [
+          b.workspaceId,
+        ]),
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
@@ -88,7 +92,9 @@ describe('row-level security (PostgreSQL)', () => {
         ]),
       ),
     ).rejects.toThrow(/row-level security/);
-    const { rows } = await owner.query(`SELECT count(*)::int AS n FROM customers WHERE external_id = 'intruder'`);
+    const { rows } = await owner.query(
+      `SELECT count(*)::int AS n FROM customers WHERE external_id = 'intruder'`,
+    );
     expect(rows[0].n).toBe(0);
   });
 
