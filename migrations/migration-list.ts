@@ -20,6 +20,7 @@ import { CreateRateLimitsAndProcessMetrics1766100000000 } from './1766100000000-
 import { AddWorkerHeartbeatMachine1766200000000 } from './1766200000000-add-worker-heartbeat-machine';
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
 import { CreateScoreRunAccuracy1766500000000 } from './1766500000000-create-score-run-accuracy';
+import { RowLevelSecurity1766900000000 } from './1766900000000-row-level-security';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   AddWorkerHeartbeatMachine1766200000000,
   AddRetention1766400000000,
   CreateScoreRunAccuracy1766500000000,
+  RowLevelSecurity1766900000000,
 ];

@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from './openapi';
 import { httpMetrics } from './metrics/http-metrics.middleware';
 import { Metrics } from './metrics/metrics';
 import { APP_CONFIG } from './config/config.module';
+import { TenantScope } from './database/tenant-scope';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 import { EmbeddedPostgresError } from './embedded/embedded-server';
 
@@ -167,6 +168,10 @@ export function configureHttp(app: INestApplication): void {
   app.use(CRM_EVENTS_PATH, raw({ type: () => true, limit: CRM_EVENTS_BODY_LIMIT }));
   // Every other JSON body: UTF-8, depth-guarded, no NUL or lone surrogates — or a 400 naming the path (common/).
   app.use(jsonBody({ limit: '1mb' }));
+  // Each request runs in a tenant scope of its own, bound to a workspace once the caller is known (the API key
+  // guard); until then it sees no tenant rows (database/tenant-scope.ts). Last, so the body parsers' stream
+  // callbacks do not run outside it.
+  app.use((_req: unknown, _res: unknown, next: () => void) => TenantScope.request(next));
   app.useGlobalPipes(
     new HostileInputPipe(),
     new ValidationPipe({

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
+import { TenantScope } from '../database/tenant-scope';
 import type { Role } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 import { Principal, PUBLIC_KEY, ROLES_KEY } from './principal';
@@ -33,6 +34,8 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     req.principal = principal;
+    // the rest of the request sees the key's workspace only (row-level security)
+    TenantScope.bind(principal.workspaceId);
     return true;
   }
 

@@ -76,14 +76,16 @@ export class ApiKeyRepository extends SqlRepository {
 
   /** The key with this hash in any workspace (the key is what names the workspace), with its state. */
   byHash(keyHash: Buffer): Promise<KeyAuthRow | undefined> {
-    return this.first<KeyAuthRow>(
-      // @crossTenant authentication: the presented key names its workspace, none is known yet
-      `SELECT k.id, k.workspace_id, k.role, k.rep_id, k.revoked_at IS NOT NULL AS revoked,
+    return this.crossTenant('authentication', () =>
+      this.first<KeyAuthRow>(
+        // @crossTenant authentication: the presented key names its workspace, none is known yet
+        `SELECT k.id, k.workspace_id, k.role, k.rep_id, k.revoked_at IS NOT NULL AS revoked,
               (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired,
               (k.rep_id IS NULL OR COALESCE(r.active, false)) AS rep_active
        FROM api_keys k LEFT JOIN reps r ON r.id = k.rep_id AND r.workspace_id = k.workspace_id
        WHERE k.key_hash = $1`,
-      [keyHash],
+        [keyHash],
+      ),
     );
   }
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { audit } from '../audit/audit-entry.repository';
 import { AppError } from '../common/app-error';
+import { TenantScope } from '../database/tenant-scope';
 import { Transactions } from '../database/transactions';
 import { Role, ROLES } from './api-key.entity';
 import { ApiKeyRepository, KeyListRow } from './api-key.repository';
@@ -88,7 +89,7 @@ export class ApiKeysService {
     // A deactivated rep's keys stop working however the rep was deactivated (API, CRM sync, SQL).
     if (!found || found.revoked || !found.rep_active) return 'unknown';
     if (found.expired) return 'expired';
-    this.recordUse(found.workspace_id, found.id);
+    TenantScope.run(found.workspace_id, () => this.recordUse(found.workspace_id, found.id));
     return { keyId: found.id, workspaceId: found.workspace_id, role: found.role, repId: found.rep_id };
   }
 

@@ -3,6 +3,7 @@ import { registerDataCommands } from './data.commands';
 import { registerDemoCommand } from './demo.command';
 import { EmbeddedPostgresError } from '../embedded/embedded-server';
 import { CliError } from './cli-context';
+import { TenantScope } from '../database/tenant-scope';
 import { registerOpsCommands } from './ops.commands';
 import { registerWebhookCommands } from './webhook.commands';
 import { registerSyncCommands } from './sync.commands';
@@ -34,6 +35,8 @@ export function buildCli(): Command {
 }
 
 if (require.main === module) {
+  // the CLI is the operator's: what it does outside a request or a job covers every workspace (tenant-scope.ts)
+  TenantScope.setFallback({ crossTenant: 'the operator CLI' });
   buildCli()
     .parseAsync(process.argv)
     .catch((e: unknown) => {

@@ -10,7 +10,11 @@ types.setTypeParser(types.builtins.DATE, (v: string) => v);
  * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature` and the app loads them
  * (`autoLoadEntities`), so the database layer imports no module above it.
  */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  opts: { owner?: boolean } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -21,10 +25,15 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     synchronize: false,
     // TypeORM would print failed queries with their parameters (personal data): errors surface as exceptions instead.
     logging: false,
-    extra: { max: poolSize, application_name: 'callplan' },
+    // the owner's connections (migrations) see every workspace's rows even where row-level security binds the owner
+    extra: {
+      max: poolSize,
+      application_name: 'callplan',
+      ...(opts.owner ? { options: '-c app.cross_tenant=on' } : {}),
+    },
   };
 }
 
-export function createDataSource(url: string, poolSize?: number): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize));
+export function createDataSource(url: string, poolSize?: number, opts: { owner?: boolean } = {}): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize, opts));
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source';
+import { createAppDataSource } from './tenant-connection';
 import { Transactions } from './transactions';
 
 @Module({})
@@ -10,10 +11,14 @@ export class DatabaseModule {
       module: DatabaseModule,
       global: true,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(url, poolSize),
-          autoLoadEntities: true,
-          migrationsRun: false,
+        // connections run as the application role, in the caller's tenant scope (tenant-connection.ts)
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(url, poolSize),
+            autoLoadEntities: true,
+            migrationsRun: false,
+          }),
+          dataSourceFactory: (options) => createAppDataSource(options!),
         }),
       ],
       providers: [Transactions],

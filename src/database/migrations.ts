@@ -8,7 +8,7 @@ const MIGRATION_LOCK = 72_310_011;
  * advisory lock, the others wait for it and then find nothing to do. Returns the names applied.
  */
 export async function applyMigrations(url: string): Promise<string[]> {
-  const ds = createDataSource(url, 2);
+  const ds = createDataSource(url, 2, { owner: true });
   await ds.initialize();
   const lock = ds.createQueryRunner();
   try {
@@ -24,7 +24,7 @@ export async function applyMigrations(url: string): Promise<string[]> {
 
 /** Reverts the most recent migration; returns its name, or null when none was applied. */
 export async function revertLastMigration(url: string): Promise<string | null> {
-  const ds = createDataSource(url, 1);
+  const ds = createDataSource(url, 1, { owner: true });
   await ds.initialize();
   try {
     const [last] = await ds

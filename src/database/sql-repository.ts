@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Queryable, returningRows } from './sql';
+import { TenantScope } from './tenant-scope';
 
 /**
  * One step of a retention purge (src/retention): rows older than `before` go, at most `limit` per statement (short
@@ -42,6 +43,15 @@ export abstract class SqlRepository {
   protected async countOf(sql: string, params: unknown[] = [], tx?: Queryable): Promise<number> {
     const row = await this.first<{ n: number | string }>(sql, params, tx);
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Runs `fn`'s statements seeing every workspace's rows (row-level security): for the statements a
+   * `@crossTenant` comment says span workspaces — a sweep, a scheduler, a job's own row by primary key,
+   * authentication. A statement in a caller's transaction keeps the transaction's scope.
+   */
+  protected crossTenant<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+    return TenantScope.crossTenant(reason, fn);
   }
 
   /** Runs a statement for its effect. */

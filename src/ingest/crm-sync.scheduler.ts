@@ -5,6 +5,7 @@ import { ScheduleRefresh } from '../queue/schedule-refresh.service';
 import { CrmInboxService } from './events/crm-inbox.service';
 import { ConnectorsService } from './pull/connectors.service';
 import { RecordSyncService } from './sync/record-sync.service';
+import { TenantScope } from '../database/tenant-scope';
 
 /**
  * Schedules of CRM sync: each enabled connector's repeatable pull (a BullMQ job scheduler, re-registered at start-up,
@@ -27,13 +28,19 @@ export class CrmSyncScheduler implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.runtime.scheduler) return;
-    const n = await this.connectors.registerAllSchedules();
+    const n = await TenantScope.crossTenant('the scheduler registers every workspace’s connectors', () =>
+      this.connectors.registerAllSchedules(),
+    );
     if (n > 0) this.logger.log(`${n} scheduled CRM pull connector(s)`);
   }
 
   @Interval('crm-sync-sweep', 30_000)
   async sweep(): Promise<void> {
     if (!this.runtime.scheduler) return;
+    await TenantScope.crossTenant('the sweep covers every workspace', () => this.sweepAll());
+  }
+
+  private async sweepAll(): Promise<void> {
     try {
       const queued = await this.inbox.sweep();
       const unparked = await this.sync.resolveParked();

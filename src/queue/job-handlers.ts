@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Job } from 'bullmq';
+import { TenantScope } from '../database/tenant-scope';
 import { JOBS, JobData, JobName } from './jobs';
 import { QueueName } from './queue-factory';
 
@@ -73,10 +74,24 @@ export class JobHandlers implements OnModuleInit {
     if (problems.length > 0) throw new Error(`job handlers: ${problems.join('; ')}`);
   }
 
-  /** Runs the handler of `job` on `queue`. */
+  /**
+   * Runs the handler of `job` on `queue`, in the tenant scope of its payload (row-level security): a payload that
+   * names its workspace sees that workspace only; one that names a row (a run, a delivery, an inbox message, an
+   * import, a connector) or nothing (the outbox dispatch) loads it by primary key across workspaces.
+   */
   handle(queue: QueueName, job: Job): Promise<unknown> {
     const handler = this.handlers.get(`${queue}/${job.name}`);
     if (!handler) throw new Error(`unknown ${queue} job ${job.name}`);
-    return handler.fn(job.data, job);
+    const workspaceId = payloadWorkspace(job.data);
+    return workspaceId
+      ? TenantScope.run(workspaceId, () => handler.fn(job.data, job))
+      : TenantScope.crossTenant(`${queue}/${job.name}: the payload names a row, not a workspace`, () =>
+          handler.fn(job.data, job),
+        );
   }
+}
+
+function payloadWorkspace(data: unknown): string | null {
+  const id = data && typeof data === 'object' ? (data as { workspaceId?: unknown }).workspaceId : undefined;
+  return typeof id === 'string' ? id : null;
 }

@@ -117,9 +117,24 @@ export class RunTablesRepository extends SqlRepository {
     return copyIn(client, scoresTable(runId), SCORE_COLUMNS, 'binary');
   }
 
-  /** History rows as COPY text lines (chunk-io.ts historyLine). */
-  copyHistory(client: PoolClient, lines: string[]): Promise<void> {
-    return copyLines(client, 'score_history', HISTORY_COLUMNS, lines);
+  /**
+   * History rows as COPY text lines (chunk-io.ts historyLine). PostgreSQL refuses COPY FROM into a table under
+   * row-level security, so they go through a temporary table of the session and one INSERT … SELECT, which the
+   * policy checks.
+   */
+  async copyHistory(client: PoolClient, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const columns = HISTORY_COLUMNS.join(', ');
+    await client.query(
+      // @crossTenant the table's shape only (WITH NO DATA)
+      `CREATE TEMP TABLE IF NOT EXISTS score_history_in AS SELECT ${columns} FROM score_history WITH NO DATA`,
+    );
+    await copyLines(client, 'pg_temp.score_history_in', HISTORY_COLUMNS, lines);
+    await client.query(
+      // @crossTenant the chunk's own history rows, each naming the run's workspace (the policy checks it)
+      `INSERT INTO score_history (${columns}) SELECT ${columns} FROM pg_temp.score_history_in;
+       TRUNCATE pg_temp.score_history_in`,
+    );
   }
 
   /** Whether the run's scores table is attached as a partition already (a re-delivered finalize). */

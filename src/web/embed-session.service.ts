@@ -4,6 +4,8 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { Principal } from '../auth/principal';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import { AppError } from '../common/app-error';
+import { isUuid } from '../common/uuid';
+import { TenantScope } from '../database/tenant-scope';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { resolveEmbedSettings } from '../workspaces/embed-settings';
@@ -67,6 +69,8 @@ export class EmbedSessionService {
 
   private async verify(token: string | undefined): Promise<EmbedSession> {
     const claims = token ? verifyEmbedToken(token, this.key) : null;
+    // the token is signed: the rest of the request sees its workspace's rows only (row-level security)
+    if (claims && isUuid(claims.workspaceId)) TenantScope.bind(claims.workspaceId);
     if (
       !claims ||
       !(await this.keys.keyUsable(claims.workspaceId, claims.keyId)) ||

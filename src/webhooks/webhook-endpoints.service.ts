@@ -14,6 +14,7 @@ import {
   WebhooksRepository,
 } from './webhooks.repository';
 import { isUuid } from '../common/uuid';
+import { TenantScope } from '../database/tenant-scope';
 
 export interface WebhookEndpointView {
   id: string;
@@ -64,7 +65,9 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
 
   /** Encrypts the plaintext secrets of endpoints created before secrets were encrypted (see the migration). */
   async onApplicationBootstrap(): Promise<void> {
-    const n = await this.encryptLegacySecrets();
+    const n = await TenantScope.crossTenant('a start-up step over every workspace’s endpoints', () =>
+      this.encryptLegacySecrets(),
+    );
     if (n > 0) this.logger.log(`encrypted the signing secrets of ${n} webhook endpoints`);
   }
 

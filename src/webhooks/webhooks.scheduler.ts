@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { Runtime, RUNTIME } from '../common/runtime';
 import { OutboxService } from './outbox.service';
+import { TenantScope } from '../database/tenant-scope';
 
 /** Safety net of the outbox: events whose post-commit kick was lost are dispatched within half a minute. */
 @Injectable()
@@ -16,6 +17,8 @@ export class WebhooksScheduler {
   @Interval('outbox-sweep', 30_000)
   async sweep(): Promise<void> {
     if (!this.runtime.scheduler) return;
-    await this.outbox.kick().catch((e: Error) => this.logger.warn(`outbox sweep failed: ${e.message}`));
+    await TenantScope.crossTenant('the outbox sweep covers every workspace', () => this.outbox.kick()).catch(
+      (e: Error) => this.logger.warn(`outbox sweep failed: ${e.message}`),
+    );
   }
 }

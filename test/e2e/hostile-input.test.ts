@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
+import { Client } from 'pg';
 import { formatInputPath, MAX_JSON_DEPTH } from '../../src/common/hostile-input';
 import { signedWebhookHeaders } from '../../src/ingest/events/webhook-signature';
 import { ScoreExportService } from '../../src/scoring/score-export.service';
@@ -155,16 +156,29 @@ describe('hostile input at the edges', () => {
     }
   }
 
-  /** Row counts of every table of the application (and the PostgreSQL queue's), to show nothing was stored. */
+  /**
+   * Row counts of every table of the application (and the PostgreSQL queue's), to show nothing was stored — as
+   * the owner: the app's role sees no queue schema, and tenant rows only within a scope (row-level security).
+   */
   async function rowCounts(): Promise<Record<string, number>> {
-    const tables: Array<{ name: string }> = await nest.db.query(
+    const owner = new Client({ connectionString: nest.databaseUrl });
+    await owner.connect();
+    try {
+      return await countRows(owner);
+    } finally {
+      await owner.end();
+    }
+  }
+
+  async function countRows(owner: Client): Promise<Record<string, number>> {
+    const { rows: tables } = await owner.query<{ name: string }>(
       `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
        WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
     );
     const out: Record<string, number> = {};
     for (const { name } of tables) {
-      const [row] = await nest.db.query(`SELECT count(*)::int AS n FROM ${name}`);
-      out[name] = row.n;
+      const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`);
+      out[name] = rows[0].n;
     }
     return out;
   }

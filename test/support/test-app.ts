@@ -8,6 +8,11 @@ import { AppModule } from '../../src/app.module';
 import { configureHttp } from '../../src/bootstrap';
 import { Runtime } from '../../src/common/runtime';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { TenantScope } from '../../src/database/tenant-scope';
+
+// Test code drives services directly, as the CLI does: outside a request or a job it sees every workspace. HTTP
+// requests and jobs run in their own scopes (test/database/row-level-security.test.ts).
+TenantScope.setFallback({ crossTenant: 'test code acting as the operator' });
 
 /** Config for a test: its own database, queue prefix and data dir; Redis only when asked. */
 export function testConfig(

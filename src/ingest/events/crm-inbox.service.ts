@@ -13,6 +13,7 @@ import { CrmInboxRepository, InboxCountRow, InboxListRow, InboxStatus } from './
 import { MAX_EVENTS_PER_BATCH, parseEventBatch } from './crm-event.schema';
 import { SignatureHeaders, verifySignature } from './webhook-signature';
 import { WebhookSecretsService } from './webhook-secrets.service';
+import { TenantScope } from '../../database/tenant-scope';
 
 export type { InboxStatus } from './crm-inbox.repository';
 
@@ -65,6 +66,8 @@ export class CrmInboxService implements BeforeApplicationShutdown {
   /** Verifies, validates and stores one webhook message; throws AppError (401/400/413) when it is not acceptable. */
   async receive(slug: string, body: Buffer, headers: SignatureHeaders): Promise<Received> {
     const signed = await this.verify(slug, body, headers);
+    // the signature names the workspace: the rest of the request sees its rows only (row-level security)
+    TenantScope.bind(signed.workspaceId);
     // The same edge as every JSON route (common/hostile-input): what the worker could not store — NUL, lone
     // surrogates, bytes that are not UTF-8 — or nesting too deep to handle is a 400 with its path, before the 202.
     const checked = parseJsonBody(body);

@@ -39,11 +39,13 @@ export class WebhookSecretsRepository extends SqlRepository {
 
   /** The secrets of the workspace with this slug (an inbound message names its workspace by slug). */
   bySlug(slug: string): Promise<InboundSecretsRow | undefined> {
-    return this.first(
-      // @crossTenant finds the workspace: the slug is how an unauthenticated message names it
-      `SELECT w.id, s.current_enc, CASE WHEN s.previous_valid_until > now() THEN s.previous_enc END AS previous_enc
+    return this.crossTenant('an unauthenticated message names its workspace by slug', () =>
+      this.first(
+        // @crossTenant finds the workspace: the slug is how an unauthenticated message names it
+        `SELECT w.id, s.current_enc, CASE WHEN s.previous_valid_until > now() THEN s.previous_enc END AS previous_enc
        FROM workspaces w JOIN crm_webhook_secrets s ON s.workspace_id = w.id WHERE w.slug = $1`,
-      [slug],
+        [slug],
+      ),
     );
   }
 }

@@ -11,6 +11,7 @@ import { ImportsRepository, UnfinishedImportRow } from './imports.repository';
 import { importJobId, ImportsService } from './imports.service';
 import { staleUploadReason } from './upload-files';
 import { THIS_PROCESS } from './upload-storage';
+import { TenantScope } from '../../database/tenant-scope';
 
 /** How often the sweep runs; an import must look stuck on two sweeps in a row (this far apart) to be repaired. */
 export const RECOVERY_EVERY_MS = 15_000;
@@ -64,7 +65,7 @@ export class ImportsRecoveryService implements OnApplicationBootstrap, OnApplica
 
   private tick(): void {
     if (this.running) return;
-    this.running = this.sweep()
+    this.running = TenantScope.crossTenant('the recovery sweep covers every workspace', () => this.sweep())
       .catch((e: Error) => this.logger.warn(`import recovery sweep failed: ${e.message}`))
       .finally(() => (this.running = undefined));
   }
