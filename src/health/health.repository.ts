@@ -90,9 +90,12 @@ export class HealthRepository extends SqlRepository {
     timeoutMs: number,
     work: (q: (sql: string) => Promise<unknown>) => Promise<T>,
   ): Promise<T> {
-    return this.db.transaction(async (m) => {
-      await m.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
-      return work((sql) => m.query(sql) as Promise<unknown>);
-    });
+    // every caller is a /metrics gauge over the whole deployment (row-level security: all workspaces' rows)
+    return this.crossTenant('/metrics totals every workspace', () =>
+      this.db.transaction(async (m) => {
+        await m.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+        return work((sql) => m.query(sql) as Promise<unknown>);
+      }),
+    );
   }
 }
