@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Runtime, RUNTIME } from '../common/runtime';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { TenantScope } from '../database/tenant-scope';
 
 /**
  * Job schedulers (nightly scoring, pool sweeps, CRM pulls) live in the queue backend. A Redis that lost its data
@@ -42,9 +43,10 @@ export class ScheduleRefresh implements OnApplicationBootstrap, OnApplicationShu
     this.running = true;
     try {
       for (const t of this.tasks) {
-        await t
-          .run()
-          .catch((e: Error) => this.logger.warn(`${t.name} schedules not refreshed: ${e.message}`));
+        // each task upserts the schedulers of every workspace (row-level security: all workspaces' rows)
+        await TenantScope.crossTenant(`the ${t.name} schedules of every workspace`, () => t.run()).catch(
+          (e: Error) => this.logger.warn(`${t.name} schedules not refreshed: ${e.message}`),
+        );
       }
     } finally {
       this.running = false;
