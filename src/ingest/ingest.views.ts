@@ -4,6 +4,7 @@ import {
   arr,
   bigId,
   bool,
+  day,
   described,
   instant,
   int,
@@ -105,6 +106,7 @@ export const ConnectorView = apiSchema(
   'Connector',
   obj({
     id: uuid,
+    kind: oneOfValues(['generic', 'hubspot', 'salesforce']),
     name: str,
     source: str,
     baseUrl: str,
@@ -112,6 +114,21 @@ export const ConnectorView = apiSchema(
     config: described(anyObject, 'entities, paging, http and maxPagesPerRun as stored (docs/crm-sync.md)'),
     scheduleEveryMs: nullable(int),
     enabled: bool,
+    writeBack: described(
+      nullable(
+        obj({
+          afterEventId: described(bigId, 'the last score-change event written back'),
+          events: int,
+          customers: int,
+          calls: described(int, 'CRM API calls made'),
+          lastPushAt: nullable(instant),
+          lastReport: described(nullable(anyObject), "the last push's report"),
+          lastError: nstr,
+          failures: described(int, 'records the CRM refused (GET …/write-back-failures)'),
+        }),
+      ),
+      'CRM-shaped connectors (hubspot, salesforce): how far the write-back got; null for generic ones',
+    ),
     lastRunAt: nullable(instant),
     lastRunReport: described(nullable(anyObject), "the last run's report"),
     lastError: nstr,
@@ -122,6 +139,87 @@ export const ConnectorListView = apiSchema('ConnectorList', arr(ConnectorView));
 export const JobQueuedView = apiSchema(
   'JobQueued',
   obj({ jobId: str }, { example: { jobId: 'pull-08459514-e6c5-4f5a-9c96-84c777a55816-1796564820370' } }),
+);
+
+export const WriteBackFailureListView = apiSchema(
+  'CrmWriteBackFailureList',
+  arr(
+    obj({
+      externalId: described(str, 'the CRM record'),
+      outboxEventId: described(bigId, 'the score-change event whose write-back the CRM refused'),
+      code: described(str, "the CRM's error code (or Callplan's, e.g. not_a_hubspot_id)", 'OBJECT_NOT_FOUND'),
+      message: str,
+      failedAt: instant,
+    }),
+  ),
+);
+
+export const CurrencyRateView = apiSchema(
+  'CurrencyRate',
+  obj({
+    currency: described(str, 'ISO 4217', 'USD'),
+    validFrom: described(day, 'from this UTC day until the next rate of the currency'),
+    rate: described(
+      str,
+      'units of the workspace currency per unit of `currency`, as a decimal string',
+      '7.1',
+    ),
+  }),
+);
+export const CurrencyRateTableView = apiSchema(
+  'CurrencyRateTable',
+  obj({ rates: arr(CurrencyRateView, 'by currency, then validFrom') }),
+);
+export const CurrencyRatesReplacedView = apiSchema(
+  'CurrencyRatesReplaced',
+  obj({
+    rates: arr(CurrencyRateView, 'the table now, by currency, then validFrom'),
+    currencies: arr(str, 'the currencies of the new table, sorted'),
+  }),
+);
+
+const REJECT_KINDS = ['inbox', 'parked', 'pull'];
+const perKind = obj({ inbox: int, parked: int, pull: int });
+export const SyncRejectListView = apiSchema(
+  'SyncRejectList',
+  obj({
+    total: described(int, 'all that wait (of `kind` when given), not only this page'),
+    counts: described(perKind, 'what waits, per kind'),
+    items: arr(
+      obj({
+        id: described(str, '`inbox:<id>`, `pull:<id>` or `parked:<key>`: what the replay takes', 'pull:7'),
+        kind: oneOfValues(REJECT_KINDS),
+        source: nstr,
+        origin: described(str, "`webhook:<webhook-id>`, `pull:<connector>`, or the parked record's source"),
+        entity: nstr,
+        externalId: nstr,
+        reason: obj({ code: str, message: str }),
+        problems: arr(
+          obj({ path: str, code: str, message: str }),
+          'each problem with the field path it concerns',
+        ),
+        attempts: int,
+        firstSeenAt: instant,
+        lastSeenAt: instant,
+        replay: described(
+          obj({ automatic: bool, how: str }),
+          'how it gets applied: by itself (parked) or by a replay after a fix',
+        ),
+      }),
+    ),
+  }),
+);
+export const SyncRejectReplayView = apiSchema(
+  'SyncRejectReplay',
+  obj({
+    inbox: described(obj({ queued: int }), 'failed webhook messages queued again'),
+    parked: described(obj({ unparked: int }), 'parked records whose customer exists now, applied'),
+    pull: described(
+      obj({ applied: int, stillRejected: int, skipped: int }),
+      'pull records mapped and validated again: applied, still invalid, connector gone or disabled',
+    ),
+    remaining: described(perKind, 'what still waits, per kind'),
+  }),
 );
 
 export const ImportSchema = apiSchema(

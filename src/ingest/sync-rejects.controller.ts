@@ -1,9 +1,17 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
+import { SyncRejectListView, SyncRejectReplayView } from './ingest.views';
 import { SYNC_REJECT_KINDS, SyncRejectKind, SyncRejectsService } from './sync-rejects.service';
 
 class RejectsQueryDto extends PageQuery({ max: 1000, default: 100, example: 100 }) {
@@ -40,6 +48,11 @@ export class SyncRejectsController {
 
   @Get('rejects')
   @Roles('admin', 'integration')
+  @ApiOperation({
+    summary:
+      'What sync accepted and could not apply (failed webhook messages, parked and rejected pull records), newest first',
+  })
+  @ApiOkResponse({ schema: SyncRejectListView })
   list(@CurrentPrincipal() p: Principal, @Query() q: RejectsQueryDto) {
     return this.rejects.list(p.workspaceId, q.limit ?? 100, q.kind);
   }
@@ -48,6 +61,13 @@ export class SyncRejectsController {
   @Post('rejects/replay')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOperation({
+    summary: 'Apply rejected sync records again after a fix (all, one kind, or the given ids)',
+  })
+  @ApiOkResponse({ schema: SyncRejectReplayView })
+  @ApiUnprocessableEntityResponse({
+    description: 'invalid_reject_ids: an id is not one from GET /v1/sync/rejects',
+  })
   replay(@CurrentPrincipal() p: Principal, @Body() dto: ReplayDto) {
     return this.rejects.replay(p.workspaceId, { ...dto, actor: actorOf(p) });
   }

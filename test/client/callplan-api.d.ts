@@ -280,7 +280,7 @@ export interface paths {
     /** The pull connectors of the workspace */
     get: operations['connectors_list'];
     put?: never;
-    /** Create or replace (by name) a pull connector; see docs/crm-sync.md for the fields */
+    /** Create or replace (by name) a connector: generic pull, or `kind: "hubspot"`; see docs/crm-sync.md for the fields */
     post: operations['connectors_save'];
     delete?: never;
     options?: never;
@@ -317,6 +317,40 @@ export interface paths {
     put?: never;
     /** Queue a pull now */
     post: operations['connectors_pull'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/crm/connectors/{id}/push': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Write pending score changes back to the CRM now (hubspot, salesforce connectors) */
+    post: operations['connectors_push'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/crm/connectors/{id}/write-back-failures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Records the CRM refused in write-backs, with its reason */
+    get: operations['connectors_failures'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -386,6 +420,58 @@ export interface paths {
     get: operations['fieldConflicts_list'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/currency-rates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rate table imports convert orders in other currencies with */
+    get: operations['currencyRates_list'];
+    /** Replace the rate table (all or nothing; audited). A rate is units of the workspace currency per unit of `currency`, as a decimal string, valid from `validFrom` (UTC day) until the next one */
+    put: operations['currencyRates_replace'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sync/rejects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What sync accepted and could not apply (failed webhook messages, parked and rejected pull records), newest first */
+    get: operations['syncRejects_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sync/rejects/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Apply rejected sync records again after a fix (all, one kind, or the given ids) */
+    post: operations['syncRejects_replay'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1207,6 +1293,21 @@ export interface components {
        * @description only these inbox rows
        * @example [
        *       "42"
+       *     ]
+       */
+      ids?: string[];
+    };
+    ReplayDto: {
+      /**
+       * @description only this kind (default: all)
+       * @enum {string}
+       */
+      kind?: 'inbox' | 'parked' | 'pull';
+      /**
+       * @description only these (ids from GET /v1/sync/rejects)
+       * @example [
+       *       "inbox:42",
+       *       "pull:7"
        *     ]
        */
       ids?: string[];
@@ -3047,6 +3148,8 @@ export interface components {
     Connector: {
       /** Format: uuid */
       id: string;
+      /** @enum {string} */
+      kind: 'generic' | 'hubspot' | 'salesforce';
       name: string;
       source: string;
       baseUrl: string;
@@ -3058,6 +3161,27 @@ export interface components {
       };
       scheduleEveryMs: number | null;
       enabled: boolean;
+      /** @description CRM-shaped connectors (hubspot, salesforce): how far the write-back got; null for generic ones */
+      writeBack: {
+        /**
+         * @description the last score-change event written back
+         * @example 42
+         */
+        afterEventId: string;
+        events: number;
+        customers: number;
+        /** @description CRM API calls made */
+        calls: number;
+        /** Format: date-time */
+        lastPushAt: string | null;
+        /** @description the last push's report */
+        lastReport: {
+          [key: string]: unknown;
+        } | null;
+        lastError: string | null;
+        /** @description records the CRM refused (GET …/write-back-failures) */
+        failures: number;
+      } | null;
       /** Format: date-time */
       lastRunAt: string | null;
       /** @description the last run's report */
@@ -3082,6 +3206,116 @@ export interface components {
      */
     JobQueued: {
       jobId: string;
+    };
+    CrmWriteBackFailureList: {
+      /** @description the CRM record */
+      externalId: string;
+      /**
+       * @description the score-change event whose write-back the CRM refused
+       * @example 42
+       */
+      outboxEventId: string;
+      /**
+       * @description the CRM's error code (or Callplan's, e.g. not_a_hubspot_id)
+       * @example OBJECT_NOT_FOUND
+       */
+      code: string;
+      message: string;
+      /** Format: date-time */
+      failedAt: string;
+    }[];
+    CurrencyRate: {
+      /**
+       * @description ISO 4217
+       * @example USD
+       */
+      currency: string;
+      /**
+       * Format: date
+       * @description from this UTC day until the next rate of the currency
+       */
+      validFrom: string;
+      /**
+       * @description units of the workspace currency per unit of `currency`, as a decimal string
+       * @example 7.1
+       */
+      rate: string;
+    };
+    CurrencyRateTable: {
+      /** @description by currency, then validFrom */
+      rates: components['schemas']['CurrencyRate'][];
+    };
+    CurrencyRatesReplaced: {
+      /** @description the table now, by currency, then validFrom */
+      rates: components['schemas']['CurrencyRate'][];
+      /** @description the currencies of the new table, sorted */
+      currencies: string[];
+    };
+    SyncRejectList: {
+      /** @description all that wait (of `kind` when given), not only this page */
+      total: number;
+      /** @description what waits, per kind */
+      counts: {
+        inbox: number;
+        parked: number;
+        pull: number;
+      };
+      items: {
+        /**
+         * @description `inbox:<id>`, `pull:<id>` or `parked:<key>`: what the replay takes
+         * @example pull:7
+         */
+        id: string;
+        /** @enum {string} */
+        kind: 'inbox' | 'parked' | 'pull';
+        source: string | null;
+        /** @description `webhook:<webhook-id>`, `pull:<connector>`, or the parked record's source */
+        origin: string;
+        entity: string | null;
+        externalId: string | null;
+        reason: {
+          code: string;
+          message: string;
+        };
+        /** @description each problem with the field path it concerns */
+        problems: {
+          path: string;
+          code: string;
+          message: string;
+        }[];
+        attempts: number;
+        /** Format: date-time */
+        firstSeenAt: string;
+        /** Format: date-time */
+        lastSeenAt: string;
+        /** @description how it gets applied: by itself (parked) or by a replay after a fix */
+        replay: {
+          automatic: boolean;
+          how: string;
+        };
+      }[];
+    };
+    SyncRejectReplay: {
+      /** @description failed webhook messages queued again */
+      inbox: {
+        queued: number;
+      };
+      /** @description parked records whose customer exists now, applied */
+      parked: {
+        unparked: number;
+      };
+      /** @description pull records mapped and validated again: applied, still invalid, connector gone or disabled */
+      pull: {
+        applied: number;
+        stillRejected: number;
+        skipped: number;
+      };
+      /** @description what still waits, per kind */
+      remaining: {
+        inbox: number;
+        parked: number;
+        pull: number;
+      };
     };
     Import: {
       /** Format: uuid */
@@ -6182,6 +6416,243 @@ export interface operations {
       };
     };
   };
+  connectors_push: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobQueued'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not_supported: a generic connector does not write back */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  connectors_failures: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmWriteBackFailureList'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   imports_list: {
     parameters: {
       query?: {
@@ -6305,6 +6776,11 @@ export interface operations {
           preset?: 'hubspot' | 'salesforce' | 'generic';
           /** @enum {string} */
           ignoreUnknownColumns?: 'true' | 'false';
+          /**
+           * @description customers: the column with each row’s CRM version time (as source_updated_at); 422 when the file has no such column
+           * @example Last Modified
+           */
+          sourceVersionColumn?: string;
         };
       };
     };
@@ -6698,6 +7174,454 @@ export interface operations {
            *       "error": {
            *         "code": "not_found",
            *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  currencyRates_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrencyRateTable'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  currencyRates_replace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          rates: {
+            /** @example USD */
+            currency: string;
+            /**
+             * Format: date
+             * @example 2026-01-01
+             */
+            validFrom: string;
+            /** @example 7.1 */
+            rate: string;
+          }[];
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrencyRatesReplaced'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_rates: nothing saved; details list every problem with its path (`rates[3].rate`) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  syncRejects_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        kind?: 'inbox' | 'parked' | 'pull';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SyncRejectList'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  syncRejects_replay: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplayDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SyncRejectReplay'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_reject_ids: an id is not one from GET /v1/sync/rejects */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
            *       }
            *     }
            */

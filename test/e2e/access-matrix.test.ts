@@ -594,6 +594,19 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: [202, 409],
       cases: perWs((ws) => `/v1/crm/connectors/${id(`connector-${ws}`)}/pull`),
     },
+    // the matrix's connectors are generic: a push reaches the handler and is refused there (409 not_supported)
+    {
+      route: 'POST /v1/crm/connectors/{id}/push',
+      roles: ['admin', 'integration'],
+      ok: 409,
+      cases: perWs((ws) => `/v1/crm/connectors/${id(`connector-${ws}`)}/push`),
+    },
+    {
+      route: 'GET /v1/crm/connectors/{id}/write-back-failures',
+      roles: ['admin', 'integration'],
+      ok: 200,
+      cases: perWs((ws) => `/v1/crm/connectors/${id(`connector-${ws}`)}/write-back-failures`),
+    },
 
     // customers
     {

@@ -5,11 +5,13 @@ import request from 'supertest';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { CurrencyRatesService } from '../../src/ingest/csv/currency-rates.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 
 /** GET/PUT /v1/currency-rates beside `callplan currency rates load|list`: one service, one rule per rate. */
 describe('currency rates over the API (PostgreSQL)', () => {
   const nest = useTestApp({ http: true, workers: false });
+  const contract = useContract(nest);
   const dir = mkdtempSync(join(tmpdir(), 'callplan-rates-'));
   let ws: string;
   let admin: string;
@@ -99,5 +101,9 @@ describe('currency rates over the API (PostgreSQL)', () => {
       code: 'invalid_rates',
       message: expect.stringContaining('line 3: USD from 2024-01-01 again (first on line 2)'),
     });
+  });
+
+  it('answers as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
   });
 });

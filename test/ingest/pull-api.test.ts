@@ -2,6 +2,7 @@ import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { FakeCrm, fakeCrmConnector, seedFakeCrm } from '../fake-crm/fake-crm-server';
 import { queueBackends } from '../support/test-db';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 
 const backend = queueBackends().at(-1) as { name: string; redisUrl?: string };
@@ -9,6 +10,7 @@ const backend = queueBackends().at(-1) as { name: string; redisUrl?: string };
 /** The connector admin API: validated definitions, write-only secrets, role checks, on-demand pulls as jobs. */
 describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
   const nest = useTestApp({ http: true, redis: backend.redisUrl });
+  const contract = useContract(nest);
   let keys: { admin: string; integration: string; rep: string };
   let workspaceId: string;
   const crm = new FakeCrm();
@@ -169,5 +171,9 @@ describe(`pull connector API over HTTP (queues on ${backend.name})`, () => {
     expect(sf.status).toBe(201);
     expect(sf.body).toMatchObject({ kind: 'salesforce', config: { records: { pageSize: 2000 } } });
     expect(JSON.stringify(sf.body)).not.toMatch(/access-secret|refresh-secret/);
+  });
+
+  it('answers as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, t } from '../fake-crm/crm-events';
 import { FakeCrm, fakeCrmConnector, FakeOrder, seedFakeCrm } from '../fake-crm/fake-crm-server';
+import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
 
 /**
@@ -20,6 +21,7 @@ import { useTestApp } from '../support/use-test-app';
  */
 describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL)', () => {
   const nest = useTestApp({ http: true, workers: false });
+  const contract = useContract(nest);
   const crm = new FakeCrm();
   let ws: string;
   let admin: string;
@@ -158,6 +160,10 @@ describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL
       [ws],
     );
     expect(audited[0].n).toBe(3); // the early replay, the HTTP one and the inline one
+  });
+
+  it('answers as its OpenAPI document says (status, content type, schema)', () => {
+    expect(contract.problems()).toEqual([]);
   });
 });
 

@@ -1,7 +1,15 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { actorOf } from '../../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../../auth/principal';
+import { CurrencyRateTableView, CurrencyRatesReplacedView } from '../ingest.views';
 import { CurrencyRatesService } from './currency-rates.service';
 
 /**
@@ -17,6 +25,7 @@ export class CurrencyRatesController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'The rate table imports convert orders in other currencies with' })
+  @ApiOkResponse({ schema: CurrencyRateTableView })
   async list(@CurrentPrincipal() p: Principal) {
     return { rates: await this.rates.list(p.workspaceId) };
   }
@@ -50,6 +59,10 @@ export class CurrencyRatesController {
         },
       },
     },
+  })
+  @ApiOkResponse({ schema: CurrencyRatesReplacedView })
+  @ApiUnprocessableEntityResponse({
+    description: 'invalid_rates: nothing saved; details list every problem with its path (`rates[3].rate`)',
   })
   replace(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     return this.rates.replace(p.workspaceId, body, actorOf(p));

@@ -1,9 +1,10 @@
-import { ConnectorListView, ConnectorView, JobQueuedView } from '../ingest.views';
+import { ConnectorListView, ConnectorView, JobQueuedView, WriteBackFailureListView } from '../ingest.views';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiBody,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -75,7 +76,11 @@ export class ConnectorsController {
   @Post(':id/push')
   @Roles('admin', 'integration')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Write pending score changes back to the CRM now (hubspot connectors)' })
+  @ApiOperation({
+    summary: 'Write pending score changes back to the CRM now (hubspot, salesforce connectors)',
+  })
+  @ApiAcceptedResponse({ schema: JobQueuedView })
+  @ApiConflictResponse({ description: 'not_supported: a generic connector does not write back' })
   push(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.connectors.enqueuePush(p.workspaceId, id);
   }
@@ -84,12 +89,20 @@ export class ConnectorsController {
   @Get(':id/write-back-failures')
   @Roles('admin', 'integration')
   @ApiOperation({ summary: 'Records the CRM refused in write-backs, with its reason' })
-  failures(
+  @ApiOkResponse({ schema: WriteBackFailureListView })
+  async failures(
     @CurrentPrincipal() p: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() q: WriteBackFailuresQuery,
   ) {
-    return this.connectors.writeBackFailures(p.workspaceId, id, q.limit ?? 100);
+    const rows = await this.connectors.writeBackFailures(p.workspaceId, id, q.limit ?? 100);
+    return rows.map((r) => ({
+      externalId: r.external_id,
+      outboxEventId: r.outbox_event_id,
+      code: r.code,
+      message: r.message,
+      failedAt: r.failed_at,
+    }));
   }
 
   @Delete(':id')
