@@ -1,8 +1,24 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
+import { ErrorView } from '../worklist/worklist.views';
+import { CustomerFilterQuery, CustomerListQuery, CustomerListView } from './customer-list.dto';
+import { CustomerListService } from './customer-list.service';
 import { CustomerEraseService, ErasureReport } from './customer-erase.service';
 import { CustomerSummary, CustomerViewService } from './customer-view.service';
+
+const FILTER_ERRORS =
+  'invalid_tier, invalid_lifecycle, invalid_segment, invalid_sort, invalid_owner, invalid_q, invalid_cursor ' +
+  '(details.field names the parameter), validation_failed (an unknown parameter, a limit out of range)';
 
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -10,8 +26,53 @@ import { CustomerSummary, CustomerViewService } from './customer-view.service';
 export class CustomersController {
   constructor(
     private readonly view: CustomerViewService,
+    private readonly lists: CustomerListService,
     private readonly eraser: CustomerEraseService,
   ) {}
+
+  @Get()
+  @Roles('rep', 'manager', 'admin', 'integration')
+  @ApiOperation({
+    summary: 'Search and filter customers',
+    description:
+      'Live customers with their current scores, filtered by tier, lifecycle, RFM segment, owner and text, ' +
+      'sorted by priority (default), clv or name, one keyset page at a time (nextCursor). Scoped like ' +
+      'GET /v1/customers/{id}: admins and integrations the workspace, managers their team and unowned customers, ' +
+      'reps their own; other customers are not listed.',
+  })
+  @ApiOkResponse({ type: CustomerListView })
+  @ApiBadRequestResponse({ type: ErrorView, description: FILTER_ERRORS })
+  list(@CurrentPrincipal() p: Principal, @Query() q: CustomerListQuery): Promise<CustomerListView> {
+    const { limit, ...filters } = q;
+    return this.lists.list(p, filters, limit ?? 50);
+  }
+
+  /** Declared before `:id`, so `export.csv` is not read as a customer id. */
+  @Get('export.csv')
+  @Roles('rep', 'manager', 'admin', 'integration')
+  @ApiOperation({
+    summary: 'Export the filtered customers as CSV',
+    description:
+      'The same filters, scope and order as GET /v1/customers, every page of them, streamed as UTF-8 CSV. Text ' +
+      'cells that a spreadsheet would run as a formula (= + - @ …) start with an apostrophe.',
+  })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
+  @ApiBadRequestResponse({ type: ErrorView, description: FILTER_ERRORS })
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: CustomerFilterQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const pieces = await this.lists.export(p, q);
+    res.status(200);
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', 'attachment; filename="customers.csv"');
+    res.setHeader('cache-control', 'no-store');
+    Readable.from(pieces)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  }
 
   /**
    * One customer with its scores. Email and phone are clear for the owner rep, their managers and admins, masked
