@@ -123,3 +123,29 @@ export class CustomerListView {
   @ApiProperty({ example: 'WyJwcmlvcml0eSIsIjgxLjUiLCI0NzExIl0', nullable: true, type: String })
   nextCursor!: string | null;
 }
+
+/**
+ * The error body (`{ error: { code, message, details } }`, common/error.filter.ts) as an inline schema: the
+ * worklist's ErrorView sits in a room above this one.
+ */
+export const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', example: 'invalid_tier' },
+        message: {
+          type: 'string',
+          example: 'tier must be one or more of core, potential, general (got gold)',
+        },
+        details: {
+          description: 'for a filter: { field, allowed? }; for validation_failed: the messages',
+          example: { field: 'tier', allowed: ['core', 'potential', 'general'] },
+        },
+      },
+    },
+  },
+};

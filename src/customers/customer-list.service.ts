@@ -36,7 +36,7 @@ export class CustomerListService {
   ) {}
 
   async list(p: Principal, raw: RawListFilters, limit: number): Promise<CustomerListPage> {
-    const query = await this.query(p, parseListFilters(raw), limit + 1);
+    const query = await this.toQuery(p, parseListFilters(raw), limit + 1);
     const rows = await this.repo.page(p.workspaceId, query);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
@@ -53,7 +53,7 @@ export class CustomerListService {
    * 400, not a broken download), then streamed page by page.
    */
   async export(p: Principal, raw: RawListFilters): Promise<AsyncIterable<string>> {
-    const query = await this.query(p, parseListFilters({ ...raw, cursor: undefined }), EXPORT_PAGE);
+    const query = await this.toQuery(p, parseListFilters({ ...raw, cursor: undefined }), EXPORT_PAGE);
     const repo = this.repo;
     return (async function* () {
       yield stringify([[...CSV_HEADER]]);
@@ -68,7 +68,7 @@ export class CustomerListService {
     })();
   }
 
-  private async query(p: Principal, f: ListFilters, limit: number): Promise<ListQuery> {
+  private async toQuery(p: Principal, f: ListFilters, limit: number): Promise<ListQuery> {
     let ownerId: string | null = null;
     if (f.owner !== null) {
       // a rep outside the caller's scope is answered like an unknown one

@@ -10,8 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
-import { ErrorView } from '../worklist/worklist.views';
-import { CustomerFilterQuery, CustomerListQuery, CustomerListView } from './customer-list.dto';
+import { CustomerFilterQuery, CustomerListQuery, CustomerListView, ERROR_SCHEMA } from './customer-list.dto';
 import { CustomerListService } from './customer-list.service';
 import { CustomerEraseService, ErasureReport } from './customer-erase.service';
 import { CustomerSummary, CustomerViewService } from './customer-view.service';
@@ -41,7 +40,7 @@ export class CustomersController {
       'reps their own; other customers are not listed.',
   })
   @ApiOkResponse({ type: CustomerListView })
-  @ApiBadRequestResponse({ type: ErrorView, description: FILTER_ERRORS })
+  @ApiBadRequestResponse({ schema: ERROR_SCHEMA, description: FILTER_ERRORS })
   list(@CurrentPrincipal() p: Principal, @Query() q: CustomerListQuery): Promise<CustomerListView> {
     const { limit, ...filters } = q;
     return this.lists.list(p, filters, limit ?? 50);
@@ -58,7 +57,7 @@ export class CustomersController {
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
-  @ApiBadRequestResponse({ type: ErrorView, description: FILTER_ERRORS })
+  @ApiBadRequestResponse({ schema: ERROR_SCHEMA, description: FILTER_ERRORS })
   async export(
     @CurrentPrincipal() p: Principal,
     @Query() q: CustomerFilterQuery,
