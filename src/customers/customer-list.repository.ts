@@ -59,7 +59,12 @@ export class CustomerListRepository extends SqlRepository {
     super(db);
   }
 
-  page(workspaceId: string, query: ListQuery): Promise<CustomerListRow[]> {
+  /** The statement of a page (or, without a limit, of every row) and its parameters. */
+  private select(
+    workspaceId: string,
+    query: ListQuery,
+    limited: boolean,
+  ): { sql: string; params: unknown[] } {
     const params: unknown[] = [workspaceId];
     const p = (v: unknown) => {
       params.push(v);
@@ -84,10 +89,9 @@ export class CustomerListRepository extends SqlRepository {
         `(${key.expr}, c.id) ${cmp} (${p(query.after.key ?? '')}::${key.cast}, ${p(query.after.id)}::bigint)`,
       );
     }
-    const limit = p(query.limit);
+    const limit = limited ? `LIMIT ${p(query.limit)}` : '';
     // the page first, then the last order of just its rows (orders_customer_idx), never of the whole workspace
-    return this.rows<CustomerListRow>(
-      `SELECT page.*,
+    const sql = `SELECT page.*,
               (SELECT max(o.placed_at) FROM orders o
                 WHERE o.workspace_id = $1 AND o.customer_id = page.id::bigint AND o.deleted_at IS NULL) AS last_order_at
          FROM (
@@ -100,10 +104,46 @@ export class CustomerListRepository extends SqlRepository {
              LEFT JOIN reps r ON r.id = c.owner_rep_id AND r.workspace_id = c.workspace_id
             WHERE ${where.join(' AND ')}
             ORDER BY ${key.expr} ${key.dir}, c.id ${key.dir}
-            LIMIT ${limit}
+            ${limit}
          ) page
-        ORDER BY page.sort_value ${key.dir}, page.id::bigint ${key.dir}`,
-      params,
-    );
+        ORDER BY page.sort_value ${key.dir}, page.id::bigint ${key.dir}`;
+    return { sql, params };
+  }
+
+  page(workspaceId: string, query: ListQuery): Promise<CustomerListRow[]> {
+    const { sql, params } = this.select(workspaceId, query, true);
+    return this.rows<CustomerListRow>(sql, params);
+  }
+
+  /**
+   * Every row of the query, sorted once, handed over `batch` rows at a time through a server-side cursor (one
+   * read-only transaction on one connection), each batch after the previous one was taken (`onRows` resolves).
+   */
+  async forEachBatch(
+    workspaceId: string,
+    query: ListQuery,
+    batch: number,
+    onRows: (rows: CustomerListRow[]) => Promise<void>,
+  ): Promise<void> {
+    const { sql, params } = this.select(workspaceId, query, false);
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN READ ONLY');
+      await runner.query(`DECLARE customer_export NO SCROLL CURSOR FOR ${sql}`, params);
+      for (;;) {
+        const rows = (await runner.query(
+          `FETCH ${Math.trunc(batch)} FROM customer_export`,
+        )) as CustomerListRow[];
+        if (rows.length > 0) await onRows(rows);
+        if (rows.length < batch) break;
+      }
+      await runner.query('COMMIT');
+    } catch (e) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      await runner.release();
+    }
   }
 }

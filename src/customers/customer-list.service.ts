@@ -49,23 +49,21 @@ export class CustomerListService {
   }
 
   /**
-   * The CSV export of the same filters, every page of them: validated before the first byte (a bad filter is a
-   * 400, not a broken download), then streamed page by page.
+   * The CSV export of the same filters, every row of them: validated here, before the first byte (a bad filter is
+   * a 400, not a broken download); the returned function then streams the CSV to `write` (which resolves when the
+   * client took the chunk), EXPORT_PAGE rows at a time from one server-side cursor — the sort runs once.
    */
-  async export(p: Principal, raw: RawListFilters): Promise<AsyncIterable<string>> {
+  async prepareExport(
+    p: Principal,
+    raw: RawListFilters,
+  ): Promise<(write: (chunk: string) => Promise<void>) => Promise<void>> {
     const query = await this.toQuery(p, parseListFilters({ ...raw, cursor: undefined }), EXPORT_PAGE);
-    const repo = this.repo;
-    return (async function* () {
-      yield stringify([[...CSV_HEADER]]);
-      let after = query.after;
-      for (;;) {
-        const rows = await repo.page(p.workspaceId, { ...query, after });
-        if (rows.length > 0) yield stringify(rows.map((r) => csvRecord(toItem(r))));
-        if (rows.length < EXPORT_PAGE) return;
-        const last = rows[rows.length - 1];
-        after = { sort: query.sort, key: last.sort_key, id: last.id };
-      }
-    })();
+    return async (write) => {
+      await write(stringify([[...CSV_HEADER]]));
+      await this.repo.forEachBatch(p.workspaceId, query, EXPORT_PAGE, (rows) =>
+        write(stringify(rows.map((r) => csvRecord(toItem(r))))),
+      );
+    };
   }
 
   private async toQuery(p: Principal, f: ListFilters, limit: number): Promise<ListQuery> {

@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -23,6 +22,8 @@ const FILTER_ERRORS =
 @ApiBearerAuth()
 @Controller('v1/customers')
 export class CustomersController {
+  private readonly logger = new Logger(CustomersController.name);
+
   constructor(
     private readonly view: CustomerViewService,
     private readonly lists: CustomerListService,
@@ -63,14 +64,36 @@ export class CustomersController {
     @Query() q: CustomerFilterQuery,
     @Res() res: Response,
   ): Promise<void> {
-    const pieces = await this.lists.export(p, q);
+    const run = await this.lists.prepareExport(p, q);
     res.status(200);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', 'attachment; filename="customers.csv"');
     res.setHeader('cache-control', 'no-store');
-    Readable.from(pieces)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    // back-pressure: the next batch is fetched once the client took this one; a client gone stops the cursor
+    const write = (chunk: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (res.destroyed) return reject(new Error('client went away'));
+        if (res.write(chunk)) return resolve();
+        const done = () => {
+          res.off('close', gone);
+          resolve();
+        };
+        const gone = () => {
+          res.off('drain', done);
+          reject(new Error('client went away'));
+        };
+        res.once('drain', done);
+        res.once('close', gone);
+      });
+    try {
+      await run(write);
+      res.end();
+    } catch (e) {
+      if (!res.destroyed)
+        this.logger.error(`customer export failed: ${e instanceof Error ? e.message : String(e)}`);
+      // headers are out: a failure can only cut the download short, never pose as a complete file
+      res.destroy();
+    }
   }
 
   /**
