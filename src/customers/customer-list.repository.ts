@@ -64,6 +64,7 @@ export class CustomerListRepository extends SqlRepository {
     workspaceId: string,
     query: ListQuery,
     limited: boolean,
+    part: 'all' | 'scored' | 'unscored' = 'all',
   ): { sql: string; params: unknown[] } {
     const params: unknown[] = [workspaceId];
     const p = (v: unknown) => {
@@ -82,7 +83,9 @@ export class CustomerListRepository extends SqlRepository {
     if (query.q) {
       where.push(`(c.external_id = ${p(query.q)} OR c.name ILIKE ${p(containsPattern(query.q))})`);
     }
-    const key = SORT_KEY[query.sort];
+    // scored customers by priority alone: the run's (run_id, priority DESC) index serves the order
+    const key = part === 'scored' ? { ...SORT_KEY.priority, expr: 's.priority' } : SORT_KEY[query.sort];
+    if (part === 'unscored') where.push('s.customer_id IS NULL');
     if (query.after) {
       const cmp = key.dir === 'DESC' ? '<' : '>';
       where.push(
@@ -100,7 +103,7 @@ export class CustomerListRepository extends SqlRepository {
                   s.churn_risk, ${key.expr}::text AS sort_key, ${key.expr} AS sort_value
              FROM customers c
              JOIN workspaces w ON w.id = c.workspace_id
-             LEFT JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
+             ${part === 'scored' ? '' : 'LEFT '}JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
              LEFT JOIN reps r ON r.id = c.owner_rep_id AND r.workspace_id = c.workspace_id
             WHERE ${where.join(' AND ')}
             ORDER BY ${key.expr} ${key.dir}, c.id ${key.dir}
@@ -110,9 +113,30 @@ export class CustomerListRepository extends SqlRepository {
     return { sql, params };
   }
 
-  page(workspaceId: string, query: ListQuery): Promise<CustomerListRow[]> {
-    const { sql, params } = this.select(workspaceId, query, true);
-    return this.rows<CustomerListRow>(sql, params);
+  /**
+   * One page. By priority it is read in two parts, so the common case (the dashboard's first pages) walks the
+   * run's priority index instead of sorting the workspace: the scored customers (priority is never null there),
+   * then, once they run out, the unscored ones (sort key -Infinity, by id).
+   */
+  async page(workspaceId: string, query: ListQuery): Promise<CustomerListRow[]> {
+    // a text search scans the names anyway: one statement is cheaper than two
+    if (query.sort !== 'priority' || query.q) {
+      const { sql, params } = this.select(workspaceId, query, true);
+      return this.rows<CustomerListRow>(sql, params);
+    }
+    const inUnscored = query.after?.key === '-Infinity';
+    const rows: CustomerListRow[] = [];
+    if (!inUnscored) {
+      const { sql, params } = this.select(workspaceId, query, true, 'scored');
+      rows.push(...(await this.rows<CustomerListRow>(sql, params)));
+    }
+    const scoreFilter = query.tiers || query.lifecycles || query.segments;
+    if (rows.length < query.limit && !scoreFilter) {
+      const rest = { ...query, limit: query.limit - rows.length, after: inUnscored ? query.after : null };
+      const { sql, params } = this.select(workspaceId, rest, true, 'unscored');
+      rows.push(...(await this.rows<CustomerListRow>(sql, params)));
+    }
+    return rows;
   }
 
   /**
