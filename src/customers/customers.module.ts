@@ -3,6 +3,8 @@ import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { CustomerEraseRepository } from './customer-erase.repository';
 import { CustomerEraseService } from './customer-erase.service';
+import { CustomerListRepository } from './customer-list.repository';
+import { CustomerListService } from './customer-list.service';
 import { CustomerViewRepository } from './customer-view.repository';
 import { CustomerViewService } from './customer-view.service';
 import { CustomersController } from './customers.controller';
@@ -46,6 +48,8 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
     DedupeService,
     DedupeJobs,
     CustomerViewService,
+    CustomerListRepository,
+    CustomerListService,
     CustomerEraseService,
     PiiRotationService,
     PiiHashRepository,

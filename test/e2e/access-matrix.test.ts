@@ -609,6 +609,14 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     },
 
     // customers
+    // the list and its export answer 200 to every role, with only the caller's customers (test/customers/customer-list.test.ts)
+    { route: 'GET /v1/customers', roles: ALL, ok: 200, cases: collection('/v1/customers?limit=500') },
+    {
+      route: 'GET /v1/customers/export.csv',
+      roles: ALL,
+      ok: 200,
+      cases: collection('/v1/customers/export.csv'),
+    },
     {
       route: 'GET /v1/customers/{id}',
       roles: ALL,
