@@ -3,6 +3,7 @@ import {
   ScoreRunListSchema,
   ScoreRunSchema,
   ScoreRunStartedSchema,
+  RunAccuracySchema,
 } from './scoring.views';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
@@ -97,6 +98,7 @@ export class ScoringController {
       'as-of − h, compared with the h days that followed — aggregate error, MAE, RMSE, AUC, top-decile capture, ' +
       'calibration by decile, degenerate-fit flags — and the model chosen, its correction and why.',
   })
+  @ApiOkResponse({ schema: RunAccuracySchema })
   accuracyOf(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.accuracy.forRun(p.workspaceId, id);
   }

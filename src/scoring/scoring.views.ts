@@ -8,6 +8,7 @@ import {
   described,
   instant,
   int,
+  map,
   nullable,
   num,
   obj,
@@ -92,5 +93,44 @@ export const RunScoresPageSchema = apiSchema(
       }),
     ),
     nextAfter: described(nullable(bigId), 'pass as `after` for the next page'),
+  }),
+);
+
+const nnum = nullable(num);
+
+export const RunAccuracySchema = apiSchema(
+  'ScoreRunAccuracy',
+  obj({
+    runId: uuid,
+    asOf: day,
+    status: str,
+    chosen: described(
+      nullable(oneOfValues(['bg-nbd', 'mbg-nbd', 'pareto-nbd'])),
+      'the model the run scores with (null: no self-backtest ran, see note)',
+    ),
+    scale: described(nnum, 'the correction applied to its expected purchases'),
+    reason: nullable(str),
+    note: nullable(str),
+    backtests: arr(
+      obj({
+        model: oneOfValues(['bg-nbd', 'mbg-nbd', 'pareto-nbd']),
+        horizonDays: int,
+        chosen: bool,
+        excluded: bool,
+        degenerate: described(arr(str), 'why the fit is degenerate (empty: it is not)'),
+        customers: int,
+        actualPurchases: num,
+        predictedPurchases: num,
+        aggregateError: num,
+        mae: num,
+        rmse: num,
+        auc: nnum,
+        topDecileCapture: nnum,
+        calibration: arr(obj({ decile: int, customers: int, predicted: num, actual: num })),
+        params: map(num),
+        scale: num,
+      }),
+      'per candidate model and backtest horizon: how right the fit on (as-of − h) was about the next h days',
+    ),
   }),
 );

@@ -57,6 +57,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Search and filter customers
+     * @description Live customers with their current scores, filtered by tier, lifecycle, RFM segment, owner and text, sorted by priority (default), clv or name, one keyset page at a time (nextCursor). Scoped like GET /v1/customers/{id}: admins and integrations the workspace, managers their team and unowned customers, reps their own; other customers are not listed.
+     */
+    get: operations['customers_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/export.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export the filtered customers as CSV
+     * @description The same filters, scope and order as GET /v1/customers, every page of them, streamed as UTF-8 CSV. Text cells that a spreadsheet would run as a formula (= + - @ …) start with an apostrophe.
+     */
+    get: operations['customers_export'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/customers/{id}': {
     parameters: {
       query?: never;
@@ -1278,6 +1318,66 @@ export interface components {
       overlapSeconds?: number;
       /** @description the new key's expiry (default: the old key's lifetime, from now) */
       expiresAt?: string;
+    };
+    CustomerListOwnerView: {
+      /** @example 6f1c2a9e-2a55-4a0e-9f3d-1b2c3d4e5f60 */
+      id: string;
+      /** @example crm-rep-17 */
+      externalId: string;
+      /** @example Li Wei */
+      name: string;
+    };
+    CustomerListItemView: {
+      /** @example 4711 */
+      id: string;
+      /** @example C-10023 */
+      externalId: string;
+      /**
+       * @description null once erased
+       * @example Acme Trading
+       */
+      name: string | null;
+      owner: components['schemas']['CustomerListOwnerView'] | null;
+      /**
+       * @description null: not in the current score run
+       * @enum {string|null}
+       */
+      tier: 'core' | 'potential' | 'general' | null;
+      /** @enum {string|null} */
+      lifecycle: 'prospect' | 'new' | 'active' | 'loyal' | 'at_risk' | 'churned' | null;
+      /** @enum {string|null} */
+      segment:
+        | 'champions'
+        | 'loyal'
+        | 'potential_loyalist'
+        | 'new'
+        | 'promising'
+        | 'needs_attention'
+        | 'about_to_sleep'
+        | 'at_risk'
+        | 'cant_lose'
+        | 'hibernating'
+        | 'lost'
+        | null;
+      /** @example 81.5 */
+      priority: number | null;
+      /**
+       * @description customer lifetime value, integer minor units of the workspace currency
+       * @example 1250000
+       */
+      clv: string | null;
+      /** @example 0.42 */
+      churnRisk: number | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-02T08:15:00.000Z
+       */
+      lastOrderAt: string | null;
+    };
+    CustomerListView: {
+      items: components['schemas']['CustomerListItemView'][];
+      /** @example WyJwcmlvcml0eSIsIjgxLjUiLCI0NzExIl0 */
+      nextCursor: string | null;
     };
     RotateSecretDto: {
       /**
@@ -3617,6 +3717,50 @@ export interface components {
        */
       nextAfter: string | null;
     };
+    ScoreRunAccuracy: {
+      /** Format: uuid */
+      runId: string;
+      /** Format: date */
+      asOf: string;
+      status: string;
+      /**
+       * @description the model the run scores with (null: no self-backtest ran, see note)
+       * @enum {string|null}
+       */
+      chosen: 'bg-nbd' | 'mbg-nbd' | 'pareto-nbd' | null;
+      /** @description the correction applied to its expected purchases */
+      scale: number | null;
+      reason: string | null;
+      note: string | null;
+      /** @description per candidate model and backtest horizon: how right the fit on (as-of − h) was about the next h days */
+      backtests: {
+        /** @enum {string} */
+        model: 'bg-nbd' | 'mbg-nbd' | 'pareto-nbd';
+        horizonDays: number;
+        chosen: boolean;
+        excluded: boolean;
+        /** @description why the fit is degenerate (empty: it is not) */
+        degenerate: string[];
+        customers: number;
+        actualPurchases: number;
+        predictedPurchases: number;
+        aggregateError: number;
+        mae: number;
+        rmse: number;
+        auc: number | null;
+        topDecileCapture: number | null;
+        calibration: {
+          decile: number;
+          customers: number;
+          predicted: number;
+          actual: number;
+        }[];
+        params: {
+          [key: string]: number;
+        };
+        scale: number;
+      }[];
+    };
     Workspace: {
       /** Format: uuid */
       id: string;
@@ -4632,6 +4776,262 @@ export interface operations {
            *       "error": {
            *         "code": "unsupported_media_type",
            *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  customers_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description value tier: one or more of core, potential, general, comma-separated (any of them); unknown values answer 400 */
+        tier?: string;
+        /** @description lifecycle of the current score run: one or more of prospect, new, active, loyal, at_risk, churned, comma-separated (any of them); unknown values answer 400 */
+        lifecycle?: string;
+        /** @description RFM segment: one or more of champions, loyal, potential_loyalist, new, promising, needs_attention, about_to_sleep, at_risk, cant_lose, hibernating, lost, comma-separated (any of them); unknown values answer 400 */
+        segment?: string;
+        /** @description owning rep: its id or CRM external id (a rep outside your scope answers 400 invalid_owner) */
+        owner?: string;
+        /** @description text: the exact CRM external id, or a case-insensitive part of the name */
+        q?: string;
+        /** @description priority, clv: highest first; name: A→Z. Customers without scores come last; ties by id. */
+        sort?: 'priority' | 'clv' | 'name';
+        /** @description nextCursor of the previous page (same filters and sort) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerListView'];
+        };
+      };
+      /** @description invalid_tier, invalid_lifecycle, invalid_segment, invalid_sort, invalid_owner, invalid_q, invalid_cursor (details.field names the parameter), validation_failed (an unknown parameter, a limit out of range) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  customers_export: {
+    parameters: {
+      query?: {
+        /** @description value tier: one or more of core, potential, general, comma-separated (any of them); unknown values answer 400 */
+        tier?: string;
+        /** @description lifecycle of the current score run: one or more of prospect, new, active, loyal, at_risk, churned, comma-separated (any of them); unknown values answer 400 */
+        lifecycle?: string;
+        /** @description RFM segment: one or more of champions, loyal, potential_loyalist, new, promising, needs_attention, about_to_sleep, at_risk, cant_lose, hibernating, lost, comma-separated (any of them); unknown values answer 400 */
+        segment?: string;
+        /** @description owning rep: its id or CRM external id (a rep outside your scope answers 400 invalid_owner) */
+        owner?: string;
+        /** @description text: the exact CRM external id, or a case-insensitive part of the name */
+        q?: string;
+        /** @description priority, clv: highest first; name: A→Z. Customers without scores come last; ties by id. */
+        sort?: 'priority' | 'clv' | 'name';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description CSV with a header row */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description invalid_tier, invalid_lifecycle, invalid_segment, invalid_sort, invalid_owner, invalid_q, invalid_cursor (details.field names the parameter), validation_failed (an unknown parameter, a limit out of range) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
            *       }
            *     }
            */
@@ -9091,7 +9491,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ScoreRunAccuracy'];
+        };
       };
       /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
       400: {
