@@ -96,11 +96,15 @@ export class CustomerListItemView {
   name!: string | null;
   @ApiProperty({ type: CustomerListOwnerView, nullable: true })
   owner!: CustomerListOwnerView | null;
-  @ApiProperty({ enum: LIST_TIERS, nullable: true, description: 'null: not in the current score run' })
+  @ApiProperty({
+    enum: [...LIST_TIERS, null],
+    nullable: true,
+    description: 'null: not in the current score run',
+  })
   tier!: string | null;
-  @ApiProperty({ enum: LIST_LIFECYCLES, nullable: true })
+  @ApiProperty({ enum: [...LIST_LIFECYCLES, null], nullable: true })
   lifecycle!: string | null;
-  @ApiProperty({ enum: LIST_SEGMENTS, nullable: true })
+  @ApiProperty({ enum: [...LIST_SEGMENTS, null], nullable: true })
   segment!: string | null;
   @ApiProperty({ example: 81.5, nullable: true, type: Number })
   priority!: number | null;

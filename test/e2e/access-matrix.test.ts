@@ -771,6 +771,12 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       cases: perWs((ws) => `/v1/score-runs/${id(`run-${ws}`)}`),
     },
     {
+      route: 'GET /v1/score-runs/{id}/accuracy',
+      roles: ['admin', 'manager', 'integration'],
+      ok: 200,
+      cases: perWs((ws) => `/v1/score-runs/${id(`run-${ws}`)}/accuracy`),
+    },
+    {
       route: 'GET /v1/score-runs/{id}/scores',
       roles: ['admin', 'integration'],
       ok: 200,
