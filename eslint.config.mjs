@@ -14,4 +14,15 @@ export default tseslint.config(
     },
   },
   { files: ['src/config/**', 'test/**', 'bench/**'], rules: { 'no-restricted-properties': 'off' } },
+  {
+    // the embeddable pages' script runs in the browser (templates/web/static)
+    files: ['templates/web/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'localStorage', 'fetch', 'FormData', 'URLSearchParams', 'CSS', 'atob',
+          'setTimeout', 'clearTimeout', 'console', 'navigator'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

@@ -23,21 +23,21 @@
     try {
       var c = JSON.parse(atob((t.split('.')[0] || '').replace(/-/g, '+').replace(/_/g, '/')));
       return c.workspaceId + '.' + c.repId;
-    } catch (e) {
+    } catch {
       return 'unknown';
     }
   }
   function load() {
     try {
       return JSON.parse(localStorage.getItem(QUEUE_KEY) || '[]');
-    } catch (e) {
+    } catch {
       return [];
     }
   }
   function save() {
     try {
       localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
-    } catch (e) {
+    } catch {
       /* storage full or disabled: the queue still lives in memory and the banner shows it */
     }
   }
