@@ -36,7 +36,10 @@ describe('JobHandlers', () => {
   it('dispatches a job to the handler of its queue and name', async () => {
     const handlers = handlersOf(providersCovering());
     handlers.onModuleInit();
-    const job = { name: 'publish', data: { workspaceId: 'w', listDate: '2026-01-01' } };
+    const job = {
+      name: 'publish',
+      data: { workspaceId: '6f1c7a2e-4b1d-4c55-9a8e-0d9e2f3a4b5c', listDate: '2026-01-01' },
+    };
     await expect(handlers.handle(QUEUES.worklist, job as never)).resolves.toEqual({
       queue: 'worklist',
       name: 'publish',
