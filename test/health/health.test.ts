@@ -110,7 +110,7 @@ describe.each([
 
   it('calls a worker of this machine dead at once when its pid is gone (no wait for the beat to go stale)', async () => {
     const target = nest.app.get(QueueFactory).target;
-    const queues = ['assignments', 'crm-sync', 'scoring', 'webhooks', 'worklist'];
+    const queues = ['assignments', 'crm-sync', 'maintenance', 'scoring', 'webhooks', 'worklist'];
     // a fresh beat written by a pid of this machine that no longer runs (a worker killed with SIGKILL)
     const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
     await nest.db.query(

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { PiiCipher } from '../../src/customers/pii/pii';
@@ -45,15 +46,26 @@ describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL
   const replay = (body: object) =>
     http().post('/v1/sync/rejects/replay').set('authorization', `Bearer ${admin}`).send(body).expect(200);
 
+  /** DDL on the app's tables is the owner's (the app's own connections run as callplan_app: row-level security). */
+  const asOwner = async (sql: string) => {
+    const owner = new Client({ connectionString: nest.databaseUrl });
+    await owner.connect();
+    try {
+      await owner.query(sql);
+    } finally {
+      await owner.end();
+    }
+  };
+
   it('lists a failed message, a parked order and an invalid pull record with reasons and paths; each replays after its fix', async () => {
     const sync = nest.app.get(RecordSyncService);
     const pii = nest.app.get<PiiCipher>(PII_CIPHER);
     const inbox = nest.app.get(CrmInboxService);
 
     // 1. a stored webhook message that fails while applied (here: a database rule, removed later as "the fix")
-    await nest.db.query(`CREATE FUNCTION refuse_x() RETURNS trigger LANGUAGE plpgsql AS $$
+    await asOwner(`CREATE FUNCTION refuse_x() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.external_id = 'X-1' THEN RAISE EXCEPTION 'refused by a rule'; END IF; RETURN NEW; END $$`);
-    await nest.db.query(
+    await asOwner(
       `CREATE TRIGGER refuse_x BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION refuse_x()`,
     );
     const body = JSON.stringify({ events: [ev.customer('X-1', t(1), { name: 'Xu Lan' })] });
@@ -127,7 +139,7 @@ describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL
 
     // the fixes: the rule goes, the customer arrives without unparking (as when a concurrent batch missed it), the
     // connector maps the renamed field
-    await nest.db.query(`DROP TRIGGER refuse_x ON customers`);
+    await asOwner(`DROP TRIGGER refuse_x ON customers`);
     await nest.db.query(
       `INSERT INTO customers (workspace_id, source, external_id, name) VALUES ($1, 'crm', 'C-LATE', 'Late')`,
       [ws],
