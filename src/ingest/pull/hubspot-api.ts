@@ -280,7 +280,9 @@ export function dealProperties(cfg: HubSpotDealsConfig): string[] {
 
 /** Only won deals are orders: the stage filter ANDed into every deals search. */
 export function wonDealFilter(cfg: HubSpotDealsConfig): SearchFilter[] {
-  return [{ propertyName: cfg.fields.stage, operator: 'IN', values: cfg.wonStages.map((s) => s.toLowerCase()) }];
+  return [
+    { propertyName: cfg.fields.stage, operator: 'IN', values: cfg.wonStages.map((s) => s.toLowerCase()) },
+  ];
 }
 
 /** A deal as the pull stores it: the record and the customer external id its association named (null: none). */
@@ -292,7 +294,7 @@ export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEv
   const p = record.properties;
   const currency = (f.currency === null ? null : p[f.currency]?.trim() || null) ?? cfg.currency;
   const amount = p[f.amount]?.trim() ?? '';
-  let amountMinor: number | null = null;
+  let amountMinor: number | null;
   try {
     const minor = amount === '' ? null : parseDecimal(amount, currencyExponent(currency));
     amountMinor = minor === null ? null : Number(minor);
