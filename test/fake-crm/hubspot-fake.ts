@@ -6,9 +6,13 @@ import { AddressInfo } from 'node:net';
  * A fake HubSpot CRM v3 (contacts) on node:http, faithful to the shapes of HubSpot's API reference and its official
  * Node client (@hubspot/api-client: SimplePublicObject, CollectionResponseWithTotal…, BatchResponse…WithErrors,
  * StandardError), and to its limits:
- * - `POST /crm/v3/objects/contacts/search`: filterGroups (EQ/NEQ/GT/GTE/LT/LTE/HAS_PROPERTY), one sort, `limit`
- *   ≤ 200, `after` offsets, at most 10,000 results per query (400 beyond), paging.next.after while more remain;
- *   4 requests per second per token (`policyName: SECONDLY`), answered without rate-limit headers;
+ * - `POST /crm/v3/objects/{contacts|companies|deals}/search`: filterGroups (EQ/NEQ/GT/GTE/LT/LTE/IN/HAS_PROPERTY),
+ *   one sort, `limit` ≤ 200, `after` offsets, at most 10,000 results per query (400 beyond), paging.next.after
+ *   while more remain; 4 requests per second per token (`policyName: SECONDLY`), answered without rate-limit
+ *   headers; contacts move `lastmodifieddate`, companies and deals `hs_lastmodifieddate`;
+ * - `POST /crm/v4/associations/deals/{contacts|companies}/batch/read`: ≤ 1,000 inputs, each deal's associations
+ *   as `{ from: { id }, to: [{ toObjectId, associationTypes }] }` (a deal's primary company labelled `Primary`,
+ *   typeId 5); deals without any → 207 with NO_ASSOCIATIONS_FOUND errors; counted in the rolling window;
  * - `GET /crm/v3/objects/contacts` (limit ≤ 100, `after` id cursor) and `GET /crm/v3/objects/contacts/{id}`;
  * - `POST /crm/v3/objects/contacts/batch/update`: ≤ 100 inputs, unknown properties and bad number values → 400
  *   VALIDATION_ERROR for the whole batch, unknown ids → 207 multi-status with OBJECT_NOT_FOUND errors; every
@@ -60,8 +64,11 @@ const DEFAULT_SEARCH_PROPERTIES = [
   'lastmodifieddate',
   'lastname',
 ];
-const DATETIME = new Set(['createdate', 'lastmodifieddate']);
-const MAX = { searchLimit: 200, searchTotal: 10_000, listLimit: 100, batch: 100 };
+const DATETIME = new Set(['createdate', 'lastmodifieddate', 'hs_lastmodifieddate', 'closedate']);
+const MAX = { searchLimit: 200, searchTotal: 10_000, listLimit: 100, batch: 100, associationsBatch: 1000 };
+type ObjectType = 'contacts' | 'companies' | 'deals';
+const SEARCH = /^POST \/crm\/v3\/objects\/(contacts|companies|deals)\/search$/;
+const ASSOCIATIONS = /^POST \/crm\/v4\/associations\/deals\/(contacts|companies)\/batch\/read$/;
 
 export interface HubSpotFakeStats {
   requests: number;
@@ -77,6 +84,13 @@ export class HubSpotFake {
   readonly stats: HubSpotFakeStats = { requests: 0, rateLimited: 0, longest429Run: 0, byRoute: {} };
   private run429 = 0;
   private readonly contacts = new Map<string, FakeContactRecord>();
+  private readonly objects: Record<ObjectType, Map<string, FakeContactRecord>> = {
+    contacts: this.contacts,
+    companies: new Map(),
+    deals: new Map(),
+  };
+  /** deal id → its associated contacts and companies (the first company is its primary) */
+  private readonly dealLinks = new Map<string, { contacts: string[]; companies: string[] }>();
   /** property name → type ('string' | 'number' | 'date' | 'datetime' | 'enumeration') */
   private readonly properties = new Map<string, string>(STANDARD_PROPERTIES.map((p) => [p, 'string']));
   private readonly windows = new Map<string, number[]>();
@@ -133,6 +147,52 @@ export class HubSpotFake {
         hs_object_id: id,
         lastmodifieddate: at,
       },
+      createdAt: properties.createdate ?? at,
+      updatedAt: at,
+      archived: false,
+    });
+    return id;
+  }
+
+  /** Adds a company; answers its id (from the same sequence as contacts, as ids of different objects may collide). */
+  addCompany(properties: Record<string, string | null>, modifiedAt = new Date()): string {
+    return this.addObject('companies', properties, modifiedAt);
+  }
+
+  /** Adds a deal associated with the given contacts and companies (the first company primary); answers its id. */
+  addDeal(
+    properties: Record<string, string | null>,
+    links: { contacts?: string[]; companies?: string[] } = {},
+    modifiedAt = new Date(),
+  ): string {
+    const id = this.addObject('deals', properties, modifiedAt);
+    this.dealLinks.set(id, { contacts: links.contacts ?? [], companies: links.companies ?? [] });
+    return id;
+  }
+
+  /** Changes a company or deal as a HubSpot user would (its hs_lastmodifieddate moves). */
+  changeObject(
+    type: 'companies' | 'deals',
+    id: string,
+    properties: Record<string, string | null>,
+    at = new Date(),
+  ) {
+    const o = this.objects[type].get(id);
+    if (!o) throw new Error(`fake HubSpot has no ${type} ${id}`);
+    Object.assign(o.properties, properties, { hs_lastmodifieddate: at.toISOString() });
+    o.updatedAt = at.toISOString();
+  }
+
+  private addObject(
+    type: 'companies' | 'deals',
+    properties: Record<string, string | null>,
+    modifiedAt: Date,
+  ): string {
+    const id = String(this.nextId++);
+    const at = modifiedAt.toISOString();
+    this.objects[type].set(id, {
+      id,
+      properties: { createdate: at, ...properties, hs_object_id: id, hs_lastmodifieddate: at },
       createdAt: properties.createdate ?? at,
       updatedAt: at,
       archived: false,
@@ -205,7 +265,7 @@ export class HubSpotFake {
         category: 'ERROR',
       });
     }
-    const isSearch = route === 'POST /crm/v3/objects/contacts/search';
+    const isSearch = SEARCH.test(route);
     const limited = this.rateLimit(isSearch, correlationId);
     if (limited) return send(429, limited.body, limited.headers);
     const headers = isSearch ? {} : this.headers();
@@ -291,9 +351,14 @@ export class HubSpotFake {
       400,
       { status: 'error', message, correlationId, category: 'VALIDATION_ERROR', ...extra },
     ];
+    const search = SEARCH.exec(route);
+    if (search)
+      return this.search(this.objects[search[1] as ObjectType], body as SearchRequest | undefined, bad);
+    const associations = ASSOCIATIONS.exec(route);
+    if (associations) {
+      return this.associations(associations[1] as 'contacts' | 'companies', body, bad, correlationId);
+    }
     switch (route) {
-      case 'POST /crm/v3/objects/contacts/search':
-        return this.search(body as SearchRequest | undefined, bad);
       case 'POST /crm/v3/objects/contacts/batch/update':
         return this.batchUpdate(body as { inputs?: unknown } | undefined, bad);
       case 'GET /crm/v3/objects/contacts': {
@@ -329,7 +394,68 @@ export class HubSpotFake {
     }
   }
 
-  private search(req: SearchRequest | undefined, bad: (m: string) => [number, unknown]): [number, unknown] {
+  private associations(
+    to: 'contacts' | 'companies',
+    req: unknown,
+    bad: (m: string) => [number, unknown],
+    correlationId: string,
+  ): [number, unknown] {
+    const startedAt = new Date().toISOString();
+    const inputs = (req as { inputs?: unknown } | undefined)?.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) return bad('Invalid input: inputs is required');
+    if (inputs.length > MAX.associationsBatch) {
+      return bad(`Invalid input: at most ${MAX.associationsBatch} inputs per batch`);
+    }
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs as Array<{ id?: unknown }>) {
+      const id = String(input.id);
+      const linked = this.objects.deals.has(id) ? (this.dealLinks.get(id)?.[to] ?? []) : [];
+      if (linked.length === 0) {
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+          message: `No ${to === 'contacts' ? 'contact' : 'company'} is associated with deal ${id}.`,
+          context: { fromObjectId: [id] },
+        });
+        continue;
+      }
+      results.push({
+        from: { id },
+        to: linked.map((toId, i) => ({
+          toObjectId: Number(toId),
+          associationTypes:
+            to === 'companies' && i === 0
+              ? [
+                  { category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' },
+                  { category: 'HUBSPOT_DEFINED', typeId: 341, label: null },
+                ]
+              : [{ category: 'HUBSPOT_DEFINED', typeId: to === 'contacts' ? 3 : 341, label: null }],
+        })),
+      });
+    }
+    const completedAt = new Date().toISOString();
+    if (errors.length === 0) return [200, { status: 'COMPLETE', results, startedAt, completedAt }];
+    return [
+      207,
+      {
+        status: 'COMPLETE',
+        results,
+        numErrors: errors.length,
+        errors,
+        startedAt,
+        completedAt,
+        correlationId,
+      },
+    ];
+  }
+
+  private search(
+    objects: Map<string, FakeContactRecord>,
+    req: SearchRequest | undefined,
+    bad: (m: string) => [number, unknown],
+  ): [number, unknown] {
     const limit = req?.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX.searchLimit) {
       return bad(`Invalid input: limit must be between 1 and ${MAX.searchLimit}`);
@@ -342,7 +468,7 @@ export class HubSpotFake {
     }
     const groups = req?.filterGroups ?? [];
     if (groups.length > 5) return bad('Too many filter groups (max 5)');
-    let rows = [...this.contacts.values()].filter(
+    let rows = [...objects.values()].filter(
       (c) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(c, f))),
     );
     const sort = req?.sorts?.[0];
@@ -444,6 +570,7 @@ interface SearchFilter {
   propertyName: string;
   operator: string;
   value?: string;
+  values?: string[];
 }
 interface SearchRequest {
   filterGroups?: Array<{ filters?: SearchFilter[] }>;
@@ -475,6 +602,7 @@ function matches(c: FakeContactRecord, f: SearchFilter): boolean {
   const v = key(f.propertyName, c.properties[f.propertyName]);
   if (f.operator === 'HAS_PROPERTY') return v !== null;
   if (f.operator === 'NOT_HAS_PROPERTY') return v === null;
+  if (f.operator === 'IN') return (f.values ?? []).some((w) => key(f.propertyName, w) === v);
   const want = key(f.propertyName, f.value);
   if (v === null || want === null) return false;
   switch (f.operator) {

@@ -278,6 +278,147 @@ describe('HubSpot connector against the fake HubSpot (PostgreSQL)', () => {
     }
   }, 60_000);
 
+  it('pulls companies and won deals: amounts, currencies, one associations call per page, parks, resumes, replays', async () => {
+    const crm = new HubSpotFake({ searchPerSecond: 50 });
+    await crm.start();
+    try {
+      const t0 = Date.parse('2026-02-01T00:00:00Z');
+      const at = (s: number) => new Date(t0 + s * 1000);
+      const c1 = crm.addContact({ firstname: 'Ada', lastname: 'One' }, at(1));
+      const c2 = crm.addContact({ firstname: 'Bo', lastname: 'Two' }, at(2));
+      const acme = crm.addCompany(
+        { name: 'Acme GmbH', domain: 'acme.de', country: 'DE', phone: '+4930123' },
+        at(3),
+      );
+      const beta = crm.addCompany({ name: '', domain: 'beta.io' }, at(4));
+      const won = (amount: string, currency: string | null) => ({
+        dealstage: 'closedwon',
+        amount,
+        deal_currency_code: currency,
+        closedate: '2026-03-01T10:00:00Z',
+      });
+      const eur = crm.addDeal(won('1234.5', 'EUR'), { contacts: [c1], companies: [acme] }, at(10));
+      const jpy = crm.addDeal(won('1000', 'JPY'), { contacts: [c2, c1] }, at(11));
+      const lost = crm.addDeal({ ...won('50', 'EUR'), dealstage: 'closedlost' }, { contacts: [c1] }, at(12));
+      const open = crm.addDeal(
+        { ...won('60', 'EUR'), dealstage: 'appointmentscheduled' },
+        { contacts: [c1] },
+        at(13),
+      );
+      const noCode = crm.addDeal(won('99.99', null), { contacts: [c1] }, at(14)); // the default currency
+      const orphan = crm.addDeal(won('10', 'EUR'), {}, at(15)); // no contact: refused, kept
+      const bulk = Array.from({ length: 25 }, (_, i) =>
+        crm.addDeal(won(String(100 + i), 'USD'), { contacts: [c2] }, at(20 + i)),
+      );
+      // a contact and its deal created while the pull reads deals: the deal arrives before its contact
+      let late: { contact: string; deal: string } | null = null;
+      let armed = false;
+      crm.onRequest = (route) => {
+        if (armed && route === 'POST /crm/v3/objects/deals/search' && !late) {
+          const contact = crm.addContact({ firstname: 'Late', lastname: 'Comer' }, at(100));
+          late = { contact, deal: crm.addDeal(won('5', 'EUR'), { contacts: [contact] }, at(100)) };
+        }
+      };
+      const def = (currency: string) => ({
+        limits: { searchPerSecond: 50 },
+        companies: { enabled: true, pageSize: 10 },
+        deals: { enabled: true, pageSize: 10, currency },
+      });
+      const w = await setup(crm, def('ZZZ')); // a currency that is no ISO code: deals without a code are refused
+
+      // killed after the first deals page: the rerun resumes at the orders cursor
+      let killed = false;
+      await expect(
+        pull.run(w.connectorId, {
+          beforeCommit: ({ entity, pageNo }) => {
+            if (entity === 'orders' && pageNo === 2 && !killed) {
+              killed = true;
+              throw new Error('worker killed mid-pull');
+            }
+          },
+        }),
+      ).rejects.toThrow('worker killed mid-pull');
+      const mid = await connectors.get(w.workspaceId, w.connectorId);
+      expect(mid.cursors.find((k) => k.entity === 'orders')?.pages).toBe(1);
+      crm.resetStats();
+      armed = true; // from now on, the first deals search makes a new contact and its deal
+      await pull.run(w.connectorId);
+      // no contact or company page again: the customers watermark had reached its end
+      expect(crm.stats.byRoute['POST /crm/v3/objects/contacts/search']).toBe(1);
+      const searches = crm.stats.byRoute['POST /crm/v3/objects/deals/search'];
+      const assoc = crm.stats.byRoute['POST /crm/v4/associations/deals/contacts/batch/read'];
+      expect(assoc).toBeGreaterThanOrEqual(Math.ceil(27 / 10) - 1); // the 27 won deals left after page 1
+      expect(assoc).toBeLessThanOrEqual(searches); // one per page with deals, never one per deal
+      expect(assoc).toBeLessThan(10);
+      expect(crm.stats.rateLimited).toBe(0);
+
+      const cust = await nest.db.query(
+        `SELECT external_id, kind, name, country FROM customers WHERE workspace_id = $1 ORDER BY external_id`,
+        [w.workspaceId],
+      );
+      expect(cust).toEqual(
+        expect.arrayContaining([
+          { external_id: c1, kind: 'individual', name: 'Ada One', country: null },
+          { external_id: `company-${acme}`, kind: 'business', name: 'Acme GmbH', country: 'DE' },
+          { external_id: `company-${beta}`, kind: 'business', name: 'beta.io', country: null },
+        ]),
+      );
+      const orderRows = async () =>
+        (await nest.db.query(
+          `SELECT o.external_id, c.external_id AS customer, o.amount_minor::int AS amount, o.currency,
+                  o.placed_at, o.status
+             FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.workspace_id = $1`,
+          [w.workspaceId],
+        )) as Array<{
+          external_id: string;
+          customer: string;
+          amount: number;
+          currency: string;
+          placed_at: Date;
+        }>;
+      const byId = new Map((await orderRows()).map((o) => [o.external_id, o]));
+      expect(byId.get(eur)).toMatchObject({ customer: c1, amount: 123450, currency: 'EUR', status: 'paid' });
+      expect(byId.get(eur)?.placed_at.toISOString()).toBe('2026-03-01T10:00:00.000Z');
+      expect(byId.get(jpy)).toMatchObject({ customer: c1, amount: 1000, currency: 'JPY' }); // lowest contact id
+      expect(byId.get(bulk[24])).toMatchObject({ customer: c2, amount: 12400, currency: 'USD' });
+      for (const id of bulk) expect(byId.has(id)).toBe(true);
+      expect(byId.has(lost)).toBe(false);
+      expect(byId.has(open)).toBe(false);
+      expect(byId.has(noCode)).toBe(false);
+      expect(byId.has(orphan)).toBe(false);
+
+      // the deal whose contact came later is parked, not dropped; the next run brings the contact and applies it
+      const lateDeal = (late as unknown as { deal: string }).deal;
+      expect(byId.has(lateDeal)).toBe(false);
+      const parked = await nest.db.query(
+        `SELECT external_id FROM crm_parked WHERE workspace_id = $1 AND entity = 'order'`,
+        [w.workspaceId],
+      );
+      expect(parked.map((r: { external_id: string }) => r.external_id)).toEqual([lateDeal]);
+      await pull.run(w.connectorId);
+      expect((await orderRows()).find((o) => o.external_id === lateDeal)).toMatchObject({ amount: 500 });
+
+      // refused deals are stored and replay with the connector's current mapping
+      const rejects = await nest.db.query(
+        `SELECT external_id FROM crm_sync_rejects WHERE workspace_id = $1 ORDER BY external_id::bigint`,
+        [w.workspaceId],
+      );
+      expect(rejects.map((r: { external_id: string }) => r.external_id)).toEqual([noCode, orphan]);
+      await connectors.upsert(w.workspaceId, hubspotConnector(crm, def('EUR')), 'test');
+      expect(await pull.replayRejects(w.workspaceId, null)).toEqual({
+        applied: 1,
+        stillRejected: 1,
+        skipped: 0,
+      });
+      expect((await orderRows()).find((o) => o.external_id === noCode)).toMatchObject({
+        amount: 9999,
+        currency: 'EUR',
+      });
+    } finally {
+      await crm.stop();
+    }
+  }, 60_000);
+
   it('stores the private app token encrypted and never shows it', async () => {
     const [row] = await nest.db.query(
       `SELECT kind, auth_header_value_enc FROM crm_connectors WHERE id = $1`,

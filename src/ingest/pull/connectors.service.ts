@@ -137,6 +137,8 @@ export class ConnectorsService {
               authHeaderValueEnc: this.pii.encrypt(`Bearer ${spec.auth.privateAppToken}`),
               config: {
                 contacts: spec.contacts,
+                companies: spec.companies,
+                deals: spec.deals,
                 limits: spec.limits,
                 writeBack: spec.writeBack,
                 http: spec.http,

@@ -4,7 +4,13 @@ import { hubspotInputSchema } from './hubspot-config';
 import {
   batchFailures,
   coalesceUpdates,
+  companyToWire,
   contactToWire,
+  dealToWire,
+  objectSearchBody,
+  parseCustomersCursor,
+  primaryAssociations,
+  wonDealFilter,
   formatCursor,
   HubSpotCursor,
   HubSpotObject,
@@ -257,5 +263,150 @@ describe('write-back inputs', () => {
       ),
     ).toEqual({ max: 190, remaining: 12, intervalMs: 10_000 });
     expect(rateLimitHeaders(h({ 'x-hubspot-ratelimit-max': '190' }))).toBeNull();
+  });
+});
+
+describe('HubSpot companies and deals', () => {
+  const full = hubspotInputSchema.parse({
+    kind: 'hubspot',
+    name: 'hs',
+    auth: { privateAppToken: 'pat-na1-x' },
+    companies: { enabled: true },
+    deals: { enabled: true, wonStages: ['closedwon', 'Won_Custom'], currency: 'EUR' },
+  });
+
+  it('defaults to contacts only; companies and deals validated like contacts', () => {
+    expect(spec.companies).toMatchObject({ enabled: false, pageSize: 200 });
+    expect(spec.deals).toMatchObject({ enabled: false, wonStages: ['closedwon'], customer: 'contacts' });
+    for (const bad of [
+      { deals: { wonStages: [] } },
+      { deals: { currency: 'eur' } },
+      { deals: { customer: 'tickets' } },
+      { companies: { pageSize: 201 } },
+      { companies: { fields: { name: 'Name' } } },
+      { companies: { colour: 'red' } },
+    ]) {
+      const r = hubspotInputSchema.safeParse({
+        kind: 'hubspot',
+        name: 'hs',
+        auth: { privateAppToken: 'pat-na1-x' },
+        ...bad,
+      });
+      expect(r.success).toBe(false);
+    }
+  });
+
+  it('searches deals of the won stages only, in every filter group', () => {
+    const won = wonDealFilter(full.deals);
+    expect(won).toEqual([{ propertyName: 'dealstage', operator: 'IN', values: ['closedwon', 'won_custom'] }]);
+    const start = parseCursor(null);
+    expect(objectSearchBody(full.deals, start, ['amount'], won)).toMatchObject({
+      filterGroups: [{ filters: won }],
+      sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
+    });
+    const tie = objectSearchBody(full.deals, { since: 5, strict: false, tie: true, afterId: '9' }, [], won);
+    expect((tie.filterGroups as Array<{ filters: unknown[] }>)[0].filters).toEqual([
+      { propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: '5' },
+      { propertyName: 'hs_object_id', operator: 'GT', value: '9' },
+      ...won,
+    ]);
+  });
+
+  it('maps a company to a business customer with its own id space, named by its domain when nameless', () => {
+    const wire = companyToWire(
+      {
+        id: '7',
+        properties: {
+          hs_lastmodifieddate: '1767225600000',
+          name: ' ',
+          domain: 'beta.io',
+          country: 'Germany',
+        },
+      },
+      full.companies,
+    );
+    expect(wire.data).toMatchObject({
+      externalId: 'company-7',
+      kind: 'business',
+      name: 'beta.io',
+      country: null,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(parseEvent(wire).ok).toBe(true);
+  });
+
+  it('maps a won deal to a paid order in minor units, the default currency when it has no code', () => {
+    const deal = (amount: string, code: string | null) => ({
+      id: '11',
+      customerExternalId: '3',
+      properties: {
+        hs_lastmodifieddate: '2026-02-01T00:00:00Z',
+        amount,
+        deal_currency_code: code,
+        closedate: '2026-01-15',
+      },
+    });
+    expect(dealToWire(deal('1234.5', 'USD'), full.deals).data).toMatchObject({
+      externalId: '11',
+      customerExternalId: '3',
+      amountMinor: 123450,
+      currency: 'USD',
+      placedAt: '2026-01-15T00:00:00.000Z',
+      status: 'paid',
+    });
+    expect(dealToWire(deal('700', 'JPY'), full.deals).data).toMatchObject({
+      amountMinor: 700,
+      currency: 'JPY',
+    });
+    expect(dealToWire(deal('9.99', null), full.deals).data).toMatchObject({
+      amountMinor: 999,
+      currency: 'EUR',
+    });
+    // an unreadable amount and a deal without a customer are refused by the event schema, not guessed
+    expect(parseEvent(dealToWire(deal('lots', 'USD'), full.deals)).ok).toBe(false);
+    expect(parseEvent(dealToWire({ ...deal('1', 'USD'), customerExternalId: null }, full.deals)).ok).toBe(
+      false,
+    );
+  });
+
+  it("reads each deal's customer from a v4 associations batch: primary first, else the lowest id", () => {
+    const found = primaryAssociations({
+      status: 'COMPLETE',
+      results: [
+        { from: { id: '1' }, to: [{ toObjectId: 30, associationTypes: [{ typeId: 3 }] }, { toObjectId: 4 }] },
+        {
+          from: { id: '2' },
+          to: [
+            { toObjectId: 9, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 341, label: null }] },
+            {
+              toObjectId: '12',
+              associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }],
+            },
+          ],
+        },
+      ],
+      errors: [{ category: 'OBJECT_NOT_FOUND', context: { fromObjectId: ['3'] } }],
+    });
+    expect(found && Object.fromEntries(found)).toEqual({ '1': '4', '2': '12' });
+    expect(primaryAssociations({ results: 'nope' })).toBeNull();
+  });
+
+  it('reads a contacts-only cursor stored before companies were pulled', () => {
+    const legacy = formatCursor({ since: 5, strict: true, tie: false, afterId: null });
+    expect(parseCustomersCursor(legacy)).toEqual({
+      contacts: { since: 5, strict: true, tie: false, afterId: null },
+      companies: parseCursor(null),
+    });
+    const both = JSON.stringify({
+      contacts: parseCursor(legacy),
+      companies: { since: 9, strict: false, tie: true, afterId: '3' },
+    });
+    expect(parseCustomersCursor(both).companies).toEqual({
+      since: 9,
+      strict: false,
+      tie: true,
+      afterId: '3',
+    });
+    expect(parseCustomersCursor(null)).toEqual({ contacts: parseCursor(null), companies: parseCursor(null) });
   });
 });

@@ -6,9 +6,23 @@
  * BatchResponseSimplePublicObjectWithErrors, StandardError).
  */
 import { z } from 'zod';
-import { currencyExponent } from '../csv/csv-rows';
+import { currencyExponent, parseDecimal } from '../csv/csv-rows';
 import type { WireEvent } from './record-mapping';
-import { HUBSPOT_MAX, HubSpotContactsConfig } from './hubspot-config';
+import {
+  HUBSPOT_MAX,
+  HubSpotCompaniesConfig,
+  HubSpotContactsConfig,
+  HubSpotDealsConfig,
+} from './hubspot-config';
+
+/** What paging a search needs of an object's configuration: its modified-at property and its page size. */
+export interface SearchPaging {
+  pageSize: number;
+  fields: { updatedAt: string };
+}
+
+/** A search filter (`IN` takes `values`). */
+export type SearchFilter = { propertyName: string; operator: string; value?: string; values?: string[] };
 
 /**
  * Where a contacts pull stands. Each page is a fresh search from a watermark on `lastmodifieddate`, never an `after`
@@ -68,26 +82,45 @@ export function contactProperties(cfg: HubSpotContactsConfig): string[] {
 
 /** `POST /crm/v3/objects/contacts/search` for a cursor: from the watermark oldest first, or within a tie by id. */
 export function searchBody(cfg: HubSpotContactsConfig, cursor: HubSpotCursor): Record<string, unknown> {
+  return objectSearchBody(cfg, cursor, contactProperties(cfg));
+}
+
+/**
+ * `POST /crm/v3/objects/{object}/search` for a cursor (contacts, companies, deals alike), `filters` ANDed into every
+ * filter group (e.g. a deal's won stages).
+ */
+export function objectSearchBody(
+  cfg: SearchPaging,
+  cursor: HubSpotCursor,
+  properties: string[],
+  filters: SearchFilter[] = [],
+): Record<string, unknown> {
   const modified = cfg.fields.updatedAt;
-  const common = { properties: contactProperties(cfg), limit: cfg.pageSize };
+  const common = { properties, limit: cfg.pageSize };
   if (cursor.since === null) {
-    return { filterGroups: [], sorts: [{ propertyName: modified, direction: 'ASCENDING' }], ...common };
+    return {
+      filterGroups: filters.length ? [{ filters }] : [],
+      sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
+      ...common,
+    };
   }
   const at = String(cursor.since);
   if (cursor.tie) {
-    const filters = [{ propertyName: modified, operator: 'EQ', value: at }];
+    const tie: SearchFilter[] = [{ propertyName: modified, operator: 'EQ', value: at }];
     if (cursor.afterId !== null) {
-      filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: cursor.afterId });
+      tie.push({ propertyName: 'hs_object_id', operator: 'GT', value: cursor.afterId });
     }
     return {
-      filterGroups: [{ filters }],
+      filterGroups: [{ filters: [...tie, ...filters] }],
       sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
       ...common,
     };
   }
   return {
     filterGroups: [
-      { filters: [{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }] },
+      {
+        filters: [{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }, ...filters],
+      },
     ],
     sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
     ...common,
@@ -126,7 +159,7 @@ export function instantMs(v: string | null | undefined): number | null {
 export function nextCursor(
   cursor: HubSpotCursor,
   records: HubSpotObject[],
-  cfg: HubSpotContactsConfig,
+  cfg: SearchPaging,
 ): { next: HubSpotCursor; done: boolean } {
   const full = records.length >= cfg.pageSize;
   if (cursor.tie) {
@@ -182,6 +215,154 @@ export function contactToWire(record: HubSpotObject, cfg: HubSpotContactsConfig)
     data.createdAt = created === null ? null : new Date(created).toISOString();
   }
   return { type: 'customer.upserted', data };
+}
+
+/**
+ * Where a customers pull stands: contacts, then (when enabled) companies, each with its own watermark. A cursor
+ * stored before companies were pulled is the contacts' one.
+ */
+export interface HubSpotCustomersCursor {
+  contacts: HubSpotCursor;
+  companies: HubSpotCursor;
+}
+
+export function parseCustomersCursor(raw: string | null): HubSpotCustomersCursor {
+  try {
+    const c = raw === null ? null : (JSON.parse(raw) as Record<string, unknown>);
+    if (c && typeof c.contacts === 'object' && c.contacts !== null) {
+      return {
+        contacts: parseCursor(JSON.stringify(c.contacts)),
+        companies: parseCursor(JSON.stringify(c.companies ?? null)),
+      };
+    }
+  } catch {
+    // a legacy or unreadable cursor: read below
+  }
+  return { contacts: parseCursor(raw), companies: parseCursor(null) };
+}
+
+/** The properties a companies search asks for. */
+export function companyProperties(cfg: HubSpotCompaniesConfig): string[] {
+  const named = Object.values(cfg.fields);
+  return [...new Set(named.filter((p): p is string => p !== null))];
+}
+
+/** A company's customer external id: HubSpot's contact and company ids are separate sequences that may collide. */
+export const companyExternalId = (id: string): string => `company-${id}`;
+
+/** A company (tagged `objectType: 'companies'` when stored) as a `customer.upserted` of kind `business`. */
+export function companyToWire(record: HubSpotObject, cfg: HubSpotCompaniesConfig): WireEvent {
+  const f = cfg.fields;
+  const p = record.properties;
+  const read = (name: string | null) => (name === null ? undefined : (p[name] ?? null));
+  const data: Record<string, unknown> = { externalId: companyExternalId(record.id), kind: 'business' };
+  const modified = instantMs(p[f.updatedAt]) ?? instantMs(record.updatedAt);
+  data.updatedAt = modified === null ? (p[f.updatedAt] ?? null) : new Date(modified).toISOString();
+  data.name = p[f.name]?.trim() || (f.domain === null ? null : p[f.domain]?.trim() || null);
+  for (const key of ['phone', 'region', 'industry', 'ownerRepExternalId'] as const) {
+    const v = read(f[key]);
+    if (v !== undefined) data[key] = v;
+  }
+  const country = read(f.country);
+  if (country !== undefined) data.country = country !== null && COUNTRY.test(country.trim()) ? country : null;
+  if (f.createdAt !== null) {
+    const created = instantMs(p[f.createdAt]);
+    data.createdAt = created === null ? null : new Date(created).toISOString();
+  }
+  return { type: 'customer.upserted', data };
+}
+
+/** The properties a deals search asks for. */
+export function dealProperties(cfg: HubSpotDealsConfig): string[] {
+  const named = Object.values(cfg.fields);
+  return [...new Set(named.filter((p): p is string => p !== null))];
+}
+
+/** Only won deals are orders: the stage filter ANDed into every deals search. */
+export function wonDealFilter(cfg: HubSpotDealsConfig): SearchFilter[] {
+  return [
+    { propertyName: cfg.fields.stage, operator: 'IN', values: cfg.wonStages.map((s) => s.toLowerCase()) },
+  ];
+}
+
+/** A deal as the pull stores it: the record and the customer external id its association named (null: none). */
+export type HubSpotDeal = HubSpotObject & { customerExternalId: string | null };
+
+/** A won deal as an `order.upserted` (paid), its amount in the currency's minor units. */
+export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEvent {
+  const f = cfg.fields;
+  const p = record.properties;
+  const currency = (f.currency === null ? null : p[f.currency]?.trim() || null) ?? cfg.currency;
+  const amount = p[f.amount]?.trim() ?? '';
+  let amountMinor: number | null;
+  try {
+    const minor = amount === '' ? null : parseDecimal(amount, currencyExponent(currency));
+    amountMinor = minor === null ? null : Number(minor);
+  } catch {
+    amountMinor = null; // an unknown currency: validation names it
+  }
+  const modified = instantMs(p[f.updatedAt]) ?? instantMs(record.updatedAt);
+  const closed = instantMs(p[f.closedAt]);
+  return {
+    type: 'order.upserted',
+    data: {
+      externalId: record.id,
+      customerExternalId: record.customerExternalId,
+      updatedAt: modified === null ? (p[f.updatedAt] ?? null) : new Date(modified).toISOString(),
+      placedAt: closed === null ? (p[f.closedAt] ?? null) : new Date(closed).toISOString(),
+      amountMinor,
+      currency,
+      status: 'paid',
+    },
+  };
+}
+
+const associationsAnswer = z.looseObject({
+  results: z
+    .array(
+      z.looseObject({
+        from: z.looseObject({ id: z.union([z.string(), z.number()]) }),
+        to: z
+          .array(
+            z.looseObject({
+              toObjectId: z.union([z.string(), z.number()]),
+              associationTypes: z
+                .array(
+                  z.looseObject({
+                    typeId: z.number().optional(),
+                    label: z.string().nullish(),
+                    category: z.string().optional(),
+                  }),
+                )
+                .optional(),
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .default([]),
+});
+
+/**
+ * `POST /crm/v4/associations/deals/{contacts|companies}/batch/read` answer → each deal's one customer: the
+ * association labelled primary, else the lowest id (a stable choice); deals without one are absent (a 207 lists
+ * them under `errors`). Null when the answer is not an associations batch.
+ */
+export function primaryAssociations(body: unknown): Map<string, string> | null {
+  const parsed = associationsAnswer.safeParse(body);
+  if (!parsed.success) return null;
+  const out = new Map<string, string>();
+  for (const r of parsed.data.results) {
+    const primary = r.to.filter((t) =>
+      (t.associationTypes ?? []).some((a) => /primary/i.test(a.label ?? '')),
+    );
+    const pick = (primary.length ? primary : r.to)
+      .map((t) => String(t.toObjectId))
+      .filter((id) => HUBSPOT_ID.test(id))
+      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))[0];
+    if (pick !== undefined) out.set(String(r.from.id), pick);
+  }
+  return out;
 }
 
 /** The `data` of a `customer.scores_changed` event (docs/write-back.md). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HttpDeps, HttpStats, PullHttpError, requestJson } from './crm-http-client';
 import { HubSpotRuntime } from './hubspot-config';
-import { rateLimitHeaders, SearchResponse, searchResponseSchema } from './hubspot-api';
+import { primaryAssociations, rateLimitHeaders, SearchResponse, searchResponseSchema } from './hubspot-api';
 import { SlidingWindow } from './rate-limiter';
 
 /** The two windows HubSpot counts a private app's requests in: the rolling 10-second one and search's secondly one. */
@@ -57,13 +57,35 @@ export class HubSpotClient {
     return this.stats.requests;
   }
 
-  async searchContacts(body: Record<string, unknown>): Promise<SearchResponse> {
-    const answer = await this.call('search', 'POST', '/crm/v3/objects/contacts/search', body);
+  searchContacts(body: Record<string, unknown>): Promise<SearchResponse> {
+    return this.search('contacts', body);
+  }
+
+  /** `POST /crm/v3/objects/{object}/search`, in the search window (4 per second). */
+  async search(
+    object: 'contacts' | 'companies' | 'deals',
+    body: Record<string, unknown>,
+  ): Promise<SearchResponse> {
+    const answer = await this.call('search', 'POST', `/crm/v3/objects/${object}/search`, body);
     const parsed = searchResponseSchema.safeParse(answer);
     if (!parsed.success) {
-      throw new PullHttpError('pull_bad_response', `contacts search: ${parsed.error.issues[0]?.message}`);
+      throw new PullHttpError('pull_bad_response', `${object} search: ${parsed.error.issues[0]?.message}`);
     }
     return parsed.data;
+  }
+
+  /**
+   * One `POST /crm/v4/associations/deals/{to}/batch/read` for a page's deals (≤ 200 of the 1,000 it takes): each
+   * deal's customer id. A 207 answers the deals that have associations and lists the others as errors.
+   */
+  async dealAssociations(to: 'contacts' | 'companies', dealIds: string[]): Promise<Map<string, string>> {
+    if (dealIds.length === 0) return new Map();
+    const answer = await this.call('general', 'POST', `/crm/v4/associations/deals/${to}/batch/read`, {
+      inputs: dealIds.map((id) => ({ id })),
+    });
+    const found = primaryAssociations(answer);
+    if (!found) throw new PullHttpError('pull_bad_response', `deal associations: not a batch answer`);
+    return found;
   }
 
   /** `POST /crm/v3/objects/contacts/batch/update` (≤ 100 inputs); answers the body (200, or 207 with `errors`). */

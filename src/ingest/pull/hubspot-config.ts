@@ -49,6 +49,75 @@ const contacts = z.strictObject({
   pageSize: z.number().int().min(1).max(HUBSPOT_MAX.searchPageSize).default(HUBSPOT_MAX.searchPageSize),
 });
 
+/** Canonical customer field → the HubSpot company property it is read from. */
+export const DEFAULT_COMPANY_PROPERTIES = {
+  updatedAt: 'hs_lastmodifieddate',
+  createdAt: 'createdate',
+  name: 'name',
+  domain: 'domain',
+  phone: 'phone',
+  region: 'state',
+  country: 'country',
+  industry: 'industry',
+  ownerRepExternalId: 'hubspot_owner_id',
+} as const;
+
+const companyFields = z.strictObject({
+  updatedAt: property.default(DEFAULT_COMPANY_PROPERTIES.updatedAt),
+  createdAt: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.createdAt),
+  name: property.default(DEFAULT_COMPANY_PROPERTIES.name),
+  /** the name when the company has none */
+  domain: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.domain),
+  phone: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.phone),
+  region: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.region),
+  country: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.country),
+  industry: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.industry),
+  ownerRepExternalId: property.nullable().default(DEFAULT_COMPANY_PROPERTIES.ownerRepExternalId),
+});
+
+/** Companies → customers of kind `business`, external id `company-<id>` (contact and company ids may collide). */
+const companies = z.strictObject({
+  enabled: z.boolean().default(false),
+  fields: companyFields.default(companyFields.parse({})),
+  pageSize: z.number().int().min(1).max(HUBSPOT_MAX.searchPageSize).default(HUBSPOT_MAX.searchPageSize),
+});
+
+export const DEFAULT_DEAL_PROPERTIES = {
+  updatedAt: 'hs_lastmodifieddate',
+  stage: 'dealstage',
+  amount: 'amount',
+  closedAt: 'closedate',
+  currency: 'deal_currency_code',
+} as const;
+
+const dealFields = z.strictObject({
+  updatedAt: property.default(DEFAULT_DEAL_PROPERTIES.updatedAt),
+  stage: property.default(DEFAULT_DEAL_PROPERTIES.stage),
+  amount: property.default(DEFAULT_DEAL_PROPERTIES.amount),
+  closedAt: property.default(DEFAULT_DEAL_PROPERTIES.closedAt),
+  /** null: every deal is in `currency` */
+  currency: property.nullable().default(DEFAULT_DEAL_PROPERTIES.currency),
+});
+
+/** Closed-won deals → orders; each deal's customer is its associated contact (or company). */
+const deals = z.strictObject({
+  enabled: z.boolean().default(false),
+  fields: dealFields.default(dealFields.parse({})),
+  /** the pipeline stage ids that mean won (HubSpot's default pipeline: `closedwon`) */
+  wonStages: z.array(z.string().min(1).max(100)).min(1).max(50).default(['closedwon']),
+  /** the object a deal's customer is read from (its association) */
+  customer: z.enum(['contacts', 'companies']).default('contacts'),
+  /** the currency of a deal without a currency code (the portal's company currency) */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code')
+    .default('USD'),
+  pageSize: z.number().int().min(1).max(HUBSPOT_MAX.searchPageSize).default(HUBSPOT_MAX.searchPageSize),
+});
+
+export const HUBSPOT_COMPANIES_DEFAULT = companies.parse({});
+export const HUBSPOT_DEALS_DEFAULT = deals.parse({});
+
 const limits = z.strictObject({
   /** requests per interval per private app (HubSpot: 100 per 10 s, 190 on Professional/Enterprise) */
   requestsPerInterval: z.number().int().min(1).max(10_000).default(100),
@@ -88,6 +157,8 @@ export const hubspotInputSchema = z.strictObject({
   /** stored encrypted, never returned */
   auth: z.strictObject({ privateAppToken: z.string().min(8).max(4000) }),
   contacts: contacts.default(contacts.parse({})),
+  companies: companies.default(HUBSPOT_COMPANIES_DEFAULT),
+  deals: deals.default(HUBSPOT_DEALS_DEFAULT),
   limits: limits.default(limits.parse({})),
   writeBack: writeBack.default(writeBack.parse({})),
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
@@ -103,12 +174,17 @@ export const hubspotInputSchema = z.strictObject({
 
 export type HubSpotSpec = z.output<typeof hubspotInputSchema>;
 export type HubSpotContactsConfig = z.output<typeof contacts>;
+export type HubSpotCompaniesConfig = z.output<typeof companies>;
+export type HubSpotDealsConfig = z.output<typeof deals>;
 export type HubSpotLimits = z.output<typeof limits>;
 export type HubSpotWriteBack = z.output<typeof writeBack>;
 
 /** What crm_connectors.config holds for a HubSpot connector. */
 export interface HubSpotStoredConfig {
   contacts: HubSpotContactsConfig;
+  /** absent in connectors stored before companies and deals were pulled (read as disabled) */
+  companies?: HubSpotCompaniesConfig;
+  deals?: HubSpotDealsConfig;
   limits: HubSpotLimits;
   writeBack: HubSpotWriteBack;
   http: z.output<typeof httpConfigSchema>;

@@ -11,14 +11,23 @@ import { ApplyReport, emptyReport, SyncEvent } from '../sync/sync-events';
 import { ConnectorRuntime, EntityConfig, pageUrl, PULL_ENTITIES, PullEntity } from './connector-config';
 import { ConnectorsRepository } from './connectors.repository';
 import { AnyConnectorRuntime, ConnectorsService } from './connectors.service';
-import { HubSpotRuntime } from './hubspot-config';
+import { HUBSPOT_COMPANIES_DEFAULT, HubSpotRuntime } from './hubspot-config';
 import {
+  companyExternalId,
+  companyProperties,
+  companyToWire,
   contactToWire,
+  dealProperties,
+  dealToWire,
   formatCursor,
+  HubSpotDeal,
   HubSpotObject,
   nextCursor,
+  objectSearchBody,
   parseCursor,
+  parseCustomersCursor,
   searchBody,
+  wonDealFilter,
 } from './hubspot-api';
 import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
 import { SalesforceRuntime } from './salesforce-config';
@@ -125,7 +134,7 @@ export class PullConnectorService {
     };
     try {
       if (connector.kind === 'hubspot') {
-        await this.pullHubSpotContacts(connector, start('customers'), http, hooks, deps);
+        await this.pullHubSpot(connector, start, http, hooks, deps);
       } else if (connector.kind === 'salesforce') {
         await this.pullSalesforce(connector, start, http, hooks, deps);
       } else {
@@ -193,29 +202,80 @@ export class PullConnectorService {
   }
 
   /**
-   * HubSpot contacts → customers: CRM search from the `lastmodifieddate` watermark (hubspot-api.ts), pages of up
-   * to 200, each applied with its cursor in one transaction like any pull.
+   * HubSpot contacts (then companies, when enabled) → customers, then won deals → orders when enabled: CRM searches
+   * from a modified-at watermark each (hubspot-api.ts), pages of up to 200, each applied with its cursor in one
+   * transaction like any pull. Contacts and companies share the customers cursor, each with its own watermark.
    */
-  private async pullHubSpotContacts(
+  private async pullHubSpot(
     c: HubSpotRuntime,
-    report: PullEntityReport,
+    start: (entity: PullEntity) => PullEntityReport,
     http: HttpStats,
     hooks: PullHooks,
     deps: HttpDeps,
   ): Promise<void> {
     const client = new HubSpotClient(c, this.limiters.hubspot(c), http, deps);
-    await this.pages(c, 'customers', report, hooks, async (raw) => {
-      const cursor = parseCursor(raw);
-      const page = await client.searchContacts(searchBody(c.contacts, cursor));
-      const moved = nextCursor(cursor, page.results, c.contacts);
+    const companies = c.companies?.enabled ? c.companies : null;
+    let phase: 'contacts' | 'companies' = 'contacts';
+    await this.pages(c, 'customers', start('customers'), hooks, async (raw) => {
+      const cursor = parseCustomersCursor(raw);
+      if (phase === 'contacts') {
+        const page = await client.search('contacts', searchBody(c.contacts, cursor.contacts));
+        const moved = nextCursor(cursor.contacts, page.results, c.contacts);
+        const { events, rejects } = this.toEvents(
+          'customers',
+          page.results,
+          (r) => [contactToWire(r as HubSpotObject, c.contacts)],
+          (r) => (r as HubSpotObject).id,
+        );
+        if (moved.done && companies) phase = 'companies';
+        const next = companies
+          ? JSON.stringify({ ...cursor, contacts: moved.next })
+          : formatCursor(moved.next);
+        return { records: page.results.length, events, rejects, next, done: moved.done && !companies };
+      }
+      const cfg = companies as NonNullable<typeof companies>;
+      const page = await client.search(
+        'companies',
+        objectSearchBody(cfg, cursor.companies, companyProperties(cfg)),
+      );
+      const moved = nextCursor(cursor.companies, page.results, cfg);
+      // tagged, so a stored reject replays as a company
+      const records = page.results.map((r) => ({ ...r, objectType: 'companies' }));
       const { events, rejects } = this.toEvents(
         'customers',
-        page.results,
-        (r) => [contactToWire(r as HubSpotObject, c.contacts)],
-        (r) => (r as HubSpotObject).id,
+        records,
+        (r) => [companyToWire(r as HubSpotObject, cfg)],
+        (r) => companyExternalId((r as HubSpotObject).id),
       );
-      const done = moved.done;
-      return { records: page.results.length, events, rejects, next: formatCursor(moved.next), done };
+      const next = JSON.stringify({ ...cursor, companies: moved.next });
+      return { records: records.length, events, rejects, next, done: moved.done };
+    });
+    const deals = c.deals?.enabled ? c.deals : null;
+    if (!deals) return;
+    const customerId = (id: string) => (deals.customer === 'companies' ? companyExternalId(id) : id);
+    await this.pages(c, 'orders', start('orders'), hooks, async (raw) => {
+      const cursor = parseCursor(raw);
+      const page = await client.search(
+        'deals',
+        objectSearchBody(deals, cursor, dealProperties(deals), wonDealFilter(deals)),
+      );
+      const moved = nextCursor(cursor, page.results, deals);
+      // one associations call per page: search answers no associations
+      const owners = await client.dealAssociations(
+        deals.customer,
+        page.results.map((r) => r.id),
+      );
+      const records: HubSpotDeal[] = page.results.map((r) => {
+        const owner = owners.get(r.id);
+        return { ...r, customerExternalId: owner === undefined ? null : customerId(owner) };
+      });
+      const { events, rejects } = this.toEvents(
+        'orders',
+        records,
+        (r) => [dealToWire(r as HubSpotDeal, deals)],
+        (r) => (r as HubSpotDeal).id,
+      );
+      return { records: records.length, events, rejects, next: formatCursor(moved.next), done: moved.done };
     });
   }
 
@@ -460,11 +520,22 @@ function recordMapping(
   entity: PullEntity,
 ): { toWire: (record: unknown) => WireEvent[]; idOf: (record: unknown) => unknown } | null {
   if (c.kind === 'hubspot') {
-    if (entity !== 'customers') return null;
-    return {
-      toWire: (r) => [contactToWire(r as HubSpotObject, c.contacts)],
-      idOf: (r) => (r as HubSpotObject).id,
-    };
+    const idOf = (r: unknown) => (r as HubSpotObject).id;
+    const isCompany = (r: unknown) => (r as { objectType?: unknown }).objectType === 'companies';
+    // a company stored while companies were pulled replays with the stored (or default) mapping
+    const companies = c.companies ?? HUBSPOT_COMPANIES_DEFAULT;
+    if (entity === 'customers') {
+      return {
+        toWire: (r) =>
+          isCompany(r)
+            ? [companyToWire(r as HubSpotObject, companies)]
+            : [contactToWire(r as HubSpotObject, c.contacts)],
+        idOf: (r) => (isCompany(r) ? companyExternalId(idOf(r)) : idOf(r)),
+      };
+    }
+    const deals = c.deals?.enabled ? c.deals : null;
+    if (entity === 'orders' && deals) return { toWire: (r) => [dealToWire(r as HubSpotDeal, deals)], idOf };
+    return null;
   }
   if (c.kind === 'salesforce') {
     const cfg = c.records;
