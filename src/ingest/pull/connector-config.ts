@@ -54,6 +54,20 @@ export const httpConfigSchema = z.strictObject({
     .default(16 * 1024 * 1024),
 });
 
+/** How every kind of connector runs: HTTP settings, schedule, page cap, on/off (one definition for all kinds). */
+export const connectorRunFields = {
+  http: httpConfigSchema.default(httpConfigSchema.parse({})),
+  /** run every this many ms as a BullMQ job scheduler; null/absent = on demand only */
+  scheduleEveryMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .max(7 * 24 * 3600_000)
+    .nullish(),
+  maxPagesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
+  enabled: z.boolean().default(true),
+};
+
 export const connectorInputSchema = z.strictObject({
   /** the generic REST connector; `hubspot` has its own schema (hubspot-config.ts) */
   kind: z.literal('generic').optional(),
@@ -87,16 +101,7 @@ export const connectorInputSchema = z.strictObject({
     })
     .refine((e) => Object.values(e).some(Boolean), 'configure at least one entity'),
   paging: paging.default(paging.parse({})),
-  http: httpConfigSchema.default(httpConfigSchema.parse({})),
-  /** run every this many ms as a BullMQ job scheduler; null/absent = on demand only */
-  scheduleEveryMs: z
-    .number()
-    .int()
-    .min(10_000)
-    .max(7 * 24 * 3600_000)
-    .nullish(),
-  maxPagesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
-  enabled: z.boolean().default(true),
+  ...connectorRunFields,
 });
 
 export type ConnectorInput = z.input<typeof connectorInputSchema>;

@@ -5,7 +5,7 @@
  * batch update of at most 100 records per call. The private app token is stored encrypted and never returned.
  */
 import { z } from 'zod';
-import { httpConfigSchema } from './connector-config';
+import { connectorRunFields, httpConfigSchema } from './connector-config';
 
 /** HubSpot's documented maxima. */
 export const HUBSPOT_MAX = {
@@ -161,15 +161,7 @@ export const hubspotInputSchema = z.strictObject({
   deals: deals.default(HUBSPOT_DEALS_DEFAULT),
   limits: limits.default(limits.parse({})),
   writeBack: writeBack.default(writeBack.parse({})),
-  http: httpConfigSchema.default(httpConfigSchema.parse({})),
-  scheduleEveryMs: z
-    .number()
-    .int()
-    .min(10_000)
-    .max(7 * 24 * 3600_000)
-    .nullish(),
-  maxPagesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
-  enabled: z.boolean().default(true),
+  ...connectorRunFields,
 });
 
 export type HubSpotSpec = z.output<typeof hubspotInputSchema>;

@@ -6,7 +6,7 @@
  * returned.
  */
 import { z } from 'zod';
-import { httpConfigSchema } from './connector-config';
+import { connectorRunFields, httpConfigSchema } from './connector-config';
 
 export const SALESFORCE_MAX = { queryBatch: 2000, collection: 200 } as const;
 
@@ -99,15 +99,7 @@ export const salesforceInputSchema = z.strictObject({
   records: records.default(records.parse({})),
   limits: limits.default(limits.parse({})),
   writeBack: writeBack.default(writeBack.parse({})),
-  http: httpConfigSchema.default(httpConfigSchema.parse({})),
-  scheduleEveryMs: z
-    .number()
-    .int()
-    .min(10_000)
-    .max(7 * 24 * 3600_000)
-    .nullish(),
-  maxPagesPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
-  enabled: z.boolean().default(true),
+  ...connectorRunFields,
 });
 
 export type SalesforceSpec = z.output<typeof salesforceInputSchema>;
