@@ -13,4 +13,7 @@ module.exports = {
     },
   ],
   testTimeout: 120000,
+  // A test that fails half-way can leave a queue worker or a socket open; without this, jest then never exits and
+  // CI reports a 90-minute timeout instead of the failure. Passing suites close what they open (useTestApp).
+  forceExit: true,
 };

@@ -6,4 +6,5 @@ const integration = base.projects.find((p) => p.displayName === 'integration');
 module.exports = {
   projects: [{ ...integration, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault.ts'] }],
   testTimeout: 240000,
+  forceExit: true,
 };

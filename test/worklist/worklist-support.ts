@@ -56,7 +56,8 @@ export async function busiestRep(app: INestApplicationContext, workspaceId: stri
     `SELECT r.id, r.external_id, r.team_id, r.manager_id, count(i.id)::int AS n
      FROM worklists w JOIN reps r ON r.id = w.rep_id JOIN worklist_items i ON i.worklist_id = w.id
      WHERE w.workspace_id = $1 AND w.list_date = $2 AND r.locale = 'zh-CN'
-     GROUP BY r.id ORDER BY n DESC, r.external_id LIMIT 1`,
+     GROUP BY r.id
+     ORDER BY n DESC, (SELECT count(*) FROM customers c WHERE c.owner_rep_id = r.id) DESC, r.external_id LIMIT 1`,
     [workspaceId, day],
   );
   const [other] = await sql.query(
