@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { OffersModule } from './offers/offers.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { QueueModule } from './queue/queue.module';
@@ -64,6 +65,7 @@ export class AppModule {
         CustomersModule,
         IngestModule,
         OffersModule,
+        ExperimentsModule,
         PlaybooksModule,
         ScoringModule,
         WorklistModule,

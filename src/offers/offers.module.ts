@@ -1,13 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ExperimentRepository } from './experiment.repository';
-import { ExperimentsController } from './experiments.controller';
-import { ExperimentsService } from './experiments.service';
 import { OfferRepository } from './offer.repository';
 import { OffersService } from './offers.service';
 
 @Module({
-  controllers: [ExperimentsController],
-  providers: [OfferRepository, ExperimentRepository, OffersService, ExperimentsService],
-  exports: [OffersService, ExperimentsService],
+  providers: [OfferRepository, OffersService],
+  exports: [OffersService],
 })
 export class OffersModule {}

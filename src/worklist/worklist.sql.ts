@@ -1,4 +1,4 @@
-import { HOLDOUT_SQL } from '../offers/experiment-lift';
+import { HOLDOUT_SQL } from '../experiments/experiment-lift';
 /**
  * Set-based SQL of the daily lists. The candidate query does, over every scored customer of the workspace, what
  * must not be done row by row in Node: the hard contact rules (do-not-call, wrong number, snoozes, follow-ups not

@@ -1,5 +1,5 @@
-import { HOLDOUT_SQL } from '../../src/offers/experiment-lift';
-import { ExperimentsService } from '../../src/offers/experiments.service';
+import { HOLDOUT_SQL } from '../../src/experiments/experiment-lift';
+import { ExperimentsService } from '../../src/experiments/experiments.service';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { seedCrm } from '../support/crm-fixture';
