@@ -1,40 +1,23 @@
-import { ExperimentListSchema, ExperimentReportSchema, ExperimentSchema } from './experiments.views';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProperty,
-  ApiPropertyOptional,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { IsDateString, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { ExperimentsService } from './experiments.service';
-
-class CreateExperimentDto {
-  @ApiProperty({ example: 'Q1 call lists vs holdout' })
-  @IsString()
-  @MaxLength(200)
-  name!: string;
-
-  @ApiProperty({ example: 0.1, description: 'share of customers kept off the lists, 0.01–0.5' })
-  @IsNumber()
-  @Min(0.01)
-  @Max(0.5)
-  holdoutShare!: number;
-
-  @ApiPropertyOptional({ example: '2026-12-01' })
-  @IsOptional()
-  @IsDateString({ strict: true })
-  startsOn?: string;
-
-  @ApiPropertyOptional({ example: '2027-02-28' })
-  @IsOptional()
-  @IsDateString({ strict: true })
-  endsOn?: string;
-}
+import {
+  CreateExperimentBodySchema,
+  ExperimentListSchema,
+  ExperimentReportSchema,
+  ExperimentSchema,
+} from './experiments.views';
 
 @ApiTags('experiments')
 @ApiBearerAuth()
@@ -42,31 +25,49 @@ class CreateExperimentDto {
 export class ExperimentsController {
   constructor(private readonly experiments: ExperimentsService) {}
 
-  /** Starts a holdout experiment: a random share of customers is kept off the call lists while it runs. */
   @Post()
   @Roles('admin')
-  @ApiOperation({ summary: 'Start a holdout experiment (a random share of customers kept off the lists)' })
+  @ApiOperation({ summary: 'Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant)' })
+  @ApiBody({
+    schema: CreateExperimentBodySchema,
+    examples: {
+      talkTracks: {
+        value: {
+          name: 'talk tracks: warm vs direct',
+          arms: [
+            { key: 'warm', weight: 0.5, strategy: { type: 'talk_track', variant: 'warm' } },
+            { key: 'direct', weight: 0.5, strategy: { type: 'talk_track', variant: 'direct' } },
+          ],
+        },
+      },
+      holdout: { value: { name: 'lists vs holdout', holdoutShare: 0.1 } },
+    },
+  })
+  // experiment-design.ts validates this body; the global ValidationPipe leaves plain objects alone.
   @ApiCreatedResponse({ schema: ExperimentSchema })
-  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateExperimentDto) {
-    return this.experiments.create(
-      p.workspaceId,
-      { ...dto, startsOn: dto.startsOn?.slice(0, 10), endsOn: dto.endsOn?.slice(0, 10) },
-      `key:${p.keyId}`,
-    );
+  @ApiUnprocessableEntityResponse({
+    description:
+      'start_in_past, weights_sum, duplicate_arm, unknown_offer, unknown_arm, invalid_field …: details hold path, code and message per issue',
+  })
+  @ApiConflictResponse({ description: 'experiment_overlap: another experiment runs in that period' })
+  create(@CurrentPrincipal() p: Principal, @Body() body: Record<string, unknown>) {
+    return this.experiments.create(p.workspaceId, body, actorOf(p));
   }
 
   @Get()
   @Roles('admin', 'manager')
-  @ApiOperation({ summary: 'The holdout experiments of the workspace' })
+  @ApiOperation({ summary: 'The experiments of the workspace with their arms' })
   @ApiOkResponse({ schema: ExperimentListSchema })
   list(@CurrentPrincipal() p: Principal) {
     return this.experiments.list(p.workspaceId);
   }
 
-  /** Conversion and revenue per customer, treated vs holdout, with the lift and its 95% interval, overall and per tier. */
   @Get(':id/report')
   @Roles('admin', 'manager')
-  @ApiOperation({ summary: 'Conversion and revenue, treated vs holdout, with the lift and its 95% interval' })
+  @ApiOperation({
+    summary:
+      'Per arm and tier: conversion and revenue against the control with intervals, always-valid stopping advice',
+  })
   @ApiOkResponse({ schema: ExperimentReportSchema })
   report(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     return this.experiments.report(p.workspaceId, id);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { bestOfferFor, localizeOffer, Offer } from '../offers/offer-catalog';
 import { isPersonality } from '../playbooks/personality';
 import { PlaybooksService } from '../playbooks/playbooks.service';
+import type { ArmEffect } from '../experiments/experiment-design';
 import type { CandidateRow } from './candidate-row';
 import type { RankedItem } from './ranking';
 import { reasonsLine, reasonText } from './reason-text';
@@ -35,6 +36,8 @@ export interface BuiltItem {
   offerCode: string | null;
   callFrom: Date | null;
   callTo: Date | null;
+  /** the talk-track variant of the customer's experiment arm (src/experiments), null outside a talk-track test */
+  talkTrackVariant: string | null;
 }
 
 export interface BuildContext {
@@ -44,6 +47,8 @@ export interface BuildContext {
   timeZone: string;
   catalog: readonly Offer[];
   redemptionsUsed: Record<string, number>;
+  /** set by the customer's experiment arm (src/experiments/experiment-design.ts ArmStrategy) */
+  arm?: ArmEffect;
 }
 
 /** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
@@ -68,7 +73,11 @@ export class WorklistItemBuilder {
       lifecycle: row.lifecycle,
       asOf: ctx.listDate,
       redemptionsUsed: ctx.redemptionsUsed,
-      catalog: ctx.catalog,
+      // an offer arm offers only its offer (or none), still within its eligibility rules
+      catalog:
+        ctx.arm?.offerCode === undefined
+          ? ctx.catalog
+          : ctx.catalog.filter((o) => o.code === ctx.arm?.offerCode),
     });
     const track = this.talkTrack(item, row, rep, ctx, offer);
     return {
@@ -91,6 +100,7 @@ export class WorklistItemBuilder {
       offerCode: offer?.code ?? null,
       callFrom: item.callWindow?.from ?? null,
       callTo: item.callWindow?.to ?? null,
+      talkTrackVariant: ctx.arm?.talkTrackVariant ?? null,
     };
   }
 

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
+import { armEffect, armOf } from '../experiments/experiment-design';
+import { ExperimentsService, RunningExperiment } from '../experiments/experiments.service';
+import type { Exposure } from '../experiments/experiment.repository';
 import { Offer } from '../offers/offer-catalog';
 import { OffersService } from '../offers/offers.service';
 import { OutboxService } from '../webhooks/outbox.service';
@@ -41,6 +44,8 @@ interface PublishContext {
   reps: ListRepRow[];
   catalog: readonly Offer[];
   redemptionsUsed: Record<string, number>;
+  /** experiments running on the list day: each customer's arm shapes the item and is logged as an exposure */
+  experiments: RunningExperiment[];
 }
 
 /** The ranked, rendered items of the new lists. */
@@ -61,6 +66,7 @@ export class WorklistPublisher {
     private readonly policies: WorklistPolicyService,
     private readonly builder: WorklistItemBuilder,
     private readonly outbox: OutboxService,
+    private readonly experiments: ExperimentsService,
   ) {}
 
   async publish(
@@ -83,6 +89,7 @@ export class WorklistPublisher {
       reps,
       catalog: offers,
       redemptionsUsed,
+      experiments: await this.experiments.runningOn(workspaceId, listDate),
     };
 
     const report = await this.transactions.run(async (tx) => {
@@ -100,6 +107,7 @@ export class WorklistPublisher {
           : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       const built = this.rankAndBuild(ctx, listOfRep, rows);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
+      await this.experiments.logExposures(workspaceId, listDate, exposuresOf(ctx, built.items, listOfRep), tx);
       await this.announce(tx, ctx, listOfRep, built.itemsOfRep);
       return {
         listDate,
@@ -169,6 +177,7 @@ export class WorklistPublisher {
           timeZone,
           catalog: ctx.catalog,
           redemptionsUsed: ctx.redemptionsUsed,
+          arm: armEffectOf(ctx, it.customerId),
         }),
       );
       itemsOfRep.set(rep.id, built);
@@ -208,6 +217,36 @@ export class WorklistPublisher {
     }
   }
 }
+
+// ---- experiments (src/experiments): the arm of each item's customer ----
+
+/** What the customer's arm changes on the item (overlaps are refused, so one running experiment at most). */
+function armEffectOf(ctx: PublishContext, customerId: string) {
+  const e = ctx.experiments[0];
+  return e ? armEffect(armOf(e.id, customerId, e.arms).strategy) : undefined;
+}
+
+/** One exposure per published item and running experiment; a holdout customer listed is there by a promise. */
+function exposuresOf(
+  ctx: PublishContext,
+  items: readonly BuiltItem[],
+  listOfRep: ReadonlyMap<string, string>,
+): Exposure[] {
+  return ctx.experiments.flatMap((e) =>
+    items.map((i) => {
+      const arm = armOf(e.id, i.customerId, e.arms);
+      return {
+        experimentId: e.id,
+        arm: arm.key,
+        customerId: i.customerId,
+        worklistId: listOfRep.get(i.repId)!,
+        promised: arm.strategy.type === 'holdout',
+      };
+    }),
+  );
+}
+
+// ---- end of experiments ----
 
 /** The candidate query's inputs for the reps of the new lists (the workspace id is the repository's first). */
 function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidateParams, 'workspaceId'> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
+import { ExperimentsModule } from '../experiments/experiments.module';
 import { OffersModule } from '../offers/offers.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WriteBackModule } from '../write-back/write-back.module';
@@ -30,6 +31,7 @@ import { WorklistRepository } from './worklist.repository';
 @Module({
   imports: [
     CustomersModule,
+    ExperimentsModule,
     OffersModule,
     PlaybooksModule,
     WebhooksModule,

@@ -129,6 +129,7 @@ export class WorklistRepository extends SqlRepository {
         items.map((i) => i.summary),
         items.map((i) => i.callFrom),
         items.map((i) => i.callTo),
+        items.map((i) => i.talkTrackVariant),
       ],
       tx,
     );

@@ -1,4 +1,4 @@
-import { HOLDOUT_SQL } from '../experiments/experiment-lift';
+import { ASSIGNMENT_UNIT_SQL } from '../experiments/experiment-design';
 /**
  * Set-based SQL of the daily lists. The candidate query does, over every scored customer of the workspace, what
  * must not be done row by row in Node: the hard contact rules (do-not-call, wrong number, snoozes, follow-ups not
@@ -210,11 +210,17 @@ export const CANDIDATES_SQL = `
     LEFT JOIN blocked bl ON bl.customer_id = s.customer_id
     WHERE s.run_id = $2 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND bl.customer_id IS NULL
-      -- the holdout of a running experiment stays off the lists (urgent service items still reach them)
-      AND NOT EXISTS (
-        SELECT 1 FROM experiments e
-        WHERE e.workspace_id = $1 AND $3::date >= e.starts_on AND (e.ends_on IS NULL OR $3::date <= e.ends_on)
-          AND ${HOLDOUT_SQL('e.id', 'c.id', 'e.holdout_share')})
+      -- the holdout arm of a running experiment stays off the lists (urgent service items still reach them),
+      -- except customers with a promise: a callback they asked for or a manager's pin is kept (src/experiments)
+      AND (pin.customer_id IS NOT NULL
+        OR EXISTS (SELECT 1 FROM worklist_follow_ups cb WHERE cb.workspace_id = $1 AND cb.customer_id = c.id
+                     AND cb.kind = 'callback' AND cb.resolved_at IS NULL)
+        OR NOT EXISTS (
+          SELECT 1 FROM experiments e
+          JOIN experiment_arms a ON a.experiment_id = e.id AND a.workspace_id = $1 AND a.strategy->>'type' = 'holdout'
+          WHERE e.workspace_id = $1 AND $3::date >= e.starts_on AND (e.ends_on IS NULL OR $3::date <= e.ends_on)
+            AND ${ASSIGNMENT_UNIT_SQL('e.id', 'c.id')} >= a.bucket_from
+            AND ${ASSIGNMENT_UNIT_SQL('e.id', 'c.id')} < a.bucket_to))
       AND (fu.due_at IS NULL OR fu.due_at < k.day_end)
       AND NOT COALESCE(ta.today, false)
       AND (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)
@@ -282,10 +288,11 @@ export const CANDIDATES_SQL = `
 /** $1 workspace, then parallel arrays: every item of the new lists in one statement. */
 export const INSERT_ITEMS_SQL = `
   INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, reasons, personality, talk_track,
-                              offer_code, kind, expected_value, summary, call_from, call_to, urgent)
+                              offer_code, kind, expected_value, summary, call_from, call_to, talk_track_variant,
+                              urgent)
   SELECT $1, t.*, false FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::float8[], $6::jsonb[], $7::text[],
                                     $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[],
-                                    $13::timestamptz[], $14::timestamptz[]) AS t`;
+                                    $13::timestamptz[], $14::timestamptz[], $15::text[]) AS t`;
 
 /**
  * Unanswered attempts in a row for a customer, newest first, until the last contact outcome.
