@@ -99,7 +99,8 @@ describe('assignment', () => {
       { key: 'c', weight: 0.1, strategy: { type: 'talk_track', variant: 'v' } },
     ]);
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
-    for (let id = 1; id <= 20_000; id++) counts[armOf('e5d1c7a6-0000-4000-8000-000000000001', String(id), arms).key]++;
+    for (let id = 1; id <= 20_000; id++)
+      counts[armOf('e5d1c7a6-0000-4000-8000-000000000001', String(id), arms).key]++;
     expect(counts.a / 20_000).toBeCloseTo(0.7, 1);
     expect(Math.abs(counts.b / 20_000 - 0.2)).toBeLessThan(0.015);
     expect(Math.abs(counts.c / 20_000 - 0.1)).toBeLessThan(0.015);
@@ -112,7 +113,9 @@ describe('assignment', () => {
         fc.uuid(),
         fc.bigInt({ min: 1n, max: 2n ** 62n }),
         (ws, experimentId, customerId) => {
-          const arms = withBuckets(ws.map((w, i) => ({ key: `k${i}`, weight: w, strategy: { type: 'list' } })));
+          const arms = withBuckets(
+            ws.map((w, i) => ({ key: `k${i}`, weight: w, strategy: { type: 'list' } })),
+          );
           const u = assignmentUnit(experimentId, String(customerId));
           expect(u).toBeGreaterThanOrEqual(0);
           expect(u).toBeLessThan(1);

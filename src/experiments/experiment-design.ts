@@ -55,9 +55,7 @@ const WEIGHT_TOLERANCE = 1e-6;
 const strategySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('list') }).strict(),
   z.object({ type: z.literal('holdout') }).strict(),
-  z
-    .object({ type: z.literal('offer'), offerCode: z.string().min(1).max(64).nullable() })
-    .strict(),
+  z.object({ type: z.literal('offer'), offerCode: z.string().min(1).max(64).nullable() }).strict(),
   z.object({ type: z.literal('talk_track'), variant: z.string().regex(KEY) }).strict(),
 ]);
 
@@ -110,7 +108,8 @@ export function parseDesign(
     issues.push(issue('startsOn', 'start_in_past', `the experiment cannot start before today (${today})`));
   if (b.endsOn !== undefined) {
     if (!validDay(b.endsOn)) issues.push(issue('endsOn', 'invalid_date', 'not a calendar day'));
-    else if (b.endsOn < startsOn) issues.push(issue('endsOn', 'ends_before_start', 'endsOn is before startsOn'));
+    else if (b.endsOn < startsOn)
+      issues.push(issue('endsOn', 'ends_before_start', 'endsOn is before startsOn'));
   }
   if ((b.holdoutShare === undefined) === (b.arms === undefined))
     issues.push(issue('arms', 'arms_required', 'give either arms or holdoutShare'));

@@ -83,7 +83,8 @@ describe('known values', () => {
     const V = 1e-4;
     const tau = 0.01;
     const s = msprt(0.03, V, tau, 0.05)!;
-    const lambda = Math.sqrt(V / (V + tau * tau)) * Math.exp((tau * tau * 0.03 ** 2) / (2 * V * (V + tau * tau)));
+    const lambda =
+      Math.sqrt(V / (V + tau * tau)) * Math.exp((tau * tau * 0.03 ** 2) / (2 * V * (V + tau * tau)));
     expect(s.pValue).toBeCloseTo(1 / lambda, 12);
     // at the interval's edge Λ equals 1/α
     const edge = s.interval.value - s.interval.low;

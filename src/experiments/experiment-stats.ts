@@ -78,13 +78,7 @@ export function newcombeDifference(
 }
 
 /** Relative lift (rate1 / rate2 − 1) with the Katz log interval; null without conversions in either group. */
-export function relativeLift(
-  x1: number,
-  n1: number,
-  x2: number,
-  n2: number,
-  level = 0.95,
-): Interval | null {
+export function relativeLift(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval | null {
   if (x1 <= 0 || x2 <= 0 || n1 <= 0 || n2 <= 0) return null;
   const z = zFor(level);
   const ratio = x1 / n1 / (x2 / n2);
@@ -142,7 +136,8 @@ export function msprt(estimate: number, variance: number, tau: number, alpha = 0
   if (!(variance > 0) || !(tau > 0)) return null;
   const t2 = tau * tau;
   const logLambda =
-    0.5 * Math.log(variance / (variance + t2)) + (t2 * estimate * estimate) / (2 * variance * (variance + t2));
+    0.5 * Math.log(variance / (variance + t2)) +
+    (t2 * estimate * estimate) / (2 * variance * (variance + t2));
   const pValue = Math.min(1, Math.exp(-logLambda));
   const half = Math.sqrt(
     ((2 * variance * (variance + t2)) / t2) *

@@ -27,7 +27,9 @@ export class ExperimentsController {
 
   @Post()
   @Roles('admin')
-  @ApiOperation({ summary: 'Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant)' })
+  @ApiOperation({
+    summary: 'Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant)',
+  })
   @ApiBody({
     schema: CreateExperimentBodySchema,
     examples: {

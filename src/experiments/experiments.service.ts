@@ -125,14 +125,28 @@ export class ExperimentsService {
     const today = todayIn(row.timezone);
     const ended = row.ends_on !== null && row.ends_on < today;
     // before the first day there is no window yet: an empty one on the first day
-    const to = row.ends_on !== null && row.ends_on < today ? row.ends_on : today < row.starts_on ? row.starts_on : today;
+    const to =
+      row.ends_on !== null && row.ends_on < today
+        ? row.ends_on
+        : today < row.starts_on
+          ? row.starts_on
+          : today;
     const [groups, exposures] = await Promise.all([
-      this.experiments.armGroups(workspaceId, experimentId, { from: row.starts_on, to, timezone: row.timezone }),
+      this.experiments.armGroups(workspaceId, experimentId, {
+        from: row.starts_on,
+        to,
+        timezone: row.timezone,
+      }),
       this.experiments.exposureCounts(workspaceId, experimentId),
     ]);
     const opts: CompareOptions = { ...DEFAULT_COMPARE, comparisons: Math.max(1, row.arms.length - 1), ended };
     const armsOf = (tier: string | null) =>
-      armReports(row, groups.filter((g) => g.tier === tier), exposures, opts);
+      armReports(
+        row,
+        groups.filter((g) => g.tier === tier),
+        exposures,
+        opts,
+      );
     const tiers = [...new Set(groups.map((g) => g.tier).filter((t): t is string => t !== null))].sort();
     const overall = armsOf(null);
     return {

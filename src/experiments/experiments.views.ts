@@ -27,7 +27,11 @@ const strategy = described(
   'what the arm does to its customers’ items',
 );
 
-const arm = obj({ key: str, weight: described(num, 'share of the population; the weights sum to 1'), strategy });
+const arm = obj({
+  key: str,
+  weight: described(num, 'share of the population; the weights sum to 1'),
+  strategy,
+});
 
 export const ExperimentSchema = apiSchema(
   'Experiment',
@@ -67,7 +71,10 @@ export const CreateExperimentBodySchema = obj(
     endsOn: day,
     arms: arr(arm, '2–8 arms; keys ^[a-z0-9][a-z0-9_-]{0,39}$'),
     control: described(str, 'default: the holdout arm, else the first arm'),
-    holdoutShare: described(num, 'instead of arms: a lists-vs-holdout test with this holdout share, 0.01–0.5'),
+    holdoutShare: described(
+      num,
+      'instead of arms: a lists-vs-holdout test with this holdout share, 0.01–0.5',
+    ),
   },
   { optional: ['startsOn', 'endsOn', 'arms', 'control', 'holdoutShare'] },
 );
@@ -124,6 +131,9 @@ export const ExperimentReportSchema = apiSchema(
     }),
     excludedPromised: int,
     arms: arr(ArmReportSchema),
-    byTier: map(arr(ArmReportSchema), 'the arms per value tier (tiers as scored when the experiment was made)'),
+    byTier: map(
+      arr(ArmReportSchema),
+      'the arms per value tier (tiers as scored when the experiment was made)',
+    ),
   }),
 );

@@ -107,7 +107,12 @@ export class WorklistPublisher {
           : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       const built = this.rankAndBuild(ctx, listOfRep, rows);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
-      await this.experiments.logExposures(workspaceId, listDate, exposuresOf(ctx, built.items, listOfRep), tx);
+      await this.experiments.logExposures(
+        workspaceId,
+        listDate,
+        exposuresOf(ctx, built.items, listOfRep),
+        tx,
+      );
       await this.announce(tx, ctx, listOfRep, built.itemsOfRep);
       return {
         listDate,

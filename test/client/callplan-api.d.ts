@@ -525,10 +525,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The holdout experiments of the workspace */
+    /** The experiments of the workspace with their arms */
     get: operations['experiments_list'];
     put?: never;
-    /** Start a holdout experiment (a random share of customers kept off the lists) */
+    /** Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant) */
     post: operations['experiments_create'];
     delete?: never;
     options?: never;
@@ -543,7 +543,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Conversion and revenue, treated vs holdout, with the lift and its 95% interval */
+    /** Per arm and tier: conversion and revenue against the control with intervals, always-valid stopping advice */
     get: operations['experiments_report'];
     put?: never;
     post?: never;
@@ -1414,19 +1414,6 @@ export interface components {
        *     ]
        */
       ids?: string[];
-    };
-    CreateExperimentDto: {
-      /** @example Q1 call lists vs holdout */
-      name: string;
-      /**
-       * @description share of customers kept off the lists, 0.01–0.5
-       * @example 0.1
-       */
-      holdoutShare: number;
-      /** @example 2026-12-01 */
-      startsOn?: string;
-      /** @example 2027-02-28 */
-      endsOn?: string;
     };
     StartRunDto: {
       /**
@@ -3570,10 +3557,28 @@ export interface components {
     /**
      * @example {
      *       "id": "3537cbe8-fe8f-491a-9ff0-3aa2afde78a8",
-     *       "name": "winback-q1",
-     *       "holdoutShare": 0.1,
+     *       "name": "talk tracks: warm vs direct",
      *       "startsOn": "2027-01-09",
      *       "endsOn": "2027-03-31",
+     *       "control": "warm",
+     *       "arms": [
+     *         {
+     *           "key": "warm",
+     *           "weight": 0.5,
+     *           "strategy": {
+     *             "type": "talk_track",
+     *             "variant": "warm"
+     *           }
+     *         },
+     *         {
+     *           "key": "direct",
+     *           "weight": 0.5,
+     *           "strategy": {
+     *             "type": "talk_track",
+     *             "variant": "direct"
+     *           }
+     *         }
+     *       ],
      *       "createdAt": "2026-12-06T13:47:03.216Z"
      *     }
      */
@@ -3581,45 +3586,102 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string;
-      holdoutShare: number;
       /** Format: date */
       startsOn: string;
       /** Format: date */
       endsOn: string | null;
+      /** @description the arm the others are compared with */
+      control: string;
+      arms: {
+        key: string;
+        /** @description share of the population; the weights sum to 1 */
+        weight: number;
+        /** @description what the arm does to its customers’ items */
+        strategy: {
+          /** @enum {string} */
+          type: 'list' | 'holdout' | 'offer' | 'talk_track';
+          /** @description offer arms: the catalog offer (null: no offer) */
+          offerCode?: string | null;
+          /** @description talk_track arms: the variant key the items record */
+          variant?: string;
+        };
+      }[];
       /** Format: date-time */
       createdAt: string;
     };
     ExperimentList: components['schemas']['Experiment'][];
-    ExperimentLift: {
-      treated: {
-        customers: number;
-        converted: number;
-        /** @description revenue in the window, minor units */
-        revenue: number;
-        conversionRate: number;
-        revenuePerCustomer: number;
+    ExperimentArmReport: {
+      arm: string;
+      /** @description what the arm does to its customers’ items */
+      strategy: {
+        /** @enum {string} */
+        type: 'list' | 'holdout' | 'offer' | 'talk_track';
+        /** @description offer arms: the catalog offer (null: no offer) */
+        offerCode?: string | null;
+        /** @description talk_track arms: the variant key the items record */
+        variant?: string;
       };
-      holdout: {
-        customers: number;
-        converted: number;
-        /** @description revenue in the window, minor units */
-        revenue: number;
-        conversionRate: number;
-        revenuePerCustomer: number;
-      };
-      /** @description conversion rate treated − holdout with its 95% interval */
-      difference: {
+      /** @description analysed customers (without those left out for a promise) */
+      customers: number;
+      converted: number;
+      /** @description conversion rate with its Wilson interval */
+      conversion: {
         value: number;
         low: number;
         high: number;
       } | null;
-      /** @description relative lift with its 95% interval (null without conversions in the holdout) */
-      lift: {
-        value: number;
-        low: number;
-        high: number;
+      /** @description revenue in the window, minor units */
+      revenue: number;
+      revenuePerCustomer: number;
+      /** @description left out: a callback asked for or a manager’s pin on the first day */
+      excludedPromised: number;
+      exposures: {
+        customers: number;
+        items: number;
+        /** @description holdout customers kept on a list by a promise */
+        promisedCustomers: number;
+      };
+      /** @description null for the control arm */
+      vsControl: {
+        /** @description rate arm − control, Newcombe hybrid score interval */
+        conversionDifference: {
+          value: number;
+          low: number;
+          high: number;
+        } | null;
+        /** @description rate arm / control − 1, Katz log interval */
+        conversionLift: {
+          value: number;
+          low: number;
+          high: number;
+        } | null;
+        /** @description mean revenue per customer arm − control (minor units), Welch interval */
+        revenueDifference: {
+          value: number;
+          low: number;
+          high: number;
+          df: number;
+        } | null;
+        /** @description revenue difference / control mean */
+        revenueLift: {
+          value: number;
+          low: number;
+          high: number;
+        } | null;
+        /** @description always-valid (mSPRT) p-value and interval of the conversion difference: valid at any number of looks */
+        sequential: {
+          pValue: number;
+          interval: {
+            value: number;
+            low: number;
+            high: number;
+          };
+        } | null;
+        /** @description the fixed-horizon interval excludes 0 (valid for one planned look only) */
+        significant: boolean;
+        /** @enum {string} */
+        advice: 'keep_running' | 'stop_arm_wins' | 'stop_arm_loses' | 'stop_no_effect_detected';
       } | null;
-      significant: boolean;
     };
     ExperimentReport: {
       experiment: components['schemas']['Experiment'];
@@ -3628,11 +3690,21 @@ export interface components {
         from: string;
         /** Format: date */
         to: string;
+        ended: boolean;
       };
-      overall: components['schemas']['ExperimentLift'];
-      /** @description by value tier */
+      method: {
+        level: number;
+        alpha: number;
+        /** @enum {string} */
+        sequential: 'msprt';
+        relativeEffect: number;
+        minCustomersPerArm: number;
+      };
+      excludedPromised: number;
+      arms: components['schemas']['ExperimentArmReport'][];
+      /** @description the arms per value tier (tiers as scored when the experiment was made) */
       byTier: {
-        [key: string]: components['schemas']['ExperimentLift'];
+        [key: string]: components['schemas']['ExperimentArmReport'][];
       };
     };
     /**
@@ -8877,7 +8949,35 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['CreateExperimentDto'];
+        'application/json': {
+          name: string;
+          /**
+           * Format: date
+           * @description today or later in the workspace’s zone; default today
+           */
+          startsOn?: string;
+          /** Format: date */
+          endsOn?: string;
+          /** @description 2–8 arms; keys ^[a-z0-9][a-z0-9_-]{0,39}$ */
+          arms?: {
+            key: string;
+            /** @description share of the population; the weights sum to 1 */
+            weight: number;
+            /** @description what the arm does to its customers’ items */
+            strategy: {
+              /** @enum {string} */
+              type: 'list' | 'holdout' | 'offer' | 'talk_track';
+              /** @description offer arms: the catalog offer (null: no offer) */
+              offerCode?: string | null;
+              /** @description talk_track arms: the variant key the items record */
+              variant?: string;
+            };
+          }[];
+          /** @description default: the holdout arm, else the first arm */
+          control?: string;
+          /** @description instead of arms: a lists-vs-holdout test with this holdout share, 0.01–0.5 */
+          holdoutShare?: number;
+        };
       };
     };
     responses: {
@@ -8960,6 +9060,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description experiment_overlap: another experiment runs in that period */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the operation accepts (`payload_too_large`) */
       413: {
         headers: {
@@ -8988,6 +9105,23 @@ export interface operations {
            *       "error": {
            *         "code": "unsupported_media_type",
            *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description start_in_past, weights_sum, duplicate_arm, unknown_offer, unknown_arm, invalid_field …: details hold path, code and message per issue */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
            *       }
            *     }
            */

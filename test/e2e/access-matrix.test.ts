@@ -249,9 +249,14 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     );
     ids.set(`webhook-delivery-${ws}`, hookDelivery.id);
     const [exp] = await q(
-      `INSERT INTO experiments (workspace_id, name, holdout_share, starts_on, ends_on, created_by)
-       VALUES ($1, 'acl', 0.1, current_date, current_date, 'test') RETURNING id`,
+      `INSERT INTO experiments (workspace_id, name, control_arm, starts_on, ends_on, created_by)
+       VALUES ($1, 'acl', 'holdout', current_date, current_date, 'test') RETURNING id`,
       [w.id],
+    );
+    await q(
+      `INSERT INTO experiment_arms (workspace_id, experiment_id, key, position, weight, bucket_from, bucket_to, strategy)
+       VALUES ($1, $2, 'holdout', 0, 0.1, 0, 0.1, '{"type":"holdout"}'), ($1, $2, 'lists', 1, 0.9, 0.1, 1, '{"type":"list"}')`,
+      [w.id, exp.id],
     );
     ids.set(`experiment-${ws}`, exp.id);
     for (const a of ACTORS.filter((x) => x.ws === ws)) {

@@ -28,7 +28,11 @@ describe('holdout experiments keep their promises (PostgreSQL)', () => {
   it('refuses a start before today (422, field path) and an overlap (409)', async () => {
     const experiments = nest.app.get(ExperimentsService);
     await expect(
-      experiments.create(workspaceId, { name: 'past', holdoutShare: 0.1, startsOn: addDays(today, -1) }, 'test'),
+      experiments.create(
+        workspaceId,
+        { name: 'past', holdoutShare: 0.1, startsOn: addDays(today, -1) },
+        'test',
+      ),
     ).rejects.toMatchObject({
       code: 'start_in_past',
       status: 422,
@@ -37,7 +41,11 @@ describe('holdout experiments keep their promises (PostgreSQL)', () => {
     const far = addDays(today, 400);
     await experiments.create(workspaceId, { name: 'later', holdoutShare: 0.1, startsOn: far }, 'test');
     await expect(
-      experiments.create(workspaceId, { name: 'overlap', holdoutShare: 0.2, startsOn: addDays(far, 3) }, 'test'),
+      experiments.create(
+        workspaceId,
+        { name: 'overlap', holdoutShare: 0.2, startsOn: addDays(far, 3) },
+        'test',
+      ),
     ).rejects.toMatchObject({ code: 'experiment_overlap', status: 409 });
   });
 
@@ -100,7 +108,13 @@ describe('holdout experiments keep their promises (PostgreSQL)', () => {
 });
 
 /** A callback asked for yesterday (still open) for one customer; a pin from today for the other. */
-async function promise(db: DataSource, workspaceId: string, callbackId: string, pinnedId: string, day: string) {
+async function promise(
+  db: DataSource,
+  workspaceId: string,
+  callbackId: string,
+  pinnedId: string,
+  day: string,
+) {
   await db.query(
     `INSERT INTO worklist_follow_ups (workspace_id, customer_id, kind, due_at, created_at)
      VALUES ($1, $2, 'callback', now() - interval '1 hour', ($3::date - 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`,
