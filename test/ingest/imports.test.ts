@@ -88,7 +88,14 @@ describe.each(queueBackends())('POST /v1/imports (queues on $name)', ({ redisUrl
       status: 'completed',
       fileName: 'orders.csv',
       sizeBytes: Buffer.byteLength(orders),
-      progress: { phase: 'done', percent: 100, rows: 5 },
+      // byte counts are integers, as the OpenAPI document says (they were strings from a bigint column)
+      progress: {
+        phase: 'done',
+        percent: 100,
+        rows: 5,
+        bytesRead: Buffer.byteLength(orders),
+        totalBytes: Buffer.byteLength(orders),
+      },
       report: { rows: 5, valid: 2, rejected: 3, inserted: 2 },
       rejectsUrl: `/v1/imports/${created.body.id}/rejects`,
     });

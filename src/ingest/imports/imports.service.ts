@@ -196,8 +196,8 @@ export class ImportsService {
       phase: 'done',
       rows: report.rows,
       percent: 100,
-      bytesRead: imp.size_bytes,
-      totalBytes: imp.size_bytes,
+      bytesRead: Number(imp.size_bytes),
+      totalBytes: Number(imp.size_bytes),
     });
     this.metrics.imports.inc({ kind: imp.kind, outcome: 'completed' });
     await this.files.remove(importId, 'upload');
