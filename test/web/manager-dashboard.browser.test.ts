@@ -293,6 +293,22 @@ describeInBrowser('manager dashboard in a browser', () => {
       .expect(404);
     const [still] = await nest.db.query(`SELECT status FROM rebalance_proposals WHERE id = $1`, [id]);
     expect(still.status).toBe('open');
+
+    // a token minted by an integration key shows the dashboard and changes or exports nothing
+    const integration = await keyFor(nest.app, workspaceId, 'integration');
+    const viewOnly = tokenOf(
+      (
+        await mint(integration, { rep: manager.external_id, kind: 'manager', team: manager.team_id }).expect(
+          201,
+        )
+      ).body.path,
+    );
+    await request(server).get(`/embed/manager?token=${viewOnly}`).expect(200);
+    for (const path of ['/embed/api/manager/rebalance', `/embed/api/manager/rebalance/${id}/apply`]) {
+      const r = await request(server).post(path).set('authorization', `Bearer ${viewOnly}`).expect(403);
+      expect(r.body.error.code).toBe('read_only_embed_token');
+    }
+    await request(server).get(`/embed/manager/customers.csv?token=${viewOnly}`).expect(403);
   }, 120_000);
 
   it('serves ECharts from the package with a long cache, and answers the page in reasonable server time', async () => {
