@@ -48,6 +48,6 @@ import { TeamsController } from './teams.controller';
     PoolScheduler,
     AssignmentsProcessor,
   ],
-  exports: [OwnershipWriter, PoolService, RebalanceService, PoolScheduler],
+  exports: [OwnershipWriter, PoolService, RebalanceService, RepLoadService, PoolScheduler],
 })
 export class AssignmentsModule {}

@@ -12,12 +12,18 @@ import { resolveEmbedSettings } from '../workspaces/embed-settings';
 import { Workspace } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { embedKey } from './embed-key';
-import { EmbedClaims, verifyEmbedToken } from './embed-token';
+import { EmbedClaims, embedKind, EmbedKind, verifyEmbedToken } from './embed-token';
 import { PageLocale, pageLocale } from './page-labels';
 
-/** What an embed token opens: the rep it was minted for, acting as that rep, on that rep's items only. */
+/**
+ * What an embed token opens: a rep token the rep it was minted for, acting as that rep, on that rep's items only; a
+ * manager token the dashboard of one team, acting as the manager (or admin) it names, within their scope.
+ */
 export interface EmbedSession {
   claims: EmbedClaims;
+  kind: EmbedKind;
+  /** the team of a manager token (null on rep tokens) */
+  team: { id: string; externalId: string; name: string } | null;
   /** the rep as a principal of their own role; callers still restrict objects to `claims.repId` */
   viewer: Principal;
   workspace: Workspace;
@@ -29,7 +35,10 @@ export interface EmbedSession {
   readOnly: boolean;
 }
 
-/** A refused token: 401 (missing, bad, expired, revoked key, inactive rep). */
+/**
+ * A refused token: 401 (missing, bad, expired, revoked key, inactive rep); 403 for a good token on the wrong page
+ * (a rep token on the dashboard, a manager token on the call list) or a team no longer the viewer's.
+ */
 export class EmbedDenied extends AppError {
   constructor(readonly denial: 401 | 403) {
     super('invalid_embed_token', 'the embed token is missing, invalid or expired', denial);
@@ -63,11 +72,11 @@ export class EmbedSessionService {
    * The session of a token presented from `ip`: a token refused with 401 counts against the address like a bad
    * key (rate-limit/), and a blocked address gets 429 before the token is looked at.
    */
-  open(token: string | undefined, ip: string | undefined): Promise<EmbedSession> {
-    return this.failures.check(ip, 'embed_token', () => this.verify(token));
+  open(token: string | undefined, ip: string | undefined, kind: EmbedKind = 'rep'): Promise<EmbedSession> {
+    return this.failures.check(ip, 'embed_token', () => this.verify(token, kind));
   }
 
-  private async verify(token: string | undefined): Promise<EmbedSession> {
+  private async verify(token: string | undefined, kind: EmbedKind): Promise<EmbedSession> {
     const claims = token ? verifyEmbedToken(token, this.key) : null;
     // the token is signed: the rest of the request sees its workspace's rows only (row-level security)
     if (claims && isUuid(claims.workspaceId)) TenantScope.bind(claims.workspaceId);
@@ -79,6 +88,8 @@ export class EmbedSessionService {
       throw new EmbedDenied(401);
     const viewer = await this.scope.repPrincipal(claims.workspaceId, claims.repId, claims.keyId);
     if (!viewer) throw new EmbedDenied(401);
+    if (embedKind(claims) !== kind) throw new EmbedDenied(403);
+    const team = kind === 'manager' ? await this.managedTeam(viewer, claims.teamId) : null;
     const workspace = await this.workspaces.byId(claims.workspaceId);
     const rep = await this.scope.readableRep(viewer, claims.repId);
     const full = await this.workspaces.repByExternalId(claims.workspaceId, rep.externalId);
@@ -90,6 +101,8 @@ export class EmbedSessionService {
     }
     return {
       claims,
+      kind,
+      team,
       viewer,
       workspace,
       rep: { id: full.id, externalId: full.externalId, name: full.name },
@@ -97,6 +110,18 @@ export class EmbedSessionService {
       frameAncestors,
       readOnly: claims.pii !== 'full',
     };
+  }
+
+  /** The team of a manager token, while its viewer still manages it (a manager moved to another team loses it). */
+  private async managedTeam(viewer: Principal, teamId: string | undefined): Promise<EmbedSession['team']> {
+    if (viewer.role !== 'manager' && viewer.role !== 'admin') throw new EmbedDenied(403);
+    if (!teamId || !isUuid(teamId)) throw new EmbedDenied(403);
+    try {
+      return await this.scope.manageableTeam(viewer, teamId);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) throw new EmbedDenied(403);
+      throw e;
+    }
   }
 
   /** The token of an `Authorization: Bearer …` header, if any. */

@@ -32,7 +32,34 @@ export class EmbedTokenGuard implements CanActivate {
   }
 }
 
-/** The session EmbedTokenGuard opened. */
+/**
+ * The same for the manager dashboard's `/embed/api/manager/…` calls: a manager token of a team its viewer still
+ * manages. A valid token of another kind (a rep's) answers 403 `embed_token_not_for_this_page`.
+ */
+@Injectable()
+export class ManagerEmbedTokenGuard implements CanActivate {
+  constructor(private readonly sessions: EmbedSessionService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<EmbedRequest>();
+    try {
+      req.embedSession = await this.sessions.open(
+        EmbedSessionService.bearer(req.headers.authorization),
+        req.ip,
+        'manager',
+      );
+    } catch (e) {
+      if (e instanceof EmbedDenied && e.denial === 403)
+        throw new AppError('embed_token_not_for_this_page', 'this embed token does not open this page', 403);
+      if (e instanceof EmbedDenied)
+        throw new AppError('invalid_embed_token', 'the embed token is missing, invalid or expired', 401);
+      throw e;
+    }
+    return true;
+  }
+}
+
+/** The session EmbedTokenGuard (or ManagerEmbedTokenGuard) opened. */
 export const CurrentEmbedSession = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): EmbedSession =>
     ctx.switchToHttp().getRequest<EmbedRequest>().embedSession!,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signEmbedToken, verifyEmbedToken } from './embed-token';
+import { embedKind, signEmbedToken, verifyEmbedToken } from './embed-token';
 
 describe('embed tokens', () => {
   const key = randomBytes(32);
@@ -19,5 +19,17 @@ describe('embed tokens', () => {
     expect(verifyEmbedToken('nonsense', key, 1)).toBeNull();
     const { keyId: _dropped, ...keyless } = claims;
     expect(verifyEmbedToken(signEmbedToken(keyless as typeof claims, key), key, 1)).toBeNull();
+  });
+
+  it('carries the page a token opens: a token without a kind is a rep token', () => {
+    const manager = { ...claims, kind: 'manager' as const, teamId: 't' };
+    const verified = verifyEmbedToken(signEmbedToken(manager, key), key, 1)!;
+    expect(embedKind(verified)).toBe('manager');
+    expect(verified.teamId).toBe('t');
+    expect(embedKind(verifyEmbedToken(signEmbedToken(claims, key), key, 1)!)).toBe('rep');
+    // the kind is signed: turning a rep token into a manager token breaks the signature
+    const [, sig] = signEmbedToken(claims, key).split('.');
+    const forged = Buffer.from(JSON.stringify(manager)).toString('base64url');
+    expect(verifyEmbedToken(`${forged}.${sig}`, key, 1)).toBeNull();
   });
 });

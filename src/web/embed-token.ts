@@ -1,12 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Short-lived, signed tokens for the embeddable call-list page: the CRM UI asks the API for a token (with its own
+ * Short-lived, signed tokens for the embeddable pages (the rep's call list, the manager dashboard): the CRM UI asks the API for a token (with its own
  * key) and puts it in an iframe URL, so no API key ever reaches a browser. Format: base64url(payload).base64url(mac).
  */
 export interface EmbedClaims {
   workspaceId: string;
+  /** the rep the call-list page is for; on a manager token, the manager (or admin) who looks at the dashboard */
   repId: string;
+  /** which page the token opens: absent for the rep's call list (tokens minted before dashboards), 'manager' */
+  kind?: EmbedKind;
+  /** the team a manager token shows (checked against the viewer's scope again on every use) */
+  teamId?: string;
   /** what the viewer may see: 'full' for people who work the list, 'masked' for machine-minted views */
   pii: 'full' | 'masked';
   /** expiry, epoch seconds */
@@ -16,6 +21,13 @@ export interface EmbedClaims {
    * active, so revoking the key or deactivating the rep ends the token at once rather than at `exp`.
    */
   keyId: string;
+}
+
+export type EmbedKind = 'rep' | 'manager';
+
+/** The page a token opens ('rep' for tokens without a kind). */
+export function embedKind(claims: EmbedClaims): EmbedKind {
+  return claims.kind ?? 'rep';
 }
 
 export function signEmbedToken(claims: EmbedClaims, key: Buffer): string {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { codeLabel, codeOptions, fill, pageLocale, UI } from './page-labels';
+import { codeLabel, codeOptions, fill, MANAGER_UI, pageLocale, UI } from './page-labels';
 
 describe('page labels', () => {
   it('has every interface text in both locales', () => {
     expect(Object.keys(UI['zh-CN']).sort()).toEqual(Object.keys(UI.en).sort());
+    expect(Object.keys(MANAGER_UI['zh-CN']).sort()).toEqual(Object.keys(MANAGER_UI.en).sort());
   });
 
   it('names codes in words, in the locale', () => {

@@ -9,7 +9,23 @@ import { PageLocale, UI } from './page-labels';
 const STATIC: Record<string, string> = {
   'embed.css': 'text/css; charset=utf-8',
   'embed.js': 'text/javascript; charset=utf-8',
+  'manager.css': 'text/css; charset=utf-8',
+  'manager.js': 'text/javascript; charset=utf-8',
 };
+
+/** The templates, read at start-up: the layout, the rep workspace's, the manager dashboard's and the error page. */
+const TEMPLATES = [
+  'layout',
+  'rep',
+  'rep-drawer',
+  'error',
+  'manager',
+  'manager-load',
+  'manager-movers',
+  'manager-proposal',
+  'manager-customers',
+  'manager-experiment',
+];
 
 /**
  * The embeddable pages' Handlebars templates (`templates/web/*.hbs`, HTML-escaped) inside the shared layout
@@ -24,7 +40,9 @@ export class PageRenderer {
 
   constructor() {
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    for (const name of ['layout', 'rep', 'rep-drawer', 'error']) {
+    // a template includes another as {{> name}} (the dashboard's load table, on the page and after an apply)
+    this.hbs.registerPartial('manager-load', readFileSync(join(this.dir, 'manager-load.hbs'), 'utf8'));
+    for (const name of TEMPLATES) {
       this.templates.set(name, this.hbs.compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8')));
     }
     for (const [name, type] of Object.entries(STATIC)) {
@@ -43,9 +61,9 @@ export class PageRenderer {
     return this.templates.get('layout')!({ ...model, body });
   }
 
-  /** The friendly page of a refused token, in the viewer's language. */
-  errorPage(locale: PageLocale, status: 401 | 403): string {
-    const ui = UI[locale];
+  /** The friendly page of a refused token, in the viewer's language (`words`: the page's own, the rep page's by default). */
+  errorPage(locale: PageLocale, status: 401 | 403, words: Record<string, string> = UI[locale]): string {
+    const ui = words;
     const title = status === 401 ? ui.errorTitle : ui.forbiddenTitle;
     return this.page('error', {
       locale,

@@ -1,17 +1,31 @@
 import { Module } from '@nestjs/common';
+import { AssignmentsModule } from '../assignments/assignments.module';
+import { CustomersModule } from '../customers/customers.module';
+import { OffersModule } from '../offers/offers.module';
 import { WorklistModule } from '../worklist/worklist.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { EmbedSessionService } from './embed-session.service';
-import { EmbedTokenGuard } from './embed-token.guard';
+import { EmbedTokenGuard, ManagerEmbedTokenGuard } from './embed-token.guard';
+import { ManagerDashboardController } from './manager/manager-dashboard.controller';
+import { ManagerDashboardRepository } from './manager/manager-dashboard.repository';
+import { ManagerDashboardService } from './manager/manager-dashboard.service';
 import { PageRenderer } from './page-renderer';
 import { RepWorkspaceController } from './rep/rep-workspace.controller';
 import { RepWorkspaceService } from './rep/rep-workspace.service';
 import { WebController } from './web.controller';
 
 @Module({
-  imports: [WorklistModule, WorkspacesModule],
-  controllers: [WebController, RepWorkspaceController],
-  providers: [EmbedSessionService, EmbedTokenGuard, PageRenderer, RepWorkspaceService],
+  imports: [WorklistModule, WorkspacesModule, AssignmentsModule, CustomersModule, OffersModule],
+  controllers: [WebController, RepWorkspaceController, ManagerDashboardController],
+  providers: [
+    EmbedSessionService,
+    EmbedTokenGuard,
+    ManagerEmbedTokenGuard,
+    PageRenderer,
+    RepWorkspaceService,
+    ManagerDashboardRepository,
+    ManagerDashboardService,
+  ],
   exports: [EmbedSessionService, EmbedTokenGuard, PageRenderer],
 })
 export class WebModule {}

@@ -1022,7 +1022,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mint a short-lived token for a rep's embeddable call-list page */
+    /** Mint a short-lived token for a rep's embeddable call list or a team's manager dashboard */
     post: operations['web_token'];
     delete?: never;
     options?: never;
@@ -2023,7 +2023,7 @@ export interface components {
     };
     EmbedTokenDto: {
       /**
-       * @description rep id or the rep's CRM external id
+       * @description rep id or the rep's CRM external id: whose call list (kind rep), or who looks at the dashboard (kind manager: a rep whose role is manager or admin)
        * @example rep-001
        */
       rep: string;
@@ -2032,6 +2032,17 @@ export interface components {
        * @example 900
        */
       ttlSeconds?: number;
+      /**
+       * @description rep: the rep's call list (/embed/worklist); manager: a team's dashboard (/embed/manager)
+       * @default rep
+       * @enum {string}
+       */
+      kind: 'rep' | 'manager';
+      /**
+       * @description kind manager: the team (id or CRM external id) the dashboard shows; default the manager's own team. Both the calling key and the manager must be able to manage it (404 otherwise).
+       * @example team-north
+       */
+      team?: string;
     };
     AssignDto: {
       /**
@@ -13085,7 +13096,10 @@ export interface operations {
         content: {
           'application/json': {
             token: string;
-            /** @example /embed/worklist?token=eyJ3b3Jrc3BhY2VJZCI6… */
+            /**
+             * @description /embed/worklist?token=… (kind rep) or /embed/manager?token=… (kind manager)
+             * @example /embed/worklist?token=eyJ3b3Jrc3BhY2VJZCI6…
+             */
             path: string;
             /** Format: date-time */
             expiresAt: string;

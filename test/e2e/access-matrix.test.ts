@@ -484,6 +484,44 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
         ],
       };
     }),
+    // the manager dashboard: a manager embed token (its scope is tested in test/web/manager-dashboard.browser.test.ts)
+    ...(['/embed/manager', '/embed/manager/customers.csv'] as const).map((path) => ({
+      route: `GET ${path}`,
+      roles: 'public' as const,
+      ok: 401,
+      cases: () => [
+        { label: 'no token', path, visible: () => true },
+        { label: 'forged token', path: `${path}?token=eyJ4IjoxfQ.AAAA`, visible: () => true },
+      ],
+    })),
+    ...(
+      [
+        ['GET', '/embed/api/manager/movers', '/embed/api/manager/movers?kind=promoted'],
+        ['GET', '/embed/api/manager/customers', '/embed/api/manager/customers'],
+        ['GET', '/embed/api/manager/load', '/embed/api/manager/load'],
+        ['GET', '/embed/api/manager/experiment', '/embed/api/manager/experiment'],
+        ['POST', '/embed/api/manager/rebalance', '/embed/api/manager/rebalance'],
+        [
+          'POST',
+          '/embed/api/manager/rebalance/{id}/apply',
+          '/embed/api/manager/rebalance/00000000-0000-4000-8000-000000000000/apply',
+        ],
+      ] as const
+    ).map(([method, route, path]) => ({
+      route: `${method} ${route}`,
+      roles: 'public' as const,
+      ok: 401,
+      cases: () => [
+        { label: 'api key as bearer', path, ...(method === 'POST' ? { body: {} } : {}), visible: () => true },
+      ],
+    })),
+    // ECharts for the dashboard's charts, from the installed package: a public file (unknown names 404)
+    {
+      route: 'GET /embed/vendor/{file}',
+      roles: 'public',
+      ok: 404,
+      cases: () => [{ label: 'unknown file', path: '/embed/vendor/nothing.js', visible: () => true }],
+    },
     // the pages' stylesheet and script: public files
     {
       route: 'GET /embed/static/{name}',

@@ -1,0 +1,231 @@
+/**
+ * What the manager dashboard shows, from the figures the services return: rows in words and percentages in the
+ * viewer's locale, and the data of the two charts (drawn by ECharts in the browser). Pure: no I/O, no framework.
+ * Money in minor units of `currency`.
+ */
+import type { TeamLoadView } from '../../assignments/rep-load.service';
+import type { ExperimentsService } from '../../offers/experiments.service';
+import { formatMoney } from '../../assignments/rebalance-reasons';
+import { codeLabel, codeOptions, fill, MANAGER_UI, PageLocale } from '../page-labels';
+import type {
+  AccuracyPointRow,
+  MovementKind,
+  PortfolioCellRow,
+  TeamDayRow,
+} from './manager-dashboard.repository';
+
+export const TIERS = ['core', 'potential', 'general'] as const;
+export const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
+
+export interface DashboardFacts {
+  locale: PageLocale;
+  currency: string;
+  teamName: string;
+  day: string;
+  readOnly: boolean;
+  teamDay: TeamDayRow[];
+  load: TeamLoadView;
+  /** null: no current score run */
+  portfolio: { asOf: string; cells: PortfolioCellRow[] } | null;
+  /** null: no previous run to compare with */
+  movements: Record<MovementKind, number> | null;
+  accuracy: AccuracyPointRow[];
+}
+
+/** A share as a rounded percentage in the locale ("42%"), or "—" when there is nothing to divide by. */
+export function percent(part: number, whole: number, locale: PageLocale): string {
+  if (!(whole > 0)) return '—';
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(part / whole);
+}
+
+/** The team-today rows: progress, reach (reached ÷ calls), conversion (promised ÷ reached), capacity use. */
+export function teamToday(rows: readonly TeamDayRow[], locale: PageLocale) {
+  const ui = MANAGER_UI[locale];
+  const reps = rows.map((r) => {
+    const capacity = r.capacity ?? r.daily_capacity;
+    return {
+      id: r.id,
+      name: r.name,
+      hasList: r.capacity !== null,
+      progressText: r.capacity === null ? ui.noList : fill(ui.workedOf, { done: r.worked, total: r.items }),
+      progressDone: r.worked,
+      progressTotal: r.items,
+      reach: percent(r.reached, r.calls, locale),
+      conversion: percent(r.converted, r.reached, locale),
+      capacityUse: r.capacity === null ? '—' : percent(r.items, capacity, locale),
+      overdue: r.overdue_callbacks,
+    };
+  });
+  const late = reps.filter((r) => r.overdue > 0);
+  return {
+    reps,
+    overdueText: late.length
+      ? fill(ui.overdueWho, {
+          names: late.map((r) => `${r.name} (${r.overdue})`).join(locale === 'zh-CN' ? '、' : ', '),
+        })
+      : ui.overdueNone,
+    anyOverdue: late.length > 0,
+  };
+}
+
+/** The tier × lifecycle table and chart: counts and expected value per cell, tiers as series. */
+export function portfolioView(cells: readonly PortfolioCellRow[], locale: PageLocale, currency: string) {
+  const at = new Map(cells.map((c) => [`${c.tier}/${c.lifecycle}`, c]));
+  // lifecycles nobody is in are left out of the chart, so the bars stay readable
+  const lifecycles = LIFECYCLES.filter((l) => TIERS.some((t) => at.has(`${t}/${l}`)));
+  const money = (minor: number) => formatMoney(minor, currency, locale);
+  const rows = TIERS.map((tier) => {
+    const row = lifecycles.map((l) => at.get(`${tier}/${l}`));
+    const customers = row.reduce((s, c) => s + (c?.customers ?? 0), 0);
+    const value = row.reduce((s, c) => s + Number(c?.clv ?? 0), 0);
+    return {
+      tier,
+      label: codeLabel('tier', tier, locale),
+      cells: row.map((c) => ({ customers: c?.customers ?? 0, value: money(Number(c?.clv ?? 0)) })),
+      customers,
+      value: money(value),
+    };
+  });
+  return {
+    headers: lifecycles.map((l) => codeLabel('lifecycle', l, locale)),
+    rows,
+    chart: {
+      categories: lifecycles.map((l) => codeLabel('lifecycle', l, locale)),
+      series: rows.map((r) => ({
+        name: r.label,
+        counts: r.cells.map((c) => c.customers),
+        // major units for the axis (the table shows the formatted amounts)
+        values: lifecycles.map((l) => Math.round(Number(at.get(`${r.tier}/${l}`)?.clv ?? 0) / 100)),
+      })),
+      countLabel: MANAGER_UI[locale].customers,
+      valueLabel: `${MANAGER_UI[locale].expectedValue} (${currency})`,
+    },
+  };
+}
+
+/** Each rep's book with capacity use; `over` when the book exceeds what they can get round. */
+export function loadView(load: TeamLoadView, locale: PageLocale) {
+  return {
+    reps: load.reps.map((r) => ({
+      id: r.rep.id,
+      name: r.rep.name,
+      core: r.accounts.core,
+      potential: r.accounts.potential,
+      general: r.accounts.general + r.accounts.unscored,
+      total: r.accounts.total,
+      value: formatMoney(r.expectedValue.total, load.currency, locale),
+      capacityUse: r.capacity.use === null ? '—' : percent(r.capacity.use, 1, locale),
+      over: (r.capacity.use ?? 0) > 1,
+    })),
+    tierLabels: TIERS.map((t) => codeLabel('tier', t, locale)),
+    poolText: fill(MANAGER_UI[locale].pool, { n: load.pool.accounts }),
+    help: fill(MANAGER_UI[locale].loadHelp, { days: load.workingDays }),
+  };
+}
+
+/** The accuracy chart: one point per run (oldest first), predicted and actual purchases and the error. */
+export function accuracyView(points: readonly AccuracyPointRow[], locale: PageLocale) {
+  return {
+    runs: points.map((p) => ({
+      asOf: p.as_of,
+      predicted: Math.round(p.predicted * 10) / 10,
+      actual: p.actual,
+      error: percent(Math.abs(p.predicted - p.actual), p.actual, locale),
+    })),
+    chart: {
+      categories: points.map((p) => p.as_of),
+      predicted: points.map((p) => Math.round(p.predicted * 10) / 10),
+      actual: points.map((p) => p.actual),
+      predictedLabel: MANAGER_UI[locale].predicted,
+      actualLabel: MANAGER_UI[locale].actual,
+    },
+  };
+}
+
+/** An experiment's report as the experiments service gives it (typed through the service only). */
+export type ExperimentReport = Awaited<ReturnType<ExperimentsService['report']>>;
+type Lift = ExperimentReport['overall'];
+
+/** A signed percentage ("+12%", "−3%"). */
+function signedPercent(x: number, locale: PageLocale): string {
+  return new Intl.NumberFormat(locale, {
+    style: 'percent',
+    maximumFractionDigits: 1,
+    signDisplay: 'exceptZero',
+  }).format(x);
+}
+
+/**
+ * The experiment's lift, overall and per tier: each group's conversion, and the relative lift with its 95 %
+ * interval (the difference in points when the holdout converted nobody, so the lift is undefined).
+ */
+export function experimentView(report: ExperimentReport, locale: PageLocale) {
+  const ui = MANAGER_UI[locale];
+  const rate = (g: Lift['treated']) =>
+    fill(ui.rateOf, { rate: percent(g.converted, g.customers, locale), n: g.customers });
+  const interval = (i: { value: number; low: number; high: number } | null) =>
+    i
+      ? fill(ui.interval, {
+          value: signedPercent(i.value, locale),
+          low: signedPercent(i.low, locale),
+          high: signedPercent(i.high, locale),
+        })
+      : '—';
+  const row = (label: string, l: Lift) => ({
+    label,
+    treated: rate(l.treated),
+    holdout: rate(l.holdout),
+    lift: interval(l.lift ?? l.difference),
+    significant: l.significant,
+    verdict: l.significant ? ui.significant : ui.notSignificant,
+  });
+  return {
+    help: fill(ui.experimentHelp, {
+      name: report.experiment.name,
+      from: report.window.from,
+      to: report.window.to,
+    }),
+    rows: [
+      row(ui.overall, report.overall),
+      ...TIERS.filter((t) => report.byTier[t]).map((t) =>
+        row(codeLabel('tier', t, locale), report.byTier[t]),
+      ),
+    ],
+  };
+}
+
+/** The whole page model (labels included). */
+export function managerPage(f: DashboardFacts) {
+  const ui = MANAGER_UI[f.locale];
+  const portfolio = f.portfolio ? portfolioView(f.portfolio.cells, f.locale, f.currency) : null;
+  const accuracy = accuracyView(f.accuracy, f.locale);
+  const load = loadView(f.load, f.locale);
+  return {
+    locale: f.locale,
+    labels: ui,
+    title: `${ui.title} — ${f.teamName}`,
+    teamName: f.teamName,
+    day: f.day,
+    readOnly: f.readOnly,
+    today: teamToday(f.teamDay, f.locale),
+    portfolio,
+    portfolioHelp: f.portfolio ? fill(ui.portfolioHelp, { asOf: f.portfolio.asOf }) : null,
+    movements: f.movements
+      ? (['promoted', 'at_risk', 'churned'] as const).map((kind) => ({
+          kind,
+          label: ui[kind],
+          count: f.movements![kind],
+        }))
+      : null,
+    load,
+    accuracy: accuracy.runs.length ? accuracy : null,
+    chartsJson: JSON.stringify({ portfolio: portfolio?.chart ?? null, accuracy: accuracy.chart }),
+    filters: {
+      tiers: codeOptions('tier', f.locale),
+      lifecycles: codeOptions('lifecycle', f.locale),
+      segments: codeOptions('rfm', f.locale),
+      owners: load.reps.map((r) => ({ value: r.id, label: r.name })),
+    },
+    labelsJson: JSON.stringify(ui),
+  };
+}
