@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
+import { CustomerFactsRepository } from './customer-facts.repository';
 import { PlaybooksService } from './playbooks.service';
 
-@Module({ providers: [PlaybooksService], exports: [PlaybooksService] })
+@Module({
+  providers: [PlaybooksService, CustomerFactsRepository],
+  exports: [PlaybooksService, CustomerFactsRepository],
+})
 export class PlaybooksModule {}

@@ -4,18 +4,41 @@ import { Injectable } from '@nestjs/common';
 import {
   createTalkTrackRenderer,
   RenderedTalkTrack,
-  TalkTrackContext,
   TalkTrackRenderer,
+  TemplateOverrides,
 } from './talk-track';
+import { overrideIssues, TemplateIssue } from './talk-track-check';
+import type { TalkTrackContext } from './talk-track-view';
 
-/** Talk tracks rendered from the Handlebars templates in `templates/talk-tracks/`, compiled once per process. */
+/** Renderers kept per distinct set of workspace overrides (the default set is one of them). */
+const MAX_RENDERERS = 32;
+
+/**
+ * Talk tracks rendered from the Handlebars templates in `templates/talk-tracks/`, compiled once per process and
+ * once per distinct set of workspace overrides.
+ */
 @Injectable()
 export class PlaybooksService {
-  private renderer?: TalkTrackRenderer;
+  private readonly renderers = new Map<string, TalkTrackRenderer>();
 
-  render(ctx: TalkTrackContext): RenderedTalkTrack {
-    this.renderer ??= createTalkTrackRenderer(findTemplatesDir());
-    return this.renderer.render(ctx);
+  render(ctx: TalkTrackContext, overrides: TemplateOverrides = {}): RenderedTalkTrack {
+    return this.rendererFor(overrides).render(ctx);
+  }
+
+  /** What is wrong with a workspace's overrides: compiled and rendered for every call against fixtures. */
+  check(overrides: TemplateOverrides): TemplateIssue[] {
+    return overrideIssues(findTemplatesDir(), overrides);
+  }
+
+  private rendererFor(overrides: TemplateOverrides): TalkTrackRenderer {
+    const key = JSON.stringify(Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b)));
+    let renderer = this.renderers.get(key);
+    if (!renderer) {
+      renderer = createTalkTrackRenderer(findTemplatesDir(), overrides);
+      if (this.renderers.size >= MAX_RENDERERS) this.renderers.delete(this.renderers.keys().next().value!);
+      this.renderers.set(key, renderer);
+    }
+    return renderer;
   }
 }
 

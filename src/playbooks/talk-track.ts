@@ -1,73 +1,67 @@
 /**
- * Talk-track rendering: picks the template for a customer's personality and locale and renders the call script.
+ * Talk-track rendering: composes the call script from partials chosen for the customer's personality, situation,
+ * value tier and offer type, in the rep's locale, filled from the typed view model of talk-track-view.ts.
  * Pure module apart from reading the template files once, when the renderer is created. No framework imports.
  *
  * Layout of `templatesDir` (see docs/playbooks.md):
  *   <locale>/strings.json          labels, reason phrases, list and sentence separators, day units
- *   <locale>/<track>.hbs           track = rational | emotional | leader | stable | neutral (neutral required)
- *   <locale>/partials/<name>.hbs   shared pieces, used as {{> name}} by the tracks of that locale
- * The `en` locale is required: it is the fallback for unknown locales.
+ *   <locale>/track.hbs             the composition: {{> header}} {{> opening}} {{> value}} … {{> signoff}}
+ *   <locale>/partials/<name>.hbs   name = <part>[.<qualifier>[.<qualifier>]]; part is one of PARTS or a fixed
+ *                                  piece (header, signoff); qualifiers are a personality, situation, offer type
+ *                                  or value tier. For each part the most specific partial present is used:
+ *                                  part.personality.situation, part.situation, part.personality,
+ *                                  part.offerType, part.valueTier, part.
+ * The `en` locale is required: it is the fallback for unknown locales. A workspace may override or add any
+ * partial or the track of a locale (`TemplateOverrides`); they are compiled and checked like the files.
  *
- * Output: plain text, lines separated by '\n', rep-only notes in brackets. Values from the context are
- * HTML-escaped (Handlebars default), so the text is safe to put into HTML as is; do not escape it again.
+ * Output: plain text, lines separated by '\n', rep-only notes in brackets. Values are not HTML-escaped: the text
+ * goes to CRM fields, terminals and JSON; escape it where it is put into HTML.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
-import type { Lifecycle, RfmSegment, ValueTier } from '../scoring/models/types';
-import { PERSONALITIES, type Personality, isPersonality } from './personality';
+import { isPersonality, PERSONALITIES } from './personality';
+import { OFFER_TYPES, SITUATIONS } from './situation';
+import { type LocaleStrings, parseLocaleStrings, registerHelpers, tidy } from './talk-track-helpers';
+import {
+  buildView,
+  type TalkTrackContext,
+  TalkTrackContextError,
+  TalkTrackTemplateError,
+  type TalkTrackView,
+  type TrackName,
+  VIEW_KEYS,
+} from './talk-track-view';
 
 export const FALLBACK_LOCALE = 'en';
-export const TRACK_NAMES = [...PERSONALITIES, 'neutral'] as const;
-export type TrackName = (typeof TRACK_NAMES)[number];
 
-export interface TalkTrackComplaint {
-  /** calendar day 'YYYY-MM-DD', an ISO timestamp, or a Date */
-  date: string | Date;
-  /** internal note; shown to the rep, never scripted to be read out */
-  note: string;
-}
+/** The parts of a call, in the order the track reads them; each is chosen per call (see the file comment). */
+export const PARTS = ['opening', 'value', 'objection', 'offer', 'close'] as const;
+/** Partials that are the same for every call of a locale. */
+const FIXED_PARTIALS = ['header', 'signoff'] as const;
+/** Qualifiers a partial's name may carry after its part. */
+const QUALIFIERS: ReadonlySet<string> = new Set([
+  ...PERSONALITIES,
+  'neutral',
+  ...SITUATIONS,
+  ...OFFER_TYPES,
+  'core',
+  'potential',
+  'general',
+]);
 
-export interface TalkTrackOffer {
-  /** read mid-sentence: "we're offering {title}: {description}." (see localizeOffer in src/offers) */
-  title: string;
-  description: string;
-  code: string;
-}
-
-export interface TalkTrackContext {
-  /** how the rep addresses the customer, e.g. 'Ms Chen', '陈总' */
-  customerName: string;
-  repName: string;
-  /** BCP 47 tag, e.g. 'en', 'en-GB', 'zh-CN'; exact match, then same language, then 'en' */
-  locale: string;
-  /** null or an unknown value → the neutral track */
-  personality: Personality | null;
-  lifecycle: Lifecycle;
-  valueTier: ValueTier;
-  rfmSegment: RfmSegment | null;
-  /** days since the last paid order; null for prospects or when unknown */
-  daysSinceLastOrder: number | null;
-  /** the customer's usual days between orders; null or 0 when unknown */
-  usualCycleDays: number | null;
-  /** integer minor units (fen, cents) of `currency`; null when there is no order */
-  lastOrderAmount: number | null;
-  /** ISO 4217 code, e.g. 'CNY' */
-  currency: string;
-  topCategory: string | null;
-  lastComplaint: TalkTrackComplaint | null;
-  offer: TalkTrackOffer | null;
-  /** reason codes from ranking, e.g. ['overdue', 'high_value']; phrases come from <locale>/strings.json */
-  reasons: readonly string[];
-  /** IANA time zone used to format Date / timestamp values; default 'UTC' */
-  timeZone?: string;
-}
+/** Workspace templates: '<locale>/<partial name>' or '<locale>/track' → Handlebars source. */
+export type TemplateOverrides = Readonly<Record<string, string>>;
 
 export interface RenderedTalkTrack {
   /** the track actually used: a personality or 'neutral' */
   personality: TrackName;
   /** the locale actually used */
   locale: string;
+  /** the situation of the call (chosen from the facts unless the context forced one) */
+  situation: TalkTrackView['situation'];
+  /** the partial used for each part, e.g. { value: 'value.rational', offer: 'offer.discount', … } */
+  partials: Record<(typeof PARTS)[number], string>;
   text: string;
 }
 
@@ -77,337 +71,20 @@ export interface TalkTrackRenderer {
   render(ctx: TalkTrackContext): RenderedTalkTrack;
 }
 
-/** A template file that cannot be loaded, compiled or rendered. `file` is the path of the offending file. */
-export class TalkTrackTemplateError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${file}: ${message}`, options);
-    this.name = 'TalkTrackTemplateError';
-  }
-}
-
-/** A context value the renderer refuses to print (e.g. NaN days, a fractional minor-unit amount). */
-export class TalkTrackContextError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'TalkTrackContextError';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Formatting (exported for reuse and tests)
-
-const currencyFormats = new Map<
-  string,
-  { digits: number; whole: Intl.NumberFormat; fractional: Intl.NumberFormat }
->();
-
-/**
- * Formats an amount in integer minor units: formatMoney(124000, 'CNY', 'zh-CN') → '¥1,240',
- * formatMoney(12345, 'USD', 'en') → '$123.45'. Whole amounts drop the decimals. Uses the narrow symbol
- * (¥, $), so the currency must be clear from context.
- */
-export function formatMoney(amountMinor: number, currency: string, locale: string): string {
-  if (!Number.isSafeInteger(amountMinor)) {
-    throw new TalkTrackContextError(
-      'lastOrderAmount',
-      `must be an integer in minor units, got ${amountMinor}`,
-    );
-  }
-  const key = `${locale}|${currency}`;
-  let f = currencyFormats.get(key);
-  if (!f) {
-    const base = { style: 'currency', currency, currencyDisplay: 'narrowSymbol' } as const;
-    let digits: number;
-    try {
-      digits = new Intl.NumberFormat(locale, base).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch (err) {
-      throw new TalkTrackContextError(
-        'currency',
-        `not a valid ISO 4217 code: '${currency}' (${String(err)})`,
-      );
-    }
-    f = {
-      digits,
-      whole: new Intl.NumberFormat(locale, { ...base, minimumFractionDigits: 0, maximumFractionDigits: 0 }),
-      fractional: new Intl.NumberFormat(locale, {
-        ...base,
-        minimumFractionDigits: digits,
-        maximumFractionDigits: digits,
-      }),
-    };
-    currencyFormats.set(key, f);
-  }
-  const scale = 10 ** f.digits;
-  const major = amountMinor / scale;
-  return amountMinor % scale === 0 ? f.whole.format(major) : f.fractional.format(major);
-}
-
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/**
- * Formats a day for the locale: '2024-03-05' → 'March 5, 2024' (en) / '2024年3月5日' (zh-CN).
- * A 'YYYY-MM-DD' string is a calendar day and is printed as is; a Date or timestamp is shown in `timeZone`.
- */
-export function formatDay(value: string | Date, locale: string, timeZone = 'UTC'): string {
-  let date: Date;
-  let zone = timeZone;
-  if (typeof value === 'string' && ISO_DAY.test(value)) {
-    const [y, m, d] = value.split('-').map(Number);
-    date = new Date(Date.UTC(y, m - 1, d));
-    zone = 'UTC';
-  } else {
-    date = value instanceof Date ? value : new Date(value);
-  }
-  if (Number.isNaN(date.getTime())) {
-    throw new TalkTrackContextError('lastComplaint.date', `not a valid date: '${String(value)}'`);
-  }
-  try {
-    return new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      timeZone: zone,
-    }).format(date);
-  } catch (err) {
-    throw new TalkTrackContextError('timeZone', `not a valid IANA time zone: '${zone}' (${String(err)})`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Locale strings
-
-interface LocaleStrings {
-  /** joins the lines of a {{#para}} block: ' ' for en, '' for zh-CN */
-  sentenceSeparator: string;
-  /** joins reason phrases */
-  listSeparator: string;
-  /** Intl.PluralRules category → pattern with {n}; 'other' required */
-  dayUnit: Readonly<Record<string, string>>;
-  labels: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((v) => typeof v === 'string')
-  );
-}
-
-function parseLocaleStrings(file: string, source: string): LocaleStrings {
-  let data: unknown;
-  try {
-    data = JSON.parse(source);
-  } catch (err) {
-    throw new TalkTrackTemplateError(file, `invalid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const fail = (what: string): never => {
-    throw new TalkTrackTemplateError(file, what);
-  };
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('must be a JSON object');
-  const obj = data as Record<string, unknown>;
-  if (typeof obj.sentenceSeparator !== 'string') fail('"sentenceSeparator" must be a string');
-  if (typeof obj.listSeparator !== 'string') fail('"listSeparator" must be a string');
-  if (!isStringRecord(obj.dayUnit) || typeof obj.dayUnit.other !== 'string') {
-    fail('"dayUnit" must map plural categories to patterns, with at least "other"');
-  }
-  const labels = obj.labels;
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
-    fail('"labels" must be an object');
-  for (const [kind, map] of Object.entries(labels as Record<string, unknown>)) {
-    if (!isStringRecord(map)) fail(`"labels.${kind}" must map codes to strings`);
-  }
-  return {
-    sentenceSeparator: obj.sentenceSeparator as string,
-    listSeparator: obj.listSeparator as string,
-    dayUnit: obj.dayUnit as Record<string, string>,
-    labels: labels as Record<string, Record<string, string>>,
-  };
-}
-
-function humanize(code: string): string {
-  return code.replace(/[_-]+/g, ' ').trim();
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// View model: what the templates see. Every key is always present (templates compile in strict mode).
-
-type CycleStatus = 'unknown' | 'early' | 'due' | 'overdue';
-type Stage = 'prospect' | 'onboarding' | 'growth' | 'winback';
-
-/** Ratio of days since the last order to the usual cycle at which a customer counts as due / overdue. */
-const DUE_RATIO = 0.8;
-const OVERDUE_RATIO = 1.2;
-
-interface TalkTrackView {
-  customerName: string;
-  repName: string;
-  locale: string;
-  personality: TrackName;
-  lifecycle: Lifecycle;
-  valueTier: ValueTier;
-  rfmSegment: RfmSegment | null;
-  daysSinceLastOrder: number | null;
-  usualCycleDays: number | null;
-  lastOrderAmount: number | null;
-  currency: string;
-  topCategory: string | null;
-  lastComplaint: { date: string | Date; note: string } | null;
-  offer: TalkTrackOffer | null;
-  reasons: string[];
-  timeZone: string;
-  hasOrderHistory: boolean;
-  hasLastOrderAmount: boolean;
-  hasCycle: boolean;
-  cycleStatus: CycleStatus;
-  stage: Stage;
-}
-
-const STAGES: Record<Lifecycle, Stage> = {
-  prospect: 'prospect',
-  new: 'onboarding',
-  active: 'growth',
-  loyal: 'growth',
-  at_risk: 'winback',
-  churned: 'winback',
-};
-
-/** Collapses whitespace (a note with line breaks must not break the script's layout). */
-function oneLine(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
-}
-
-function requiredText(field: string, value: unknown): string {
-  if (typeof value !== 'string' || oneLine(value) === '') {
-    throw new TalkTrackContextError(field, 'must be a non-empty string');
-  }
-  return oneLine(value);
-}
-
-function optionalText(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const s = oneLine(value);
-  return s === '' ? null : s;
-}
-
-function dayCount(field: string, value: number | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TalkTrackContextError(field, `must be a non-negative number of days or null, got ${value}`);
-  }
-  return Math.round(value);
-}
-
-/** Where the customer is in their usual buying cycle, from days since the last order and the cycle length. */
-function cycleStatusOf(daysSince: number | null, cycle: number | null): CycleStatus {
-  if (daysSince === null || cycle === null) return 'unknown';
-  const ratio = daysSince / cycle;
-  return ratio > OVERDUE_RATIO ? 'overdue' : ratio >= DUE_RATIO ? 'due' : 'early';
-}
-
-function offerView(offer: NonNullable<TalkTrackContext['offer']>): NonNullable<TalkTrackView['offer']> {
-  return {
-    title: requiredText('offer.title', offer.title),
-    // Templates add their own full stop.
-    description: requiredText('offer.description', offer.description).replace(/[.。!！]+$/u, ''),
-    code: requiredText('offer.code', offer.code),
-  };
-}
-
-function buildView(ctx: TalkTrackContext, locale: string, track: TrackName): TalkTrackView {
-  if (!Object.prototype.hasOwnProperty.call(STAGES, ctx.lifecycle)) {
-    throw new TalkTrackContextError('lifecycle', `unknown lifecycle '${String(ctx.lifecycle)}'`);
-  }
-  if (!['core', 'potential', 'general'].includes(ctx.valueTier)) {
-    throw new TalkTrackContextError('valueTier', `unknown value tier '${String(ctx.valueTier)}'`);
-  }
-  const daysSince = dayCount('daysSinceLastOrder', ctx.daysSinceLastOrder);
-  const rawCycle = dayCount('usualCycleDays', ctx.usualCycleDays);
-  const cycle = rawCycle !== null && rawCycle > 0 ? rawCycle : null;
-  const amount = ctx.lastOrderAmount ?? null;
-  if (amount !== null && !Number.isSafeInteger(amount)) {
-    throw new TalkTrackContextError(
-      'lastOrderAmount',
-      `must be an integer in minor units or null, got ${amount}`,
-    );
-  }
-  const currency = requiredText('currency', ctx.currency).toUpperCase();
-  const cycleStatus = cycleStatusOf(daysSince, cycle);
-  const complaint = ctx.lastComplaint
-    ? { date: ctx.lastComplaint.date, note: optionalText(ctx.lastComplaint.note) ?? '' }
-    : null;
-  const offer = ctx.offer ? offerView(ctx.offer) : null;
-  const timeZone = ctx.timeZone ?? 'UTC';
-  // Checked here so that bad data fails as a context error before any template runs.
-  if (complaint) formatDay(complaint.date, locale, timeZone);
-  if (amount !== null) formatMoney(amount, currency, locale);
-  const reasons = (ctx.reasons ?? []).filter((r): r is string => typeof r === 'string' && r.trim() !== '');
-  return {
-    customerName: requiredText('customerName', ctx.customerName),
-    repName: requiredText('repName', ctx.repName),
-    locale,
-    personality: track,
-    lifecycle: ctx.lifecycle,
-    valueTier: ctx.valueTier,
-    rfmSegment: ctx.rfmSegment ?? null,
-    daysSinceLastOrder: daysSince,
-    usualCycleDays: cycle,
-    lastOrderAmount: amount,
-    currency,
-    topCategory: optionalText(ctx.topCategory),
-    lastComplaint: complaint,
-    offer,
-    reasons: [...new Set(reasons.map((r) => r.trim()))],
-    timeZone,
-    hasOrderHistory: daysSince !== null,
-    hasLastOrderAmount: amount !== null && amount > 0,
-    hasCycle: cycle !== null,
-    cycleStatus,
-    stage: STAGES[ctx.lifecycle],
-  };
-}
-
-/** Trailing spaces off, at most one blank line in a row, no doubled spaces, no leading/trailing blank lines. */
-function tidy(raw: string): string {
-  return raw
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => line.replace(/ {2,}/g, ' ').replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Loading
 
-interface LoadedTrack {
-  name: TrackName;
-  file: string;
-  template: HandlebarsTemplateDelegate<TalkTrackView>;
-}
+type Delegate = HandlebarsTemplateDelegate;
 
 interface LoadedLocale {
   name: string;
   strings: LocaleStrings;
-  tracks: Map<TrackName, LoadedTrack>;
-  partials: Record<string, HandlebarsTemplateDelegate>;
+  track: { file: string; template: HandlebarsTemplateDelegate<TalkTrackView> };
+  partials: Record<string, Delegate>;
 }
 
 // Talk tracks are plain text (CRM fields, terminal, JSON); HTML escaping happens where they are put into HTML.
 const COMPILE_OPTIONS = { strict: true, preventIndent: true, noEscape: true } as const;
-
-function isTrackName(value: string): value is TrackName {
-  return (TRACK_NAMES as readonly string[]).includes(value);
-}
 
 /** Names of the partials a template uses ({{> name}}); dynamic partials are not checked. */
 function partialNames(node: unknown, found: Set<string> = new Set()): Set<string> {
@@ -436,107 +113,204 @@ function listFiles(dir: string, ext: string): string[] {
     .sort();
 }
 
-type Compile = <T>(
-  file: string,
-  source: string,
-) => { template: HandlebarsTemplateDelegate<T>; uses: Set<string> };
+/** Why a partial name is not one the renderer can ever choose, or null when it is. */
+export function partialNameProblem(name: string): string | null {
+  const [part, ...qualifiers] = name.split('.');
+  if ((FIXED_PARTIALS as readonly string[]).includes(part)) {
+    return qualifiers.length === 0 ? null : `'${part}' takes no qualifiers`;
+  }
+  if (!(PARTS as readonly string[]).includes(part)) {
+    return `unknown part '${part}' (expected ${[...PARTS, ...FIXED_PARTIALS].join(', ')})`;
+  }
+  if (qualifiers.length > 2) return 'at most two qualifiers (personality.situation)';
+  const unknown = qualifiers.find((q) => !QUALIFIERS.has(q));
+  if (unknown !== undefined)
+    return `unknown qualifier '${unknown}' (a personality, situation, offer type or tier)`;
+  if (qualifiers.length === 2 && !(isPersonality(qualifiers[0]) || qualifiers[0] === 'neutral')) {
+    return 'two qualifiers are personality.situation';
+  }
+  if (qualifiers.length === 2 && !(SITUATIONS as readonly string[]).includes(qualifiers[1])) {
+    return 'two qualifiers are personality.situation';
+  }
+  return null;
+}
 
-/** Compiles a template eagerly on `hbs`, with the partials it uses; errors name the file. */
-function compilerFor(hbs: typeof Handlebars): Compile {
-  return <T>(file: string, source: string) => {
+/** One template source: where it came from (a file path, or 'en/opening (workspace override)') and its text. */
+interface Source {
+  file: string;
+  source: string;
+}
+
+/** Helpers registered by registerHelpers: a path with one of these names is a call, not a value. */
+const HELPERS: ReadonlySet<string> = new Set([
+  'eq',
+  'ne',
+  'and',
+  'or',
+  'not',
+  'money',
+  'date',
+  'days',
+  'label',
+  'reasonList',
+  'para',
+  'if',
+  'unless',
+  'each',
+  'with',
+  'lookup',
+]);
+
+/**
+ * The first value a template reads that the view model does not have, with its position. Strict mode catches a
+ * missing value only when it is printed; one used in a condition ({{#if typo}}) would silently be false.
+ */
+function unknownValue(node: unknown): { name: string; line: number; column: number } | null {
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const found = unknownValue(child);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof node !== 'object' || node === null) return null;
+  const n = node as Record<string, unknown>;
+  if (n.type === 'PathExpression' && n.data !== true && typeof n.depth === 'number' && n.depth === 0) {
+    const parts = n.parts as string[];
+    const head = parts[0];
+    const loc = n.loc as { start: { line: number; column: number } } | undefined;
+    if (head !== undefined && !HELPERS.has(head) && !VIEW_KEYS.has(head) && String(n.original) !== 'this') {
+      return { name: String(n.original), line: loc?.start.line ?? 0, column: (loc?.start.column ?? 0) + 1 };
+    }
+  }
+  // Inside {{#each}} / {{#with}} the context changes: values there are not the view's own.
+  if (
+    n.type === 'BlockStatement' &&
+    ['each', 'with'].includes(String((n.path as { original?: unknown })?.original))
+  ) {
+    return unknownValue(n.params);
+  }
+  for (const [key, value] of Object.entries(n)) {
+    if (key === 'loc' || (n.type === 'PartialStatement' && key === 'name')) continue;
+    const found = unknownValue(value);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Compiles a template eagerly on `hbs`; errors name the file and, for an unknown value, its position. */
+function compile<T>(hbs: typeof Handlebars, src: Source) {
+  try {
+    const ast = hbs.parse(src.source);
+    const unknown = unknownValue(ast);
+    if (unknown) {
+      throw new Error(
+        `"${unknown.name}" is not a value of the talk-track view - ${unknown.line}:${unknown.column - 1}`,
+      );
+    }
+    const spec = hbs.precompile(src.source, COMPILE_OPTIONS);
+    // The precompiled spec is JavaScript source generated by Handlebars from a template (a file or a workspace's
+    // override, which is template text, never code); this is what Handlebars.compile does internally, done here
+    // eagerly so the renderer never compiles on a request.
+    const templateSpec = new Function(`return ${String(spec)};`)() as TemplateSpecification;
+    return { template: hbs.template<T>(templateSpec), uses: partialNames(ast) };
+  } catch (err) {
+    throw new TalkTrackTemplateError(src.file, `cannot compile template: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** A template that reports a failure inside it under its own name, not under the template including it. */
+function namedFailures<T>(file: string, inner: HandlebarsTemplateDelegate<T>): HandlebarsTemplateDelegate<T> {
+  return (context: T, options?: Handlebars.RuntimeOptions) => {
     try {
-      const ast = hbs.parse(source);
-      const spec = hbs.precompile(source, COMPILE_OPTIONS);
-      // The precompiled spec is JavaScript source generated by Handlebars from our own template files; this is
-      // what Handlebars.compile does internally, done here eagerly so the renderer never compiles on a request.
-      const templateSpec = new Function(`return ${String(spec)};`)() as TemplateSpecification;
-      return { template: hbs.template<T>(templateSpec), uses: partialNames(ast) };
+      return inner(context, options);
     } catch (err) {
-      throw new TalkTrackTemplateError(file, `cannot compile template: ${(err as Error).message}`, {
-        cause: err,
-      });
+      if (err instanceof TalkTrackTemplateError || err instanceof TalkTrackContextError) throw err;
+      throw new TalkTrackTemplateError(file, `failed to render: ${(err as Error).message}`, { cause: err });
     }
   };
 }
 
-/** A template's file and the partials it uses, checked once every partial of its locale is known. */
-type PartialUse = { file: string; names: Set<string> };
-
-/** The partials of a locale (`partials/*.hbs`), each wrapped so a failure inside it names its own file. */
-function loadPartials(
-  compile: Compile,
-  partialsDir: string,
-  uses: PartialUse[],
-): Record<string, HandlebarsTemplateDelegate> {
-  const partials: Record<string, HandlebarsTemplateDelegate> = {};
+/** The sources of one locale: its files, then the workspace's overrides for that locale on top. */
+function localeSources(
+  dir: string,
+  locale: string,
+  overrides: TemplateOverrides,
+): { track: Source | null; partials: Map<string, Source> } {
+  const trackFile = path.join(dir, 'track.hbs');
+  let track: Source | null = fs.existsSync(trackFile)
+    ? { file: trackFile, source: fs.readFileSync(trackFile, 'utf8') }
+    : null;
+  const partials = new Map<string, Source>();
+  const partialsDir = path.join(dir, 'partials');
   for (const fileName of listFiles(partialsDir, '.hbs')) {
     const file = path.join(partialsDir, fileName);
-    const compiled = compile<unknown>(file, fs.readFileSync(file, 'utf8'));
-    const inner = compiled.template;
-    // Wrapped so that a failure inside a partial names the partial's file, not the including track.
-    partials[fileName.slice(0, -'.hbs'.length)] = (context: unknown, options?: Handlebars.RuntimeOptions) => {
-      try {
-        return inner(context, options);
-      } catch (err) {
-        if (err instanceof TalkTrackTemplateError || err instanceof TalkTrackContextError) throw err;
-        throw new TalkTrackTemplateError(file, `failed to render: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-    };
-    uses.push({ file, names: compiled.uses });
+    const name = fileName.slice(0, -'.hbs'.length);
+    const problem = partialNameProblem(name);
+    if (problem) throw new TalkTrackTemplateError(file, `not a partial the renderer can use: ${problem}`);
+    partials.set(name, { file, source: fs.readFileSync(file, 'utf8') });
   }
-  return partials;
-}
-
-/** The tracks of a locale (`<track>.hbs`); a neutral one is required. */
-function loadTracks(compile: Compile, dir: string, uses: PartialUse[]): Map<TrackName, LoadedTrack> {
-  const tracks = new Map<TrackName, LoadedTrack>();
-  for (const fileName of listFiles(dir, '.hbs')) {
-    const file = path.join(dir, fileName);
-    const trackName = fileName.slice(0, -'.hbs'.length);
-    if (!isTrackName(trackName)) {
-      throw new TalkTrackTemplateError(
-        file,
-        `unknown talk track '${trackName}' (expected ${TRACK_NAMES.join(', ')})`,
-      );
+  for (const [key, source] of Object.entries(overrides)) {
+    const [l, name] = key.split('/');
+    if (l !== locale) continue;
+    const file = `${key} (workspace override)`;
+    if (name === 'track') {
+      track = { file, source };
+      continue;
     }
-    const compiled = compile<TalkTrackView>(file, fs.readFileSync(file, 'utf8'));
-    tracks.set(trackName, { name: trackName, file, template: compiled.template });
-    uses.push({ file, names: compiled.uses });
+    const problem = partialNameProblem(name);
+    if (problem) throw new TalkTrackTemplateError(file, `not a partial the renderer can use: ${problem}`);
+    partials.set(name, { file, source });
   }
-  if (!tracks.has('neutral')) {
-    throw new TalkTrackTemplateError(
-      path.join(dir, 'neutral.hbs'),
-      'missing: every locale needs a neutral track',
-    );
-  }
-  return tracks;
+  return { track, partials };
 }
 
-/** One locale folder: its strings, partials and tracks, every partial reference checked. */
-function loadLocale(compile: Compile, root: string, name: string): LoadedLocale {
+/** One locale folder: its strings, track and partials (with overrides), every partial reference checked. */
+function loadLocale(
+  hbs: typeof Handlebars,
+  root: string,
+  name: string,
+  overrides: TemplateOverrides,
+): LoadedLocale {
   const dir = path.join(root, name);
   const stringsFile = path.join(dir, 'strings.json');
   if (!fs.existsSync(stringsFile))
     throw new TalkTrackTemplateError(stringsFile, 'missing locale strings file');
   const strings = parseLocaleStrings(stringsFile, fs.readFileSync(stringsFile, 'utf8'));
-
-  const partialsDir = path.join(dir, 'partials');
-  const uses: PartialUse[] = [];
-  const partials = loadPartials(compile, partialsDir, uses);
-  const tracks = loadTracks(compile, dir, uses);
+  const sources = localeSources(dir, name, overrides);
+  if (!sources.track) {
+    throw new TalkTrackTemplateError(path.join(dir, 'track.hbs'), 'missing: every locale needs a track.hbs');
+  }
+  const uses: Array<{ file: string; names: Set<string> }> = [];
+  const partials: Record<string, Delegate> = {};
+  for (const [partial, src] of sources.partials) {
+    const compiled = compile<unknown>(hbs, src);
+    partials[partial] = namedFailures(src.file, compiled.template);
+    uses.push({ file: src.file, names: compiled.uses });
+  }
+  for (const part of [...PARTS, ...FIXED_PARTIALS]) {
+    if (!(part in partials)) {
+      throw new TalkTrackTemplateError(
+        path.join(dir, 'partials', `${part}.hbs`),
+        'missing: every part needs its general partial',
+      );
+    }
+  }
+  const track = compile<TalkTrackView>(hbs, sources.track);
+  uses.push({ file: sources.track.file, names: track.uses });
   for (const use of uses) {
     for (const partial of use.names) {
       if (!(partial in partials)) {
         throw new TalkTrackTemplateError(
           use.file,
-          `uses partial '${partial}', but ${path.join(partialsDir, `${partial}.hbs`)} does not exist`,
+          `uses partial '${partial}', but ${path.join(dir, 'partials', `${partial}.hbs`)} does not exist`,
         );
       }
     }
   }
-  return { name, strings, tracks, partials };
+  return { name, strings, track: { file: sources.track.file, template: track.template }, partials };
 }
 
 /** The loaded locale for a requested tag: exact match, else same language, else the fallback. */
@@ -552,26 +326,52 @@ function localeResolver(localeNames: string[]): (requested: string) => string {
   };
 }
 
+/** The name of the partial used for `part` in this view: the most specific one present. */
+export function choosePartial(
+  available: Readonly<Record<string, unknown>>,
+  part: (typeof PARTS)[number],
+  view: Pick<TalkTrackView, 'personality' | 'situation' | 'offerType' | 'valueTier'>,
+): string {
+  const candidates = [
+    `${part}.${view.personality}.${view.situation}`,
+    `${part}.${view.situation}`,
+    `${part}.${view.personality}`,
+    `${part}.${view.offerType}`,
+    `${part}.${view.valueTier}`,
+  ];
+  return candidates.find((name) => Object.prototype.hasOwnProperty.call(available, name)) ?? part;
+}
+
 /**
- * Reads and compiles every template under `templatesDir` once; the returned renderer does no I/O.
- * Throws TalkTrackTemplateError naming the file for a missing directory, a syntax error, an unknown track file,
- * a reference to a partial that does not exist, or a bad strings.json.
+ * Reads and compiles every template under `templatesDir` once, with a workspace's `overrides` on top; the returned
+ * renderer does no I/O. Throws TalkTrackTemplateError naming the file (or override) for a missing directory, a
+ * syntax error, an unknown partial name, a reference to a partial that does not exist, or a bad strings.json.
  */
-export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer {
+export function createTalkTrackRenderer(
+  templatesDir: string,
+  overrides: TemplateOverrides = {},
+): TalkTrackRenderer {
   const root = path.resolve(templatesDir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new TalkTrackTemplateError(root, 'talk-track templates directory not found');
   }
   const hbs = Handlebars.create();
-  const compile = compilerFor(hbs);
   const locales = new Map<string, LoadedLocale>();
-
   const localeDirs = fs
     .readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
-  for (const name of localeDirs) locales.set(name, loadLocale(compile, root, name));
+  for (const key of Object.keys(overrides)) {
+    const locale = key.split('/')[0];
+    if (!localeDirs.includes(locale) || key.split('/').length !== 2) {
+      throw new TalkTrackTemplateError(
+        `${key} (workspace override)`,
+        `expected '<locale>/<partial>' with a locale of ${localeDirs.join(', ')}`,
+      );
+    }
+  }
+  for (const name of localeDirs) locales.set(name, loadLocale(hbs, root, name, overrides));
 
   if (!locales.has(FALLBACK_LOCALE)) {
     throw new TalkTrackTemplateError(
@@ -590,123 +390,29 @@ export function createTalkTrackRenderer(templatesDir: string): TalkTrackRenderer
     render(ctx: TalkTrackContext): RenderedTalkTrack {
       const localeName = resolveLocale(ctx.locale);
       const locale = locales.get(localeName)!;
-      const wanted: TrackName = isPersonality(ctx.personality) ? ctx.personality : 'neutral';
-      const track = locale.tracks.get(wanted) ?? locale.tracks.get('neutral')!;
-      const view = buildView(ctx, localeName, track.name);
+      const track: TrackName = isPersonality(ctx.personality) ? ctx.personality : 'neutral';
+      const view = buildView(ctx, localeName, track);
+      const chosen = Object.fromEntries(
+        PARTS.map((part) => [part, choosePartial(locale.partials, part, view)]),
+      ) as RenderedTalkTrack['partials'];
+      const partials: Record<string, Delegate> = { ...locale.partials };
+      for (const part of PARTS) partials[part] = locale.partials[chosen[part]];
       let raw: string;
       try {
-        raw = track.template(view, { partials: locale.partials });
+        raw = locale.track.template(view, { partials });
       } catch (err) {
         if (err instanceof TalkTrackTemplateError || err instanceof TalkTrackContextError) throw err;
-        throw new TalkTrackTemplateError(track.file, `failed to render: ${(err as Error).message}`, {
+        throw new TalkTrackTemplateError(locale.track.file, `failed to render: ${(err as Error).message}`, {
           cause: err,
         });
       }
-      return { personality: track.name, locale: localeName, text: tidy(raw) };
+      return {
+        personality: track,
+        locale: localeName,
+        situation: view.situation,
+        partials: chosen,
+        text: tidy(raw),
+      };
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers, registered on the renderer's own Handlebars instance
-
-function splitArgs(args: unknown[]): { params: unknown[]; options: Handlebars.HelperOptions } {
-  const options = args[args.length - 1] as Handlebars.HelperOptions;
-  return { params: args.slice(0, -1), options };
-}
-
-function viewOf(options: Handlebars.HelperOptions): TalkTrackView {
-  const data: unknown = options.data;
-  return (data as { root: TalkTrackView }).root;
-}
-
-function registerHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
-  registerLogicHelpers(hbs);
-  registerFormatHelpers(hbs, stringsFor);
-  registerTextHelpers(hbs, stringsFor);
-}
-
-/** {{#if (eq a b)}} and friends: comparisons and boolean logic for template conditions. */
-function registerLogicHelpers(hbs: typeof Handlebars): void {
-  hbs.registerHelper('eq', (...args: unknown[]) => {
-    const { params } = splitArgs(args);
-    return params[0] === params[1];
-  });
-  hbs.registerHelper('ne', (...args: unknown[]) => {
-    const { params } = splitArgs(args);
-    return params[0] !== params[1];
-  });
-  hbs.registerHelper('and', (...args: unknown[]) => splitArgs(args).params.every(Boolean));
-  hbs.registerHelper('or', (...args: unknown[]) => splitArgs(args).params.some(Boolean));
-  hbs.registerHelper('not', (...args: unknown[]) => !splitArgs(args).params[0]);
-}
-
-/** Money, dates and day counts in the view's locale. */
-function registerFormatHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
-  const plural = new Map<string, Intl.PluralRules>();
-  const integer = new Map<string, Intl.NumberFormat>();
-
-  /** {{money amountMinor currency}} → '¥1,240' */
-  hbs.registerHelper('money', (...args: unknown[]) => {
-    const { params, options } = splitArgs(args);
-    return formatMoney(params[0] as number, String(params[1]), viewOf(options).locale);
-  });
-
-  /** {{date value}} → 'March 5, 2024' / '2024年3月5日' */
-  hbs.registerHelper('date', (...args: unknown[]) => {
-    const { params, options } = splitArgs(args);
-    const view = viewOf(options);
-    return formatDay(params[0] as string | Date, view.locale, view.timeZone);
-  });
-
-  /** {{days n}} → '1 day', '12 days', '12天' */
-  hbs.registerHelper('days', (...args: unknown[]) => {
-    const { params, options } = splitArgs(args);
-    const n = params[0];
-    if (typeof n !== 'number' || !Number.isFinite(n))
-      throw new Error(`days: expected a number, got ${String(n)}`);
-    const locale = viewOf(options).locale;
-    if (!plural.has(locale)) plural.set(locale, new Intl.PluralRules(locale));
-    if (!integer.has(locale))
-      integer.set(locale, new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }));
-    const units = stringsFor(locale).dayUnit;
-    const pattern = units[plural.get(locale)!.select(n)] ?? units.other;
-    return pattern.replace('{n}', integer.get(locale)!.format(n));
-  });
-}
-
-/** Labels, reason lists and paragraphs from the locale's strings. */
-function registerTextHelpers(hbs: typeof Handlebars, stringsFor: (locale: string) => LocaleStrings): void {
-  /** {{label 'lifecycle' lifecycle}} → the locale's label, or the code made readable */
-  hbs.registerHelper('label', (...args: unknown[]) => {
-    const { params, options } = splitArgs(args);
-    const kind = String(params[0]);
-    const code = String(params[1]);
-    const labels = stringsFor(viewOf(options).locale).labels[kind];
-    return labels && Object.prototype.hasOwnProperty.call(labels, code) ? labels[code] : humanize(code);
-  });
-
-  /** {{reasonList reasons}} → reason phrases joined by the locale's list separator; unknown codes made readable */
-  hbs.registerHelper('reasonList', (...args: unknown[]) => {
-    const { params, options } = splitArgs(args);
-    const strings = stringsFor(viewOf(options).locale);
-    const labels = strings.labels.reason ?? {};
-    const codes = Array.isArray(params[0]) ? (params[0] as unknown[]) : [];
-    return codes
-      .map((c) => String(c))
-      .map((c) => (Object.prototype.hasOwnProperty.call(labels, c) ? labels[c] : humanize(c)))
-      .join(strings.listSeparator);
-  });
-
-  /** {{#para}}…{{/para}} → the block's non-empty lines joined into one paragraph with the locale's separator */
-  hbs.registerHelper('para', function (this: unknown, options: Handlebars.HelperOptions) {
-    const separator = stringsFor(viewOf(options).locale).sentenceSeparator;
-    const lines = options
-      .fn(this)
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '');
-    // The standalone {{/para}} line swallows the block's own line break; put it back.
-    return lines.length > 0 ? `${lines.join(separator)}\n` : '';
-  });
 }

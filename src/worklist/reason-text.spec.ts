@@ -1,5 +1,13 @@
+import { buildCustomerFacts, DEFAULT_FACT_OPTIONS, noOrders } from '../playbooks/customer-facts';
 import type { Reason } from './ranking';
-import { formatMinor, outcomeLabel, reasonLocale, reasonsLine, reasonText } from './reason-text';
+import {
+  formatMinor,
+  outcomeLabel,
+  reasonLocale,
+  reasonsLine,
+  reasonText,
+  reasonWithFacts,
+} from './reason-text';
 
 const en = { locale: 'en', currency: 'CNY', timeZone: 'Asia/Shanghai', listDate: '2026-11-25' };
 const zh = { ...en, locale: 'zh-CN' };
@@ -94,5 +102,42 @@ describe('reason text', () => {
     expect(reasonLocale('zh-Hans-CN')).toBe('zh-CN');
     expect(reasonLocale('de')).toBe('en');
     expect(outcomeLabel('no_answer', 'zh-CN')).toBe('未接听');
+  });
+});
+
+describe('reasons with the customer’s facts', () => {
+  const facts = buildCustomerFacts(
+    {
+      ...noOrders('CNY'),
+      orderCount: 6,
+      orderDays: 2,
+      firstOrderDay: '2026-11-21',
+      firstOrderMinor: 100,
+      lastOrderDay: '2026-11-22',
+      lastOrderMinor: 100,
+    },
+    { listDate: '2026-12-08', ...DEFAULT_FACT_OPTIONS },
+  );
+
+  it('says the real cycle, not the ranking’s floor, and the same silence as the talk track', () => {
+    // the ranking floors a 1-day cycle to 7 for its maths and counts silence from the score run
+    const ranked = { code: 'overdue_vs_cycle' as const, facts: { cycleDays: 7, daysSilent: 15 } };
+    const reason = reasonWithFacts(ranked, facts);
+    expect(reason.facts).toEqual({ cycleDays: 1, frequent: 1, daysSilent: 16 });
+    expect(reasonText(reason, en)).toBe('buys several times a week, now 16 days silent');
+    expect(reasonText(reason, zh)).toBe('平时每周多次下单，已16天未下单');
+    const winBack = reasonWithFacts(
+      { code: 'win_back' as const, facts: { daysSilent: 15, atRiskMinor: 100 } },
+      facts,
+    );
+    expect(reasonText(winBack, en)).toBe('no order for 16 days; ¥1 to win back');
+  });
+
+  it('leaves reasons without a silence, and customers without orders, as ranked', () => {
+    const pinned = { code: 'pinned' as const, facts: { note: null } };
+    expect(reasonWithFacts(pinned, facts)).toBe(pinned);
+    const none = buildCustomerFacts(noOrders('CNY'), { listDate: '2026-12-08', ...DEFAULT_FACT_OPTIONS });
+    const ranked = { code: 'overdue_vs_cycle' as const, facts: { cycleDays: 30, daysSilent: 52 } };
+    expect(reasonWithFacts(ranked, none)).toBe(ranked);
   });
 });

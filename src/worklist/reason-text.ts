@@ -3,6 +3,7 @@
  * "bought every ~30 days, now 52 days silent; expected value ¥1,240 at risk". Pure; Intl only.
  * Money facts are integer minor units of `currency`; instants are shown in `timeZone`.
  */
+import { cycleReasonText, type CustomerFacts, dayCountText } from '../playbooks/customer-facts';
 import type { Reason, ReasonCode } from './ranking';
 
 export type ReasonLocale = 'en' | 'zh-CN';
@@ -92,6 +93,11 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 const pct = (v: unknown): string => `${Math.round(Math.min(1, Math.max(0, num(v))) * 100)}%`;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
+const cycleFacts = (f: Reason['facts']) => ({
+  cycleDays: typeof f.cycleDays === 'number' && Number.isFinite(f.cycleDays) ? f.cycleDays : null,
+  frequentBuyer: f.frequent === 1,
+});
+
 type Renderer = (f: Reason['facts'], o: ReasonTextOptions, l: ReasonLocale) => string;
 
 const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
@@ -135,8 +141,9 @@ const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
     'zh-CN': (f) => (str(f.note) ? `经理置顶：${str(f.note)}` : '经理置顶'),
   },
   overdue_vs_cycle: {
-    en: (f) => `bought every ~${num(f.cycleDays)} days, now ${num(f.daysSilent)} days silent`,
-    'zh-CN': (f) => `平均约${num(f.cycleDays)}天下单一次，已${num(f.daysSilent)}天未下单`,
+    // facts: cycleDays (null when unknown), frequent (below the cycle floor), daysSilent — see reasonWithFacts
+    en: (f, _o, l) => cycleReasonText(cycleFacts(f), num(f.daysSilent), l),
+    'zh-CN': (f, _o, l) => cycleReasonText(cycleFacts(f), num(f.daysSilent), l),
   },
   high_value_at_risk: {
     en: (f, o, l) => `expected value ${formatMinor(num(f.atRiskMinor), o.currency, l)} at risk`,
@@ -144,7 +151,7 @@ const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
   },
   win_back: {
     en: (f, o, l) =>
-      `no order for ${num(f.daysSilent)} days; ${formatMinor(num(f.atRiskMinor), o.currency, l)} to win back`,
+      `no order for ${dayCountText(num(f.daysSilent), l)}; ${formatMinor(num(f.atRiskMinor), o.currency, l)} to win back`,
     'zh-CN': (f, o, l) =>
       `已${num(f.daysSilent)}天未下单；可挽回价值${formatMinor(num(f.atRiskMinor), o.currency, l)}`,
   },
@@ -206,6 +213,32 @@ const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
     'zh-CN': (f) => (f.daysSilent === null ? '你的客户' : `你的客户；已${num(f.daysSilent)}天未下单`),
   },
 };
+
+/** Reason codes whose facts say how long the customer has been silent. */
+const SILENCE_REASONS: ReadonlySet<string> = new Set([
+  'overdue_vs_cycle',
+  'high_value_at_risk',
+  'win_back',
+  'in_portfolio',
+]);
+
+/**
+ * The reason with its cycle and silence taken from the customer's facts (customer-facts.ts), the numbers the talk
+ * track says too: the real cycle (not the ranking's floored one), whether it is below the floor, days silent to
+ * the list day. Reasons of a customer with no order (in the workspace currency) keep the ranking's facts.
+ */
+export function reasonWithFacts<R extends Pick<Reason, 'code' | 'facts'>>(
+  reason: R,
+  facts: CustomerFacts,
+): R {
+  if (!SILENCE_REASONS.has(reason.code) || facts.daysSilent === null) return reason;
+  const updated: Record<string, unknown> = { ...reason.facts, daysSilent: facts.daysSilent };
+  if (reason.code === 'overdue_vs_cycle') {
+    updated.cycleDays = facts.cycleDays === null ? null : Math.round(facts.cycleDays);
+    updated.frequent = facts.frequentBuyer ? 1 : 0;
+  }
+  return { ...reason, facts: updated };
+}
 
 /** The text of one reason in the locale. */
 export function reasonText(reason: Pick<Reason, 'code' | 'facts'>, options: ReasonTextOptions): string {

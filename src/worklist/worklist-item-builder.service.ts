@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { bestOfferFor, localizeOffer, Offer } from '../offers/offer-catalog';
+import {
+  buildCustomerFacts,
+  type CustomerFacts,
+  DEFAULT_FACT_OPTIONS,
+  noOrders,
+  type OrderHistory,
+} from '../playbooks/customer-facts';
 import { isPersonality } from '../playbooks/personality';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import type { ArmEffect } from '../experiments/experiment-design';
+import type { TemplateOverrides } from '../playbooks/talk-track';
 import type { CandidateRow } from './candidate-row';
 import type { RankedItem } from './ranking';
-import { reasonsLine, reasonText } from './reason-text';
-import { daysBetween } from './zoned-time';
+import { reasonsLine, reasonText, reasonWithFacts } from './reason-text';
 
 /** Reason codes the talk-track templates have phrases for (templates/talk-tracks/<locale>/strings.json). */
 const TALK_TRACK_REASONS = new Set([
@@ -49,6 +56,10 @@ export interface BuildContext {
   redemptionsUsed: Record<string, number>;
   /** set by the customer's experiment arm (src/experiments/experiment-design.ts ArmStrategy) */
   arm?: ArmEffect;
+  /** order histories of the items' customers by id (CustomerFactsRepository); a missing one never bought */
+  histories: ReadonlyMap<string, OrderHistory>;
+  /** the workspace's talk-track templates (settings.talkTracks.templates) */
+  templates: TemplateOverrides;
 }
 
 /** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
@@ -79,7 +90,13 @@ export class WorklistItemBuilder {
           ? ctx.catalog
           : ctx.catalog.filter((o) => o.code === ctx.arm?.offerCode),
     });
-    const track = this.talkTrack(item, row, rep, ctx, offer);
+    // One set of facts for the reasons and the talk track, so the two say the same numbers.
+    const facts = buildCustomerFacts(ctx.histories.get(item.customerId) ?? noOrders(ctx.currency), {
+      listDate: ctx.listDate,
+      ...DEFAULT_FACT_OPTIONS,
+    });
+    const reasons = item.reasons.map((r) => reasonWithFacts(r, facts));
+    const track = this.talkTrack(item, row, rep, ctx, offer, facts);
     return {
       repId: rep.id,
       customerId: item.customerId,
@@ -88,13 +105,13 @@ export class WorklistItemBuilder {
       kind: item.kind,
       priority: row.score_priority ?? 0,
       value: item.value,
-      reasons: item.reasons.map((r) => ({
+      reasons: reasons.map((r) => ({
         code: r.code,
         weight: Math.round(r.value),
         text: reasonText(r, textOptions),
         facts: r.facts,
       })),
-      summary: reasonsLine(item.reasons, textOptions),
+      summary: reasonsLine(reasons, textOptions),
       personality: track.personality,
       talkTrack: track.text,
       offerCode: offer?.code ?? null,
@@ -111,30 +128,36 @@ export class WorklistItemBuilder {
     rep: { name: string; locale: string },
     ctx: BuildContext,
     offer: Offer | null,
+    facts: CustomerFacts,
   ) {
-    const daysSince =
-      row.recency_days === null
-        ? null
-        : Number(row.recency_days) + Math.max(0, daysBetween(ctx.scoredAsOf, ctx.listDate));
-    return this.playbooks.render({
-      customerName: row.customer_name ?? row.customer_external_id,
-      repName: rep.name,
-      locale: rep.locale,
-      personality: isPersonality(row.personality) ? row.personality : null,
-      lifecycle: row.lifecycle,
-      valueTier: row.value_tier,
-      rfmSegment: row.rfm_segment,
-      daysSinceLastOrder: daysSince,
-      usualCycleDays: row.own_cycle === null ? null : Math.round(Number(row.own_cycle)),
-      lastOrderAmount: row.last_order_minor === null ? null : Number(row.last_order_minor),
-      currency: row.last_order_currency ?? ctx.currency,
-      topCategory: null,
-      lastComplaint: row.last_complaint_at
-        ? { date: row.last_complaint_at, note: row.last_complaint_note ?? '' }
-        : null,
-      offer: offer ? localizeOffer(offer, rep.locale) : null,
-      reasons: item.reasons.map((r) => r.code).filter((c) => TALK_TRACK_REASONS.has(c)),
-      timeZone: ctx.timeZone,
-    });
+    const localized = offer ? localizeOffer(offer, rep.locale) : null;
+    return this.playbooks.render(
+      {
+        customerName: row.customer_name ?? row.customer_external_id,
+        repName: rep.name,
+        locale: rep.locale,
+        personality: isPersonality(row.personality) ? row.personality : null,
+        lifecycle: row.lifecycle,
+        valueTier: row.value_tier,
+        rfmSegment: row.rfm_segment,
+        facts,
+        lastComplaint: row.last_complaint_at
+          ? { date: row.last_complaint_at, note: row.last_complaint_note ?? '' }
+          : null,
+        offer:
+          offer && localized
+            ? {
+                ...localized,
+                discountPct: offer.discountPct ?? null,
+                minOrderMinor: offer.minOrderValue ?? null,
+                validTo: offer.validTo ?? null,
+              }
+            : null,
+        reasons: item.reasons.map((r) => r.code).filter((c) => TALK_TRACK_REASONS.has(c)),
+        listDate: ctx.listDate,
+        timeZone: ctx.timeZone,
+      },
+      ctx.templates,
+    );
   }
 }

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { TemplateOverrides } from '../playbooks/talk-track';
+import { resolveTalkTrackSettings } from '../playbooks/talk-track-settings';
 import { AppError } from '../common/app-error';
 import { Queryable } from '../database/sql';
 import { WorklistRepository } from './worklist.repository';
@@ -11,6 +13,8 @@ export interface WorklistPolicy {
   currency: string;
   locale: string;
   settings: WorklistSettings;
+  /** the workspace's own talk-track templates (settings.talkTracks) */
+  templates: TemplateOverrides;
   /** null before the first completed scoring run */
   run: {
     id: string;
@@ -24,6 +28,8 @@ export interface WorklistPolicy {
 /** Reads a workspace's worklist settings (validated, defaults applied) and its current score run. */
 @Injectable()
 export class WorklistPolicyService {
+  private readonly logger = new Logger(WorklistPolicyService.name);
+
   constructor(private readonly lists: WorklistRepository) {}
 
   async load(workspaceId: string, tx?: Queryable): Promise<WorklistPolicy> {
@@ -38,8 +44,16 @@ export class WorklistPolicyService {
       }
       throw e;
     }
+    let templates: TemplateOverrides = {};
+    try {
+      templates = resolveTalkTrackSettings(row.talk_tracks ?? undefined).templates;
+    } catch (e) {
+      // Checked on save; one that stopped validating (the built-in templates changed) must not stop the lists.
+      this.logger.warn(`workspace ${workspaceId}: talk-track templates ignored: ${(e as Error).message}`);
+    }
     return {
       workspaceId,
+      templates,
       timeZone: row.timezone,
       currency: row.currency,
       locale: row.locale,

@@ -11,6 +11,7 @@ import { CandidateRow, toCandidate } from './candidate-row';
 import { callValue, RankedItem, Reason } from './ranking';
 import { UrgentJob } from '../queue/jobs';
 import { urgentReason } from './urgent-rules';
+import { CustomerFactsRepository } from '../playbooks/customer-facts.repository';
 import { BuildContext, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
 import { UrgentListRow, WorklistUrgentRepository } from './worklist-urgent.repository';
@@ -59,6 +60,7 @@ export class WorklistUrgentService {
     private readonly builder: WorklistItemBuilder,
     private readonly offers: OffersService,
     private readonly outbox: OutboxService,
+    private readonly facts: CustomerFactsRepository,
   ) {}
 
   /** Queues the event; the same `eventId` (default: a digest of the event) is processed once. */
@@ -132,6 +134,12 @@ export class WorklistUrgentService {
       timeZone: policy.timeZone,
       catalog: offers,
       redemptionsUsed,
+      histories: await this.facts.orderHistories(job.workspaceId, [row.customer_id], {
+        listDate: today,
+        timeZone: policy.timeZone,
+        currency: policy.currency,
+      }),
+      templates: policy.templates,
     };
     const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx };
 

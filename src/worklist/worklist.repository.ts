@@ -16,6 +16,8 @@ export type PolicyRow = {
   locale: string;
   /** settings.worklist as stored, validated by the caller */
   worklist: unknown;
+  /** settings.talkTracks as stored, validated by the caller */
+  talk_tracks: unknown;
 } & (
   | { run_id: null; as_of: null; horizon_days: null; reference_value: null }
   | { run_id: string; as_of: string; horizon_days: number; reference_value: number | null }
@@ -49,6 +51,7 @@ export class WorklistRepository extends SqlRepository {
     return this.first<PolicyRow>(
       // @crossTenant the workspace's own row ($1 is its id); score_runs reached through its current_score_run_id
       `SELECT w.id, w.timezone, w.currency, w.locale, w.settings -> 'worklist' AS worklist,
+              w.settings -> 'talkTracks' AS talk_tracks,
               r.id AS run_id, r.as_of::text AS as_of, r.horizon_days,
               (r.model_params #>> '{policy,workspace,referenceValue}')::float8 AS reference_value
        FROM workspaces w LEFT JOIN score_runs r ON r.id = w.current_score_run_id

@@ -13,6 +13,7 @@ import { cronProblem } from '../workspaces/workspace-fields';
 import { EmbedSettingsError, resolveEmbedSettings } from '../workspaces/embed-settings';
 import { fieldOwnershipIssues, resolveFieldOwnership } from '../ingest/sync/field-ownership';
 import { resolveRetention, retentionIssues } from '../retention/retention-settings';
+import { resolveTalkTrackSettings, TalkTrackSettingsError } from '../playbooks/talk-track-settings';
 
 export interface FieldIssue {
   /** dotted path from the body's root, e.g. settings.worklist.contactCaps.core.maxCalls */
@@ -195,6 +196,14 @@ const embed: Section = {
   ),
 };
 
+/** The workspace's own talk-track templates, compiled and rendered against fixtures (playbooks/). */
+const talkTracks: Section = {
+  resolve: resolveTalkTrackSettings,
+  issues: issuesOf(resolveTalkTrackSettings, (e) =>
+    e instanceof TalkTrackSettingsError ? splitIssues(e.issues, 'settings.talkTracks') : null,
+  ),
+};
+
 export const SECTIONS: Readonly<Record<string, Section>> = {
   worklist,
   assignments,
@@ -203,6 +212,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   fieldOwnership,
   retention,
   embed,
+  talkTracks,
 };
 
 /** Every issue of a stored settings object, unknown sections included. */

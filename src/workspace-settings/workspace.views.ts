@@ -34,3 +34,13 @@ export const WorkspaceUpdateSchema = apiSchema(
     warnings: described(arr(str), 'what the change does to data the workspace holds'),
   }),
 );
+export const TalkTrackPreviewSchema = apiSchema(
+  'TalkTrackPreview',
+  obj({
+    personality: described(str, 'the track used: a personality or neutral', 'rational'),
+    locale: str,
+    situation: described(str, 'the situation of the call', 'winback_at_risk'),
+    partials: described(map(str), 'the partial used for each part', { value: 'value.rational' }),
+    text: described(str, 'the call script, plain text, rep notes in brackets'),
+  }),
+);

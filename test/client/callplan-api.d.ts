@@ -1272,6 +1272,23 @@ export interface paths {
     patch: operations['workspace_update'];
     trace?: never;
   };
+  '/v1/workspace/talk-tracks/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Render talk-track templates (given or stored) for one combination, against fixtures */
+    post: operations['talkTracks_preview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/write-back/field-mapping': {
     parameters: {
       query?: never;
@@ -2177,6 +2194,40 @@ export interface components {
        * @example 30 6 * * *
        */
       sweepCron?: string;
+    };
+    TalkTrackPreviewDto: {
+      /**
+       * @description templates to try ('<locale>/<partial>' → Handlebars); absent: the workspace's stored settings.talkTracks.templates
+       * @example {
+       *       "en/signoff": "Thanks, {{customerName}}!"
+       *     }
+       */
+      templates?: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      locale: 'en' | 'zh-CN';
+      /** @enum {string} */
+      personality: 'rational' | 'emotional' | 'leader' | 'stable' | 'neutral';
+      /** @enum {string} */
+      situation:
+        | 'first_purchase'
+        | 'repeat'
+        | 'upsell'
+        | 'winback_at_risk'
+        | 'winback_churned'
+        | 'loyalty_thanks'
+        | 'complaint_follow_up'
+        | 'new_product_preview';
+      /** @enum {string} */
+      valueTier: 'core' | 'potential' | 'general';
+      /** @enum {string} */
+      offerType: 'none' | 'discount' | 'perk';
+      /**
+       * @description fixture customer: six invoices over two days (rich, default), one invoice (single), a weekly buyer 17 days silent (lapsed), never bought (sparse)
+       * @enum {string}
+       */
+      facts?: 'rich' | 'single' | 'lapsed' | 'sparse';
     };
     /** @description Every error Callplan answers has this shape */
     Error: {
@@ -3898,6 +3949,30 @@ export interface components {
       };
       /** @description what the change does to data the workspace holds */
       warnings: string[];
+    };
+    TalkTrackPreview: {
+      /**
+       * @description the track used: a personality or neutral
+       * @example rational
+       */
+      personality: string;
+      locale: string;
+      /**
+       * @description the situation of the call
+       * @example winback_at_risk
+       */
+      situation: string;
+      /**
+       * @description the partial used for each part
+       * @example {
+       *       "value": "value.rational"
+       *     }
+       */
+      partials: {
+        [key: string]: string;
+      };
+      /** @description the call script, plain text, rep notes in brackets */
+      text: string;
     };
     AuditLogPage: {
       items: {
@@ -15597,6 +15672,174 @@ export interface operations {
         };
       };
       /** @description invalid_settings: a value a room refuses (details: path and message per issue) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  talkTracks_preview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TalkTrackPreviewDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TalkTrackPreview'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_template: details.issues[] with the template, line, column and Handlebars message */
       422: {
         headers: {
           [name: string]: unknown;

@@ -1144,6 +1144,18 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: 200,
       cases: collection('/v1/workspace', { locale: 'en' }),
     },
+    {
+      route: 'POST /v1/workspace/talk-tracks/preview',
+      roles: ['admin'],
+      ok: 200,
+      cases: collection('/v1/workspace/talk-tracks/preview', {
+        locale: 'en',
+        personality: 'neutral',
+        situation: 'repeat',
+        valueTier: 'core',
+        offerType: 'none',
+      }),
+    },
   ];
 
   // ---- running it ------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { RepLoadService } from '../../assignments/rep-load.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
 import { AppError } from '../../common/app-error';
 import { RawListFilters } from '../../customers/customer-list';
-import { ExperimentsService } from '../../offers/experiments.service';
+import { ExperimentsService } from '../../experiments/experiments.service';
 import { CustomerListService } from '../../customers/customer-list.service';
 import { ECHARTS_PATH } from './echarts-asset';
 import { todayIn } from '../../workspaces/workspaces.service';

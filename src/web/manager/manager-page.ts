@@ -4,7 +4,7 @@
  * Money in minor units of `currency`.
  */
 import type { TeamLoadView } from '../../assignments/rep-load.service';
-import type { ExperimentsService } from '../../offers/experiments.service';
+import type { ExperimentsService } from '../../experiments/experiments.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
 import { codeLabel, codeOptions, fill, MANAGER_UI, PageLocale } from '../page-labels';
 import type {
@@ -144,7 +144,7 @@ export function accuracyView(points: readonly AccuracyPointRow[], locale: PageLo
 
 /** An experiment's report as the experiments service gives it (typed through the service only). */
 export type ExperimentReport = Awaited<ReturnType<ExperimentsService['report']>>;
-type Lift = ExperimentReport['overall'];
+type ArmRow = ExperimentReport['arms'][number];
 
 /** A signed percentage ("+12%", "−3%"). */
 function signedPercent(x: number, locale: PageLocale): string {
@@ -156,12 +156,13 @@ function signedPercent(x: number, locale: PageLocale): string {
 }
 
 /**
- * The experiment's lift, overall and per tier: each group's conversion, and the relative lift with its 95 %
- * interval (the difference in points when the holdout converted nobody, so the lift is undefined).
+ * The experiment's lift, overall and per tier: for each arm against the control, both conversions and the
+ * relative lift with its 95 % interval (the difference in points when the control converted nobody, so the lift
+ * is undefined). An A/B/n experiment shows one row per arm and group.
  */
 export function experimentView(report: ExperimentReport, locale: PageLocale) {
   const ui = MANAGER_UI[locale];
-  const rate = (g: Lift['treated']) =>
+  const rate = (g: ArmRow) =>
     fill(ui.rateOf, { rate: percent(g.converted, g.customers, locale), n: g.customers });
   const interval = (i: { value: number; low: number; high: number } | null) =>
     i
@@ -171,14 +172,19 @@ export function experimentView(report: ExperimentReport, locale: PageLocale) {
           high: signedPercent(i.high, locale),
         })
       : '—';
-  const row = (label: string, l: Lift) => ({
-    label,
-    treated: rate(l.treated),
-    holdout: rate(l.holdout),
-    lift: interval(l.lift ?? l.difference),
-    significant: l.significant,
-    verdict: l.significant ? ui.significant : ui.notSignificant,
-  });
+  const rows = (label: string, arms: readonly ArmRow[]) => {
+    const control = arms.find((a) => a.vsControl === null);
+    if (!control) return [];
+    const compared = arms.filter((a) => a.vsControl !== null);
+    return compared.map((a) => ({
+      label: compared.length > 1 ? `${label} · ${a.arm}` : label,
+      treated: rate(a),
+      holdout: rate(control),
+      lift: interval(a.vsControl!.conversionLift ?? a.vsControl!.conversionDifference),
+      significant: a.vsControl!.significant,
+      verdict: a.vsControl!.significant ? ui.significant : ui.notSignificant,
+    }));
+  };
   return {
     help: fill(ui.experimentHelp, {
       name: report.experiment.name,
@@ -186,9 +192,9 @@ export function experimentView(report: ExperimentReport, locale: PageLocale) {
       to: report.window.to,
     }),
     rows: [
-      row(ui.overall, report.overall),
-      ...TIERS.filter((t) => report.byTier[t]).map((t) =>
-        row(codeLabel('tier', t, locale), report.byTier[t]),
+      ...rows(ui.overall, report.arms),
+      ...TIERS.filter((t) => report.byTier[t]).flatMap((t) =>
+        rows(codeLabel('tier', t, locale), report.byTier[t]),
       ),
     ],
   };

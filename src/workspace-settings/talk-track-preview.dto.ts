@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional } from 'class-validator';
+import { OFFER_TYPES, type OfferType, SITUATIONS, type Situation } from '../playbooks/situation';
+import { FIXTURE_FACTS, type FixtureFacts } from '../playbooks/talk-track-check';
+import { TRACK_NAMES, type TrackName } from '../playbooks/talk-track-view';
+import type { ValueTier } from '../scoring/models/types';
+
+const TIERS = ['core', 'potential', 'general'] as const;
+const LOCALES = ['en', 'zh-CN'] as const;
+
+/** One call to preview: which templates, and the combination to render them for (against fixtures). */
+export class TalkTrackPreviewDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'en/signoff': 'Thanks, {{customerName}}!' },
+    description:
+      "templates to try ('<locale>/<partial>' → Handlebars); absent: the workspace's stored settings.talkTracks.templates",
+  })
+  @IsOptional()
+  @IsObject()
+  templates?: Record<string, string>;
+
+  @ApiProperty({ enum: LOCALES })
+  @IsIn(LOCALES)
+  locale!: (typeof LOCALES)[number];
+
+  @ApiProperty({ enum: TRACK_NAMES })
+  @IsIn(TRACK_NAMES)
+  personality!: TrackName;
+
+  @ApiProperty({ enum: SITUATIONS })
+  @IsIn(SITUATIONS)
+  situation!: Situation;
+
+  @ApiProperty({ enum: TIERS })
+  @IsIn(TIERS)
+  valueTier!: ValueTier;
+
+  @ApiProperty({ enum: OFFER_TYPES })
+  @IsIn(OFFER_TYPES)
+  offerType!: OfferType;
+
+  @ApiPropertyOptional({
+    enum: FIXTURE_FACTS,
+    description:
+      'fixture customer: six invoices over two days (rich, default), one invoice (single), a weekly buyer 17 days silent (lapsed), never bought (sparse)',
+  })
+  @IsOptional()
+  @IsIn(FIXTURE_FACTS)
+  facts?: FixtureFacts;
+}
