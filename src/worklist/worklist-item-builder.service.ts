@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { bestOfferFor, localizeOffer, Offer } from '../offers/offer-catalog';
+import { localizeOffer, Offer } from '../offers/offer-catalog';
+import type { OfferChoices } from '../offers/offers.service';
 import { isPersonality } from '../playbooks/personality';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import type { CandidateRow } from './candidate-row';
@@ -33,6 +34,8 @@ export interface BuiltItem {
   personality: string;
   talkTrack: string;
   offerCode: string | null;
+  /** the version of the offer the item shows (its terms stay those of that version) */
+  offerVersion: number | null;
   callFrom: Date | null;
   callTo: Date | null;
 }
@@ -42,8 +45,8 @@ export interface BuildContext {
   scoredAsOf: string;
   currency: string;
   timeZone: string;
-  catalog: readonly Offer[];
-  redemptionsUsed: Record<string, number>;
+  /** the run's offer choices: each call counts as a showing against the offers' caps */
+  offers: OfferChoices;
 }
 
 /** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
@@ -63,13 +66,14 @@ export class WorklistItemBuilder {
       timeZone: ctx.timeZone,
       listDate: ctx.listDate,
     };
-    const offer = bestOfferFor({
+    const chosen = ctx.offers.choose(item.customerId, rep.id, {
       tier: row.value_tier,
       lifecycle: row.lifecycle,
-      asOf: ctx.listDate,
-      redemptionsUsed: ctx.redemptionsUsed,
-      catalog: ctx.catalog,
+      clvMinor: row.clv === null ? null : Number(row.clv),
+      country: row.country,
+      personality: row.personality,
     });
+    const offer = chosen?.offer ?? null;
     const track = this.talkTrack(item, row, rep, ctx, offer);
     return {
       repId: rep.id,
@@ -89,6 +93,7 @@ export class WorklistItemBuilder {
       personality: track.personality,
       talkTrack: track.text,
       offerCode: offer?.code ?? null,
+      offerVersion: chosen?.version ?? null,
       callFrom: item.callWindow?.from ?? null,
       callTo: item.callWindow?.to ?? null,
     };

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
-import { Offer } from '../offers/offer-catalog';
-import { OffersService } from '../offers/offers.service';
+import { OfferChoices, OfferDay, OffersService } from '../offers/offers.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { COUNTRY_TIME_ZONES } from './country-time-zones';
@@ -39,8 +38,8 @@ interface PublishContext {
   policy: WorklistPolicy;
   run: NonNullable<WorklistPolicy['run']>;
   reps: ListRepRow[];
-  catalog: readonly Offer[];
-  redemptionsUsed: Record<string, number>;
+  /** the day's offers, read (and orders attributed to them) before the transaction */
+  offerDay: OfferDay;
 }
 
 /** The ranked, rendered items of the new lists. */
@@ -74,16 +73,8 @@ export class WorklistPublisher {
     const run = policy.run;
     if (!run) throw new AppError('no_scores', 'score the workspace before publishing call lists');
     const reps = await this.lists.activeReps(workspaceId);
-    const { offers, redemptionsUsed } = await this.offers.catalog(workspaceId);
-    const ctx: PublishContext = {
-      workspaceId,
-      listDate,
-      policy,
-      run,
-      reps,
-      catalog: offers,
-      redemptionsUsed,
-    };
+    const offerDay = await this.offers.day(workspaceId, listDate);
+    const ctx: PublishContext = { workspaceId, listDate, policy, run, reps, offerDay };
 
     const report = await this.transactions.run(async (tx) => {
       if (opts.replace) await this.lists.deleteLists(workspaceId, listDate, tx);
@@ -98,7 +89,12 @@ export class WorklistPublisher {
         created.length === 0
           ? []
           : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
-      const built = this.rankAndBuild(ctx, listOfRep, rows);
+      const offers = await this.offers.choices(
+        offerDay,
+        run.id,
+        rows.map((r) => String(r.customer_id)),
+      );
+      const built = this.rankAndBuild(ctx, listOfRep, rows, offers);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
       await this.announce(tx, ctx, listOfRep, built.itemsOfRep);
       return {
@@ -130,6 +126,7 @@ export class WorklistPublisher {
     ctx: PublishContext,
     listOfRep: ReadonlyMap<string, string>,
     rows: CandidateRow[],
+    offers: OfferChoices,
   ): BuiltLists {
     const { listDate, policy, run } = ctx;
     const { settings, timeZone } = policy;
@@ -167,8 +164,7 @@ export class WorklistPublisher {
           scoredAsOf: run.asOf,
           currency: policy.currency,
           timeZone,
-          catalog: ctx.catalog,
-          redemptionsUsed: ctx.redemptionsUsed,
+          offers,
         }),
       );
       itemsOfRep.set(rep.id, built);
