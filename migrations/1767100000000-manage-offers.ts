@@ -35,6 +35,8 @@ export class ManageOffers1767100000000 implements MigrationInterface {
         PRIMARY KEY (offer_id, version),
         UNIQUE (workspace_id, code, version)
       );
+      -- an offer switched off before (active = false) is an archived one from now on
+      UPDATE offers SET archived_at = created_at WHERE NOT active;
       INSERT INTO offer_versions (workspace_id, offer_id, code, version, definition, created_at)
         SELECT workspace_id, id, code, 1, definition, created_at FROM offers;
 
