@@ -174,7 +174,7 @@ export class OfferRepository extends SqlRepository {
    * per offer code.
    */
   attributeOrders(workspaceId: string): Promise<Array<{ code: string; n: number }>> {
-    return this.rows<{ code: string; n: number }>(
+    return this.returning<{ code: string; n: number }>(
       `WITH shown AS (
          SELECT i.id AS item_id, i.customer_id, i.created_at AS shown_at, o.id AS offer_id, o.definition,
                 COALESCE((o.definition->>'attributionDays')::int, ${DEFAULT_ATTRIBUTION_DAYS}) AS window_days
@@ -210,7 +210,7 @@ export class OfferRepository extends SqlRepository {
    * whatever is recorded later. True when this call counted it.
    */
   async redeemItem(workspaceId: string, itemId: string, at: Date, tx: Queryable): Promise<boolean> {
-    const rows = await this.rows<{ code: string }>(
+    const rows = await this.returning<{ code: string }>(
       `WITH it AS (
          SELECT i.id, i.customer_id, o.id AS offer_id, o.definition
          FROM worklist_items i JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code

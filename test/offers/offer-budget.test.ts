@@ -125,8 +125,9 @@ describe('offers managed for real (PostgreSQL)', () => {
 
     const repo = nest.app.get(OfferRepository);
     // two attributions at once, then a third: the order counts once
-    await Promise.all([repo.attributeOrders(workspaceId), repo.attributeOrders(workspaceId)]);
-    await repo.attributeOrders(workspaceId);
+    const both = await Promise.all([repo.attributeOrders(workspaceId), repo.attributeOrders(workspaceId)]);
+    expect(both.flat()).toEqual([{ code: 'TOP_PICK', n: 1 }]);
+    expect(await repo.attributeOrders(workspaceId)).toEqual([]);
     const [counters] = await nest.db.query(
       `SELECT o.redemptions_used, o.redeemed_minor::int AS redeemed_minor,
               (SELECT count(*)::int FROM offer_redemptions r WHERE r.offer_id = o.id) AS rows
