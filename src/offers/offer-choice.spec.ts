@@ -300,3 +300,19 @@ describe('OfferChooser', () => {
     expect(chooser.choose('c1', 'rep-2', customer)).toBeNull();
   });
 });
+
+describe('OfferChooser with codes that name Object.prototype members', () => {
+  it('counts a showing of an offer coded "constructor" like any other', () => {
+    const odd = offer({ code: 'constructor', priority: 90, caps: { perRepPerDay: 1 } });
+    const chooser = new OfferChooser({
+      catalog: [odd],
+      asOf: '2026-03-10',
+      usage: {},
+      shownToCustomer: new Map(),
+      shownByRep: new Map(),
+      redeemedByCustomer: new Map(),
+    });
+    expect(chooser.choose('c1', 'rep-1', customer)?.code).toBe('constructor');
+    expect(chooser.choose('c2', 'rep-1', customer)).toBeNull();
+  });
+});

@@ -214,12 +214,14 @@ export class OffersService {
           ]);
     const shownToCustomer = new Map<string, Record<string, string[]>>();
     const shownByRep = new Map<string, Record<string, number>>();
+    // records without a prototype: a code such as 'constructor' is an ordinary key
+    const record = <T>() => Object.create(null) as Record<string, T>;
     for (const s of showings) {
-      const byCode = shownToCustomer.get(s.customer_id) ?? {};
-      (byCode[s.code] ??= []).push(s.day);
+      const byCode = shownToCustomer.get(s.customer_id) ?? record<string[]>();
+      byCode[s.code] = [...(byCode[s.code] ?? []), s.day];
       shownToCustomer.set(s.customer_id, byCode);
       if (s.day === listDate) {
-        const byRep = shownByRep.get(s.rep_id) ?? {};
+        const byRep = shownByRep.get(s.rep_id) ?? record<number>();
         byRep[s.code] = (byRep[s.code] ?? 0) + 1;
         shownByRep.set(s.rep_id, byRep);
       }
