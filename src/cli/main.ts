@@ -11,6 +11,7 @@ import { registerCustomerViewCommands } from './customer-view.commands';
 import { registerWriteBackCommands } from './write-back.commands';
 import { registerWorkspaceCommands } from './workspace.commands';
 import { registerRetentionCommands } from './retention.commands';
+import { registerOfferCommands } from './offer.commands';
 
 /**
  * `npm run callplan -- <command>`: migrations, the synthetic CRM generator, imports, scoring runs, exports,
@@ -31,6 +32,7 @@ export function buildCli(): Command {
   registerWriteBackCommands(program);
   registerWorkspaceCommands(program);
   registerRetentionCommands(program);
+  registerOfferCommands(program);
   return program;
 }
 

@@ -76,7 +76,7 @@ export class ExperimentsService {
 
   async create(workspaceId: string, body: unknown, actor: string): Promise<Experiment> {
     const ws = await this.experiments.workspaceOf(workspaceId);
-    const { offers } = await this.offers.catalog(workspaceId);
+    const offers = await this.offers.list(workspaceId);
     const parsed = parseDesign(body, todayIn(ws.timezone), new Set(offers.map((o) => o.code)));
     if (!parsed.design) {
       const first = parsed.issues[0];

@@ -7,7 +7,7 @@
  *
  * Dates are calendar days 'YYYY-MM-DD' (inclusive) in the workspace's time zone; money is in minor units.
  */
-import type { Lifecycle, ValueTier } from '../scoring/models/types';
+import type { AbcClass, Lifecycle, ValueTier } from '../scoring/models/types';
 
 export type OfferLocale = 'en' | 'zh-CN';
 
@@ -38,7 +38,47 @@ export interface Offer {
   budget?: number;
   /** higher wins */
   priority: number;
+  /** who may be offered it beyond tier and lifecycle (offer-choice.ts); absent = no further rule */
+  eligibility?: OfferEligibility;
+  /** money the offer may cost in all (minor units): redemptions' costs add up to it; absent = unlimited */
+  budgetMinor?: number;
+  /** fixed cost of one redemption (minor units); absent = discountPct of the attributed order, else 0 */
+  costMinor?: number;
+  /** an order within this many days after the item that showed the offer redeems it (default 14) */
+  attributionDays?: number;
+  /** contact policy: how often the offer may be shown */
+  caps?: OfferCaps;
 }
+
+/** Targeting rules; every rule present must hold, and a fact the customer lacks fails its rule. */
+export interface OfferEligibility {
+  abc?: readonly AbcClass[];
+  /** CLV bounds, inclusive, minor units */
+  clvMinMinor?: number;
+  clvMaxMinor?: number;
+  /** customers.region values, compared without case */
+  regions?: readonly string[];
+  /** ISO 3166 alpha-2 codes */
+  countries?: readonly string[];
+  /** the customer bought (paid order lines) in at least one of these categories */
+  boughtCategories?: readonly string[];
+  /** the customer never bought in any of these categories */
+  neverBoughtCategories?: readonly string[];
+  /** personality types (playbooks' PERSONALITIES) */
+  personalities?: readonly string[];
+}
+
+export interface OfferCaps {
+  /** at most `max` showings to one customer within `days` days (the list day and the days before it) */
+  perCustomer?: { max: number; days: number };
+  /** at most this many showings per rep and list day */
+  perRepPerDay?: number;
+  /** a customer who redeemed the offer is not offered it again */
+  onePerCustomer?: boolean;
+}
+
+/** Attribution window when an offer names none, in days. */
+export const DEFAULT_ATTRIBUTION_DAYS = 14;
 
 export interface OfferEligibilityInput {
   tier: ValueTier;
@@ -82,6 +122,10 @@ function isNonNegativeInteger(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+function isPositiveInteger(value: unknown, max: number): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max;
+}
+
 /** Defects of one offer on its own (not counting duplicates); empty when the offer is well-formed. */
 export function offerDefects(offer: Offer): string[] {
   const defects: string[] = [];
@@ -114,6 +158,22 @@ export function offerDefects(offer: Offer): string[] {
   ) {
     defects.push('discountPct is not in (0, 100]');
   }
+  for (const key of ['budgetMinor', 'costMinor'] as const) {
+    if (offer[key] !== undefined && !isNonNegativeInteger(offer[key]))
+      defects.push(`${key} is not a non-negative integer (minor units)`);
+  }
+  if (offer.attributionDays !== undefined && !isPositiveInteger(offer.attributionDays, 365))
+    defects.push('attributionDays is not an integer in 1..365');
+  const caps = offer.caps;
+  if (caps?.perCustomer !== undefined) {
+    if (!isPositiveInteger(caps.perCustomer.max, 1000) || !isPositiveInteger(caps.perCustomer.days, 365))
+      defects.push('caps.perCustomer needs max in 1..1000 and days in 1..365');
+  }
+  if (caps?.perRepPerDay !== undefined && !isPositiveInteger(caps.perRepPerDay, 10000))
+    defects.push('caps.perRepPerDay is not an integer in 1..10000');
+  const e = offer.eligibility;
+  if (e?.clvMinMinor !== undefined && e.clvMaxMinor !== undefined && e.clvMinMinor > e.clvMaxMinor)
+    defects.push('eligibility.clvMinMinor is above clvMaxMinor');
   return defects;
 }
 
@@ -162,7 +222,7 @@ export function isOfferEligible(offer: Offer, input: OfferEligibilityInput): boo
 }
 
 /** Ranking among eligible offers: priority (high first), then the one ending soonest, then code. */
-function compareOffers(a: Offer, b: Offer): number {
+export function compareOffers(a: Offer, b: Offer): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
   const aEnd = a.validTo ?? '9999-12-31';
   const bEnd = b.validTo ?? '9999-12-31';

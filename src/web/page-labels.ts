@@ -62,6 +62,8 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       converted: 'order promised',
       do_not_call: 'do not call',
       wrong_number: 'wrong number',
+      offer_accepted: 'offer accepted',
+      redeemed: 'offer redeemed',
     },
     interaction: {
       call: 'call',
@@ -116,6 +118,8 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       converted: '承诺下单',
       do_not_call: '拒绝来电',
       wrong_number: '号码错误',
+      offer_accepted: '接受优惠',
+      redeemed: '已使用优惠',
     },
     interaction: {
       call: '电话',

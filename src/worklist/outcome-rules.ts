@@ -14,6 +14,8 @@ export const OUTCOMES = [
   'converted',
   'do_not_call',
   'wrong_number',
+  'offer_accepted',
+  'redeemed',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -23,7 +25,11 @@ export const CONTACT_OUTCOMES: readonly Outcome[] = [
   'callback_requested',
   'not_interested',
   'converted',
+  'offer_accepted',
+  'redeemed',
 ];
+/** Outcomes that redeem the offer the item showed (once per item; offers.service.ts redeemItem). */
+export const OFFER_OUTCOMES: readonly Outcome[] = ['offer_accepted', 'redeemed'];
 /** Attempts that did not reach the customer: they lead to a retry, up to followUps.maxAttempts in a row. */
 export const UNANSWERED_OUTCOMES: readonly Outcome[] = ['no_answer', 'voicemail'];
 
@@ -123,6 +129,8 @@ export function outcomeEffects(ctx: OutcomeContext, settings: Readonly<WorklistS
       };
     case 'reached':
     case 'converted':
+    case 'offer_accepted':
+    case 'redeemed':
       return { contact, followUp: null, suppression: null };
   }
 }

@@ -31,6 +31,8 @@ const OUTCOME_LABELS: Record<ReasonLocale, Record<string, string>> = {
     converted: 'converted',
     do_not_call: 'do not call',
     wrong_number: 'wrong number',
+    offer_accepted: 'offer accepted',
+    redeemed: 'offer redeemed',
   },
   'zh-CN': {
     reached: '已接通',
@@ -41,6 +43,8 @@ const OUTCOME_LABELS: Record<ReasonLocale, Record<string, string>> = {
     converted: '已成交',
     do_not_call: '拒绝来电',
     wrong_number: '号码错误',
+    offer_accepted: '接受优惠',
+    redeemed: '已使用优惠',
   },
 };
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { bestOfferFor, localizeOffer, Offer } from '../offers/offer-catalog';
+import { localizeOffer, Offer } from '../offers/offer-catalog';
+import type { OfferChoices } from '../offers/offers.service';
 import {
   buildCustomerFacts,
   type CustomerFacts,
@@ -41,6 +42,8 @@ export interface BuiltItem {
   personality: string;
   talkTrack: string;
   offerCode: string | null;
+  /** the version of the offer the item shows (its terms stay those of that version) */
+  offerVersion: number | null;
   callFrom: Date | null;
   callTo: Date | null;
   /** the talk-track variant of the customer's experiment arm (src/experiments), null outside a talk-track test */
@@ -52,8 +55,8 @@ export interface BuildContext {
   scoredAsOf: string;
   currency: string;
   timeZone: string;
-  catalog: readonly Offer[];
-  redemptionsUsed: Record<string, number>;
+  /** the run's offer choices: each call counts as a showing against the offers' caps */
+  offers: OfferChoices;
   /** set by the customer's experiment arm (src/experiments/experiment-design.ts ArmStrategy) */
   arm?: ArmEffect;
   /** order histories of the items' customers by id (CustomerFactsRepository); a missing one never bought */
@@ -79,17 +82,20 @@ export class WorklistItemBuilder {
       timeZone: ctx.timeZone,
       listDate: ctx.listDate,
     };
-    const offer = bestOfferFor({
-      tier: row.value_tier,
-      lifecycle: row.lifecycle,
-      asOf: ctx.listDate,
-      redemptionsUsed: ctx.redemptionsUsed,
-      // an offer arm offers only its offer (or none), still within its eligibility rules
-      catalog:
-        ctx.arm?.offerCode === undefined
-          ? ctx.catalog
-          : ctx.catalog.filter((o) => o.code === ctx.arm?.offerCode),
-    });
+    const chosen = ctx.offers.choose(
+      item.customerId,
+      rep.id,
+      {
+        tier: row.value_tier,
+        lifecycle: row.lifecycle,
+        clvMinor: row.clv === null ? null : Number(row.clv),
+        country: row.country,
+        personality: row.personality,
+      },
+      // an offer arm offers only its offer (or none), still within its rules
+      ctx.arm?.offerCode,
+    );
+    const offer = chosen?.offer ?? null;
     // One set of facts for the reasons and the talk track, so the two say the same numbers.
     const facts = buildCustomerFacts(ctx.histories.get(item.customerId) ?? noOrders(ctx.currency), {
       listDate: ctx.listDate,
@@ -115,6 +121,7 @@ export class WorklistItemBuilder {
       personality: track.personality,
       talkTrack: track.text,
       offerCode: offer?.code ?? null,
+      offerVersion: chosen?.version ?? null,
       callFrom: item.callWindow?.from ?? null,
       callTo: item.callWindow?.to ?? null,
       talkTrackVariant: ctx.arm?.talkTrackVariant ?? null,

@@ -6,7 +6,8 @@ import { Transactions, Tx } from '../database/transactions';
 import { WriteBackService } from '../write-back/write-back.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
-import { Outcome, OutcomeEffects, outcomeEffects } from './outcome-rules';
+import { OffersService } from '../offers/offers.service';
+import { OFFER_OUTCOMES, Outcome, OutcomeEffects, outcomeEffects } from './outcome-rules';
 import { LockedItemRow, WorklistOutcomesRepository } from './worklist-outcomes.repository';
 import { WorklistPolicyService } from './worklist-policy.service';
 import { WorklistQueryService } from './worklist-query.service';
@@ -37,6 +38,7 @@ export class WorklistOutcomesService {
     private readonly lists: WorklistQueryService,
     private readonly outbox: OutboxService,
     private readonly writeBack: WriteBackService,
+    private readonly offers: OffersService,
   ) {}
 
   async record(p: Principal, itemId: string, input: OutcomeInput): Promise<OutcomeResultView> {
@@ -110,6 +112,9 @@ export class WorklistOutcomesService {
       tx,
     );
     await this.createEffects(tx, p, locked, input, { now, outcomeId: outcome.id, effects });
+    // the customer took the item's offer: its budget is spent once per item, whatever is recorded later
+    if (OFFER_OUTCOMES.includes(input.outcome))
+      await this.offers.redeemItem(p.workspaceId, locked.id, now, tx);
     return {
       id: outcome.id,
       itemId: locked.id,

@@ -4,8 +4,7 @@ import { Transactions, Tx } from '../database/transactions';
 import { armEffect, armOf } from '../experiments/experiment-design';
 import { ExperimentsService, RunningExperiment } from '../experiments/experiments.service';
 import type { Exposure } from '../experiments/experiment.repository';
-import { Offer } from '../offers/offer-catalog';
-import { OffersService } from '../offers/offers.service';
+import { OfferChoices, OfferDay, OffersService } from '../offers/offers.service';
 import { CustomerFactsRepository } from '../playbooks/customer-facts.repository';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
@@ -43,8 +42,8 @@ interface PublishContext {
   policy: WorklistPolicy;
   run: NonNullable<WorklistPolicy['run']>;
   reps: ListRepRow[];
-  catalog: readonly Offer[];
-  redemptionsUsed: Record<string, number>;
+  /** the day's offers, read (and orders attributed to them) before the transaction */
+  offerDay: OfferDay;
   /** experiments running on the list day: each customer's arm shapes the item and is logged as an exposure */
   experiments: RunningExperiment[];
 }
@@ -82,15 +81,14 @@ export class WorklistPublisher {
     const run = policy.run;
     if (!run) throw new AppError('no_scores', 'score the workspace before publishing call lists');
     const reps = await this.lists.activeReps(workspaceId);
-    const { offers, redemptionsUsed } = await this.offers.catalog(workspaceId);
+    const offerDay = await this.offers.day(workspaceId, listDate);
     const ctx: PublishContext = {
       workspaceId,
       listDate,
       policy,
       run,
       reps,
-      catalog: offers,
-      redemptionsUsed,
+      offerDay,
       experiments: await this.experiments.runningOn(workspaceId, listDate),
     };
 
@@ -107,7 +105,12 @@ export class WorklistPublisher {
         created.length === 0
           ? []
           : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
-      const built = await this.rankAndBuild(ctx, listOfRep, rows, tx);
+      const offers = await this.offers.choices(
+        offerDay,
+        run.id,
+        rows.map((r) => String(r.customer_id)),
+      );
+      const built = await this.rankAndBuild(ctx, listOfRep, rows, offers, tx);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
       await this.experiments.logExposures(
         workspaceId,
@@ -145,6 +148,7 @@ export class WorklistPublisher {
     ctx: PublishContext,
     listOfRep: ReadonlyMap<string, string>,
     rows: CandidateRow[],
+    offers: OfferChoices,
     tx: Tx,
   ): Promise<BuiltLists> {
     const { listDate, policy, run } = ctx;
@@ -198,8 +202,7 @@ export class WorklistPublisher {
           scoredAsOf: run.asOf,
           currency: policy.currency,
           timeZone,
-          catalog: ctx.catalog,
-          redemptionsUsed: ctx.redemptionsUsed,
+          offers,
           arm: armEffectOf(ctx, it.customerId),
           histories,
           templates: policy.templates,

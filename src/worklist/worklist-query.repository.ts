@@ -185,7 +185,8 @@ export class WorklistQueryRepository extends SqlRepository {
        JOIN reps rp ON rp.id = w.rep_id
        JOIN workspaces ws ON ws.id = i.workspace_id
        JOIN customers c ON c.id = i.customer_id
-       LEFT JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
+       LEFT JOIN offer_versions o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
+         AND o.version = i.offer_version
        LEFT JOIN customer_scores s ON s.run_id = w.score_run_id AND s.customer_id = i.customer_id
        WHERE i.id = $1 AND i.workspace_id = $2`,
       [itemId, workspaceId],

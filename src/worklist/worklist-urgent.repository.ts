@@ -28,6 +28,7 @@ export interface UrgentItemInsert {
   personality: string;
   talkTrack: string;
   offerCode: string | null;
+  offerVersion: number | null;
   value: number;
   summary: string;
 }
@@ -164,8 +165,8 @@ export class WorklistUrgentRepository extends SqlRepository {
   ): Promise<string> {
     const [inserted] = await this.rows<{ id: string }>(
       `INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, reasons, personality,
-                                     talk_track, offer_code, kind, expected_value, summary, urgent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'urgent', $10, $11, true) RETURNING id`,
+                                     talk_track, offer_code, offer_version, kind, expected_value, summary, urgent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, 'urgent', $10, $11, true) RETURNING id`,
       [
         workspaceId,
         worklistId,
@@ -178,6 +179,7 @@ export class WorklistUrgentRepository extends SqlRepository {
         item.offerCode,
         item.value,
         item.summary,
+        item.offerVersion,
       ],
       tx,
     );

@@ -126,14 +126,13 @@ export class WorklistUrgentService {
     if (!row.rep_id) return { result: 'not_owned', itemId: null };
     const reason = reasonOf(job, row, policy);
     if (!reason) return { result: 'not_urgent', itemId: null };
-    const { offers, redemptionsUsed } = await this.offers.catalog(job.workspaceId);
+    const offerDay = await this.offers.day(job.workspaceId, today);
     const textCtx: BuildContext = {
       listDate: today,
       scoredAsOf: run.asOf,
       currency: policy.currency,
       timeZone: policy.timeZone,
-      catalog: offers,
-      redemptionsUsed,
+      offers: await this.offers.choices(offerDay, run.id, [job.customerId]),
       histories: await this.facts.orderHistories(job.workspaceId, [row.customer_id], {
         listDate: today,
         timeZone: policy.timeZone,
@@ -256,6 +255,7 @@ export class WorklistUrgentService {
         personality: built.personality,
         talkTrack: built.talkTrack,
         offerCode: built.offerCode,
+        offerVersion: built.offerVersion,
         value: built.value,
         summary: built.summary,
       },

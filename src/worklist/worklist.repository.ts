@@ -127,6 +127,7 @@ export class WorklistRepository extends SqlRepository {
         items.map((i) => i.personality),
         items.map((i) => i.talkTrack),
         items.map((i) => i.offerCode),
+        items.map((i) => i.offerVersion),
         items.map((i) => i.kind),
         items.map((i) => i.value),
         items.map((i) => i.summary),

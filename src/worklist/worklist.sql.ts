@@ -288,11 +288,11 @@ export const CANDIDATES_SQL = `
 /** $1 workspace, then parallel arrays: every item of the new lists in one statement. */
 export const INSERT_ITEMS_SQL = `
   INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, reasons, personality, talk_track,
-                              offer_code, kind, expected_value, summary, call_from, call_to, talk_track_variant,
-                              urgent)
+                              offer_code, offer_version, kind, expected_value, summary, call_from, call_to,
+                              talk_track_variant, urgent)
   SELECT $1, t.*, false FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::float8[], $6::jsonb[], $7::text[],
-                                    $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[],
-                                    $13::timestamptz[], $14::timestamptz[], $15::text[]) AS t`;
+                                    $8::text[], $9::text[], $10::int[], $11::text[], $12::bigint[], $13::text[],
+                                    $14::timestamptz[], $15::timestamptz[], $16::text[]) AS t`;
 
 /**
  * Unanswered attempts in a row for a customer, newest first, until the last contact outcome.
@@ -397,7 +397,10 @@ export const LIST_HEAD_SQL = `
   WHERE w.workspace_id = $1 AND w.rep_id = $2
     AND w.list_date = COALESCE($3::date, (now() AT TIME ZONE ws.timezone)::date)`;
 
-/** The columns of an item as the list and the item detail show it: `i` item, `c` customer, `o` offer, `s` score. */
+/**
+ * The columns of an item as the list and the item detail show it: `i` item, `c` customer, `o` the offer version
+ * the item was published with (offer_versions), `s` score.
+ */
 export const ITEM_COLUMNS = `
   i.id, i.customer_id::text AS customer_id, i.rank, i.state, i.kind, i.urgent, i.priority, i.expected_value, i.reasons, i.summary, i.personality,
   i.talk_track, i.offer_code, i.call_from, i.call_to, i.outcome, i.done_at, i.snoozed_until::text AS snoozed_until,
@@ -412,7 +415,7 @@ export const LIST_ITEMS_SQL = `
   SELECT ${ITEM_COLUMNS}
   FROM worklist_items i
   JOIN customers c ON c.id = i.customer_id
-  LEFT JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
+  LEFT JOIN offer_versions o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code AND o.version = i.offer_version
   LEFT JOIN customer_scores s ON s.run_id = $2 AND s.customer_id = i.customer_id
   WHERE i.worklist_id = $1 AND ($3::text <> 'open' OR (i.state = 'open' AND i.id <> ALL ($6::uuid[])))
     AND ($4::int IS NULL OR i.rank > $4)

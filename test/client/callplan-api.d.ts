@@ -553,6 +553,76 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/offers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The offers of the workspace, with their state and budget use */
+    get: operations['offers_list'];
+    put?: never;
+    /** Create an offer (version 1) */
+    post: operations['offers_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/offers/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One offer (ETag: its version) */
+    get: operations['offers_get'];
+    /** Replace the terms of an offer: a new version */
+    put: operations['offers_update'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/offers/{code}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every version of an offer, newest first */
+    get: operations['offers_versions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/offers/{code}/archive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Archive an offer: never shown again; published items keep it */
+    post: operations['offers_archive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/score-runs': {
     parameters: {
       query?: never;
@@ -1584,6 +1654,8 @@ export interface components {
         | 'converted'
         | 'do_not_call'
         | 'wrong_number'
+        | 'offer_accepted'
+        | 'redeemed'
         | null;
       /** @example null */
       doneAt: string | null;
@@ -1801,6 +1873,8 @@ export interface components {
         | 'converted'
         | 'do_not_call'
         | 'wrong_number'
+        | 'offer_accepted'
+        | 'redeemed'
         | null;
       /** @example null */
       doneAt: string | null;
@@ -1840,7 +1914,9 @@ export interface components {
         | 'not_interested'
         | 'converted'
         | 'do_not_call'
-        | 'wrong_number';
+        | 'wrong_number'
+        | 'offer_accepted'
+        | 'redeemed';
       /** @example asked for a quote on the 20-pack; call back Thursday */
       notes?: string;
       /**
@@ -1872,7 +1948,9 @@ export interface components {
         | 'not_interested'
         | 'converted'
         | 'do_not_call'
-        | 'wrong_number';
+        | 'wrong_number'
+        | 'offer_accepted'
+        | 'redeemed';
       /** @example 2026-11-25T02:14:00.000Z */
       occurredAt: string;
       /** @description the follow-up this outcome scheduled */
@@ -3769,6 +3847,92 @@ export interface components {
         [key: string]: components['schemas']['ExperimentArmReport'][];
       };
     };
+    /**
+     * @example {
+     *       "code": "WINBACK_STANDARD",
+     *       "version": 2,
+     *       "state": "active",
+     *       "terms": {
+     *         "title": {
+     *           "en": "a welcome-back discount",
+     *           "zh-CN": "回归优惠"
+     *         },
+     *         "description": {
+     *           "en": "10% off your next order",
+     *           "zh-CN": "再次下单享九折"
+     *         },
+     *         "tiers": [
+     *           "core",
+     *           "potential",
+     *           "general"
+     *         ],
+     *         "lifecycles": [
+     *           "at_risk",
+     *           "churned"
+     *         ],
+     *         "discountPct": 10,
+     *         "budget": 200,
+     *         "budgetMinor": 500000,
+     *         "priority": 80,
+     *         "caps": {
+     *           "perCustomer": {
+     *             "max": 2,
+     *             "days": 30
+     *           },
+     *           "onePerCustomer": true
+     *         }
+     *       },
+     *       "usage": {
+     *         "redemptions": 12,
+     *         "redeemedMinor": 31250,
+     *         "remaining": 188,
+     *         "remainingMinor": 468750
+     *       },
+     *       "archivedAt": null,
+     *       "createdAt": "2026-12-01T08:00:00.000Z",
+     *       "updatedAt": "2026-12-05T10:12:00.000Z"
+     *     }
+     */
+    Offer: {
+      code: string;
+      /** @description send it back as If-Match to change or archive the offer */
+      version: number;
+      /**
+       * @description as of today in the workspace time zone
+       * @enum {string}
+       */
+      state: 'active' | 'scheduled' | 'expired' | 'exhausted' | 'archived';
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      usage: {
+        redemptions: number;
+        /** @description money the redemptions cost, minor units */
+        redeemedMinor: number;
+        /** @description redemptions left; null without a count budget */
+        remaining: number | null;
+        /** @description money left, minor units; null without a money budget */
+        remainingMinor: number | null;
+      };
+      /** Format: date-time */
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    OfferList: components['schemas']['Offer'][];
+    OfferVersionList: {
+      version: number;
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      createdBy: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
     /**
      * @example {
      *       "id": "3509818e-637e-4bca-b0fd-a49f23f5052a",
@@ -9323,6 +9487,879 @@ export interface operations {
            *       "error": {
            *         "code": "not_found",
            *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_list: {
+    parameters: {
+      query?: {
+        /** @description also archived offers */
+        includeArchived?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OfferList'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Offer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description offer_exists: the code is taken (also by an archived offer) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation_failed, with the path of each field */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Offer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_update: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description the version you read (the ETag of GET /v1/offers/{code}, or its `version`) */
+        'If-Match': string;
+      };
+      path: {
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Offer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description version_conflict (another change came first) or offer_archived */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description validation_failed, with the path of each field */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description precondition_required: If-Match is missing */
+      428: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "error",
+           *         "message": "error"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_versions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OfferVersionList'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  offers_archive: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description the version you read (the ETag of GET /v1/offers/{code}, or its `version`) */
+        'If-Match': string;
+      };
+      path: {
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Offer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description version_conflict or offer_archived */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description precondition_required: If-Match is missing */
+      428: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "error",
+           *         "message": "error"
            *       }
            *     }
            */

@@ -102,6 +102,13 @@ interface Spec {
 
 const ALL: readonly Role[] = ['rep', 'manager', 'admin', 'integration'];
 
+const OFFER_TERMS = {
+  title: { en: 'an offer', 'zh-CN': '优惠' },
+  description: { en: '5% off', 'zh-CN': '九五折' },
+  tiers: ['core'],
+  priority: 1,
+};
+
 describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   const nest = useTestApp({ http: true, workers: false });
   // every answer below is also held to the OpenAPI document (test/support/contract.ts); the last test reports
@@ -112,6 +119,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
   const otherWsMarkers: Record<Ws, string[]> = { a: [], b: [] };
   const today = todayIn('Asia/Shanghai');
   let experimentDay = 0;
+  let offerCount = 0;
   const future = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
   const id = (ref: string) => {
     const v = ids.get(ref);
@@ -259,6 +267,11 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       [w.id, exp.id],
     );
     ids.set(`experiment-${ws}`, exp.id);
+    await q(
+      `WITH o AS (INSERT INTO offers (workspace_id, code, definition) VALUES ($1, $2, $3) RETURNING id, code, definition)
+       INSERT INTO offer_versions (workspace_id, offer_id, code, version, definition) SELECT $1, id, code, 1, definition FROM o`,
+      [w.id, `acl-${ws}`, JSON.stringify({ code: `acl-${ws}`, ...OFFER_TERMS })],
+    );
     for (const a of ACTORS.filter((x) => x.ws === ws)) {
       const { key } = await nest.app.get(ApiKeysService).create({
         workspaceId: w.id,
@@ -769,6 +782,38 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       roles: ['admin', 'integration'],
       ok: 200,
       cases: perWs((ws) => `/v1/imports/${id(`import-${ws}`)}/rejects`),
+    },
+
+    // the offer catalog: everyone reads, admins and managers write. A write without If-Match answers 428 once the
+    // guard and the scope let it through (409/422 are test/offers').
+    { route: 'GET /v1/offers', roles: ALL, ok: 200, cases: collection('/v1/offers') },
+    { route: 'GET /v1/offers/{code}', roles: ALL, ok: 200, cases: perWs((ws) => `/v1/offers/acl-${ws}`) },
+    {
+      route: 'GET /v1/offers/{code}/versions',
+      roles: ALL,
+      ok: 200,
+      cases: perWs((ws) => `/v1/offers/acl-${ws}/versions`),
+    },
+    {
+      route: 'POST /v1/offers',
+      roles: ['admin', 'manager'],
+      ok: 201,
+      cases: collection('/v1/offers', () => ({ code: `acl-new-${(offerCount += 1)}`, ...OFFER_TERMS })),
+    },
+    {
+      route: 'PUT /v1/offers/{code}',
+      roles: ['admin', 'manager'],
+      ok: 428,
+      cases: perWs(
+        (ws) => `/v1/offers/acl-${ws}`,
+        () => OFFER_TERMS,
+      ),
+    },
+    {
+      route: 'POST /v1/offers/{code}/archive',
+      roles: ['admin', 'manager'],
+      ok: 428,
+      cases: perWs((ws) => `/v1/offers/acl-${ws}/archive`),
     },
 
     // experiments and scoring

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import type { Offer } from '../../src/offers/offer-catalog';
+import { OfferChooser } from '../../src/offers/offer-choice';
 import { CustomerFactsRepository } from '../../src/playbooks/customer-facts.repository';
 import type { CandidateRow } from '../../src/worklist/candidate-row';
 import type { RankedItem } from '../../src/worklist/ranking';
@@ -160,14 +161,36 @@ describe('talk tracks from order facts (PostgreSQL, HTTP)', () => {
       scoredAsOf: '2026-12-07',
       currency: 'GBP',
       timeZone: 'Europe/London',
-      catalog: [WINBACK15],
-      redemptionsUsed: {},
+      offers: realChoices([WINBACK15]),
       histories: await histories(),
       templates: {},
     };
     return nest.app
       .get(WorklistItemBuilder)
       .build(ranked, row, { id: 'r', name: 'Bob Li', locale: 'en' }, ctx);
+  }
+
+  /** The offers' own choice over a fixed catalog (no budgets used, nothing shown before). */
+  function realChoices(catalog: Offer[]): BuildContext['offers'] {
+    const chooser = new OfferChooser({
+      catalog,
+      asOf: LIST_DATE,
+      usage: {},
+      shownToCustomer: new Map(),
+      shownByRep: new Map(),
+      redeemedByCustomer: new Map(),
+    });
+    return {
+      choose: (customerId, repId, row, only) => {
+        const offer = chooser.choose(
+          customerId,
+          repId,
+          { ...row, abc: null, region: null, categories: [] },
+          only,
+        );
+        return offer ? { offer, version: 1 } : null;
+      },
+    };
   }
 
   it('six invoices on 21–22 Nov: no "first order", the 1-day gap is "several times a week", reason and track agree', async () => {

@@ -65,6 +65,8 @@ export const OUTCOME_ORDER = [
   'wrong_number',
   'do_not_call',
   'converted',
+  'offer_accepted',
+  'redeemed',
   'voicemail',
 ];
 
