@@ -9,18 +9,18 @@ import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { AppProcess, compileApp, runApp } from '../cli/compiled-app';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
-import { freePort, health, poll, record, terminateBackends, WORKER_START_MS } from './fault-harness';
+import {
+  customersCsv,
+  freePort,
+  health,
+  poll,
+  record,
+  terminateBackends,
+  WORKER_START_MS,
+} from './fault-harness';
 
 /** How soon an import must be done again after its connections were terminated (the job lock is 120 s). */
 const RECOVER_WITHIN_MS = 90_000;
-
-/** `rows` customer rows of CSV (about 64 bytes each). */
-function customersCsv(rows: number, prefix = 'C'): Buffer {
-  const lines = ['external_id,name,email'];
-  for (let i = 0; i < rows; i++)
-    lines.push(`${prefix}${String(i).padStart(9, '0')},Name ${i},c${i}@example.com`);
-  return Buffer.from(`${lines.join('\n')}\n`);
-}
 
 /** A small tmpfs, when this process may mount one (root in a container with CAP_SYS_ADMIN). */
 function mountTmpfs(dir: string, size: string): boolean {
