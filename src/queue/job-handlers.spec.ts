@@ -1,7 +1,7 @@
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { DataSource } from 'typeorm';
 import { JobHandlers, OnJob } from './job-handlers';
 import { JOBS } from './jobs';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { QUEUES, QueueName } from './queue-factory';
 
 /** Providers with a handler for every job of the registry, as Nest's discovery would list them. */
@@ -31,8 +31,10 @@ function handlersOf(instances: object[]): JobHandlers {
     getProviders: () => instances.map((instance) => ({ instance, isDependencyTreeStatic: () => true })),
   } as unknown as DiscoveryService;
   // no job here names a row: the row lookup is test/queue/job-scope.test.ts's
-  const db = { query: () => Promise.reject(new Error('no database in this spec')) } as unknown as DataSource;
-  return new JobHandlers(discovery, new MetadataScanner(), db);
+  const rows = {
+    workspaceOfRow: () => Promise.reject(new Error('no database in this spec')),
+  } as unknown as QueueDatabaseRepository;
+  return new JobHandlers(discovery, new MetadataScanner(), rows);
 }
 
 describe('JobHandlers', () => {

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { isUuid } from '../common/uuid';
 import { TenantScope } from '../database/tenant-scope';
 import { CROSS_TENANT_JOBS, JOBS, JobData, JobName, ROW_KEYED_JOBS } from './jobs';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { QueueName } from './queue-factory';
 
 const ON_JOB = Symbol('callplan:on-job');
@@ -49,7 +49,7 @@ export class JobHandlers implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    private readonly db: DataSource,
+    private readonly rows: QueueDatabaseRepository,
   ) {}
 
   onModuleInit(): void {
@@ -107,14 +107,11 @@ export class JobHandlers implements OnModuleInit {
     throw new Error(`${key} names no workspace and no row: refused (no tenant scope)`);
   }
 
-  /** The workspace of row `id` of `table` (one primary-key read across workspaces), or null when there is none. */
+  /** The workspace of a job's row, or null when the id is malformed or the row is gone. */
   private async workspaceOfRow(table: string, id: string | null): Promise<string | null> {
     // the tables' keys are uuids, or bigint identities (deliveries, inbox) carried as decimal strings
     if (!id || !(isUuid(id) || /^[0-9]{1,18}$/.test(id))) return null;
-    const rows = await TenantScope.crossTenant(`a job's row: which workspace is ${table} ${id} in`, () =>
-      this.db.query<Array<{ workspace_id: string }>>(`SELECT workspace_id FROM ${table} WHERE id = $1`, [id]),
-    );
-    return rows[0]?.workspace_id ?? null;
+    return this.rows.workspaceOfRow(table, id);
   }
 }
 

@@ -1,11 +1,10 @@
 import { Inject, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker, WorkerOptions } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { Runtime } from '../common/runtime';
-import { TenantScope } from '../database/tenant-scope';
 import { Metrics } from '../metrics/metrics';
 import { JobHandlers } from './job-handlers';
 import { isLostConnection } from './lost-connection';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { QueueFactory, QueueName } from './queue-factory';
 
 /** After a lost connection: a first pause (dead pooled connections get their error), then probes, then give up. */
@@ -24,7 +23,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
   private closed = false;
   /** a property, not a constructor parameter: the five processors' constructors stay as they are */
   @Inject(Metrics) private readonly metrics!: Metrics;
-  @Inject(DataSource) private readonly db!: DataSource;
+  @Inject(QueueDatabaseRepository) private readonly database!: QueueDatabaseRepository;
 
   protected constructor(
     private readonly factory: QueueFactory,
@@ -62,13 +61,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, OnApplic
     const deadline = Date.now() + RECONNECT_WAIT_MS;
     await sleep(RECONNECT_FIRST_MS);
     while (Date.now() < deadline) {
-      const ok = await TenantScope.crossTenant('queue: is the database back', () =>
-        this.db.query('SELECT 1'),
-      ).then(
-        () => true,
-        () => false,
-      );
-      if (ok) return;
+      if (await this.database.answers()) return;
       await sleep(RECONNECT_POLL_MS);
     }
   }

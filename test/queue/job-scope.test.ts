@@ -3,6 +3,7 @@ import { Job } from 'bullmq';
 import { ImportsRepository } from '../../src/ingest/imports/imports.repository';
 import { JobHandlers, OnJob } from '../../src/queue/job-handlers';
 import { JOBS } from '../../src/queue/jobs';
+import { QueueDatabaseRepository } from '../../src/queue/queue-database.repository';
 import { QUEUES, QueueName } from '../../src/queue/queue-factory';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { useTestApp } from '../support/use-test-app';
@@ -44,7 +45,7 @@ describe('job handlers: the tenant scope of a job', () => {
     const discovery = {
       getProviders: () => instances.map((instance) => ({ instance, isDependencyTreeStatic: () => true })),
     } as unknown as DiscoveryService;
-    handlers = new JobHandlers(discovery, new MetadataScanner(), t.db);
+    handlers = new JobHandlers(discovery, new MetadataScanner(), t.app.get(QueueDatabaseRepository));
     handlers.onModuleInit();
   });
 
