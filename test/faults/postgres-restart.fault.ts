@@ -20,7 +20,7 @@ import {
 } from './fault-harness';
 
 const AS_OF = '2026-11-23';
-const IMPORT_ROWS = 30_000;
+const IMPORT_ROWS = 60_000;
 /** How long the server stays down between its fast shutdown and its start. */
 const DOWN_MS = 3_000;
 
@@ -46,7 +46,7 @@ describe('faults: PostgreSQL restarted mid-run and mid-import', () => {
         SCORING_CHUNK_SIZE: '100',
         SCORING_LOCK_MS: '2000',
         SCORING_STALLED_CHECK_MS: '1000',
-        SCORING_CHUNK_DELAY_MS: '1500',
+        SCORING_CHUNK_DELAY_MS: '2000',
       },
       // read when the app starts, after the outer beforeAll
       get databaseServer() {
@@ -92,8 +92,6 @@ describe('faults: PostgreSQL restarted mid-run and mid-import', () => {
       const { run: started } = await t.app
         .get(ScoreRunService)
         .start({ workspaceId: scoredWs, asOf: AS_OF, trigger: 'test', publishWorklists: false });
-      await poll('a chunk in flight', () => chunkInFlight(t.db, started.id));
-
       const importWs = (await t.app.get(WorkspacesService).ensure({ slug: 'restart-import' })).id;
       const csv = join(files, 'customers.csv');
       writeFileSync(csv, customersCsv(IMPORT_ROWS, 'R'));
@@ -104,9 +102,15 @@ describe('faults: PostgreSQL restarted mid-run and mid-import', () => {
         path: csv,
         actor: 'test',
       });
-      await poll('the import to run', async () => ((await importStatus(imp.id)) === 'running' ? true : null));
-      // both still in flight when the server goes down
-      expect(await chunkInFlight(t.db, started.id)).not.toBeNull();
+      // the server goes down while both are in flight: a chunk started and not written, the import running
+      await poll(
+        'a chunk in flight while the import runs',
+        async () =>
+          (await chunkInFlight(t.db, started.id)) !== null && (await importStatus(imp.id)) === 'running'
+            ? true
+            : null,
+        120_000,
+      );
 
       const inFlight = await chunksInFlight(started.id);
       const t0 = Date.now();
