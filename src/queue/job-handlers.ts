@@ -117,5 +117,6 @@ export class JobHandlers implements OnModuleInit {
 
 function payloadField(data: unknown, field: string): string | null {
   const v = data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v); // a bigint key sent as a number
   return typeof v === 'string' ? v : null;
 }
