@@ -45,7 +45,11 @@ export interface EmbeddedServerOptions {
   nativeDir?: string;
   /** where a root process places what the `postgres` user cannot reach; default /var/tmp */
   tmpRoot?: string;
+  /** how long `stop()` lets the last sessions end before it cuts them off (fast shutdown); default 5 s */
+  smartShutdownMs?: number;
 }
+
+const SMART_SHUTDOWN_MS = 5_000;
 
 export interface EmbeddedServer {
   pid: number;
@@ -314,11 +318,20 @@ function spawnServer(bin: string, dataDir: string, opts: EmbeddedServerOptions, 
       (stopping ??= (async () => {
         process.removeListener('exit', onExit);
         if (!alive) return;
-        child.kill('SIGINT'); // fast shutdown; by now our pools are closed
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<void>((r) => (timer = setTimeout(r, 30_000)));
-        await Promise.race([exited, late]);
-        clearTimeout(timer);
+        // Smart shutdown first: no new sessions, and the server exits once the last one has ended. Our pools are
+        // closed by now, but a closed pool's connections are still being torn down for a moment (pg's pool.end()
+        // resolves before their sockets are gone); a fast shutdown then cut them off with 57P01, the more often
+        // the busier the machine. Sessions still open after smartShutdownMs are cut off (fast shutdown).
+        const escalate = async (signal: NodeJS.Signals, ms: number) => {
+          if (!alive) return;
+          child.kill(signal);
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+          await Promise.race([exited, late]);
+          clearTimeout(timer);
+        };
+        await escalate('SIGTERM', opts.smartShutdownMs ?? SMART_SHUTDOWN_MS);
+        await escalate('SIGINT', 30_000);
         if (alive) {
           child.kill('SIGKILL');
           await exited;

@@ -1,6 +1,7 @@
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { JobHandlers, OnJob } from './job-handlers';
 import { JOBS } from './jobs';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { QUEUES, QueueName } from './queue-factory';
 
 /** Providers with a handler for every job of the registry, as Nest's discovery would list them. */
@@ -29,7 +30,11 @@ function handlersOf(instances: object[]): JobHandlers {
   const discovery = {
     getProviders: () => instances.map((instance) => ({ instance, isDependencyTreeStatic: () => true })),
   } as unknown as DiscoveryService;
-  return new JobHandlers(discovery, new MetadataScanner());
+  // no job here names a row: the row lookup is test/queue/job-scope.test.ts's
+  const rows = {
+    workspaceOfRow: () => Promise.reject(new Error('no database in this spec')),
+  } as unknown as QueueDatabaseRepository;
+  return new JobHandlers(discovery, new MetadataScanner(), rows);
 }
 
 describe('JobHandlers', () => {
@@ -45,7 +50,7 @@ describe('JobHandlers', () => {
       name: 'publish',
       data: job.data,
     });
-    expect(() => handlers.handle(QUEUES.worklist, { name: 'nope' } as never)).toThrow(
+    await expect(handlers.handle(QUEUES.worklist, { name: 'nope' } as never)).rejects.toThrow(
       /unknown worklist job nope/,
     );
   });

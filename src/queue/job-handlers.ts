@@ -1,8 +1,10 @@
-import { Injectable, OnModuleInit, SetMetadata } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Job } from 'bullmq';
+import { isUuid } from '../common/uuid';
 import { TenantScope } from '../database/tenant-scope';
-import { JOBS, JobData, JobName } from './jobs';
+import { CROSS_TENANT_JOBS, JOBS, JobData, JobName, ROW_KEYED_JOBS } from './jobs';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { QueueName } from './queue-factory';
 
 const ON_JOB = Symbol('callplan:on-job');
@@ -42,9 +44,12 @@ type AnyHandler = (data: unknown, job: Job) => Promise<unknown>;
 export class JobHandlers implements OnModuleInit {
   private readonly handlers = new Map<string, { owner: string; fn: AnyHandler }>();
 
+  private readonly logger = new Logger(JobHandlers.name);
+
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly rows: QueueDatabaseRepository,
   ) {}
 
   onModuleInit(): void {
@@ -77,21 +82,41 @@ export class JobHandlers implements OnModuleInit {
   /**
    * Runs the handler of `job` on `queue`, in the tenant scope of its payload (row-level security): a payload that
    * names its workspace sees that workspace only; one that names a row (a run, a delivery, an inbox message, an
-   * import, a connector) or nothing (the outbox dispatch) loads it by primary key across workspaces.
+   * import, a connector: ROW_KEYED_JOBS) sees the workspace of that row only, looked up by primary key first; the
+   * outbox dispatch and the all-workspace retention run (CROSS_TENANT_JOBS) see every workspace. A row that is gone
+   * leaves nothing to do; any other job is refused.
    */
-  handle(queue: QueueName, job: Job): Promise<unknown> {
-    const handler = this.handlers.get(`${queue}/${job.name}`);
+  async handle(queue: QueueName, job: Job): Promise<unknown> {
+    const key = `${queue}/${job.name}`;
+    const handler = this.handlers.get(key);
     if (!handler) throw new Error(`unknown ${queue} job ${job.name}`);
-    const workspaceId = payloadWorkspace(job.data);
-    return workspaceId
-      ? TenantScope.run(workspaceId, () => handler.fn(job.data, job))
-      : TenantScope.crossTenant(`${queue}/${job.name}: the payload names a row, not a workspace`, () =>
-          handler.fn(job.data, job),
-        );
+    const run = () => handler.fn(job.data, job);
+    const workspaceId = payloadField(job.data, 'workspaceId');
+    if (workspaceId) return TenantScope.run(workspaceId, run);
+    const rowKey = ROW_KEYED_JOBS[key];
+    if (rowKey) {
+      const rowWorkspace = await this.workspaceOfRow(rowKey.table, payloadField(job.data, rowKey.field));
+      if (rowWorkspace) return TenantScope.run(rowWorkspace, run);
+      this.logger.warn(
+        `${key} ${job.id}: its ${rowKey.field} names no row of ${rowKey.table}; nothing to do`,
+      );
+      return null;
+    }
+    const why = CROSS_TENANT_JOBS[key];
+    if (why) return TenantScope.crossTenant(`${key}: ${why}`, run);
+    throw new Error(`${key} names no workspace and no row: refused (no tenant scope)`);
+  }
+
+  /** The workspace of a job's row, or null when the id is malformed or the row is gone. */
+  private async workspaceOfRow(table: string, id: string | null): Promise<string | null> {
+    // the tables' keys are uuids, or bigint identities (deliveries, inbox) carried as decimal strings
+    if (!id || !(isUuid(id) || /^[0-9]{1,18}$/.test(id))) return null;
+    return this.rows.workspaceOfRow(table, id);
   }
 }
 
-function payloadWorkspace(data: unknown): string | null {
-  const id = data && typeof data === 'object' ? (data as { workspaceId?: unknown }).workspaceId : undefined;
-  return typeof id === 'string' ? id : null;
+function payloadField(data: unknown, field: string): string | null {
+  const v = data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v); // a bigint key sent as a number
+  return typeof v === 'string' ? v : null;
 }

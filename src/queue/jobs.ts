@@ -68,6 +68,30 @@ export const JOBS = {
   },
 } as const satisfies Record<QueueName, Record<string, JobSpec<unknown>>>;
 
+/**
+ * Jobs whose payload names a row rather than a workspace: the payload field and the table of that row. Such a job
+ * runs in the tenant scope of the row's workspace (JobHandlers), so its handler sees that one workspace's rows, as a
+ * job naming its workspace does.
+ */
+export const ROW_KEYED_JOBS: { readonly [key: string]: { field: string; table: string } } = {
+  [`${QUEUES.scoring}/prepare`]: { field: 'runId', table: 'score_runs' },
+  [`${QUEUES.scoring}/inputs`]: { field: 'runId', table: 'score_runs' },
+  [`${QUEUES.scoring}/fit`]: { field: 'runId', table: 'score_runs' },
+  [`${QUEUES.scoring}/chunk`]: { field: 'runId', table: 'score_runs' },
+  [`${QUEUES.scoring}/finalize`]: { field: 'runId', table: 'score_runs' },
+  [`${QUEUES.webhooks}/deliver`]: { field: 'deliveryId', table: 'webhook_deliveries' },
+  [`${QUEUES.crmSync}/inbox`]: { field: 'inboxId', table: 'crm_inbox' },
+  [`${QUEUES.crmSync}/pull`]: { field: 'connectorId', table: 'crm_connectors' },
+  [`${QUEUES.crmSync}/push`]: { field: 'connectorId', table: 'crm_connectors' },
+  [`${QUEUES.crmSync}/import`]: { field: 'importId', table: 'imports' },
+};
+
+/** Jobs that work across workspaces by design, when their payload names none: why. */
+export const CROSS_TENANT_JOBS: { readonly [key: string]: string } = {
+  [`${QUEUES.webhooks}/dispatch`]: 'the outbox dispatch reads every workspace’s pending events',
+  [`${QUEUES.maintenance}/retention`]: 'the daily retention run over every workspace and the upload files',
+};
+
 export type JobName<Q extends QueueName> = keyof (typeof JOBS)[Q] & string;
 export type JobData<Q extends QueueName, N extends JobName<Q>> =
   (typeof JOBS)[Q][N] extends JobSpec<infer T> ? T : never;

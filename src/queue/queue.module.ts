@@ -5,6 +5,7 @@ import { JobHandlers } from './job-handlers';
 import { BulkJob, JobData, JobName } from './jobs';
 import { QueueFactory, QueueFactoryOptions, QUEUES, QueueName } from './queue-factory';
 import { WorkerHeartbeatRepository } from './worker-heartbeat.repository';
+import { QueueDatabaseRepository } from './queue-database.repository';
 import { ScheduleRefresh } from './schedule-refresh.service';
 import { WorkerHeartbeatService } from './worker-heartbeat.service';
 
@@ -28,6 +29,7 @@ export class QueueModule implements OnApplicationShutdown {
       providers: [
         { provide: QueueFactory, useValue: factory },
         JobHandlers,
+        QueueDatabaseRepository,
         WorkerHeartbeatRepository,
         WorkerHeartbeatService,
         ScheduleRefresh,
@@ -36,6 +38,7 @@ export class QueueModule implements OnApplicationShutdown {
       exports: [
         QueueFactory,
         JobHandlers,
+        QueueDatabaseRepository,
         WorkerHeartbeatService,
         ScheduleRefresh,
         ...queues.map((q) => q.provide),

