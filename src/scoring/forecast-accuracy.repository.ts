@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { SqlRepository } from '../database/sql-repository';
+import { reversalsSql } from './customer-summary.sql';
 import type { BacktestResult } from './models/backtest';
 
 /** One row of score_run_accuracy as the API serves it. */
@@ -34,7 +35,8 @@ export class ForecastAccuracyRepository extends SqlRepository {
 
   /**
    * Distinct local purchase days (days since 1970-01-01) of the given customers before `cutoff`, counted as the
-   * customer summaries count them (paid, not deleted, in the workspace currency), in (customer, day) order. Runs
+   * customer summaries count them (paid, not deleted, in the workspace currency, not given back in full by a
+   * reversal before the cutoff), in (customer, day) order. Runs
    * inside the caller's transaction (it sets the zone for the day arithmetic).
    */
   async purchaseDays(
@@ -43,13 +45,21 @@ export class ForecastAccuracyRepository extends SqlRepository {
     q: { timezone: string; currency: string; cutoff: string; customerIds: number[] },
   ): Promise<Array<{ customer_id: string; day: number }>> {
     await client.query(`SELECT set_config('TimeZone', $1, true)`, [q.timezone]);
+    const reversals = reversalsSql({
+      workspace: '$1',
+      currency: '$2',
+      cutoff: '$3',
+      customers: 'AND customer_id = ANY($4::bigint[])',
+    });
     const res = await client.query<{ customer_id: string; day: number }>(
-      `SELECT customer_id, (placed_at::date - DATE '1970-01-01') AS day
-       FROM orders
-       WHERE workspace_id = $1 AND status = 'paid' AND deleted_at IS NULL AND currency = $2
-         AND placed_at < $3::timestamptz AND customer_id = ANY($4::bigint[])
-       GROUP BY customer_id, day
-       ORDER BY customer_id, day`,
+      `WITH ${reversals}
+       SELECT o.customer_id, (o.placed_at::date - DATE '1970-01-01') AS day
+       FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
+       WHERE o.workspace_id = $1 AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = $2
+         AND o.placed_at < $3::timestamptz AND o.customer_id = ANY($4::bigint[])
+         AND (n.amount IS NULL OR n.amount < o.amount_minor)
+       GROUP BY o.customer_id, day
+       ORDER BY o.customer_id, day`,
       [workspaceId, q.currency, q.cutoff, q.customerIds],
     );
     return res.rows;
