@@ -12,6 +12,7 @@ import {
 import { fitBgNbd } from './models/bg-nbd';
 import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
+import type { PriorityCheck } from './models/priority-check';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
@@ -49,6 +50,8 @@ export const CANDIDATE_SAMPLE_TARGET = 10_000;
 /** What the self-backtest needs: a sample's purchase days up to the as-of day (day numbers). */
 export interface BacktestInput {
   histories: PurchaseHistory[];
+  /** per history: the net spend of each purchase day (minor units) and the customer's kind, for the priority check */
+  spend?: { amounts: number[][]; kinds: Array<'individual' | 'business'> };
   cutoffDay: number;
   /** the backtest already run on these histories (the fit step runs it with yields, backtestYielding) */
   result?: BacktestResult;
@@ -138,6 +141,8 @@ export interface ModelReport {
     }>;
     seconds: number;
   };
+  /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
+  priorityCheck?: PriorityCheck;
 }
 
 export interface FittedModels {
