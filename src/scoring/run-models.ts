@@ -215,9 +215,16 @@ function chooseModel(
   const order = result.candidates
     .filter((c) => !c.excluded)
     .sort((p, q) => (p.model === result.chosen ? -1 : q.model === result.chosen ? 1 : p.meanMae - q.meanMae));
+  // the seasonality was judged on the backtest's choice: it goes with that model only
+  const season =
+    result.seasonality && result.chosen
+      ? { model: result.chosen, months: result.seasonality.months, cutoffDay: input.cutoffDay }
+      : null;
+  const seasonFor = (model: string) =>
+    season?.model === model ? { seasonality: { months: season.months, cutoffDay: season.cutoffDay } } : {};
   for (const c of order) {
     if (c.model === 'bg-nbd') {
-      forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale };
+      forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale, ...seasonFor(c.model) };
     } else {
       const modulus = Math.max(1, Math.ceil(opts.buyers / CANDIDATE_SAMPLE_TARGET));
       const rows = inputs.bgNbdRows('week', undefined, modulus);
@@ -231,7 +238,7 @@ function chooseModel(
         reason += `; ${modelLabel(c.model)} fitted on the run's sample is degenerate (${flags.join('; ')})`;
         continue;
       }
-      forecast = { model: c.model, params, scale: c.scale };
+      forecast = { model: c.model, params, scale: c.scale, ...seasonFor(c.model) };
     }
     if (c.model !== result.chosen) reason += `; using ${modelLabel(c.model)}, the best usable one`;
     result.chosen = c.model;
