@@ -40,6 +40,7 @@ export class CountForecaster {
   private readonly discounts: Float64Array;
   /** mean seasonal index of each discounting period (all 1 without seasonality) */
   private readonly periodIndex: Float64Array;
+  private readonly observed = new Map<number, number>();
 
   constructor(
     readonly chosen: RunForecast,
@@ -71,6 +72,19 @@ export class CountForecaster {
     }
   }
 
+  /** Mean seasonal index over a customer's observed days (the last max(T, 7)), memoised per T (1 without). */
+  private observedIndex(T: number): number {
+    const season = this.chosen.seasonality;
+    if (!season) return 1;
+    const days = Math.max(Math.round(T), 7);
+    let v = this.observed.get(days);
+    if (v === undefined) {
+      v = meanIndex(season, season.cutoffDay - days, season.cutoffDay);
+      this.observed.set(days, v);
+    }
+    return v;
+  }
+
   forecast(s: RepeatSummary): Forecast {
     const p = modelPAlive(this.chosen, s);
     const key = `${s.x}|${s.T}`;
@@ -79,10 +93,7 @@ export class CountForecaster {
       if (this.curves.size >= MAX_CACHED_PAIRS) this.curves.clear();
       const atPeriodEnds = this.periodEnds.map((t) => modelAliveCurve(this.chosen, s.x, s.T, t));
       const atHorizon = modelAliveCurve(this.chosen, s.x, s.T, this.settings.horizon);
-      const season = this.chosen.seasonality;
-      const observedIndex = season
-        ? meanIndex(season, season.cutoffDay - Math.max(Math.round(s.T), 7), season.cutoffDay)
-        : 1;
+      const observedIndex = this.observedIndex(s.T);
       curve = { atPeriodEnds, atHorizon, observedIndex };
       this.curves.set(key, curve);
     }
