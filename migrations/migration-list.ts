@@ -23,6 +23,7 @@ import { CreateScoreRunAccuracy1766500000000 } from './1766500000000-create-scor
 import { RowLevelSecurity1766900000000 } from './1766900000000-row-level-security';
 import { ManageOffers1767100000000 } from './1767100000000-manage-offers';
 import { CreateExperimentArmsAndExposures1767200000000 } from './1767200000000-create-experiment-arms-and-exposures';
+import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   RowLevelSecurity1766900000000,
   ManageOffers1767100000000,
   CreateExperimentArmsAndExposures1767200000000,
+  AddOrderReversals1767600000000,
 ];

@@ -278,6 +278,12 @@ function accuracyTable(view: RunAccuracyView): string {
       `${(b.model + (b.chosen ? ' *' : b.excluded ? ' x' : '')).padEnd(12)} ${String(b.horizonDays).padStart(6)}d ${String(b.customers).padStart(10)} ${b.actualPurchases.toFixed(0).padStart(7)} ${b.predictedPurchases.toFixed(1).padStart(10)} ${pct(b.aggregateError).padStart(10)} ${b.mae.toFixed(4)} ${b.rmse.toFixed(3)} ${b.auc === null ? '  —   ' : b.auc.toFixed(4)} ${pct(b.topDecileCapture).padStart(8)}`,
     );
   }
+  const p = view.priorityCheck;
+  if (p) {
+    lines.push(
+      `revenue of the ${p.horizonDays} days after the split brought by the top 10 % of ${p.customers} buyers: priority ${pct(p.capture.priority)} | recency ${pct(p.capture.recency)}, frequency ${pct(p.capture.frequency)}, spend ${pct(p.capture.monetary)}${p.worse ? ` — WORSE than ${p.bestNaive}` : ''}`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -41,6 +41,30 @@ describe('CountForecaster', () => {
     }
   });
 
+  it('with seasonality: flat indices change nothing; a peak after a quiet past raises the purchases', () => {
+    const cutoffDay = Date.UTC(2025, 9, 31) / 86_400_000; // 31 October 2025
+    const plain = new CountForecaster({ model: 'bg-nbd', params: bg, scale: 1 }, settings);
+    const flat = new CountForecaster(
+      { model: 'bg-nbd', params: bg, scale: 1, seasonality: { months: Array(12).fill(1), cutoffDay } },
+      settings,
+    );
+    // November and December at 2, the rest at 10/12 (mean 1); a 60-day horizon is all peak
+    const months = [...Array(10).fill(10 / 12), 2, 2];
+    const short = { horizon: 60, periodLength: 30, discountRatePerPeriod: 0 };
+    const peak = new CountForecaster(
+      { model: 'bg-nbd', params: bg, scale: 1, seasonality: { months, cutoffDay } },
+      short,
+    );
+    for (const s of summaries) {
+      const a = plain.forecast(s);
+      const b = flat.forecast(s);
+      expect(b.expectedPurchases).toBeCloseTo(a.expectedPurchases, 12);
+      expect(b.discountedPurchases).toBeCloseTo(a.discountedPurchases, 12);
+      // every customer here was observed only in January–October (index 10/12): the peak is 2 / (10/12) = 2.4×
+      expect(peak.forecast(s).expectedPurchases).toBeCloseTo(2.4 * expectedPurchases(bg, 60, s), 10);
+    }
+  });
+
   it('rejects a non-positive scale', () => {
     expect(() => new CountForecaster({ model: 'bg-nbd', params: bg, scale: 0 }, settings)).toThrow(
       RangeError,

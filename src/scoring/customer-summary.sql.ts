@@ -20,23 +20,41 @@ export interface SummaryPlaceholders {
  * the (customer_id, …) indexes and meet in a merge full join. A customer with neither a paid order nor an
  * interaction gets no row. The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
  * instead of an ordered array_agg.
+ *
+ * Refunds and cancellations booked as records of their own (`orders.reversal`, migration 1767600000000) are
+ * netted before anything is counted: each reversal placed before the cutoff gives its amount back on the paid
+ * order it names (`reverses_external_id`), or else on the customer's latest paid order at or before it that is at
+ * least as large; an order given back in full is no purchase (no purchase day, no spend); a reversal that matches
+ * no order comes off the customer's spend. A refunded or cancelled order that is not a reversal is the order
+ * itself undone and is left out, as before. docs/scoring-run.md, "Refunds and cancellations".
  */
 export function summarySelect(p: SummaryPlaceholders): string {
   const cutoff = `${p.cutoff}::timestamptz`;
   const complaintsFrom = `((${cutoff})::date - 90)::timestamptz`;
   return `
-  WITH purchases AS (
+  WITH ${reversalsSql(p)}, unmatched AS (
+    -- reversals of no order found: netted against the customer's spend; a later one is a recheck
+    SELECT customer_id, COALESCE(sum(amount) FILTER (WHERE counts AND order_id IS NULL), 0) AS amount,
+           min(placed_at) FILTER (WHERE NOT counts) AS pending_from
+    FROM reversals GROUP BY customer_id
+  ), purchases AS (
+    -- an order counts net of what was given back on it; one given back in full is not a purchase
     SELECT customer_id, count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
            min(day) FILTER (WHERE counts) AS first_day, max(day) FILTER (WHERE counts) AS last_day,
            COALESCE(sum(amount) FILTER (WHERE counts), 0)::int8 AS monetary,
            COALESCE(sum(amount) FILTER (WHERE counts AND day = first_day), 0)::int8 AS first_amount,
-           min(placed_at) FILTER (WHERE NOT counts) AS pending_from
-    FROM (SELECT customer_id, placed_at, placed_at::date AS day, amount_minor AS amount,
-                 placed_at < ${cutoff} AS counts,
-                 min(placed_at::date) FILTER (WHERE placed_at < ${cutoff}) OVER (PARTITION BY customer_id) AS first_day
-          FROM orders
-          WHERE workspace_id = ${p.workspace} AND status = 'paid' AND deleted_at IS NULL
-            AND currency = ${p.currency} ${p.customers}) o
+           min(placed_at) FILTER (WHERE future) AS pending_from, COALESCE(sum(excess), 0) AS excess
+    FROM (SELECT customer_id, placed_at, day, amount, counts, future, excess,
+                 min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
+          FROM (SELECT o.customer_id, o.placed_at, o.placed_at::date AS day,
+                       GREATEST(o.amount_minor - COALESCE(n.amount, 0), 0) AS amount,
+                       o.placed_at < ${cutoff} AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
+                       o.placed_at >= ${cutoff} AS future,
+                       -- more given back than the order's amount (two refunds matched to one order): off the spend
+                       GREATEST(COALESCE(n.amount, 0) - o.amount_minor, 0) AS excess
+                FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
+                WHERE o.workspace_id = ${p.workspace} AND o.status = 'paid' AND o.deleted_at IS NULL
+                  AND o.currency = ${p.currency} ${p.customers}) net) o
     GROUP BY customer_id
   ), touches AS (
     SELECT customer_id, max(occurred_at) FILTER (WHERE occurred_at < ${cutoff})::date AS last_touch,
@@ -54,8 +72,38 @@ export function summarySelect(p: SummaryPlaceholders): string {
     GROUP BY customer_id
   )
   SELECT COALESCE(p.customer_id, t.customer_id) AS customer_id, ${p.workspace}::uuid AS workspace_id,
-         COALESCE(p.transactions, 0) AS transactions, p.first_day, p.last_day, COALESCE(p.monetary, 0) AS monetary,
+         COALESCE(p.transactions, 0) AS transactions, p.first_day, p.last_day,
+         GREATEST(COALESCE(p.monetary, 0) - COALESCE(p.excess, 0) - COALESCE(u.amount, 0), 0)::int8 AS monetary,
          COALESCE(p.first_amount, 0) AS first_amount, t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d,
-         t.last_survey, LEAST(p.pending_from, t.recheck_at) AS recheck_at
-  FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id`;
+         t.last_survey, LEAST(p.pending_from, u.pending_from, t.recheck_at) AS recheck_at
+  FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id
+  LEFT JOIN unmatched u ON u.customer_id = p.customer_id`;
+}
+
+/**
+ * Two CTEs, `reversals` (every reversal of the customers that pass `p.customers`: customer_id, amount, placed_at,
+ * counts = before the cutoff, order_id = the paid order it is matched to or null) and `reversed` (order_id, amount
+ * given back on it before the cutoff), for a WITH clause. Run under the workspace's time zone.
+ */
+export function reversalsSql(p: SummaryPlaceholders): string {
+  const cutoff = `${p.cutoff}::timestamptz`;
+  return `reversals AS (
+    -- refund and cancellation records (orders.reversal), each matched to the paid order it gives money back on:
+    -- the order it names, else the latest paid order at or before it that is at least as large
+    SELECT r.customer_id, r.amount_minor AS amount, r.placed_at, r.placed_at < ${cutoff} AS counts, m.id AS order_id
+    FROM orders r
+    LEFT JOIN LATERAL (
+      SELECT o.id FROM orders o
+      WHERE o.workspace_id = r.workspace_id AND o.customer_id = r.customer_id AND o.status = 'paid'
+        AND o.deleted_at IS NULL AND o.currency = r.currency
+        AND CASE WHEN r.reverses_external_id IS NOT NULL
+                 THEN o.source = r.source AND o.external_id = r.reverses_external_id
+                 ELSE o.placed_at <= r.placed_at AND o.amount_minor >= r.amount_minor END
+      ORDER BY o.placed_at DESC, o.id DESC LIMIT 1
+    ) m ON true
+    WHERE r.workspace_id = ${p.workspace} AND r.reversal AND r.deleted_at IS NULL
+      AND r.currency = ${p.currency} ${p.customers}
+  ), reversed AS (
+    SELECT order_id, sum(amount) AS amount FROM reversals WHERE counts AND order_id IS NOT NULL GROUP BY order_id
+  )`;
 }

@@ -3,7 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { SqlRepository } from '../database/sql-repository';
+import { reversalsSql } from './customer-summary.sql';
 import type { BacktestResult } from './models/backtest';
+
+/** One purchase day of a customer in the self-backtest's sample. */
+export interface PurchaseDayRow {
+  customer_id: string;
+  /** days since 1970-01-01, local */
+  day: number;
+  /** the day's spend net of reversals, minor units */
+  amount: number;
+  kind: 'individual' | 'business';
+}
 
 /** One row of score_run_accuracy as the API serves it. */
 export interface AccuracyRow {
@@ -34,22 +45,34 @@ export class ForecastAccuracyRepository extends SqlRepository {
 
   /**
    * Distinct local purchase days (days since 1970-01-01) of the given customers before `cutoff`, counted as the
-   * customer summaries count them (paid, not deleted, in the workspace currency), in (customer, day) order. Runs
-   * inside the caller's transaction (it sets the zone for the day arithmetic).
+   * customer summaries count them (paid, not deleted, in the workspace currency, not given back in full by a
+   * reversal before the cutoff), with the day's spend net of what reversals gave back on its orders (minor units)
+   * and the customer's kind, in (customer, day) order. Runs inside the caller's transaction (it sets the zone for
+   * the day arithmetic).
    */
   async purchaseDays(
     client: PoolClient,
     workspaceId: string,
     q: { timezone: string; currency: string; cutoff: string; customerIds: number[] },
-  ): Promise<Array<{ customer_id: string; day: number }>> {
+  ): Promise<PurchaseDayRow[]> {
     await client.query(`SELECT set_config('TimeZone', $1, true)`, [q.timezone]);
-    const res = await client.query<{ customer_id: string; day: number }>(
-      `SELECT customer_id, (placed_at::date - DATE '1970-01-01') AS day
-       FROM orders
-       WHERE workspace_id = $1 AND status = 'paid' AND deleted_at IS NULL AND currency = $2
-         AND placed_at < $3::timestamptz AND customer_id = ANY($4::bigint[])
-       GROUP BY customer_id, day
-       ORDER BY customer_id, day`,
+    const reversals = reversalsSql({
+      workspace: '$1',
+      currency: '$2',
+      cutoff: '$3',
+      customers: 'AND customer_id = ANY($4::bigint[])',
+    });
+    const res = await client.query<PurchaseDayRow>(
+      `WITH ${reversals}
+       SELECT o.customer_id, (o.placed_at::date - DATE '1970-01-01') AS day,
+              sum(o.amount_minor - COALESCE(n.amount, 0))::float8 AS amount, min(c.kind) AS kind
+       FROM orders o JOIN customers c ON c.id = o.customer_id AND c.workspace_id = $1
+       LEFT JOIN reversed n ON n.order_id = o.id
+       WHERE o.workspace_id = $1 AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = $2
+         AND o.placed_at < $3::timestamptz AND o.customer_id = ANY($4::bigint[])
+         AND (n.amount IS NULL OR n.amount < o.amount_minor)
+       GROUP BY o.customer_id, day
+       ORDER BY o.customer_id, day`,
       [workspaceId, q.currency, q.cutoff, q.customerIds],
     );
     return res.rows;

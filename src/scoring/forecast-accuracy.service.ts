@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
+import type { PriorityCheck } from './models/priority-check';
 import { ScoreRunService } from './score-run.service';
 
 /** A run's self-backtest as the API and the CLI show it (docs/models-clv.md, "Model choice"). */
@@ -32,6 +33,8 @@ export interface RunAccuracyView {
     params: Record<string, number>;
     scale: number;
   }>;
+  /** the priority's top-decile revenue capture beside naive rankings, at the longest horizon (null: none) */
+  priorityCheck: PriorityCheck | null;
 }
 
 @Injectable()
@@ -49,7 +52,12 @@ export class ForecastAccuracyService {
     if (!run) throw AppError.notFound('completed score run');
     const rows = await this.accuracy.list(workspaceId, run.id);
     const models = (
-      run.report as { models?: { choice?: { chosen: string | null; scale: number; reason: string } } }
+      run.report as {
+        models?: {
+          choice?: { chosen: string | null; scale: number; reason: string };
+          priorityCheck?: PriorityCheck;
+        };
+      }
     ).models;
     const choice = models?.choice;
     return {
@@ -82,6 +90,7 @@ export class ForecastAccuracyService {
         params: r.params,
         scale: r.scale,
       })),
+      priorityCheck: models?.priorityCheck ?? null,
     };
   }
 }

@@ -12,6 +12,7 @@ import {
 import { fitBgNbd } from './models/bg-nbd';
 import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
+import type { PriorityCheck } from './models/priority-check';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
@@ -49,6 +50,8 @@ export const CANDIDATE_SAMPLE_TARGET = 10_000;
 /** What the self-backtest needs: a sample's purchase days up to the as-of day (day numbers). */
 export interface BacktestInput {
   histories: PurchaseHistory[];
+  /** per history: the net spend of each purchase day (minor units) and the customer's kind, for the priority check */
+  spend?: { amounts: number[][]; kinds: Array<'individual' | 'business'> };
   cutoffDay: number;
   /** the backtest already run on these histories (the fit step runs it with yields, backtestYielding) */
   result?: BacktestResult;
@@ -138,6 +141,8 @@ export interface ModelReport {
     }>;
     seconds: number;
   };
+  /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
+  priorityCheck?: PriorityCheck;
 }
 
 export interface FittedModels {
@@ -210,9 +215,16 @@ function chooseModel(
   const order = result.candidates
     .filter((c) => !c.excluded)
     .sort((p, q) => (p.model === result.chosen ? -1 : q.model === result.chosen ? 1 : p.meanMae - q.meanMae));
+  // the seasonality was judged on the backtest's choice: it goes with that model only
+  const season =
+    result.seasonality && result.chosen
+      ? { model: result.chosen, months: result.seasonality.months, cutoffDay: input.cutoffDay }
+      : null;
+  const seasonFor = (model: string) =>
+    season?.model === model ? { seasonality: { months: season.months, cutoffDay: season.cutoffDay } } : {};
   for (const c of order) {
     if (c.model === 'bg-nbd') {
-      forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale };
+      forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale, ...seasonFor(c.model) };
     } else {
       const modulus = Math.max(1, Math.ceil(opts.buyers / CANDIDATE_SAMPLE_TARGET));
       const rows = inputs.bgNbdRows('week', undefined, modulus);
@@ -226,7 +238,7 @@ function chooseModel(
         reason += `; ${modelLabel(c.model)} fitted on the run's sample is degenerate (${flags.join('; ')})`;
         continue;
       }
-      forecast = { model: c.model, params, scale: c.scale };
+      forecast = { model: c.model, params, scale: c.scale, ...seasonFor(c.model) };
     }
     if (c.model !== result.chosen) reason += `; using ${modelLabel(c.model)}, the best usable one`;
     result.chosen = c.model;

@@ -132,5 +132,18 @@ export const RunAccuracySchema = apiSchema(
       }),
       'per candidate model and backtest horizon: how right the fit on (as-of − h) was about the next h days',
     ),
+    priorityCheck: described(
+      nullable(
+        obj({
+          horizonDays: int,
+          customers: int,
+          holdoutRevenue: described(num, 'net spend of the sampled buyers in the h days, minor units'),
+          capture: obj({ priority: nnum, recency: nnum, frequency: nnum, monetary: nnum }),
+          bestNaive: oneOfValues(['recency', 'frequency', 'monetary']),
+          worse: described(bool, 'the priority captured less than the best naive ranking (the run warns)'),
+        }),
+      ),
+      "share of the sample's revenue in the h days after (as-of − h) brought by the top 10 % of the priority and of each naive ranking (null: no self-backtest)",
+    ),
   }),
 );

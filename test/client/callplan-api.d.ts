@@ -4058,6 +4058,23 @@ export interface components {
         };
         scale: number;
       }[];
+      /** @description share of the sample's revenue in the h days after (as-of − h) brought by the top 10 % of the priority and of each naive ranking (null: no self-backtest) */
+      priorityCheck: {
+        horizonDays: number;
+        customers: number;
+        /** @description net spend of the sampled buyers in the h days, minor units */
+        holdoutRevenue: number;
+        capture: {
+          priority: number | null;
+          recency: number | null;
+          frequency: number | null;
+          monetary: number | null;
+        };
+        /** @enum {string} */
+        bestNaive: 'recency' | 'frequency' | 'monetary';
+        /** @description the priority captured less than the best naive ranking (the run warns) */
+        worse: boolean;
+      } | null;
     };
     Workspace: {
       /** Format: uuid */

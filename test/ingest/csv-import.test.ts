@@ -143,6 +143,50 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     expect(placeholder).toEqual({ name: null });
   });
 
+  it('imports refunds booked as rows of their own (reversal, reverses) and updates them on re-import', async () => {
+    const text = (rows: string[]) =>
+      ['external_id,customer_external_id,placed_at,amount,currency,status,reversal,reverses', ...rows].join(
+        '\n',
+      );
+    const first = file(
+      'reversals.csv',
+      text([
+        'rv-1,c-1,2026-01-06T10:00:00Z,50,CNY,,,',
+        'rv-2,c-1,2026-01-07T10:00:00Z,20,CNY,,,rv-1',
+        'rv-3,c-1,2026-01-08T10:00:00Z,5,CNY,cancelled,true,',
+        'rv-4,c-1,2026-01-08T10:00:00Z,5,CNY,paid,true,',
+      ]),
+    );
+    const report = await importer.import({ workspaceId, kind: 'orders', file: first });
+    expect(report).toMatchObject({ rows: 4, rejected: 1, inserted: 3 });
+    expect(rejectLines(report.rejectFile as string)).toEqual([
+      '5 rejected status: a reversal is refunded or cancelled, not paid',
+    ]);
+    const stored = () =>
+      nest.db.query(
+        `SELECT external_id, status, reversal, reverses_external_id FROM orders
+         WHERE workspace_id = $1 AND external_id LIKE 'rv-%' ORDER BY external_id`,
+        [workspaceId],
+      );
+    expect(await stored()).toEqual([
+      { external_id: 'rv-1', status: 'paid', reversal: false, reverses_external_id: null },
+      { external_id: 'rv-2', status: 'refunded', reversal: true, reverses_external_id: 'rv-1' },
+      { external_id: 'rv-3', status: 'cancelled', reversal: true, reverses_external_id: null },
+    ]);
+    const again = await importer.import({
+      workspaceId,
+      kind: 'orders',
+      file: file('reversals-2.csv', text(['rv-3,c-1,2026-01-08T10:00:00Z,5,CNY,cancelled,true,rv-1'])),
+    });
+    expect(again).toMatchObject({ rows: 1, rejected: 0, updated: 1 });
+    expect((await stored())[2]).toEqual({
+      external_id: 'rv-3',
+      status: 'cancelled',
+      reversal: true,
+      reverses_external_id: 'rv-1',
+    });
+  });
+
   it('maps foreign column names with --map and reports a missing required column clearly', async () => {
     const foreign = file('foreign.csv', 'CustomerNo,FullName,Mail\nx-1,Zhao Lei,zhao@example.com\n');
     const report = await importer.import({

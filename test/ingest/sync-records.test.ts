@@ -97,6 +97,33 @@ describe('record sync rules (PostgreSQL)', () => {
     expect(state.interactions[0]).toMatchObject({ kind: 'survey', score: 9 });
   });
 
+  it('writes a refund booked as an order of its own (reversal, reverses) and updates it with a newer version', async () => {
+    const ws = await workspace();
+    await apply(ws, [
+      ev.customer('c1', t(1)),
+      ev.order('o1', 'c1', t(1)),
+      ev.order('r1', 'c1', t(2), { reverses: 'o1' }),
+      ev.order('r2', 'c1', t(2), { reversal: true, status: 'cancelled' }),
+    ]);
+    expect(await order(ws, 'o1')).toMatchObject({
+      status: 'paid',
+      reversal: false,
+      reverses_external_id: null,
+    });
+    expect(await order(ws, 'r1')).toMatchObject({
+      status: 'refunded',
+      reversal: true,
+      reverses_external_id: 'o1',
+    });
+    expect(await order(ws, 'r2')).toMatchObject({
+      status: 'cancelled',
+      reversal: true,
+      reverses_external_id: null,
+    });
+    await apply(ws, [ev.order('r2', 'c1', t(3), { reversal: true, status: 'cancelled', reverses: 'o1' })]);
+    expect(await order(ws, 'r2')).toMatchObject({ reversal: true, reverses_external_id: 'o1' });
+  });
+
   it('is idempotent: the same batch twice changes nothing', async () => {
     const ws = await workspace();
     const batch = [ev.customer('c1', t(1), { name: 'A' }), ev.order('o1', 'c1', t(1))];

@@ -11,9 +11,10 @@ import { useTestDatabase } from '../support/use-test-app';
 
 /**
  * Customer summaries against an oracle in plain JavaScript: whatever writes hit `orders` and `interactions`
- * (inserts, bulk inserts, edits, refunds, soft and hard deletes, moves between customers as merges do, edits that
- * do not matter) and whenever refreshes run with a cutoff that stays or moves forward by whole days, the summaries
- * equal what the orders and interactions say.
+ * (inserts, bulk inserts, edits, refunds — as a status, or as reversal rows netted against the orders they
+ * reverse —, soft and hard deletes, moves between customers as merges do, edits that do not matter) and whenever
+ * refreshes run with a cutoff that stays or moves forward by whole days, the summaries equal what the orders and
+ * interactions say.
  */
 const DAY = 86_400_000;
 const ZONE_OFFSET = 8 * 3_600_000; // Asia/Shanghai: UTC+8 all year
@@ -22,12 +23,16 @@ const CUSTOMERS = 12;
 
 interface OrderModel {
   id: number;
+  externalId: string;
   customer: number;
   placedAt: number;
   amount: number;
   currency: 'CNY' | 'USD';
   status: 'paid' | 'refunded' | 'cancelled';
   deleted: boolean;
+  /** a refund booked as an order of its own (orders.reversal), and the order it names */
+  reversal: boolean;
+  reverses: string | null;
 }
 
 interface TouchModel {
@@ -56,14 +61,36 @@ const localDay = (ms: number) =>
 const localMidnight = (ms: number) => Math.floor((ms + ZONE_OFFSET) / DAY) * DAY - ZONE_OFFSET;
 const minOrNull = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
 
-/** What a summary must say about one customer at a (local midnight) cutoff; undefined: no row. */
+/**
+ * What a summary must say about one customer at a (local midnight) cutoff; undefined: no row. Reversals before the
+ * cutoff are netted (docs/scoring-run.md, "Refunds and cancellations"): on the order they name, else on the latest
+ * paid order at or before them that is at least as large (the later id on a tie), else off the spend.
+ */
 function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Summary | undefined {
-  const counted = orders.filter((o) => o.status === 'paid' && !o.deleted && o.currency === 'CNY');
+  const counted = orders.filter(
+    (o) => o.status === 'paid' && !o.reversal && !o.deleted && o.currency === 'CNY',
+  );
   if (counted.length === 0 && touches.length === 0) return undefined;
-  const before = counted.filter((o) => o.placedAt < cutoff);
+  const reversals = orders.filter((o) => o.reversal && !o.deleted && o.currency === 'CNY');
+  const reversed = new Map<number, number>();
+  let unmatched = 0;
+  for (const r of reversals.filter((x) => x.placedAt < cutoff)) {
+    const target =
+      r.reverses !== null
+        ? counted.find((o) => o.externalId === r.reverses)
+        : counted
+            .filter((o) => o.placedAt <= r.placedAt && o.amount >= r.amount)
+            .sort((a, b) => b.placedAt - a.placedAt || b.id - a.id)[0];
+    if (target) reversed.set(target.id, (reversed.get(target.id) ?? 0) + r.amount);
+    else unmatched += r.amount;
+  }
+  const given = (o: OrderModel) => reversed.get(o.id) ?? 0;
+  const excess = counted.reduce((s, o) => s + Math.max(given(o) - o.amount, 0), 0);
+  const before = counted.filter((o) => o.placedAt < cutoff && (!reversed.has(o.id) || given(o) < o.amount));
+  const net = (o: OrderModel) => Math.max(o.amount - given(o), 0);
   const later = counted.filter((o) => o.placedAt >= cutoff);
   const days = [...new Set(before.map((o) => localDay(o.placedAt)))].sort();
-  const monetary = before.reduce((s, o) => s + o.amount, 0);
+  const monetary = Math.max(before.reduce((s, o) => s + net(o), 0) - excess - unmatched, 0);
   const past = touches.filter((t) => t.occurredAt < cutoff);
   const inWindow = past.filter((t) => t.kind === 'complaint' && t.occurredAt >= cutoff - 90 * DAY);
   // the latest survey by second, the higher score on a tie (what max(epoch << 8 | score) picks)
@@ -75,13 +102,17 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
     first_day: days[0] ?? null,
     last_day: days[days.length - 1] ?? null,
     monetary,
-    first_amount: before.filter((o) => localDay(o.placedAt) === days[0]).reduce((s, o) => s + o.amount, 0),
+    first_amount: before.filter((o) => localDay(o.placedAt) === days[0]).reduce((s, o) => s + net(o), 0),
     last_touch: past.length ? localDay(Math.max(...past.map((t) => t.occurredAt))) : null,
     complaints_90d: inWindow.length,
     last_survey: surveys.length ? surveys[surveys.length - 1].score : null,
     recheck_at: minOrNull(
       [
         minOrNull(later.map((o) => o.placedAt)),
+        // a later reversal of a customer with paid orders (without any, there is nothing to net)
+        counted.length
+          ? minOrNull(reversals.filter((r) => r.placedAt >= cutoff).map((r) => r.placedAt))
+          : null,
         minOrNull(touches.filter((t) => t.occurredAt >= cutoff).map((t) => t.occurredAt)),
         // the first complaint in the window leaves it when the cutoff passes its local day + 90
         inWindow.length ? localMidnight(Math.min(...inWindow.map((t) => t.occurredAt))) + 90 * DAY : null,
@@ -91,7 +122,11 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
 }
 
 type Op =
-  | { kind: 'insert'; rows: Array<Omit<OrderModel, 'id' | 'deleted'>> }
+  | {
+      kind: 'insert';
+      rows: Array<Omit<OrderModel, 'id' | 'externalId' | 'deleted' | 'reversal' | 'reverses'>>;
+    }
+  | { kind: 'reverse'; pick: number; share: number; named: boolean; delayHours: number }
   | { kind: 'edit'; pick: number; amount: number; placedAt: number }
   | { kind: 'status'; pick: number; status: OrderModel['status'] }
   | { kind: 'currency'; pick: number }
@@ -144,6 +179,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('status' as const),
       pick,
       status: fc.constantFrom<OrderModel['status']>('paid', 'refunded', 'cancelled'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('reverse' as const),
+      pick,
+      // part of the order, all of it, or more than it
+      share: fc.constantFrom(0.5, 1, 1.5),
+      named: fc.boolean(),
+      delayHours: fc.constantFrom(0, 1, 30, 24 * 12),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('currency' as const), pick }) },
@@ -321,7 +367,7 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
                  SELECT $1, 'o' || gen_random_uuid(), c, p, a, cur, s
                  FROM unnest($2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[])
                    AS t (c, p, a, cur, s)
-                 RETURNING id`,
+                 RETURNING id, external_id`,
                 [
                   ws.id,
                   o.rows.map((r) => ws.customers[r.customer]),
@@ -331,7 +377,47 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
                   o.rows.map((r) => r.status),
                 ],
               );
-              o.rows.forEach((r, i) => orders.push({ ...r, id: Number(rows[i].id), deleted: false }));
+              o.rows.forEach((r, i) =>
+                orders.push({
+                  ...r,
+                  id: Number(rows[i].id),
+                  externalId: rows[i].external_id,
+                  deleted: false,
+                  reversal: false,
+                  reverses: null,
+                }),
+              );
+              break;
+            }
+            case 'reverse': {
+              // a refund of a chosen order booked as a row of its own, naming it or not
+              const order = chosen(o.pick);
+              if (!order) break;
+              const reversal: Omit<OrderModel, 'id' | 'externalId'> = {
+                customer: order.customer,
+                placedAt: order.placedAt + o.delayHours * 3_600_000,
+                amount: Math.round(order.amount * o.share),
+                currency: order.currency,
+                status: 'refunded',
+                deleted: false,
+                reversal: true,
+                reverses: o.named ? order.externalId : null,
+              };
+              const { rows } = await sql.query(
+                `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status,
+                                     reversal, reverses_external_id)
+                 VALUES ($1, 'r' || gen_random_uuid(), $2, $3, $4, $5, 'refunded', true, $6)
+                 RETURNING id, external_id`,
+                [
+                  ws.id,
+                  ws.customers[reversal.customer],
+                  new Date(reversal.placedAt).toISOString(),
+                  reversal.amount,
+                  reversal.currency,
+                  reversal.reverses,
+                ],
+              );
+              orders.push({ ...reversal, id: Number(rows[0].id), externalId: rows[0].external_id });
               break;
             }
             case 'edit': {
@@ -347,7 +433,8 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
             }
             case 'status': {
               const order = chosen(o.pick);
-              if (!order) break;
+              // a reversal is never paid (orders_reversal_status_check)
+              if (!order || (order.reversal && o.status === 'paid')) break;
               await sql.query(`UPDATE orders SET status = $2 WHERE id = $1`, [order.id, o.status]);
               order.status = o.status;
               break;
@@ -452,9 +539,30 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
       // every kind of write once after a refresh, on its own, besides the random sequences
       {
         numRuns: 150,
-        examples: (
-          ['edit', 'status', 'currency', 'softDelete', 'hardDelete', 'move', 'untouch', 'retime'] as const
-        ).map(afterRefresh),
+        examples: [
+          ...(
+            ['edit', 'status', 'currency', 'softDelete', 'hardDelete', 'move', 'untouch', 'retime'] as const
+          ).map(afterRefresh),
+          // a refund of an order in full, in part and more than in full, named or not, before the first refresh
+          ...(
+            [
+              [1, false],
+              [0.5, true],
+              [1.5, false],
+            ] as const
+          ).map(([share, named]): [Op[]] => [
+            [
+              {
+                kind: 'insert',
+                rows: [
+                  { customer: 0, placedAt: BASE, amount: 800, currency: 'CNY', status: 'paid' },
+                  { customer: 0, placedAt: BASE + DAY, amount: 500, currency: 'CNY', status: 'paid' },
+                ],
+              },
+              { kind: 'reverse', pick: 1, share, named, delayHours: 1 },
+            ],
+          ]),
+        ],
       },
     );
   });

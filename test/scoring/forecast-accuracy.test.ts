@@ -54,6 +54,18 @@ describe('the self-backtest of a scoring run', () => {
       [workspaceId, run.id],
     );
     expect(n).toBe(view.backtests.length);
+    // the priority check at the longest backtest horizon, beside the naive rankings, in the report and the view
+    const longest = Math.max(...view.backtests.map((b: { horizonDays: number }) => b.horizonDays));
+    expect(view.priorityCheck).toMatchObject({ horizonDays: longest, bestNaive: expect.any(String) });
+    expect(view.priorityCheck.customers).toBeGreaterThan(0);
+    for (const share of Object.values(view.priorityCheck.capture as Record<string, number | null>))
+      if (share !== null) expect(share).toBeGreaterThanOrEqual(0);
+    expect(view.priorityCheck.worse).toBe(
+      view.priorityCheck.capture.priority < view.priorityCheck.capture[view.priorityCheck.bestNaive],
+    );
+    expect((run.report as { models: { priorityCheck: unknown } }).models.priorityCheck).toEqual(
+      view.priorityCheck,
+    );
 
     // outside the workspace: 404; a run id that does not exist: 404
     const other = await seedCrm(nest.app, { slug: 'acc-other', customers: 30, seed: 3, asOf: '2026-11-24' });
@@ -84,5 +96,6 @@ describe('the self-backtest of a scoring run', () => {
     const second = (await client(nest.app).get(`/v1/score-runs/${again.id}/accuracy`, key).expect(200)).body;
     expect(second.chosen).toBe(view.chosen);
     expect(second.scale).toBe(view.scale);
+    expect(second.priorityCheck).toEqual(view.priorityCheck);
   }, 240_000);
 });

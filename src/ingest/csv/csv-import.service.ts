@@ -425,6 +425,8 @@ export class CsvImportService {
           r.status,
           r.original?.amountMinor ?? null,
           r.original?.currency ?? null,
+          r.reversal,
+          r.reversesExternalId,
         ];
       }
       case 'interactions': {

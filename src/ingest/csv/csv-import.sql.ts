@@ -14,7 +14,8 @@ export const STAGING_DDL: Record<ImportKind, string> = {
     phone_enc bytea, phone_hash bytea, region text, country text, industry text, owner_rep text, created_at timestamptz,
     personality text, source_updated_at timestamptz, do_not_call boolean) ON COMMIT DROP`,
   orders: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, placed_at timestamptz,
-    amount_minor bigint, currency text, status text, original_amount_minor bigint, original_currency text) ON COMMIT DROP`,
+    amount_minor bigint, currency text, status text, original_amount_minor bigint, original_currency text,
+    reversal boolean, reverses_external_id text) ON COMMIT DROP`,
   interactions: `CREATE TEMP TABLE stage (row_no int, external_id text, customer_external_id text, occurred_at timestamptz,
     kind text, outcome text, score smallint, note text) ON COMMIT DROP`,
   reps: `CREATE TEMP TABLE stage (row_no int, external_id text, name text, email text, role text, team text,
@@ -179,18 +180,21 @@ export const MERGE_SQL = {
       shape,
       `
     INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status,
-      original_amount_minor, original_currency)
+      original_amount_minor, original_currency, reversal, reverses_external_id)
     SELECT $1, $2, s.external_id, COALESCE(c.merged_into_id, c.id), s.placed_at, s.amount_minor, s.currency, s.status,
-      s.original_amount_minor, s.original_currency
+      s.original_amount_minor, s.original_currency, s.reversal, s.reverses_external_id
     FROM s ${resolveCustomer}`,
       `
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
       customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, amount_minor = EXCLUDED.amount_minor,
       currency = EXCLUDED.currency, status = EXCLUDED.status, original_amount_minor = EXCLUDED.original_amount_minor,
-      original_currency = EXCLUDED.original_currency, updated_at = now()
-    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status, t.original_amount_minor, t.original_currency)
+      original_currency = EXCLUDED.original_currency, reversal = EXCLUDED.reversal,
+      reverses_external_id = EXCLUDED.reverses_external_id, updated_at = now()
+    WHERE (t.customer_id, t.placed_at, t.amount_minor, t.currency, t.status, t.original_amount_minor, t.original_currency,
+           t.reversal, t.reverses_external_id)
           IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.placed_at, EXCLUDED.amount_minor, EXCLUDED.currency, EXCLUDED.status,
-                            EXCLUDED.original_amount_minor, EXCLUDED.original_currency)
+                            EXCLUDED.original_amount_minor, EXCLUDED.original_currency, EXCLUDED.reversal,
+                            EXCLUDED.reverses_external_id)
     RETURNING (xmax = 0) AS inserted`,
     ),
 

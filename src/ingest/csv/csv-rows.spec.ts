@@ -80,10 +80,30 @@ describe('validateOrder', () => {
         amountMinor: 10n,
         currency: 'JPY',
         status: 'paid',
+        reversal: false,
+        reversesExternalId: null,
         original: null,
       },
       warnings: [],
     });
+  });
+
+  it('reads a reversal: refunded by default, the order it names, never paid', () => {
+    const ok = (raw: Record<string, string>) => {
+      const v = validateOrder({ ...row, ...raw });
+      if (!v.ok) throw new Error(JSON.stringify(v.problems));
+      return [v.row.status, v.row.reversal, v.row.reversesExternalId];
+    };
+    expect(ok({ reversal: 'yes' })).toEqual(['refunded', true, null]);
+    expect(ok({ reverses: 'o0' })).toEqual(['refunded', true, 'o0']);
+    expect(ok({ reverses: 'o0', status: 'cancelled' })).toEqual(['cancelled', true, 'o0']);
+    expect(ok({ reversal: 'false', status: 'refunded' })).toEqual(['refunded', false, null]);
+    const bad = validateOrder({ ...row, reversal: '1', status: 'paid' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      { column: 'status', reason: 'a reversal is refunded or cancelled, not paid' },
+    ]);
+    const contradiction = validateOrder({ ...row, reversal: 'no', reverses: 'o0' });
+    expect(contradiction.ok ? [] : contradiction.problems.map((p) => p.column)).toEqual(['reverses']);
   });
 
   it('names every bad column at once', () => {

@@ -28,7 +28,7 @@ export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optiona
   },
   orders: {
     required: ['external_id', 'customer_external_id', 'placed_at', 'amount', 'currency'],
-    optional: ['status'],
+    optional: ['status', 'reversal', 'reverses'],
   },
   interactions: {
     required: ['external_id', 'customer_external_id', 'occurred_at', 'kind'],
@@ -44,7 +44,12 @@ export const CANONICAL_COLUMNS: Record<ImportKind, { required: string[]; optiona
  * Optional columns a file is not expected to have (sync metadata, not customer data): accepted, but not listed as
  * "left empty" when missing.
  */
-export const UNLISTED_OPTIONAL: ReadonlySet<string> = new Set(['source_updated_at', 'do_not_call']);
+export const UNLISTED_OPTIONAL: ReadonlySet<string> = new Set([
+  'source_updated_at',
+  'do_not_call',
+  'reversal',
+  'reverses',
+]);
 
 /** Other header names accepted for a canonical column (matched as loosely as the canonical name). */
 export const COLUMN_ALIASES: Readonly<Record<string, readonly string[]>> = {
@@ -83,6 +88,12 @@ export interface OrderRow {
   amountMinor: bigint;
   currency: string;
   status: 'paid' | 'refunded' | 'cancelled';
+  /**
+   * a refund or cancellation booked as a row of its own: gives `amountMinor` back on an earlier paid order (the one
+   * `reversesExternalId` names, else one scoring matches; docs/scoring-run.md, "Refunds and cancellations")
+   */
+  reversal: boolean;
+  reversesExternalId: string | null;
   /** the amount as the file gave it, when it was converted into the workspace currency */
   original: { amountMinor: bigint; currency: string } | null;
 }
@@ -371,7 +382,20 @@ export function validateOrder(
       c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
     else amountMinor = parsed;
   }
-  const status = c.oneOf(raw, 'status', ['paid', 'refunded', 'cancelled'] as const, 'paid');
+  const reversesExternalId = c.text(raw, 'reverses', { max: 200 });
+  const reversalFlag = c.flag(raw, 'reversal');
+  // naming the order it reverses makes a row a reversal; saying both "not a reversal" and which order is a mistake
+  const reversal = reversalFlag ?? reversesExternalId !== null;
+  if (reversalFlag === false && reversesExternalId !== null)
+    c.problems.push({ column: 'reverses', reason: 'names an order to reverse, but reversal is false' });
+  const status = c.oneOf(
+    raw,
+    'status',
+    ['paid', 'refunded', 'cancelled'] as const,
+    reversal ? 'refunded' : 'paid',
+  );
+  if (reversal && status === 'paid')
+    c.problems.push({ column: 'status', reason: 'a reversal is refunded or cancelled, not paid' });
   const policy = context?.currency;
   if (policy && currency && currency !== policy.workspaceCurrency && c.ok && CURRENCIES.has(currency)) {
     const converted = policy.convert(currency, amountMinor, Date.parse(placedAt));
@@ -385,6 +409,8 @@ export function validateOrder(
         amountMinor: converted.amountMinor,
         currency: policy.workspaceCurrency,
         status,
+        reversal,
+        reversesExternalId,
         original: { amountMinor, currency },
       });
     }
@@ -396,6 +422,8 @@ export function validateOrder(
     amountMinor,
     currency,
     status,
+    reversal,
+    reversesExternalId,
     original: null,
   });
 }

@@ -115,6 +115,45 @@ describe('CRM event schema', () => {
     expect(cny.ok && cny.event.type === 'order.upserted' && cny.event.data.currency).toBe('CNY');
   });
 
+  it('reads a reversal: refunded by default, the order it names, never paid; others as before', () => {
+    const order = (extra: Record<string, unknown>) =>
+      parseEvent(
+        {
+          type: 'order.upserted',
+          data: {
+            externalId: 'r',
+            customerExternalId: 'c',
+            updatedAt: '2026-01-01',
+            placedAt: '2026-01-01',
+            amountMinor: 500,
+            currency: 'CNY',
+            ...extra,
+          },
+        },
+        now,
+      );
+    const data = (r: ReturnType<typeof parseEvent>) =>
+      r.ok && r.event.type === 'order.upserted' ? r.event.data : null;
+    expect(data(order({ reverses: 'o1' }))).toMatchObject({
+      status: 'refunded',
+      reversal: true,
+      reversesExternalId: 'o1',
+    });
+    expect(data(order({ reversal: true, status: 'cancelled' }))).toMatchObject({
+      status: 'cancelled',
+      reversal: true,
+      reversesExternalId: null,
+    });
+    // an order that is no reversal carries no reversal fields (its digest is what it was)
+    const plain = data(order({}));
+    expect(plain?.status).toBe('paid');
+    expect(plain && 'reversal' in plain).toBe(false);
+    const paid = order({ reversal: true, status: 'paid' });
+    expect(paid.ok ? [] : paid.issues.map((i) => i.code)).toEqual(['reversal_paid']);
+    const conflict = order({ reversal: false, reverses: 'o1' });
+    expect(conflict.ok ? [] : conflict.issues.map((i) => i.code)).toEqual(['reversal_conflict']);
+  });
+
   it('defaults the interaction version to its occurrence and the source to crm', () => {
     const r = parseEventBatch(
       {

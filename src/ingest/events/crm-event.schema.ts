@@ -150,9 +150,14 @@ function orderSchema(ts: Timestamp, version: Timestamp) {
         message: 'unknown currency (ISO 4217)',
         params: { code: 'unknown_currency' },
       }),
-    status: z.enum(['paid', 'refunded', 'cancelled']).default('paid'),
+    // a reversal's default is refunded (normaliseOrder); any other order's is paid
+    status: z.enum(['paid', 'refunded', 'cancelled']).optional(),
     channel: text(100),
     lines: z.array(line).max(500).default([]),
+    /** a refund or cancellation booked as an order of its own, giving amountMinor back on an earlier order */
+    reversal: z.boolean().optional(),
+    /** the externalId of the order it reverses (makes the order a reversal) */
+    reverses: id.optional(),
   });
 }
 
@@ -457,6 +462,19 @@ function normaliseOrder(d: WireOrder, at: (p: string) => string, issues: EventIs
   d.lines.forEach((l, i) => {
     if (l.amountMinor > max) absurd(`lines[${i}].amountMinor`);
   });
+  const reversal = d.reversal ?? d.reverses !== undefined;
+  if (d.reversal === false && d.reverses !== undefined)
+    issues.push({
+      path: at('reverses'),
+      code: 'reversal_conflict',
+      message: 'names an order to reverse, but reversal is false',
+    });
+  if (reversal && d.status === 'paid')
+    issues.push({
+      path: at('status'),
+      code: 'reversal_paid',
+      message: 'a reversal is refunded or cancelled, not paid',
+    });
   return {
     externalId: d.externalId,
     customerExternalId: d.customerExternalId,
@@ -464,7 +482,9 @@ function normaliseOrder(d: WireOrder, at: (p: string) => string, issues: EventIs
     placedAt: d.placedAt,
     amountMinor: d.amountMinor,
     currency: d.currency,
-    status: d.status,
+    status: d.status ?? (reversal ? 'refunded' : 'paid'),
+    // only when given, so the digest of orders that are no reversal stays what it was
+    ...(reversal ? { reversal: true, reversesExternalId: d.reverses ?? null } : {}),
     channel: d.channel,
     lines: d.lines.map((l) => ({
       productCode: l.productCode,

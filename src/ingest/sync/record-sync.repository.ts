@@ -101,6 +101,8 @@ export interface OrderUpsertRow {
   channel: string | null;
   updated_at: string;
   digest: string | undefined;
+  reversal: boolean;
+  reverses_external_id: string | null;
 }
 
 export interface OrderLineRow {

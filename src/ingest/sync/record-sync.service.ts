@@ -451,6 +451,8 @@ export class RecordSyncService {
         channel: o.channel,
         updated_at: o.updatedAt,
         digest: state.version?.digest,
+        reversal: o.reversal ?? false,
+        reverses_external_id: o.reversesExternalId ?? null,
       };
     });
     const written = await this.repo.upsertOrders(workspaceId, source, rows, tx);

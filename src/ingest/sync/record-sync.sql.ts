@@ -183,16 +183,18 @@ export const SYNC_SQL = {
   upsertOrders: `
     WITH s AS (
       SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(external_id text, customer_id bigint, placed_at timestamptz,
-        amount_minor bigint, currency text, status text, channel text, updated_at timestamptz, digest text)
+        amount_minor bigint, currency text, status text, channel text, updated_at timestamptz, digest text,
+        reversal boolean, reverses_external_id text)
     )
     INSERT INTO orders AS t (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status,
-      channel, source_updated_at, source_digest)
+      channel, source_updated_at, source_digest, reversal, reverses_external_id)
     SELECT $1, $2, s.external_id, s.customer_id, s.placed_at, s.amount_minor, s.currency, s.status, s.channel,
-      s.updated_at, decode(s.digest, 'hex')
+      s.updated_at, decode(s.digest, 'hex'), s.reversal, s.reverses_external_id
     FROM s ORDER BY s.external_id
     ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET
       customer_id = EXCLUDED.customer_id, placed_at = EXCLUDED.placed_at, amount_minor = EXCLUDED.amount_minor,
       currency = EXCLUDED.currency, status = EXCLUDED.status, channel = EXCLUDED.channel,
+      reversal = EXCLUDED.reversal, reverses_external_id = EXCLUDED.reverses_external_id,
       source_updated_at = EXCLUDED.source_updated_at, source_digest = EXCLUDED.source_digest, updated_at = now()
     WHERE ${NEWER}
     RETURNING t.id::text AS id, t.external_id`,

@@ -58,6 +58,10 @@ export interface OrderData {
   status: 'paid' | 'refunded' | 'cancelled';
   channel: string | null;
   lines: OrderLineData[];
+  /** a refund or cancellation booked as an order of its own (absent: not one; docs/scoring-run.md) */
+  reversal?: boolean;
+  /** the external id of the order it reverses, when the source names it */
+  reversesExternalId?: string | null;
 }
 
 export const INTERACTION_KINDS = ['call', 'email', 'visit', 'campaign', 'complaint', 'survey'] as const;

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 
-import { expectedPurchases } from './bg-nbd';
+import { expectedPurchases, fitBgNbd } from './bg-nbd';
+import { readCdnowSummaryWithSpend } from './cdnow.testdata';
 import { customerLifetimeValue, discountedExpectedPurchases } from './clv';
-import { expectedOrderValue } from './gamma-gamma';
+import { expectedOrderValue, fitGammaGamma } from './gamma-gamma';
 import type { BgNbdParams, GammaGammaParams } from './types';
 
 const bgnbd: BgNbdParams = { r: 0.242593, alpha: 4.413532, a: 0.792886, b: 2.425752 };
@@ -126,5 +127,34 @@ describe('customerLifetimeValue', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('customerLifetimeValue on CDNOW against lifetimes', () => {
+  it('matches ggf.customer_lifetime_value(bgf, …, time=12, discount_rate=0.01) of the lifetimes docs', () => {
+    // lifetimes fits both models on the CDNOW summary in weeks; with its default freq='D' a "month" is 30 time
+    // units, i.e. 12 periods of 30 weeks discounted at 1 % each (a quirk of lifetimes, reproduced on purpose)
+    const customers = readCdnowSummaryWithSpend();
+    const bg = fitBgNbd(customers).params;
+    const spend = fitGammaGamma(customers.map((c) => ({ x: c.x, mean: c.zbar }))).params;
+    const published: Array<[number, number]> = [
+      [1, 140.096218],
+      [2, 18.943466],
+      [3, 38.180575],
+    ];
+    for (const [id, value] of published) {
+      const c = customers[id - 1];
+      const clv = customerLifetimeValue({
+        bgnbd: bg,
+        gg: spend,
+        summary: c,
+        meanSpend: c.zbar,
+        horizon: 360,
+        periodLength: 30,
+        discountRatePerPeriod: 0.01,
+        margin: 1,
+      });
+      expect(relativeError(clv, value)).toBeLessThan(1e-5);
+    }
   });
 });

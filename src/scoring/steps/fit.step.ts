@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { backtestSample } from '../backtest-sample';
-import { backtestYielding } from '../models/backtest';
+import { type BacktestResult, backtestYielding } from '../models/backtest';
+import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
+import { runPriorityCheck } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { ForecastAccuracyRepository } from '../forecast-accuracy.repository';
@@ -88,6 +90,14 @@ export class FitStep {
     const fitted = fitRun(run, chunks, cols, lap, histories);
     const { stats, models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
+    const warnings = Array.isArray(run.report.warnings) ? [...(run.report.warnings as string[])] : [];
+    const check = histories && models.backtest ? checkPriority(histories, models.backtest, fitted) : null;
+    if (check) {
+      models.report.priorityCheck = check;
+      models.report.reasons.push(priorityCheckSentence(check));
+      if (check.worse) warnings.push(priorityCheckSentence(check));
+    }
+    lap('priorityCheck');
     const previousRunId = run.model_params.previousRunId ?? null;
     // A backtest is not part of the live history chain (the state at a run is its latest history row before it):
     // its rows would stand in for the live ones. Its full scores are its own partition instead.
@@ -114,6 +124,8 @@ export class FitStep {
       history: { mode: historyMode },
       fitSeconds: (Date.now() - started) / 1000,
       fitTimings: timings,
+      // prepare's warnings (orders left out) with the priority check's
+      warnings,
     };
     const params: RunParams = {
       context: fitted.context,
@@ -188,16 +200,24 @@ export class FitStep {
         customerIds: sample,
       }),
     );
-    const byCustomer = new Map<string, number[]>();
+    const byCustomer = new Map<
+      string,
+      { days: number[]; amounts: number[]; kind: 'individual' | 'business' }
+    >();
     for (const r of rows) {
-      const list = byCustomer.get(r.customer_id);
-      if (list) list.push(Number(r.day));
-      else byCustomer.set(r.customer_id, [Number(r.day)]);
+      const h = byCustomer.get(r.customer_id);
+      if (h) {
+        h.days.push(Number(r.day));
+        h.amounts.push(Number(r.amount));
+      } else
+        byCustomer.set(r.customer_id, { days: [Number(r.day)], amounts: [Number(r.amount)], kind: r.kind });
     }
+    const ordered = [...byCustomer.keys()]
+      .sort((a, b) => Number(a) - Number(b))
+      .map((id) => byCustomer.get(id)!);
     return {
-      histories: [...byCustomer.keys()]
-        .sort((a, b) => Number(a) - Number(b))
-        .map((id) => ({ days: byCustomer.get(id)! })),
+      histories: ordered.map((h) => ({ days: h.days })),
+      spend: { amounts: ordered.map((h) => h.amounts), kinds: ordered.map((h) => h.kind) },
       cutoffDay: Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS,
     };
   }
@@ -273,4 +293,28 @@ function fitRun(
   const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
   createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
   return { stats, models, context, workspaceStats, policyOverrides };
+}
+
+/**
+ * The priority check at the self-backtest's longest horizon, with the run's scorer (run-priority-check.ts); null
+ * without the sample's spend or a horizon.
+ */
+function checkPriority(
+  histories: BacktestInput,
+  result: BacktestResult,
+  fitted: RunFit,
+): PriorityCheck | null {
+  const horizon = result.horizons[result.horizons.length - 1];
+  if (!histories.spend || horizon === undefined) return null;
+  const amounts = histories.spend.amounts;
+  return runPriorityCheck(
+    histories.histories.map((h, i) => ({ days: h.days, amounts: amounts[i] })),
+    histories.spend.kinds,
+    {
+      cutoffDay: histories.cutoffDay,
+      horizonDays: horizon,
+      context: fitted.context,
+      policy: createScoringPolicy(fitted.workspaceStats, fitted.policyOverrides),
+    },
+  );
 }
