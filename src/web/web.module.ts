@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments/assignments.module';
 import { CustomersModule } from '../customers/customers.module';
-import { OffersModule } from '../offers/offers.module';
+import { ExperimentsModule } from '../experiments/experiments.module';
 import { WorklistModule } from '../worklist/worklist.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { EmbedSessionService } from './embed-session.service';
@@ -15,7 +15,7 @@ import { RepWorkspaceService } from './rep/rep-workspace.service';
 import { WebController } from './web.controller';
 
 @Module({
-  imports: [WorklistModule, WorkspacesModule, AssignmentsModule, CustomersModule, OffersModule],
+  imports: [WorklistModule, WorkspacesModule, AssignmentsModule, CustomersModule, ExperimentsModule],
   controllers: [WebController, RepWorkspaceController, ManagerDashboardController],
   providers: [
     EmbedSessionService,
