@@ -4,7 +4,7 @@ import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
   it('parses a chunk line, nulls included', () => {
-    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5';
+    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5\t2\t12';
     expect(parseChunkLine(line.split('\t'))).toEqual({
       customer_id: '42',
       kind: 'business',
@@ -20,6 +20,8 @@ describe('chunk COPY text', () => {
       prev_tier: 'core',
       prev_lifecycle: 'loyal',
       prev_priority: 55.5,
+      refunded_orders: 2,
+      days_since_two_way: 12,
     });
   });
 

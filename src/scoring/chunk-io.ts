@@ -28,6 +28,8 @@ export function parseChunkLine(f: string[]): ChunkInputRow {
     prev_tier: f[11] === NULL ? null : (f[11] as ValueTier),
     prev_lifecycle: f[12] === NULL ? null : (f[12] as Lifecycle),
     prev_priority: num(f[13]),
+    refunded_orders: Number(f[14]),
+    days_since_two_way: num(f[15]),
   };
 }
 

@@ -70,6 +70,10 @@ export interface ChunkInputRow {
   prev_lifecycle: Lifecycle | null;
   /** previous run's priority; with prev_tier null = not scored in the previous run (or no previous run) */
   prev_priority?: number | null;
+  /** refunded orders before the cutoff (any currency) */
+  refunded_orders?: number;
+  /** days since the last two-way contact (a call or visit that reached someone, a reply); null = none */
+  days_since_two_way?: number | null;
 }
 
 export interface ScoreRow {
@@ -189,6 +193,8 @@ function chunkFeatures(
     meanInterPurchaseDays:
       row.transactions > 1 ? (row.age_days! - row.recency_days!) / (row.transactions - 1) : null,
     daysSinceLastInteraction: row.days_since_interaction,
+    daysSinceTwoWayContact: row.days_since_two_way ?? null,
+    refundedOrders: row.refunded_orders ?? 0,
     complaints90d: row.complaints_90d,
     lastSurveyScore: row.last_survey,
     pAlive: m.pAlive,

@@ -175,9 +175,13 @@ export function dueSignal(ratio: number, due: WorklistSettings['due']): number {
   return due.fadeRatio / ratio;
 }
 
-/** A prospect: no paid order yet. */
-export function isProspect(c: Pick<WorklistCandidate, 'lifecycle' | 'frequency'>): boolean {
-  return c.lifecycle === 'prospect' || !(c.frequency > 0);
+/**
+ * A prospect: never bought, as the scoring run decided (lifecycle `prospect`: no paid order and no refund). A
+ * customer whose only orders are refunds has no paid order either but is not one: they bought before (lifecycle
+ * churned or at_risk, `refunds_only`) and compete with the customers, where nothing bought values them at 0.
+ */
+export function isProspect(c: Pick<WorklistCandidate, 'lifecycle'>): boolean {
+  return c.lifecycle === 'prospect';
 }
 
 /**

@@ -196,7 +196,7 @@ export const CANDIDATES_SQL = `
            fu.kind AS fu_kind, fu.due_at AS fu_due, fu.attempt AS fu_attempt, fu.created_at AS fu_created,
            pin.customer_id IS NOT NULL AS pinned, pin.note AS pin_note, ta.contacts,
            CASE WHEN w.last_at IS NOT NULL THEN k.d - (w.last_at AT TIME ZONE $4)::date END AS days_since_interaction,
-           (s.lifecycle = 'prospect' OR s.frequency <= 0) AS prospect
+           (s.lifecycle = 'prospect') AS prospect
     FROM customer_scores s
     JOIN customers c ON c.id = s.customer_id
     JOIN rep ON rep.id = c.owner_rep_id
@@ -346,7 +346,7 @@ export const CUSTOMER_ROW_SQL = `
            CASE WHEN s.frequency >= 2 AND s.recency_days IS NOT NULL AND fd.first_day IS NOT NULL
                 THEN ((k.as_of - s.recency_days) - fd.first_day)::float8 / (s.frequency - 1) END AS own_cycle,
            CASE WHEN s.frequency >= 2 THEN k.as_of - fd.first_day END AS first_age,
-           (s.lifecycle = 'prospect' OR s.frequency <= 0) AS prospect
+           (s.lifecycle = 'prospect') AS prospect
     FROM customers c
     JOIN customer_scores s ON s.run_id = $2 AND s.customer_id = c.id
     CROSS JOIN k
