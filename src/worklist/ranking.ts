@@ -372,6 +372,35 @@ export function callableCountries(
   return out;
 }
 
+/** ISO day `n` days after `day` ('YYYY-MM-DD'). */
+function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Countries (plus null for unknown) whose customers of each kind the reps' shift reaches on at least one of the
+ * seven days from the list's day: the others are accounts no rep can reach — the owner's hours never meet the
+ * customer's business hours (a UK team and Australian offices). Flagged in the publish report.
+ */
+export function reachableCountries(
+  countries: readonly string[],
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  s: Readonly<WorklistSettings>,
+): Record<CustomerKind, { countries: string[]; unknownCallable: boolean }> {
+  const week = Array.from({ length: 7 }, (_, i) =>
+    callableCountries(countries, { listDate: addDays(ctx.listDate, i), timeZone: ctx.timeZone }, s),
+  );
+  const out = {} as Record<CustomerKind, { countries: string[]; unknownCallable: boolean }>;
+  for (const kind of ['business', 'individual'] as const) {
+    const reached = new Set(week.flatMap((d) => d[kind].countries));
+    out[kind] = {
+      countries: countries.filter((c) => reached.has(c)),
+      unknownCallable: week.some((d) => d[kind].unknownCallable),
+    };
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The list
 

@@ -6,11 +6,11 @@ import { OffersService } from '../offers/offers.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { COUNTRY_TIME_ZONES } from './country-time-zones';
-import { callableCountries, Exclusion, rankWorklist } from './ranking';
+import { callableCountries, Exclusion, rankWorklist, reachableCountries } from './ranking';
 import { BuiltItem, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
-import { ListRepRow, WorklistRepository } from './worklist.repository';
-import type { CandidateParams } from './worklist.sql';
+import { ExclusionCountRow, ListRepRow, WorklistRepository } from './worklist.repository';
+import type { ExclusionParams } from './worklist.sql';
 import { isDay } from './zoned-time';
 
 export interface PublishReport {
@@ -21,9 +21,24 @@ export interface PublishReport {
   skippedExisting: number;
   /** candidates the SQL let through, over all new lists */
   candidates: number;
-  /** candidates the ranking's own checks removed, by rule */
-  excluded: Partial<Record<Exclusion, number>>;
+  /**
+   * the new lists' reps' customers on none of them, by the first rule that kept them off (the candidate SQL's and
+   * the ranking's own checks together); `capacity`: allowed by every rule, but the list was full
+   */
+  excluded: Partial<Record<PublishExclusion, number>>;
+  /** accounts whose owner's shift meets their business hours on none of the coming 7 days (docs/worklists.md) */
+  unreachable: UnreachableAccounts;
   seconds: number;
+}
+
+export type PublishExclusion = Exclusion | 'experiment_holdout' | 'capacity';
+
+export interface UnreachableAccounts {
+  /** `owner_hours_never_meet`: the owner's hours never overlap the customer's business hours */
+  reason: 'owner_hours_never_meet';
+  customers: number;
+  /** up to 100, the highest priority first */
+  customerIds: string[];
 }
 
 /**
@@ -99,6 +114,10 @@ export class WorklistPublisher {
           ? []
           : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       const built = this.rankAndBuild(ctx, listOfRep, rows);
+      const counts =
+        created.length === 0
+          ? []
+          : await this.lists.exclusions(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
       await this.announce(tx, ctx, listOfRep, built.itemsOfRep);
       return {
@@ -108,7 +127,7 @@ export class WorklistPublisher {
         items: built.items.length,
         skippedExisting: reps.length - listOfRep.size,
         candidates: rows.length,
-        excluded: built.excluded,
+        ...exclusionReport(counts, built),
         seconds: 0,
       };
     });
@@ -209,8 +228,39 @@ export class WorklistPublisher {
   }
 }
 
+/**
+ * The report's exclusions: the SQL's counts by rule, the ranking's own (normally none: the rules agree), and
+ * `capacity` — customers every rule allowed that did not fit on their rep's list.
+ */
+function exclusionReport(
+  counts: readonly ExclusionCountRow[],
+  built: Pick<BuiltLists, 'items' | 'excluded'>,
+): Pick<PublishReport, 'excluded' | 'unreachable'> {
+  const excluded: Partial<Record<PublishExclusion, number>> = { ...built.excluded };
+  let eligible = 0;
+  const unreachable: UnreachableAccounts = {
+    reason: 'owner_hours_never_meet',
+    customers: 0,
+    customerIds: [],
+  };
+  for (const row of counts) {
+    if (row.reason === 'eligible') eligible = row.customers;
+    else if (row.reason === 'never_reachable') {
+      unreachable.customers = row.customers;
+      unreachable.customerIds = row.ids ?? [];
+    } else if (row.customers > 0) {
+      const reason = row.reason as PublishExclusion;
+      excluded[reason] = (excluded[reason] ?? 0) + row.customers;
+    }
+  }
+  const rankedOut = Object.values(built.excluded).reduce((a, n) => a + (n ?? 0), 0);
+  const capacity = eligible - rankedOut - built.items.length;
+  if (capacity > 0) excluded.capacity = capacity;
+  return { excluded, unreachable };
+}
+
 /** The candidate query's inputs for the reps of the new lists (the workspace id is the repository's first). */
-function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidateParams, 'workspaceId'> {
+function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<ExclusionParams, 'workspaceId'> {
   const { listDate, policy, run } = ctx;
   const { settings, timeZone } = policy;
   return {
@@ -224,6 +274,7 @@ function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidatePa
     settings,
     referenceValue: run.referenceValue,
     callable: callableCountries(Object.keys(COUNTRY_TIME_ZONES), { listDate, timeZone }, settings),
+    reachable: reachableCountries(Object.keys(COUNTRY_TIME_ZONES), { listDate, timeZone }, settings),
     knownCountries: Object.keys(COUNTRY_TIME_ZONES),
   };
 }

@@ -6,19 +6,11 @@ import { HOLDOUT_SQL } from '../offers/experiment-lift';
  * expected value `callValue` (ranking.ts) computes, cut per rep at capacity × overfetch. ranking.ts then orders
  * and mixes the few rows per rep that survive. The two value formulas are kept equal by an integration test.
  */
+import { CRM_NON_CONTACT_OUTCOMES } from '../scoring/customer-summary.sql';
 import { CONTACT_OUTCOMES, UNANSWERED_OUTCOMES } from './outcome-rules';
 import type { WorklistSettings } from './worklist-settings';
 
 const quoted = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
-
-/** CRM call/visit outcomes that did not reach anyone (they are attempts, not contacts). */
-export const CRM_NON_CONTACT_OUTCOMES = [
-  'no_answer',
-  'voicemail',
-  'wrong_number',
-  'cancelled',
-  'rescheduled',
-];
 
 export interface CandidateParams {
   workspaceId: string;
@@ -34,6 +26,11 @@ export interface CandidateParams {
   /** countries (upper-case ISO codes) whose customers can be called today, per kind, and the rule for others */
   callable: Record<'business' | 'individual', { countries: string[]; unknownCallable: boolean }>;
   knownCountries: string[];
+}
+
+/** The exclusion count's inputs: the candidates' plus the countries callable on some day of the coming week. */
+export interface ExclusionParams extends CandidateParams {
+  reachable: CandidateParams['callable'];
 }
 
 /** Positional parameters of CANDIDATES_SQL, in order. */
@@ -77,43 +74,38 @@ export function candidateParams(p: CandidateParams): unknown[] {
   ];
 }
 
-/** Columns about a customer that the talk track and the reasons need; used with CONTEXT_JOINS over `r`, `k`. */
-const CONTEXT_COLUMNS = `
-  c.name AS customer_name, c.external_id AS customer_external_id, c.personality,
-  sc.rfm_segment, sc.priority AS score_priority, lo.amount_minor AS last_order_minor, lo.currency AS last_order_currency,
-  lc.occurred_at AS last_complaint_at, lc.note AS last_complaint_note,
-  lx.outcome AS last_outcome, lx.occurred_at AS last_outcome_at,
-  es.until::text AS snooze_until, es.reason AS snooze_reason`;
-
-/** $1 workspace, $2 run; `r.customer_id` the customer, `k` with d, day_start, day_end, snooze_ended_days. */
-const CONTEXT_JOINS = `
-  JOIN customers c ON c.id = r.customer_id
-  JOIN customer_scores sc ON sc.run_id = $2 AND sc.customer_id = r.customer_id
-  LEFT JOIN LATERAL (
-    SELECT amount_minor, currency FROM orders o
-    WHERE o.customer_id = r.customer_id AND o.status = 'paid' AND o.deleted_at IS NULL AND o.placed_at < k.day_end
-    ORDER BY o.placed_at DESC LIMIT 1) lo ON true
-  LEFT JOIN LATERAL (
-    SELECT occurred_at, note FROM interactions i
-    WHERE i.customer_id = r.customer_id AND i.kind = 'complaint'
-      AND i.occurred_at >= k.day_start - interval '90 days' AND i.occurred_at < k.day_end
-    ORDER BY i.occurred_at DESC LIMIT 1) lc ON true
-  LEFT JOIN LATERAL (
-    SELECT outcome, occurred_at FROM worklist_outcomes o
-    WHERE o.workspace_id = $1 AND o.customer_id = r.customer_id
-      AND o.occurred_at >= k.day_start - interval '90 days' AND o.occurred_at < k.day_end
-    ORDER BY o.occurred_at DESC LIMIT 1) lx ON true
-  LEFT JOIN LATERAL (
-    SELECT until, reason FROM contact_suppressions x
-    WHERE x.workspace_id = $1 AND x.customer_id = r.customer_id AND x.kind = 'snooze'
-      AND x.until <= k.d AND x.until > k.d - k.snooze_ended_days
-    ORDER BY x.until DESC LIMIT 1) es ON true`;
+/** Positional parameters of EXCLUSIONS_SQL: the candidates' ($1–$33), then the week's reachable countries. */
+export function exclusionParams(p: ExclusionParams): unknown[] {
+  return [
+    ...candidateParams(p),
+    p.reachable.business.countries, // $34
+    p.reachable.business.unknownCallable, // $35
+    p.reachable.individual.countries, // $36
+    p.reachable.individual.unknownCallable, // $37
+  ];
+}
 
 /**
- * One row per surviving candidate, ordered by rep, prospect flag and pre-rank. `value` is the SQL pre-rank value
- * (equal to callValue()). Instants come back as timestamptz, days as date strings.
+ * The business-hours rule over `c` (a customer): true when their country, for their kind, is in the list of
+ * callable countries ($business, $individual), or — for a country the time-zone table does not know — when the
+ * matching flag says so.
  */
-export const CANDIDATES_SQL = `
+const callableBy = (
+  business: number,
+  businessUnknown: number,
+  individual: number,
+  individualUnknown: number,
+) => `
+  CASE WHEN upper(trim(c.country)) = ANY ($32::text[]) THEN
+         upper(trim(c.country)) = ANY (CASE c.kind WHEN 'business' THEN $${business}::text[] ELSE $${individual}::text[] END)
+       ELSE CASE c.kind WHEN 'business' THEN $${businessUnknown}::boolean ELSE $${individualUnknown}::boolean END END`;
+
+/**
+ * The statement head shared by CANDIDATES_SQL and EXCLUSIONS_SQL: the day's constants (`k`), and the small sets
+ * the contact rules are made of — follow-ups, pins, recent contacts, frequency caps, suppressions (with the first
+ * reason that applies: do-not-call, wrong number, snooze).
+ */
+const RULE_SETS = `
   WITH k AS (
     SELECT ($3::date::timestamp AT TIME ZONE $4) AS day_start,
            (($3::date + 1)::timestamp AT TIME ZONE $4) AS day_end,
@@ -122,7 +114,7 @@ export const CANDIDATES_SQL = `
            $13::float8 AS w_prospect, $14::float8 AS win_back, $15::float8 AS lookahead, $16::float8 AS min_cycle,
            $17::float8 AS due_start, $18::float8 AS due_full, $19::float8 AS due_fade,
            $20::float8 AS prospect_value, $21::float8 AS cold_factor, $22::int AS warm_days, $23::int AS overfetch,
-           $24::int AS max_cap_days, $33::int AS snooze_ended_days
+           $24::int AS max_cap_days, $33::int AS snooze_ended_days, $7::text AS currency
   ),
   caps AS (SELECT * FROM unnest($25::text[], $26::int[], $27::int[]) AS t(tier, max_calls, per_days)),
   rep AS (SELECT r.id, r.daily_capacity FROM reps r WHERE r.workspace_id = $1 AND r.id = ANY ($8::uuid[])),
@@ -163,11 +155,71 @@ export const CANDIDATES_SQL = `
     GROUP BY t.customer_id, caps.max_calls HAVING count(*) >= caps.max_calls
   ),
   blocked AS (
-    SELECT DISTINCT x.customer_id FROM contact_suppressions x JOIN customers bc ON bc.id = x.customer_id, k
+    SELECT x.customer_id,
+           (array_agg(x.kind ORDER BY array_position(ARRAY['do_not_call', 'wrong_number', 'snooze'], x.kind)))[1]
+             AS kind
+    FROM contact_suppressions x JOIN customers bc ON bc.id = x.customer_id, k
     WHERE x.workspace_id = $1
       AND (x.kind = 'do_not_call' OR (x.kind = 'snooze' AND x.until > k.d)
            OR (x.kind = 'wrong_number' AND x.phone_hash IS NOT DISTINCT FROM bc.phone_hash))
-  ),
+    GROUP BY x.customer_id
+  )`;
+
+/** The scored, live customers of the reps of $8 with the rule sets joined (`s` score, `c` customer). */
+const RULED_CUSTOMERS = `
+    FROM customer_scores s
+    JOIN customers c ON c.id = s.customer_id
+    JOIN rep ON rep.id = c.owner_rep_id
+    CROSS JOIN k
+    LEFT JOIN fu ON fu.customer_id = s.customer_id
+    LEFT JOIN pin ON pin.customer_id = s.customer_id
+    LEFT JOIN touch_agg ta ON ta.customer_id = s.customer_id
+    LEFT JOIN capped cp ON cp.customer_id = s.customer_id
+    LEFT JOIN blocked bl ON bl.customer_id = s.customer_id`;
+
+/** The holdout of a running experiment stays off the lists (urgent service items still reach them). */
+const IN_HOLDOUT = `EXISTS (
+        SELECT 1 FROM experiments e
+        WHERE e.workspace_id = $1 AND $3::date >= e.starts_on AND (e.ends_on IS NULL OR $3::date <= e.ends_on)
+          AND ${HOLDOUT_SQL('e.id', 'c.id', 'e.holdout_share')})`;
+
+/** Columns about a customer that the talk track and the reasons need; used with CONTEXT_JOINS over `r`, `k`. */
+const CONTEXT_COLUMNS = `
+  c.name AS customer_name, c.external_id AS customer_external_id, c.personality,
+  sc.rfm_segment, sc.priority AS score_priority, lo.amount_minor AS last_order_minor, lo.currency AS last_order_currency,
+  lc.occurred_at AS last_complaint_at, lc.note AS last_complaint_note,
+  lx.outcome AS last_outcome, lx.occurred_at AS last_outcome_at,
+  es.until::text AS snooze_until, es.reason AS snooze_reason`;
+
+/** $1 workspace, $2 run; `r.customer_id` the customer, `k` with d, day_start, day_end, snooze_ended_days. */
+const CONTEXT_JOINS = `
+  JOIN customers c ON c.id = r.customer_id
+  JOIN customer_scores sc ON sc.run_id = $2 AND sc.customer_id = r.customer_id
+  LEFT JOIN LATERAL (
+    SELECT amount_minor, currency FROM orders o
+    WHERE o.customer_id = r.customer_id AND o.status = 'paid' AND o.deleted_at IS NULL AND o.placed_at < k.day_end
+    ORDER BY o.placed_at DESC LIMIT 1) lo ON true
+  LEFT JOIN LATERAL (
+    SELECT occurred_at, note FROM interactions i
+    WHERE i.customer_id = r.customer_id AND i.kind = 'complaint'
+      AND i.occurred_at >= k.day_start - interval '90 days' AND i.occurred_at < k.day_end
+    ORDER BY i.occurred_at DESC LIMIT 1) lc ON true
+  LEFT JOIN LATERAL (
+    SELECT outcome, occurred_at FROM worklist_outcomes o
+    WHERE o.workspace_id = $1 AND o.customer_id = r.customer_id
+      AND o.occurred_at >= k.day_start - interval '90 days' AND o.occurred_at < k.day_end
+    ORDER BY o.occurred_at DESC LIMIT 1) lx ON true
+  LEFT JOIN LATERAL (
+    SELECT until, reason FROM contact_suppressions x
+    WHERE x.workspace_id = $1 AND x.customer_id = r.customer_id AND x.kind = 'snooze'
+      AND x.until <= k.d AND x.until > k.d - k.snooze_ended_days
+    ORDER BY x.until DESC LIMIT 1) es ON true`;
+
+/**
+ * One row per surviving candidate, ordered by rep, prospect flag and pre-rank. `value` is the SQL pre-rank value
+ * (equal to callValue()). Instants come back as timestamptz, days as date strings.
+ */
+export const CANDIDATES_SQL = `${RULE_SETS},
   warm AS (
     SELECT x.customer_id, max(x.at) AS last_at FROM (
       SELECT i.customer_id, i.occurred_at AS at FROM interactions i, k
@@ -197,31 +249,16 @@ export const CANDIDATES_SQL = `
            pin.customer_id IS NOT NULL AS pinned, pin.note AS pin_note, ta.contacts,
            CASE WHEN w.last_at IS NOT NULL THEN k.d - (w.last_at AT TIME ZONE $4)::date END AS days_since_interaction,
            (s.lifecycle = 'prospect') AS prospect
-    FROM customer_scores s
-    JOIN customers c ON c.id = s.customer_id
-    JOIN rep ON rep.id = c.owner_rep_id
-    CROSS JOIN k
+    ${RULED_CUSTOMERS}
     LEFT JOIN fd ON fd.customer_id = s.customer_id AND s.frequency >= 2
-    LEFT JOIN fu ON fu.customer_id = s.customer_id
-    LEFT JOIN pin ON pin.customer_id = s.customer_id
-    LEFT JOIN touch_agg ta ON ta.customer_id = s.customer_id
     LEFT JOIN warm w ON w.customer_id = s.customer_id
-    LEFT JOIN capped cp ON cp.customer_id = s.customer_id
-    LEFT JOIN blocked bl ON bl.customer_id = s.customer_id
     WHERE s.run_id = $2 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
       AND bl.customer_id IS NULL
-      -- the holdout of a running experiment stays off the lists (urgent service items still reach them)
-      AND NOT EXISTS (
-        SELECT 1 FROM experiments e
-        WHERE e.workspace_id = $1 AND $3::date >= e.starts_on AND (e.ends_on IS NULL OR $3::date <= e.ends_on)
-          AND ${HOLDOUT_SQL('e.id', 'c.id', 'e.holdout_share')})
+      AND NOT ${IN_HOLDOUT}
       AND (fu.due_at IS NULL OR fu.due_at < k.day_end)
       AND NOT COALESCE(ta.today, false)
       AND (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)
-      AND (fu.kind IS NOT DISTINCT FROM 'callback' OR CASE
-        WHEN upper(trim(c.country)) = ANY ($32::text[]) THEN
-          upper(trim(c.country)) = ANY (CASE c.kind WHEN 'business' THEN $28::text[] ELSE $30::text[] END)
-        ELSE CASE c.kind WHEN 'business' THEN $29::boolean ELSE $31::boolean END END)
+      AND (fu.kind IS NOT DISTINCT FROM 'callback' OR ${callableBy(28, 29, 30, 31)})
   ),
   v1 AS (
     SELECT b.*,
@@ -278,6 +315,35 @@ export const CANDIDATES_SQL = `
   ${CONTEXT_JOINS}
   WHERE r.rn <= rep.daily_capacity * k.overfetch
   ORDER BY r.rep_id, r.prospect, r.rn`;
+
+/**
+ * Why each customer of the reps of $8 is on no list today, counted by the first rule that excludes them, in the
+ * order of ranking.ts exclusionOf (plus the experiment holdout); `eligible` counts those every rule lets through
+ * (the publisher subtracts the listed ones: the rest lost to capacity). One more row, `never_reachable`: the
+ * customers (whatever else excludes them today) whose country no shift of the coming week reaches ($34–$37) —
+ * their owner's hours never meet their business hours — with up to 100 ids, the highest priority first. The same CTEs and rules as CANDIDATES_SQL; a test checks the two agree.
+ */
+export const EXCLUSIONS_SQL = `${RULE_SETS},
+  judged AS (
+    SELECT s.customer_id, s.priority,
+      CASE WHEN bl.kind = 'snooze' THEN 'snoozed'
+           WHEN bl.kind IS NOT NULL THEN bl.kind
+           WHEN ${IN_HOLDOUT} THEN 'experiment_holdout'
+           WHEN fu.due_at >= k.day_end THEN 'follow_up_pending'
+           WHEN COALESCE(ta.today, false) THEN 'contacted_today'
+           WHEN NOT (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)
+             THEN 'frequency_cap'
+           WHEN NOT (fu.kind IS NOT DISTINCT FROM 'callback' OR ${callableBy(28, 29, 30, 31)})
+             THEN 'outside_business_hours'
+           ELSE 'eligible' END AS reason,
+      NOT (${callableBy(34, 35, 36, 37)}) AS never_reachable
+    ${RULED_CUSTOMERS}
+    WHERE s.run_id = $2 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+  )
+  SELECT reason, count(*)::int AS customers, NULL::text[] AS ids FROM judged GROUP BY reason
+  UNION ALL
+  SELECT 'never_reachable', count(*)::int, (array_agg(customer_id::text ORDER BY priority DESC, customer_id))[1:100]
+  FROM judged WHERE never_reachable`;
 
 /** $1 workspace, then parallel arrays: every item of the new lists in one statement. */
 export const INSERT_ITEMS_SQL = `

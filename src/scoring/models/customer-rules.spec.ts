@@ -618,16 +618,11 @@ const buyer: fc.Arbitrary<CustomerFeatures> = fc
 describe('properties', () => {
   it('makes a prospect exactly of who never bought: no counted purchase and no refund', () => {
     fc.assert(
-      fc.property(
-        buyer,
-        fc.boolean(),
-        fc.integer({ min: 0, max: 5 }),
-        (b, bought, refunds) => {
-          const f = bought ? { ...b, refundedOrders: refunds } : prospect({ refundedOrders: refunds });
-          expect(lifecycle(f, policy).value === 'prospect').toBe(!bought && refunds === 0);
-          expect(neverBought(f)).toBe(!bought && refunds === 0);
-        },
-      ),
+      fc.property(buyer, fc.boolean(), fc.integer({ min: 0, max: 5 }), (b, bought, refunds) => {
+        const f = bought ? { ...b, refundedOrders: refunds } : prospect({ refundedOrders: refunds });
+        expect(lifecycle(f, policy).value === 'prospect').toBe(!bought && refunds === 0);
+        expect(neverBought(f)).toBe(!bought && refunds === 0);
+      }),
     );
   });
 
