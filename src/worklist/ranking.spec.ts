@@ -9,6 +9,8 @@ import {
   rankWorklist,
   RankingContext,
   reachableCountries,
+  callableByRep,
+  repShiftOf,
   WorklistCandidate,
 } from './ranking';
 import { DEFAULT_WORKLIST_SETTINGS, resolveWorklistSettings } from './worklist-settings';
@@ -282,6 +284,27 @@ describe('contact rules', () => {
     ).toEqual(['DE']);
     // in November 09:00 London is 20:00 in Sydney (UTC+11): individuals (09:00–20:00) are out of reach too
     expect(week.individual.countries).not.toContain('AU');
+  });
+});
+
+describe('callableByRep', () => {
+  it("follows each rep's own shift: a Sydney rep reaches the Australian offices a London rep never does", () => {
+    const s = resolveWorklistSettings({
+      repShifts: { 'rep-syd': { start: '09:00', end: '17:00', timeZone: 'Australia/Sydney' } },
+    });
+    const london = { listDate: '2026-11-25', timeZone: 'Europe/London' };
+    const reps = [
+      { id: 'uk', shift: repShiftOf('rep-uk', london.timeZone, s) },
+      { id: 'syd', shift: repShiftOf('rep-syd', london.timeZone, s) },
+    ];
+    expect(reps[0].shift).toEqual({ timeZone: 'Europe/London', start: '09:00', end: '18:00' });
+    const week = callableByRep(reps, ['GB', 'AU'], london, s, 7);
+    const pairs = week.repIds.map((r, i) => `${r}|${week.kinds[i]}|${week.countries[i]}`);
+    expect(pairs).toContain('syd|business|AU');
+    expect(pairs).not.toContain('uk|business|AU');
+    expect(pairs).toContain('uk|business|GB');
+    // unknown countries use the workspace's zone (London): the UK rep reaches them, '' stands for them
+    expect(pairs).toContain('uk|business|');
   });
 });
 

@@ -129,6 +129,27 @@ export interface RankingContext {
   referenceValue: number;
   /** the rep's daily capacity */
   capacity: number;
+  /** the rep's shift; default: settings.repHours in `timeZone` (repShiftOf) */
+  shift?: RepShift;
+}
+
+/** A rep's working hours on a list day: clock times 'HH:MM' in an IANA zone. */
+export interface RepShift {
+  timeZone: string;
+  start: string;
+  end: string;
+}
+
+/** A rep's shift: their own (settings.repShifts, by external id) or repHours in the workspace's zone. */
+export function repShiftOf(
+  repExternalId: string | null,
+  workspaceZone: string,
+  s: Readonly<WorklistSettings>,
+): RepShift {
+  const own = repExternalId === null ? undefined : s.repShifts[repExternalId];
+  return own
+    ? { timeZone: own.timeZone ?? workspaceZone, start: own.start, end: own.end }
+    : { timeZone: workspaceZone, start: s.repHours.start, end: s.repHours.end };
 }
 
 export interface RankedItem {
@@ -306,7 +327,7 @@ function capWindowStart(listDate: string, timeZone: string, perDays: number): nu
 /** Why a candidate cannot be on the list today, or null. Callbacks and pins are exempt from caps. */
 export function exclusionOf(
   c: WorklistCandidate,
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
   day: DayContext = dayContext(ctx),
   window: () => CallWindow | null = () => windowFor(c, ctx, s),
@@ -340,13 +361,16 @@ function hoursOf(s: Readonly<WorklistSettings>, kind: CustomerKind): Hours {
 
 function windowFor(
   c: Pick<WorklistCandidate, 'country' | 'customerKind'>,
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
 ): CallWindow | null {
+  const shift = ctx.shift ?? repShiftOf(null, ctx.timeZone, s);
   return callWindow({
+    // the list's day is a day in the rep's own zone (a Sydney rep's Tuesday)
     day: ctx.listDate,
-    repTimeZone: ctx.timeZone,
-    repHours: { start: parseClock(s.repHours.start), end: parseClock(s.repHours.end) },
+    repTimeZone: shift.timeZone,
+    repHours: { start: parseClock(shift.start), end: parseClock(shift.end) },
+    // an unknown country: the workspace's zone
     customerTimeZone: timeZoneForCountry(c.country, ctx.timeZone),
     customerHours: hoursOf(s, c.customerKind),
     minMinutes: s.minCallWindowMinutes,
@@ -359,7 +383,7 @@ function windowFor(
  */
 export function callableCountries(
   countries: readonly string[],
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
 ): Record<CustomerKind, { countries: string[]; unknownCallable: boolean }> {
   const out = {} as Record<CustomerKind, { countries: string[]; unknownCallable: boolean }>;
@@ -384,11 +408,11 @@ function addDays(day: string, n: number): string {
  */
 export function reachableCountries(
   countries: readonly string[],
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
 ): Record<CustomerKind, { countries: string[]; unknownCallable: boolean }> {
   const week = Array.from({ length: 7 }, (_, i) =>
-    callableCountries(countries, { listDate: addDays(ctx.listDate, i), timeZone: ctx.timeZone }, s),
+    callableCountries(countries, { ...ctx, listDate: addDays(ctx.listDate, i) }, s),
   );
   const out = {} as Record<CustomerKind, { countries: string[]; unknownCallable: boolean }>;
   for (const kind of ['business', 'individual'] as const) {
@@ -397,6 +421,40 @@ export function reachableCountries(
       countries: countries.filter((c) => reached.has(c)),
       unknownCallable: week.some((d) => d[kind].unknownCallable),
     };
+  }
+  return out;
+}
+
+/**
+ * The set form of the business-hours rule per rep, for the candidate SQL: one (rep, kind, country) triple per
+ * country (upper-case ISO code; '' = a country the time-zone table does not know) whose customers of that kind
+ * the rep's shift reaches — on the list's day (`days` 1), or on some day of the coming week (`days` 7).
+ */
+export function callableByRep(
+  reps: ReadonlyArray<{ id: string; shift: RepShift }>,
+  countries: readonly string[],
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  s: Readonly<WorklistSettings>,
+  days: 1 | 7,
+): { repIds: string[]; kinds: CustomerKind[]; countries: string[] } {
+  const out = { repIds: [] as string[], kinds: [] as CustomerKind[], countries: [] as string[] };
+  const byShift = new Map<string, ReturnType<typeof callableCountries>>();
+  for (const rep of reps) {
+    const key = `${rep.shift.timeZone}|${rep.shift.start}|${rep.shift.end}`;
+    let sets = byShift.get(key);
+    if (!sets) {
+      const repCtx = { ...ctx, shift: rep.shift };
+      sets = days === 1 ? callableCountries(countries, repCtx, s) : reachableCountries(countries, repCtx, s);
+      byShift.set(key, sets);
+    }
+    for (const kind of ['business', 'individual'] as const) {
+      const reached = [...sets[kind].countries, ...(sets[kind].unknownCallable ? [''] : [])];
+      for (const country of reached) {
+        out.repIds.push(rep.id);
+        out.kinds.push(kind);
+        out.countries.push(country);
+      }
+    }
   }
   return out;
 }

@@ -16,9 +16,14 @@ import {
   INSERT_ITEMS_SQL,
 } from './worklist.sql';
 
-/** One row of EXCLUSIONS_SQL: a reason (or `eligible`, or `never_reachable`), its customers, ids for the last. */
+/**
+ * One row of EXCLUSIONS_SQL: a reason (or `eligible`) and its customers; or `never_reachable` with the customer
+ * kind, the country ('' = not in the time-zone table) and up to 100 ids.
+ */
 export interface ExclusionCountRow {
   reason: string;
+  kind: 'business' | 'individual' | null;
+  country: string | null;
   customers: number;
   ids: string[] | null;
 }

@@ -23,14 +23,24 @@ export interface CandidateParams {
   repIds: string[];
   settings: Readonly<WorklistSettings>;
   referenceValue: number;
-  /** countries (upper-case ISO codes) whose customers can be called today, per kind, and the rule for others */
-  callable: Record<'business' | 'individual', { countries: string[]; unknownCallable: boolean }>;
+  /**
+   * the business-hours rule as a set: (rep, customer kind, country) whose customers the rep's shift reaches today;
+   * country '' stands for the countries not in `knownCountries` (ranking.ts callableByRep)
+   */
+  callable: CallableSet;
   knownCountries: string[];
 }
 
-/** The exclusion count's inputs: the candidates' plus the countries callable on some day of the coming week. */
+/** Parallel arrays of (rep, customer kind, country) triples (ranking.ts callableByRep). */
+export interface CallableSet {
+  repIds: string[];
+  kinds: string[];
+  countries: string[];
+}
+
+/** The exclusion count's inputs: the candidates' plus the triples reached on some day of the coming week. */
 export interface ExclusionParams extends CandidateParams {
-  reachable: CandidateParams['callable'];
+  reachable: CallableSet;
 }
 
 /** Positional parameters of CANDIDATES_SQL, in order. */
@@ -65,40 +75,32 @@ export function candidateParams(p: CandidateParams): unknown[] {
     [...tiers], // $25
     tiers.map((t) => s.contactCaps[t].maxCalls), // $26
     tiers.map((t) => s.contactCaps[t].perDays), // $27
-    p.callable.business.countries, // $28
-    p.callable.business.unknownCallable, // $29
-    p.callable.individual.countries, // $30
-    p.callable.individual.unknownCallable, // $31
-    p.knownCountries, // $32
-    s.snoozeEndedReasonDays, // $33
+    p.callable.repIds, // $28
+    p.callable.kinds, // $29
+    p.callable.countries, // $30
+    p.knownCountries, // $31
+    s.snoozeEndedReasonDays, // $32
   ];
 }
 
-/** Positional parameters of EXCLUSIONS_SQL: the candidates' ($1–$33), then the week's reachable countries. */
+/** Positional parameters of EXCLUSIONS_SQL: the candidates' ($1–$32), then the week's reachable triples. */
 export function exclusionParams(p: ExclusionParams): unknown[] {
   return [
     ...candidateParams(p),
-    p.reachable.business.countries, // $34
-    p.reachable.business.unknownCallable, // $35
-    p.reachable.individual.countries, // $36
-    p.reachable.individual.unknownCallable, // $37
+    p.reachable.repIds, // $33
+    p.reachable.kinds, // $34
+    p.reachable.countries, // $35
   ];
 }
 
 /**
- * The business-hours rule over `c` (a customer): true when their country, for their kind, is in the list of
- * callable countries ($business, $individual), or — for a country the time-zone table does not know — when the
- * matching flag says so.
+ * Joins the (rep, kind, country) triples of CTE `set` to customer `c` as `alias`: a match means the owner's shift
+ * reaches the customer ('' stands for a country the time-zone table does not know). A hash join, not a lookup
+ * per row.
  */
-const callableBy = (
-  business: number,
-  businessUnknown: number,
-  individual: number,
-  individualUnknown: number,
-) => `
-  CASE WHEN upper(trim(c.country)) = ANY ($32::text[]) THEN
-         upper(trim(c.country)) = ANY (CASE c.kind WHEN 'business' THEN $${business}::text[] ELSE $${individual}::text[] END)
-       ELSE CASE c.kind WHEN 'business' THEN $${businessUnknown}::boolean ELSE $${individualUnknown}::boolean END END`;
+const reachedBy = (set: string, alias: string) => `
+    LEFT JOIN ${set} ${alias} ON ${alias}.rep_id = c.owner_rep_id AND ${alias}.kind = c.kind
+      AND ${alias}.country = CASE WHEN upper(trim(c.country)) = ANY ($31::text[]) THEN upper(trim(c.country)) ELSE '' END`;
 
 /**
  * The statement head shared by CANDIDATES_SQL and EXCLUSIONS_SQL: the day's constants (`k`), and the small sets
@@ -114,9 +116,10 @@ const RULE_SETS = `
            $13::float8 AS w_prospect, $14::float8 AS win_back, $15::float8 AS lookahead, $16::float8 AS min_cycle,
            $17::float8 AS due_start, $18::float8 AS due_full, $19::float8 AS due_fade,
            $20::float8 AS prospect_value, $21::float8 AS cold_factor, $22::int AS warm_days, $23::int AS overfetch,
-           $24::int AS max_cap_days, $33::int AS snooze_ended_days, $7::text AS currency
+           $24::int AS max_cap_days, $32::int AS snooze_ended_days, $7::text AS currency
   ),
   caps AS (SELECT * FROM unnest($25::text[], $26::int[], $27::int[]) AS t(tier, max_calls, per_days)),
+  callable AS (SELECT * FROM unnest($28::uuid[], $29::text[], $30::text[]) AS t(rep_id, kind, country)),
   rep AS (SELECT r.id, r.daily_capacity FROM reps r WHERE r.workspace_id = $1 AND r.id = ANY ($8::uuid[])),
   fu AS (
     SELECT DISTINCT ON (f.customer_id) f.customer_id, f.kind, f.due_at, f.attempt, f.created_at
@@ -175,7 +178,8 @@ const RULED_CUSTOMERS = `
     LEFT JOIN pin ON pin.customer_id = s.customer_id
     LEFT JOIN touch_agg ta ON ta.customer_id = s.customer_id
     LEFT JOIN capped cp ON cp.customer_id = s.customer_id
-    LEFT JOIN blocked bl ON bl.customer_id = s.customer_id`;
+    LEFT JOIN blocked bl ON bl.customer_id = s.customer_id
+    ${reachedBy('callable', 'cw')}`;
 
 /** The holdout of a running experiment stays off the lists (urgent service items still reach them). */
 const IN_HOLDOUT = `EXISTS (
@@ -258,7 +262,7 @@ export const CANDIDATES_SQL = `${RULE_SETS},
       AND (fu.due_at IS NULL OR fu.due_at < k.day_end)
       AND NOT COALESCE(ta.today, false)
       AND (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)
-      AND (fu.kind IS NOT DISTINCT FROM 'callback' OR ${callableBy(28, 29, 30, 31)})
+      AND (fu.kind IS NOT DISTINCT FROM 'callback' OR cw.rep_id IS NOT NULL)
   ),
   v1 AS (
     SELECT b.*,
@@ -319,11 +323,13 @@ export const CANDIDATES_SQL = `${RULE_SETS},
 /**
  * Why each customer of the reps of $8 is on no list today, counted by the first rule that excludes them, in the
  * order of ranking.ts exclusionOf (plus the experiment holdout); `eligible` counts those every rule lets through
- * (the publisher subtracts the listed ones: the rest lost to capacity). One more row, `never_reachable`: the
- * customers (whatever else excludes them today) whose country no shift of the coming week reaches ($34–$37) —
- * their owner's hours never meet their business hours — with up to 100 ids, the highest priority first. The same CTEs and rules as CANDIDATES_SQL; a test checks the two agree.
+ * (the publisher subtracts the listed ones: the rest lost to capacity). Then `never_reachable` rows per customer
+ * kind and country: the customers (whatever else excludes them today) whom their owner's shift reaches on none of
+ * the coming 7 days ($33–$35) — with up to 100 ids each, the highest priority first. The same CTEs and rules as
+ * CANDIDATES_SQL; a test checks the two agree.
  */
 export const EXCLUSIONS_SQL = `${RULE_SETS},
+  reachable AS (SELECT * FROM unnest($33::uuid[], $34::text[], $35::text[]) AS t(rep_id, kind, country)),
   judged AS (
     SELECT s.customer_id, s.priority,
       CASE WHEN bl.kind = 'snooze' THEN 'snoozed'
@@ -333,17 +339,21 @@ export const EXCLUSIONS_SQL = `${RULE_SETS},
            WHEN COALESCE(ta.today, false) THEN 'contacted_today'
            WHEN NOT (fu.kind IS NOT DISTINCT FROM 'callback' OR pin.customer_id IS NOT NULL OR cp.customer_id IS NULL)
              THEN 'frequency_cap'
-           WHEN NOT (fu.kind IS NOT DISTINCT FROM 'callback' OR ${callableBy(28, 29, 30, 31)})
+           WHEN NOT (fu.kind IS NOT DISTINCT FROM 'callback' OR cw.rep_id IS NOT NULL)
              THEN 'outside_business_hours'
            ELSE 'eligible' END AS reason,
-      NOT (${callableBy(34, 35, 36, 37)}) AS never_reachable
+      rw.rep_id IS NULL AS never_reachable, c.kind,
+      CASE WHEN upper(trim(c.country)) = ANY ($31::text[]) THEN upper(trim(c.country)) ELSE '' END AS country
     ${RULED_CUSTOMERS}
+    ${reachedBy('reachable', 'rw')}
     WHERE s.run_id = $2 AND c.workspace_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
   )
-  SELECT reason, count(*)::int AS customers, NULL::text[] AS ids FROM judged GROUP BY reason
+  SELECT reason, NULL AS kind, NULL AS country, count(*)::int AS customers, NULL::text[] AS ids
+  FROM judged GROUP BY reason
   UNION ALL
-  SELECT 'never_reachable', count(*)::int, (array_agg(customer_id::text ORDER BY priority DESC, customer_id))[1:100]
-  FROM judged WHERE never_reachable`;
+  SELECT 'never_reachable', kind, country, count(*)::int,
+         (array_agg(customer_id::text ORDER BY priority DESC, customer_id))[1:100]
+  FROM judged WHERE never_reachable GROUP BY kind, country`;
 
 /** $1 workspace, then parallel arrays: every item of the new lists in one statement. */
 export const INSERT_ITEMS_SQL = `
