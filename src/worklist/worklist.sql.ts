@@ -105,7 +105,9 @@ const reachedBy = (set: string, alias: string) => `
 /**
  * The statement head shared by CANDIDATES_SQL and EXCLUSIONS_SQL: the day's constants (`k`), and the small sets
  * the contact rules are made of — follow-ups, pins, recent contacts, frequency caps, suppressions (with the first
- * reason that applies: do-not-call, wrong number, snooze).
+ * reason that applies: do-not-call, wrong number, snooze). The aggregates are MATERIALIZED: computed once, whatever
+ * the planner estimates (with stale statistics right after an import it nested-looped an inlined aggregate once
+ * per customer: 16 s instead of 0.3 s for 3,000 customers).
  */
 const RULE_SETS = `
   WITH k AS (
@@ -121,7 +123,7 @@ const RULE_SETS = `
   caps AS (SELECT * FROM unnest($25::text[], $26::int[], $27::int[]) AS t(tier, max_calls, per_days)),
   callable AS (SELECT * FROM unnest($28::uuid[], $29::text[], $30::text[]) AS t(rep_id, kind, country)),
   rep AS (SELECT r.id, r.daily_capacity FROM reps r WHERE r.workspace_id = $1 AND r.id = ANY ($8::uuid[])),
-  fu AS (
+  fu AS MATERIALIZED (
     SELECT DISTINCT ON (f.customer_id) f.customer_id, f.kind, f.due_at, f.attempt, f.created_at
     FROM worklist_follow_ups f
     WHERE f.workspace_id = $1 AND f.resolved_at IS NULL
@@ -144,12 +146,12 @@ const RULE_SETS = `
     WHERE o.workspace_id = $1
       AND o.occurred_at >= k.day_start - k.max_cap_days * interval '24 hours' AND o.occurred_at < k.day_end
   ),
-  touch_agg AS (
+  touch_agg AS MATERIALIZED (
     SELECT t.customer_id, bool_or(t.at >= k.day_start) AS today,
            jsonb_agg(jsonb_build_object('at', t.at, 'completed', t.completed) ORDER BY t.at DESC) AS contacts
     FROM touch t, k GROUP BY t.customer_id
   ),
-  capped AS (
+  capped AS MATERIALIZED (
     SELECT t.customer_id FROM touch t
     JOIN customer_scores cs ON cs.run_id = $2 AND cs.customer_id = t.customer_id
     JOIN caps ON caps.tier = cs.value_tier
@@ -157,7 +159,7 @@ const RULE_SETS = `
     WHERE t.completed AND t.at >= k.day_start - (caps.per_days - 1) * interval '24 hours' AND t.at < k.day_end
     GROUP BY t.customer_id, caps.max_calls HAVING count(*) >= caps.max_calls
   ),
-  blocked AS (
+  blocked AS MATERIALIZED (
     SELECT x.customer_id,
            (array_agg(x.kind ORDER BY array_position(ARRAY['do_not_call', 'wrong_number', 'snooze'], x.kind)))[1]
              AS kind
@@ -224,7 +226,7 @@ const CONTEXT_JOINS = `
  * (equal to callValue()). Instants come back as timestamptz, days as date strings.
  */
 export const CANDIDATES_SQL = `${RULE_SETS},
-  warm AS (
+  warm AS MATERIALIZED (
     SELECT x.customer_id, max(x.at) AS last_at FROM (
       SELECT i.customer_id, i.occurred_at AS at FROM interactions i, k
       WHERE i.workspace_id = $1 AND i.occurred_at >= k.day_start - k.warm_days * interval '1 day'
@@ -235,7 +237,7 @@ export const CANDIDATES_SQL = `${RULE_SETS},
         AND o.occurred_at < k.day_end
     ) x GROUP BY x.customer_id
   ),
-  fd AS (
+  fd AS MATERIALIZED (
     SELECT o.customer_id, (min(o.placed_at) AT TIME ZONE $4)::date AS first_day
     FROM orders o, k
     WHERE o.workspace_id = $1 AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = $7
