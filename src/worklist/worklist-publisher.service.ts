@@ -6,10 +6,11 @@ import { OffersService } from '../offers/offers.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { COUNTRY_TIME_ZONES } from './country-time-zones';
+import { exclusionReport, PublishExclusion, repsReachingOf, UnreachableAccounts } from './publish-report';
 import { callableByRep, Exclusion, rankWorklist, repShiftOf, RepShift } from './ranking';
 import { BuiltItem, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
-import { ExclusionCountRow, ListRepRow, WorklistRepository } from './worklist.repository';
+import { ListRepRow, WorklistRepository } from './worklist.repository';
 import type { ExclusionParams } from './worklist.sql';
 import { isDay } from './zoned-time';
 
@@ -29,34 +30,6 @@ export interface PublishReport {
   /** accounts whose owner's shift meets their business hours on none of the coming 7 days (docs/worklists.md) */
   unreachable: UnreachableAccounts;
   seconds: number;
-}
-
-export type PublishExclusion = Exclusion | 'experiment_holdout' | 'capacity';
-
-export interface UnreachableAccounts {
-  /** `owner_hours_never_meet`: the owner's hours never overlap the customer's business hours */
-  reason: 'owner_hours_never_meet';
-  customers: number;
-  /** per customer kind and country, largest group first */
-  groups: UnreachableGroup[];
-}
-
-/** Accounts of one kind and country that their owners cannot reach, and what to do about them. */
-export interface UnreachableGroup {
-  kind: 'business' | 'individual';
-  /** ISO code; null = a country the time-zone table does not know (the workspace's zone is assumed) */
-  country: string | null;
-  customers: number;
-  /** up to 100, the highest priority first */
-  customerIds: string[];
-  /**
-   * `assign_to_rep_in_hours`: these active reps' shifts do meet the customers' hours — a proposal only, owners
-   * are never moved automatically; `no_rep_in_hours`: no rep of the workspace can reach them (change repShifts
-   * or businessHours)
-   */
-  proposal: 'assign_to_rep_in_hours' | 'no_rep_in_hours';
-  /** external ids of the reps who can reach them */
-  reps: string[];
 }
 
 /**
@@ -148,7 +121,16 @@ export class WorklistPublisher {
         items: built.items.length,
         skippedExisting: reps.length - listOfRep.size,
         candidates: rows.length,
-        ...exclusionReport(counts, built, proposalsFor(ctx)),
+        ...exclusionReport(
+          counts,
+          built.excluded,
+          built.items.length,
+          repsReachingOf(
+            reps.map((r) => ({ externalId: r.external_id, shift: ctx.shifts.get(r.id)! })),
+            { listDate, timeZone: policy.timeZone },
+            policy.settings,
+          ),
+        ),
         seconds: 0,
       };
     });
@@ -248,70 +230,6 @@ export class WorklistPublisher {
       });
     }
   }
-}
-
-/**
- * The report's exclusions: the SQL's counts by rule, the ranking's own (normally none: the rules agree), and
- * `capacity` — customers every rule allowed that did not fit on their rep's list.
- */
-function exclusionReport(
-  counts: readonly ExclusionCountRow[],
-  built: Pick<BuiltLists, 'items' | 'excluded'>,
-  repsReaching: (kind: string, country: string) => string[],
-): Pick<PublishReport, 'excluded' | 'unreachable'> {
-  const excluded: Partial<Record<PublishExclusion, number>> = { ...built.excluded };
-  let eligible = 0;
-  const unreachable: UnreachableAccounts = { reason: 'owner_hours_never_meet', customers: 0, groups: [] };
-  for (const row of counts) {
-    if (row.reason === 'eligible') eligible = row.customers;
-    else if (row.reason === 'never_reachable') {
-      const kind = row.kind === 'business' ? 'business' : 'individual';
-      const reps = repsReaching(kind, row.country ?? '');
-      unreachable.customers += row.customers;
-      unreachable.groups.push({
-        kind,
-        country: row.country ? row.country : null,
-        customers: row.customers,
-        customerIds: row.ids ?? [],
-        proposal: reps.length > 0 ? 'assign_to_rep_in_hours' : 'no_rep_in_hours',
-        reps,
-      });
-    } else if (row.customers > 0) {
-      const reason = row.reason as PublishExclusion;
-      excluded[reason] = (excluded[reason] ?? 0) + row.customers;
-    }
-  }
-  const rankedOut = Object.values(built.excluded).reduce((a, n) => a + (n ?? 0), 0);
-  const capacity = eligible - rankedOut - built.items.length;
-  if (capacity > 0) excluded.capacity = capacity;
-  unreachable.groups.sort(
-    (a, b) =>
-      b.customers - a.customers ||
-      a.kind.localeCompare(b.kind) ||
-      (a.country ?? '').localeCompare(b.country ?? ''),
-  );
-  return { excluded, unreachable };
-}
-
-/**
- * Which active reps' shifts reach customers of a kind in a country ('' = unknown) on some day of the coming week:
- * the reps an unreachable account could be given to (external ids, in order).
- */
-function proposalsFor(ctx: PublishContext): (kind: string, country: string) => string[] {
-  const known = Object.keys(COUNTRY_TIME_ZONES);
-  const week = callableByRep(
-    ctx.reps.map((r) => ({ id: r.external_id, shift: ctx.shifts.get(r.id)! })),
-    known,
-    { listDate: ctx.listDate, timeZone: ctx.policy.timeZone },
-    ctx.policy.settings,
-    7,
-  );
-  const reps = new Map<string, string[]>();
-  week.repIds.forEach((rep, i) => {
-    const key = `${week.kinds[i]}|${week.countries[i]}`;
-    reps.set(key, [...(reps.get(key) ?? []), rep]);
-  });
-  return (kind, country) => [...(reps.get(`${kind}|${country}`) ?? [])].sort();
 }
 
 /** The candidate query's inputs for the reps of the new lists (the workspace id is the repository's first). */

@@ -5,6 +5,7 @@ import { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import { Tx } from '../database/transactions';
 import type { CandidateRow } from './candidate-row';
+import type { ExclusionCount } from './publish-report';
 import type { BuiltItem } from './worklist-item-builder.service';
 import {
   CANDIDATES_SQL,
@@ -16,17 +17,8 @@ import {
   INSERT_ITEMS_SQL,
 } from './worklist.sql';
 
-/**
- * One row of EXCLUSIONS_SQL: a reason (or `eligible`) and its customers; or `never_reachable` with the customer
- * kind, the country ('' = not in the time-zone table) and up to 100 ids.
- */
-export interface ExclusionCountRow {
-  reason: string;
-  kind: 'business' | 'individual' | null;
-  country: string | null;
-  customers: number;
-  ids: string[] | null;
-}
+/** One row of EXCLUSIONS_SQL (publish-report.ts ExclusionCount). */
+export type ExclusionCountRow = ExclusionCount;
 
 /** A workspace's worklist settings and its current score run (none before the first completed run). */
 export type PolicyRow = {
