@@ -70,6 +70,23 @@ export const CustomerView = apiSchema(
       country: nstr,
       industry: nstr,
       owner: nullable(obj({ id: uuid, externalId: str, name: str })),
+      callReach: described(
+        nullable(
+          obj({
+            ownerReaches: described(
+              bool,
+              "the owner's shift meets the customer's business hours on at least one of the coming 7 days",
+            ),
+            reason: described(nullable(oneOfValues(['owner_hours_never_meet'])), 'why the owner cannot call'),
+            proposal: described(
+              nullable(oneOfValues(['assign_to_rep_in_hours', 'no_rep_in_hours'])),
+              'a proposal only: owners are never moved automatically',
+            ),
+            reps: arr(str, "external ids of the active reps whose shifts meet the customer's hours"),
+          }),
+        ),
+        'whether the account can be called by its owner (null: no owner); docs/worklists.md',
+      ),
       personality: nstr,
       fieldSources: obj({ owner: fieldSource, personality: fieldSource }),
       fieldHistory: arr(

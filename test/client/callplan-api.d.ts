@@ -2995,6 +2995,23 @@ export interface components {
         externalId: string;
         name: string;
       } | null;
+      /** @description whether the account can be called by its owner (null: no owner); docs/worklists.md */
+      callReach: {
+        /** @description the owner's shift meets the customer's business hours on at least one of the coming 7 days */
+        ownerReaches: boolean;
+        /**
+         * @description why the owner cannot call
+         * @enum {string|null}
+         */
+        reason: 'owner_hours_never_meet' | null;
+        /**
+         * @description a proposal only: owners are never moved automatically
+         * @enum {string|null}
+         */
+        proposal: 'assign_to_rep_in_hours' | 'no_rep_in_hours' | null;
+        /** @description external ids of the active reps whose shifts meet the customer's hours */
+        reps: string[];
+      } | null;
       personality: string | null;
       fieldSources: {
         owner: {

@@ -1,3 +1,4 @@
+import { CustomerViewService } from '../../src/customers/customer-view.service';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { CandidateRow } from '../../src/worklist/candidate-row';
 import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
@@ -217,6 +218,17 @@ describe('who gets a slot, and why the others do not', () => {
     );
     expect(usAgain.customerIds.every((id) => ownerOf.get(id) !== nyRep.id)).toBe(true);
     expect(usAgain.customers).toBe(usIds.filter((id) => ownerOf.get(id) !== nyRep.id).length);
+    // the customer view says the same of one such account
+    const admin = { keyId: 'test', workspaceId, role: 'admin' as const, repId: null };
+    const view = await nest.app.get(CustomerViewService).get(admin, usAgain.customerIds[0]);
+    expect(view.callReach).toEqual({
+      ownerReaches: false,
+      reason: 'owner_hours_never_meet',
+      proposal: 'assign_to_rep_in_hours',
+      reps: [nyRep.external_id],
+    });
+    const cn = await nest.app.get(CustomerViewService).get(admin, ids.prospect);
+    expect(cn.callReach).toEqual({ ownerReaches: true, reason: null, proposal: null, reps: [] });
     // nobody was moved
     const after = await nest.db.query(`SELECT id, owner_rep_id FROM customers WHERE workspace_id = $1`, [
       workspaceId,
