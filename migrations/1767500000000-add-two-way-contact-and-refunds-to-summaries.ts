@@ -9,6 +9,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   that reached someone, an email or other interaction with the outcome `replied`, or a call outcome logged in
  *   Callplan where the rep talked to the customer. Only these delay "churned"; an email click does not.
  *
+ * And per score row, `lifecycle_reasons`: the reason codes of its lifecycle (`refunds_only`, `no_two_way_contact`,
+ * `two_way_contact_delays_churn`, …), so that the customer view can say why a customer is at risk and not churned.
+ * Added to the partitioned `customer_scores`, it reaches every partition; older runs' rows have none (null).
+ *
  * Logged call outcomes are now part of a summary, so `worklist_outcomes` logs its customers' changes like
  * `orders` and `interactions` do, and an interaction's `outcome` edit counts as a change. Existing summaries lack
  * both columns: every workspace's state is marked incomplete, so the next run rebuilds them.
@@ -21,6 +25,7 @@ export class AddTwoWayContactAndRefundsToSummaries1767500000000 implements Migra
       ALTER TABLE customer_summaries
         ADD COLUMN refunded_orders integer NOT NULL DEFAULT 0,
         ADD COLUMN last_two_way date;
+      ALTER TABLE customer_scores ADD COLUMN lifecycle_reasons jsonb;
 
       CREATE OR REPLACE FUNCTION log_customer_changes_interactions_update() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -76,6 +81,7 @@ export class AddTwoWayContactAndRefundsToSummaries1767500000000 implements Migra
         RETURN NULL;
       END $$;
       ALTER TABLE customer_summaries DROP COLUMN IF EXISTS refunded_orders, DROP COLUMN IF EXISTS last_two_way;
+      ALTER TABLE customer_scores DROP COLUMN IF EXISTS lifecycle_reasons;
       UPDATE customer_summary_state SET complete = false;
     `);
   }

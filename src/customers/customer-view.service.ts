@@ -72,6 +72,8 @@ export interface CustomerSummary {
     churnRisk: number;
     priority: number;
     reasons: unknown;
+    /** why the lifecycle is what it is (docs/scoring.md#lifecycle); null for runs before it was kept */
+    lifecycleReasons: string[] | null;
   } | null;
 }
 
@@ -198,5 +200,6 @@ function toScores(scores: CurrentScoreRow): NonNullable<CustomerSummary['scores'
     churnRisk: scores.churn_risk,
     priority: scores.priority,
     reasons: scores.reasons,
+    lifecycleReasons: scores.lifecycle_reasons,
   };
 }

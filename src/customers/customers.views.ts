@@ -50,6 +50,11 @@ export const CustomerScoresView = apiSchema(
         obj({ code: str, weight: described(num, 'priority points this reason adds') }),
         'why the priority is what it is, largest first',
       ),
+      lifecycleReasons: described(
+        nullable(arr(str)),
+        'why the lifecycle is what it is, e.g. ["overdue_vs_cycle", "low_p_alive", "two_way_contact_delays_churn"] ' +
+          '(docs/scoring.md#lifecycle); null for runs before these were kept',
+      ),
     },
     { description: 'The scores of the current run (null before the first run that included the customer)' },
   ),

@@ -46,16 +46,20 @@ describe('chunk COPY text', () => {
       churnRisk: 0,
       priority: 2,
       reasons: [{ code: 'prospect', weight: 2 }],
+      lifecycleReasons: ['no_purchase'],
     };
     const w = new BinaryCopyWriter(16);
     writeScoreRow(w, row);
     const b = w.take();
-    expect(b.readInt16BE(0)).toBe(19);
+    expect(b.readInt16BE(0)).toBe(20);
     expect([b.readInt32BE(2), b.readBigInt64BE(6)]).toEqual([8, 7n]); // customer_id
     expect(b.readInt32BE(14)).toBe(-1); // recency_days NULL
-    const json = JSON.stringify(row.reasons);
+    const json = JSON.stringify(row.lifecycleReasons);
     expect(b.subarray(b.length - json.length).toString()).toBe(json);
     expect(b[b.length - json.length - 1]).toBe(1); // jsonb version
+    const reasons = JSON.stringify(row.reasons);
+    const end = b.length - json.length - 5; // before the last field's length and version
+    expect(b.subarray(end - reasons.length, end).toString()).toBe(reasons);
     expect(historyLine('r', 'w', row)).toBe('r\t7\tw\tg\tp\t2\t\\N\n');
   });
 });

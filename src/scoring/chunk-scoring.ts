@@ -96,6 +96,8 @@ export interface ScoreRow {
   churnRisk: number;
   priority: number;
   reasons: Array<{ code: string; weight: number }>;
+  /** why the lifecycle is what it is (customer-rules.ts LifecycleReason codes) */
+  lifecycleReasons: string[];
 }
 
 /** A scorer for one run: the fitted models' expensive parts are memoised across the customers it scores. */
@@ -138,6 +140,7 @@ export function scoreChunkRow(
     churnRisk: scored.churnRisk,
     priority: scored.priority,
     reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
+    lifecycleReasons: scored.classReasons.lifecycle,
   };
 }
 

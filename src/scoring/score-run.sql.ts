@@ -134,6 +134,7 @@ export const SCORE_COLUMNS = [
   'churn_risk',
   'priority',
   'reasons',
+  'lifecycle_reasons',
 ] as const;
 
 /** Columns of the chunk's COPY into score_history: one-letter codes and whole points keep it compact. */

@@ -2970,6 +2970,8 @@ export interface components {
         /** @description priority points this reason adds */
         weight: number;
       }[];
+      /** @description why the lifecycle is what it is, e.g. ["overdue_vs_cycle", "low_p_alive", "two_way_contact_delays_churn"] (docs/scoring.md#lifecycle); null for runs before these were kept */
+      lifecycleReasons: string[] | null;
     };
     Customer: {
       /** @example 42 */

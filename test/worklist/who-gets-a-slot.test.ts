@@ -135,6 +135,17 @@ describe('who gets a slot, and why the others do not', () => {
   it('lets only two-way contact delay churn: a reached call does, an email click does not', async () => {
     expect(await lifecycleOf(ids.clicker)).toBe('churned');
     expect(await lifecycleOf(ids.talker)).toBe('at_risk');
+    // and the customer view says why
+    const admin = { keyId: 'test', workspaceId, role: 'admin' as const, repId: null };
+    const views = nest.app.get(CustomerViewService);
+    expect((await views.get(admin, ids.talker)).scores?.lifecycleReasons).toContain(
+      'two_way_contact_delays_churn',
+    );
+    expect((await views.get(admin, ids.clicker)).scores?.lifecycleReasons).toContain('no_two_way_contact');
+    expect((await views.get(admin, ids.refund)).scores?.lifecycleReasons).toEqual([
+      'refunds_only',
+      'no_two_way_contact',
+    ]);
   });
 
   it('counts in SQL exactly the candidates the candidate query lets through', async () => {
