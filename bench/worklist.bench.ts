@@ -17,7 +17,7 @@ import { createDataSource } from '../src/database/data-source';
 import { quoteIdent } from '../src/embedded/embedded-postgres';
 import { ScoreRunService } from '../src/scoring/score-run.service';
 import { COUNTRY_TIME_ZONES } from '../src/worklist/country-time-zones';
-import { callableCountries } from '../src/worklist/ranking';
+import { callableByRep, repShiftOf } from '../src/worklist/ranking';
 import { WorklistPolicyService } from '../src/worklist/worklist-policy.service';
 import { WorklistPublisher } from '../src/worklist/worklist-publisher.service';
 import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist.sql';
@@ -100,8 +100,8 @@ export const worklistBenchmark: Benchmark = {
 
       const sql = app.get(DataSource);
       await sql.query('VACUUM ANALYZE');
-      const reps: Array<{ id: string }> = await sql.query(
-        `SELECT id FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
+      const reps: Array<{ id: string; external_id: string }> = await sql.query(
+        `SELECT id, external_id FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'`,
         [ws.id],
       );
       // the candidate query alone, for all reps (also warms the cache the same way for the publish that follows)
@@ -121,7 +121,16 @@ export const worklistBenchmark: Benchmark = {
           repIds: reps.map((r) => r.id),
           settings: policy.settings,
           referenceValue: policy.run!.referenceValue,
-          callable: callableCountries(known, { listDate: AS_OF, timeZone: policy.timeZone }, policy.settings),
+          callable: callableByRep(
+            reps.map((r) => ({
+              id: r.id,
+              shift: repShiftOf(r.external_id, policy.timeZone, policy.settings),
+            })),
+            known,
+            { listDate: AS_OF, timeZone: policy.timeZone },
+            policy.settings,
+            1,
+          ),
           knownCountries: known,
         }),
       );

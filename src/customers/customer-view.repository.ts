@@ -93,6 +93,7 @@ export interface CurrentScoreRow {
   churn_risk: number;
   priority: number;
   reasons: unknown;
+  lifecycle_reasons: string[] | null;
 }
 
 /** The reads of the one customer view. */

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
+import { CALL_REACH_LOOKUP, CallReachLookup, CallReachView } from './call-reach.port';
 import { customerVisibility, CustomerVisibility } from './customer-access';
 import { CurrentScoreRow, CustomerViewRepository } from './customer-view.repository';
 import { maskEmail, maskPhone, PiiCipher } from './pii/pii';
@@ -24,6 +25,8 @@ export interface CustomerSummary {
   country: string | null;
   industry: string | null;
   owner: { id: string; externalId: string; name: string } | null;
+  /** whether the owner's shift ever meets the customer's business hours (null: no owner, or not known) */
+  callReach: CallReachView | null;
   personality: string | null;
   /** who set the fields Callplan shares with the CRM, and when (docs/crm-sync.md#field-ownership) */
   fieldSources: {
@@ -69,6 +72,8 @@ export interface CustomerSummary {
     churnRisk: number;
     priority: number;
     reasons: unknown;
+    /** why the lifecycle is what it is (docs/scoring.md#lifecycle); null for runs before it was kept */
+    lifecycleReasons: string[] | null;
   } | null;
 }
 
@@ -86,6 +91,7 @@ export class CustomerViewService {
     private readonly customers: CustomerViewRepository,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly scopes: AccessScopeService,
+    @Optional() @Inject(CALL_REACH_LOOKUP) private readonly reach: CallReachLookup | null = null,
   ) {}
 
   /** Resolves a customer id the caller may see (following merges) with its owner, or throws not_found. */
@@ -113,6 +119,14 @@ export class CustomerViewService {
       this.customers.fieldHistory(ws, rootId, FIELD_HISTORY_SHOWN),
     ]);
     if (!c) throw AppError.notFound('customer');
+    const callReach =
+      c.owner_rep_id && this.reach
+        ? await this.reach.reachOf(ws, {
+            kind: c.kind,
+            country: c.country,
+            ownerExternalId: c.owner_external_id!,
+          })
+        : null;
     const reveal = (blob: Buffer | null, mask: (v: string) => string) => {
       if (!blob) return null;
       const plain = this.pii.decrypt(blob);
@@ -132,6 +146,7 @@ export class CustomerViewService {
       owner: c.owner_rep_id
         ? { id: c.owner_rep_id, externalId: c.owner_external_id!, name: c.owner_name! }
         : null,
+      callReach,
       personality: c.personality,
       fieldSources: {
         owner: { setBy: c.owner_set_by, setAt: c.owner_set_at },
@@ -185,5 +200,6 @@ function toScores(scores: CurrentScoreRow): NonNullable<CustomerSummary['scores'
     churnRisk: scores.churn_risk,
     priority: scores.priority,
     reasons: scores.reasons,
+    lifecycleReasons: scores.lifecycle_reasons,
   };
 }

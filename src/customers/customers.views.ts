@@ -50,6 +50,11 @@ export const CustomerScoresView = apiSchema(
         obj({ code: str, weight: described(num, 'priority points this reason adds') }),
         'why the priority is what it is, largest first',
       ),
+      lifecycleReasons: described(
+        nullable(arr(str)),
+        'why the lifecycle is what it is, e.g. ["overdue_vs_cycle", "low_p_alive", "two_way_contact_delays_churn"] ' +
+          '(docs/scoring.md#lifecycle); null for runs before these were kept',
+      ),
     },
     { description: 'The scores of the current run (null before the first run that included the customer)' },
   ),
@@ -70,6 +75,23 @@ export const CustomerView = apiSchema(
       country: nstr,
       industry: nstr,
       owner: nullable(obj({ id: uuid, externalId: str, name: str })),
+      callReach: described(
+        nullable(
+          obj({
+            ownerReaches: described(
+              bool,
+              "the owner's shift meets the customer's business hours on at least one of the coming 7 days",
+            ),
+            reason: described(nullable(oneOfValues(['owner_hours_never_meet'])), 'why the owner cannot call'),
+            proposal: described(
+              nullable(oneOfValues(['assign_to_rep_in_hours', 'no_rep_in_hours'])),
+              'a proposal only: owners are never moved automatically',
+            ),
+            reps: arr(str, "external ids of the active reps whose shifts meet the customer's hours"),
+          }),
+        ),
+        'whether the account can be called by its owner (null: no owner); docs/worklists.md',
+      ),
       personality: nstr,
       fieldSources: obj({ owner: fieldSource, personality: fieldSource }),
       fieldHistory: arr(

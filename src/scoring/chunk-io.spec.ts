@@ -4,7 +4,7 @@ import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
   it('parses a chunk line, nulls included', () => {
-    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5';
+    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5\t2\t12';
     expect(parseChunkLine(line.split('\t'))).toEqual({
       customer_id: '42',
       kind: 'business',
@@ -20,6 +20,8 @@ describe('chunk COPY text', () => {
       prev_tier: 'core',
       prev_lifecycle: 'loyal',
       prev_priority: 55.5,
+      refunded_orders: 2,
+      days_since_two_way: 12,
     });
   });
 
@@ -44,16 +46,20 @@ describe('chunk COPY text', () => {
       churnRisk: 0,
       priority: 2,
       reasons: [{ code: 'prospect', weight: 2 }],
+      lifecycleReasons: ['no_purchase'],
     };
     const w = new BinaryCopyWriter(16);
     writeScoreRow(w, row);
     const b = w.take();
-    expect(b.readInt16BE(0)).toBe(19);
+    expect(b.readInt16BE(0)).toBe(20);
     expect([b.readInt32BE(2), b.readBigInt64BE(6)]).toEqual([8, 7n]); // customer_id
     expect(b.readInt32BE(14)).toBe(-1); // recency_days NULL
-    const json = JSON.stringify(row.reasons);
+    const json = JSON.stringify(row.lifecycleReasons);
     expect(b.subarray(b.length - json.length).toString()).toBe(json);
     expect(b[b.length - json.length - 1]).toBe(1); // jsonb version
+    const reasons = JSON.stringify(row.reasons);
+    const end = b.length - json.length - 5; // before the last field's length and version
+    expect(b.subarray(end - reasons.length, end).toString()).toBe(reasons);
     expect(historyLine('r', 'w', row)).toBe('r\t7\tw\tg\tp\t2\t\\N\n');
   });
 });

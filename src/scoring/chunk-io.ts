@@ -28,12 +28,14 @@ export function parseChunkLine(f: string[]): ChunkInputRow {
     prev_tier: f[11] === NULL ? null : (f[11] as ValueTier),
     prev_lifecycle: f[12] === NULL ? null : (f[12] as Lifecycle),
     prev_priority: num(f[13]),
+    refunded_orders: Number(f[14]),
+    days_since_two_way: num(f[15]),
   };
 }
 
 /** A score row in binary COPY format, SCORE_COLUMNS order and types (customer_scores; run and workspace are defaults). */
 export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {
-  w.row(19)
+  w.row(20)
     .int8(Number(r.customerId))
     .int4(r.recencyDays)
     .int4(r.frequency)
@@ -52,7 +54,8 @@ export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {
     .int8(r.clv)
     .float8(r.churnRisk)
     .float8(r.priority)
-    .jsonb(JSON.stringify(r.reasons));
+    .jsonb(JSON.stringify(r.reasons))
+    .jsonb(JSON.stringify(r.lifecycleReasons));
 }
 
 /** One-letter lifecycle codes of score_history. */

@@ -70,6 +70,10 @@ export interface ChunkInputRow {
   prev_lifecycle: Lifecycle | null;
   /** previous run's priority; with prev_tier null = not scored in the previous run (or no previous run) */
   prev_priority?: number | null;
+  /** refunded orders before the cutoff (any currency) */
+  refunded_orders?: number;
+  /** days since the last two-way contact (a call or visit that reached someone, a reply); null = none */
+  days_since_two_way?: number | null;
 }
 
 export interface ScoreRow {
@@ -92,6 +96,8 @@ export interface ScoreRow {
   churnRisk: number;
   priority: number;
   reasons: Array<{ code: string; weight: number }>;
+  /** why the lifecycle is what it is (customer-rules.ts LifecycleReason codes) */
+  lifecycleReasons: string[];
 }
 
 /** A scorer for one run: the fitted models' expensive parts are memoised across the customers it scores. */
@@ -134,6 +140,7 @@ export function scoreChunkRow(
     churnRisk: scored.churnRisk,
     priority: scored.priority,
     reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
+    lifecycleReasons: scored.classReasons.lifecycle,
   };
 }
 
@@ -189,6 +196,8 @@ function chunkFeatures(
     meanInterPurchaseDays:
       row.transactions > 1 ? (row.age_days! - row.recency_days!) / (row.transactions - 1) : null,
     daysSinceLastInteraction: row.days_since_interaction,
+    daysSinceTwoWayContact: row.days_since_two_way ?? null,
+    refundedOrders: row.refunded_orders ?? 0,
     complaints90d: row.complaints_90d,
     lastSurveyScore: row.last_survey,
     pAlive: m.pAlive,

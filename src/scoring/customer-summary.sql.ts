@@ -2,6 +2,33 @@
  * The SQL text of a customer summary (customer-summaries.ts): the one definition, stored by the refresh
  * (customer-summaries.repository.ts) and computed on the fly for a backtest's inputs (score-run.sql.ts).
  */
+const quoted = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+
+/** CRM call/visit outcomes that did not reach anyone: attempts, not contacts (the worklist's frequency cap too). */
+export const CRM_NON_CONTACT_OUTCOMES: readonly string[] = [
+  'no_answer',
+  'voicemail',
+  'wrong_number',
+  'cancelled',
+  'rescheduled',
+];
+
+/** Call outcomes logged in Callplan (worklist_outcomes) where the rep talked to the customer. */
+export const LOGGED_CONTACT_OUTCOMES: readonly string[] = [
+  'reached',
+  'callback_requested',
+  'not_interested',
+  'converted',
+];
+
+/**
+ * A two-way contact among `interactions` (alias-free column names): a call or visit that reached someone, or any
+ * interaction the customer answered (`replied`). Sent, opened or clicked emails, campaigns and surveys are not:
+ * they say nothing about whether the customer still deals with us.
+ */
+export const TWO_WAY_INTERACTION = `((kind IN ('call', 'visit') AND COALESCE(outcome, '') NOT IN (${quoted(CRM_NON_CONTACT_OUTCOMES)}))
+  OR outcome = 'replied')`;
+
 /** Where summarySelect finds its inputs: SQL placeholders (or expressions) of the calling statement. */
 export interface SummaryPlaceholders {
   workspace: string;
@@ -18,7 +45,8 @@ export interface SummaryPlaceholders {
  * (score-run.sql.ts) compute it on the fly. Run it under the workspace's time zone: days are local days, and the
  * complaint window is the 90 local days before the cutoff. Both aggregates stream in customer-id order through
  * the (customer_id, …) indexes and meet in a merge full join. A customer with neither a paid order nor an
- * interaction gets no row. The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
+ * interaction gets no row (a customer with only refunds gets one: refunds are counted). `last_two_way` also reads
+ * the call outcomes logged in Callplan (`worklist_outcomes`). The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
  * instead of an ordered array_agg.
  *
  * Refunds and cancellations booked as records of their own (`orders.reversal`, migration 1767600000000) are
@@ -56,6 +84,14 @@ export function summarySelect(p: SummaryPlaceholders): string {
                 WHERE o.workspace_id = ${p.workspace} AND o.status = 'paid' AND o.deleted_at IS NULL
                   AND o.currency = ${p.currency} ${p.customers}) net) o
     GROUP BY customer_id
+  ), refunds AS (
+    -- refunded orders in any currency (reversal records among them): a customer whose only rows are refunds is
+    -- no prospect (never bought) but a lapsed buyer; a later one is a recheck
+    SELECT customer_id, count(*) FILTER (WHERE placed_at < ${cutoff})::int AS refunded_orders,
+           min(placed_at) FILTER (WHERE placed_at >= ${cutoff}) AS pending_from
+    FROM orders
+    WHERE workspace_id = ${p.workspace} AND status = 'refunded' AND deleted_at IS NULL ${p.customers}
+    GROUP BY customer_id
   ), touches AS (
     SELECT customer_id, max(occurred_at) FILTER (WHERE occurred_at < ${cutoff})::date AS last_touch,
            count(*) FILTER (WHERE kind = 'complaint' AND occurred_at >= ${complaintsFrom}
@@ -63,6 +99,7 @@ export function summarySelect(p: SummaryPlaceholders): string {
            (max((extract(epoch FROM occurred_at)::int8 << 8) | score)
               FILTER (WHERE kind = 'survey' AND score IS NOT NULL AND occurred_at < ${cutoff}) & 255)::int
              AS last_survey,
+           max(occurred_at) FILTER (WHERE occurred_at < ${cutoff} AND ${TWO_WAY_INTERACTION})::date AS last_two_way,
            -- the first complaint in the window leaves it once the cutoff passes the start of its day + 90
            LEAST(min(occurred_at) FILTER (WHERE occurred_at >= ${cutoff}),
                  ((min(occurred_at) FILTER (WHERE kind = 'complaint' AND occurred_at >= ${complaintsFrom}
@@ -70,13 +107,23 @@ export function summarySelect(p: SummaryPlaceholders): string {
     FROM interactions
     WHERE workspace_id = ${p.workspace} ${p.customers}
     GROUP BY customer_id
+  ), calls AS (
+    SELECT customer_id, max(occurred_at) FILTER (WHERE occurred_at < ${cutoff} AND outcome IN (${quoted(LOGGED_CONTACT_OUTCOMES)}))::date
+             AS last_two_way,
+           min(occurred_at) FILTER (WHERE occurred_at >= ${cutoff}) AS recheck_at
+    FROM worklist_outcomes
+    WHERE workspace_id = ${p.workspace} ${p.customers}
+    GROUP BY customer_id
   )
-  SELECT COALESCE(p.customer_id, t.customer_id) AS customer_id, ${p.workspace}::uuid AS workspace_id,
+  SELECT COALESCE(p.customer_id, t.customer_id, w.customer_id, r.customer_id) AS customer_id, ${p.workspace}::uuid AS workspace_id,
          COALESCE(p.transactions, 0) AS transactions, p.first_day, p.last_day,
          GREATEST(COALESCE(p.monetary, 0) - COALESCE(p.excess, 0) - COALESCE(u.amount, 0), 0)::int8 AS monetary,
          COALESCE(p.first_amount, 0) AS first_amount, t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d,
-         t.last_survey, LEAST(p.pending_from, u.pending_from, t.recheck_at) AS recheck_at
+         t.last_survey, LEAST(p.pending_from, u.pending_from, r.pending_from, t.recheck_at, w.recheck_at) AS recheck_at,
+         COALESCE(r.refunded_orders, 0) AS refunded_orders, GREATEST(t.last_two_way, w.last_two_way) AS last_two_way
   FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id
+  FULL JOIN calls w ON w.customer_id = COALESCE(p.customer_id, t.customer_id)
+  FULL JOIN refunds r ON r.customer_id = COALESCE(p.customer_id, t.customer_id, w.customer_id)
   LEFT JOIN unmatched u ON u.customer_id = p.customer_id`;
 }
 

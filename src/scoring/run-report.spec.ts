@@ -41,6 +41,7 @@ const score = (over: Partial<ScoreRow> = {}): ScoreRow => ({
   churnRisk: 0.1,
   priority: 20,
   reasons: [],
+  lifecycleReasons: ['within_cycle'],
   ...over,
 });
 

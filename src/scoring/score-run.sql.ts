@@ -33,6 +33,7 @@ export const SCORE_RUN_SQL = {
     SELECT c.id AS customer_id, c.kind, COALESCE(s.transactions, 0) AS transactions,
            s.first_day, s.last_day, COALESCE(s.monetary, 0) AS monetary, COALESCE(s.first_amount, 0) AS first_amount,
            s.last_touch, COALESCE(s.complaints_90d, 0) AS complaints_90d, s.last_survey,
+           COALESCE(s.refunded_orders, 0) AS refunded_orders, s.last_two_way,
            prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
            prev.priority AS prev_priority
     FROM customers c
@@ -105,7 +106,7 @@ export const SCORE_RUN_SQL = {
     SELECT customer_id, kind, transactions, monetary,
            CASE WHEN transactions > 1 THEN (monetary - first_amount)::float8 / (transactions - 1) END,
            ${asOf} - first_day, ${asOf} - last_day, ${asOf} - last_touch, complaints_90d,
-           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority
+           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority, refunded_orders, ${asOf} - last_two_way
     FROM ${inputs}`,
 };
 
@@ -133,6 +134,7 @@ export const SCORE_COLUMNS = [
   'churn_risk',
   'priority',
   'reasons',
+  'lifecycle_reasons',
 ] as const;
 
 /** Columns of the chunk's COPY into score_history: one-letter codes and whole points keep it compact. */

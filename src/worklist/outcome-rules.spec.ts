@@ -1,4 +1,5 @@
-import { outcomeEffects, OUTCOMES } from './outcome-rules';
+import { LOGGED_CONTACT_OUTCOMES } from '../scoring/customer-summary.sql';
+import { CONTACT_OUTCOMES, outcomeEffects, OUTCOMES } from './outcome-rules';
 import { DEFAULT_WORKLIST_SETTINGS as S } from './worklist-settings';
 
 const base = {
@@ -8,6 +9,12 @@ const base = {
   callbackAt: null,
   previousUnanswered: 0,
 };
+
+describe('contact outcomes', () => {
+  it('are the ones the scoring counts as two-way contact (they delay churned)', () => {
+    expect([...LOGGED_CONTACT_OUTCOMES].sort()).toEqual([...CONTACT_OUTCOMES].sort());
+  });
+});
 
 describe('outcomeEffects', () => {
   it('retries unanswered calls the next day until the attempts run out, then snoozes', () => {

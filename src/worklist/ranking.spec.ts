@@ -5,8 +5,12 @@ import {
   dueSignal,
   exclusionOf,
   mixProspects,
+  isProspect,
   rankWorklist,
   RankingContext,
+  reachableCountries,
+  callableByRep,
+  repShiftOf,
   WorklistCandidate,
 } from './ranking';
 import { DEFAULT_WORKLIST_SETTINGS, resolveWorklistSettings } from './worklist-settings';
@@ -263,6 +267,54 @@ describe('contact rules', () => {
     const callable = callableCountries(['CN', 'US', 'DE'], CTX, S);
     expect(callable.individual.countries).toEqual(['CN', 'DE']);
     expect(callable.individual.unknownCallable).toBe(true);
+  });
+
+  it('finds the accounts no shift of the coming week reaches: a UK team and Australian offices', () => {
+    const london = { listDate: '2026-11-25', timeZone: 'Europe/London' };
+    const weekdays = resolveWorklistSettings({});
+    const week = reachableCountries(['GB', 'AU', 'DE', 'US'], london, weekdays);
+    // 09:00–18:00 London is 20:00–05:00 in Sydney: never inside 09:00–18:00 on a weekday there
+    expect(week.business.countries).toEqual(['GB', 'DE', 'US']);
+    expect(week.business.unknownCallable).toBe(true);
+    // on a Saturday no business answers, yet the week still reaches Germany: that is not "never"
+    const saturday = callableCountries(['DE'], { ...london, listDate: '2026-11-28' }, weekdays);
+    expect(saturday.business.countries).toEqual([]);
+    expect(
+      reachableCountries(['DE'], { ...london, listDate: '2026-11-28' }, weekdays).business.countries,
+    ).toEqual(['DE']);
+    // in November 09:00 London is 20:00 in Sydney (UTC+11): individuals (09:00–20:00) are out of reach too
+    expect(week.individual.countries).not.toContain('AU');
+  });
+});
+
+describe('callableByRep', () => {
+  it("follows each rep's own shift: a Sydney rep reaches the Australian offices a London rep never does", () => {
+    const s = resolveWorklistSettings({
+      repShifts: { 'rep-syd': { start: '09:00', end: '17:00', timeZone: 'Australia/Sydney' } },
+    });
+    const london = { listDate: '2026-11-25', timeZone: 'Europe/London' };
+    const reps = [
+      { id: 'uk', shift: repShiftOf('rep-uk', london.timeZone, s) },
+      { id: 'syd', shift: repShiftOf('rep-syd', london.timeZone, s) },
+    ];
+    expect(reps[0].shift).toEqual({ timeZone: 'Europe/London', start: '09:00', end: '18:00' });
+    const week = callableByRep(reps, ['GB', 'AU'], london, s, 7);
+    const pairs = week.repIds.map((r, i) => `${r}|${week.kinds[i]}|${week.countries[i]}`);
+    expect(pairs).toContain('syd|business|AU');
+    expect(pairs).not.toContain('uk|business|AU');
+    expect(pairs).toContain('uk|business|GB');
+    // unknown countries use the workspace's zone (London): the UK rep reaches them, '' stands for them
+    expect(pairs).toContain('uk|business|');
+  });
+});
+
+describe('isProspect', () => {
+  it('follows the scoring run: a customer with no paid order but a refund is not a prospect', () => {
+    expect(isProspect({ lifecycle: 'prospect' })).toBe(true);
+    expect(isProspect({ lifecycle: 'churned' })).toBe(false);
+    const refundOnly = candidate({ lifecycle: 'churned', frequency: 0, monetary: 0, recencyDays: null });
+    const ranked = rankWorklist([refundOnly, prospect()], { ...CTX, capacity: 5 }, S);
+    expect(ranked.items.find((i) => i.customerId === refundOnly.customerId)?.kind).toBe('ranked');
   });
 });
 

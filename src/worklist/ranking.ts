@@ -129,6 +129,27 @@ export interface RankingContext {
   referenceValue: number;
   /** the rep's daily capacity */
   capacity: number;
+  /** the rep's shift; default: settings.repHours in `timeZone` (repShiftOf) */
+  shift?: RepShift;
+}
+
+/** A rep's working hours on a list day: clock times 'HH:MM' in an IANA zone. */
+export interface RepShift {
+  timeZone: string;
+  start: string;
+  end: string;
+}
+
+/** A rep's shift: their own (settings.repShifts, by external id) or repHours in the workspace's zone. */
+export function repShiftOf(
+  repExternalId: string | null,
+  workspaceZone: string,
+  s: Readonly<WorklistSettings>,
+): RepShift {
+  const own = repExternalId === null ? undefined : s.repShifts[repExternalId];
+  return own
+    ? { timeZone: own.timeZone ?? workspaceZone, start: own.start, end: own.end }
+    : { timeZone: workspaceZone, start: s.repHours.start, end: s.repHours.end };
 }
 
 export interface RankedItem {
@@ -175,9 +196,13 @@ export function dueSignal(ratio: number, due: WorklistSettings['due']): number {
   return due.fadeRatio / ratio;
 }
 
-/** A prospect: no paid order yet. */
-export function isProspect(c: Pick<WorklistCandidate, 'lifecycle' | 'frequency'>): boolean {
-  return c.lifecycle === 'prospect' || !(c.frequency > 0);
+/**
+ * A prospect: never bought, as the scoring run decided (lifecycle `prospect`: no paid order and no refund). A
+ * customer whose only orders are refunds has no paid order either but is not one: they bought before (lifecycle
+ * churned or at_risk, `refunds_only`) and compete with the customers, where nothing bought values them at 0.
+ */
+export function isProspect(c: Pick<WorklistCandidate, 'lifecycle'>): boolean {
+  return c.lifecycle === 'prospect';
 }
 
 /**
@@ -302,7 +327,7 @@ function capWindowStart(listDate: string, timeZone: string, perDays: number): nu
 /** Why a candidate cannot be on the list today, or null. Callbacks and pins are exempt from caps. */
 export function exclusionOf(
   c: WorklistCandidate,
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
   day: DayContext = dayContext(ctx),
   window: () => CallWindow | null = () => windowFor(c, ctx, s),
@@ -336,13 +361,16 @@ function hoursOf(s: Readonly<WorklistSettings>, kind: CustomerKind): Hours {
 
 function windowFor(
   c: Pick<WorklistCandidate, 'country' | 'customerKind'>,
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
 ): CallWindow | null {
+  const shift = ctx.shift ?? repShiftOf(null, ctx.timeZone, s);
   return callWindow({
+    // the list's day is a day in the rep's own zone (a Sydney rep's Tuesday)
     day: ctx.listDate,
-    repTimeZone: ctx.timeZone,
-    repHours: { start: parseClock(s.repHours.start), end: parseClock(s.repHours.end) },
+    repTimeZone: shift.timeZone,
+    repHours: { start: parseClock(shift.start), end: parseClock(shift.end) },
+    // an unknown country: the workspace's zone
     customerTimeZone: timeZoneForCountry(c.country, ctx.timeZone),
     customerHours: hoursOf(s, c.customerKind),
     minMinutes: s.minCallWindowMinutes,
@@ -355,7 +383,7 @@ function windowFor(
  */
 export function callableCountries(
   countries: readonly string[],
-  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
   s: Readonly<WorklistSettings>,
 ): Record<CustomerKind, { countries: string[]; unknownCallable: boolean }> {
   const out = {} as Record<CustomerKind, { countries: string[]; unknownCallable: boolean }>;
@@ -364,6 +392,69 @@ export function callableCountries(
       countries: countries.filter((country) => windowFor({ country, customerKind: kind }, ctx, s) !== null),
       unknownCallable: windowFor({ country: null, customerKind: kind }, ctx, s) !== null,
     };
+  }
+  return out;
+}
+
+/** ISO day `n` days after `day` ('YYYY-MM-DD'). */
+function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Countries (plus null for unknown) whose customers of each kind the reps' shift reaches on at least one of the
+ * seven days from the list's day: the others are accounts no rep can reach — the owner's hours never meet the
+ * customer's business hours (a UK team and Australian offices). Flagged in the publish report.
+ */
+export function reachableCountries(
+  countries: readonly string[],
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone' | 'shift'>,
+  s: Readonly<WorklistSettings>,
+): Record<CustomerKind, { countries: string[]; unknownCallable: boolean }> {
+  const week = Array.from({ length: 7 }, (_, i) =>
+    callableCountries(countries, { ...ctx, listDate: addDays(ctx.listDate, i) }, s),
+  );
+  const out = {} as Record<CustomerKind, { countries: string[]; unknownCallable: boolean }>;
+  for (const kind of ['business', 'individual'] as const) {
+    const reached = new Set(week.flatMap((d) => d[kind].countries));
+    out[kind] = {
+      countries: countries.filter((c) => reached.has(c)),
+      unknownCallable: week.some((d) => d[kind].unknownCallable),
+    };
+  }
+  return out;
+}
+
+/**
+ * The set form of the business-hours rule per rep, for the candidate SQL: one (rep, kind, country) triple per
+ * country (upper-case ISO code; '' = a country the time-zone table does not know) whose customers of that kind
+ * the rep's shift reaches — on the list's day (`days` 1), or on some day of the coming week (`days` 7).
+ */
+export function callableByRep(
+  reps: ReadonlyArray<{ id: string; shift: RepShift }>,
+  countries: readonly string[],
+  ctx: Pick<RankingContext, 'listDate' | 'timeZone'>,
+  s: Readonly<WorklistSettings>,
+  days: 1 | 7,
+): { repIds: string[]; kinds: CustomerKind[]; countries: string[] } {
+  const out = { repIds: [] as string[], kinds: [] as CustomerKind[], countries: [] as string[] };
+  const byShift = new Map<string, ReturnType<typeof callableCountries>>();
+  for (const rep of reps) {
+    const key = `${rep.shift.timeZone}|${rep.shift.start}|${rep.shift.end}`;
+    let sets = byShift.get(key);
+    if (!sets) {
+      const repCtx = { ...ctx, shift: rep.shift };
+      sets = days === 1 ? callableCountries(countries, repCtx, s) : reachableCountries(countries, repCtx, s);
+      byShift.set(key, sets);
+    }
+    for (const kind of ['business', 'individual'] as const) {
+      const reached = [...sets[kind].countries, ...(sets[kind].unknownCallable ? [''] : [])];
+      for (const country of reached) {
+        out.repIds.push(rep.id);
+        out.kinds.push(kind);
+        out.countries.push(country);
+      }
+    }
   }
   return out;
 }

@@ -9,11 +9,12 @@ import { CustomerFactsRepository } from '../playbooks/customer-facts.repository'
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
 import { COUNTRY_TIME_ZONES } from './country-time-zones';
-import { callableCountries, Exclusion, RankedItem, rankWorklist } from './ranking';
+import { exclusionReport, PublishExclusion, repsReachingOf, UnreachableAccounts } from './publish-report';
+import { callableByRep, Exclusion, RankedItem, rankWorklist, repShiftOf, RepShift } from './ranking';
 import { BuiltItem, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
 import { ListRepRow, WorklistRepository } from './worklist.repository';
-import type { CandidateParams } from './worklist.sql';
+import type { ExclusionParams } from './worklist.sql';
 import { isDay } from './zoned-time';
 
 export interface PublishReport {
@@ -24,8 +25,13 @@ export interface PublishReport {
   skippedExisting: number;
   /** candidates the SQL let through, over all new lists */
   candidates: number;
-  /** candidates the ranking's own checks removed, by rule */
-  excluded: Partial<Record<Exclusion, number>>;
+  /**
+   * the new lists' reps' customers on none of them, by the first rule that kept them off (the candidate SQL's and
+   * the ranking's own checks together); `capacity`: allowed by every rule, but the list was full
+   */
+  excluded: Partial<Record<PublishExclusion, number>>;
+  /** accounts whose owner's shift meets their business hours on none of the coming 7 days (docs/worklists.md) */
+  unreachable: UnreachableAccounts;
   seconds: number;
 }
 
@@ -46,6 +52,8 @@ interface PublishContext {
   offerDay: OfferDay;
   /** experiments running on the list day: each customer's arm shapes the item and is logged as an exposure */
   experiments: RunningExperiment[];
+  /** every active rep's shift (settings.repShifts, else repHours in the workspace's zone) */
+  shifts: Map<string, RepShift>;
 }
 
 /** The ranked, rendered items of the new lists. */
@@ -90,6 +98,7 @@ export class WorklistPublisher {
       reps,
       offerDay,
       experiments: await this.experiments.runningOn(workspaceId, listDate),
+      shifts: new Map(reps.map((r) => [r.id, repShiftOf(r.external_id, policy.timeZone, policy.settings)])),
     };
 
     const report = await this.transactions.run(async (tx) => {
@@ -111,6 +120,10 @@ export class WorklistPublisher {
         rows.map((r) => String(r.customer_id)),
       );
       const built = await this.rankAndBuild(ctx, listOfRep, rows, offers, tx);
+      const counts =
+        created.length === 0
+          ? []
+          : await this.lists.exclusions(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
       await this.experiments.logExposures(
         workspaceId,
@@ -126,7 +139,16 @@ export class WorklistPublisher {
         items: built.items.length,
         skippedExisting: reps.length - listOfRep.size,
         candidates: rows.length,
-        excluded: built.excluded,
+        ...exclusionReport(
+          counts,
+          built.excluded,
+          built.items.length,
+          repsReachingOf(
+            reps.map((r) => ({ externalId: r.external_id, shift: ctx.shifts.get(r.id)! })),
+            { listDate, timeZone: policy.timeZone },
+            policy.settings,
+          ),
+        ),
         seconds: 0,
       };
     });
@@ -180,6 +202,7 @@ export class WorklistPublisher {
           horizonDays: run.horizonDays,
           referenceValue: run.referenceValue,
           capacity: rep.daily_capacity,
+          shift: ctx.shifts.get(rep.id),
         },
         settings,
       );
@@ -277,9 +300,11 @@ function exposuresOf(
 // ---- end of experiments ----
 
 /** The candidate query's inputs for the reps of the new lists (the workspace id is the repository's first). */
-function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidateParams, 'workspaceId'> {
+function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<ExclusionParams, 'workspaceId'> {
   const { listDate, policy, run } = ctx;
   const { settings, timeZone } = policy;
+  const known = Object.keys(COUNTRY_TIME_ZONES);
+  const shifts = repIds.map((id) => ({ id, shift: ctx.shifts.get(id)! }));
   return {
     runId: run.id,
     listDate,
@@ -290,7 +315,8 @@ function candidateQuery(ctx: PublishContext, repIds: string[]): Omit<CandidatePa
     repIds,
     settings,
     referenceValue: run.referenceValue,
-    callable: callableCountries(Object.keys(COUNTRY_TIME_ZONES), { listDate, timeZone }, settings),
+    callable: callableByRep(shifts, known, { listDate, timeZone }, settings, 1),
+    reachable: callableByRep(shifts, known, { listDate, timeZone }, settings, 7),
     knownCountries: Object.keys(COUNTRY_TIME_ZONES),
   };
 }

@@ -31,4 +31,19 @@ describe('worklist settings', () => {
     expect(() => resolveWorklistSettings('yes')).toThrow(WorklistSettingsError);
     expect(() => resolveWorklistSettings({ due: { fullRatio: 0.5 } })).toThrow(/due.fullRatio/);
   });
+
+  it('take a shift per rep, in their own zone, and check it', () => {
+    const s = resolveWorklistSettings({
+      repShifts: { 'rep-syd': { start: '08:00', end: '17:00', timeZone: 'Australia/Sydney' } },
+    });
+    expect(s.repShifts['rep-syd']).toEqual({ start: '08:00', end: '17:00', timeZone: 'Australia/Sydney' });
+    expect(() =>
+      resolveWorklistSettings({
+        repShifts: { r: { start: '08:00', end: '17:00', timeZone: 'Mars/Olympus' } },
+      }),
+    ).toThrow(/repShifts\.r\.timeZone/);
+    expect(() => resolveWorklistSettings({ repShifts: { r: { start: '17:00', end: '08:00' } } })).toThrow(
+      /repShifts\.r\.end/,
+    );
+  });
 });

@@ -24,6 +24,16 @@ const cap = z
   .object({ maxCalls: z.number().int().min(1).max(100), perDays: z.number().int().min(1).max(365) })
   .strict();
 const hours = z.object({ start: clock, end: clock, days: weekdays }).strict();
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone');
+/** A rep's own shift: clock times in `timeZone` (default: the workspace's). */
+const shift = z.object({ start: clock, end: clock, timeZone: timeZone.optional() }).strict();
 
 const schema = z
   .object({
@@ -56,6 +66,9 @@ const schema = z
       .strict(),
     contactCaps: z.object({ core: cap, potential: cap, general: cap }).strict(),
     repHours: z.object({ start: clock, end: clock }).strict(),
+    repShifts: z
+      .record(z.string().min(1).max(200), shift)
+      .refine((r) => Object.keys(r).length <= 5000, 'at most 5000 reps'),
     businessHours: z.object({ business: hours, individual: hours }).strict(),
     minCallWindowMinutes: z
       .number()
@@ -86,6 +99,11 @@ const schema = z
     }
     if (parseClock(s.repHours.end) <= parseClock(s.repHours.start)) {
       ctx.addIssue({ code: 'custom', path: ['repHours', 'end'], message: 'must be after repHours.start' });
+    }
+    for (const [rep, h] of Object.entries(s.repShifts)) {
+      if (parseClock(h.end) <= parseClock(h.start)) {
+        ctx.addIssue({ code: 'custom', path: ['repShifts', rep, 'end'], message: 'must be after start' });
+      }
     }
     for (const kind of ['business', 'individual'] as const) {
       const h = s.businessHours[kind];
@@ -122,6 +140,9 @@ export const DEFAULT_WORKLIST_SETTINGS: Readonly<WorklistSettings> = deepFreeze(
     general: { maxCalls: 1, perDays: 7 },
   },
   repHours: { start: '09:00', end: '18:00' },
+  // per rep (by external id), a shift of their own, e.g. { "rep-sydney": { start: "08:00", end: "17:00",
+  // timeZone: "Australia/Sydney" } }; reps not listed work repHours in the workspace's zone
+  repShifts: {},
   businessHours: {
     business: { start: '09:00', end: '18:00', days: [1, 2, 3, 4, 5] },
     individual: { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7] },

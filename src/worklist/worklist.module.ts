@@ -6,6 +6,7 @@ import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { CallReachModule } from './call-reach.module';
 import { WorklistEventsController } from './worklist-events.controller';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistItemsController } from './worklist-items.controller';
@@ -30,6 +31,7 @@ import { WorklistRepository } from './worklist.repository';
  */
 @Module({
   imports: [
+    CallReachModule,
     CustomersModule,
     ExperimentsModule,
     OffersModule,

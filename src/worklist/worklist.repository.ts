@@ -5,8 +5,20 @@ import { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import { Tx } from '../database/transactions';
 import type { CandidateRow } from './candidate-row';
+import type { ExclusionCount } from './publish-report';
 import type { BuiltItem } from './worklist-item-builder.service';
-import { CANDIDATES_SQL, CandidateParams, candidateParams, INSERT_ITEMS_SQL } from './worklist.sql';
+import {
+  CANDIDATES_SQL,
+  CandidateParams,
+  candidateParams,
+  EXCLUSIONS_SQL,
+  ExclusionParams,
+  exclusionParams,
+  INSERT_ITEMS_SQL,
+} from './worklist.sql';
+
+/** One row of EXCLUSIONS_SQL (publish-report.ts ExclusionCount). */
+export type ExclusionCountRow = ExclusionCount;
 
 /** A workspace's worklist settings and its current score run (none before the first completed run). */
 export type PolicyRow = {
@@ -106,6 +118,15 @@ export class WorklistRepository extends SqlRepository {
     tx: Tx,
   ): Promise<CandidateRow[]> {
     return this.rows<CandidateRow>(CANDIDATES_SQL, candidateParams({ workspaceId, ...params }), tx);
+  }
+
+  /** EXCLUSIONS_SQL (worklist.sql.ts): the reps' customers by the rule that keeps them off today's lists. */
+  exclusions(
+    workspaceId: string,
+    params: Omit<ExclusionParams, 'workspaceId'>,
+    tx: Tx,
+  ): Promise<ExclusionCountRow[]> {
+    return this.rows<ExclusionCountRow>(EXCLUSIONS_SQL, exclusionParams({ workspaceId, ...params }), tx);
   }
 
   /** INSERT_ITEMS_SQL (worklist.sql.ts): every item of the new lists in one statement, as parallel arrays. */

@@ -518,41 +518,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/experiments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The experiments of the workspace with their arms */
-    get: operations['experiments_list'];
-    put?: never;
-    /** Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant) */
-    post: operations['experiments_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/experiments/{id}/report': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Per arm and tier: conversion and revenue against the control with intervals, always-valid stopping advice */
-    get: operations['experiments_report'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/v1/offers': {
     parameters: {
       query?: never;
@@ -617,6 +582,41 @@ export interface paths {
     put?: never;
     /** Archive an offer: never shown again; published items keep it */
     post: operations['offers_archive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/experiments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The experiments of the workspace with their arms */
+    get: operations['experiments_list'];
+    put?: never;
+    /** Start an A/B/n experiment over list strategies (holdout, offer, talk-track variant) */
+    post: operations['experiments_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/experiments/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per arm and tier: conversion and revenue against the control with intervals, always-valid stopping advice */
+    get: operations['experiments_report'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -3097,6 +3097,8 @@ export interface components {
         /** @description priority points this reason adds */
         weight: number;
       }[];
+      /** @description why the lifecycle is what it is, e.g. ["overdue_vs_cycle", "low_p_alive", "two_way_contact_delays_churn"] (docs/scoring.md#lifecycle); null for runs before these were kept */
+      lifecycleReasons: string[] | null;
     };
     Customer: {
       /** @example 42 */
@@ -3121,6 +3123,23 @@ export interface components {
         id: string;
         externalId: string;
         name: string;
+      } | null;
+      /** @description whether the account can be called by its owner (null: no owner); docs/worklists.md */
+      callReach: {
+        /** @description the owner's shift meets the customer's business hours on at least one of the coming 7 days */
+        ownerReaches: boolean;
+        /**
+         * @description why the owner cannot call
+         * @enum {string|null}
+         */
+        reason: 'owner_hours_never_meet' | null;
+        /**
+         * @description a proposal only: owners are never moved automatically
+         * @enum {string|null}
+         */
+        proposal: 'assign_to_rep_in_hours' | 'no_rep_in_hours' | null;
+        /** @description external ids of the active reps whose shifts meet the customer's hours */
+        reps: string[];
       } | null;
       personality: string | null;
       fieldSources: {
@@ -3696,6 +3715,92 @@ export interface components {
     };
     /**
      * @example {
+     *       "code": "WINBACK_STANDARD",
+     *       "version": 2,
+     *       "state": "active",
+     *       "terms": {
+     *         "title": {
+     *           "en": "a welcome-back discount",
+     *           "zh-CN": "回归优惠"
+     *         },
+     *         "description": {
+     *           "en": "10% off your next order",
+     *           "zh-CN": "再次下单享九折"
+     *         },
+     *         "tiers": [
+     *           "core",
+     *           "potential",
+     *           "general"
+     *         ],
+     *         "lifecycles": [
+     *           "at_risk",
+     *           "churned"
+     *         ],
+     *         "discountPct": 10,
+     *         "budget": 200,
+     *         "budgetMinor": 500000,
+     *         "priority": 80,
+     *         "caps": {
+     *           "perCustomer": {
+     *             "max": 2,
+     *             "days": 30
+     *           },
+     *           "onePerCustomer": true
+     *         }
+     *       },
+     *       "usage": {
+     *         "redemptions": 12,
+     *         "redeemedMinor": 31250,
+     *         "remaining": 188,
+     *         "remainingMinor": 468750
+     *       },
+     *       "archivedAt": null,
+     *       "createdAt": "2026-12-01T08:00:00.000Z",
+     *       "updatedAt": "2026-12-05T10:12:00.000Z"
+     *     }
+     */
+    Offer: {
+      code: string;
+      /** @description send it back as If-Match to change or archive the offer */
+      version: number;
+      /**
+       * @description as of today in the workspace time zone
+       * @enum {string}
+       */
+      state: 'active' | 'scheduled' | 'expired' | 'exhausted' | 'archived';
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      usage: {
+        redemptions: number;
+        /** @description money the redemptions cost, minor units */
+        redeemedMinor: number;
+        /** @description redemptions left; null without a count budget */
+        remaining: number | null;
+        /** @description money left, minor units; null without a money budget */
+        remainingMinor: number | null;
+      };
+      /** Format: date-time */
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    OfferList: components['schemas']['Offer'][];
+    OfferVersionList: {
+      version: number;
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      createdBy: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
+    /**
+     * @example {
      *       "id": "3537cbe8-fe8f-491a-9ff0-3aa2afde78a8",
      *       "name": "talk tracks: warm vs direct",
      *       "startsOn": "2027-01-09",
@@ -3847,92 +3952,6 @@ export interface components {
         [key: string]: components['schemas']['ExperimentArmReport'][];
       };
     };
-    /**
-     * @example {
-     *       "code": "WINBACK_STANDARD",
-     *       "version": 2,
-     *       "state": "active",
-     *       "terms": {
-     *         "title": {
-     *           "en": "a welcome-back discount",
-     *           "zh-CN": "回归优惠"
-     *         },
-     *         "description": {
-     *           "en": "10% off your next order",
-     *           "zh-CN": "再次下单享九折"
-     *         },
-     *         "tiers": [
-     *           "core",
-     *           "potential",
-     *           "general"
-     *         ],
-     *         "lifecycles": [
-     *           "at_risk",
-     *           "churned"
-     *         ],
-     *         "discountPct": 10,
-     *         "budget": 200,
-     *         "budgetMinor": 500000,
-     *         "priority": 80,
-     *         "caps": {
-     *           "perCustomer": {
-     *             "max": 2,
-     *             "days": 30
-     *           },
-     *           "onePerCustomer": true
-     *         }
-     *       },
-     *       "usage": {
-     *         "redemptions": 12,
-     *         "redeemedMinor": 31250,
-     *         "remaining": 188,
-     *         "remainingMinor": 468750
-     *       },
-     *       "archivedAt": null,
-     *       "createdAt": "2026-12-01T08:00:00.000Z",
-     *       "updatedAt": "2026-12-05T10:12:00.000Z"
-     *     }
-     */
-    Offer: {
-      code: string;
-      /** @description send it back as If-Match to change or archive the offer */
-      version: number;
-      /**
-       * @description as of today in the workspace time zone
-       * @enum {string}
-       */
-      state: 'active' | 'scheduled' | 'expired' | 'exhausted' | 'archived';
-      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
-      terms: {
-        [key: string]: unknown;
-      };
-      usage: {
-        redemptions: number;
-        /** @description money the redemptions cost, minor units */
-        redeemedMinor: number;
-        /** @description redemptions left; null without a count budget */
-        remaining: number | null;
-        /** @description money left, minor units; null without a money budget */
-        remainingMinor: number | null;
-      };
-      /** Format: date-time */
-      archivedAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    OfferList: components['schemas']['Offer'][];
-    OfferVersionList: {
-      version: number;
-      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
-      terms: {
-        [key: string]: unknown;
-      };
-      createdBy: string | null;
-      /** Format: date-time */
-      createdAt: string;
-    }[];
     /**
      * @example {
      *       "id": "3509818e-637e-4bca-b0fd-a49f23f5052a",
@@ -9131,410 +9150,6 @@ export interface operations {
       };
     };
   };
-  experiments_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ExperimentList'];
-        };
-      };
-      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "unauthenticated",
-           *         "message": "missing or invalid API key"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The key’s role may not call this operation (`forbidden`) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "forbidden",
-           *         "message": "this API key may not do that"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
-      429: {
-        headers: {
-          /** @description seconds until the limit admits this caller again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "rate_limited",
-           *         "message": "too many requests; retry after 12 s",
-           *         "details": {
-           *           "limit": 1200,
-           *           "retryAfterSeconds": 12
-           *         }
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  experiments_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          /**
-           * Format: date
-           * @description today or later in the workspace’s zone; default today
-           */
-          startsOn?: string;
-          /** Format: date */
-          endsOn?: string;
-          /** @description 2–8 arms; keys ^[a-z0-9][a-z0-9_-]{0,39}$ */
-          arms?: {
-            key: string;
-            /** @description share of the population; the weights sum to 1 */
-            weight: number;
-            /** @description what the arm does to its customers’ items */
-            strategy: {
-              /** @enum {string} */
-              type: 'list' | 'holdout' | 'offer' | 'talk_track';
-              /** @description offer arms: the catalog offer (null: no offer) */
-              offerCode?: string | null;
-              /** @description talk_track arms: the variant key the items record */
-              variant?: string;
-            };
-          }[];
-          /** @description default: the holdout arm, else the first arm */
-          control?: string;
-          /** @description instead of arms: a lists-vs-holdout test with this holdout share, 0.01–0.5 */
-          holdoutShare?: number;
-        };
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Experiment'];
-        };
-      };
-      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "validation_failed",
-           *         "message": "Request validation failed",
-           *         "details": [
-           *           "limit must not be greater than 200"
-           *         ]
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "unauthenticated",
-           *         "message": "missing or invalid API key"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The key’s role may not call this operation (`forbidden`) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "forbidden",
-           *         "message": "this API key may not do that"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "not_found",
-           *         "message": "not found"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description experiment_overlap: another experiment runs in that period */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "conflict",
-           *         "message": "conflict"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The body is larger than the operation accepts (`payload_too_large`) */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "payload_too_large",
-           *         "message": "request entity too large"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "unsupported_media_type",
-           *         "message": "request bodies must be JSON in UTF-8"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description start_in_past, weights_sum, duplicate_arm, unknown_offer, unknown_arm, invalid_field …: details hold path, code and message per issue */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "unprocessable",
-           *         "message": "unprocessable"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
-      429: {
-        headers: {
-          /** @description seconds until the limit admits this caller again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "rate_limited",
-           *         "message": "too many requests; retry after 12 s",
-           *         "details": {
-           *           "limit": 1200,
-           *           "retryAfterSeconds": 12
-           *         }
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  experiments_report: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ExperimentReport'];
-        };
-      };
-      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "validation_failed",
-           *         "message": "Request validation failed",
-           *         "details": [
-           *           "limit must not be greater than 200"
-           *         ]
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "unauthenticated",
-           *         "message": "missing or invalid API key"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The key’s role may not call this operation (`forbidden`) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "forbidden",
-           *         "message": "this API key may not do that"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "not_found",
-           *         "message": "not found"
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
-      429: {
-        headers: {
-          /** @description seconds until the limit admits this caller again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "error": {
-           *         "code": "rate_limited",
-           *         "message": "too many requests; retry after 12 s",
-           *         "details": {
-           *           "limit": 1200,
-           *           "retryAfterSeconds": 12
-           *         }
-           *       }
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
   offers_list: {
     parameters: {
       query?: {
@@ -10377,6 +9992,410 @@ export interface operations {
            *       "error": {
            *         "code": "error",
            *         "message": "error"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  experiments_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExperimentList'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  experiments_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /**
+           * Format: date
+           * @description today or later in the workspace’s zone; default today
+           */
+          startsOn?: string;
+          /** Format: date */
+          endsOn?: string;
+          /** @description 2–8 arms; keys ^[a-z0-9][a-z0-9_-]{0,39}$ */
+          arms?: {
+            key: string;
+            /** @description share of the population; the weights sum to 1 */
+            weight: number;
+            /** @description what the arm does to its customers’ items */
+            strategy: {
+              /** @enum {string} */
+              type: 'list' | 'holdout' | 'offer' | 'talk_track';
+              /** @description offer arms: the catalog offer (null: no offer) */
+              offerCode?: string | null;
+              /** @description talk_track arms: the variant key the items record */
+              variant?: string;
+            };
+          }[];
+          /** @description default: the holdout arm, else the first arm */
+          control?: string;
+          /** @description instead of arms: a lists-vs-holdout test with this holdout share, 0.01–0.5 */
+          holdoutShare?: number;
+        };
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Experiment'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description experiment_overlap: another experiment runs in that period */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description start_in_past, weights_sum, duplicate_arm, unknown_offer, unknown_arm, invalid_field …: details hold path, code and message per issue */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  experiments_report: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExperimentReport'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
            *       }
            *     }
            */

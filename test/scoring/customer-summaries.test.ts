@@ -53,6 +53,8 @@ interface Summary {
   complaints_90d: number;
   last_survey: number | null;
   recheck_at: number | null;
+  refunded_orders: number;
+  last_two_way: string | null;
 }
 
 const localDay = (ms: number) =>
@@ -70,7 +72,9 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
   const counted = orders.filter(
     (o) => o.status === 'paid' && !o.reversal && !o.deleted && o.currency === 'CNY',
   );
-  if (counted.length === 0 && touches.length === 0) return undefined;
+  // refunded orders count in any currency (reversal records among them): they only show the customer bought once
+  const refunds = orders.filter((o) => o.status === 'refunded' && !o.deleted);
+  if (counted.length === 0 && refunds.length === 0 && touches.length === 0) return undefined;
   const reversals = orders.filter((o) => o.reversal && !o.deleted && o.currency === 'CNY');
   const reversed = new Map<number, number>();
   let unmatched = 0;
@@ -93,6 +97,7 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
   const monetary = Math.max(before.reduce((s, o) => s + net(o), 0) - excess - unmatched, 0);
   const past = touches.filter((t) => t.occurredAt < cutoff);
   const inWindow = past.filter((t) => t.kind === 'complaint' && t.occurredAt >= cutoff - 90 * DAY);
+  const calls = past.filter((t) => t.kind === 'call');
   // the latest survey by second, the higher score on a tie (what max(epoch << 8 | score) picks)
   const surveys = past
     .filter((t) => t.kind === 'survey' && t.score !== null)
@@ -106,6 +111,9 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
     last_touch: past.length ? localDay(Math.max(...past.map((t) => t.occurredAt))) : null,
     complaints_90d: inWindow.length,
     last_survey: surveys.length ? surveys[surveys.length - 1].score : null,
+    refunded_orders: refunds.filter((o) => o.placedAt < cutoff).length,
+    // calls without an outcome count as reached (as the worklist's frequency cap counts them)
+    last_two_way: calls.length ? localDay(Math.max(...calls.map((t) => t.occurredAt))) : null,
     recheck_at: minOrNull(
       [
         minOrNull(later.map((o) => o.placedAt)),
@@ -113,6 +121,7 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
         counted.length
           ? minOrNull(reversals.filter((r) => r.placedAt >= cutoff).map((r) => r.placedAt))
           : null,
+        minOrNull(refunds.filter((o) => o.placedAt >= cutoff).map((o) => o.placedAt)),
         minOrNull(touches.filter((t) => t.occurredAt >= cutoff).map((t) => t.occurredAt)),
         // the first complaint in the window leaves it when the cutoff passes its local day + 90
         inWindow.length ? localMidnight(Math.min(...inWindow.map((t) => t.occurredAt))) + 90 * DAY : null,
@@ -289,7 +298,8 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
       `SELECT customer_id, transactions, to_char(first_day, 'YYYY-MM-DD') AS first_day,
               to_char(last_day, 'YYYY-MM-DD') AS last_day, monetary::float8 AS monetary,
               first_amount::float8 AS first_amount, to_char(last_touch, 'YYYY-MM-DD') AS last_touch,
-              complaints_90d, last_survey, extract(epoch FROM recheck_at) * 1000 AS recheck_at
+              complaints_90d, last_survey, extract(epoch FROM recheck_at) * 1000 AS recheck_at,
+              refunded_orders, to_char(last_two_way, 'YYYY-MM-DD') AS last_two_way
        FROM customer_summaries WHERE workspace_id = $1`,
       [workspaceId],
     );
@@ -306,6 +316,8 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
           complaints_90d: r.complaints_90d,
           last_survey: r.last_survey,
           recheck_at: r.recheck_at === null ? null : Number(r.recheck_at),
+          refunded_orders: r.refunded_orders,
+          last_two_way: r.last_two_way,
         },
       ]),
     );

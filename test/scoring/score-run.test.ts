@@ -175,12 +175,23 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     for (const r of buyers) {
       for (const column of SCORE_EXPORT_COLUMNS) expect([column, r[column]]).not.toEqual([column, '']);
     }
+    // without a paid order: a prospect when they never bought, and not one when their orders are only refunds
+    const refunders = new Set(
+      (
+        await nest.db.query(
+          `SELECT DISTINCT c.external_id FROM orders o JOIN customers c ON c.id = o.customer_id
+           WHERE o.workspace_id = $1 AND o.status = 'refunded' AND o.deleted_at IS NULL`,
+          [workspaceId],
+        )
+      ).map((r: { external_id: string }) => r.external_id),
+    );
     for (const r of prospects) {
       for (const column of SCORE_EXPORT_COLUMNS) {
         if (BUYER_ONLY_COLUMNS.includes(column)) expect([column, r[column]]).toEqual([column, '']);
         else expect([column, r[column]]).not.toEqual([column, '']);
       }
-      expect(r.lifecycle).toBe('prospect');
+      if (refunders.has(r.customer_external_id)) expect(['churned', 'at_risk']).toContain(r.lifecycle);
+      else expect(r.lifecycle).toBe('prospect');
     }
   });
 

@@ -1,6 +1,6 @@
 import { CandidateRow, toCandidate } from '../../src/worklist/candidate-row';
 import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
-import { callableCountries, callValue } from '../../src/worklist/ranking';
+import { callableByRep, callValue, repShiftOf } from '../../src/worklist/ranking';
 import { WorklistPolicyService } from '../../src/worklist/worklist-policy.service';
 import { WorklistUrgentService } from '../../src/worklist/worklist-urgent.service';
 import { CANDIDATES_SQL, candidateParams } from '../../src/worklist/worklist.sql';
@@ -36,7 +36,13 @@ describe('worklist rules against PostgreSQL', () => {
         repIds: [repId],
         settings: { ...policy.settings, overfetch: 20 },
         referenceValue: run.referenceValue,
-        callable: callableCountries(known, { listDate: day, timeZone: policy.timeZone }, policy.settings),
+        callable: callableByRep(
+          [{ id: repId, shift: repShiftOf(null, policy.timeZone, policy.settings) }],
+          known,
+          { listDate: day, timeZone: policy.timeZone },
+          policy.settings,
+          1,
+        ),
         knownCountries: known,
       }),
     );

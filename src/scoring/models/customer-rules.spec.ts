@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { createScoringPolicy, DEFAULT_SCORING_POLICY, type ScoringPolicy } from './customer-policy';
 import {
   churnRisk,
+  neverBought,
   type CustomerFeatures,
   frequencyClass,
   lifecycle,
@@ -27,6 +28,8 @@ function customer(overrides: Partial<CustomerFeatures> = {}): CustomerFeatures {
     avgOrderValue: 10_000,
     meanInterPurchaseDays: 30,
     daysSinceLastInteraction: null,
+    daysSinceTwoWayContact: null,
+    refundedOrders: 0,
     complaints90d: 0,
     lastSurveyScore: null,
     pAlive: null,
@@ -135,19 +138,43 @@ describe('lifecycle', () => {
       'far overdue, pAlive 0.05, silent for 150 days',
       customer({ recencyDays: 200, pAlive: 0.05, daysSinceLastInteraction: 150 }),
       'churned',
-      ['far_overdue_vs_cycle', 'very_low_p_alive', 'no_recent_interaction'],
+      ['far_overdue_vs_cycle', 'very_low_p_alive', 'no_two_way_contact'],
     ],
     [
       'far overdue, cold start, never interacted',
       customer({ recencyDays: 200 }),
       'churned',
-      ['far_overdue_vs_cycle', 'no_recent_interaction'],
+      ['far_overdue_vs_cycle', 'no_two_way_contact'],
     ],
     [
-      'far overdue but talked to us 10 days ago',
-      customer({ recencyDays: 200, pAlive: 0.05, daysSinceLastInteraction: 10 }),
+      'far overdue but a call reached them 10 days ago',
+      customer({ recencyDays: 200, pAlive: 0.05, daysSinceLastInteraction: 10, daysSinceTwoWayContact: 10 }),
       'at_risk',
-      ['overdue_vs_cycle', 'low_p_alive'],
+      ['overdue_vs_cycle', 'low_p_alive', 'two_way_contact_delays_churn'],
+    ],
+    [
+      'far overdue; clicked an email 10 days ago (not two-way)',
+      customer({ recencyDays: 200, pAlive: 0.05, daysSinceLastInteraction: 10 }),
+      'churned',
+      ['far_overdue_vs_cycle', 'very_low_p_alive', 'no_two_way_contact'],
+    ],
+    [
+      'far overdue; the last reply was 120 days ago',
+      customer({ recencyDays: 400, daysSinceLastInteraction: 3, daysSinceTwoWayContact: 120 }),
+      'churned',
+      ['far_overdue_vs_cycle', 'no_two_way_contact'],
+    ],
+    [
+      'only a refund, never a counted purchase',
+      prospect({ refundedOrders: 1, daysSinceLastInteraction: 5 }),
+      'churned',
+      ['refunds_only', 'no_two_way_contact'],
+    ],
+    [
+      'only refunds, but a call reached them last week',
+      prospect({ refundedOrders: 2, daysSinceTwoWayContact: 7 }),
+      'at_risk',
+      ['refunds_only', 'two_way_contact_delays_churn'],
     ],
     [
       'far overdue but pAlive still 0.4',
@@ -159,7 +186,7 @@ describe('lifecycle', () => {
       'one-time buyer 400 days ago with BG/NBD pAlive 1',
       oneTimer(400, { pAlive: 1 }),
       'churned',
-      ['far_overdue_vs_cycle', 'no_recent_interaction'],
+      ['far_overdue_vs_cycle', 'no_two_way_contact'],
     ],
     ['one-time buyer 50 days ago, pAlive 1', oneTimer(50, { pAlive: 1 }), 'at_risk', ['overdue_vs_cycle']],
     [
@@ -426,7 +453,10 @@ describe('priority', () => {
     expect(s.lifecycle).toBe('churned');
     expect(s.reasons.map((r) => r.code)).toContain('win_back');
     expect(s.reasons.map((r) => r.code)).not.toContain('high_value_at_risk');
-    const talkedRecently = scoreCustomer({ ...f, daysSinceLastInteraction: 10 }, policy);
+    const talkedRecently = scoreCustomer(
+      { ...f, daysSinceLastInteraction: 10, daysSinceTwoWayContact: 10 },
+      policy,
+    );
     expect(talkedRecently.lifecycle).toBe('at_risk');
     expect(talkedRecently.priority).toBeGreaterThan(s.priority);
   });
@@ -532,6 +562,8 @@ const anyFeatures: fc.Arbitrary<CustomerFeatures> = fc.record({
   avgOrderValue: anyNumber,
   meanInterPurchaseDays: anyNullable,
   daysSinceLastInteraction: anyNullable,
+  daysSinceTwoWayContact: anyNullable,
+  refundedOrders: anyNumber,
   complaints90d: anyNumber,
   lastSurveyScore: anyNullable,
   pAlive: anyNullable,
@@ -556,6 +588,7 @@ const buyer: fc.Arbitrary<CustomerFeatures> = fc
     monetary: fc.integer({ min: 0, max: 10_000_000 }),
     cycle: fc.double({ min: 1, max: 400, noNaN: true }),
     daysSinceLastInteraction: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: null }),
+    daysSinceTwoWayContact: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: null }),
     complaints90d: fc.integer({ min: 0, max: 5 }),
     pAlive: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
     clv: fc.option(fc.integer({ min: 0, max: 5_000_000 }), { nil: null }),
@@ -570,6 +603,7 @@ const buyer: fc.Arbitrary<CustomerFeatures> = fc
       avgOrderValue: Math.round(b.monetary / b.transactions),
       meanInterPurchaseDays: b.transactions >= 2 ? b.cycle : null,
       daysSinceLastInteraction: b.daysSinceLastInteraction,
+      daysSinceTwoWayContact: b.daysSinceTwoWayContact,
       complaints90d: b.complaints90d,
       pAlive: b.pAlive,
       clv: b.clv,
@@ -582,6 +616,55 @@ const buyer: fc.Arbitrary<CustomerFeatures> = fc
   );
 
 describe('properties', () => {
+  it('makes a prospect exactly of who never bought: no counted purchase and no refund', () => {
+    fc.assert(
+      fc.property(buyer, fc.boolean(), fc.integer({ min: 0, max: 5 }), (b, bought, refunds) => {
+        const f = bought ? { ...b, refundedOrders: refunds } : prospect({ refundedOrders: refunds });
+        expect(lifecycle(f, policy).value === 'prospect').toBe(!bought && refunds === 0);
+        expect(neverBought(f)).toBe(!bought && refunds === 0);
+      }),
+    );
+  });
+
+  it('lets only two-way contact delay churn: other interactions never change the lifecycle', () => {
+    fc.assert(
+      fc.property(buyer, fc.option(fc.integer({ min: 0, max: 2000 }), { nil: null }), (b, anyTouch) => {
+        // an email click, a campaign, a survey: daysSinceLastInteraction alone
+        expect(lifecycle({ ...b, daysSinceLastInteraction: anyTouch }, policy)).toEqual(lifecycle(b, policy));
+      }),
+    );
+  });
+
+  it('never calls churned a customer with a two-way contact within churnNoTouchDays, and says why', () => {
+    fc.assert(
+      fc.property(buyer, fc.integer({ min: 0, max: policy.churnNoTouchDays }), (b, days) => {
+        const without = lifecycle({ ...b, daysSinceTwoWayContact: null }, policy);
+        const withContact = lifecycle({ ...b, daysSinceTwoWayContact: days }, policy);
+        expect(withContact.value).not.toBe('churned');
+        if (without.value === 'churned') {
+          expect(['at_risk', 'new']).toContain(withContact.value);
+          if (withContact.value === 'at_risk') {
+            expect(withContact.reasons).toContain('two_way_contact_delays_churn');
+          }
+        } else {
+          expect(withContact).toEqual({ ...without, reasons: without.reasons });
+        }
+      }),
+    );
+  });
+
+  it('calls churned only past the own cycle × churnCycleMultiple, with P(alive) gone or uninformative', () => {
+    fc.assert(
+      fc.property(buyer, (b) => {
+        const s = scoreCustomer(b, policy);
+        if (s.lifecycle !== 'churned') return;
+        expect(s.overdueRatio!).toBeGreaterThan(policy.churnCycleMultiple);
+        if (b.transactions >= 2 && b.pAlive !== null) expect(b.pAlive).toBeLessThan(policy.churnPAlive);
+        expect(b.recencyDays!).toBeGreaterThan(policy.churnNoTouchDays);
+      }),
+    );
+  });
+
   it('gives finite, in-range results for any input', () => {
     fc.assert(
       fc.property(anyFeatures, (f) => {
@@ -618,12 +701,12 @@ describe('properties', () => {
     );
   });
 
-  it('treats every customer without purchases as a prospect', () => {
+  it('treats every customer without purchases or refunds as a prospect', () => {
     fc.assert(
       fc.property(anyFeatures, fc.boolean(), (f, noTransactions) => {
         const p = noTransactions
-          ? { ...f, transactions: 0 }
-          : { ...f, recencyDays: null, firstPurchaseAgeDays: null };
+          ? { ...f, transactions: 0, refundedOrders: 0 }
+          : { ...f, recencyDays: null, firstPurchaseAgeDays: null, refundedOrders: 0 };
         const s = scoreCustomer(p, policy);
         expect(s.lifecycle).toBe('prospect');
         expect(s.frequencyClass).toBe('zero');
@@ -631,6 +714,17 @@ describe('properties', () => {
         expect(s.churnRisk).toBe(0);
         expect(s.rfmSegment).toBeNull();
         expect(s.reasons.map((r) => r.code)).toContain('prospect');
+      }),
+    );
+  });
+
+  it('never pitches a customer with only refunds as a prospect', () => {
+    fc.assert(
+      fc.property(anyFeatures, fc.integer({ min: 1, max: 50 }), (f, refunds) => {
+        const s = scoreCustomer({ ...f, transactions: 0, refundedOrders: refunds }, policy);
+        expect(['churned', 'at_risk']).toContain(s.lifecycle);
+        expect(s.classReasons.lifecycle[0]).toBe('refunds_only');
+        expect(s.reasons.map((r) => r.code)).not.toContain('prospect');
       }),
     );
   });

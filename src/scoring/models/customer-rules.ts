@@ -32,6 +32,13 @@ export interface CustomerFeatures {
   meanInterPurchaseDays: number | null;
   /** days since the last interaction of any kind (call, email, visit, campaign, complaint, survey) */
   daysSinceLastInteraction: number | null;
+  /**
+   * days since the last two-way contact: a call or visit that reached someone, a reply, a call logged as reached;
+   * null = none. Only these delay "churned" (an email click does not).
+   */
+  daysSinceTwoWayContact: number | null;
+  /** refunded orders (any currency): with no counted purchase, they show the customer bought before the history */
+  refundedOrders: number;
   /** complaints in the last 90 days */
   complaints90d: number;
   /** last survey score, 0–10 (NPS style) */
@@ -115,9 +122,11 @@ export type FrequencyReason =
 
 export type LifecycleReason =
   | 'no_purchase'
+  | 'refunds_only'
   | 'far_overdue_vs_cycle'
   | 'very_low_p_alive'
-  | 'no_recent_interaction'
+  | 'no_two_way_contact'
+  | 'two_way_contact_delays_churn'
   | 'first_purchase_recent'
   | 'overdue_vs_cycle'
   | 'low_p_alive'
@@ -156,10 +165,13 @@ export function frequencyClass(
 }
 
 /**
- * Lifecycle, first match wins: prospect (no purchase) → churned (recency > churnCycleMultiple × cycle, pAlive
- * uninformative or < churnPAlive, no purchase or interaction for > churnNoTouchDays) → new (first purchase within
- * newWithinDays) → at_risk (recency > activeCycleMultiple × cycle or pAlive < atRiskPAlive) → loyal (≥
- * loyalMinTransactions, no recent complaint, not a detractor) → active.
+ * Lifecycle, first match wins: prospect (never bought: no counted purchase and no refund) → refunds only (no
+ * counted purchase, but a refunded order: churned, or at_risk after a two-way contact within churnNoTouchDays) →
+ * churned (recency > churnCycleMultiple × own cycle, pAlive uninformative or < churnPAlive, no purchase or two-way
+ * contact for > churnNoTouchDays) → new (first purchase within newWithinDays) → at_risk (recency >
+ * activeCycleMultiple × cycle or pAlive < atRiskPAlive; `two_way_contact_delays_churn` when only a recent two-way
+ * contact kept it from churned) → loyal (≥ loyalMinTransactions, no recent complaint, not a detractor) → active.
+ * Interactions that are not two-way (emails sent, opened or clicked, campaigns, surveys) never delay churn.
  */
 export function lifecycle(
   f: CustomerFeatures,
@@ -171,7 +183,7 @@ export function lifecycle(
 /**
  * Churn risk in [0, 1]: logistic of the overdue ratio (recency / cycle), averaged with 1 − pAlive when pAlive is
  * informative (repeat buyers only: BG/NBD gives P(alive) = 1 to every one-time buyer), then raised noisy-OR by
- * recent complaints and a detractor survey. 0 for prospects.
+ * recent complaints and a detractor survey. 0 for prospects; refunds only: 1 (0.5 after a recent two-way contact).
  */
 export function churnRisk(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): number {
   return churnRiskOf(clean(f), policy);
@@ -322,11 +334,19 @@ function ratioOf(c: Clean, policy: Readonly<ScoringPolicy>): number | null {
   return cycle === null || c.recencyDays === null ? null : c.recencyDays / cycle.days;
 }
 
-/** Days since the customer last bought or interacted, whichever is more recent. */
-function daysSinceTouch(c: Clean): number {
-  const buy = c.recencyDays ?? Number.POSITIVE_INFINITY;
-  const talk = c.daysSinceLastInteraction ?? Number.POSITIVE_INFINITY;
-  return Math.min(buy, talk);
+/** A prospect: never bought — no counted purchase and no refunded order either. */
+export function neverBought(f: Pick<CustomerFeatures, 'transactions' | 'refundedOrders'>): boolean {
+  return !(f.transactions >= 1) && !(f.refundedOrders >= 1);
+}
+
+/** No counted purchase, but refunded orders: bought before the CRM's history (or only what they returned). */
+function refundsOnly(c: Clean): boolean {
+  return !isBuyer(c) && c.refundedOrders >= 1;
+}
+
+/** Whether a two-way contact (a call that reached them, a reply) lies within churnNoTouchDays. */
+function recentTwoWay(c: Clean, policy: Readonly<ScoringPolicy>): boolean {
+  return c.daysSinceTwoWayContact !== null && c.daysSinceTwoWayContact <= policy.churnNoTouchDays;
 }
 
 function isDetractor(c: Clean, policy: Readonly<ScoringPolicy>): boolean {
@@ -414,19 +434,25 @@ function frequencyOf(
 
 function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<Lifecycle, LifecycleReason> {
   const ratio = ratioOf(c, policy);
+  if (refundsOnly(c)) {
+    return recentTwoWay(c, policy)
+      ? { value: 'at_risk', reasons: ['refunds_only', 'two_way_contact_delays_churn'] }
+      : { value: 'churned', reasons: ['refunds_only', 'no_two_way_contact'] };
+  }
   if (!isBuyer(c) || ratio === null) return { value: 'prospect', reasons: ['no_purchase'] };
   const pAlive = informativePAlive(c);
 
-  if (
-    ratio > policy.churnCycleMultiple &&
-    (pAlive === null || pAlive < policy.churnPAlive) &&
-    daysSinceTouch(c) > policy.churnNoTouchDays
-  ) {
+  // churned: far past their own cycle, P(alive) gone (or uninformative), and no purchase or two-way contact
+  // within churnNoTouchDays (recency is past it already: the cycle is at least minCycleDays × churnCycleMultiple)
+  const farOverdue = ratio > policy.churnCycleMultiple && (pAlive === null || pAlive < policy.churnPAlive);
+  const quiet = c.recencyDays > policy.churnNoTouchDays;
+  if (farOverdue && quiet && !recentTwoWay(c, policy)) {
     const reasons: LifecycleReason[] = ['far_overdue_vs_cycle'];
     if (pAlive !== null) reasons.push('very_low_p_alive');
-    reasons.push('no_recent_interaction');
+    reasons.push('no_two_way_contact');
     return { value: 'churned', reasons };
   }
+  const contactDelaysChurn = farOverdue && quiet;
 
   const wasLapsed = c.previousLifecycle === 'at_risk' || c.previousLifecycle === 'churned';
   const withReactivation = (
@@ -447,6 +473,7 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
     const reasons: LifecycleReason[] = [];
     if (overdue) reasons.push('overdue_vs_cycle');
     if (lowPAlive) reasons.push('low_p_alive');
+    if (contactDelaysChurn) reasons.push('two_way_contact_delays_churn');
     return { value: 'at_risk', reasons };
   }
 
@@ -465,6 +492,8 @@ function logistic(x: number): number {
 }
 
 function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>): number {
+  // refunds only: nothing bought that still counts; a recent two-way contact keeps some hope
+  if (refundsOnly(c)) return recentTwoWay(c, policy) ? 0.5 : 1;
   const ratio = ratioOf(c, policy);
   if (ratio === null) return 0;
   const cr = policy.churnRisk;
@@ -496,6 +525,11 @@ function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringP
   const w = policy.priority.weights;
   const terms: Array<[PriorityCode, number, number]> = [];
 
+  if (refundsOnly(c)) {
+    // not a prospect (no first-order pitch) and nothing bought to value: only a complaint lifts them
+    if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, 0.5]);
+    return finishPriority(terms);
+  }
   if (!isBuyer(c)) {
     const warm =
       c.daysSinceLastInteraction !== null && c.daysSinceLastInteraction <= policy.priority.warmProspectDays;
@@ -620,6 +654,8 @@ function clean(f: CustomerFeatures): Clean {
     avgOrderValue: nonNeg(f.avgOrderValue),
     meanInterPurchaseDays: nonNegOrNull(f.meanInterPurchaseDays),
     daysSinceLastInteraction: nonNegOrNull(f.daysSinceLastInteraction),
+    daysSinceTwoWayContact: nonNegOrNull(f.daysSinceTwoWayContact ?? null),
+    refundedOrders: Math.floor(nonNeg(f.refundedOrders ?? 0)),
     complaints90d: Math.floor(nonNeg(f.complaints90d)),
     lastSurveyScore: survey === null ? null : Math.min(10, survey),
     pAlive: pAlive === null ? null : Math.min(1, pAlive),

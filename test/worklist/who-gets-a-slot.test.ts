@@ -1,0 +1,265 @@
+import { CustomerViewService } from '../../src/customers/customer-view.service';
+import { ScoreRunService } from '../../src/scoring/score-run.service';
+import { CandidateRow } from '../../src/worklist/candidate-row';
+import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
+import { callableByRep, reachableCountries, repShiftOf } from '../../src/worklist/ranking';
+import { WorklistPolicyService } from '../../src/worklist/worklist-policy.service';
+import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
+import { ExclusionCountRow } from '../../src/worklist/worklist.repository';
+import {
+  CANDIDATES_SQL,
+  candidateParams,
+  EXCLUSIONS_SQL,
+  exclusionParams,
+  ExclusionParams,
+} from '../../src/worklist/worklist.sql';
+import { publish, scoredWorkspace } from './worklist-support';
+import { useTestApp } from '../support/use-test-app';
+
+/**
+ * Issue 14, items 6 and 7 on a scored workspace: who is a prospect (never bought — not a customer whose only order
+ * is a refund), which interactions delay "churned" (two-way contact only), and a publish report that accounts
+ * for every customer kept off the lists, by reason, and flags the accounts no shift of their owner reaches.
+ */
+describe('who gets a slot, and why the others do not', () => {
+  const nest = useTestApp({ redis: true });
+  let workspaceId: string;
+  let today: string;
+  let repId: string;
+  const ids: Record<'refund' | 'prospect' | 'clicker' | 'talker', string> = {
+    refund: '',
+    prospect: '',
+    clicker: '',
+    talker: '',
+  };
+
+  async function customer(name: string): Promise<string> {
+    const [row] = await nest.db.query(
+      `INSERT INTO customers (workspace_id, external_id, name, kind, country, owner_rep_id)
+       VALUES ($1, $2, $2, 'business', 'CN', $3) RETURNING id::text AS id`,
+      [workspaceId, `slot-${name}`, repId],
+    );
+    return row.id as string;
+  }
+
+  async function order(customerId: string, daysAgo: number, amountMinor: number, status: string) {
+    await nest.db.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, $2, $3, now() - $4 * interval '1 day', $5, w.currency, $6 FROM workspaces w WHERE w.id = $1`,
+      [workspaceId, `slot-${customerId}-${daysAgo}-${status}`, customerId, daysAgo, amountMinor, status],
+    );
+  }
+
+  async function interaction(customerId: string, daysAgo: number, kind: string, outcome: string) {
+    await nest.db.query(
+      `INSERT INTO interactions (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome)
+       VALUES ($1, 'crm', $2, $3, now() - $4 * interval '1 day', $5, $6)`,
+      [workspaceId, `slot-${customerId}-${daysAgo}-${kind}`, customerId, daysAgo, kind, outcome],
+    );
+  }
+
+  async function queryParams(day: string): Promise<ExclusionParams> {
+    const policy = await nest.app.get(WorklistPolicyService).load(workspaceId);
+    const run = policy.run!;
+    const known = Object.keys(COUNTRY_TIME_ZONES);
+    const ctx = { listDate: day, timeZone: policy.timeZone };
+    const shift = repShiftOf(null, policy.timeZone, policy.settings);
+    return {
+      workspaceId,
+      runId: run.id,
+      listDate: day,
+      timeZone: policy.timeZone,
+      scoredAsOf: run.asOf,
+      horizonDays: run.horizonDays,
+      currency: policy.currency,
+      repIds: [repId],
+      // every candidate comes back: the count of those the rules let through must match
+      settings: { ...policy.settings, overfetch: 100_000 },
+      referenceValue: run.referenceValue,
+      callable: callableByRep([{ id: repId, shift }], known, ctx, policy.settings, 1),
+      reachable: callableByRep([{ id: repId, shift }], known, ctx, policy.settings, 7),
+      knownCountries: known,
+    };
+  }
+
+  beforeAll(async () => {
+    ({ workspaceId, today } = await scoredWorkspace(nest.app, { slug: 'slots', customers: 400 }));
+    [{ id: repId }] = await nest.db.query(
+      `SELECT r.id FROM reps r WHERE r.workspace_id = $1 AND r.active AND r.role = 'rep'
+       ORDER BY (SELECT count(*) FROM customers c WHERE c.owner_rep_id = r.id) DESC, r.id LIMIT 1`,
+      [workspaceId],
+    );
+    // a £2.55 return from 2010: bought once, long before the CRM's history — not a prospect
+    ids.refund = await customer('refund');
+    await order(ids.refund, 5800, 255, 'refunded');
+    // never bought; an email last week
+    ids.prospect = await customer('prospect');
+    await interaction(ids.prospect, 5, 'email', 'opened');
+    // a monthly buyer silent for 400 days: one clicked an email three days ago, the other took a call
+    ids.clicker = await customer('clicker');
+    ids.talker = await customer('talker');
+    for (const id of [ids.clicker, ids.talker]) {
+      for (const daysAgo of [460, 430, 400]) await order(id, daysAgo, 20_000, 'paid');
+    }
+    await interaction(ids.clicker, 3, 'email', 'clicked');
+    await interaction(ids.talker, 10, 'call', 'reached');
+    const runs = nest.app.get(ScoreRunService);
+    const { run } = await runs.start({ workspaceId, asOf: today, trigger: 'test', publishWorklists: false });
+    const done = await runs.waitFor(workspaceId, run.id, undefined, 120_000);
+    expect(done.status).toBe('completed');
+  }, 240_000);
+
+  async function lifecycleOf(customerId: string): Promise<string> {
+    const [row] = await nest.db.query(
+      `SELECT s.lifecycle FROM customer_scores s JOIN workspaces w ON w.current_score_run_id = s.run_id
+       WHERE w.id = $1 AND s.customer_id = $2`,
+      [workspaceId, customerId],
+    );
+    return row.lifecycle as string;
+  }
+
+  it('makes a prospect of who never bought, not of a customer whose only order is a refund', async () => {
+    expect(await lifecycleOf(ids.prospect)).toBe('prospect');
+    expect(await lifecycleOf(ids.refund)).toBe('churned');
+    const rows: CandidateRow[] = await nest.db.query(
+      CANDIDATES_SQL,
+      candidateParams(await queryParams(today)),
+    );
+    const byId = new Map(rows.map((r) => [String(r.customer_id), r]));
+    expect(byId.get(ids.prospect)?.prospect).toBe(true);
+    expect(byId.get(ids.refund)?.prospect).toBe(false);
+    // nothing bought that still counts: it competes with the customers at no value
+    expect(byId.get(ids.refund)?.value).toBe(0);
+  });
+
+  it('lets only two-way contact delay churn: a reached call does, an email click does not', async () => {
+    expect(await lifecycleOf(ids.clicker)).toBe('churned');
+    expect(await lifecycleOf(ids.talker)).toBe('at_risk');
+    // and the customer view says why
+    const admin = { keyId: 'test', workspaceId, role: 'admin' as const, repId: null };
+    const views = nest.app.get(CustomerViewService);
+    expect((await views.get(admin, ids.talker)).scores?.lifecycleReasons).toContain(
+      'two_way_contact_delays_churn',
+    );
+    expect((await views.get(admin, ids.clicker)).scores?.lifecycleReasons).toContain('no_two_way_contact');
+    expect((await views.get(admin, ids.refund)).scores?.lifecycleReasons).toEqual([
+      'refunds_only',
+      'no_two_way_contact',
+    ]);
+  });
+
+  it('counts in SQL exactly the candidates the candidate query lets through', async () => {
+    const params = await queryParams(today);
+    const counts: ExclusionCountRow[] = await nest.db.query(EXCLUSIONS_SQL, exclusionParams(params));
+    const rows = await nest.db.query(CANDIDATES_SQL, candidateParams(params));
+    const eligible = counts.find((c) => c.reason === 'eligible')?.customers ?? 0;
+    expect(eligible).toBe(rows.length);
+    const [{ n }] = await nest.db.query(
+      `SELECT count(*)::int AS n FROM customers c JOIN customer_scores s ON s.customer_id = c.id
+       JOIN workspaces w ON w.current_score_run_id = s.run_id
+       WHERE w.id = $1 AND c.owner_rep_id = $2 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL`,
+      [workspaceId, repId],
+    );
+    const judged = counts.filter((c) => c.reason !== 'never_reachable').reduce((a, c) => a + c.customers, 0);
+    expect(judged).toBe(n);
+  });
+
+  it('accounts for every customer left off the lists, by reason, and flags the ones no shift reaches', async () => {
+    // a do-not-call on one of the rep's customers is counted as such
+    await nest.db.query(
+      `INSERT INTO contact_suppressions (workspace_id, customer_id, kind) VALUES ($1, $2, 'do_not_call')`,
+      [workspaceId, ids.talker],
+    );
+    const report = await publish(nest.app, workspaceId, today);
+    const [{ total }] = await nest.db.query(
+      `SELECT count(*)::int AS total FROM customers c JOIN customer_scores s ON s.customer_id = c.id
+       JOIN workspaces w ON w.current_score_run_id = s.run_id
+       JOIN reps r ON r.id = c.owner_rep_id AND r.active
+       WHERE w.id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL`,
+      [workspaceId],
+    );
+    const excluded = Object.values(report.excluded).reduce((a, n) => a + (n ?? 0), 0);
+    expect(excluded + report.items).toBe(total);
+    expect(report.excluded.do_not_call).toBeGreaterThanOrEqual(1);
+    expect(report.excluded.capacity).toBeGreaterThan(0);
+
+    // a Shanghai shift (09:00–18:00) never meets New York business hours: US accounts are flagged, CN ones not
+    const policy = await nest.app.get(WorklistPolicyService).load(workspaceId);
+    const week = reachableCountries(
+      Object.keys(COUNTRY_TIME_ZONES),
+      { listDate: today, timeZone: policy.timeZone },
+      policy.settings,
+    );
+    expect(week.business.countries).not.toContain('US');
+    expect(week.business.countries).toContain('CN');
+    const unreachable = await unreachableAccounts(week);
+    expect(unreachable.length).toBeGreaterThan(0);
+    expect(report.unreachable.customers).toBe(unreachable.length);
+    const us = report.unreachable.groups.find((g) => g.kind === 'business' && g.country === 'US')!;
+    expect(us).toMatchObject({ proposal: 'no_rep_in_hours', reps: [] });
+    const usIds = unreachable.filter((u) => u.kind === 'business' && u.country === 'US').map((u) => u.id);
+    expect(us.customers).toBe(usIds.length);
+    expect(us.customerIds).toEqual(usIds.slice(0, 100));
+    expect(report.excluded.outside_business_hours).toBeGreaterThanOrEqual(1);
+
+    // a rep who works New York hours: the other owners' US accounts are proposed to them (never moved), and
+    // their own US customers are reachable
+    const [nyRep] = await nest.db.query(
+      `SELECT r.id, r.external_id FROM reps r WHERE r.workspace_id = $1 AND r.active AND r.role = 'rep' AND r.id <> $2
+       ORDER BY r.external_id LIMIT 1`,
+      [workspaceId, repId],
+    );
+    await nest.db.query(
+      `UPDATE workspaces SET settings = jsonb_set(settings, '{worklist,repShifts}', $2::jsonb) WHERE id = $1`,
+      [
+        workspaceId,
+        JSON.stringify({
+          [nyRep.external_id]: { start: '09:00', end: '17:00', timeZone: 'America/New_York' },
+        }),
+      ],
+    );
+    const owners = await nest.db.query(`SELECT id, owner_rep_id FROM customers WHERE workspace_id = $1`, [
+      workspaceId,
+    ]);
+    const again = await nest.app.get(WorklistPublisher).publish(workspaceId, today, { replace: true });
+    const usAgain = again.unreachable.groups.find((g) => g.kind === 'business' && g.country === 'US')!;
+    expect(usAgain).toMatchObject({ proposal: 'assign_to_rep_in_hours', reps: [nyRep.external_id] });
+    const ownerOf = new Map(
+      owners.map((o: { id: string; owner_rep_id: string }) => [String(o.id), o.owner_rep_id]),
+    );
+    expect(usAgain.customerIds.every((id) => ownerOf.get(id) !== nyRep.id)).toBe(true);
+    expect(usAgain.customers).toBe(usIds.filter((id) => ownerOf.get(id) !== nyRep.id).length);
+    // the customer view says the same of one such account
+    const admin = { keyId: 'test', workspaceId, role: 'admin' as const, repId: null };
+    const view = await nest.app.get(CustomerViewService).get(admin, usAgain.customerIds[0]);
+    expect(view.callReach).toEqual({
+      ownerReaches: false,
+      reason: 'owner_hours_never_meet',
+      proposal: 'assign_to_rep_in_hours',
+      reps: [nyRep.external_id],
+    });
+    const cn = await nest.app.get(CustomerViewService).get(admin, ids.prospect);
+    expect(cn.callReach).toEqual({ ownerReaches: true, reason: null, proposal: null, reps: [] });
+    // nobody was moved
+    const after = await nest.db.query(`SELECT id, owner_rep_id FROM customers WHERE workspace_id = $1`, [
+      workspaceId,
+    ]);
+    expect(after).toEqual(owners);
+  });
+
+  /** The customers of active reps whose country no shift of the week reaches, highest priority first. */
+  async function unreachableAccounts(
+    week: ReturnType<typeof reachableCountries>,
+  ): Promise<Array<{ id: string; kind: string; country: string }>> {
+    return nest.db.query(
+      `SELECT c.id::text AS id, c.kind, upper(trim(c.country)) AS country
+       FROM customers c JOIN customer_scores s ON s.customer_id = c.id
+       JOIN workspaces w ON w.current_score_run_id = s.run_id
+       JOIN reps r ON r.id = c.owner_rep_id AND r.active
+       WHERE w.id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+         AND NOT (upper(trim(c.country)) = ANY (CASE c.kind WHEN 'business' THEN $2::text[] ELSE $3::text[] END))
+       ORDER BY s.priority DESC, c.id`,
+      [workspaceId, week.business.countries, week.individual.countries],
+    );
+  }
+});
