@@ -21,6 +21,7 @@ import { AddWorkerHeartbeatMachine1766200000000 } from './1766200000000-add-work
 import { AddRetention1766400000000 } from './1766400000000-add-retention';
 import { CreateScoreRunAccuracy1766500000000 } from './1766500000000-create-score-run-accuracy';
 import { RowLevelSecurity1766900000000 } from './1766900000000-row-level-security';
+import { CreatePersonalityObservations1767300000000 } from './1767300000000-create-personality-observations';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   AddRetention1766400000000,
   CreateScoreRunAccuracy1766500000000,
   RowLevelSecurity1766900000000,
+  CreatePersonalityObservations1767300000000,
 ];

@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { OffersModule } from './offers/offers.module';
+import { PersonalityModule } from './personality/personality.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { QueueModule } from './queue/queue.module';
 import { ScoringModule } from './scoring/scoring.module';
@@ -65,6 +66,7 @@ export class AppModule {
         IngestModule,
         OffersModule,
         PlaybooksModule,
+        PersonalityModule,
         ScoringModule,
         WorklistModule,
         WebhooksModule,

@@ -58,6 +58,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
   ],
   exports: [
     PII_CIPHER,
+    CustomerViewService,
     CustomerMergeService,
     DedupeService,
     DedupeJobs,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { OffersModule } from '../offers/offers.module';
+import { PersonalityModule } from '../personality/personality.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -32,6 +33,7 @@ import { WorklistRepository } from './worklist.repository';
     CustomersModule,
     OffersModule,
     PlaybooksModule,
+    PersonalityModule,
     WebhooksModule,
     WorkspacesModule,
     WriteBackModule,
