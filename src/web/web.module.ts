@@ -1,3 +1,4 @@
+import { PersonalityModule } from '../personality/personality.module';
 import { Module } from '@nestjs/common';
 import { WorklistModule } from '../worklist/worklist.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -9,7 +10,7 @@ import { RepWorkspaceService } from './rep/rep-workspace.service';
 import { WebController } from './web.controller';
 
 @Module({
-  imports: [WorklistModule, WorkspacesModule],
+  imports: [WorklistModule, WorkspacesModule, PersonalityModule],
   controllers: [WebController, RepWorkspaceController],
   providers: [EmbedSessionService, EmbedTokenGuard, PageRenderer, RepWorkspaceService],
   exports: [EmbedSessionService, EmbedTokenGuard, PageRenderer],

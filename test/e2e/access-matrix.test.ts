@@ -478,7 +478,16 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     },
     // the page's script calls /embed/api with the embed token as its bearer: an API key is not one (401 for every
     // key); the token's own scope is tested in test/web/rep-workspace.browser.test.ts
-    ...(['GET', 'POST outcome', 'POST snooze', 'POST pin'] as const).map((what) => {
+    ...(
+      [
+        'GET',
+        'POST outcome',
+        'POST snooze',
+        'POST pin',
+        'POST personality',
+        'POST personality/questionnaire',
+      ] as const
+    ).map((what) => {
       const [method, action] = what.split(' ');
       const suffix = action ? `/${action}` : '';
       return {
