@@ -60,36 +60,60 @@ export class CreatePersonalityObservations1767300000000 implements MigrationInte
              COALESCE(personality_set_at, updated_at)
       FROM customers WHERE personality IS NOT NULL AND merged_into_id IS NULL AND erased_at IS NULL;
 
-      -- A sync writer's personality: recorded as the CRM's; a type a person stated is kept (the value, and its
-      -- provenance, stay as they were). Fires before customers_personality_provenance (names sort), which then
-      -- sees no change and writes no history line. 0.6 = CRM_IMPORT_CONFIDENCE of personality-profile.ts.
-      CREATE FUNCTION customers_personality_profile() RETURNS trigger LANGUAGE plpgsql AS $$
+      -- Recording is set-based (one INSERT per statement, from its transition table): a row-level insert per
+      -- customer made a 20,000-row CSV re-import 3× slower. Only a sync writer's changes are recorded.
+      CREATE FUNCTION customers_personality_imported() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         writer text := NULLIF(current_setting('callplan.field_writer', true), '');
       BEGIN
-        IF writer IS NULL OR NEW.personality IS NULL
-           OR (TG_OP = 'UPDATE' AND NEW.personality IS NOT DISTINCT FROM OLD.personality) THEN
-          RETURN NEW;
+        IF writer IS NULL THEN
+          RETURN NULL;
         END IF;
-        INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
-          actor_kind, observed_at)
-        VALUES (NEW.workspace_id, NEW.id, 'type', NEW.personality, 'crm_import', 0.6,
-          CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END, now());
-        IF TG_OP = 'UPDATE' AND EXISTS (
-          SELECT 1 FROM personality_observations o
-          WHERE o.workspace_id = NEW.workspace_id AND o.customer_id = NEW.id AND o.dimension = 'type'
-            AND o.source IN ('rep_tag', 'questionnaire')) THEN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
+            actor_kind)
+          SELECT n.workspace_id, n.id, 'type', n.personality, 'crm_import', 0.6,
+                 CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END
+          FROM new_rows n WHERE n.personality IS NOT NULL;
+        ELSE
+          INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
+            actor_kind)
+          SELECT n.workspace_id, n.id, 'type', n.personality, 'crm_import', 0.6,
+                 CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE n.personality IS NOT NULL AND n.personality IS DISTINCT FROM o.personality;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER customers_personality_imported_insert AFTER INSERT ON customers
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customers_personality_imported();
+      CREATE TRIGGER customers_personality_imported_update AFTER UPDATE ON customers
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION customers_personality_imported();
+
+      -- A sync never replaces a type a person stated. Callplan's only writer of a type is the profile service,
+      -- which writes a person's statement (stamped 'callplan' by customers_personality_provenance), so "a person
+      -- stated it" is: set by callplan and not empty — no lookup per row. The refused value is recorded here (the
+      -- statement trigger sees the kept one). Fires before customers_personality_provenance (names sort), which
+      -- then sees no change and writes no history line. 0.6 = CRM_IMPORT_CONFIDENCE of personality-profile.ts.
+      CREATE FUNCTION customers_personality_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        writer text := NULLIF(current_setting('callplan.field_writer', true), '');
+      BEGIN
+        IF writer IS NOT NULL AND NEW.personality IS NOT NULL AND NEW.personality IS DISTINCT FROM OLD.personality
+           AND OLD.personality IS NOT NULL AND OLD.personality_set_by = 'callplan' THEN
+          INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
+            actor_kind)
+          VALUES (NEW.workspace_id, NEW.id, 'type', NEW.personality, 'crm_import', 0.6,
+            CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END);
           NEW.personality := OLD.personality;
           NEW.personality_set_by := OLD.personality_set_by;
           NEW.personality_set_at := OLD.personality_set_at;
         END IF;
         RETURN NEW;
       END $$;
-      CREATE TRIGGER customers_personality_profile BEFORE UPDATE OF personality ON customers FOR EACH ROW
-        EXECUTE FUNCTION customers_personality_profile();
-      -- AFTER: the new row's id exists only then (the observation references it)
-      CREATE TRIGGER customers_personality_profile_insert AFTER INSERT ON customers FOR EACH ROW
-        WHEN (NEW.personality IS NOT NULL) EXECUTE FUNCTION customers_personality_profile();
+      CREATE TRIGGER customers_personality_kept BEFORE UPDATE OF personality ON customers FOR EACH ROW
+        EXECUTE FUNCTION customers_personality_kept();
 
       -- a CRM personality refused by field ownership (a conflict) is still the CRM's statement: recorded, not applied
       CREATE FUNCTION personality_conflict_observation() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -111,9 +135,11 @@ export class CreatePersonalityObservations1767300000000 implements MigrationInte
     await q.query(`
       DROP TRIGGER IF EXISTS customer_field_conflicts_personality ON customer_field_conflicts;
       DROP FUNCTION IF EXISTS personality_conflict_observation();
-      DROP TRIGGER IF EXISTS customers_personality_profile_insert ON customers;
-      DROP TRIGGER IF EXISTS customers_personality_profile ON customers;
-      DROP FUNCTION IF EXISTS customers_personality_profile();
+      DROP TRIGGER IF EXISTS customers_personality_kept ON customers;
+      DROP FUNCTION IF EXISTS customers_personality_kept();
+      DROP TRIGGER IF EXISTS customers_personality_imported_insert ON customers;
+      DROP TRIGGER IF EXISTS customers_personality_imported_update ON customers;
+      DROP FUNCTION IF EXISTS customers_personality_imported();
       DROP TABLE IF EXISTS personality_observations;
       DROP FUNCTION IF EXISTS personality_observations_append_only();
     `);
