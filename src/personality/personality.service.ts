@@ -4,6 +4,8 @@ import { AppError } from '../common/app-error';
 import { CustomerViewService } from '../customers/customer-view.service';
 import { Transactions, type Tx } from '../database/transactions';
 import type { Personality } from '../playbooks/personality';
+import { OutboxService } from '../webhooks/outbox.service';
+import { WriteBackService } from '../write-back/write-back.service';
 import { type FieldIssue, parseAnswers, parseTag } from './personality-input';
 import {
   decayedConfidence,
@@ -122,6 +124,8 @@ export class PersonalityService {
     private readonly customers: CustomerViewService,
     private readonly observations: PersonalityRepository,
     private readonly transactions: Transactions,
+    private readonly writeBack: WriteBackService,
+    private readonly outbox: OutboxService,
   ) {}
 
   async profile(p: Principal, id: string): Promise<PersonalityProfileView> {
@@ -142,7 +146,8 @@ export class PersonalityService {
       confidence,
       ...actorOf(p),
     }));
-    await this.transactions.run((tx) => this.record(p.workspaceId, rootId, rows, tx));
+    await this.transactions.run((tx) => this.recordAndPass(p.workspaceId, rootId, rows, tx));
+    await this.outbox.kick();
     return this.view(p.workspaceId, rootId);
   }
 
@@ -178,7 +183,8 @@ export class PersonalityService {
       throw invalid([
         { path: 'answers', message: 'the answers point to no type and no dimension (a tie everywhere)' },
       ]);
-    await this.transactions.run((tx) => this.record(p.workspaceId, rootId, rows, tx));
+    await this.transactions.run((tx) => this.recordAndPass(p.workspaceId, rootId, rows, tx));
+    await this.outbox.kick();
     return {
       result: {
         type: result.confidence > 0 ? result.personality : null,
@@ -204,6 +210,15 @@ export class PersonalityService {
       // an erased customer's outcome is still recorded; the tag is personal data and is dropped
       { erased: 'skip' },
     );
+  }
+
+  /**
+   * Records and, in the same transaction, queues the write-back of the customer (a changed type reaches the CRM
+   * like an outcome's: docs/write-back.md). The outcome path passes the customer itself.
+   */
+  private async recordAndPass(workspaceId: string, customerId: string, rows: NewObservation[], tx: Tx) {
+    await this.record(workspaceId, customerId, rows, tx);
+    await this.writeBack.passCustomers(tx, workspaceId, [customerId]);
   }
 
   /** Appends the observations and, when a person's statement now decides the type, writes it to the customer. */
