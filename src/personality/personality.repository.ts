@@ -53,6 +53,23 @@ export class PersonalityRepository extends SqlRepository {
     );
   }
 
+  /** The customer's latest notes, newest first: CRM interactions and call outcomes, its merged records' included. */
+  async recentNotes(workspaceId: string, rootId: string, limit: number, tx?: Tx): Promise<string[]> {
+    const rows = await this.rows<{ note: string }>(
+      `WITH ids AS (SELECT id FROM customers WHERE workspace_id = $1 AND (id = $2 OR merged_into_id = $2))
+       SELECT note FROM (
+         SELECT i.note, i.occurred_at AS at FROM interactions i
+          WHERE i.workspace_id = $1 AND i.customer_id IN (SELECT id FROM ids) AND i.note <> ''
+         UNION ALL
+         SELECT o.notes, o.occurred_at FROM worklist_outcomes o
+          WHERE o.workspace_id = $1 AND o.customer_id IN (SELECT id FROM ids) AND o.notes <> ''
+       ) x ORDER BY at DESC LIMIT $3`,
+      [workspaceId, rootId, limit],
+      tx,
+    );
+    return rows.map((r) => r.note);
+  }
+
   /** Locks the customer row: two statements about one customer apply one after the other. */
   lockCustomer(workspaceId: string, customerId: string, tx: Tx): Promise<LockedCustomerRow | undefined> {
     return this.first<LockedCustomerRow>(

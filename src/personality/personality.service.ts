@@ -6,6 +6,7 @@ import { Transactions, type Tx } from '../database/transactions';
 import type { Personality } from '../playbooks/personality';
 import { OutboxService } from '../webhooks/outbox.service';
 import { WriteBackService } from '../write-back/write-back.service';
+import { inferTypeFromNotes } from './inference';
 import { type FieldIssue, parseAnswers, parseTag } from './personality-input';
 import {
   decayedConfidence,
@@ -30,6 +31,10 @@ import {
 
 /** How many observations the profile answer lists (newest first). */
 const HISTORY_SHOWN = 100;
+/** How many of the customer's latest notes an inference reads. */
+const NOTES_READ = 50;
+/** A new inference is recorded only when it names another type or its confidence moved by more than this. */
+const INFERENCE_CHANGE = 0.05;
 
 export interface ProfileValueView {
   value: string;
@@ -219,6 +224,43 @@ export class PersonalityService {
   private async recordAndPass(workspaceId: string, customerId: string, rows: NewObservation[], tx: Tx) {
     await this.record(workspaceId, customerId, rows, tx);
     await this.writeBack.passCustomers(tx, workspaceId, [customerId]);
+  }
+
+  /**
+   * Guesses the type from the customer's latest notes (inference.ts) and records the guess as `inferred` (actor
+   * system) when it is new or moved; in the caller's transaction (a call outcome with a note). A guess never writes
+   * `customers.personality`: only a person's statement does.
+   */
+  async inferFromNotes(workspaceId: string, customerId: string, tx: Tx): Promise<void> {
+    const customer = await this.observations.lockCustomer(workspaceId, customerId, tx);
+    if (!customer || customer.erased_at) return;
+    const guess = inferTypeFromNotes(
+      await this.observations.recentNotes(workspaceId, customerId, NOTES_READ, tx),
+    );
+    if (!guess) return;
+    const all = await this.observations.observations(workspaceId, customerId, tx);
+    const last = all.filter((o) => o.dimension === 'type' && o.source === 'inferred').at(-1);
+    if (
+      last &&
+      last.value === guess.type &&
+      Math.abs(Number(last.confidence) - guess.confidence) <= INFERENCE_CHANGE
+    )
+      return;
+    await this.observations.insert(
+      workspaceId,
+      customerId,
+      [
+        {
+          dimension: 'type',
+          value: guess.type,
+          source: 'inferred',
+          confidence: guess.confidence,
+          actorKind: 'system',
+          actorId: null,
+        },
+      ],
+      tx,
+    );
   }
 
   /** Appends the observations and, when a person's statement now decides the type, writes it to the customer. */

@@ -173,6 +173,8 @@ export class WorklistOutcomesService {
     if (isPersonality(input.personality)) {
       await this.personality.tagFromOutcome(p, locked.customer_id, input.personality, tx);
     }
+    // a note may say what the customer cares about: a guess, shown as one, never the type of the talk track
+    if (input.notes?.trim()) await this.personality.inferFromNotes(p.workspaceId, locked.customer_id, tx);
   }
 
   /** Snoozes the item's customer until a day (inclusive return day) with a reason; the item leaves the list. */

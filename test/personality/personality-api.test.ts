@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
+import { Transactions } from '../../src/database/transactions';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
+import { PersonalityService } from '../../src/personality/personality.service';
 import { QUESTIONNAIRE } from '../../src/personality/questionnaire';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { useTestApp } from '../support/use-test-app';
@@ -226,6 +228,63 @@ describe('personality profile (PostgreSQL, HTTP)', () => {
     expect(post.status).toBe(422);
     const postErr = ((await post.json()) as { error: { details: Array<{ path: string }> } }).error;
     expect(postErr.details.map((d) => d.path)).toEqual(['answers.q99', 'answers']);
+  });
+
+  it('a guess from notes is labelled inferred with its confidence, and never overrides a person', async () => {
+    await nest.app.get(CsvImportService).import({
+      workspaceId: ws,
+      kind: 'customers',
+      file: file('external_id,name,owner_rep,personality\nC3,Cato,R1,\n'),
+      dedupe: false,
+    });
+    const [{ id }] = (await nest.db.query(
+      `SELECT id::text FROM customers WHERE workspace_id = $1 AND external_id = 'C3'`,
+      [ws],
+    )) as Array<{ id: string }>;
+    for (const [n, note] of [
+      'Asked twice about the warranty',
+      '很在意售后和质保',
+      'Wants the usual order',
+    ].entries())
+      await nest.db.query(
+        `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind, note)
+         VALUES ($1, $2, $3, now() - $4 * interval '1 day', 'call', $5)`,
+        [ws, `i-c3-${n}`, id, n + 1, note],
+      );
+    const infer = () =>
+      nest.app.get(Transactions).run((tx) => nest.app.get(PersonalityService).inferFromNotes(ws, id, tx));
+    await infer();
+    await infer(); // the same guess again is not recorded twice
+
+    const guessed = (await (
+      await call(rep1, 'GET', `/v1/customers/${id}/personality`)
+    ).json()) as ProfileBody;
+    // two notes for stable, none for another type: min(0.5, 0.2) × 1
+    expect(guessed.profile.type).toMatchObject({
+      value: 'stable',
+      source: 'inferred',
+      actor: { kind: 'system' },
+    });
+    expect(guessed.profile.type!.recordedConfidence).toBeCloseTo(0.2, 6);
+    expect(guessed.history).toHaveLength(1);
+    // a guess is shown, not used: the talk track's type stays unset
+    expect((await stored('C3')).personality).toBeNull();
+
+    await call(rep1, 'PUT', `/v1/customers/${id}/personality`, { type: 'emotional' });
+    await nest.db.query(
+      `INSERT INTO interactions (workspace_id, external_id, customer_id, occurred_at, kind, note)
+       VALUES ($1, 'i-c3-9', $2, now(), 'call', 'Only cares about the guarantee')`,
+      [ws, id],
+    );
+    await infer(); // three notes now: a stronger guess, recorded, still below the rep
+    const after = (await (await call(rep1, 'GET', `/v1/customers/${id}/personality`)).json()) as ProfileBody;
+    expect(after.profile.type).toMatchObject({ value: 'emotional', source: 'rep_tag' });
+    expect(after.history.map((h) => [h.value, h.source, h.counts])).toEqual([
+      ['stable', 'inferred', false],
+      ['emotional', 'rep_tag', true],
+      ['stable', 'inferred', false],
+    ]);
+    expect((await stored('C3')).personality).toBe('emotional');
   });
 
   it("answers 404 for another rep's customer or an unknown id, 403 for an integration's write", async () => {
