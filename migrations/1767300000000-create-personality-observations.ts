@@ -102,10 +102,17 @@ export class CreatePersonalityObservations1767300000000 implements MigrationInte
       BEGIN
         IF writer IS NOT NULL AND NEW.personality IS NOT NULL AND NEW.personality IS DISTINCT FROM OLD.personality
            AND OLD.personality IS NOT NULL AND OLD.personality_set_by = 'callplan' THEN
-          INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
-            actor_kind)
-          VALUES (NEW.workspace_id, NEW.id, 'type', NEW.personality, 'crm_import', 0.6,
-            CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END);
+          -- each re-import sends the refused value again: recorded when the CRM's value is new
+          IF NEW.personality IS DISTINCT FROM (
+            SELECT o.value FROM personality_observations o
+            WHERE o.workspace_id = NEW.workspace_id AND o.customer_id = NEW.id AND o.dimension = 'type'
+              AND o.source = 'crm_import'
+            ORDER BY o.id DESC LIMIT 1) THEN
+            INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
+              actor_kind)
+            VALUES (NEW.workspace_id, NEW.id, 'type', NEW.personality, 'crm_import', 0.6,
+              CASE WHEN writer = 'csv' THEN 'csv' ELSE 'crm' END);
+          END IF;
           NEW.personality := OLD.personality;
           NEW.personality_set_by := OLD.personality_set_by;
           NEW.personality_set_at := OLD.personality_set_at;
@@ -115,10 +122,12 @@ export class CreatePersonalityObservations1767300000000 implements MigrationInte
       CREATE TRIGGER customers_personality_kept BEFORE UPDATE OF personality ON customers FOR EACH ROW
         EXECUTE FUNCTION customers_personality_kept();
 
-      -- a CRM personality refused by field ownership (a conflict) is still the CRM's statement: recorded, not applied
+      -- a CRM personality refused by field ownership (a conflict) is still the CRM's statement: recorded, not
+      -- applied; a re-import refused again (the same conflict, the same value) adds nothing
       CREATE FUNCTION personality_conflict_observation() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.field = 'personality' AND NEW.crm_value IS NOT NULL THEN
+        IF NEW.field = 'personality' AND NEW.crm_value IS NOT NULL
+           AND (TG_OP = 'INSERT' OR NEW.crm_value IS DISTINCT FROM OLD.crm_value) THEN
           INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
             actor_kind, observed_at)
           VALUES (NEW.workspace_id, NEW.customer_id, 'type', NEW.crm_value, 'crm_import', 0.6,

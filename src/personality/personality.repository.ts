@@ -95,7 +95,8 @@ export class PersonalityRepository extends SqlRepository {
             dimension: r.dimension,
             value: r.value,
             source: r.source,
-            confidence: r.confidence,
+            // six decimals: a column of type real cannot hold every double (5e-324 underflows)
+            confidence: Math.round(r.confidence * 1e6) / 1e6,
             actor_kind: r.actorKind,
             actor_id: r.actorId,
             answers: r.answers ?? null,

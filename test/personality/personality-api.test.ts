@@ -124,6 +124,7 @@ describe('personality profile (PostgreSQL, HTTP)', () => {
 
     // default ownership: the CRM's value is refused (a conflict) and still lands in the history
     await importCustomers('rational');
+    await importCustomers('rational'); // refused again: the conflict is counted, the history has it once
     expect(await stored('C1')).toEqual({ personality: 'leader', personality_set_by: 'callplan' });
     // ownership 'crm' would let the CRM overwrite Callplan's values, but never a person's statement
     await nest.db.query(
@@ -132,6 +133,7 @@ describe('personality profile (PostgreSQL, HTTP)', () => {
     );
     await importCustomers('emotional');
     expect(await stored('C1')).toEqual({ personality: 'leader', personality_set_by: 'callplan' });
+    await importCustomers('emotional'); // the same refused value again: nothing new in the history
 
     const body = (await (
       await call(rep1, 'GET', `/v1/customers/${ids.get('C1')}/personality`)
@@ -228,6 +230,17 @@ describe('personality profile (PostgreSQL, HTTP)', () => {
     expect(post.status).toBe(422);
     const postErr = ((await post.json()) as { error: { details: Array<{ path: string }> } }).error;
     expect(postErr.details.map((d) => d.path)).toEqual(['answers.q99', 'answers']);
+
+    // the fuzzer's counterexample: a confidence too small for the column is stored rounded, not a 500
+    const tiny = await call(rep1, 'PUT', `/v1/customers/${ids.get('C1')}/personality`, {
+      values: 'practical',
+      confidence: 5e-324,
+    });
+    expect(tiny.status).toBe(200);
+    expect(((await tiny.json()) as ProfileBody).history[0]).toMatchObject({
+      value: 'practical',
+      confidence: 0,
+    });
   });
 
   it('a guess from notes is labelled inferred with its confidence, and never overrides a person', async () => {
