@@ -23,6 +23,7 @@ import { CreateScoreRunAccuracy1766500000000 } from './1766500000000-create-scor
 import { RowLevelSecurity1766900000000 } from './1766900000000-row-level-security';
 import { ManageOffers1767100000000 } from './1767100000000-manage-offers';
 import { CreateExperimentArmsAndExposures1767200000000 } from './1767200000000-create-experiment-arms-and-exposures';
+import { CreatePersonalityObservations1767300000000 } from './1767300000000-create-personality-observations';
 import { AddTwoWayContactAndRefundsToSummaries1767500000000 } from './1767500000000-add-two-way-contact-and-refunds-to-summaries';
 import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
 
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   RowLevelSecurity1766900000000,
   ManageOffers1767100000000,
   CreateExperimentArmsAndExposures1767200000000,
+  CreatePersonalityObservations1767300000000,
   AddTwoWayContactAndRefundsToSummaries1767500000000,
   AddOrderReversals1767600000000,
 ];

@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ExperimentsModule } from './experiments/experiments.module';
 import { OffersModule } from './offers/offers.module';
+import { PersonalityModule } from './personality/personality.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { QueueModule } from './queue/queue.module';
 import { ScoringModule } from './scoring/scoring.module';
@@ -67,6 +68,7 @@ export class AppModule {
         OffersModule,
         ExperimentsModule,
         PlaybooksModule,
+        PersonalityModule,
         ScoringModule,
         WorklistModule,
         WebhooksModule,

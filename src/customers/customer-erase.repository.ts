@@ -42,6 +42,16 @@ export class CustomerEraseRepository extends SqlRepository {
     );
   }
 
+  /** The personality history (personality_observations) of these records: personal data, gone with the rest. */
+  deletePersonalityObservations(workspaceId: string, ids: string[], tx: Tx): Promise<Array<{ id: string }>> {
+    return this.returning<{ id: string }>(
+      `DELETE FROM personality_observations WHERE workspace_id = $1 AND customer_id = ANY ($2::bigint[])
+         RETURNING id::text`,
+      [workspaceId, ids],
+      tx,
+    );
+  }
+
   blankInteractionNotes(customerIds: string[], tx: Tx): Promise<Array<{ id: string }>> {
     return this.returning<{ id: string }>(
       // @crossTenant interactions of customers just locked in the workspace (lockCluster)

@@ -72,6 +72,7 @@ export class CustomerEraseService {
     }
     const updated = await this.customers.erasePersonalData(ws, ids, tx);
     const erasedAt = updated.find((u) => u.id === rootId)!.erased_at;
+    await this.customers.deletePersonalityObservations(ws, ids, tx);
     const notes = await this.customers.blankInteractionNotes(ids, tx);
     const contacts = await this.customers.deleteContacts(ws, ids, tx);
     const items = await this.customers.blankTalkTracks(ids, tx);

@@ -59,6 +59,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
   exports: [
     PII_CIPHER,
     CustomerListService,
+    CustomerViewService,
     CustomerMergeService,
     DedupeService,
     DedupeJobs,

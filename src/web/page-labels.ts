@@ -38,6 +38,16 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       lost: 'lost',
     },
     personality: { rational: 'rational', emotional: 'emotional', leader: 'leader', stable: 'stable' },
+    personalitySource: {
+      rep_tag: "a rep's tag",
+      questionnaire: 'questionnaire',
+      crm_import: 'from the CRM',
+      inferred: 'inferred (a guess)',
+    },
+    social: { extrovert: 'outgoing', introvert: 'reserved', neutral: 'in between' },
+    decision: { rational: 'by the figures', emotional: 'by feel', neutral: 'either way' },
+    communication: { direct: 'direct', indirect: 'indirect', neutral: 'in between' },
+    values: { practical: 'practical', value_driven: 'value-driven' },
     kind: {
       urgent: 'urgent',
       callback: 'callback',
@@ -100,6 +110,16 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       lost: '已流失',
     },
     personality: { rational: '理性型', emotional: '感性型', leader: '领导型', stable: '稳健型' },
+    personalitySource: {
+      rep_tag: '销售标注',
+      questionnaire: '问卷',
+      crm_import: '来自客户系统',
+      inferred: '系统推测',
+    },
+    social: { extrovert: '外向', introvert: '内向', neutral: '中间' },
+    decision: { rational: '看数据', emotional: '凭感觉', neutral: '都有' },
+    communication: { direct: '直接', indirect: '委婉', neutral: '中间' },
+    values: { practical: '务实', value_driven: '看重价值' },
     kind: {
       urgent: '紧急',
       callback: '回电',
@@ -135,7 +155,20 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
 };
 
 export type CodeGroup =
-  'tier' | 'lifecycle' | 'rfm' | 'personality' | 'kind' | 'state' | 'outcome' | 'interaction' | 'orderStatus';
+  | 'tier'
+  | 'lifecycle'
+  | 'rfm'
+  | 'personality'
+  | 'personalitySource'
+  | 'social'
+  | 'decision'
+  | 'communication'
+  | 'values'
+  | 'kind'
+  | 'state'
+  | 'outcome'
+  | 'interaction'
+  | 'orderStatus';
 
 /** The words for a code of a group; an unknown code becomes words (never shown with its underscores). */
 export function codeLabel(group: CodeGroup, code: string | null | undefined, locale: PageLocale): string {
@@ -203,6 +236,17 @@ export const UI: Record<PageLocale, Words> = {
     forbiddenTitle: 'Not available',
     forbiddenBody: 'This call list is not available to you.',
     loading: 'Loading…',
+    traitSocial: 'Social style',
+    traitDecision: 'Decides',
+    traitCommunication: 'Communication',
+    traitValues: 'Values',
+    personalityUnknown: 'not known yet',
+    personalitySet: 'Set personality',
+    personalitySaved: 'Personality saved',
+    confidence: 'confidence',
+    questionnaire: 'Questionnaire',
+    questionnaireHelp: 'Answer from what you have seen on calls and visits; at least {n} questions.',
+    questionnaireSubmit: 'Score the answers',
   },
   'zh-CN': {
     title: '今日拜访清单',
@@ -257,6 +301,17 @@ export const UI: Record<PageLocale, Words> = {
     forbiddenTitle: '无法访问',
     forbiddenBody: '你无权查看此拜访清单。',
     loading: '加载中…',
+    traitSocial: '社交风格',
+    traitDecision: '决策方式',
+    traitCommunication: '沟通方式',
+    traitValues: '价值取向',
+    personalityUnknown: '尚未了解',
+    personalitySet: '设置性格类型',
+    personalitySaved: '性格类型已保存',
+    confidence: '可信度',
+    questionnaire: '性格问卷',
+    questionnaireHelp: '根据通话和拜访中的观察作答，至少回答 {n} 题。',
+    questionnaireSubmit: '计算结果',
   },
 };
 

@@ -1,3 +1,4 @@
+import { PersonalityModule } from '../personality/personality.module';
 import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments/assignments.module';
 import { CustomersModule } from '../customers/customers.module';
@@ -15,7 +16,14 @@ import { RepWorkspaceService } from './rep/rep-workspace.service';
 import { WebController } from './web.controller';
 
 @Module({
-  imports: [WorklistModule, WorkspacesModule, AssignmentsModule, CustomersModule, ExperimentsModule],
+  imports: [
+    WorklistModule,
+    WorkspacesModule,
+    AssignmentsModule,
+    CustomersModule,
+    ExperimentsModule,
+    PersonalityModule,
+  ],
   controllers: [WebController, RepWorkspaceController, ManagerDashboardController],
   providers: [
     EmbedSessionService,

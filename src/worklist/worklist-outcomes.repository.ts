@@ -179,14 +179,6 @@ export class WorklistOutcomesRepository extends SqlRepository {
     );
   }
 
-  async setPersonality(workspaceId: string, customerId: string, personality: string, tx: Tx): Promise<void> {
-    await this.exec(
-      `UPDATE customers SET personality = $3, updated_at = now() WHERE id = $1 AND workspace_id = $2`,
-      [customerId, workspaceId, personality],
-      tx,
-    );
-  }
-
   async insertSnooze(
     workspaceId: string,
     snooze: { customerId: string; until: string; reason: string; createdBy: string | null },

@@ -3,6 +3,8 @@ import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { parseInstant } from '../common/instant';
 import { Transactions, Tx } from '../database/transactions';
+import { PersonalityService } from '../personality/personality.service';
+import { isPersonality } from '../playbooks/personality';
 import { WriteBackService } from '../write-back/write-back.service';
 import { OutboxService } from '../webhooks/outbox.service';
 import { todayIn } from '../workspaces/workspaces.service';
@@ -39,6 +41,7 @@ export class WorklistOutcomesService {
     private readonly outbox: OutboxService,
     private readonly writeBack: WriteBackService,
     private readonly offers: OffersService,
+    private readonly personality: PersonalityService,
   ) {}
 
   async record(p: Principal, itemId: string, input: OutcomeInput): Promise<OutcomeResultView> {
@@ -171,9 +174,12 @@ export class WorklistOutcomesService {
         tx,
       );
     }
-    if (input.personality) {
-      await this.outcomes.setPersonality(p.workspaceId, locked.customer_id, input.personality, tx);
+    // the DTOs allow only the four types; the profile records it as the rep's tag (history, precedence)
+    if (isPersonality(input.personality)) {
+      await this.personality.tagFromOutcome(p, locked.customer_id, input.personality, tx);
     }
+    // a note may say what the customer cares about: a guess, shown as one, never the type of the talk track
+    if (input.notes?.trim()) await this.personality.inferFromNotes(p.workspaceId, locked.customer_id, tx);
   }
 
   /** Snoozes the item's customer until a day (inclusive return day) with a reason; the item leaves the list. */

@@ -131,6 +131,17 @@ export class WorklistQueryService {
     };
   }
 
+  /** The customer id of an item the principal may read, when its customer is still in their scope; 404 otherwise. */
+  async itemCustomer(p: Principal, itemId: string): Promise<string> {
+    if (!isUuid(itemId)) throw new AppError('not_found', 'worklist item not found', 404);
+    const r = await this.lists.item(p.workspaceId, itemId);
+    if (!r) throw new AppError('not_found', 'worklist item not found', 404);
+    await this.assertReadable(p, r.rep_id);
+    if (!(await this.scope.readableCustomerIds(p, [r.customer_id])).has(r.customer_id))
+      throw AppError.notFound('customer');
+    return String(r.customer_id);
+  }
+
   /** Throws a 404 unless the principal may read the rep's list (ids out of scope look missing). */
   async assertReadable(p: Principal, repId: string): Promise<void> {
     try {

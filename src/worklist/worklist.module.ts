@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { OffersModule } from '../offers/offers.module';
+import { PersonalityModule } from '../personality/personality.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -36,6 +37,7 @@ import { WorklistRepository } from './worklist.repository';
     ExperimentsModule,
     OffersModule,
     PlaybooksModule,
+    PersonalityModule,
     WebhooksModule,
     WorkspacesModule,
     WriteBackModule,

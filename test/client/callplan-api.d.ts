@@ -623,6 +623,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/personality/questionnaire': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The personality questionnaire
+     * @description Observations a rep answers about a customer, in en and zh-CN, with their answer options.
+     */
+    get: operations['personality_questionnaire'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/{id}/personality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A customer's personality profile and its history
+     * @description The primary type and the dimensions social, decision, communication and values, each with its source, confidence (decayed to now), who and when; then every observation, newest first. A person's statement (rep_tag, questionnaire) beats a guess (crm_import, inferred). Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    get: operations['personality_get'];
+    /**
+     * Set or confirm personality values
+     * @description Records the caller's statement (source rep_tag) for each dimension named; the same value again confirms it (its confidence starts afresh). A stated type becomes the effective type. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    put: operations['personality_put'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/{id}/personality/questionnaire': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Answer the questionnaire for a customer
+     * @description Scores the answers (type and dimensions with confidences; docs/architecture.md "Personality") and records them as source questionnaire. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    post: operations['personality_answer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/score-runs': {
     parameters: {
       query?: never;
@@ -3951,6 +4015,131 @@ export interface components {
       byTier: {
         [key: string]: components['schemas']['ExperimentArmReport'][];
       };
+    };
+    PersonalityProfileValue: {
+      value: string;
+      /**
+       * @description rep_tag and questionnaire are a person's; crm_import and inferred are guesses
+       * @enum {string}
+       */
+      source: 'rep_tag' | 'questionnaire' | 'crm_import' | 'inferred';
+      /** @description recorded confidence decayed to asOf (halves every halfLifeDays of its source) */
+      confidence: number;
+      recordedConfidence: number;
+      /** @description who stated it: a rep id, an API key id, the CRM/CSV import, or system (migrated data) */
+      actor: {
+        /** @enum {string} */
+        kind: 'rep' | 'api_key' | 'crm' | 'csv' | 'system';
+        id: string | null;
+      };
+      /** Format: date-time */
+      observedAt: string;
+    };
+    PersonalityProfile: {
+      /** @example 42 */
+      customerId: string;
+      /** Format: date-time */
+      asOf: string;
+      /**
+       * @description the effective primary type (customers.personality)
+       * @enum {string|null}
+       */
+      type: 'rational' | 'emotional' | 'leader' | 'stable' | null;
+      profile: {
+        type: components['schemas']['PersonalityProfileValue'] | null;
+        social: components['schemas']['PersonalityProfileValue'] | null;
+        decision: components['schemas']['PersonalityProfileValue'] | null;
+        communication: components['schemas']['PersonalityProfileValue'] | null;
+        values: components['schemas']['PersonalityProfileValue'] | null;
+      };
+      /** @description newest first, at most 100 */
+      history: {
+        /** @example 42 */
+        id: string;
+        /** @enum {string} */
+        dimension: 'type' | 'social' | 'decision' | 'communication' | 'values';
+        value: string;
+        /**
+         * @description rep_tag and questionnaire are a person's; crm_import and inferred are guesses
+         * @enum {string}
+         */
+        source: 'rep_tag' | 'questionnaire' | 'crm_import' | 'inferred';
+        confidence: number;
+        currentConfidence: number;
+        /** @description who stated it: a rep id, an API key id, the CRM/CSV import, or system (migrated data) */
+        actor: {
+          /** @enum {string} */
+          kind: 'rep' | 'api_key' | 'crm' | 'csv' | 'system';
+          id: string | null;
+        };
+        /** Format: date-time */
+        observedAt: string;
+        /** @description this observation is the profile value of its dimension */
+        counts: boolean;
+      }[];
+      rules: {
+        halfLifeDays: {
+          rep_tag: number;
+          questionnaire: number;
+          crm_import: number;
+          inferred: number;
+        };
+        minGuessConfidence: number;
+      };
+    };
+    PersonalityQuestionnaire: {
+      questions: {
+        id: string;
+        text: {
+          en: string;
+          'zh-CN': string;
+        };
+        options: {
+          id: string;
+          text: {
+            en: string;
+            'zh-CN': string;
+          };
+        }[];
+      }[];
+      minAnswers: number;
+    };
+    PersonalityQuestionnaireAnswer: {
+      result: {
+        /** @enum {string|null} */
+        type: 'rational' | 'emotional' | 'leader' | 'stable' | null;
+        confidence: number;
+        answered: number;
+        scores: {
+          rational: number;
+          emotional: number;
+          leader: number;
+          stable: number;
+        };
+        traits: {
+          social?: {
+            /** @enum {string} */
+            value: 'extrovert' | 'introvert' | 'neutral';
+            confidence: number;
+          };
+          decision?: {
+            /** @enum {string} */
+            value: 'rational' | 'emotional' | 'neutral';
+            confidence: number;
+          };
+          communication?: {
+            /** @enum {string} */
+            value: 'direct' | 'indirect' | 'neutral';
+            confidence: number;
+          };
+          values?: {
+            /** @enum {string} */
+            value: 'practical' | 'value_driven';
+            confidence: number;
+          };
+        };
+      };
+      personality: components['schemas']['PersonalityProfile'];
     };
     /**
      * @example {
@@ -10396,6 +10585,555 @@ export interface operations {
            *       "error": {
            *         "code": "not_found",
            *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_questionnaire: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalityQuestionnaire'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalityProfile'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          type?: 'rational' | 'emotional' | 'leader' | 'stable';
+          /** @enum {string} */
+          social?: 'extrovert' | 'introvert' | 'neutral';
+          /** @enum {string} */
+          decision?: 'rational' | 'emotional' | 'neutral';
+          /** @enum {string} */
+          communication?: 'direct' | 'indirect' | 'neutral';
+          /** @enum {string} */
+          values?: 'practical' | 'value_driven';
+          /** @description how sure the rep is; default 1 */
+          confidence?: number;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalityProfile'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_personality: details lists each refused field as { path, message } */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_answer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description question id → option id; at least minAnswers of them */
+          answers: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonalityQuestionnaireAnswer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_personality: details lists each refused field as { path, message } */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
            *       }
            *     }
            */

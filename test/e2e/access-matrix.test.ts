@@ -2,6 +2,7 @@ import { RebalanceService } from '../../src/assignments/rebalance.service';
 import type { Role } from '../../src/auth/api-key.entity';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
+import { QUESTIONNAIRE } from '../../src/personality/questionnaire';
 import { todayIn, WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { useContract } from '../support/contract';
 import { useTestApp } from '../support/use-test-app';
@@ -368,6 +369,21 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     ['b', 1],
   ];
   const teamOwner = (ws: Ws, t: number): Owner => ({ ws, team: `ws${ws}-t${t}` });
+  /** A rep's own customer and each team's unowned one (managers and admins see it), under `tail`. */
+  const customerCases = (tail: string, body?: unknown): Case[] => [
+    ...REPS.map((rep) => ({
+      label: rep,
+      path: `/v1/customers/${id(`${rep.replace('rep', 'cus')}-1`)}${tail}`,
+      body,
+      visible: sees.rep(repOwner(rep)),
+    })),
+    ...TEAMS.map(([ws, t]) => ({
+      label: `pool ws${ws}-t${t}`,
+      path: `/v1/customers/${id(`ws${ws}-pool-${t}`)}${tail}`,
+      body,
+      visible: (a: Actor) => a.ws === ws && a.role !== 'rep',
+    })),
+  ];
   const collection =
     (path: string, body?: unknown): (() => Case[]) =>
     () => [{ label: 'collection', path, body, visible: () => true }];
@@ -480,7 +496,16 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     },
     // the page's script calls /embed/api with the embed token as its bearer: an API key is not one (401 for every
     // key); the token's own scope is tested in test/web/rep-workspace.browser.test.ts
-    ...(['GET', 'POST outcome', 'POST snooze', 'POST pin'] as const).map((what) => {
+    ...(
+      [
+        'GET',
+        'POST outcome',
+        'POST snooze',
+        'POST pin',
+        'POST personality',
+        'POST personality/questionnaire',
+      ] as const
+    ).map((what) => {
       const [method, action] = what.split(' ');
       const suffix = action ? `/${action}` : '';
       return {
@@ -690,6 +715,34 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
           visible: (a: Actor) => a.ws === ws && a.role !== 'rep',
         })),
       ],
+    },
+    // personality: scoped like the customer view; writes for reps, managers and admins
+    {
+      route: 'GET /v1/personality/questionnaire',
+      roles: ALL,
+      ok: 200,
+      cases: collection('/v1/personality/questionnaire'),
+    },
+    {
+      route: 'GET /v1/customers/{id}/personality',
+      roles: ALL,
+      ok: 200,
+      cases: () => customerCases('/personality'),
+    },
+    {
+      route: 'PUT /v1/customers/{id}/personality',
+      roles: ['rep', 'manager', 'admin'],
+      ok: 200,
+      cases: () => customerCases('/personality', { type: 'leader' }),
+    },
+    {
+      route: 'POST /v1/customers/{id}/personality/questionnaire',
+      roles: ['rep', 'manager', 'admin'],
+      ok: 201,
+      cases: () =>
+        customerCases('/personality/questionnaire', {
+          answers: Object.fromEntries(QUESTIONNAIRE.map((q) => [q.id, q.options[0].id])),
+        }),
     },
     {
       route: 'POST /v1/customers/{id}/erase',

@@ -7,7 +7,7 @@ import { Transactions } from '../../src/database/transactions';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
 import { parseEvent } from '../../src/ingest/events/crm-event.schema';
 import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
-import { WorklistOutcomesRepository } from '../../src/worklist/worklist-outcomes.repository';
+import { PersonalityService } from '../../src/personality/personality.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, t } from '../fake-crm/crm-events';
 import { useTestApp } from '../support/use-test-app';
@@ -155,7 +155,14 @@ describe('field ownership holds under any interleaving (property, PostgreSQL)', 
             if (!m) continue;
             const id = await idOf(o.c);
             await tx.run((t) =>
-              nest.app.get(WorklistOutcomesRepository).setPersonality(ws, id, o.personality, t),
+              nest.app
+                .get(PersonalityService)
+                .tagFromOutcome(
+                  { workspaceId: ws, keyId: 'test', role: 'admin', repId: null },
+                  id,
+                  o.personality,
+                  t,
+                ),
             );
             if (o.personality !== m.personality) change(m, 'personality', o.personality, 'callplan');
             else m.personalityBy = 'callplan';

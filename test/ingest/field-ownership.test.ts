@@ -6,10 +6,10 @@ import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { Transactions } from '../../src/database/transactions';
 import { parseEvent } from '../../src/ingest/events/crm-event.schema';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
+import { PersonalityService } from '../../src/personality/personality.service';
 import { FieldConflictView } from '../../src/ingest/sync/field-conflicts.service';
 import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
 import { SyncEvent } from '../../src/ingest/sync/sync-events';
-import { WorklistOutcomesRepository } from '../../src/worklist/worklist-outcomes.repository';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { ev, t } from '../fake-crm/crm-events';
 import { useTestApp } from '../support/use-test-app';
@@ -200,7 +200,11 @@ describe('field ownership: re-imports and syncs keep what Callplan decided (Post
     const id = (await customerIds(ws)).get('C1')!;
     await nest.app
       .get(Transactions)
-      .run((tx) => nest.app.get(WorklistOutcomesRepository).setPersonality(ws, id, 'rational', tx));
+      .run((tx) =>
+        nest.app
+          .get(PersonalityService)
+          .tagFromOutcome({ workspaceId: ws, keyId: 'test', role: 'admin', repId: null }, id, 'rational', tx),
+      );
 
     const report = await importer.import({
       workspaceId: ws,

@@ -293,4 +293,53 @@ describeInBrowser('rep workspace in a browser', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['server-timing']).toMatch(/^render;dur=\d/);
   });
+
+  it('the drawer shows personality with its source and confidence; the rep sets it and takes the questionnaire', async () => {
+    const { page } = await open('en');
+    const row = page.locator('li.item[data-state="open"]').last();
+    const id = (await row.getAttribute('data-id'))!;
+    const item = await http.get(`/v1/worklist-items/${id}`, reps.en.key).expect(200);
+    const [customer] = await nest.db.query(
+      `SELECT id::text FROM customers WHERE workspace_id = $1 AND external_id = $2`,
+      [workspaceId, item.body.customer.externalId],
+    );
+    const profile = async () =>
+      (await http.get(`/v1/customers/${customer.id}/personality`, reps.en.key).expect(200)).body;
+    const drawer = page.locator('#drawer');
+    const section = drawer.locator('section.d-personality');
+
+    await row.locator('button[data-action="open"]').click();
+    await section.waitFor();
+    await drawer.locator('summary', { hasText: 'Set personality' }).click();
+    await drawer.locator('form[data-form="personality"] select[name="type"]').selectOption('leader');
+    await drawer.locator('form[data-form="personality"] select[name="communication"]').selectOption('direct');
+    await drawer.locator('form[data-form="personality"] button[type="submit"]').click();
+    await row.locator('[data-role="status"]', { hasText: 'Personality saved' }).waitFor({ timeout: 15_000 });
+    expect((await profile()).profile).toMatchObject({
+      type: { value: 'leader', source: 'rep_tag', actor: { kind: 'rep', id: reps.en.id } },
+      communication: { value: 'direct', source: 'rep_tag' },
+    });
+
+    // reopened: the value with its source and confidence, in words
+    await row.locator('button[data-action="open"]').click();
+    await section.waitFor();
+    await expect(section.innerText()).resolves.toMatch(/leader\s+a rep's tag · confidence 100%/);
+
+    // the questionnaire: six answers (the first option of each), scored and stored as the questionnaire's
+    await drawer.locator('summary', { hasText: 'Questionnaire' }).click();
+    const form = drawer.locator('form[data-form="personality/questionnaire"]');
+    const fieldsets = form.locator('fieldset');
+    await expect(fieldsets.count()).resolves.toBe(11);
+    for (let n = 0; n < 6; n++) await fieldsets.nth(n).locator('input[type="radio"]').first().check();
+    // the open drawer with both forms: labelled controls, no serious violations
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await form.locator('button[type="submit"]').click();
+    await row
+      .locator('[data-role="status"]', { hasText: 'Personality saved: rational' })
+      .waitFor({ timeout: 15_000 });
+    const after = await profile();
+    expect(after.profile.type).toMatchObject({ value: 'rational', source: 'questionnaire' });
+    expect(after.history.filter((h: { source: string }) => h.source === 'rep_tag')).toHaveLength(2);
+    await expect(row.getAttribute('data-state')).resolves.toBe('open');
+  });
 });

@@ -228,6 +228,28 @@ describe('per-customer write-back', () => {
     expect(moved.every((c) => c.owner === target.external_id)).toBe(true);
   });
 
+  it("a rep's personality tag (PUT /v1/customers/{id}/personality) sends that customer with its new type", async () => {
+    const [c] = await nest.db.query(
+      `SELECT c.id::text, c.external_id FROM customers c JOIN customer_scores s ON s.customer_id = c.id AND s.run_id = $2
+       WHERE c.workspace_id = $1 AND c.erased_at IS NULL AND c.personality IS DISTINCT FROM 'leader'
+       ORDER BY c.id OFFSET 20 LIMIT 1`,
+      [workspaceId, await currentRun()],
+    );
+    const put = (body: object) =>
+      request(nest.app.getHttpServer())
+        .put(`/v1/customers/${c.id}/personality`)
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send(body)
+        .expect(200);
+    await put({ type: 'leader' });
+    expect(customersOf(await newEvents())).toEqual([
+      expect.objectContaining({ externalId: c.external_id, personality: 'leader' }),
+    ]);
+    // a dimension alone changes nothing the CRM receives
+    await put({ social: 'introvert' });
+    expect(await newEvents()).toEqual([]);
+  });
+
   it("never sends an erased customer's personal data", async () => {
     const [c] = await nest.db.query(
       `SELECT c.id::text, c.external_id FROM customers c JOIN customer_scores s ON s.customer_id = c.id AND s.run_id = $2

@@ -3,6 +3,9 @@
  * interactions, the talk track in sections, the offer, the call history and the customer's time zone (callbacks are
  * picked in it). Pure.
  */
+import { TRAIT_DIMENSIONS } from '../../personality/personality-profile';
+import type { PersonalityProfileView } from '../../personality/personality.service';
+import { QUESTIONNAIRE, QUESTIONNAIRE_MIN_ANSWERS } from '../../personality/questionnaire';
 import { isPersonality } from '../../playbooks/personality';
 import { formatMinor } from '../../worklist/reason-text';
 import type { WorklistItemDetailView } from '../../worklist/worklist.views';
@@ -36,9 +39,67 @@ export function talkTrackSections(text: string): Array<{ title: string; body: st
     });
 }
 
+const TRAIT_LABEL = {
+  social: 'traitSocial',
+  decision: 'traitDecision',
+  communication: 'traitCommunication',
+  values: 'traitValues',
+} as const;
+
+/**
+ * The personality section: each dimension's value with its source and confidence (decayed), the selects to set it
+ * (current values chosen) and the questionnaire in the page's locale. Null profile: the customer is not the rep's.
+ */
+export function personalitySection(profile: PersonalityProfileView | null, locale: PageLocale) {
+  if (!profile) return null;
+  const ui = UI[locale];
+  const row = (
+    label: string,
+    group: 'personality' | (typeof TRAIT_DIMENSIONS)[number],
+    v: PersonalityProfileView['profile']['type'],
+  ) => ({
+    label,
+    value: v ? codeLabel(group, v.value, locale) : ui.personalityUnknown,
+    source: v ? codeLabel('personalitySource', v.source, locale) : '',
+    confidence: v ? pct(v.confidence) : '',
+  });
+  const select = (
+    name: string,
+    label: string,
+    group: 'personality' | (typeof TRAIT_DIMENSIONS)[number],
+    current: string | undefined,
+  ) => ({
+    name,
+    label,
+    options: codeOptions(group, locale).map((o) => ({ ...o, selected: o.value === current })),
+  });
+  return {
+    rows: [
+      row(ui.personality, 'personality', profile.profile.type),
+      ...TRAIT_DIMENSIONS.map((d) => row(ui[TRAIT_LABEL[d]], d, profile.profile[d])),
+    ],
+    selects: [
+      select('type', ui.personality, 'personality', profile.profile.type?.value),
+      ...TRAIT_DIMENSIONS.map((d) => select(d, ui[TRAIT_LABEL[d]], d, profile.profile[d]?.value)),
+    ],
+    questionnaireHelp: fill(ui.questionnaireHelp, { n: QUESTIONNAIRE_MIN_ANSWERS }),
+    questions: QUESTIONNAIRE.map((q) => ({
+      id: q.id,
+      text: q.text[locale],
+      options: q.options.map((o) => ({ id: o.id, text: o.text[locale] })),
+    })),
+  };
+}
+
 export function repDrawer(
   d: WorklistItemDetailView,
-  opts: { locale: PageLocale; currency: string; workspaceTimeZone: string; readOnly: boolean },
+  opts: {
+    locale: PageLocale;
+    currency: string;
+    workspaceTimeZone: string;
+    readOnly: boolean;
+    personality?: PersonalityProfileView | null;
+  },
 ) {
   const l = opts.locale;
   const ui = UI[l];
@@ -103,5 +164,7 @@ export function repDrawer(
     personality: isPersonality(d.personality) ? d.personality : null,
     outcomes: outcomeChoices(l),
     personalities: codeOptions('personality', l),
+    profile: personalitySection(opts.personality ?? null, l),
+    canTag: !opts.readOnly,
   };
 }

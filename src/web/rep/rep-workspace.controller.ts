@@ -134,6 +134,31 @@ export class RepWorkspaceController {
     return this.workspace.snooze(acting(session), id, body);
   }
 
+  /** The rep's personality statement about the item's customer (PUT /v1/customers/{id}/personality's body). */
+  @Post('api/items/:id/personality')
+  @HttpCode(201)
+  @UseGuards(EmbedTokenGuard)
+  personality(
+    @CurrentEmbedSession() session: EmbedSession,
+    @Param('id') id: string,
+    // the personality parser validates it (422 with field paths); the global ValidationPipe leaves plain objects alone
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.workspace.personality(acting(session), id, body);
+  }
+
+  /** The questionnaire for the item's customer (POST /v1/customers/{id}/personality/questionnaire's body). */
+  @Post('api/items/:id/personality/questionnaire')
+  @HttpCode(201)
+  @UseGuards(EmbedTokenGuard)
+  questionnaire(
+    @CurrentEmbedSession() session: EmbedSession,
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.workspace.questionnaire(acting(session), id, body);
+  }
+
   @Post('api/items/:id/pin')
   @HttpCode(201)
   @UseGuards(EmbedTokenGuard)

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
 import { maskEmail, maskPhone } from '../../customers/pii/pii';
+import { PersonalityProfileView, PersonalityService } from '../../personality/personality.service';
 import { WorklistOutcomesService } from '../../worklist/worklist-outcomes.service';
 import { WorklistPinsService } from '../../worklist/worklist-pins.service';
 import { WorklistQueryService } from '../../worklist/worklist-query.service';
@@ -32,6 +33,7 @@ export class RepWorkspaceService {
     private readonly outcomes: WorklistOutcomesService,
     private readonly pins: WorklistPinsService,
     private readonly pages: PageRenderer,
+    private readonly personalities: PersonalityService,
   ) {}
 
   async page(s: EmbedSession, date: string): Promise<string> {
@@ -67,8 +69,40 @@ export class RepWorkspaceService {
         currency: s.workspace.currency,
         workspaceTimeZone: s.workspace.timezone,
         readOnly: s.readOnly,
+        personality: await this.profileOf(s, itemId),
       }),
     );
+  }
+
+  /** Sets or confirms personality values of the item's customer, as the token's rep. */
+  async personality(s: EmbedSession, itemId: string, body: Record<string, unknown>) {
+    await this.ownItem(s, itemId);
+    const customerId = await this.lists.itemCustomer(s.viewer, itemId);
+    await this.personalities.tag(s.viewer, customerId, body);
+    return { id: itemId, label: UI[s.locale].personalitySaved };
+  }
+
+  /** Scores the questionnaire for the item's customer and records it, as the token's rep. */
+  async questionnaire(s: EmbedSession, itemId: string, body: Record<string, unknown>) {
+    await this.ownItem(s, itemId);
+    const customerId = await this.lists.itemCustomer(s.viewer, itemId);
+    const { result } = await this.personalities.answer(s.viewer, customerId, body);
+    const type = codeLabel('personality', result.type, s.locale);
+    return {
+      id: itemId,
+      label: type ? `${UI[s.locale].personalitySaved}: ${type}` : UI[s.locale].personalitySaved,
+    };
+  }
+
+  /** The profile of the item's customer, or null when the customer is no longer the rep's (reassigned). */
+  private async profileOf(s: EmbedSession, itemId: string): Promise<PersonalityProfileView | null> {
+    try {
+      const customerId = await this.lists.itemCustomer(s.viewer, itemId);
+      return await this.personalities.profile(s.viewer, customerId);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) return null;
+      throw e;
+    }
   }
 
   async outcome(

@@ -188,6 +188,7 @@
         var body = {};
         new FormData(form).forEach(function (v, k) { if (v !== '') body[k] = v; });
         if (form.dataset.form === 'outcome' && body.outcome !== 'callback_requested') delete body.callbackLocal;
+        if (form.dataset.form === 'personality/questionnaire') body = { answers: body };
         enqueue(id, form.dataset.form, body);
       });
     });

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
-import { PERSONALITIES, type Personality } from './personality';
-import {
-  DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE,
-  QUESTIONNAIRE,
-  type Question,
-  QuestionnaireError,
-  type QuestionnaireResult,
-  resolvePersonality,
-  scoreQuestionnaire,
-} from './questionnaire';
+import { PERSONALITIES, type Personality } from '../playbooks/personality';
+import { DIMENSION_VALUES, TRAIT_DIMENSIONS } from './personality-profile';
+import { QUESTIONNAIRE, type Question, QuestionnaireError, scoreQuestionnaire } from './questionnaire';
 
 /** The option of each question whose main weight is `type`. */
 function answersFor(type: Personality, questions = QUESTIONNAIRE): Record<string, string> {
@@ -31,9 +24,9 @@ function errorOf(fn: () => unknown): QuestionnaireError {
 }
 
 describe('QUESTIONNAIRE', () => {
-  it('has 6–8 questions with unique ids, texts in en and zh-CN, and non-negative weights', () => {
-    expect(QUESTIONNAIRE.length).toBeGreaterThanOrEqual(6);
-    expect(QUESTIONNAIRE.length).toBeLessThanOrEqual(8);
+  it('has 10–12 questions with unique ids, texts in en and zh-CN, and non-negative weights', () => {
+    expect(QUESTIONNAIRE.length).toBeGreaterThanOrEqual(10);
+    expect(QUESTIONNAIRE.length).toBeLessThanOrEqual(12);
     expect(new Set(QUESTIONNAIRE.map((q) => q.id)).size).toBe(QUESTIONNAIRE.length);
     for (const q of QUESTIONNAIRE) {
       expect(q.text.en.length).toBeGreaterThan(0);
@@ -43,7 +36,17 @@ describe('QUESTIONNAIRE', () => {
         expect(o.text.en.length).toBeGreaterThan(0);
         expect(o.text['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
         for (const w of Object.values(o.weights)) expect(w).toBeGreaterThanOrEqual(0);
+        for (const [dimension, value] of Object.entries(o.traits ?? {})) {
+          expect(DIMENSION_VALUES[dimension as keyof typeof DIMENSION_VALUES]).toContain(value);
+        }
       }
+    }
+  });
+
+  it("probes each of the seeds' dimensions with at least three questions", () => {
+    for (const dimension of TRAIT_DIMENSIONS) {
+      const probing = QUESTIONNAIRE.filter((q) => q.options.some((o) => o.traits?.[dimension]));
+      expect(probing.length).toBeGreaterThanOrEqual(3);
     }
   });
 
@@ -107,17 +110,18 @@ describe('scoreQuestionnaire', () => {
       decision_style: 'instinct',
     });
     expect(split.personality).toBe('rational');
-    expect(split.confidence).toBeCloseTo(0.25, 5);
+    // rational 8 vs emotional 6 with 7 of 11 answered: (7 / 11) × (8 − 6) / 8
+    expect(split.scores).toMatchObject({ rational: 8, emotional: 6 });
+    expect(split.confidence).toBeCloseTo((7 / 11) * (2 / 8), 5);
     const two = scoreQuestionnaire({ first_question: 'specs', conversation: 'precise' });
     expect(two.personality).toBe('rational');
     expect(two.confidence).toBeCloseTo(2 / QUESTIONNAIRE.length, 5);
-    expect(two.confidence).toBeLessThan(DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE);
     const three = scoreQuestionnaire({
       first_question: 'specs',
       conversation: 'precise',
       persuaded_by: 'evidence',
     });
-    expect(three.confidence).toBeGreaterThan(DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE);
+    expect(three.confidence).toBeCloseTo(3 / QUESTIONNAIRE.length, 5);
   });
 
   it('returns no personality for no answers', () => {
@@ -126,6 +130,7 @@ describe('scoreQuestionnaire', () => {
       scores: { rational: 0, emotional: 0, leader: 0, stable: 0 },
       confidence: 0,
       answered: 0,
+      traits: {},
     });
   });
 
@@ -177,57 +182,39 @@ describe('scoreQuestionnaire', () => {
   });
 });
 
-describe('resolvePersonality', () => {
-  const q = (personality: Personality | null, confidence: number): QuestionnaireResult => ({
-    personality,
-    confidence,
-    scores: { rational: 0, emotional: 0, leader: 0, stable: 0 },
-    answered: 7,
+describe("scoreQuestionnaire: the seeds' dimensions", () => {
+  it('reads a consistent leader as direct, extrovert and value-driven', () => {
+    const result = scoreQuestionnaire(answersFor('leader'));
+    expect(result.traits.communication?.value).toBe('direct');
+    expect(result.traits.social?.value).toBe('extrovert');
+    expect(result.traits.values?.value).toBe('value_driven');
+    // decision: alone, bottom_line → neutral twice (and nothing else votes)
+    expect(result.traits.decision).toEqual({ value: 'neutral', confidence: 1 });
   });
 
-  it("prefers the rep's tag over everything", () => {
-    expect(
-      resolvePersonality({ repTag: 'leader', questionnaire: q('stable', 0.9), inferred: 'emotional' }),
-    ).toEqual({
-      personality: 'leader',
-      source: 'rep_tag',
-      suggestion: null,
-    });
+  it('reads a consistent stable as indirect and practical', () => {
+    const result = scoreQuestionnaire(answersFor('stable'));
+    expect(result.traits.communication?.value).toBe('indirect');
+    expect(result.traits.values?.value).toBe('practical');
   });
 
-  it('uses the questionnaire when its confidence is above the threshold', () => {
-    expect(
-      resolvePersonality({ repTag: null, questionnaire: q('stable', 0.31), inferred: 'emotional' }),
-    ).toEqual({
-      personality: 'stable',
-      source: 'questionnaire',
-      suggestion: null,
+  it('weighs a dimension by how many of its questions were answered and how split the votes are', () => {
+    // social is probed by conversation, in_company and small_talk
+    const one = scoreQuestionnaire({ in_company: 'reserved' });
+    expect(one.traits.social).toEqual({ value: 'introvert', confidence: 1 / 3 });
+    const split = scoreQuestionnaire({
+      in_company: 'reserved',
+      small_talk: 'agenda_first',
+      conversation: 'warm',
     });
-    expect(
-      resolvePersonality({ questionnaire: q('stable', 0.5), minConfidence: 0.6 }).personality,
-    ).toBeNull();
+    // introvert 2 vs extrovert 1 of 3 votes, all three questions answered: 1 × (2 − 1) / 3
+    expect(split.traits.social?.value).toBe('introvert');
+    expect(split.traits.social?.confidence).toBeCloseTo(1 / 3, 10);
   });
 
-  it('returns null at or below the threshold; inference is only a suggestion', () => {
-    const atThreshold = q('stable', DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE);
-    expect(resolvePersonality({ questionnaire: atThreshold, inferred: 'emotional' })).toEqual({
-      personality: null,
-      source: null,
-      suggestion: 'emotional',
-    });
-    expect(resolvePersonality({})).toEqual({ personality: null, source: null, suggestion: null });
-  });
-
-  it('ignores values that are not one of the four types', () => {
-    const stale = 'dominant' as unknown as Personality;
-    expect(resolvePersonality({ repTag: stale, questionnaire: q('rational', 0.9) }).source).toBe(
-      'questionnaire',
-    );
-    expect(resolvePersonality({ questionnaire: q(stale, 0.9), inferred: stale })).toEqual({
-      personality: null,
-      source: null,
-      suggestion: null,
-    });
-    expect(resolvePersonality({ questionnaire: q('rational', Number.NaN) }).personality).toBeNull();
+  it('gives no value on a tie or without votes', () => {
+    const tie = scoreQuestionnaire({ in_company: 'reserved', small_talk: 'chats' });
+    expect(tie.traits.social).toBeUndefined();
+    expect(scoreQuestionnaire({ new_things: 'excited' }).traits).toEqual({});
   });
 });

@@ -1,70 +1,10 @@
 /**
- * Personality questionnaire (domain.md §4) and the rule that decides which personality drives a talk track.
- * Pure module: no framework imports.
- *
- * The rep answers the questions about the customer from what they observed on calls and visits; the customer
- * never sees them. Each option adds weights to one or more of the four types.
+ * The questionnaire's 11 observations in en and zh-CN: what each option adds to the four types (weights) and which
+ * of the seeds' dimension values it is evidence for (traits). Scoring: questionnaire.ts. Data only.
  */
-import { PERSONALITIES, type Personality, isPersonality } from './personality';
+import type { Question } from './questionnaire';
 
-export interface QuestionnaireText {
-  en: string;
-  'zh-CN': string;
-}
-
-/** Points an option adds to each type; types left out get 0. Weights are non-negative. */
-export type PersonalityWeights = Readonly<Partial<Record<Personality, number>>>;
-
-export interface QuestionOption {
-  id: string;
-  text: QuestionnaireText;
-  weights: PersonalityWeights;
-}
-
-/** The secondary dimension from domain.md §4 a question mainly probes (documentation only; not scored). */
-export type QuestionDimension =
-  'focus' | 'decision' | 'communication' | 'values' | 'change' | 'conflict' | 'social';
-
-export interface Question {
-  id: string;
-  dimension: QuestionDimension;
-  text: QuestionnaireText;
-  options: readonly QuestionOption[];
-}
-
-/** Answers keyed by question id, value = option id. Questions may be skipped; coverage lowers confidence. */
-export type QuestionnaireAnswers = Readonly<Record<string, string>>;
-
-export interface QuestionnaireResult {
-  /** the type with the highest score; null only when nothing was answered */
-  personality: Personality | null;
-  /** raw weighted points per type (sum of the chosen options' weights) */
-  scores: Record<Personality, number>;
-  /**
-   * 0..1: (answered / total questions) × (top − runner-up) / top.
-   * 0 on a tie or with no answers; near 1 when every question was answered and all point to one type.
-   */
-  confidence: number;
-  /** number of questions answered */
-  answered: number;
-}
-
-export type QuestionnaireErrorCode = 'unknown_question' | 'unknown_option' | 'invalid_answer';
-
-export class QuestionnaireError extends Error {
-  constructor(
-    readonly code: QuestionnaireErrorCode,
-    message: string,
-    readonly questionId: string,
-  ) {
-    super(message);
-    this.name = 'QuestionnaireError';
-  }
-}
-
-/** Minimum questionnaire confidence (exclusive) for it to pick the talk track. About three consistent answers. */
-export const DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE = 0.3;
-
+/** The observations, in the order the rep page asks them. */
 export const QUESTIONNAIRE: readonly Question[] = [
   {
     id: 'first_question',
@@ -78,11 +18,13 @@ export const QUESTIONNAIRE: readonly Question[] = [
         id: 'specs',
         text: { en: 'Specifications, figures, price per unit', 'zh-CN': '参数、数据、单价' },
         weights: { rational: 2 },
+        traits: { values: 'practical' },
       },
       {
         id: 'feel',
         text: { en: 'What it looks like and how it feels to use', 'zh-CN': '外观怎么样，用起来感觉如何' },
         weights: { emotional: 2 },
+        traits: { values: 'value_driven' },
       },
       {
         id: 'standing',
@@ -91,6 +33,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '还有谁在用，能给自己带来什么优势',
         },
         weights: { leader: 2 },
+        traits: { values: 'value_driven' },
       },
       {
         id: 'assurance',
@@ -99,6 +42,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '有没有保障，售后怎么样，出了问题怎么办',
         },
         weights: { stable: 2 },
+        traits: { values: 'practical' },
       },
     ],
   },
@@ -114,6 +58,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '仔细研究细节、反复比较之后才定',
         },
         weights: { rational: 2, stable: 1 },
+        traits: { decision: 'rational' },
       },
       {
         id: 'instinct',
@@ -122,11 +67,13 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '凭感觉，看中了就很快拍板',
         },
         weights: { emotional: 2 },
+        traits: { decision: 'emotional' },
       },
       {
         id: 'alone',
         text: { en: 'Quickly, on their own authority', 'zh-CN': '自己说了算，决定得很快' },
         weights: { leader: 2 },
+        traits: { decision: 'neutral' },
       },
       {
         id: 'consult',
@@ -135,6 +82,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '不急于表态，要和同事或家人商量后再定',
         },
         weights: { stable: 2 },
+        traits: { decision: 'neutral' },
       },
     ],
   },
@@ -153,6 +101,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '问题问得很细，习惯让你发书面资料',
         },
         weights: { rational: 2 },
+        traits: { communication: 'direct' },
       },
       {
         id: 'warm',
@@ -161,16 +110,19 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '健谈热情，爱聊自己的经历和看法',
         },
         weights: { emotional: 2 },
+        traits: { communication: 'neutral', social: 'extrovert' },
       },
       {
         id: 'direct',
         text: { en: 'Direct and brief; steers the conversation', 'zh-CN': '开门见山，话不多，喜欢主导谈话' },
         weights: { leader: 2 },
+        traits: { communication: 'direct' },
       },
       {
         id: 'polite',
         text: { en: 'Polite and indirect; avoids saying no outright', 'zh-CN': '客气委婉，不太会直接拒绝' },
         weights: { stable: 2 },
+        traits: { communication: 'indirect' },
       },
     ],
   },
@@ -183,6 +135,7 @@ export const QUESTIONNAIRE: readonly Question[] = [
         id: 'evidence',
         text: { en: 'Test results, data, side-by-side comparisons', 'zh-CN': '检测报告、数据、横向对比' },
         weights: { rational: 2 },
+        traits: { values: 'practical', decision: 'rational' },
       },
       {
         id: 'demo',
@@ -191,16 +144,19 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '能亲眼看到、亲手摸到的演示或样品',
         },
         weights: { emotional: 2 },
+        traits: { values: 'value_driven', decision: 'emotional' },
       },
       {
         id: 'reputation',
         text: { en: 'Reputation and what market leaders choose', 'zh-CN': '品牌口碑，以及行业龙头的选择' },
         weights: { leader: 2 },
+        traits: { values: 'value_driven' },
       },
       {
         id: 'track_record',
         text: { en: 'A long track record and a solid warranty', 'zh-CN': '多年的稳定表现和靠得住的质保' },
         weights: { stable: 2 },
+        traits: { values: 'practical' },
       },
     ],
   },
@@ -243,21 +199,25 @@ export const QUESTIONNAIRE: readonly Question[] = [
         id: 'documents',
         text: { en: 'Set out the facts and numbers of the problem', 'zh-CN': '把问题的来龙去脉和数据摆清楚' },
         weights: { rational: 2 },
+        traits: { communication: 'direct' },
       },
       {
         id: 'voices',
         text: { en: 'Tell you how disappointed they are', 'zh-CN': '直接表达失望和不满' },
         weights: { emotional: 2 },
+        traits: { communication: 'direct' },
       },
       {
         id: 'escalates',
         text: { en: 'Demand a fast fix; escalate if needed', 'zh-CN': '要求马上解决，必要时直接找上级' },
         weights: { leader: 2 },
+        traits: { communication: 'direct' },
       },
       {
         id: 'quiet',
         text: { en: 'Rarely complain, but quietly order less', 'zh-CN': '很少投诉，但会悄悄减少下单' },
         weights: { stable: 2 },
+        traits: { communication: 'indirect' },
       },
     ],
   },
@@ -270,11 +230,13 @@ export const QUESTIONNAIRE: readonly Question[] = [
         id: 'reserved',
         text: { en: 'Reserved; focused on the agenda and the details', 'zh-CN': '比较内敛，关注议程和细节' },
         weights: { rational: 2 },
+        traits: { social: 'introvert' },
       },
       {
         id: 'outgoing',
         text: { en: 'Outgoing; enjoys meeting people', 'zh-CN': '外向，喜欢结识新朋友' },
         weights: { emotional: 2 },
+        traits: { social: 'extrovert' },
       },
       {
         id: 'in_charge',
@@ -283,134 +245,150 @@ export const QUESTIONNAIRE: readonly Question[] = [
           'zh-CN': '习惯掌控局面，希望被当作拍板的人',
         },
         weights: { leader: 2 },
+        traits: { social: 'extrovert' },
       },
       {
         id: 'steady',
         text: { en: 'Friendly but low-key; trusts familiar faces', 'zh-CN': '随和低调，更信任熟悉的面孔' },
         weights: { stable: 2 },
+        traits: { social: 'neutral' },
+      },
+    ],
+  },
+  {
+    id: 'small_talk',
+    dimension: 'social',
+    text: {
+      en: 'Before getting down to business, the customer…',
+      'zh-CN': '谈正事之前，这位客户通常……',
+    },
+    options: [
+      {
+        id: 'agenda_first',
+        text: { en: 'Goes straight to the agenda', 'zh-CN': '直奔主题，按议程来' },
+        weights: { rational: 2 },
+        traits: { social: 'introvert' },
+      },
+      {
+        id: 'chats',
+        text: { en: 'Chats at length about news, family, plans', 'zh-CN': '先聊很久近况、家人和打算' },
+        weights: { emotional: 2 },
+        traits: { social: 'extrovert' },
+      },
+      {
+        id: 'sets_terms',
+        text: { en: 'Sets out what they want from the call', 'zh-CN': '先说清楚这次通话要解决什么' },
+        weights: { leader: 2 },
+        traits: { social: 'extrovert' },
+      },
+      {
+        id: 'asks_after_you',
+        text: {
+          en: 'Asks politely after you, then waits for you to lead',
+          'zh-CN': '客气地寒暄几句，然后等你开口',
+        },
+        weights: { stable: 2 },
+        traits: { social: 'introvert' },
+      },
+    ],
+  },
+  {
+    id: 'price_talk',
+    dimension: 'values',
+    text: { en: 'When price comes up, the customer…', 'zh-CN': '谈到价格时，这位客户……' },
+    options: [
+      {
+        id: 'unit_cost',
+        text: { en: 'Works out the cost per unit and the total', 'zh-CN': '算单价、算总成本' },
+        weights: { rational: 2 },
+        traits: { values: 'practical', decision: 'rational' },
+      },
+      {
+        id: 'pays_for_love',
+        text: { en: 'Pays more for something they love', 'zh-CN': '喜欢的东西贵一点也愿意买' },
+        weights: { emotional: 2 },
+        traits: { values: 'value_driven', decision: 'emotional' },
+      },
+      {
+        id: 'pays_for_best',
+        text: { en: 'Wants the best and expects a deal for it', 'zh-CN': '要最好的，同时要求拿到优惠' },
+        weights: { leader: 2 },
+        traits: { values: 'value_driven' },
+      },
+      {
+        id: 'fair_and_proven',
+        text: { en: 'Wants a fair price for something proven', 'zh-CN': '只要东西靠谱，价格公道就行' },
+        weights: { stable: 2 },
+        traits: { values: 'practical' },
+      },
+    ],
+  },
+  {
+    id: 'saying_no',
+    dimension: 'communication',
+    text: { en: 'When they do not like a proposal, they…', 'zh-CN': '不认同你的提议时，这位客户会……' },
+    options: [
+      {
+        id: 'asks_why',
+        text: { en: 'Ask pointed questions until it falls apart', 'zh-CN': '不停追问细节，直到找出问题' },
+        weights: { rational: 2 },
+        traits: { communication: 'direct' },
+      },
+      {
+        id: 'shows_it',
+        text: {
+          en: 'Show it in their voice, then change the subject',
+          'zh-CN': '语气里听得出来，然后岔开话题',
+        },
+        weights: { emotional: 2 },
+        traits: { communication: 'indirect' },
+      },
+      {
+        id: 'says_no',
+        text: { en: 'Say no plainly', 'zh-CN': '直接说不行' },
+        weights: { leader: 2 },
+        traits: { communication: 'direct' },
+      },
+      {
+        id: 'will_think',
+        text: { en: 'Say they will think about it, and go quiet', 'zh-CN': '说“再考虑考虑”，之后就没了下文' },
+        weights: { stable: 2 },
+        traits: { communication: 'indirect' },
+      },
+    ],
+  },
+  {
+    id: 'follow_up',
+    dimension: 'decision',
+    text: { en: 'After a call, what do they want from you?', 'zh-CN': '通话结束后，客户希望你怎么跟进？' },
+    options: [
+      {
+        id: 'written_figures',
+        text: { en: 'A written summary with the figures', 'zh-CN': '一份带数据的书面总结' },
+        weights: { rational: 2 },
+        traits: { decision: 'rational' },
+      },
+      {
+        id: 'see_it',
+        text: { en: 'A visit or a sample to see it for themselves', 'zh-CN': '上门拜访或寄样品，亲眼看看' },
+        weights: { emotional: 2 },
+        traits: { decision: 'emotional' },
+      },
+      {
+        id: 'bottom_line',
+        text: { en: 'One short message with the bottom line', 'zh-CN': '一条简短消息，只说结论' },
+        weights: { leader: 2 },
+        traits: { decision: 'neutral' },
+      },
+      {
+        id: 'regular_call',
+        text: {
+          en: 'A call at the usual time, from the usual person',
+          'zh-CN': '老时间、老面孔，再打个电话',
+        },
+        weights: { stable: 2 },
+        traits: { decision: 'neutral' },
       },
     ],
   },
 ];
-
-function emptyScores(): Record<Personality, number> {
-  return { rational: 0, emotional: 0, leader: 0, stable: 0 };
-}
-
-/** The type an option leans to most; ties between an option's own weights go to the earlier type in PERSONALITIES. */
-function primaryOf(weights: PersonalityWeights): Personality | null {
-  let best: Personality | null = null;
-  let bestWeight = 0;
-  for (const type of PERSONALITIES) {
-    const w = weights[type] ?? 0;
-    if (w > bestWeight) {
-      best = type;
-      bestWeight = w;
-    }
-  }
-  return best;
-}
-
-/**
- * Scores the answers. Throws QuestionnaireError for an unknown question or option id.
- * Ties on the top score go to the type that was the main pick of more answers, then to the earlier type in
- * PERSONALITIES (rational, emotional, leader, stable); a tie always has confidence 0.
- */
-export function scoreQuestionnaire(
-  answers: QuestionnaireAnswers,
-  questionnaire: readonly Question[] = QUESTIONNAIRE,
-): QuestionnaireResult {
-  const byId = new Map(questionnaire.map((q) => [q.id, q]));
-  const scores = emptyScores();
-  const primaryPicks = emptyScores();
-  let answered = 0;
-
-  // Sorted so that the first error reported does not depend on key order.
-  for (const questionId of Object.keys(answers).sort()) {
-    const question = byId.get(questionId);
-    if (!question) {
-      throw new QuestionnaireError(
-        'unknown_question',
-        `Unknown questionnaire question id '${questionId}' (known: ${[...byId.keys()].join(', ')})`,
-        questionId,
-      );
-    }
-    const optionId: unknown = answers[questionId];
-    if (typeof optionId !== 'string') {
-      throw new QuestionnaireError(
-        'invalid_answer',
-        `Answer to question '${questionId}' must be an option id string, got ${typeof optionId}`,
-        questionId,
-      );
-    }
-    const option = question.options.find((o) => o.id === optionId);
-    if (!option) {
-      throw new QuestionnaireError(
-        'unknown_option',
-        `Unknown option '${optionId}' for question '${questionId}' (known: ${question.options.map((o) => o.id).join(', ')})`,
-        questionId,
-      );
-    }
-    answered += 1;
-    for (const type of PERSONALITIES) scores[type] += option.weights[type] ?? 0;
-    const primary = primaryOf(option.weights);
-    if (primary) primaryPicks[primary] += 1;
-  }
-
-  const ranked = [...PERSONALITIES].sort(
-    (a, b) =>
-      scores[b] - scores[a] ||
-      primaryPicks[b] - primaryPicks[a] ||
-      PERSONALITIES.indexOf(a) - PERSONALITIES.indexOf(b),
-  );
-  const top = scores[ranked[0]];
-  const runnerUp = scores[ranked[1]];
-  if (answered === 0 || top <= 0) {
-    return { personality: null, scores, confidence: 0, answered };
-  }
-  const coverage = questionnaire.length > 0 ? Math.min(1, answered / questionnaire.length) : 0;
-  const confidence = coverage * ((top - runnerUp) / top);
-  return { personality: ranked[0], scores, confidence, answered };
-}
-
-export type PersonalitySource = 'rep_tag' | 'questionnaire';
-
-export interface PersonalityResolution {
-  /** the personality that picks the talk track; null → the neutral track */
-  personality: Personality | null;
-  source: PersonalitySource | null;
-  /**
-   * The inferred type, offered to the rep to confirm when nothing else decided. Inference from behaviour data
-   * never picks the track by itself (domain.md §4: reps learn personality by observation, questionnaire or
-   * conversation); once the rep confirms, it becomes their tag.
-   */
-  suggestion: Personality | null;
-}
-
-export interface ResolvePersonalityInput {
-  repTag?: Personality | null;
-  questionnaire?: QuestionnaireResult | null;
-  inferred?: Personality | null;
-  /** exclusive lower bound on questionnaire confidence; default DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE */
-  minConfidence?: number;
-}
-
-/**
- * Precedence: the rep's tag > the questionnaire (when its confidence is above the threshold) > null.
- * Values that are not one of the four types (e.g. stale strings from storage) are ignored, not trusted.
- */
-export function resolvePersonality(input: ResolvePersonalityInput): PersonalityResolution {
-  const minConfidence = input.minConfidence ?? DEFAULT_MIN_QUESTIONNAIRE_CONFIDENCE;
-  if (isPersonality(input.repTag)) {
-    return { personality: input.repTag, source: 'rep_tag', suggestion: null };
-  }
-  const q = input.questionnaire;
-  if (q && isPersonality(q.personality) && Number.isFinite(q.confidence) && q.confidence > minConfidence) {
-    return { personality: q.personality, source: 'questionnaire', suggestion: null };
-  }
-  return {
-    personality: null,
-    source: null,
-    suggestion: isPersonality(input.inferred) ? input.inferred : null,
-  };
-}
