@@ -19,6 +19,8 @@ export const LOGGED_CONTACT_OUTCOMES: readonly string[] = [
   'callback_requested',
   'not_interested',
   'converted',
+  'offer_accepted',
+  'redeemed',
 ];
 
 /**

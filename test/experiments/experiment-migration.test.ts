@@ -3,6 +3,18 @@ import { applyMigrations, revertLastMigration } from '../../src/database/migrati
 import { armOf, assignmentUnit } from '../../src/experiments/experiment-design';
 import { createTestDatabase, TestDatabase } from '../support/test-db';
 
+const ARMS = 'CreateExperimentArmsAndExposures1767200000000';
+
+/** Reverts migrations, newest first, until `name` is reverted (later migrations go down on the way). */
+async function revertThrough(url: string, name: string): Promise<string[]> {
+  const reverted: string[] = [];
+  for (let last = await revertLastMigration(url); last !== null; last = await revertLastMigration(url)) {
+    reverted.push(last);
+    if (last === name) break;
+  }
+  return reverted;
+}
+
 /** The arms migration keeps every holdout experiment made before it, with the same customers held out, both ways. */
 describe('migration 1767200000000 (experiment arms)', () => {
   let db: TestDatabase;
@@ -10,7 +22,7 @@ describe('migration 1767200000000 (experiment arms)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    expect(await revertLastMigration(db.url)).toBe('CreateExperimentArmsAndExposures1767200000000');
+    expect((await revertThrough(db.url, ARMS)).at(-1)).toBe(ARMS);
     sql = new Client({ connectionString: db.url });
     await sql.connect();
   });
@@ -51,7 +63,7 @@ describe('migration 1767200000000 (experiment arms)', () => {
       expect(armOf(e.id, String(c), arms).key).toBe(wasHeldOut ? 'holdout' : 'lists');
     }
 
-    await revertLastMigration(db.url);
+    await revertThrough(db.url, ARMS);
     const [back] = (await sql.query(`SELECT holdout_share FROM experiments WHERE id = $1`, [e.id])).rows;
     expect(Number(back.holdout_share)).toBe(0.2);
     await applyMigrations(db.url);
