@@ -68,6 +68,13 @@ describe('RFM segments, offers’ budget use and the pool on the manager dashboa
     expect(view.rows[0].money).toMatch(/^CN¥150\.00 \(no limit\)$/);
     expect(view.rows[1]).toMatchObject({ stateLabel: 'budget used up', countShare: 100, moneyShare: 100 });
     expect(view.chart.categories).toEqual(['Gift set (active)', 'Gift set (budget used up)']);
+    const unlimited = offer({
+      usage: { redemptions: 4, redeemedMinor: 0, remaining: null, remainingMinor: null },
+    });
+    expect(offersView([unlimited], 'en', 'CNY')).toMatchObject({
+      rows: [{ redemptions: '4 (no limit)' }],
+      chart: { categories: [], count: [], money: [] },
+    });
     // a zero budget is a full one; titles and states in Chinese
     const zero = offer({ usage: { redemptions: 0, redeemedMinor: 0, remaining: 0, remainingMinor: null } });
     expect(offersView([zero], 'zh-CN', 'CNY').rows[0]).toMatchObject({

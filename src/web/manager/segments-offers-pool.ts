@@ -79,12 +79,14 @@ export function offersView(offers: readonly OfferView[], locale: PageLocale, cur
       moneyShare: shareOf(u.redeemedMinor, u.remainingMinor),
     };
   });
+  // the chart shows shares of a budget: offers without any budget are in the table only
+  const budgeted = rows.filter((r) => r.countShare !== null || r.moneyShare !== null);
   return {
     rows,
     chart: {
-      categories: rows.map((r) => `${r.title} (${r.stateLabel})`),
-      count: rows.map((r) => r.countShare),
-      money: rows.map((r) => r.moneyShare),
+      categories: budgeted.map((r) => `${r.title} (${r.stateLabel})`),
+      count: budgeted.map((r) => r.countShare),
+      money: budgeted.map((r) => r.moneyShare),
       countLabel: ui.redemptions,
       moneyLabel: ui.moneySpent,
       axisLabel: ui.budgetShare,

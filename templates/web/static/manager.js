@@ -176,7 +176,10 @@
     var o = data.offers;
     // the share written beside each bar, so an unused budget reads 0 % instead of looking like a missing bar
     var shareLabel = { show: true, position: 'right', formatter: '{c}%', fontSize: 11, fontFamily: font };
-    if (o && o.categories.length) {
+    var offersEl = document.getElementById('chart-offers');
+    if (o && o.categories.length && offersEl) {
+      // a row per offer, every name shown (ECharts would drop labels that do not fit)
+      offersEl.style.height = Math.max(160, 70 + o.categories.length * 36) + 'px';
       chart('chart-offers', {
         legend: { top: 0, data: [o.countLabel, o.moneyLabel] },
         tooltip: {
@@ -195,7 +198,7 @@
           nameGap: 22,
           axisLabel: { formatter: '{value}%' },
         },
-        yAxis: { type: 'category', data: o.categories, inverse: true },
+        yAxis: { type: 'category', data: o.categories, inverse: true, axisLabel: { interval: 0 } },
         series: [
           {
             name: o.countLabel,
