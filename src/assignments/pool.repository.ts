@@ -58,6 +58,18 @@ export interface DueReleaseRow {
   team_id: string | null;
 }
 
+/** What a team sees of the pool: accounts it may claim, the longest wait, and its claims since a moment. */
+export interface TeamPoolSummaryRow {
+  /** in the team's pool or the workspace pool (what GET /v1/pool lists to the team) */
+  accounts: number;
+  /** of which released to the team's own pool */
+  team_pool: number;
+  /** the earliest release among them; null when none was released (never owned, or an empty pool) */
+  oldest_released_at: Date | null;
+  /** pool claims by the team's reps since `since` */
+  claims: number;
+}
+
 /** The sweep's parameters beyond the workspace: see SWEEP_CANDIDATES_SQL. */
 export interface SweepWindow {
   now: Date;
@@ -160,6 +172,23 @@ export class PoolRepository extends SqlRepository {
       [workspaceId, q.ids, q.repId, q.teamId, q.runId],
       tx,
     );
+  }
+
+  /** The pool as one team sees it (the scope of POOL_LIST_SQL for that team) and its reps' claims since `since`. */
+  async teamSummary(workspaceId: string, teamId: string, since: Date): Promise<TeamPoolSummaryRow> {
+    const [row] = await this.rows<TeamPoolSummaryRow>(
+      `SELECT count(*)::int AS accounts, count(*) FILTER (WHERE pe.team_id = $2)::int AS team_pool,
+              min(pe.released_at) AS oldest_released_at,
+              (SELECT count(*)::int FROM assignment_history h JOIN reps r ON r.id = h.to_rep_id
+               WHERE h.workspace_id = $1 AND h.reason = 'pool_claim' AND h.created_at >= $3
+                 AND r.workspace_id = $1 AND r.team_id = $2) AS claims
+         FROM customers c
+         LEFT JOIN pool_entries pe ON pe.customer_id = c.id
+         WHERE c.workspace_id = $1 AND c.owner_rep_id IS NULL AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+           AND (pe.team_id IS NULL OR pe.team_id = $2)`,
+      [workspaceId, teamId, since],
+    );
+    return row;
   }
 
   /** Reps a manager answers for: their direct reports and their team. */

@@ -40,6 +40,19 @@ export interface Allowance {
   holdings: Record<Tier, { held: number; cap: number | null }>;
 }
 
+/** The pool as a team's manager sees it (read-only): what is waiting, since when, and what the team claimed. */
+export interface TeamPoolSummary {
+  enabled: boolean;
+  /** accounts the team's reps may claim: the team's pool and the workspace pool */
+  accounts: number;
+  /** of which in the team's own pool */
+  teamPool: number;
+  oldestReleasedAt: Date | null;
+  /** pool claims by the team's reps in the last `days` days */
+  claims: number;
+  days: number;
+}
+
 export interface SweepReport {
   workspaceId: string;
   today: string;
@@ -182,6 +195,25 @@ export class PoolService {
     });
     await this.outbox.kick();
     return { ...result, allowance: await this.allowance(undefined, repId, policy, timezone, runId) };
+  }
+
+  /**
+   * The team's view of the pool for someone who may manage the team (else 404, like a missing team): how many
+   * accounts wait, the longest wait, and the team's claims over the last `days` days.
+   */
+  async teamSummary(p: Principal, teamRef: string, days = 7, now = new Date()): Promise<TeamPoolSummary> {
+    const team = await this.scope.manageableTeam(p, teamRef);
+    const { policy } = await this.policy(p.workspaceId);
+    const since = new Date(now.getTime() - days * 86_400_000);
+    const row = await this.pool.teamSummary(p.workspaceId, team.id, since);
+    return {
+      enabled: policy.enabled,
+      accounts: row.accounts,
+      teamPool: row.team_pool,
+      oldestReleasedAt: row.oldest_released_at,
+      claims: row.claims,
+      days,
+    };
   }
 
   /** Open reminders the principal may see: a rep their own, a manager their team's, an admin all. */

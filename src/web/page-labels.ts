@@ -85,6 +85,13 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       worklist_call: 'call from the list',
     },
     orderStatus: { paid: 'paid', refunded: 'refunded', cancelled: 'cancelled' },
+    offerState: {
+      scheduled: 'scheduled',
+      active: 'active',
+      exhausted: 'budget used up',
+      expired: 'expired',
+      archived: 'archived',
+    },
   },
   'zh-CN': {
     tier: { core: '核心', potential: '潜力', general: '一般' },
@@ -151,6 +158,13 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       worklist_call: '清单通话',
     },
     orderStatus: { paid: '已付款', refunded: '已退款', cancelled: '已取消' },
+    offerState: {
+      scheduled: '未开始',
+      active: '进行中',
+      exhausted: '预算已用完',
+      expired: '已过期',
+      archived: '已归档',
+    },
   },
 };
 
@@ -168,7 +182,8 @@ export type CodeGroup =
   | 'state'
   | 'outcome'
   | 'interaction'
-  | 'orderStatus';
+  | 'orderStatus'
+  | 'offerState';
 
 /** The words for a code of a group; an unknown code becomes words (never shown with its underscores). */
 export function codeLabel(group: CodeGroup, code: string | null | undefined, locale: PageLocale): string {
@@ -413,6 +428,31 @@ export const MANAGER_UI: Record<PageLocale, Words> = {
     interval: '{value} ({low} to {high})',
     significant: 'significant',
     notSignificant: 'not significant',
+    segments: 'RFM segments',
+    segmentsHelp:
+      'Customers of the team by RFM segment (recency, frequency, money), score run of {asOf}: the area is the number of customers; choose a segment to list its customers',
+    chartSegments: 'Map of customers by RFM segment',
+    unsegmented: 'not segmented',
+    showCustomers: 'List',
+    offers: "Offers' budget use",
+    offersHelp: 'Redemptions and money spent against each offer’s budget, as of today',
+    noOffers: 'No offers.',
+    offer: 'Offer',
+    status: 'Status',
+    redemptions: 'Redemptions',
+    moneySpent: 'Money spent',
+    budgetShare: 'Share of budget used',
+    usedOf: '{used} of {budget}',
+    noLimit: '{used} (no limit)',
+    chartOffers: 'Chart of each offer’s budget used',
+    poolTitle: 'Public pool',
+    poolHelp:
+      'Accounts without an owner that the team’s reps may claim (the team’s pool and the workspace pool). Owners who stop following up are reminded, then their accounts return to the pool.',
+    poolWaiting: 'Waiting in the pool',
+    poolTeamShare: 'of which in the team’s pool',
+    poolOldest: 'Waiting longest since',
+    poolClaims: 'Claimed by the team, last {days} days',
+    poolDisabled: 'The pool is switched off in this workspace’s settings.',
     loading: 'Loading…',
   },
   'zh-CN': {
@@ -505,6 +545,31 @@ export const MANAGER_UI: Record<PageLocale, Words> = {
     interval: '{value}（{low} 至 {high}）',
     significant: '显著',
     notSignificant: '不显著',
+    segments: 'RFM 客户分群',
+    segmentsHelp:
+      '团队客户按 RFM 分群（最近购买、购买频率、购买金额）分布（{asOf} 的评分）：面积表示客户数；选择分群可查看其客户',
+    chartSegments: '按 RFM 分群的客户分布图',
+    unsegmented: '未分群',
+    showCustomers: '查看客户',
+    offers: '优惠预算使用',
+    offersHelp: '截至今日，各优惠已使用的次数与金额占预算的比例',
+    noOffers: '暂无优惠。',
+    offer: '优惠',
+    status: '状态',
+    redemptions: '使用次数',
+    moneySpent: '已花费金额',
+    budgetShare: '预算使用比例',
+    usedOf: '{used} / {budget}',
+    noLimit: '{used}（不限）',
+    chartOffers: '各优惠预算使用情况图',
+    poolTitle: '公海',
+    poolHelp:
+      '无负责人、团队销售可领取的客户（团队公海与全局公海）。负责人长期未跟进会先收到提醒，之后客户退回公海。',
+    poolWaiting: '公海客户数',
+    poolTeamShare: '其中在团队公海',
+    poolOldest: '最早进入公海',
+    poolClaims: '近 {days} 天团队领取数',
+    poolDisabled: '此工作区已关闭公海。',
     loading: '加载中…',
   },
 };

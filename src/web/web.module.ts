@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments/assignments.module';
 import { CustomersModule } from '../customers/customers.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
+import { OffersModule } from '../offers/offers.module';
 import { WorklistModule } from '../worklist/worklist.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { EmbedSessionService } from './embed-session.service';
@@ -22,6 +23,7 @@ import { WebController } from './web.controller';
     AssignmentsModule,
     CustomersModule,
     ExperimentsModule,
+    OffersModule,
     PersonalityModule,
   ],
   controllers: [WebController, RepWorkspaceController, ManagerDashboardController],

@@ -177,6 +177,30 @@ describe('public pool (HTTP, PostgreSQL)', () => {
     expect(h).toEqual({ reason: 'pool_claim', actor: `rep:${org.reps.get('bob')}` });
   });
 
+  it("sums up the pool for a team's manager: what waits, since when, and the team's claims of the week", async () => {
+    const mgr = {
+      keyId: 'k',
+      workspaceId: org.workspaceId,
+      role: 'manager' as const,
+      repId: org.reps.get('mgr-n')!,
+    };
+    const admin = { keyId: 'k', workspaceId: org.workspaceId, role: 'admin' as const, repId: null };
+    const listed = (await call(keys.mgrN)('GET', '/v1/pool?limit=100')).body.accounts as Array<{
+      releasedAt: string | null;
+    }>;
+    const north = await pool.teamSummary(mgr, 'north');
+    const released = listed.map((a) => a.releasedAt).filter((d): d is string => d !== null);
+    expect(north).toMatchObject({ enabled: true, accounts: listed.length, days: 7 });
+    expect(north.oldestReleasedAt?.toISOString() ?? null).toBe(released.sort()[0] ?? null);
+    // bob's three claims above count for north; sue's claim of the workspace pool counts for south
+    expect(north.claims).toBe(3);
+    expect((await pool.teamSummary(admin, 'south')).claims).toBe(1);
+    // a week later, none of them is in the window
+    expect((await pool.teamSummary(mgr, 'north', 7, at(8))).claims).toBe(0);
+    // another team's figures are not the manager's to see
+    await expect(pool.teamSummary(mgr, 'south')).rejects.toMatchObject({ status: 404 });
+  });
+
   it('validates and audits the settings; only admins change them', async () => {
     const bad = await call(keys.admin)('PATCH', '/v1/pool/settings', { followUpDays: { core: 2 } });
     expect(bad).toMatchObject({ status: 422, body: { error: { code: 'invalid_settings' } } });

@@ -94,6 +94,8 @@ describeInBrowser('manager dashboard in a browser', () => {
     const res = await page.goto(`${nest.url}${await managerPath(locale)}`);
     expect(res?.status()).toBe(200);
     await page.locator('#chart-portfolio[data-rendered="true"] canvas').waitFor();
+    await page.locator('#chart-segments[data-rendered="true"] canvas').waitFor();
+    await page.locator('#chart-offers[data-rendered="true"] canvas').waitFor();
     await page.locator('#customers table, #customers p').first().waitFor();
     await page.locator('#experiment table, #experiment p:not(:has-text("…"))').first().waitFor();
     return { page, errors, foreign };
@@ -125,10 +127,40 @@ describeInBrowser('manager dashboard in a browser', () => {
       expect(groups[0]).toBe(locale === 'en' ? 'All customers' : '全部客户');
       expect(groups.length).toBeGreaterThan(1);
 
+      // the RFM map: one row per segment with customers, their counts adding up to the portfolio's
+      const segmentCounts = await page
+        .locator('#segment-table tbody td.num:nth-of-type(1)')
+        .allInnerTexts()
+        .then((t) => t.map((x) => parseInt(x, 10)));
+      const [{ n: teamCustomers }] = await nest.db.query(
+        `SELECT count(*)::int AS n FROM customers c JOIN reps r ON r.id = c.owner_rep_id
+         JOIN workspaces w ON w.id = c.workspace_id
+         JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
+         WHERE r.team_id = $1 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL`,
+        [manager.team_id],
+      );
+      expect(segmentCounts.reduce((a, b) => a + b, 0)).toBe(teamCustomers);
+      // offers' budget use: every offer of the catalog with a localized state
+      const offerStates = await page.locator('#offer-table .offer-state').allInnerTexts();
+      expect(offerStates.length).toBeGreaterThan(0);
+      // the pool as the team sees it: what GET /v1/pool would list to the team
+      const [{ n: inPool }] = await nest.db.query(
+        `SELECT count(*)::int AS n FROM customers c LEFT JOIN pool_entries pe ON pe.customer_id = c.id
+         WHERE c.workspace_id = $1 AND c.owner_rep_id IS NULL AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+           AND (pe.team_id IS NULL OR pe.team_id = $2)`,
+        [workspaceId, manager.team_id],
+      );
+      await expect(page.locator('[data-role="pool-accounts"]').textContent()).resolves.toBe(String(inPool));
+
       const text = await page.locator('body').innerText();
       expect(text).not.toMatch(RAW_CODE);
       const charts = JSON.parse((await page.locator('#dash').getAttribute('data-charts'))!);
       const chartText = [
+        ...charts.segments.items.map((i: { name: string; detail: string }) => `${i.name} ${i.detail}`),
+        ...charts.offers.categories,
+        charts.offers.countLabel,
+        charts.offers.moneyLabel,
+        charts.offers.axisLabel,
         ...charts.portfolio.categories,
         ...charts.portfolio.series.map((s: { name: string }) => s.name),
         charts.portfolio.countLabel,
@@ -140,7 +172,10 @@ describeInBrowser('manager dashboard in a browser', () => {
       if (locale === 'zh-CN') {
         expect(text).toMatch(/[\u4e00-\u9fff]{2}/);
         expect(chartText).not.toMatch(ENGLISH_CODES);
-        const cells = await page.locator('#portfolio-table th, #customer-table td').allInnerTexts();
+        expect(chartText).not.toMatch(/[A-Za-z]{4,}/);
+        const cells = await page
+          .locator('#portfolio-table th, #customer-table td, #segment-table th, #offer-table td')
+          .allInnerTexts();
         expect(cells.filter((t) => ENGLISH_CODES.test(t))).toEqual([]);
       }
       expect(await tofuCharacters(page, text + chartText)).toEqual([]);
@@ -162,6 +197,24 @@ describeInBrowser('manager dashboard in a browser', () => {
     await page.locator('#movers table').waitFor();
     await expect(page.locator('#movers tbody tr').count()).resolves.toBe(Math.min(n, 50));
 
+    // a segment of the RFM map lists its customers in the search, filtered by that segment alone
+    const segment = (await page
+      .locator('#segment-table button[data-action="segment"]')
+      .first()
+      .getAttribute('data-segment'))!;
+    const segmentLabel = await page.locator(`#segment-table tr[data-segment="${segment}"] th`).innerText();
+    const answered = page.waitForResponse((r) =>
+      r.url().includes(`/embed/api/manager/customers?segment=${segment}`),
+    );
+    await page.locator(`#segment-table button[data-segment="${segment}"]`).click();
+    await answered;
+    await page.locator('#customer-table').waitFor();
+    await expect(page.locator('select[name="segment"]').inputValue()).resolves.toBe(segment);
+    const segments = await page.locator('#customer-table tbody tr td:nth-child(5)').allInnerTexts();
+    expect(segments.length).toBeGreaterThan(0);
+    expect(new Set(segments)).toEqual(new Set([segmentLabel]));
+
+    await page.locator('select[name="segment"]').selectOption('');
     await page.locator('select[name="tier"]').selectOption('core');
     await page.locator('#search-form button[type="submit"]').click();
     await page.waitForResponse((r) => r.url().includes('/embed/api/manager/customers?tier=core'));

@@ -31,6 +31,13 @@ export interface PortfolioCellRow {
   clv: string;
 }
 
+/** Customers of the team by RFM segment in a run (null: not segmented); clv as text (bigint sum). */
+export interface SegmentRow {
+  segment: string | null;
+  customers: number;
+  clv: string;
+}
+
 export type MovementKind = 'promoted' | 'at_risk' | 'churned';
 export const MOVEMENT_KINDS: readonly MovementKind[] = ['promoted', 'at_risk', 'churned'];
 
@@ -141,6 +148,20 @@ export class ManagerDashboardRepository extends SqlRepository {
        JOIN customer_scores s ON s.workspace_id = $1 AND s.run_id = $3 AND s.customer_id = c.id
        WHERE r.workspace_id = $1 AND r.team_id = $2
        GROUP BY 1, 2`,
+      [workspaceId, teamId, runId],
+    );
+  }
+
+  /** Customers owned by the team's reps by RFM segment in `runId`, with their summed CLV. */
+  segments(workspaceId: string, teamId: string, runId: string): Promise<SegmentRow[]> {
+    return this.rows<SegmentRow>(
+      `SELECT s.rfm_segment AS segment, count(*)::int AS customers, COALESCE(sum(s.clv), 0)::text AS clv
+       FROM reps r
+       JOIN customers c ON c.workspace_id = $1 AND c.owner_rep_id = r.id
+         AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+       JOIN customer_scores s ON s.workspace_id = $1 AND s.run_id = $3 AND s.customer_id = c.id
+       WHERE r.workspace_id = $1 AND r.team_id = $2
+       GROUP BY 1`,
       [workspaceId, teamId, runId],
     );
   }

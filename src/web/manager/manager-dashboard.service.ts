@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PoolService } from '../../assignments/pool.service';
 import { RebalanceService } from '../../assignments/rebalance.service';
 import { RepLoadService } from '../../assignments/rep-load.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
@@ -6,6 +7,7 @@ import { AppError } from '../../common/app-error';
 import { RawListFilters } from '../../customers/customer-list';
 import { ExperimentsService } from '../../experiments/experiments.service';
 import { CustomerListService } from '../../customers/customer-list.service';
+import { OffersService } from '../../offers/offers.service';
 import { ECHARTS_PATH } from './echarts-asset';
 import { todayIn } from '../../workspaces/workspaces.service';
 import { EmbedSession } from '../embed-session.service';
@@ -35,6 +37,8 @@ export class ManagerDashboardService {
     private readonly rebalances: RebalanceService,
     private readonly customers: CustomerListService,
     private readonly experiments: ExperimentsService,
+    private readonly offers: OffersService,
+    private readonly pool: PoolService,
     private readonly pages: PageRenderer,
   ) {}
 
@@ -43,7 +47,7 @@ export class ManagerDashboardService {
     const ws = s.workspace;
     const day = todayIn(ws.timezone);
     const runs = await this.figures.runs(ws.id);
-    const [teamDay, load, portfolio, movements, accuracy] = await Promise.all([
+    const [teamDay, load, portfolio, movements, accuracy, segments, offers, pool] = await Promise.all([
       this.figures.teamDay(ws.id, team.id, day, new Date()),
       this.loads.teamLoad(s.viewer, team.id),
       runs?.current ? this.figures.portfolio(ws.id, team.id, runs.current) : Promise.resolve(null),
@@ -51,6 +55,10 @@ export class ManagerDashboardService {
         ? this.figures.movementCounts(ws.id, team.id, { current: runs.current, previous: runs.previous })
         : Promise.resolve(null),
       this.figures.accuracyHistory(ws.id, ACCURACY_RUNS),
+      runs?.current ? this.figures.segments(ws.id, team.id, runs.current) : Promise.resolve(null),
+      // offers are workspace-wide: every team spends the same budgets
+      this.offers.list(ws.id),
+      this.pool.teamSummary(s.viewer, team.id),
     ]);
     const model = managerPage({
       locale: s.locale,
@@ -63,6 +71,12 @@ export class ManagerDashboardService {
       portfolio: portfolio && runs?.as_of ? { asOf: runs.as_of, cells: portfolio } : null,
       movements,
       accuracy,
+      segments,
+      offers,
+      pool: {
+        summary: pool,
+        oldestDay: pool.oldestReleasedAt ? todayIn(ws.timezone, pool.oldestReleasedAt) : null,
+      },
     });
     return this.pages.page('manager', { ...model, scripts: MANAGER_SCRIPTS, styles: MANAGER_STYLES });
   }

@@ -133,6 +133,12 @@ describe('manager dashboard page model', () => {
       portfolio: null,
       movements: null,
       accuracy: [],
+      segments: null,
+      offers: [],
+      pool: {
+        summary: { enabled: true, accounts: 3, teamPool: 1, oldestReleasedAt: null, claims: 0, days: 7 },
+        oldestDay: null,
+      },
     });
     expect(page.load.reps[0]).toMatchObject({ general: 200, capacityUse: '125%', over: true });
     expect(page.load.poolText).toBe('Team pool: 7 accounts');
@@ -141,6 +147,16 @@ describe('manager dashboard page model', () => {
     expect(JSON.parse(page.chartsJson)).toEqual({
       portfolio: null,
       accuracy: expect.objectContaining({ categories: [] }),
+      segments: null,
+      offers: null,
+    });
+    expect(page.segments).toBeNull();
+    expect(page.offers).toBeNull();
+    expect(page.pool).toMatchObject({
+      accounts: 3,
+      teamPool: 1,
+      oldest: '—',
+      claimsLabel: 'Claimed by the team, last 7 days',
     });
     expect(page.filters.owners).toEqual([{ value: 'r1', label: 'Li Wei' }]);
   });

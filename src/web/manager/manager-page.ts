@@ -5,14 +5,18 @@
  */
 import type { TeamLoadView } from '../../assignments/rep-load.service';
 import type { ExperimentsService } from '../../experiments/experiments.service';
+import type { TeamPoolSummary } from '../../assignments/pool.service';
+import type { OfferView } from '../../offers/offers.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
 import { codeLabel, codeOptions, fill, MANAGER_UI, PageLocale } from '../page-labels';
 import type {
   AccuracyPointRow,
   MovementKind,
   PortfolioCellRow,
+  SegmentRow,
   TeamDayRow,
 } from './manager-dashboard.repository';
+import { offersView, poolView, segmentView } from './segments-offers-pool';
 
 export const TIERS = ['core', 'potential', 'general'] as const;
 export const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
@@ -30,6 +34,11 @@ export interface DashboardFacts {
   /** null: no previous run to compare with */
   movements: Record<MovementKind, number> | null;
   accuracy: AccuracyPointRow[];
+  /** null: no current score run */
+  segments: SegmentRow[] | null;
+  offers: OfferView[];
+  /** `oldestDay`: the oldest release as a calendar day of the workspace */
+  pool: { summary: TeamPoolSummary; oldestDay: string | null };
 }
 
 /** A share as a rounded percentage in the locale ("42%"), or "—" when there is nothing to divide by. */
@@ -206,6 +215,8 @@ export function managerPage(f: DashboardFacts) {
   const portfolio = f.portfolio ? portfolioView(f.portfolio.cells, f.locale, f.currency) : null;
   const accuracy = accuracyView(f.accuracy, f.locale);
   const load = loadView(f.load, f.locale);
+  const segments = f.segments?.length ? segmentView(f.segments, f.locale, f.currency) : null;
+  const offers = offersView(f.offers, f.locale, f.currency);
   return {
     locale: f.locale,
     labels: ui,
@@ -225,7 +236,16 @@ export function managerPage(f: DashboardFacts) {
       : null,
     load,
     accuracy: accuracy.runs.length ? accuracy : null,
-    chartsJson: JSON.stringify({ portfolio: portfolio?.chart ?? null, accuracy: accuracy.chart }),
+    segments,
+    segmentsHelp: segments && f.portfolio ? fill(ui.segmentsHelp, { asOf: f.portfolio.asOf }) : null,
+    offers: offers.rows.length ? offers : null,
+    pool: poolView(f.pool.summary, f.pool.oldestDay, f.locale),
+    chartsJson: JSON.stringify({
+      portfolio: portfolio?.chart ?? null,
+      accuracy: accuracy.chart,
+      segments: segments?.chart ?? null,
+      offers: offers.rows.length ? offers.chart : null,
+    }),
     filters: {
       tiers: codeOptions('tier', f.locale),
       lifecycles: codeOptions('lifecycle', f.locale),

@@ -1,4 +1,4 @@
-/* The manager dashboard's script (vanilla, no framework, no CDN): draws the two charts with the ECharts build the
+/* The manager dashboard's script (vanilla, no framework, no CDN): draws the charts with the ECharts build the
  * app serves, and calls /embed/api/manager with the page's embed token for the drill-downs, the rebalance preview
  * and apply, and the customer search. The page is whole without it; the script adds the charts and the actions. */
 (function () {
@@ -48,13 +48,14 @@
 
   function chart(id, option) {
     var el = document.getElementById(id);
-    if (!el || !window.echarts) return;
+    if (!el || !window.echarts) return null;
     var c = window.echarts.init(el, null, { renderer: 'canvas', locale: zh ? 'ZH' : 'EN' });
     option.textStyle = { fontFamily: font };
     option.animation = false;
     c.setOption(option);
     el.setAttribute('data-rendered', 'true');
     drawn.push(c);
+    return c;
   }
 
   function drawCharts() {
@@ -133,6 +134,91 @@
         ],
       });
     }
+    var sg = data.segments;
+    if (sg && sg.items.length) {
+      var palette = ['#2849b8', '#3f9b6b', '#7a5bb8', '#b06a1f', '#1f7f8f', '#8f3f5f', '#5b6b2a', '#4f5866'];
+      var segChart = chart('chart-segments', {
+        tooltip: {
+          formatter: function (p) {
+            return p.data.name + '<br>' + p.data.detail;
+          },
+        },
+        series: [
+          {
+            type: 'treemap',
+            roam: false,
+            nodeClick: false,
+            breadcrumb: { show: false },
+            top: 4,
+            left: 4,
+            right: 4,
+            bottom: 4,
+            label: { show: true, formatter: '{b}\n{c}', fontFamily: font },
+            data: sg.items.map(function (it, i) {
+              return {
+                name: it.name,
+                value: it.value,
+                code: it.code,
+                detail: it.detail,
+                itemStyle: { color: palette[i % palette.length] },
+              };
+            }),
+          },
+        ],
+      });
+      // a segment drills down to its customers in the search (the unsegmented have no filter)
+      if (segChart) {
+        segChart.on('click', function (p) {
+          if (p.data && p.data.code) searchSegment(p.data.code);
+        });
+      }
+    }
+    var o = data.offers;
+    // the share written beside each bar, so an unused budget reads 0 % instead of looking like a missing bar
+    var shareLabel = { show: true, position: 'right', formatter: '{c}%', fontSize: 11, fontFamily: font };
+    var offersEl = document.getElementById('chart-offers');
+    if (o && o.categories.length && offersEl) {
+      // a row per offer, every name shown (ECharts would drop labels that do not fit)
+      offersEl.style.height = Math.max(160, 70 + o.categories.length * 36) + 'px';
+      chart('chart-offers', {
+        legend: { top: 0, data: [o.countLabel, o.moneyLabel] },
+        tooltip: {
+          trigger: 'axis',
+          axisPointer: { type: 'shadow' },
+          valueFormatter: function (v) {
+            return v === null || v === undefined ? '—' : v + '%';
+          },
+        },
+        grid: { left: 8, right: 24, top: 32, bottom: 28, containLabel: true },
+        xAxis: {
+          type: 'value',
+          max: 100,
+          name: o.axisLabel,
+          nameLocation: 'middle',
+          nameGap: 22,
+          axisLabel: { formatter: '{value}%' },
+        },
+        yAxis: { type: 'category', data: o.categories, inverse: true, axisLabel: { interval: 0 } },
+        series: [
+          {
+            name: o.countLabel,
+            type: 'bar',
+            label: shareLabel,
+            data: o.count,
+            barMaxWidth: 14,
+            itemStyle: { color: '#2849b8' },
+          },
+          {
+            name: o.moneyLabel,
+            type: 'bar',
+            label: shareLabel,
+            data: o.money,
+            barMaxWidth: 14,
+            itemStyle: { color: '#b06a1f' },
+          },
+        ],
+      });
+    }
     window.addEventListener('resize', function () {
       drawn.forEach(function (c) {
         c.resize();
@@ -167,11 +253,22 @@
     });
   }
 
+  /** The search filtered by one segment alone, brought into view. */
+  function searchSegment(code) {
+    if (!form) return;
+    form.reset();
+    form.elements.namedItem('segment').value = code;
+    search();
+    document.getElementById('search').scrollIntoView();
+  }
+
   dash.addEventListener('click', function (e) {
     var b = e.target.closest('button[data-action]');
     if (!b || b.disabled) return;
     var action = b.dataset.action;
-    if (action === 'movers') {
+    if (action === 'segment') {
+      searchSegment(b.dataset.segment);
+    } else if (action === 'movers') {
       call('GET', '/embed/api/manager/movers?kind=' + encodeURIComponent(b.dataset.kind)).then(
         function (html) {
           movers.innerHTML = html;
