@@ -3,6 +3,7 @@ import { armEffect, armOf, assignmentUnit, parseDesign, withBuckets } from './ex
 
 const TODAY = '2027-03-10';
 const OFFERS = new Set(['WINBACK15']);
+const VARIANTS = new Set(['default', 'warm', 'direct']);
 const twoTracks = {
   name: 'tracks',
   arms: [
@@ -13,7 +14,7 @@ const twoTracks = {
 
 describe('parseDesign', () => {
   it('accepts an A/B of two talk-track variants starting today, the first arm as control', () => {
-    const { design } = parseDesign(twoTracks, TODAY, OFFERS);
+    const { design } = parseDesign(twoTracks, TODAY, OFFERS, VARIANTS);
     expect(design).toMatchObject({ startsOn: TODAY, endsOn: null, control: 'warm' });
     expect(design!.arms.map((a) => [a.bucketFrom, a.bucketTo])).toEqual([
       [0, 0.5],
@@ -22,7 +23,7 @@ describe('parseDesign', () => {
   });
 
   it('refuses a start in the past with its field path and code (the bug: a past start reported a "lift")', () => {
-    const { issues } = parseDesign({ ...twoTracks, startsOn: '2027-03-09' }, TODAY, OFFERS);
+    const { issues } = parseDesign({ ...twoTracks, startsOn: '2027-03-09' }, TODAY, OFFERS, VARIANTS);
     expect(issues).toEqual([expect.objectContaining({ path: 'startsOn', code: 'start_in_past' })]);
   });
 
@@ -38,12 +39,31 @@ describe('parseDesign', () => {
       },
       TODAY,
       OFFERS,
+      VARIANTS,
     );
     expect(issues.map((i) => `${i.path} ${i.code}`).sort()).toEqual([
       'arms weights_sum',
       'arms.0.strategy.offerCode unknown_offer',
       'arms.1.key duplicate_arm',
       'control unknown_arm',
+    ]);
+  });
+
+  it('refuses a talk-track arm whose variant the workspace does not define, naming the arm; default needs none', () => {
+    const { issues } = parseDesign(
+      {
+        name: 'x',
+        arms: [
+          { key: 'usual', weight: 0.5, strategy: { type: 'talk_track', variant: 'default' } },
+          { key: 'bold', weight: 0.5, strategy: { type: 'talk_track', variant: 'bold' } },
+        ],
+      },
+      TODAY,
+      OFFERS,
+      VARIANTS,
+    );
+    expect(issues).toEqual([
+      { path: 'arms.1.strategy.variant', code: 'unknown_variant', message: 'no talk-track variant bold' },
     ]);
   });
 
@@ -60,12 +80,13 @@ describe('parseDesign', () => {
       },
       TODAY,
       OFFERS,
+      VARIANTS,
     );
     expect(design!.arms[2].bucketTo).toBe(1);
   });
 
   it('reads the old holdoutShare form as holdout (control, first slice) and lists', () => {
-    const { design } = parseDesign({ name: 'h', holdoutShare: 0.1 }, TODAY, OFFERS);
+    const { design } = parseDesign({ name: 'h', holdoutShare: 0.1 }, TODAY, OFFERS, VARIANTS);
     expect(design!.control).toBe('holdout');
     expect(design!.arms.map((a) => [a.key, a.bucketFrom, a.bucketTo])).toEqual([
       ['holdout', 0, 0.1],
@@ -78,16 +99,20 @@ describe('parseDesign', () => {
       { name: 'x', arms: [{ key: 'a', weight: 0.5, strategy: { type: 'magic' } }] },
       TODAY,
       OFFERS,
+      VARIANTS,
     );
     expect(bad.issues[0]).toMatchObject({ code: 'invalid_field' });
     expect(bad.issues.map((i) => i.path)).toContain('arms.0.strategy.type');
-    expect(parseDesign({ ...twoTracks, extra: 1 }, TODAY, OFFERS).issues[0].code).toBe('invalid_field');
-    expect(
-      parseDesign({ ...twoTracks, startsOn: '2027-04-01', endsOn: '2027-03-31' }, TODAY, OFFERS).issues,
-    ).toEqual([expect.objectContaining({ path: 'endsOn', code: 'ends_before_start' })]);
-    expect(parseDesign({ ...twoTracks, startsOn: '2027-02-30' }, TODAY, OFFERS).issues[0].code).toBe(
-      'invalid_date',
+    expect(parseDesign({ ...twoTracks, extra: 1 }, TODAY, OFFERS, VARIANTS).issues[0].code).toBe(
+      'invalid_field',
     );
+    expect(
+      parseDesign({ ...twoTracks, startsOn: '2027-04-01', endsOn: '2027-03-31' }, TODAY, OFFERS, VARIANTS)
+        .issues,
+    ).toEqual([expect.objectContaining({ path: 'endsOn', code: 'ends_before_start' })]);
+    expect(
+      parseDesign({ ...twoTracks, startsOn: '2027-02-30' }, TODAY, OFFERS, VARIANTS).issues[0].code,
+    ).toBe('invalid_date');
   });
 });
 

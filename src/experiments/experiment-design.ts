@@ -13,7 +13,8 @@ import { z } from 'zod';
  * - `holdout`: kept off the lists, except customers with a promise (a callback they asked for, a manager's pin),
  *   who stay on and are left out of the analysis.
  * - `offer`: the item offers this catalog offer when the customer is eligible for it (`null`: no offer at all).
- * - `talk_track`: the item records this talk-track variant key; the talk-track renderer reads it.
+ * - `talk_track`: the item's talk track is written with this variant (settings.talkTracks.variants, or `default`:
+ *   the workspace's own templates) and the item records the key.
  */
 export type ArmStrategy =
   | { type: 'list' }
@@ -81,12 +82,14 @@ const bodySchema = z
 
 /**
  * Checks a new experiment's body against `today` (the workspace's day): every issue with its field path, or the
- * design with its arms' buckets. `offerCodes` are the catalog's codes (an offer arm must name one of them).
+ * design with its arms' buckets. `offerCodes` are the catalog's codes (an offer arm must name one of them),
+ * `talkTrackVariants` the workspace's talk-track variant keys with `default` (a talk-track arm must name one).
  */
 export function parseDesign(
   body: unknown,
   today: string,
   offerCodes: ReadonlySet<string>,
+  talkTrackVariants: ReadonlySet<string>,
 ): { design: ExperimentDesign; issues: [] } | { design: null; issues: DesignIssue[] } {
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) {
@@ -124,6 +127,11 @@ export function parseDesign(
     seen.add(a.key);
     if (a.strategy.type === 'offer' && a.strategy.offerCode !== null && !offerCodes.has(a.strategy.offerCode))
       issues.push(issue(`arms.${i}.strategy.offerCode`, 'unknown_offer', `no offer ${a.strategy.offerCode}`));
+    // an undefined variant would render the default track while the report calls it a different one
+    if (a.strategy.type === 'talk_track' && !talkTrackVariants.has(a.strategy.variant))
+      issues.push(
+        issue(`arms.${i}.strategy.variant`, 'unknown_variant', `no talk-track variant ${a.strategy.variant}`),
+      );
   });
   if (raw.filter((a) => a.strategy.type === 'holdout').length > 1)
     issues.push(issue('arms', 'two_holdouts', 'at most one holdout arm'));

@@ -5,6 +5,13 @@ import { Tx } from '../database/transactions';
 import { SqlRepository } from '../database/sql-repository';
 import { Arm, ArmStrategy, ASSIGNMENT_UNIT_SQL, ExperimentDesign } from './experiment-design';
 
+export interface WorkspaceRow {
+  timezone: string;
+  current_score_run_id: string | null;
+  /** the keys of settings.talkTracks.variants (validated on save), without `default` */
+  talk_track_variants: string[];
+}
+
 export interface ArmRow {
   key: string;
   weight: number;
@@ -72,10 +79,15 @@ export class ExperimentRepository extends SqlRepository {
     super(db);
   }
 
-  async workspaceOf(workspaceId: string): Promise<{ timezone: string; current_score_run_id: string | null }> {
-    const ws = await this.first<{ timezone: string; current_score_run_id: string | null }>(
+  /** The workspace's day zone, current run and talk-track variant keys (settings.talkTracks.variants). */
+  async workspaceOf(workspaceId: string): Promise<WorkspaceRow> {
+    const ws = await this.first<WorkspaceRow>(
       // @crossTenant the workspace row itself, by its primary key
-      `SELECT timezone, current_score_run_id FROM workspaces WHERE id = $1`,
+      `SELECT timezone, current_score_run_id,
+              CASE WHEN jsonb_typeof(settings -> 'talkTracks' -> 'variants') = 'object'
+                   THEN ARRAY(SELECT jsonb_object_keys(settings -> 'talkTracks' -> 'variants'))
+                   ELSE '{}'::text[] END AS talk_track_variants
+       FROM workspaces WHERE id = $1`,
       [workspaceId],
     );
     return ws!;

@@ -3,6 +3,7 @@ import { audit } from '../audit/audit-entry.repository';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
 import { OffersService } from '../offers/offers.service';
+import { DEFAULT_VARIANT } from '../playbooks/talk-track-settings';
 import { todayIn } from '../workspaces/workspaces.service';
 import { ArmStrategy, parseDesign } from './experiment-design';
 import {
@@ -77,7 +78,12 @@ export class ExperimentsService {
   async create(workspaceId: string, body: unknown, actor: string): Promise<Experiment> {
     const ws = await this.experiments.workspaceOf(workspaceId);
     const offers = await this.offers.list(workspaceId);
-    const parsed = parseDesign(body, todayIn(ws.timezone), new Set(offers.map((o) => o.code)));
+    const parsed = parseDesign(
+      body,
+      todayIn(ws.timezone),
+      new Set(offers.map((o) => o.code)),
+      new Set([DEFAULT_VARIANT, ...ws.talk_track_variants]),
+    );
     if (!parsed.design) {
       const first = parsed.issues[0];
       throw new AppError(first.code, `${first.path}: ${first.message}`, 422, parsed.issues);

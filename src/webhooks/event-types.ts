@@ -45,6 +45,11 @@ export const EVENT_TYPE_SPECS = [
             offer: nstr,
             personality: nstr,
             talkTrack: nstr,
+            talkTrackVariant: {
+              type: 'string',
+              description:
+                "the talk-track variant of the customer's experiment arm; absent outside a talk-track test",
+            },
           },
           ['rank', 'customer', 'kind', 'priority', 'reasons'],
         ),

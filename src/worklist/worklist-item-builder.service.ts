@@ -11,7 +11,7 @@ import {
 import { isPersonality } from '../playbooks/personality';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import type { ArmEffect } from '../experiments/experiment-design';
-import type { TemplateOverrides } from '../playbooks/talk-track';
+import { type TalkTrackSettings, variantTemplates } from '../playbooks/talk-track-settings';
 import type { CandidateRow } from './candidate-row';
 import type { RankedItem } from './ranking';
 import { reasonsLine, reasonText, reasonWithFacts } from './reason-text';
@@ -61,8 +61,8 @@ export interface BuildContext {
   arm?: ArmEffect;
   /** order histories of the items' customers by id (CustomerFactsRepository); a missing one never bought */
   histories: ReadonlyMap<string, OrderHistory>;
-  /** the workspace's talk-track templates (settings.talkTracks.templates) */
-  templates: TemplateOverrides;
+  /** the workspace's talk-track templates and variants (settings.talkTracks); the arm's variant picks the set */
+  talkTracks: TalkTrackSettings;
 }
 
 /** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
@@ -164,7 +164,7 @@ export class WorklistItemBuilder {
         listDate: ctx.listDate,
         timeZone: ctx.timeZone,
       },
-      ctx.templates,
+      variantTemplates(ctx.talkTracks, ctx.arm?.talkTrackVariant),
     );
   }
 }

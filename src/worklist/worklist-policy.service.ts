@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { TemplateOverrides } from '../playbooks/talk-track';
-import { resolveTalkTrackSettings } from '../playbooks/talk-track-settings';
+import { resolveTalkTrackSettings, type TalkTrackSettings } from '../playbooks/talk-track-settings';
 import { AppError } from '../common/app-error';
 import { Queryable } from '../database/sql';
 import { WorklistRepository } from './worklist.repository';
@@ -13,8 +12,8 @@ export interface WorklistPolicy {
   currency: string;
   locale: string;
   settings: WorklistSettings;
-  /** the workspace's own talk-track templates (settings.talkTracks) */
-  templates: TemplateOverrides;
+  /** the workspace's own talk-track templates and variants (settings.talkTracks) */
+  talkTracks: TalkTrackSettings;
   /** null before the first completed scoring run */
   run: {
     id: string;
@@ -44,16 +43,16 @@ export class WorklistPolicyService {
       }
       throw e;
     }
-    let templates: TemplateOverrides = {};
+    let talkTracks: TalkTrackSettings = { templates: {}, variants: {} };
     try {
-      templates = resolveTalkTrackSettings(row.talk_tracks ?? undefined).templates;
+      talkTracks = resolveTalkTrackSettings(row.talk_tracks ?? undefined);
     } catch (e) {
       // Checked on save; one that stopped validating (the built-in templates changed) must not stop the lists.
       this.logger.warn(`workspace ${workspaceId}: talk-track templates ignored: ${(e as Error).message}`);
     }
     return {
       workspaceId,
-      templates,
+      talkTracks,
       timeZone: row.timezone,
       currency: row.currency,
       locale: row.locale,

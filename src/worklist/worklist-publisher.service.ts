@@ -228,7 +228,7 @@ export class WorklistPublisher {
           offers,
           arm: armEffectOf(ctx, it.customerId),
           histories,
-          templates: policy.templates,
+          talkTracks: policy.talkTracks,
         }),
       );
       itemsOfRep.set(rep.id, built);
@@ -263,6 +263,8 @@ export class WorklistPublisher {
           offer: i.offerCode,
           personality: i.personality,
           talkTrack: i.talkTrack,
+          // only inside a talk-track experiment: receivers outside one see the payload they always had
+          ...(i.talkTrackVariant === null ? {} : { talkTrackVariant: i.talkTrackVariant }),
         })),
       });
     }

@@ -42,6 +42,7 @@ export interface ItemRow {
   summary: string | null;
   personality: string | null;
   talk_track: string;
+  talk_track_variant: string | null;
   offer_code: string | null;
   call_from: Date | null;
   call_to: Date | null;

@@ -138,7 +138,7 @@ export class WorklistUrgentService {
         timeZone: policy.timeZone,
         currency: policy.currency,
       }),
-      templates: policy.templates,
+      talkTracks: policy.talkTracks,
     };
     const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx };
 

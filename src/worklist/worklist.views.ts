@@ -107,6 +107,15 @@ export class WorklistItemView {
     description: 'left out of list reads with omit=talkTrack',
   })
   talkTrack!: string;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      "the talk-track variant of the customer's experiment arm the track was written with; null outside a talk-track test",
+  })
+  // optional in the type only, so views built by hand (the web pages' fixtures) need not name it; reads always set it
+  talkTrackVariant?: string | null;
   @ApiProperty({ type: OfferView, nullable: true })
   offer!: OfferView | null;
   @ApiProperty({ enum: [...OUTCOMES, null], nullable: true, example: null, type: String })

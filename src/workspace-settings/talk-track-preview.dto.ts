@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { OFFER_TYPES, type OfferType, SITUATIONS, type Situation } from '../playbooks/situation';
 import { FIXTURE_FACTS, type FixtureFacts } from '../playbooks/talk-track-check';
+import { VARIANT_KEY } from '../playbooks/talk-track-settings';
 import { TRACK_NAMES, type TrackName } from '../playbooks/talk-track-view';
 import type { ValueTier } from '../scoring/models/types';
 
@@ -20,6 +21,17 @@ export class TalkTrackPreviewDto {
   @IsOptional()
   @IsObject()
   templates?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: 'warm',
+    pattern: VARIANT_KEY.source,
+    description:
+      "a variant of settings.talkTracks.variants (or 'default'): rendered with its templates over the workspace's stored ones; with `templates`, those stand for the variant's (being edited, stored or not)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(VARIANT_KEY, { message: 'variant is 1-40 of a-z, 0-9, _ and -' })
+  variant?: string;
 
   @ApiProperty({ enum: LOCALES })
   @IsIn(LOCALES)

@@ -3,13 +3,14 @@ import { AppError } from '../common/app-error';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import type { RenderedTalkTrack, TemplateOverrides } from '../playbooks/talk-track';
 import { fixtureContext } from '../playbooks/talk-track-check';
-import { issueText } from '../playbooks/talk-track-settings';
+import { DEFAULT_VARIANT, issueText } from '../playbooks/talk-track-settings';
 import type { TalkTrackPreviewDto } from './talk-track-preview.dto';
 import { WorkspaceSettingsService } from './workspace-settings.service';
 
 /**
  * Renders a workspace's talk-track templates (stored, or ones being edited) for one combination against the
- * fixtures. Templates that fail for any combination are refused the same way a save refuses them.
+ * fixtures, with a variant's templates over the workspace's when one is named. Templates that fail for any
+ * combination are refused the same way a save refuses them.
  */
 @Injectable()
 export class TalkTrackPreviewService {
@@ -19,7 +20,7 @@ export class TalkTrackPreviewService {
   ) {}
 
   async preview(workspaceId: string, body: TalkTrackPreviewDto): Promise<RenderedTalkTrack> {
-    const templates = body.templates ?? (await this.storedTemplates(workspaceId));
+    const templates = await this.templatesFor(workspaceId, body);
     const bad = Object.entries(templates).find(([, v]) => typeof v !== 'string');
     if (bad) {
       throw new AppError('validation_failed', 'templates must map names to template text', 400, {
@@ -28,7 +29,7 @@ export class TalkTrackPreviewService {
     }
     const issues = this.playbooks.check(templates);
     if (issues.length) {
-      throw new AppError('invalid_template', issues.map(issueText).join('; '), 422, {
+      throw new AppError('invalid_template', issues.map((i) => issueText(i)).join('; '), 422, {
         issues: issues.map((i) => ({
           path: issueText(i).split(': ')[0],
           template: i.template.replace(/ \(workspace override\)$/, ''),
@@ -51,9 +52,27 @@ export class TalkTrackPreviewService {
     );
   }
 
-  private async storedTemplates(workspaceId: string): Promise<TemplateOverrides> {
+  /**
+   * Without a variant: the given templates, else the stored ones. With one: the variant's templates (given, else
+   * stored; 422 unknown_variant when neither) over the workspace's stored templates, as a list item renders them.
+   */
+  private async templatesFor(workspaceId: string, body: TalkTrackPreviewDto): Promise<TemplateOverrides> {
+    const variant = body.variant ?? DEFAULT_VARIANT;
+    if (variant === DEFAULT_VARIANT && body.templates) return body.templates;
     const ws = await this.settings.show(workspaceId);
-    const section = ws.overrides.talkTracks as { templates?: TemplateOverrides } | undefined;
-    return section?.templates ?? {};
+    const section = ws.overrides.talkTracks as
+      | { templates?: TemplateOverrides; variants?: Record<string, { templates?: TemplateOverrides }> }
+      | undefined;
+    const workspace = section?.templates ?? {};
+    if (variant === DEFAULT_VARIANT) return workspace;
+    const own = body.templates ?? section?.variants?.[variant]?.templates;
+    if (!own) {
+      throw new AppError('unknown_variant', `variant: no talk-track variant ${variant}`, 422, {
+        issues: [
+          { path: 'variant', message: 'not in settings.talkTracks.variants; give its templates to try it' },
+        ],
+      });
+    }
+    return { ...workspace, ...own };
   }
 }

@@ -1704,6 +1704,11 @@ export interface components {
        * @example Good morning Ms Chen, this is Li Na from …
        */
       talkTrack?: string;
+      /**
+       * @description the talk-track variant of the customer's experiment arm the track was written with; null outside a talk-track test
+       * @example null
+       */
+      talkTrackVariant: string | null;
       offer: components['schemas']['OfferView'] | null;
       /**
        * @example null
@@ -1923,6 +1928,11 @@ export interface components {
        * @example Good morning Ms Chen, this is Li Na from …
        */
       talkTrack?: string;
+      /**
+       * @description the talk-track variant of the customer's experiment arm the track was written with; null outside a talk-track test
+       * @example null
+       */
+      talkTrackVariant: string | null;
       offer: components['schemas']['OfferView'] | null;
       /**
        * @example null
@@ -2347,6 +2357,11 @@ export interface components {
       templates?: {
         [key: string]: string;
       };
+      /**
+       * @description a variant of settings.talkTracks.variants (or 'default'): rendered with its templates over the workspace's stored ones; with `templates`, those stand for the variant's (being edited, stored or not)
+       * @example warm
+       */
+      variant?: string;
       /** @enum {string} */
       locale: 'en' | 'zh-CN';
       /** @enum {string} */
@@ -4424,6 +4439,8 @@ export interface components {
         offer?: string | null;
         personality?: string | null;
         talkTrack?: string | null;
+        /** @description the talk-track variant of the customer's experiment arm; absent outside a talk-track test */
+        talkTrackVariant?: string;
       }[];
     };
     /** @description A rep's call list for a day was published (one event per rep). */

@@ -163,7 +163,7 @@ describe('talk tracks from order facts (PostgreSQL, HTTP)', () => {
       timeZone: 'Europe/London',
       offers: realChoices([WINBACK15]),
       histories: await histories(),
-      templates: {},
+      talkTracks: { templates: {}, variants: {} },
     };
     return nest.app
       .get(WorklistItemBuilder)
@@ -261,7 +261,7 @@ describe('talk tracks from order facts (PostgreSQL, HTTP)', () => {
         settings: { talkTracks: { templates } },
       });
       expect(saved.status).toBe(200);
-      expect(saved.body.workspace.settings.talkTracks).toEqual({ templates });
+      expect(saved.body.workspace.settings.talkTracks).toEqual({ templates, variants: {} });
       const res = await call()(admin)<Json>('POST', '/v1/workspace/talk-tracks/preview', preview);
       expect([res.status, res.body.error]).toEqual([200, undefined]);
       expect(res.body.situation).toBe('winback_at_risk');
