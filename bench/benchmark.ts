@@ -12,6 +12,8 @@ export interface BenchContext {
   redisUrl?: string;
   /** scale factor from BENCH_SCALE (1 = the documented size) */
   scale: number;
+  /** whether the scale was asked for (`--scale=` or BENCH_SCALE), rather than the default 1 */
+  scaleGiven?: boolean;
   log(message: string): void;
 }
 

@@ -42,21 +42,30 @@ interface AutocannonResult {
 /** Lists are published for this day (a Tuesday): the generator's default as-of, so CSVs can be reused. */
 const AS_OF = '2026-11-24';
 const CONNECTIONS = 200;
+/** The goal's second load: p99 ≤ 15 ms here (issue 16 item 3). */
+const FEW_CONNECTIONS = 50;
+/** Customers when no scale is asked for: a run of under 3 minutes on a shared 2-CPU machine. */
+const DEFAULT_SCALE = 0.02;
 
 /**
  * Worklists at scale: (1) publishing the lists of 500 reps over 1M customers, beside the scoring run of the same
  * data and the candidate query alone; (2) `GET /v1/me/worklist` from 200 concurrent connections (autocannon,
  * loopback, API in its own process as in production), beside the same three SQL statements run directly through
- * a pool of the same size in the same run. BENCH_SCALE scales customers and reps (0.05 → 50k customers, 30 reps).
+ * a pool of the same size in the same run, and beside a bare node:http server answering each key with the same
+ * bytes (worklist-bare-server.ts), at 200 and 50 connections. `--scale=` (or BENCH_SCALE) scales customers and reps
+ * (0.1 → 100k customers, 50 reps; 1 → 1M, 500); without it the run is at 20k customers, 20 reps.
  */
 export const worklistBenchmark: Benchmark = {
   name: 'worklist',
-  description: 'publish lists for 500 reps over 1M customers; GET /v1/me/worklist at 200 connections',
+  description:
+    'publish lists for every rep (20k customers by default; --scale=1: 1M, 500 reps); GET /v1/me/worklist at 200 ' +
+    'and 50 connections beside a bare node:http server with the same bytes',
   async run(ctx: BenchContext): Promise<BenchResult> {
-    const customers = Math.max(2_000, Math.round(1_000_000 * ctx.scale));
-    const teams = Math.min(99, Math.max(2, Math.round(50 * ctx.scale)));
+    const scale = ctx.scaleGiven ? ctx.scale : DEFAULT_SCALE;
+    const customers = Math.max(2_000, Math.round(1_000_000 * scale));
+    const teams = Math.min(99, Math.max(2, Math.round(50 * scale)));
     const repsPerTeam = 10;
-    const seconds = Math.max(5, Math.round(15 * Math.min(1, ctx.scale * 4)));
+    const seconds = Math.max(5, Math.round(15 * Math.min(1, scale * 4)));
     const dbName = `callplan_bench_wl_${randomBytes(4).toString('hex')}`;
     const dbUrl = withDatabase(ctx.serverUrl, dbName);
     const env = benchEnv(dbUrl, ctx.redisUrl);
@@ -65,6 +74,7 @@ export const worklistBenchmark: Benchmark = {
     );
     let app: INestApplicationContext | undefined;
     let server: ChildProcess | undefined;
+    let bare: ChildProcess | undefined;
     try {
       const ds = createDataSource(dbUrl, 2);
       await ds.initialize();
@@ -165,11 +175,11 @@ export const worklistBenchmark: Benchmark = {
       const base = `http://127.0.0.1:${port}`;
       await waitForHttp(`${base}/health`, 60_000);
 
-      const load = (etags?: string[]) => {
+      const load = (opts: { connections: number; etags?: string[]; url?: string }) => {
         let i = 0;
         return autocannon({
-          url: base,
-          connections: CONNECTIONS,
+          url: opts.url ?? base,
+          connections: opts.connections,
           duration: seconds,
           requests: [
             {
@@ -181,7 +191,7 @@ export const worklistBenchmark: Benchmark = {
                   ...req.headers,
                   authorization: `Bearer ${keys[n]}`,
                 };
-                if (etags) headers['if-none-match'] = etags[n];
+                if (opts.etags) headers['if-none-match'] = opts.etags[n];
                 return { ...req, headers };
               },
             },
@@ -189,8 +199,8 @@ export const worklistBenchmark: Benchmark = {
         });
       };
       const load1 = loadavg()[0];
-      await load(); // warm-up: connection pools, JIT, plan caches
-      const api = await load();
+      await load({ connections: CONNECTIONS }); // warm-up: connection pools, JIT, plan caches
+      const api = await load({ connections: CONNECTIONS });
       ctx.log(
         `API: ${api.requests.total} requests, ${api['2xx']} 2xx, ${api.non2xx} non-2xx, ${api.errors} errors`,
       );
@@ -199,16 +209,45 @@ export const worklistBenchmark: Benchmark = {
           `the API answered ${api.non2xx} non-2xx of ${api.requests.total}: check keys and list date`,
         );
       }
+      const apiFew = await load({ connections: FEW_CONNECTIONS });
+      ctx.log(`API, ${FEW_CONNECTIONS} connections: ${summary(apiFew)}; ${CONNECTIONS}: ${summary(api)}`);
+      // each key's answer, for the 304 run and for the bare server to send byte for byte
       const etags: string[] = [];
+      const answers: Record<string, { etag: string; body: string }> = {};
       for (const key of keys) {
         const res = await fetch(`${base}/v1/me/worklist?date=${AS_OF}`, {
           headers: { authorization: `Bearer ${key}` },
         });
-        etags.push(res.headers.get('etag') ?? '');
+        const etag = res.headers.get('etag') ?? '';
+        etags.push(etag);
+        answers[`Bearer ${key}`] = { etag, body: await res.text() };
       }
-      const revalidate = await load(etags);
+      const revalidate = await load({ connections: CONNECTIONS, etags });
       server.kill('SIGTERM');
       server = undefined;
+
+      // the bare server alone on the machine, as the API was
+      const bodiesFile = join(mkdtempSync(join(tmpdir(), 'callplan-bench-bare-')), 'bodies.json');
+      writeFileSync(bodiesFile, JSON.stringify(answers));
+      const barePort = await freePort();
+      bare = spawn(process.execPath, [join(__dirname, 'worklist-bare-server.js')], {
+        env: { ...process.env, BARE_PORT: String(barePort), BARE_BODIES: bodiesFile },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      await new Promise<void>((resolve) => bare!.once('message', () => resolve()));
+      const bareUrl = `http://127.0.0.1:${barePort}`;
+      const sample = await fetch(`${bareUrl}/`, { headers: { authorization: `Bearer ${keys[0]}` } });
+      if ((await sample.text()) !== answers[`Bearer ${keys[0]}`].body)
+        throw new Error('the bare server does not answer the same bytes as the API');
+      await load({ connections: CONNECTIONS, url: bareUrl }); // warm-up
+      const bareMany = await load({ connections: CONNECTIONS, url: bareUrl });
+      const bareFew = await load({ connections: FEW_CONNECTIONS, url: bareUrl });
+      ctx.log(
+        `bare, ${FEW_CONNECTIONS} connections: ${summary(bareFew)}; ${CONNECTIONS}: ${summary(bareMany)}`,
+      );
+      bare.kill('SIGTERM');
+      bare = undefined;
+      const bodyBytes = Object.values(answers).map((a) => Buffer.byteLength(a.body));
 
       const raw = await rawSqlBaseline(dbUrl, keys, ws.id, seconds, Number(env.DATABASE_POOL_SIZE));
       const figures: BenchFigure[] = [
@@ -220,6 +259,21 @@ export const worklistBenchmark: Benchmark = {
         { label: `GET /v1/me/worklist p50 (${CONNECTIONS} connections)`, value: api.latency.p50, unit: 'ms' },
         { label: `GET /v1/me/worklist p99 (${CONNECTIONS} connections)`, value: api.latency.p99, unit: 'ms' },
         { label: 'GET /v1/me/worklist throughput', value: api.requests.average, unit: 'req/s' },
+        {
+          label: `GET /v1/me/worklist p50 (${FEW_CONNECTIONS} connections)`,
+          value: apiFew.latency.p50,
+          unit: 'ms',
+        },
+        {
+          label: `GET /v1/me/worklist p99 (${FEW_CONNECTIONS} connections)`,
+          value: apiFew.latency.p99,
+          unit: 'ms',
+        },
+        {
+          label: `GET /v1/me/worklist throughput (${FEW_CONNECTIONS} connections)`,
+          value: apiFew.requests.average,
+          unit: 'req/s',
+        },
         {
           label: 'GET /v1/me/worklist with If-None-Match (304) p50',
           value: revalidate.latency.p50,
@@ -240,6 +294,36 @@ export const worklistBenchmark: Benchmark = {
         { label: 'scoring run of the same data', value: scoringSeconds, unit: 's' },
         { label: 'candidate query alone (all reps)', value: candidateSeconds, unit: 's' },
         {
+          label: `bare node:http, same bytes, p50 (${CONNECTIONS} connections)`,
+          value: bareMany.latency.p50,
+          unit: 'ms',
+        },
+        {
+          label: `bare node:http, same bytes, p99 (${CONNECTIONS} connections)`,
+          value: bareMany.latency.p99,
+          unit: 'ms',
+        },
+        {
+          label: `bare node:http, same bytes, throughput (${CONNECTIONS} connections)`,
+          value: bareMany.requests.average,
+          unit: 'req/s',
+        },
+        {
+          label: `bare node:http, same bytes, p50 (${FEW_CONNECTIONS} connections)`,
+          value: bareFew.latency.p50,
+          unit: 'ms',
+        },
+        {
+          label: `bare node:http, same bytes, p99 (${FEW_CONNECTIONS} connections)`,
+          value: bareFew.latency.p99,
+          unit: 'ms',
+        },
+        {
+          label: `bare node:http, same bytes, throughput (${FEW_CONNECTIONS} connections)`,
+          value: bareFew.requests.average,
+          unit: 'req/s',
+        },
+        {
           label: `raw SQL of the same read p50 (${CONNECTIONS} clients, pool ${env.DATABASE_POOL_SIZE})`,
           value: raw.p50,
           unit: 'ms',
@@ -259,17 +343,23 @@ export const worklistBenchmark: Benchmark = {
           `publish / candidate query = ${(publishSeconds / candidateSeconds).toFixed(2)}×`,
           `API p99 / raw SQL p99 = ${(api.latency.p99 / raw.p99).toFixed(2)}×`,
           `API throughput / raw SQL throughput = ${(api.requests.average / raw.perSecond).toFixed(2)}×`,
+          `API throughput / bare server's (${CONNECTIONS} connections) = ${(api.requests.average / bareMany.requests.average).toFixed(2)} (goal ≥ 0.5)`,
+          `API p99 / bare server's (${CONNECTIONS} connections) = ${(api.latency.p99 / bareMany.latency.p99).toFixed(2)}× (goal ≤ 3×)`,
+          `API throughput / bare server's (${FEW_CONNECTIONS} connections) = ${(apiFew.requests.average / bareFew.requests.average).toFixed(2)}`,
+          `API p99 / bare server's (${FEW_CONNECTIONS} connections) = ${(apiFew.latency.p99 / bareFew.latency.p99).toFixed(2)}×`,
         ],
         notes: [
           `import ${importSeconds.toFixed(1)} s; ${teams * repsPerTeam} reps; ${seconds} s per load run after a warm-up run`,
           `API: ${api.non2xx} non-2xx, ${api.errors} errors; 304 run: ${revalidate.non2xx} non-2xx (304s count as non-2xx)`,
           `loopback on one machine: autocannon, the API process and PostgreSQL share ${cpus().length} CPUs`,
           `1-minute load average before the API runs: ${load1.toFixed(2)} (other work on the machine skews latency)`,
-          `goal p99 ≤ 15 ms: ${api.latency.p99 <= 15 ? 'met' : 'not met'}`,
+          `goal p99 ≤ 15 ms at ${FEW_CONNECTIONS} connections: ${apiFew.latency.p99 <= 15 ? 'met' : 'not met'}`,
+          `list bodies ${Math.min(...bodyBytes)}–${Math.max(...bodyBytes)} bytes (first page of 50 open items)`,
         ],
       };
     } finally {
       server?.kill('SIGKILL');
+      bare?.kill('SIGKILL');
       await app?.close().catch(() => undefined);
       await withClient(withDatabase(ctx.serverUrl, 'postgres'), (c) =>
         c.query(`DROP DATABASE IF EXISTS ${quoteIdent(dbName)} WITH (FORCE)`),
@@ -277,6 +367,10 @@ export const worklistBenchmark: Benchmark = {
     }
   },
 };
+
+function summary(r: AutocannonResult): string {
+  return `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`;
+}
 
 /** Env for the in-process app and the API child: same database, PII keys and queue prefix. */
 function benchEnv(dbUrl: string, redisUrl: string | undefined): Record<string, string> {
@@ -343,7 +437,7 @@ async function rawSqlBaseline(
       reps[i],
       AS_OF,
     ]);
-    if (head[0]) await pool.query(LIST_ITEMS_SQL, [head[0].id, head[0].score_run_id, 'open', null, 51]);
+    if (head[0]) await pool.query(LIST_ITEMS_SQL, [head[0].id, head[0].score_run_id, 'open', null, 51, []]);
   };
   const run = async (until: number, record: boolean) => {
     while (Date.now() < until) {

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { actorOf } from '../auth/actor';
 import { AccessScopeService } from '../auth/access-scope.service';
+import { AuthInvalidationService } from '../auth/auth-invalidation.service';
 import { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { audit } from '../audit/audit-entry.repository';
@@ -34,6 +35,7 @@ export class RepDeactivationService {
     private readonly rebalance: RebalanceService,
     private readonly writer: OwnershipWriter,
     private readonly outbox: OutboxService,
+    private readonly authInvalidation: AuthInvalidationService,
   ) {}
 
   async deactivate(p: Principal, repRef: string, note?: string): Promise<DeactivationView> {
@@ -45,6 +47,8 @@ export class RepDeactivationService {
       if (!(await this.reps.deactivate(p.workspaceId, rep.id, tx)))
         throw new AppError('rep_inactive', 'the rep is already deactivated', HttpStatus.CONFLICT);
       const keysRevoked = await this.reps.revokeKeys(p.workspaceId, rep.id, tx);
+      // every API process forgets the workspace's verified keys when this commits
+      await this.authInvalidation.notify(tx, p.workspaceId);
       await audit(tx, {
         workspaceId: p.workspaceId,
         actor,
@@ -81,6 +85,7 @@ export class RepDeactivationService {
       }
       return { keysRevoked, proposalId, released };
     });
+    this.authInvalidation.dropLocal(p.workspaceId);
     if (outcome.released) await this.outbox.kick();
     return {
       rep: { id: rep.id, externalId: rep.externalId, active: false },

@@ -13,6 +13,8 @@ export interface KeyAuthRow {
   rep_id: string | null;
   revoked: boolean;
   expired: boolean;
+  /** when the key stops working, if ever (for the verification cache to honour while it holds the key) */
+  expires_at: Date | null;
   /** false when the key belongs to a rep who is deactivated (or gone) */
   rep_active: boolean;
 }
@@ -80,7 +82,7 @@ export class ApiKeyRepository extends SqlRepository {
       this.first<KeyAuthRow>(
         // @crossTenant authentication: the presented key names its workspace, none is known yet
         `SELECT k.id, k.workspace_id, k.role, k.rep_id, k.revoked_at IS NOT NULL AS revoked,
-              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired,
+              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.expires_at,
               (k.rep_id IS NULL OR COALESCE(r.active, false)) AS rep_active
        FROM api_keys k LEFT JOIN reps r ON r.id = k.rep_id AND r.workspace_id = k.workspace_id
        WHERE k.key_hash = $1`,

@@ -6,6 +6,7 @@ import { TenantScope } from '../database/tenant-scope';
 import { Transactions } from '../database/transactions';
 import { Role, ROLES } from './api-key.entity';
 import { ApiKeyRepository, KeyListRow } from './api-key.repository';
+import { AuthInvalidationService } from './auth-invalidation.service';
 import { Principal } from './principal';
 import { isUuid } from '../common/uuid';
 
@@ -43,6 +44,7 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly transactions: Transactions,
+    private readonly invalidation: AuthInvalidationService,
   ) {}
 
   /** Creates a key and returns its secret — the only time it is visible. Audited as `apikey.created`. */
@@ -85,12 +87,33 @@ export class ApiKeysService {
    */
   async authenticate(presented: string): Promise<Principal | AuthFailure> {
     if (!KEY_PATTERN.test(presented)) return 'unknown';
-    const found = await this.keys.byHash(hashKey(presented));
-    // A deactivated rep's keys stop working however the rep was deactivated (API, CRM sync, SQL).
+    const hash = hashKey(presented);
+    const cacheKey = hash.toString('base64');
+    const cache = this.invalidation.keys;
+    if (this.invalidation.live) {
+      const hit = cache.get(cacheKey);
+      if (hit) {
+        TenantScope.run(hit.workspaceId, () => this.recordUse(hit.workspaceId, hit.keyId));
+        return hit;
+      }
+    }
+    const generation = cache.generation();
+    const found = await this.keys.byHash(hash);
+    // A deactivated rep's keys stop working however the rep was deactivated: through the API at once (it notifies),
+    // by hand in SQL once the cached verification is older than KEY_CACHE_TTL_MS.
     if (!found || found.revoked || !found.rep_active) return 'unknown';
     if (found.expired) return 'expired';
     TenantScope.run(found.workspace_id, () => this.recordUse(found.workspace_id, found.id));
-    return { keyId: found.id, workspaceId: found.workspace_id, role: found.role, repId: found.rep_id };
+    const principal: Principal = {
+      keyId: found.id,
+      workspaceId: found.workspace_id,
+      role: found.role,
+      repId: found.rep_id,
+    };
+    // refused keys are not cached: a new key works at once, and guessing is the failure limiter's business
+    if (this.invalidation.live)
+      cache.set(cacheKey, found.workspace_id, principal, found.expires_at?.getTime() ?? null, generation);
+    return principal;
   }
 
   /** Whether a key still works (embed tokens check the key that minted them on every use). */
@@ -115,11 +138,12 @@ export class ApiKeysService {
 
   /** Revokes a key at once (404 unknown or another workspace's; 409 already revoked). Audited. */
   async revoke(workspaceId: string, id: string, actor = 'cli'): Promise<ApiKeyView> {
-    return this.transactions.run(async (tx) => {
+    const revoked = await this.transactions.run(async (tx) => {
       const row = isUuid(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
       if (!row) throw AppError.notFound('api key');
       if (!(await this.keys.revoke(workspaceId, id, tx)))
         throw new AppError('key_revoked', 'the key is already revoked', HttpStatus.CONFLICT);
+      await this.invalidation.notify(tx, workspaceId);
       await audit(tx, {
         workspaceId,
         actor,
@@ -129,6 +153,8 @@ export class ApiKeysService {
       });
       return view((await this.keys.byId(workspaceId, id, tx))!);
     });
+    this.invalidation.dropLocal(workspaceId);
+    return revoked;
   }
 
   /**
@@ -149,7 +175,7 @@ export class ApiKeysService {
         400,
         { field: 'overlapSeconds' },
       );
-    return this.transactions.run(async (tx) => {
+    const rotated = await this.transactions.run(async (tx) => {
       const old = isUuid(id) ? await this.keys.byId(workspaceId, id, tx) : undefined;
       if (!old) throw AppError.notFound('api key');
       const state = statusOf(old);
@@ -178,6 +204,7 @@ export class ApiKeysService {
       );
       if (overlap === 0) await this.keys.revoke(workspaceId, old.id, tx);
       else await this.keys.expireBy(workspaceId, old.id, new Date(Date.now() + overlap * 1000), tx);
+      await this.invalidation.notify(tx, workspaceId);
       await audit(tx, {
         workspaceId,
         actor: opts.actor ?? 'cli',
@@ -187,6 +214,8 @@ export class ApiKeysService {
       });
       return { key: secret.key, id: newId, previous: view((await this.keys.byId(workspaceId, old.id, tx))!) };
     });
+    this.invalidation.dropLocal(workspaceId);
+    return rotated;
   }
 
   /** Writes last_used_at in the background, at most once a minute per key from this process. */

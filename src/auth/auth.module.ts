@@ -9,6 +9,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { AuthInvalidationService } from './auth-invalidation.service';
 
 @Global()
 @Module({
@@ -18,11 +19,12 @@ import { ApiKeysService } from './api-keys.service';
     ApiKeyRepository,
     AccessScopeRepository,
     ApiKeysService,
+    AuthInvalidationService,
     AccessScopeService,
     // in this order: the key's limit needs the caller the key guard found
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ApiKeysService, AccessScopeService],
+  exports: [ApiKeysService, AccessScopeService, AuthInvalidationService],
 })
 export class AuthModule {}
