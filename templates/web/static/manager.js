@@ -10,7 +10,7 @@
   var token = new URLSearchParams(location.search).get('token') || '';
   var zh = document.documentElement.lang === 'zh-CN';
   // the charts draw text on a canvas: give them the page's font stack (Noto CJK for zh-CN), not ECharts' default
-  var font = getComputedStyle(document.body).fontFamily;
+  var font = window.getComputedStyle(document.body).fontFamily;
   var sync = document.getElementById('sync');
   var drawn = [];
 
