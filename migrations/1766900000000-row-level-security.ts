@@ -21,6 +21,19 @@ const RUN_TABLE = `'^(customer_scores_r|score_inputs_r)[0-9a-f]{32}'`;
 export const TENANT_POLICY = `workspace_id = nullif(current_setting('app.workspace_id', true), '')::uuid
   OR current_setting('app.cross_tenant', true) = 'on'`;
 
+/**
+ * The statements that put a tenant table created after this migration behind the same wall: RLS enabled and
+ * forced, the tenant policy, and the app role's grants (`grants`: fewer for an append-only table).
+ */
+export function tenantIsolationSql(table: string, grants = 'SELECT, INSERT, UPDATE, DELETE'): string {
+  return `
+    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_isolation ON ${table} USING (${TENANT_POLICY}) WITH CHECK (${TENANT_POLICY});
+    GRANT ${grants} ON ${table} TO ${APP_ROLE};
+  `;
+}
+
 export class RowLevelSecurity1766900000000 implements MigrationInterface {
   name = 'RowLevelSecurity1766900000000';
 

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, TENANT_POLICY } from './1766900000000-row-level-security';
+import { APP_ROLE, tenantIsolationSql } from './1766900000000-row-level-security';
 
 /**
  * Offers managed for real (issue 14 item 3, docs/architecture.md "Offers"):
@@ -65,12 +65,7 @@ export class ManageOffers1767100000000 implements MigrationInterface {
           'redeemed'));
     `);
     for (const t of ['offer_versions', 'offer_redemptions']) {
-      await q.query(`
-        ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
-        CREATE POLICY tenant_isolation ON ${t} USING (${TENANT_POLICY}) WITH CHECK (${TENANT_POLICY});
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${APP_ROLE};
-      `);
+      await q.query(tenantIsolationSql(t));
     }
     await q.query(`GRANT USAGE, SELECT ON SEQUENCE offer_redemptions_id_seq TO ${APP_ROLE}`);
   }

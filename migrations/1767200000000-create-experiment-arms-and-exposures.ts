@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, TENANT_POLICY } from './1766900000000-row-level-security';
+import { tenantIsolationSql } from './1766900000000-row-level-security';
 
 /**
  * Experiments become A/B/n tests over call-list strategies (src/experiments/experiment-design.ts): each has arms
@@ -58,12 +58,7 @@ export class CreateExperimentArmsAndExposures1767200000000 implements MigrationI
       ALTER TABLE experiments ALTER COLUMN control_arm SET NOT NULL, DROP COLUMN holdout_share;
     `);
     for (const t of ['experiment_arms', 'experiment_exposures']) {
-      await q.query(`
-        ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
-        CREATE POLICY tenant_isolation ON ${t} USING (${TENANT_POLICY}) WITH CHECK (${TENANT_POLICY});
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${APP_ROLE};
-      `);
+      await q.query(tenantIsolationSql(t));
     }
   }
 

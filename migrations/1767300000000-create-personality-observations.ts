@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, TENANT_POLICY } from './1766900000000-row-level-security';
+import { tenantIsolationSql } from './1766900000000-row-level-security';
 
 /**
  * The personality profile's history (src/personality, docs/architecture.md "Personality"): one row per value
@@ -35,11 +35,7 @@ export class CreatePersonalityObservations1767300000000 implements MigrationInte
       CREATE INDEX personality_observations_customer_idx
         ON personality_observations (workspace_id, customer_id, id);
 
-      ALTER TABLE personality_observations ENABLE ROW LEVEL SECURITY;
-      ALTER TABLE personality_observations FORCE ROW LEVEL SECURITY;
-      CREATE POLICY tenant_isolation ON personality_observations
-        USING (${TENANT_POLICY}) WITH CHECK (${TENANT_POLICY});
-      GRANT SELECT, INSERT, DELETE ON personality_observations TO ${APP_ROLE};
+      ${tenantIsolationSql('personality_observations', 'SELECT, INSERT, DELETE')}
 
       CREATE FUNCTION personality_observations_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
