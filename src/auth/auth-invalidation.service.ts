@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Runtime, RUNTIME } from '../common/runtime';
+import { listenOn, notifyOnCommit } from '../database/notification-channel';
 import { Queryable } from '../database/sql';
 import { KeyVerificationCache } from './key-verification-cache';
 import { Principal } from './principal';
@@ -45,7 +46,7 @@ export class AuthInvalidationService implements OnApplicationBootstrap, OnModule
 
   /** Tells every API process, when `tx` commits, that the workspace's keys must be verified again. */
   async notify(tx: Queryable, workspaceId: string): Promise<void> {
-    await tx.query(`SELECT pg_notify($1, $2)`, [AUTH_CHANNEL, workspaceId]);
+    await notifyOnCommit(tx, AUTH_CHANNEL, workspaceId);
   }
 
   /** Forgets the workspace's keys in this process at once (the writer's own process, before its NOTIFY arrives). */
@@ -81,7 +82,7 @@ export class AuthInvalidationService implements OnApplicationBootstrap, OnModule
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANNEL}`);
+      await listenOn(client, AUTH_CHANNEL);
     } catch (e) {
       this.lost(client, e as Error);
       return;
