@@ -66,6 +66,14 @@ describe('customer merge: redemptions and personality (PostgreSQL)', () => {
     await merges.undo(ws, m!.id, 'test');
     expect(await redeemed(winner)).toEqual([]);
     expect(await redeemed(loser)).toEqual(['ONCE']);
+
+    // an item published for the loser before a merge, redeemed after it: the redemption keeps the item's customer
+    await nest.db.query(`DELETE FROM offer_redemptions WHERE item_id = $1`, [item.id]);
+    const again = await merge(winner, loser);
+    expect(await offers.redeemItem(ws, item.id, new Date('2026-01-06T10:00:00Z'), nest.db)).toBe(true);
+    expect(await redeemed(winner)).toEqual(['ONCE']);
+    await merges.undo(ws, again!.id, 'test');
+    expect([await redeemed(winner), await redeemed(loser)]).toEqual([[], ['ONCE']]);
   });
 
   describe('personality', () => {
