@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { AddRedemptionsToMerges1767700000000 } from '../../migrations/1767700000000-add-redemptions-to-merges';
 import { CustomerMergeService } from '../../src/customers/merge/customer-merge.service';
 import { OfferRepository } from '../../src/offers/offer.repository';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
@@ -149,6 +151,30 @@ describe('customer merge: redemptions and personality (PostgreSQL)', () => {
         { personality: 'leader', by: 'csv' },
         { personality: 'stable', by: 'csv' },
       ]);
+    });
+
+    it('the migration settles winners of merges made before, and leaves other customers alone', async () => {
+      const [winner, loser, alone] = [
+        await customer('pers-g'),
+        await customer('pers-h'),
+        await customer('pers-i'),
+      ];
+      await crmImport(winner, 'leader');
+      await repTag(loser, 'emotional');
+      await crmImport(alone, 'stable');
+      // a merge as it was made before: the loser pointed at the winner, the winner's type untouched
+      await nest.db.query(`UPDATE customers SET merged_into_id = $2 WHERE id = $1`, [loser, winner]);
+      // as the migrations run: the database's owner, not the app's role
+      const owner = await new DataSource({ type: 'postgres', url: nest.databaseUrl }).initialize();
+      const runner = owner.createQueryRunner();
+      try {
+        await new AddRedemptionsToMerges1767700000000().up(runner);
+      } finally {
+        await runner.release();
+        await owner.destroy();
+      }
+      expect(await typeOf(winner)).toEqual({ personality: 'emotional', by: 'callplan' });
+      expect(await typeOf(alone)).toEqual({ personality: 'stable', by: 'csv' });
     });
   });
 });
