@@ -32,8 +32,9 @@ export interface MergeListOptions {
 /**
  * One customer view: merging moves the loser's orders, interactions, contact persons, contact suppressions,
  * worklist rows (outcomes, follow-ups, pins) and offer redemptions to the winner and points the loser (and anything
- * that pointed at it) to the winner; the winner's personality follows the profile over both histories. The loser row stays, with its source ids, so later events and imports about it still resolve —
- * to the winner. What moved is recorded, so undo is exact.
+ * that pointed at it) to the winner; the winner's personality follows the profile over both histories. The loser
+ * row stays, with its source ids, so later events and imports about it still resolve — to the winner. What moved
+ * is recorded, so undo is exact (and settles each record's personality from its own history).
  */
 @Injectable()
 export class CustomerMergeService {
