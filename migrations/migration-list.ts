@@ -26,6 +26,7 @@ import { CreateExperimentArmsAndExposures1767200000000 } from './1767200000000-c
 import { CreatePersonalityObservations1767300000000 } from './1767300000000-create-personality-observations';
 import { AddTwoWayContactAndRefundsToSummaries1767500000000 } from './1767500000000-add-two-way-contact-and-refunds-to-summaries';
 import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
+import { AddRedemptionsToMerges1767700000000 } from './1767700000000-add-redemptions-to-merges';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   CreatePersonalityObservations1767300000000,
   AddTwoWayContactAndRefundsToSummaries1767500000000,
   AddOrderReversals1767600000000,
+  AddRedemptionsToMerges1767700000000,
 ];

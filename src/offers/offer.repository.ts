@@ -261,15 +261,21 @@ export class OfferRepository extends SqlRepository {
     );
   }
 
-  /** Codes each of the customers redeemed. */
+  /**
+   * Codes each of the customers redeemed, those of the records merged into it included: a merge moves the
+   * redemptions it finds, but an item published for the loser before the merge can still be redeemed after it,
+   * and that redemption keeps the item's (merged-away) customer.
+   */
   redeemedBy(
     workspaceId: string,
     customerIds: string[],
   ): Promise<Array<{ customer_id: string; code: string }>> {
     return this.rows<{ customer_id: string; code: string }>(
-      `SELECT DISTINCT r.customer_id::text AS customer_id, o.code
-       FROM offer_redemptions r JOIN offers o ON o.id = r.offer_id
-       WHERE r.workspace_id = $1 AND r.customer_id = ANY ($2::bigint[])`,
+      `SELECT DISTINCT COALESCE(c.merged_into_id, c.id)::text AS customer_id, o.code
+       FROM customers c
+       JOIN offer_redemptions r ON r.workspace_id = $1 AND r.customer_id = c.id
+       JOIN offers o ON o.id = r.offer_id
+       WHERE c.workspace_id = $1 AND (c.id = ANY ($2::bigint[]) OR c.merged_into_id = ANY ($2::bigint[]))`,
       [workspaceId, customerIds],
     );
   }

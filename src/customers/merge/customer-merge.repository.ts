@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Queryable } from '../../database/sql';
 import { SqlRepository } from '../../database/sql-repository';
+import { PERSONALITIES } from '../../playbooks/personality';
 
 /**
  * Rows that belong to the person rather than the record: a merge moves them to the winner and records their ids
@@ -18,6 +19,8 @@ const FOLLOWERS = [
   // What reps recorded and planned about the person: call outcomes, open and past follow-ups, pins.
   { table: 'worklist_outcomes', idType: 'uuid', column: 'moved_outcome_ids' },
   { table: 'worklist_follow_ups', idType: 'uuid', column: 'moved_follow_up_ids' },
+  // Offers the person redeemed: the one-per-customer cap reads them by customer (OfferRepository.redeemedBy).
+  { table: 'offer_redemptions', idType: 'bigint', column: 'moved_redemption_ids' },
   // A customer has one active pin: when both have one, the winner's stays and the loser's stays with the loser
   // (back in view if the merge is undone).
   {
@@ -174,6 +177,76 @@ export class CustomerMergeRepository extends SqlRepository {
       [m.loser_id],
       tx,
     );
+  }
+
+  /**
+   * Makes `customers.personality` of a root record agree with the profile precedence over its own history and that
+   * of the records merged into it (src/personality/personality-profile.ts): the newest statement of a person (a
+   * rep's tag, a questionnaire) decides, written as a Callplan writer so the sync guard (`personality_set_by` =
+   * callplan, migration 1767300000000) keeps it from a CRM import. A type stamped callplan with no person's
+   * statement behind it any more — one a merge brought, the merge undone — goes back to the CRM's newest value for
+   * the record itself (its newest `crm_import`, with that writer and time), or to none. Guesses never write the
+   * column, as in PersonalityService. Erased records are left alone.
+   */
+  async settlePersonality(workspaceId: string, rootId: string, tx: Queryable): Promise<void> {
+    const state = await this.first<{
+      personality: string | null;
+      set_by: string | null;
+      erased: boolean;
+      person_value: string | null;
+      crm_value: string | null;
+      crm_by: string | null;
+      crm_at: Date | null;
+    }>(
+      `WITH person AS (
+         SELECT o.value FROM personality_observations o
+          WHERE o.workspace_id = $1 AND o.dimension = 'type' AND o.source IN ('rep_tag', 'questionnaire')
+            AND o.value = ANY ($3::text[])
+            AND o.customer_id IN (SELECT id FROM customers
+                                   WHERE workspace_id = $1 AND (id = $2 OR merged_into_id = $2))
+          ORDER BY o.observed_at DESC, o.id DESC LIMIT 1),
+       crm AS (
+         SELECT o.value, o.actor_kind, o.observed_at FROM personality_observations o
+          WHERE o.workspace_id = $1 AND o.customer_id = $2 AND o.dimension = 'type' AND o.source = 'crm_import'
+          ORDER BY o.id DESC LIMIT 1)
+       SELECT c.personality, c.personality_set_by AS set_by, c.erased_at IS NOT NULL AS erased,
+              (SELECT value FROM person) AS person_value, (SELECT value FROM crm) AS crm_value,
+              (SELECT actor_kind FROM crm) AS crm_by, (SELECT observed_at FROM crm) AS crm_at
+         FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`,
+      [workspaceId, rootId, PERSONALITIES],
+      tx,
+    );
+    if (!state || state.erased) return;
+    const target = state.person_value
+      ? { value: state.person_value, by: 'callplan', at: null }
+      : state.set_by === 'callplan'
+        ? {
+            value: state.crm_value,
+            by: state.crm_value ? state.crm_by : null,
+            at: state.crm_value ? state.crm_at : null,
+          }
+        : null;
+    if (!target || (target.value === state.personality && target.by === state.set_by)) return;
+    // a merge is Callplan's decision even inside a sync's transaction: no sync writer while it writes the type
+    const [{ writer }] = await this.rows<{ writer: string }>(
+      `SELECT COALESCE(current_setting('callplan.field_writer', true), '') AS writer`,
+      [],
+      tx,
+    );
+    if (writer) await this.exec(`SELECT set_config('callplan.field_writer', '', true)`, [], tx);
+    await this.exec(
+      `UPDATE customers SET personality = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, rootId, target.value],
+      tx,
+    );
+    if (target.by !== 'callplan')
+      // the provenance trigger stamped the write 'callplan'; the restored value is the CRM's (or nobody's)
+      await this.exec(
+        `UPDATE customers SET personality_set_by = $3, personality_set_at = $4 WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, rootId, target.by, target.at],
+        tx,
+      );
+    if (writer) await this.exec(`SELECT set_config('callplan.field_writer', $1, true)`, [writer], tx);
   }
 
   async markUndone(mergeId: string, actor: string, tx: Queryable): Promise<MergeRow> {

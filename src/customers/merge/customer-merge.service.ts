@@ -30,10 +30,11 @@ export interface MergeListOptions {
 }
 
 /**
- * One customer view: merging moves the loser's orders, interactions, contact persons, contact suppressions and
- * worklist rows (outcomes, follow-ups, pins) to the winner and points the loser (and anything that pointed at it)
- * to the winner. The loser row stays, with its source ids, so later events and imports about it still resolve —
- * to the winner. What moved is recorded, so undo is exact.
+ * One customer view: merging moves the loser's orders, interactions, contact persons, contact suppressions,
+ * worklist rows (outcomes, follow-ups, pins) and offer redemptions to the winner and points the loser (and anything
+ * that pointed at it) to the winner; the winner's personality follows the profile over both histories. The loser
+ * row stays, with its source ids, so later events and imports about it still resolve — to the winner. What moved
+ * is recorded, so undo is exact (and settles each record's personality from its own history).
  */
 @Injectable()
 export class CustomerMergeService {
@@ -83,6 +84,8 @@ export class CustomerMergeService {
     if (loserRow.merged_into_id !== null || winnerId === loserId) return null; // already one customer
     const moved = await this.merges.moveFollowers(loserId, winnerId, tx);
     const repointed = await this.merges.pointAtWinner(loserId, winnerId, tx);
+    // a person's type on either record now decides the winner's (and is guarded from CRM imports there)
+    await this.merges.settlePersonality(workspaceId, winnerId, tx);
     const row = await this.merges.insertMerge(
       workspaceId,
       { winnerId, loserId, reason, actor, repointed, moved },
@@ -112,6 +115,9 @@ export class CustomerMergeService {
         );
       }
       await this.merges.reverse(m, tx);
+      // each record's type from its own history again
+      await this.merges.settlePersonality(workspaceId, String(m.winner_id), tx);
+      await this.merges.settlePersonality(workspaceId, String(m.loser_id), tx);
       const row = await this.merges.markUndone(mergeId, actor, tx);
       await audit(tx, { workspaceId, actor, action: 'customer.merge_undone', subject: `merge:${mergeId}` });
       return toRecord(row);
