@@ -467,7 +467,7 @@ export const MANAGER_UI: Record<PageLocale, Words> = {
     releaseInDays: 'in {n} days',
     poolClaimsList: 'Claims by the team, last {days} days',
     poolClaimsHelp:
-      'Reps claim pool accounts for themselves, from their own page or the API, within the daily limit and holding caps; the dashboard shows what they took.',
+      'Reps claim pool accounts for themselves, within the daily limit and holding caps; the dashboard shows what they took.',
     noClaims: 'The team claimed nothing from the pool in this period.',
     claimedBy: 'Claimed by',
     claimedAt: 'Claimed at',
@@ -601,8 +601,7 @@ export const MANAGER_UI: Record<PageLocale, Words> = {
     releaseTomorrow: '明天',
     releaseInDays: '{n} 天后',
     poolClaimsList: '近 {days} 天团队领取记录',
-    poolClaimsHelp:
-      '销售在自己的页面或通过 API 自行从公海领取客户，受每日上限和持有上限约束；此处列出团队领取了哪些客户。',
+    poolClaimsHelp: '销售自行从公海领取客户，受每日上限和持有上限约束；此处列出团队领取了哪些客户。',
     noClaims: '此期间团队未从公海领取客户。',
     claimedBy: '领取人',
     claimedAt: '领取时间',

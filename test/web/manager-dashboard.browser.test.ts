@@ -75,7 +75,10 @@ describeInBrowser('manager dashboard in a browser', () => {
       nest.db.query(
         `INSERT INTO pool_reminders (workspace_id, customer_id, rep_id, value_tier, last_follow_up_at, release_on,
                                      created_at)
-         SELECT $1, c.id, c.owner_rep_id, COALESCE(s.value_tier, 'general'), now() - interval '28 days',
+         SELECT $1, c.id, c.owner_rep_id, COALESCE(s.value_tier, 'general'),
+                -- the tier's follow-up days (the defaults) run out in two days
+                now() - make_interval(days => CASE s.value_tier WHEN 'core' THEN 28 WHEN 'potential' THEN 43
+                                                                ELSE 58 END),
                 $3::date + 2, now()
          FROM customers c JOIN workspaces w ON w.id = c.workspace_id
          LEFT JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
