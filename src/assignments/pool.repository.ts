@@ -45,11 +45,24 @@ export interface OpenReminderRow {
   external_id: string;
   name: string | null;
   rep_id: string;
+  /** the rep's external id */
   rep: string;
+  rep_name: string;
   value_tier: Tier;
   last_follow_up_at: Date;
   release_on: string;
   created_at: Date;
+}
+
+/** A pool claim by one of a team's reps. */
+export interface TeamClaimRow {
+  id: string;
+  customer_id: string;
+  external_id: string;
+  name: string | null;
+  rep_id: string;
+  rep_name: string;
+  claimed_at: Date;
 }
 
 export interface DueReleaseRow {
@@ -198,6 +211,31 @@ export class PoolRepository extends SqlRepository {
       [workspaceId, managerId, teamId],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** Every rep of the team, active or not (a deactivated rep's reminders are gone with their accounts). */
+  async teamRepIds(workspaceId: string, teamId: string): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(
+      `SELECT id FROM reps WHERE workspace_id = $1 AND team_id = $2`,
+      [workspaceId, teamId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The latest pool claims by the team's reps since `since`, newest first (the rep's team as it is now). */
+  teamClaims(workspaceId: string, teamId: string, since: Date, limit: number): Promise<TeamClaimRow[]> {
+    return this.rows<TeamClaimRow>(
+      `SELECT h.id::text AS id, c.id::text AS customer_id, c.external_id, c.name, r.id AS rep_id,
+              r.name AS rep_name, h.created_at AS claimed_at
+         FROM assignment_history h
+         JOIN reps r ON r.id = h.to_rep_id
+         JOIN customers c ON c.id = h.customer_id
+         WHERE h.workspace_id = $1 AND h.reason = 'pool_claim' AND h.created_at >= $3
+           AND r.workspace_id = $1 AND r.team_id = $2 AND c.workspace_id = $1
+         ORDER BY h.created_at DESC, h.id DESC
+         LIMIT $4`,
+      [workspaceId, teamId, since, limit],
+    );
   }
 
   openReminders(

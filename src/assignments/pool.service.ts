@@ -53,6 +53,26 @@ export interface TeamPoolSummary {
   days: number;
 }
 
+/** An open reminder: the owner has not followed up and the account returns to the pool on `releaseOn`. */
+export interface TeamReminderView {
+  id: string;
+  customer: { id: string; externalId: string; name: string | null };
+  rep: { id: string; externalId: string; name: string };
+  /** the tier whose follow-up deadline ran out */
+  tier: Tier;
+  lastFollowUpAt: Date;
+  /** calendar day in the workspace's time zone */
+  releaseOn: string;
+  remindedAt: Date;
+}
+
+/** A pool claim by one of the team's reps (reps claim for themselves only). */
+export interface TeamClaimView {
+  customer: { id: string; externalId: string; name: string | null };
+  rep: { id: string; name: string };
+  claimedAt: Date;
+}
+
 export interface SweepReport {
   workspaceId: string;
   today: string;
@@ -214,6 +234,42 @@ export class PoolService {
       claims: row.claims,
       days,
     };
+  }
+
+  /**
+   * Open reminders of one team's reps, soonest release first, for someone who may manage the team (else 404, like
+   * a missing team): what the manager dashboard lists. Unlike `reminders`, an admin sees this team's only.
+   */
+  async teamReminders(p: Principal, teamRef: string, limit = 100): Promise<TeamReminderView[]> {
+    const team = await this.scope.manageableTeam(p, teamRef);
+    const repIds = await this.pool.teamRepIds(p.workspaceId, team.id);
+    const rows = await this.pool.openReminders(p.workspaceId, false, repIds, limit);
+    return rows.map((r) => ({
+      id: String(r.id),
+      customer: { id: r.customer_id, externalId: r.external_id, name: r.name },
+      rep: { id: r.rep_id, externalId: r.rep, name: r.rep_name },
+      tier: r.value_tier,
+      lastFollowUpAt: r.last_follow_up_at,
+      releaseOn: r.release_on,
+      remindedAt: r.created_at,
+    }));
+  }
+
+  /** The team's latest pool claims over the last `days` days, newest first, for someone who may manage the team. */
+  async teamClaims(
+    p: Principal,
+    teamRef: string,
+    q: { days?: number; limit?: number } = {},
+    now = new Date(),
+  ): Promise<TeamClaimView[]> {
+    const team = await this.scope.manageableTeam(p, teamRef);
+    const since = new Date(now.getTime() - (q.days ?? 7) * 86_400_000);
+    const rows = await this.pool.teamClaims(p.workspaceId, team.id, since, q.limit ?? 20);
+    return rows.map((r) => ({
+      customer: { id: r.customer_id, externalId: r.external_id, name: r.name },
+      rep: { id: r.rep_id, name: r.rep_name },
+      claimedAt: r.claimed_at,
+    }));
   }
 
   /** Open reminders the principal may see: a rep their own, a manager their team's, an admin all. */

@@ -78,7 +78,7 @@ export const POOL_LIST_SQL = `
  */
 export const OPEN_REMINDERS_SQL = `
   SELECT pr.id, pr.customer_id::text AS customer_id, c.external_id, c.name, r.id AS rep_id, r.external_id AS rep,
-         pr.value_tier, pr.last_follow_up_at, pr.release_on, pr.created_at
+         r.name AS rep_name, pr.value_tier, pr.last_follow_up_at, pr.release_on, pr.created_at
   FROM pool_reminders pr
   JOIN customers c ON c.id = pr.customer_id AND c.owner_rep_id = pr.rep_id AND c.owner_since < pr.created_at
   JOIN reps r ON r.id = pr.rep_id

@@ -81,6 +81,25 @@ describe('public pool (HTTP, PostgreSQL)', () => {
     expect((await call(keys.mgrN)('GET', '/v1/pool/reminders')).body.reminders).toHaveLength(3);
   });
 
+  it('lists one team’s open reminders to whoever may manage the team, soonest first, with the owner’s name', async () => {
+    const mgr = {
+      keyId: 'k',
+      workspaceId: org.workspaceId,
+      role: 'manager' as const,
+      repId: org.reps.get('mgr-n')!,
+    };
+    const admin = { keyId: 'k', workspaceId: org.workspaceId, role: 'admin' as const, repId: null };
+    const north = await pool.teamReminders(admin, 'north');
+    expect(north.map((r) => r.customer.id).sort()).toEqual([...core].sort());
+    expect(north[0]).toMatchObject({ rep: { id: org.reps.get('ann'), externalId: 'ann' }, tier: 'core' });
+    expect(north[0].rep.name).toEqual(expect.any(String));
+    expect(north.map((r) => r.releaseOn)).toEqual([...north.map((r) => r.releaseOn)].sort());
+    // an admin sees the token's team only, unlike GET /v1/pool/reminders
+    expect(await pool.teamReminders(admin, 'south')).toEqual([]);
+    expect(await pool.teamReminders(mgr, 'north', 2)).toHaveLength(2);
+    await expect(pool.teamReminders(mgr, 'south')).rejects.toMatchObject({ status: 404 });
+  });
+
   it('releases neglected accounts to the team pool, but not those the owner followed up or may not call', async () => {
     // ann follows up two of the three core accounts: a logged call, and an outcome on her call list
     await org.sql.query(
@@ -197,8 +216,19 @@ describe('public pool (HTTP, PostgreSQL)', () => {
     expect((await pool.teamSummary(admin, 'south')).claims).toBe(1);
     // a week later, none of them is in the window
     expect((await pool.teamSummary(mgr, 'north', 7, at(8))).claims).toBe(0);
+    // the claims themselves, newest first: bob's three for north, sue's for south
+    const claims = await pool.teamClaims(mgr, 'north');
+    expect(claims.map((c) => c.rep.id)).toEqual(Array(3).fill(org.reps.get('bob')));
+    expect(claims.map((c) => c.customer.id).sort()).toEqual([core[2], general[0], general[1]].sort());
+    expect(claims.map((c) => c.claimedAt.getTime())).toEqual(
+      [...claims.map((c) => c.claimedAt.getTime())].sort((a, b) => b - a),
+    );
+    expect((await pool.teamClaims(admin, 'south')).map((c) => c.customer.id)).toEqual([open]);
+    expect(await pool.teamClaims(mgr, 'north', { limit: 1 })).toHaveLength(1);
+    expect(await pool.teamClaims(mgr, 'north', {}, at(8))).toEqual([]);
     // another team's figures are not the manager's to see
     await expect(pool.teamSummary(mgr, 'south')).rejects.toMatchObject({ status: 404 });
+    await expect(pool.teamClaims(mgr, 'south')).rejects.toMatchObject({ status: 404 });
   });
 
   it('validates and audits the settings; only admins change them', async () => {

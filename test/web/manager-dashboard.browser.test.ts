@@ -2,7 +2,9 @@ import request from 'supertest';
 import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchBrowser, seriousAxeViolations, tofuCharacters } from '../support/browser';
 import { useTestApp } from '../support/use-test-app';
-import { client, keyFor } from '../worklist/worklist-support';
+import { daysBetween } from '../../src/web/manager/pool-lists';
+import { todayIn } from '../../src/workspaces/workspaces.service';
+import { addDays, client, keyFor, TZ } from '../worklist/worklist-support';
 import { dashboardWorkspace, twoManagers } from './manager-support';
 
 /** A code as the API spells it (`at_risk`, `callback_requested`): never visible on a page. */
@@ -32,6 +34,10 @@ describeInBrowser('manager dashboard in a browser', () => {
   let manager: Manager;
   let otherManager: Manager;
   let rep: { id: string; external_id: string; key: string };
+  /** customers whose owner (the team's rep) was reminded this morning, and the other team's reminded rep */
+  let reminded: string[];
+  let otherTeamRep: string;
+  let claimed: string;
 
   beforeAll(async () => {
     http = client(nest.app);
@@ -63,6 +69,43 @@ describeInBrowser('manager dashboard in a browser', () => {
        WHERE c.workspace_id = $1 AND c.external_id = $3`,
       [workspaceId, rep.id, second.customer.externalId],
     );
+    // the pool: this morning's sweep reminded the rep of three accounts due back in two days (and a rep of the other
+    // team of one), written as the sweep writes them; then the rep claimed an account from the workspace pool
+    const remind = (repId: string, n: number): Promise<Array<{ customer_id: string }>> =>
+      nest.db.query(
+        `INSERT INTO pool_reminders (workspace_id, customer_id, rep_id, value_tier, last_follow_up_at, release_on,
+                                     created_at)
+         SELECT $1, c.id, c.owner_rep_id, COALESCE(s.value_tier, 'general'),
+                -- the tier's follow-up days (the defaults) run out in two days
+                now() - make_interval(days => CASE s.value_tier WHEN 'core' THEN 28 WHEN 'potential' THEN 43
+                                                                ELSE 58 END),
+                $3::date + 2, now()
+         FROM customers c JOIN workspaces w ON w.id = c.workspace_id
+         LEFT JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
+         WHERE c.workspace_id = $1 AND c.owner_rep_id = $2 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL
+         ORDER BY c.id DESC LIMIT $4
+         RETURNING customer_id::text`,
+        [workspaceId, repId, today, n],
+      );
+    reminded = (await remind(rep.id, 3)).map((r) => r.customer_id);
+    expect(reminded).toHaveLength(3);
+    [{ id: otherTeamRep }] = await nest.db.query(
+      `SELECT r.id FROM reps r WHERE r.team_id = $1 AND r.role = 'rep' AND r.active
+         AND EXISTS (SELECT 1 FROM customers c WHERE c.owner_rep_id = r.id) ORDER BY r.external_id LIMIT 1`,
+      [otherManager.team_id],
+    );
+    expect(await remind(otherTeamRep, 1)).toHaveLength(1);
+    [{ id: claimed }] = await nest.db.query(
+      `SELECT c.id::text AS id FROM customers c JOIN reps r ON r.id = c.owner_rep_id
+       JOIN workspaces w ON w.id = c.workspace_id
+       JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = c.id
+       WHERE c.workspace_id = $1 AND r.team_id = $2 AND s.value_tier = 'general'
+       ORDER BY c.id LIMIT 1`,
+      [workspaceId, otherManager.team_id],
+    );
+    // into the workspace pool (no pool entry: open to every team)
+    await nest.db.query(`UPDATE customers SET owner_rep_id = NULL WHERE id = $1`, [claimed]);
+    await http.post('/v1/pool/claims', rep.key, { customerIds: [claimed] }).expect(200);
     browser = await launchBrowser();
     nest.cleanup(() => browser.close());
   }, 300_000);
@@ -151,6 +194,33 @@ describeInBrowser('manager dashboard in a browser', () => {
         [workspaceId, manager.team_id],
       );
       await expect(page.locator('[data-role="pool-accounts"]').textContent()).resolves.toBe(String(inPool));
+      // reminders: the team's open ones only, owner by name, why and when in words
+      const reminderRows = page.locator('#reminder-table tbody tr');
+      await expect(reminderRows.count()).resolves.toBe(reminded.length);
+      const shown = await reminderRows.evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute('data-customer'), r.getAttribute('data-rep')]),
+      );
+      expect(shown.map(([c]) => c).sort()).toEqual([...reminded].sort());
+      expect(new Set(shown.map(([, r]) => r))).toEqual(new Set([rep.id]));
+      await expect(page.locator(`#reminder-table tr[data-rep="${otherTeamRep}"]`).count()).resolves.toBe(0);
+      const [{ name: repName }] = await nest.db.query(`SELECT name FROM reps WHERE id = $1`, [rep.id]);
+      const cells = (n: number) => page.locator(`#reminder-table tbody td:nth-child(${n})`).allInnerTexts();
+      expect(new Set(await cells(2))).toEqual(new Set([repName]));
+      const release = addDays(today, 2);
+      const left = daysBetween(todayIn(TZ), release);
+      for (const why of await cells(3))
+        expect(why).toMatch(
+          locale === 'en'
+            ? /^No follow-up since \d{4}-\d{2}-\d{2}; (core|potential|general) accounts need one every \d+ days$/
+            : /^自 \d{4}-\d{2}-\d{2} 起未跟进；(核心|潜力|一般)客户须每 \d+ 天跟进一次$/,
+        );
+      expect(new Set(await cells(4))).toEqual(
+        new Set([locale === 'en' ? `${release} (in ${left} days)` : `${release}（${left} 天后）`]),
+      );
+      // claims: reps claim for themselves; the dashboard lists the team's, with who took what
+      await expect(
+        page.locator(`#claim-table tr[data-customer="${claimed}"] td`).first().innerText(),
+      ).resolves.toBe(repName);
 
       const text = await page.locator('body').innerText();
       expect(text).not.toMatch(RAW_CODE);
@@ -174,7 +244,9 @@ describeInBrowser('manager dashboard in a browser', () => {
         expect(chartText).not.toMatch(ENGLISH_CODES);
         expect(chartText).not.toMatch(/[A-Za-z]{4,}/);
         const cells = await page
-          .locator('#portfolio-table th, #customer-table td, #segment-table th, #offer-table td')
+          .locator(
+            '#portfolio-table th, #customer-table td, #segment-table th, #offer-table td, #reminder-table td, #claim-table td',
+          )
           .allInnerTexts();
         expect(cells.filter((t) => ENGLISH_CODES.test(t))).toEqual([]);
       }

@@ -20,6 +20,10 @@ import { experimentView, loadView, managerPage, percent } from './manager-page';
 export const SHOWN_ROWS = 50;
 /** Moves a rebalance preview lists (each with its reason); the summary counts them all. */
 export const SHOWN_MOVES = 20;
+/** Reminders and claims the pool lists show (a longer list says so). */
+export const SHOWN_POOL_ROWS = 20;
+/** Days the pool's claim count and claim list look back. */
+const CLAIM_DAYS = 7;
 /** Runs the accuracy chart goes back. */
 const ACCURACY_RUNS = 30;
 
@@ -47,19 +51,24 @@ export class ManagerDashboardService {
     const ws = s.workspace;
     const day = todayIn(ws.timezone);
     const runs = await this.figures.runs(ws.id);
-    const [teamDay, load, portfolio, movements, accuracy, segments, offers, pool] = await Promise.all([
-      this.figures.teamDay(ws.id, team.id, day, new Date()),
-      this.loads.teamLoad(s.viewer, team.id),
-      runs?.current ? this.figures.portfolio(ws.id, team.id, runs.current) : Promise.resolve(null),
-      runs?.current && runs.previous
-        ? this.figures.movementCounts(ws.id, team.id, { current: runs.current, previous: runs.previous })
-        : Promise.resolve(null),
-      this.figures.accuracyHistory(ws.id, ACCURACY_RUNS),
-      runs?.current ? this.figures.segments(ws.id, team.id, runs.current) : Promise.resolve(null),
-      // offers are workspace-wide: every team spends the same budgets
-      this.offers.list(ws.id),
-      this.pool.teamSummary(s.viewer, team.id),
-    ]);
+    const [teamDay, load, portfolio, movements, accuracy, segments, offers, pool, reminders, claims, policy] =
+      await Promise.all([
+        this.figures.teamDay(ws.id, team.id, day, new Date()),
+        this.loads.teamLoad(s.viewer, team.id),
+        runs?.current ? this.figures.portfolio(ws.id, team.id, runs.current) : Promise.resolve(null),
+        runs?.current && runs.previous
+          ? this.figures.movementCounts(ws.id, team.id, { current: runs.current, previous: runs.previous })
+          : Promise.resolve(null),
+        this.figures.accuracyHistory(ws.id, ACCURACY_RUNS),
+        runs?.current ? this.figures.segments(ws.id, team.id, runs.current) : Promise.resolve(null),
+        // offers are workspace-wide: every team spends the same budgets
+        this.offers.list(ws.id),
+        this.pool.teamSummary(s.viewer, team.id, CLAIM_DAYS),
+        // one more than shown: the list says when there are more
+        this.pool.teamReminders(s.viewer, team.id, SHOWN_POOL_ROWS + 1),
+        this.pool.teamClaims(s.viewer, team.id, { days: CLAIM_DAYS, limit: SHOWN_POOL_ROWS + 1 }),
+        this.pool.policy(ws.id),
+      ]);
     const model = managerPage({
       locale: s.locale,
       currency: ws.currency,
@@ -76,6 +85,11 @@ export class ManagerDashboardService {
       pool: {
         summary: pool,
         oldestDay: pool.oldestReleasedAt ? todayIn(ws.timezone, pool.oldestReleasedAt) : null,
+        reminders,
+        claims,
+        followUpDays: policy.policy.followUpDays,
+        timezone: ws.timezone,
+        shown: SHOWN_POOL_ROWS,
       },
     });
     return this.pages.page('manager', { ...model, scripts: MANAGER_SCRIPTS, styles: MANAGER_STYLES });

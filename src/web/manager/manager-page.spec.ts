@@ -138,6 +138,11 @@ describe('manager dashboard page model', () => {
       pool: {
         summary: { enabled: true, accounts: 3, teamPool: 1, oldestReleasedAt: null, claims: 0, days: 7 },
         oldestDay: null,
+        reminders: [],
+        claims: [],
+        followUpDays: { core: 30, potential: 45, general: 60 },
+        timezone: 'Asia/Shanghai',
+        shown: 20,
       },
     });
     expect(page.load.reps[0]).toMatchObject({ general: 200, capacityUse: '125%', over: true });
@@ -157,6 +162,8 @@ describe('manager dashboard page model', () => {
       teamPool: 1,
       oldest: '—',
       claimsLabel: 'Claimed by the team, last 7 days',
+      reminders: { items: [], more: null },
+      claimsList: { heading: 'Claims by the team, last 7 days', items: [], more: null },
     });
     expect(page.filters.owners).toEqual([{ value: 'r1', label: 'Li Wei' }]);
   });

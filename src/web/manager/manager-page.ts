@@ -5,7 +5,8 @@
  */
 import type { TeamLoadView } from '../../assignments/rep-load.service';
 import type { ExperimentsService } from '../../experiments/experiments.service';
-import type { TeamPoolSummary } from '../../assignments/pool.service';
+import type { TeamClaimView, TeamPoolSummary, TeamReminderView } from '../../assignments/pool.service';
+import type { Tier } from '../../assignments/rebalance';
 import type { OfferView } from '../../offers/offers.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
 import { codeLabel, codeOptions, fill, MANAGER_UI, PageLocale } from '../page-labels';
@@ -16,6 +17,7 @@ import type {
   SegmentRow,
   TeamDayRow,
 } from './manager-dashboard.repository';
+import { claimsView, remindersView } from './pool-lists';
 import { offersView, poolView, segmentView } from './segments-offers-pool';
 
 export const TIERS = ['core', 'potential', 'general'] as const;
@@ -37,8 +39,19 @@ export interface DashboardFacts {
   /** null: no current score run */
   segments: SegmentRow[] | null;
   offers: OfferView[];
-  /** `oldestDay`: the oldest release as a calendar day of the workspace */
-  pool: { summary: TeamPoolSummary; oldestDay: string | null };
+  /**
+   * `oldestDay`: the oldest release as a calendar day of the workspace; `reminders` and `claims` as the pool service
+   * lists them (up to one more than `shown`); `followUpDays` the policy's, to say why an account lapses.
+   */
+  pool: {
+    summary: TeamPoolSummary;
+    oldestDay: string | null;
+    reminders: TeamReminderView[];
+    claims: TeamClaimView[];
+    followUpDays: Record<Tier, number | null>;
+    timezone: string;
+    shown: number;
+  };
 }
 
 /** A share as a rounded percentage in the locale ("42%"), or "—" when there is nothing to divide by. */
@@ -217,6 +230,13 @@ export function managerPage(f: DashboardFacts) {
   const load = loadView(f.load, f.locale);
   const segments = f.segments?.length ? segmentView(f.segments, f.locale, f.currency) : null;
   const offers = offersView(f.offers, f.locale, f.currency);
+  const poolContext = {
+    locale: f.locale,
+    timezone: f.pool.timezone,
+    today: f.day,
+    followUpDays: f.pool.followUpDays,
+    shown: f.pool.shown,
+  };
   return {
     locale: f.locale,
     labels: ui,
@@ -239,7 +259,11 @@ export function managerPage(f: DashboardFacts) {
     segments,
     segmentsHelp: segments && f.portfolio ? fill(ui.segmentsHelp, { asOf: f.portfolio.asOf }) : null,
     offers: offers.rows.length ? offers : null,
-    pool: poolView(f.pool.summary, f.pool.oldestDay, f.locale),
+    pool: {
+      ...poolView(f.pool.summary, f.pool.oldestDay, f.locale),
+      reminders: remindersView(f.pool.reminders, poolContext),
+      claimsList: claimsView(f.pool.claims, poolContext, f.pool.summary.days),
+    },
     chartsJson: JSON.stringify({
       portfolio: portfolio?.chart ?? null,
       accuracy: accuracy.chart,
