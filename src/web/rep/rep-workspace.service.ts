@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
-import type { CallReachView } from '../../customers/call-reach.port';
-import { CustomerViewService } from '../../customers/customer-view.service';
+import { CALL_REACH_LOOKUP, CallReachLookup, CallReachView } from '../../customers/call-reach.port';
 import { maskEmail, maskPhone } from '../../customers/pii/pii';
 import { PersonalityService } from '../../personality/personality.service';
 import { WorklistOutcomesService } from '../../worklist/worklist-outcomes.service';
@@ -13,7 +12,7 @@ import { EmbedSession } from '../embed-session.service';
 import { codeLabel, UI } from '../page-labels';
 import { PageRenderer } from '../page-renderer';
 import { repDrawer } from './rep-drawer';
-import { RepNamesRepository } from './rep-names.repository';
+import { RepDrawerRepository } from './rep-drawer.repository';
 import { repPage } from './rep-page';
 
 /** What the page shows of an item after an action: its state in words. */
@@ -47,8 +46,8 @@ export class RepWorkspaceService {
     private readonly pins: WorklistPinsService,
     private readonly pages: PageRenderer,
     private readonly personalities: PersonalityService,
-    private readonly customers: CustomerViewService,
-    private readonly repNames: RepNamesRepository,
+    private readonly drawerReads: RepDrawerRepository,
+    @Optional() @Inject(CALL_REACH_LOOKUP) private readonly reach: CallReachLookup | null = null,
   ) {}
 
   async page(s: EmbedSession, date: string): Promise<string> {
@@ -99,16 +98,22 @@ export class RepWorkspaceService {
   }
 
   /**
-   * Whether the customer's owner can ever call them this week (the customer view's call reach, the one rule) and
-   * the names of the reps it proposes instead.
+   * Whether the customer's owner can ever call them this week (the same lookup as the customer view's callReach)
+   * and the names of the reps it proposes instead. Null without an owner or where the lookup is not provided.
    */
   private async reachOf(
     s: EmbedSession,
     customerId: string,
-  ): Promise<{ view: CallReachView | null; repNames: string[] }> {
-    const view = (await this.customers.get(s.viewer, customerId)).callReach;
-    const repNames =
-      view && !view.ownerReaches ? await this.repNames.names(s.viewer.workspaceId, view.reps) : [];
+  ): Promise<{ view: CallReachView | null; repNames: string[] } | null> {
+    const ws = s.viewer.workspaceId;
+    const subject = this.reach && (await this.drawerReads.reachSubject(ws, customerId));
+    if (!this.reach || !subject?.owner_external_id) return null;
+    const view = await this.reach.reachOf(ws, {
+      kind: subject.kind,
+      country: subject.country,
+      ownerExternalId: subject.owner_external_id,
+    });
+    const repNames = view && !view.ownerReaches ? await this.drawerReads.repNames(ws, view.reps) : [];
     return { view, repNames };
   }
 
