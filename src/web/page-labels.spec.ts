@@ -1,5 +1,33 @@
 import fc from 'fast-check';
+import type { CallReachView } from '../customers/call-reach.port';
+import type { LifecycleReason } from '../scoring/models/customer-rules';
 import { codeLabel, codeOptions, fill, MANAGER_UI, pageLocale, UI } from './page-labels';
+
+// every code the scoring and the call reach can emit; the compiler fails when a code is added there and not here
+const LIFECYCLE_REASONS: Record<LifecycleReason, true> = {
+  no_purchase: true,
+  refunds_only: true,
+  far_overdue_vs_cycle: true,
+  very_low_p_alive: true,
+  no_two_way_contact: true,
+  two_way_contact_delays_churn: true,
+  first_purchase_recent: true,
+  overdue_vs_cycle: true,
+  low_p_alive: true,
+  within_cycle: true,
+  repeat_buyer: true,
+  few_purchases: true,
+  no_recent_complaint: true,
+  recent_complaint: true,
+  not_detractor: true,
+  no_survey: true,
+  detractor: true,
+  reactivated: true,
+};
+const CALL_REACH_CODES: Record<
+  NonNullable<CallReachView['reason']> | NonNullable<CallReachView['proposal']>,
+  true
+> = { owner_hours_never_meet: true, assign_to_rep_in_hours: true, no_rep_in_hours: true };
 
 describe('page labels', () => {
   it('has every interface text in both locales', () => {
@@ -20,6 +48,25 @@ describe('page labels', () => {
     ]);
   });
 
+  it('names every lifecycle reason and call-reach code in both locales, with the same codes in each', () => {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      expect(
+        codeOptions('lifecycleReason', locale)
+          .map((o) => o.value)
+          .sort(),
+      ).toEqual(Object.keys(LIFECYCLE_REASONS).sort());
+      expect(
+        codeOptions('callReach', locale)
+          .map((o) => o.value)
+          .sort(),
+      ).toEqual(Object.keys(CALL_REACH_CODES).sort());
+    }
+    for (const o of [...codeOptions('lifecycleReason', 'zh-CN'), ...codeOptions('callReach', 'zh-CN')]) {
+      expect(o.label).toMatch(/[\u4e00-\u9fff]/);
+      expect(o.label).not.toMatch(/[a-z]_[a-z]/);
+    }
+  });
+
   it('never shows a code with its underscores, known or not', () => {
     fc.assert(
       fc.property(
@@ -31,6 +78,8 @@ describe('page labels', () => {
           'kind',
           'state',
           'outcome',
+          'lifecycleReason',
+          'callReach',
         ) as fc.Arbitrary<Parameters<typeof codeLabel>[0]>,
         fc.stringMatching(/^[a-z]+(_[a-z]+)*$/),
         fc.constantFrom('en', 'zh-CN') as fc.Arbitrary<'en' | 'zh-CN'>,

@@ -92,6 +92,33 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       expired: 'expired',
       archived: 'archived',
     },
+    lifecycleReason: {
+      no_purchase: 'has never bought',
+      refunds_only: 'their only orders were refunded or returned',
+      far_overdue_vs_cycle: 'far past their usual time between purchases',
+      very_low_p_alive: 'very unlikely to still be buying',
+      no_two_way_contact: 'no two-way contact lately (no call reached them, no reply)',
+      two_way_contact_delays_churn:
+        'a recent two-way contact (a call reached them or they replied) holds off "churned"',
+      first_purchase_recent: 'first purchase was recent',
+      overdue_vs_cycle: 'past their usual time between purchases',
+      low_p_alive: 'less likely to still be buying',
+      within_cycle: 'buying within their usual cycle',
+      repeat_buyer: 'buys again and again',
+      few_purchases: 'only a few purchases so far',
+      no_recent_complaint: 'no recent complaint',
+      recent_complaint: 'complained recently',
+      not_detractor: 'not unhappy in surveys',
+      no_survey: 'no survey answer',
+      detractor: 'unhappy in a survey',
+      reactivated: 'back after being at risk or churned',
+    },
+    callReach: {
+      owner_hours_never_meet:
+        "Outside your calling hours every day this week: your shift never meets this customer's business hours.",
+      assign_to_rep_in_hours: 'Proposed: hand the account to a rep whose hours reach it.',
+      no_rep_in_hours: "No rep's shift reaches this customer: ask your manager.",
+    },
   },
   'zh-CN': {
     tier: { core: '核心', potential: '潜力', general: '一般' },
@@ -165,6 +192,31 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       expired: '已过期',
       archived: '已归档',
     },
+    lifecycleReason: {
+      no_purchase: '从未购买',
+      refunds_only: '仅有退款或退货记录',
+      far_overdue_vs_cycle: '远超其平常的购买间隔',
+      very_low_p_alive: '仍在购买的可能性很低',
+      no_two_way_contact: '近期没有双向联系（电话未接通，也没有回复）',
+      two_way_contact_delays_churn: '近期有双向联系（电话已接通或客户有回复），暂不判为已流失',
+      first_purchase_recent: '首次购买在近期',
+      overdue_vs_cycle: '已超过其平常的购买间隔',
+      low_p_alive: '仍在购买的可能性较低',
+      within_cycle: '在平常的购买周期内',
+      repeat_buyer: '多次回购',
+      few_purchases: '购买次数还不多',
+      no_recent_complaint: '近期没有投诉',
+      recent_complaint: '近期有投诉',
+      not_detractor: '调查中没有表示不满',
+      no_survey: '没有调查回复',
+      detractor: '调查中表示不满',
+      reactivated: '曾有流失风险或已流失，现已恢复购买',
+    },
+    callReach: {
+      owner_hours_never_meet: '本周每天都不在您的通话时间内：您的班次与该客户的营业时间没有交集。',
+      assign_to_rep_in_hours: '建议：将该客户转给通话时间能覆盖的销售。',
+      no_rep_in_hours: '没有任何销售的班次能覆盖该客户，请联系主管。',
+    },
   },
 };
 
@@ -183,7 +235,9 @@ export type CodeGroup =
   | 'outcome'
   | 'interaction'
   | 'orderStatus'
-  | 'offerState';
+  | 'offerState'
+  | 'lifecycleReason'
+  | 'callReach';
 
 /** The words for a code of a group; an unknown code becomes words (never shown with its underscores). */
 export function codeLabel(group: CodeGroup, code: string | null | undefined, locale: PageLocale): string {
@@ -208,6 +262,15 @@ export const UI: Record<PageLocale, Words> = {
     why: 'Why',
     offer: 'Offer',
     terms: 'Terms',
+    offerVersion: 'version {version}',
+    termDiscount: 'Discount',
+    termDiscountValue: '{pct}% off',
+    termMinOrder: 'Minimum order',
+    termValidTo: 'Ends',
+    termValidToValue: 'last day {date}',
+    lifecycle: 'Lifecycle',
+    lifecycleWhy: 'Why “{lifecycle}”',
+    reachProposedRep: 'Proposed rep: {names}',
     talkTrack: 'Talk track',
     details: 'Details',
     close: 'Close',
@@ -273,6 +336,15 @@ export const UI: Record<PageLocale, Words> = {
     why: '原因',
     offer: '优惠',
     terms: '条款',
+    offerVersion: '第 {version} 版',
+    termDiscount: '折扣',
+    termDiscountValue: '立减 {pct}%',
+    termMinOrder: '最低订单金额',
+    termValidTo: '截止',
+    termValidToValue: '最后一天 {date}',
+    lifecycle: '生命周期',
+    lifecycleWhy: '判为“{lifecycle}”的原因',
+    reachProposedRep: '建议转给：{names}',
     talkTrack: '话术',
     details: '详情',
     close: '关闭',

@@ -12,6 +12,7 @@ import { ManagerDashboardController } from './manager/manager-dashboard.controll
 import { ManagerDashboardRepository } from './manager/manager-dashboard.repository';
 import { ManagerDashboardService } from './manager/manager-dashboard.service';
 import { PageRenderer } from './page-renderer';
+import { RepDrawerRepository } from './rep/rep-drawer.repository';
 import { RepWorkspaceController } from './rep/rep-workspace.controller';
 import { RepWorkspaceService } from './rep/rep-workspace.service';
 import { WebController } from './web.controller';
@@ -33,6 +34,7 @@ import { WebController } from './web.controller';
     ManagerEmbedTokenGuard,
     PageRenderer,
     RepWorkspaceService,
+    RepDrawerRepository,
     ManagerDashboardRepository,
     ManagerDashboardService,
   ],

@@ -44,6 +44,7 @@ export interface ItemRow {
   talk_track: string;
   talk_track_variant: string | null;
   offer_code: string | null;
+  offer_version: number | null;
   call_from: Date | null;
   call_to: Date | null;
   outcome: string | null;
@@ -80,6 +81,8 @@ export interface ItemDetailRow extends ItemRow {
   expected_purchases: number | null;
   expected_order_value: string | number | null;
   score_priority: number;
+  /** jsonb array of LifecycleReason codes; null for runs before they were kept */
+  lifecycle_reasons: string[] | null;
   do_not_call: boolean;
   scores_kept: boolean;
 }
@@ -178,7 +181,8 @@ export class WorklistQueryRepository extends SqlRepository {
       `SELECT ${ITEM_COLUMNS}, w.rep_id, w.list_date::text AS list_date, w.score_run_id,
               rp.external_id AS rep_external_id, rp.name AS rep_name, rp.locale, c.country::text AS country,
               ws.timezone, s.abc_class, s.recency_days, s.frequency, s.monetary, s.p_alive, s.expected_purchases,
-              s.expected_order_value, s.priority AS score_priority, ${SCORES_KEPT} AS scores_kept,
+              s.expected_order_value, s.priority AS score_priority, s.lifecycle_reasons,
+              ${SCORES_KEPT} AS scores_kept,
               EXISTS (SELECT 1 FROM contact_suppressions x WHERE x.workspace_id = i.workspace_id
                       AND x.customer_id = i.customer_id AND x.kind = 'do_not_call') AS do_not_call
        FROM worklist_items i

@@ -291,7 +291,15 @@ export class WorklistQueryService {
       personality: r.personality,
       talkTrack: r.talk_track,
       talkTrackVariant: r.talk_track_variant,
-      offer: r.offer ? localizeOffer(r.offer, locale) : null,
+      offer: r.offer
+        ? {
+            ...localizeOffer(r.offer, locale),
+            version: r.offer_version,
+            discountPct: r.offer.discountPct ?? null,
+            minOrderMinor: r.offer.minOrderValue ?? null,
+            validTo: r.offer.validTo ?? null,
+          }
+        : null,
       outcome: r.outcome ?? null,
       doneAt: r.done_at ? r.done_at.toISOString() : null,
       snoozedUntil: r.snoozed_until ?? null,
@@ -390,6 +398,7 @@ function scoresView(r: ItemDetailRow): ScoresView | null {
     clv: r.clv === null ? null : Number(r.clv),
     churnRisk: r.churn_risk as number,
     priority: r.score_priority,
+    lifecycleReasons: r.lifecycle_reasons,
   };
 }
 

@@ -484,7 +484,7 @@ export const LIST_HEAD_SQL = `
  */
 export const ITEM_COLUMNS = `
   i.id, i.customer_id::text AS customer_id, i.rank, i.state, i.kind, i.urgent, i.priority, i.expected_value, i.reasons, i.summary, i.personality,
-  i.talk_track, i.talk_track_variant, i.offer_code, i.call_from, i.call_to, i.outcome, i.done_at, i.snoozed_until::text AS snoozed_until,
+  i.talk_track, i.talk_track_variant, i.offer_code, i.offer_version, i.call_from, i.call_to, i.outcome, i.done_at, i.snoozed_until::text AS snoozed_until,
   c.external_id, c.name, c.phone_enc, c.email_enc, o.definition AS offer,
   s.value_tier, s.lifecycle, s.rfm_segment, s.clv, s.churn_risk`;
 

@@ -43,6 +43,26 @@ export class OfferView {
   title!: string;
   @ApiProperty({ example: 'valid on any order this month' })
   description!: string;
+  // the terms below are optional in the type only, so views built by hand (the web pages' fixtures) need not name
+  // them; reads always set them, from the offer version the item was published with
+  @ApiProperty({ example: 3, nullable: true, type: Number, description: 'the offer version the item shows' })
+  version?: number | null;
+  @ApiProperty({ example: 15, nullable: true, type: Number, description: 'discount in percent' })
+  discountPct?: number | null;
+  @ApiProperty({
+    example: 50_000,
+    nullable: true,
+    type: Number,
+    description: 'minimum order value for the offer to apply, minor units',
+  })
+  minOrderMinor?: number | null;
+  @ApiProperty({
+    example: '2026-12-31',
+    nullable: true,
+    type: String,
+    description: 'last day the offer may be shown, inclusive',
+  })
+  validTo?: string | null;
 }
 
 export class CustomerBriefView {
@@ -244,6 +264,15 @@ export class ScoresView {
   churnRisk!: number;
   @ApiProperty({ example: 71.5 })
   priority!: number;
+  @ApiProperty({
+    example: ['overdue_vs_cycle', 'no_two_way_contact'],
+    nullable: true,
+    type: [String],
+    description:
+      'why the lifecycle is what it is (docs/scoring.md#lifecycle); null for runs before it was kept',
+  })
+  // optional in the type only, so views built by hand (the web pages' fixtures) need not name it; reads always set it
+  lifecycleReasons?: string[] | null;
 }
 
 export class FollowUpView {

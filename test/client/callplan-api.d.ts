@@ -1636,6 +1636,26 @@ export interface components {
       title: string;
       /** @example valid on any order this month */
       description: string;
+      /**
+       * @description the offer version the item shows
+       * @example 3
+       */
+      version: number | null;
+      /**
+       * @description discount in percent
+       * @example 15
+       */
+      discountPct: number | null;
+      /**
+       * @description minimum order value for the offer to apply, minor units
+       * @example 50000
+       */
+      minOrderMinor: number | null;
+      /**
+       * @description last day the offer may be shown, inclusive
+       * @example 2026-12-31
+       */
+      validTo: string | null;
     };
     CustomerBriefView: {
       /** @example cus-0000042 */
@@ -1842,6 +1862,14 @@ export interface components {
       churnRisk: number;
       /** @example 71.5 */
       priority: number;
+      /**
+       * @description why the lifecycle is what it is (docs/scoring.md#lifecycle); null for runs before it was kept
+       * @example [
+       *       "overdue_vs_cycle",
+       *       "no_two_way_contact"
+       *     ]
+       */
+      lifecycleReasons: string[] | null;
     };
     OrderBriefView: {
       /** @example ord-00001234 */

@@ -9,6 +9,14 @@ import { addDays, client, keyFor, publish, scoredWorkspace } from '../worklist/w
 const RAW_CODE = /\b[a-z]+_[a-z_]+\b/;
 const EMAIL = /\S+@\S+/g;
 
+/** The parts of GET /v1/worklist-items/{id} the drawer test reads. */
+interface ItemDetail {
+  id: string;
+  customer: { externalId: string };
+  offer: { discountPct?: number | null; version?: number | null } | null;
+  scores: { lifecycleReasons?: string[] | null } | null;
+}
+
 interface ListItem {
   id: string;
   rank: number;
@@ -342,4 +350,73 @@ describeInBrowser('rep workspace in a browser', () => {
     expect(after.history.filter((h: { source: string }) => h.source === 'rep_tag')).toHaveLength(2);
     await expect(row.getAttribute('data-state')).resolves.toBe('open');
   });
+  // last: it moves a customer to New York and gives another rep New York hours
+  it.each(['zh', 'en'] as const)(
+    '%s: the drawer says why the lifecycle is what it is, that the owner can never call, whom to hand over to, and the offer’s terms',
+    async (which) => {
+      // an item of the rep with an offer and lifecycle reasons, as the API shows it
+      let item: ItemDetail | undefined;
+      for (const i of await listOf(which)) {
+        const d: ItemDetail = (await http.get(`/v1/worklist-items/${i.id}`, reps[which].key).expect(200))
+          .body;
+        if (d.offer?.discountPct && d.scores?.lifecycleReasons?.length) {
+          item = d;
+          break;
+        }
+      }
+      if (!item?.offer || !item.scores?.lifecycleReasons)
+        throw new Error('no item with an offer and lifecycle reasons');
+      expect(item.offer.version).toBeGreaterThanOrEqual(1);
+      // a New York business customer: a Shanghai shift (09:00–18:00) never meets their business hours
+      await nest.db.query(
+        `UPDATE customers SET kind = 'business', country = 'US' WHERE workspace_id = $1 AND external_id = $2`,
+        [workspaceId, item.customer.externalId],
+      );
+      const [other] = await nest.db.query(
+        `SELECT external_id, name FROM reps WHERE workspace_id = $1 AND active AND role = 'rep'
+           AND id <> ALL ($2::uuid[]) ORDER BY external_id LIMIT 1`,
+        [workspaceId, [reps.zh.id, reps.en.id]],
+      );
+      await nest.db.query(
+        `UPDATE workspaces SET settings = jsonb_set(settings, '{worklist}',
+           COALESCE(settings->'worklist', '{}') || jsonb_build_object('repShifts', $2::jsonb)) WHERE id = $1`,
+        [
+          workspaceId,
+          JSON.stringify({
+            [other.external_id]: { start: '09:00', end: '17:00', timeZone: 'America/New_York' },
+          }),
+        ],
+      );
+
+      const { page } = await open(which);
+      await page.locator(`li.item[data-id="${item.id}"] button[data-action="open"]`).click();
+      const notice = page.locator('#drawer-body section.reach-notice');
+      await notice.waitFor();
+      const noticeText = await notice.innerText();
+      expect(noticeText).toContain(
+        which === 'zh' ? '本周每天都不在您的通话时间内' : 'Outside your calling hours every day this week',
+      );
+      expect(noticeText).toContain(`${which === 'zh' ? '建议转给：' : 'Proposed rep: '}${other.name}`);
+
+      const scores = await page.locator('#drawer-body ul.lifecycle-why li').allInnerTexts();
+      expect(scores).toHaveLength(item.scores.lifecycleReasons.length);
+      await expect(page.locator('#h-lifecycle').innerText()).resolves.toContain(
+        which === 'zh' ? '判为“' : 'Why “',
+      );
+
+      const terms = await page.locator('#drawer-body dl.offer-terms').innerText();
+      expect(terms).toContain(
+        which === 'zh' ? `立减 ${item.offer.discountPct}%` : `${item.offer.discountPct}% off`,
+      );
+      await expect(
+        page.locator('#drawer-body section[aria-labelledby="h-offer"]').innerText(),
+      ).resolves.toContain(which === 'zh' ? `第 ${item.offer.version} 版` : `version ${item.offer.version}`);
+
+      const text = (await page.locator('#drawer-body').innerText()).replace(EMAIL, '');
+      expect(text).not.toMatch(RAW_CODE);
+      if (which === 'zh') expect(scores.every((t) => /[\u4e00-\u9fff]/.test(t))).toBe(true);
+      expect(await tofuCharacters(page, text)).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import type { PersonalityProfileView } from '../../personality/personality.service';
-import { personalitySection } from './rep-drawer';
+import { lifecycleSection, offerTerms, personalitySection, reachNotice } from './rep-drawer';
 
 const at = new Date('2026-06-01T00:00:00Z');
 const profile: PersonalityProfileView = {
@@ -58,5 +58,84 @@ describe('personalitySection', () => {
 
   it('is absent when the customer is not the rep’s', () => {
     expect(personalitySection(null, 'en')).toBeNull();
+  });
+});
+
+describe('lifecycleSection', () => {
+  it('says why a customer is churned or held at risk by a two-way contact, in words', () => {
+    expect(lifecycleSection('churned', ['refunds_only', 'no_two_way_contact'], 'en')).toEqual({
+      heading: 'Why “churned”',
+      reasons: [
+        'their only orders were refunded or returned',
+        'no two-way contact lately (no call reached them, no reply)',
+      ],
+    });
+    const zh = lifecycleSection(
+      'at_risk',
+      ['far_overdue_vs_cycle', 'two_way_contact_delays_churn'],
+      'zh-CN',
+    )!;
+    expect(zh.heading).toBe('判为“有流失风险”的原因');
+    expect(zh.reasons[1]).toContain('双向联系');
+  });
+
+  it('shows the lifecycle without reasons for runs that kept none; nothing without a lifecycle', () => {
+    expect(lifecycleSection('active', null, 'en')).toEqual({ heading: 'Why “active”', reasons: [] });
+    expect(lifecycleSection(null, ['no_purchase'], 'en')).toBeNull();
+  });
+});
+
+describe('reachNotice', () => {
+  const never = {
+    ownerReaches: false,
+    reason: 'owner_hours_never_meet' as const,
+    proposal: 'assign_to_rep_in_hours' as const,
+    reps: ['rep-au', 'rep-sg'],
+  };
+
+  it('says the customer is outside the rep’s hours all week and names the proposed reps', () => {
+    const en = reachNotice(never, ['Kylie Ng', 'Tan Wei'], 'en')!;
+    expect(en.text).toContain('Outside your calling hours every day this week');
+    expect(en.reps).toBe('Proposed rep: Kylie Ng, Tan Wei');
+    const zh = reachNotice(never, ['Kylie Ng', 'Tan Wei'], 'zh-CN')!;
+    expect(zh.text).toContain('本周每天都不在您的通话时间内');
+    expect(zh.reps).toBe('建议转给：Kylie Ng、Tan Wei');
+  });
+
+  it('says when no rep reaches the customer; shows at most three names', () => {
+    const none = reachNotice({ ...never, proposal: 'no_rep_in_hours', reps: [] }, [], 'en')!;
+    expect(none.proposal).toContain('No rep');
+    expect(none.reps).toBe('');
+    expect(reachNotice(never, ['a', 'b', 'c', 'd', 'e'], 'en')!.reps).toBe('Proposed rep: a, b, c (+2)');
+  });
+
+  it('is absent when the owner can call or the reach is unknown', () => {
+    expect(reachNotice({ ownerReaches: true, reason: null, proposal: null, reps: [] }, [], 'en')).toBeNull();
+    expect(reachNotice(null, [], 'en')).toBeNull();
+  });
+});
+
+describe('offerTerms', () => {
+  const offer = { code: 'WINBACK15', title: '15% off', description: 'on your next order' };
+
+  it('shows discount, minimum order and last day in the locale', () => {
+    const terms = { ...offer, version: 2, discountPct: 15, minOrderMinor: 50_000, validTo: '2026-12-31' };
+    expect(offerTerms(terms, 'GBP', 'en')).toEqual([
+      { label: 'Discount', value: '15% off' },
+      { label: 'Minimum order', value: '£500' },
+      { label: 'Ends', value: 'last day Dec 31, 2026' },
+    ]);
+    expect(offerTerms(terms, 'CNY', 'zh-CN').map((t) => t.value)).toEqual([
+      '立减 15%',
+      '¥500',
+      '最后一天 2026年12月31日',
+    ]);
+  });
+
+  it('leaves out terms the offer does not have', () => {
+    expect(
+      offerTerms({ ...offer, discountPct: null, minOrderMinor: null, validTo: null }, 'GBP', 'en'),
+    ).toEqual([]);
+    expect(offerTerms(offer, 'GBP', 'en')).toEqual([]);
   });
 });

@@ -3,12 +3,13 @@
  * interactions, the talk track in sections, the offer, the call history and the customer's time zone (callbacks are
  * picked in it). Pure.
  */
+import type { CallReachView } from '../../customers/call-reach.port';
 import { TRAIT_DIMENSIONS } from '../../personality/personality-profile';
 import type { PersonalityProfileView } from '../../personality/personality.service';
 import { QUESTIONNAIRE, QUESTIONNAIRE_MIN_ANSWERS } from '../../personality/questionnaire';
 import { isPersonality } from '../../playbooks/personality';
 import { formatMinor } from '../../worklist/reason-text';
-import type { WorklistItemDetailView } from '../../worklist/worklist.views';
+import type { OfferView, WorklistItemDetailView } from '../../worklist/worklist.views';
 import { codeLabel, codeOptions, fill, PageLocale, UI } from '../page-labels';
 import { outcomeChoices } from './rep-page';
 
@@ -91,6 +92,65 @@ export function personalitySection(profile: PersonalityProfileView | null, local
   };
 }
 
+/** How many of the reps a call-reach proposal names the drawer shows. */
+const PROPOSED_REPS_SHOWN = 3;
+
+/** The lifecycle in words with each of its reasons (why at risk, churned, or held off by a two-way contact). */
+export function lifecycleSection(
+  lifecycle: string | null | undefined,
+  reasons: readonly string[] | null | undefined,
+  locale: PageLocale,
+): { heading: string; reasons: string[] } | null {
+  if (!lifecycle) return null;
+  const ui = UI[locale];
+  return {
+    heading: fill(ui.lifecycleWhy, { lifecycle: codeLabel('lifecycle', lifecycle, locale) }),
+    reasons: (reasons ?? []).map((r) => codeLabel('lifecycleReason', r, locale)).filter((t) => t),
+  };
+}
+
+/**
+ * The notice shown when no shift of the owner ever meets the customer's business hours this week, with what to do:
+ * the names of the reps whose hours do (`repNames`, in the proposal's order), or that no rep's do. Null when the
+ * owner can call (or the reach is unknown).
+ */
+export function reachNotice(
+  reach: CallReachView | null | undefined,
+  repNames: readonly string[],
+  locale: PageLocale,
+): { text: string; proposal: string; reps: string } | null {
+  if (!reach || reach.ownerReaches) return null;
+  const ui = UI[locale];
+  const shown = repNames.slice(0, PROPOSED_REPS_SHOWN);
+  const more = repNames.length - shown.length;
+  const names = shown.join(locale === 'zh-CN' ? '、' : ', ') + (more > 0 ? ` (+${more})` : '');
+  return {
+    text: codeLabel('callReach', reach.reason ?? 'owner_hours_never_meet', locale),
+    proposal: codeLabel('callReach', reach.proposal, locale),
+    reps: names ? fill(ui.reachProposedRep, { names }) : '',
+  };
+}
+
+/** The terms of the offer version the item shows: discount, minimum order (workspace currency), last day. */
+export function offerTerms(offer: OfferView, currency: string, locale: PageLocale): DrawerFact[] {
+  const ui = UI[locale];
+  const terms: DrawerFact[] = [];
+  if (offer.discountPct !== null && offer.discountPct !== undefined) {
+    terms.push({ label: ui.termDiscount, value: fill(ui.termDiscountValue, { pct: offer.discountPct }) });
+  }
+  if (offer.minOrderMinor !== null && offer.minOrderMinor !== undefined) {
+    terms.push({ label: ui.termMinOrder, value: formatMinor(offer.minOrderMinor, currency, locale) });
+  }
+  if (offer.validTo) {
+    // a calendar day: formatted at UTC midnight so no zone moves it to the day before
+    const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+      new Date(`${offer.validTo}T00:00:00Z`),
+    );
+    terms.push({ label: ui.termValidTo, value: fill(ui.termValidToValue, { date: day }) });
+  }
+  return terms;
+}
+
 export function repDrawer(
   d: WorklistItemDetailView,
   opts: {
@@ -99,6 +159,8 @@ export function repDrawer(
     workspaceTimeZone: string;
     readOnly: boolean;
     personality?: PersonalityProfileView | null;
+    /** whether the owner can ever call the customer, with the names of the reps it proposes */
+    reach?: { view: CallReachView | null; repNames: string[] } | null;
   },
 ) {
   const l = opts.locale;
@@ -158,7 +220,19 @@ export function repDrawer(
     })),
     calls: interactions,
     talkTrack: talkTrackSections(d.talkTrack ?? ''),
-    offer: d.offer,
+    lifecycle: lifecycleSection(s?.lifecycle, s?.lifecycleReasons, l),
+    reach: reachNotice(opts.reach?.view, opts.reach?.repNames ?? [], l),
+    offer: d.offer
+      ? {
+          title: d.offer.title,
+          description: d.offer.description,
+          version:
+            d.offer.version === null || d.offer.version === undefined
+              ? ''
+              : fill(ui.offerVersion, { version: d.offer.version }),
+          terms: offerTerms(d.offer, opts.currency, l),
+        }
+      : null,
     timeZone: d.timeZone,
     callbackLabel: fill(ui.callbackAt, { zone: d.timeZone }),
     personality: isPersonality(d.personality) ? d.personality : null,

@@ -112,8 +112,14 @@ export class RepWorkspaceController {
   @Get('api/items/:id')
   @UseGuards(EmbedTokenGuard)
   async drawer(@CurrentEmbedSession() session: EmbedSession, @Param('id') id: string, @Res() res: Response) {
+    const started = process.hrtime.bigint();
+    const html = await this.workspace.drawer(session, id);
     res.setHeader('cache-control', 'no-store');
-    res.type('html').send(await this.workspace.drawer(session, id));
+    res.setHeader(
+      'server-timing',
+      `render;dur=${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)}`,
+    );
+    res.type('html').send(html);
   }
 
   @Post('api/items/:id/outcome')

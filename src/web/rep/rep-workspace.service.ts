@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
+import { CALL_REACH_LOOKUP, CallReachLookup, CallReachView } from '../../customers/call-reach.port';
 import { maskEmail, maskPhone } from '../../customers/pii/pii';
-import { PersonalityProfileView, PersonalityService } from '../../personality/personality.service';
+import { PersonalityService } from '../../personality/personality.service';
 import { WorklistOutcomesService } from '../../worklist/worklist-outcomes.service';
 import { WorklistPinsService } from '../../worklist/worklist-pins.service';
 import { WorklistQueryService } from '../../worklist/worklist-query.service';
@@ -11,6 +12,7 @@ import { EmbedSession } from '../embed-session.service';
 import { codeLabel, UI } from '../page-labels';
 import { PageRenderer } from '../page-renderer';
 import { repDrawer } from './rep-drawer';
+import { RepDrawerRepository } from './rep-drawer.repository';
 import { repPage } from './rep-page';
 
 /** What the page shows of an item after an action: its state in words. */
@@ -19,6 +21,16 @@ export interface ItemStateView {
   state: string;
   stateLabel: string;
   outcomeLabel: string;
+}
+
+/** The answer, or null when it is a 404 (out of the reader's scope). */
+async function orNotFound<T>(answer: Promise<T>): Promise<T | null> {
+  try {
+    return await answer;
+  } catch (e) {
+    if (e instanceof AppError && e.status === 404) return null;
+    throw e;
+  }
 }
 
 /**
@@ -34,6 +46,8 @@ export class RepWorkspaceService {
     private readonly pins: WorklistPinsService,
     private readonly pages: PageRenderer,
     private readonly personalities: PersonalityService,
+    private readonly drawerReads: RepDrawerRepository,
+    @Optional() @Inject(CALL_REACH_LOOKUP) private readonly reach: CallReachLookup | null = null,
   ) {}
 
   async page(s: EmbedSession, date: string): Promise<string> {
@@ -62,6 +76,14 @@ export class RepWorkspaceService {
 
   async drawer(s: EmbedSession, itemId: string): Promise<string> {
     const d = await this.ownItem(s, itemId);
+    // null when the customer is no longer the rep's (reassigned): the drawer shows neither
+    const customerId = await orNotFound(this.lists.itemCustomer(s.viewer, itemId));
+    const [personality, reach] = customerId
+      ? await Promise.all([
+          orNotFound(this.personalities.profile(s.viewer, customerId)),
+          orNotFound(this.reachOf(s, customerId)),
+        ])
+      : [null, null];
     return this.pages.fragment(
       'rep-drawer',
       repDrawer(d, {
@@ -69,9 +91,30 @@ export class RepWorkspaceService {
         currency: s.workspace.currency,
         workspaceTimeZone: s.workspace.timezone,
         readOnly: s.readOnly,
-        personality: await this.profileOf(s, itemId),
+        personality,
+        reach,
       }),
     );
+  }
+
+  /**
+   * Whether the customer's owner can ever call them this week (the same lookup as the customer view's callReach)
+   * and the names of the reps it proposes instead. Null without an owner or where the lookup is not provided.
+   */
+  private async reachOf(
+    s: EmbedSession,
+    customerId: string,
+  ): Promise<{ view: CallReachView | null; repNames: string[] } | null> {
+    const ws = s.viewer.workspaceId;
+    const subject = this.reach && (await this.drawerReads.reachSubject(ws, customerId));
+    if (!this.reach || !subject?.owner_external_id) return null;
+    const view = await this.reach.reachOf(ws, {
+      kind: subject.kind,
+      country: subject.country,
+      ownerExternalId: subject.owner_external_id,
+    });
+    const repNames = view && !view.ownerReaches ? await this.drawerReads.repNames(ws, view.reps) : [];
+    return { view, repNames };
   }
 
   /** Sets or confirms personality values of the item's customer, as the token's rep. */
@@ -92,17 +135,6 @@ export class RepWorkspaceService {
       id: itemId,
       label: type ? `${UI[s.locale].personalitySaved}: ${type}` : UI[s.locale].personalitySaved,
     };
-  }
-
-  /** The profile of the item's customer, or null when the customer is no longer the rep's (reassigned). */
-  private async profileOf(s: EmbedSession, itemId: string): Promise<PersonalityProfileView | null> {
-    try {
-      const customerId = await this.lists.itemCustomer(s.viewer, itemId);
-      return await this.personalities.profile(s.viewer, customerId);
-    } catch (e) {
-      if (e instanceof AppError && e.status === 404) return null;
-      throw e;
-    }
   }
 
   async outcome(
