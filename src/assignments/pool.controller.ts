@@ -13,6 +13,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
@@ -88,6 +89,9 @@ export class PoolController {
   })
   @ApiOperation({ summary: 'Change the pool rules (audited)' })
   @ApiOkResponse({ schema: PoolPolicySchema })
+  @ApiUnprocessableEntityResponse({
+    description: 'invalid_settings: a rule the pool refuses (details: path and message per issue)',
+  })
   async updateSettings(@CurrentPrincipal() p: Principal, @Body() dto: PoolSettingsDto) {
     // drop keys the transformer left undefined, so a partial change never blanks a stored value
     const patch = JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;

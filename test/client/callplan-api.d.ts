@@ -17034,6 +17034,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description invalid_settings: a rule the pool refuses (details: path and message per issue) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
       429: {
         headers: {
