@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { parseInstant } from '../common/instant';
 import { AccessScopeService } from './access-scope.service';
 import { actorOf } from './actor';
@@ -60,6 +67,7 @@ export class ApiKeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an API key at once' })
   @ApiOkResponse({ schema: ApiKeyView })
+  @ApiConflictResponse({ description: 'key_revoked: the key is already revoked' })
   revoke(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.keys.revoke(p.workspaceId, id, actorOf(p));
   }

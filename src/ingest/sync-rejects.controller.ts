@@ -69,6 +69,11 @@ export class SyncRejectsController {
     description: 'invalid_reject_ids: an id is not one from GET /v1/sync/rejects',
   })
   replay(@CurrentPrincipal() p: Principal, @Body() dto: ReplayDto) {
-    return this.rejects.replay(p.workspaceId, { ...dto, actor: actorOf(p) });
+    // @IsOptional lets an explicit null through: null means "not given", as an absent key does
+    return this.rejects.replay(p.workspaceId, {
+      kind: dto.kind ?? undefined,
+      ids: dto.ids ?? undefined,
+      actor: actorOf(p),
+    });
   }
 }

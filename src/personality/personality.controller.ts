@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiConflictResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -19,6 +20,7 @@ import {
 } from './personality.views';
 
 const INVALID = 'invalid_personality: details lists each refused field as { path, message }';
+const ERASED = 'customer_erased: the customer was erased, so no personal data is recorded';
 const SCOPE =
   "Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins " +
   'the workspace; anything else is 404.';
@@ -67,6 +69,7 @@ export class PersonalityController {
   @ApiBody({ schema: PersonalityTagBody })
   @ApiOkResponse({ schema: PersonalityProfileView })
   @ApiUnprocessableEntityResponse({ description: INVALID })
+  @ApiConflictResponse({ description: ERASED })
   // The service's parser validates this body (field paths in 422); the global ValidationPipe leaves plain objects alone.
   put(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: Record<string, unknown>) {
     return this.personality.tag(p, id, body);
@@ -85,6 +88,7 @@ export class PersonalityController {
   @ApiBody({ schema: QuestionnaireAnswersBody })
   @ApiCreatedResponse({ schema: QuestionnaireAnswerView })
   @ApiUnprocessableEntityResponse({ description: INVALID })
+  @ApiConflictResponse({ description: ERASED })
   answer(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: Record<string, unknown>) {
     return this.personality.answer(p, id, body);
   }

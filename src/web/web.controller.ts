@@ -6,6 +6,7 @@ import {
   ApiProperty,
   ApiPropertyOptional,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AccessScopeService } from '../auth/access-scope.service';
@@ -85,6 +86,9 @@ export class WebController {
         expiresAt: { type: 'string', format: 'date-time' },
       },
     },
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'not_a_manager: a manager dashboard token names a viewer whose role is not manager or admin',
   })
   async token(@CurrentPrincipal() p: Principal, @Body() dto: EmbedTokenDto) {
     const rep = await this.scope.readableRep(p, dto.rep);

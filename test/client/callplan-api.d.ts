@@ -5221,6 +5221,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description key_revoked: the key is already revoked */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
       429: {
         headers: {
@@ -10959,6 +10976,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description customer_erased: the customer was erased, so no personal data is recorded */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the operation accepts (`payload_too_large`) */
       413: {
         headers: {
@@ -11128,6 +11162,23 @@ export interface operations {
            *       "error": {
            *         "code": "not_found",
            *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description customer_erased: the customer was erased, so no personal data is recorded */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
            *       }
            *     }
            */
@@ -15119,6 +15170,23 @@ export interface operations {
            *       "error": {
            *         "code": "unsupported_media_type",
            *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not_a_manager: a manager dashboard token names a viewer whose role is not manager or admin */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
            *       }
            *     }
            */

@@ -136,6 +136,8 @@ describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL
     // nothing fixed yet: a replay changes nothing and says so
     const early = (await replay({ kind: 'pull' })).body;
     expect(early.pull).toEqual({ applied: 0, stillRejected: 1, skipped: 0 });
+    // explicit nulls mean "not given" (they were a 500; the route fuzzer found it)
+    expect((await replay({ kind: 'pull', ids: null })).body.pull).toEqual(early.pull);
 
     // the fixes: the rule goes, the customer arrives without unparking (as when a concurrent batch missed it), the
     // connector maps the renamed field
@@ -171,7 +173,7 @@ describe('sync rejects: one list of what waits, replayed after a fix (PostgreSQL
       `SELECT count(*)::int AS n FROM audit_log WHERE workspace_id = $1 AND action = 'sync.rejects_replayed'`,
       [ws],
     );
-    expect(audited[0].n).toBe(3); // the early replay, the HTTP one and the inline one
+    expect(audited[0].n).toBe(4); // the early replays (ids absent, ids null), the HTTP one and the inline one
   });
 
   it('answers as its OpenAPI document says (status, content type, schema)', () => {
