@@ -75,6 +75,9 @@ export class ApiKeysController {
   @Post(':id/rotate')
   @ApiOperation({ summary: 'Replace a key by a new one; the old one keeps working for the overlap' })
   @ApiCreatedResponse({ schema: RotatedApiKeyView })
+  @ApiConflictResponse({
+    description: 'key_inactive: the key is revoked or expired; create a new one instead',
+  })
   async rotate(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: RotateApiKeyDto) {
     const rotated = await this.keys.rotate(p.workspaceId, id, {
       overlapSeconds: dto.overlapSeconds,

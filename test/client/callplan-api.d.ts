@@ -5357,6 +5357,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description key_inactive: the key is revoked or expired; create a new one instead */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the operation accepts (`payload_too_large`) */
       413: {
         headers: {
