@@ -129,7 +129,8 @@ function policyBlocks(offer: Offer, input: OfferChoiceInput): OfferBlock[] {
 
 /** Everything that keeps the offer from this item; empty = it may be shown. */
 export function offerBlocks(offer: Offer, input: OfferChoiceInput): OfferBlock[] {
-  const counts: Record<string, number> = {};
+  // no prototype: an offer coded '__proto__' keeps its count (on `{}` that assignment would set the prototype)
+  const counts = Object.create(null) as Record<string, number>;
   const used = ownValue(input.usage, offer.code);
   if (used !== undefined) counts[offer.code] = used.count;
   const catalog = offerIneligibility(offer, {
