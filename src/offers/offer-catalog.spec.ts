@@ -4,13 +4,36 @@ import {
   DEFAULT_OFFER_CATALOG,
   type Offer,
   type OfferEligibilityInput,
-  bestOfferFor,
   isIsoDay,
   isOfferEligible,
   localizeOffer,
   offerIneligibility,
   validateOfferCatalog,
 } from './offer-catalog';
+import { chooseOffer } from './offer-choice';
+
+/** The lists' own choice (offer-choice.ts) for a customer known only by tier and lifecycle, nothing shown before. */
+function bestOfferFor(input: OfferEligibilityInput & { catalog: readonly Offer[] }): Offer | null {
+  const usage = Object.fromEntries(
+    Object.entries(input.redemptionsUsed).map(([code, count]) => [code, { count, moneyMinor: 0 }]),
+  );
+  return chooseOffer({
+    catalog: input.catalog,
+    asOf: input.asOf,
+    customer: {
+      tier: input.tier,
+      lifecycle: input.lifecycle,
+      abc: null,
+      clvMinor: null,
+      region: null,
+      country: null,
+      personality: null,
+      categories: [],
+    },
+    usage,
+    exposure: { shownToCustomer: {}, shownByRepToday: {}, redeemedByCustomer: [] },
+  });
+}
 
 const TIERS: ValueTier[] = ['core', 'potential', 'general'];
 const LIFECYCLES: Lifecycle[] = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'];

@@ -89,10 +89,6 @@ export interface OfferEligibilityInput {
   redemptionsUsed: Readonly<Record<string, number>>;
 }
 
-export interface BestOfferInput extends OfferEligibilityInput {
-  catalog: readonly Offer[];
-}
-
 export type IneligibilityReason =
   | 'invalid_offer'
   | 'tier'
@@ -228,23 +224,6 @@ export function compareOffers(a: Offer, b: Offer): number {
   const bEnd = b.validTo ?? '9999-12-31';
   if (aEnd !== bEnd) return aEnd < bEnd ? -1 : 1;
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
-}
-
-/**
- * The single best eligible offer for a customer, or null. Never returns an ineligible offer; offers whose code
- * appears twice in the catalog are skipped (their shared budget is ambiguous). The result does not depend on the
- * order of the catalog.
- */
-export function bestOfferFor(input: BestOfferInput): Offer | null {
-  const counts = new Map<string, number>();
-  for (const o of input.catalog) counts.set(o.code, (counts.get(o.code) ?? 0) + 1);
-  let best: Offer | null = null;
-  for (const offer of input.catalog) {
-    if ((counts.get(offer.code) ?? 0) > 1) continue;
-    if (!isOfferEligible(offer, input)) continue;
-    if (best === null || compareOffers(offer, best) < 0) best = offer;
-  }
-  return best;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { bestOfferFor, DEFAULT_OFFER_CATALOG } from '../../src/offers/offer-catalog';
+import { DEFAULT_OFFER_CATALOG } from '../../src/offers/offer-catalog';
+import { chooseOffer } from '../../src/offers/offer-choice';
 import { OfferRepository } from '../../src/offers/offer.repository';
 import { OffersService } from '../../src/offers/offers.service';
 import { useTestApp } from '../support/use-test-app';
@@ -160,12 +161,21 @@ describe('offers managed for real (PostgreSQL)', () => {
       expect(ofRep.filter((r) => r.offer_code === 'CAPPED')).toHaveLength(1);
       // every other item shows the best of the rest of the catalog for its customer
       for (const r of ofRep.filter((x) => x.offer_code !== 'CAPPED')) {
-        const expected = bestOfferFor({
-          tier: r.value_tier,
-          lifecycle: r.lifecycle,
-          asOf: next,
-          redemptionsUsed: {},
+        const expected = chooseOffer({
           catalog: DEFAULT_OFFER_CATALOG,
+          asOf: next,
+          customer: {
+            tier: r.value_tier,
+            lifecycle: r.lifecycle,
+            abc: null,
+            clvMinor: null,
+            region: null,
+            country: null,
+            personality: null,
+            categories: [],
+          },
+          usage: {},
+          exposure: { shownToCustomer: {}, shownByRepToday: {}, redeemedByCustomer: [] },
         });
         expect(r.offer_code).toBe(expected?.code ?? null);
       }
