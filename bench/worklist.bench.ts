@@ -256,73 +256,15 @@ export const worklistBenchmark: Benchmark = {
           value: publishSeconds,
           unit: 's',
         },
-        { label: `GET /v1/me/worklist p50 (${CONNECTIONS} connections)`, value: api.latency.p50, unit: 'ms' },
-        { label: `GET /v1/me/worklist p99 (${CONNECTIONS} connections)`, value: api.latency.p99, unit: 'ms' },
-        { label: 'GET /v1/me/worklist throughput', value: api.requests.average, unit: 'req/s' },
-        {
-          label: `GET /v1/me/worklist p50 (${FEW_CONNECTIONS} connections)`,
-          value: apiFew.latency.p50,
-          unit: 'ms',
-        },
-        {
-          label: `GET /v1/me/worklist p99 (${FEW_CONNECTIONS} connections)`,
-          value: apiFew.latency.p99,
-          unit: 'ms',
-        },
-        {
-          label: `GET /v1/me/worklist throughput (${FEW_CONNECTIONS} connections)`,
-          value: apiFew.requests.average,
-          unit: 'req/s',
-        },
-        {
-          label: 'GET /v1/me/worklist with If-None-Match (304) p50',
-          value: revalidate.latency.p50,
-          unit: 'ms',
-        },
-        {
-          label: 'GET /v1/me/worklist with If-None-Match (304) p99',
-          value: revalidate.latency.p99,
-          unit: 'ms',
-        },
-        {
-          label: 'GET /v1/me/worklist with If-None-Match (304) throughput',
-          value: revalidate.requests.average,
-          unit: 'req/s',
-        },
+        ...loadFigures('GET /v1/me/worklist', api, ` (${CONNECTIONS} connections)`),
+        ...loadFigures('GET /v1/me/worklist', apiFew, ` (${FEW_CONNECTIONS} connections)`),
+        ...loadFigures('GET /v1/me/worklist with If-None-Match (304)', revalidate, ''),
       ];
       const baselines: BenchFigure[] = [
         { label: 'scoring run of the same data', value: scoringSeconds, unit: 's' },
         { label: 'candidate query alone (all reps)', value: candidateSeconds, unit: 's' },
-        {
-          label: `bare node:http, same bytes, p50 (${CONNECTIONS} connections)`,
-          value: bareMany.latency.p50,
-          unit: 'ms',
-        },
-        {
-          label: `bare node:http, same bytes, p99 (${CONNECTIONS} connections)`,
-          value: bareMany.latency.p99,
-          unit: 'ms',
-        },
-        {
-          label: `bare node:http, same bytes, throughput (${CONNECTIONS} connections)`,
-          value: bareMany.requests.average,
-          unit: 'req/s',
-        },
-        {
-          label: `bare node:http, same bytes, p50 (${FEW_CONNECTIONS} connections)`,
-          value: bareFew.latency.p50,
-          unit: 'ms',
-        },
-        {
-          label: `bare node:http, same bytes, p99 (${FEW_CONNECTIONS} connections)`,
-          value: bareFew.latency.p99,
-          unit: 'ms',
-        },
-        {
-          label: `bare node:http, same bytes, throughput (${FEW_CONNECTIONS} connections)`,
-          value: bareFew.requests.average,
-          unit: 'req/s',
-        },
+        ...loadFigures('bare node:http, same bytes,', bareMany, ` (${CONNECTIONS} connections)`),
+        ...loadFigures('bare node:http, same bytes,', bareFew, ` (${FEW_CONNECTIONS} connections)`),
         {
           label: `raw SQL of the same read p50 (${CONNECTIONS} clients, pool ${env.DATABASE_POOL_SIZE})`,
           value: raw.p50,
@@ -455,4 +397,13 @@ async function rawSqlBaseline(
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { p50: pct(0.5), p99: pct(0.99), perSecond: latencies.length / elapsed };
+}
+
+/** An autocannon run's p50, p99 and throughput as three figures: `${what} p50${where}` and so on. */
+function loadFigures(what: string, r: AutocannonResult, where: string): BenchFigure[] {
+  return [
+    { label: `${what} p50${where}`, value: r.latency.p50, unit: 'ms' },
+    { label: `${what} p99${where}`, value: r.latency.p99, unit: 'ms' },
+    { label: `${what} throughput${where}`, value: r.requests.average, unit: 'req/s' },
+  ];
 }
