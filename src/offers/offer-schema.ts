@@ -4,12 +4,11 @@
  * offerDefects() checks it again when a list is published.
  */
 import { z } from 'zod';
+import { PERSONALITIES } from '../playbooks/personality';
 import { isIsoDay, type Offer } from './offer-catalog';
 
 const TIERS = ['core', 'potential', 'general'] as const;
 const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
-/** The playbooks' PERSONALITIES; named here because offers sits below the talk tracks that name offers. */
-const PERSONALITIES = ['rational', 'emotional', 'leader', 'stable'] as const;
 
 /** Offer codes: letters, digits, '_', '-', '.'; they appear in URLs, CLI arguments and webhook payloads. */
 export const OFFER_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
