@@ -5,9 +5,10 @@
  * Units: days are calendar days in the workspace time zone; caps and limits count accounts.
  */
 import { z } from 'zod';
+import { VALUE_TIERS } from '../scoring/models/types';
 import type { Tier } from './rebalance';
 
-export const TIERS: readonly Tier[] = ['core', 'potential', 'general'];
+export const TIERS: readonly Tier[] = VALUE_TIERS;
 
 export interface AssignmentSettings {
   /** working days in the cycle a rep should get round every account in: capacity = daily capacity × this */

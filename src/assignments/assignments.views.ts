@@ -16,10 +16,10 @@ import {
   str,
   uuid,
 } from '../common/api-schema';
+import { VALUE_TIERS } from '../scoring/models/types';
 
 const nstr = nullable(str);
-const TIERS = ['core', 'potential', 'general'];
-const tier = oneOfValues(TIERS);
+const tier = oneOfValues([...VALUE_TIERS]);
 const repRef = obj({ id: uuid, externalId: str, name: str });
 const customerRef = obj({ id: bigId, externalId: str, name: nstr });
 const teamRef = obj({ id: uuid, externalId: str, name: str });

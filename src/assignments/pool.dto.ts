@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/page-query';
+import { VALUE_TIERS } from '../scoring/models/types';
 
 /** Most accounts one claim may take (the daily limit usually binds first). */
 export const MAX_CLAIM_IDS = 50;
@@ -33,9 +34,9 @@ export class ClaimDto {
 }
 
 export class PoolQuery extends PageQuery({ max: 200, default: 50 }) {
-  @ApiPropertyOptional({ enum: ['core', 'potential', 'general'] })
+  @ApiPropertyOptional({ enum: VALUE_TIERS })
   @IsOptional()
-  @IsIn(['core', 'potential', 'general'])
+  @IsIn(VALUE_TIERS)
   tier?: 'core' | 'potential' | 'general';
 
   @ApiPropertyOptional({ description: 'the next page (nextCursor of the previous one)' })

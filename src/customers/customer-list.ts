@@ -4,17 +4,16 @@
  */
 import { AppError } from '../common/app-error';
 import { safeCsvText } from '../common/csv-cell';
-import type { Lifecycle, RfmSegment, ValueTier } from '../scoring/models/types';
+import {
+  type Lifecycle,
+  LIFECYCLES,
+  type RfmSegment,
+  VALUE_TIERS,
+  type ValueTier,
+} from '../scoring/models/types';
 
-export const LIST_TIERS: readonly ValueTier[] = ['core', 'potential', 'general'];
-export const LIST_LIFECYCLES: readonly Lifecycle[] = [
-  'prospect',
-  'new',
-  'active',
-  'loyal',
-  'at_risk',
-  'churned',
-];
+export const LIST_TIERS: readonly ValueTier[] = VALUE_TIERS;
+export const LIST_LIFECYCLES: readonly Lifecycle[] = LIFECYCLES;
 export const LIST_SEGMENTS: readonly RfmSegment[] = [
   'champions',
   'loyal',

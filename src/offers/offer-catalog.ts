@@ -7,7 +7,7 @@
  *
  * Dates are calendar days 'YYYY-MM-DD' (inclusive) in the workspace's time zone; money is in minor units.
  */
-import type { AbcClass, Lifecycle, ValueTier } from '../scoring/models/types';
+import { type AbcClass, type Lifecycle, VALUE_TIERS, type ValueTier } from '../scoring/models/types';
 
 export type OfferLocale = 'en' | 'zh-CN';
 
@@ -240,7 +240,7 @@ export function localizeOffer(
   return { code: offer.code, title: offer.title[key], description: offer.description[key] };
 }
 
-const ALL_TIERS: readonly ValueTier[] = ['core', 'potential', 'general'];
+const ALL_TIERS: readonly ValueTier[] = VALUE_TIERS;
 
 /**
  * Default catalog following domain.md §5. Currency-neutral (no minOrderValue), open-ended (no dates); only the

@@ -5,10 +5,8 @@
  */
 import { z } from 'zod';
 import { PERSONALITIES } from '../playbooks/personality';
+import { LIFECYCLES, VALUE_TIERS as TIERS } from '../scoring/models/types';
 import { isIsoDay, type Offer } from './offer-catalog';
-
-const TIERS = ['core', 'potential', 'general'] as const;
-const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
 
 /** Offer codes: letters, digits, '_', '-', '.'; they appear in URLs, CLI arguments and webhook payloads. */
 export const OFFER_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

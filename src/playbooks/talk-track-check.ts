@@ -15,10 +15,9 @@ import {
   TalkTrackTemplateError,
   TRACK_NAMES,
 } from './talk-track-view';
-import type { ValueTier } from '../scoring/models/types';
+import { VALUE_TIERS as TIERS, type ValueTier } from '../scoring/models/types';
 
 export const FIXTURE_LIST_DATE = '2026-12-08';
-const TIERS: readonly ValueTier[] = ['core', 'potential', 'general'];
 
 /** A customer with six invoices over two days, lines in two categories. */
 export const RICH_FACTS: CustomerFacts = buildCustomerFacts(

@@ -3,7 +3,13 @@
  * typed view model the templates see, every figure pre-formatted from the customer's facts (customer-facts.ts) so
  * the track says exactly what the reasons say. Pure; Intl only.
  */
-import type { Lifecycle, RfmSegment, ValueTier } from '../scoring/models/types';
+import {
+  type Lifecycle,
+  LIFECYCLES,
+  type RfmSegment,
+  VALUE_TIERS,
+  type ValueTier,
+} from '../scoring/models/types';
 import {
   agoText,
   type CustomerFacts,
@@ -256,8 +262,6 @@ export const VIEW_KEYS: ReadonlySet<string> = new Set<keyof TalkTrackView>([
   'offerType',
 ]);
 
-const LIFECYCLES: readonly Lifecycle[] = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'];
-
 /** Collapses whitespace (a note with line breaks must not break the script's layout). */
 function oneLine(value: string): string {
   return value.replace(/\s+/g, ' ').trim();
@@ -342,10 +346,10 @@ function complaintAge(complaint: TalkTrackComplaint | null, listDate: string): n
 
 /** The checked view model of a context, in the resolved locale and for the chosen track. */
 export function buildView(ctx: TalkTrackContext, locale: string, track: TrackName): TalkTrackView {
-  if (!LIFECYCLES.includes(ctx.lifecycle)) {
+  if (!(LIFECYCLES as readonly string[]).includes(ctx.lifecycle)) {
     throw new TalkTrackContextError('lifecycle', `unknown lifecycle '${String(ctx.lifecycle)}'`);
   }
-  if (!['core', 'potential', 'general'].includes(ctx.valueTier)) {
+  if (!(VALUE_TIERS as readonly string[]).includes(ctx.valueTier)) {
     throw new TalkTrackContextError('valueTier', `unknown value tier '${String(ctx.valueTier)}'`);
   }
   checkFacts(ctx.facts);

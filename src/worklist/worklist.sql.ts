@@ -7,6 +7,7 @@ import { ASSIGNMENT_UNIT_SQL } from '../experiments/experiment-design';
  * and mixes the few rows per rep that survive. The two value formulas are kept equal by an integration test.
  */
 import { CRM_NON_CONTACT_OUTCOMES } from '../scoring/customer-summary.sql';
+import { VALUE_TIERS as tiers } from '../scoring/models/types';
 import { CONTACT_OUTCOMES, UNANSWERED_OUTCOMES } from './outcome-rules';
 import type { WorklistSettings } from './worklist-settings';
 
@@ -46,7 +47,6 @@ export interface ExclusionParams extends CandidateParams {
 /** Positional parameters of CANDIDATES_SQL, in order. */
 export function candidateParams(p: CandidateParams): unknown[] {
   const s = p.settings;
-  const tiers = ['core', 'potential', 'general'] as const;
   return [
     p.workspaceId, // $1
     p.runId, // $2

@@ -4,9 +4,8 @@ import { OFFER_TYPES, type OfferType, SITUATIONS, type Situation } from '../play
 import { FIXTURE_FACTS, type FixtureFacts } from '../playbooks/talk-track-check';
 import { VARIANT_KEY } from '../playbooks/talk-track-settings';
 import { TRACK_NAMES, type TrackName } from '../playbooks/talk-track-view';
-import type { ValueTier } from '../scoring/models/types';
+import { VALUE_TIERS as TIERS, type ValueTier } from '../scoring/models/types';
 
-const TIERS = ['core', 'potential', 'general'] as const;
 const LOCALES = ['en', 'zh-CN'] as const;
 
 /** One call to preview: which templates, and the combination to render them for (against fixtures). */

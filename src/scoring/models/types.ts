@@ -40,9 +40,13 @@ export interface FitReport<P> {
   warnings: string[];
 }
 
-export type ValueTier = 'core' | 'potential' | 'general';
+/** Value tiers, most valuable first: the one list every menu, schema and check iterates. */
+export const VALUE_TIERS = ['core', 'potential', 'general'] as const;
+export type ValueTier = (typeof VALUE_TIERS)[number];
 export type FrequencyClass = 'high' | 'low' | 'zero';
-export type Lifecycle = 'prospect' | 'new' | 'active' | 'loyal' | 'at_risk' | 'churned';
+/** Lifecycle stages in the order a customer moves through them. */
+export const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
 export type AbcClass = 'A' | 'B' | 'C';
 export type RfmSegment =
   | 'champions'

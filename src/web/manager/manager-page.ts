@@ -9,6 +9,7 @@ import type { TeamClaimView, TeamPoolSummary, TeamReminderView } from '../../ass
 import type { Tier } from '../../assignments/rebalance';
 import type { OfferView } from '../../offers/offers.service';
 import { formatMoney } from '../../assignments/rebalance-reasons';
+import { LIFECYCLES, VALUE_TIERS as TIERS } from '../../scoring/models/types';
 import { codeLabel, codeOptions, fill, MANAGER_UI, PageLocale } from '../page-labels';
 import type {
   AccuracyPointRow,
@@ -19,9 +20,6 @@ import type {
 } from './manager-dashboard.repository';
 import { claimsView, remindersView } from './pool-lists';
 import { offersView, poolView, segmentView } from './segments-offers-pool';
-
-export const TIERS = ['core', 'potential', 'general'] as const;
-export const LIFECYCLES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'] as const;
 
 export interface DashboardFacts {
   locale: PageLocale;
