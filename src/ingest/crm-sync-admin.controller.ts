@@ -15,7 +15,7 @@ import { CrmInboxService, InboxStatus } from './events/crm-inbox.service';
 import { WebhookSecretsService } from './events/webhook-secrets.service';
 import { RecordSyncService } from './sync/record-sync.service';
 
-class RotateSecretDto {
+class RotateInboundSecretDto {
   @ApiPropertyOptional({ example: 86400, description: 'seconds the previous secret keeps verifying' })
   @IsOptional()
   @IsInt()
@@ -63,7 +63,7 @@ export class CrmSyncAdminController {
   @Roles('admin')
   @ApiOperation({ summary: "Create or rotate the workspace's inbound CRM webhook secret (shown once)" })
   @ApiCreatedResponse({ schema: InboundSecretView })
-  rotate(@CurrentPrincipal() p: Principal, @Body() dto: RotateSecretDto) {
+  rotate(@CurrentPrincipal() p: Principal, @Body() dto: RotateInboundSecretDto) {
     return this.secrets.rotate(p.workspaceId, `key:${p.keyId}`, dto.graceSeconds);
   }
 

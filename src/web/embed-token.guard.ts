@@ -1,6 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { EmbedDenied, EmbedSession, EmbedSessionService } from './embed-session.service';
+import type { EmbedKind } from './embed-token';
 
 type EmbedRequest = {
   headers: Record<string, string | undefined>;
@@ -9,26 +10,43 @@ type EmbedRequest = {
 };
 
 /**
- * Authenticates `/embed/api/…` calls by the embed token in `Authorization: Bearer …` before anything else (so a
- * caller without a token learns nothing from validation errors): 401 `invalid_embed_token` otherwise.
+ * Opens the embed session of `kind` from `Authorization: Bearer …` before anything else (so a caller without a token
+ * learns nothing from validation errors). A missing, invalid or expired token is 401 `invalid_embed_token`; a valid
+ * token of another kind is 403 `embed_token_not_for_this_page` where `wrongKindIs403`, else 401 like any bad token.
+ */
+async function openEmbedSession(
+  sessions: EmbedSessionService,
+  ctx: ExecutionContext,
+  kind: EmbedKind,
+  wrongKindIs403: boolean,
+): Promise<true> {
+  const req = ctx.switchToHttp().getRequest<EmbedRequest>();
+  try {
+    req.embedSession = await sessions.open(
+      EmbedSessionService.bearer(req.headers.authorization),
+      req.ip,
+      kind,
+    );
+  } catch (e) {
+    if (e instanceof EmbedDenied && e.denial === 403 && wrongKindIs403)
+      throw new AppError('embed_token_not_for_this_page', 'this embed token does not open this page', 403);
+    if (e instanceof EmbedDenied)
+      throw new AppError('invalid_embed_token', 'the embed token is missing, invalid or expired', 401);
+    throw e;
+  }
+  return true;
+}
+
+/**
+ * Authenticates the rep workspace's `/embed/api/…` calls by a rep's embed token. Every refusal is 401 (the rep API
+ * has only ever answered 401, and its clients treat it as "ask for a new token").
  */
 @Injectable()
 export class EmbedTokenGuard implements CanActivate {
   constructor(private readonly sessions: EmbedSessionService) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<EmbedRequest>();
-    try {
-      req.embedSession = await this.sessions.open(
-        EmbedSessionService.bearer(req.headers.authorization),
-        req.ip,
-      );
-    } catch (e) {
-      if (e instanceof EmbedDenied)
-        throw new AppError('invalid_embed_token', 'the embed token is missing, invalid or expired', 401);
-      throw e;
-    }
-    return true;
+  canActivate(ctx: ExecutionContext): Promise<boolean> {
+    return openEmbedSession(this.sessions, ctx, 'rep', false);
   }
 }
 
@@ -40,22 +58,8 @@ export class EmbedTokenGuard implements CanActivate {
 export class ManagerEmbedTokenGuard implements CanActivate {
   constructor(private readonly sessions: EmbedSessionService) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<EmbedRequest>();
-    try {
-      req.embedSession = await this.sessions.open(
-        EmbedSessionService.bearer(req.headers.authorization),
-        req.ip,
-        'manager',
-      );
-    } catch (e) {
-      if (e instanceof EmbedDenied && e.denial === 403)
-        throw new AppError('embed_token_not_for_this_page', 'this embed token does not open this page', 403);
-      if (e instanceof EmbedDenied)
-        throw new AppError('invalid_embed_token', 'the embed token is missing, invalid or expired', 401);
-      throw e;
-    }
-    return true;
+  canActivate(ctx: ExecutionContext): Promise<boolean> {
+    return openEmbedSession(this.sessions, ctx, 'manager', true);
   }
 }
 

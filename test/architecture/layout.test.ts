@@ -34,6 +34,16 @@ describe('source layout', () => {
     expect(outside).toEqual([]);
   });
 
+  it('gives every class the OpenAPI document may describe a name of its own', () => {
+    // @nestjs/swagger keys schemas by class name: two DTOs called RotateSecretDto (inbound and outbound webhooks)
+    // left one route documented with the other's body, with only a start-up warning.
+    const byName = new Map<string, string[]>();
+    for (const f of code.filter((f) => readFileSync(f, 'utf8').includes('@nestjs/swagger')))
+      for (const m of readFileSync(f, 'utf8').matchAll(/^(?:export )?(?:abstract )?class (\w+)/gm))
+        byName.set(m[1], [...(byName.get(m[1]) ?? []), relative(ROOT, f)]);
+    expect([...byName].filter(([, files]) => files.length > 1)).toEqual([]);
+  });
+
   it('casts no job payloads (handlers are typed from the job registry)', () => {
     const casts = code
       .filter((f) => /job\.data as\b/.test(readFileSync(f, 'utf8')))

@@ -1530,12 +1530,12 @@ export interface components {
       /** @example WyJwcmlvcml0eSIsIjgxLjUiLCI0NzExIl0 */
       nextCursor: string | null;
     };
-    RotateSecretDto: {
+    RotateInboundSecretDto: {
       /**
-       * @description hours during which deliveries carry the previous secret’s signature too
-       * @default 24
+       * @description seconds the previous secret keeps verifying
+       * @example 86400
        */
-      overlapHours: number;
+      graceSeconds?: number;
     };
     ReprocessDto: {
       /**
@@ -2195,6 +2195,13 @@ export interface components {
       )[];
       /** @description false disables the endpoint, true enables it (and clears its failure streak) */
       active?: boolean;
+    };
+    RotateSecretDto: {
+      /**
+       * @description hours during which deliveries carry the previous secret’s signature too
+       * @default 24
+       */
+      overlapHours: number;
     };
     RecoverDto: {
       /**
@@ -6805,7 +6812,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['RotateSecretDto'];
+        'application/json': components['schemas']['RotateInboundSecretDto'];
       };
     };
     responses: {
