@@ -300,6 +300,7 @@ describe('talk tracks: rendering', () => {
       overdue_vs_cycle: true,
       second_purchase_window: true,
       recent_complaint: true,
+      high_cancellation_rate: true,
       loyal_champion: true,
       prospect: true,
     };

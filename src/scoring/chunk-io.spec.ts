@@ -4,7 +4,8 @@ import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
   it('parses a chunk line, nulls included', () => {
-    const line = '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5\t2\t12';
+    const line =
+      '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5\t2\t12\t9\t4\t90000\t41000';
     expect(parseChunkLine(line.split('\t'))).toEqual({
       customer_id: '42',
       kind: 'business',
@@ -22,6 +23,10 @@ describe('chunk COPY text', () => {
       prev_priority: 55.5,
       refunded_orders: 2,
       days_since_two_way: 12,
+      orders_placed: 9,
+      orders_undone: 4,
+      gross_minor: 90000,
+      undone_minor: 41000,
     });
   });
 

@@ -30,6 +30,10 @@ export function parseChunkLine(f: string[]): ChunkInputRow {
     prev_priority: num(f[13]),
     refunded_orders: Number(f[14]),
     days_since_two_way: num(f[15]),
+    orders_placed: Number(f[16]),
+    orders_undone: Number(f[17]),
+    gross_minor: Number(f[18]),
+    undone_minor: Number(f[19]),
   };
 }
 

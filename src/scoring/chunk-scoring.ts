@@ -74,6 +74,12 @@ export interface ChunkInputRow {
   refunded_orders?: number;
   /** days since the last two-way contact (a call or visit that reached someone, a reply); null = none */
   days_since_two_way?: number | null;
+  /** orders in the workspace currency before the cutoff, and of them refunded, cancelled or given back in full */
+  orders_placed?: number;
+  orders_undone?: number;
+  /** their amounts, and the money given back on them (minor units) */
+  gross_minor?: number;
+  undone_minor?: number;
 }
 
 export interface ScoreRow {
@@ -198,6 +204,12 @@ function chunkFeatures(
     daysSinceLastInteraction: row.days_since_interaction,
     daysSinceTwoWayContact: row.days_since_two_way ?? null,
     refundedOrders: row.refunded_orders ?? 0,
+    cancellations: {
+      orders: row.orders_placed ?? 0,
+      undoneOrders: row.orders_undone ?? 0,
+      grossMinor: row.gross_minor ?? 0,
+      undoneMinor: row.undone_minor ?? 0,
+    },
     complaints90d: row.complaints_90d,
     lastSurveyScore: row.last_survey,
     pAlive: m.pAlive,

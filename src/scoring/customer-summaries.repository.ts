@@ -19,7 +19,8 @@ import { summarySelect } from './customer-summary.sql';
 const recompute = (scope: 'targets' | 'range') => `
   INSERT INTO customer_summaries (customer_id, workspace_id, transactions, first_day, last_day, monetary,
                                   first_amount, last_touch, complaints_90d, last_survey, recheck_at,
-                                  refunded_orders, last_two_way)
+                                  refunded_orders, last_two_way, orders_placed, orders_undone, gross_minor,
+                                  undone_minor)
   ${summarySelect({
     workspace: '$1',
     currency: '$2',

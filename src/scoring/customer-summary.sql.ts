@@ -57,6 +57,11 @@ export interface SummaryPlaceholders {
  * least as large; an order given back in full is no purchase (no purchase day, no spend); a reversal that matches
  * no order comes off the customer's spend. A refunded or cancelled order that is not a reversal is the order
  * itself undone and is left out, as before. docs/scoring-run.md, "Refunds and cancellations".
+ *
+ * What the customer undid feeds the cancellation rate (models/cancellation-rate.ts): `orders_placed` and
+ * `gross_minor` over the orders in the currency before the cutoff (reversal records are no orders of their own),
+ * `orders_undone` those refunded or cancelled by status or given back in full, `undone_minor` the money given back
+ * (capped at `gross_minor`). Over the whole history, so a row stays right until a write.
  */
 export function summarySelect(p: SummaryPlaceholders): string {
   const cutoff = `${p.cutoff}::timestamptz`;
@@ -68,22 +73,31 @@ export function summarySelect(p: SummaryPlaceholders): string {
            min(placed_at) FILTER (WHERE NOT counts) AS pending_from
     FROM reversals GROUP BY customer_id
   ), purchases AS (
-    -- an order counts net of what was given back on it; one given back in full is not a purchase
+    -- an order counts net of what was given back on it; one given back in full is not a purchase. Orders undone
+    -- by their status (refunded, cancelled; no reversal records) are read too, for the cancellation rate only.
     SELECT customer_id, count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
            min(day) FILTER (WHERE counts) AS first_day, max(day) FILTER (WHERE counts) AS last_day,
            COALESCE(sum(amount) FILTER (WHERE counts), 0)::int8 AS monetary,
            COALESCE(sum(amount) FILTER (WHERE counts AND day = first_day), 0)::int8 AS first_amount,
-           min(placed_at) FILTER (WHERE future) AS pending_from, COALESCE(sum(excess), 0) AS excess
-    FROM (SELECT customer_id, placed_at, day, amount, counts, future, excess,
+           min(placed_at) FILTER (WHERE future) AS pending_from, COALESCE(sum(excess), 0) AS excess,
+           count(*) FILTER (WHERE past)::int AS orders_placed,
+           -- undone: refunded or cancelled by status, or given back in full (no purchase)
+           count(*) FILTER (WHERE past AND NOT counts)::int AS orders_undone,
+           COALESCE(sum(gross) FILTER (WHERE past), 0)::int8 AS gross_minor,
+           COALESCE(sum(CASE WHEN paid THEN given ELSE gross END) FILTER (WHERE past), 0)::int8 AS undone_minor
+    FROM (SELECT customer_id, placed_at, day, amount, counts, future, excess, past, paid, gross, given,
                  min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
           FROM (SELECT o.customer_id, o.placed_at, o.placed_at::date AS day,
                        GREATEST(o.amount_minor - COALESCE(n.amount, 0), 0) AS amount,
-                       o.placed_at < ${cutoff} AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
+                       o.status = 'paid' AND o.placed_at < ${cutoff}
+                         AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
                        o.placed_at >= ${cutoff} AS future,
                        -- more given back than the order's amount (two refunds matched to one order): off the spend
-                       GREATEST(COALESCE(n.amount, 0) - o.amount_minor, 0) AS excess
+                       GREATEST(COALESCE(n.amount, 0) - o.amount_minor, 0) AS excess,
+                       o.placed_at < ${cutoff} AS past, o.status = 'paid' AS paid, o.amount_minor AS gross,
+                       LEAST(COALESCE(n.amount, 0), o.amount_minor) AS given
                 FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
-                WHERE o.workspace_id = ${p.workspace} AND o.status = 'paid' AND o.deleted_at IS NULL
+                WHERE o.workspace_id = ${p.workspace} AND NOT o.reversal AND o.deleted_at IS NULL
                   AND o.currency = ${p.currency} ${p.customers}) net) o
     GROUP BY customer_id
   ), refunds AS (
@@ -122,7 +136,12 @@ export function summarySelect(p: SummaryPlaceholders): string {
          GREATEST(COALESCE(p.monetary, 0) - COALESCE(p.excess, 0) - COALESCE(u.amount, 0), 0)::int8 AS monetary,
          COALESCE(p.first_amount, 0) AS first_amount, t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d,
          t.last_survey, LEAST(p.pending_from, u.pending_from, r.pending_from, t.recheck_at, w.recheck_at) AS recheck_at,
-         COALESCE(r.refunded_orders, 0) AS refunded_orders, GREATEST(t.last_two_way, w.last_two_way) AS last_two_way
+         COALESCE(r.refunded_orders, 0) AS refunded_orders, GREATEST(t.last_two_way, w.last_two_way) AS last_two_way,
+         COALESCE(p.orders_placed, 0) AS orders_placed, COALESCE(p.orders_undone, 0) AS orders_undone,
+         COALESCE(p.gross_minor, 0) AS gross_minor,
+         -- money given back, never more than was ordered (unmatched reversals and excess included)
+         LEAST(COALESCE(p.undone_minor, 0) + COALESCE(p.excess, 0) + COALESCE(u.amount, 0),
+               COALESCE(p.gross_minor, 0))::int8 AS undone_minor
   FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id
   FULL JOIN calls w ON w.customer_id = COALESCE(p.customer_id, t.customer_id)
   FULL JOIN refunds r ON r.customer_id = COALESCE(p.customer_id, t.customer_id, w.customer_id)

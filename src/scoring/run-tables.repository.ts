@@ -11,7 +11,8 @@ import { dateLiteral, hexOf, inputsTable, scoresTable, uuidLiteral } from './sco
 /** Columns of a chunk's inputs table (score-run.sql.ts chunkInputs, in order). */
 const INPUT_TABLE_COLUMNS = `(customer_id bigint, kind text, transactions integer, first_day date,
   last_day date, monetary bigint, first_amount bigint, last_touch date, complaints_90d integer, last_survey integer,
-  refunded_orders integer, last_two_way date,
+  refunded_orders integer, last_two_way date, orders_placed integer, orders_undone integer, gross_minor bigint,
+  undone_minor bigint,
   prev_clv bigint, prev_tier text, prev_lifecycle text, prev_priority double precision)`;
 
 /** The parameters of a chunk's inputs statement (score-run.sql.ts chunkInputs). */

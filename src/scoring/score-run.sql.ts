@@ -34,6 +34,8 @@ export const SCORE_RUN_SQL = {
            s.first_day, s.last_day, COALESCE(s.monetary, 0) AS monetary, COALESCE(s.first_amount, 0) AS first_amount,
            s.last_touch, COALESCE(s.complaints_90d, 0) AS complaints_90d, s.last_survey,
            COALESCE(s.refunded_orders, 0) AS refunded_orders, s.last_two_way,
+           COALESCE(s.orders_placed, 0) AS orders_placed, COALESCE(s.orders_undone, 0) AS orders_undone,
+           COALESCE(s.gross_minor, 0) AS gross_minor, COALESCE(s.undone_minor, 0) AS undone_minor,
            prev.clv AS prev_clv, prev.value_tier AS prev_tier, prev.lifecycle AS prev_lifecycle,
            prev.priority AS prev_priority
     FROM customers c
@@ -106,7 +108,8 @@ export const SCORE_RUN_SQL = {
     SELECT customer_id, kind, transactions, monetary,
            CASE WHEN transactions > 1 THEN (monetary - first_amount)::float8 / (transactions - 1) END,
            ${asOf} - first_day, ${asOf} - last_day, ${asOf} - last_touch, complaints_90d,
-           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority, refunded_orders, ${asOf} - last_two_way
+           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority, refunded_orders, ${asOf} - last_two_way,
+           orders_placed, orders_undone, gross_minor, undone_minor
     FROM ${inputs}`,
 };
 

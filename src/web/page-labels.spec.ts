@@ -22,6 +22,7 @@ const LIFECYCLE_REASONS: Record<LifecycleReason, true> = {
   not_detractor: true,
   no_survey: true,
   detractor: true,
+  high_cancellation_rate: true,
   reactivated: true,
 };
 const CALL_REACH_CODES: Record<

@@ -111,6 +111,7 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       not_detractor: 'not unhappy in surveys',
       no_survey: 'no survey answer',
       detractor: 'unhappy in a survey',
+      high_cancellation_rate: 'cancels or returns many of their orders',
       reactivated: 'back after being at risk or churned',
     },
     callReach: {
@@ -210,6 +211,7 @@ const CODES: Record<PageLocale, Record<string, Words>> = {
       not_detractor: '调查中没有表示不满',
       no_survey: '没有调查回复',
       detractor: '调查中表示不满',
+      high_cancellation_rate: '订单取消或退货比例高',
       reactivated: '曾有流失风险或已流失，现已恢复购买',
     },
     callReach: {

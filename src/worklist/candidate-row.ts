@@ -46,6 +46,8 @@ export interface CandidateRow {
   last_complaint_note: string | null;
   last_outcome: string | null;
   last_outcome_at: Date | null;
+  /** the score run gave the customer a high cancellation rate (a priority reason, scoring/models/cancellation-rate.ts) */
+  high_cancellation_rate?: boolean;
   snooze_until: string | null;
   snooze_reason: string | null;
 }
@@ -94,5 +96,6 @@ export function toCandidate(row: CandidateRow): WorklistCandidate {
         ? { outcome: row.last_outcome, at: iso(row.last_outcome_at) as string }
         : null,
     endedSnooze: row.snooze_until ? { until: row.snooze_until, reason: row.snooze_reason } : null,
+    highCancellationRate: row.high_cancellation_rate === true,
   };
 }

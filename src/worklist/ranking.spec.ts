@@ -402,6 +402,20 @@ describe('rankWorklist', () => {
     expect(rankWorklist([dull], CTX, S).items[0].reasons.map((r) => r.code)).toEqual(['in_portfolio']);
   });
 
+  it('says a high cancellation rate as context, after the value terms, with no value of its own', () => {
+    const c = candidate({ highCancellationRate: true });
+    // context fills the slots the value terms leave (maxReasons)
+    const roomy = { ...S, maxReasons: 8 };
+    const plain = rankWorklist([candidate()], CTX, roomy).items[0];
+    const item = rankWorklist([c], CTX, roomy).items[0];
+    expect(item.value).toBe(plain.value);
+    const codes = item.reasons.map((r) => r.code);
+    expect(codes).toContain('high_cancellation_rate');
+    expect(codes.indexOf('high_cancellation_rate')).toBeGreaterThan(0);
+    expect(item.reasons.find((r) => r.code === 'high_cancellation_rate')?.value).toBe(0);
+    expect(plain.reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+  });
+
   it('honours every rule, the capacity and determinism for any candidates', () => {
     fc.assert(
       fc.property(

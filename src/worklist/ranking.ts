@@ -38,6 +38,8 @@ export type ReasonCode =
   | 'growth_potential'
   | 'prospect'
   | 'recent_complaint'
+  // context: the score run found a high cancellation rate (a priority reason, scoring/models/cancellation-rate.ts)
+  | 'high_cancellation_rate'
   | 'snooze_ended'
   | 'last_outcome'
   | 'in_portfolio';
@@ -114,6 +116,8 @@ export interface WorklistCandidate {
   lastOutcome: { outcome: Outcome; at: string } | null;
   /** a snooze that ended within snoozeEndedReasonDays before the list date */
   endedSnooze: { until: string; reason: string | null } | null;
+  /** the score run found a high cancellation rate (its priority reasons say `high_cancellation_rate`) */
+  highCancellationRate?: boolean;
 }
 
 export interface RankingContext {
@@ -532,6 +536,7 @@ export function reasonsFor(x: Scored, day: DayContext, max: number, maxAttempts:
   }
   const c = x.c;
   if (c.lastComplaintAt) out.push({ code: 'recent_complaint', value: 0, facts: { at: c.lastComplaintAt } });
+  if (c.highCancellationRate) out.push({ code: 'high_cancellation_rate', value: 0, facts: {} });
   if (c.endedSnooze) {
     out.push({
       code: 'snooze_ended',

@@ -78,6 +78,7 @@ describe('reason text', () => {
         'urgent: large order ¥12,000 from an at-risk customer',
       ],
       [{ code: 'in_portfolio', facts: { daysSilent: null } }, 'your account'],
+      [{ code: 'high_cancellation_rate', facts: {} }, 'cancels or returns many of their orders'],
     ];
     for (const [reason, text] of cases) {
       expect(reasonText(reason, en)).toBe(text);
@@ -93,6 +94,10 @@ describe('reason text', () => {
     expect(reasonText({ code: 'likely_to_buy', facts: { probability: 1.3, days: 30 } }, en)).toBe(
       'likely to buy: 100% chance of an order in the next 30 days',
     );
+  });
+
+  it('says a high cancellation rate in Chinese too', () => {
+    expect(reasonText({ code: 'high_cancellation_rate', facts: {} }, zh)).toBe('订单取消或退货比例高');
   });
 
   it('formats money in major units and picks locales', () => {

@@ -199,6 +199,11 @@ const TEXT: Record<ReasonCode, Record<ReasonLocale, Renderer>> = {
     en: (f, o, l) => `complaint on ${day(String(f.at), o, l)}`,
     'zh-CN': (f, o, l) => `${day(String(f.at), o, l)}有投诉`,
   },
+  high_cancellation_rate: {
+    // a context reason without facts: the score row keeps the priority code, not the rate
+    en: () => 'cancels or returns many of their orders',
+    'zh-CN': () => '订单取消或退货比例高',
+  },
   snooze_ended: {
     en: (f, o, l) =>
       `back from snooze (until ${day(String(f.until), o, l)})${str(f.reason) ? `: ${str(f.reason)}` : ''}`,

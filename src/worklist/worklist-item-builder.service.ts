@@ -25,6 +25,7 @@ const TALK_TRACK_REASONS = new Set([
   'growth_potential',
   'overdue_vs_cycle',
   'recent_complaint',
+  'high_cancellation_rate',
   'prospect',
 ]);
 

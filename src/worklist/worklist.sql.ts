@@ -204,6 +204,7 @@ const CONTEXT_COLUMNS = `
   sc.rfm_segment, sc.priority AS score_priority, lo.amount_minor AS last_order_minor, lo.currency AS last_order_currency,
   lc.occurred_at AS last_complaint_at, lc.note AS last_complaint_note,
   lx.outcome AS last_outcome, lx.occurred_at AS last_outcome_at,
+  COALESCE(sc.reasons @> '[{"code": "high_cancellation_rate"}]', false) AS high_cancellation_rate,
   es.until::text AS snooze_until, es.reason AS snooze_reason`;
 
 /** $1 workspace, $2 run; `r.customer_id` the customer, `k` with d, day_start, day_end, snooze_ended_days. */

@@ -46,6 +46,9 @@ export interface FakeOrder {
   total_minor: number;
   currency: string;
   status?: 'paid' | 'refunded' | 'cancelled';
+  /** a credit note: a refund booked as an order of its own, and the order it credits */
+  credit_note?: boolean;
+  credits?: string | null;
   channel?: string | null;
   items?: Array<{ sku: string; name?: string; category?: string; qty: number; amount_minor: number }>;
   updated_at: string;
@@ -349,6 +352,8 @@ export function fakeCrmConnector(
           updatedAt: 'updated_at',
           placedAt: 'placed_at',
           amountMinor: 'total_minor',
+          reversal: 'credit_note',
+          reverses: 'credits',
           lines: 'items',
           deletedAt: 'deleted_at',
           restoredAt: 'restored_at',

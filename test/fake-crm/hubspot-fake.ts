@@ -9,7 +9,8 @@ import { AddressInfo } from 'node:net';
  * - `POST /crm/v3/objects/{contacts|companies|deals}/search`: filterGroups (EQ/NEQ/GT/GTE/LT/LTE/IN/HAS_PROPERTY),
  *   one sort, `limit` ≤ 200, `after` offsets, at most 10,000 results per query (400 beyond), paging.next.after
  *   while more remain; 4 requests per second per token (`policyName: SECONDLY`), answered without rate-limit
- *   headers; contacts move `lastmodifieddate`, companies and deals `hs_lastmodifieddate`;
+ *   headers; contacts move `lastmodifieddate`, companies and deals `hs_lastmodifieddate`; a deal entering a stage
+ *   gets `hs_date_entered_<stage id>` (HubSpot's calculated property), kept when it moves on;
  * - `POST /crm/v4/associations/deals/{contacts|companies}/batch/read`: ≤ 1,000 inputs, each deal's associations
  *   as `{ from: { id }, to: [{ toObjectId, associationTypes }] }` (a deal's primary company labelled `Primary`,
  *   typeId 5); deals without any → 207 with NO_ASSOCIATIONS_FOUND errors; counted in the rolling window;
@@ -179,6 +180,9 @@ export class HubSpotFake {
   ) {
     const o = this.objects[type].get(id);
     if (!o) throw new Error(`fake HubSpot has no ${type} ${id}`);
+    const stage = type === 'deals' ? properties.dealstage : undefined;
+    if (stage && stage !== o.properties.dealstage)
+      o.properties[`hs_date_entered_${stage}`] = at.toISOString();
     Object.assign(o.properties, properties, { hs_lastmodifieddate: at.toISOString() });
     o.updatedAt = at.toISOString();
   }
@@ -190,9 +194,11 @@ export class HubSpotFake {
   ): string {
     const id = String(this.nextId++);
     const at = modifiedAt.toISOString();
+    const entered =
+      type === 'deals' && properties.dealstage ? { [`hs_date_entered_${properties.dealstage}`]: at } : {};
     this.objects[type].set(id, {
       id,
-      properties: { createdate: at, ...properties, hs_object_id: id, hs_lastmodifieddate: at },
+      properties: { createdate: at, ...entered, ...properties, hs_object_id: id, hs_lastmodifieddate: at },
       createdAt: properties.createdate ?? at,
       updatedAt: at,
       archived: false,
@@ -585,7 +591,8 @@ const byId = (a: FakeContactRecord, b: FakeContactRecord) => Number(a.id) - Numb
 /** A comparable value: datetimes (ISO or ms) as ms, numbers as numbers, else text. */
 function key(name: string, v: string | null | undefined): number | string | null {
   if (v === null || v === undefined || v === '') return null;
-  if (DATETIME.has(name)) return /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (DATETIME.has(name) || name.startsWith('hs_date_entered_'))
+    return /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v.toLowerCase();
 }
 

@@ -5,8 +5,10 @@ import { AddressInfo } from 'node:net';
 /**
  * A fake Salesforce org on node:http, faithful to the shapes of the Salesforce REST API Developer Guide and jsforce
  * for what a connector uses:
- * - `GET /services/data/vXX.X/query?q=SOQL` (the subset `SELECT f, … FROM Contact|Account [WHERE field >= datetime]
- *   ORDER BY field ASC, Id ASC`; anything else → 400 MALFORMED_QUERY), batches of `Sforce-Query-Options:
+ * - `GET /services/data/vXX.X/query?q=SOQL` (the subset `SELECT f, … FROM Contact|Account|Opportunity [WHERE c AND
+ *   …] ORDER BY field ASC, Id ASC`, each condition `field >= datetime`, `field = true|false`, `field IN ('a', …)`
+ *   with SOQL string literals (`\'` escapes a quote), or a parenthesised `c OR …`; anything else → 400
+ *   MALFORMED_QUERY), batches of `Sforce-Query-Options:
  *   batchSize` (200–2,000, default 2,000), QueryResult `{ totalSize, done, nextRecordsUrl, records }` with
  *   `attributes`, datetimes as `2026-01-01T00:00:00.000+0000`; `GET nextRecordsUrl` pages the query's snapshot; an
  *   expired locator → 400 INVALID_QUERY_LOCATOR;
@@ -32,8 +34,10 @@ interface SfRecord {
 
 const VERSION = /^\/services\/data\/(v\d{2,3}\.0)(\/.*)$/;
 const SOQL = /^SELECT (.+) FROM (Contact|Account|Opportunity)(?: WHERE (.+?))? ORDER BY (\w+) ASC, Id ASC$/;
-/** the conditions of the WHERE subset: `Field >= datetime`, `Field = true|false`, joined by AND */
+/** the comparisons of the WHERE subset: `Field >= datetime`, `Field = true|false` */
 const CONDITION = /^(\w+) (>=|=) (\S+)$/;
+/** `Field IN ('a', 'b')`: SOQL string literals, a backslash escaping the next character */
+const IN_LIST = /^(\w+) IN \(((?:'(?:[^'\\]|\\.)*'(?:, )?)+)\)$/;
 const STANDARD_FIELDS = [
   'Id',
   'Name',
@@ -57,6 +61,57 @@ const STANDARD_FIELDS = [
   'IsWon',
 ];
 const DATETIMES = new Set(['CreatedDate', 'SystemModstamp', 'LastModifiedDate']);
+
+/** Splits `s` at `sep` outside parentheses and string literals. */
+function splitTop(s: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === "'") quoted = false;
+    } else if (ch === "'") quoted = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && s.startsWith(sep, i)) {
+      parts.push(s.slice(from, i));
+      from = i + sep.length;
+      i += sep.length - 1;
+    }
+  }
+  parts.push(s.slice(from));
+  return parts;
+}
+
+/** One condition of the WHERE subset as a test of a record, or the reason it is malformed. */
+function predicate(cond: string, t: (r: SfRecord, f: string) => number): ((r: SfRecord) => boolean) | string {
+  if (cond.startsWith('(') && cond.endsWith(')')) {
+    const alternatives = splitTop(cond.slice(1, -1), ' OR ').map((a) => predicate(a.trim(), t));
+    const bad = alternatives.find((a) => typeof a === 'string');
+    if (bad !== undefined) return bad;
+    const tests = alternatives as Array<(r: SfRecord) => boolean>;
+    return (r) => tests.some((test) => test(r));
+  }
+  const list = IN_LIST.exec(cond);
+  if (list) {
+    const [, field, literals] = list;
+    const values = [...literals.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
+    return (r) => values.includes(String(r.fields[field]));
+  }
+  const c = CONDITION.exec(cond);
+  if (!c) return `unexpected token: ${cond.slice(0, 60)}`;
+  const [, field, op, value] = c;
+  if (op === '>=') {
+    const since = Date.parse(value);
+    if (!DATETIMES.has(field) || !Number.isFinite(since)) return `invalid datetime literal ${value}`;
+    return (r) => t(r, field) >= since;
+  }
+  if (value === 'true' || value === 'false') return (r) => r.fields[field] === (value === 'true');
+  return `unexpected value ${value}`;
+}
 
 /** 2026-01-01T00:00:00.000+0000, as Salesforce writes datetimes. */
 const sfTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
@@ -234,19 +289,10 @@ export class SalesforceFake {
     if (unknown) return fail(400, 'INVALID_FIELD', `No such column '${unknown}' on entity '${type}'`);
     const t = (r: SfRecord, f: string) => Date.parse(String(r.fields[f]).replace('+0000', 'Z'));
     const tests: Array<(r: SfRecord) => boolean> = [];
-    for (const cond of where ? where.split(' AND ') : []) {
-      const c = CONDITION.exec(cond.trim());
-      if (!c) return fail(400, 'MALFORMED_QUERY', `unexpected token: ${cond.slice(0, 60)}`);
-      const [, field, op, value] = c;
-      if (op === '>=') {
-        const since = Date.parse(value);
-        if (!DATETIMES.has(field) || !Number.isFinite(since)) {
-          return fail(400, 'MALFORMED_QUERY', `invalid datetime literal ${value}`);
-        }
-        tests.push((r) => t(r, field) >= since);
-      } else if (value === 'true' || value === 'false') {
-        tests.push((r) => r.fields[field] === (value === 'true'));
-      } else return fail(400, 'MALFORMED_QUERY', `unexpected value ${value}`);
+    for (const cond of where ? splitTop(where, ' AND ') : []) {
+      const test = predicate(cond.trim(), t);
+      if (typeof test === 'string') return fail(400, 'MALFORMED_QUERY', test);
+      tests.push(test);
     }
     const ids = [...this.records.values()]
       .filter((r) => r.type === type && tests.every((test) => test(r)))

@@ -419,6 +419,79 @@ describe('HubSpot connector against the fake HubSpot (PostgreSQL)', () => {
     }
   }, 60_000);
 
+  it('carries refunds and cancellations: a refund deal becomes a reversal, a won deal moved to lost a cancelled order', async () => {
+    const crm = new HubSpotFake({ searchPerSecond: 50 });
+    await crm.start();
+    try {
+      const t0 = Date.parse('2026-02-01T00:00:00Z');
+      const at = (s: number) => new Date(t0 + s * 1000);
+      const c1 = crm.addContact({ firstname: 'Ada', lastname: 'One' }, at(1));
+      const deal = (amount: string, stage = 'closedwon', extra: Record<string, string> = {}) => ({
+        dealstage: stage,
+        amount,
+        deal_currency_code: 'GBP',
+        closedate: '2026-03-01T10:00:00Z',
+        ...extra,
+      });
+      const big = crm.addDeal(deal('168469.60'), { contacts: [c1] }, at(10));
+      const small = crm.addDeal(deal('2.90'), { contacts: [c1] }, at(11));
+      const kept = crm.addDeal(deal('500'), { contacts: [c1] }, at(12));
+      // a refund booked as a deal of its own, naming the deal it refunds in a custom property
+      const refund = crm.addDeal(
+        deal('-100', 'closedwon', { refunded_deal_id: kept }),
+        { contacts: [c1] },
+        at(13),
+      );
+      // lost without ever being won: no order at all
+      const neverWon = crm.addDeal(deal('70', 'closedlost'), { contacts: [c1] }, at(14));
+      const w = await setup(crm, {
+        limits: { searchPerSecond: 50 },
+        deals: { enabled: true, pageSize: 10, currency: 'GBP', fields: { reverses: 'refunded_deal_id' } },
+      });
+      await pull.run(w.connectorId);
+      const rows = async () =>
+        new Map(
+          (
+            (await nest.db.query(
+              `SELECT external_id, amount_minor::int AS amount, status, reversal, reverses_external_id AS reverses
+                 FROM orders WHERE workspace_id = $1`,
+              [w.workspaceId],
+            )) as Array<{
+              external_id: string;
+              amount: number;
+              status: string;
+              reversal: boolean;
+              reverses: string | null;
+            }>
+          ).map((o) => [o.external_id, o]),
+        );
+      let byId = await rows();
+      expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'paid', reversal: false });
+      expect(byId.get(refund)).toMatchObject({
+        amount: 10_000,
+        status: 'refunded',
+        reversal: true,
+        reverses: kept,
+      });
+      expect(byId.has(neverWon)).toBe(false);
+
+      // the big deal is cancelled 12 minutes later: it moves to closed lost, keeping its "entered closed won" date
+      crm.changeObject('deals', big, { dealstage: 'closedlost' }, at(20));
+      await pull.run(w.connectorId);
+      byId = await rows();
+      expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'cancelled', reversal: false });
+      expect(byId.get(small)).toMatchObject({ status: 'paid' });
+      expect(byId.has(neverWon)).toBe(false);
+      const [rejects] = await nest.db.query(
+        `SELECT count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1`,
+        [w.workspaceId],
+      );
+      expect(rejects.n).toBe(0);
+    } finally {
+      await crm.stop();
+    }
+  }, 60_000);
+
   it('stores the private app token encrypted and never shows it', async () => {
     const [row] = await nest.db.query(
       `SELECT kind, auth_header_value_enc FROM crm_connectors WHERE id = $1`,

@@ -232,6 +232,41 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
     }
   });
 
+  it('carries a credit note as a reversal naming the order it credits', async () => {
+    const w = await setup({ name: 'fake-credits' });
+    await pull.run(w.connectorId);
+    const [paid] = await nest.db.query(
+      `SELECT o.external_id, o.amount_minor::int AS amount, c.external_id AS customer FROM orders o
+       JOIN customers c ON c.id = o.customer_id
+       WHERE o.workspace_id = $1 AND o.status = 'paid' ORDER BY o.external_id LIMIT 1`,
+      [w.workspaceId],
+    );
+    crm.upsert('orders', {
+      id: 'CN-1',
+      customer_id: paid.customer,
+      placed_at: '2026-03-01T00:00:00Z',
+      total_minor: paid.amount,
+      currency: 'CNY',
+      status: 'refunded',
+      credit_note: true,
+      credits: paid.external_id,
+      updated_at: '2026-03-01T00:00:00Z',
+    });
+    const r = await pull.run(w.connectorId);
+    expect(r.entities.find((e) => e.entity === 'orders')?.rejected).toBe(0);
+    const [credit] = await nest.db.query(
+      `SELECT status, amount_minor::int AS amount, reversal, reverses_external_id FROM orders
+       WHERE workspace_id = $1 AND external_id = 'CN-1'`,
+      [w.workspaceId],
+    );
+    expect(credit).toEqual({
+      status: 'refunded',
+      amount: paid.amount,
+      reversal: true,
+      reverses_external_id: paid.external_id,
+    });
+  });
+
   it('rejects bad connector definitions with field paths', async () => {
     const ws = await nest.app.get(WorkspacesService).ensure({ slug: 'pull-bad' });
     const bad = { ...fakeCrmConnector(crm), baseUrl: 'ftp://x', paging: { pageSize: 0 }, extra: 1 };

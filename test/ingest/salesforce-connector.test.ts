@@ -267,6 +267,78 @@ describe('Salesforce connector against the fake org (PostgreSQL)', () => {
     }
   }, 60_000);
 
+  it('carries refunds and cancellations: a negative-Amount Opportunity as a reversal, a cancelled stage as a cancelled order', async () => {
+    const fresh = new SalesforceFake();
+    await fresh.start();
+    try {
+      fresh.defineFields({ Refunded_Opportunity__c: 'string' });
+      const [contact] = seedSalesforce(fresh, 1);
+      const t0 = Date.parse('2026-02-01T00:00:00Z');
+      const opp = (fields: Record<string, string | number | boolean | null>, s: number) =>
+        fresh.add(
+          'Opportunity',
+          { ContactId: contact, CloseDate: '2026-01-15', StageName: 'Closed Won', IsWon: true, ...fields },
+          t0 + s * 1000,
+        );
+      const big = opp({ Amount: 168469.6 }, 1);
+      const kept = opp({ Amount: 500 }, 2);
+      const refund = opp({ Amount: -100, Refunded_Opportunity__c: kept }, 3);
+      const lost = opp({ Amount: 70, StageName: 'Closed Lost', IsWon: false }, 4);
+      const w = await setup(fresh, {
+        records: {
+          pageSize: 200,
+          opportunities: {
+            enabled: true,
+            currency: 'GBP',
+            cancelledStages: ['Cancelled'],
+            reversesField: 'Refunded_Opportunity__c',
+          },
+        },
+      });
+      await pull.run(w.connectorId);
+      const rows = async () =>
+        new Map(
+          (
+            (await nest.db.query(
+              `SELECT external_id, amount_minor::int AS amount, status, reversal, reverses_external_id AS reverses
+                 FROM orders WHERE workspace_id = $1`,
+              [w.workspaceId],
+            )) as Array<{
+              external_id: string;
+              amount: number;
+              status: string;
+              reversal: boolean;
+              reverses: string | null;
+            }>
+          ).map((o) => [o.external_id, o]),
+        );
+      let byId = await rows();
+      expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'paid', reversal: false });
+      expect(byId.get(refund)).toMatchObject({
+        amount: 10_000,
+        status: 'refunded',
+        reversal: true,
+        reverses: kept,
+      });
+      expect(byId.has(lost)).toBe(false);
+
+      // cancelled after it was won: the org moves it to its "Cancelled" stage (a closed stage that is not won)
+      fresh.change(big, { StageName: 'Cancelled', IsWon: false }, t0 + 60_000);
+      await pull.run(w.connectorId);
+      byId = await rows();
+      expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'cancelled', reversal: false });
+      expect(byId.get(kept)).toMatchObject({ status: 'paid' });
+      expect(byId.has(lost)).toBe(false);
+      const [rejects] = await nest.db.query(
+        `SELECT count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1`,
+        [w.workspaceId],
+      );
+      expect(rejects.n).toBe(0);
+    } finally {
+      await fresh.stop();
+    }
+  }, 60_000);
+
   it("stops before the org's daily API reserve, and on REQUEST_LIMIT_EXCEEDED, keeping the cursor", async () => {
     const small = new SalesforceFake({ apiMax: 10 });
     await small.start();

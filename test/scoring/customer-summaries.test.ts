@@ -55,6 +55,10 @@ interface Summary {
   recheck_at: number | null;
   refunded_orders: number;
   last_two_way: string | null;
+  orders_placed: number;
+  orders_undone: number;
+  gross_minor: number;
+  undone_minor: number;
 }
 
 const localDay = (ms: number) =>
@@ -74,7 +78,9 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
   );
   // refunded orders count in any currency (reversal records among them): they only show the customer bought once
   const refunds = orders.filter((o) => o.status === 'refunded' && !o.deleted);
-  if (counted.length === 0 && refunds.length === 0 && touches.length === 0) return undefined;
+  // every order in the currency that is no reversal record, whatever its status: the cancellation rate's orders
+  const placed = orders.filter((o) => !o.reversal && !o.deleted && o.currency === 'CNY');
+  if (placed.length === 0 && refunds.length === 0 && touches.length === 0) return undefined;
   const reversals = orders.filter((o) => o.reversal && !o.deleted && o.currency === 'CNY');
   const reversed = new Map<number, number>();
   let unmatched = 0;
@@ -92,7 +98,16 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
   const excess = counted.reduce((s, o) => s + Math.max(given(o) - o.amount, 0), 0);
   const before = counted.filter((o) => o.placedAt < cutoff && (!reversed.has(o.id) || given(o) < o.amount));
   const net = (o: OrderModel) => Math.max(o.amount - given(o), 0);
-  const later = counted.filter((o) => o.placedAt >= cutoff);
+  const later = placed.filter((o) => o.placedAt >= cutoff);
+  const placedBefore = placed.filter((o) => o.placedAt < cutoff);
+  const undone = placedBefore.filter(
+    (o) => o.status !== 'paid' || (reversed.has(o.id) && given(o) >= o.amount),
+  );
+  const gross = placedBefore.reduce((s, o) => s + o.amount, 0);
+  const givenBack = placedBefore.reduce(
+    (s, o) => s + (o.status === 'paid' ? Math.min(given(o), o.amount) : o.amount),
+    0,
+  );
   const days = [...new Set(before.map((o) => localDay(o.placedAt)))].sort();
   const monetary = Math.max(before.reduce((s, o) => s + net(o), 0) - excess - unmatched, 0);
   const past = touches.filter((t) => t.occurredAt < cutoff);
@@ -114,11 +129,15 @@ function oracle(orders: OrderModel[], touches: TouchModel[], cutoff: number): Su
     refunded_orders: refunds.filter((o) => o.placedAt < cutoff).length,
     // calls without an outcome count as reached (as the worklist's frequency cap counts them)
     last_two_way: calls.length ? localDay(Math.max(...calls.map((t) => t.occurredAt))) : null,
+    orders_placed: placedBefore.length,
+    orders_undone: undone.length,
+    gross_minor: gross,
+    undone_minor: Math.min(givenBack + excess + unmatched, gross),
     recheck_at: minOrNull(
       [
         minOrNull(later.map((o) => o.placedAt)),
-        // a later reversal of a customer with paid orders (without any, there is nothing to net)
-        counted.length
+        // a later reversal of a customer with orders (without any, there is nothing to net)
+        placed.length
           ? minOrNull(reversals.filter((r) => r.placedAt >= cutoff).map((r) => r.placedAt))
           : null,
         minOrNull(refunds.filter((o) => o.placedAt >= cutoff).map((o) => o.placedAt)),
@@ -299,7 +318,8 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
               to_char(last_day, 'YYYY-MM-DD') AS last_day, monetary::float8 AS monetary,
               first_amount::float8 AS first_amount, to_char(last_touch, 'YYYY-MM-DD') AS last_touch,
               complaints_90d, last_survey, extract(epoch FROM recheck_at) * 1000 AS recheck_at,
-              refunded_orders, to_char(last_two_way, 'YYYY-MM-DD') AS last_two_way
+              refunded_orders, to_char(last_two_way, 'YYYY-MM-DD') AS last_two_way,
+              orders_placed, orders_undone, gross_minor::float8 AS gross_minor, undone_minor::float8 AS undone_minor
        FROM customer_summaries WHERE workspace_id = $1`,
       [workspaceId],
     );
@@ -318,6 +338,10 @@ describe('customer summaries (triggers on orders and interactions + refresh)', (
           recheck_at: r.recheck_at === null ? null : Number(r.recheck_at),
           refunded_orders: r.refunded_orders,
           last_two_way: r.last_two_way,
+          orders_placed: r.orders_placed,
+          orders_undone: r.orders_undone,
+          gross_minor: r.gross_minor,
+          undone_minor: r.undone_minor,
         },
       ]),
     );

@@ -71,7 +71,8 @@ describe('reversals netted in customer summaries and backtest purchase days', ()
     const { rows } = await sql.query(
       `SELECT transactions, to_char(first_day, 'YYYY-MM-DD') AS first_day, to_char(last_day, 'YYYY-MM-DD') AS last_day,
               monetary::float8 AS monetary, first_amount::float8 AS first_amount,
-              (extract(epoch FROM recheck_at) * 1000)::float8 AS recheck_at
+              (extract(epoch FROM recheck_at) * 1000)::float8 AS recheck_at,
+              orders_placed, orders_undone, gross_minor::float8 AS gross_minor, undone_minor::float8 AS undone_minor
        FROM customer_summaries WHERE workspace_id = $1 AND customer_id = $2`,
       [workspaceId, ids.get(name)],
     );
@@ -83,6 +84,10 @@ describe('reversals netted in customer summaries and backtest purchase days', ()
           monetary: number;
           first_amount: number;
           recheck_at: number | null;
+          orders_placed: number;
+          orders_undone: number;
+          gross_minor: number;
+          undone_minor: number;
         }
       | undefined;
   }
@@ -143,6 +148,10 @@ describe('reversals netted in customer summaries and backtest purchase days', ()
       { ext: 'a', at: at('2026-01-03'), amount: 2_000 },
       { ext: 'b', at: at('2026-01-08'), amount: 9_000, status: 'refunded' },
     ]);
+    // an order cancelled by its status, nothing else
+    await customer('cancelled-only', [
+      { ext: 'a', at: at('2026-01-12'), amount: 5_000, status: 'cancelled' },
+    ]);
     await refreshCustomerSummaries(sql, {
       workspaceId,
       timezone: 'Asia/Shanghai',
@@ -160,6 +169,57 @@ describe('reversals netted in customer summaries and backtest purchase days', ()
       first_amount: 290,
     });
     expect(await purchaseDays('cancelled-12-minutes-later')).toEqual(['2026-01-05']);
+  });
+
+  it('counts what each customer undid for the cancellation rate, reversal records not as orders', async () => {
+    expect(await summary('cancelled-12-minutes-later')).toMatchObject({
+      orders_placed: 2,
+      orders_undone: 1,
+      gross_minor: 16_847_250,
+      undone_minor: 16_846_960,
+    });
+    expect(await summary('only-order-refunded')).toMatchObject({
+      orders_placed: 1,
+      orders_undone: 1,
+      gross_minor: 7_718_360,
+      undone_minor: 7_718_360,
+    });
+    // a partial refund gives money back but undoes no order
+    expect(await summary('partial-named')).toMatchObject({
+      orders_placed: 2,
+      orders_undone: 0,
+      undone_minor: 4_000,
+    });
+    // a reversal of no order and the excess of two on one: money back, capped at what was ordered
+    expect(await summary('unmatched')).toMatchObject({
+      orders_placed: 2,
+      orders_undone: 0,
+      undone_minor: 4_000,
+    });
+    expect(await summary('twice')).toMatchObject({ orders_placed: 2, orders_undone: 1, undone_minor: 2_000 });
+    // not yet: the reversal lies after the cutoff
+    expect(await summary('reversal-later')).toMatchObject({
+      orders_placed: 1,
+      orders_undone: 0,
+      undone_minor: 0,
+    });
+    // an order undone by its status counts as placed and undone
+    expect(await summary('status-only')).toMatchObject({
+      orders_placed: 2,
+      orders_undone: 1,
+      gross_minor: 11_000,
+      undone_minor: 9_000,
+    });
+  });
+
+  it('keeps a customer with only a cancelled order (no reversal) in the summaries, with nothing bought', async () => {
+    expect(await summary('cancelled-only')).toMatchObject({
+      transactions: 0,
+      monetary: 0,
+      orders_placed: 1,
+      orders_undone: 1,
+      undone_minor: 5_000,
+    });
   });
 
   it('a customer whose only order was refunded in full has no purchase and no spend', async () => {

@@ -26,11 +26,13 @@ describe('who gets a slot, and why the others do not', () => {
   let workspaceId: string;
   let today: string;
   let repId: string;
-  const ids: Record<'refund' | 'prospect' | 'clicker' | 'talker', string> = {
+  const ids: Record<'refund' | 'prospect' | 'clicker' | 'talker' | 'returned' | 'canceller', string> = {
     refund: '',
     prospect: '',
     clicker: '',
     talker: '',
+    returned: '',
+    canceller: '',
   };
 
   async function customer(name: string): Promise<string> {
@@ -47,6 +49,24 @@ describe('who gets a slot, and why the others do not', () => {
       `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, $2, $3, now() - $4 * interval '1 day', $5, w.currency, $6 FROM workspaces w WHERE w.id = $1`,
       [workspaceId, `slot-${customerId}-${daysAgo}-${status}`, customerId, daysAgo, amountMinor, status],
+    );
+  }
+
+  /** A refund booked as a record of its own, giving `amountMinor` back on the order of `ofDaysAgo` (issue 13 item 5). */
+  async function reversal(customerId: string, daysAgo: number, amountMinor: number, ofDaysAgo: number) {
+    await nest.db.query(
+      `INSERT INTO orders (workspace_id, external_id, customer_id, placed_at, amount_minor, currency, status,
+                           reversal, reverses_external_id)
+       SELECT $1, $2, $3, now() - $4 * interval '1 day', $5, w.currency, 'refunded', true, $6
+       FROM workspaces w WHERE w.id = $1`,
+      [
+        workspaceId,
+        `slot-${customerId}-${daysAgo}-reversal`,
+        customerId,
+        daysAgo,
+        amountMinor,
+        `slot-${customerId}-${ofDaysAgo}-paid`,
+      ],
     );
   }
 
@@ -103,6 +123,14 @@ describe('who gets a slot, and why the others do not', () => {
     }
     await interaction(ids.clicker, 3, 'email', 'clicked');
     await interaction(ids.talker, 10, 'call', 'reached');
+    // the issue's "£77,117 to win back": the only order, refunded in full by a record of its own
+    ids.returned = await customer('returned');
+    await order(ids.returned, 200, 7_711_700, 'paid');
+    await reversal(ids.returned, 199, 7_711_700, 200);
+    // a monthly buyer who cancelled eight of their last ten orders
+    ids.canceller = await customer('canceller');
+    for (const daysAgo of [10, 40, 70, 100, 130, 160, 190, 220, 250, 280])
+      await order(ids.canceller, daysAgo, 20_000, daysAgo <= 40 ? 'paid' : 'cancelled');
     const runs = nest.app.get(ScoreRunService);
     const { run } = await runs.start({ workspaceId, asOf: today, trigger: 'test', publishWorklists: false });
     const done = await runs.waitFor(workspaceId, run.id, undefined, 120_000);
@@ -130,6 +158,30 @@ describe('who gets a slot, and why the others do not', () => {
     expect(byId.get(ids.refund)?.prospect).toBe(false);
     // nothing bought that still counts: it competes with the customers at no value
     expect(byId.get(ids.refund)?.value).toBe(0);
+  });
+
+  it('gives nothing to win back for an order refunded in full, and names a high cancellation rate', async () => {
+    expect(await lifecycleOf(ids.returned)).toBe('churned');
+    const rows: CandidateRow[] = await nest.db.query(
+      CANDIDATES_SQL,
+      candidateParams(await queryParams(today)),
+    );
+    const byId = new Map(rows.map((r) => [String(r.customer_id), r]));
+    expect(byId.get(ids.returned)?.prospect).toBe(false);
+    expect(Number(byId.get(ids.returned)?.monetary)).toBe(0);
+    expect(byId.get(ids.returned)?.value).toBe(0);
+    expect(byId.get(ids.returned)?.high_cancellation_rate).toBe(false);
+
+    const [scores] = await nest.db.query(
+      `SELECT s.reasons, s.lifecycle_reasons, s.churn_risk FROM customer_scores s
+       JOIN workspaces w ON w.current_score_run_id = s.run_id WHERE w.id = $1 AND s.customer_id = $2`,
+      [workspaceId, ids.canceller],
+    );
+    expect((scores.reasons as Array<{ code: string }>).map((r) => r.code)).toContain(
+      'high_cancellation_rate',
+    );
+    expect(scores.lifecycle_reasons).toContain('high_cancellation_rate');
+    expect(byId.get(ids.canceller)?.high_cancellation_rate).toBe(true);
   });
 
   it('lets only two-way contact delay churn: a reached call does, an email click does not', async () => {

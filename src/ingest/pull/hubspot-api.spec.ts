@@ -6,11 +6,11 @@ import {
   coalesceUpdates,
   companyToWire,
   contactToWire,
+  dealFilterGroups,
   dealToWire,
   objectSearchBody,
   parseCustomersCursor,
   primaryAssociations,
-  wonDealFilter,
   formatCursor,
   HubSpotCursor,
   HubSpotObject,
@@ -296,20 +296,90 @@ describe('HubSpot companies and deals', () => {
     }
   });
 
-  it('searches deals of the won stages only, in every filter group', () => {
-    const won = wonDealFilter(full.deals);
-    expect(won).toEqual([{ propertyName: 'dealstage', operator: 'IN', values: ['closedwon', 'won_custom'] }]);
+  it('searches won deals, and deals in a cancelled stage that were won before, each group under the cursor', () => {
+    const groups = dealFilterGroups(full.deals);
+    const won = [{ propertyName: 'dealstage', operator: 'IN', values: ['closedwon', 'won_custom'] }];
+    const undone = [
+      { propertyName: 'dealstage', operator: 'IN', values: ['closedlost'] },
+      { propertyName: 'hs_date_entered_closedwon', operator: 'HAS_PROPERTY' },
+      { propertyName: 'amount', operator: 'GTE', value: '0' },
+    ];
+    expect(groups).toEqual([won, undone]);
     const start = parseCursor(null);
-    expect(objectSearchBody(full.deals, start, ['amount'], won)).toMatchObject({
-      filterGroups: [{ filters: won }],
+    expect(objectSearchBody(full.deals, start, ['amount'], groups)).toMatchObject({
+      filterGroups: [{ filters: won }, { filters: undone }],
       sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
     });
-    const tie = objectSearchBody(full.deals, { since: 5, strict: false, tie: true, afterId: '9' }, [], won);
-    expect((tie.filterGroups as Array<{ filters: unknown[] }>)[0].filters).toEqual([
+    const tie = objectSearchBody(
+      full.deals,
+      { since: 5, strict: false, tie: true, afterId: '9' },
+      [],
+      groups,
+    );
+    const keyset = [
       { propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: '5' },
       { propertyName: 'hs_object_id', operator: 'GT', value: '9' },
-      ...won,
-    ]);
+    ];
+    expect(tie.filterGroups).toEqual([{ filters: [...keyset, ...won] }, { filters: [...keyset, ...undone] }]);
+    // HubSpot's limits: at most 5 groups, 6 filters per group, 18 in all
+    const all = (tie.filterGroups as Array<{ filters: unknown[] }>).map((g) => g.filters.length);
+    expect(Math.max(...all)).toBeLessThanOrEqual(6);
+    expect(all.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(18);
+    // without cancelled stages (or the won-entered property) only won deals are read
+    const wonOnly = hubspotInputSchema.parse({
+      kind: 'hubspot',
+      name: 'hs',
+      auth: { privateAppToken: 'pat-na1-x' },
+      deals: { enabled: true, cancelledStages: [] },
+    });
+    expect(dealFilterGroups(wonOnly.deals)).toHaveLength(1);
+    // a contacts search keeps its single group
+    expect(
+      objectSearchBody(full.deals, { since: 5, strict: true, tie: false, afterId: null }, []),
+    ).toMatchObject({
+      filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GT', value: '5' }] }],
+    });
+  });
+
+  it('maps a refund deal to a reversal and a won deal moved to a cancelled stage to a cancelled order', () => {
+    const withLink = hubspotInputSchema.parse({
+      kind: 'hubspot',
+      name: 'hs',
+      auth: { privateAppToken: 'pat-na1-x' },
+      deals: { enabled: true, currency: 'GBP', fields: { reverses: 'refunded_deal_id' } },
+    });
+    const deal = (properties: Record<string, string | null>) => ({
+      id: '21',
+      customerExternalId: '3',
+      properties: { hs_lastmodifieddate: '2026-02-01T00:00:00Z', closedate: '2026-01-15', ...properties },
+    });
+    const refund = dealToWire(
+      deal({ dealstage: 'closedwon', amount: '-1684.60', refunded_deal_id: '20' }),
+      withLink.deals,
+    );
+    expect(refund.data).toMatchObject({
+      externalId: '21',
+      amountMinor: 168460,
+      status: 'refunded',
+      reversal: true,
+      reverses: '20',
+    });
+    expect(parseEvent(refund).ok).toBe(true);
+    // no link configured (or none given): a reversal scoring matches to the customer's order
+    const unlinked = dealToWire(deal({ dealstage: 'closedwon', amount: '-5' }), full.deals).data;
+    expect(unlinked).toMatchObject({ amountMinor: 500, status: 'refunded', reversal: true });
+    expect(unlinked).not.toHaveProperty('reverses');
+    const cancelled = dealToWire(
+      deal({ dealstage: 'ClosedLost', amount: '1684.60', hs_date_entered_closedwon: '1767225600000' }),
+      full.deals,
+    );
+    expect(cancelled.data).toMatchObject({ externalId: '21', amountMinor: 168460, status: 'cancelled' });
+    expect(cancelled.data).not.toHaveProperty('reversal');
+    expect(parseEvent(cancelled).ok).toBe(true);
+    // a won deal keeps the shape it had: no reversal keys
+    expect(dealToWire(deal({ dealstage: 'closedwon', amount: '3' }), full.deals).data).not.toHaveProperty(
+      'reversal',
+    );
   });
 
   it('maps a company to a business customer with its own id space, named by its domain when nameless', () => {

@@ -86,20 +86,27 @@ export function searchBody(cfg: HubSpotContactsConfig, cursor: HubSpotCursor): R
 }
 
 /**
- * `POST /crm/v3/objects/{object}/search` for a cursor (contacts, companies, deals alike), `filters` ANDed into every
- * filter group (e.g. a deal's won stages).
+ * `POST /crm/v3/objects/{object}/search` for a cursor (contacts, companies, deals alike). `groups` are alternatives
+ * (HubSpot ORs filter groups, at most 5), each ANDed with the cursor's filters (e.g. a deal's won stages, or its
+ * cancelled stages once won); none: the cursor's filters alone.
  */
 export function objectSearchBody(
   cfg: SearchPaging,
   cursor: HubSpotCursor,
   properties: string[],
-  filters: SearchFilter[] = [],
+  groups: SearchFilter[][] = [],
 ): Record<string, unknown> {
   const modified = cfg.fields.updatedAt;
   const common = { properties, limit: cfg.pageSize };
+  const within = (base: SearchFilter[]) =>
+    groups.length
+      ? groups.map((g) => ({ filters: [...base, ...g] }))
+      : base.length
+        ? [{ filters: base }]
+        : [];
   if (cursor.since === null) {
     return {
-      filterGroups: filters.length ? [{ filters }] : [],
+      filterGroups: within([]),
       sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
       ...common,
     };
@@ -111,17 +118,13 @@ export function objectSearchBody(
       tie.push({ propertyName: 'hs_object_id', operator: 'GT', value: cursor.afterId });
     }
     return {
-      filterGroups: [{ filters: [...tie, ...filters] }],
+      filterGroups: within(tie),
       sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
       ...common,
     };
   }
   return {
-    filterGroups: [
-      {
-        filters: [{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }, ...filters],
-      },
-    ],
+    filterGroups: within([{ propertyName: modified, operator: cursor.strict ? 'GT' : 'GTE', value: at }]),
     sorts: [{ propertyName: modified, direction: 'ASCENDING' }],
     ...common,
   };
@@ -278,17 +281,38 @@ export function dealProperties(cfg: HubSpotDealsConfig): string[] {
   return [...new Set(named.filter((p): p is string => p !== null))];
 }
 
-/** Only won deals are orders: the stage filter ANDed into every deals search. */
-export function wonDealFilter(cfg: HubSpotDealsConfig): SearchFilter[] {
+/**
+ * The deals that are orders, as filter groups of a deals search: won deals, and — when cancelled stages and the
+ * won-entered property are configured — deals in a cancelled stage that were won before (HubSpot keeps
+ * `hs_date_entered_<won stage>` after the deal moves on) and are no refund (amount ≥ 0). A deal that was never won
+ * is no order, whatever its stage.
+ */
+export function dealFilterGroups(cfg: HubSpotDealsConfig): SearchFilter[][] {
+  const lower = (xs: string[]) => xs.map((s) => s.toLowerCase());
+  const won: SearchFilter[] = [
+    { propertyName: cfg.fields.stage, operator: 'IN', values: lower(cfg.wonStages) },
+  ];
+  const cancelled = cfg.cancelledStages ?? [];
+  if (cancelled.length === 0 || !cfg.fields.wonEnteredAt) return [won];
   return [
-    { propertyName: cfg.fields.stage, operator: 'IN', values: cfg.wonStages.map((s) => s.toLowerCase()) },
+    won,
+    [
+      { propertyName: cfg.fields.stage, operator: 'IN', values: lower(cancelled) },
+      { propertyName: cfg.fields.wonEnteredAt, operator: 'HAS_PROPERTY' },
+      { propertyName: cfg.fields.amount, operator: 'GTE', value: '0' },
+    ],
   ];
 }
 
 /** A deal as the pull stores it: the record and the customer external id its association named (null: none). */
 export type HubSpotDeal = HubSpotObject & { customerExternalId: string | null };
 
-/** A won deal as an `order.upserted` (paid), its amount in the currency's minor units. */
+/**
+ * A deal as an `order.upserted`, its amount in the currency's minor units: a won deal is paid; a won deal with a
+ * negative amount is a refund booked as a deal of its own (a reversal, `refunded`, giving |amount| back — on the
+ * deal `fields.reverses` names, else on one scoring matches); a deal in a cancelled stage is the order undone
+ * (`cancelled`, the same external id as when it was won). docs/crm-sync.md, "Refunds and cancellations".
+ */
 export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEvent {
   const f = cfg.fields;
   const p = record.properties;
@@ -303,6 +327,10 @@ export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEv
   }
   const modified = instantMs(p[f.updatedAt]) ?? instantMs(record.updatedAt);
   const closed = instantMs(p[f.closedAt]);
+  const stage = p[f.stage]?.trim().toLowerCase() ?? '';
+  const cancelled = (cfg.cancelledStages ?? []).some((s) => s.toLowerCase() === stage);
+  const refund = !cancelled && amountMinor !== null && amountMinor < 0;
+  const reverses = refund && f.reverses ? p[f.reverses]?.trim() || null : null;
   return {
     type: 'order.upserted',
     data: {
@@ -310,9 +338,10 @@ export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEv
       customerExternalId: record.customerExternalId,
       updatedAt: modified === null ? (p[f.updatedAt] ?? null) : new Date(modified).toISOString(),
       placedAt: closed === null ? (p[f.closedAt] ?? null) : new Date(closed).toISOString(),
-      amountMinor,
+      amountMinor: refund ? -(amountMinor as number) : amountMinor,
       currency,
-      status: 'paid',
+      status: cancelled ? 'cancelled' : refund ? 'refunded' : 'paid',
+      ...(refund ? { reversal: true, ...(reverses ? { reverses } : {}) } : {}),
     },
   };
 }

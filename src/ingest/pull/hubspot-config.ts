@@ -88,6 +88,8 @@ export const DEFAULT_DEAL_PROPERTIES = {
   amount: 'amount',
   closedAt: 'closedate',
   currency: 'deal_currency_code',
+  // HubSpot's calculated "Date entered 'Closed Won'" of the default pipeline: set once a deal was won, kept after
+  wonEnteredAt: 'hs_date_entered_closedwon',
 } as const;
 
 const dealFields = z.strictObject({
@@ -97,6 +99,13 @@ const dealFields = z.strictObject({
   closedAt: property.default(DEFAULT_DEAL_PROPERTIES.closedAt),
   /** null: every deal is in `currency` */
   currency: property.nullable().default(DEFAULT_DEAL_PROPERTIES.currency),
+  /**
+   * the date the deal entered a won stage (`hs_date_entered_<stage id>`): a deal in a cancelled stage is a
+   * cancelled order only when it has one; null: cancelled stages are not read
+   */
+  wonEnteredAt: property.nullable().default(DEFAULT_DEAL_PROPERTIES.wonEnteredAt),
+  /** a deal property naming the deal a refund deal (negative amount) gives money back on; null: none */
+  reverses: property.nullable().default(null),
 });
 
 /** Closed-won deals → orders; each deal's customer is its associated contact (or company). */
@@ -105,6 +114,11 @@ const deals = z.strictObject({
   fields: dealFields.default(dealFields.parse({})),
   /** the pipeline stage ids that mean won (HubSpot's default pipeline: `closedwon`) */
   wonStages: z.array(z.string().min(1).max(100)).min(1).max(50).default(['closedwon']),
+  /**
+   * stages that undo a won deal (HubSpot's default pipeline: `closedlost`): a deal there that was won before
+   * (`fields.wonEnteredAt` set) is a cancelled order; [] : none
+   */
+  cancelledStages: z.array(z.string().min(1).max(100)).max(20).default(['closedlost']),
   /** the object a deal's customer is read from (its association) */
   customer: z.enum(['contacts', 'companies']).default('contacts'),
   /** the currency of a deal without a currency code (the portal's company currency) */

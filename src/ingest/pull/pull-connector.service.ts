@@ -17,6 +17,7 @@ import {
   companyProperties,
   companyToWire,
   contactToWire,
+  dealFilterGroups,
   dealProperties,
   dealToWire,
   formatCursor,
@@ -27,7 +28,6 @@ import {
   parseCursor,
   parseCustomersCursor,
   searchBody,
-  wonDealFilter,
 } from './hubspot-api';
 import { CrmRateLimiters, HubSpotClient } from './hubspot-client';
 import { SalesforceRuntime } from './salesforce-config';
@@ -257,7 +257,7 @@ export class PullConnectorService {
       const cursor = parseCursor(raw);
       const page = await client.search(
         'deals',
-        objectSearchBody(deals, cursor, dealProperties(deals), wonDealFilter(deals)),
+        objectSearchBody(deals, cursor, dealProperties(deals), dealFilterGroups(deals)),
       );
       const moved = nextCursor(cursor, page.results, deals);
       // one associations call per page: search answers no associations

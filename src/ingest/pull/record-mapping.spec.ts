@@ -57,6 +57,36 @@ describe('record mapping', () => {
     });
   });
 
+  it('carries a refund record of a foreign API as a reversal naming the order it reverses', () => {
+    const [e] = recordToEvents(
+      'orders',
+      { id: 9, of: 7, credit: true, cust: 'c1', at: '2026-01-05T10:00:00Z', total: '12.50', cur: 'GBP' },
+      fields({
+        externalId: 'id',
+        reverses: 'of',
+        reversal: 'credit',
+        customerExternalId: 'cust',
+        placedAt: 'at',
+        updatedAt: 'at',
+        amount: 'total',
+        currency: 'cur',
+      }),
+    );
+    expect(e).toEqual({
+      type: 'order.upserted',
+      data: {
+        externalId: '9',
+        customerExternalId: 'c1',
+        updatedAt: '2026-01-05T10:00:00Z',
+        placedAt: '2026-01-05T10:00:00Z',
+        currency: 'GBP',
+        reversal: true,
+        reverses: '7',
+        amountMinor: 1250,
+      },
+    });
+  });
+
   it('converts decimal major-unit amounts exactly and numeric strings to numbers', () => {
     const [e] = recordToEvents(
       'orders',

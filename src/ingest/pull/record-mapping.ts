@@ -34,6 +34,9 @@ const ORDER_FIELDS = [
   'status',
   'channel',
   'lines',
+  // a refund or cancellation booked as an order of its own, and the order it reverses (docs/crm-sync.md)
+  'reversal',
+  'reverses',
 ];
 const LINE_FIELDS = ['productCode', 'productName', 'category', 'quantity', 'amountMinor'];
 const INTERACTION_FIELDS = [
@@ -54,6 +57,7 @@ const ID_FIELDS = new Set([
   'ownerRepExternalId',
   'repExternalId',
   'productCode',
+  'reverses',
 ]);
 const NUMBER_FIELDS = new Set(['amountMinor', 'quantity', 'score']);
 

@@ -163,6 +163,66 @@ describe('won Opportunities as orders', () => {
   });
 });
 
+describe('refunds and cancellations among Opportunities', () => {
+  const on = {
+    ...cfg,
+    opportunities: {
+      ...cfg.opportunities,
+      enabled: true,
+      currency: 'GBP',
+      cancelledStages: ['Cancelled', "Storniert d'office"],
+      reversesField: 'Refunded_Opportunity__c',
+    },
+  };
+  const opp = (fields: Record<string, unknown>) => ({
+    attributes: { type: 'Opportunity' },
+    Id: '006000000000002AAA',
+    ContactId: '003000000000001AAA',
+    CloseDate: '2026-02-03',
+    SystemModstamp: '2026-02-03T10:00:00.000+0000',
+    ...fields,
+  });
+
+  it('also queries the cancelled stages, as quoted SOQL literals, with the stage and the refund lookup', () => {
+    expect(opportunitySoql(on, null)).toBe(
+      'SELECT Id, SystemModstamp, ContactId, Amount, CloseDate, StageName, Refunded_Opportunity__c FROM Opportunity ' +
+        "WHERE (IsWon = true OR StageName IN ('Cancelled', 'Storniert d\\'office')) ORDER BY SystemModstamp ASC, Id ASC",
+    );
+    // quotes and backslashes in a stage name are refused by the configuration
+    for (const bad of ["it's", 'a\\b', 'line\nbreak']) {
+      const r = salesforceInputSchema.safeParse({
+        kind: 'salesforce',
+        name: 'sf',
+        baseUrl: 'https://acme.my.salesforce.com',
+        auth: { accessToken: '00Dxx!token' },
+        records: { opportunities: { cancelledStages: [bad] } },
+      });
+      expect(r.success).toBe(false);
+    }
+  });
+
+  it('maps a negative Amount to a reversal naming its Opportunity, and a cancelled stage to a cancelled order', () => {
+    const refund = opportunityToWire(
+      opp({ Amount: -1684.6, StageName: 'Closed Won', Refunded_Opportunity__c: '006000000000001AAA' }),
+      on,
+    );
+    expect(refund.data).toMatchObject({
+      amountMinor: 168460,
+      status: 'refunded',
+      reversal: true,
+      reverses: '006000000000001AAA',
+    });
+    expect(parseEvent(refund).ok).toBe(true);
+    const loose = opportunityToWire(opp({ Amount: -5, StageName: 'Closed Won' }), on).data;
+    expect(loose).toMatchObject({ amountMinor: 500, reversal: true });
+    expect(loose).not.toHaveProperty('reverses');
+    const cancelled = opportunityToWire(opp({ Amount: 168469.6, StageName: 'Cancelled' }), on);
+    expect(cancelled.data).toMatchObject({ amountMinor: 16_846_960, status: 'cancelled' });
+    expect(cancelled.data).not.toHaveProperty('reversal');
+    expect(parseEvent(cancelled).ok).toBe(true);
+  });
+});
+
 describe('sObject Collections write-back', () => {
   it('sends typed values, each record on its own (allOrNone false)', () => {
     expect(salesforceValue({ amountMinor: 1923200, currency: 'CNY' })).toBe(19232);

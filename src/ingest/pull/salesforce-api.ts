@@ -151,9 +151,16 @@ export function opportunityCustomerField(cfg: SalesforceRecordsConfig): 'Contact
   return cfg.opportunities.customerField ?? (cfg.object === 'Account' ? 'AccountId' : 'ContactId');
 }
 
-/** Won Opportunities from the watermark (a re-opened one stays an order until it is deleted in Callplan). */
+/** A SOQL string literal (the config allows no quotes or backslashes in stage names; escaped all the same). */
+const soqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * Won Opportunities from the watermark, and those in a cancelled stage (a re-opened one stays an order until it is
+ * deleted in Callplan).
+ */
 export function opportunitySoql(cfg: SalesforceRecordsConfig, since: string | null): string {
   const o = cfg.opportunities;
+  const cancelled = o.cancelledStages ?? [];
   const fields = [
     'Id',
     'SystemModstamp',
@@ -161,12 +168,22 @@ export function opportunitySoql(cfg: SalesforceRecordsConfig, since: string | nu
     'Amount',
     'CloseDate',
     ...(o.currencyField ? [o.currencyField] : []),
+    ...(cancelled.length ? ['StageName'] : []),
+    ...(o.reversesField ? [o.reversesField] : []),
   ];
-  const where = ['IsWon = true', ...(since === null ? [] : [`SystemModstamp >= ${since}`])].join(' AND ');
-  return `SELECT ${fields.join(', ')} FROM Opportunity WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
+  const orders = cancelled.length
+    ? `(IsWon = true OR StageName IN (${cancelled.map(soqlString).join(', ')}))`
+    : 'IsWon = true';
+  const where = [orders, ...(since === null ? [] : [`SystemModstamp >= ${since}`])].join(' AND ');
+  return `SELECT ${[...new Set(fields)].join(', ')} FROM Opportunity WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
 }
 
-/** A won Opportunity as an `order.upserted` wire event (Amount in major units, converted exactly). */
+/**
+ * An Opportunity as an `order.upserted` wire event (Amount in major units, converted exactly): won, a paid order;
+ * won with a negative Amount, a refund booked as an Opportunity of its own (a reversal, `refunded`, |Amount|, naming
+ * the Opportunity in `reversesField` when set); in a cancelled stage, the order undone (`cancelled`).
+ * docs/crm-sync.md, "Refunds and cancellations".
+ */
 export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecordsConfig): WireEvent {
   const o = cfg.opportunities;
   const currency = (o.currencyField ? getPath(record, o.currencyField) : null) ?? o.currency;
@@ -180,6 +197,11 @@ export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecor
       amountMinor = null; // unknown currency: validation names it
     }
   }
+  const stage = getPath(record, 'StageName');
+  const cancelled = typeof stage === 'string' && (o.cancelledStages ?? []).includes(stage);
+  const refund = !cancelled && amountMinor !== null && amountMinor < 0;
+  const link = refund && o.reversesField ? getPath(record, o.reversesField) : null;
+  const reverses = typeof link === 'string' && link.trim() !== '' ? link.trim() : null;
   return {
     type: 'order.upserted',
     data: {
@@ -187,9 +209,10 @@ export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecor
       customerExternalId: getPath(record, opportunityCustomerField(cfg)) ?? null,
       updatedAt: sfInstant(getPath(record, 'SystemModstamp')),
       placedAt: getPath(record, 'CloseDate') ?? null,
-      amountMinor,
+      amountMinor: refund ? -(amountMinor as number) : amountMinor,
       currency,
-      status: 'paid',
+      status: cancelled ? 'cancelled' : refund ? 'refunded' : 'paid',
+      ...(refund ? { reversal: true, ...(reverses ? { reverses } : {}) } : {}),
     },
   };
 }

@@ -39,6 +39,19 @@ const opportunities = z.strictObject({
     .default('USD'),
   /** multi-currency orgs: `CurrencyIsoCode` */
   currencyField: field.nullable().default(null),
+  /**
+   * StageName values of closed Opportunities that undo a won one (an org's own "Cancelled" stage; not "Closed Lost",
+   * which mostly means never won): pulled too, as cancelled orders; [] : none
+   */
+  cancelledStages: z
+    .array(z.string().regex(/^[^'\\\n\r]{1,120}$/, 'a stage name (no quotes, backslashes or line breaks)'))
+    .max(20)
+    .default([]),
+  /**
+   * a lookup on a refund Opportunity (negative Amount) naming the Opportunity it gives money back on (a custom
+   * field, e.g. `Refunded_Opportunity__c`); null: none, scoring matches the refund to an order
+   */
+  reversesField: field.nullable().default(null),
 });
 
 const records = z.strictObject({

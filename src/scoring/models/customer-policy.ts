@@ -4,6 +4,7 @@
  *
  * Units: days; money in integer minor units of the workspace currency; probabilities in [0, 1].
  */
+import { type CancellationPolicy, DEFAULT_CANCELLATION_POLICY } from './cancellation-rate';
 
 export type CustomerKind = 'individual' | 'business';
 
@@ -31,6 +32,8 @@ export interface ChurnRiskPolicy {
   perComplaint: number;
   /** extra risk when the last survey score is a detractor (noisy-OR), 0..1 */
   detractor: number;
+  /** extra risk at a full cancellation signal (noisy-OR, scaled by the signal), 0..1 */
+  cancellation: number;
 }
 
 /** Maximum points of each priority term (they add up to at most 100 for any one customer). */
@@ -42,6 +45,8 @@ export interface PriorityWeights {
   overdue: number;
   secondPurchase: number;
   complaint: number;
+  /** a high cancellation rate: something goes wrong with their orders (cancellation-rate.ts) */
+  cancellation: number;
   loyal: number;
   prospect: number;
 }
@@ -117,6 +122,8 @@ export interface ScoringPolicy {
   strongStartMinMScore: number;
   /** reference value used when the workspace has none, minor units */
   fallbackReferenceValue: number;
+  /** the cancellation rate's shrinkage and thresholds (cancellation-rate.ts) */
+  cancellation: CancellationPolicy;
   churnRisk: ChurnRiskPolicy;
   priority: PriorityPolicy;
   workspace: WorkspaceStats;
@@ -148,12 +155,14 @@ export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
   strongStartDays: 90,
   strongStartMinMScore: 4,
   fallbackReferenceValue: 10_000,
+  cancellation: { ...DEFAULT_CANCELLATION_POLICY },
   churnRisk: {
     overdueMidpoint: 2,
     overdueSteepness: 2,
     pAliveWeight: 0.5,
     perComplaint: 0.15,
     detractor: 0.1,
+    cancellation: 0.2,
   },
   priority: {
     weights: {
@@ -164,6 +173,7 @@ export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
       overdue: 10,
       secondPurchase: 10,
       complaint: 10,
+      cancellation: 5,
       loyal: 5,
       prospect: 8,
     },
@@ -180,7 +190,10 @@ export const DEFAULT_SCORING_POLICY: Readonly<ScoringPolicy> = deepFreeze({
 });
 
 /** Partial overrides of a policy (nested objects merge key by key). */
-export type ScoringPolicyOverrides = Partial<Omit<ScoringPolicy, 'churnRisk' | 'priority' | 'workspace'>> & {
+export type ScoringPolicyOverrides = Partial<
+  Omit<ScoringPolicy, 'churnRisk' | 'priority' | 'workspace' | 'cancellation'>
+> & {
+  cancellation?: Partial<CancellationPolicy>;
   churnRisk?: Partial<ChurnRiskPolicy>;
   priority?: Partial<Omit<PriorityPolicy, 'weights'>> & { weights?: Partial<PriorityWeights> };
 };
@@ -191,10 +204,11 @@ export function createScoringPolicy(
   overrides: ScoringPolicyOverrides = {},
   base: Readonly<ScoringPolicy> = DEFAULT_SCORING_POLICY,
 ): ScoringPolicy {
-  const { churnRisk, priority, ...flat } = overrides;
+  const { churnRisk, priority, cancellation, ...flat } = overrides;
   const policy: ScoringPolicy = {
     ...base,
     ...flat,
+    cancellation: { ...base.cancellation, ...cancellation },
     churnRisk: { ...base.churnRisk, ...churnRisk },
     priority: {
       ...base.priority,
@@ -212,6 +226,7 @@ export function validateScoringPolicy(policy: Readonly<ScoringPolicy>): void {
   const checks = new PolicyChecks();
   checkRuleThresholds(checks, policy);
   checkChurnRisk(checks, policy.churnRisk);
+  checkCancellation(checks, policy.cancellation);
   checkPriority(checks, policy);
   checkWorkspaceStats(checks, policy.workspace);
   if (checks.errors.length > 0) throw new RangeError(`Invalid scoring policy: ${checks.errors.join('; ')}`);
@@ -290,6 +305,20 @@ function checkChurnRisk(c: PolicyChecks, churn: Readonly<ChurnRiskPolicy>): void
   c.unit('churnRisk.pAliveWeight', churn.pAliveWeight);
   c.unit('churnRisk.perComplaint', churn.perComplaint);
   c.unit('churnRisk.detractor', churn.detractor);
+  c.unit('churnRisk.cancellation', churn.cancellation);
+}
+
+function checkCancellation(c: PolicyChecks, p: Readonly<CancellationPolicy>): void {
+  c.unit('cancellation.priorRate', p.priorRate);
+  c.nonNegative('cancellation.priorOrders', p.priorOrders);
+  c.check(
+    Number.isFinite(p.threshold) && p.threshold >= 0 && p.threshold < 1,
+    'cancellation.threshold must be in [0, 1)',
+  );
+  c.check(
+    Number.isFinite(p.fullRate) && p.fullRate > p.threshold && p.fullRate <= 1,
+    'cancellation.fullRate must be in (threshold, 1]',
+  );
 }
 
 function checkPriority(c: PolicyChecks, policy: Readonly<ScoringPolicy>): void {

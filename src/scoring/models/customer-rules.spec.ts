@@ -615,6 +615,67 @@ const buyer: fc.Arbitrary<CustomerFeatures> = fc
     }),
   );
 
+describe('cancellation rate', () => {
+  /** `undone` of `orders` orders undone, by count and by value alike */
+  const undid = (orders: number, undone: number) => ({
+    cancellations: { orders, undoneOrders: undone, grossMinor: orders * 1_000, undoneMinor: undone * 1_000 },
+  });
+
+  it('adds churn risk, a priority reason and a lifecycle reason when most orders are undone', () => {
+    const calm = customer(undid(10, 0));
+    const cancelling = customer(undid(10, 8));
+    expect(churnRisk(cancelling, policy)).toBeGreaterThan(churnRisk(calm, policy));
+    const s = scoreCustomer(cancelling, policy);
+    expect(s.reasons.map((r) => r.code)).toContain('high_cancellation_rate');
+    expect(s.classReasons.lifecycle).toContain('high_cancellation_rate');
+    expect(scoreCustomer(calm, policy).reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+  });
+
+  it('keeps a cancelling customer from loyal', () => {
+    const regular = { transactions: 6, recencyDays: 10, rScore: 5, fScore: 5 };
+    expect(lifecycle(customer({ ...regular, ...undid(10, 1) }), policy).value).toBe('loyal');
+    const cancelling = lifecycle(customer({ ...regular, ...undid(10, 8) }), policy);
+    expect(cancelling.value).toBe('active');
+    expect(cancelling.reasons).toContain('high_cancellation_rate');
+  });
+
+  it('says nothing about one cancelled order of two', () => {
+    const s = scoreCustomer(customer({ transactions: 1, ...undid(2, 1) }), policy);
+    expect(s.reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+    expect(s.classReasons.lifecycle).not.toContain('high_cancellation_rate');
+    expect(churnRisk(customer({ transactions: 1, ...undid(2, 1) }), policy)).toBe(
+      churnRisk(customer({ transactions: 1 }), policy),
+    );
+  });
+
+  it('leaves prospects and customers with refunds only to their own rules', () => {
+    const refundsOnly = prospect({ refundedOrders: 3, ...undid(3, 3) });
+    const s = scoreCustomer(refundsOnly, policy);
+    expect(s.classReasons.lifecycle).toEqual(['refunds_only', 'no_two_way_contact']);
+    expect(s.reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+    expect(s.churnRisk).toBe(1);
+  });
+
+  it("gives no value to win back when the only order was refunded in full (the issue's £77,117)", () => {
+    // the summary nets the refund: no counted purchase, no spend; the refund record keeps them off the prospects
+    const s = scoreCustomer(prospect({ refundedOrders: 1, ...undid(1, 1) }), policy);
+    expect(s.lifecycle).toBe('churned');
+    expect(s.reasons.map((r) => r.code)).not.toContain('win_back');
+    expect(s.priority).toBe(0);
+  });
+
+  it('follows the policy: a stricter threshold silences it, weight 0 drops the term', () => {
+    const f = customer(undid(10, 8));
+    const lenient = createScoringPolicy(policy.workspace, { cancellation: { threshold: 0.9, fullRate: 1 } });
+    expect(scoreCustomer(f, lenient).reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+    const unweighted = createScoringPolicy(policy.workspace, { priority: { weights: { cancellation: 0 } } });
+    expect(scoreCustomer(f, unweighted).reasons.map((r) => r.code)).not.toContain('high_cancellation_rate');
+    expect(() => createScoringPolicy({}, { cancellation: { threshold: 0.7, fullRate: 0.6 } })).toThrow(
+      /cancellation.fullRate/,
+    );
+  });
+});
+
 describe('properties', () => {
   it('makes a prospect exactly of who never bought: no counted purchase and no refund', () => {
     fc.assert(

@@ -9,6 +9,7 @@
  *
  * Units: days; money in integer minor units of the workspace currency; probabilities in [0, 1].
  */
+import { type CancellationHistory, cancellationSignal, NO_CANCELLATIONS } from './cancellation-rate';
 import { rfmSegment as segmentOf } from './rfm';
 import type { AbcClass, FrequencyClass, Lifecycle, RfmSegment, ValueTier } from './types';
 import type { CustomerKind, ScoringPolicy } from './customer-policy';
@@ -39,6 +40,11 @@ export interface CustomerFeatures {
   daysSinceTwoWayContact: number | null;
   /** refunded orders (any currency): with no counted purchase, they show the customer bought before the history */
   refundedOrders: number;
+  /**
+   * orders placed and undone (refunded, cancelled, given back in full) with their value, for the cancellation
+   * rate (cancellation-rate.ts); absent: none
+   */
+  cancellations?: CancellationHistory;
   /** complaints in the last 90 days */
   complaints90d: number;
   /** last survey score, 0–10 (NPS style) */
@@ -138,6 +144,7 @@ export type LifecycleReason =
   | 'not_detractor'
   | 'no_survey'
   | 'detractor'
+  | 'high_cancellation_rate'
   | 'reactivated';
 
 /**
@@ -170,7 +177,8 @@ export function frequencyClass(
  * churned (recency > churnCycleMultiple × own cycle, pAlive uninformative or < churnPAlive, no purchase or two-way
  * contact for > churnNoTouchDays) → new (first purchase within newWithinDays) → at_risk (recency >
  * activeCycleMultiple × cycle or pAlive < atRiskPAlive; `two_way_contact_delays_churn` when only a recent two-way
- * contact kept it from churned) → loyal (≥ loyalMinTransactions, no recent complaint, not a detractor) → active.
+ * contact kept it from churned) → loyal (≥ loyalMinTransactions, no recent complaint, not a detractor, no high
+ * cancellation rate) → active. At risk, active and loyal say `high_cancellation_rate` when the rate is high.
  * Interactions that are not two-way (emails sent, opened or clicked, campaigns, surveys) never delay churn.
  */
 export function lifecycle(
@@ -183,7 +191,8 @@ export function lifecycle(
 /**
  * Churn risk in [0, 1]: logistic of the overdue ratio (recency / cycle), averaged with 1 − pAlive when pAlive is
  * informative (repeat buyers only: BG/NBD gives P(alive) = 1 to every one-time buyer), then raised noisy-OR by
- * recent complaints and a detractor survey. 0 for prospects; refunds only: 1 (0.5 after a recent two-way contact).
+ * recent complaints, a detractor survey and a high cancellation rate (churnRisk.cancellation × its signal). 0 for
+ * prospects; refunds only: 1 (0.5 after a recent two-way contact).
  */
 export function churnRisk(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): number {
   return churnRiskOf(clean(f), policy);
@@ -201,6 +210,7 @@ export type PriorityCode =
   | 'overdue_vs_cycle'
   | 'second_purchase_window'
   | 'recent_complaint'
+  | 'high_cancellation_rate'
   | 'loyal_champion'
   | 'prospect';
 
@@ -226,7 +236,8 @@ export interface PriorityInputs {
 /**
  * Call priority 0..100 = expected value of contacting now: the sum of weighted terms, each in [0, 1] — value at
  * stake × churn risk, expected purchase value, probability of a purchase within the purchase window, CLV growth,
- * due/overdue against the own cycle, second-purchase window, recent complaint, loyal champion, prospect. Value
+ * due/overdue against the own cycle, second-purchase window, recent complaint, high cancellation rate, loyal
+ * champion, prospect. Value
  * terms use log(1 + value / reference value), so one whale does not flatten the list. Points are rounded to 0.01.
  */
 export function priority(
@@ -347,6 +358,11 @@ function refundsOnly(c: Clean): boolean {
 /** Whether a two-way contact (a call that reached them, a reply) lies within churnNoTouchDays. */
 function recentTwoWay(c: Clean, policy: Readonly<ScoringPolicy>): boolean {
   return c.daysSinceTwoWayContact !== null && c.daysSinceTwoWayContact <= policy.churnNoTouchDays;
+}
+
+/** The cancellation signal of a buyer, 0..1 (cancellation-rate.ts); 0 without a counted purchase. */
+function cancels(c: Clean, policy: Readonly<ScoringPolicy>): number {
+  return isBuyer(c) ? cancellationSignal(c.cancellations ?? NO_CANCELLATIONS, policy.cancellation) : 0;
 }
 
 function isDetractor(c: Clean, policy: Readonly<ScoringPolicy>): boolean {
@@ -474,6 +490,7 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
     if (overdue) reasons.push('overdue_vs_cycle');
     if (lowPAlive) reasons.push('low_p_alive');
     if (contactDelaysChurn) reasons.push('two_way_contact_delays_churn');
+    if (cancels(c, policy) > 0) reasons.push('high_cancellation_rate');
     return { value: 'at_risk', reasons };
   }
 
@@ -484,7 +501,9 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
   reasons.push(repeat ? 'repeat_buyer' : 'few_purchases');
   reasons.push(calm ? 'no_recent_complaint' : 'recent_complaint');
   reasons.push(detractor ? 'detractor' : c.lastSurveyScore === null ? 'no_survey' : 'not_detractor');
-  return withReactivation(repeat && calm && !detractor ? 'loyal' : 'active', reasons);
+  const cancelling = cancels(c, policy) > 0;
+  if (cancelling) reasons.push('high_cancellation_rate');
+  return withReactivation(repeat && calm && !detractor && !cancelling ? 'loyal' : 'active', reasons);
 }
 
 function logistic(x: number): number {
@@ -502,7 +521,8 @@ function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>): number {
   const base = pAlive === null ? overdue : cr.pAliveWeight * (1 - pAlive) + (1 - cr.pAliveWeight) * overdue;
   const complaint = 1 - Math.pow(1 - cr.perComplaint, c.complaints90d);
   const detractor = isDetractor(c, policy) ? cr.detractor : 0;
-  return clamp01(1 - (1 - base) * (1 - complaint) * (1 - detractor));
+  const cancelling = cr.cancellation * cancels(c, policy);
+  return clamp01(1 - (1 - base) * (1 - complaint) * (1 - detractor) * (1 - cancelling));
 }
 
 /** log(1 + v / ref) / log(1 + saturation), capped to [0, 1]: value on a log scale in units of the reference. */
@@ -587,6 +607,8 @@ function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringP
     terms.push(['second_purchase_window', w.secondPurchase, 0.5 + 0.5 * valueNorm(c.monetary, policy)]);
   }
   if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, scaled]);
+  const cancelling = cancels(c, policy);
+  if (cancelling > 0) terms.push(['high_cancellation_rate', w.cancellation, cancelling * scaled]);
   if (derived.lifecycle === 'loyal' || derived.rfmSegment === 'champions') {
     terms.push(['loyal_champion', w.loyal, scaled]);
   }
@@ -656,6 +678,7 @@ function clean(f: CustomerFeatures): Clean {
     daysSinceLastInteraction: nonNegOrNull(f.daysSinceLastInteraction),
     daysSinceTwoWayContact: nonNegOrNull(f.daysSinceTwoWayContact ?? null),
     refundedOrders: Math.floor(nonNeg(f.refundedOrders ?? 0)),
+    cancellations: f.cancellations ?? NO_CANCELLATIONS,
     complaints90d: Math.floor(nonNeg(f.complaints90d)),
     lastSurveyScore: survey === null ? null : Math.min(10, survey),
     pAlive: pAlive === null ? null : Math.min(1, pAlive),
