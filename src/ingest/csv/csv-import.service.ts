@@ -77,9 +77,10 @@ export interface ImportOptions {
   /** characters of COPY text per chunk (default: CHUNK_CHARS of the kind); tests use tiny chunks */
   chunkChars?: number;
   /**
-   * orders/interactions: land the rows chunk by chunk (`incremental`) or stage the whole file and land it in one
-   * statement (`bulk`); `auto` (default) chooses by the size of the file and of the workspace (import-path.ts).
-   * Customers and reps are always incremental.
+   * orders/interactions: land the rows chunk by chunk (`incremental`, the default) or stage the whole file and land
+   * it in one statement (`bulk`); `auto` chooses by the size of the file and of the workspace (import-path.ts).
+   * Not `auto` by default: landing in place, the bulk path measured 0.77× the incremental one (docs/benchmarks.md,
+   * "CSV import of 10 M orders"). Customers and reps are always incremental.
    */
   path?: ImportPath | 'auto';
   onProgress?: (p: ImportProgress) => void;
@@ -481,7 +482,7 @@ export class CsvImportService {
    */
   private async choosePath(client: PoolClient, run: ImportRun): Promise<ImportPathChoice> {
     const { opts } = run;
-    const asked = opts.path ?? 'auto';
+    const asked = opts.path ?? 'incremental';
     if (!isActivity(opts.kind))
       return { path: 'incremental', reason: `${opts.kind} are merged chunk by chunk` };
     if (asked !== 'auto') return { path: asked, reason: 'asked for' };
