@@ -208,6 +208,16 @@ describe('CSV import: bulk and incremental paths leave the same state', () => {
     expect(await summaries(bulk)).toEqual(summarised);
   });
 
+  it('auto: a small file stays incremental, and the report says why', async () => {
+    const ws = await workspace('paths-auto');
+    const report = await importOrders(ws, 'incremental', 'first.csv', { path: 'auto' });
+    expect(report).toMatchObject({
+      path: 'incremental',
+      pathReason: expect.stringMatching(/fewer than 200000$/),
+    });
+    expect(await orders(ws)).toHaveLength(report.inserted);
+  });
+
   it('refuses an undecodable file on both paths and stores nothing (no replacement character)', async () => {
     const inc = await workspace('bytes-incremental');
     const bulk = await workspace('bytes-bulk');
