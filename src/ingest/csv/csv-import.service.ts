@@ -79,7 +79,7 @@ export interface ImportOptions {
   /**
    * orders/interactions: land the rows chunk by chunk (`incremental`, the default) or stage the whole file and land
    * it in one statement (`bulk`); `auto` chooses by the size of the file and of the workspace (import-path.ts).
-   * Not `auto` by default: landing in place, the bulk path measured 0.77× the incremental one (docs/benchmarks.md,
+   * Not `auto` by default: landing in place, the bulk path measured 0.69–0.77× the incremental one (docs/benchmarks.md,
    * "CSV import of 10 M orders"). Customers and reps are always incremental.
    */
   path?: ImportPath | 'auto';
