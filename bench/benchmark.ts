@@ -1,6 +1,8 @@
 /** One benchmark: prints its figure beside a baseline measured in the same run, so the ratio survives a noisy machine. */
 export interface Benchmark {
   name: string;
+  /** older names `npm run bench -- <alias>` still accepts */
+  aliases?: string[];
   description: string;
   run(ctx: BenchContext): Promise<BenchResult>;
 }

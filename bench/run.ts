@@ -19,7 +19,7 @@ async function main() {
   const scaleGiven = scaleFlag ?? process.env.BENCH_SCALE;
   const wanted = args.filter((a) => !a.startsWith('--'));
   const selected: Benchmark[] = wanted.length
-    ? BENCHMARKS.filter((b) => wanted.includes(b.name))
+    ? BENCHMARKS.filter((b) => [b.name, ...(b.aliases ?? [])].some((n) => wanted.includes(n)))
     : BENCHMARKS;
   if (selected.length === 0) {
     console.error(

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { writeCrmCsvs } from '../generator/crm-csv-writer';
 import { CsvImportService } from '../ingest/csv/csv-import.service';
 import { compileDateFormat, DATE_FORMAT_EXAMPLES } from '../ingest/csv/csv-dates';
@@ -7,6 +7,7 @@ import { CSV_ENCODINGS, parseEncoding } from '../ingest/csv/csv-encoding';
 import { PRESET_NAMES, PresetName } from '../ingest/csv/csv-presets';
 import { CurrencyRatesService } from '../ingest/csv/currency-rates.service';
 import { ImportKind } from '../ingest/csv/csv-rows';
+import { ImportPath } from '../ingest/csv/import-path';
 import { ScoreExportService } from '../scoring/score-export.service';
 import { ForecastAccuracyService, type RunAccuracyView } from '../scoring/forecast-accuracy.service';
 import { QUEUES } from '../queue/queue-factory';
@@ -98,6 +99,14 @@ function registerImportCommand(program: Command): void {
     )
     .option('--source <name>', 'source system of the ids', 'crm')
     .option('--rejects <path>', 'where rejected rows go (default <file>.rejects.csv)')
+    .addOption(
+      new Option(
+        '--path <path>',
+        'orders/interactions: land chunk by chunk (incremental), the whole file in one statement (bulk), or choose by size (auto)',
+      )
+        .choices(['incremental', 'bulk', 'auto'])
+        .default('incremental'),
+    )
     .action(
       async (
         kind: ImportKind,
@@ -112,6 +121,7 @@ function registerImportCommand(program: Command): void {
           createMissingCustomers?: boolean;
           source: string;
           rejects?: string;
+          path: ImportPath | 'auto';
         },
         cmd: Command,
       ) => {
@@ -153,6 +163,7 @@ function registerImportCommand(program: Command): void {
             createMissingCustomers: opts.createMissingCustomers,
             source: opts.source,
             rejectFile: opts.rejects,
+            path: opts.path,
             onProgress: (p) => bar.update(p.bytesRead, p.totalBytes, `${p.rows} rows`),
           });
           bar.stop();

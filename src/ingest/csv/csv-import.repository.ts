@@ -70,12 +70,39 @@ export class CsvImportRepository extends SqlRepository {
     if (kind === 'orders' || kind === 'interactions') await client.query(ORPHANS_SQL.create);
   }
 
-  /** Empties the staging table (chunks after the first) and COPYs a chunk's pieces into it. */
-  async stageChunk(pieces: string[], first: boolean, client: PoolClient): Promise<void> {
-    if (!first) await client.query('TRUNCATE stage');
+  /**
+   * COPYs a chunk's pieces into the staging table: an incremental import empties it first (chunks after the
+   * first), a bulk import appends every chunk and analyses once at the end (analyzeStage).
+   */
+  async stageChunk(
+    pieces: string[],
+    first: boolean,
+    client: PoolClient,
+    mode: 'replace' | 'append' = 'replace',
+  ): Promise<void> {
+    if (mode === 'replace' && !first) await client.query('TRUNCATE stage');
     await copyPieces(client, 'stage', pieces);
     // Temporary tables are never analysed by autovacuum: without statistics the joins plan as nested loops.
-    if (first) await client.query('ANALYZE stage');
+    if (mode === 'replace' && first) await client.query('ANALYZE stage');
+  }
+
+  /** Statistics of the whole staging table, once a bulk import has staged every chunk. */
+  async analyzeStage(client: PoolClient): Promise<void> {
+    await client.query('ANALYZE stage');
+  }
+
+  /**
+   * The workspace's rows of the kind (every source), counted up to `cap` (an index-only walk that stops there):
+   * what the choice of import path needs, without counting a big workspace's millions.
+   */
+  async existingRows(
+    workspaceId: string,
+    kind: ActivityKind,
+    cap: number,
+    client: PoolClient,
+  ): Promise<number> {
+    const { rows } = await client.query<{ n: number }>(MERGE_SQL.existingRows[kind], [workspaceId, cap]);
+    return rows[0].n;
   }
 
   /** Placeholder customers for the staged rows' unknown customer ids. */
@@ -175,7 +202,8 @@ export class CsvImportRepository extends SqlRepository {
   }
 
   /**
-   * The plain INSERT of a first load, under a savepoint: answers the rows inserted, or null when another writer
+   * The plain INSERT of a first load (`shape.uniqueIds`: the staged ids are unique; otherwise the last line of
+   * each id is taken, which only a bulk import, all its rows in one statement, may do), under a savepoint: answers the rows inserted, or null when another writer
    * added one of them meanwhile (unique violation; rolled back to the savepoint, the caller upserts instead).
    */
   async insertFresh(

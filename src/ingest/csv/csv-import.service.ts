@@ -33,6 +33,7 @@ import {
 } from './csv-rows';
 import { applyPreset, PresetName } from './csv-presets';
 import { currencyPolicy } from './currency-rates';
+import { chooseImportPath, estimateRows, existingRowsCap, ImportPath, ImportPathChoice } from './import-path';
 import { RejectWriter } from './reject-writer';
 
 const PROGRESS_EVERY_MS = 250;
@@ -75,6 +76,13 @@ export interface ImportOptions {
   dedupe?: boolean;
   /** characters of COPY text per chunk (default: CHUNK_CHARS of the kind); tests use tiny chunks */
   chunkChars?: number;
+  /**
+   * orders/interactions: land the rows chunk by chunk (`incremental`, the default) or stage the whole file and land
+   * it in one statement (`bulk`); `auto` chooses by the size of the file and of the workspace (import-path.ts).
+   * Not `auto` by default: landing in place, the bulk path measured 0.69–0.77× the incremental one (docs/benchmarks.md,
+   * "CSV import of 10 M orders"). Customers and reps are always incremental.
+   */
+  path?: ImportPath | 'auto';
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -98,6 +106,9 @@ export interface ImportReport {
   seconds: number;
   /** where the time went: parse + validate + COPY into staging, the set-based merge, duplicate detection */
   phases: { load: number; merge: number; dedupe?: number };
+  /** how the rows were landed (import-path.ts) and why */
+  path: ImportPath;
+  pathReason: string;
   /** customers imports: the duplicate detection run after the merge */
   dedupe?: DedupeReport;
   /** the encoding the file was read in, and how it was chosen */
@@ -210,12 +221,17 @@ export class CsvImportService {
       if (run.opts.kind === 'customers')
         run.hash = await this.hashing.forWorkspaceOnClient(run.opts.workspaceId, client);
       await this.repo.createStaging(run.opts.kind, client);
-      await this.parseInto(run, (pieces, shape) =>
-        chunks.submit(() => this.loadChunk(client, pieces, run, shape)),
-      );
+      let last: MergeShape = { uniqueIds: true };
+      await this.parseInto(run, async (pieces, shape) => {
+        // decided once the first chunk is parsed (its rows per byte estimate the file's rows); nothing runs yet
+        run.path ??= await this.choosePath(client, run);
+        last = shape;
+        await chunks.submit(() => this.loadChunk(client, pieces, run, shape));
+      });
       run.loadedAt = Date.now();
       run.progress('merging', true);
       await chunks.drain();
+      if (run.path?.path === 'bulk') await this.landBulk(client, run, last);
       if (isActivity(run.opts.kind)) run.orphans = await this.reportOrphans(client, run.rejects);
     } catch (e) {
       // Let a running chunk finish failing before the rollback: the connection serves one statement at a time.
@@ -296,6 +312,12 @@ export class CsvImportService {
     shape: MergeShape,
   ): Promise<void> {
     const { opts, merge } = run;
+    if (run.path?.path === 'bulk') {
+      // staged only: checked and landed once every chunk is in (landBulk)
+      await this.repo.stageChunk(pieces, merge.chunks === 0, client, 'append');
+      merge.chunks++;
+      return;
+    }
     await this.repo.stageChunk(pieces, merge.chunks === 0, client);
     merge.chunks++;
     const source = opts.source ?? 'crm';
@@ -455,9 +477,48 @@ export class CsvImportService {
   }
 
   /**
+   * Which path an orders/interactions import takes (import-path.ts): asked for, or chosen from the file's
+   * estimated rows and the workspace's existing rows of the kind. Customers and reps are always incremental.
+   */
+  private async choosePath(client: PoolClient, run: ImportRun): Promise<ImportPathChoice> {
+    const { opts } = run;
+    const asked = opts.path ?? 'incremental';
+    if (!isActivity(opts.kind))
+      return { path: 'incremental', reason: `${opts.kind} are merged chunk by chunk` };
+    if (asked !== 'auto') return { path: asked, reason: 'asked for' };
+    const incomingRows = estimateRows(run.valid, run.bytesRead, run.totalBytes);
+    const existingRows =
+      incomingRows === null
+        ? 0
+        : await this.repo.existingRows(opts.workspaceId, opts.kind, existingRowsCap(incomingRows), client);
+    const choice = chooseImportPath({ incomingRows, existingRows });
+    this.logger.log(`${run.name}: ${choice.path} import (${choice.reason})`);
+    return choice;
+  }
+
+  /**
+   * The bulk path's second half, once every chunk is staged: statistics, placeholder customers if asked, the
+   * rows of unknown customers set aside by one anti-join over the whole file, and one INSERT … SELECT into the
+   * target — the same statements as a chunk of the incremental path, over the whole file at once.
+   */
+  private async landBulk(client: PoolClient, run: ImportRun, shape: MergeShape): Promise<void> {
+    const { opts, merge } = run;
+    if (!isActivity(opts.kind) || merge.chunks === 0) return;
+    const source = opts.source ?? 'crm';
+    await this.repo.analyzeStage(client);
+    if (opts.createMissingCustomers)
+      await this.repo.createPlaceholderCustomers(opts.workspaceId, source, client);
+    await this.repo.collectOrphans(opts.workspaceId, source, client);
+    const counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge, true);
+    merge.inserted += counts.inserted;
+    merge.updated += counts.updated;
+  }
+
+  /**
    * Orders and interactions. A first load of a source (nothing of it in the workspace yet) is a plain INSERT:
    * ON CONFLICT costs a speculative index probe per row. Should another writer add rows meanwhile, the unique
-   * violation rolls back to the savepoint and the upsert runs instead.
+   * violation rolls back to the savepoint and the upsert runs instead. `wholeFile` (bulk): every staged row is in
+   * this one statement, so a file with repeated ids can be a plain INSERT too (its last line of each id).
    */
   private async mergeActivity(
     client: PoolClient,
@@ -466,9 +527,10 @@ export class CsvImportService {
     source: string,
     shape: MergeShape,
     merge: MergeState,
+    wholeFile = false,
   ): Promise<MergeCounts> {
     merge.firstLoad ??= !(await this.repo.hasAny(workspaceId, source, kind, client));
-    if (merge.firstLoad && shape.uniqueIds) {
+    if (merge.firstLoad && (shape.uniqueIds || wholeFile)) {
       const inserted = await this.repo.insertFresh(workspaceId, source, kind, shape, client);
       if (inserted !== null) return { inserted, updated: 0 };
       merge.firstLoad = false;
@@ -587,6 +649,8 @@ class ImportRun {
   };
   loadedAt = 0;
   mergedAt = 0;
+  /** the path chosen when the first chunk was parsed (import-path.ts) */
+  path: ImportPathChoice | undefined;
   /** keyed hash of emails and phones for this workspace (set inside the import's transaction) */
   hash: WorkspaceHash = () => {
     throw new Error('hash used before the import transaction began');
@@ -638,6 +702,8 @@ class ImportRun {
         ...(dedupe ? { dedupe: (Date.now() - this.mergedAt) / 1000 } : {}),
       },
       ...(dedupe ? { dedupe } : {}),
+      path: this.path?.path ?? 'incremental',
+      pathReason: this.path?.reason ?? 'no rows to load',
       encoding: { name: this.encoding.encoding, by: this.encoding.by },
       columns: { missingOptional: this.columns.missingOptional, ignored: this.columns.ignored },
       localTimes: {

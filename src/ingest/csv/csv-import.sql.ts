@@ -242,6 +242,12 @@ export const MERGE_SQL = {
     interactions: `SELECT EXISTS (SELECT 1 FROM interactions WHERE workspace_id = $1 AND source = $2) AS any`,
   },
 
+  /** the workspace's rows of the kind, every source, counted up to $2 (import-path.ts: existingRowsCap) */
+  existingRows: {
+    orders: `SELECT count(*)::int AS n FROM (SELECT 1 FROM orders WHERE workspace_id = $1 LIMIT $2) x`,
+    interactions: `SELECT count(*)::int AS n FROM (SELECT 1 FROM interactions WHERE workspace_id = $1 LIMIT $2) x`,
+  },
+
   /** an owner named by email or display name → the one rep it names (external ids win: they are not touched) */
   resolveOwners: `
     WITH named AS (
