@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
-import { armEffect, armOf } from '../experiments/experiment-design';
+import { armEffect, armOf, runningArmOf } from '../experiments/experiment-design';
 import { ExperimentsService, RunningExperiment } from '../experiments/experiments.service';
 import type { Exposure } from '../experiments/experiment.repository';
 import { OfferChoices, OfferDay, OffersService } from '../offers/offers.service';
@@ -275,8 +275,8 @@ export class WorklistPublisher {
 
 /** What the customer's arm changes on the item (overlaps are refused, so one running experiment at most). */
 function armEffectOf(ctx: PublishContext, customerId: string) {
-  const e = ctx.experiments[0];
-  return e ? armEffect(armOf(e.id, customerId, e.arms).strategy) : undefined;
+  const assigned = runningArmOf(ctx.experiments, customerId);
+  return assigned ? armEffect(assigned.arm.strategy) : undefined;
 }
 
 /** One exposure per published item and running experiment; a holdout customer listed is there by a promise. */
