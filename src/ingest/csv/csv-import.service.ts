@@ -4,7 +4,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { AppError } from '../../common/app-error';
 import { CopyBatch } from '../../database/copy/copy-text';
+import { clientQueryable } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
+import { OffersService } from '../../offers/offers.service';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
 import { PiiCipher } from '../../customers/pii/pii';
@@ -135,6 +137,7 @@ export class CsvImportService {
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly dedupe: DedupeService,
     private readonly hashing: PiiHashing,
+    private readonly offers: OffersService,
   ) {}
 
   async import(options: ImportOptions): Promise<ImportReport> {
@@ -336,6 +339,14 @@ export class CsvImportService {
           merge.conflicts += await this.repo.customersDoNotCall(opts.workspaceId, source, shape, client);
         break;
       case 'orders':
+        counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge);
+        // offers redeemed by these orders spend their budgets in the import's transaction, not at the next publish
+        await this.offers.ordersChanged(
+          opts.workspaceId,
+          await this.repo.stagedOrderIds(opts.workspaceId, source, client),
+          clientQueryable(client),
+        );
+        break;
       case 'interactions':
         counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge);
         break;
