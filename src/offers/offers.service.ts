@@ -209,14 +209,20 @@ export class OffersService {
   }
 
   /**
-   * Orders were written, changed, deleted or restored (every order ingest path calls this in its own transaction,
-   * with the ids it wrote): their people's redemptions are brought in line with the attribution rule at once
-   * (offer.repository.ts ATTRIBUTION_SQL) — new ones spend the budgets, refunded, reversed or deleted orders give
-   * theirs back — so the next list already sees an exhausted offer. Idempotent and independent of arrival order.
+   * Orders were written, changed, deleted or restored (every order ingest path calls this in its own transaction):
+   * the redemptions of their people are brought in line with the attribution rule at once (offer.repository.ts
+   * ATTRIBUTION_SQL) — new ones spend the budgets, refunded, reversed or deleted orders give theirs back — so the
+   * next list already sees an exhausted offer. Idempotent and independent of arrival order. `orderIds`: the ids
+   * written (a sync batch); `all`: every showing of the workspace (a bulk import, whose cost then follows the
+   * showings instead of the file's size).
    */
-  async ordersChanged(workspaceId: string, orderIds: readonly string[], tx: Queryable): Promise<void> {
-    if (orderIds.length === 0) return;
-    await this.attribute(workspaceId, [...orderIds], tx);
+  async ordersChanged(
+    workspaceId: string,
+    orderIds: readonly string[] | 'all',
+    tx: Queryable,
+  ): Promise<void> {
+    if (orderIds === 'all') return this.attribute(workspaceId, null, tx);
+    if (orderIds.length > 0) await this.attribute(workspaceId, [...orderIds], tx);
   }
 
   /** Releases what attribution no longer supports, then adds what it calls for (the counters follow the rows). */

@@ -207,16 +207,6 @@ export class CsvImportRepository extends SqlRepository {
     return this.counted(MERGE_SQL[kind]({ ...shape, fresh: false }), [workspaceId, source], client);
   }
 
-  /** The ids of the staged chunk's orders, as merged (for the offers they may redeem). */
-  async stagedOrderIds(workspaceId: string, source: string, client: PoolClient): Promise<string[]> {
-    const { rows } = await client.query<{ id: string }>(
-      `SELECT o.id::text AS id FROM stage s
-       JOIN orders o ON o.workspace_id = $1 AND o.source = $2 AND o.external_id = s.external_id`,
-      [workspaceId, source],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /** Reads the orphans back page by page through a cursor (there may be millions), calling `onPage` with each. */
   async readOrphans(client: PoolClient, onPage: (rows: OrphanRow[]) => void): Promise<void> {
     await client.query(ORPHANS_SQL.open);

@@ -219,6 +219,11 @@ export class CsvImportService {
       run.loadedAt = Date.now();
       run.progress('merging', true);
       await chunks.drain();
+      // Offers redeemed (or given back) by the file's orders spend their budgets in the import's transaction, not
+      // at the next publish. One pass over the workspace's showings rather than one per chunk over the chunk's
+      // orders: its cost follows the items that showed an offer, not the size of the file.
+      if (run.opts.kind === 'orders')
+        await this.offers.ordersChanged(run.opts.workspaceId, 'all', clientQueryable(client));
       if (isActivity(run.opts.kind)) run.orphans = await this.reportOrphans(client, run.rejects);
     } catch (e) {
       // Let a running chunk finish failing before the rollback: the connection serves one statement at a time.
@@ -339,14 +344,6 @@ export class CsvImportService {
           merge.conflicts += await this.repo.customersDoNotCall(opts.workspaceId, source, shape, client);
         break;
       case 'orders':
-        counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge);
-        // offers redeemed by these orders spend their budgets in the import's transaction, not at the next publish
-        await this.offers.ordersChanged(
-          opts.workspaceId,
-          await this.repo.stagedOrderIds(opts.workspaceId, source, client),
-          clientQueryable(client),
-        );
-        break;
       case 'interactions':
         counts = await this.mergeActivity(client, opts.kind, opts.workspaceId, source, shape, merge);
         break;
