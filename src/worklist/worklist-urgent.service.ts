@@ -13,6 +13,7 @@ import { CandidateRow, toCandidate } from './candidate-row';
 import { callValue, RankedItem, Reason } from './ranking';
 import { UrgentJob } from '../queue/jobs';
 import { urgentReason } from './urgent-rules';
+import { PersonalityService } from '../personality/personality.service';
 import { CustomerFactsRepository } from '../playbooks/customer-facts.repository';
 import { BuildContext, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
@@ -66,6 +67,7 @@ export class WorklistUrgentService {
     private readonly outbox: OutboxService,
     private readonly facts: CustomerFactsRepository,
     private readonly experiments: ExperimentsService,
+    private readonly personality: PersonalityService,
   ) {}
 
   /** Queues the event; the same `eventId` (default: a digest of the event) is processed once. */
@@ -147,6 +149,7 @@ export class WorklistUrgentService {
       }),
       talkTracks: policy.talkTracks,
       arm: assigned ? armEffect(assigned.arm.strategy) : undefined,
+      contactTypes: await this.personality.primaryContactTypes(job.workspaceId, [row.customer_id]),
     };
     const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx, assigned };
 
