@@ -115,4 +115,26 @@ describe('contact persons’ personality (PostgreSQL, HTTP)', () => {
     // the customer's own type is stable; the person the rep calls is a leader
     expect(item).toEqual({ personality: 'leader' });
   });
+
+  it('shows the contact persons with their types in the rep drawer, the primary one marked', async () => {
+    const [item] = await nest.db.query(
+      `SELECT i.id, r.id AS rep_id, r.external_id, r.locale FROM worklist_items i
+       JOIN worklists w ON w.id = i.worklist_id JOIN reps r ON r.id = w.rep_id
+       WHERE w.workspace_id = $1 AND w.list_date = $2 AND i.customer_id = $3`,
+      [workspaceId, today, customer.id],
+    );
+    const repKey = await keyFor(nest.app, workspaceId, 'rep', item.rep_id);
+    const minted = await api().post('/v1/embed-tokens', repKey, { rep: item.external_id }).expect(201);
+    const token = new URL(minted.body.path as string, 'http://x').searchParams.get('token')!;
+    const request = (await import('supertest')).default;
+    const drawer = await request(nest.app.getHttpServer())
+      .get(`/embed/api/items/${item.id}`)
+      .set('authorization', `Bearer ${token}`)
+      .expect(200);
+    const zh = String(item.locale).startsWith('zh');
+    expect(drawer.text).toContain(zh ? '联系人' : 'Contact persons');
+    expect(drawer.text).toMatch(zh ? /Wang Wei \(owner\): 领导型/ : /Wang Wei \(owner\): leader/);
+    expect(drawer.text).toContain(zh ? '主要联系人' : 'primary: the talk track is written for this person');
+    expect(drawer.text).toContain('Li Na (buyer)');
+  });
 });
