@@ -211,9 +211,10 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
     expect(await redeemedBy(loser.item_id)).toBe('arr-w1');
     expect(await counters('MONTHLY')).toEqual({ count: 1, money: 4_000, rows: 1 });
 
-    // the winner has been shown MONTHLY today (on the loser's record): its per-customer cap is used up
+    // the winner was shown MONTHLY (on the loser's record) on today's list: on a list two days later (within the
+    // cap's 30 days, and a day with no list yet) its per-customer cap is used up
     const offers = nest.app.get(OffersService);
-    const day = await offers.day(workspaceId, today);
+    const day = await offers.day(workspaceId, addDays(today, 2));
     const [runId] = await nest.db.query(`SELECT current_score_run_id AS id FROM workspaces WHERE id = $1`, [
       workspaceId,
     ]);
