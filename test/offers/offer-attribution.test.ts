@@ -63,10 +63,10 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
       `SELECT i.id AS item_id, i.customer_id::text AS customer_id, c.external_id, i.created_at AS shown_at
        FROM worklist_items i JOIN customers c ON c.id = i.customer_id
        WHERE i.workspace_id = $1 AND i.offer_code = 'TOP_PICK' AND c.source = 'crm'
-       ORDER BY i.rank, i.id LIMIT 5`,
+       ORDER BY i.rank, i.id LIMIT 11`,
       [workspaceId],
     );
-    expect(shown).toHaveLength(5);
+    expect(shown).toHaveLength(11);
   }, 240_000);
 
   const order = (
@@ -234,5 +234,43 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
     } as const;
     expect(choices.choose(winner.customer_id, 'no-rep', facts, 'MONTHLY')).toBeNull();
     expect(choices.choose(other.id, 'no-rep', facts, 'MONTHLY')?.offer.code).toBe('MONTHLY');
+  });
+
+  it('ends in the same redemptions whatever order the same orders arrive in', async () => {
+    // an offer without a budget on six more customers' items, so that every arrival order can be tried in full
+    await nest.app
+      .get(OffersService)
+      .create(workspaceId, { code: 'OPEN', ...terms({ priority: 2 }) }, 'test');
+    const customers = shown.slice(5, 11);
+    await nest.db.query(
+      `UPDATE worklist_items SET offer_code = 'OPEN', offer_version = 1 WHERE workspace_id = $1 AND id = ANY ($2)`,
+      [workspaceId, customers.map((c) => c.item_id)],
+    );
+    // per customer: a refunded order, a paid one reversed later in full, and a paid one that should keep the item
+    const ordersOf = (c: (typeof customers)[number], k: number) => {
+      const ext = (n: number) => `perm-${k}-${n}`;
+      return [
+        order(ext(1), c, 1, 10_000),
+        order(ext(2), c, 0.5, 5_000, { status: 'refunded' }),
+        order(ext(3), c, 2, 30_000),
+        order(ext(4), c, 3, 10_000, { status: 'refunded', reversal: true, reversesExternalId: ext(1) }),
+      ];
+    };
+    const arrivals = [
+      [0, 1, 2, 3],
+      [3, 2, 1, 0],
+      [2, 0, 3, 1],
+      [1, 3, 0, 2],
+      [0, 2, 1, 3],
+      [3, 0, 2, 1],
+    ];
+    for (const [k, c] of customers.entries()) {
+      const orders = ordersOf(c, k);
+      for (const i of arrivals[k]) await sync(orders[i]);
+      await sync(orders[arrivals[k][0]]); // a replay changes nothing
+    }
+    for (const [k, c] of customers.entries()) expect(await redeemedBy(c.item_id)).toBe(`perm-${k}-3`);
+    // six redemptions at 20 % of 300.00 each: the counters equal the rows, whatever they went through
+    expect(await counters('OPEN')).toEqual({ count: 6, money: 36_000, rows: 6 });
   });
 });
