@@ -28,6 +28,7 @@ import { AddTwoWayContactAndRefundsToSummaries1767500000000 } from './1767500000
 import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
 import { AddRedemptionsToMerges1767700000000 } from './1767700000000-add-redemptions-to-merges';
 import { AddCancellationsToSummaries1768200000000 } from './1768200000000-add-cancellations-to-summaries';
+import { AddContactToPersonalityObservations1768300000000 } from './1768300000000-add-contact-to-personality-observations';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   AddOrderReversals1767600000000,
   AddRedemptionsToMerges1767700000000,
   AddCancellationsToSummaries1768200000000,
+  AddContactToPersonalityObservations1768300000000,
 ];

@@ -1,7 +1,19 @@
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** Anything that can run a parameterised query: the DataSource or a transaction's EntityManager. */
 export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
+
+/**
+ * A raw `pg` client of a bulk path (Transactions.onClient) as a Queryable, so that another module's repository
+ * method can run inside that path's transaction. Answers rows, as the DataSource does.
+ */
+export function clientQueryable(client: PoolClient): Queryable {
+  const query = async <T>(sql: string, params?: unknown[]): Promise<T> =>
+    // pg's rows are the answer TypeORM gives for a SELECT; the caller names the row type, as with EntityManager
+    (await client.query(sql, params)).rows as T;
+  return { query };
+}
 
 /**
  * Rows of an `UPDATE … RETURNING` / `DELETE … RETURNING`. TypeORM's postgres driver answers those with

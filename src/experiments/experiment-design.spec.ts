@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { armEffect, armOf, assignmentUnit, parseDesign, withBuckets } from './experiment-design';
+import {
+  armEffect,
+  armOf,
+  assignmentUnit,
+  parseDesign,
+  runningArmOf,
+  withBuckets,
+} from './experiment-design';
 
 const TODAY = '2027-03-10';
 const OFFERS = new Set(['WINBACK15']);
@@ -155,5 +162,17 @@ describe('assignment', () => {
     expect(armEffect({ type: 'holdout' })).toEqual({});
     expect(armEffect({ type: 'offer', offerCode: null })).toEqual({ offerCode: null });
     expect(armEffect({ type: 'talk_track', variant: 'warm' })).toEqual({ talkTrackVariant: 'warm' });
+  });
+
+  it('assigns through the running experiment as armOf does, and to nothing when none runs', () => {
+    const arms = withBuckets(twoTracks.arms as Parameters<typeof withBuckets>[0]);
+    const running = [{ id: 'e-1', arms }];
+    for (const customerId of ['1', '2', '3', '40', '500']) {
+      expect(runningArmOf(running, customerId)).toEqual({
+        experimentId: 'e-1',
+        arm: armOf('e-1', customerId, arms),
+      });
+    }
+    expect(runningArmOf([], '1')).toBeNull();
   });
 });

@@ -212,3 +212,16 @@ export function armEffect(strategy: ArmStrategy): ArmEffect {
   if (strategy.type === 'talk_track') return { talkTrackVariant: strategy.variant };
   return {};
 }
+
+/**
+ * The customer's arm in the experiments running on a list day (overlaps are refused, so one at most), or null
+ * when none runs. The publisher and urgent inserts both assign through it, so an item gets the same arm however
+ * it reached the list.
+ */
+export function runningArmOf<A extends Pick<Arm, 'key' | 'strategy' | 'bucketFrom' | 'bucketTo'>>(
+  experiments: ReadonlyArray<{ id: string; arms: readonly A[] }>,
+  customerId: string,
+): { experimentId: string; arm: A } | null {
+  const e = experiments[0];
+  return e ? { experimentId: e.id, arm: armOf(e.id, customerId, e.arms) } : null;
+}

@@ -4,6 +4,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { CustomersModule } from '../customers/customers.module';
+import { OffersModule } from '../offers/offers.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { CrmSyncAdminController } from './crm-sync-admin.controller';
 import { CrmSyncHandlers } from './crm-sync.handlers';
@@ -45,6 +46,7 @@ import { SyncRejectsService } from './sync-rejects.service';
 @Module({
   imports: [
     CustomersModule,
+    OffersModule, // orders attributed to the offers they redeem as they arrive
     WebhooksModule, // the SSRF guard of pull connectors
     // multipart uploads of POST /v1/imports stream to a temporary file, never into memory
     MulterModule.registerAsync({

@@ -62,6 +62,77 @@ const ADD_TO_COUNTERS = `
   WHERE o.workspace_id = $1 AND o.id = a.offer_id
   RETURNING o.code, a.n`;
 
+/**
+ * Which order redeems which shown offer (issue 14), as CTEs ending in `shown` (the items in scope) and `desired`
+ * (item → order → cost): a paid order, not deleted and not reversed in full by the reversals that name it, redeems
+ * the offer of the latest item shown to the same person before it within the offer's attribution window (last
+ * touch), and an item takes the earliest such order. Items redeemed by a rep's outcome are taken. A person is the
+ * customer record after merges (`COALESCE(merged_into_id, id)`), so an offer shown to a record merged away since
+ * is redeemed by the winner's orders. Terms (window, cost) are those of the version the item showed.
+ * The answer depends only on the data, not on the order in which orders arrived or how often it runs: a replayed
+ * order changes nothing, an earlier order arriving late takes the item from a later one.
+ * `scoped`: $2 = order ids; only the people of those orders and of their current redemptions are looked at.
+ */
+const ATTRIBUTION_SQL = (scoped: boolean) => `
+  ${
+    scoped
+      ? `people AS (
+           SELECT COALESCE(c.merged_into_id, c.id) AS person FROM orders o JOIN customers c ON c.id = o.customer_id
+           WHERE o.workspace_id = $1 AND o.id = ANY ($2::bigint[])
+           UNION
+           SELECT COALESCE(c.merged_into_id, c.id) FROM offer_redemptions r JOIN customers c ON c.id = r.customer_id
+           WHERE r.workspace_id = $1 AND r.order_id = ANY ($2::bigint[])),
+         records AS (
+           SELECT person AS id, person FROM people
+           UNION
+           SELECT c.id, p.person FROM people p JOIN customers c ON c.merged_into_id = p.person AND c.workspace_id = $1),
+         items AS (
+           SELECT i.id, i.customer_id, i.created_at, i.offer_code, i.offer_version, r.person FROM records r
+           JOIN worklist_items i ON i.workspace_id = $1 AND i.customer_id = r.id
+           WHERE i.offer_code IS NOT NULL AND i.created_at > now() - interval '366 days'),`
+      : `items AS (
+           SELECT i.id, i.customer_id, i.created_at, i.offer_code, i.offer_version,
+                  COALESCE(c.merged_into_id, c.id) AS person
+           FROM worklist_items i JOIN customers c ON c.id = i.customer_id
+           WHERE i.workspace_id = $1 AND i.offer_code IS NOT NULL AND i.created_at > now() - interval '366 days'),`
+  }
+  shown AS (
+    SELECT i.id AS item_id, i.customer_id, i.person, i.created_at AS shown_at, o.id AS offer_id,
+           COALESCE(v.definition, o.definition) AS definition
+    FROM items i
+    JOIN offers o ON o.workspace_id = $1 AND o.code = i.offer_code
+    LEFT JOIN offer_versions v ON v.workspace_id = $1 AND v.offer_id = o.id AND v.version = i.offer_version),
+  free AS (
+    SELECT s.*, COALESCE((s.definition->>'attributionDays')::int, ${DEFAULT_ATTRIBUTION_DAYS}) AS window_days
+    FROM shown s
+    WHERE NOT EXISTS (SELECT 1 FROM offer_redemptions r
+                      WHERE r.workspace_id = $1 AND r.item_id = s.item_id AND r.source = 'outcome')),
+  buyers AS (
+    SELECT DISTINCT f.person AS id, f.person FROM free f
+    UNION
+    SELECT c.id, f.person FROM (SELECT DISTINCT person FROM free) f
+    JOIN customers c ON c.merged_into_id = f.person AND c.workspace_id = $1),
+  paid AS (
+    SELECT ord.id AS order_id, ord.amount_minor, ord.placed_at, b.person
+    FROM buyers b
+    JOIN orders ord ON ord.workspace_id = $1 AND ord.customer_id = b.id
+    WHERE ord.status = 'paid' AND ord.deleted_at IS NULL AND NOT ord.reversal
+      AND ord.amount_minor > COALESCE((
+            SELECT sum(rv.amount_minor) FROM orders rv
+            WHERE rv.workspace_id = $1 AND rv.customer_id = ord.customer_id AND rv.reversal
+              AND rv.deleted_at IS NULL AND rv.source = ord.source AND rv.reverses_external_id = ord.external_id), 0)),
+  pairs AS (
+    SELECT DISTINCT ON (p.order_id) p.order_id, p.amount_minor, p.placed_at, f.item_id, f.customer_id, f.offer_id,
+           f.definition
+    FROM paid p
+    JOIN free f ON f.person = p.person AND p.placed_at > f.shown_at
+      AND p.placed_at <= f.shown_at + f.window_days * interval '1 day'
+    ORDER BY p.order_id, f.shown_at DESC, f.item_id),
+  desired AS (
+    SELECT DISTINCT ON (p.item_id) p.item_id, p.order_id, p.customer_id, p.offer_id, p.placed_at,
+           ${COST_SQL('p.definition', 'p.amount_minor')} AS cost_minor
+    FROM pairs p ORDER BY p.item_id, p.placed_at, p.order_id)`;
+
 /** A workspace's offer catalog: offers (current version), their versions, redemptions and showings. */
 @Injectable()
 export class OfferRepository extends SqlRepository {
@@ -168,40 +239,54 @@ export class OfferRepository extends SqlRepository {
   }
 
   /**
-   * Redemptions by orders (issue 14): a paid order of the customer placed after an item showed an offer and
-   * within the offer's attribution window redeems it. An order goes to the latest item before it (last touch),
-   * an item takes its first order; items and orders already redeemed are skipped. Returns the new redemptions
-   * per offer code.
+   * Releases the order redemptions that attribution no longer supports (ATTRIBUTION_SQL): the order was refunded,
+   * cancelled, deleted, fully reversed or moved to another customer, an earlier order of the customer now takes
+   * the item, or its cost changed. The counters go down by exactly the rows deleted. `orderIds`: the customers
+   * of these orders (and of their redemptions) only; null: every item of the last 366 days.
    */
-  attributeOrders(workspaceId: string): Promise<Array<{ code: string; n: number }>> {
+  releaseStaleRedemptions(
+    workspaceId: string,
+    orderIds: string[] | null,
+    tx?: Queryable,
+  ): Promise<Array<{ code: string; n: number }>> {
     return this.returning<{ code: string; n: number }>(
-      `WITH shown AS (
-         SELECT i.id AS item_id, i.customer_id, i.created_at AS shown_at, o.id AS offer_id, o.definition,
-                COALESCE((o.definition->>'attributionDays')::int, ${DEFAULT_ATTRIBUTION_DAYS}) AS window_days
-         FROM worklist_items i
-         JOIN offers o ON o.workspace_id = i.workspace_id AND o.code = i.offer_code
-         WHERE i.workspace_id = $1 AND i.offer_code IS NOT NULL AND i.created_at > now() - interval '366 days'
-           AND NOT EXISTS (SELECT 1 FROM offer_redemptions r WHERE r.workspace_id = $1 AND r.item_id = i.id)),
-       pairs AS (
-         SELECT DISTINCT ON (ord.id) ord.id AS order_id, ord.amount_minor, ord.placed_at, s.*
-         FROM shown s
-         JOIN orders ord ON ord.workspace_id = $1 AND ord.customer_id = s.customer_id
-           AND ord.status = 'paid' AND ord.deleted_at IS NULL
-           AND ord.placed_at > s.shown_at AND ord.placed_at <= s.shown_at + s.window_days * interval '1 day'
-         WHERE NOT EXISTS (SELECT 1 FROM offer_redemptions r WHERE r.workspace_id = $1 AND r.order_id = ord.id)
-         ORDER BY ord.id, s.shown_at DESC, s.item_id),
-       firsts AS (
-         SELECT DISTINCT ON (p.item_id) p.* FROM pairs p ORDER BY p.item_id, p.placed_at, p.order_id),
+      `WITH ${ATTRIBUTION_SQL(orderIds !== null)},
+       del AS (
+         DELETE FROM offer_redemptions r
+         WHERE r.workspace_id = $1 AND r.source = 'order' AND r.item_id IN (SELECT item_id FROM shown)
+           AND NOT EXISTS (SELECT 1 FROM desired d
+                           WHERE d.item_id = r.item_id AND d.order_id = r.order_id AND d.cost_minor = r.cost_minor)
+         RETURNING offer_id, cost_minor)
+       UPDATE offers o SET redemptions_used = o.redemptions_used - a.n, redeemed_minor = o.redeemed_minor - a.cost
+       FROM (SELECT offer_id, count(*)::int AS n, sum(cost_minor)::bigint AS cost FROM del GROUP BY offer_id) a
+       WHERE o.workspace_id = $1 AND o.id = a.offer_id
+       RETURNING o.code, a.n`,
+      orderIds === null ? [workspaceId] : [workspaceId, orderIds],
+      tx,
+    );
+  }
+
+  /**
+   * Inserts the order redemptions ATTRIBUTION_SQL calls for that are not there yet and adds them to the counters;
+   * run after releaseStaleRedemptions. Returns the new redemptions per offer code. `orderIds` as there.
+   */
+  attributeOrders(
+    workspaceId: string,
+    orderIds: string[] | null = null,
+    tx?: Queryable,
+  ): Promise<Array<{ code: string; n: number }>> {
+    return this.returning<{ code: string; n: number }>(
+      `WITH ${ATTRIBUTION_SQL(orderIds !== null)},
        ins AS (
          INSERT INTO offer_redemptions (workspace_id, offer_id, item_id, customer_id, source, order_id, cost_minor,
                                         redeemed_at)
-         SELECT $1, f.offer_id, f.item_id, f.customer_id, 'order', f.order_id,
-                ${COST_SQL('f.definition', 'f.amount_minor')}, f.placed_at
-         FROM firsts f
+         SELECT $1, d.offer_id, d.item_id, d.customer_id, 'order', d.order_id, d.cost_minor, d.placed_at
+         FROM desired d
          ON CONFLICT DO NOTHING
          RETURNING offer_id, cost_minor)
        ${ADD_TO_COUNTERS}`,
-      [workspaceId],
+      orderIds === null ? [workspaceId] : [workspaceId, orderIds],
+      tx,
     );
   }
 
@@ -243,19 +328,26 @@ export class OfferRepository extends SqlRepository {
     );
   }
 
-  /** Offers shown to the customers on list days in [day - days + 1, day], and by anyone on `day` itself. */
+  /**
+   * Offers shown to the customers on list days in [day - days + 1, day], and by anyone on `day` itself. A showing
+   * counts for the person: an item of a record merged away since counts as the winner's (`customer_id` is the
+   * record after merges), so the winner's caps see what was shown to either record.
+   */
   showings(
     workspaceId: string,
     p: { day: string; days: number; customerIds: string[] },
   ): Promise<OfferShowingRow[]> {
     return this.rows<OfferShowingRow>(
-      `SELECT i.customer_id::text AS customer_id, w.rep_id, i.offer_code AS code, w.list_date::text AS day
-       FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id
-       WHERE i.workspace_id = $1 AND i.offer_code IS NOT NULL AND i.customer_id = ANY ($4::bigint[])
+      `SELECT COALESCE(c.merged_into_id, c.id)::text AS customer_id, w.rep_id, i.offer_code AS code,
+              w.list_date::text AS day
+       FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id JOIN customers c ON c.id = i.customer_id
+       WHERE i.workspace_id = $1 AND i.offer_code IS NOT NULL
+         AND i.customer_id IN (SELECT x.id FROM customers x WHERE x.workspace_id = $1
+                                 AND (x.id = ANY ($4::bigint[]) OR x.merged_into_id = ANY ($4::bigint[])))
          AND w.list_date > $2::date - $3::int AND w.list_date <= $2::date
        UNION
-       SELECT i.customer_id::text, w.rep_id, i.offer_code, w.list_date::text
-       FROM worklists w JOIN worklist_items i ON i.worklist_id = w.id
+       SELECT COALESCE(c.merged_into_id, c.id)::text, w.rep_id, i.offer_code, w.list_date::text
+       FROM worklists w JOIN worklist_items i ON i.worklist_id = w.id JOIN customers c ON c.id = i.customer_id
        WHERE w.workspace_id = $1 AND w.list_date = $2::date AND i.offer_code IS NOT NULL`,
       [workspaceId, p.day, p.days, p.customerIds],
     );

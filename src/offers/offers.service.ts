@@ -202,8 +202,33 @@ export class OffersService {
    */
   async day(workspaceId: string, listDate: string): Promise<OfferDay> {
     await this.offers.seedIfEmpty(workspaceId, DEFAULT_OFFER_CATALOG);
-    await this.offers.attributeOrders(workspaceId);
+    // Orders are attributed as they arrive (ordersChanged); this sweep catches what no ingest path saw: a merge
+    // that made an order and a showing one person's, an order written by hand.
+    await this.transactions.run((tx) => this.attribute(workspaceId, null, tx));
     return { workspaceId, listDate, offers: await this.offers.list(workspaceId, false) };
+  }
+
+  /**
+   * Orders were written, changed, deleted or restored (every order ingest path calls this in its own transaction):
+   * the redemptions of their people are brought in line with the attribution rule at once (offer.repository.ts
+   * ATTRIBUTION_SQL) — new ones spend the budgets, refunded, reversed or deleted orders give theirs back — so the
+   * next list already sees an exhausted offer. Idempotent and independent of arrival order. `orderIds`: the ids
+   * written (a sync batch); `all`: every showing of the workspace (a bulk import, whose cost then follows the
+   * showings instead of the file's size).
+   */
+  async ordersChanged(
+    workspaceId: string,
+    orderIds: readonly string[] | 'all',
+    tx: Queryable,
+  ): Promise<void> {
+    if (orderIds === 'all') return this.attribute(workspaceId, null, tx);
+    if (orderIds.length > 0) await this.attribute(workspaceId, [...orderIds], tx);
+  }
+
+  /** Releases what attribution no longer supports, then adds what it calls for (the counters follow the rows). */
+  private async attribute(workspaceId: string, orderIds: string[] | null, tx: Queryable): Promise<void> {
+    await this.offers.releaseStaleRedemptions(workspaceId, orderIds, tx);
+    await this.offers.attributeOrders(workspaceId, orderIds, tx);
   }
 
   /** The choices for these customers on the day: their facts, past showings and redemptions loaded once. */

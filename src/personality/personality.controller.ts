@@ -12,6 +12,8 @@ import {
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PersonalityService } from './personality.service';
 import {
+  ContactPersonalityAnswerView,
+  ContactPersonalityProfileView,
   PersonalityProfileView,
   PersonalityTagBody,
   QuestionnaireAnswersBody,
@@ -91,5 +93,79 @@ export class PersonalityController {
   @ApiConflictResponse({ description: ERASED })
   answer(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: Record<string, unknown>) {
     return this.personality.answer(p, id, body);
+  }
+
+  // ---- contact persons of a business customer ----
+
+  @Get('customers/:id/contacts/personality')
+  @Roles('rep', 'manager', 'admin', 'integration')
+  @ApiOperation({
+    summary: "The contact persons of a customer with each one's own personality profile",
+    description:
+      "Primary contact first. A contact's profile comes from statements about that person only; the customer's " +
+      'own profile is GET /v1/customers/{id}/personality. ' +
+      SCOPE,
+  })
+  @ApiOkResponse({ schema: { type: 'array', items: ContactPersonalityProfileView } })
+  contacts(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.personality.contactProfiles(p, id);
+  }
+
+  @Get('customers/:id/contacts/:contactId/personality')
+  @Roles('rep', 'manager', 'admin', 'integration')
+  @ApiOperation({
+    summary: "A contact person's personality profile and its history",
+    description: 'As for the customer, from statements about this person. ' + SCOPE,
+  })
+  @ApiOkResponse({ schema: ContactPersonalityProfileView })
+  getContact(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('contactId') contactId: string,
+  ) {
+    return this.personality.contactProfile(p, id, contactId);
+  }
+
+  @Put('customers/:id/contacts/:contactId/personality')
+  @Roles('rep', 'manager', 'admin')
+  @ApiOperation({
+    summary: "Set or confirm a contact person's personality values",
+    description:
+      "Records the caller's statement (source rep_tag) about this person; the customer's own profile and type " +
+      "are not changed. The primary contact's type is the one published talk tracks address. " +
+      SCOPE,
+  })
+  @ApiBody({ schema: PersonalityTagBody })
+  @ApiOkResponse({ schema: ContactPersonalityProfileView })
+  @ApiUnprocessableEntityResponse({ description: INVALID })
+  @ApiConflictResponse({ description: ERASED })
+  putContact(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('contactId') contactId: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.personality.tagContact(p, id, contactId, body);
+  }
+
+  @Post('customers/:id/contacts/:contactId/personality/questionnaire')
+  @HttpCode(201)
+  @Roles('rep', 'manager', 'admin')
+  @ApiOperation({
+    summary: 'Answer the questionnaire about a contact person',
+    description:
+      'Scored as for the customer and recorded as source questionnaire about this person. ' + SCOPE,
+  })
+  @ApiBody({ schema: QuestionnaireAnswersBody })
+  @ApiCreatedResponse({ schema: ContactPersonalityAnswerView })
+  @ApiUnprocessableEntityResponse({ description: INVALID })
+  @ApiConflictResponse({ description: ERASED })
+  answerContact(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('contactId') contactId: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.personality.answerContact(p, id, contactId, body);
   }
 }

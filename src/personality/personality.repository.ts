@@ -27,6 +27,15 @@ export interface NewObservation {
   answers?: Record<string, string>;
 }
 
+export interface ContactRow {
+  id: string;
+  /** the customer record the person belongs to now */
+  customer_id: string;
+  name: string | null;
+  title: string | null;
+  is_primary: boolean;
+}
+
 export interface LockedCustomerRow {
   personality: string | null;
   erased_at: Date | null;
@@ -47,8 +56,58 @@ export class PersonalityRepository extends SqlRepository {
          FROM personality_observations o
         WHERE o.workspace_id = $1
           AND o.customer_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND (id = $2 OR merged_into_id = $2))
+          AND o.contact_id IS NULL
         ORDER BY o.observed_at, o.id`,
       [workspaceId, rootId],
+      tx,
+    );
+  }
+
+  /** The contact person's own observations, oldest first (a merge moves the person, and these follow it). */
+  contactObservations(workspaceId: string, contactId: string, tx?: Tx): Promise<ObservationRow[]> {
+    return this.rows<ObservationRow>(
+      `SELECT o.id::text, o.dimension, o.value, o.source, o.confidence, o.actor_kind, o.actor_id, o.observed_at,
+              o.answers
+         FROM personality_observations o
+        WHERE o.workspace_id = $1 AND o.contact_id = $2
+        ORDER BY o.observed_at, o.id`,
+      [workspaceId, contactId],
+      tx,
+    );
+  }
+
+  /** The contact persons of the customer (its merged records' included), primary first. */
+  contacts(workspaceId: string, rootId: string, tx?: Tx): Promise<ContactRow[]> {
+    return this.rows<ContactRow>(
+      `SELECT k.id::text, k.customer_id::text, k.name, k.title, k.is_primary FROM contacts k
+        WHERE k.workspace_id = $1
+          AND k.customer_id IN (SELECT id FROM customers WHERE workspace_id = $1 AND (id = $2 OR merged_into_id = $2))
+        ORDER BY k.is_primary DESC, k.id`,
+      [workspaceId, rootId],
+      tx,
+    );
+  }
+
+  /**
+   * The observations of the primary contact of each of these customers (one per customer: the lowest id when a
+   * record lists two as primary), with the customer they speak for, oldest first.
+   */
+  primaryContactObservations(
+    workspaceId: string,
+    customerIds: readonly string[],
+    tx?: Tx,
+  ): Promise<Array<ObservationRow & { customer_id: string; contact_id: string }>> {
+    return this.rows<ObservationRow & { customer_id: string; contact_id: string }>(
+      `WITH primaries AS (
+         SELECT DISTINCT ON (k.customer_id) k.customer_id, k.id FROM contacts k
+          WHERE k.workspace_id = $1 AND k.customer_id = ANY ($2::bigint[]) AND k.is_primary
+          ORDER BY k.customer_id, k.id)
+       SELECT p.customer_id::text, p.id::text AS contact_id, o.id::text, o.dimension, o.value, o.source,
+              o.confidence, o.actor_kind, o.actor_id, o.observed_at, NULL::jsonb AS answers
+         FROM primaries p
+         JOIN personality_observations o ON o.workspace_id = $1 AND o.contact_id = p.id
+        ORDER BY p.customer_id, o.observed_at, o.id`,
+      [workspaceId, customerIds],
       tx,
     );
   }
@@ -79,12 +138,19 @@ export class PersonalityRepository extends SqlRepository {
     );
   }
 
-  async insert(workspaceId: string, customerId: string, rows: NewObservation[], tx: Tx): Promise<void> {
+  /** Appends observations about the customer, or (`contactId`) about one of its contact persons. */
+  async insert(
+    workspaceId: string,
+    customerId: string,
+    rows: NewObservation[],
+    tx: Tx,
+    contactId: string | null = null,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.exec(
       `INSERT INTO personality_observations (workspace_id, customer_id, dimension, value, source, confidence,
-         actor_kind, actor_id, answers)
-       SELECT $1, $2, x.dimension, x.value, x.source, x.confidence, x.actor_kind, x.actor_id, x.answers
+         actor_kind, actor_id, answers, contact_id)
+       SELECT $1, $2, x.dimension, x.value, x.source, x.confidence, x.actor_kind, x.actor_id, x.answers, $4
          FROM jsonb_to_recordset($3::jsonb) AS x(dimension text, value text, source text, confidence real,
               actor_kind text, actor_id text, answers jsonb)`,
       [
@@ -102,6 +168,7 @@ export class PersonalityRepository extends SqlRepository {
             answers: r.answers ?? null,
           })),
         ),
+        contactId,
       ],
       tx,
     );

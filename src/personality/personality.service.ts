@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { CustomerViewService } from '../customers/customer-view.service';
 import { Transactions, type Tx } from '../database/transactions';
-import type { Personality } from '../playbooks/personality';
+import { isPersonality, type Personality } from '../playbooks/personality';
 import { OutboxService } from '../webhooks/outbox.service';
 import { WriteBackService } from '../write-back/write-back.service';
 import { inferTypeFromNotes } from './inference';
@@ -21,7 +21,12 @@ import {
   resolveProfile,
   type Source,
 } from './personality-profile';
-import { type NewObservation, type ObservationRow, PersonalityRepository } from './personality.repository';
+import {
+  type ContactRow,
+  type NewObservation,
+  type ObservationRow,
+  PersonalityRepository,
+} from './personality.repository';
 import {
   QUESTIONNAIRE,
   QUESTIONNAIRE_MIN_ANSWERS,
@@ -65,6 +70,11 @@ export interface PersonalityProfileView {
   profile: Record<Dimension, ProfileValueView | null>;
   history: ObservationView[];
   rules: { halfLifeDays: Record<Source, number>; minGuessConfidence: number };
+}
+
+/** A contact person's own profile (`type`: the contact's effective type, not the customer's). */
+export interface ContactPersonalityProfileView extends PersonalityProfileView {
+  contact: { id: string; name: string | null; title: string | null; isPrimary: boolean };
 }
 
 export interface QuestionnaireAnswerView {
@@ -161,46 +171,125 @@ export class PersonalityService {
     const { answers, issues } = parseAnswers(body);
     if (!answers) throw invalid(issues);
     const { rootId } = await this.customers.resolveVisible(p, id);
-    const result = scoreQuestionnaire(answers);
-    const who = actorOf(p);
-    const rows: NewObservation[] = [];
-    // a tie states nothing: confidence 0 would still win as a person's statement
-    if (result.personality && result.confidence > 0)
-      rows.push({
-        dimension: 'type',
-        value: result.personality,
-        source: 'questionnaire',
-        confidence: result.confidence,
-        ...who,
-        answers,
-      });
-    for (const [dimension, trait] of Object.entries(result.traits))
-      if (trait.confidence > 0)
-        rows.push({
-          dimension: dimension as Dimension,
-          value: trait.value,
-          source: 'questionnaire',
-          confidence: trait.confidence,
-          ...who,
-          answers,
-        });
-    if (rows.length === 0)
-      throw invalid([
-        { path: 'answers', message: 'the answers point to no type and no dimension (a tie everywhere)' },
-      ]);
+    const { result, rows } = questionnaireRows(answers, actorOf(p));
     await this.transactions.run((tx) => this.recordAndPass(p.workspaceId, rootId, rows, tx));
     await this.outbox.kick();
+    return { result: resultView(result), personality: await this.view(p.workspaceId, rootId) };
+  }
+
+  // ---- contact persons of a business customer: their own profiles, from their own observations ----
+
+  /** Every contact person of the customer with their own profile, primary first. */
+  async contactProfiles(p: Principal, id: string): Promise<ContactPersonalityProfileView[]> {
+    const { rootId } = await this.customers.resolveVisible(p, id);
+    const contacts = await this.observations.contacts(p.workspaceId, rootId);
+    return Promise.all(contacts.map((c) => this.contactView(p.workspaceId, rootId, c)));
+  }
+
+  async contactProfile(p: Principal, id: string, contactId: string): Promise<ContactPersonalityProfileView> {
+    const { rootId, contact } = await this.contactOf(p, id, contactId);
+    return this.contactView(p.workspaceId, rootId, contact);
+  }
+
+  /** A rep's statement about the contact person (as `tag` about the customer; the customer's type is untouched). */
+  async tagContact(
+    p: Principal,
+    id: string,
+    contactId: string,
+    body: unknown,
+  ): Promise<ContactPersonalityProfileView> {
+    const { input, issues } = parseTag(body);
+    if (!input) throw invalid(issues);
+    const { rootId, contact } = await this.contactOf(p, id, contactId);
+    const confidence = input.confidence ?? REP_TAG_CONFIDENCE;
+    const rows = Object.entries(input.values).map(([dimension, value]) => ({
+      dimension: dimension as Dimension,
+      value,
+      source: 'rep_tag' as const,
+      confidence,
+      ...actorOf(p),
+    }));
+    await this.transactions.run((tx) => this.recordForContact(p.workspaceId, contact, rows, tx));
+    return this.contactView(p.workspaceId, rootId, contact);
+  }
+
+  /** The questionnaire answered about the contact person. */
+  async answerContact(
+    p: Principal,
+    id: string,
+    contactId: string,
+    body: unknown,
+  ): Promise<{ result: QuestionnaireAnswerView['result']; personality: ContactPersonalityProfileView }> {
+    const { answers, issues } = parseAnswers(body);
+    if (!answers) throw invalid(issues);
+    const { rootId, contact } = await this.contactOf(p, id, contactId);
+    const { result, rows } = questionnaireRows(answers, actorOf(p));
+    await this.transactions.run((tx) => this.recordForContact(p.workspaceId, contact, rows, tx));
     return {
-      result: {
-        type: result.confidence > 0 ? result.personality : null,
-        confidence: result.confidence,
-        answered: result.answered,
-        scores: result.scores,
-        traits: result.traits,
-      },
-      personality: await this.view(p.workspaceId, rootId),
+      result: resultView(result),
+      personality: await this.contactView(p.workspaceId, rootId, contact),
     };
   }
+
+  /**
+   * The effective type of the primary contact of each of these customers that has one (a talk track addresses
+   * that person): a person's statement or a guess that still counts, as for customers (personality-profile.ts).
+   */
+  async primaryContactTypes(
+    workspaceId: string,
+    customerIds: readonly string[],
+    tx?: Tx,
+  ): Promise<Map<string, Personality>> {
+    const out = new Map<string, Personality>();
+    if (customerIds.length === 0) return out;
+    const rows = await this.observations.primaryContactObservations(workspaceId, customerIds, tx);
+    const byCustomer = new Map<string, Observation[]>();
+    for (const r of rows)
+      byCustomer.set(r.customer_id, [...(byCustomer.get(r.customer_id) ?? []), toObservation(r)]);
+    const asOf = new Date();
+    for (const [customerId, observations] of byCustomer) {
+      const type = resolveProfile(observations, asOf).type?.value;
+      if (type && isPersonality(type)) out.set(customerId, type);
+    }
+    return out;
+  }
+
+  /** The visible customer and one of its contact persons (404 when the contact is not the customer's). */
+  private async contactOf(p: Principal, id: string, contactId: string) {
+    const { rootId } = await this.customers.resolveVisible(p, id);
+    const contact = /^\d{1,18}$/.test(contactId)
+      ? (await this.observations.contacts(p.workspaceId, rootId)).find((c) => c.id === contactId)
+      : undefined;
+    if (!contact) throw AppError.notFound('contact');
+    return { rootId, contact };
+  }
+
+  /** Appends observations about the contact person, under the customer's lock (an erased customer refuses). */
+  private async recordForContact(workspaceId: string, contact: ContactRow, rows: NewObservation[], tx: Tx) {
+    const customer = await this.observations.lockCustomer(workspaceId, contact.customer_id, tx);
+    if (!customer) throw AppError.notFound('customer');
+    if (customer.erased_at)
+      throw new AppError(
+        'customer_erased',
+        'the customer was erased: no personal data is recorded',
+        HttpStatus.CONFLICT,
+      );
+    await this.observations.insert(workspaceId, contact.customer_id, rows, tx, contact.id);
+  }
+
+  private async contactView(
+    workspaceId: string,
+    rootId: string,
+    c: ContactRow,
+  ): Promise<ContactPersonalityProfileView> {
+    const rows = await this.observations.contactObservations(workspaceId, c.id);
+    return {
+      ...profileOf(rootId, rows.map(toObservation)),
+      contact: { id: c.id, name: c.name, title: c.title, isPrimary: c.is_primary },
+    };
+  }
+
+  // ---- end of contact persons ----
 
   /**
    * The rep's tag from a call outcome (the outcome form's personality select), in the caller's transaction. The
@@ -288,31 +377,7 @@ export class PersonalityService {
   }
 
   private async view(workspaceId: string, rootId: string): Promise<PersonalityProfileView> {
-    const asOf = new Date();
-    const all = (await this.observations.observations(workspaceId, rootId)).map(toObservation);
-    const profile = resolveProfile(all, asOf);
-    const winners = new Set(DIMENSIONS.map((d) => profile[d]?.observationId).filter((x) => x !== undefined));
-    return {
-      customerId: rootId,
-      asOf,
-      type: profile.type?.value ?? null,
-      profile: profileView(profile),
-      history: all
-        .slice(-HISTORY_SHOWN)
-        .reverse()
-        .map((o) => ({
-          id: o.id,
-          dimension: o.dimension,
-          value: o.value,
-          source: o.source,
-          confidence: o.confidence,
-          currentConfidence: decayedConfidence(o, asOf),
-          actor: o.actor,
-          observedAt: o.observedAt,
-          counts: winners.has(o.id),
-        })),
-      rules: { halfLifeDays: { ...HALF_LIFE_DAYS }, minGuessConfidence: MIN_GUESS_CONFIDENCE },
-    };
+    return profileOf(rootId, (await this.observations.observations(workspaceId, rootId)).map(toObservation));
   }
 
   /** The questionnaire as the API and the rep page show it (weights and traits stay server-side). */
@@ -326,4 +391,76 @@ export class PersonalityService {
       minAnswers: QUESTIONNAIRE_MIN_ANSWERS,
     };
   }
+}
+
+/** The profile view of a history (a customer's or a contact person's), as of now. */
+function profileOf(customerId: string, all: Observation[]): PersonalityProfileView {
+  const asOf = new Date();
+  const profile = resolveProfile(all, asOf);
+  const winners = new Set(DIMENSIONS.map((d) => profile[d]?.observationId).filter((x) => x !== undefined));
+  return {
+    customerId,
+    asOf,
+    type: profile.type?.value ?? null,
+    profile: profileView(profile),
+    history: all
+      .slice(-HISTORY_SHOWN)
+      .reverse()
+      .map((o) => ({
+        id: o.id,
+        dimension: o.dimension,
+        value: o.value,
+        source: o.source,
+        confidence: o.confidence,
+        currentConfidence: decayedConfidence(o, asOf),
+        actor: o.actor,
+        observedAt: o.observedAt,
+        counts: winners.has(o.id),
+      })),
+    rules: { halfLifeDays: { ...HALF_LIFE_DAYS }, minGuessConfidence: MIN_GUESS_CONFIDENCE },
+  };
+}
+
+/** The questionnaire's result and the observations it states (a tie states nothing: 422). */
+function questionnaireRows(
+  answers: Record<string, string>,
+  who: Pick<NewObservation, 'actorKind' | 'actorId'>,
+): { result: QuestionnaireResult; rows: NewObservation[] } {
+  const result = scoreQuestionnaire(answers);
+  const rows: NewObservation[] = [];
+  // a tie states nothing: confidence 0 would still win as a person's statement
+  if (result.personality && result.confidence > 0)
+    rows.push({
+      dimension: 'type',
+      value: result.personality,
+      source: 'questionnaire',
+      confidence: result.confidence,
+      ...who,
+      answers,
+    });
+  for (const [dimension, trait] of Object.entries(result.traits))
+    if (trait.confidence > 0)
+      rows.push({
+        dimension: dimension as Dimension,
+        value: trait.value,
+        source: 'questionnaire',
+        confidence: trait.confidence,
+        ...who,
+        answers,
+      });
+  if (rows.length === 0)
+    throw invalid([
+      { path: 'answers', message: 'the answers point to no type and no dimension (a tie everywhere)' },
+    ]);
+  return { result, rows };
+}
+
+function resultView(result: QuestionnaireResult): QuestionnaireAnswerView['result'] {
+  return {
+    type: result.confidence > 0 ? result.personality : null,
+    confidence: result.confidence,
+    answered: result.answered,
+    scores: result.scores,
+    traits: result.traits,
+  };
 }

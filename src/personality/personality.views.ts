@@ -41,33 +41,45 @@ const ProfileValueView = apiSchema(
   }),
 );
 
-export const PersonalityProfileView = apiSchema(
-  'PersonalityProfile',
+/** The profile's fields, for a customer and for a contact person alike. */
+const profileFields = {
+  customerId: bigId,
+  asOf: instant,
+  type: described(nullable(oneOfValues(PERSONALITIES)), 'the effective primary type (customers.personality)'),
+  profile: obj(Object.fromEntries(DIMENSIONS.map((d) => [d, nullable(ProfileValueView)]))),
+  history: arr(
+    obj({
+      id: bigId,
+      dimension: oneOfValues(DIMENSIONS),
+      value: str,
+      source,
+      confidence: unit,
+      currentConfidence: unit,
+      actor,
+      observedAt: instant,
+      counts: described(bool, 'this observation is the profile value of its dimension'),
+    }),
+    'newest first, at most 100',
+  ),
+  rules: obj({
+    halfLifeDays: obj(Object.fromEntries(SOURCES.map((s) => [s, num]))),
+    minGuessConfidence: num,
+  }),
+};
+
+export const PersonalityProfileView = apiSchema('PersonalityProfile', obj(profileFields));
+
+/** A contact person's own profile: `type` is the contact's effective type (talk tracks use it when calling them). */
+export const ContactPersonalityProfileView = apiSchema(
+  'ContactPersonalityProfile',
   obj({
-    customerId: bigId,
-    asOf: instant,
-    type: described(
-      nullable(oneOfValues(PERSONALITIES)),
-      'the effective primary type (customers.personality)',
-    ),
-    profile: obj(Object.fromEntries(DIMENSIONS.map((d) => [d, nullable(ProfileValueView)]))),
-    history: arr(
-      obj({
-        id: bigId,
-        dimension: oneOfValues(DIMENSIONS),
-        value: str,
-        source,
-        confidence: unit,
-        currentConfidence: unit,
-        actor,
-        observedAt: instant,
-        counts: described(bool, 'this observation is the profile value of its dimension'),
-      }),
-      'newest first, at most 100',
-    ),
-    rules: obj({
-      halfLifeDays: obj(Object.fromEntries(SOURCES.map((s) => [s, num]))),
-      minGuessConfidence: num,
+    ...profileFields,
+    type: described(nullable(oneOfValues(PERSONALITIES)), "the contact's effective primary type"),
+    contact: obj({
+      id: bigId,
+      name: nullable(str),
+      title: nullable(str),
+      isPrimary: described(bool, 'the contact published talk tracks address (docs/playbooks.md)'),
     }),
   }),
 );
@@ -80,26 +92,27 @@ export const QuestionnaireView = apiSchema(
   }),
 );
 
+const questionnaireResult = obj({
+  type: nullable(oneOfValues(PERSONALITIES)),
+  confidence: unit,
+  answered: int,
+  scores: obj(Object.fromEntries(PERSONALITIES.map((p) => [p, num]))),
+  traits: obj(
+    Object.fromEntries(
+      TRAIT_DIMENSIONS.map((d) => [d, obj({ value: oneOfValues(DIMENSION_VALUES[d]), confidence: unit })]),
+    ),
+    { optional: TRAIT_DIMENSIONS },
+  ),
+});
+
 export const QuestionnaireAnswerView = apiSchema(
   'PersonalityQuestionnaireAnswer',
-  obj({
-    result: obj({
-      type: nullable(oneOfValues(PERSONALITIES)),
-      confidence: unit,
-      answered: int,
-      scores: obj(Object.fromEntries(PERSONALITIES.map((p) => [p, num]))),
-      traits: obj(
-        Object.fromEntries(
-          TRAIT_DIMENSIONS.map((d) => [
-            d,
-            obj({ value: oneOfValues(DIMENSION_VALUES[d]), confidence: unit }),
-          ]),
-        ),
-        { optional: TRAIT_DIMENSIONS },
-      ),
-    }),
-    personality: PersonalityProfileView,
-  }),
+  obj({ result: questionnaireResult, personality: PersonalityProfileView }),
+);
+
+export const ContactPersonalityAnswerView = apiSchema(
+  'ContactPersonalityQuestionnaireAnswer',
+  obj({ result: questionnaireResult, personality: ContactPersonalityProfileView }),
 );
 
 /** The PUT body, documented (the service's parser checks it: 422 invalid_personality with field paths). */

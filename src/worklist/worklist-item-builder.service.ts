@@ -64,6 +64,11 @@ export interface BuildContext {
   histories: ReadonlyMap<string, OrderHistory>;
   /** the workspace's talk-track templates and variants (settings.talkTracks); the arm's variant picks the set */
   talkTracks: TalkTrackSettings;
+  /**
+   * the effective type of each business customer's primary contact that has one (PersonalityService): the talk
+   * track addresses that person, so their type beats the customer's
+   */
+  contactTypes?: ReadonlyMap<string, string>;
 }
 
 /** Turns a ranked item plus its candidate row into what a rep reads: reasons in words, talk track and offer. */
@@ -144,7 +149,7 @@ export class WorklistItemBuilder {
         customerName: row.customer_name ?? row.customer_external_id,
         repName: rep.name,
         locale: rep.locale,
-        personality: isPersonality(row.personality) ? row.personality : null,
+        personality: personalityAddressed(ctx.contactTypes?.get(item.customerId) ?? row.personality),
         lifecycle: row.lifecycle,
         valueTier: row.value_tier,
         rfmSegment: row.rfm_segment,
@@ -168,4 +173,9 @@ export class WorklistItemBuilder {
       variantTemplates(ctx.talkTracks, ctx.arm?.talkTrackVariant),
     );
   }
+}
+
+/** The type the talk track is written for: the primary contact's, else the customer's, else none. */
+function personalityAddressed(type: string | null) {
+  return isPersonality(type) ? type : null;
 }

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
-import { armEffect, armOf } from '../experiments/experiment-design';
+import { armEffect, armOf, runningArmOf } from '../experiments/experiment-design';
 import { ExperimentsService, RunningExperiment } from '../experiments/experiments.service';
 import type { Exposure } from '../experiments/experiment.repository';
 import { OfferChoices, OfferDay, OffersService } from '../offers/offers.service';
+import { PersonalityService } from '../personality/personality.service';
 import { CustomerFactsRepository } from '../playbooks/customer-facts.repository';
 import { OutboxService } from '../webhooks/outbox.service';
 import { CandidateRow, toCandidate } from './candidate-row';
@@ -76,6 +77,7 @@ export class WorklistPublisher {
     private readonly outbox: OutboxService,
     private readonly experiments: ExperimentsService,
     private readonly facts: CustomerFactsRepository,
+    private readonly personality: PersonalityService,
   ) {}
 
   async publish(
@@ -212,12 +214,14 @@ export class WorklistPublisher {
       rankedOfRep.push({ rep, rowById, items: ranked.items });
     }
     // The order facts of every item's customer in one statement, for reasons and talk tracks alike.
+    const itemCustomers = rankedOfRep.flatMap((r) => r.items.map((it) => it.customerId));
     const histories = await this.facts.orderHistories(
       ctx.workspaceId,
-      rankedOfRep.flatMap((r) => r.items.map((it) => it.customerId)),
+      itemCustomers,
       { listDate, timeZone, currency: policy.currency },
       tx,
     );
+    const contactTypes = await this.personality.primaryContactTypes(ctx.workspaceId, itemCustomers, tx);
     for (const { rep, rowById, items: repItems } of rankedOfRep) {
       const built = repItems.map((it) =>
         this.builder.build(it, rowById.get(it.customerId)!, rep, {
@@ -229,6 +233,7 @@ export class WorklistPublisher {
           arm: armEffectOf(ctx, it.customerId),
           histories,
           talkTracks: policy.talkTracks,
+          contactTypes,
         }),
       );
       itemsOfRep.set(rep.id, built);
@@ -275,8 +280,8 @@ export class WorklistPublisher {
 
 /** What the customer's arm changes on the item (overlaps are refused, so one running experiment at most). */
 function armEffectOf(ctx: PublishContext, customerId: string) {
-  const e = ctx.experiments[0];
-  return e ? armEffect(armOf(e.id, customerId, e.arms).strategy) : undefined;
+  const assigned = runningArmOf(ctx.experiments, customerId);
+  return assigned ? armEffect(assigned.arm.strategy) : undefined;
 }
 
 /** One exposure per published item and running experiment; a holdout customer listed is there by a promise. */

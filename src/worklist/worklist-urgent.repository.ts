@@ -29,6 +29,8 @@ export interface UrgentItemInsert {
   talkTrack: string;
   offerCode: string | null;
   offerVersion: number | null;
+  /** the talk-track variant of the customer's experiment arm, null outside a talk-track test */
+  talkTrackVariant: string | null;
   value: number;
   summary: string;
 }
@@ -165,8 +167,9 @@ export class WorklistUrgentRepository extends SqlRepository {
   ): Promise<string> {
     const [inserted] = await this.rows<{ id: string }>(
       `INSERT INTO worklist_items (workspace_id, worklist_id, customer_id, rank, priority, reasons, personality,
-                                     talk_track, offer_code, offer_version, kind, expected_value, summary, urgent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, 'urgent', $10, $11, true) RETURNING id`,
+                                     talk_track, offer_code, offer_version, kind, expected_value, summary, urgent,
+                                     talk_track_variant)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, 'urgent', $10, $11, true, $13) RETURNING id`,
       [
         workspaceId,
         worklistId,
@@ -180,6 +183,7 @@ export class WorklistUrgentRepository extends SqlRepository {
         item.value,
         item.summary,
         item.offerVersion,
+        item.talkTrackVariant,
       ],
       tx,
     );

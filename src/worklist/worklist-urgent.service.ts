@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions, Tx } from '../database/transactions';
+import { armEffect, runningArmOf } from '../experiments/experiment-design';
+import { ExperimentsService, RunningExperiment } from '../experiments/experiments.service';
 import { OffersService } from '../offers/offers.service';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
@@ -11,6 +13,7 @@ import { CandidateRow, toCandidate } from './candidate-row';
 import { callValue, RankedItem, Reason } from './ranking';
 import { UrgentJob } from '../queue/jobs';
 import { urgentReason } from './urgent-rules';
+import { PersonalityService } from '../personality/personality.service';
 import { CustomerFactsRepository } from '../playbooks/customer-facts.repository';
 import { BuildContext, WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistPolicy, WorklistPolicyService } from './worklist-policy.service';
@@ -38,6 +41,8 @@ interface UrgentContext {
   row: CandidateRow;
   reason: Reason;
   textCtx: BuildContext;
+  /** the customer's arm in the experiment running today (src/experiments), null when none runs */
+  assigned: ReturnType<typeof runningArmOf<RunningExperiment['arms'][number]>>;
 }
 
 type ListRep = { id: string; name: string; locale: string };
@@ -61,6 +66,8 @@ export class WorklistUrgentService {
     private readonly offers: OffersService,
     private readonly outbox: OutboxService,
     private readonly facts: CustomerFactsRepository,
+    private readonly experiments: ExperimentsService,
+    private readonly personality: PersonalityService,
   ) {}
 
   /** Queues the event; the same `eventId` (default: a digest of the event) is processed once. */
@@ -127,6 +134,8 @@ export class WorklistUrgentService {
     const reason = reasonOf(job, row, policy);
     if (!reason) return { result: 'not_urgent', itemId: null };
     const offerDay = await this.offers.day(job.workspaceId, today);
+    // The same arm, offer or talk-track variant and exposure as a published item of the customer would get.
+    const assigned = runningArmOf(await this.experiments.runningOn(job.workspaceId, today), job.customerId);
     const textCtx: BuildContext = {
       listDate: today,
       scoredAsOf: run.asOf,
@@ -139,8 +148,10 @@ export class WorklistUrgentService {
         currency: policy.currency,
       }),
       talkTracks: policy.talkTracks,
+      arm: assigned ? armEffect(assigned.arm.strategy) : undefined,
+      contactTypes: await this.personality.primaryContactTypes(job.workspaceId, [row.customer_id]),
     };
-    const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx };
+    const ctx: UrgentContext = { job, policy, run, today, row, reason, textCtx, assigned };
 
     const outcome = await this.transactions.run((tx) => this.applyToList(tx, ctx));
     if (outcome.result === 'inserted' || outcome.result === 'marked') await this.outbox.kick();
@@ -256,13 +267,39 @@ export class WorklistUrgentService {
         talkTrack: built.talkTrack,
         offerCode: built.offerCode,
         offerVersion: built.offerVersion,
+        talkTrackVariant: built.talkTrackVariant,
         value: built.value,
         summary: built.summary,
       },
       tx,
     );
+    await this.logExposure(tx, ctx, list.id);
     await this.appendEvent(tx, job, list, itemId, top, 'inserted', reason.code);
     return itemId;
+  }
+
+  /**
+   * The exposure of the inserted item, as the publisher logs one per published item. A holdout customer is on
+   * the list only because the event could not wait: logged `promised`, like a holdout customer listed by a
+   * callback or a pin (docs/experiments.md, "Promises are kept").
+   */
+  private async logExposure(tx: Tx, ctx: UrgentContext, worklistId: string): Promise<void> {
+    if (!ctx.assigned) return;
+    const { experimentId, arm } = ctx.assigned;
+    await this.experiments.logExposures(
+      ctx.job.workspaceId,
+      ctx.today,
+      [
+        {
+          experimentId,
+          arm: arm.key,
+          customerId: ctx.job.customerId,
+          worklistId,
+          promised: arm.strategy.type === 'holdout',
+        },
+      ],
+      tx,
+    );
   }
 
   private async appendEvent(

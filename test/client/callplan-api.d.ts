@@ -687,6 +687,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customers/{id}/contacts/personality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The contact persons of a customer with each one's own personality profile
+     * @description Primary contact first. A contact's profile comes from statements about that person only; the customer's own profile is GET /v1/customers/{id}/personality. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    get: operations['personality_contacts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/{id}/contacts/{contactId}/personality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A contact person's personality profile and its history
+     * @description As for the customer, from statements about this person. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    get: operations['personality_getContact'];
+    /**
+     * Set or confirm a contact person's personality values
+     * @description Records the caller's statement (source rep_tag) about this person; the customer's own profile and type are not changed. The primary contact's type is the one published talk tracks address. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    put: operations['personality_putContact'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customers/{id}/contacts/{contactId}/personality/questionnaire': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Answer the questionnaire about a contact person
+     * @description Scored as for the customer and recorded as source questionnaire about this person. Scoped like GET /v1/customers/{id}: reps their own customers, managers their team's and unowned ones, admins the workspace; anything else is 404.
+     */
+    post: operations['personality_answerContact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/score-runs': {
     parameters: {
       query?: never;
@@ -3412,6 +3476,92 @@ export interface components {
       /** Format: uuid */
       nextBefore: string | null;
     };
+    /**
+     * @example {
+     *       "code": "WINBACK_STANDARD",
+     *       "version": 2,
+     *       "state": "active",
+     *       "terms": {
+     *         "title": {
+     *           "en": "a welcome-back discount",
+     *           "zh-CN": "回归优惠"
+     *         },
+     *         "description": {
+     *           "en": "10% off your next order",
+     *           "zh-CN": "再次下单享九折"
+     *         },
+     *         "tiers": [
+     *           "core",
+     *           "potential",
+     *           "general"
+     *         ],
+     *         "lifecycles": [
+     *           "at_risk",
+     *           "churned"
+     *         ],
+     *         "discountPct": 10,
+     *         "budget": 200,
+     *         "budgetMinor": 500000,
+     *         "priority": 80,
+     *         "caps": {
+     *           "perCustomer": {
+     *             "max": 2,
+     *             "days": 30
+     *           },
+     *           "onePerCustomer": true
+     *         }
+     *       },
+     *       "usage": {
+     *         "redemptions": 12,
+     *         "redeemedMinor": 31250,
+     *         "remaining": 188,
+     *         "remainingMinor": 468750
+     *       },
+     *       "archivedAt": null,
+     *       "createdAt": "2026-12-01T08:00:00.000Z",
+     *       "updatedAt": "2026-12-05T10:12:00.000Z"
+     *     }
+     */
+    Offer: {
+      code: string;
+      /** @description send it back as If-Match to change or archive the offer */
+      version: number;
+      /**
+       * @description as of today in the workspace time zone
+       * @enum {string}
+       */
+      state: 'active' | 'scheduled' | 'expired' | 'exhausted' | 'archived';
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      usage: {
+        redemptions: number;
+        /** @description money the redemptions cost, minor units */
+        redeemedMinor: number;
+        /** @description redemptions left; null without a count budget */
+        remaining: number | null;
+        /** @description money left, minor units; null without a money budget */
+        remainingMinor: number | null;
+      };
+      /** Format: date-time */
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    OfferList: components['schemas']['Offer'][];
+    OfferVersionList: {
+      version: number;
+      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
+      terms: {
+        [key: string]: unknown;
+      };
+      createdBy: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    }[];
     InboundSecret: {
       /**
        * @description the new inbound signing secret, shown only in this answer
@@ -3829,92 +3979,6 @@ export interface components {
     };
     /**
      * @example {
-     *       "code": "WINBACK_STANDARD",
-     *       "version": 2,
-     *       "state": "active",
-     *       "terms": {
-     *         "title": {
-     *           "en": "a welcome-back discount",
-     *           "zh-CN": "回归优惠"
-     *         },
-     *         "description": {
-     *           "en": "10% off your next order",
-     *           "zh-CN": "再次下单享九折"
-     *         },
-     *         "tiers": [
-     *           "core",
-     *           "potential",
-     *           "general"
-     *         ],
-     *         "lifecycles": [
-     *           "at_risk",
-     *           "churned"
-     *         ],
-     *         "discountPct": 10,
-     *         "budget": 200,
-     *         "budgetMinor": 500000,
-     *         "priority": 80,
-     *         "caps": {
-     *           "perCustomer": {
-     *             "max": 2,
-     *             "days": 30
-     *           },
-     *           "onePerCustomer": true
-     *         }
-     *       },
-     *       "usage": {
-     *         "redemptions": 12,
-     *         "redeemedMinor": 31250,
-     *         "remaining": 188,
-     *         "remainingMinor": 468750
-     *       },
-     *       "archivedAt": null,
-     *       "createdAt": "2026-12-01T08:00:00.000Z",
-     *       "updatedAt": "2026-12-05T10:12:00.000Z"
-     *     }
-     */
-    Offer: {
-      code: string;
-      /** @description send it back as If-Match to change or archive the offer */
-      version: number;
-      /**
-       * @description as of today in the workspace time zone
-       * @enum {string}
-       */
-      state: 'active' | 'scheduled' | 'expired' | 'exhausted' | 'archived';
-      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
-      terms: {
-        [key: string]: unknown;
-      };
-      usage: {
-        redemptions: number;
-        /** @description money the redemptions cost, minor units */
-        redeemedMinor: number;
-        /** @description redemptions left; null without a count budget */
-        remaining: number | null;
-        /** @description money left, minor units; null without a money budget */
-        remainingMinor: number | null;
-      };
-      /** Format: date-time */
-      archivedAt: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      updatedAt: string;
-    };
-    OfferList: components['schemas']['Offer'][];
-    OfferVersionList: {
-      version: number;
-      /** @description the offer as stored: title/description (en, zh-CN), tiers, lifecycles, discountPct, minOrderValue, validFrom, validTo, budget (count), budgetMinor, costMinor, attributionDays, priority, eligibility, caps */
-      terms: {
-        [key: string]: unknown;
-      };
-      createdBy: string | null;
-      /** Format: date-time */
-      createdAt: string;
-    }[];
-    /**
-     * @example {
      *       "id": "3537cbe8-fe8f-491a-9ff0-3aa2afde78a8",
      *       "name": "talk tracks: warm vs direct",
      *       "startsOn": "2027-01-09",
@@ -4137,6 +4201,66 @@ export interface components {
         minGuessConfidence: number;
       };
     };
+    ContactPersonalityProfile: {
+      /** @example 42 */
+      customerId: string;
+      /** Format: date-time */
+      asOf: string;
+      /**
+       * @description the contact's effective primary type
+       * @enum {string|null}
+       */
+      type: 'rational' | 'emotional' | 'leader' | 'stable' | null;
+      profile: {
+        type: components['schemas']['PersonalityProfileValue'] | null;
+        social: components['schemas']['PersonalityProfileValue'] | null;
+        decision: components['schemas']['PersonalityProfileValue'] | null;
+        communication: components['schemas']['PersonalityProfileValue'] | null;
+        values: components['schemas']['PersonalityProfileValue'] | null;
+      };
+      /** @description newest first, at most 100 */
+      history: {
+        /** @example 42 */
+        id: string;
+        /** @enum {string} */
+        dimension: 'type' | 'social' | 'decision' | 'communication' | 'values';
+        value: string;
+        /**
+         * @description rep_tag and questionnaire are a person's; crm_import and inferred are guesses
+         * @enum {string}
+         */
+        source: 'rep_tag' | 'questionnaire' | 'crm_import' | 'inferred';
+        confidence: number;
+        currentConfidence: number;
+        /** @description who stated it: a rep id, an API key id, the CRM/CSV import, or system (migrated data) */
+        actor: {
+          /** @enum {string} */
+          kind: 'rep' | 'api_key' | 'crm' | 'csv' | 'system';
+          id: string | null;
+        };
+        /** Format: date-time */
+        observedAt: string;
+        /** @description this observation is the profile value of its dimension */
+        counts: boolean;
+      }[];
+      rules: {
+        halfLifeDays: {
+          rep_tag: number;
+          questionnaire: number;
+          crm_import: number;
+          inferred: number;
+        };
+        minGuessConfidence: number;
+      };
+      contact: {
+        /** @example 42 */
+        id: string;
+        name: string | null;
+        title: string | null;
+        /** @description the contact published talk tracks address (docs/playbooks.md) */
+        isPrimary: boolean;
+      };
+    };
     PersonalityQuestionnaire: {
       questions: {
         id: string;
@@ -4190,6 +4314,43 @@ export interface components {
         };
       };
       personality: components['schemas']['PersonalityProfile'];
+    };
+    ContactPersonalityQuestionnaireAnswer: {
+      result: {
+        /** @enum {string|null} */
+        type: 'rational' | 'emotional' | 'leader' | 'stable' | null;
+        confidence: number;
+        answered: number;
+        scores: {
+          rational: number;
+          emotional: number;
+          leader: number;
+          stable: number;
+        };
+        traits: {
+          social?: {
+            /** @enum {string} */
+            value: 'extrovert' | 'introvert' | 'neutral';
+            confidence: number;
+          };
+          decision?: {
+            /** @enum {string} */
+            value: 'rational' | 'emotional' | 'neutral';
+            confidence: number;
+          };
+          communication?: {
+            /** @enum {string} */
+            value: 'direct' | 'indirect' | 'neutral';
+            confidence: number;
+          };
+          values?: {
+            /** @enum {string} */
+            value: 'practical' | 'value_driven';
+            confidence: number;
+          };
+        };
+      };
+      personality: components['schemas']['ContactPersonalityProfile'];
     };
     /**
      * @example {
@@ -11119,6 +11280,631 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PersonalityQuestionnaireAnswer'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description customer_erased: the customer was erased, so no personal data is recorded */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_personality: details lists each refused field as { path, message } */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_contacts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactPersonalityProfile'][];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_getContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        contactId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactPersonalityProfile'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_putContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        contactId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          type?: 'rational' | 'emotional' | 'leader' | 'stable';
+          /** @enum {string} */
+          social?: 'extrovert' | 'introvert' | 'neutral';
+          /** @enum {string} */
+          decision?: 'rational' | 'emotional' | 'neutral';
+          /** @enum {string} */
+          communication?: 'direct' | 'indirect' | 'neutral';
+          /** @enum {string} */
+          values?: 'practical' | 'value_driven';
+          /** @description how sure the rep is; default 1 */
+          confidence?: number;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactPersonalityProfile'];
+        };
+      };
+      /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "validation_failed",
+           *         "message": "Request validation failed",
+           *         "details": [
+           *           "limit must not be greater than 200"
+           *         ]
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No API key, or one that is unknown, revoked or expired (`unauthenticated`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unauthenticated",
+           *         "message": "missing or invalid API key"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key’s role may not call this operation (`forbidden`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "forbidden",
+           *         "message": "this API key may not do that"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found, or outside the caller’s scope (the two are not told apart) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "not_found",
+           *         "message": "not found"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description customer_erased: the customer was erased, so no personal data is recorded */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "conflict",
+           *         "message": "conflict"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the operation accepts (`payload_too_large`) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "payload_too_large",
+           *         "message": "request entity too large"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not JSON in UTF-8 (`unsupported_media_type`) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unsupported_media_type",
+           *         "message": "request bodies must be JSON in UTF-8"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description invalid_personality: details lists each refused field as { path, message } */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "unprocessable",
+           *         "message": "unprocessable"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Too many requests for this key, or too many failed authentications from this address (`rate_limited`); wait `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description seconds until the limit admits this caller again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "rate_limited",
+           *         "message": "too many requests; retry after 12 s",
+           *         "details": {
+           *           "limit": 1200,
+           *           "retryAfterSeconds": 12
+           *         }
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  personality_answerContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        contactId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description question id → option id; at least minAnswers of them */
+          answers: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactPersonalityQuestionnaireAnswer'];
         };
       };
       /** @description The request is invalid: `validation_failed` (details: the messages), `malformed_json`, or a code naming the field */

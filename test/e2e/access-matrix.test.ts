@@ -335,6 +335,13 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       [wsId[ws], ext, owner ? id(owner) : null],
     );
     ids.set(ext, c.id);
+    // one contact person each, for the per-contact personality routes
+    const [k] = await nest.db.query(
+      `INSERT INTO contacts (workspace_id, customer_id, origin_customer_id, external_id, name, is_primary)
+       VALUES ($1, $2, $2, $3, $3, true) RETURNING id::text`,
+      [wsId[ws], c.id, `${ext}-contact`],
+    );
+    ids.set(`${ext}-contact`, k.id);
   }
 
   beforeAll(async () => {
@@ -384,6 +391,24 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       visible: (a: Actor) => a.ws === ws && a.role !== 'rep',
     })),
   ];
+  /** customerCases for a route under the customer's contact person: /v1/customers/{id}/contacts/{contactId}<tail> */
+  const contactCases = (tail: string, body?: unknown): Case[] => {
+    const under = (ext: string) => `/v1/customers/${id(ext)}/contacts/${id(`${ext}-contact`)}${tail}`;
+    return [
+      ...REPS.map((rep) => ({
+        label: rep,
+        path: under(`${rep.replace('rep', 'cus')}-1`),
+        body,
+        visible: sees.rep(repOwner(rep)),
+      })),
+      ...TEAMS.map(([ws, t]) => ({
+        label: `pool ws${ws}-t${t}`,
+        path: under(`ws${ws}-pool-${t}`),
+        body,
+        visible: (a: Actor) => a.ws === ws && a.role !== 'rep',
+      })),
+    ];
+  };
   const collection =
     (path: string, body?: unknown): (() => Case[]) =>
     () => [{ label: 'collection', path, body, visible: () => true }];
@@ -741,6 +766,33 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
       ok: 201,
       cases: () =>
         customerCases('/personality/questionnaire', {
+          answers: Object.fromEntries(QUESTIONNAIRE.map((q) => [q.id, q.options[0].id])),
+        }),
+    },
+    {
+      route: 'GET /v1/customers/{id}/contacts/personality',
+      roles: ALL,
+      ok: 200,
+      cases: () => customerCases('/contacts/personality'),
+    },
+    {
+      route: 'GET /v1/customers/{id}/contacts/{contactId}/personality',
+      roles: ALL,
+      ok: 200,
+      cases: () => contactCases('/personality'),
+    },
+    {
+      route: 'PUT /v1/customers/{id}/contacts/{contactId}/personality',
+      roles: ['rep', 'manager', 'admin'],
+      ok: 200,
+      cases: () => contactCases('/personality', { type: 'leader' }),
+    },
+    {
+      route: 'POST /v1/customers/{id}/contacts/{contactId}/personality/questionnaire',
+      roles: ['rep', 'manager', 'admin'],
+      ok: 201,
+      cases: () =>
+        contactCases('/personality/questionnaire', {
           answers: Object.fromEntries(QUESTIONNAIRE.map((q) => [q.id, q.options[0].id])),
         }),
     },

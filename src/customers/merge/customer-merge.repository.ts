@@ -201,7 +201,7 @@ export class CustomerMergeRepository extends SqlRepository {
       `WITH person AS (
          SELECT o.value FROM personality_observations o
           WHERE o.workspace_id = $1 AND o.dimension = 'type' AND o.source IN ('rep_tag', 'questionnaire')
-            AND o.value = ANY ($3::text[])
+            AND o.value = ANY ($3::text[]) AND o.contact_id IS NULL
             AND o.customer_id IN (SELECT id FROM customers
                                    WHERE workspace_id = $1 AND (id = $2 OR merged_into_id = $2))
           ORDER BY o.observed_at DESC, o.id DESC LIMIT 1),

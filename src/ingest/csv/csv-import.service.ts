@@ -4,7 +4,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { AppError } from '../../common/app-error';
 import { CopyBatch } from '../../database/copy/copy-text';
+import { clientQueryable } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
+import { OffersService } from '../../offers/offers.service';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { DedupeReport, DedupeService } from '../../customers/dedupe/dedupe.service';
 import { PiiCipher } from '../../customers/pii/pii';
@@ -146,6 +148,7 @@ export class CsvImportService {
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly dedupe: DedupeService,
     private readonly hashing: PiiHashing,
+    private readonly offers: OffersService,
   ) {}
 
   async import(options: ImportOptions): Promise<ImportReport> {
@@ -232,6 +235,11 @@ export class CsvImportService {
       run.progress('merging', true);
       await chunks.drain();
       if (run.path?.path === 'bulk') await this.landBulk(client, run, last);
+      // Offers redeemed (or given back) by the file's orders spend their budgets in the import's transaction, not
+      // at the next publish. One pass over the workspace's showings rather than one per chunk over the chunk's
+      // orders: its cost follows the items that showed an offer, not the size of the file.
+      if (run.opts.kind === 'orders')
+        await this.offers.ordersChanged(run.opts.workspaceId, 'all', clientQueryable(client));
       if (isActivity(run.opts.kind)) run.orphans = await this.reportOrphans(client, run.rejects);
     } catch (e) {
       // Let a running chunk finish failing before the rollback: the connection serves one statement at a time.

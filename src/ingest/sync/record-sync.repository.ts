@@ -328,8 +328,14 @@ export class RecordSyncRepository extends SqlRepository {
       await this.exec(SYNC_SQL.insertOrderLines, [workspaceId, JSON.stringify(lines)], tx);
   }
 
-  async orderLifecycle(workspaceId: string, source: string, rows: LifecycleRow[], tx: Tx): Promise<void> {
-    await this.exec(SYNC_SQL.orderLifecycle, [workspaceId, source, JSON.stringify(rows)], tx);
+  /** Applies deletes and restores of orders; returns the ids of the orders it changed. */
+  async orderLifecycle(workspaceId: string, source: string, rows: LifecycleRow[], tx: Tx): Promise<string[]> {
+    const changed = await this.returning<{ id: string }>(
+      SYNC_SQL.orderLifecycle,
+      [workspaceId, source, JSON.stringify(rows)],
+      tx,
+    );
+    return changed.map((r) => r.id);
   }
 
   upsertInteractions(

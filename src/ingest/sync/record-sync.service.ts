@@ -3,6 +3,7 @@ import { Transactions, Tx } from '../../database/transactions';
 import { PiiHashing, WorkspaceHash } from '../../customers/pii/pii-hashing.service';
 import { PII_CIPHER } from '../../customers/pii/pii.tokens';
 import { CustomerMergeService } from '../../customers/merge/customer-merge.service';
+import { OffersService } from '../../offers/offers.service';
 import { PiiCipher } from '../../customers/pii/pii';
 import {
   ContactUpsertRow,
@@ -67,6 +68,7 @@ export class RecordSyncService {
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly merges: CustomerMergeService,
     private readonly hashing: PiiHashing,
+    private readonly offers: OffersService,
   ) {}
 
   /**
@@ -96,9 +98,11 @@ export class RecordSyncService {
       const report = await this.transactions.run(async (tx) => {
         const r = emptyReport();
         const target = { workspaceId: p.workspace_id, source: p.source };
+        const changedOrders: string[] = [];
         for (const entity of ['order', 'interaction'] as const) {
-          await this.applyChildren(tx, target, entity, [], 'all', r);
+          await this.applyChildren(tx, target, entity, [], 'all', r, changedOrders);
         }
+        await this.offers.ordersChanged(p.workspace_id, changedOrders, tx);
         return r;
       });
       unparked += report.unparked;
@@ -169,12 +173,15 @@ export class RecordSyncService {
       ...by('order.deleted').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: true })),
       ...by('order.restored').map((e) => tombstone<OrderData>(e.externalId, { at: e.at, deleted: false })),
     ];
-    await this.applyChildren(tx, target, 'order', orderStates, touched, report);
+    const changedOrders: string[] = [];
+    await this.applyChildren(tx, target, 'order', orderStates, touched, report, changedOrders);
 
     const interactionStates = by('interaction.created').map((e) =>
       this.childState(target, e.data, e.data.customerExternalId, e.data.updatedAt),
     );
-    await this.applyChildren(tx, target, 'interaction', interactionStates, touched, report);
+    await this.applyChildren(tx, target, 'interaction', interactionStates, touched, report, changedOrders);
+    // offers redeemed (or given back) by these orders spend their budgets now, not at the next publish
+    await this.offers.ordersChanged(target.workspaceId, changedOrders, tx);
     return report;
   }
 
@@ -343,6 +350,8 @@ export class RecordSyncService {
     incoming: Array<ChildState<D>>,
     customersTouched: string[] | 'all',
     report: ApplyReport,
+    /** collects the ids of the orders written, deleted or restored */
+    changedOrders: string[],
   ): Promise<void> {
     const parked = await this.takeParked(tx, target, entity, incoming, customersTouched);
     if (incoming.length === 0 && parked.length === 0) return;
@@ -351,25 +360,24 @@ export class RecordSyncService {
       ...parked.map((p) => fromParked<D>(p)),
     ]);
 
-    if (plan.writes.length > 0) {
-      const written =
-        entity === 'order'
-          ? await this.writeOrders(
-              tx,
-              target,
-              plan.writes as Array<{ state: ChildState<OrderData>; customerId: string }>,
-            )
-          : await this.writeInteractions(
-              tx,
-              target,
-              plan.writes as Array<{ state: ChildState<InteractionData>; customerId: string }>,
-            );
-      if (entity === 'order') report.ordersWritten += written;
-      else report.interactionsWritten += written;
+    if (plan.writes.length > 0 && entity === 'order') {
+      const written = await this.writeOrders(
+        tx,
+        target,
+        plan.writes as Array<{ state: ChildState<OrderData>; customerId: string }>,
+      );
+      changedOrders.push(...written);
+      report.ordersWritten += written.length;
+    } else if (plan.writes.length > 0) {
+      report.interactionsWritten += await this.writeInteractions(
+        tx,
+        target,
+        plan.writes as Array<{ state: ChildState<InteractionData>; customerId: string }>,
+      );
     }
     if (plan.lifecycles.length > 0 && entity === 'order') {
       const rows = plan.lifecycles.map((l) => ({ external_id: l.externalId, ...l.lifecycle }));
-      await this.repo.orderLifecycle(target.workspaceId, target.source, rows, tx);
+      changedOrders.push(...(await this.repo.orderLifecycle(target.workspaceId, target.source, rows, tx)));
       report.lifecycleApplied += rows.length;
     }
     if (plan.park.length > 0) await this.park(tx, target, entity, plan.park);
@@ -438,7 +446,7 @@ export class RecordSyncService {
     tx: Tx,
     { workspaceId, source }: Target,
     writes: Array<{ state: ChildState<OrderData>; customerId: string }>,
-  ): Promise<number> {
+  ): Promise<string[]> {
     const rows = writes.map(({ state, customerId }) => {
       const o = state.data as OrderData;
       return {
@@ -456,7 +464,7 @@ export class RecordSyncService {
       };
     });
     const written = await this.repo.upsertOrders(workspaceId, source, rows, tx);
-    if (written.length === 0) return 0;
+    if (written.length === 0) return [];
     const byExt = new Map(writes.map((w) => [w.state.externalId, w.state.data as OrderData]));
     const lines = written.flatMap((w) =>
       (byExt.get(w.external_id)?.lines ?? []).map((l, i) => ({
@@ -475,7 +483,7 @@ export class RecordSyncService {
       lines,
       tx,
     );
-    return written.length;
+    return written.map((w) => w.id);
   }
 
   private async writeInteractions(

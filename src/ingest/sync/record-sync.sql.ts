@@ -213,7 +213,8 @@ export const SYNC_SQL = {
     UPDATE orders t SET deleted_at = CASE WHEN s.deleted THEN s.at END, lifecycle_at = s.at, updated_at = now()
     FROM jsonb_to_recordset($3::jsonb) AS s(external_id text, at timestamptz, deleted boolean)
     WHERE t.workspace_id = $1 AND t.source = $2 AND t.external_id = s.external_id
-      AND (t.lifecycle_at IS NULL OR s.at > t.lifecycle_at OR (s.at = t.lifecycle_at AND s.deleted AND t.deleted_at IS NULL))`,
+      AND (t.lifecycle_at IS NULL OR s.at > t.lifecycle_at OR (s.at = t.lifecycle_at AND s.deleted AND t.deleted_at IS NULL))
+    RETURNING t.id::text AS id`,
 
   storedInteractions: `
     SELECT external_id, source_updated_at, encode(source_digest, 'hex') AS digest, NULL::timestamptz AS deleted_at,

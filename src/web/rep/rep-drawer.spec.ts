@@ -1,5 +1,5 @@
 import type { PersonalityProfileView } from '../../personality/personality.service';
-import { lifecycleSection, offerTerms, personalitySection, reachNotice } from './rep-drawer';
+import { contactsSection, lifecycleSection, offerTerms, personalitySection, reachNotice } from './rep-drawer';
 
 const at = new Date('2026-06-01T00:00:00Z');
 const profile: PersonalityProfileView = {
@@ -33,6 +33,37 @@ const profile: PersonalityProfileView = {
     minGuessConfidence: 0.1,
   },
 };
+
+describe('contactsSection', () => {
+  const contact = (id: string, isPrimary: boolean, known: boolean) => ({
+    ...profile,
+    type: known ? ('leader' as const) : null,
+    profile: { ...profile.profile, type: known ? profile.profile.type : null },
+    contact: { id, name: `Person ${id}`, title: id === '1' ? 'owner' : null, isPrimary },
+  });
+
+  it('lists each contact person with their own type, marking the one the talk track is for', () => {
+    expect(contactsSection([contact('1', true, true), contact('2', false, false)], 'en')).toEqual([
+      {
+        name: 'Person 1',
+        title: 'owner',
+        primary: true,
+        type: 'leader',
+        source: "a rep's tag",
+        confidence: '87%',
+      },
+      { name: 'Person 2', title: '', primary: false, type: 'not known yet', source: '', confidence: '' },
+    ]);
+    expect(contactsSection([contact('1', true, true)], 'zh-CN')![0]).toMatchObject({
+      type: '领导型',
+      source: '销售标注',
+    });
+  });
+
+  it('is absent for a customer without contact persons', () => {
+    expect(contactsSection([], 'en')).toBeNull();
+  });
+});
 
 describe('personalitySection', () => {
   it('shows each dimension in words with its source and decayed confidence', () => {

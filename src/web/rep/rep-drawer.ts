@@ -5,7 +5,10 @@
  */
 import type { CallReachView } from '../../customers/call-reach.port';
 import { TRAIT_DIMENSIONS } from '../../personality/personality-profile';
-import type { PersonalityProfileView } from '../../personality/personality.service';
+import type {
+  ContactPersonalityProfileView,
+  PersonalityProfileView,
+} from '../../personality/personality.service';
 import { QUESTIONNAIRE, QUESTIONNAIRE_MIN_ANSWERS } from '../../personality/questionnaire';
 import { isPersonality } from '../../playbooks/personality';
 import { formatMinor } from '../../worklist/reason-text';
@@ -92,6 +95,26 @@ export function personalitySection(profile: PersonalityProfileView | null, local
   };
 }
 
+/**
+ * The contact persons of a business customer with each one's own type (source and confidence), primary first; the
+ * primary one is marked, since the talk track is written for that person. Null when there are none.
+ */
+export function contactsSection(contacts: readonly ContactPersonalityProfileView[], locale: PageLocale) {
+  if (contacts.length === 0) return null;
+  const ui = UI[locale];
+  return contacts.map((c) => {
+    const v = c.profile.type;
+    return {
+      name: c.contact.name ?? '',
+      title: c.contact.title ?? '',
+      primary: c.contact.isPrimary,
+      type: v ? codeLabel('personality', v.value, locale) : ui.personalityUnknown,
+      source: v ? codeLabel('personalitySource', v.source, locale) : '',
+      confidence: v ? pct(v.confidence) : '',
+    };
+  });
+}
+
 /** How many of the reps a call-reach proposal names the drawer shows. */
 const PROPOSED_REPS_SHOWN = 3;
 
@@ -159,6 +182,8 @@ export function repDrawer(
     workspaceTimeZone: string;
     readOnly: boolean;
     personality?: PersonalityProfileView | null;
+    /** the customer's contact persons with their own profiles (business customers) */
+    contacts?: readonly ContactPersonalityProfileView[] | null;
     /** whether the owner can ever call the customer, with the names of the reps it proposes */
     reach?: { view: CallReachView | null; repNames: string[] } | null;
   },
@@ -239,6 +264,7 @@ export function repDrawer(
     outcomes: outcomeChoices(l),
     personalities: codeOptions('personality', l),
     profile: personalitySection(opts.personality ?? null, l),
+    contacts: contactsSection(opts.contacts ?? [], l),
     canTag: !opts.readOnly,
   };
 }

@@ -78,12 +78,13 @@ export class RepWorkspaceService {
     const d = await this.ownItem(s, itemId);
     // null when the customer is no longer the rep's (reassigned): the drawer shows neither
     const customerId = await orNotFound(this.lists.itemCustomer(s.viewer, itemId));
-    const [personality, reach] = customerId
+    const [personality, reach, contacts] = customerId
       ? await Promise.all([
           orNotFound(this.personalities.profile(s.viewer, customerId)),
           orNotFound(this.reachOf(s, customerId)),
+          orNotFound(this.personalities.contactProfiles(s.viewer, customerId)),
         ])
-      : [null, null];
+      : [null, null, null];
     return this.pages.fragment(
       'rep-drawer',
       repDrawer(d, {
@@ -93,6 +94,7 @@ export class RepWorkspaceService {
         readOnly: s.readOnly,
         personality,
         reach,
+        contacts,
       }),
     );
   }
