@@ -267,6 +267,32 @@ export class OfferRepository extends SqlRepository {
   }
 
   /**
+   * Releases the redemptions (by orders and by outcomes) of the items on a day's lists, which are about to be
+   * deleted (a replacing publish, an unpublish): the counters go down by exactly the rows deleted, which the items'
+   * foreign key would otherwise delete behind their back.
+   */
+  releaseListDay(
+    workspaceId: string,
+    listDate: string,
+    tx: Queryable,
+  ): Promise<Array<{ code: string; n: number }>> {
+    return this.returning<{ code: string; n: number }>(
+      `WITH del AS (
+         DELETE FROM offer_redemptions r
+         USING worklist_items i JOIN worklists w ON w.id = i.worklist_id
+         WHERE r.workspace_id = $1 AND i.workspace_id = $1 AND w.workspace_id = $1 AND w.list_date = $2
+           AND r.item_id = i.id
+         RETURNING r.offer_id, r.cost_minor)
+       UPDATE offers o SET redemptions_used = o.redemptions_used - a.n, redeemed_minor = o.redeemed_minor - a.cost
+       FROM (SELECT offer_id, count(*)::int AS n, sum(cost_minor)::bigint AS cost FROM del GROUP BY offer_id) a
+       WHERE o.workspace_id = $1 AND o.id = a.offer_id
+       RETURNING o.code, a.n`,
+      [workspaceId, listDate],
+      tx,
+    );
+  }
+
+  /**
    * Inserts the order redemptions ATTRIBUTION_SQL calls for that are not there yet and adds them to the counters;
    * run after releaseStaleRedemptions. Returns the new redemptions per offer code. `orderIds` as there.
    */

@@ -225,6 +225,15 @@ export class OffersService {
     if (orderIds.length > 0) await this.attribute(workspaceId, [...orderIds], tx);
   }
 
+  /**
+   * A day's lists are about to be deleted (in `tx`): their items' redemptions give their budgets back first. A
+   * replacing publish then calls ordersChanged('all') after inserting the new items, so that orders still in an
+   * offer's window redeem the new showing instead.
+   */
+  async listDayRemoved(workspaceId: string, listDate: string, tx: Queryable): Promise<void> {
+    await this.offers.releaseListDay(workspaceId, listDate, tx);
+  }
+
   /** Releases what attribution no longer supports, then adds what it calls for (the counters follow the rows). */
   private async attribute(workspaceId: string, orderIds: string[] | null, tx: Queryable): Promise<void> {
     await this.offers.releaseStaleRedemptions(workspaceId, orderIds, tx);

@@ -104,7 +104,10 @@ export class WorklistPublisher {
     };
 
     const report = await this.transactions.run(async (tx) => {
-      if (opts.replace) await this.lists.deleteLists(workspaceId, listDate, tx);
+      if (opts.replace) {
+        await this.offers.listDayRemoved(workspaceId, listDate, tx);
+        await this.lists.deleteLists(workspaceId, listDate, tx);
+      }
       const created = await this.lists.createLists(
         workspaceId,
         { listDate, scoreRunId: run.id, repIds: reps.map((r) => r.id) },
@@ -127,6 +130,8 @@ export class WorklistPublisher {
           ? []
           : await this.lists.exclusions(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
+      // the orders the replaced items had redeemed may redeem the new showings
+      if (opts.replace) await this.offers.ordersChanged(workspaceId, 'all', tx);
       await this.experiments.logExposures(
         workspaceId,
         listDate,
@@ -164,7 +169,10 @@ export class WorklistPublisher {
 
   /** Removes a day's lists of the workspace (with their items), so the next publish starts afresh. */
   unpublish(workspaceId: string, listDate: string): Promise<void> {
-    return this.lists.deleteLists(workspaceId, listDate);
+    return this.transactions.run(async (tx) => {
+      await this.offers.listDayRemoved(workspaceId, listDate, tx);
+      await this.lists.deleteLists(workspaceId, listDate, tx);
+    });
   }
 
   /** Ranks each new list's candidates (ranking.ts) and renders reasons, talk track and offer of every item. */

@@ -6,6 +6,7 @@ import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
 import { RecordSyncService } from '../../src/ingest/sync/record-sync.service';
 import type { OrderData } from '../../src/ingest/sync/sync-events';
 import { OffersService } from '../../src/offers/offers.service';
+import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { useTestApp } from '../support/use-test-app';
 import { addDays, publish, scoredWorkspace } from '../worklist/worklist-support';
 
@@ -110,6 +111,14 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
       [workspaceId, itemId],
     );
     return row ? (row.external_id as string) : null;
+  };
+  const redeemedMoney = async (code: string): Promise<number> => {
+    const [row] = await nest.db.query(
+      `SELECT coalesce(sum(r.cost_minor), 0)::int AS money FROM offer_redemptions r JOIN offers o ON o.id = r.offer_id
+       WHERE o.workspace_id = $1 AND o.code = $2`,
+      [workspaceId, code],
+    );
+    return row.money as number;
   };
   const state = async () => (await nest.app.get(OffersService).get(workspaceId, 'TOP_PICK')).state;
 
@@ -272,5 +281,37 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
     for (const [k, c] of customers.entries()) expect(await redeemedBy(c.item_id)).toBe(`perm-${k}-3`);
     // six redemptions at 20 % of 300.00 each: the counters equal the rows, whatever they went through
     expect(await counters('OPEN')).toEqual({ count: 6, money: 36_000, rows: 6 });
+  });
+  it('keeps the counters equal to the rows when a day is published again or unpublished', async () => {
+    const before = await counters('TOP_PICK');
+    expect(before.rows).toBeGreaterThan(0);
+    // the replaced items' redemptions go with them (foreign key): their budget must come back with them
+    await nest.app.get(WorklistPublisher).publish(workspaceId, today, { replace: true });
+    const replaced = await counters('TOP_PICK');
+    expect(replaced.count).toBe(replaced.rows);
+    expect(replaced.money).toBe(await redeemedMoney('TOP_PICK'));
+    // a new showing redeemed by a new order, then the day unpublished
+    await nest.db.query(
+      `UPDATE worklist_items SET created_at = now() - interval '3 hours' WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    const [item] = (await nest.db.query(
+      `SELECT i.id AS item_id, c.external_id, i.created_at AS shown_at
+       FROM worklist_items i JOIN customers c ON c.id = i.customer_id
+       WHERE i.workspace_id = $1 AND i.offer_code = 'TOP_PICK' AND c.source = 'crm'
+         AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.placed_at > i.created_at)
+       ORDER BY i.rank, i.id LIMIT 1`,
+      [workspaceId],
+    )) as Array<{ item_id: string; external_id: string; shown_at: Date }>;
+    await sync(order('again-1', item, 1, 10_000));
+    expect(await redeemedBy(item.item_id)).toBe('again-1');
+    const redeemed = await counters('TOP_PICK');
+    expect(redeemed.count).toBe(redeemed.rows);
+    await nest.app.get(WorklistPublisher).unpublish(workspaceId, today);
+    expect(await counters('TOP_PICK')).toEqual({
+      count: redeemed.count - 1,
+      money: redeemed.money - 2_000,
+      rows: redeemed.rows - 1,
+    });
   });
 });
