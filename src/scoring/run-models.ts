@@ -201,7 +201,12 @@ function chooseModel(
   }
   const result =
     input.result ??
-    backtest(input.histories, { cutoffDay: input.cutoffDay, horizons, unitDays: RUN_BACKTEST_UNIT_DAYS });
+    backtest(input.histories, {
+      cutoffDay: input.cutoffDay,
+      horizons,
+      unitDays: RUN_BACKTEST_UNIT_DAYS,
+      forecastDays: opts.horizonDays,
+    });
   const now = splitHistories(input.histories, input.cutoffDay).summaries;
   const bgFit = report.bgNbd!;
   const bgFlags = degeneracy('bg-nbd', bgFit, bgNbd, now);

@@ -4,6 +4,8 @@ import {
   backtest,
   backtestHorizons,
   backtestYielding,
+  CALENDAR_LOG_SD,
+  calendarLogVariance,
   correctionScale,
   degeneracy,
   holdoutMetrics,
@@ -87,9 +89,31 @@ describe('correctionScale', () => {
     expect(noisy.shrinkage).toBe(0);
   });
 
+  it('an unknown seasonal pattern shrinks a bias the size of a season away, but not a larger steady one', () => {
+    // CDNOW weeks 1–52: the backtest's windows held the 1997 holidays (+20 %), the holdout did not
+    const seasonal = [m(1000, 1180), m(1500, 1800), m(2000, 2420)];
+    const calendar = calendarLogVariance(126) + calendarLogVariance(182);
+    expect(correctionScale(seasonal).scale).toBeGreaterThan(1.15);
+    expect(correctionScale(seasonal, calendar).scale).toBe(1);
+    const large = [m(1000, 1450), m(1500, 2200), m(2000, 2900)];
+    expect(correctionScale(large, calendar).scale).toBeGreaterThan(1.25);
+    expect(correctionScale(large, calendar).scale).toBeLessThan(correctionScale(large).scale);
+  });
+
   it('stays within its bounds and is 1 without purchases', () => {
     expect(correctionScale([m(100, 10000), m(100, 10000)]).scale).toBe(SCALE_BOUNDS.upper);
     expect(correctionScale([m(0, 0)]).scale).toBe(1);
+  });
+});
+
+describe('calendarLogVariance', () => {
+  it('is the month spread for a short window, less for longer ones, and 0 from a year on', () => {
+    expect(calendarLogVariance(0)).toBeCloseTo(CALENDAR_LOG_SD ** 2, 12);
+    expect(calendarLogVariance(91)).toBeCloseTo(CALENDAR_LOG_SD ** 2 * (274 / 365), 12);
+    expect(calendarLogVariance(182)).toBeLessThan(calendarLogVariance(91));
+    expect(calendarLogVariance(365)).toBe(0);
+    expect(calendarLogVariance(800)).toBe(0);
+    expect(calendarLogVariance(-5)).toBeCloseTo(CALENDAR_LOG_SD ** 2, 12);
   });
 });
 

@@ -139,6 +139,8 @@ export interface BacktestOptions {
   models?: readonly CountModelName[];
   /** time unit of the fits in days: 1 (days) or 7 (weeks, far fewer distinct rows); predictions are per day */
   unitDays?: number;
+  /** the horizon of the real forecast in days (default: the longest backtest horizon); see calendarLogVariance */
+  forecastDays?: number;
 }
 
 export interface HorizonResult {
@@ -160,7 +162,8 @@ export interface CandidateResult {
   meanMae: number;
   /** correction learnt from this candidate's backtest (multiplies expected purchases) */
   scale: number;
-  scaleDetail: { logRatios: number[]; shrinkage: number };
+  /** calendarVariance: the calendar's part of the scale's uncertainty (0 when the seasonal pattern is known) */
+  scaleDetail: { logRatios: number[]; shrinkage: number; calendarVariance: number };
   /** left out of the choice (degenerate in more than half of its backtest fits) */
   excluded: boolean;
 }
@@ -257,19 +260,34 @@ function* backtestSteps(
       yield;
     }
   }
+  // Without a seasonal index the backtest's windows and the forecast's lie in different parts of an unknown year:
+  // a bias measured in one (CDNOW weeks 27–52: the 1997 holidays, +20 %) need not hold in the other (weeks 53–78:
+  // +1.6 % without correction, +18 % with it), so the calendar adds to the scale's uncertainty.
+  const seasonKnown = estimateSeasonality(histories, opts.cutoffDay).index !== null;
+  const meanHorizon = opts.horizons.reduce((s, h) => s + h, 0) / max(1, opts.horizons.length);
+  const calendarVariance = seasonKnown
+    ? 0
+    : calendarLogVariance(meanHorizon) + calendarLogVariance(opts.forecastDays ?? max(0, ...opts.horizons));
   const candidates: CandidateResult[] = models.map((model) => {
     const horizons = results.get(model)!;
     const meanMae = horizons.length
       ? horizons.reduce((s, r) => s + r.metrics.mae, 0) / horizons.length
       : Infinity;
     const degenerateFits = horizons.filter((r) => r.degenerate.length > 0).length;
-    const correction = correctionScale(horizons.map((r) => r.metrics));
+    const correction = correctionScale(
+      horizons.map((r) => r.metrics),
+      calendarVariance,
+    );
     return {
       model,
       horizons,
       meanMae,
       scale: correction.scale,
-      scaleDetail: { logRatios: correction.logRatios, shrinkage: correction.shrinkage },
+      scaleDetail: {
+        logRatios: correction.logRatios,
+        shrinkage: correction.shrinkage,
+        calendarVariance,
+      },
       excluded: horizons.length === 0 || degenerateFits * 2 > horizons.length,
     };
   });
@@ -288,7 +306,7 @@ function* backtestSteps(
     chosen,
     scale,
     reason: chosen
-      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} from its backtest aggregate error`
+      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`
       : reason,
     seasonality: season.index,
     seasonalityReason: season.reason,
@@ -323,7 +341,11 @@ function chooseSeasonality(
     };
   const correction = correctionScale(chosen.horizons.map((r) => r.seasonalMetrics!));
   chosen.scale = correction.scale;
-  chosen.scaleDetail = { logRatios: correction.logRatios, shrinkage: correction.shrinkage };
+  chosen.scaleDetail = {
+    logRatios: correction.logRatios,
+    shrinkage: correction.shrinkage,
+    calendarVariance: 0,
+  };
   return {
     index: now.index,
     reason: `seasonality: ${now.reason}; backtest MAE ${seasonal.toFixed(4)} with it, ${plain.toFixed(4)} without`,
@@ -385,11 +407,30 @@ export function degeneracy(
 }
 
 /**
- * The correction: the mean over horizons of ln(actual / predicted), shrunk towards 0 by how uncertain it is
- * (positive-part James–Stein: × max(0, 1 − SE²/mean²), SE² = max(spread²/K, 1/actual purchases)), as a factor
- * within SCALE_BOUNDS. One horizon: only the Poisson part of SE.
+ * Spread in log of a year's month-of-year indices, as a prior for data too short to estimate its own: the
+ * generator's month factors (src/generator/seasonality.ts) have 0.18, the planted pattern 0.22, and a window of
+ * several months averages part of it away (3 months: 0.14 and 0.18; 6 months: 0.09 and 0.12; a year: 0).
  */
-export function correctionScale(metrics: HoldoutMetrics[]): {
+export const CALENDAR_LOG_SD = 0.18;
+
+/**
+ * Prior variance of ln(mean seasonal index over a window of `days` days) when the seasonal pattern is unknown:
+ * CALENDAR_LOG_SD² × (1 − days/365), 0 from a year on (a whole year holds every season once).
+ */
+export function calendarLogVariance(days: number): number {
+  return CALENDAR_LOG_SD ** 2 * max(0, 1 - max(0, days) / 365);
+}
+
+/**
+ * The correction: the mean over horizons of ln(actual / predicted), shrunk towards 0 by how uncertain it is
+ * (positive-part James–Stein: × max(0, 1 − SE²/mean²), SE² = max(spread²/K, 1/actual purchases) plus
+ * `calendarVariance`, the uncertainty a seasonal pattern the data cannot show adds between the backtest's windows
+ * and the forecast's), as a factor within SCALE_BOUNDS. One horizon: only the Poisson part of SE.
+ */
+export function correctionScale(
+  metrics: HoldoutMetrics[],
+  calendarVariance = 0,
+): {
   scale: number;
   logRatios: number[];
   shrinkage: number;
@@ -401,7 +442,7 @@ export function correctionScale(metrics: HoldoutMetrics[]): {
   const mean = logRatios.reduce((s, v) => s + v, 0) / k;
   const spread = k > 1 ? logRatios.reduce((s, v) => s + (v - mean) ** 2, 0) / (k - 1) : 0;
   const purchases = usable.reduce((s, m) => s + m.actual, 0) / k;
-  const se2 = max(spread / k, 1 / purchases);
+  const se2 = max(spread / k, 1 / purchases) + max(0, calendarVariance);
   const shrinkage = mean === 0 ? 0 : max(0, 1 - se2 / (mean * mean));
   const scale = min(SCALE_BOUNDS.upper, max(SCALE_BOUNDS.lower, exp(shrinkage * mean)));
   return { scale, logRatios, shrinkage };
