@@ -173,15 +173,15 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     const season = choice.seasonality;
     const factor = (i: number) =>
       season ? seasonalFactor(season, s.split, outer.summaries[i].T, 0, holdout) : 1;
-    chosenLabel = `${modelLabel(model)}${season ? ' + seasonality' : ''} × ${choice.scale.toFixed(3)}`;
+    chosenLabel = `${modelLabel(model)}${season ? ' + seasonality' : ''} × ${choice.scale.toFixed(3)}${candidate?.yearAgo ? ' (year-ago split)' : ''}`;
     chosen = holdoutMetrics(
       predicted.map((v, i) => v * choice.scale * factor(i)),
       outer.actual,
     );
     log(line(`* chosen: ${chosenLabel}`, chosen));
-    const ratios = candidate?.scaleDetail.logRatios ?? [];
-    if (ratios.length) {
-      const matched = Math.exp(ratios[ratios.length - 1]);
+    const longest = candidate?.horizons[candidate.horizons.length - 1]?.metrics;
+    if (longest && longest.predicted > 0) {
+      const matched = longest.actual / longest.predicted;
       log(
         line(
           `  longest-horizon × ${matched.toFixed(3)} (not used)`,
@@ -251,6 +251,18 @@ function splits(cdnow: PurchaseHistory[]): HoldoutSplit[] {
       full: generatedHistories({ customers: 4_000, seed: 11, asOf: '2027-01-01', historyDays: 400 }),
       split: day('2026-09-30'),
       end: day('2026-12-31'),
+    },
+    {
+      name: 'generator, 20 months, holdout Oct–Dec',
+      full: generatedHistories({ customers: 4_000, seed: 12, asOf: '2027-01-01', historyDays: 640 }),
+      split: day('2026-09-30'),
+      end: day('2026-12-31'),
+    },
+    {
+      name: 'generator, 20 months, holdout Jun–Aug',
+      full: generatedHistories({ customers: 4_000, seed: 14, asOf: '2026-09-01', historyDays: 700 }),
+      split: day('2026-05-31'),
+      end: day('2026-08-31'),
     },
     {
       name: 'planted, no seasonality, holdout Oct–Dec',

@@ -12,7 +12,10 @@ import {
   rocAuc,
   SCALE_BOUNDS,
   splitHistories,
+  YEAR_AGO_DAYS,
+  yearAgoSplit,
 } from './backtest';
+import { PLANTED, plant } from './seasonality.testdata';
 
 describe('holdoutMetrics', () => {
   it('computes aggregate error, MAE, RMSE, AUC, top-decile capture and calibration by decile', () => {
@@ -117,6 +120,17 @@ describe('calendarLogVariance', () => {
   });
 });
 
+describe('yearAgoSplit', () => {
+  it('is 52 weeks before the cutoff over the forecast horizon, when half a year of history precedes it', () => {
+    expect(yearAgoSplit(0, 600, 92)).toEqual({ splitDay: 600 - YEAR_AGO_DAYS, horizon: 92 });
+    expect(yearAgoSplit(0, YEAR_AGO_DAYS + 182, 30)).toEqual({ splitDay: 182, horizon: 30 });
+    expect(yearAgoSplit(0, YEAR_AGO_DAYS + 181, 30)).toBeNull(); // too little history before the split
+    expect(yearAgoSplit(0, 900, 400)).toBeNull(); // the window would run past the cutoff
+    expect(yearAgoSplit(0, 900, undefined)).toBeNull();
+    expect(yearAgoSplit(0, 900, 3)).toBeNull();
+  });
+});
+
 describe('degeneracy', () => {
   // 40 regulars who bought every 10 days, 5 times, then fell silent for 200 days; 40 who still buy
   const summaries = [
@@ -166,6 +180,34 @@ describe('backtest', () => {
     expect(JSON.stringify(run())).toEqual(JSON.stringify(r));
     return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
       expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),
+    );
+  });
+
+  it('learns the scale a year earlier over the forecast window when the history is too short for an index', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    // 21 months of planted history with a November–December peak: too short for month indices (24)
+    const cutoff = day('2022-09-30');
+    const histories = plant({
+      customers: 1_500,
+      start: day('2021-01-01'),
+      end: cutoff,
+      months: PLANTED,
+      seed: 5,
+    });
+    const r = backtest(histories, { cutoffDay: cutoff, horizons: [63, 91], unitDays: 7, forecastDays: 92 });
+    expect(r.seasonality).toBeNull();
+    expect(r.yearAgo).toEqual({ splitDay: cutoff - YEAR_AGO_DAYS, horizon: 92 });
+    const chosen = r.candidates.find((c) => c.model === r.chosen)!;
+    expect(chosen.yearAgo?.horizon).toBe(92);
+    // October–December a year earlier held the peak: the textbook under-forecast it, and the scale says so
+    expect(chosen.yearAgo!.metrics.aggregateError).toBeLessThan(-0.1);
+    expect(r.scale).toBeGreaterThan(1.1);
+    expect(r.reason).toMatch(/a year earlier over the same 92 days/);
+    // without the forecast horizon there is no matched split, and the calendar's prior keeps the scale near 1
+    const unmatched = backtest(histories, { cutoffDay: cutoff, horizons: [63, 91], unitDays: 7 });
+    expect(unmatched.yearAgo).toBeNull();
+    expect(unmatched.candidates.every((c) => c.yearAgo === null && c.scaleDetail.calendarVariance > 0)).toBe(
+      true,
     );
   });
 });

@@ -166,6 +166,11 @@ export interface CandidateResult {
   scaleDetail: { logRatios: number[]; shrinkage: number; calendarVariance: number };
   /** left out of the choice (degenerate in more than half of its backtest fits) */
   excluded: boolean;
+  /**
+   * the fit at the year-ago split over the forecast's own horizon (yearAgoSplit), when there is one; its scale
+   * then comes from this split alone
+   */
+  yearAgo: HorizonResult | null;
 }
 
 export interface BacktestResult {
@@ -183,12 +188,36 @@ export interface BacktestResult {
    */
   seasonality: SeasonalIndex | null;
   seasonalityReason: string;
+  /** the calendar-matched split the scales were learnt from (null: none, see yearAgoSplit) */
+  yearAgo: { splitDay: number; horizon: number } | null;
 }
 
 /** MAE within this share of the best counts as a tie; a tie goes to the earlier model of COUNT_MODELS. */
 export const MAE_TIE_SHARE = 0.005;
 /** the correction scale is kept within these bounds whatever the backtest says */
 export const SCALE_BOUNDS = { lower: 0.67, upper: 1.5 } as const;
+
+/** The calendar shift of the year-ago split: 52 weeks, so that weekdays line up too. */
+export const YEAR_AGO_DAYS = 364;
+/** History the year-ago split needs before it to fit on. */
+export const YEAR_AGO_MIN_CALIBRATION_DAYS = 182;
+
+/**
+ * The split one year before the cutoff, judged over the forecast's own horizon: the same calendar window a year
+ * earlier, so a bias learnt there holds the season the forecast will meet (the regular horizons, ≤ half the
+ * history, end at the cutoff and see another part of the year). Null when the forecast is longer than the shift or
+ * fewer than YEAR_AGO_MIN_CALIBRATION_DAYS of history precede the split. Days are day numbers.
+ */
+export function yearAgoSplit(
+  firstDay: number,
+  cutoffDay: number,
+  forecastDays: number | undefined,
+): { splitDay: number; horizon: number } | null {
+  if (forecastDays === undefined || !(forecastDays >= 7) || forecastDays > YEAR_AGO_DAYS) return null;
+  const splitDay = cutoffDay - YEAR_AGO_DAYS;
+  if (!(splitDay - firstDay >= YEAR_AGO_MIN_CALIBRATION_DAYS)) return null;
+  return { splitDay, horizon: Math.round(forecastDays) };
+}
 
 /** The backtest of every candidate at every horizon; the choice and its correction. */
 export function backtest(histories: PurchaseHistory[], opts: BacktestOptions): BacktestResult {
@@ -224,46 +253,74 @@ function* backtestSteps(
   const unit = opts.unitDays ?? 1;
   const results = new Map<CountModelName, HorizonResult[]>(models.map((m) => [m, []]));
   let customers = 0;
+  const fitAt = (
+    model: CountModelName,
+    split: { summaries: RepeatSummary[]; actual: Float64Array },
+    rows: WeightedRepeatSummary[],
+    splitDay: number,
+    h: number,
+    season: SeasonalIndex | null,
+  ): HorizonResult => {
+    const fit = fitCountModelByName(model, rows);
+    const params = paramsInDays(model, fit.params, unit);
+    const fitted = { model, params };
+    const predicted = new Float64Array(split.summaries.length);
+    split.summaries.forEach((s, i) => {
+      predicted[i] = modelExpectedPurchases(fitted, h, s);
+    });
+    return {
+      horizon: h,
+      params,
+      logLikelihood: fit.logLikelihood,
+      metrics: holdoutMetrics(predicted, split.actual),
+      degenerate: degeneracy(model, fit, params, split.summaries),
+      seasonalMetrics: season
+        ? holdoutMetrics(
+            predicted.map((v, i) => v * seasonalFactor(season, splitDay, split.summaries[i].T, 0, h)),
+            split.actual,
+          )
+        : null,
+    };
+  };
+  const toRows = (summaries: RepeatSummary[]): WeightedRepeatSummary[] =>
+    summaries.map((s) => ({ x: s.x, tx: Math.round(s.tx / unit), T: Math.round(s.T / unit) }));
   for (const h of opts.horizons) {
     const split = splitHistories(histories, opts.cutoffDay - h);
     const season = estimateSeasonality(histories, opts.cutoffDay - h).index;
     customers = max(customers, split.summaries.length);
     if (split.summaries.length === 0) continue;
-    const rows: WeightedRepeatSummary[] = split.summaries.map((s) => ({
-      x: s.x,
-      tx: Math.round(s.tx / unit),
-      T: Math.round(s.T / unit),
-    }));
+    const rows = toRows(split.summaries);
     for (const model of models) {
-      const fit = fitCountModelByName(model, rows);
-      const params = paramsInDays(model, fit.params, unit);
-      const fitted = { model, params };
-      const predicted = new Float64Array(split.summaries.length);
-      split.summaries.forEach((s, i) => {
-        predicted[i] = modelExpectedPurchases(fitted, h, s);
-      });
-      results.get(model)!.push({
-        horizon: h,
-        params,
-        logLikelihood: fit.logLikelihood,
-        metrics: holdoutMetrics(predicted, split.actual),
-        degenerate: degeneracy(model, fit, params, split.summaries),
-        seasonalMetrics: season
-          ? holdoutMetrics(
-              predicted.map(
-                (v, i) => v * seasonalFactor(season, opts.cutoffDay - h, split.summaries[i].T, 0, h),
-              ),
-              split.actual,
-            )
-          : null,
-      });
+      results.get(model)!.push(fitAt(model, split, rows, opts.cutoffDay - h, h, season));
       yield;
     }
   }
   // Without a seasonal index the backtest's windows and the forecast's lie in different parts of an unknown year:
   // a bias measured in one (CDNOW weeks 27–52: the 1997 holidays, +20 %) need not hold in the other (weeks 53–78:
-  // +1.6 % without correction, +18 % with it), so the calendar adds to the scale's uncertainty.
+  // +1.6 % without correction, +18 % with it). The year-ago split, when the history has one, looks at the
+  // forecast's own calendar window; else the calendar adds to the scale's uncertainty.
   const seasonKnown = estimateSeasonality(histories, opts.cutoffDay).index !== null;
+  let first = Infinity;
+  for (const h of histories) if (h.days.length && h.days[0] <= opts.cutoffDay) first = min(first, h.days[0]);
+  const yearAgo = seasonKnown ? null : yearAgoSplit(first, opts.cutoffDay, opts.forecastDays);
+  const yearAgoFits = new Map<CountModelName, HorizonResult>();
+  if (yearAgo) {
+    const end = yearAgo.splitDay + yearAgo.horizon;
+    const truncated = histories.map((h) => {
+      let k = 0;
+      while (k < h.days.length && h.days[k] <= end) k++;
+      return { days: Array.prototype.slice.call(h.days, 0, k) as number[] };
+    });
+    const split = splitHistories(truncated, yearAgo.splitDay);
+    if (split.summaries.length > 0) {
+      const rows = toRows(split.summaries);
+      for (const model of models) {
+        const fit = fitAt(model, split, rows, yearAgo.splitDay, yearAgo.horizon, null);
+        if (fit.degenerate.length === 0) yearAgoFits.set(model, fit);
+        yield;
+      }
+    }
+  }
   const meanHorizon = opts.horizons.reduce((s, h) => s + h, 0) / max(1, opts.horizons.length);
   const calendarVariance = seasonKnown
     ? 0
@@ -274,10 +331,13 @@ function* backtestSteps(
       ? horizons.reduce((s, r) => s + r.metrics.mae, 0) / horizons.length
       : Infinity;
     const degenerateFits = horizons.filter((r) => r.degenerate.length > 0).length;
-    const correction = correctionScale(
-      horizons.map((r) => r.metrics),
-      calendarVariance,
-    );
+    const matched = yearAgoFits.get(model) ?? null;
+    const correction = matched
+      ? correctionScale([matched.metrics])
+      : correctionScale(
+          horizons.map((r) => r.metrics),
+          calendarVariance,
+        );
     return {
       model,
       horizons,
@@ -286,8 +346,9 @@ function* backtestSteps(
       scaleDetail: {
         logRatios: correction.logRatios,
         shrinkage: correction.shrinkage,
-        calendarVariance,
+        calendarVariance: matched ? 0 : calendarVariance,
       },
+      yearAgo: matched,
       excluded: horizons.length === 0 || degenerateFits * 2 > horizons.length,
     };
   });
@@ -297,7 +358,8 @@ function* backtestSteps(
     opts.cutoffDay,
     chosen ? candidates.find((c) => c.model === chosen)! : null,
   );
-  const scale = chosen ? candidates.find((c) => c.model === chosen)!.scale : 1;
+  const chosenCandidate = chosen ? candidates.find((c) => c.model === chosen)! : null;
+  const scale = chosenCandidate ? chosenCandidate.scale : 1;
   return {
     cutoffDay: opts.cutoffDay,
     horizons: opts.horizons,
@@ -306,11 +368,19 @@ function* backtestSteps(
     chosen,
     scale,
     reason: chosen
-      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`
+      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance)}`
       : reason,
     seasonality: season.index,
     seasonalityReason: season.reason,
+    yearAgo: yearAgo && yearAgoFits.size > 0 ? yearAgo : null,
   };
+}
+
+/** Where the chosen candidate's correction came from, for the report. */
+function scaleSource(c: CandidateResult | null, calendarVariance: number): string {
+  if (c?.yearAgo)
+    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar (aggregate error ${(100 * c.yearAgo.metrics.aggregateError).toFixed(1)} %)`;
+  return `from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`;
 }
 
 /**
