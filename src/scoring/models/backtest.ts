@@ -295,14 +295,15 @@ function* backtestSteps(
       yield;
     }
   }
-  // Without a seasonal index the backtest's windows and the forecast's lie in different parts of an unknown year:
-  // a bias measured in one (CDNOW weeks 27–52: the 1997 holidays, +20 %) need not hold in the other (weeks 53–78:
-  // +1.6 % without correction, +18 % with it). The year-ago split, when the history has one, looks at the
-  // forecast's own calendar window; else the calendar adds to the scale's uncertainty.
-  const seasonKnown = estimateSeasonality(histories, opts.cutoffDay).index !== null;
+  // The backtest's windows and the forecast's lie in different parts of the year: a bias measured in one (CDNOW
+  // weeks 27–52: the 1997 holidays, +20 %) need not hold in the other (weeks 53–78: +1.6 % without correction,
+  // +18 % with it). The year-ago split, when the history has one, looks at the forecast's own calendar window;
+  // else, without a seasonal index, the calendar adds to the scale's uncertainty.
+  const seasonNow = estimateSeasonality(histories, opts.cutoffDay).index;
+  const seasonKnown = seasonNow !== null;
   let first = Infinity;
   for (const h of histories) if (h.days.length && h.days[0] <= opts.cutoffDay) first = min(first, h.days[0]);
-  const yearAgo = seasonKnown ? null : yearAgoSplit(first, opts.cutoffDay, opts.forecastDays);
+  const yearAgo = yearAgoSplit(first, opts.cutoffDay, opts.forecastDays);
   const yearAgoFits = new Map<CountModelName, HorizonResult>();
   if (yearAgo) {
     const end = yearAgo.splitDay + yearAgo.horizon;
@@ -315,7 +316,8 @@ function* backtestSteps(
     if (split.summaries.length > 0) {
       const rows = toRows(split.summaries);
       for (const model of models) {
-        const fit = fitAt(model, split, rows, yearAgo.splitDay, yearAgo.horizon, null);
+        // seasonalMetrics: the same window under the index estimated now, for the scale when the index is adopted
+        const fit = fitAt(model, split, rows, yearAgo.splitDay, yearAgo.horizon, seasonNow);
         if (fit.degenerate.length === 0) yearAgoFits.set(model, fit);
         yield;
       }
@@ -368,7 +370,7 @@ function* backtestSteps(
     chosen,
     scale,
     reason: chosen
-      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance)}`
+      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance, season.index !== null)}`
       : reason,
     seasonality: season.index,
     seasonalityReason: season.reason,
@@ -377,9 +379,12 @@ function* backtestSteps(
 }
 
 /** Where the chosen candidate's correction came from, for the report. */
-function scaleSource(c: CandidateResult | null, calendarVariance: number): string {
-  if (c?.yearAgo)
-    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar (aggregate error ${(100 * c.yearAgo.metrics.aggregateError).toFixed(1)} %)`;
+function scaleSource(c: CandidateResult | null, calendarVariance: number, seasonal: boolean): string {
+  if (c?.yearAgo) {
+    const adjusted = seasonal ? c.yearAgo.seasonalMetrics : null;
+    const m = adjusted ?? c.yearAgo.metrics;
+    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar${adjusted ? ', seasonally adjusted' : ''} (aggregate error ${(100 * m.aggregateError).toFixed(1)} %)`;
+  }
   return `from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`;
 }
 
@@ -409,7 +414,9 @@ function chooseSeasonality(
       index: null,
       reason: `no seasonality: ${now.reason}, but the backtest MAE with it (${seasonal.toFixed(4)}) is not lower than without (${plain.toFixed(4)})`,
     };
-  const correction = correctionScale(chosen.horizons.map((r) => r.seasonalMetrics!));
+  // the year-ago window, adjusted by the index, says what bias is left in the forecast's own calendar window
+  const matched = chosen.yearAgo?.seasonalMetrics;
+  const correction = correctionScale(matched ? [matched] : chosen.horizons.map((r) => r.seasonalMetrics!));
   chosen.scale = correction.scale;
   chosen.scaleDetail = {
     logRatios: correction.logRatios,
