@@ -13,6 +13,7 @@ import {
   fitCountModelByName,
   modelExpectedPurchases,
   modelLabel,
+  modelPBuy,
 } from '../src/scoring/models/count-models';
 import { generateCrmRows } from '../src/generator/crm-generator';
 import { seasonalFactor } from '../src/scoring/models/seasonality';
@@ -164,11 +165,17 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     const predicted = outer.summaries.map((c) =>
       modelExpectedPurchases({ model, params: fit.params }, holdout, c),
     );
-    const m = holdoutMetrics(predicted, outer.actual);
+    // the textbook is ranked by E[X] for AUC, as lifetimes' conditional expected purchases are; every candidate
+    // (the textbook's own model too, on its own row) by P(X > 0), the model's answer to "buys again"
+    const pBuy = outer.summaries.map((c) => modelPBuy({ model, params: fit.params }, holdout, c));
+    const m = holdoutMetrics(predicted, outer.actual, pBuy);
     const candidate = choice.candidates.find((c) => c.model === model);
     const note = candidate?.excluded ? ' (left out)' : '';
-    log(line(`${modelLabel(model)}${model === 'bg-nbd' ? ' (textbook)' : ''}${note}`, m));
-    if (model === 'bg-nbd') textbook = m;
+    if (model === 'bg-nbd') {
+      textbook = holdoutMetrics(predicted, outer.actual);
+      log(line('BG/NBD (textbook)', textbook));
+    }
+    log(line(`${modelLabel(model)}${note}`, m));
     if (model !== choice.chosen) continue;
     const season = choice.seasonality;
     const factor = (i: number) =>
@@ -177,6 +184,11 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     chosen = holdoutMetrics(
       predicted.map((v, i) => v * choice.scale * factor(i)),
       outer.actual,
+      // scale and seasonal factor multiply the purchase rate: P(buy) sees them as a rate scale
+      outer.summaries.map((c, i) => {
+        const k = choice.scale * factor(i);
+        return k > 0 ? modelPBuy({ model, params: fit.params }, holdout, c, k) : 0;
+      }),
     );
     log(line(`* chosen: ${chosenLabel}`, chosen));
     const longest = candidate?.horizons[candidate.horizons.length - 1]?.metrics;
@@ -188,6 +200,7 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
           holdoutMetrics(
             predicted.map((v, i) => v * matched * factor(i)),
             outer.actual,
+            pBuy,
           ),
         ),
       );
@@ -203,7 +216,7 @@ function goalLine(o: SplitOutcome): string {
   const auc = (o.chosen.auc ?? NaN) - (o.textbook.auc ?? NaN);
   const top = (o.chosen.topDecileCapture ?? NaN) - (o.textbook.topDecileCapture ?? NaN);
   const ok = (b: boolean) => (b ? 'met' : 'NOT met');
-  return `${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * o.textbook.aggregateError).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
+  return `${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * o.textbook.aggregateError).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (${o.chosen.aucBy} vs ${o.textbook.aucBy}; ≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
 }
 
 /** Purchase days per customer of a generated workspace (src/generator: paid orders, distinct UTC days). */
@@ -296,7 +309,7 @@ export const scoringAccuracyBench: Benchmark = {
     const baselines: BenchFigure[] = [];
     const ratios: string[] = [];
     const line: LineFormat = (label, m) =>
-      `  ${label.padEnd(44)} predicted ${m.predicted.toFixed(1).padStart(8)} (${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  MAE ${m.mae.toFixed(4)}  RMSE ${m.rmse.toFixed(3)}  AUC ${m.auc!.toFixed(4)}  top decile ${(100 * m.topDecileCapture!).toFixed(1)} %`;
+      `  ${label.padEnd(44)} predicted ${m.predicted.toFixed(1).padStart(8)} (${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  MAE ${m.mae.toFixed(4)}  RMSE ${m.rmse.toFixed(3)}  AUC ${m.auc!.toFixed(4)} by ${m.aucBy.padEnd(8)}  top decile ${(100 * m.topDecileCapture!).toFixed(1)} %`;
 
     // cost of the fits and of the backtest on CDNOW weeks 1–39 (days, as lifetimes; the backtest in weeks)
     const calibration = cdnow.map((h) => ({ days: Array.from(h.days).filter((d) => d <= CALIBRATION_END) }));
@@ -329,6 +342,16 @@ export const scoringAccuracyBench: Benchmark = {
       ratios.push(goalLine(o));
       figures.push({ label: `${o.name}: chosen MAE`, value: o.chosen.mae, unit: '' });
       baselines.push({ label: `${o.name}: BG/NBD MAE`, value: o.textbook.mae, unit: '' });
+      figures.push({
+        label: `${o.name}: chosen AUC by ${o.chosen.aucBy}`,
+        value: o.chosen.auc ?? NaN,
+        unit: '',
+      });
+      baselines.push({
+        label: `${o.name}: BG/NBD AUC by ${o.textbook.aucBy}`,
+        value: o.textbook.auc ?? NaN,
+        unit: '',
+      });
       figures.push({
         label: `${o.name}: chosen |aggregate error|`,
         value: Math.abs(o.chosen.aggregateError) * 100,

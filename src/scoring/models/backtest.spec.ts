@@ -33,6 +33,21 @@ describe('holdoutMetrics', () => {
     expect(m.calibration[9]).toEqual({ decile: 10, customers: 1, predicted: 10, actual: 13 });
     // buyers: 7 of 10; every buyer scored above the non-buyers except the one at 1.5 (a non-buyer) → 20/21
     expect(m.auc).toBeCloseTo(20 / 21, 12);
+    expect(m.aucBy).toBe('expected');
+  });
+
+  it('ranks the AUC by P(buy) when given, and everything else by the expected purchases', () => {
+    const predicted = [3, 1, 1, 0.5];
+    const actual = [0, 1, 2, 0];
+    // the heavy, likely-dead customer expects most but is least likely to buy at all
+    const pBuy = [0.2, 0.6, 0.7, 0.3];
+    const byExpected = holdoutMetrics(predicted, actual);
+    const byPBuy = holdoutMetrics(predicted, actual, pBuy);
+    expect(byExpected.auc).toBeCloseTo(0.5, 12);
+    expect(byPBuy.auc).toBe(1);
+    expect(byPBuy.aucBy).toBe('p_buy');
+    expect({ ...byPBuy, auc: 0, aucBy: '' }).toEqual({ ...byExpected, auc: 0, aucBy: '' });
+    expect(() => holdoutMetrics(predicted, actual, [0.1])).toThrow(RangeError);
   });
 
   it('breaks ties in the top decile by input order, so equal inputs give equal figures', () => {

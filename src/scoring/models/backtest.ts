@@ -13,6 +13,7 @@ import {
   modelExpectedPurchases,
   modelLabel,
   modelPAlive,
+  modelPBuy,
   paramsInDays,
 } from './count-models';
 import { estimateSeasonality, seasonalFactor, type SeasonalIndex } from './seasonality';
@@ -34,18 +35,37 @@ export interface HoldoutMetrics {
   aggregateError: number;
   mae: number;
   rmse: number;
-  /** AUC of the prediction for "buys at least once in the holdout" (ties count one half); null if one class is empty */
+  /**
+   * AUC for "buys at least once in the holdout" (ties count one half) of the score named by `aucBy`; null if one
+   * class is empty
+   */
   auc: number | null;
+  /**
+   * what `auc` ranks by: 'p_buy' = P(X(h) > 0 | history), the model's answer to that question (the backtest's
+   * candidates); 'expected' = E[X(h)], the expected purchases (how `lifetimes`' textbook BG/NBD is ranked)
+   */
+  aucBy: AucScore;
   /** share of holdout purchases made by the top 10 % by prediction (ties by input order); null without purchases */
   topDecileCapture: number | null;
   /** deciles of the prediction, lowest first: mean predicted and mean actual purchases per customer */
   calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
 }
 
-/** Holdout metrics of `predicted` against `actual` (same order, one entry per customer). */
-export function holdoutMetrics(predicted: ArrayLike<number>, actual: ArrayLike<number>): HoldoutMetrics {
+export type AucScore = 'expected' | 'p_buy';
+
+/**
+ * Holdout metrics of `predicted` (expected purchases) against `actual` (same order, one entry per customer). The
+ * AUC ranks by `pBuy` (P(X > 0) per customer, same order) when given, else by `predicted`; the other metrics are
+ * about counts and always use `predicted`.
+ */
+export function holdoutMetrics(
+  predicted: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  pBuy?: ArrayLike<number>,
+): HoldoutMetrics {
   const n = predicted.length;
-  if (actual.length !== n) throw new RangeError('predicted and actual differ in length');
+  if (actual.length !== n || (pBuy && pBuy.length !== n))
+    throw new RangeError('predicted, actual and pBuy differ in length');
   let sp = 0;
   let sa = 0;
   let ae = 0;
@@ -89,7 +109,8 @@ export function holdoutMetrics(predicted: ArrayLike<number>, actual: ArrayLike<n
     aggregateError: sa > 0 ? (sp - sa) / sa : 0,
     mae: n ? ae / n : 0,
     rmse: n ? sqrt(se / n) : 0,
-    auc: rocAuc(predicted, actual),
+    auc: rocAuc(pBuy ?? predicted, actual),
+    aucBy: pBuy ? 'p_buy' : 'expected',
     topDecileCapture: sa > 0 ? top / sa : null,
     calibration,
   };
@@ -265,22 +286,35 @@ function* backtestSteps(
     const params = paramsInDays(model, fit.params, unit);
     const fitted = { model, params };
     const predicted = new Float64Array(split.summaries.length);
+    const pBuy = new Float64Array(split.summaries.length);
     split.summaries.forEach((s, i) => {
       predicted[i] = modelExpectedPurchases(fitted, h, s);
+      pBuy[i] = modelPBuy(fitted, h, s);
     });
     return {
       horizon: h,
       params,
       logLikelihood: fit.logLikelihood,
-      metrics: holdoutMetrics(predicted, split.actual),
+      metrics: holdoutMetrics(predicted, split.actual, pBuy),
       degenerate: degeneracy(model, fit, params, split.summaries),
-      seasonalMetrics: season
-        ? holdoutMetrics(
-            predicted.map((v, i) => v * seasonalFactor(season, splitDay, split.summaries[i].T, 0, h)),
-            split.actual,
-          )
-        : null,
+      seasonalMetrics: season ? seasonalMetricsOf(fitted, split, splitDay, h, season, predicted) : null,
     };
+  };
+  const seasonalMetricsOf = (
+    fitted: { model: CountModelName; params: CountModelParams },
+    split: { summaries: RepeatSummary[]; actual: Float64Array },
+    splitDay: number,
+    h: number,
+    season: SeasonalIndex,
+    predicted: Float64Array,
+  ): HoldoutMetrics => {
+    // the seasonal factor multiplies each customer's purchase rate over the window: the same for P(buy)
+    const factors = split.summaries.map((s) => seasonalFactor(season, splitDay, s.T, 0, h));
+    return holdoutMetrics(
+      predicted.map((v, i) => v * factors[i]),
+      split.actual,
+      split.summaries.map((s, i) => (factors[i] > 0 ? modelPBuy(fitted, h, s, factors[i]) : 0)),
+    );
   };
   const toRows = (summaries: RepeatSummary[]): WeightedRepeatSummary[] =>
     summaries.map((s) => ({ x: s.x, tx: Math.round(s.tx / unit), T: Math.round(s.T / unit) }));
