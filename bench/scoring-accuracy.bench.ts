@@ -184,11 +184,14 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     chosen = holdoutMetrics(
       predicted.map((v, i) => v * choice.scale * factor(i)),
       outer.actual,
-      // scale and seasonal factor multiply the purchase rate: P(buy) sees them as a rate scale
-      outer.summaries.map((c, i) => {
-        const k = choice.scale * factor(i);
-        return k > 0 ? modelPBuy({ model, params: fit.params }, holdout, c, k) : 0;
-      }),
+      // the score the backtest found to rank "buys again" better; scale and seasonal factor multiply the purchase
+      // rate, so P(buy) sees them as a rate scale
+      candidate?.aucBy === 'expected'
+        ? undefined
+        : outer.summaries.map((c, i) => {
+            const k = choice.scale * factor(i);
+            return k > 0 ? modelPBuy({ model, params: fit.params }, holdout, c, k) : 0;
+          }),
     );
     log(line(`* chosen: ${chosenLabel}`, chosen));
     const longest = candidate?.horizons[candidate.horizons.length - 1]?.metrics;

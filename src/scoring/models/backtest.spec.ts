@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
 import {
+  aucScoreOf,
   backtest,
   backtestHorizons,
   backtestYielding,
@@ -70,6 +71,15 @@ describe('holdoutMetrics', () => {
         },
       ),
     );
+  });
+});
+
+describe('aucScoreOf', () => {
+  it('keeps P(buy) unless E[X] ranked strictly better in the backtest', () => {
+    expect(aucScoreOf({ p_buy: 0.75, expected: 0.76 })).toBe('expected');
+    expect(aucScoreOf({ p_buy: 0.75, expected: 0.75 })).toBe('p_buy');
+    expect(aucScoreOf({ p_buy: 0.76, expected: 0.75 })).toBe('p_buy');
+    expect(aucScoreOf({ p_buy: null, expected: 0.75 })).toBe('p_buy');
   });
 });
 
@@ -192,6 +202,13 @@ describe('backtest', () => {
       const best = Math.min(...usable.map((c) => c.meanMae));
       expect(r.candidates.find((c) => c.model === r.chosen)!.meanMae).toBeLessThanOrEqual(best * 1.005);
     }
+    for (const c of r.candidates) {
+      // the stored AUC ranks by P(buy); the E[X] ranking is kept beside it, and the better one is named
+      expect(c.horizons.every((h) => h.metrics.aucBy === 'p_buy' && h.aucExpected !== null)).toBe(true);
+      expect(c.aucBy).toBe(aucScoreOf(c.meanAuc));
+      expect(c.meanAuc.p_buy).toBeCloseTo((c.horizons[0].metrics.auc! + c.horizons[1].metrics.auc!) / 2, 12);
+    }
+    if (r.chosen) expect(r.reason).toMatch(/"buys again" ranked by/);
     expect(JSON.stringify(run())).toEqual(JSON.stringify(r));
     return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
       expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),

@@ -169,7 +169,10 @@ export interface HorizonResult {
   /** parameters in days */
   params: CountModelParams;
   logLikelihood: number;
+  /** holdout metrics; the AUC ranks by P(X(h) > 0) */
   metrics: HoldoutMetrics;
+  /** the AUC of the same fit ranked by E[X(h)] instead */
+  aucExpected: number | null;
   /** why this fit is degenerate (empty: it is not) */
   degenerate: string[];
   /** the same predictions times the seasonal factor of the index estimated before the split (null: no index) */
@@ -187,6 +190,12 @@ export interface CandidateResult {
   scaleDetail: { logRatios: number[]; shrinkage: number; calendarVariance: number };
   /** left out of the choice (degenerate in more than half of its backtest fits) */
   excluded: boolean;
+  /**
+   * which score ranks "buys again" better on this candidate's backtest (mean AUC over the horizons): its
+   * P(X(h) > 0), unless its E[X(h)] had the strictly higher mean AUC (on CDNOW it does, at every horizon)
+   */
+  aucBy: AucScore;
+  meanAuc: { p_buy: number | null; expected: number | null };
   /**
    * the fit at the year-ago split over the forecast's own horizon (yearAgoSplit), when there is one; its scale
    * then comes from this split alone
@@ -296,6 +305,7 @@ function* backtestSteps(
       params,
       logLikelihood: fit.logLikelihood,
       metrics: holdoutMetrics(predicted, split.actual, pBuy),
+      aucExpected: rocAuc(predicted, split.actual),
       degenerate: degeneracy(model, fit, params, split.summaries),
       seasonalMetrics: season ? seasonalMetricsOf(fitted, split, splitDay, h, season, predicted) : null,
     };
@@ -374,10 +384,16 @@ function* backtestSteps(
           horizons.map((r) => r.metrics),
           calendarVariance,
         );
+    const meanAuc = {
+      p_buy: meanOf(horizons.map((r) => r.metrics.auc)),
+      expected: meanOf(horizons.map((r) => r.aucExpected)),
+    };
     return {
       model,
       horizons,
       meanMae,
+      meanAuc,
+      aucBy: aucScoreOf(meanAuc),
       scale: correction.scale,
       scaleDetail: {
         logRatios: correction.logRatios,
@@ -404,12 +420,30 @@ function* backtestSteps(
     chosen,
     scale,
     reason: chosen
-      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance, season.index !== null)}`
+      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance, season.index !== null)}; ${aucReason(chosenCandidate!)}`
       : reason,
     seasonality: season.index,
     seasonalityReason: season.reason,
     yearAgo: yearAgo && yearAgoFits.size > 0 ? yearAgo : null,
   };
+}
+
+/** Mean of the non-null values; null when there are none. */
+function meanOf(values: Array<number | null>): number | null {
+  const xs = values.filter((v): v is number => v !== null);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+/** P(buy) answers "buys again" by construction; E[X] only where the backtest says it ranks strictly better. */
+export function aucScoreOf(meanAuc: { p_buy: number | null; expected: number | null }): AucScore {
+  return meanAuc.expected !== null && meanAuc.p_buy !== null && meanAuc.expected > meanAuc.p_buy
+    ? 'expected'
+    : 'p_buy';
+}
+
+function aucReason(c: CandidateResult): string {
+  const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+  return `"buys again" ranked by ${c.aucBy === 'p_buy' ? 'P(buy)' : 'expected purchases'} (backtest AUC ${f(c.meanAuc.p_buy)} by P(buy), ${f(c.meanAuc.expected)} by expected purchases)`;
 }
 
 /** Where the chosen candidate's correction came from, for the report. */
