@@ -131,6 +131,8 @@ export interface ModelReport {
     scale: number;
     reason: string;
     horizons: number[];
+    /** the split 52 weeks back over the run's horizon the scale was learnt from (absent: the regular horizons) */
+    yearAgo?: { splitDay: number; horizon: number };
     customers: number;
     candidates: Array<{
       model: string;
@@ -201,7 +203,12 @@ function chooseModel(
   }
   const result =
     input.result ??
-    backtest(input.histories, { cutoffDay: input.cutoffDay, horizons, unitDays: RUN_BACKTEST_UNIT_DAYS });
+    backtest(input.histories, {
+      cutoffDay: input.cutoffDay,
+      horizons,
+      unitDays: RUN_BACKTEST_UNIT_DAYS,
+      forecastDays: opts.horizonDays,
+    });
   const now = splitHistories(input.histories, input.cutoffDay).summaries;
   const bgFit = report.bgNbd!;
   const bgFlags = degeneracy('bg-nbd', bgFit, bgNbd, now);
@@ -261,6 +268,7 @@ function chooseModel(
     scale: result.scale,
     reason,
     horizons,
+    ...(result.yearAgo ? { yearAgo: result.yearAgo } : {}),
     customers: result.customers,
     candidates: result.candidates.map((c) => ({
       model: c.model,

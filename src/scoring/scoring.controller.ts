@@ -96,7 +96,9 @@ export class ScoringController {
     description:
       'Per candidate model (BG/NBD, MBG/NBD, Pareto/NBD) and backtest horizon h: fitted on the history up to ' +
       'as-of − h, compared with the h days that followed — aggregate error, MAE, RMSE, AUC, top-decile capture, ' +
-      'calibration by decile, degenerate-fit flags — and the model chosen, its correction and why.',
+      'calibration by decile, degenerate-fit flags — and the model chosen, its correction and why. AUC ("buys ' +
+      'again in the h days") ranks customers by the model\'s P(at least one purchase); the other figures use its ' +
+      'expected purchases.',
   })
   @ApiOkResponse({ schema: RunAccuracySchema })
   accuracyOf(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {

@@ -1,16 +1,22 @@
 import fc from 'fast-check';
 
 import {
+  aucScoreOf,
   backtest,
   backtestHorizons,
   backtestYielding,
+  CALENDAR_LOG_SD,
+  calendarLogVariance,
   correctionScale,
   degeneracy,
   holdoutMetrics,
   rocAuc,
   SCALE_BOUNDS,
   splitHistories,
+  YEAR_AGO_DAYS,
+  yearAgoSplit,
 } from './backtest';
+import { PLANTED, plant } from './seasonality.testdata';
 
 describe('holdoutMetrics', () => {
   it('computes aggregate error, MAE, RMSE, AUC, top-decile capture and calibration by decile', () => {
@@ -28,6 +34,21 @@ describe('holdoutMetrics', () => {
     expect(m.calibration[9]).toEqual({ decile: 10, customers: 1, predicted: 10, actual: 13 });
     // buyers: 7 of 10; every buyer scored above the non-buyers except the one at 1.5 (a non-buyer) → 20/21
     expect(m.auc).toBeCloseTo(20 / 21, 12);
+    expect(m.aucBy).toBe('expected');
+  });
+
+  it('ranks the AUC by P(buy) when given, and everything else by the expected purchases', () => {
+    const predicted = [3, 1, 1, 0.5];
+    const actual = [0, 1, 2, 0];
+    // the heavy, likely-dead customer expects most but is least likely to buy at all
+    const pBuy = [0.2, 0.6, 0.7, 0.3];
+    const byExpected = holdoutMetrics(predicted, actual);
+    const byPBuy = holdoutMetrics(predicted, actual, pBuy);
+    expect(byExpected.auc).toBeCloseTo(0.5, 12);
+    expect(byPBuy.auc).toBe(1);
+    expect(byPBuy.aucBy).toBe('p_buy');
+    expect({ ...byPBuy, auc: 0, aucBy: '' }).toEqual({ ...byExpected, auc: 0, aucBy: '' });
+    expect(() => holdoutMetrics(predicted, actual, [0.1])).toThrow(RangeError);
   });
 
   it('breaks ties in the top decile by input order, so equal inputs give equal figures', () => {
@@ -50,6 +71,15 @@ describe('holdoutMetrics', () => {
         },
       ),
     );
+  });
+});
+
+describe('aucScoreOf', () => {
+  it('keeps P(buy) unless E[X] ranked strictly better in the backtest', () => {
+    expect(aucScoreOf({ p_buy: 0.75, expected: 0.76 })).toBe('expected');
+    expect(aucScoreOf({ p_buy: 0.75, expected: 0.75 })).toBe('p_buy');
+    expect(aucScoreOf({ p_buy: 0.76, expected: 0.75 })).toBe('p_buy');
+    expect(aucScoreOf({ p_buy: null, expected: 0.75 })).toBe('p_buy');
   });
 });
 
@@ -87,9 +117,42 @@ describe('correctionScale', () => {
     expect(noisy.shrinkage).toBe(0);
   });
 
+  it('an unknown seasonal pattern shrinks a bias the size of a season away, but not a larger steady one', () => {
+    // CDNOW weeks 1–52: the backtest's windows held the 1997 holidays (+20 %), the holdout did not
+    const seasonal = [m(1000, 1180), m(1500, 1800), m(2000, 2420)];
+    const calendar = calendarLogVariance(126) + calendarLogVariance(182);
+    expect(correctionScale(seasonal).scale).toBeGreaterThan(1.15);
+    expect(correctionScale(seasonal, calendar).scale).toBe(1);
+    const large = [m(1000, 1450), m(1500, 2200), m(2000, 2900)];
+    expect(correctionScale(large, calendar).scale).toBeGreaterThan(1.25);
+    expect(correctionScale(large, calendar).scale).toBeLessThan(correctionScale(large).scale);
+  });
+
   it('stays within its bounds and is 1 without purchases', () => {
     expect(correctionScale([m(100, 10000), m(100, 10000)]).scale).toBe(SCALE_BOUNDS.upper);
     expect(correctionScale([m(0, 0)]).scale).toBe(1);
+  });
+});
+
+describe('calendarLogVariance', () => {
+  it('is the month spread for a short window, less for longer ones, and 0 from a year on', () => {
+    expect(calendarLogVariance(0)).toBeCloseTo(CALENDAR_LOG_SD ** 2, 12);
+    expect(calendarLogVariance(91)).toBeCloseTo(CALENDAR_LOG_SD ** 2 * (274 / 365), 12);
+    expect(calendarLogVariance(182)).toBeLessThan(calendarLogVariance(91));
+    expect(calendarLogVariance(365)).toBe(0);
+    expect(calendarLogVariance(800)).toBe(0);
+    expect(calendarLogVariance(-5)).toBeCloseTo(CALENDAR_LOG_SD ** 2, 12);
+  });
+});
+
+describe('yearAgoSplit', () => {
+  it('is 52 weeks before the cutoff over the forecast horizon, when half a year of history precedes it', () => {
+    expect(yearAgoSplit(0, 600, 92)).toEqual({ splitDay: 600 - YEAR_AGO_DAYS, horizon: 92 });
+    expect(yearAgoSplit(0, YEAR_AGO_DAYS + 182, 30)).toEqual({ splitDay: 182, horizon: 30 });
+    expect(yearAgoSplit(0, YEAR_AGO_DAYS + 181, 30)).toBeNull(); // too little history before the split
+    expect(yearAgoSplit(0, 900, 400)).toBeNull(); // the window would run past the cutoff
+    expect(yearAgoSplit(0, 900, undefined)).toBeNull();
+    expect(yearAgoSplit(0, 900, 3)).toBeNull();
   });
 });
 
@@ -139,9 +202,44 @@ describe('backtest', () => {
       const best = Math.min(...usable.map((c) => c.meanMae));
       expect(r.candidates.find((c) => c.model === r.chosen)!.meanMae).toBeLessThanOrEqual(best * 1.005);
     }
+    for (const c of r.candidates) {
+      // the stored AUC ranks by P(buy); the E[X] ranking is kept beside it, and the better one is named
+      expect(c.horizons.every((h) => h.metrics.aucBy === 'p_buy' && h.aucExpected !== null)).toBe(true);
+      expect(c.aucBy).toBe(aucScoreOf(c.meanAuc));
+      expect(c.meanAuc.p_buy).toBeCloseTo((c.horizons[0].metrics.auc! + c.horizons[1].metrics.auc!) / 2, 12);
+    }
+    if (r.chosen) expect(r.reason).toMatch(/"buys again" ranked by/);
     expect(JSON.stringify(run())).toEqual(JSON.stringify(r));
     return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
       expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),
+    );
+  });
+
+  it('learns the scale a year earlier over the forecast window when the history is too short for an index', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    // 21 months of planted history with a November–December peak: too short for month indices (24)
+    const cutoff = day('2022-09-30');
+    const histories = plant({
+      customers: 1_500,
+      start: day('2021-01-01'),
+      end: cutoff,
+      months: PLANTED,
+      seed: 5,
+    });
+    const r = backtest(histories, { cutoffDay: cutoff, horizons: [63, 91], unitDays: 7, forecastDays: 92 });
+    expect(r.seasonality).toBeNull();
+    expect(r.yearAgo).toEqual({ splitDay: cutoff - YEAR_AGO_DAYS, horizon: 92 });
+    const chosen = r.candidates.find((c) => c.model === r.chosen)!;
+    expect(chosen.yearAgo?.horizon).toBe(92);
+    // October–December a year earlier held the peak: the textbook under-forecast it, and the scale says so
+    expect(chosen.yearAgo!.metrics.aggregateError).toBeLessThan(-0.1);
+    expect(r.scale).toBeGreaterThan(1.1);
+    expect(r.reason).toMatch(/a year earlier over the same 92 days/);
+    // without the forecast horizon there is no matched split, and the calendar's prior keeps the scale near 1
+    const unmatched = backtest(histories, { cutoffDay: cutoff, horizons: [63, 91], unitDays: 7 });
+    expect(unmatched.yearAgo).toBeNull();
+    expect(unmatched.candidates.every((c) => c.yearAgo === null && c.scaleDetail.calendarVariance > 0)).toBe(
+      true,
     );
   });
 });

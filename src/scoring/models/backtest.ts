@@ -13,6 +13,7 @@ import {
   modelExpectedPurchases,
   modelLabel,
   modelPAlive,
+  modelPBuy,
   paramsInDays,
 } from './count-models';
 import { estimateSeasonality, seasonalFactor, type SeasonalIndex } from './seasonality';
@@ -34,18 +35,37 @@ export interface HoldoutMetrics {
   aggregateError: number;
   mae: number;
   rmse: number;
-  /** AUC of the prediction for "buys at least once in the holdout" (ties count one half); null if one class is empty */
+  /**
+   * AUC for "buys at least once in the holdout" (ties count one half) of the score named by `aucBy`; null if one
+   * class is empty
+   */
   auc: number | null;
+  /**
+   * what `auc` ranks by: 'p_buy' = P(X(h) > 0 | history), the model's answer to that question (the backtest's
+   * candidates); 'expected' = E[X(h)], the expected purchases (how `lifetimes`' textbook BG/NBD is ranked)
+   */
+  aucBy: AucScore;
   /** share of holdout purchases made by the top 10 % by prediction (ties by input order); null without purchases */
   topDecileCapture: number | null;
   /** deciles of the prediction, lowest first: mean predicted and mean actual purchases per customer */
   calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
 }
 
-/** Holdout metrics of `predicted` against `actual` (same order, one entry per customer). */
-export function holdoutMetrics(predicted: ArrayLike<number>, actual: ArrayLike<number>): HoldoutMetrics {
+export type AucScore = 'expected' | 'p_buy';
+
+/**
+ * Holdout metrics of `predicted` (expected purchases) against `actual` (same order, one entry per customer). The
+ * AUC ranks by `pBuy` (P(X > 0) per customer, same order) when given, else by `predicted`; the other metrics are
+ * about counts and always use `predicted`.
+ */
+export function holdoutMetrics(
+  predicted: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  pBuy?: ArrayLike<number>,
+): HoldoutMetrics {
   const n = predicted.length;
-  if (actual.length !== n) throw new RangeError('predicted and actual differ in length');
+  if (actual.length !== n || (pBuy && pBuy.length !== n))
+    throw new RangeError('predicted, actual and pBuy differ in length');
   let sp = 0;
   let sa = 0;
   let ae = 0;
@@ -89,7 +109,8 @@ export function holdoutMetrics(predicted: ArrayLike<number>, actual: ArrayLike<n
     aggregateError: sa > 0 ? (sp - sa) / sa : 0,
     mae: n ? ae / n : 0,
     rmse: n ? sqrt(se / n) : 0,
-    auc: rocAuc(predicted, actual),
+    auc: rocAuc(pBuy ?? predicted, actual),
+    aucBy: pBuy ? 'p_buy' : 'expected',
     topDecileCapture: sa > 0 ? top / sa : null,
     calibration,
   };
@@ -139,6 +160,8 @@ export interface BacktestOptions {
   models?: readonly CountModelName[];
   /** time unit of the fits in days: 1 (days) or 7 (weeks, far fewer distinct rows); predictions are per day */
   unitDays?: number;
+  /** the horizon of the real forecast in days (default: the longest backtest horizon); see calendarLogVariance */
+  forecastDays?: number;
 }
 
 export interface HorizonResult {
@@ -146,7 +169,10 @@ export interface HorizonResult {
   /** parameters in days */
   params: CountModelParams;
   logLikelihood: number;
+  /** holdout metrics; the AUC ranks by P(X(h) > 0) */
   metrics: HoldoutMetrics;
+  /** the AUC of the same fit ranked by E[X(h)] instead */
+  aucExpected: number | null;
   /** why this fit is degenerate (empty: it is not) */
   degenerate: string[];
   /** the same predictions times the seasonal factor of the index estimated before the split (null: no index) */
@@ -160,9 +186,21 @@ export interface CandidateResult {
   meanMae: number;
   /** correction learnt from this candidate's backtest (multiplies expected purchases) */
   scale: number;
-  scaleDetail: { logRatios: number[]; shrinkage: number };
+  /** calendarVariance: the calendar's part of the scale's uncertainty (0 when the seasonal pattern is known) */
+  scaleDetail: { logRatios: number[]; shrinkage: number; calendarVariance: number };
   /** left out of the choice (degenerate in more than half of its backtest fits) */
   excluded: boolean;
+  /**
+   * which score ranks "buys again" better on this candidate's backtest (mean AUC over the horizons): its
+   * P(X(h) > 0), unless its E[X(h)] had the strictly higher mean AUC (on CDNOW it does, at every horizon)
+   */
+  aucBy: AucScore;
+  meanAuc: { p_buy: number | null; expected: number | null };
+  /**
+   * the fit at the year-ago split over the forecast's own horizon (yearAgoSplit), when there is one; its scale
+   * then comes from this split alone
+   */
+  yearAgo: HorizonResult | null;
 }
 
 export interface BacktestResult {
@@ -180,12 +218,36 @@ export interface BacktestResult {
    */
   seasonality: SeasonalIndex | null;
   seasonalityReason: string;
+  /** the calendar-matched split the scales were learnt from (null: none, see yearAgoSplit) */
+  yearAgo: { splitDay: number; horizon: number } | null;
 }
 
 /** MAE within this share of the best counts as a tie; a tie goes to the earlier model of COUNT_MODELS. */
 export const MAE_TIE_SHARE = 0.005;
 /** the correction scale is kept within these bounds whatever the backtest says */
 export const SCALE_BOUNDS = { lower: 0.67, upper: 1.5 } as const;
+
+/** The calendar shift of the year-ago split: 52 weeks, so that weekdays line up too. */
+export const YEAR_AGO_DAYS = 364;
+/** History the year-ago split needs before it to fit on. */
+export const YEAR_AGO_MIN_CALIBRATION_DAYS = 182;
+
+/**
+ * The split one year before the cutoff, judged over the forecast's own horizon: the same calendar window a year
+ * earlier, so a bias learnt there holds the season the forecast will meet (the regular horizons, ≤ half the
+ * history, end at the cutoff and see another part of the year). Null when the forecast is longer than the shift or
+ * fewer than YEAR_AGO_MIN_CALIBRATION_DAYS of history precede the split. Days are day numbers.
+ */
+export function yearAgoSplit(
+  firstDay: number,
+  cutoffDay: number,
+  forecastDays: number | undefined,
+): { splitDay: number; horizon: number } | null {
+  if (forecastDays === undefined || !(forecastDays >= 7) || forecastDays > YEAR_AGO_DAYS) return null;
+  const splitDay = cutoffDay - YEAR_AGO_DAYS;
+  if (!(splitDay - firstDay >= YEAR_AGO_MIN_CALIBRATION_DAYS)) return null;
+  return { splitDay, horizon: Math.round(forecastDays) };
+}
 
 /** The backtest of every candidate at every horizon; the choice and its correction. */
 export function backtest(histories: PurchaseHistory[], opts: BacktestOptions): BacktestResult {
@@ -221,55 +283,124 @@ function* backtestSteps(
   const unit = opts.unitDays ?? 1;
   const results = new Map<CountModelName, HorizonResult[]>(models.map((m) => [m, []]));
   let customers = 0;
+  const fitAt = (
+    model: CountModelName,
+    split: { summaries: RepeatSummary[]; actual: Float64Array },
+    rows: WeightedRepeatSummary[],
+    splitDay: number,
+    h: number,
+    season: SeasonalIndex | null,
+  ): HorizonResult => {
+    const fit = fitCountModelByName(model, rows);
+    const params = paramsInDays(model, fit.params, unit);
+    const fitted = { model, params };
+    const predicted = new Float64Array(split.summaries.length);
+    const pBuy = new Float64Array(split.summaries.length);
+    split.summaries.forEach((s, i) => {
+      predicted[i] = modelExpectedPurchases(fitted, h, s);
+      pBuy[i] = modelPBuy(fitted, h, s);
+    });
+    return {
+      horizon: h,
+      params,
+      logLikelihood: fit.logLikelihood,
+      metrics: holdoutMetrics(predicted, split.actual, pBuy),
+      aucExpected: rocAuc(predicted, split.actual),
+      degenerate: degeneracy(model, fit, params, split.summaries),
+      seasonalMetrics: season ? seasonalMetricsOf(fitted, split, splitDay, h, season, predicted) : null,
+    };
+  };
+  const seasonalMetricsOf = (
+    fitted: { model: CountModelName; params: CountModelParams },
+    split: { summaries: RepeatSummary[]; actual: Float64Array },
+    splitDay: number,
+    h: number,
+    season: SeasonalIndex,
+    predicted: Float64Array,
+  ): HoldoutMetrics => {
+    // the seasonal factor multiplies each customer's purchase rate over the window: the same for P(buy)
+    const factors = split.summaries.map((s) => seasonalFactor(season, splitDay, s.T, 0, h));
+    return holdoutMetrics(
+      predicted.map((v, i) => v * factors[i]),
+      split.actual,
+      split.summaries.map((s, i) => (factors[i] > 0 ? modelPBuy(fitted, h, s, factors[i]) : 0)),
+    );
+  };
+  const toRows = (summaries: RepeatSummary[]): WeightedRepeatSummary[] =>
+    summaries.map((s) => ({ x: s.x, tx: Math.round(s.tx / unit), T: Math.round(s.T / unit) }));
   for (const h of opts.horizons) {
     const split = splitHistories(histories, opts.cutoffDay - h);
     const season = estimateSeasonality(histories, opts.cutoffDay - h).index;
     customers = max(customers, split.summaries.length);
     if (split.summaries.length === 0) continue;
-    const rows: WeightedRepeatSummary[] = split.summaries.map((s) => ({
-      x: s.x,
-      tx: Math.round(s.tx / unit),
-      T: Math.round(s.T / unit),
-    }));
+    const rows = toRows(split.summaries);
     for (const model of models) {
-      const fit = fitCountModelByName(model, rows);
-      const params = paramsInDays(model, fit.params, unit);
-      const fitted = { model, params };
-      const predicted = new Float64Array(split.summaries.length);
-      split.summaries.forEach((s, i) => {
-        predicted[i] = modelExpectedPurchases(fitted, h, s);
-      });
-      results.get(model)!.push({
-        horizon: h,
-        params,
-        logLikelihood: fit.logLikelihood,
-        metrics: holdoutMetrics(predicted, split.actual),
-        degenerate: degeneracy(model, fit, params, split.summaries),
-        seasonalMetrics: season
-          ? holdoutMetrics(
-              predicted.map(
-                (v, i) => v * seasonalFactor(season, opts.cutoffDay - h, split.summaries[i].T, 0, h),
-              ),
-              split.actual,
-            )
-          : null,
-      });
+      results.get(model)!.push(fitAt(model, split, rows, opts.cutoffDay - h, h, season));
       yield;
     }
   }
+  // The backtest's windows and the forecast's lie in different parts of the year: a bias measured in one (CDNOW
+  // weeks 27–52: the 1997 holidays, +20 %) need not hold in the other (weeks 53–78: +1.6 % without correction,
+  // +18 % with it). The year-ago split, when the history has one, looks at the forecast's own calendar window;
+  // else, without a seasonal index, the calendar adds to the scale's uncertainty.
+  const seasonNow = estimateSeasonality(histories, opts.cutoffDay).index;
+  const seasonKnown = seasonNow !== null;
+  let first = Infinity;
+  for (const h of histories) if (h.days.length && h.days[0] <= opts.cutoffDay) first = min(first, h.days[0]);
+  const yearAgo = yearAgoSplit(first, opts.cutoffDay, opts.forecastDays);
+  const yearAgoFits = new Map<CountModelName, HorizonResult>();
+  if (yearAgo) {
+    const end = yearAgo.splitDay + yearAgo.horizon;
+    const truncated = histories.map((h) => {
+      let k = 0;
+      while (k < h.days.length && h.days[k] <= end) k++;
+      return { days: Array.prototype.slice.call(h.days, 0, k) as number[] };
+    });
+    const split = splitHistories(truncated, yearAgo.splitDay);
+    if (split.summaries.length > 0) {
+      const rows = toRows(split.summaries);
+      for (const model of models) {
+        // seasonalMetrics: the same window under the index estimated now, for the scale when the index is adopted
+        const fit = fitAt(model, split, rows, yearAgo.splitDay, yearAgo.horizon, seasonNow);
+        if (fit.degenerate.length === 0) yearAgoFits.set(model, fit);
+        yield;
+      }
+    }
+  }
+  const meanHorizon = opts.horizons.reduce((s, h) => s + h, 0) / max(1, opts.horizons.length);
+  const calendarVariance = seasonKnown
+    ? 0
+    : calendarLogVariance(meanHorizon) + calendarLogVariance(opts.forecastDays ?? max(0, ...opts.horizons));
   const candidates: CandidateResult[] = models.map((model) => {
     const horizons = results.get(model)!;
     const meanMae = horizons.length
       ? horizons.reduce((s, r) => s + r.metrics.mae, 0) / horizons.length
       : Infinity;
     const degenerateFits = horizons.filter((r) => r.degenerate.length > 0).length;
-    const correction = correctionScale(horizons.map((r) => r.metrics));
+    const matched = yearAgoFits.get(model) ?? null;
+    const correction = matched
+      ? correctionScale([matched.metrics])
+      : correctionScale(
+          horizons.map((r) => r.metrics),
+          calendarVariance,
+        );
+    const meanAuc = {
+      p_buy: meanOf(horizons.map((r) => r.metrics.auc)),
+      expected: meanOf(horizons.map((r) => r.aucExpected)),
+    };
     return {
       model,
       horizons,
       meanMae,
+      meanAuc,
+      aucBy: aucScoreOf(meanAuc),
       scale: correction.scale,
-      scaleDetail: { logRatios: correction.logRatios, shrinkage: correction.shrinkage },
+      scaleDetail: {
+        logRatios: correction.logRatios,
+        shrinkage: correction.shrinkage,
+        calendarVariance: matched ? 0 : calendarVariance,
+      },
+      yearAgo: matched,
       excluded: horizons.length === 0 || degenerateFits * 2 > horizons.length,
     };
   });
@@ -279,7 +410,8 @@ function* backtestSteps(
     opts.cutoffDay,
     chosen ? candidates.find((c) => c.model === chosen)! : null,
   );
-  const scale = chosen ? candidates.find((c) => c.model === chosen)!.scale : 1;
+  const chosenCandidate = chosen ? candidates.find((c) => c.model === chosen)! : null;
+  const scale = chosenCandidate ? chosenCandidate.scale : 1;
   return {
     cutoffDay: opts.cutoffDay,
     horizons: opts.horizons,
@@ -288,11 +420,40 @@ function* backtestSteps(
     chosen,
     scale,
     reason: chosen
-      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} from its backtest aggregate error`
+      ? `${reason}; ${season.reason}; correction × ${scale.toFixed(3)} ${scaleSource(chosenCandidate, calendarVariance, season.index !== null)}; ${aucReason(chosenCandidate!)}`
       : reason,
     seasonality: season.index,
     seasonalityReason: season.reason,
+    yearAgo: yearAgo && yearAgoFits.size > 0 ? yearAgo : null,
   };
+}
+
+/** Mean of the non-null values; null when there are none. */
+function meanOf(values: Array<number | null>): number | null {
+  const xs = values.filter((v): v is number => v !== null);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+/** P(buy) answers "buys again" by construction; E[X] only where the backtest says it ranks strictly better. */
+export function aucScoreOf(meanAuc: { p_buy: number | null; expected: number | null }): AucScore {
+  return meanAuc.expected !== null && meanAuc.p_buy !== null && meanAuc.expected > meanAuc.p_buy
+    ? 'expected'
+    : 'p_buy';
+}
+
+function aucReason(c: CandidateResult): string {
+  const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+  return `"buys again" ranked by ${c.aucBy === 'p_buy' ? 'P(buy)' : 'expected purchases'} (backtest AUC ${f(c.meanAuc.p_buy)} by P(buy), ${f(c.meanAuc.expected)} by expected purchases)`;
+}
+
+/** Where the chosen candidate's correction came from, for the report. */
+function scaleSource(c: CandidateResult | null, calendarVariance: number, seasonal: boolean): string {
+  if (c?.yearAgo) {
+    const adjusted = seasonal ? c.yearAgo.seasonalMetrics : null;
+    const m = adjusted ?? c.yearAgo.metrics;
+    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar${adjusted ? ', seasonally adjusted' : ''} (aggregate error ${(100 * m.aggregateError).toFixed(1)} %)`;
+  }
+  return `from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`;
 }
 
 /**
@@ -321,9 +482,15 @@ function chooseSeasonality(
       index: null,
       reason: `no seasonality: ${now.reason}, but the backtest MAE with it (${seasonal.toFixed(4)}) is not lower than without (${plain.toFixed(4)})`,
     };
-  const correction = correctionScale(chosen.horizons.map((r) => r.seasonalMetrics!));
+  // the year-ago window, adjusted by the index, says what bias is left in the forecast's own calendar window
+  const matched = chosen.yearAgo?.seasonalMetrics;
+  const correction = correctionScale(matched ? [matched] : chosen.horizons.map((r) => r.seasonalMetrics!));
   chosen.scale = correction.scale;
-  chosen.scaleDetail = { logRatios: correction.logRatios, shrinkage: correction.shrinkage };
+  chosen.scaleDetail = {
+    logRatios: correction.logRatios,
+    shrinkage: correction.shrinkage,
+    calendarVariance: 0,
+  };
   return {
     index: now.index,
     reason: `seasonality: ${now.reason}; backtest MAE ${seasonal.toFixed(4)} with it, ${plain.toFixed(4)} without`,
@@ -385,11 +552,30 @@ export function degeneracy(
 }
 
 /**
- * The correction: the mean over horizons of ln(actual / predicted), shrunk towards 0 by how uncertain it is
- * (positive-part James–Stein: × max(0, 1 − SE²/mean²), SE² = max(spread²/K, 1/actual purchases)), as a factor
- * within SCALE_BOUNDS. One horizon: only the Poisson part of SE.
+ * Spread in log of a year's month-of-year indices, as a prior for data too short to estimate its own: the
+ * generator's month factors (src/generator/seasonality.ts) have 0.18, the planted pattern 0.22, and a window of
+ * several months averages part of it away (3 months: 0.14 and 0.18; 6 months: 0.09 and 0.12; a year: 0).
  */
-export function correctionScale(metrics: HoldoutMetrics[]): {
+export const CALENDAR_LOG_SD = 0.18;
+
+/**
+ * Prior variance of ln(mean seasonal index over a window of `days` days) when the seasonal pattern is unknown:
+ * CALENDAR_LOG_SD² × (1 − days/365), 0 from a year on (a whole year holds every season once).
+ */
+export function calendarLogVariance(days: number): number {
+  return CALENDAR_LOG_SD ** 2 * max(0, 1 - max(0, days) / 365);
+}
+
+/**
+ * The correction: the mean over horizons of ln(actual / predicted), shrunk towards 0 by how uncertain it is
+ * (positive-part James–Stein: × max(0, 1 − SE²/mean²), SE² = max(spread²/K, 1/actual purchases) plus
+ * `calendarVariance`, the uncertainty a seasonal pattern the data cannot show adds between the backtest's windows
+ * and the forecast's), as a factor within SCALE_BOUNDS. One horizon: only the Poisson part of SE.
+ */
+export function correctionScale(
+  metrics: HoldoutMetrics[],
+  calendarVariance = 0,
+): {
   scale: number;
   logRatios: number[];
   shrinkage: number;
@@ -401,7 +587,7 @@ export function correctionScale(metrics: HoldoutMetrics[]): {
   const mean = logRatios.reduce((s, v) => s + v, 0) / k;
   const spread = k > 1 ? logRatios.reduce((s, v) => s + (v - mean) ** 2, 0) / (k - 1) : 0;
   const purchases = usable.reduce((s, m) => s + m.actual, 0) / k;
-  const se2 = max(spread / k, 1 / purchases);
+  const se2 = max(spread / k, 1 / purchases) + max(0, calendarVariance);
   const shrinkage = mean === 0 ? 0 : max(0, 1 - se2 / (mean * mean));
   const scale = min(SCALE_BOUNDS.upper, max(SCALE_BOUNDS.lower, exp(shrinkage * mean)));
   return { scale, logRatios, shrinkage };

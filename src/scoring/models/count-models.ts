@@ -4,6 +4,7 @@
  * `BgNbdForecaster` does for BG/NBD). Pure; see docs/models-clv.md "Model choice".
  */
 import { aliveExpectation, expectedPurchases, fitBgNbd, pAlive, type WeightedRepeatSummary } from './bg-nbd';
+import { bgNbdPBuy, mbgNbdPBuy, paretoNbdPBuy } from './p-buy';
 import { fitMbgNbd, mbgNbdExpectedPurchases, mbgNbdPAlive } from './mbg-nbd';
 import {
   fitParetoNbd,
@@ -59,6 +60,21 @@ export function modelExpectedPurchases(m: FittedCountModel, t: number, s: Repeat
       return mbgNbdExpectedPurchases(m.params as BgNbdParams, t, s);
     case 'pareto-nbd':
       return paretoNbdExpectedPurchases(m.params as ParetoNbdParams, t, s);
+  }
+}
+
+/**
+ * P(X(t) > 0 | x, tx, T): the chance of at least one purchase in (T, T+t], the score for "buys again" (AUC);
+ * `rateScale` multiplies the purchase rate (a correction scale, a seasonal factor). See p-buy.ts.
+ */
+export function modelPBuy(m: FittedCountModel, t: number, s: RepeatSummary, rateScale = 1): number {
+  switch (m.model) {
+    case 'bg-nbd':
+      return bgNbdPBuy(m.params as BgNbdParams, t, s, rateScale);
+    case 'mbg-nbd':
+      return mbgNbdPBuy(m.params as BgNbdParams, t, s, rateScale);
+    case 'pareto-nbd':
+      return paretoNbdPBuy(m.params as ParetoNbdParams, t, s, rateScale);
   }
 }
 

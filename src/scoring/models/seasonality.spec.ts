@@ -1,4 +1,4 @@
-import { backtest } from './backtest';
+import { backtest, YEAR_AGO_DAYS } from './backtest';
 import { estimateSeasonality, meanIndex, SEASONALITY_MIN_MONTHS, seasonalFactor } from './seasonality';
 import { PLANTED, plant } from './seasonality.testdata';
 
@@ -83,6 +83,29 @@ describe('the backtest with seasonality', () => {
     expect(h.metrics.aggregateError).toBeLessThan(-0.1);
     expect(Math.abs(h.seasonalMetrics!.aggregateError)).toBeLessThan(Math.abs(h.metrics.aggregateError) / 2);
     expect(h.seasonalMetrics!.mae).toBeLessThan(h.metrics.mae);
+  });
+
+  it('learns the scale on the year-ago window after the index, so the season is not counted twice', () => {
+    const start = dayOf('2020-01-01');
+    const cutoff = dayOf('2023-09-30');
+    const histories = plant({ customers: 2_000, start, end: cutoff, months: PLANTED, seed: 5 });
+    const result = backtest(histories, {
+      cutoffDay: cutoff,
+      horizons: [91],
+      models: ['bg-nbd'],
+      unitDays: 7,
+      forecastDays: 92,
+    });
+    expect(result.seasonality).not.toBeNull();
+    expect(result.yearAgo).toEqual({ splitDay: cutoff - YEAR_AGO_DAYS, horizon: 92 });
+    const matched = result.candidates[0].yearAgo!;
+    // a year earlier the same 92 days were the October–December peak: a constant rate missed it, the index did not
+    expect(matched.metrics.aggregateError).toBeLessThan(-0.1);
+    expect(Math.abs(matched.seasonalMetrics!.aggregateError)).toBeLessThan(0.08);
+    expect(Math.abs(Math.log(result.scale))).toBeLessThan(0.08);
+    expect(result.reason).toMatch(
+      /a year earlier over the same 92 days of the calendar, seasonally adjusted/,
+    );
   });
 
   it('does not adopt it without the history to estimate it', () => {

@@ -84,6 +84,7 @@ export class FitStep {
           cutoffDay: histories.cutoffDay,
           horizons,
           unitDays: RUN_BACKTEST_UNIT_DAYS,
+          forecastDays: run.horizon_days,
         });
     }
     lap('backtestHistories');
