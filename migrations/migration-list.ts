@@ -27,6 +27,7 @@ import { CreatePersonalityObservations1767300000000 } from './1767300000000-crea
 import { AddTwoWayContactAndRefundsToSummaries1767500000000 } from './1767500000000-add-two-way-contact-and-refunds-to-summaries';
 import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
 import { AddRedemptionsToMerges1767700000000 } from './1767700000000-add-redemptions-to-merges';
+import { NotifyWorklistReadInputs1767800000000 } from './1767800000000-notify-worklist-read-inputs';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   AddTwoWayContactAndRefundsToSummaries1767500000000,
   AddOrderReversals1767600000000,
   AddRedemptionsToMerges1767700000000,
+  NotifyWorklistReadInputs1767800000000,
 ];

@@ -8,6 +8,7 @@ import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { CallReachModule } from './call-reach.module';
+import { ListReadCache } from './list-read-cache.service';
 import { WorklistEventsController } from './worklist-events.controller';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistItemsController } from './worklist-items.controller';
@@ -56,6 +57,7 @@ import { WorklistRepository } from './worklist.repository';
     WorklistUrgentRepository,
     WorklistPublisher,
     WorklistQueryService,
+    ListReadCache,
     WorklistProcessor,
     WorklistPolicyService,
     WorklistItemBuilder,
