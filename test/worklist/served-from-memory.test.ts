@@ -1,0 +1,258 @@
+import type { PoolClient } from 'pg';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { LISTENER_NAME, NotificationListener } from '../../src/database/notification-listener.service';
+import { ListReadCache } from '../../src/worklist/list-read-cache.service';
+import { useTestApp } from '../support/use-test-app';
+import { until } from '../support/until';
+import { busiestRep, client, keyFor, publish, scoredWorkspace } from './worklist-support';
+
+/**
+ * Issue 16 item 3: `GET /v1/me/worklist` answers a page and its 304 from memory, without PostgreSQL, and never
+ * after any of the page's inputs changed (migration 1767800000000's triggers, heard on the LISTEN connection).
+ * For each input: a read, a 304 from memory, the write, then the next read must reach PostgreSQL and answer what
+ * the write made of the page.
+ */
+describe('worklist pages served from memory', () => {
+  const nest = useTestApp({ http: true });
+  let http: ReturnType<typeof client>;
+  let workspaceId: string;
+  let today: string;
+  let rep: { id: string; external_id: string; team_id: string };
+  let other: { id: string };
+  let managerId: string;
+  let otherManagerId: string;
+  let repKey: string;
+  let managerKey: string;
+  let adminKey: string;
+  let checkouts = 0;
+
+  const PAGE = '/v1/me/worklist?state=all&limit=200';
+  const listener = () => nest.app.get(NotificationListener);
+  const cache = () => nest.app.get(ListReadCache);
+
+  /** Pool checkouts during `fn`: every statement the app sends to PostgreSQL takes one. */
+  const queriesDuring = async <T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> => {
+    const before = checkouts;
+    const result = await fn();
+    return { result, queries: checkouts - before };
+  };
+
+  /** A 200 then, from memory, the same body and a 304: the page is remembered. Returns its ETag and body. */
+  const remembered = async (path = PAGE, key = repKey) => {
+    const first = await http.get(path, key).expect(200);
+    const etag = first.headers.etag as string;
+    const again = await queriesDuring(() => http.get(path, key).expect(200));
+    expect(again.queries).toBe(0);
+    expect(again.result.text).toBe(first.text);
+    const notModified = await queriesDuring(() => http.get(path, key, { 'If-None-Match': etag }).expect(304));
+    expect(notModified.queries).toBe(0);
+    return { etag, body: first.body as { version: number; items: Array<Record<string, unknown>> } };
+  };
+
+  /** After a write made by SQL (another process, a worker): what its commit notified has reached this process. */
+  const heard = async () => expect(await listener().sync()).toBe(true);
+
+  /** The next read with the old ETag reaches PostgreSQL and answers 200 with another ETag. */
+  const changed = async (etag: string, path = PAGE, key = repKey) => {
+    const { result, queries } = await queriesDuring(() =>
+      http.get(path, key, { 'If-None-Match': etag }).expect(200),
+    );
+    expect(queries).toBeGreaterThan(0);
+    expect(result.headers.etag).not.toBe(etag);
+    return result;
+  };
+
+  const itemsOnList = async () =>
+    (await nest.db.query(
+      `SELECT i.id, i.customer_id::text AS customer_id, i.offer_code, w.id AS list_id, w.score_run_id
+       FROM worklist_items i JOIN worklists w ON w.id = i.worklist_id
+       WHERE w.rep_id = $1 AND w.list_date = $2 ORDER BY i.rank`,
+      [rep.id, today],
+    )) as Array<{
+      id: string;
+      customer_id: string;
+      offer_code: string | null;
+      list_id: string;
+      score_run_id: string;
+    }>;
+
+  beforeAll(async () => {
+    ({ workspaceId, today } = await scoredWorkspace(nest.app, { slug: 'memo', customers: 400 }));
+    await publish(nest.app, workspaceId, today);
+    ({ rep, other, managerId, otherManagerId } = await busiestRep(nest.app, workspaceId, today));
+    repKey = await keyFor(nest.app, workspaceId, 'rep', rep.id);
+    managerKey = await keyFor(nest.app, workspaceId, 'manager', managerId);
+    adminKey = await keyFor(nest.app, workspaceId, 'admin');
+    http = client(nest.app);
+    const driver = nest.app.get(DataSource).driver as PostgresDriver;
+    const obtain = driver.obtainMasterConnection.bind(driver) as () => Promise<[PoolClient, () => void]>;
+    driver.obtainMasterConnection = () => {
+      checkouts++;
+      return obtain();
+    };
+    await until('the API to listen', async () => cache().live, 5_000);
+  });
+
+  it('answers a repeated read and its 304 without a query, and keeps pages, readers and variants apart', async () => {
+    const all = await remembered();
+    const open = await remembered('/v1/me/worklist?limit=2');
+    expect(open.etag).not.toBe(all.etag);
+    const lean = await remembered('/v1/me/worklist?limit=2&omit=talkTrack');
+    expect(lean.etag).not.toBe(open.etag);
+    expect(lean.body.items[0].talkTrack).toBeUndefined();
+    // another reader of another list is not answered from this one's memory
+    const otherKey = await keyFor(nest.app, workspaceId, 'rep', other.id);
+    const theirs = await http.get(PAGE, otherKey);
+    expect(theirs.headers.etag).not.toBe(all.etag);
+  });
+
+  it('an outcome recorded through the API (worklist_items, worklists.version) changes the next read at once', async () => {
+    const { etag, body } = await remembered();
+    const open = body.items.find((i) => i.state === 'open')!;
+    await http
+      .post(`/v1/worklist-items/${open.id as string}/outcome`, repKey, { outcome: 'reached' })
+      .expect(201);
+    // no wait: the writing request answered only once its own process had heard the change
+    const next = await changed(etag);
+    expect(next.body.items.find((i: { id: string }) => i.id === open.id).state).toBe('done');
+    expect(next.body.version).toBeGreaterThan(body.version);
+  });
+
+  it('a change of the list row itself (worklists) is heard', async () => {
+    const { etag } = await remembered();
+    const [{ list_id }] = await itemsOnList();
+    await nest.db.query(`UPDATE worklists SET capacity = capacity + 1 WHERE id = $1`, [list_id]);
+    await heard();
+    await changed(etag);
+  });
+
+  it("a customer's contact data (customers) is heard", async () => {
+    const { etag } = await remembered();
+    const [first] = await itemsOnList();
+    await nest.db.query(`UPDATE customers SET name = 'Renamed Customer', updated_at = now() WHERE id = $1`, [
+      first.customer_id,
+    ]);
+    await heard();
+    const next = await changed(etag);
+    expect(next.text).toContain('Renamed Customer');
+  });
+
+  it('a reassignment through the API (customers.owner_rep_id) shows the item reassigned at once', async () => {
+    const { etag } = await remembered();
+    const items = await itemsOnList();
+    const moved = items[items.length - 1];
+    await http
+      .post('/v1/assignments', adminKey, {
+        customerIds: [moved.customer_id],
+        toRepId: other.id,
+        note: 'memo test',
+      })
+      .expect(200);
+    const next = await changed(etag);
+    expect(next.body.items.find((i: { id: string }) => i.id === moved.id).state).toBe('reassigned');
+  });
+
+  it("the rep's own row (reps: name, locale) is heard", async () => {
+    const { etag } = await remembered();
+    await nest.db.query(`UPDATE reps SET name = 'Renamed Rep' WHERE id = $1`, [rep.id]);
+    await heard();
+    const next = await changed(etag);
+    expect(next.body.rep.name).toBe('Renamed Rep');
+  });
+
+  it("a pool change (pool_entries) is heard in a manager's read of an unowned customer", async () => {
+    const items = await itemsOnList();
+    const unowned = items[0];
+    const [{ team_id: otherTeam }] = await nest.db.query(`SELECT team_id FROM reps WHERE id = $1`, [
+      otherManagerId,
+    ]);
+    await nest.db.query(`UPDATE customers SET owner_rep_id = NULL, updated_at = now() WHERE id = $1`, [
+      unowned.customer_id,
+    ]);
+    await nest.db.query(
+      `INSERT INTO pool_entries (customer_id, workspace_id, team_id, reason) VALUES ($1, $2, $3, 'released')`,
+      [unowned.customer_id, workspaceId, rep.team_id],
+    );
+    await heard();
+    const path = `/v1/reps/${rep.external_id}/worklist?state=all&limit=200`;
+    const first = await http.get(path, managerKey).expect(200);
+    const etag = first.headers.etag as string;
+    expect(first.body.items.find((i: { id: string }) => i.id === unowned.id).state).not.toBe('reassigned');
+    await http.get(path, managerKey, { 'If-None-Match': etag }).expect(304);
+    // to another team's pool: no longer the manager's customer
+    await nest.db.query(`UPDATE pool_entries SET team_id = $2 WHERE customer_id = $1`, [
+      unowned.customer_id,
+      otherTeam,
+    ]);
+    await heard();
+    const next = await changed(etag, path, managerKey);
+    expect(next.body.items.find((i: { id: string }) => i.id === unowned.id).state).toBe('reassigned');
+  });
+
+  it('an offer definition (offers, offer_versions) is heard', async () => {
+    const { etag } = await remembered();
+    const offered = (await itemsOnList()).find((i) => i.offer_code !== null);
+    if (offered) {
+      await nest.db.query(
+        `UPDATE offers SET definition = definition || '{"note":"changed"}'::jsonb WHERE workspace_id = $1 AND code = $2`,
+        [workspaceId, offered.offer_code],
+      );
+      await heard();
+      await changed(etag);
+    }
+    const again = await remembered();
+    await nest.db.query(`UPDATE offer_versions SET created_at = created_at WHERE workspace_id = $1`, [
+      workspaceId,
+    ]);
+    await heard();
+    const { queries } = await queriesDuring(() => http.get(PAGE, repKey).expect(200));
+    expect(queries).toBeGreaterThan(0);
+    void again;
+  });
+
+  it("the workspace's time zone (workspaces) is heard: today is resolved again", async () => {
+    await remembered();
+    await nest.db.query(`UPDATE workspaces SET timezone = timezone WHERE id = $1`, [workspaceId]);
+    await heard();
+    const { queries } = await queriesDuring(() => http.get(PAGE, repKey));
+    expect(queries).toBeGreaterThan(0);
+  });
+
+  it('a read after the LISTEN connection was lost never serves from memory, and nothing missed meanwhile', async () => {
+    const { etag } = await remembered();
+    const owner = new Client({ connectionString: nest.databaseUrl });
+    await owner.connect();
+    try {
+      await owner.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database()`,
+        [LISTENER_NAME],
+      );
+    } finally {
+      await owner.end();
+    }
+    await until('the API to notice its listener is gone', async () => !cache().live, 5_000);
+    expect(cache().memo.size).toBe(0);
+    // while down: every read reaches PostgreSQL
+    const down = await queriesDuring(() => http.get(PAGE, repKey, { 'If-None-Match': etag }).expect(304));
+    expect(down.queries).toBeGreaterThan(0);
+    // a change made while nobody listens (its notification is lost) …
+    await nest.db.query(`UPDATE reps SET name = 'Changed While Deaf' WHERE id = $1`, [rep.id]);
+    await until('the API to listen again', async () => cache().live, 5_000);
+    // … is read after the reconnection, not answered from what was remembered before
+    const next = await changed(etag);
+    expect(next.body.rep.name).toBe('Changed While Deaf');
+    await remembered();
+  });
+
+  it('dropped scores (customer_scores) end the list: 410, not a remembered page', async () => {
+    const { etag } = await remembered();
+    const [{ score_run_id }] = await itemsOnList();
+    await nest.db.query(`DELETE FROM customer_scores WHERE run_id = $1`, [score_run_id]);
+    await heard();
+    await http.get(PAGE, repKey, { 'If-None-Match': etag }).expect(410);
+    await http.get(PAGE, repKey).expect(410);
+  });
+});
