@@ -168,7 +168,11 @@ export const worklistBenchmark: Benchmark = {
       app = undefined;
 
       const port = await freePort();
-      server = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.api.js')], {
+      // BENCH_CPU_PROF=<dir>: the API process writes a V8 CPU profile there when it stops (where its time goes)
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : [];
+      server = spawn(process.execPath, [...profile, join(__dirname, '..', 'src', 'main.api.js')], {
         env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
