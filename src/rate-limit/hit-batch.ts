@@ -116,7 +116,14 @@ export class HitBatch {
       const oldest = this.keys.keys().next().value;
       if (oldest !== undefined) this.keys.delete(oldest);
     }
-    const s: KeyState = { shared: 0, windowEnds: t, blockedUntil: 0, pending: 0, syncedAt: t, inFlight: false };
+    const s: KeyState = {
+      shared: 0,
+      windowEnds: t,
+      blockedUntil: 0,
+      pending: 0,
+      syncedAt: t,
+      inFlight: false,
+    };
     this.keys.set(key, s);
     return s;
   }

@@ -74,11 +74,15 @@ export class WorklistQueryService {
     date: string | null,
     page: ListPage,
     ifNoneMatch?: string,
+    /** another key to remember the answer under (ServedListMiddleware's alias of the request's URL) */
+    alias?: string,
   ): Promise<{ etag: string; body: Buffer | null }> {
     const key = memoKey(p, repId, date, page);
     const known = this.served.get(key);
-    if (known && matchesIfNoneMatch(ifNoneMatch, known.etag)) return { etag: known.etag, body: null };
-    if (known?.body) return { etag: known.etag, body: known.body };
+    if (known && (known.body || matchesIfNoneMatch(ifNoneMatch, known.etag))) {
+      if (alias) this.served.set(alias, known);
+      return { etag: known.etag, body: matchesIfNoneMatch(ifNoneMatch, known.etag) ? null : known.body };
+    }
     // taken before the first read: a change heard after it keeps what is read now out of memory
     const token = this.served.token();
     const row = await this.headRow(p, repId, date);
@@ -91,14 +95,19 @@ export class WorklistQueryService {
       etag,
       // "today" is the list's day until the workspace's midnight; a named day does not move
       expiresAt: date === null ? dayBounds(row.list_date, row.timezone).end.getTime() : null,
+      body: null as Buffer | null,
+    };
+    const remember = () => {
+      this.served.set(key, entry);
+      if (alias) this.served.set(alias, entry);
     };
     if (matchesIfNoneMatch(ifNoneMatch, etag)) {
-      this.served.set(key, { ...entry, body: known?.etag === etag ? known.body : null });
+      remember();
       return { etag, body: null };
     }
-    const body = Buffer.from(JSON.stringify(await this.view(p, row, page, reassigned)));
-    this.served.set(key, { ...entry, body });
-    return { etag, body };
+    entry.body = Buffer.from(JSON.stringify(await this.view(p, row, page, reassigned)));
+    remember();
+    return { etag, body: entry.body };
   }
 
   /**

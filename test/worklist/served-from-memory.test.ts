@@ -2,8 +2,11 @@ import type { PoolClient } from 'pg';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { AppConfig } from '../../src/config/config';
+import { APP_CONFIG } from '../../src/config/config.module';
 import { LISTENER_NAME, NotificationListener } from '../../src/database/notification-listener.service';
 import { ListReadCache } from '../../src/worklist/list-read-cache.service';
+import { createTestHttpApp, testConfig } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 import { until } from '../support/until';
 import { busiestRep, client, keyFor, publish, scoredWorkspace } from './worklist-support';
@@ -89,7 +92,8 @@ describe('worklist pages served from memory', () => {
     const driver = nest.app.get(DataSource).driver as PostgresDriver;
     const obtain = driver.obtainMasterConnection.bind(driver) as () => Promise<[PoolClient, () => void]>;
     driver.obtainMasterConnection = () => {
-      checkouts++;
+      // the key's last_used_at, written at most once a minute per key in the background, is not the read's
+      if (!new Error().stack?.includes('ApiKeyRepository.touch')) checkouts++;
       return obtain();
     };
     await until('the API to listen', async () => cache().live, 5_000);
@@ -106,6 +110,53 @@ describe('worklist pages served from memory', () => {
     const otherKey = await keyFor(nest.app, workspaceId, 'rep', other.id);
     const theirs = await http.get(PAGE, otherKey);
     expect(theirs.headers.etag).not.toBe(all.etag);
+  });
+
+  it('answers from memory with the headers and bytes the controller sent', async () => {
+    const path = '/v1/me/worklist?limit=3';
+    const first = await http.get(path, repKey).expect(200);
+    const again = await queriesDuring(() => http.get(path, repKey).expect(200));
+    expect(again.queries).toBe(0);
+    for (const h of ['etag', 'cache-control', 'content-type', 'content-length'])
+      expect([h, again.result.headers[h]]).toEqual([h, first.headers[h]]);
+    expect(again.result.text).toBe(first.text);
+    // the same page asked with other words is the controller's again (and then remembered under those too)
+    const reordered = await queriesDuring(() =>
+      http.get('/v1/me/worklist?limit=3&state=open', repKey).expect(200),
+    );
+    expect(reordered.result.headers.etag).toBe(first.headers.etag);
+    // a bad query is never answered from memory
+    await http.get('/v1/me/worklist?limit=3&limit=4', repKey).expect(400);
+    await http.get('/v1/me/worklist?limit=0', repKey).expect(400);
+  });
+
+  it('another API process hears the changes, and counts reads from memory against the key limit', async () => {
+    // a second API process of the same deployment: same database and PII keys, a key limit of 4 a minute
+    const config = testConfig(nest.databaseUrl, { env: { RATE_LIMIT_KEY: '4/1m' } });
+    const two = await createTestHttpApp(
+      { ...config, pii: nest.app.get<AppConfig>(APP_CONFIG).pii },
+      { workers: false },
+    );
+    try {
+      await until('the second process to listen', async () => two.get(ListReadCache).live, 5_000);
+      const http2 = client(two);
+      const key = await keyFor(nest.app, workspaceId, 'rep', rep.id);
+      const first = await http2.get(PAGE, key).expect(200);
+      const etag = first.headers.etag as string;
+      await http2.get(PAGE, key, { 'If-None-Match': etag }).expect(304);
+      // written through the first process: the second answers 200 once the notification arrived
+      const [{ list_id }] = await itemsOnList();
+      await nest.db.query(`UPDATE worklists SET capacity = capacity + 1 WHERE id = $1`, [list_id]);
+      expect(await two.get(NotificationListener).sync()).toBe(true);
+      const changedThere = await http2.get(PAGE, key, { 'If-None-Match': etag }).expect(200);
+      expect(changedThere.headers.etag).not.toBe(etag);
+      await http2.get(PAGE, key, { 'If-None-Match': changedThere.headers.etag as string }).expect(304);
+      // the fifth request of the minute is over the key's limit of 4, though the page is in memory
+      const over = await http2.get(PAGE, key).expect(429);
+      expect(over.body.error.code).toBe('rate_limited');
+    } finally {
+      await two.close();
+    }
   });
 
   it('an outcome recorded through the API (worklist_items, worklists.version) changes the next read at once', async () => {
