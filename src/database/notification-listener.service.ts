@@ -32,6 +32,9 @@ export class NotificationListener implements OnApplicationBootstrap, OnModuleDes
   private listening = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  /** the round trip of `sync` not sent yet, and the last one sent */
+  private queued: Promise<boolean> | null = null;
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -53,15 +56,23 @@ export class NotificationListener implements OnApplicationBootstrap, OnModuleDes
    * wrote calls this before answering, so its own process never serves what the write replaced. False when not
    * listening (nothing is served from memory then anyway).
    */
-  async sync(): Promise<boolean> {
+  sync(): Promise<boolean> {
     const c = this.client;
-    if (!c || !this.listening) return false;
-    try {
-      await c.query('SELECT 1');
-      return this.client === c && this.listening;
-    } catch {
-      return false;
-    }
+    if (!c || !this.listening) return Promise.resolve(false);
+    // callers that arrive before the next round trip is sent share it; the connection runs one query at a time
+    if (this.queued) return this.queued;
+    const trip = this.inFlight.then(async () => {
+      this.queued = null; // sent from here on: a later caller needs a later round trip
+      try {
+        await c.query('SELECT 1');
+        return this.client === c && this.listening;
+      } catch {
+        return false;
+      }
+    });
+    this.queued = trip;
+    this.inFlight = trip;
+    return trip;
   }
 
   async onApplicationBootstrap(): Promise<void> {
