@@ -229,9 +229,9 @@ export class RunTablesRepository extends SqlRepository {
       `DELETE FROM customer_scores_default WHERE workspace_id = $1 AND NOT (run_id = ANY ($2::uuid[]))`,
       [workspaceId, keep],
     );
-    // a dropped partition fires no trigger: lists of those runs are no longer served (410), say so to the API
-    // processes serving pages from memory (the DELETE above fired its own)
-    if (old.length > 0) await this.exec(`SELECT pg_notify($1, $2)`, [LIST_INPUTS_CHANNEL, workspaceId]);
+    // neither a dropped partition nor a DELETE on the default partition itself fires customer_scores' triggers:
+    // lists of those runs are no longer served (410), say so to the API processes serving pages from memory
+    await this.exec(`SELECT pg_notify($1, $2)`, [LIST_INPUTS_CHANNEL, workspaceId]);
     return old.map((r) => r.id);
   }
 

@@ -5,6 +5,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../../src/config/config';
 import { APP_CONFIG } from '../../src/config/config.module';
 import { LISTENER_NAME, NotificationListener } from '../../src/database/notification-listener.service';
+import { RunTablesRepository } from '../../src/scoring/run-tables.repository';
 import { ListReadCache } from '../../src/worklist/list-read-cache.service';
 import { createTestHttpApp, testConfig } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
@@ -304,10 +305,31 @@ describe('worklist pages served from memory', () => {
     await remembered();
   });
 
-  it('dropped scores (customer_scores) end the list: 410, not a remembered page', async () => {
-    const { etag } = await remembered();
+  it("a customer's scores deleted (customer_scores) are read again", async () => {
+    await remembered();
+    const items = await itemsOnList();
+    const scored = items[1];
+    await nest.db.query(`DELETE FROM customer_scores WHERE run_id = $1 AND customer_id = $2`, [
+      scored.score_run_id,
+      scored.customer_id,
+    ]);
+    await heard();
+    const { result, queries } = await queriesDuring(() => http.get(PAGE, repKey).expect(200));
+    expect(queries).toBeGreaterThan(0);
+    const item = result.body.items.find((i: { id: string }) => i.id === scored.id);
+    expect(item.customer.valueTier).toBeNull();
+  });
+
+  it("retention dropping the list's score partition ends the list: 410, not a remembered page", async () => {
     const [{ score_run_id }] = await itemsOnList();
-    await nest.db.query(`DELETE FROM customer_scores WHERE run_id = $1`, [score_run_id]);
+    // the list's run is no longer the current one, and no list is served any more (servedDays -1)
+    await nest.db.query(`UPDATE workspaces SET current_score_run_id = NULL WHERE id = $1`, [workspaceId]);
+    await heard();
+    const { etag } = await remembered();
+    const dropped = await nest.app
+      .get(RunTablesRepository, { strict: false })
+      .dropUnneededPartitions(workspaceId, { servedDays: -1, newestRuns: 0 });
+    expect(dropped).toContain(score_run_id);
     await heard();
     await http.get(PAGE, repKey, { 'If-None-Match': etag }).expect(410);
     await http.get(PAGE, repKey).expect(410);
