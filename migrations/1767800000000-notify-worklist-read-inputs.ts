@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The channel of src/worklist/list-read-cache.service.ts (LIST_INPUTS_CHANNEL); a literal here, as migrations stay. */
+/** LIST_INPUTS_CHANNEL (src/database/notification-channel.ts); a literal here, as a migration must not change. */
 const CHANNEL = 'callplan_list_inputs';
 /** Past this many lists in one statement a notification names the workspace only (payloads stay under 8,000 bytes). */
 const MAX_LIST_IDS = 100;
