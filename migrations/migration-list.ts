@@ -27,6 +27,7 @@ import { CreatePersonalityObservations1767300000000 } from './1767300000000-crea
 import { AddTwoWayContactAndRefundsToSummaries1767500000000 } from './1767500000000-add-two-way-contact-and-refunds-to-summaries';
 import { AddOrderReversals1767600000000 } from './1767600000000-add-order-reversals';
 import { AddRedemptionsToMerges1767700000000 } from './1767700000000-add-redemptions-to-merges';
+import { NotifyWorklistReadInputs1767800000000 } from './1767800000000-notify-worklist-read-inputs';
 import { AddCancellationsToSummaries1768200000000 } from './1768200000000-add-cancellations-to-summaries';
 import { AddContactToPersonalityObservations1768300000000 } from './1768300000000-add-contact-to-personality-observations';
 
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   AddTwoWayContactAndRefundsToSummaries1767500000000,
   AddOrderReversals1767600000000,
   AddRedemptionsToMerges1767700000000,
+  NotifyWorklistReadInputs1767800000000,
   AddCancellationsToSummaries1768200000000,
   AddContactToPersonalityObservations1768300000000,
 ];

@@ -50,7 +50,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function readKey(req: Request): string | undefined {
+/** The presented key: `Authorization: Bearer …` or `X-Api-Key`. */
+export function readKey(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   const x = req.headers['x-api-key'];

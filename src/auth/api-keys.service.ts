@@ -82,6 +82,17 @@ export class ApiKeysService {
   }
 
   /**
+   * The principal of a presented key when this process has it verified in memory (and hears invalidations), else
+   * undefined — never a database read. For paths that answer from memory only (served list pages).
+   */
+  cachedPrincipal(presented: string): Principal | undefined {
+    if (!this.invalidation.live || !KEY_PATTERN.test(presented)) return undefined;
+    const hit = this.invalidation.keys.get(hashKey(presented).toString('base64'));
+    if (hit) TenantScope.run(hit.workspaceId, () => this.recordUse(hit.workspaceId, hit.keyId));
+    return hit;
+  }
+
+  /**
    * Resolves a presented key to its principal, or says why not: unknown, malformed, revoked or belonging to a
    * deactivated rep → 'unknown' (indistinguishable on purpose); past its expiry → 'expired'.
    */

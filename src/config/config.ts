@@ -148,6 +148,12 @@ const envSchema = z.object({
   METRICS_PUSH_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** How often scheduler processes upsert the job schedulers again (back after the queue backend lost its data). */
   SCHEDULES_REFRESH_MS: z.coerce.number().int().min(500).max(86_400_000).default(300_000),
+  /**
+   * Memory of each API process for list pages served from memory (`GET /v1/me/worklist` and
+   * `/v1/reps/{id}/worklist`: ETags and bodies, least recently used out first), MiB; 0 reads every page from
+   * PostgreSQL (docs/worklists.md#served-from-memory).
+   */
+  WORKLIST_MEMO_MB: z.coerce.number().min(0).max(16_384).default(64),
 });
 
 export interface PiiKeys {
@@ -200,6 +206,8 @@ export interface AppConfig {
   metricsPushMs: number;
   /** ms between re-registrations of the job schedulers (SCHEDULES_REFRESH_MS) */
   schedulesRefreshMs: number;
+  /** bytes of served list pages each API process keeps (WORKLIST_MEMO_MB); 0 = off */
+  worklistMemoBytes: number;
 }
 
 /** Reads and validates the environment once. Never logs secret values. */
@@ -243,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.TRUST_PROXY,
     metricsPushMs: e.METRICS_PUSH_MS,
     schedulesRefreshMs: e.SCHEDULES_REFRESH_MS,
+    worklistMemoBytes: Math.round(e.WORKLIST_MEMO_MB * 1024 * 1024),
   };
 }
 

@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source';
 import { createAppDataSource } from './tenant-connection';
+import { NotificationListener } from './notification-listener.service';
+import { OwnWritesHeardInterceptor } from './own-writes-heard.interceptor';
 import { Transactions } from './transactions';
 
 @Module({})
@@ -21,8 +24,12 @@ export class DatabaseModule {
           dataSourceFactory: (options) => createAppDataSource(options!),
         }),
       ],
-      providers: [Transactions],
-      exports: [TypeOrmModule, Transactions],
+      providers: [
+        Transactions,
+        NotificationListener,
+        { provide: APP_INTERCEPTOR, useClass: OwnWritesHeardInterceptor },
+      ],
+      exports: [TypeOrmModule, Transactions, NotificationListener],
     };
   }
 }

@@ -14,10 +14,17 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
       const route = (req.route as { path?: unknown } | undefined)?.path;
+      // a middleware that answered before routing names its route (res.locals.route)
+      const named = (res.locals as { route?: unknown }).route;
       end({
         method: req.method,
         // Nest answers unknown paths through a catch-all route of its own
-        route: typeof route === 'string' && route !== NEST_NOT_FOUND ? `${req.baseUrl}${route}` : 'unmatched',
+        route:
+          typeof named === 'string'
+            ? named
+            : typeof route === 'string' && route !== NEST_NOT_FOUND
+              ? `${req.baseUrl}${route}`
+              : 'unmatched',
         status_class: statusClass(res.statusCode),
       });
     });

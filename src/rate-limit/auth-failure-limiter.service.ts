@@ -44,6 +44,12 @@ export class AuthFailureLimiter {
     }
   }
 
+  /** Whether requests from `ip` are refused now (a path that cannot answer 429 itself hands them on). */
+  isBlocked(ip: string | undefined): boolean {
+    const until = this.blocked.get(clientAddress(ip));
+    return until !== undefined && until > Date.now();
+  }
+
   private refuseIfBlocked(address: string): void {
     const until = this.blocked.get(address);
     if (until === undefined) return;

@@ -18,6 +18,9 @@ class RateLimitStoreModule {}
 const hasKey = (ctx: ExecutionContext) =>
   ctx.switchToHttp().getRequest<{ principal?: unknown }>().principal !== undefined;
 
+/** The counter of a limit for a tracker (an API key id, a client address): one budget over every route. */
+export const limitKey = (name: string, tracker: string) => `${name}:${tracker}`;
+
 /** The throttlers of the config: per key on routes with a key, per address on routes without one. */
 export function throttlerOptions(config: AppConfig, storage: SharedThrottlerStorage): ThrottlerModuleOptions {
   const limit = (name: 'key' | 'ip', l: RateLimit | null, rest: Partial<ThrottlerOptions>) =>
@@ -26,7 +29,7 @@ export function throttlerOptions(config: AppConfig, storage: SharedThrottlerStor
     storage,
     setHeaders: false, // Retry-After is set on the 429 itself (rate-limited.ts)
     // one budget per key or address over every route, not one per route
-    generateKey: (_ctx, tracker, name) => `${name}:${tracker}`,
+    generateKey: (_ctx, tracker, name) => limitKey(name, tracker),
     throttlers: [
       ...limit('key', config.rateLimits.key, {
         skipIf: (ctx) => !hasKey(ctx),

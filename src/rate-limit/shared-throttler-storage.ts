@@ -4,15 +4,19 @@ import { Redis } from 'ioredis';
 import { Runtime, RUNTIME } from '../common/runtime';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { HitBatch, StoreAnswer } from './hit-batch';
 import { RateLimitRepository } from './rate-limit.repository';
 
-/** Counter and block marker in one round trip: INCR in a fixed window; past the limit, a block and a fresh count. */
+/**
+ * Counter and block marker in one round trip: INCRBY the batch (ARGV[4] hits) in a fixed window; past the limit, a
+ * block and a fresh count.
+ */
 const HIT_SCRIPT = `
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then
   return {tonumber(ARGV[2]) + 1, blocked, 1, blocked}
 end
-local hits = redis.call('INCR', KEYS[1])
+local hits = redis.call('INCRBY', KEYS[1], ARGV[4])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -38,12 +42,16 @@ type RedisWithHit = Redis & {
     ttlMs: number,
     limit: number,
     blockMs: number,
+    n: number,
   ): Promise<number[]>;
 };
 
 /**
  * The rate limits' counters, shared by every process of the deployment: in Redis when REDIS_URL is set (one Lua
- * script per request), else in PostgreSQL's UNLOGGED `rate_limit_counters` (one upsert per request). A store that
+ * script per send), else in PostgreSQL's UNLOGGED `rate_limit_counters` (one upsert per send). Hits are counted in
+ * the process and sent in batches (HitBatch: every hit near the limit, one in many far from it, at least every
+ * 200 ms per key), so a request far from its limit costs no round trip — and a page served from memory touches
+ * neither Redis nor PostgreSQL. A store that
  * fails or is slow lets the request through (logged once a minute): the limits protect the service, they must not
  * become the outage.
  */
@@ -53,6 +61,7 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleInit, O
   private redis?: RedisWithHit;
   private pruner?: NodeJS.Timeout;
   private lastWarning = 0;
+  private readonly batch = new HitBatch();
 
   constructor(
     private readonly repo: RateLimitRepository,
@@ -100,15 +109,18 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleInit, O
     blockDuration: number,
     _throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    const counted = this.batch.hit(key, limit);
+    if ('answer' in counted) return counted.answer;
     try {
-      return await this.hit(key, ttl, limit, blockDuration);
+      return this.batch.settle(key, await this.hit(key, ttl, limit, blockDuration, counted.send));
     } catch (e) {
+      this.batch.failed(key);
       this.warn(e as Error);
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
   }
 
-  private async hit(key: string, ttl: number, limit: number, block: number): Promise<ThrottlerStorageRecord> {
+  private async hit(key: string, ttl: number, limit: number, block: number, n: number): Promise<StoreAnswer> {
     if (this.redis) {
       // the braces keep both keys in one Redis Cluster slot
       const [hits, ttlMs, blocked, blockMs] = await this.redis.rateLimitHit(
@@ -117,26 +129,17 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleInit, O
         ttl,
         limit,
         block,
+        n,
       );
-      return {
-        totalHits: hits,
-        timeToExpire: Math.ceil(ttlMs / 1000),
-        isBlocked: blocked === 1,
-        timeToBlockExpire: Math.ceil(blockMs / 1000),
-      };
+      return { hits, ttlMs, blocked: blocked === 1, blockMs };
     }
     const row = await Promise.race([
-      this.repo.hit(key, ttl, limit, block),
+      this.repo.hit(key, ttl, limit, block, n),
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error('rate limit store: no answer in time')), STORE_TIMEOUT_MS).unref(),
       ),
     ]);
-    return {
-      totalHits: row.hits,
-      timeToExpire: row.expires_in,
-      isBlocked: row.blocked,
-      timeToBlockExpire: row.blocked_for,
-    };
+    return { hits: row.hits, ttlMs: row.expires_in_ms, blocked: row.blocked, blockMs: row.blocked_for_ms };
   }
 
   private warn(e: Error): void {

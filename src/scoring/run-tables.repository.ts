@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { copyIn, CopyIn, copyLines, copyOutLines } from '../database/copy/copy-text';
+import { LIST_INPUTS_CHANNEL } from '../database/notification-channel';
 import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
@@ -229,6 +230,9 @@ export class RunTablesRepository extends SqlRepository {
       `DELETE FROM customer_scores_default WHERE workspace_id = $1 AND NOT (run_id = ANY ($2::uuid[]))`,
       [workspaceId, keep],
     );
+    // neither a dropped partition nor a DELETE on the default partition itself fires customer_scores' triggers:
+    // lists of those runs are no longer served (410), say so to the API processes serving pages from memory
+    await this.exec(`SELECT pg_notify($1, $2)`, [LIST_INPUTS_CHANNEL, workspaceId]);
     return old.map((r) => r.id);
   }
 

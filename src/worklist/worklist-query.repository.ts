@@ -18,6 +18,8 @@ export interface ListHeadRow {
   external_id: string;
   name: string;
   locale: string;
+  /** the workspace's time zone: "today" ends at its midnight */
+  timezone: string;
   customers_at: Date | null;
   counts: Record<string, number> | null;
   /** false once the scores of the list's run were dropped (the list is no longer served) */

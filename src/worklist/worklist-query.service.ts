@@ -7,7 +7,7 @@ import { maskEmail, maskPhone, PiiCipher } from '../customers/pii/pii';
 import { localizeOffer } from '../offers/offer-catalog';
 import { SERVED_LIST_DAYS } from '../scoring/steps/score-retention';
 import { timeZoneForCountry } from './country-time-zones';
-import { ListBodyCache } from './list-body-cache';
+import { ListReadCache } from './list-read-cache.service';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, listETag, matchesIfNoneMatch } from './list-paging';
 import {
   ItemDetailRow,
@@ -21,6 +21,7 @@ import {
 } from './worklist-query.repository';
 import type { ScoresView, WorklistItemDetailView, WorklistItemView, WorklistView } from './worklist.views';
 import { isUuid } from '../common/uuid';
+import { dayBounds } from './zoned-time';
 
 export type { WorklistItemView, WorklistView } from './worklist.views';
 
@@ -44,10 +45,9 @@ type Reassigned = ReadonlyMap<string, string>;
  */
 @Injectable()
 export class WorklistQueryService {
-  private readonly bodies = new ListBodyCache();
-
   constructor(
     private readonly lists: WorklistQueryRepository,
+    private readonly served: ListReadCache,
     @Inject(PII_CIPHER) private readonly pii: PiiCipher,
     private readonly scope: AccessScopeService,
   ) {}
@@ -64,8 +64,9 @@ export class WorklistQueryService {
   }
 
   /**
-   * A page of a rep's list as JSON with its ETag. When `ifNoneMatch` matches, only the list's head is read and
-   * `body` is null (answer 304); a page already serialized under the same ETag is served from memory.
+   * A page of a rep's list as JSON with its ETag; `body` null when `ifNoneMatch` matches (answer 304). A page
+   * answered before under the current state of all its inputs (ListReadCache) is answered from memory, 304s and
+   * bodies alike, without reading PostgreSQL; "today" is then the day that page was, until its midnight.
    */
   async read(
     p: Principal,
@@ -73,16 +74,40 @@ export class WorklistQueryService {
     date: string | null,
     page: ListPage,
     ifNoneMatch?: string,
-  ): Promise<{ etag: string; body: string | null }> {
+    /** another key to remember the answer under (ServedListMiddleware's alias of the request's URL) */
+    alias?: string,
+  ): Promise<{ etag: string; body: Buffer | null }> {
+    const key = memoKey(p, repId, date, page);
+    const known = this.served.get(key);
+    if (known && (known.body || matchesIfNoneMatch(ifNoneMatch, known.etag))) {
+      if (alias) this.served.set(alias, known);
+      return { etag: known.etag, body: matchesIfNoneMatch(ifNoneMatch, known.etag) ? null : known.body };
+    }
+    // taken before the first read: a change heard after it keeps what is read now out of memory
+    const token = this.served.token();
     const row = await this.headRow(p, repId, date);
     const reassigned = await this.reassignedItems(p, row.id);
     const etag = this.etagOf(p, row, page, reassigned);
-    if (matchesIfNoneMatch(ifNoneMatch, etag)) return { etag, body: null };
-    const cached = this.bodies.get(etag);
-    if (cached !== undefined) return { etag, body: cached };
-    const body = JSON.stringify(await this.view(p, row, page, reassigned));
-    this.bodies.set(etag, body);
-    return { etag, body };
+    const entry = {
+      workspaceId: p.workspaceId,
+      listId: row.id,
+      token,
+      etag,
+      // "today" is the list's day until the workspace's midnight; a named day does not move
+      expiresAt: date === null ? dayBounds(row.list_date, row.timezone).end.getTime() : null,
+      body: null as Buffer | null,
+    };
+    const remember = () => {
+      this.served.set(key, entry);
+      if (alias) this.served.set(alias, entry);
+    };
+    if (matchesIfNoneMatch(ifNoneMatch, etag)) {
+      remember();
+      return { etag, body: null };
+    }
+    entry.body = Buffer.from(JSON.stringify(await this.view(p, row, page, reassigned)));
+    remember();
+    return { etag, body: entry.body };
   }
 
   /**
@@ -322,6 +347,27 @@ export class WorklistQueryService {
     const plain = this.pii.decrypt(blob);
     return full ? plain : mask(plain);
   }
+}
+
+/**
+ * What a served page depends on besides its inputs in PostgreSQL: who reads (workspace, role, their rep: scope and
+ * reassignments), whose list, which day, which page and whether contact details are masked.
+ */
+function memoKey(p: Principal, repId: string, date: string | null, page: ListPage): string {
+  return [
+    p.workspaceId,
+    p.role,
+    p.repId ?? '',
+    repId,
+    date ?? 'today',
+    page.state ?? 'all',
+    page.limit ?? '',
+    page.cursor ?? '',
+    page.talkTrack === false ? 'lean' : 'tracks',
+    showsFullPii(p, page) ? 'full' : 'masked',
+  ]
+    .map((v) => JSON.stringify(v))
+    .join('|');
 }
 
 /** Full phones and emails for people who work the list, masked for machines and for pages asked to mask them. */

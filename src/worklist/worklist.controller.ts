@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -9,11 +9,12 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AccessScopeService } from '../auth/access-scope.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { DEFAULT_PAGE_SIZE } from './list-paging';
+import { myListAlias } from './served-list.middleware';
 import { isDay } from './zoned-time';
 import { WorklistOutcomesService } from './worklist-outcomes.service';
 import { WorklistQueryService } from './worklist-query.service';
@@ -57,10 +58,12 @@ export class WorklistController {
     @CurrentPrincipal() p: Principal,
     @Query() q: ListQueryDto,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     if (!p.repId) throw new AppError('worklist_not_found', 'this API key is not bound to a rep', 404);
-    await this.send(p, p.repId, q, ifNoneMatch, res);
+    // remembered under this URL too: ServedListMiddleware answers it next time before the guards
+    await this.send(p, p.repId, q, ifNoneMatch, res, myListAlias(p, req.originalUrl));
   }
 
   @Get('reps/:repId/worklist')
@@ -111,6 +114,7 @@ export class WorklistController {
     q: ListQueryDto,
     ifNoneMatch: string | undefined,
     res: Response,
+    alias?: string,
   ): Promise<void> {
     if (q.date !== undefined && !isDay(q.date)) {
       throw new AppError('invalid_date', 'date must be YYYY-MM-DD', 400, { field: 'date' });
@@ -121,7 +125,7 @@ export class WorklistController {
       cursor: q.cursor,
       talkTrack: q.omit !== 'talkTrack',
     };
-    const { etag, body } = await this.lists.read(p, repId, q.date ?? null, page, ifNoneMatch);
+    const { etag, body } = await this.lists.read(p, repId, q.date ?? null, page, ifNoneMatch, alias);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, no-cache');
     if (body === null) {

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { OffersModule } from '../offers/offers.module';
@@ -8,6 +8,8 @@ import { WriteBackModule } from '../write-back/write-back.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { CallReachModule } from './call-reach.module';
+import { ListReadCache } from './list-read-cache.service';
+import { ServedListMiddleware } from './served-list.middleware';
 import { WorklistEventsController } from './worklist-events.controller';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistItemsController } from './worklist-items.controller';
@@ -56,6 +58,7 @@ import { WorklistRepository } from './worklist.repository';
     WorklistUrgentRepository,
     WorklistPublisher,
     WorklistQueryService,
+    ListReadCache,
     WorklistProcessor,
     WorklistPolicyService,
     WorklistItemBuilder,
@@ -71,4 +74,8 @@ import { WorklistRepository } from './worklist.repository';
     WorklistPinsService,
   ],
 })
-export class WorklistModule {}
+export class WorklistModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ServedListMiddleware).forRoutes({ path: 'v1/me/worklist', method: RequestMethod.GET });
+  }
+}

@@ -464,7 +464,7 @@ export const SCORES_KEPT = `(w.score_run_id IS NULL OR EXISTS (
 
 export const LIST_HEAD_SQL = `
   SELECT w.id, w.list_date::text AS list_date, w.published_at, w.score_run_id, w.capacity, w.version,
-         r.id AS rep_id, r.external_id, r.name, r.locale,
+         r.id AS rep_id, r.external_id, r.name, r.locale, ws.timezone,
          (SELECT max(c.updated_at) FROM worklist_items i JOIN customers c ON c.id = i.customer_id
           WHERE i.worklist_id = w.id) AS customers_at,
          (SELECT jsonb_object_agg(state, n) FROM (
