@@ -76,6 +76,7 @@ export class FitStep {
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
     const histories = await this.backtestHistories(run, cols);
+    lap('backtestHistories');
     if (histories) {
       // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
       const horizons = runBacktestHorizons(histories, run.horizon_days);
@@ -86,7 +87,7 @@ export class FitStep {
           unitDays: RUN_BACKTEST_UNIT_DAYS,
         });
     }
-    lap('backtestHistories');
+    lap('backtest');
     const fitted = fitRun(run, chunks, cols, lap, histories);
     const { stats, models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
