@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { Benchmark, BenchFigure, BenchResult } from './benchmark';
 import { withClient } from './bench-support';
 import {
@@ -33,8 +34,10 @@ interface SizeResult {
   server: number;
   first: number;
   next: number;
-  oneWorker: { total: number; chunks: number };
-  twoWorkers: { total: number; chunks: number };
+  oneWorker: { total: number; chunks: number; jobs: number };
+  twoWorkers: { total: number; chunks: number; jobs: number };
+  /** 1-minute load average before and after the size's runs */
+  load: [number, number];
   notes: string[];
 }
 
@@ -49,6 +52,12 @@ function sizes(scale: number, scaleGiven: boolean): number[] {
 const chunkPhase = (run: { report: Record<string, unknown> }): number =>
   (run.report.phases as { chunks?: number } | null)?.chunks ?? Number.NaN;
 
+/** The chunk jobs' own seconds, summed: equal on one and two workers when each worker has a core of its own. */
+const chunkJobs = (run: { report: Record<string, unknown> }): number => {
+  const s = run.report.chunkSeconds as { read: number; score: number; write: number } | null;
+  return s ? s.read + s.score + s.write : Number.NaN;
+};
+
 export const scoringSlopeBench: Benchmark = {
   name: 'scoring-slope',
   description:
@@ -61,6 +70,7 @@ export const scoringSlopeBench: Benchmark = {
       ctx.log(
         `${customers.toLocaleString('en')} customers: baseline, first night, next night, 1 vs 2 workers`,
       );
+      const loadBefore = loadavg()[0];
       const before = await groupByBaseline(ds.url, 3);
       // the first night after the bulk load builds the summaries; the nights after it refresh the day's changes
       await withClient(ds.url, (c) =>
@@ -85,8 +95,9 @@ export const scoringSlopeBench: Benchmark = {
         server: median([...before.server, ...after.server]),
         first: first.seconds,
         next: next.seconds,
-        oneWorker: { total: one.seconds, chunks: chunkPhase(one.run) },
-        twoWorkers: { total: two.seconds, chunks: chunkPhase(two.run) },
+        oneWorker: { total: one.seconds, chunks: chunkPhase(one.run), jobs: chunkJobs(one.run) },
+        twoWorkers: { total: two.seconds, chunks: chunkPhase(two.run), jobs: chunkJobs(two.run) },
+        load: [loadBefore, loadavg()[0]],
         notes: [
           `${ds.customers.toLocaleString('en')}: the day: ${day.description}; next night ${phases(next.run)}`,
           `${ds.customers.toLocaleString('en')}: re-run on 1 worker ${phases(one.run)}`,
@@ -126,7 +137,7 @@ export const scoringSlopeBench: Benchmark = {
     ]);
     const ratios = results.flatMap((r) => [
       `${r.customers.toLocaleString('en')}: first night / GROUP BY = ${(r.first / r.literal).toFixed(2)}×, next night / GROUP BY = ${(r.next / r.literal).toFixed(2)}× (server-only ${(r.next / r.server).toFixed(2)}×); next night per customer = ${(perCustomer(r, r.next) / perCustomer(smallest, smallest.next)).toFixed(2)}× the smallest size's`,
-      `${r.customers.toLocaleString('en')}: chunk phase 1 worker / 2 workers = ${(r.oneWorker.chunks / r.twoWorkers.chunks).toFixed(2)}× (whole re-run ${r.oneWorker.total.toFixed(1)} s / ${r.twoWorkers.total.toFixed(1)} s)`,
+      `${r.customers.toLocaleString('en')}: chunk phase 1 worker / 2 workers = ${(r.oneWorker.chunks / r.twoWorkers.chunks).toFixed(2)}× (whole re-run ${r.oneWorker.total.toFixed(1)} s / ${r.twoWorkers.total.toFixed(1)} s); chunk jobs' own seconds summed ${r.oneWorker.jobs.toFixed(1)} / ${r.twoWorkers.jobs.toFixed(1)} (equal when each worker has a core); load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}`,
     ]);
     return {
       figures,
