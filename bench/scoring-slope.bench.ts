@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { Benchmark, BenchFigure, BenchResult } from './benchmark';
-import { withClient } from './bench-support';
 import {
+  asFirstNight,
   DATA_END,
   dataset,
   dayOfChanges,
@@ -73,9 +73,7 @@ export const scoringSlopeBench: Benchmark = {
       const loadBefore = loadavg()[0];
       const before = await groupByBaseline(ds.url, 3);
       // the first night after the bulk load builds the summaries; the nights after it refresh the day's changes
-      await withClient(ds.url, (c) =>
-        c.query(`DELETE FROM customer_summary_state WHERE workspace_id = $1`, [ds.workspaceId]),
-      );
+      await asFirstNight(ds);
       const first = await nightlyRun(ctx, ds, '2026-11-23', { ...k, workers: 2 });
       const day = await dayOfChanges(ds, customers / 1_000_000);
       let next: Awaited<ReturnType<typeof nightlyRun>>;
