@@ -1,6 +1,7 @@
 import { Benchmark } from './benchmark';
 import { bgNbdFitBench, scoringNightlyBench, scoringSkeletonBench } from './scoring.bench';
 import { scoringAccuracyBench } from './scoring-accuracy.bench';
+import { scoringSlopeBench } from './scoring-slope.bench';
 import { webhooksInboundBenchmark } from './webhooks-inbound.bench';
 import { worklistBenchmark } from './worklist.bench';
 import { importBenchmark } from './import.bench';
@@ -13,6 +14,7 @@ export const BENCHMARKS: Benchmark[] = [
   importBenchmark,
   scoringSkeletonBench,
   scoringNightlyBench,
+  scoringSlopeBench,
   bgNbdFitBench,
   crmConnectorsBenchmark,
   scoringAccuracyBench,

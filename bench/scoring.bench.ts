@@ -35,11 +35,11 @@ import { withClient } from './bench-support';
 
 // This file runs from dist/bench/, the repository is two levels up.
 const ROOT = join(__dirname, '..', '..');
-const DATA_END = '2026-11-24'; // the generator's default: nothing happens on or after it
+export const DATA_END = '2026-11-24'; // the generator's default: nothing happens on or after it
 const IMPORT_KINDS: ImportKind[] = ['reps', 'customers', 'orders', 'interactions'];
 const SEED = 1;
 
-interface Dataset {
+export interface Dataset {
   url: string;
   workspaceId: string;
   customers: number;
@@ -48,13 +48,13 @@ interface Dataset {
   importSeconds: number | null;
 }
 
-interface Knobs {
+export interface Knobs {
   workers: number;
   concurrency: number;
   chunkSize: number;
 }
 
-function knobs(): Knobs {
+export function knobs(): Knobs {
   // the benchmark harness is the one place outside src/config that reads its own BENCH_* variables
   const env = process.env;
   return {
@@ -101,7 +101,11 @@ async function context(config: AppConfig): Promise<INestApplicationContext> {
 }
 
 /** Generates (once, kept in tmpdir) and imports (once per database unless `fresh`) a synthetic CRM. */
-async function dataset(ctx: BenchContext, customers: number, opts: { fresh: boolean }): Promise<Dataset> {
+export async function dataset(
+  ctx: BenchContext,
+  customers: number,
+  opts: { fresh: boolean },
+): Promise<Dataset> {
   const dir = join(tmpdir(), `callplan-bench-crm-${customers}-s${SEED}`);
   if (!existsSync(join(dir, 'generated.json'))) {
     ctx.log(`generating ${customers.toLocaleString('en')} customers into ${dir} …`);
@@ -171,7 +175,10 @@ async function dataset(ctx: BenchContext, customers: number, opts: { fresh: bool
 }
 
 /** The GROUP BY baseline: the literal query with its rows delivered to the client, and server-side only. */
-async function groupByBaseline(url: string, times: number): Promise<{ literal: number[]; server: number[] }> {
+export async function groupByBaseline(
+  url: string,
+  times: number,
+): Promise<{ literal: number[]; server: number[] }> {
   const out = { literal: [] as number[], server: [] as number[] };
   await withClient(url, async (c) => {
     for (let i = 0; i < times; i++) {
@@ -236,7 +243,7 @@ function rssMb(pid: number): number {
 }
 
 /** One scoring run through the queue on fresh worker processes; seconds from the run's creation to its end. */
-async function nightlyRun(
+export async function nightlyRun(
   ctx: BenchContext,
   ds: Dataset,
   asOf: string,
@@ -294,15 +301,15 @@ async function nightlyRun(
   }
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const fig = (label: string, value: number, unit: string): BenchFigure => ({ label, value, unit });
-const scaled = (n: number, scale: number) => Math.max(1000, Math.round(n * scale));
+export const fig = (label: string, value: number, unit: string): BenchFigure => ({ label, value, unit });
+export const scaled = (n: number, scale: number) => Math.max(1000, Math.round(n * scale));
 
 /** Phase timings of a run from its report, for the notes. */
-function phases(run: ScoreRunView): string {
+export function phases(run: ScoreRunView): string {
   const r = run.report as {
     fitSeconds?: number;
     fitTimings?: Record<string, number>;
@@ -369,10 +376,7 @@ export const scoringNightlyBench: Benchmark = {
     const k = knobs();
     const ds = await dataset(ctx, scaled(1_000_000, ctx.scale), { fresh: false });
     const samples = await groupByBaseline(ds.url, 3);
-    // the first night after the bulk load: no customer summaries yet, the run builds them from all orders
-    await withClient(ds.url, (c) =>
-      c.query(`DELETE FROM customer_summary_state WHERE workspace_id = $1`, [ds.workspaceId]),
-    );
+    await asFirstNight(ds);
     const first = await nightlyRun(ctx, ds, '2026-11-23', k);
     const more = await groupByBaseline(ds.url, 2);
     // then a day of CRM changes, and the next night: a run with a previous run (moves, delta history) whose
@@ -420,11 +424,24 @@ export const scoringNightlyBench: Benchmark = {
 };
 
 /**
+ * The workspace as on the first night after a bulk load: no customer summaries (the run builds them from all
+ * orders and interactions) and no current snapshot. Without the latter, a data set scored by an earlier benchmark
+ * run (whose last night is DATA_END) would make the first night, dated the day before, a backtest: kept apart,
+ * no history rows, no swap (docs/scoring-run.md, "As of a date") — not the night this measures.
+ */
+export async function asFirstNight(ds: Dataset): Promise<void> {
+  await withClient(ds.url, async (c) => {
+    await c.query(`DELETE FROM customer_summary_state WHERE workspace_id = $1`, [ds.workspaceId]);
+    await c.query(`UPDATE workspaces SET current_score_run_id = NULL WHERE id = $1`, [ds.workspaceId]);
+  });
+}
+
+/**
  * A day of CRM writes between two nightly runs, in the bulk statements sync and import use: new paid orders on
  * DATA_END from 1 % of the customers, and 0.2 % of existing orders refunded. `undo` restores the data set (the
  * next benchmark run rebuilds its summaries anyway).
  */
-async function dayOfChanges(
+export async function dayOfChanges(
   ds: Dataset,
   scale: number,
 ): Promise<{ description: string; undo: () => Promise<void> }> {

@@ -48,7 +48,9 @@ export class ForecastAccuracyRepository extends SqlRepository {
    * customer summaries count them (paid, not deleted, in the workspace currency, not given back in full by a
    * reversal before the cutoff), with the day's spend net of what reversals gave back on its orders (minor units)
    * and the customer's kind, in (customer, day) order. Runs inside the caller's transaction (it sets the zone for
-   * the day arithmetic).
+   * the day arithmetic). The customers' kinds come from a second statement by primary key: joined to the orders,
+   * the planner hashed all of the workspace's customers (or, told the ids, scanned all of its orders) — 0.5 s at
+   * 100k customers and growing with the workspace, for a sample whose size does not.
    */
   async purchaseDays(
     client: PoolClient,
@@ -62,11 +64,11 @@ export class ForecastAccuracyRepository extends SqlRepository {
       cutoff: '$3',
       customers: 'AND customer_id = ANY($4::bigint[])',
     });
-    const res = await client.query<PurchaseDayRow>(
+    const days = await client.query<Omit<PurchaseDayRow, 'kind'>>(
       `WITH ${reversals}
        SELECT o.customer_id, (o.placed_at::date - DATE '1970-01-01') AS day,
-              sum(o.amount_minor - COALESCE(n.amount, 0))::float8 AS amount, min(c.kind) AS kind
-       FROM orders o JOIN customers c ON c.id = o.customer_id AND c.workspace_id = $1
+              sum(o.amount_minor - COALESCE(n.amount, 0))::float8 AS amount
+       FROM orders o
        LEFT JOIN reversed n ON n.order_id = o.id
        WHERE o.workspace_id = $1 AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = $2
          AND o.placed_at < $3::timestamptz AND o.customer_id = ANY($4::bigint[])
@@ -75,7 +77,16 @@ export class ForecastAccuracyRepository extends SqlRepository {
        ORDER BY o.customer_id, day`,
       [workspaceId, q.currency, q.cutoff, q.customerIds],
     );
-    return res.rows;
+    const kinds = await client.query<{ id: string; kind: PurchaseDayRow['kind'] }>(
+      `SELECT id, kind FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
+      [workspaceId, q.customerIds],
+    );
+    const kindOf = new Map(kinds.rows.map((c) => [c.id, c.kind]));
+    // an order's customer is in its workspace (the join this replaces dropped any other)
+    return days.rows.flatMap((r) => {
+      const kind = kindOf.get(r.customer_id);
+      return kind ? [{ ...r, kind }] : [];
+    });
   }
 
   /** Stores the run's backtest figures (a re-delivered fit step writes the same rows again). */

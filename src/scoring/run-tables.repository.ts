@@ -16,6 +16,13 @@ const INPUT_TABLE_COLUMNS = `(customer_id bigint, kind text, transactions intege
   undone_minor bigint,
   prev_clv bigint, prev_tier text, prev_lifecycle text, prev_priority double precision)`;
 
+/** The scores table's columns ANALYZE looks at (indexScores): all but the jsonb ones. */
+const ANALYZED_SCORE_COLUMNS = [
+  'run_id',
+  'workspace_id',
+  ...SCORE_COLUMNS.filter((c) => c !== 'reasons' && c !== 'lifecycle_reasons'),
+];
+
 /** The parameters of a chunk's inputs statement (score-run.sql.ts chunkInputs). */
 export interface ChunkInputsQuery {
   workspaceId: string;
@@ -165,7 +172,10 @@ export class RunTablesRepository extends SqlRepository {
          ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY USING INDEX ${table}_pkey;
        EXCEPTION WHEN invalid_table_definition OR duplicate_object THEN NULL; END $$`,
     );
-    await this.exec(`ANALYZE ${table}`);
+    // Statistics for the columns readers filter, join and sort on. Not the two jsonb columns (reasons,
+    // lifecycle_reasons): no query filters on them, and sampling and sorting their values was ~40 % of a full
+    // ANALYZE — a fixed ~0.5–1 s a night at any workspace size (ANALYZE samples 30,000 rows).
+    await this.exec(`ANALYZE ${table} (${ANALYZED_SCORE_COLUMNS.join(', ')})`);
   }
 
   attachScores(tx: Queryable, runId: string): Promise<void> {

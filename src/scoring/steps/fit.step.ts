@@ -18,6 +18,7 @@ import {
   RUN_BACKTEST_UNIT_DAYS,
   runBacktestHorizons,
 } from '../run-models';
+import { LeftOutReport, leftOutReport, leftOutWarnings } from '../left-out';
 import { HISTORY_SNAPSHOT_EVERY_RUNS } from '../run-report';
 import {
   allocateColumns,
@@ -62,6 +63,11 @@ export class FitStep {
     if (run.status === 'scoring') return { chunks: await this.addScoringFlow(runId) };
     if (run.status !== 'preparing') return { chunks: 0 };
     const started = Date.now();
+    // The orders the run leaves out need one aggregate over all of the workspace's orders (≈ 1× the GROUP BY
+    // baseline: 3 s at 10M orders), whatever changed. It runs in the database while this job reads the inputs and
+    // fits in JavaScript, on a core that is otherwise idle during the fit; in prepare it held up every inputs job.
+    const leftOut = this.leftOut(run);
+    leftOut.catch(() => undefined); // awaited below; a failure before then must not go unhandled
     const timings: Record<string, number> = {};
     let mark = Date.now();
     const lap = (name: string) => {
@@ -76,6 +82,7 @@ export class FitStep {
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
     const histories = await this.backtestHistories(run, cols);
+    lap('backtestHistories');
     if (histories) {
       // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
       const horizons = runBacktestHorizons(histories, run.horizon_days);
@@ -87,11 +94,13 @@ export class FitStep {
           forecastDays: run.horizon_days,
         });
     }
-    lap('backtestHistories');
+    lap('backtest');
     const fitted = fitRun(run, chunks, cols, lap, histories);
     const { stats, models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
-    const warnings = Array.isArray(run.report.warnings) ? [...(run.report.warnings as string[])] : [];
+    const tally = await leftOut;
+    lap('leftOutWait');
+    const warnings = [...tally.warnings];
     const check = histories && models.backtest ? checkPriority(histories, models.backtest, fitted) : null;
     if (check) {
       models.report.priorityCheck = check;
@@ -125,7 +134,8 @@ export class FitStep {
       history: { mode: historyMode },
       fitSeconds: (Date.now() - started) / 1000,
       fitTimings: timings,
-      // prepare's warnings (orders left out) with the priority check's
+      leftOut: tally.leftOut,
+      // the orders left out, with the priority check's
       warnings,
     };
     const params: RunParams = {
@@ -144,6 +154,29 @@ export class FitStep {
       `run ${runId}: ${stats.customers} customers in ${chunks.length} chunks; ${JSON.stringify(models.report.summary)}`,
     );
     return { chunks: chunks.length };
+  }
+
+  /**
+   * The orders the run will not use, by reason, and the warning when too many are left out for a reason that
+   * usually means a data problem (left-out.ts): one aggregate over the workspace's orders per run.
+   */
+  private async leftOut(
+    run: RunRow,
+  ): Promise<{ leftOut: LeftOutReport & { seconds: number }; warnings: string[] }> {
+    const started = Date.now();
+    const { cutoff } = await this.loader.summaryTarget(run);
+    const rows = await this.runs.orderTally(run.workspace_id, run.currency, cutoff);
+    const ctx = {
+      currency: run.currency,
+      asOf: run.as_of,
+      timezone: run.timezone,
+      backtest: run.model_params.backtest === true,
+    };
+    const report = leftOutReport(rows, ctx);
+    return {
+      leftOut: { ...report, seconds: (Date.now() - started) / 1000 },
+      warnings: leftOutWarnings(report, ctx),
+    };
   }
 
   /** Every chunk's inputs as columns, through one COPY … TO STDOUT (no per-row result objects). */

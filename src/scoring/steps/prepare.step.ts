@@ -5,7 +5,6 @@ import { Transactions } from '../../database/transactions';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { RunTablesRepository } from '../run-tables.repository';
 import { RunRow, ScoreRunRepository } from '../score-run.repository';
-import { LeftOutReport, leftOutReport, leftOutWarnings } from '../left-out';
 import { RunLoader } from './run-loader';
 import { ScoringFlows } from './scoring-flows';
 
@@ -47,40 +46,16 @@ export class PrepareStep {
   private async plan(run: RunRow): Promise<void> {
     const previous = await this.previousRun(run);
     const target = await this.loader.summaryTarget(run);
-    const leftOut = await this.leftOut(run, target.cutoff);
     await this.transactions.onClient(async (client) => {
       const summaries = await this.summaries.plan(client, target);
       await this.runs.recordPlan(
         client,
         run.id,
         { previousRunId: previous?.id ?? null, previousMargin: previous?.margin ?? null, summaries },
-        { customerSummaries: { mode: summaries, customers: 0, seconds: 0 }, ...leftOut },
+        { customerSummaries: { mode: summaries, customers: 0, seconds: 0 } },
       );
       await this.runs.planChunks(client, run.workspace_id, run.id, this.config.scoringChunkSize);
     });
-  }
-
-  /**
-   * The orders the run will not use, by reason, and the warning when too many are left out for a reason that
-   * usually means a data problem (left-out.ts): one aggregate over the workspace's orders per run.
-   */
-  private async leftOut(
-    run: RunRow,
-    cutoff: string,
-  ): Promise<{ leftOut: LeftOutReport & { seconds: number }; warnings: string[] }> {
-    const started = Date.now();
-    const rows = await this.runs.orderTally(run.workspace_id, run.currency, cutoff);
-    const ctx = {
-      currency: run.currency,
-      asOf: run.as_of,
-      timezone: run.timezone,
-      backtest: run.model_params.backtest === true,
-    };
-    const report = leftOutReport(rows, ctx);
-    return {
-      leftOut: { ...report, seconds: (Date.now() - started) / 1000 },
-      warnings: leftOutWarnings(report, ctx),
-    };
   }
 
   /**
