@@ -153,14 +153,7 @@ export class PersonalityService {
     const { input, issues } = parseTag(body);
     if (!input) throw invalid(issues);
     const { rootId } = await this.customers.resolveVisible(p, id);
-    const confidence = input.confidence ?? REP_TAG_CONFIDENCE;
-    const rows = Object.entries(input.values).map(([dimension, value]) => ({
-      dimension: dimension as Dimension,
-      value,
-      source: 'rep_tag' as const,
-      confidence,
-      ...actorOf(p),
-    }));
+    const rows = repTagRows(input, p);
     await this.transactions.run((tx) => this.recordAndPass(p.workspaceId, rootId, rows, tx));
     await this.outbox.kick();
     return this.view(p.workspaceId, rootId);
@@ -201,14 +194,7 @@ export class PersonalityService {
     const { input, issues } = parseTag(body);
     if (!input) throw invalid(issues);
     const { rootId, contact } = await this.contactOf(p, id, contactId);
-    const confidence = input.confidence ?? REP_TAG_CONFIDENCE;
-    const rows = Object.entries(input.values).map(([dimension, value]) => ({
-      dimension: dimension as Dimension,
-      value,
-      source: 'rep_tag' as const,
-      confidence,
-      ...actorOf(p),
-    }));
+    const rows = repTagRows(input, p);
     await this.transactions.run((tx) => this.recordForContact(p.workspaceId, contact, rows, tx));
     return this.contactView(p.workspaceId, rootId, contact);
   }
@@ -463,4 +449,16 @@ function resultView(result: QuestionnaireResult): QuestionnaireAnswerView['resul
     scores: result.scores,
     traits: result.traits,
   };
+}
+
+/** A rep's or manager's statement as observations: one per dimension, at the stated (or the default) confidence. */
+function repTagRows(input: NonNullable<ReturnType<typeof parseTag>['input']>, p: Principal) {
+  const confidence = input.confidence ?? REP_TAG_CONFIDENCE;
+  return Object.entries(input.values).map(([dimension, value]) => ({
+    dimension: dimension as Dimension,
+    value,
+    source: 'rep_tag' as const,
+    confidence,
+    ...actorOf(p),
+  }));
 }
