@@ -7,6 +7,7 @@ import { PullConnectorService } from '../../src/ingest/pull/pull-connector.servi
 import { OutboxService } from '../../src/webhooks/outbox.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { SalesforceFake, salesforceConnector, seedSalesforce } from '../fake-crm/salesforce-fake';
+import { ordersByExternalId } from '../support/crm-fixture';
 import { useTestApp } from '../support/use-test-app';
 
 const N = 10_000;
@@ -296,22 +297,7 @@ describe('Salesforce connector against the fake org (PostgreSQL)', () => {
         },
       });
       await pull.run(w.connectorId);
-      const rows = async () =>
-        new Map(
-          (
-            (await nest.db.query(
-              `SELECT external_id, amount_minor::int AS amount, status, reversal, reverses_external_id AS reverses
-                 FROM orders WHERE workspace_id = $1`,
-              [w.workspaceId],
-            )) as Array<{
-              external_id: string;
-              amount: number;
-              status: string;
-              reversal: boolean;
-              reverses: string | null;
-            }>
-          ).map((o) => [o.external_id, o]),
-        );
+      const rows = () => ordersByExternalId(nest.db, w.workspaceId);
       let byId = await rows();
       expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'paid', reversal: false });
       expect(byId.get(refund)).toMatchObject({

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { CsvImportService, ImportReport } from '../../src/ingest/csv/csv-import.service';
 import { ImportKind } from '../../src/ingest/csv/csv-rows';
 import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
@@ -27,4 +28,26 @@ export async function seedCrm(
       .import({ workspaceId: ws.id, kind, file: join(dir, `${kind}.csv`) });
   }
   return { workspaceId: ws.id, dir, reports };
+}
+
+/** A pulled order as the connector tests compare it. */
+export interface PulledOrder {
+  external_id: string;
+  amount: number;
+  status: string;
+  reversal: boolean;
+  reverses: string | null;
+}
+
+/** The workspace's orders by external id: amount, status and what a reversal reverses. */
+export async function ordersByExternalId(
+  db: DataSource,
+  workspaceId: string,
+): Promise<Map<string, PulledOrder>> {
+  const rows = (await db.query(
+    `SELECT external_id, amount_minor::int AS amount, status, reversal, reverses_external_id AS reverses
+       FROM orders WHERE workspace_id = $1`,
+    [workspaceId],
+  )) as PulledOrder[];
+  return new Map(rows.map((o) => [o.external_id, o]));
 }
