@@ -16,4 +16,8 @@ module.exports = {
   // A test that fails half-way can leave a queue worker or a socket open; without this, jest then never exits and
   // CI reports a 90-minute timeout instead of the failure. Passing suites close what they open (useTestApp).
   forceExit: true,
+  // On a 2-core machine jest's default is one worker, which it runs in its own process ("in band"): every suite's
+  // modules then stay on one heap, and at ~215 suites that heap reached Node's 4 GB limit and CI aborted (OOM).
+  // A memory limit makes jest use a worker process and start a fresh one whenever a suite leaves it above this.
+  workerIdleMemoryLimit: '1536MB',
 };
