@@ -7,7 +7,7 @@ import { PullConnectorService } from '../../src/ingest/pull/pull-connector.servi
 import { OutboxService } from '../../src/webhooks/outbox.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { HubSpotFake, hubspotConnector, seedHubSpot } from '../fake-crm/hubspot-fake';
-import { ordersByExternalId } from '../support/crm-fixture';
+import { ordersByExternalId, syncRejectCount } from '../support/crm-fixture';
 import { useTestApp } from '../support/use-test-app';
 
 const N = 10_000;
@@ -468,11 +468,7 @@ describe('HubSpot connector against the fake HubSpot (PostgreSQL)', () => {
       expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'cancelled', reversal: false });
       expect(byId.get(small)).toMatchObject({ status: 'paid' });
       expect(byId.has(neverWon)).toBe(false);
-      const [rejects] = await nest.db.query(
-        `SELECT count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1`,
-        [w.workspaceId],
-      );
-      expect(rejects.n).toBe(0);
+      expect(await syncRejectCount(nest.db, w.workspaceId)).toBe(0);
     } finally {
       await crm.stop();
     }

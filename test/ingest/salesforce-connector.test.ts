@@ -7,7 +7,7 @@ import { PullConnectorService } from '../../src/ingest/pull/pull-connector.servi
 import { OutboxService } from '../../src/webhooks/outbox.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { SalesforceFake, salesforceConnector, seedSalesforce } from '../fake-crm/salesforce-fake';
-import { ordersByExternalId } from '../support/crm-fixture';
+import { ordersByExternalId, syncRejectCount } from '../support/crm-fixture';
 import { useTestApp } from '../support/use-test-app';
 
 const N = 10_000;
@@ -315,11 +315,7 @@ describe('Salesforce connector against the fake org (PostgreSQL)', () => {
       expect(byId.get(big)).toMatchObject({ amount: 16_846_960, status: 'cancelled', reversal: false });
       expect(byId.get(kept)).toMatchObject({ status: 'paid' });
       expect(byId.has(lost)).toBe(false);
-      const [rejects] = await nest.db.query(
-        `SELECT count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1`,
-        [w.workspaceId],
-      );
-      expect(rejects.n).toBe(0);
+      expect(await syncRejectCount(nest.db, w.workspaceId)).toBe(0);
     } finally {
       await fresh.stop();
     }

@@ -8,6 +8,7 @@ import type { OrderData } from '../../src/ingest/sync/sync-events';
 import { OffersService } from '../../src/offers/offers.service';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
 import { useTestApp } from '../support/use-test-app';
+import { offerTerms } from './offer-terms';
 import { addDays, publish, scoredWorkspace } from '../worklist/worklist-support';
 
 const HOUR = 3_600_000;
@@ -26,25 +27,15 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
   /** customers whose items of today showed TOP_PICK, with the item and when it was shown */
   let shown: Array<{ item_id: string; customer_id: string; external_id: string; shown_at: Date }>;
 
-  const terms = (over: Record<string, unknown> = {}) => ({
-    title: { en: 'our top pick', 'zh-CN': '精选优惠' },
-    description: { en: '20% off your next order', 'zh-CN': '下次下单享八折' },
-    tiers: ['core', 'potential', 'general'],
-    lifecycles: ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'],
-    discountPct: 20,
-    priority: 1000,
-    ...over,
-  });
-
   beforeAll(async () => {
     ({ workspaceId, today } = await scoredWorkspace(nest.app, { slug: 'offer-arrival', customers: 300 }));
     [{ currency }] = await nest.db.query(`SELECT currency FROM workspaces WHERE id = $1`, [workspaceId]);
     const offers = nest.app.get(OffersService);
-    await offers.create(workspaceId, { code: 'TOP_PICK', budget: 3, ...terms() }, 'test');
+    await offers.create(workspaceId, { code: 'TOP_PICK', budget: 3, ...offerTerms() }, 'test');
     // never chosen by the publisher (lowest priority); the merge case puts it on an item itself
     await offers.create(
       workspaceId,
-      { code: 'MONTHLY', ...terms({ priority: 1, caps: { perCustomer: { max: 1, days: 30 } } }) },
+      { code: 'MONTHLY', ...offerTerms({ priority: 1, caps: { perCustomer: { max: 1, days: 30 } } }) },
       'test',
     );
     await publish(nest.app, workspaceId, today);
@@ -249,7 +240,7 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
     // an offer without a budget on six more customers' items, so that every arrival order can be tried in full
     await nest.app
       .get(OffersService)
-      .create(workspaceId, { code: 'OPEN', ...terms({ priority: 2 }) }, 'test');
+      .create(workspaceId, { code: 'OPEN', ...offerTerms({ priority: 2 }) }, 'test');
     const customers = shown.slice(5, 11);
     await nest.db.query(
       `UPDATE worklist_items SET offer_code = 'OPEN', offer_version = 1 WHERE workspace_id = $1 AND id = ANY ($2)`,

@@ -3,6 +3,7 @@ import { chooseOffer } from '../../src/offers/offer-choice';
 import { OfferRepository } from '../../src/offers/offer.repository';
 import { OffersService } from '../../src/offers/offers.service';
 import { useTestApp } from '../support/use-test-app';
+import { offerTerms } from './offer-terms';
 import { addDays, client, keyFor, publish, scoredWorkspace } from '../worklist/worklist-support';
 
 /**
@@ -18,16 +19,6 @@ describe('offers managed for real (PostgreSQL)', () => {
   let admin: string;
   let rep: string;
 
-  const terms = (over: Record<string, unknown> = {}) => ({
-    title: { en: 'our top pick', 'zh-CN': '精选优惠' },
-    description: { en: '20% off your next order', 'zh-CN': '下次下单享八折' },
-    tiers: ['core', 'potential', 'general'],
-    lifecycles: ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned'],
-    discountPct: 20,
-    priority: 1000,
-    ...over,
-  });
-
   beforeAll(async () => {
     ({ workspaceId, today } = await scoredWorkspace(nest.app, { slug: 'offers-budget', customers: 300 }));
     admin = await keyFor(nest.app, workspaceId, 'admin');
@@ -39,29 +30,29 @@ describe('offers managed for real (PostgreSQL)', () => {
 
   it('creates offers through the API; refuses bad bodies with field paths, and reps may read but not write', async () => {
     const api = client(nest.app);
-    const created = await api.post('/v1/offers', admin, { code: 'TOP_PICK', budget: 2, ...terms() });
+    const created = await api.post('/v1/offers', admin, { code: 'TOP_PICK', budget: 2, ...offerTerms() });
     expect(created.status).toBe(201);
     expect(created.headers.etag).toBe('"1"');
     expect(created.body).toMatchObject({ code: 'TOP_PICK', version: 1, state: 'active' });
 
     // expired yesterday: never shown, whatever its priority
-    const expired = terms({ priority: 999, validTo: addDays(today, -1) });
+    const expired = offerTerms({ priority: 999, validTo: addDays(today, -1) });
     expect((await api.post('/v1/offers', admin, { code: 'OLD_NEWS', ...expired })).status).toBe(201);
     // shown at most once per rep and day
-    const capped = terms({ priority: 998, caps: { perRepPerDay: 1 } });
+    const capped = offerTerms({ priority: 998, caps: { perRepPerDay: 1 } });
     expect((await api.post('/v1/offers', admin, { code: 'CAPPED', ...capped })).status).toBe(201);
 
     const bad = await api.post('/v1/offers', admin, {
       code: 'BAD',
-      ...terms({ title: { en: '', 'zh-CN': '好' }, caps: { perCustomer: { max: 1, days: 0 } } }),
+      ...offerTerms({ title: { en: '', 'zh-CN': '好' }, caps: { perCustomer: { max: 1, days: 0 } } }),
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('validation_failed');
     const paths = (bad.body.error.details as Array<{ path: string }>).map((d) => d.path).sort();
     expect(paths).toEqual(['caps.perCustomer.days', 'title.en']);
 
-    expect((await api.post('/v1/offers', admin, { code: 'TOP_PICK', ...terms() })).status).toBe(409);
-    expect((await api.post('/v1/offers', rep, { code: 'REP_MADE', ...terms() })).status).toBe(403);
+    expect((await api.post('/v1/offers', admin, { code: 'TOP_PICK', ...offerTerms() })).status).toBe(409);
+    expect((await api.post('/v1/offers', rep, { code: 'REP_MADE', ...offerTerms() })).status).toBe(403);
     const listed = await api.get('/v1/offers', rep);
     expect(listed.status).toBe(200);
     expect((listed.body as Array<{ code: string }>).map((o) => o.code)).toEqual(
@@ -85,7 +76,7 @@ describe('offers managed for real (PostgreSQL)', () => {
       const r = request(server).put('/v1/offers/TOP_PICK').set('Authorization', `Bearer ${admin}`);
       return (ifMatch === null ? r : r.set('If-Match', ifMatch)).send(body);
     };
-    const v2 = terms({ description: { en: '25% off your next order', 'zh-CN': '下次下单享七五折' } });
+    const v2 = offerTerms({ description: { en: '25% off your next order', 'zh-CN': '下次下单享七五折' } });
     expect((await put(null, { budget: 2, ...v2 })).status).toBe(428);
     const updated = await put('"1"', { budget: 2, ...v2 });
     expect(updated.status).toBe(200);

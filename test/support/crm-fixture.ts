@@ -51,3 +51,11 @@ export async function ordersByExternalId(
   )) as PulledOrder[];
   return new Map(rows.map((o) => [o.external_id, o]));
 }
+
+/** How many pulled records the workspace's sync rejected. */
+export async function syncRejectCount(db: DataSource, workspaceId: string): Promise<number> {
+  const [row] = (await db.query(`SELECT count(*)::int AS n FROM crm_sync_rejects WHERE workspace_id = $1`, [
+    workspaceId,
+  ])) as Array<{ n: number }>;
+  return row.n;
+}
