@@ -287,9 +287,11 @@ describeInBrowser('manager dashboard in a browser', () => {
     expect(new Set(segments)).toEqual(new Set([segmentLabel]));
 
     await page.locator('select[name="segment"]').selectOption('');
+    // listen before acting, or a quick response is missed (manager-screens.browser.test.ts timed out so once)
+    const searched = page.waitForResponse((r) => r.url().includes('/embed/api/manager/customers?tier=core'));
     await page.locator('select[name="tier"]').selectOption('core');
     await page.locator('#search-form button[type="submit"]').click();
-    await page.waitForResponse((r) => r.url().includes('/embed/api/manager/customers?tier=core'));
+    await searched;
     await page.locator('#customer-table').waitFor();
     const tiers = await page.locator('#customer-table tbody tr td:nth-child(3)').allInnerTexts();
     expect(tiers.length).toBeGreaterThan(0);

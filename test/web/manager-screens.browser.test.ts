@@ -63,10 +63,13 @@ describeInBrowser('manager dashboard screenshots', () => {
       await page.locator('#customers table').waitFor();
       await page.locator('#experiment table').waitFor();
       // a narrower search keeps the page short: active core customers
+      // listen before acting: a response that arrives before waitForResponse is called is never seen (the run
+      // then waits 30 s and fails, as it did once under load)
+      const searched = page.waitForResponse((r) => r.url().includes('lifecycle=active'));
       await page.locator('select[name="tier"]').selectOption('core');
       await page.locator('select[name="lifecycle"]').selectOption('active');
       await page.locator('#search-form button[type="submit"]').click();
-      await page.waitForResponse((r) => r.url().includes('lifecycle=active'));
+      await searched;
       await page.locator('#customers table').waitFor();
       await page.evaluate('window.scrollTo(0, 0)');
       const whole = join(dir, `manager-dashboard-${locale}.png`);
