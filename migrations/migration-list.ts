@@ -30,6 +30,7 @@ import { AddRedemptionsToMerges1767700000000 } from './1767700000000-add-redempt
 import { NotifyWorklistReadInputs1767800000000 } from './1767800000000-notify-worklist-read-inputs';
 import { AddCancellationsToSummaries1768200000000 } from './1768200000000-add-cancellations-to-summaries';
 import { AddContactToPersonalityObservations1768300000000 } from './1768300000000-add-contact-to-personality-observations';
+import { TenantPolicySettingsOnce1768800000000 } from './1768800000000-tenant-policy-settings-once';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   NotifyWorklistReadInputs1767800000000,
   AddCancellationsToSummaries1768200000000,
   AddContactToPersonalityObservations1768300000000,
+  TenantPolicySettingsOnce1768800000000,
 ];
