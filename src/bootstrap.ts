@@ -18,6 +18,7 @@ import { httpMetrics } from './metrics/http-metrics.middleware';
 import { Metrics } from './metrics/metrics';
 import { APP_CONFIG } from './config/config.module';
 import { TenantScope } from './database/tenant-scope';
+import { ServedListDoor } from './worklist/served-list.door';
 import { resolveDatabase, ResolvedDatabase } from './embedded/embedded-postgres';
 import { EmbeddedPostgresError } from './embedded/embedded-server';
 
@@ -162,6 +163,8 @@ export function configureHttp(app: INestApplication): void {
     'trust proxy',
     app.get<AppConfig>(APP_CONFIG).trustProxy,
   );
+  // A remembered `GET /v1/me/worklist` is answered first, before anything below runs (worklist/served-list.door.ts)
+  app.use(app.get(ServedListDoor).handler());
   app.use(httpMetrics(app.get(Metrics)));
   // Inbound CRM webhooks are verified over their exact bytes: a raw parser reads them first (jsonBody then skips
   // them; the inbox checks the same things after the signature).

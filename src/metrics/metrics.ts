@@ -19,6 +19,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly listPagesFromMemory = new Counter({
+    name: 'callplan_worklist_pages_from_memory_total',
+    help: 'GET /v1/me/worklist answered from memory at the front of the HTTP stack, by status (200, 304)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimited = new Counter({
     name: 'callplan_rate_limited_total',
     help: 'requests answered 429, by limit (key, ip, auth_failures)',

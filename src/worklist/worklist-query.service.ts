@@ -74,7 +74,7 @@ export class WorklistQueryService {
     date: string | null,
     page: ListPage,
     ifNoneMatch?: string,
-    /** another key to remember the answer under (ServedListMiddleware's alias of the request's URL) */
+    /** another key to remember the answer under (ServedListDoor's alias of the request's URL) */
     alias?: string,
   ): Promise<{ etag: string; body: Buffer | null }> {
     const key = memoKey(p, repId, date, page);

@@ -14,7 +14,7 @@ import { AccessScopeService } from '../auth/access-scope.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { AppError } from '../common/app-error';
 import { DEFAULT_PAGE_SIZE } from './list-paging';
-import { myListAlias } from './served-list.middleware';
+import { myListAlias } from './served-list.door';
 import { isDay } from './zoned-time';
 import { WorklistOutcomesService } from './worklist-outcomes.service';
 import { WorklistQueryService } from './worklist-query.service';
@@ -62,7 +62,7 @@ export class WorklistController {
     @Res() res: Response,
   ): Promise<void> {
     if (!p.repId) throw new AppError('worklist_not_found', 'this API key is not bound to a rep', 404);
-    // remembered under this URL too: ServedListMiddleware answers it next time before the guards
+    // remembered under this URL too: ServedListDoor answers it next time at the front of the stack
     await this.send(p, p.repId, q, ifNoneMatch, res, myListAlias(p, req.originalUrl));
   }
 

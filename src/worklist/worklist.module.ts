@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CustomersModule } from '../customers/customers.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { OffersModule } from '../offers/offers.module';
@@ -9,7 +9,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { CallReachModule } from './call-reach.module';
 import { ListReadCache } from './list-read-cache.service';
-import { ServedListMiddleware } from './served-list.middleware';
+import { ServedListDoor } from './served-list.door';
 import { WorklistEventsController } from './worklist-events.controller';
 import { WorklistItemBuilder } from './worklist-item-builder.service';
 import { WorklistItemsController } from './worklist-items.controller';
@@ -59,6 +59,7 @@ import { WorklistRepository } from './worklist.repository';
     WorklistPublisher,
     WorklistQueryService,
     ListReadCache,
+    ServedListDoor,
     WorklistProcessor,
     WorklistPolicyService,
     WorklistItemBuilder,
@@ -67,6 +68,7 @@ import { WorklistRepository } from './worklist.repository';
     WorklistUrgentService,
   ],
   exports: [
+    ServedListDoor,
     WorklistPublisher,
     WorklistQueryService,
     WorklistUrgentService,
@@ -74,8 +76,4 @@ import { WorklistRepository } from './worklist.repository';
     WorklistPinsService,
   ],
 })
-export class WorklistModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ServedListMiddleware).forRoutes({ path: 'v1/me/worklist', method: RequestMethod.GET });
-  }
-}
+export class WorklistModule {}

@@ -6,6 +6,7 @@ import { AppConfig } from '../../src/config/config';
 import { APP_CONFIG } from '../../src/config/config.module';
 import { LISTENER_NAME, NotificationListener } from '../../src/database/notification-listener.service';
 import { RunTablesRepository } from '../../src/scoring/run-tables.repository';
+import { Metrics } from '../../src/metrics/metrics';
 import { ListReadCache } from '../../src/worklist/list-read-cache.service';
 import { createTestHttpApp, testConfig } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
@@ -117,6 +118,30 @@ describe('worklist pages served from memory', () => {
     const otherKey = await keyFor(nest.app, workspaceId, 'rep', other.id);
     const theirs = await http.get(PAGE, otherKey);
     expect(theirs.headers.etag).not.toBe(all.etag);
+  });
+
+  it('answers a remembered read at the front of the stack, timed and counted like any request', async () => {
+    const metrics = nest.app.get(Metrics);
+    const fromMemory = async (status: string) =>
+      (await metrics.listPagesFromMemory.get()).values.find((v) => v.labels.status === status)?.value ?? 0;
+    const timed = async () =>
+      (await metrics.httpDuration.get()).values.find(
+        (v) =>
+          v.metricName === 'callplan_http_request_duration_seconds_count' &&
+          v.labels.route === '/v1/me/worklist' &&
+          v.labels.status_class === '2xx',
+      )?.value ?? 0;
+    const path = '/v1/me/worklist?limit=4';
+    const first = await http.get(path, repKey).expect(200); // the controller's: nothing remembered yet
+    const [ok, notModified, timedBefore] = [await fromMemory('200'), await fromMemory('304'), await timed()];
+    await http.get(path, repKey).expect(200);
+    await http.get(path, repKey, { 'If-None-Match': first.headers.etag as string }).expect(304);
+    expect([await fromMemory('200'), await fromMemory('304')]).toEqual([ok + 1, notModified + 1]);
+    expect(await timed()).toBe(timedBefore + 1);
+    // what the door cannot answer goes down the stack: a key it has not verified, a page it has not seen
+    await http.get(path, 'cp_not-a-key').expect(401);
+    await http.get('/v1/me/worklist?limit=5', repKey).expect(200);
+    expect(await fromMemory('200')).toBe(ok + 1);
   });
 
   it('answers from memory with the headers and bytes the controller sent', async () => {
