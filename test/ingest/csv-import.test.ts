@@ -228,6 +228,9 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       ),
     });
     expect(report).toMatchObject({ rows: 8, rejected: 0, inserted: 8 });
+    expect(report.notices).toContain(
+      '3 order(s) with a negative amount read as refunds or cancellations of |amount| (reversals, netted against the orders they reverse)',
+    );
     const sql = new Client({ connectionString: nest.databaseUrl });
     await sql.connect();
     try {

@@ -90,6 +90,7 @@ describe('validateOrder', () => {
         status: 'paid',
         reversal: false,
         reversesExternalId: null,
+        creditNote: false,
         original: null,
       },
       warnings: [],
@@ -120,6 +121,11 @@ describe('validateOrder', () => {
       if (!v.ok) throw new Error(JSON.stringify(v.problems));
       return [v.row.amountMinor, v.row.status, v.row.reversal, v.row.reversesExternalId];
     };
+    expect(validateOrder({ ...row, amount: '-10' })).toMatchObject({ ok: true, row: { creditNote: true } });
+    expect(validateOrder({ ...row, amount: '10', reversal: 'yes' })).toMatchObject({
+      ok: true,
+      row: { creditNote: false },
+    });
     expect(ok({ amount: '-10' })).toEqual([10n, 'refunded', true, null]);
     expect(ok({ amount: '-10', status: 'cancelled' })).toEqual([10n, 'cancelled', true, null]);
     expect(ok({ amount: '-10', status: 'Refunded', reverses: 'o0' })).toEqual([10n, 'refunded', true, 'o0']);

@@ -95,6 +95,8 @@ export interface OrderRow {
    */
   reversal: boolean;
   reversesExternalId: string | null;
+  /** the file gave the amount negative (a credit note): `reversal` is true and `amountMinor` is |amount| */
+  creditNote: boolean;
   /** the amount as the file gave it, when it was converted into the workspace currency */
   original: { amountMinor: bigint; currency: string } | null;
 }
@@ -425,6 +427,7 @@ export function validateOrder(
         status,
         reversal,
         reversesExternalId,
+        creditNote: negative,
         original: { amountMinor, currency },
       });
     }
@@ -438,6 +441,7 @@ export function validateOrder(
     status,
     reversal,
     reversesExternalId,
+    creditNote: negative,
     original: null,
   });
 }
