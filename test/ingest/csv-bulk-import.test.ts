@@ -58,6 +58,12 @@ describe('CSV import: bulk and incremental paths leave the same state', () => {
     lines.push('r-00001,c-1,2026-02-02T10:00:00Z,1.25,CNY,refunded,true,o-00001');
     lines.push('r-00002,c-2,2026-02-03T10:00:00Z,5,CNY,cancelled,true,');
     lines.push('r-00003,c-3,2026-02-03T10:00:00Z,5,CNY,cancelled,false,o-00003');
+    // credit notes booked with a negative amount: reversals of |amount| (one naming its order, one not); a negative
+    // amount said to be no reversal, or paid, is rejected
+    lines.push('r-00011,c-11,2026-02-04T10:00:00Z,-11.25,CNY,,,o-00011');
+    lines.push('r-00012,c-12,2026-02-04T10:00:00Z,-3,CNY,cancelled,,');
+    lines.push('r-00013,c-13,2026-02-04T10:00:00Z,-3,CNY,,false,');
+    lines.push('r-00014,c-14,2026-02-04T10:00:00Z,-3,CNY,paid,,');
     // ids that go back, in later chunks: the last line of an id wins
     lines.push('o-00010,c-9,2026-02-06T10:00:00Z,999,CNY,refunded,,');
     lines.push('o-00003,c-3,2026-02-06T10:00:00Z,1,CNY,paid,,');
@@ -80,6 +86,7 @@ describe('CSV import: bulk and incremental paths leave the same state', () => {
     }
     lines.push('o-00302,c-2,2026-01-31T10:00:00Z,3,CNY,paid,,');
     lines.push('r-00004,c-5,2026-02-10T10:00:00Z,2.25,CNY,refunded,true,o-00005');
+    lines.push('r-00015,c-15,2026-02-10T10:00:00Z,-15.25,CNY,refunded,,o-00015');
     return lines.join('\n');
   };
 
@@ -176,10 +183,29 @@ describe('CSV import: bulk and incremental paths leave the same state', () => {
     expect(b1.path).toBe('bulk');
     expect(counts(b1)).toEqual(counts(a1));
     expect(b1.rejected).toBeGreaterThan(20);
-    // the last line of each id, once: 700 ids + 2 credit notes, less the rejected ones
+    // the last line of each id, once: 700 ids + 4 credit notes, less the rejected ones
     expect(b1).toMatchObject({ inserted: b1.valid - 3, updated: 0 });
     expect(readFileSync(b1.rejectFile as string, 'utf8')).toBe(readFileSync(a1.rejectFile as string, 'utf8'));
     expect(await orders(bulk)).toEqual(await orders(inc));
+    const creditNotes = (await orders(bulk))
+      .filter((o: { external_id: string }) => /^r-0001[1-4]$/.test(o.external_id))
+      .map((o: Record<string, unknown>) => [
+        o.external_id,
+        o.amount_minor,
+        o.status,
+        o.reversal,
+        o.reverses_external_id,
+      ]);
+    expect(creditNotes).toEqual([
+      ['r-00011', '1125', 'refunded', true, 'o-00011'],
+      ['r-00012', '300', 'cancelled', true, null],
+    ]);
+    expect(readFileSync(b1.rejectFile as string, 'utf8')).toMatch(
+      /,rejected,reversal,"?is false, but the amount is negative/,
+    );
+    expect(readFileSync(b1.rejectFile as string, 'utf8')).toMatch(
+      /,rejected,status,"?is paid, but the amount is negative/,
+    );
     expect(await changeLog(bulk)).toEqual(await changeLog(inc));
     expect((await refresh(inc)).mode).toBe('build');
     expect((await refresh(bulk)).mode).toBe('build');
@@ -197,6 +223,14 @@ describe('CSV import: bulk and incremental paths leave the same state', () => {
       (await customers(bulk)).filter((c: { external_id: string }) => c.external_id.startsWith('new-')),
     ).toHaveLength(5);
     expect(await orders(bulk)).toEqual(await orders(inc));
+    expect(
+      (await orders(bulk)).find((o: { external_id: string }) => o.external_id === 'r-00015'),
+    ).toMatchObject({
+      amount_minor: '1525',
+      status: 'refunded',
+      reversal: true,
+      reverses_external_id: 'o-00015',
+    });
     const logged = await changeLog(inc);
     expect(logged.length).toBeGreaterThan(30);
     expect(await changeLog(bulk)).toEqual(logged);

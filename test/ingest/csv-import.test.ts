@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { Client } from 'pg';
 import { CsvImportService } from '../../src/ingest/csv/csv-import.service';
 import { PII_CIPHER } from '../../src/customers/pii/pii.tokens';
 import { PiiCipher } from '../../src/customers/pii/pii';
+import { refreshCustomerSummaries } from '../../src/scoring/customer-summaries';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { useTestApp } from '../support/use-test-app';
 
@@ -112,7 +114,7 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
     // o-7 (JPY in a CNY workspace without rates) used to be kept and then ignored by scoring: now it is rejected
     expect(report).toMatchObject({ rows: 8, rejected: 6, inserted: 2 });
     expect(rejectLines(report.rejectFile as string).sort()).toEqual([
-      '4 rejected amount: must not be negative (record refunds with status=refunded)',
+      '4 rejected status: is paid, but the amount is negative (a negative amount is a refund or cancellation: status refunded or cancelled)',
       '5 rejected amount: "12.345" is not a decimal amount with at most 2 decimals',
       '6 rejected currency: unknown currency "XXX"',
       '7 rejected customer_external_id: unknown customer "c-404" (import customers first, or use --create-missing-customers)',
@@ -185,6 +187,97 @@ describe('CSV import (PostgreSQL, COPY + merge)', () => {
       reversal: true,
       reverses_external_id: 'rv-1',
     });
+  });
+
+  it('nets credit notes booked with a negative amount against their orders in the customer summaries', async () => {
+    // a UK wholesaler's invoices: a credit note is a `C…` invoice with a negative amount, mostly naming no invoice
+    const ws = (
+      await nest.app.get(WorkspacesService).ensure({
+        slug: 'import-credit-notes',
+        currency: 'GBP',
+        timezone: 'Europe/London',
+      })
+    ).id;
+    await importer.import({
+      workspaceId: ws,
+      kind: 'customers',
+      file: file(
+        'credit-customers.csv',
+        'external_id,name\n16446,Cancelled at once\n12346,Refunded in full\n17850,Refunded in part\n',
+      ),
+    });
+    const report = await importer.import({
+      workspaceId: ws,
+      kind: 'orders',
+      file: file(
+        'credit-orders.csv',
+        [
+          'external_id,customer_external_id,placed_at,amount,currency,reverses',
+          // £168,469.60 cancelled 12 minutes later: only the £2.90 order of another day is left
+          '553573,16446,2026-01-08T09:15:00Z,2.90,GBP,',
+          '581483,16446,2026-01-09T09:15:00Z,168469.60,GBP,',
+          'C581484,16446,2026-01-09T09:27:00Z,-168469.60,GBP,',
+          // the only order, refunded in full by a credit note naming it: no purchase at all
+          '541431,12346,2026-01-18T10:01:00Z,77183.60,GBP,',
+          'C541433,12346,2026-01-18T10:17:00Z,-77183.60,GBP,541431',
+          // a partial refund: both days stay purchases, the spend is net
+          '536365,17850,2026-01-01T08:26:00Z,139.12,GBP,',
+          '536366,17850,2026-01-02T08:28:00Z,22.20,GBP,',
+          'C536379,17850,2026-01-03T09:41:00Z,-27.50,GBP,536365',
+        ].join('\n'),
+      ),
+    });
+    expect(report).toMatchObject({ rows: 8, rejected: 0, inserted: 8 });
+    expect(report.notices).toContain(
+      '3 order(s) with a negative amount read as refunds or cancellations of |amount| (reversals, netted against the orders they reverse)',
+    );
+    const sql = new Client({ connectionString: nest.databaseUrl });
+    await sql.connect();
+    try {
+      await refreshCustomerSummaries(sql, {
+        workspaceId: ws,
+        timezone: 'Europe/London',
+        currency: 'GBP',
+        cutoff: '2026-02-01T00:00:00Z',
+      });
+      const { rows } = await sql.query(
+        `SELECT c.external_id, s.transactions, s.first_day::text, s.last_day::text, s.monetary::text AS spend,
+                s.orders_placed, s.orders_undone
+         FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE s.workspace_id = $1 ORDER BY 1`,
+        [ws],
+      );
+      expect(rows).toEqual([
+        {
+          external_id: '12346',
+          transactions: 0,
+          first_day: null,
+          last_day: null,
+          spend: '0',
+          orders_placed: 1,
+          orders_undone: 1,
+        },
+        {
+          external_id: '16446',
+          transactions: 1,
+          first_day: '2026-01-08',
+          last_day: '2026-01-08',
+          spend: '290',
+          orders_placed: 2,
+          orders_undone: 1,
+        },
+        {
+          external_id: '17850',
+          transactions: 2,
+          first_day: '2026-01-01',
+          last_day: '2026-01-02',
+          spend: String(13912 + 2220 - 2750),
+          orders_placed: 2,
+          orders_undone: 0,
+        },
+      ]);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('maps foreign column names with --map and reports a missing required column clearly', async () => {

@@ -183,6 +183,35 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     expect(owners.map((o: { customer: string }) => o.customer)).toEqual(['w', 'w']);
   });
 
+  it('stores a credit note sent with a negative amount as a reversal of |amount|', async () => {
+    await send([
+      ev.customer('cn', t(1)),
+      ev.order('cn-1', 'cn', t(1), { amountMinor: 50_000 }),
+      ev.order('cn-1c', 'cn', t(2), { amountMinor: -20_000, reverses: 'cn-1' }),
+    ]);
+    const rows = await nest.db.query(
+      `SELECT external_id, amount_minor, status, reversal, reverses_external_id FROM orders
+       WHERE workspace_id = $1 AND external_id LIKE 'cn-%' ORDER BY 1`,
+      [workspaceId],
+    );
+    expect(rows).toEqual([
+      {
+        external_id: 'cn-1',
+        amount_minor: '50000',
+        status: 'paid',
+        reversal: false,
+        reverses_external_id: null,
+      },
+      {
+        external_id: 'cn-1c',
+        amount_minor: '20000',
+        status: 'refunded',
+        reversal: true,
+        reverses_external_id: 'cn-1',
+      },
+    ]);
+  });
+
   it('parks orders of unknown customers (listed for admins) until the customer arrives', async () => {
     const row = await send([ev.order('po1', 'later', t(1))]);
     expect(row.result).toMatchObject({ parked: 1 });
@@ -222,7 +251,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     const r = await post({
       events: [
         ev.customer('ok', t(1)),
-        ev.order('b1', 'ok', t(1), { amountMinor: -1 }),
+        ev.order('b1', 'ok', t(1), { amountMinor: -1, status: 'paid' }),
         ev.order('b2', 'ok', t(1), { amountMinor: 10 ** 15 }),
         ev.order('b3', 'ok', t(1), { currency: 'XXQ' }),
         ev.order('b4', 'ok', 'not-a-date'),
@@ -241,7 +270,7 @@ describe(`inbound CRM webhooks over HTTP (queues on ${backend.name})`, () => {
     const got = Object.fromEntries(details.map((d) => [d.path, d.code]));
     expect(got).toMatchObject({
       extra: 'unknown_field',
-      'events[1].data.amountMinor': 'too_small',
+      'events[1].data.status': 'reversal_paid',
       'events[2].data.amountMinor': 'amount_too_large',
       'events[3].data.currency': 'unknown_currency',
       'events[4].data.updatedAt': 'invalid_date',

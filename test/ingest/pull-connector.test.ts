@@ -199,7 +199,8 @@ describe('pull connector against the fake CRM (PostgreSQL)', () => {
       id: 'O-BAD',
       customer_id: 'C0001',
       placed_at: 'yesterday',
-      total_minor: -5,
+      // not whole minor units (a negative amount would be a credit note, a valid reversal)
+      total_minor: 1.5,
       currency: 'XXY',
       updated_at: '2026-02-01T00:00:00Z',
     });

@@ -445,6 +445,7 @@ export class CsvImportService {
         if (!v.ok) return rejects.reject(line, v.problems, raw);
         const r = v.row;
         if (r.original) run.converted++;
+        if (r.creditNote) run.creditNotes++;
         return [
           line,
           r.externalId,
@@ -644,6 +645,8 @@ class ImportRun {
   orphans = 0;
   /** orders converted into the workspace currency */
   converted = 0;
+  /** orders given with a negative amount, read as reversals of |amount| */
+  creditNotes = 0;
   /** set by the decoder before the first row */
   encoding: { encoding: CsvEncoding; by: ImportReport['encoding']['by'] } = {
     encoding: 'utf-8',
@@ -742,6 +745,11 @@ class ImportRun {
     if (this.converted > 0 && this.context.currency)
       notices.push(
         `${this.converted} order(s) converted to ${this.context.currency.workspaceCurrency} with the workspace's rates (original amount and currency kept)`,
+      );
+    // a file's negative amounts were refused before: say how they are read now
+    if (this.creditNotes > 0)
+      notices.push(
+        `${this.creditNotes} order(s) with a negative amount read as refunds or cancellations of |amount| (reversals, netted against the orders they reverse)`,
       );
     if (this.merge.older > 0)
       notices.push(

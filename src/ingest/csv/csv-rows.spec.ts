@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { currencyExponent, parseDecimal, parseTimestamp, validateCustomer, validateOrder } from './csv-rows';
+import {
+  currencyExponent,
+  MAX_ORDER_AMOUNT_MAJOR,
+  parseDecimal,
+  parseTimestamp,
+  RowContext,
+  validateCustomer,
+  validateOrder,
+} from './csv-rows';
 
 describe('parseDecimal', () => {
   it('converts major units to exact minor units for any amount with at most `exp` decimals', () => {
@@ -82,6 +90,7 @@ describe('validateOrder', () => {
         status: 'paid',
         reversal: false,
         reversesExternalId: null,
+        creditNote: false,
         original: null,
       },
       warnings: [],
@@ -104,6 +113,73 @@ describe('validateOrder', () => {
     ]);
     const contradiction = validateOrder({ ...row, reversal: 'no', reverses: 'o0' });
     expect(contradiction.ok ? [] : contradiction.problems.map((p) => p.column)).toEqual(['reverses']);
+  });
+
+  it('reads a negative amount as a reversal of |amount|: refunded unless it says cancelled, naming what it reverses', () => {
+    const ok = (raw: Record<string, string>) => {
+      const v = validateOrder({ ...row, ...raw });
+      if (!v.ok) throw new Error(JSON.stringify(v.problems));
+      return [v.row.amountMinor, v.row.status, v.row.reversal, v.row.reversesExternalId];
+    };
+    expect(validateOrder({ ...row, amount: '-10' })).toMatchObject({ ok: true, row: { creditNote: true } });
+    expect(validateOrder({ ...row, amount: '10', reversal: 'yes' })).toMatchObject({
+      ok: true,
+      row: { creditNote: false },
+    });
+    expect(ok({ amount: '-10' })).toEqual([10n, 'refunded', true, null]);
+    expect(ok({ amount: '-10', status: 'cancelled' })).toEqual([10n, 'cancelled', true, null]);
+    expect(ok({ amount: '-10', status: 'Refunded', reverses: 'o0' })).toEqual([10n, 'refunded', true, 'o0']);
+    expect(ok({ amount: '-10', reversal: 'yes' })).toEqual([10n, 'refunded', true, null]);
+    // zero, signed or not, stays an order of nothing (no reversal)
+    expect(ok({ amount: '0' })).toEqual([0n, 'paid', false, null]);
+    expect(ok({ amount: '-0' })).toEqual([0n, 'paid', false, null]);
+    // the bound applies to |amount|
+    const huge = validateOrder({ ...row, amount: `-${MAX_ORDER_AMOUNT_MAJOR + 1}` });
+    expect(huge.ok ? [] : huge.problems).toEqual([
+      { column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` },
+    ]);
+  });
+
+  it('rejects a negative amount the row says is no reversal, or paid, naming the column', () => {
+    const problems = (raw: Record<string, string>) => {
+      const v = validateOrder({ ...row, ...raw });
+      return v.ok ? [] : v.problems;
+    };
+    expect(problems({ amount: '-10', reversal: 'false' })).toEqual([
+      {
+        column: 'reversal',
+        reason: 'is false, but the amount is negative (a negative amount is a refund or cancellation)',
+      },
+    ]);
+    expect(problems({ amount: '-10', reversal: 'no', status: 'refunded' }).map((p) => p.column)).toEqual([
+      'reversal',
+    ]);
+    expect(problems({ amount: '-10', status: 'paid' })).toEqual([
+      {
+        column: 'status',
+        reason:
+          'is paid, but the amount is negative (a negative amount is a refund or cancellation: status refunded or cancelled)',
+      },
+    ]);
+    expect(problems({ amount: '-10', status: 'paid', reverses: 'o0' }).map((p) => p.column)).toEqual([
+      'status',
+    ]);
+  });
+
+  it('converts a negative amount in another currency as |amount|, keeping the original positive', () => {
+    const context: RowContext = {
+      currency: {
+        workspaceCurrency: 'EUR',
+        convert: (_currency, amountMinor) => ({ amountMinor: amountMinor * 2n }),
+      },
+    };
+    const v = validateOrder({ ...row, amount: '-10' }, new Date('2026-06-01T00:00:00Z'), context);
+    expect(v.ok && [v.row.amountMinor, v.row.currency, v.row.original, v.row.reversal]).toEqual([
+      20n,
+      'EUR',
+      { amountMinor: 10n, currency: 'JPY' },
+      true,
+    ]);
   });
 
   it('names every bad column at once', () => {

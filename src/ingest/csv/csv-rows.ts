@@ -89,11 +89,14 @@ export interface OrderRow {
   currency: string;
   status: 'paid' | 'refunded' | 'cancelled';
   /**
-   * a refund or cancellation booked as a row of its own: gives `amountMinor` back on an earlier paid order (the one
-   * `reversesExternalId` names, else one scoring matches; docs/scoring-run.md, "Refunds and cancellations")
+   * a refund or cancellation booked as a row of its own (`reversal` or `reverses` columns, or a negative amount): gives
+   * `amountMinor` (always ≥ 0) back on an earlier paid order (the one `reversesExternalId` names, else one scoring
+   * matches; docs/scoring-run.md, "Refunds and cancellations")
    */
   reversal: boolean;
   reversesExternalId: string | null;
+  /** the file gave the amount negative (a credit note): `reversal` is true and `amountMinor` is |amount| */
+  creditNote: boolean;
   /** the amount as the file gave it, when it was converted into the workspace currency */
   original: { amountMinor: bigint; currency: string } | null;
 }
@@ -365,37 +368,50 @@ export function validateOrder(
     c.problems.push({ column: 'currency', reason: `unknown currency "${currency}"` });
   const amountRaw = c.text(raw, 'amount', { required: true, max: 30 });
   let amountMinor = 0n;
+  // A credit note booked with a negative amount (a UK wholesaler's `C…` invoices, most accounting exports): a
+  // reversal giving |amount| back. Stored positive, like every reversal; zero stays an order of nothing.
+  let negative = false;
   if (amountRaw !== null && currency && CURRENCIES.has(currency)) {
     const exp = currencyExponent(currency);
     const parsed = parseDecimal(amountRaw, exp);
-    if (parsed === null)
+    negative = parsed !== null && parsed < 0n;
+    const size = parsed !== null && negative ? -parsed : parsed;
+    if (size === null)
       c.problems.push({
         column: 'amount',
         reason: `"${amountRaw}" is not a decimal amount with at most ${exp} decimals`,
       });
-    else if (parsed < 0n)
-      c.problems.push({
-        column: 'amount',
-        reason: 'must not be negative (record refunds with status=refunded)',
-      });
-    else if (parsed > maxMinorUnits(exp))
+    else if (size > maxMinorUnits(exp))
       c.problems.push({ column: 'amount', reason: `exceeds ${MAX_ORDER_AMOUNT_MAJOR}` });
-    else amountMinor = parsed;
+    else amountMinor = size;
   }
   const reversesExternalId = c.text(raw, 'reverses', { max: 200 });
   const reversalFlag = c.flag(raw, 'reversal');
-  // naming the order it reverses makes a row a reversal; saying both "not a reversal" and which order is a mistake
-  const reversal = reversalFlag ?? reversesExternalId !== null;
+  // naming the order it reverses, or a negative amount, makes a row a reversal; saying "not a reversal" as well is
+  // a contradiction the row cannot settle (which of the two is the typo?), so it is rejected, naming the column
+  const reversal = reversalFlag ?? (negative || reversesExternalId !== null);
   if (reversalFlag === false && reversesExternalId !== null)
     c.problems.push({ column: 'reverses', reason: 'names an order to reverse, but reversal is false' });
+  if (reversalFlag === false && negative)
+    c.problems.push({
+      column: 'reversal',
+      reason: 'is false, but the amount is negative (a negative amount is a refund or cancellation)',
+    });
   const status = c.oneOf(
     raw,
     'status',
     ['paid', 'refunded', 'cancelled'] as const,
     reversal ? 'refunded' : 'paid',
   );
+  // A negative amount marked paid is rejected rather than read either way: as a refund, a purchase whose sign was
+  // typo'd would silently take spend away; as a purchase, it would be a negative order. The reject names the row.
   if (reversal && status === 'paid')
-    c.problems.push({ column: 'status', reason: 'a reversal is refunded or cancelled, not paid' });
+    c.problems.push({
+      column: 'status',
+      reason: negative
+        ? 'is paid, but the amount is negative (a negative amount is a refund or cancellation: status refunded or cancelled)'
+        : 'a reversal is refunded or cancelled, not paid',
+    });
   const policy = context?.currency;
   if (policy && currency && currency !== policy.workspaceCurrency && c.ok && CURRENCIES.has(currency)) {
     const converted = policy.convert(currency, amountMinor, Date.parse(placedAt));
@@ -411,6 +427,7 @@ export function validateOrder(
         status,
         reversal,
         reversesExternalId,
+        creditNote: negative,
         original: { amountMinor, currency },
       });
     }
@@ -424,6 +441,7 @@ export function validateOrder(
     status,
     reversal,
     reversesExternalId,
+    creditNote: negative,
     original: null,
   });
 }

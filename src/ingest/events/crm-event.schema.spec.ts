@@ -154,6 +154,64 @@ describe('CRM event schema', () => {
     expect(conflict.ok ? [] : conflict.issues.map((i) => i.code)).toEqual(['reversal_conflict']);
   });
 
+  it('reads a negative amount as a reversal of |amount|, as the CSV import does; contradictions name the field', () => {
+    const order = (extra: Record<string, unknown>) =>
+      parseEvent(
+        {
+          type: 'order.upserted',
+          data: {
+            externalId: 'C581484',
+            customerExternalId: 'c',
+            updatedAt: '2026-01-01',
+            placedAt: '2026-01-01',
+            amountMinor: -500,
+            currency: 'GBP',
+            ...extra,
+          },
+        },
+        now,
+      );
+    const data = (r: ReturnType<typeof parseEvent>) =>
+      r.ok && r.event.type === 'order.upserted' ? r.event.data : null;
+    expect(data(order({}))).toMatchObject({
+      amountMinor: 500,
+      status: 'refunded',
+      reversal: true,
+      reversesExternalId: null,
+    });
+    expect(data(order({ status: 'cancelled', reverses: '581483' }))).toMatchObject({
+      amountMinor: 500,
+      status: 'cancelled',
+      reversal: true,
+      reversesExternalId: '581483',
+    });
+    expect(data(order({ amountMinor: -0 }))).toMatchObject({ amountMinor: 0, status: 'paid' });
+    const issues = (r: ReturnType<typeof parseEvent>) =>
+      r.ok ? [] : r.issues.map((i) => [i.path, i.code, i.message]);
+    expect(issues(order({ reversal: false }))).toEqual([
+      [
+        'data.reversal',
+        'reversal_conflict',
+        'is false, but amountMinor is negative (a negative amount is a refund or cancellation)',
+      ],
+    ]);
+    expect(issues(order({ status: 'paid' }))).toEqual([
+      [
+        'data.status',
+        'reversal_paid',
+        'is paid, but amountMinor is negative (a negative amount is a refund or cancellation: status refunded or cancelled)',
+      ],
+    ]);
+    expect(issues(order({ amountMinor: -10_000_000_001 }))).toEqual([
+      ['data.amountMinor', 'amount_too_large', 'exceeds 100000000 GBP'],
+    ]);
+    // a line's amount is what was bought or given back: never negative
+    const line = { productCode: 'p', quantity: 1, amountMinor: -500 };
+    expect(issues(order({ lines: [line] })).map(([path, code]) => [path, code])).toEqual([
+      ['data.lines[0].amountMinor', 'too_small'],
+    ]);
+  });
+
   it('defaults the interaction version to its occurrence and the source to crm', () => {
     const r = parseEventBatch(
       {

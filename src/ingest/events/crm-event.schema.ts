@@ -85,9 +85,9 @@ function timestamp(now: () => number, slackMs = FUTURE_SLACK_MS) {
 
 type Timestamp = ReturnType<typeof timestamp>;
 
-/** Amounts in currency minor units: integers, never negative. */
+/** Line amounts in currency minor units: integers, never negative (a credit note's sign is its order's amountMinor). */
 const minorUnits = () =>
-  z.number().int().min(0, 'must not be negative (record refunds with status=refunded)');
+  z.number().int().min(0, "must not be negative (a credit note's sign is its order's amountMinor)");
 
 function customerSchema(ts: Timestamp, version: Timestamp) {
   const contact = z.strictObject({
@@ -123,6 +123,12 @@ function customerSchema(ts: Timestamp, version: Timestamp) {
   });
 }
 
+/**
+ * An order's own amount: a negative one is a credit note, a reversal giving |amountMinor| back (normaliseOrder), as
+ * in a CSV import. Lines stay non-negative: they say what was bought or given back, the sign is the order's.
+ */
+const signedMinorUnits = () => z.number().int();
+
 function orderSchema(ts: Timestamp, version: Timestamp) {
   const minor = minorUnits();
   const line = z.strictObject({
@@ -142,7 +148,7 @@ function orderSchema(ts: Timestamp, version: Timestamp) {
     customerExternalId: id,
     updatedAt: version,
     placedAt: ts,
-    amountMinor: minor,
+    amountMinor: signedMinorUnits(),
     currency: z
       .string()
       .transform((v) => v.trim().toUpperCase())
@@ -458,29 +464,40 @@ function normaliseOrder(d: WireOrder, at: (p: string) => string, issues: EventIs
       code: 'amount_too_large',
       message: `exceeds ${MAX_ORDER_AMOUNT_MAJOR} ${d.currency}`,
     });
-  if (d.amountMinor > max) absurd('amountMinor');
+  // a credit note booked with a negative amount: a reversal of |amount| (the rules of the CSV import, csv-rows.ts)
+  const negative = d.amountMinor < 0;
+  const amountMinor = Math.abs(d.amountMinor);
+  if (amountMinor > max) absurd('amountMinor');
   d.lines.forEach((l, i) => {
     if (l.amountMinor > max) absurd(`lines[${i}].amountMinor`);
   });
-  const reversal = d.reversal ?? d.reverses !== undefined;
+  const reversal = d.reversal ?? (negative || d.reverses !== undefined);
   if (d.reversal === false && d.reverses !== undefined)
     issues.push({
       path: at('reverses'),
       code: 'reversal_conflict',
       message: 'names an order to reverse, but reversal is false',
     });
+  if (d.reversal === false && negative)
+    issues.push({
+      path: at('reversal'),
+      code: 'reversal_conflict',
+      message: 'is false, but amountMinor is negative (a negative amount is a refund or cancellation)',
+    });
   if (reversal && d.status === 'paid')
     issues.push({
       path: at('status'),
       code: 'reversal_paid',
-      message: 'a reversal is refunded or cancelled, not paid',
+      message: negative
+        ? 'is paid, but amountMinor is negative (a negative amount is a refund or cancellation: status refunded or cancelled)'
+        : 'a reversal is refunded or cancelled, not paid',
     });
   return {
     externalId: d.externalId,
     customerExternalId: d.customerExternalId,
     updatedAt: d.updatedAt,
     placedAt: d.placedAt,
-    amountMinor: d.amountMinor,
+    amountMinor,
     currency: d.currency,
     status: d.status ?? (reversal ? 'refunded' : 'paid'),
     // only when given, so the digest of orders that are no reversal stays what it was

@@ -376,6 +376,14 @@ describe('HubSpot companies and deals', () => {
     expect(cancelled.data).toMatchObject({ externalId: '21', amountMinor: 168460, status: 'cancelled' });
     expect(cancelled.data).not.toHaveProperty('reversal');
     expect(parseEvent(cancelled).ok).toBe(true);
+    // a refund deal in a cancelled stage is no order: refused, never netted as a credit note
+    const undone = parseEvent(
+      dealToWire(
+        deal({ dealstage: 'closedlost', amount: '-5', hs_date_entered_closedwon: '1767225600000' }),
+        full.deals,
+      ),
+    );
+    expect(undone.ok ? [] : undone.issues.map((i) => i.code)).toEqual(['reversal_conflict']);
     // a won deal keeps the shape it had: no reversal keys
     expect(dealToWire(deal({ dealstage: 'closedwon', amount: '3' }), full.deals).data).not.toHaveProperty(
       'reversal',

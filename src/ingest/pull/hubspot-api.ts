@@ -330,6 +330,9 @@ export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEv
   const stage = p[f.stage]?.trim().toLowerCase() ?? '';
   const cancelled = (cfg.cancelledStages ?? []).some((s) => s.toLowerCase() === stage);
   const refund = !cancelled && amountMinor !== null && amountMinor < 0;
+  // A refund deal in a cancelled stage (the refund undone) is no order: said to be no reversal, its negative amount
+  // is refused (reversal_conflict) instead of read as a credit note to net, as an event's negative amount is.
+  const undoneRefund = cancelled && amountMinor !== null && amountMinor < 0;
   const reverses = refund && f.reverses ? p[f.reverses]?.trim() || null : null;
   return {
     type: 'order.upserted',
@@ -341,7 +344,11 @@ export function dealToWire(record: HubSpotDeal, cfg: HubSpotDealsConfig): WireEv
       amountMinor: refund ? -(amountMinor as number) : amountMinor,
       currency,
       status: cancelled ? 'cancelled' : refund ? 'refunded' : 'paid',
-      ...(refund ? { reversal: true, ...(reverses ? { reverses } : {}) } : {}),
+      ...(refund
+        ? { reversal: true, ...(reverses ? { reverses } : {}) }
+        : undoneRefund
+          ? { reversal: false }
+          : {}),
     },
   };
 }

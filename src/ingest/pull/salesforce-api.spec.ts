@@ -220,6 +220,9 @@ describe('refunds and cancellations among Opportunities', () => {
     expect(cancelled.data).toMatchObject({ amountMinor: 16_846_960, status: 'cancelled' });
     expect(cancelled.data).not.toHaveProperty('reversal');
     expect(parseEvent(cancelled).ok).toBe(true);
+    // a refund Opportunity in a cancelled stage is no order: refused, never netted as a credit note
+    const undone = parseEvent(opportunityToWire(opp({ Amount: -5, StageName: 'Cancelled' }), on));
+    expect(undone.ok ? [] : undone.issues.map((i) => i.code)).toEqual(['reversal_conflict']);
   });
 });
 

@@ -200,6 +200,9 @@ export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecor
   const stage = getPath(record, 'StageName');
   const cancelled = typeof stage === 'string' && (o.cancelledStages ?? []).includes(stage);
   const refund = !cancelled && amountMinor !== null && amountMinor < 0;
+  // A refund Opportunity in a cancelled stage (the refund undone) is no order: said to be no reversal, its negative amount
+  // is refused (reversal_conflict) instead of read as a credit note to net, as an event's negative amount is.
+  const undoneRefund = cancelled && amountMinor !== null && amountMinor < 0;
   const link = refund && o.reversesField ? getPath(record, o.reversesField) : null;
   const reverses = typeof link === 'string' && link.trim() !== '' ? link.trim() : null;
   return {
@@ -212,7 +215,11 @@ export function opportunityToWire(record: SalesforceRecord, cfg: SalesforceRecor
       amountMinor: refund ? -(amountMinor as number) : amountMinor,
       currency,
       status: cancelled ? 'cancelled' : refund ? 'refunded' : 'paid',
-      ...(refund ? { reversal: true, ...(reverses ? { reverses } : {}) } : {}),
+      ...(refund
+        ? { reversal: true, ...(reverses ? { reverses } : {}) }
+        : undoneRefund
+          ? { reversal: false }
+          : {}),
     },
   };
 }
