@@ -24,13 +24,16 @@ export class MetricsExporter {
     if (!pushed?.length) return registry.metrics();
     // ours summed with the workers' (prom-client's cluster aggregation); the process's own nodejs_/process_ series
     // as they are (aggregation would drop some, e.g. process_start_time_seconds)
-    const own = (await registry.getMetricsAsJSON()).filter((m) => m.name.startsWith(PUSHED_PREFIX));
-    const merged: Registry = AggregatorRegistry.aggregate([own, ...pushed]);
+    // The process's series first: collecting the event loop delay resets its histogram, so a second collection in
+    // the same scrape (getMetricsAsJSON below) would leave it empty and every nodejs_eventloop_lag_* at 0.
     const processOnly = registry
       .getMetricsAsArray()
       .map((m) => m.name)
       .filter((name) => !name.startsWith(PUSHED_PREFIX));
-    const texts = await Promise.all(processOnly.map((name) => registry.getSingleMetricAsString(name)));
+    const texts: string[] = [];
+    for (const name of processOnly) texts.push(await registry.getSingleMetricAsString(name));
+    const own = (await registry.getMetricsAsJSON()).filter((m) => m.name.startsWith(PUSHED_PREFIX));
+    const merged: Registry = AggregatorRegistry.aggregate([own, ...pushed]);
     return `${texts.join('\n')}\n${await merged.metrics()}`;
   }
 }
