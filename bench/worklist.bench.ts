@@ -173,7 +173,7 @@ export const worklistBenchmark: Benchmark = {
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [];
       server = spawn(process.execPath, [...profile, join(__dirname, '..', 'src', 'main.api.js')], {
-        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', METRICS_TOKEN },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const base = `http://127.0.0.1:${port}`;
@@ -204,7 +204,13 @@ export const worklistBenchmark: Benchmark = {
       };
       const load1 = loadavg()[0];
       await load({ connections: CONNECTIONS }); // warm-up: connection pools, JIT, plan caches
+      await processHealth(base, METRICS_TOKEN); // a scrape resets the event loop's delay histogram
       const api = await load({ connections: CONNECTIONS });
+      const health = await processHealth(base, METRICS_TOKEN);
+      ctx.log(
+        `API process during the ${CONNECTIONS}-connection run: event loop delay p99 ${health.lagP99Ms} ms, ` +
+          `max ${health.lagMaxMs} ms; garbage collection ${health.gc}; slowest request ${api.latency.max} ms`,
+      );
       ctx.log(
         `API: ${api.requests.total} requests, ${api['2xx']} 2xx, ${api.non2xx} non-2xx, ${api.errors} errors`,
       );
@@ -326,6 +332,43 @@ export const worklistBenchmark: Benchmark = {
     }
   },
 };
+
+/** The bearer token of the API process's GET /metrics in this benchmark (not a secret: loopback, a throwaway DB). */
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
+/**
+ * The API process's event loop delay since the previous scrape (prom-client resets its histogram on every
+ * collection) and its garbage collection so far, from its own GET /metrics: whether slow requests of a run are
+ * the process stalling (a long GC pause, blocking work) or waiting elsewhere (the machine's other work, sockets).
+ */
+async function processHealth(
+  base: string,
+  token: string,
+): Promise<{ lagP99Ms: number; lagMaxMs: number; gc: string }> {
+  const text = await (
+    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+  ).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
+  const gc = ['minor', 'major', 'incremental']
+    .map((kind) => {
+      const sum = Number(
+        new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ??
+          0,
+      );
+      const count = Number(
+        new RegExp(`^nodejs_gc_duration_seconds_count\\{kind="${kind}"\\} ([0-9.e+-]+)`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+      return `${kind} ${count} (${(sum * 1000).toFixed(0)} ms)`;
+    })
+    .join(', ');
+  return {
+    lagP99Ms: Math.round(value('nodejs_eventloop_lag_p99_seconds') * 1000),
+    lagMaxMs: Math.round(value('nodejs_eventloop_lag_max_seconds') * 1000),
+    gc: `${gc}, since start`,
+  };
+}
 
 /**
  * CPU time (user + system) the process `pid` spent per request during `run`, ms, from /proc (Linux): unlike
