@@ -164,7 +164,10 @@ interface ModelForecast {
 
 const NO_FORECAST: Readonly<ModelForecast> = { pAlive: null, expectedPurchases: null, eov: null, clv: null };
 
-/** Expected order value (the chosen spend model, else Gamma-Gamma or the own mean) and, with BG/NBD, P(alive), purchases and CLV of a buyer. */
+/**
+ * Expected order value (the chosen spend model, else Gamma-Gamma or the own mean) and, with BG/NBD, P(alive),
+ * purchases and CLV of a buyer.
+ */
 function modelForecast(
   row: ChunkInputRow,
   ctx: RunModelContext,

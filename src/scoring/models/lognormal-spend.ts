@@ -161,7 +161,10 @@ function profileLogLikelihood(g: Groups, tau2: number, sigma2: number): { ll: nu
   return { ll, mu };
 }
 
-/** Rows grouped by x, in ascending x (the sums do not depend on the rows' order within an x only up to rounding). */
+/**
+ * Rows grouped by x, in ascending x. The sums follow the rows' order (to the last bit): callers pass rows in value
+ * order, so the same data gives the same fit (issue 13 item 7).
+ */
 function groupRows(rows: LogSpendRow[], warnings: string[]): Groups {
   const byX = new Map<number, { w: number; sy: number; syy: number }>();
   let invalid = 0;
