@@ -77,15 +77,14 @@ describe('logNormalOrderValue', () => {
     );
   });
 
-  it('moves towards the own mean as x grows (monotone shrinkage)', () => {
+  it('moves towards the own mean with every purchase (monotone shrinkage)', () => {
+    // ln EOV − ln mean = v·((μ − ln mean)/τ² + 1), and v = 1/(1/τ² + x/σ²) falls with x
     fc.assert(
       fc.property(positive, fc.integer({ min: 1, max: 500 }), (mean, x) => {
-        const target = Math.log(mean);
-        const a = Math.log(logNormalOrderValue(params, x, mean));
-        const b = Math.log(logNormalOrderValue(params, x + 1, mean));
-        // the posterior's log mean m + v/2 gets closer to ln(mean) with every purchase (up to the v/2 term)
-        expect(Math.abs(b - target)).toBeLessThanOrEqual(Math.abs(a - target) + params.tau2 / 2 + 1e-9);
-        expect(Number.isFinite(a)).toBe(true);
+        const gap = (n: number) => Math.abs(Math.log(logNormalOrderValue(params, n, mean)) - Math.log(mean));
+        expect(gap(x + 1)).toBeLessThanOrEqual(gap(x) * (1 + 1e-12));
+        const v = 1 / (1 / params.tau2 + x / params.sigma2);
+        expect(gap(x)).toBeCloseTo(v * Math.abs((params.mu - Math.log(mean)) / params.tau2 + 1), 9);
       }),
     );
   });
