@@ -21,6 +21,13 @@ import { PLANTED, plant } from '../src/scoring/models/seasonality.testdata';
 import { type RunModelContext } from '../src/scoring/chunk-scoring';
 import { createScoringPolicy } from '../src/scoring/models/customer-policy';
 import { NAIVE_RANKINGS, type PriorityCheck, type SpendHistory } from '../src/scoring/models/priority-check';
+import {
+  SPEND_MAE_TIE_SHARE,
+  spendBacktest,
+  spendMetrics,
+  spendSplit,
+} from '../src/scoring/models/spend-backtest';
+import { fitSpendModel, SPEND_MODELS, spendLabel, spendOrderValue } from '../src/scoring/models/spend-models';
 import { fitRunModels } from '../src/scoring/run-models';
 import { runPriorityCheck } from '../src/scoring/run-priority-check';
 import { allocateColumns, columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
@@ -79,7 +86,14 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
   const models = fitRunModels(
     columnModelInputs(cols, CALIBRATION_END),
     { horizonDays: holdout, buyers: stats.buyers, repeaters: stats.repeaters, discountRateAnnual },
-    { histories: calibration, cutoffDay: CALIBRATION_END },
+    {
+      histories: calibration,
+      spend: {
+        amounts: calibration.map((h) => h.amounts),
+        kinds: calibration.map(() => 'individual' as const),
+      },
+      cutoffDay: CALIBRATION_END,
+    },
   );
   const context: RunModelContext = {
     asOf: '1997-09-30',
@@ -91,6 +105,7 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
     discountRateAnnual,
     margin: 1,
     forecast: models.forecast,
+    spend: models.spend,
   };
   const policy = createScoringPolicy(
     {
@@ -113,7 +128,8 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
 /** One calibration/holdout split of a data set: purchase days per customer, calibration end and holdout end. */
 interface HoldoutSplit {
   name: string;
-  full: PurchaseHistory[];
+  /** with each purchase day's spend (minor units) where the data has it */
+  full: Array<PurchaseHistory & { amounts?: ArrayLike<number> }>;
   /** last day of the calibration period (day number) */
   split: number;
   /** last day of the holdout (day number) */
@@ -126,6 +142,8 @@ interface SplitOutcome {
   textbook: HoldoutMetrics;
   chosen: HoldoutMetrics;
   chosenLabel: string;
+  /** holdout MAE of the buyers' mean order value: the spend model the backtest chose, own mean, Gamma-Gamma */
+  spend: { chosen: string; mae: number; ownMean: number; gammaGamma: number | null } | null;
 }
 
 type LineFormat = (label: string, m: HoldoutMetrics) => string;
@@ -159,6 +177,7 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
   log(`  choice: ${choice.reason}`);
   let textbook: HoldoutMetrics | null = null;
   let chosen: HoldoutMetrics | null = null;
+  let chosenExpected: number[] | null = null;
   let chosenLabel = 'BG/NBD (no choice)';
   for (const model of COUNT_MODELS) {
     const fit = fitCountModelByName(model, outer.summaries);
@@ -181,8 +200,9 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     const factor = (i: number) =>
       season ? seasonalFactor(season, s.split, outer.summaries[i].T, 0, holdout) : 1;
     chosenLabel = `${modelLabel(model)}${season ? ' + seasonality' : ''} × ${choice.scale.toFixed(3)}${candidate?.yearAgo ? ' (year-ago split)' : ''}`;
+    chosenExpected = predicted.map((v, i) => v * choice.scale * factor(i));
     chosen = holdoutMetrics(
-      predicted.map((v, i) => v * choice.scale * factor(i)),
+      chosenExpected,
       outer.actual,
       // the score the backtest found to rank "buys again" better; scale and seasonal factor multiply the purchase
       // rate, so P(buy) sees them as a rate scale
@@ -209,7 +229,77 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
       );
     }
   }
-  return { name: s.name, textbook: textbook!, chosen: chosen ?? textbook!, chosenLabel };
+  const spend = spendSection(s, choice, chosenExpected, log);
+  return { name: s.name, textbook: textbook!, chosen: chosen ?? textbook!, chosenLabel, spend };
+}
+
+/**
+ * The spend candidates on one split (data with spend only): the spend backtest inside the calibration period
+ * chooses (as a run does, with the count backtest's horizons and chosen model); every candidate is then fitted on
+ * the calibration's repeat buyers and judged on the holdout buyers' mean order value, and with the chosen count
+ * forecast's E[X] on the holdout revenue of every customer, the chosen one marked.
+ */
+function spendSection(
+  s: HoldoutSplit,
+  choice: ReturnType<typeof backtest>,
+  expected: number[] | null,
+  log: (line: string) => void,
+): SplitOutcome['spend'] {
+  if (!s.full.every((h) => h.amounts)) return null;
+  const withSpend = s.full.map((h) => ({ days: Array.from(h.days), amounts: Array.from(h.amounts!) }));
+  const calibration = withSpend.map((h) => {
+    const k = h.days.filter((d) => d <= s.split).length;
+    return { days: h.days.slice(0, k), amounts: h.amounts.slice(0, k) };
+  });
+  const countModel = choice.candidates.find((c) => c.model === (choice.chosen ?? 'bg-nbd'));
+  const scale = choice.chosen ? choice.scale : 1;
+  const inner = spendBacktest(calibration, {
+    cutoffDay: s.split,
+    horizons: choice.horizons,
+    expectedPurchases: (h, summaries) => {
+      const fit = countModel?.horizons.find((r) => r.horizon === h);
+      return countModel && fit
+        ? summaries.map(
+            (c) => scale * modelExpectedPurchases({ model: countModel.model, params: fit.params }, h, c),
+          )
+        : null;
+    },
+  });
+  const outer = spendSplit(withSpend, s.split, s.end);
+  const rows = outer
+    .filter((c) => c.summary.x > 0 && c.repeatMean !== null && c.repeatMean > 0)
+    .map((c) => ({ x: c.summary.x, mean: c.repeatMean! }))
+    .sort((p, q) => p.x - q.x || p.mean - q.mean);
+  const buyers = outer.filter((c) => c.holdoutPurchases > 0).length;
+  log(
+    `  spend: ${buyers} holdout buyers; chosen by the spend backtest: ${spendLabel(inner.chosen)} (lowest mean backtest MAE of the buyers' mean order value; within ${100 * SPEND_MAE_TIE_SHARE} % the simpler wins); money in minor units, revenue = chosen count forecast × order value`,
+  );
+  const maes = new Map<string, number>();
+  for (const model of SPEND_MODELS) {
+    const fit = fitSpendModel(model, rows);
+    const candidate = inner.candidates.find((c) => c.model === model)!;
+    const mark = model === inner.chosen ? '* ' : '  ';
+    const backtestMae = Number.isFinite(candidate.meanMae) ? candidate.meanMae.toFixed(0) : '–';
+    const label = `${mark}${model}${candidate.excluded ? ' (left out)' : ''}`.padEnd(35);
+    if (!fit.model) {
+      log(
+        `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout fit rejected (${fit.rejected?.split(':')[0]})`,
+      );
+      continue;
+    }
+    const predicted = outer.map((c) => spendOrderValue(fit.model!, c.summary.x, c.repeatMean, c.ownMean));
+    const m = spendMetrics(outer, predicted, expected);
+    maes.set(model, m.mae);
+    log(
+      `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout order value MAE ${m.mae.toFixed(0).padStart(6)} (aggregate ${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  revenue MAE ${m.revenueMae === null ? '–' : m.revenueMae.toFixed(0).padStart(6)} (aggregate ${m.revenueAggregateError === null ? '–' : (100 * m.revenueAggregateError).toFixed(1).padStart(5)} %)`,
+    );
+  }
+  return {
+    chosen: inner.chosen,
+    mae: maes.get(inner.chosen) ?? NaN,
+    ownMean: maes.get('own-mean') ?? NaN,
+    gammaGamma: maes.get('gamma-gamma') ?? null,
+  };
 }
 
 /** The goals of issue 13 for one split: chosen against the textbook. */
@@ -230,14 +320,19 @@ function generatedHistories(opts: { customers: number; seed: number; asOf: strin
     asOf: new Date(`${opts.asOf}T00:00:00Z`),
     historyDays: opts.historyDays,
   });
-  const days = new Map<string, Set<number>>();
+  const spend = new Map<string, Map<number, number>>();
   for (const o of rows.orders) {
     if (o.status !== 'paid') continue;
-    const set = days.get(o.customer_external_id) ?? new Set<number>();
-    set.add(Math.floor(Date.parse(o.placed_at) / DAY_MS));
-    days.set(o.customer_external_id, set);
+    const byDay = spend.get(o.customer_external_id) ?? new Map<number, number>();
+    const day = Math.floor(Date.parse(o.placed_at) / DAY_MS);
+    byDay.set(day, (byDay.get(day) ?? 0) + Math.round(Number(o.amount) * 100));
+    spend.set(o.customer_external_id, byDay);
   }
-  return [...days.keys()].sort().map((id) => ({ days: [...days.get(id)!].sort((a, b) => a - b) }));
+  return [...spend.keys()].sort().map((id) => {
+    const byDay = spend.get(id)!;
+    const days = [...byDay.keys()].sort((a, b) => a - b);
+    return { days, amounts: days.map((d) => byDay.get(d)!) };
+  });
 }
 
 /**
@@ -246,7 +341,7 @@ function generatedHistories(opts: { customers: number; seed: number; asOf: strin
  * years, and a wholesaler-like year whose holdout crosses the November–December peak), and the planted data
  * with and without seasonality (the generator has no switch for it).
  */
-function splits(cdnow: PurchaseHistory[]): HoldoutSplit[] {
+function splits(cdnow: HoldoutSplit['full']): HoldoutSplit[] {
   const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
   // CDNOW's day 0 is 1997-01-01: the end of week n is day 7n − 1
   const week = (n: number) => 7 * n - 1;
@@ -306,7 +401,7 @@ export const scoringAccuracyBench: Benchmark = {
     'holdout accuracy of every candidate model on several splits (CDNOW weeks 26/39/52, generated, planted), chosen by a backtest inside the calibration',
   async run(ctx): Promise<BenchResult> {
     const spend = cdnowSpend();
-    const cdnow: PurchaseHistory[] = spend.map((h) => ({ days: h.days }));
+    const cdnow = spend.map((h) => ({ days: h.days, amounts: h.amounts }));
     const holdout = HOLDOUT_END - CALIBRATION_END;
     const figures: BenchFigure[] = [];
     const baselines: BenchFigure[] = [];
@@ -342,6 +437,18 @@ export const scoringAccuracyBench: Benchmark = {
     ctx.log('');
     for (const o of outcomes) {
       ctx.log(goalLine(o));
+      if (o.spend) {
+        const sp = o.spend;
+        const line = `${o.name}: spend ${sp.chosen} order value MAE ${sp.mae.toFixed(0)} (own mean ${sp.ownMean.toFixed(0)}, Gamma-Gamma ${sp.gammaGamma === null ? 'rejected' : sp.gammaGamma.toFixed(0)})`;
+        ctx.log(line);
+        ratios.push(line);
+        figures.push({
+          label: `${o.name}: chosen spend (${sp.chosen}) order value MAE`,
+          value: sp.mae,
+          unit: 'cents',
+        });
+        baselines.push({ label: `${o.name}: own mean order value MAE`, value: sp.ownMean, unit: 'cents' });
+      }
       ratios.push(goalLine(o));
       figures.push({ label: `${o.name}: chosen MAE`, value: o.chosen.mae, unit: '' });
       baselines.push({ label: `${o.name}: BG/NBD MAE`, value: o.textbook.mae, unit: '' });
