@@ -13,6 +13,7 @@ import { fitBgNbd } from './models/bg-nbd';
 import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
+import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
@@ -143,6 +144,8 @@ export interface ModelReport {
     }>;
     seconds: number;
   };
+  /** the learned correction on top of the chosen model: used or not, and its validation (absent: no choice) */
+  correction?: CorrectionReport;
   /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
   priorityCheck?: PriorityCheck;
 }
@@ -257,12 +260,18 @@ function chooseModel(
     result.scale = 1;
     reason += '; no usable model: the scores use BG/NBD as fitted, uncorrected';
   }
+  if (forecast) {
+    const corrected = correctRunForecast(forecast, input.histories, result, now, opts.horizonDays);
+    forecast = corrected.forecast;
+    report.correction = corrected.report;
+  }
   if (bgFlags.length) report.reasons.push(`BG/NBD is degenerate on this data: ${bgFlags.join('; ')}`);
   report.reasons.push(
     forecast
       ? `model chosen by the self-backtest: ${modelLabel(forecast.model)} × ${forecast.scale.toFixed(3)} (${reason})`
       : `self-backtest: ${reason}`,
   );
+  if (report.correction) report.reasons.push(report.correction.reason);
   report.choice = {
     chosen: result.chosen,
     scale: result.scale,
