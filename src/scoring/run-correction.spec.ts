@@ -11,7 +11,7 @@ describe('the learned correction in a run', () => {
   it('multiplies each customer’s purchases by its factor (a dot product), the same on every call', () => {
     const base: RunForecast = { model: 'bg-nbd', params, scale: 1.1 };
     // intercept ln 2 and a slope on the recency ratio; no P(buy) part
-    const count = [Math.log(2), 0, 0, 1.5, 0, 0, 0];
+    const count = [Math.log(2), 0, 0, 1.5, ...new Array<number>(CORRECTION_FEATURES.length - 3).fill(0)];
     const corrected: RunForecast = { ...base, correction: { count, pBuy: null, level: 0.8 } };
     const plain = new CountForecaster(base, settings);
     const withIt = new CountForecaster(corrected, settings);

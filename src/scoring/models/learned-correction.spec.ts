@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { splitHistories } from './backtest';
 import { fitCountModelByName } from './count-models';
 import {
+  CORRECTION_FEATURES,
   correctedPBuy,
   correctionFeatures,
   correctionFold,
@@ -100,7 +101,10 @@ describe('the learned correction', () => {
   it('normalises the counts’ factor so the corrected purchases sum to the uncorrected (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+          minLength: CORRECTION_FEATURES.length + 1,
+          maxLength: CORRECTION_FEATURES.length + 1,
+        }),
         fc.integer({ min: 1, max: 1_000 }),
         (count, seed) => {
           const data = rows(50, seed, () => 1);

@@ -1,8 +1,8 @@
 /**
  * The learned correction on top of the chosen count model (issue 13 item 2, "a small regression on RFM features of
  * the backtest error"). On the self-backtest's longest split (features as of cutoff − h, outcome in the h days
- * after), per customer: the model's E[X(h)] and P(buy), recency t_x/T, ln(1 + x), ln(1 + T in weeks) and "never
- * bought again". Fitted there:
+ * after), per customer: the model's E[X(h)] and P(buy), recency t_x/T, ln(1 + x), ln(1 + T in weeks), "never
+ * bought again" and ln(1 + weeks since the last purchase). Fitted there:
  *   - a Poisson regression of the holdout purchases with offset ln E[X(h)] → a factor on each customer's E[X];
  *   - a logistic regression of "bought again" with offset logit P(buy) → a corrected P(buy).
  * The count factor only re-distributes: it is normalised so that the corrected purchases sum to the uncorrected
@@ -33,6 +33,7 @@ export const CORRECTION_FEATURES = [
   'ln_1_plus_x',
   'ln_1_plus_t_weeks',
   'no_repeat',
+  'ln_1_plus_weeks_silent',
 ] as const;
 
 /** Ridge penalty on the standardised slopes: small, it only keeps near-collinear features (ln E, P(buy)) tame. */
@@ -59,6 +60,7 @@ export function correctionFeatures(s: RepeatSummary, expected: number, pBuy: num
     log(1 + s.x),
     log(1 + max(0, s.T) / 7),
     s.x === 0 ? 1 : 0,
+    log(1 + max(0, s.T - s.tx) / 7),
   ];
 }
 
