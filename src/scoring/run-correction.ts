@@ -28,8 +28,11 @@ export interface CorrectionReport {
   horizon: number | null;
   customers: number;
   buyers: number;
-  /** cross-fitted on that split: the chosen model as is and corrected (null: not tried) */
-  validation: { uncorrected: ValidationFigures; corrected: ValidationFigures } | null;
+  /** cross-fitted on that split: the chosen model as is (AUC by P(buy), and by E[X]) and corrected (null: not tried) */
+  validation: {
+    uncorrected: ValidationFigures & { aucExpected: number | null };
+    corrected: ValidationFigures;
+  } | null;
   /** intercept then CORRECTION_FEATURES, when used */
   coefficients?: { features: readonly string[]; count: number[] | null; pBuy: number[] | null };
 }
@@ -86,7 +89,10 @@ export function correctRunForecast(
     buyers: learned.buyers,
     validation: learned.validation
       ? {
-          uncorrected: figures(learned.validation.uncorrected),
+          uncorrected: {
+            ...figures(learned.validation.uncorrected),
+            aucExpected: learned.validation.uncorrectedAucExpected,
+          },
           corrected: figures(learned.validation.corrected),
         }
       : null,

@@ -12,7 +12,13 @@
  * only when its cross-fitted predictions beat the uncorrected ones by a margin (MAE for the counts, AUC for
  * P(buy)). Pure; docs/models-clv.md "Learned correction".
  */
-import { holdoutMetrics, type HoldoutMetrics, type PurchaseHistory, splitHistories } from './backtest';
+import {
+  holdoutMetrics,
+  type HoldoutMetrics,
+  type PurchaseHistory,
+  rocAuc,
+  splitHistories,
+} from './backtest';
 import {
   type CountModelName,
   type CountModelParams,
@@ -95,9 +101,11 @@ interface Row {
 }
 
 export interface CorrectionValidation {
-  /** cross-fitted, on every customer of the split: the chosen model as is, and corrected */
+  /** cross-fitted, on every customer of the split: the chosen model as is, and corrected (AUC by P(buy)) */
   uncorrected: HoldoutMetrics;
   corrected: HoldoutMetrics;
+  /** the uncorrected model's AUC ranked by E[X] (a run may rank by it: the candidate's aucBy) */
+  uncorrectedAucExpected: number | null;
 }
 
 export interface CorrectionResult {
@@ -210,6 +218,10 @@ export function crossValidate(
       rows.map((r) => r.pBuy),
     ),
     corrected: holdoutMetrics(expected, actual, pBuy),
+    uncorrectedAucExpected: rocAuc(
+      rows.map((r) => r.expected),
+      actual,
+    ),
     coefficients,
   };
 }
@@ -219,10 +231,12 @@ export function judgeCorrection(v: CorrectionValidation): { count: boolean; pBuy
   const { uncorrected: u, corrected: c } = v;
   const maeOk = c.mae <= (1 - CORRECTION_MAE_MARGIN) * u.mae;
   const topOk = (c.topDecileCapture ?? 0) >= (u.topDecileCapture ?? 0) - CORRECTION_TOP_DECILE_TOLERANCE;
-  const aucOk = c.auc !== null && u.auc !== null && c.auc >= u.auc + CORRECTION_AUC_MARGIN;
+  // against the better of the uncorrected rankings, by P(buy) or by E[X]
+  const baseAuc = u.auc === null ? v.uncorrectedAucExpected : max(u.auc, v.uncorrectedAucExpected ?? u.auc);
+  const aucOk = c.auc !== null && baseAuc !== null && c.auc >= baseAuc + CORRECTION_AUC_MARGIN;
   const f4 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
-  const figures = `cross-fitted MAE ${f4(c.mae)} vs ${f4(u.mae)} uncorrected, AUC ${f4(c.auc)} vs ${f4(u.auc)}, top decile ${pct(c.topDecileCapture)} vs ${pct(u.topDecileCapture)}, aggregate ${pct(c.aggregateError)} vs ${pct(u.aggregateError)}`;
+  const figures = `cross-fitted MAE ${f4(c.mae)} vs ${f4(u.mae)} uncorrected, AUC ${f4(c.auc)} vs ${f4(u.auc)} by P(buy) and ${f4(v.uncorrectedAucExpected)} by E[X], top decile ${pct(c.topDecileCapture)} vs ${pct(u.topDecileCapture)}, aggregate ${pct(c.aggregateError)} vs ${pct(u.aggregateError)}`;
   const countWhy =
     maeOk && topOk
       ? 'expected purchases corrected'
@@ -273,7 +287,11 @@ export function learnCorrection(
     horizon: h,
     customers,
     buyers,
-    validation: { uncorrected: validation.uncorrected, corrected: validation.corrected },
+    validation: {
+      uncorrected: validation.uncorrected,
+      corrected: validation.corrected,
+      uncorrectedAucExpected: validation.uncorrectedAucExpected,
+    },
   };
   if (!verdict.count && !verdict.pBuy)
     return {
