@@ -145,7 +145,8 @@ type LineFormat = (label: string, m: HoldoutMetrics) => string;
  * weeks, the horizons of backtestHorizons); every candidate is then fitted on the whole calibration period (days,
  * as lifetimes) and judged on the holdout beside BG/NBD, the chosen one marked. Also shown, not used: the chosen
  * model scaled by its longest backtest horizon's unshrunk ratio — what a correction "matched" to the horizon
- * would have done.
+ * would have done. Then the learned correction (models/learned-correction.ts) as a run learns it: without its guard
+ * ("both parts", shown, not used) and, marked, with the parts its validation let through.
  */
 function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: LineFormat): SplitOutcome {
   const calibration = s.full.map((h) => ({ days: Array.from(h.days).filter((d) => d <= s.split) }));
