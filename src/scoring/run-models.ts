@@ -14,6 +14,7 @@ import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-mo
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
 import { gammaGammaRejection, type SpendModel, spendOrderValue } from './models/spend-models';
+import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
@@ -147,6 +148,8 @@ export interface ModelReport {
     }>;
     seconds: number;
   };
+  /** the learned correction on top of the chosen model: used or not, and its validation (absent: no choice) */
+  correction?: CorrectionReport;
   /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
   priorityCheck?: PriorityCheck;
   /** the spend model the self-backtest chose, every candidate's figures and why (absent when no backtest ran) */
@@ -295,12 +298,18 @@ function chooseModel(
     result.scale = 1;
     reason += '; no usable model: the scores use BG/NBD as fitted, uncorrected';
   }
+  if (forecast) {
+    const corrected = correctRunForecast(forecast, input.histories, result, now, opts.horizonDays);
+    forecast = corrected.forecast;
+    report.correction = corrected.report;
+  }
   if (bgFlags.length) report.reasons.push(`BG/NBD is degenerate on this data: ${bgFlags.join('; ')}`);
   report.reasons.push(
     forecast
       ? `model chosen by the self-backtest: ${modelLabel(forecast.model)} × ${forecast.scale.toFixed(3)} (${reason})`
       : `self-backtest: ${reason}`,
   );
+  if (report.correction) report.reasons.push(report.correction.reason);
   report.choice = {
     chosen: result.chosen,
     scale: result.scale,

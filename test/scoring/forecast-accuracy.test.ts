@@ -29,6 +29,14 @@ describe('the self-backtest of a scoring run', () => {
     expect(choice.choice).toMatchObject({ horizons: expect.any(Array) });
     expect(choice.reasons.join('\n')).toMatch(/self-backtest/);
 
+    // the learned correction on top of the chosen model: used or not, with its reason in the report's reasons
+    const correction = (run.report as { models: { correction?: { used: boolean; reason: string } } }).models
+      .correction;
+    if (choice.choice.chosen) {
+      expect(correction).toMatchObject({ used: expect.any(Boolean), reason: expect.any(String) });
+      expect(choice.reasons).toContain(correction!.reason);
+    }
+
     const key = await keyFor(nest.app, workspaceId, 'admin');
     const view = (await client(nest.app).get(`/v1/score-runs/${run.id}/accuracy`, key).expect(200)).body;
     expect(view.runId).toBe(run.id);
