@@ -16,11 +16,25 @@ import {
   modelPBuy,
 } from '../src/scoring/models/count-models';
 import { generateCrmRows } from '../src/generator/crm-generator';
+import {
+  correctedPBuy,
+  correctionFeatures,
+  correctionLevel,
+  countFactor,
+  learnCorrection,
+} from '../src/scoring/models/learned-correction';
 import { seasonalFactor } from '../src/scoring/models/seasonality';
 import { PLANTED, plant } from '../src/scoring/models/seasonality.testdata';
 import { type RunModelContext } from '../src/scoring/chunk-scoring';
 import { createScoringPolicy } from '../src/scoring/models/customer-policy';
 import { NAIVE_RANKINGS, type PriorityCheck, type SpendHistory } from '../src/scoring/models/priority-check';
+import {
+  SPEND_MAE_TIE_SHARE,
+  spendBacktest,
+  spendMetrics,
+  spendSplit,
+} from '../src/scoring/models/spend-backtest';
+import { fitSpendModel, SPEND_MODELS, spendLabel, spendOrderValue } from '../src/scoring/models/spend-models';
 import { fitRunModels } from '../src/scoring/run-models';
 import { runPriorityCheck } from '../src/scoring/run-priority-check';
 import { allocateColumns, columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
@@ -79,7 +93,14 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
   const models = fitRunModels(
     columnModelInputs(cols, CALIBRATION_END),
     { horizonDays: holdout, buyers: stats.buyers, repeaters: stats.repeaters, discountRateAnnual },
-    { histories: calibration, cutoffDay: CALIBRATION_END },
+    {
+      histories: calibration,
+      spend: {
+        amounts: calibration.map((h) => h.amounts),
+        kinds: calibration.map(() => 'individual' as const),
+      },
+      cutoffDay: CALIBRATION_END,
+    },
   );
   const context: RunModelContext = {
     asOf: '1997-09-30',
@@ -91,6 +112,7 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
     discountRateAnnual,
     margin: 1,
     forecast: models.forecast,
+    spend: models.spend,
   };
   const policy = createScoringPolicy(
     {
@@ -113,19 +135,25 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
 /** One calibration/holdout split of a data set: purchase days per customer, calibration end and holdout end. */
 interface HoldoutSplit {
   name: string;
-  full: PurchaseHistory[];
+  /** with each purchase day's spend (minor units) where the data has it */
+  full: Array<PurchaseHistory & { amounts?: ArrayLike<number> }>;
   /** last day of the calibration period (day number) */
   split: number;
   /** last day of the holdout (day number) */
   end: number;
 }
 
-/** What one split shows: the textbook's and the chosen forecast's holdout metrics. */
+/** What one split shows: the textbook's and the chosen forecast's holdout metrics, and the final one's. */
 interface SplitOutcome {
   name: string;
   textbook: HoldoutMetrics;
   chosen: HoldoutMetrics;
   chosenLabel: string;
+  /** holdout MAE of the buyers' mean order value: the spend model the backtest chose, own mean, Gamma-Gamma */
+  spend: { chosen: string; mae: number; ownMean: number; gammaGamma: number | null } | null;
+  /** the chosen forecast with the learned correction (models/learned-correction.ts) applied where it validated */
+  final: HoldoutMetrics;
+  finalLabel: string;
 }
 
 type LineFormat = (label: string, m: HoldoutMetrics) => string;
@@ -135,7 +163,8 @@ type LineFormat = (label: string, m: HoldoutMetrics) => string;
  * weeks, the horizons of backtestHorizons); every candidate is then fitted on the whole calibration period (days,
  * as lifetimes) and judged on the holdout beside BG/NBD, the chosen one marked. Also shown, not used: the chosen
  * model scaled by its longest backtest horizon's unshrunk ratio — what a correction "matched" to the horizon
- * would have done.
+ * would have done. Then the learned correction (models/learned-correction.ts) as a run learns it: without its guard
+ * ("both parts", shown, not used) and, marked, with the parts its validation let through.
  */
 function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: LineFormat): SplitOutcome {
   const calibration = s.full.map((h) => ({ days: Array.from(h.days).filter((d) => d <= s.split) }));
@@ -159,7 +188,10 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
   log(`  choice: ${choice.reason}`);
   let textbook: HoldoutMetrics | null = null;
   let chosen: HoldoutMetrics | null = null;
+  let chosenExpected: number[] | null = null;
   let chosenLabel = 'BG/NBD (no choice)';
+  let final: HoldoutMetrics | null = null;
+  let finalLabel = '';
   for (const model of COUNT_MODELS) {
     const fit = fitCountModelByName(model, outer.summaries);
     const predicted = outer.summaries.map((c) =>
@@ -181,8 +213,9 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
     const factor = (i: number) =>
       season ? seasonalFactor(season, s.split, outer.summaries[i].T, 0, holdout) : 1;
     chosenLabel = `${modelLabel(model)}${season ? ' + seasonality' : ''} × ${choice.scale.toFixed(3)}${candidate?.yearAgo ? ' (year-ago split)' : ''}`;
+    chosenExpected = predicted.map((v, i) => v * choice.scale * factor(i));
     chosen = holdoutMetrics(
-      predicted.map((v, i) => v * choice.scale * factor(i)),
+      chosenExpected,
       outer.actual,
       // the score the backtest found to rank "buys again" better; scale and seasonal factor multiply the purchase
       // rate, so P(buy) sees them as a rate scale
@@ -193,7 +226,69 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
             return k > 0 ? modelPBuy({ model, params: fit.params }, holdout, c, k) : 0;
           }),
     );
-    log(line(`* chosen: ${chosenLabel}`, chosen));
+    // the learned correction as a run learns it (the chosen model's fit at the backtest's longest horizon, inside
+    // the calibration), applied to the holdout forecast: shown whether or not its validation let it be used
+    const last = candidate?.horizons[candidate.horizons.length - 1];
+    const learned = last
+      ? learnCorrection(calibration, { model, params: last.params, horizon: last.horizon }, s.split)
+      : null;
+    const withCorrection = (() => {
+      if (!last) return null;
+      const all = learnCorrection(
+        calibration,
+        { model, params: last.params, horizon: last.horizon },
+        s.split,
+        {
+          force: true,
+        },
+      ).correction;
+      if (!all) return null;
+      const rows = outer.summaries.map((c, i) => ({
+        expected: predicted[i],
+        features: correctionFeatures(c, predicted[i], pBuy[i]),
+      }));
+      const apply = (c: typeof all) => {
+        const level = correctionLevel(c, rows);
+        return holdoutMetrics(
+          rows.map(
+            (r, i) => predicted[i] * choice.scale * factor(i) * countFactor({ ...c, level }, r.features),
+          ),
+          outer.actual,
+          c.pBuy
+            ? rows.map((r, i) => correctedPBuy(c, r.features, pBuy[i]))
+            : candidate?.aucBy === 'expected'
+              ? undefined
+              : chosen!.aucBy === 'p_buy'
+                ? outer.summaries.map((c2, i) => {
+                    const k = choice.scale * factor(i);
+                    return k > 0 ? modelPBuy({ model, params: fit.params }, holdout, c2, k) : 0;
+                  })
+                : undefined,
+        );
+      };
+      return {
+        all: apply(all),
+        used: learned?.correction ? apply(learned.correction) : null,
+      };
+    })();
+    log(line(`${learned?.correction ? '' : '* '}chosen: ${chosenLabel}`, chosen));
+    if (withCorrection) {
+      const parts = learned?.correction
+        ? [learned.usedCount ? 'E[X]' : '', learned.usedPBuy ? 'P(buy)' : ''].filter(Boolean).join(' + ')
+        : '';
+      log(
+        line(
+          `  + learned correction, both parts${learned?.correction ? '' : ' (not used)'}`,
+          withCorrection.all,
+        ),
+      );
+      if (withCorrection.used) {
+        finalLabel = `${chosenLabel} + learned correction of ${parts}`;
+        final = withCorrection.used;
+        log(line(`* + learned correction of ${parts} (used)`, final));
+      }
+    }
+    log(`  learned correction: ${learned?.reason ?? 'no backtest fit'}`);
     const longest = candidate?.horizons[candidate.horizons.length - 1]?.metrics;
     if (longest && longest.predicted > 0) {
       const matched = longest.actual / longest.predicted;
@@ -209,17 +304,97 @@ function holdoutSection(s: HoldoutSplit, log: (line: string) => void, line: Line
       );
     }
   }
-  return { name: s.name, textbook: textbook!, chosen: chosen ?? textbook!, chosenLabel };
+  const spend = spendSection(s, choice, chosenExpected, log);
+  const chosenOrTextbook = chosen ?? textbook!;
+  return {
+    name: s.name,
+    textbook: textbook!,
+    chosen: chosenOrTextbook,
+    chosenLabel,
+    spend,
+    final: final ?? chosenOrTextbook,
+    finalLabel: final ? finalLabel : chosenLabel,
+  };
+}
+
+/**
+ * The spend candidates on one split (data with spend only): the spend backtest inside the calibration period
+ * chooses (as a run does, with the count backtest's horizons and chosen model); every candidate is then fitted on
+ * the calibration's repeat buyers and judged on the holdout buyers' mean order value, and with the chosen count
+ * forecast's E[X] on the holdout revenue of every customer, the chosen one marked.
+ */
+function spendSection(
+  s: HoldoutSplit,
+  choice: ReturnType<typeof backtest>,
+  expected: number[] | null,
+  log: (line: string) => void,
+): SplitOutcome['spend'] {
+  if (!s.full.every((h) => h.amounts)) return null;
+  const withSpend = s.full.map((h) => ({ days: Array.from(h.days), amounts: Array.from(h.amounts!) }));
+  const calibration = withSpend.map((h) => {
+    const k = h.days.filter((d) => d <= s.split).length;
+    return { days: h.days.slice(0, k), amounts: h.amounts.slice(0, k) };
+  });
+  const countModel = choice.candidates.find((c) => c.model === (choice.chosen ?? 'bg-nbd'));
+  const scale = choice.chosen ? choice.scale : 1;
+  const inner = spendBacktest(calibration, {
+    cutoffDay: s.split,
+    horizons: choice.horizons,
+    expectedPurchases: (h, summaries) => {
+      const fit = countModel?.horizons.find((r) => r.horizon === h);
+      return countModel && fit
+        ? summaries.map(
+            (c) => scale * modelExpectedPurchases({ model: countModel.model, params: fit.params }, h, c),
+          )
+        : null;
+    },
+  });
+  const outer = spendSplit(withSpend, s.split, s.end);
+  const rows = outer
+    .filter((c) => c.summary.x > 0 && c.repeatMean !== null && c.repeatMean > 0)
+    .map((c) => ({ x: c.summary.x, mean: c.repeatMean! }))
+    .sort((p, q) => p.x - q.x || p.mean - q.mean);
+  const buyers = outer.filter((c) => c.holdoutPurchases > 0).length;
+  log(
+    `  spend: ${buyers} holdout buyers; chosen by the spend backtest: ${spendLabel(inner.chosen)} (lowest mean backtest MAE of the buyers' mean order value; within ${100 * SPEND_MAE_TIE_SHARE} % the simpler wins); money in minor units, revenue = chosen count forecast × order value`,
+  );
+  const maes = new Map<string, number>();
+  for (const model of SPEND_MODELS) {
+    const fit = fitSpendModel(model, rows);
+    const candidate = inner.candidates.find((c) => c.model === model)!;
+    const mark = model === inner.chosen ? '* ' : '  ';
+    const backtestMae = Number.isFinite(candidate.meanMae) ? candidate.meanMae.toFixed(0) : '–';
+    const label = `${mark}${model}${candidate.excluded ? ' (left out)' : ''}`.padEnd(35);
+    if (!fit.model) {
+      log(
+        `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout fit rejected (${fit.rejected?.split(':')[0]})`,
+      );
+      continue;
+    }
+    const predicted = outer.map((c) => spendOrderValue(fit.model!, c.summary.x, c.repeatMean, c.ownMean));
+    const m = spendMetrics(outer, predicted, expected);
+    maes.set(model, m.mae);
+    log(
+      `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout order value MAE ${m.mae.toFixed(0).padStart(6)} (aggregate ${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  revenue MAE ${m.revenueMae === null ? '–' : m.revenueMae.toFixed(0).padStart(6)} (aggregate ${m.revenueAggregateError === null ? '–' : (100 * m.revenueAggregateError).toFixed(1).padStart(5)} %)`,
+    );
+  }
+  return {
+    chosen: inner.chosen,
+    mae: maes.get(inner.chosen) ?? NaN,
+    ownMean: maes.get('own-mean') ?? NaN,
+    gammaGamma: maes.get('gamma-gamma') ?? null,
+  };
 }
 
 /** The goals of issue 13 for one split: chosen against the textbook. */
-function goalLine(o: SplitOutcome): string {
-  const agg = o.chosen.aggregateError;
-  const mae = o.chosen.mae / o.textbook.mae;
-  const auc = (o.chosen.auc ?? NaN) - (o.textbook.auc ?? NaN);
-  const top = (o.chosen.topDecileCapture ?? NaN) - (o.textbook.topDecileCapture ?? NaN);
+function goalLine(o: SplitOutcome, which: 'chosen' | 'final'): string {
+  const m = o[which];
+  const agg = m.aggregateError;
+  const mae = m.mae / o.textbook.mae;
+  const auc = (m.auc ?? NaN) - (o.textbook.auc ?? NaN);
+  const top = (m.topDecileCapture ?? NaN) - (o.textbook.topDecileCapture ?? NaN);
   const ok = (b: boolean) => (b ? 'met' : 'NOT met');
-  return `${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * o.textbook.aggregateError).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (${o.chosen.aucBy} vs ${o.textbook.aucBy}; ≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
+  return `${which === 'final' ? 'with learned correction: ' : 'without: '}${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * o.textbook.aggregateError).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (${m.aucBy} vs ${o.textbook.aucBy}; ≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
 }
 
 /** Purchase days per customer of a generated workspace (src/generator: paid orders, distinct UTC days). */
@@ -230,14 +405,19 @@ function generatedHistories(opts: { customers: number; seed: number; asOf: strin
     asOf: new Date(`${opts.asOf}T00:00:00Z`),
     historyDays: opts.historyDays,
   });
-  const days = new Map<string, Set<number>>();
+  const spend = new Map<string, Map<number, number>>();
   for (const o of rows.orders) {
     if (o.status !== 'paid') continue;
-    const set = days.get(o.customer_external_id) ?? new Set<number>();
-    set.add(Math.floor(Date.parse(o.placed_at) / DAY_MS));
-    days.set(o.customer_external_id, set);
+    const byDay = spend.get(o.customer_external_id) ?? new Map<number, number>();
+    const day = Math.floor(Date.parse(o.placed_at) / DAY_MS);
+    byDay.set(day, (byDay.get(day) ?? 0) + Math.round(Number(o.amount) * 100));
+    spend.set(o.customer_external_id, byDay);
   }
-  return [...days.keys()].sort().map((id) => ({ days: [...days.get(id)!].sort((a, b) => a - b) }));
+  return [...spend.keys()].sort().map((id) => {
+    const byDay = spend.get(id)!;
+    const days = [...byDay.keys()].sort((a, b) => a - b);
+    return { days, amounts: days.map((d) => byDay.get(d)!) };
+  });
 }
 
 /**
@@ -246,7 +426,7 @@ function generatedHistories(opts: { customers: number; seed: number; asOf: strin
  * years, and a wholesaler-like year whose holdout crosses the November–December peak), and the planted data
  * with and without seasonality (the generator has no switch for it).
  */
-function splits(cdnow: PurchaseHistory[]): HoldoutSplit[] {
+function splits(cdnow: HoldoutSplit['full']): HoldoutSplit[] {
   const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
   // CDNOW's day 0 is 1997-01-01: the end of week n is day 7n − 1
   const week = (n: number) => 7 * n - 1;
@@ -306,7 +486,7 @@ export const scoringAccuracyBench: Benchmark = {
     'holdout accuracy of every candidate model on several splits (CDNOW weeks 26/39/52, generated, planted), chosen by a backtest inside the calibration',
   async run(ctx): Promise<BenchResult> {
     const spend = cdnowSpend();
-    const cdnow: PurchaseHistory[] = spend.map((h) => ({ days: h.days }));
+    const cdnow = spend.map((h) => ({ days: h.days, amounts: h.amounts }));
     const holdout = HOLDOUT_END - CALIBRATION_END;
     const figures: BenchFigure[] = [];
     const baselines: BenchFigure[] = [];
@@ -341,9 +521,29 @@ export const scoringAccuracyBench: Benchmark = {
     const outcomes = splits(cdnow).map((s) => holdoutSection(s, ctx.log, line));
     ctx.log('');
     for (const o of outcomes) {
-      ctx.log(goalLine(o));
-      ratios.push(goalLine(o));
+      for (const which of ['chosen', 'final'] as const) {
+        ctx.log(goalLine(o, which));
+        ratios.push(goalLine(o, which));
+      }
+      if (o.spend) {
+        const sp = o.spend;
+        const line = `${o.name}: spend ${sp.chosen} order value MAE ${sp.mae.toFixed(0)} (own mean ${sp.ownMean.toFixed(0)}, Gamma-Gamma ${sp.gammaGamma === null ? 'rejected' : sp.gammaGamma.toFixed(0)})`;
+        ctx.log(line);
+        ratios.push(line);
+        figures.push({
+          label: `${o.name}: chosen spend (${sp.chosen}) order value MAE`,
+          value: sp.mae,
+          unit: 'cents',
+        });
+        baselines.push({ label: `${o.name}: own mean order value MAE`, value: sp.ownMean, unit: 'cents' });
+      }
       figures.push({ label: `${o.name}: chosen MAE`, value: o.chosen.mae, unit: '' });
+      figures.push({ label: `${o.name}: with learned correction MAE`, value: o.final.mae, unit: '' });
+      figures.push({
+        label: `${o.name}: with learned correction AUC by ${o.final.aucBy}`,
+        value: o.final.auc ?? NaN,
+        unit: '',
+      });
       baselines.push({ label: `${o.name}: BG/NBD MAE`, value: o.textbook.mae, unit: '' });
       figures.push({
         label: `${o.name}: chosen AUC by ${o.chosen.aucBy}`,
@@ -387,7 +587,7 @@ export const scoringAccuracyBench: Benchmark = {
       figures,
       baselines,
       ratios,
-      notes: outcomes.map((o) => `${o.name}: chosen ${o.chosenLabel}`),
+      notes: outcomes.map((o) => `${o.name}: chosen ${o.finalLabel}`),
     };
   },
 };

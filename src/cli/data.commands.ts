@@ -295,6 +295,17 @@ function accuracyTable(view: RunAccuracyView): string {
       `revenue of the ${p.horizonDays} days after the split brought by the top 10 % of ${p.customers} buyers: priority ${pct(p.capture.priority)} | recency ${pct(p.capture.recency)}, frequency ${pct(p.capture.frequency)}, spend ${pct(p.capture.monetary)}${p.worse ? ` — WORSE than ${p.bestNaive}` : ''}`,
     );
   }
+  const spend = view.spend;
+  if (spend) {
+    lines.push(`spend model: ${spend.chosen} — ${spend.reason}`);
+    lines.push('spend model              order value MAE  aggregate  revenue MAE  aggregate');
+    for (const c of spend.candidates) {
+      const money = (v: number | null) => (v === null ? '—' : v.toFixed(0));
+      lines.push(
+        `${(c.model + (c.model === spend.chosen ? ' *' : c.excluded ? ' x' : '')).padEnd(24)} ${money(c.meanMae).padStart(15)} ${pct(c.meanAggregateError).padStart(10)} ${money(c.meanRevenueMae).padStart(12)} ${pct(c.meanRevenueAggregateError).padStart(10)}`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 

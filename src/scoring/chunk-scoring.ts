@@ -9,6 +9,7 @@ import type { ScoringPolicy } from './models/customer-policy';
 import { CustomerFeatures, scoreCustomer } from './models/customer-rules';
 import { RfmCutoffs, scoreRfm } from './models/rfm';
 import { expectedOrderValue } from './models/gamma-gamma';
+import { type SpendModel, spendOrderValue } from './models/spend-models';
 import { BgNbdParams, GammaGammaParams, Lifecycle, ValueTier } from './models/types';
 
 /** Everything a chunk needs from "prepare", stored on the run so every worker sees the same numbers. */
@@ -26,6 +27,8 @@ export interface RunModelContext {
   previousMargin?: number;
   /** the model the self-backtest chose and its correction (absent or null: BG/NBD as fitted) */
   forecast?: RunForecast | null;
+  /** the spend model the self-backtest chose (absent or null: Gamma-Gamma when fitted, else the own mean) */
+  spend?: SpendModel | null;
 }
 
 /** What a chunk asks of a forecaster, whichever model it runs. */
@@ -161,17 +164,22 @@ interface ModelForecast {
 
 const NO_FORECAST: Readonly<ModelForecast> = { pAlive: null, expectedPurchases: null, eov: null, clv: null };
 
-/** Expected order value (Gamma-Gamma or the own mean) and, with BG/NBD, P(alive), purchases and CLV of a buyer. */
+/**
+ * Expected order value (the chosen spend model, else Gamma-Gamma or the own mean) and, with BG/NBD, P(alive),
+ * purchases and CLV of a buyer.
+ */
 function modelForecast(
   row: ChunkInputRow,
   ctx: RunModelContext,
   forecaster: Forecaster | null,
 ): ModelForecast {
   const summary = { x: row.transactions - 1, tx: row.age_days! - row.recency_days!, T: row.age_days! };
-  const meanSpend = row.repeat_mean_minor ?? row.monetary / row.transactions;
-  const eov = ctx.gammaGamma
-    ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, row.monetary / row.transactions)
-    : meanSpend;
+  const ownMean = row.monetary / row.transactions;
+  const eov = ctx.spend
+    ? spendOrderValue(ctx.spend, summary.x, row.repeat_mean_minor, ownMean)
+    : ctx.gammaGamma
+      ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, ownMean)
+      : (row.repeat_mean_minor ?? ownMean);
   if (!forecaster) return { pAlive: null, expectedPurchases: null, eov, clv: null };
   const f = forecaster.forecast(summary);
   return {

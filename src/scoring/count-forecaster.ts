@@ -10,7 +10,9 @@ import {
   type CountModelParams,
   modelAliveCurve,
   modelPAlive,
+  modelPBuy,
 } from './models/count-models';
+import { correctionFeatures, countFactor, type LearnedCorrection } from './models/learned-correction';
 import { meanIndex } from './models/seasonality';
 import type { RepeatSummary } from './models/types';
 
@@ -27,6 +29,11 @@ export interface RunForecast {
    * observed days). Absent: no seasonality.
    */
   seasonality?: { months: number[]; cutoffDay: number };
+  /**
+   * the learned correction (models/learned-correction.ts) its validation let the run use: a per-customer factor on
+   * the purchases from the model's E[X(horizon)], P(buy) and the summary. Absent: none.
+   */
+  correction?: LearnedCorrection;
 }
 
 const MAX_CACHED_PAIRS = 200_000;
@@ -34,7 +41,7 @@ const MAX_CACHED_PAIRS = 200_000;
 export class CountForecaster {
   private readonly curves = new Map<
     string,
-    { atPeriodEnds: Float64Array; atHorizon: number; observedIndex: number }
+    { atPeriodEnds: Float64Array; atHorizon: number; observedIndex: number; buyIfAlive: number }
   >();
   private readonly periodEnds: Float64Array;
   private readonly discounts: Float64Array;
@@ -94,10 +101,18 @@ export class CountForecaster {
       const atPeriodEnds = this.periodEnds.map((t) => modelAliveCurve(this.chosen, s.x, s.T, t));
       const atHorizon = modelAliveCurve(this.chosen, s.x, s.T, this.settings.horizon);
       const observedIndex = this.observedIndex(s.T);
-      curve = { atPeriodEnds, atHorizon, observedIndex };
+      // P(buy) / P(alive) depends on (x, T) only, for all three models (p-buy.ts); only the correction needs it
+      const buyIfAlive =
+        this.chosen.correction?.count && p > 0 ? modelPBuy(this.chosen, this.settings.horizon, s) / p : 0;
+      curve = { atPeriodEnds, atHorizon, observedIndex, buyIfAlive };
       this.curves.set(key, curve);
     }
-    const k = this.chosen.scale;
+    const correction = this.chosen.correction;
+    const k =
+      this.chosen.scale *
+      (correction?.count
+        ? countFactor(correction, correctionFeatures(s, p * curve.atHorizon, p * curve.buyIfAlive))
+        : 1);
     if (!this.chosen.seasonality) {
       let discounted = 0;
       let previous = 0;

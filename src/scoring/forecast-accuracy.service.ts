@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error';
 import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
 import type { PriorityCheck } from './models/priority-check';
 import { ScoreRunService } from './score-run.service';
+import type { SpendChoiceReport } from './run-spend';
 
 /** A run's self-backtest as the API and the CLI show it (docs/models-clv.md, "Model choice"). */
 export interface RunAccuracyView {
@@ -35,6 +36,19 @@ export interface RunAccuracyView {
   }>;
   /** the priority's top-decile revenue capture beside naive rankings, at the longest horizon (null: none) */
   priorityCheck: PriorityCheck | null;
+  /** the spend model the run scores with, why, and each candidate's mean backtest figures (null: none chosen) */
+  spend: {
+    chosen: string;
+    reason: string;
+    candidates: Array<{
+      model: string;
+      meanMae: number | null;
+      meanAggregateError: number | null;
+      meanRevenueMae: number | null;
+      meanRevenueAggregateError: number | null;
+      excluded: string | null;
+    }>;
+  } | null;
 }
 
 @Injectable()
@@ -56,6 +70,7 @@ export class ForecastAccuracyService {
         models?: {
           choice?: { chosen: string | null; scale: number; reason: string };
           priorityCheck?: PriorityCheck;
+          spendChoice?: SpendChoiceReport;
         };
       }
     ).models;
@@ -91,6 +106,24 @@ export class ForecastAccuracyService {
         scale: r.scale,
       })),
       priorityCheck: models?.priorityCheck ?? null,
+      spend: spendView(models?.spendChoice),
     };
   }
+}
+
+/** The report's spend choice without its per-horizon detail and parameters (those stay in the run's report). */
+function spendView(r: SpendChoiceReport | undefined): RunAccuracyView['spend'] {
+  if (!r) return null;
+  return {
+    chosen: r.chosen,
+    reason: r.reason,
+    candidates: r.candidates.map((c) => ({
+      model: c.model,
+      meanMae: c.meanMae,
+      meanAggregateError: c.meanAggregateError,
+      meanRevenueMae: c.meanRevenueMae,
+      meanRevenueAggregateError: c.meanRevenueAggregateError,
+      excluded: c.excluded,
+    })),
+  };
 }

@@ -13,6 +13,9 @@ import { fitBgNbd } from './models/bg-nbd';
 import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
+import { gammaGammaRejection, type SpendModel, spendOrderValue } from './models/spend-models';
+import { correctRunForecast, type CorrectionReport } from './run-correction';
+import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
@@ -121,6 +124,8 @@ export interface ModelReport {
     /** repeat buyers the fit used (all, or a 1-in-n sample above GAMMA_GAMMA_SAMPLE_TARGET) */
     sampledRows: number;
     seconds: number;
+    /** why the fit is not used (absent: it is) */
+    rejected?: string;
   };
   reasons: string[];
   highClvMin: number | null;
@@ -143,13 +148,19 @@ export interface ModelReport {
     }>;
     seconds: number;
   };
+  /** the learned correction on top of the chosen model: used or not, and its validation (absent: no choice) */
+  correction?: CorrectionReport;
   /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
   priorityCheck?: PriorityCheck;
+  /** the spend model the self-backtest chose, every candidate's figures and why (absent when no backtest ran) */
+  spendChoice?: SpendChoiceReport;
 }
 
 export interface FittedModels {
   bgNbd: BgNbdParams | null;
   gammaGamma: GammaGammaParams | null;
+  /** the spend model a self-backtest chose (null: Gamma-Gamma when it was used, else the own mean) */
+  spend: SpendModel | null;
   /** the model the scores use when a self-backtest chose one (null: BG/NBD as fitted, uncorrected) */
   forecast: RunForecast | null;
   backtest: BacktestResult | null;
@@ -176,9 +187,39 @@ export function fitRunModels(
   const gammaGamma = fitRunGammaGamma(inputs, opts, report);
   const chosen = bgNbd && backtestInput ? chooseModel(inputs, opts, bgNbd, backtestInput, report) : null;
   const forecast = chosen?.forecast ?? null;
-  const highClvMin = bgNbd ? highClvCutoff(inputs, opts, bgNbd, forecast, gammaGamma, report) : null;
+  const spend =
+    chosen && backtestInput
+      ? fitRunSpend(inputs, opts, backtestInput, chosen.result, gammaGamma, report)
+      : null;
+  const highClvMin = bgNbd ? highClvCutoff(inputs, opts, bgNbd, forecast, gammaGamma, spend, report) : null;
   report.highClvMin = highClvMin;
-  return { bgNbd, gammaGamma, forecast, backtest: chosen?.result ?? null, highClvMin, report };
+  return { bgNbd, gammaGamma, spend, forecast, backtest: chosen?.result ?? null, highClvMin, report };
+}
+
+/** The spend model chosen by the self-backtest on the sample's spend (run-spend.ts); null without that spend. */
+function fitRunSpend(
+  inputs: ModelInputs,
+  opts: RunModelOptions,
+  input: BacktestInput,
+  result: BacktestResult,
+  gammaGamma: GammaGammaParams | null,
+  report: ModelReport,
+): SpendModel | null {
+  if (!input.spend) return null;
+  const amounts = input.spend.amounts;
+  const modulus = Math.max(1, Math.ceil(opts.repeaters / GAMMA_GAMMA_SAMPLE_TARGET));
+  const chosen = chooseRunSpend({
+    rows: inputs.gammaGammaRows(modulus),
+    sample: input.histories.map((h, i) => ({ days: h.days, amounts: amounts[i] })),
+    cutoffDay: input.cutoffDay,
+    countBacktest: result,
+    gammaGamma,
+    gammaGammaRejection: report.gammaGamma?.rejected ?? null,
+  });
+  if (!chosen) return null;
+  report.spendChoice = chosen.report;
+  report.reasons.push(spendChoiceSentence(chosen.report));
+  return chosen.model;
 }
 
 /**
@@ -257,12 +298,18 @@ function chooseModel(
     result.scale = 1;
     reason += '; no usable model: the scores use BG/NBD as fitted, uncorrected';
   }
+  if (forecast) {
+    const corrected = correctRunForecast(forecast, input.histories, result, now, opts.horizonDays);
+    forecast = corrected.forecast;
+    report.correction = corrected.report;
+  }
   if (bgFlags.length) report.reasons.push(`BG/NBD is degenerate on this data: ${bgFlags.join('; ')}`);
   report.reasons.push(
     forecast
       ? `model chosen by the self-backtest: ${modelLabel(forecast.model)} × ${forecast.scale.toFixed(3)} (${reason})`
       : `self-backtest: ${reason}`,
   );
+  if (report.correction) report.reasons.push(report.correction.reason);
   report.choice = {
     chosen: result.chosen,
     scale: result.scale,
@@ -375,19 +422,17 @@ function fitRunGammaGamma(
   }
   const fit = fitGammaGamma(rows.map((r) => ({ x: r.x, mean: r.mean, weight: r.weight })));
   report.gammaGamma = { ...pick(fit), sampledRows: rows.length, seconds: (Date.now() - t0) / 1000 };
-  // The population mean p·v/(q−1) is what every sparse customer shrinks towards; with q near 1 (very heavy tails)
-  // it explodes, so such a fit is not used. Sanity band: within 0.2–5× the observed mean repeat spend.
-  const weightTotal = rows.reduce((n, r) => n + r.weight, 0);
-  const observedMean = rows.reduce((sum, r) => sum + r.mean * r.weight, 0) / Math.max(1, weightTotal);
-  const populationMean = fit.params.q > 1 ? (fit.params.p * fit.params.v) / (fit.params.q - 1) : Infinity;
-  const plausible = populationMean >= 0.2 * observedMean && populationMean <= 5 * observedMean;
-  if (Number.isFinite(fit.logLikelihood) && fit.converged && !fit.atBoundary.includes('q') && plausible) {
+  // not used when it did not converge, q is at its bound or the population mean p·v/(q−1), which every sparse
+  // customer shrinks towards, is implausible (spend-models.ts gammaGammaRejection)
+  const rejected = gammaGammaRejection(fit, rows);
+  if (rejected === null) {
     report.summary.gammaGamma = 'fitted';
     return fit.params;
   }
   report.summary.gammaGamma = 'rejected';
+  report.gammaGamma.rejected = rejected;
   reasons.push(
-    `Gamma-Gamma fit not used (q=${fit.params.q.toFixed(3)}, implied mean spend ${Math.round(populationMean)} vs observed ${Math.round(observedMean)}): ${fit.warnings.join('; ') || 'implausible population mean'}; expected order value = the customer's own mean`,
+    `Gamma-Gamma fit not used (${rejected}); expected order value = the customer's own mean unless the self-backtest chose another spend model`,
   );
   return null;
 }
@@ -399,6 +444,7 @@ function highClvCutoff(
   bgNbd: BgNbdParams,
   chosen: RunForecast | null,
   gammaGamma: GammaGammaParams | null,
+  spend: SpendModel | null,
   report: ModelReport,
 ): number | null {
   let highClvMin: number | null = null;
@@ -411,7 +457,11 @@ function highClvCutoff(
     .map((s) => {
       const summary = { x: s.x, tx: s.tx, T: s.t };
       const own = s.monetary / s.transactions;
-      const eov = gammaGamma ? spendEstimate(gammaGamma, summary.x, s.repeatMean, own) : own;
+      const eov = spend
+        ? spendOrderValue(spend, summary.x, s.repeatMean, own)
+        : gammaGamma
+          ? spendEstimate(gammaGamma, summary.x, s.repeatMean, own)
+          : own;
       const purchases = forecaster.forecast(summary).discountedPurchases;
       return purchases === 0 ? 0 : purchases * eov; // revenue basis, as the rules compare CLV with spend
     })

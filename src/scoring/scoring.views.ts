@@ -16,6 +16,7 @@ import {
   str,
   uuid,
 } from '../common/api-schema';
+import { SPEND_MODELS } from './models/spend-models';
 
 const nstr = nullable(str);
 
@@ -144,6 +145,40 @@ export const RunAccuracySchema = apiSchema(
         }),
       ),
       "share of the sample's revenue in the h days after (as-of − h) brought by the top 10 % of the priority and of each naive ranking (null: no self-backtest)",
+    ),
+    spend: described(
+      nullable(
+        obj({
+          chosen: described(
+            oneOfValues(SPEND_MODELS),
+            'the spend model the run scores expected order value with',
+          ),
+          reason: str,
+          candidates: arr(
+            obj({
+              model: oneOfValues(SPEND_MODELS),
+              meanMae: described(
+                nnum,
+                "mean over the horizons of |predicted − actual| mean order value of the holdout's buyers, minor units (null: never fitted)",
+              ),
+              meanAggregateError: described(
+                nnum,
+                '(Σ holdout purchases × predicted order value − holdout revenue) / holdout revenue',
+              ),
+              meanRevenueMae: described(
+                nnum,
+                "mean |E[X] × order value − holdout revenue| over the sampled buyers, with the chosen count model's E[X]",
+              ),
+              meanRevenueAggregateError: nnum,
+              excluded: described(
+                nullable(str),
+                'why it was left out of the choice (its fit was rejected); null: it was not',
+              ),
+            }),
+          ),
+        }),
+      ),
+      "the spend model chosen by the self-backtest and every candidate's figures (null: no self-backtest, or the sample had no spend)",
     ),
   }),
 );

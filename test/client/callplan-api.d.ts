@@ -4494,6 +4494,28 @@ export interface components {
         /** @description the priority captured less than the best naive ranking (the run warns) */
         worse: boolean;
       } | null;
+      /** @description the spend model chosen by the self-backtest and every candidate's figures (null: no self-backtest, or the sample had no spend) */
+      spend: {
+        /**
+         * @description the spend model the run scores expected order value with
+         * @enum {string}
+         */
+        chosen: 'own-mean' | 'gamma-gamma' | 'gamma-gamma-winsorised' | 'log-normal';
+        reason: string;
+        candidates: {
+          /** @enum {string} */
+          model: 'own-mean' | 'gamma-gamma' | 'gamma-gamma-winsorised' | 'log-normal';
+          /** @description mean over the horizons of |predicted − actual| mean order value of the holdout's buyers, minor units (null: never fitted) */
+          meanMae: number | null;
+          /** @description (Σ holdout purchases × predicted order value − holdout revenue) / holdout revenue */
+          meanAggregateError: number | null;
+          /** @description mean |E[X] × order value − holdout revenue| over the sampled buyers, with the chosen count model's E[X] */
+          meanRevenueMae: number | null;
+          meanRevenueAggregateError: number | null;
+          /** @description why it was left out of the choice (its fit was rejected); null: it was not */
+          excluded: string | null;
+        }[];
+      } | null;
     };
     Workspace: {
       /** Format: uuid */

@@ -1394,7 +1394,7 @@ describe('access-control matrix (two workspaces, HTTP, PostgreSQL)', () => {
     process.stdout.write(`access matrix: ${calls} calls over ${SPECS.length} routes\n`);
     expect(leaks).toEqual([]);
     expect(mismatches).toEqual([]);
-  });
+  }, 300_000); // ~470 HTTP calls in sequence: 96 s alone under a load average of 10, past the default 120 s in a full run
 
   it('refuses whoever lost a customer its old worklist item: read shows it reassigned, no outcome or snooze', async () => {
     const cases = (['a', 'b'] as Ws[]).flatMap((ws) =>

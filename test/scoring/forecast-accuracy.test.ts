@@ -29,6 +29,14 @@ describe('the self-backtest of a scoring run', () => {
     expect(choice.choice).toMatchObject({ horizons: expect.any(Array) });
     expect(choice.reasons.join('\n')).toMatch(/self-backtest/);
 
+    // the learned correction on top of the chosen model: used or not, with its reason in the report's reasons
+    const correction = (run.report as { models: { correction?: { used: boolean; reason: string } } }).models
+      .correction;
+    if (choice.choice.chosen) {
+      expect(correction).toMatchObject({ used: expect.any(Boolean), reason: expect.any(String) });
+      expect(choice.reasons).toContain(correction!.reason);
+    }
+
     const key = await keyFor(nest.app, workspaceId, 'admin');
     const view = (await client(nest.app).get(`/v1/score-runs/${run.id}/accuracy`, key).expect(200)).body;
     expect(view.runId).toBe(run.id);
@@ -66,6 +74,17 @@ describe('the self-backtest of a scoring run', () => {
     expect((run.report as { models: { priorityCheck: unknown } }).models.priorityCheck).toEqual(
       view.priorityCheck,
     );
+    // the spend model chosen by the same backtest, every candidate's figures and why (issue 13 item 4)
+    const spendChoice = (run.report as { models: { spendChoice: { chosen: string; reason: string } } }).models
+      .spendChoice;
+    expect(view.spend).toMatchObject({ chosen: spendChoice.chosen, reason: spendChoice.reason });
+    expect(view.spend.candidates.map((c: { model: string }) => c.model)).toEqual([
+      'own-mean',
+      'gamma-gamma',
+      'gamma-gamma-winsorised',
+      'log-normal',
+    ]);
+    expect(view.spend.reason).toMatch(/lowest mean backtest MAE of the holdout buyers' mean order value/);
 
     // outside the workspace: 404; a run id that does not exist: 404
     const other = await seedCrm(nest.app, { slug: 'acc-other', customers: 30, seed: 3, asOf: '2026-11-24' });
@@ -97,5 +116,6 @@ describe('the self-backtest of a scoring run', () => {
     expect(second.chosen).toBe(view.chosen);
     expect(second.scale).toBe(view.scale);
     expect(second.priorityCheck).toEqual(view.priorityCheck);
+    expect(second.spend).toEqual(view.spend);
   }, 240_000);
 });

@@ -109,7 +109,15 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       scored: number;
       tiers: Record<string, number>;
       lifecycles: Record<string, number>;
-      models: { summary: Record<string, string>; reasons: string[] };
+      models: {
+        summary: Record<string, string>;
+        reasons: string[];
+        spendChoice?: {
+          chosen: string;
+          reason: string;
+          candidates: Array<{ model: string; meanMae: number | null; excluded: string | null }>;
+        };
+      };
       previousRunId: string;
       moves: { promotions: number; demotions: number; newlyAtRisk: number; top: Record<string, unknown[]> };
       history: { mode: string; rows: number };
@@ -122,6 +130,17 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     if (report.models.summary.gammaGamma !== 'fitted') {
       expect(report.models.reasons.join(' ')).toMatch(/Gamma-Gamma fit not used \(q=/);
     }
+    // the spend model is chosen by the self-backtest: every candidate's figures, the choice and why (issue 13 item 4)
+    const spend = report.models.spendChoice!;
+    expect(spend.candidates.map((c) => c.model)).toEqual([
+      'own-mean',
+      'gamma-gamma',
+      'gamma-gamma-winsorised',
+      'log-normal',
+    ]);
+    expect(spend.candidates.find((c) => c.model === 'own-mean')!.meanMae).toBeGreaterThan(0);
+    expect(spend.candidates.map((c) => c.model)).toContain(spend.chosen);
+    expect(report.models.reasons.join(' ')).toContain(`spend model chosen by the self-backtest:`);
     // three months later: some customers moved up, some down, some became at risk
     expect(report.previousRunId).toBe(firstRunId);
     expect(report.moves.promotions).toBeGreaterThan(0);

@@ -316,6 +316,7 @@ function fitRun(
     margin: settings.margin ?? 1,
     previousMargin: run.model_params.previousMargin ?? undefined,
     forecast: models.forecast,
+    spend: models.spend,
   };
   const workspaceStats: WorkspaceStats = {
     medianCycleDays: stats.medianCycleDays,

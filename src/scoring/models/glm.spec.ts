@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { choleskySolve, fitGlm, linearPredictor, sigmoid } from './glm';
+import { random } from './seasonality.testdata';
+
+/** Knuth's Poisson sampler (means here stay small). */
+function poisson(mean: number, u: () => number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = u();
+  while (p > limit) {
+    k++;
+    p *= u();
+  }
+  return k;
+}
+
+/** n rows of three features (one binary), seeded. */
+function features(n: number, seed: number): number[][] {
+  const u = random(seed);
+  return Array.from({ length: n }, () => [u() * 2 - 1, Math.log(1 + 10 * u()), u() < 0.3 ? 1 : 0]);
+}
+
+describe('fitGlm', () => {
+  const planted = [-0.4, 0.8, -0.5, 0.6];
+
+  it('recovers planted Poisson coefficients, with an offset, on seeded data', () => {
+    const x = features(20_000, 1);
+    const u = random(2);
+    const offset = x.map(() => Math.log(0.5 + u()));
+    const y = x.map((r, i) => poisson(Math.exp(offset[i] + linearPredictor(planted, r)), u));
+    const fit = fitGlm('poisson', x, y, offset, { ridge: 0 });
+    expect(fit.converged).toBe(true);
+    fit.coefficients.forEach((c, j) => expect(c).toBeCloseTo(planted[j], 1));
+    // each within 0.05 of the truth (standard errors here are ≈ 0.01–0.02)
+    fit.coefficients.forEach((c, j) => expect(Math.abs(c - planted[j])).toBeLessThan(0.05));
+  });
+
+  it('recovers planted logistic coefficients, with an offset, on seeded data', () => {
+    const x = features(20_000, 3);
+    const u = random(4);
+    const offset = x.map(() => u() - 0.5);
+    const y = x.map((r, i) => (u() < sigmoid(offset[i] + linearPredictor(planted, r)) ? 1 : 0));
+    const fit = fitGlm('logistic', x, y, offset, { ridge: 0 });
+    expect(fit.converged).toBe(true);
+    fit.coefficients.forEach((c, j) => expect(Math.abs(c - planted[j])).toBeLessThan(0.1));
+  });
+
+  it('shrinks the slopes towards 0 as the ridge grows, never the intercept alone', () => {
+    const x = features(2_000, 5);
+    const u = random(6);
+    const y = x.map((r) => poisson(Math.exp(linearPredictor(planted, r)), u));
+    const norm = (c: number[]) => Math.hypot(...c.slice(1));
+    const small = fitGlm('poisson', x, y, undefined, { ridge: 0 });
+    const large = fitGlm('poisson', x, y, undefined, { ridge: 1e6 });
+    expect(norm(large.coefficients)).toBeLessThan(0.01 * norm(small.coefficients));
+    // with the slopes gone, the intercept matches the mean count
+    const mean = y.reduce((a, b) => a + b, 0) / y.length;
+    expect(large.coefficients[0]).toBeCloseTo(Math.log(mean), 2);
+  });
+
+  it('is deterministic and finite on any data, separable or constant (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.integer({ min: 0, max: 6 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.constantFrom('poisson' as const, 'logistic' as const),
+        (data, family) => {
+          const x = data.map(([v]) => [v, 1]);
+          const y = data.map(([, k]) => (family === 'logistic' ? Math.min(1, k) : k));
+          const a = fitGlm(family, x, y);
+          const b = fitGlm(family, x, y);
+          expect(a).toEqual(b);
+          for (const c of a.coefficients) expect(Number.isFinite(c)).toBe(true);
+          // the constant column carries no slope
+          expect(Math.abs(a.coefficients[2])).toBeLessThan(1e-9);
+        },
+      ),
+    );
+  });
+
+  it('rejects outcomes its family cannot have', () => {
+    expect(() => fitGlm('logistic', [[1]], [2])).toThrow(RangeError);
+    expect(() => fitGlm('poisson', [[1]], [-1])).toThrow(RangeError);
+    expect(() => fitGlm('poisson', [[1], [2, 3]], [1, 1])).toThrow(RangeError);
+  });
+});
+
+describe('choleskySolve', () => {
+  it('solves a symmetric positive-definite system', () => {
+    const A = [4, 2, 0.6, 2, 2, 0.5, 0.6, 0.5, 3];
+    const x = [1, -2, 0.5];
+    const b = [0, 1, 2].map((i) => A[i * 3] * x[0] + A[i * 3 + 1] * x[1] + A[i * 3 + 2] * x[2]);
+    const got = choleskySolve(A, b, 3);
+    x.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 10));
+  });
+});

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { splitHistories } from './backtest';
+import { fitCountModelByName } from './count-models';
+import {
+  CORRECTION_FEATURES,
+  correctedPBuy,
+  correctionFeatures,
+  correctionFold,
+  correctionLevel,
+  countFactor,
+  crossValidate,
+  judgeCorrection,
+  learnCorrection,
+} from './learned-correction';
+import { plant, random } from './seasonality.testdata';
+
+function poisson(mean: number, u: () => number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = u();
+  while (p > limit) {
+    k++;
+    p *= u();
+  }
+  return k;
+}
+
+/**
+ * Backtest rows of a model whose E[X] is right up to `distortion(recency ratio)`: actual ~ Poisson(E · distortion).
+ * P(buy) is the Poisson one of the model's E.
+ */
+function rows(n: number, seed: number, distortion: (recency: number) => number) {
+  const u = random(seed);
+  return Array.from({ length: n }, () => {
+    const x = Math.floor(6 * u());
+    const T = 30 + Math.floor(300 * u());
+    const tx = x > 0 ? Math.floor(T * u()) : 0;
+    const s = { x, tx, T };
+    const expected = (0.2 + x) * (0.3 + u());
+    const pBuy = 1 - Math.exp(-expected);
+    const features = correctionFeatures(s, expected, pBuy);
+    return { features, expected, pBuy, actual: poisson(expected * distortion(features[2]), u) };
+  });
+}
+
+describe('the learned correction', () => {
+  it('is not used when the model is already right (the correction does not validate)', () => {
+    const v = crossValidate(rows(3_000, 1, () => 1));
+    const verdict = judgeCorrection(v);
+    expect(verdict.count).toBe(false);
+    expect(verdict.pBuy).toBe(false);
+    expect(verdict.reason).toMatch(/not corrected.*not corrected/);
+  });
+
+  it('is used when the model misses a pattern the features show, and cuts the cross-fitted error', () => {
+    // recent buyers buy 3× what the model says, long-silent ones a third
+    const v = crossValidate(rows(3_000, 2, (r) => Math.exp(2.2 * (r - 0.5))));
+    const verdict = judgeCorrection(v);
+    expect(verdict.count).toBe(true);
+    expect(verdict.pBuy).toBe(true);
+    expect(v.corrected.mae).toBeLessThan(v.uncorrected.mae);
+    expect(v.corrected.auc!).toBeGreaterThan(v.uncorrected.auc!);
+    // the counts' part re-distributes: the total stays the model's (per fold, so here over all)
+    expect(v.corrected.predicted).toBeCloseTo(v.uncorrected.predicted, 6);
+  });
+
+  it('says why when there are too few buyers, and learns nothing', () => {
+    const histories = plant({ customers: 60, start: 0, end: 700, months: new Array(12).fill(1), seed: 3 });
+    const split = splitHistories(histories, 600);
+    const fit = fitCountModelByName('bg-nbd', split.summaries);
+    const r = learnCorrection(histories, { model: 'bg-nbd', params: fit.params, horizon: 100 }, 700);
+    expect(r.correction).toBeNull();
+    expect(r.validation).toBeNull();
+    expect(r.reason).toMatch(
+      /no learned correction: \d+ customers and \d+ who bought .*\(needs 200 and 50\)/,
+    );
+  });
+
+  it('on a backtest split of planted data: reports both sides of the validation, the same on every call', () => {
+    const histories = plant({
+      customers: 3_000,
+      start: 0,
+      end: 1_000,
+      months: new Array(12).fill(1),
+      seed: 4,
+    });
+    const split = splitHistories(histories, 900);
+    const fit = fitCountModelByName('bg-nbd', split.summaries);
+    const a = learnCorrection(histories, { model: 'bg-nbd', params: fit.params, horizon: 100 }, 1_000);
+    const b = learnCorrection(histories, { model: 'bg-nbd', params: fit.params, horizon: 100 }, 1_000);
+    expect(a).toEqual(b);
+    expect(a.validation).not.toBeNull();
+    expect(a.customers).toBe(split.summaries.length);
+    // the guard's verdict matches the figures it reports
+    expect(a.usedCount).toBe(
+      a.validation!.corrected.mae <= 0.99 * a.validation!.uncorrected.mae &&
+        a.validation!.corrected.topDecileCapture! >= a.validation!.uncorrected.topDecileCapture! - 0.005,
+    );
+  });
+
+  it('normalises the counts’ factor so the corrected purchases sum to the uncorrected (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+          minLength: CORRECTION_FEATURES.length + 1,
+          maxLength: CORRECTION_FEATURES.length + 1,
+        }),
+        fc.integer({ min: 1, max: 1_000 }),
+        (count, seed) => {
+          const data = rows(50, seed, () => 1);
+          const c = { count, pBuy: null };
+          const level = correctionLevel(c, data);
+          const total = data.reduce((s, r) => s + r.expected * countFactor({ ...c, level }, r.features), 0);
+          const plain = data.reduce((s, r) => s + r.expected, 0);
+          expect(total).toBeCloseTo(plain, 6);
+          // without a P(buy) part, P(buy) is the model's
+          expect(correctedPBuy(c, data[0].features, data[0].pBuy)).toBe(data[0].pBuy);
+        },
+      ),
+    );
+  });
+
+  it('splits customers into two folds of about half each, deterministically', () => {
+    const folds = Array.from({ length: 10_000 }, (_, i) => correctionFold(i));
+    const ones = folds.reduce<number>((s, f) => s + f, 0);
+    expect(ones).toBeGreaterThan(4_800);
+    expect(ones).toBeLessThan(5_200);
+    expect(Array.from({ length: 10_000 }, (_, i) => correctionFold(i))).toEqual(folds);
+  });
+});
