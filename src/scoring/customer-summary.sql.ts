@@ -46,7 +46,8 @@ export interface SummaryPlaceholders {
  * order, for the workspace's customers that pass `p.customers`. The refresh stores it; a backtest's inputs
  * (score-run.sql.ts) compute it on the fly. Run it under the workspace's time zone: days are local days, and the
  * complaint window is the 90 local days before the cutoff. Both aggregates stream in customer-id order through
- * the (customer_id, …) indexes and meet in a merge full join. A customer with neither a paid order nor an
+ * the (customer_id, …) indexes and meet in a merge full join; the orders are read once (purchases and refunded
+ * orders are filtered aggregates of one pass). A customer with neither a paid order nor an
  * interaction gets no row (a customer with only refunds gets one: refunds are counted). `last_two_way` also reads
  * the call outcomes logged in Callplan (`worklist_outcomes`). The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
  * instead of an ordered array_agg.
@@ -73,40 +74,42 @@ export function summarySelect(p: SummaryPlaceholders): string {
            min(placed_at) FILTER (WHERE NOT counts) AS pending_from
     FROM reversals GROUP BY customer_id
   ), purchases AS (
-    -- an order counts net of what was given back on it; one given back in full is not a purchase. Orders undone
-    -- by their status (refunded, cancelled; no reversal records) are read too, for the cancellation rate only.
-    SELECT customer_id, count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
+    -- one pass over the customer's orders for two aggregates: the purchases (orders of the currency that are no
+    -- reversal records, net of what was given back on them; one given back in full is not a purchase; orders
+    -- undone by their status are read for the cancellation rate only) and the refunded orders of any currency,
+    -- reversal records among them (a customer whose only rows are refunds is no prospect but a lapsed buyer; a
+    -- later one is a recheck). bought: the customer has orders of the first kind.
+    SELECT customer_id, bool_or(eligible) AS bought,
+           count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
            min(day) FILTER (WHERE counts) AS first_day, max(day) FILTER (WHERE counts) AS last_day,
            COALESCE(sum(amount) FILTER (WHERE counts), 0)::int8 AS monetary,
            COALESCE(sum(amount) FILTER (WHERE counts AND day = first_day), 0)::int8 AS first_amount,
-           min(placed_at) FILTER (WHERE future) AS pending_from, COALESCE(sum(excess), 0) AS excess,
-           count(*) FILTER (WHERE past)::int AS orders_placed,
+           min(placed_at) FILTER (WHERE eligible AND future) AS pending_from,
+           COALESCE(sum(excess) FILTER (WHERE eligible), 0) AS excess,
+           count(*) FILTER (WHERE eligible AND past)::int AS orders_placed,
            -- undone: refunded or cancelled by status, or given back in full (no purchase)
-           count(*) FILTER (WHERE past AND NOT counts)::int AS orders_undone,
-           COALESCE(sum(gross) FILTER (WHERE past), 0)::int8 AS gross_minor,
-           COALESCE(sum(CASE WHEN paid THEN given ELSE gross END) FILTER (WHERE past), 0)::int8 AS undone_minor
-    FROM (SELECT customer_id, placed_at, day, amount, counts, future, excess, past, paid, gross, given,
-                 min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
+           count(*) FILTER (WHERE eligible AND past AND NOT counts)::int AS orders_undone,
+           COALESCE(sum(gross) FILTER (WHERE eligible AND past), 0)::int8 AS gross_minor,
+           COALESCE(sum(CASE WHEN paid THEN given ELSE gross END) FILTER (WHERE eligible AND past), 0)::int8
+             AS undone_minor,
+           count(*) FILTER (WHERE refunded AND past)::int AS refunded_orders,
+           min(placed_at) FILTER (WHERE refunded AND future) AS refund_pending_from
+    FROM (SELECT customer_id, placed_at, day, amount, eligible, counts, future, excess, past, paid, gross, given,
+                 refunded, min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
           FROM (SELECT o.customer_id, o.placed_at, o.placed_at::date AS day,
+                       NOT o.reversal AND o.currency = ${p.currency} AS eligible, o.status = 'refunded' AS refunded,
                        GREATEST(o.amount_minor - COALESCE(n.amount, 0), 0) AS amount,
-                       o.status = 'paid' AND o.placed_at < ${cutoff}
-                         AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
+                       NOT o.reversal AND o.currency = ${p.currency} AND o.status = 'paid'
+                         AND o.placed_at < ${cutoff} AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
                        o.placed_at >= ${cutoff} AS future,
                        -- more given back than the order's amount (two refunds matched to one order): off the spend
                        GREATEST(COALESCE(n.amount, 0) - o.amount_minor, 0) AS excess,
                        o.placed_at < ${cutoff} AS past, o.status = 'paid' AS paid, o.amount_minor AS gross,
                        LEAST(COALESCE(n.amount, 0), o.amount_minor) AS given
                 FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
-                WHERE o.workspace_id = ${p.workspace} AND NOT o.reversal AND o.deleted_at IS NULL
-                  AND o.currency = ${p.currency} ${p.customers}) net) o
-    GROUP BY customer_id
-  ), refunds AS (
-    -- refunded orders in any currency (reversal records among them): a customer whose only rows are refunds is
-    -- no prospect (never bought) but a lapsed buyer; a later one is a recheck
-    SELECT customer_id, count(*) FILTER (WHERE placed_at < ${cutoff})::int AS refunded_orders,
-           min(placed_at) FILTER (WHERE placed_at >= ${cutoff}) AS pending_from
-    FROM orders
-    WHERE workspace_id = ${p.workspace} AND status = 'refunded' AND deleted_at IS NULL ${p.customers}
+                WHERE o.workspace_id = ${p.workspace} AND o.deleted_at IS NULL
+                  AND ((NOT o.reversal AND o.currency = ${p.currency}) OR o.status = 'refunded')
+                  ${p.customers}) net) o
     GROUP BY customer_id
   ), touches AS (
     SELECT customer_id, max(occurred_at) FILTER (WHERE occurred_at < ${cutoff})::date AS last_touch,
@@ -131,12 +134,13 @@ export function summarySelect(p: SummaryPlaceholders): string {
     WHERE workspace_id = ${p.workspace} ${p.customers}
     GROUP BY customer_id
   )
-  SELECT COALESCE(p.customer_id, t.customer_id, w.customer_id, r.customer_id) AS customer_id, ${p.workspace}::uuid AS workspace_id,
+  SELECT COALESCE(p.customer_id, t.customer_id, w.customer_id) AS customer_id, ${p.workspace}::uuid AS workspace_id,
          COALESCE(p.transactions, 0) AS transactions, p.first_day, p.last_day,
          GREATEST(COALESCE(p.monetary, 0) - COALESCE(p.excess, 0) - COALESCE(u.amount, 0), 0)::int8 AS monetary,
          COALESCE(p.first_amount, 0) AS first_amount, t.last_touch, COALESCE(t.complaints_90d, 0) AS complaints_90d,
-         t.last_survey, LEAST(p.pending_from, u.pending_from, r.pending_from, t.recheck_at, w.recheck_at) AS recheck_at,
-         COALESCE(r.refunded_orders, 0) AS refunded_orders, GREATEST(t.last_two_way, w.last_two_way) AS last_two_way,
+         t.last_survey, LEAST(p.pending_from, u.pending_from, p.refund_pending_from, t.recheck_at, w.recheck_at)
+           AS recheck_at,
+         COALESCE(p.refunded_orders, 0) AS refunded_orders, GREATEST(t.last_two_way, w.last_two_way) AS last_two_way,
          COALESCE(p.orders_placed, 0) AS orders_placed, COALESCE(p.orders_undone, 0) AS orders_undone,
          COALESCE(p.gross_minor, 0) AS gross_minor,
          -- money given back, never more than was ordered (unmatched reversals and excess included)
@@ -144,8 +148,8 @@ export function summarySelect(p: SummaryPlaceholders): string {
                COALESCE(p.gross_minor, 0))::int8 AS undone_minor
   FROM purchases p FULL JOIN touches t ON t.customer_id = p.customer_id
   FULL JOIN calls w ON w.customer_id = COALESCE(p.customer_id, t.customer_id)
-  FULL JOIN refunds r ON r.customer_id = COALESCE(p.customer_id, t.customer_id, w.customer_id)
-  LEFT JOIN unmatched u ON u.customer_id = p.customer_id`;
+  -- a customer's unmatched reversals count against purchases only: one with none has no spend to net them from
+  LEFT JOIN unmatched u ON u.customer_id = p.customer_id AND p.bought`;
 }
 
 /**
