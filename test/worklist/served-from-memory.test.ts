@@ -222,6 +222,36 @@ describe('worklist pages served from memory', () => {
     expect(next.text).toContain('Renamed Customer');
   });
 
+  it('a change of customers on no list (a CRM sync) keeps the pages; a bulk change forgets the workspace', async () => {
+    const { etag } = await remembered();
+    const onNoList = async (limit: number) =>
+      (
+        (await nest.db.query(
+          `SELECT c.id::text AS id FROM customers c WHERE c.workspace_id = $1
+             AND NOT EXISTS (SELECT 1 FROM worklist_items i WHERE i.customer_id = c.id) ORDER BY c.id LIMIT $2`,
+          [workspaceId, limit],
+        )) as Array<{ id: string }>
+      ).map((r) => r.id);
+    const few = await onNoList(3);
+    expect(few).toHaveLength(3);
+    await nest.db.query(`UPDATE customers SET name = name || ' (synced)' WHERE id::text = ANY($1::text[])`, [
+      few,
+    ]);
+    await heard();
+    // still remembered: a 304 without a statement
+    const still = await queriesDuring(() => http.get(PAGE, repKey, { 'If-None-Match': etag }).expect(304));
+    expect(still.stacks).toEqual([]);
+    // past 1,000 customers in one statement (an import) the workspace is named without looking lists up
+    await nest.db.query(
+      `INSERT INTO customers (workspace_id, external_id) SELECT $1, 'bulk-memo-' || g FROM generate_series(1, 1001) g`,
+      [workspaceId],
+    );
+    await heard();
+    // forgotten: the read goes to PostgreSQL (and finds the page the same)
+    const reread = await queriesDuring(() => http.get(PAGE, repKey, { 'If-None-Match': etag }).expect(304));
+    expect(reread.queries).toBeGreaterThan(0);
+  });
+
   it('a reassignment through the API (customers.owner_rep_id) shows the item reassigned at once', async () => {
     const { etag } = await remembered();
     const items = await itemsOnList();
