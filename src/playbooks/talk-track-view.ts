@@ -169,16 +169,27 @@ export function formatDay(value: string | Date, locale: string, timeZone = 'UTC'
   if (Number.isNaN(date.getTime())) {
     throw new TalkTrackContextError('date', `not a valid date: '${String(value)}'`);
   }
-  try {
-    return new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      timeZone: zone,
-    }).format(date);
-  } catch (err) {
-    throw new TalkTrackContextError('timeZone', `not a valid IANA time zone: '${zone}' (${String(err)})`);
+  return dayFormat(locale, zone).format(date);
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The long-day format of a locale and zone, made once: building an Intl.DateTimeFormat costs ~0.1 ms. */
+function dayFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`;
+  let f = dayFormats.get(key);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone });
+    } catch (err) {
+      throw new TalkTrackContextError(
+        'timeZone',
+        `not a valid IANA time zone: '${timeZone}' (${String(err)})`,
+      );
+    }
+    dayFormats.set(key, f);
   }
+  return f;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
