@@ -5,7 +5,7 @@ import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
 import { callableByRep, reachableCountries, repShiftOf } from '../../src/worklist/ranking';
 import { WorklistPolicyService } from '../../src/worklist/worklist-policy.service';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
-import { ExclusionCountRow } from '../../src/worklist/worklist.repository';
+import { ExclusionCountRow, WorklistRepository } from '../../src/worklist/worklist.repository';
 import {
   CANDIDATES_SQL,
   candidateParams,
@@ -214,6 +214,39 @@ describe('who gets a slot, and why the others do not', () => {
     );
     const judged = counts.filter((c) => c.reason !== 'never_reachable').reduce((a, c) => a + c.customers, 0);
     expect(judged).toBe(n);
+  });
+
+  it('plans the time-window scans on both bounds, and publishes without JIT', async () => {
+    // Read from the `k` row, the lower bound of the contact window was unknown at planning time and only the upper
+    // one became an index condition: at 100k customers every interaction of the workspace up to today (732k rows)
+    // was read to keep 3.8k. And JIT compiled the exclusion count for 6 of its 7 seconds at 20k customers.
+    const params = await queryParams(today);
+    const indexConditions = await nest.db.transaction(async (tx) => {
+      await nest.app.get(WorklistRepository).configurePublishTransaction(tx);
+      expect((await tx.query(`SHOW jit`))[0].jit).toBe('off');
+      // the test's tables are small: without this the planner reads them whole, and no bound is used at all
+      await tx.query(`SET LOCAL enable_seqscan = off`);
+      const conditions: string[] = [];
+      const walk = (node: { 'Index Name'?: string; 'Index Cond'?: string; Plans?: unknown[] }) => {
+        if (node['Index Name'] === 'interactions_workspace_time_idx')
+          conditions.push(node['Index Cond'] ?? '');
+        for (const child of node.Plans ?? []) walk(child as typeof node);
+      };
+      for (const [sql, values] of [
+        [CANDIDATES_SQL, candidateParams(params)],
+        [EXCLUSIONS_SQL, exclusionParams(params)],
+      ] as const) {
+        const [{ 'QUERY PLAN': plan }] = await tx.query(`EXPLAIN (FORMAT JSON) ${sql}`, values);
+        walk(plan[0].Plan);
+      }
+      return conditions;
+    });
+    // the contact window (both statements) and the warm window (candidates)
+    expect(indexConditions.length).toBeGreaterThanOrEqual(3);
+    for (const cond of indexConditions) {
+      expect(cond).toMatch(/occurred_at >= /);
+      expect(cond).toMatch(/occurred_at < /);
+    }
   });
 
   it('accounts for every customer left off the lists, by reason, and flags the ones no shift reaches', async () => {
