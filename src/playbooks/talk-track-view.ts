@@ -337,13 +337,22 @@ function offerView(offer: TalkTrackOffer, locale: string, currency: string): Off
     // Templates add their own full stop.
     description: requiredText('offer.description', offer.description).replace(/[.。!！]+$/u, ''),
     code: requiredText('offer.code', offer.code),
-    discount:
-      pct === null
-        ? null
-        : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(pct / 100),
+    discount: pct === null ? null : percentFormat(locale).format(pct / 100),
     minOrder: min === null || min <= 0 ? null : formatMoney(min, currency, locale),
     validTo: offer.validTo ? formatDay(offer.validTo, locale) : null,
   };
+}
+
+const percentFormats = new Map<string, Intl.NumberFormat>();
+
+/** A locale's percent format, made once. */
+function percentFormat(locale: string): Intl.NumberFormat {
+  let f = percentFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+    percentFormats.set(locale, f);
+  }
+  return f;
 }
 
 /** Whole days from a complaint to the list day (for the situation); null without a complaint. */
