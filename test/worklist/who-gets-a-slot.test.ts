@@ -332,6 +332,25 @@ describe('who gets a slot, and why the others do not', () => {
     expect(after).toEqual(owners);
   });
 
+  it('announces each new list once, in rep order (one insert for all of them)', async () => {
+    const report = await publish(nest.app, workspaceId, today);
+    const lists: Array<{ id: string; rep: string }> = await nest.db.query(
+      `SELECT w.id, r.external_id AS rep FROM worklists w JOIN reps r ON r.id = w.rep_id
+       WHERE w.workspace_id = $1 AND w.list_date = $2 ORDER BY r.external_id`,
+      [workspaceId, today],
+    );
+    const events: Array<{ id: string; rep: string }> = await nest.db.query(
+      `SELECT payload -> 'data' ->> 'worklistId' AS id, payload -> 'data' ->> 'rep' AS rep FROM outbox_events
+       WHERE workspace_id = $1 AND event_type = 'worklist.published' AND payload -> 'data' ->> 'date' = $2
+         AND payload -> 'data' ->> 'worklistId' = ANY ($3::text[])
+       ORDER BY outbox_events.id`,
+      [workspaceId, today, lists.map((l) => l.id)],
+    );
+    expect(lists.length).toBeGreaterThan(1);
+    expect(events).toEqual(lists);
+    expect(report.phases.candidates).toBeGreaterThanOrEqual(0);
+  });
+
   /** The customers of active reps whose country no shift of the week reaches, highest priority first. */
   async function unreachableAccounts(
     week: ReturnType<typeof reachableCountries>,
