@@ -19,7 +19,7 @@ import { ScoreRunService } from '../src/scoring/score-run.service';
 import { COUNTRY_TIME_ZONES } from '../src/worklist/country-time-zones';
 import { callableByRep, repShiftOf } from '../src/worklist/ranking';
 import { WorklistPolicyService } from '../src/worklist/worklist-policy.service';
-import { WorklistPublisher } from '../src/worklist/worklist-publisher.service';
+import { PublishPhases, WorklistPublisher } from '../src/worklist/worklist-publisher.service';
 import { LIST_HEAD_SQL, LIST_ITEMS_SQL } from '../src/worklist/worklist.sql';
 import { CANDIDATES_SQL, candidateParams } from '../src/worklist/worklist.sql';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
@@ -152,6 +152,8 @@ export const worklistBenchmark: Benchmark = {
         `published ${published.lists} lists / ${published.items} items in ${publishSeconds.toFixed(2)} s ` +
           `(candidate query alone ${candidateSeconds.toFixed(2)} s, ${candidates.length} rows)`,
       );
+      const publishPhases = phasesLine(published.phases);
+      ctx.log(`publish phases: ${publishPhases}`);
 
       // one key per rep; the load spreads over every list
       const keys: string[] = [];
@@ -315,6 +317,7 @@ export const worklistBenchmark: Benchmark = {
         ],
         notes: [
           `import ${importSeconds.toFixed(1)} s; ${teams * repsPerTeam} reps; ${seconds} s per load run after a warm-up run`,
+          `publish phases (s): ${publishPhases}`,
           `API: ${api.non2xx} non-2xx, ${api.errors} errors; 304 run: ${revalidate.non2xx} non-2xx (304s count as non-2xx)`,
           `loopback on one machine: autocannon, the API process and PostgreSQL share ${cpus().length} CPUs`,
           `1-minute load average before the API runs: ${load1.toFixed(2)} (other work on the machine skews latency)`,
@@ -391,6 +394,13 @@ function summary(r: AutocannonResult): string {
 }
 
 /** Env for the in-process app and the API child: same database, PII keys and queue prefix. */
+/** The publish report's phases as one line: `context 0.05, lists 0.01, candidates 1.2, …`. */
+function phasesLine(phases: PublishPhases): string {
+  return Object.entries(phases)
+    .map(([phase, s]) => `${phase} ${s.toFixed(2)}`)
+    .join(', ');
+}
+
 function benchEnv(dbUrl: string, redisUrl: string | undefined): Record<string, string> {
   return {
     NODE_ENV: 'production',

@@ -169,16 +169,27 @@ export function formatDay(value: string | Date, locale: string, timeZone = 'UTC'
   if (Number.isNaN(date.getTime())) {
     throw new TalkTrackContextError('date', `not a valid date: '${String(value)}'`);
   }
-  try {
-    return new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      timeZone: zone,
-    }).format(date);
-  } catch (err) {
-    throw new TalkTrackContextError('timeZone', `not a valid IANA time zone: '${zone}' (${String(err)})`);
+  return dayFormat(locale, zone).format(date);
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The long-day format of a locale and zone, made once: building an Intl.DateTimeFormat costs ~0.1 ms. */
+function dayFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`;
+  let f = dayFormats.get(key);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone });
+    } catch (err) {
+      throw new TalkTrackContextError(
+        'timeZone',
+        `not a valid IANA time zone: '${timeZone}' (${String(err)})`,
+      );
+    }
+    dayFormats.set(key, f);
   }
+  return f;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -326,13 +337,22 @@ function offerView(offer: TalkTrackOffer, locale: string, currency: string): Off
     // Templates add their own full stop.
     description: requiredText('offer.description', offer.description).replace(/[.。!！]+$/u, ''),
     code: requiredText('offer.code', offer.code),
-    discount:
-      pct === null
-        ? null
-        : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(pct / 100),
+    discount: pct === null ? null : percentFormat(locale).format(pct / 100),
     minOrder: min === null || min <= 0 ? null : formatMoney(min, currency, locale),
     validTo: offer.validTo ? formatDay(offer.validTo, locale) : null,
   };
+}
+
+const percentFormats = new Map<string, Intl.NumberFormat>();
+
+/** A locale's percent format, made once. */
+function percentFormat(locale: string): Intl.NumberFormat {
+  let f = percentFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+    percentFormats.set(locale, f);
+  }
+  return f;
 }
 
 /** Whole days from a complaint to the list day (for the situation); null without a complaint. */

@@ -32,6 +32,23 @@ export class OutboxRepository extends SqlRepository {
     );
   }
 
+  /** Several events in one statement, their ids in the order given (the dispatcher sends in id order). */
+  async insertMany(
+    workspaceId: string,
+    events: ReadonlyArray<{ messageId: string; type: string; payload: string }>,
+    tx: Queryable,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await this.exec(
+      `INSERT INTO outbox_events (workspace_id, message_id, event_type, payload)
+         SELECT $1, e.message_id, e.event_type, e.payload::jsonb
+         FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(message_id, event_type, payload, n)
+         ORDER BY e.n`,
+      [workspaceId, events.map((e) => e.messageId), events.map((e) => e.type), events.map((e) => e.payload)],
+      tx,
+    );
+  }
+
   /** Locks up to `batch` undispatched events, oldest first; concurrent dispatchers skip each other's rows. */
   claimPending(batch: number, tx: Queryable): Promise<OutboxEventIdRow[]> {
     return this.rows<OutboxEventIdRow>(

@@ -28,6 +28,22 @@ export class OutboxService {
     return messageId;
   }
 
+  /** Appends several events in one statement, in the order given (a publish: one per new list). */
+  async appendMany(
+    tx: Queryable,
+    workspaceId: string,
+    events: ReadonlyArray<{ type: OutboundEventType; data: unknown }>,
+  ): Promise<string[]> {
+    const timestamp = new Date().toISOString();
+    const rows = events.map(({ type, data }) => ({
+      messageId: `msg_${randomUUID().replace(/-/g, '')}`,
+      type,
+      payload: JSON.stringify({ type, timestamp, data }),
+    }));
+    await this.events.insertMany(workspaceId, rows, tx);
+    return rows.map((r) => r.messageId);
+  }
+
   /** Asks a worker to dispatch pending events now (call after the transaction commits). */
   async kick(): Promise<void> {
     await this.queue.add('dispatch', {}, { removeOnComplete: true, removeOnFail: 100 });

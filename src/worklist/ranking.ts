@@ -322,10 +322,9 @@ interface DayContext {
   dayEnd: number;
 }
 
-function capWindowStart(listDate: string, timeZone: string, perDays: number): number {
+function capWindowStart(day: DayContext, perDays: number): number {
   // "at most maxCalls per perDays days" counts the list day and the perDays − 1 days before it
-  const { start } = dayBounds(listDate, timeZone);
-  return start.getTime() - (perDays - 1) * 86_400_000;
+  return day.dayStart - (perDays - 1) * 86_400_000;
 }
 
 /** Why a candidate cannot be on the list today, or null. Callbacks and pins are exempt from caps. */
@@ -345,7 +344,7 @@ export function exclusionOf(
   const callbackDue = c.followUp?.kind === 'callback';
   if (!callbackDue && !c.pin) {
     const cap = s.contactCaps[c.valueTier] ?? s.contactCaps.general;
-    const from = capWindowStart(ctx.listDate, ctx.timeZone, cap.perDays);
+    const from = capWindowStart(day, cap.perDays);
     const made = contacts.filter((k) => k.completed && k.at >= from && k.at < day.dayEnd).length;
     if (made >= cap.maxCalls) return 'frequency_cap';
   }

@@ -71,7 +71,20 @@ export function formatMinor(amountMinor: number, currency: string, locale: Reaso
 function day(iso: string, o: ReasonTextOptions, l: ReasonLocale): string {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00Z`) : new Date(iso);
   const zone = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : o.timeZone;
-  return new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', timeZone: zone }).format(d);
+  return shortDayFormat(l, zone).format(d);
+}
+
+const shortDayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Made once per locale and zone: building an Intl.DateTimeFormat costs more than formatting with it. */
+function shortDayFormat(l: ReasonLocale, timeZone: string): Intl.DateTimeFormat {
+  const key = `${l}|${timeZone}`;
+  let f = shortDayFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', timeZone });
+    shortDayFormats.set(key, f);
+  }
+  return f;
 }
 
 function time(iso: string, o: ReasonTextOptions, l: ReasonLocale): string {

@@ -34,6 +34,26 @@ export interface PublishReport {
   /** accounts whose owner's shift meets their business hours on none of the coming 7 days (docs/worklists.md) */
   unreachable: UnreachableAccounts;
   seconds: number;
+  /** seconds of each step of the run, in run order (docs/worklists.md, "Publishing") */
+  phases: PublishPhases;
+}
+
+/** The steps of a publish run, timed (seconds). */
+export interface PublishPhases {
+  /** policy, reps, the offer day (with its attribution sweep), running experiments */
+  context: number;
+  /** the day's lists created */
+  lists: number;
+  /** CANDIDATES_SQL */
+  candidates: number;
+  /** the offers' facts, showings and redemptions of the candidates */
+  offers: number;
+  /** ranking, order histories, contact types, reasons and talk tracks */
+  build: number;
+  /** EXCLUSIONS_SQL */
+  exclusions: number;
+  /** the items inserted, exposures logged, one event per list, commit */
+  write: number;
 }
 
 /**
@@ -86,6 +106,7 @@ export class WorklistPublisher {
     opts: { replace?: boolean } = {},
   ): Promise<PublishReport> {
     const started = Date.now();
+    const clock = phaseClock();
     if (!isDay(listDate)) throw new AppError('invalid_date', 'list date must be YYYY-MM-DD', 400);
     const policy = await this.policies.load(workspaceId);
     const run = policy.run;
@@ -102,8 +123,9 @@ export class WorklistPublisher {
       experiments: await this.experiments.runningOn(workspaceId, listDate),
       shifts: new Map(reps.map((r) => [r.id, repShiftOf(r.external_id, policy.timeZone, policy.settings)])),
     };
+    clock.lap('context');
 
-    const report = await this.transactions.run(async (tx) => {
+    const listed = await this.transactions.run(async (tx) => {
       if (opts.replace) {
         await this.offers.listDayRemoved(workspaceId, listDate, tx);
         await this.lists.deleteLists(workspaceId, listDate, tx);
@@ -114,21 +136,23 @@ export class WorklistPublisher {
         tx,
       );
       const listOfRep = new Map(created.map((c) => [c.rep_id, c.id]));
-      await this.lists.raiseWorkMemForCandidates(tx);
+      await this.lists.configurePublishTransaction(tx);
+      // computed once: the business-hours sets of both statements cost a time-zone walk per rep, day and country
+      const query = candidateQuery(ctx, [...listOfRep.keys()]);
+      clock.lap('lists');
       const rows: CandidateRow[] =
-        created.length === 0
-          ? []
-          : await this.lists.candidates(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
+        created.length === 0 ? [] : await this.lists.candidates(workspaceId, query, tx);
+      clock.lap('candidates');
       const offers = await this.offers.choices(
         offerDay,
         run.id,
         rows.map((r) => String(r.customer_id)),
       );
+      clock.lap('offers');
       const built = await this.rankAndBuild(ctx, listOfRep, rows, offers, tx);
-      const counts =
-        created.length === 0
-          ? []
-          : await this.lists.exclusions(workspaceId, candidateQuery(ctx, [...listOfRep.keys()]), tx);
+      clock.lap('build');
+      const counts = created.length === 0 ? [] : await this.lists.exclusions(workspaceId, query, tx);
+      clock.lap('exclusions');
       await this.lists.insertItems(workspaceId, built.items, listOfRep, tx);
       // the orders the replaced items had redeemed may redeem the new showings
       if (opts.replace) await this.offers.ordersChanged(workspaceId, 'all', tx);
@@ -156,11 +180,11 @@ export class WorklistPublisher {
             policy.settings,
           ),
         ),
-        seconds: 0,
       };
     });
+    const phases = clock.lap('write');
     await this.outbox.kick();
-    report.seconds = (Date.now() - started) / 1000;
+    const report: PublishReport = { ...listed, seconds: (Date.now() - started) / 1000, phases };
     this.logger.log(
       `published ${report.lists} lists with ${report.items} items for ${listDate} (${report.seconds} s)`,
     );
@@ -250,38 +274,58 @@ export class WorklistPublisher {
     return { items, itemsOfRep, excluded };
   }
 
-  /** One `worklist.published` event per new list, in rep order, in the publishing transaction. */
+  /** One `worklist.published` event per new list, in rep order, in the publishing transaction (one statement). */
   private async announce(
     tx: Tx,
     ctx: PublishContext,
     listOfRep: ReadonlyMap<string, string>,
     itemsOfRep: ReadonlyMap<string, BuiltItem[]>,
   ): Promise<void> {
-    for (const rep of ctx.reps) {
+    const events = ctx.reps.flatMap((rep) => {
       const worklistId = listOfRep.get(rep.id);
-      if (!worklistId) continue;
-      await this.outbox.append(tx, ctx.workspaceId, 'worklist.published', {
-        worklistId,
-        rep: rep.external_id,
-        date: ctx.listDate,
-        scoreRunId: ctx.run.id,
-        items: (itemsOfRep.get(rep.id) ?? []).map((i) => ({
-          rank: i.rank,
-          customer: i.customerExternalId,
-          kind: i.kind,
-          expectedValue: i.value,
-          priority: i.priority,
-          reasons: i.reasons.map((r) => r.code),
-          why: i.summary,
-          offer: i.offerCode,
-          personality: i.personality,
-          talkTrack: i.talkTrack,
-          // only inside a talk-track experiment: receivers outside one see the payload they always had
-          ...(i.talkTrackVariant === null ? {} : { talkTrackVariant: i.talkTrackVariant }),
-        })),
-      });
-    }
+      if (!worklistId) return [];
+      return [
+        {
+          type: 'worklist.published' as const,
+          data: {
+            worklistId,
+            rep: rep.external_id,
+            date: ctx.listDate,
+            scoreRunId: ctx.run.id,
+            items: (itemsOfRep.get(rep.id) ?? []).map((i) => ({
+              rank: i.rank,
+              customer: i.customerExternalId,
+              kind: i.kind,
+              expectedValue: i.value,
+              priority: i.priority,
+              reasons: i.reasons.map((r) => r.code),
+              why: i.summary,
+              offer: i.offerCode,
+              personality: i.personality,
+              talkTrack: i.talkTrack,
+              // only inside a talk-track experiment: receivers outside one see the payload they always had
+              ...(i.talkTrackVariant === null ? {} : { talkTrackVariant: i.talkTrackVariant }),
+            })),
+          },
+        },
+      ];
+    });
+    await this.outbox.appendMany(tx, ctx.workspaceId, events);
   }
+}
+
+/** Seconds since the previous lap, by phase; `lap` returns the phases so far. */
+function phaseClock() {
+  const phases: Partial<PublishPhases> = {};
+  let last = performance.now();
+  return {
+    lap(phase: keyof PublishPhases): PublishPhases {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last) / 1000;
+      last = now;
+      return phases as PublishPhases;
+    },
+  };
 }
 
 // ---- experiments (src/experiments): the arm of each item's customer ----

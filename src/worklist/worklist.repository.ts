@@ -106,9 +106,14 @@ export class WorklistRepository extends SqlRepository {
     );
   }
 
-  /** The candidate query sorts every scored customer of the new lists' reps once (window per rep). */
-  async raiseWorkMemForCandidates(tx: Tx): Promise<void> {
-    await this.exec(`SET LOCAL work_mem = '64MB'`, [], tx);
+  /**
+   * Session settings of the publishing transaction. The candidate query sorts every scored customer of the new
+   * lists' reps once (window per rep): more work_mem. No JIT: the exclusion count's estimated cost passes the
+   * inlining and optimising thresholds, and compiling its 260 functions took 6.1 s of its 6.8 s at 20k customers
+   * (docs/benchmarks.md, Worklists); the statements' rows are few for what JIT saves per row.
+   */
+  async configurePublishTransaction(tx: Tx): Promise<void> {
+    await this.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`, [], tx);
   }
 
   /** CANDIDATES_SQL (worklist.sql.ts): the surviving candidates of the reps, pre-ranked. */

@@ -103,6 +103,16 @@ const reachedBy = (set: string, alias: string) => `
       AND ${alias}.country = CASE WHEN upper(trim(c.country)) = ANY ($31::text[]) THEN upper(trim(c.country)) ELSE '' END`;
 
 /**
+ * The list day's first and last instant in the workspace's zone ($3, $4), as `k` has them. The scans of the big
+ * tables (interactions, outcomes, orders) spell their bounds out instead of reading `k`: joined to `k`, a bound is
+ * unknown when the statement is planned — the planner kept only the upper one as an index condition (every
+ * interaction of the workspace up to today, 732k rows at 100k customers, read to keep the 3.8k of the capped
+ * window), and the first-order aggregate could not be computed in the parallel workers.
+ */
+const DAY_START = `($3::date::timestamp AT TIME ZONE $4)`;
+const DAY_END = `(($3::date + 1)::timestamp AT TIME ZONE $4)`;
+
+/**
  * The statement head shared by CANDIDATES_SQL and EXCLUSIONS_SQL: the day's constants (`k`), and the small sets
  * the contact rules are made of — follow-ups, pins, recent contacts, frequency caps, suppressions (with the first
  * reason that applies: do-not-call, wrong number, snooze). The aggregates are MATERIALIZED: computed once, whatever
@@ -111,8 +121,7 @@ const reachedBy = (set: string, alias: string) => `
  */
 const RULE_SETS = `
   WITH k AS (
-    SELECT ($3::date::timestamp AT TIME ZONE $4) AS day_start,
-           (($3::date + 1)::timestamp AT TIME ZONE $4) AS day_end,
+    SELECT ${DAY_START} AS day_start, ${DAY_END} AS day_end,
            $3::date AS d, $5::date AS as_of, GREATEST($6::float8, 1) AS h,
            $9::float8 AS w_overdue, $10::float8 AS w_risk, $11::float8 AS w_expected, $12::float8 AS w_growth,
            $13::float8 AS w_prospect, $14::float8 AS win_back, $15::float8 AS lookahead, $16::float8 AS min_cycle,
@@ -137,14 +146,14 @@ const RULE_SETS = `
   touch AS (
     SELECT i.customer_id, i.occurred_at AS at,
            COALESCE(i.outcome, '') NOT IN (${quoted(CRM_NON_CONTACT_OUTCOMES)}) AS completed
-    FROM interactions i, k
+    FROM interactions i
     WHERE i.workspace_id = $1 AND i.kind IN ('call', 'visit')
-      AND i.occurred_at >= k.day_start - k.max_cap_days * interval '24 hours' AND i.occurred_at < k.day_end
+      AND i.occurred_at >= ${DAY_START} - $24::int * interval '24 hours' AND i.occurred_at < ${DAY_END}
     UNION ALL
     SELECT o.customer_id, o.occurred_at, o.outcome IN (${quoted(CONTACT_OUTCOMES)})
-    FROM worklist_outcomes o, k
+    FROM worklist_outcomes o
     WHERE o.workspace_id = $1
-      AND o.occurred_at >= k.day_start - k.max_cap_days * interval '24 hours' AND o.occurred_at < k.day_end
+      AND o.occurred_at >= ${DAY_START} - $24::int * interval '24 hours' AND o.occurred_at < ${DAY_END}
   ),
   touch_agg AS MATERIALIZED (
     SELECT t.customer_id, bool_or(t.at >= k.day_start) AS today,
@@ -238,20 +247,20 @@ const CONTEXT_JOINS = `
 export const CANDIDATES_SQL = `${RULE_SETS},
   warm AS MATERIALIZED (
     SELECT x.customer_id, max(x.at) AS last_at FROM (
-      SELECT i.customer_id, i.occurred_at AS at FROM interactions i, k
-      WHERE i.workspace_id = $1 AND i.occurred_at >= k.day_start - k.warm_days * interval '1 day'
-        AND i.occurred_at < k.day_end
+      SELECT i.customer_id, i.occurred_at AS at FROM interactions i
+      WHERE i.workspace_id = $1 AND i.occurred_at >= ${DAY_START} - $22::int * interval '1 day'
+        AND i.occurred_at < ${DAY_END}
       UNION ALL
-      SELECT o.customer_id, o.occurred_at FROM worklist_outcomes o, k
-      WHERE o.workspace_id = $1 AND o.occurred_at >= k.day_start - k.warm_days * interval '1 day'
-        AND o.occurred_at < k.day_end
+      SELECT o.customer_id, o.occurred_at FROM worklist_outcomes o
+      WHERE o.workspace_id = $1 AND o.occurred_at >= ${DAY_START} - $22::int * interval '1 day'
+        AND o.occurred_at < ${DAY_END}
     ) x GROUP BY x.customer_id
   ),
   fd AS MATERIALIZED (
     SELECT o.customer_id, (min(o.placed_at) AT TIME ZONE $4)::date AS first_day
-    FROM orders o, k
+    FROM orders o
     WHERE o.workspace_id = $1 AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = $7
-      AND o.placed_at < ((k.as_of + 1)::timestamp AT TIME ZONE $4)
+      AND o.placed_at < (($5::date + 1)::timestamp AT TIME ZONE $4)
     GROUP BY o.customer_id
   ),
   base AS (

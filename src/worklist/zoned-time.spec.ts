@@ -25,6 +25,17 @@ describe('zoned time', () => {
     expect(offsetMinutes(Date.parse('2026-11-25T00:00:00Z'), 'Asia/Kolkata')).toBe(330);
   });
 
+  it('answers a repeated question from memory, with a Date of its own each time', () => {
+    const first = zonedInstant('2026-11-26', 9 * 60, 'Asia/Shanghai');
+    first.setTime(0); // a caller changing its Date must not change the remembered instant
+    const again = zonedInstant('2026-11-26', 9 * 60, 'Asia/Shanghai');
+    expect(again).not.toBe(first);
+    expect(again.toISOString()).toBe('2026-11-26T01:00:00.000Z');
+    // a bad zone is refused every time, not remembered
+    expect(() => zonedInstant('2026-11-26', 0, 'Mars/Olympus')).toThrow();
+    expect(() => zonedInstant('2026-11-26', 0, 'Mars/Olympus')).toThrow();
+  });
+
   it('handles DST gaps and overlaps', () => {
     // 2026-03-29 02:30 does not exist in Berlin: resolves to just after the jump
     expect(zonedInstant('2026-03-29', 150, 'Europe/Berlin').toISOString()).toBe('2026-03-29T01:30:00.000Z');

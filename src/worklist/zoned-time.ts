@@ -65,6 +65,21 @@ export function offsetMinutes(instantMs: number, timeZone: string): number {
  * jump resolves to the instant just after the jump; a repeated wall time to its first occurrence.
  */
 export function zonedInstant(day: string, minutes: number, timeZone: string): Date {
+  const key = `${day}|${minutes}|${timeZone}`;
+  let at = zonedInstants.get(key);
+  if (at === undefined) {
+    at = resolveZonedInstant(day, minutes, timeZone);
+    // a publish asks for the same few days, clock times and zones thousands of times (business hours by country)
+    if (zonedInstants.size >= MAX_ZONED_INSTANTS) zonedInstants.clear();
+    zonedInstants.set(key, at);
+  }
+  return new Date(at);
+}
+
+const MAX_ZONED_INSTANTS = 10_000;
+const zonedInstants = new Map<string, number>();
+
+function resolveZonedInstant(day: string, minutes: number, timeZone: string): number {
   const [y, mo, d] = parseDay(day);
   const wall = Date.UTC(y, mo - 1, d) + minutes * 60_000;
   const before = offsetMinutes(wall - 43_200_000, timeZone);
@@ -73,7 +88,7 @@ export function zonedInstant(day: string, minutes: number, timeZone: string): Da
     .map((off) => wall - off * 60_000)
     .filter((t) => wall - offsetMinutes(t, timeZone) * 60_000 === t);
   // none valid: the wall time falls in a DST gap, and the earlier offset carries it past the jump
-  return new Date(valid.length > 0 ? Math.min(...valid) : wall - before * 60_000);
+  return valid.length > 0 ? Math.min(...valid) : wall - before * 60_000;
 }
 
 /** Start (inclusive) and end (exclusive) instants of a calendar day in a time zone. */

@@ -5,7 +5,7 @@ import { COUNTRY_TIME_ZONES } from '../../src/worklist/country-time-zones';
 import { callableByRep, reachableCountries, repShiftOf } from '../../src/worklist/ranking';
 import { WorklistPolicyService } from '../../src/worklist/worklist-policy.service';
 import { WorklistPublisher } from '../../src/worklist/worklist-publisher.service';
-import { ExclusionCountRow } from '../../src/worklist/worklist.repository';
+import { ExclusionCountRow, WorklistRepository } from '../../src/worklist/worklist.repository';
 import {
   CANDIDATES_SQL,
   candidateParams,
@@ -216,6 +216,39 @@ describe('who gets a slot, and why the others do not', () => {
     expect(judged).toBe(n);
   });
 
+  it('plans the time-window scans on both bounds, and publishes without JIT', async () => {
+    // Read from the `k` row, the lower bound of the contact window was unknown at planning time and only the upper
+    // one became an index condition: at 100k customers every interaction of the workspace up to today (732k rows)
+    // was read to keep 3.8k. And JIT compiled the exclusion count for 6 of its 7 seconds at 20k customers.
+    const params = await queryParams(today);
+    const indexConditions = await nest.db.transaction(async (tx) => {
+      await nest.app.get(WorklistRepository).configurePublishTransaction(tx);
+      expect((await tx.query(`SHOW jit`))[0].jit).toBe('off');
+      // the test's tables are small: without this the planner reads them whole, and no bound is used at all
+      await tx.query(`SET LOCAL enable_seqscan = off`);
+      const conditions: string[] = [];
+      const walk = (node: { 'Index Name'?: string; 'Index Cond'?: string; Plans?: unknown[] }) => {
+        if (node['Index Name'] === 'interactions_workspace_time_idx')
+          conditions.push(node['Index Cond'] ?? '');
+        for (const child of node.Plans ?? []) walk(child as typeof node);
+      };
+      for (const [sql, values] of [
+        [CANDIDATES_SQL, candidateParams(params)],
+        [EXCLUSIONS_SQL, exclusionParams(params)],
+      ] as const) {
+        const [{ 'QUERY PLAN': plan }] = await tx.query(`EXPLAIN (FORMAT JSON) ${sql}`, values);
+        walk(plan[0].Plan);
+      }
+      return conditions;
+    });
+    // the contact window (both statements) and the warm window (candidates)
+    expect(indexConditions.length).toBeGreaterThanOrEqual(3);
+    for (const cond of indexConditions) {
+      expect(cond).toMatch(/occurred_at >= /);
+      expect(cond).toMatch(/occurred_at < /);
+    }
+  });
+
   it('accounts for every customer left off the lists, by reason, and flags the ones no shift reaches', async () => {
     // a do-not-call on one of the rep's customers is counted as such
     await nest.db.query(
@@ -297,6 +330,25 @@ describe('who gets a slot, and why the others do not', () => {
       workspaceId,
     ]);
     expect(after).toEqual(owners);
+  });
+
+  it('announces each new list once, in rep order (one insert for all of them)', async () => {
+    const report = await publish(nest.app, workspaceId, today);
+    const lists: Array<{ id: string; rep: string }> = await nest.db.query(
+      `SELECT w.id, r.external_id AS rep FROM worklists w JOIN reps r ON r.id = w.rep_id
+       WHERE w.workspace_id = $1 AND w.list_date = $2 ORDER BY r.external_id`,
+      [workspaceId, today],
+    );
+    const events: Array<{ id: string; rep: string }> = await nest.db.query(
+      `SELECT payload -> 'data' ->> 'worklistId' AS id, payload -> 'data' ->> 'rep' AS rep FROM outbox_events
+       WHERE workspace_id = $1 AND event_type = 'worklist.published' AND payload -> 'data' ->> 'date' = $2
+         AND payload -> 'data' ->> 'worklistId' = ANY ($3::text[])
+       ORDER BY outbox_events.id`,
+      [workspaceId, today, lists.map((l) => l.id)],
+    );
+    expect(lists.length).toBeGreaterThan(1);
+    expect(events).toEqual(lists);
+    expect(report.phases.candidates).toBeGreaterThanOrEqual(0);
   });
 
   /** The customers of active reps whose country no shift of the week reaches, highest priority first. */
