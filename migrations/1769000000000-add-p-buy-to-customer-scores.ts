@@ -1,0 +1,20 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * P(buy in the horizon) per scored customer (issue 13; docs/models-clv.md "P(buy)"): the probability that the
+ * customer buys at least once in the run's forecast horizon, from the run's chosen count model (null where no count
+ * model was fitted, and for every run scored before this column). Added on the partitioned parent, it reaches every
+ * attached partition (older runs read NULL, no rewrite: a nullable column without a default), and each new run's
+ * scores table is created LIKE customer_scores (run-tables.repository.ts), so it has the column too.
+ */
+export class AddPBuyToCustomerScores1769000000000 implements MigrationInterface {
+  name = 'AddPBuyToCustomerScores1769000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS p_buy double precision`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE customer_scores DROP COLUMN IF EXISTS p_buy`);
+  }
+}
