@@ -3261,6 +3261,10 @@ export interface components {
       frequencyClass: string;
       lifecycle: string;
       pAlive: number | null;
+      /** @description probability (0–1) that the customer buys at least once in the `horizonDays` days after `asOf`, from the run's chosen purchase model (docs/models-clv.md, P(buy)); null when no purchase model was fitted, for a customer who never bought, and for runs before P(buy) was stored */
+      pBuy: number | null;
+      /** @description the forecast horizon of `pBuy`, `expectedPurchases` and `clv`, in days */
+      horizonDays: number;
       expectedPurchases: number | null;
       /**
        * @description minor units of the currency
@@ -4407,6 +4411,8 @@ export interface components {
       runId: string;
       /** Format: date */
       asOf: string;
+      /** @description the forecast horizon of `pBuy` and `expectedPurchases`, in days */
+      horizonDays: number;
       backtest: boolean;
       items: {
         /** @example 42 */
@@ -4422,6 +4428,8 @@ export interface components {
         frequencyClass: string | null;
         lifecycle: string;
         pAlive: number | null;
+        /** @description probability (0–1) of at least one purchase in the `horizonDays` days after `asOf` (the run's chosen purchase model); null without a fitted purchase model, for a customer who never bought, and for runs before P(buy) was stored */
+        pBuy: number | null;
         expectedPurchases: number | null;
         expectedOrderValue: number | null;
         clv: number | null;
