@@ -23,6 +23,7 @@ const BUYER_ONLY_COLUMNS = [
   'rfm_segment',
   'abc_class',
   'p_alive',
+  'p_buy',
   'expected_purchases',
   'expected_order_value',
   'clv',
