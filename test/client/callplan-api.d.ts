@@ -2686,6 +2686,7 @@ export interface components {
         owner: string | null;
         personality: string | null;
         reasonCodes: string | null;
+        pBuy: string | null;
       };
       /** @description the names used when a field is not mapped */
       defaults: {
@@ -2702,6 +2703,7 @@ export interface components {
         owner: string | null;
         personality: string | null;
         reasonCodes: string | null;
+        pBuy: string | null;
       };
       updatedBy: string | null;
       /**
@@ -18762,6 +18764,7 @@ export interface operations {
             owner?: string | null;
             personality?: string | null;
             reasonCodes?: string | null;
+            pBuy?: string | null;
           };
         };
       };
