@@ -4892,6 +4892,8 @@ export interface components {
         owner?: string | null;
         personality?: string | null;
         reasonCodes?: string[];
+        /** @description opt-in (sent only when the mapping names it): probability of at least one purchase in the run's forecast horizon, 2 decimals; null without a purchase model */
+        pBuy?: number | null;
       } & {
         [key: string]: unknown;
       })[];
