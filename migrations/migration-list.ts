@@ -31,6 +31,7 @@ import { NotifyWorklistReadInputs1767800000000 } from './1767800000000-notify-wo
 import { AddCancellationsToSummaries1768200000000 } from './1768200000000-add-cancellations-to-summaries';
 import { AddContactToPersonalityObservations1768300000000 } from './1768300000000-add-contact-to-personality-observations';
 import { TenantPolicySettingsOnce1768800000000 } from './1768800000000-tenant-policy-settings-once';
+import { AddPBuyToCustomerScores1769000000000 } from './1769000000000-add-p-buy-to-customer-scores';
 import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notify-customer-changes-per-list';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
@@ -68,5 +69,6 @@ export const MIGRATIONS = [
   AddCancellationsToSummaries1768200000000,
   AddContactToPersonalityObservations1768300000000,
   TenantPolicySettingsOnce1768800000000,
+  AddPBuyToCustomerScores1769000000000,
   NotifyCustomerChangesPerList1769100000000,
 ];

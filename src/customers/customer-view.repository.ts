@@ -76,6 +76,7 @@ export interface InteractionTotalsRow {
 export interface CurrentScoreRow {
   run_id: string;
   as_of: string;
+  horizon_days: number;
   recency_days: number | null;
   frequency: number;
   monetary: string | number;
@@ -88,6 +89,8 @@ export interface CurrentScoreRow {
   frequency_class: string;
   lifecycle: string;
   p_alive: number | null;
+  /** null: no count model, never bought, or a run before the column */
+  p_buy: number | null;
   expected_purchases: number | null;
   clv: string | number | null;
   churn_risk: number;
@@ -177,7 +180,7 @@ export class CustomerViewRepository extends SqlRepository {
   currentScores(workspaceId: string, rootId: string): Promise<CurrentScoreRow | undefined> {
     return this.first<CurrentScoreRow>(
       // @crossTenant reached through the workspace row (w.id = $1) and its current run
-      `SELECT s.*, sr.as_of FROM workspaces w
+      `SELECT s.*, sr.as_of, sr.horizon_days FROM workspaces w
          JOIN customer_scores s ON s.run_id = w.current_score_run_id AND s.customer_id = $2
          JOIN score_runs sr ON sr.id = s.run_id
          WHERE w.id = $1`,

@@ -67,6 +67,9 @@ export interface CustomerSummary {
     frequencyClass: string;
     lifecycle: string;
     pAlive: number | null;
+    /** P(at least one purchase in the run's horizon) (scoring/count-forecaster.ts) */
+    pBuy: number | null;
+    horizonDays: number;
     expectedPurchases: number | null;
     clv: string | null;
     churnRisk: number;
@@ -195,6 +198,8 @@ function toScores(scores: CurrentScoreRow): NonNullable<CustomerSummary['scores'
     frequencyClass: scores.frequency_class,
     lifecycle: scores.lifecycle,
     pAlive: scores.p_alive,
+    pBuy: scores.p_buy,
+    horizonDays: scores.horizon_days,
     expectedPurchases: scores.expected_purchases,
     clv: scores.clv === null ? null : String(scores.clv),
     churnRisk: scores.churn_risk,

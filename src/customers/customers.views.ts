@@ -42,6 +42,13 @@ export const CustomerScoresView = apiSchema(
       frequencyClass: str,
       lifecycle: str,
       pAlive: nullable(num),
+      pBuy: described(
+        nullable(num),
+        'probability (0–1) that the customer buys at least once in the `horizonDays` days after `asOf`, from the ' +
+          "run's chosen purchase model (docs/models-clv.md, P(buy)); null when no purchase model was fitted, for a " +
+          'customer who never bought, and for runs before P(buy) was stored',
+      ),
+      horizonDays: described(int, 'the forecast horizon of `pBuy`, `expectedPurchases` and `clv`, in days'),
       expectedPurchases: nullable(num),
       clv: nullable(minor),
       churnRisk: num,

@@ -1,6 +1,6 @@
 /**
- * The BG/NBD quantities a chunk needs per customer — P(alive), expected purchases over the horizon and the
- * discounted purchases behind CLV — with the expensive part memoised.
+ * The BG/NBD quantities a chunk needs per customer — P(alive), expected purchases over the horizon, the
+ * discounted purchases behind CLV and P(buy in the horizon) — with the expensive part memoised.
  *
  * E[X(t) | x, tx, T] = P(alive | x, tx, T) · H(r+x, a, b+x, t/(α+T)): the ₂F₁ factor H depends on (x, T) only,
  * not on tx. CLV needs H at every period end (13 evaluations for 365 days in 30-day periods), P(alive) is one
@@ -10,6 +10,7 @@
  * No framework imports.
  */
 import { aliveExpectation, pAlive } from './models/bg-nbd';
+import { bgNbdBuyIfAlive } from './models/p-buy';
 import type { BgNbdParams, RepeatSummary } from './models/types';
 
 /** CLV discounting: horizon and period in the time unit of α (days in the service), rate per period. */
@@ -25,6 +26,8 @@ export interface Forecast {
   expectedPurchases: number;
   /** Σᵢ (E[X(tᵢ)] − E[X(tᵢ₋₁)]) / (1 + d)ⁱ: multiply by order value and margin for CLV */
   discountedPurchases: number;
+  /** P(at least one purchase in (T, T + horizon]) (models/p-buy.ts; count-forecaster.ts says which one is stored) */
+  pBuy: number;
 }
 
 interface Curve {
@@ -32,6 +35,8 @@ interface Curve {
   atPeriodEnds: Float64Array;
   /** H at the horizon */
   atHorizon: number;
+  /** P(buy) / P(alive) over the horizon (p-buy.ts): (x, T) only, as H */
+  buyIfAlive: number;
 }
 
 /** At most this many (x, T) curves are kept (~30 MB); beyond it the memo starts over (bounded memory). */
@@ -86,7 +91,12 @@ export class BgNbdForecaster {
       discounted += (cumulative - previous) * d[i];
       previous = cumulative;
     }
-    return { pAlive: p, expectedPurchases: p * curve.atHorizon, discountedPurchases: discounted };
+    return {
+      pAlive: p,
+      expectedPurchases: p * curve.atHorizon,
+      discountedPurchases: discounted,
+      pBuy: p * curve.buyIfAlive,
+    };
   }
 
   private curve(x: number, T: number): Curve {
@@ -114,6 +124,6 @@ export class BgNbdForecaster {
     const atHorizon = this.horizonIsLastPeriodEnd
       ? atPeriodEnds[n - 1]
       : aliveExpectation(r + x, a, b + x, this.settings.horizon / scale);
-    return { atPeriodEnds, atHorizon };
+    return { atPeriodEnds, atHorizon, buyIfAlive: bgNbdBuyIfAlive(this.params, this.settings.horizon, x, T) };
   }
 }

@@ -44,7 +44,8 @@ describe('chunk COPY text', () => {
       valueTier: 'general',
       frequencyClass: 'zero',
       lifecycle: 'prospect',
-      pAlive: null,
+      pAlive: 0.5,
+      pBuy: 0.25,
       expectedPurchases: null,
       expectedOrderValue: null,
       clv: null,
@@ -56,9 +57,13 @@ describe('chunk COPY text', () => {
     const w = new BinaryCopyWriter(16);
     writeScoreRow(w, row);
     const b = w.take();
-    expect(b.readInt16BE(0)).toBe(20);
+    expect(b.readInt16BE(0)).toBe(21);
     expect([b.readInt32BE(2), b.readBigInt64BE(6)]).toEqual([8, 7n]); // customer_id
     expect(b.readInt32BE(14)).toBe(-1); // recency_days NULL
+    // after the texts 'general', 'zero', 'prospect' (byte 89): p_alive, then p_buy, as SCORE_COLUMNS lists them
+    expect([b.readInt32BE(89), b.readDoubleBE(93), b.readInt32BE(101), b.readDoubleBE(105)]).toEqual([
+      8, 0.5, 8, 0.25,
+    ]);
     const json = JSON.stringify(row.lifecycleReasons);
     expect(b.subarray(b.length - json.length).toString()).toBe(json);
     expect(b[b.length - json.length - 1]).toBe(1); // jsonb version

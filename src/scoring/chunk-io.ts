@@ -39,7 +39,7 @@ export function parseChunkLine(f: string[]): ChunkInputRow {
 
 /** A score row in binary COPY format, SCORE_COLUMNS order and types (customer_scores; run and workspace are defaults). */
 export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {
-  w.row(20)
+  w.row(21)
     .int8(Number(r.customerId))
     .int4(r.recencyDays)
     .int4(r.frequency)
@@ -53,6 +53,7 @@ export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {
     .text(r.frequencyClass)
     .text(r.lifecycle)
     .float8(r.pAlive)
+    .float8(r.pBuy)
     .float8(r.expectedPurchases)
     .int8(r.expectedOrderValue)
     .int8(r.clv)

@@ -99,6 +99,8 @@ export interface ScoreRow {
   frequencyClass: string;
   lifecycle: string;
   pAlive: number | null;
+  /** P(at least one purchase in the horizon), as the run's forecaster gives it (count-forecaster.ts) */
+  pBuy: number | null;
   expectedPurchases: number | null;
   expectedOrderValue: number | null;
   clv: number | null;
@@ -143,6 +145,7 @@ export function scoreChunkRow(
     frequencyClass: scored.frequencyClass,
     lifecycle: scored.lifecycle,
     pAlive: m.pAlive,
+    pBuy: m.pBuy,
     expectedPurchases: m.expectedPurchases,
     expectedOrderValue: m.eov === null ? null : Math.round(m.eov),
     clv: m.clv === null ? null : Math.round(m.clv * ctx.margin),
@@ -156,17 +159,24 @@ export function scoreChunkRow(
 /** What the fitted models say of one buyer (null: no model, or not a buyer); CLV on a revenue basis. */
 interface ModelForecast {
   pAlive: number | null;
+  pBuy: number | null;
   expectedPurchases: number | null;
   /** expected order value, minor units */
   eov: number | null;
   clv: number | null;
 }
 
-const NO_FORECAST: Readonly<ModelForecast> = { pAlive: null, expectedPurchases: null, eov: null, clv: null };
+const NO_FORECAST: Readonly<ModelForecast> = {
+  pAlive: null,
+  pBuy: null,
+  expectedPurchases: null,
+  eov: null,
+  clv: null,
+};
 
 /**
- * Expected order value (the chosen spend model, else Gamma-Gamma or the own mean) and, with BG/NBD, P(alive),
- * purchases and CLV of a buyer.
+ * Expected order value (the chosen spend model, else Gamma-Gamma or the own mean) and, with a count model, P(alive),
+ * P(buy), purchases and CLV of a buyer.
  */
 function modelForecast(
   row: ChunkInputRow,
@@ -180,10 +190,11 @@ function modelForecast(
     : ctx.gammaGamma
       ? spendEstimate(ctx.gammaGamma, summary.x, row.repeat_mean_minor, ownMean)
       : (row.repeat_mean_minor ?? ownMean);
-  if (!forecaster) return { pAlive: null, expectedPurchases: null, eov, clv: null };
+  if (!forecaster) return { pAlive: null, pBuy: null, expectedPurchases: null, eov, clv: null };
   const f = forecaster.forecast(summary);
   return {
     pAlive: f.pAlive,
+    pBuy: f.pBuy,
     expectedPurchases: f.expectedPurchases,
     eov,
     // as customerLifetimeValue with margin 1: the rules compare CLV with spend so far, which is revenue, so the

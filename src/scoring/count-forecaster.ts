@@ -3,16 +3,27 @@
  * horizon and the discounted purchases behind CLV, for BG/NBD, MBG/NBD or Pareto/NBD, with the backtest's
  * correction scale applied to the purchases (not to P(alive)). As `BgNbdForecaster`, the part of E[X(t)] that
  * depends on (x, T) only is memoised per distinct (x, T). No framework imports.
+ *
+ * P(buy in the horizon), the probability a customer buys at least once, is the chosen model's (p-buy.ts) with the
+ * adopted seasonality as a factor on the purchase rate over the horizon (as the backtest scores it), or the learned
+ * correction's corrected P(buy) when its validation let the run use that part. Never × the correction scale: the
+ * scale is fitted so that the purchases add up, it says nothing about who buys at all, and a probability times a
+ * scale can exceed 1; the backtest that chose the scale ranked and judged P(buy) without it.
  */
 import type { DiscountSettings, Forecast } from './bg-nbd-forecaster';
 import {
   type CountModelName,
   type CountModelParams,
   modelAliveCurve,
+  modelBuyIfAlive,
   modelPAlive,
-  modelPBuy,
 } from './models/count-models';
-import { correctionFeatures, countFactor, type LearnedCorrection } from './models/learned-correction';
+import {
+  correctedPBuy,
+  correctionFeatures,
+  countFactor,
+  type LearnedCorrection,
+} from './models/learned-correction';
 import { meanIndex } from './models/seasonality';
 import type { RepeatSummary } from './models/types';
 
@@ -41,8 +52,18 @@ const MAX_CACHED_PAIRS = 200_000;
 export class CountForecaster {
   private readonly curves = new Map<
     string,
-    { atPeriodEnds: Float64Array; atHorizon: number; observedIndex: number; buyIfAlive: number }
+    {
+      atPeriodEnds: Float64Array;
+      atHorizon: number;
+      observedIndex: number;
+      /** P(buy) / P(alive) of the model as fitted (what the learned correction's features were learnt on) */
+      buyIfAlive: number;
+      /** the same with the seasonal factor on the purchase rate (= buyIfAlive without seasonality) */
+      seasonalBuyIfAlive: number;
+    }
   >();
+  /** mean seasonal index over the whole horizon (1 without seasonality) */
+  private readonly horizonIndex: number;
   private readonly periodEnds: Float64Array;
   private readonly discounts: Float64Array;
   /** mean seasonal index of each discounting period (all 1 without seasonality) */
@@ -77,6 +98,10 @@ export class CountForecaster {
         );
       }
     }
+    const season = chosen.seasonality;
+    this.horizonIndex = season
+      ? meanIndex(season, season.cutoffDay, season.cutoffDay + Math.round(horizon))
+      : 1;
   }
 
   /** Mean seasonal index over a customer's observed days (the last max(T, 7)), memoised per T (1 without). */
@@ -101,18 +126,26 @@ export class CountForecaster {
       const atPeriodEnds = this.periodEnds.map((t) => modelAliveCurve(this.chosen, s.x, s.T, t));
       const atHorizon = modelAliveCurve(this.chosen, s.x, s.T, this.settings.horizon);
       const observedIndex = this.observedIndex(s.T);
-      // P(buy) / P(alive) depends on (x, T) only, for all three models (p-buy.ts); only the correction needs it
-      const buyIfAlive =
-        this.chosen.correction?.count && p > 0 ? modelPBuy(this.chosen, this.settings.horizon, s) / p : 0;
-      curve = { atPeriodEnds, atHorizon, observedIndex, buyIfAlive };
+      // P(buy) / P(alive) depends on (x, T) only, for all three models (p-buy.ts): Pareto/NBD's quadrature runs
+      // once per distinct (x, T), like the alive curve
+      const h = this.settings.horizon;
+      const buyIfAlive = modelBuyIfAlive(this.chosen, s.x, s.T, h);
+      const rate = this.horizonIndex / observedIndex;
+      const seasonalBuyIfAlive =
+        rate === 1 ? buyIfAlive : rate > 0 ? modelBuyIfAlive(this.chosen, s.x, s.T, h, rate) : 0;
+      curve = { atPeriodEnds, atHorizon, observedIndex, buyIfAlive, seasonalBuyIfAlive };
       this.curves.set(key, curve);
     }
     const correction = this.chosen.correction;
-    const k =
-      this.chosen.scale *
-      (correction?.count
-        ? countFactor(correction, correctionFeatures(s, p * curve.atHorizon, p * curve.buyIfAlive))
-        : 1);
+    const features =
+      correction && (correction.count || correction.pBuy)
+        ? correctionFeatures(s, p * curve.atHorizon, p * curve.buyIfAlive)
+        : null;
+    const k = this.chosen.scale * (correction?.count && features ? countFactor(correction, features) : 1);
+    const pBuy =
+      correction?.pBuy && features
+        ? correctedPBuy(correction, features, p * curve.buyIfAlive)
+        : p * curve.seasonalBuyIfAlive;
     if (!this.chosen.seasonality) {
       let discounted = 0;
       let previous = 0;
@@ -121,7 +154,12 @@ export class CountForecaster {
         discounted += (cumulative - previous) * this.discounts[i];
         previous = cumulative;
       }
-      return { pAlive: p, expectedPurchases: k * p * curve.atHorizon, discountedPurchases: k * discounted };
+      return {
+        pAlive: p,
+        expectedPurchases: k * p * curve.atHorizon,
+        discountedPurchases: k * discounted,
+        pBuy,
+      };
     }
     // seasonal: each period's purchases × its index over the customer's observed mean index
     let discounted = 0;
@@ -134,6 +172,6 @@ export class CountForecaster {
       discounted += inPeriod * this.discounts[i];
       previous = cumulative;
     }
-    return { pAlive: p, expectedPurchases: k * expected, discountedPurchases: k * discounted };
+    return { pAlive: p, expectedPurchases: k * expected, discountedPurchases: k * discounted, pBuy };
   }
 }

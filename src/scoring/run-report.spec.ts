@@ -35,6 +35,7 @@ const score = (over: Partial<ScoreRow> = {}): ScoreRow => ({
   frequencyClass: 'low',
   lifecycle: 'active',
   pAlive: 0.9,
+  pBuy: 0.6,
   expectedPurchases: 1,
   expectedOrderValue: 500,
   clv: 2000,

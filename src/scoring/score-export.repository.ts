@@ -24,6 +24,7 @@ export interface ScoreExportRow {
   value_tier: string;
   lifecycle: string;
   p_alive: number | null;
+  p_buy: number | null;
   expected_purchases: number | null;
   expected_order_value: string | null;
   clv: string | null;
@@ -50,7 +51,7 @@ export class ScoreExportRepository extends SqlRepository {
     return this.rows<ScoreExportRow>(
       // @crossTenant the run is the workspace's current snapshot (currentScores)
       `SELECT s.customer_id, c.external_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score,
-              s.rfm_segment, s.abc_class, s.value_tier, s.lifecycle, s.p_alive, s.expected_purchases,
+              s.rfm_segment, s.abc_class, s.value_tier, s.lifecycle, s.p_alive, s.p_buy, s.expected_purchases,
               s.expected_order_value, s.clv, s.churn_risk, s.priority
        FROM customer_scores s JOIN customers c ON c.id = s.customer_id
        WHERE s.run_id = $1 AND s.customer_id > $2 ORDER BY s.customer_id LIMIT 10000`,

@@ -112,6 +112,7 @@ export interface RunScoreRow {
   frequency_class: string | null;
   lifecycle: string;
   p_alive: number | null;
+  p_buy: number | null;
   expected_purchases: number | null;
   expected_order_value: string | null;
   clv: string | null;
@@ -218,7 +219,7 @@ export class ScoreRunRepository extends SqlRepository {
     return this.rows<RunScoreRow>(
       `SELECT s.customer_id::text AS customer_id, c.external_id, s.recency_days, s.frequency, s.monetary::text AS monetary,
               s.rfm_segment, s.abc_class, s.value_tier, s.frequency_class, s.lifecycle, s.p_alive,
-              s.expected_purchases, s.expected_order_value::text AS expected_order_value, s.clv::text AS clv,
+              s.p_buy, s.expected_purchases, s.expected_order_value::text AS expected_order_value, s.clv::text AS clv,
               s.churn_risk, s.priority
        FROM customer_scores s JOIN customers c ON c.id = s.customer_id AND c.workspace_id = $1
        WHERE s.run_id = $2 AND s.workspace_id = $1 AND s.customer_id > $3::bigint

@@ -137,6 +137,7 @@ export class ScoreRunService {
   ): Promise<{
     runId: string;
     asOf: string;
+    horizonDays: number;
     backtest: boolean;
     items: RunScoreView[];
     nextAfter: string | null;
@@ -168,6 +169,7 @@ export class ScoreRunService {
     return {
       runId,
       asOf: run.asOf,
+      horizonDays: run.horizonDays,
       backtest: run.backtest,
       items,
       nextAfter: more ? items[items.length - 1].customerId : null,
@@ -223,6 +225,7 @@ export interface RunScoreView {
   frequencyClass: string | null;
   lifecycle: string;
   pAlive: number | null;
+  pBuy: number | null;
   expectedPurchases: number | null;
   expectedOrderValue: number | null;
   clv: number | null;
@@ -244,6 +247,7 @@ function scoreView(r: RunScoreRow): RunScoreView {
     frequencyClass: r.frequency_class,
     lifecycle: r.lifecycle,
     pAlive: r.p_alive,
+    pBuy: r.p_buy,
     expectedPurchases: r.expected_purchases,
     expectedOrderValue: num(r.expected_order_value),
     clv: num(r.clv),

@@ -131,6 +131,7 @@ export const SCORE_COLUMNS = [
   'frequency_class',
   'lifecycle',
   'p_alive',
+  'p_buy',
   'expected_purchases',
   'expected_order_value',
   'clv',

@@ -72,6 +72,7 @@ export const RunScoresPageSchema = apiSchema(
   obj({
     runId: uuid,
     asOf: day,
+    horizonDays: described(int, 'the forecast horizon of `pBuy` and `expectedPurchases`, in days'),
     backtest: bool,
     items: arr(
       obj({
@@ -86,6 +87,12 @@ export const RunScoresPageSchema = apiSchema(
         frequencyClass: nstr,
         lifecycle: str,
         pAlive: nullable(num),
+        pBuy: described(
+          nullable(num),
+          "probability (0–1) of at least one purchase in the `horizonDays` days after `asOf` (the run's chosen " +
+            'purchase model); null without a fitted purchase model, for a customer who never bought, and for runs ' +
+            'before P(buy) was stored',
+        ),
         expectedPurchases: nullable(num),
         expectedOrderValue: nullable(num),
         clv: nullable(num),

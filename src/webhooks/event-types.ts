@@ -191,6 +191,14 @@ export const EVENT_TYPE_SPECS = [
           owner: nstr,
           personality: nstr,
           reasonCodes: arr(str),
+          pBuy: {
+            type: ['number', 'null'],
+            minimum: 0,
+            maximum: 1,
+            description:
+              "opt-in (sent only when the mapping names it): probability of at least one purchase in the run's " +
+              'forecast horizon, 2 decimals; null without a purchase model',
+          },
         },
       }),
       fields: {

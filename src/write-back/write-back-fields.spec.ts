@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   clvStepMinor,
   DEFAULT_MAPPING,
+  OPT_IN_FIELDS,
   parseMapping,
   parseMappingArgs,
   PROPERTY_NAME,
@@ -12,9 +13,32 @@ import {
 } from './write-back-fields';
 
 describe('write-back field mapping', () => {
-  it('defaults every field to its Callplan name', () => {
+  it('defaults every field to its Callplan name, but leaves the opt-in ones (P(buy)) out', () => {
     expect(parseMapping({ fields: {} })).toEqual({ ok: true, mapping: DEFAULT_MAPPING });
     expect(Object.keys(DEFAULT_MAPPING)).toEqual([...WRITE_BACK_FIELDS]);
+    expect(DEFAULT_MAPPING.pBuy).toBeNull();
+    expect(DEFAULT_MAPPING.pAlive).toBe('pAlive');
+    expect(usedFields(DEFAULT_MAPPING)).not.toHaveProperty('pBuy');
+  });
+
+  it('keeps the tag of a mapping without the opt-in fields as it was before them (adding P(buy) resends nobody)', () => {
+    // the tag of the default mapping before pBuy existed: the 13 first fields' names
+    const before = JSON.stringify(WRITE_BACK_FIELDS.filter((f) => !OPT_IN_FIELDS.has(f)));
+    expect(sqlKeys(DEFAULT_MAPPING).tag).toBe(before);
+    const renamed = { ...DEFAULT_MAPPING, tier: 'crm_tier', personality: null };
+    expect(sqlKeys(renamed).tag).toBe(
+      JSON.stringify(
+        WRITE_BACK_FIELDS.filter((f) => !OPT_IN_FIELDS.has(f)).map(
+          (f) => sqlKeys(renamed).keys[WRITE_BACK_FIELDS.indexOf(f)],
+        ),
+      ),
+    );
+    // naming it sends it under that name, and changes the tag (a mapping change resends everyone)
+    const optedIn = sqlKeys({ ...DEFAULT_MAPPING, pBuy: 'callplan_p_buy' });
+    expect(optedIn.keys[WRITE_BACK_FIELDS.indexOf('pBuy')]).toBe('callplan_p_buy');
+    expect(optedIn.included[WRITE_BACK_FIELDS.indexOf('pBuy')]).toBe(true);
+    expect(optedIn.tag).not.toBe(before);
+    expect(sqlKeys(DEFAULT_MAPPING).included[WRITE_BACK_FIELDS.indexOf('pBuy')]).toBe(false);
   });
 
   it('renames, leaves out with null, keeps the rest at their defaults', () => {
@@ -80,7 +104,11 @@ describe('write-back field mapping', () => {
     const { keys, dropped } = sqlKeys(mapping);
     expect(keys).toHaveLength(WRITE_BACK_FIELDS.length);
     expect(keys[WRITE_BACK_FIELDS.indexOf('tier')]).toBe('crm_tier');
-    expect(dropped).toEqual([keys[WRITE_BACK_FIELDS.indexOf('personality')]]);
+    // personality left out here, pBuy by default
+    expect(dropped).toEqual([
+      keys[WRITE_BACK_FIELDS.indexOf('personality')],
+      keys[WRITE_BACK_FIELDS.indexOf('pBuy')],
+    ]);
     expect(PROPERTY_NAME.test(dropped[0])).toBe(false);
   });
 

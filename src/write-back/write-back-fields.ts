@@ -18,9 +18,17 @@ export const WRITE_BACK_FIELDS = [
   'owner',
   'personality',
   'reasonCodes',
+  'pBuy',
 ] as const;
 
 export type WriteBackField = (typeof WRITE_BACK_FIELDS)[number];
+
+/**
+ * Fields added after write-back shipped (appended to WRITE_BACK_FIELDS): left out unless a mapping names them. A CRM
+ * connector stops on a property the portal lacks, so a new field sent by default would stop every existing push;
+ * and left out they stay out of the mapping's fingerprint tag (sqlKeys), so adding one resends nobody.
+ */
+export const OPT_IN_FIELDS: ReadonlySet<WriteBackField> = new Set<WriteBackField>(['pBuy']);
 
 /**
  * Callplan field → CRM property name; `null` leaves the field out of the events (and out of the comparison that
@@ -28,9 +36,9 @@ export type WriteBackField = (typeof WRITE_BACK_FIELDS)[number];
  */
 export type FieldMapping = Record<WriteBackField, string | null>;
 
-/** The default mapping: every field under its Callplan name. */
+/** The default mapping: every field under its Callplan name, but the opt-in ones left out. */
 export const DEFAULT_MAPPING: Readonly<FieldMapping> = Object.freeze(
-  Object.fromEntries(WRITE_BACK_FIELDS.map((f) => [f, f])) as FieldMapping,
+  Object.fromEntries(WRITE_BACK_FIELDS.map((f) => [f, OPT_IN_FIELDS.has(f) ? null : f])) as FieldMapping,
 );
 
 /**
@@ -128,7 +136,9 @@ export function usedFields(mapping: FieldMapping): Partial<Record<WriteBackField
  * The statement's mapping parameters (write-back.sql.ts): one key per field in WRITE_BACK_FIELDS order, the keys
  * to drop afterwards, which fields are sent, and the mapping as text for the fingerprint. A left-out field gets a
  * placeholder key that no property name can equal (it starts with a space), dropped from the object, and is not
- * fingerprinted, so it neither travels nor counts as a change.
+ * fingerprinted, so it neither travels nor counts as a change. The tag is the first fields' keys as before the
+ * opt-in fields existed, then the opt-in fields that are sent, by name: a mapping without them keeps its tag, and
+ * so every customer's fingerprint.
  */
 export function sqlKeys(mapping: FieldMapping): {
   keys: string[];
@@ -141,7 +151,11 @@ export function sqlKeys(mapping: FieldMapping): {
     keys,
     dropped: keys.filter((k) => k.startsWith(' ')),
     included: WRITE_BACK_FIELDS.map((f) => mapping[f] !== null),
-    tag: JSON.stringify(keys),
+    tag:
+      JSON.stringify(keys.filter((_, i) => !OPT_IN_FIELDS.has(WRITE_BACK_FIELDS[i]))) +
+      WRITE_BACK_FIELDS.filter((f) => OPT_IN_FIELDS.has(f) && mapping[f] !== null)
+        .map((f) => JSON.stringify([f, mapping[f]]))
+        .join(''),
   };
 }
 

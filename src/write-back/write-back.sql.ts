@@ -15,8 +15,8 @@
  * customers, where hashing them as one text cost twice that and building and hashing the JSON object of every
  * customer ten times; the object is built for the changed customers only.
  *
- * Values are rounded to what a CRM field shows, so that noise does not count as a change: P(alive) and churn risk
- * to 2 decimals, priority to a whole point, CLV to whole major units. The next call date is the customer's earliest
+ * Values are rounded to what a CRM field shows, so that noise does not count as a change: P(alive), P(buy) and
+ * churn risk to 2 decimals, priority to a whole point, CLV to whole major units. The next call date is the customer's earliest
  * open follow-up (its day in the workspace's zone), else the earliest list from today on that holds the customer
  * as an open item. Personality is personal data: never sent for an erased customer.
  */
@@ -39,6 +39,7 @@ const FINGERPRINTED: Array<(seed: number) => string> = [
   (i) => `hashtextextended(cur.owner, ${i})`,
   (i) => `hashtextextended(cur.personality, ${i})`,
   (i) => `jsonb_hash_extended(cur.reason_codes, ${i})`,
+  (i) => `hashint4extended(cur.p_buy, ${i})`,
 ];
 
 /** The fingerprint of `cur`: the mapping's hash XOR each sent field's term (a left-out field is 0, folded away). */
@@ -63,7 +64,8 @@ const PAYLOAD = `jsonb_build_object(
     ($3::text[])[10], ch.next_call_date,
     ($3::text[])[11], ch.owner,
     ($3::text[])[12], ch.personality,
-    ($3::text[])[13], ch.reason_codes
+    ($3::text[])[13], ch.reason_codes,
+    ($3::text[])[14], round(ch.p_buy / 100.0, 2)
   ) - $4::text[]`;
 
 function diff(scope: 'workspace' | 'customers'): string {
@@ -90,6 +92,7 @@ function diff(scope: 'workspace' | 'customers'): string {
     SELECT s.customer_id, c.external_id, s.value_tier, s.lifecycle, s.rfm_segment, s.abc_class, ws.currency,
       round(s.clv / $5::float8)::bigint * $5::bigint AS clv,
       round(s.p_alive * 100)::int AS p_alive,
+      round(s.p_buy * 100)::int AS p_buy,
       round(s.churn_risk * 100)::int AS churn_risk,
       round(s.priority)::int AS priority,
       COALESCE(fu.day, li.day) AS next_call_date,

@@ -2686,6 +2686,7 @@ export interface components {
         owner: string | null;
         personality: string | null;
         reasonCodes: string | null;
+        pBuy: string | null;
       };
       /** @description the names used when a field is not mapped */
       defaults: {
@@ -2702,6 +2703,7 @@ export interface components {
         owner: string | null;
         personality: string | null;
         reasonCodes: string | null;
+        pBuy: string | null;
       };
       updatedBy: string | null;
       /**
@@ -3261,6 +3263,10 @@ export interface components {
       frequencyClass: string;
       lifecycle: string;
       pAlive: number | null;
+      /** @description probability (0–1) that the customer buys at least once in the `horizonDays` days after `asOf`, from the run's chosen purchase model (docs/models-clv.md, P(buy)); null when no purchase model was fitted, for a customer who never bought, and for runs before P(buy) was stored */
+      pBuy: number | null;
+      /** @description the forecast horizon of `pBuy`, `expectedPurchases` and `clv`, in days */
+      horizonDays: number;
       expectedPurchases: number | null;
       /**
        * @description minor units of the currency
@@ -4407,6 +4413,8 @@ export interface components {
       runId: string;
       /** Format: date */
       asOf: string;
+      /** @description the forecast horizon of `pBuy` and `expectedPurchases`, in days */
+      horizonDays: number;
       backtest: boolean;
       items: {
         /** @example 42 */
@@ -4422,6 +4430,8 @@ export interface components {
         frequencyClass: string | null;
         lifecycle: string;
         pAlive: number | null;
+        /** @description probability (0–1) of at least one purchase in the `horizonDays` days after `asOf` (the run's chosen purchase model); null without a fitted purchase model, for a customer who never bought, and for runs before P(buy) was stored */
+        pBuy: number | null;
         expectedPurchases: number | null;
         expectedOrderValue: number | null;
         clv: number | null;
@@ -4882,6 +4892,8 @@ export interface components {
         owner?: string | null;
         personality?: string | null;
         reasonCodes?: string[];
+        /** @description opt-in (sent only when the mapping names it): probability of at least one purchase in the run's forecast horizon, 2 decimals; null without a purchase model */
+        pBuy?: number | null;
       } & {
         [key: string]: unknown;
       })[];
@@ -18754,6 +18766,7 @@ export interface operations {
             owner?: string | null;
             personality?: string | null;
             reasonCodes?: string | null;
+            pBuy?: string | null;
           };
         };
       };

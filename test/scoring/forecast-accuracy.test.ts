@@ -86,6 +86,36 @@ describe('the self-backtest of a scoring run', () => {
     ]);
     expect(view.spend.reason).toMatch(/lowest mean backtest MAE of the holdout buyers' mean order value/);
 
+    // P(buy in the horizon) is stored for every buyer the chosen model scored (null for prospects) and served
+    const stored: Array<{
+      customer_id: string;
+      frequency: number;
+      p_alive: number | null;
+      p_buy: number | null;
+    }> = await nest.db.query(
+      `SELECT customer_id::text AS customer_id, frequency, p_alive, p_buy FROM customer_scores WHERE run_id = $1
+         ORDER BY customer_id`,
+      [run.id],
+    );
+    const buyers = stored.filter((r) => r.frequency > 0);
+    expect(buyers.length).toBeGreaterThan(100);
+    for (const r of buyers) {
+      expect(r.p_buy).toEqual(expect.any(Number));
+      expect(r.p_buy).toBeGreaterThanOrEqual(0);
+      expect(r.p_buy).toBeLessThanOrEqual(1);
+    }
+    expect(new Set(buyers.map((r) => r.p_buy)).size).toBeGreaterThan(10);
+    expect(stored.filter((r) => r.frequency === 0).every((r) => r.p_buy === null)).toBe(true);
+    const page = (await client(nest.app).get(`/v1/score-runs/${run.id}/scores?limit=1000`, key).expect(200))
+      .body;
+    expect(page.horizonDays).toBe(run.horizonDays);
+    const byId = new Map(stored.map((r) => [r.customer_id, r.p_buy]));
+    for (const item of page.items)
+      expect([item.customerId, item.pBuy]).toEqual([item.customerId, byId.get(item.customerId)]);
+    const customer = (await client(nest.app).get(`/v1/customers/${buyers[0].customer_id}`, key).expect(200))
+      .body;
+    expect(customer.scores).toMatchObject({ pBuy: buyers[0].p_buy, horizonDays: run.horizonDays });
+
     // outside the workspace: 404; a run id that does not exist: 404
     const other = await seedCrm(nest.app, { slug: 'acc-other', customers: 30, seed: 3, asOf: '2026-11-24' });
     const otherKey = await keyFor(nest.app, other.workspaceId, 'admin');
@@ -105,7 +135,16 @@ describe('the self-backtest of a scoring run', () => {
       Object.fromEntries(
         Object.entries(scores).map(([id, s]) => [
           id,
-          [s.value_tier, s.lifecycle, s.p_alive, s.expected_purchases, s.clv, s.rfm_segment, s.abc_class],
+          [
+            s.value_tier,
+            s.lifecycle,
+            s.p_alive,
+            s.p_buy,
+            s.expected_purchases,
+            s.clv,
+            s.rfm_segment,
+            s.abc_class,
+          ],
         ]),
       );
     expect(pick(b)).toEqual(pick(a));

@@ -23,6 +23,7 @@ const BUYER_ONLY_COLUMNS = [
   'rfm_segment',
   'abc_class',
   'p_alive',
+  'p_buy',
   'expected_purchases',
   'expected_order_value',
   'clv',
@@ -231,8 +232,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(report.models.reasons.join(' ')).toMatch(/BG\/NBD not fitted: \d+ buyers and \d+ repeat buyers/);
     expect(report.models.reasons.join(' ')).toMatch(/Gamma-Gamma not fitted/);
     const rows: Array<Record<string, unknown>> = await nest.db.query(
-      `SELECT frequency, r_score, f_score, m_score, rfm_segment, abc_class, value_tier, lifecycle, p_alive, clv,
-              expected_order_value, priority
+      `SELECT frequency, r_score, f_score, m_score, rfm_segment, abc_class, value_tier, lifecycle, p_alive, p_buy,
+              clv, expected_order_value, priority
        FROM customer_scores WHERE run_id = $1`,
       [run.id],
     );
@@ -247,6 +248,7 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
         rfm_segment: expect.any(String),
         abc_class: expect.stringMatching(/^[ABC]$/),
         p_alive: null,
+        p_buy: null,
         clv: null,
         expected_order_value: expect.any(String),
       });

@@ -67,8 +67,8 @@ export async function scoresByExternalId(
 ): Promise<Record<string, Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = await sql.query(
     `SELECT c.external_id, s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score, s.rfm_segment,
-            s.abc_class, s.value_tier, s.frequency_class, s.lifecycle, s.p_alive, s.expected_purchases,
-            s.expected_order_value, s.clv, s.churn_risk, s.priority, s.reasons
+            s.abc_class, s.value_tier, s.frequency_class, s.lifecycle, s.p_alive, s.p_buy,
+            s.expected_purchases, s.expected_order_value, s.clv, s.churn_risk, s.priority, s.reasons
      FROM customer_scores s JOIN customers c ON c.id = s.customer_id
      WHERE s.run_id = $1 ORDER BY c.external_id`,
     [runId],

@@ -3,7 +3,7 @@ import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { WriteBackService } from '../../src/write-back/write-back.service';
-import { DEFAULT_MAPPING } from '../../src/write-back/write-back-fields';
+import { DEFAULT_MAPPING, usedFields } from '../../src/write-back/write-back-fields';
 import { todayIn } from '../../src/workspaces/workspaces.service';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
@@ -83,11 +83,12 @@ describe('per-customer write-back', () => {
     const customers = customersOf(events);
     expect(customers).toHaveLength(scored);
     expect(new Set(customers.map((c) => c.externalId)).size).toBe(scored);
-    for (const e of events) expect(e.data.fields).toEqual(DEFAULT_MAPPING);
+    // the opt-in P(buy) is left out until a mapping names it
+    for (const e of events) expect(e.data.fields).toEqual(usedFields(DEFAULT_MAPPING));
 
     // values at the precision a CRM shows; money like the other events
     for (const c of customers) {
-      expect(Object.keys(c).sort()).toEqual(Object.keys(DEFAULT_MAPPING).sort());
+      expect(Object.keys(c).sort()).toEqual(Object.keys(usedFields(DEFAULT_MAPPING)).sort());
       expect(Number.isInteger(c.priority)).toBe(true);
       expect(Array.isArray(c.reasonCodes)).toBe(true);
       if (c.clv !== null) {
@@ -308,7 +309,12 @@ describe('per-customer write-back', () => {
     );
     expect((await http.get(path, adminKey).expect(200)).body.fields).toEqual(DEFAULT_MAPPING);
 
-    const fields = { tier: 'callplan_tier', nextCallDate: 'Callplan_Next_Call__c', personality: null };
+    const fields = {
+      tier: 'callplan_tier',
+      nextCallDate: 'Callplan_Next_Call__c',
+      personality: null,
+      pBuy: 'callplan_p_buy',
+    };
     const saved = await put(adminKey, { fields }).expect(200);
     expect(saved.body.fields).toEqual({ ...DEFAULT_MAPPING, ...fields });
     // the queued pass resends every customer under the new names
@@ -328,7 +334,13 @@ describe('per-customer write-back', () => {
       expect(c).toHaveProperty('Callplan_Next_Call__c');
       expect(c).not.toHaveProperty('tier');
       expect(c).not.toHaveProperty('personality');
+      // P(buy), opted in: 2 decimals like P(alive), null where the run has none
+      const pBuy = c.callplan_p_buy as number | null;
+      expect(
+        pBuy === null || (pBuy >= 0 && pBuy <= 1 && Math.abs(pBuy * 100 - Math.round(pBuy * 100)) < 1e-9),
+      ).toBe(true);
     }
+    expect(customers.some((c) => typeof c.callplan_p_buy === 'number')).toBe(true);
     const { personality: _left, ...used } = { ...DEFAULT_MAPPING, ...fields };
     expect(events[0].data.fields).toEqual(used);
 

@@ -4,7 +4,7 @@
  * `BgNbdForecaster` does for BG/NBD). Pure; see docs/models-clv.md "Model choice".
  */
 import { aliveExpectation, expectedPurchases, fitBgNbd, pAlive, type WeightedRepeatSummary } from './bg-nbd';
-import { bgNbdPBuy, mbgNbdPBuy, paretoNbdPBuy } from './p-buy';
+import { bgNbdBuyIfAlive, bgNbdPBuy, mbgNbdPBuy, paretoNbdBuyIfAlive, paretoNbdPBuy } from './p-buy';
 import { fitMbgNbd, mbgNbdExpectedPurchases, mbgNbdPAlive } from './mbg-nbd';
 import {
   fitParetoNbd,
@@ -75,6 +75,20 @@ export function modelPBuy(m: FittedCountModel, t: number, s: RepeatSummary, rate
       return mbgNbdPBuy(m.params as BgNbdParams, t, s, rateScale);
     case 'pareto-nbd':
       return paretoNbdPBuy(m.params as ParetoNbdParams, t, s, rateScale);
+  }
+}
+
+/**
+ * P(buy) / P(alive | x, tx, T) over (T, T+t]: depends on (x, T), t and the rate scale only, for all three models
+ * (p-buy.ts), so a forecaster memoises it per (x, T); × P(alive) it is modelPBuy.
+ */
+export function modelBuyIfAlive(m: FittedCountModel, x: number, T: number, t: number, rateScale = 1): number {
+  switch (m.model) {
+    case 'bg-nbd':
+    case 'mbg-nbd':
+      return bgNbdBuyIfAlive(m.params as BgNbdParams, t, x, T, rateScale);
+    case 'pareto-nbd':
+      return paretoNbdBuyIfAlive(m.params as ParetoNbdParams, t, x, T, rateScale);
   }
 }
 

@@ -27,31 +27,51 @@ function noPurchaseWhileAlive(n: number, A: number, t: number): number {
 export function bgNbdPBuy(params: BgNbdParams, t: number, s: RepeatSummary, rateScale = 1): number {
   assertHorizon(t, rateScale);
   if (t === 0) return 0;
-  const alive = pAlive(params, s);
-  return alive * (1 - noPurchaseWhileAlive(params.r + s.x, (params.alpha + s.T) / rateScale, t));
+  return pAlive(params, s) * bgNbdBuyIfAlive(params, t, s.x, s.T, rateScale);
 }
 
 /** MBG/NBD: the same, with its P(alive) (which already holds the dropout at time 0). */
 export function mbgNbdPBuy(params: BgNbdParams, t: number, s: RepeatSummary, rateScale = 1): number {
   assertHorizon(t, rateScale);
   if (t === 0) return 0;
-  const alive = mbgNbdPAlive(params, s);
-  return alive * (1 - noPurchaseWhileAlive(params.r + s.x, (params.alpha + s.T) / rateScale, t));
+  return mbgNbdPAlive(params, s) * bgNbdBuyIfAlive(params, t, s.x, s.T, rateScale);
 }
 
 /** Pareto/NBD: P(alive) · (1 − paretoNbdNoPurchaseIfAlive). */
 export function paretoNbdPBuy(params: ParetoNbdParams, t: number, s: RepeatSummary, rateScale = 1): number {
   assertHorizon(t, rateScale);
   if (t === 0) return 0;
-  const alive = paretoNbdPAlive(params, s);
+  return paretoNbdPAlive(params, s) * paretoNbdBuyIfAlive(params, t, s.x, s.T, rateScale);
+}
+
+/**
+ * P(buy) / P(alive) of the BG/NBD family: 1 − ((α+T)/k / ((α+T)/k + t))^(r+x). Depends on (x, T) only, not on
+ * t_x, so a chunk computes it once per distinct (x, T) (count-forecaster.ts).
+ */
+export function bgNbdBuyIfAlive(params: BgNbdParams, t: number, x: number, T: number, rateScale = 1): number {
+  assertHorizon(t, rateScale);
+  if (t === 0) return 0;
+  return 1 - noPurchaseWhileAlive(params.r + x, (params.alpha + T) / rateScale, t);
+}
+
+/** P(buy) / P(alive) of Pareto/NBD (the quadrature): depends on (x, T) only, as for the BG/NBD family. */
+export function paretoNbdBuyIfAlive(
+  params: ParetoNbdParams,
+  t: number,
+  x: number,
+  T: number,
+  rateScale = 1,
+): number {
+  assertHorizon(t, rateScale);
+  if (t === 0) return 0;
   const q = paretoNbdNoPurchaseIfAlive(
-    params.r + s.x,
-    (params.alpha + s.T) / rateScale,
+    params.r + x,
+    (params.alpha + T) / rateScale,
     params.s,
-    params.beta + s.T,
+    params.beta + T,
     t,
   );
-  return alive * (1 - Math.min(1, q));
+  return 1 - Math.min(1, q);
 }
 
 /**
