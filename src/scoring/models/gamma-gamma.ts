@@ -123,8 +123,11 @@ export function fitGammaGamma(
   };
 }
 
-/** The rows with repeat purchases and a positive mean spend; invalid rows are counted in a warning. */
-function repeatSpenders(rows: SpendSummary[], warnings: string[]): Array<Required<SpendSummary>> {
+/**
+ * The rows with repeat purchases and a positive mean spend; invalid rows are counted in a warning. Every spend
+ * model fits on these (lognormal-spend.ts too).
+ */
+export function repeatSpenders(rows: SpendSummary[], warnings: string[]): Array<Required<SpendSummary>> {
   const used: Array<Required<SpendSummary>> = [];
   let invalid = 0;
   for (const row of rows) {

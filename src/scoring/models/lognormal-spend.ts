@@ -13,6 +13,7 @@
  * x → ∞, the population's exp(μ + τ²/2) for x = 0 (and exp(μ) as τ² → 0: customers alike). Money in any unit; μ is the log in that unit. Pure;
  * docs/models-clv.md "Spend".
  */
+import { repeatSpenders } from './gamma-gamma';
 import { nelderMead } from './nelder-mead';
 import type { FitReport } from './types';
 
@@ -167,19 +168,9 @@ function profileLogLikelihood(g: Groups, tau2: number, sigma2: number): { ll: nu
  */
 function groupRows(rows: LogSpendRow[], warnings: string[]): Groups {
   const byX = new Map<number, { w: number; sy: number; syy: number }>();
-  let invalid = 0;
   let total = 0;
-  for (const row of rows) {
-    const w = row.weight ?? 1;
-    if (!Number.isInteger(row.x) || row.x < 0 || !Number.isFinite(w) || w < 0) {
-      invalid++;
-      continue;
-    }
-    if (row.x === 0 || w === 0) continue;
-    if (!(row.mean > 0) || !Number.isFinite(row.mean)) {
-      invalid++;
-      continue;
-    }
+  for (const row of repeatSpenders(rows, warnings)) {
+    const w = row.weight;
     const y = log(row.mean);
     const s = byX.get(row.x) ?? { w: 0, sy: 0, syy: 0 };
     s.w += w;
@@ -188,8 +179,6 @@ function groupRows(rows: LogSpendRow[], warnings: string[]): Groups {
     byX.set(row.x, s);
     total += w;
   }
-  if (invalid > 0)
-    warnings.push(`${invalid} invalid row(s) ignored (need integer x ≥ 0, mean > 0, weight ≥ 0)`);
   const xs = [...byX.keys()].sort((p, q) => p - q);
   return {
     x: Float64Array.from(xs),
