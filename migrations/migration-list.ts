@@ -32,6 +32,7 @@ import { AddCancellationsToSummaries1768200000000 } from './1768200000000-add-ca
 import { AddContactToPersonalityObservations1768300000000 } from './1768300000000-add-contact-to-personality-observations';
 import { TenantPolicySettingsOnce1768800000000 } from './1768800000000-tenant-policy-settings-once';
 import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notify-customer-changes-per-list';
+import { CheckCustomerReferencesPerStatement1769200000000 } from './1769200000000-check-customer-references-per-statement';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   AddContactToPersonalityObservations1768300000000,
   TenantPolicySettingsOnce1768800000000,
   NotifyCustomerChangesPerList1769100000000,
+  CheckCustomerReferencesPerStatement1769200000000,
 ];
