@@ -22,7 +22,8 @@ import { withDatabase, withClient } from './bench-support';
  * same server, same file: (1) plain COPY of the file into an unindexed table, the issue's baseline; (2) the same
  * import forced down the incremental path (chunk by chunk) into a second workspace; and the two floors of the
  * database's share: (3) a bare INSERT … SELECT of the COPY'd rows, typed and resolved, into a copy of `orders` with
- * its indexes and foreign keys (what any import landing rows in `orders` in place pays), and (4) the same rows into
+ * its indexes and reference checks (what any import landing rows in `orders` in place pays; also with the per-row
+ * foreign keys it had before migration 1769200000000), and (4) the same rows into
  * an unindexed copy of `orders`, then its indexes built and foreign keys validated (what a table swap would pay).
  * Peak RSS is sampled during the bulk import.
  */
@@ -82,8 +83,14 @@ export const importBenchmark: Benchmark = {
       const copy = await rawCopy(dbUrl, ordersFile);
       ctx.log(`plain COPY: ${copy.rows} rows in ${copy.seconds.toFixed(1)} s`);
       await resolveRawOrders(dbUrl, bulkWs);
-      const floor = await indexedInsert(dbUrl);
-      ctx.log(`bare INSERT into a copy of orders: ${floor.rows} rows in ${floor.seconds.toFixed(1)} s`);
+      const floorFk = await indexedInsert(dbUrl, 'per-row foreign keys');
+      ctx.log(
+        `bare INSERT into a copy of orders, per-row FKs: ${floorFk.rows} rows in ${floorFk.seconds.toFixed(1)} s`,
+      );
+      const floor = await indexedInsert(dbUrl, 'statement trigger');
+      ctx.log(
+        `bare INSERT into a copy of orders, statement trigger: ${floor.rows} rows in ${floor.seconds.toFixed(1)} s`,
+      );
       const swap = await insertThenIndex(dbUrl);
       ctx.log(
         `INSERT into an unindexed copy of orders, then indexes and FKs: ${swap.rows} rows in ` +
@@ -91,7 +98,8 @@ export const importBenchmark: Benchmark = {
       );
       await withClient(dbUrl, (c) =>
         c.query(
-          `DROP TABLE bench_raw_orders, bench_resolved, bench_orders_copy, bench_orders_fresh; CHECKPOINT`,
+          `DROP TABLE IF EXISTS bench_raw_orders, bench_resolved, bench_orders_copy, bench_orders_copy_fk, bench_orders_fresh;
+            CHECKPOINT`,
         ),
       );
 
@@ -135,6 +143,7 @@ export const importBenchmark: Benchmark = {
       const incRate = inc.rows / inc.seconds;
       const copyRate = copy.rows / copy.seconds;
       const floorRate = floor.rows / floor.seconds;
+      const floorFkRate = floorFk.rows / floorFk.seconds;
       const swapRate = swap.rows / swap.seconds;
       const mb = (b: number) => b / 1024 / 1024;
       return {
@@ -155,8 +164,14 @@ export const importBenchmark: Benchmark = {
           { label: 'the same import, incremental path (chunk by chunk)', value: incRate, unit: 'rows/s' },
           {
             label:
-              'bare INSERT of the same rows, typed and resolved, into a copy of orders (same indexes, FKs)',
+              'bare INSERT of the same rows, typed and resolved, into a copy of orders (same indexes, statement-level reference check)',
             value: floorRate,
+            unit: 'rows/s',
+          },
+          {
+            label:
+              'the same bare INSERT with the per-row foreign keys orders had before migration 1769200000000',
+            value: floorFkRate,
             unit: 'rows/s',
           },
           {
@@ -170,6 +185,7 @@ export const importBenchmark: Benchmark = {
           `incremental import / plain COPY = ${pct(incRate / copyRate)}`,
           `bulk / incremental = ${(bulkRate / incRate).toFixed(2)}×`,
           `bare INSERT into indexed orders / plain COPY = ${pct(floorRate / copyRate)}`,
+          `bare INSERT, statement-level check / per-row foreign keys = ${(floorRate / floorFkRate).toFixed(2)}×`,
           `insert into an unindexed table + build indexes and FKs / plain COPY = ${pct(swapRate / copyRate)}`,
         ],
         notes: [
@@ -220,15 +236,27 @@ const INSERT_RESOLVED = (table: string) => `
 
 /**
  * What any import pays to land rows in `orders` in place, without parsing, validation or lookups: the resolved
- * rows INSERTed into a copy of `orders` with the same indexes, checks and foreign keys.
+ * rows INSERTed into a copy of `orders` with the same indexes and checks, and its references to `customers` and
+ * `workspaces` guarded either as `orders` guards them since migration 1769200000000 (one statement-level trigger
+ * over the transition table) or as it did before (two per-row foreign keys).
  */
-async function indexedInsert(dbUrl: string): Promise<{ rows: number; seconds: number }> {
+async function indexedInsert(
+  dbUrl: string,
+  references: 'statement trigger' | 'per-row foreign keys',
+): Promise<{ rows: number; seconds: number }> {
   return withClient(dbUrl, async (c) => {
-    await c.query(`CREATE TABLE bench_orders_copy (LIKE orders INCLUDING ALL);
-      ALTER TABLE bench_orders_copy ADD FOREIGN KEY (customer_id) REFERENCES customers(id),
-        ADD FOREIGN KEY (workspace_id) REFERENCES workspaces(id); CHECKPOINT`);
+    const table = references === 'statement trigger' ? 'bench_orders_copy' : 'bench_orders_copy_fk';
+    await c.query(`CREATE TABLE ${table} (LIKE orders INCLUDING ALL)`);
+    await c.query(
+      references === 'statement trigger'
+        ? `CREATE TRIGGER ${table}_references AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION check_customer_references('orders_customer_id_fkey')`
+        : `ALTER TABLE ${table} ADD FOREIGN KEY (customer_id) REFERENCES customers(id),
+             ADD FOREIGN KEY (workspace_id) REFERENCES workspaces(id)`,
+    );
+    await c.query(`CHECKPOINT`);
     const t = Date.now();
-    const res = await c.query(INSERT_RESOLVED('bench_orders_copy'));
+    const res = await c.query(INSERT_RESOLVED(table));
     return { rows: res.rowCount ?? 0, seconds: (Date.now() - t) / 1000 };
   });
 }

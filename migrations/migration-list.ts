@@ -33,6 +33,7 @@ import { AddContactToPersonalityObservations1768300000000 } from './176830000000
 import { TenantPolicySettingsOnce1768800000000 } from './1768800000000-tenant-policy-settings-once';
 import { AddPBuyToCustomerScores1769000000000 } from './1769000000000-add-p-buy-to-customer-scores';
 import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notify-customer-changes-per-list';
+import { CheckCustomerReferencesPerStatement1769200000000 } from './1769200000000-check-customer-references-per-statement';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   TenantPolicySettingsOnce1768800000000,
   AddPBuyToCustomerScores1769000000000,
   NotifyCustomerChangesPerList1769100000000,
+  CheckCustomerReferencesPerStatement1769200000000,
 ];
