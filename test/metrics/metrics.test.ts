@@ -84,6 +84,8 @@ describe('/metrics of an API process with a separate worker process', () => {
     await scrape(); // a scrape starts a new delay window
     const blockedUntil = Date.now() + 80; // this test process runs the API: its event loop stalls for 80 ms
     while (Date.now() < blockedUntil);
+    // the delay is recorded by the monitor's own timer once the loop runs again: let it run before the scrape
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const text = await scrape();
     // each collection resets the delay histogram: collected twice in one scrape, the series read 0
     expect(sample(text, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.05);
