@@ -281,10 +281,13 @@ describe('offer attribution at order arrival (PostgreSQL)', () => {
     const replaced = await counters('TOP_PICK');
     expect(replaced.count).toBe(replaced.rows);
     expect(replaced.money).toBe(await redeemedMoney('TOP_PICK'));
-    // a new showing redeemed by a new order, then the day unpublished
+    // a new showing redeemed by a new order, then the day unpublished. Only the republished day's items move: every
+    // customer also has an item of the scoring run's own list day, and moved to the same instant the two showings
+    // tied, so the order went to whichever item id came first (the other day's, on some runs)
     await nest.db.query(
-      `UPDATE worklist_items SET created_at = now() - interval '3 hours' WHERE workspace_id = $1`,
-      [workspaceId],
+      `UPDATE worklist_items SET created_at = now() - interval '3 hours'
+       WHERE workspace_id = $1 AND worklist_id IN (SELECT id FROM worklists WHERE workspace_id = $1 AND list_date = $2)`,
+      [workspaceId, today],
     );
     const [item] = (await nest.db.query(
       `SELECT i.id AS item_id, c.external_id, i.created_at AS shown_at
