@@ -13,34 +13,26 @@ export class AddPBuyToCustomerScores1769000000000 implements MigrationInterface 
   name = 'AddPBuyToCustomerScores1769000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      ALTER TABLE customer_scores ADD COLUMN IF NOT EXISTS p_buy double precision;
-      DO $$
-      DECLARE t text;
-      BEGIN
-        FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
-                   AND c.relname ~ '^customer_scores_r[0-9a-f]{32}$'
-        LOOP
-          EXECUTE format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS p_buy double precision', t);
-        END LOOP;
-      END $$;
-    `);
+    await q.query(onParentAndUnattachedRunTables('ADD COLUMN IF NOT EXISTS p_buy double precision'));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`
-      ALTER TABLE customer_scores DROP COLUMN IF EXISTS p_buy;
-      DO $$
-      DECLARE t text;
-      BEGIN
-        FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
-                   AND c.relname ~ '^customer_scores_r[0-9a-f]{32}$'
-        LOOP
-          EXECUTE format('ALTER TABLE %I DROP COLUMN IF EXISTS p_buy', t);
-        END LOOP;
-      END $$;
-    `);
+    await q.query(onParentAndUnattachedRunTables('DROP COLUMN IF EXISTS p_buy'));
   }
+}
+
+/** `ALTER TABLE … <action>` on customer_scores (so its partitions) and on every run table not attached yet. */
+function onParentAndUnattachedRunTables(action: string): string {
+  return `
+    ALTER TABLE customer_scores ${action};
+    DO $$
+    DECLARE t text;
+    BEGIN
+      FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
+                 AND c.relname ~ '^customer_scores_r[0-9a-f]{32}$'
+      LOOP
+        EXECUTE format('ALTER TABLE %I ${action}', t);
+      END LOOP;
+    END $$;`;
 }

@@ -1,18 +1,6 @@
 import fc from 'fast-check';
 import { choleskySolve, fitGlm, linearPredictor, sigmoid } from './glm';
-import { random } from './seasonality.testdata';
-
-/** Knuth's Poisson sampler (means here stay small). */
-function poisson(mean: number, u: () => number): number {
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = u();
-  while (p > limit) {
-    k++;
-    p *= u();
-  }
-  return k;
-}
+import { poisson, random } from './seasonality.testdata';
 
 /** n rows of three features (one binary), seeded. */
 function features(n: number, seed: number): number[][] {

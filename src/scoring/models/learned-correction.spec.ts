@@ -12,18 +12,7 @@ import {
   judgeCorrection,
   learnCorrection,
 } from './learned-correction';
-import { plant, random } from './seasonality.testdata';
-
-function poisson(mean: number, u: () => number): number {
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = u();
-  while (p > limit) {
-    k++;
-    p *= u();
-  }
-  return k;
-}
+import { plant, poisson, random } from './seasonality.testdata';
 
 /**
  * Backtest rows of a model whose E[X] is right up to `distortion(recency ratio)`: actual ~ Poisson(E · distortion).

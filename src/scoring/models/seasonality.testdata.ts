@@ -60,3 +60,15 @@ export function plant(opts: {
   }
   return out;
 }
+
+/** Knuth's Poisson sampler (for small means), drawing from `u` (e.g. `random(seed)`). */
+export function poisson(mean: number, u: () => number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = u();
+  while (p > limit) {
+    k++;
+    p *= u();
+  }
+  return k;
+}
