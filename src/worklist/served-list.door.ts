@@ -40,8 +40,8 @@ export function myListAlias(p: Principal, url: string): string {
  */
 @Injectable()
 export class ServedListDoor {
-  private readonly okTimer: (seconds: number) => void;
-  private readonly notModifiedTimer: (seconds: number) => void;
+  /** per status answered: the request histogram's child for this route and the pages-from-memory counter's */
+  private readonly answered: Record<200 | 304, ReturnType<typeof answerMetrics>>;
 
   constructor(
     private readonly keys: ApiKeysService,
@@ -51,20 +51,7 @@ export class ServedListDoor {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: Metrics,
   ) {
-    // the histogram's children resolved once: labelling per request hashes the label set every time
-    const child = (status: string) => metrics.httpDuration.labels('GET', MY_LIST_ROUTE, status);
-    const ok = child(statusClass(200));
-    const notModified = child(statusClass(304));
-    const okCount = metrics.listPagesFromMemory.labels('200');
-    const notModifiedCount = metrics.listPagesFromMemory.labels('304');
-    this.okTimer = (s) => {
-      ok.observe(s);
-      okCount.inc();
-    };
-    this.notModifiedTimer = (s) => {
-      notModified.observe(s);
-      notModifiedCount.inc();
-    };
+    this.answered = { 200: answerMetrics(metrics, 200), 304: answerMetrics(metrics, 304) };
   }
 
   /** The Express middleware to mount first (configureHttp). */
@@ -116,7 +103,8 @@ export class ServedListDoor {
 
   private done(req: Request, status: 200 | 304, started: bigint): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    (status === 200 ? this.okTimer : this.notModifiedTimer)(seconds);
+    this.answered[status].duration.observe(seconds);
+    this.answered[status].count.inc();
     // what request logging would say of it (no query string: it can carry tokens or personal data)
     const log = PinoLogger.root;
     if (this.config.env !== 'test' && log?.isLevelEnabled('info')) {
@@ -138,4 +126,12 @@ function isMyListUrl(url: string): boolean {
     url.startsWith(MY_LIST_ROUTE) &&
     (url.length === MY_LIST_ROUTE.length || url[MY_LIST_ROUTE.length] === '?')
   );
+}
+
+/** Label children resolved once (labelling per request hashes the label set every time). */
+function answerMetrics(metrics: Metrics, status: 200 | 304) {
+  return {
+    duration: metrics.httpDuration.labels('GET', MY_LIST_ROUTE, statusClass(status)),
+    count: metrics.listPagesFromMemory.labels(String(status)),
+  };
 }
