@@ -5,6 +5,7 @@
  */
 import { normaliseEmail, normalisePhone } from '../../customers/pii/pii';
 import type { LocalTimeReader } from './csv-dates';
+import { isReversal, reversalProblems } from '../sync/reversal-rules';
 
 export type ImportKind = 'customers' | 'orders' | 'interactions' | 'reps';
 
@@ -387,31 +388,16 @@ export function validateOrder(
   }
   const reversesExternalId = c.text(raw, 'reverses', { max: 200 });
   const reversalFlag = c.flag(raw, 'reversal');
-  // naming the order it reverses, or a negative amount, makes a row a reversal; saying "not a reversal" as well is
-  // a contradiction the row cannot settle (which of the two is the typo?), so it is rejected, naming the column
-  const reversal = reversalFlag ?? (negative || reversesExternalId !== null);
-  if (reversalFlag === false && reversesExternalId !== null)
-    c.problems.push({ column: 'reverses', reason: 'names an order to reverse, but reversal is false' });
-  if (reversalFlag === false && negative)
-    c.problems.push({
-      column: 'reversal',
-      reason: 'is false, but the amount is negative (a negative amount is a refund or cancellation)',
-    });
+  const signals = { flag: reversalFlag, namesReversed: reversesExternalId !== null, negative };
+  const reversal = isReversal(signals);
   const status = c.oneOf(
     raw,
     'status',
     ['paid', 'refunded', 'cancelled'] as const,
     reversal ? 'refunded' : 'paid',
   );
-  // A negative amount marked paid is rejected rather than read either way: as a refund, a purchase whose sign was
-  // typo'd would silently take spend away; as a purchase, it would be a negative order. The reject names the row.
-  if (reversal && status === 'paid')
-    c.problems.push({
-      column: 'status',
-      reason: negative
-        ? 'is paid, but the amount is negative (a negative amount is a refund or cancellation: status refunded or cancelled)'
-        : 'a reversal is refunded or cancelled, not paid',
-    });
+  for (const p of reversalProblems(signals, status, 'the amount'))
+    c.problems.push({ column: p.field, reason: p.reason });
   const policy = context?.currency;
   if (policy && currency && currency !== policy.workspaceCurrency && c.ok && CURRENCIES.has(currency)) {
     const converted = policy.convert(currency, amountMinor, Date.parse(placedAt));

@@ -20,6 +20,7 @@ import {
   SYNC_EVENT_TYPES,
   SyncEvent,
 } from '../sync/sync-events';
+import { isReversal, reversalProblems } from '../sync/reversal-rules';
 
 /** Most events one webhook message may carry (more → 413 too_many_events). */
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -471,27 +472,10 @@ function normaliseOrder(d: WireOrder, at: (p: string) => string, issues: EventIs
   d.lines.forEach((l, i) => {
     if (l.amountMinor > max) absurd(`lines[${i}].amountMinor`);
   });
-  const reversal = d.reversal ?? (negative || d.reverses !== undefined);
-  if (d.reversal === false && d.reverses !== undefined)
-    issues.push({
-      path: at('reverses'),
-      code: 'reversal_conflict',
-      message: 'names an order to reverse, but reversal is false',
-    });
-  if (d.reversal === false && negative)
-    issues.push({
-      path: at('reversal'),
-      code: 'reversal_conflict',
-      message: 'is false, but amountMinor is negative (a negative amount is a refund or cancellation)',
-    });
-  if (reversal && d.status === 'paid')
-    issues.push({
-      path: at('status'),
-      code: 'reversal_paid',
-      message: negative
-        ? 'is paid, but amountMinor is negative (a negative amount is a refund or cancellation: status refunded or cancelled)'
-        : 'a reversal is refunded or cancelled, not paid',
-    });
+  const signals = { flag: d.reversal, namesReversed: d.reverses !== undefined, negative };
+  const reversal = isReversal(signals);
+  for (const p of reversalProblems(signals, d.status, 'amountMinor'))
+    issues.push({ path: at(p.field), code: p.code, message: p.reason });
   return {
     externalId: d.externalId,
     customerExternalId: d.customerExternalId,
