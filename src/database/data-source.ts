@@ -25,13 +25,24 @@ export function dataSourceOptions(
     synchronize: false,
     // TypeORM would print failed queries with their parameters (personal data): errors surface as exceptions instead.
     logging: false,
-    // the owner's connections (migrations) see every workspace's rows even where row-level security binds the owner
     extra: {
       max: poolSize,
       application_name: 'callplan',
-      ...(opts.owner ? { options: '-c app.cross_tenant=on' } : {}),
+      options: connectionSettings(opts),
     },
   };
+}
+
+/**
+ * Server settings of every connection, sent at connect (`-c name=value`; a URL's own `options` wins).
+ * - `jit=off`: the service's statements are either short or batch statements whose plans are estimated far above
+ *   `jit_above_cost`; PostgreSQL then compiled for longer than they ran (a publish's exclusion count: 6.1 of its
+ *   6.8 s at 20k customers; a write-back diff: 1.2 s at 1M). Off for the connection, so no statement has to
+ *   remember it (docs/benchmarks.md, "JIT").
+ * - the owner's connections (migrations) see every workspace's rows even where row-level security binds the owner.
+ */
+export function connectionSettings(opts: { owner?: boolean } = {}): string {
+  return ['-c jit=off', ...(opts.owner ? ['-c app.cross_tenant=on'] : [])].join(' ');
 }
 
 export function createDataSource(url: string, poolSize?: number, opts: { owner?: boolean } = {}): DataSource {

@@ -40,10 +40,10 @@ interface SummaryStateRow {
   ahead: boolean;
 }
 
-/** The workspace's zone (local days) and no JIT, for the rest of the caller's transaction. */
+/** The workspace's zone (local days), for the rest of the caller's transaction. */
 async function localTime(client: ClientBase, timezone: string): Promise<void> {
   // local days are timestamptz::date, and date::timestamptz a local midnight, under the workspace's zone
-  await client.query(`SELECT set_config('TimeZone', $1, true), set_config('jit', 'off', true)`, [timezone]);
+  await client.query(`SELECT set_config('TimeZone', $1, true)`, [timezone]);
 }
 
 /**

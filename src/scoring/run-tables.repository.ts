@@ -81,10 +81,10 @@ export class RunTablesRepository extends SqlRepository {
     await client.query(`SELECT set_config('TimeZone', $1, true)`, [timezone]);
     // Steer to the streaming plan (index order, merge joins, GroupAggregate): hash aggregates over a chunk's
     // ~400k customer-days spill or cost 2×, the previous run's partition is read by its primary key for the id
-    // range only (its rows are not in id order, so the planner overrates a seq scan of all of them), and JIT
-    // compiles longer than these queries run.
+    // range only (its rows are not in id order, so the planner overrates a seq scan of all of them). (No JIT:
+    // every connection has it off, data-source.ts.)
     await client.query(
-      `SET LOCAL jit = off; SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;
+      `SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;
        SET LOCAL enable_bitmapscan = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_seqscan = off`,
     );
     await client.query(`DROP TABLE IF EXISTS ${table}`);

@@ -108,12 +108,11 @@ export class WorklistRepository extends SqlRepository {
 
   /**
    * Session settings of the publishing transaction. The candidate query sorts every scored customer of the new
-   * lists' reps once (window per rep): more work_mem. No JIT: the exclusion count's estimated cost passes the
-   * inlining and optimising thresholds, and compiling its 260 functions took 6.1 s of its 6.8 s at 20k customers
-   * (docs/benchmarks.md, Worklists); the statements' rows are few for what JIT saves per row.
+   * lists' reps once (window per rep): more work_mem. (No JIT: off for every connection, data-source.ts — the
+   * exclusion count's compile took 6.1 s of its 6.8 s at 20k customers.)
    */
   async configurePublishTransaction(tx: Tx): Promise<void> {
-    await this.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`, [], tx);
+    await this.exec(`SET LOCAL work_mem = '64MB'`, [], tx);
   }
 
   /** CANDIDATES_SQL (worklist.sql.ts): the surviving candidates of the reps, pre-ranked. */
