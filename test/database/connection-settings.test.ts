@@ -22,8 +22,12 @@ describe('connection settings (PostgreSQL)', () => {
     expect(inTx[0].value).toBe('off');
     // several connections at once: each was opened with the setting, none got it from an earlier statement
     const values = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        nest.db.query(`SELECT current_setting('jit') AS value, pg_sleep(0.05)`) as Promise<Array<{ value: string }>>,
+      Array.from(
+        { length: 4 },
+        () =>
+          nest.db.query(`SELECT current_setting('jit') AS value, pg_sleep(0.05)`) as Promise<
+            Array<{ value: string }>
+          >,
       ),
     );
     expect(values.map((v) => v[0].value)).toEqual(['off', 'off', 'off', 'off']);
@@ -40,7 +44,9 @@ describe('connection settings (PostgreSQL)', () => {
     const plain = await createDataSource(nest.databaseUrl, 1).initialize();
     try {
       expect(await setting(plain, 'jit')).toBe('off');
-      const [row] = (await plain.query(`SELECT current_setting('app.cross_tenant', true) AS value`)) as Array<{
+      const [row] = (await plain.query(
+        `SELECT current_setting('app.cross_tenant', true) AS value`,
+      )) as Array<{
         value: string | null;
       }>;
       expect(row.value === null || row.value === '' || row.value === 'off').toBe(true);
