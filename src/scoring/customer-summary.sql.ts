@@ -52,6 +52,13 @@ export interface SummaryPlaceholders {
  * the call outcomes logged in Callplan (`worklist_outcomes`). The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
  * instead of an ordered array_agg.
  *
+ * A build's cost is per order (≈ 500k per chunk of 50k customers), and most of it is evaluating expressions: the
+ * amounts stay bigint (one numeric operand made every order's arithmetic and sums numeric, 16 % of the build), each
+ * per-order column is computed once, and what only the rare orders need (money given back, an order undone) is an
+ * aggregate's argument behind its FILTER. The first purchase day's spend comes from a window over the orders as
+ * they stream by (2 % of the build); looking that day's orders up again by index cost 10 % more
+ * (docs/benchmarks.md, "Fifth session").
+ *
  * Refunds and cancellations booked as records of their own (`orders.reversal`, migration 1767600000000) are
  * netted before anything is counted: each reversal placed before the cutoff gives its amount back on the paid
  * order it names (`reverses_external_id`), or else on the customer's latest paid order at or before it that is at
@@ -79,33 +86,41 @@ export function summarySelect(p: SummaryPlaceholders): string {
     -- undone by their status are read for the cancellation rate only) and the refunded orders of any currency,
     -- reversal records among them (a customer whose only rows are refunds is no prospect but a lapsed buyer; a
     -- later one is a recheck). bought: the customer has orders of the first kind.
-    SELECT customer_id, bool_or(eligible) AS bought,
+    -- Per order, the cost is the expressions: each column below is computed once, and an aggregate's FILTER is
+    -- checked before its argument is (so the rare cases, money given back or an order undone, are filtered, not
+    -- summed as zeros for every order).
+    SELECT customer_id,
+           count(*) FILTER (WHERE eligible AND past) > 0 OR min(placed_at) FILTER (WHERE eligible AND NOT past) IS NOT NULL
+             AS bought,
            count(DISTINCT day) FILTER (WHERE counts)::int AS transactions,
            min(day) FILTER (WHERE counts) AS first_day, max(day) FILTER (WHERE counts) AS last_day,
-           COALESCE(sum(amount) FILTER (WHERE counts), 0)::int8 AS monetary,
-           COALESCE(sum(amount) FILTER (WHERE counts AND day = first_day), 0)::int8 AS first_amount,
-           min(placed_at) FILTER (WHERE eligible AND future) AS pending_from,
-           COALESCE(sum(excess) FILTER (WHERE eligible), 0) AS excess,
+           -- an order that counts got less back than its amount
+           COALESCE(sum(gross - COALESCE(given_back, 0)) FILTER (WHERE counts), 0)::int8 AS monetary,
+           COALESCE(sum(gross - COALESCE(given_back, 0)) FILTER (WHERE counts AND day = first_day), 0)::int8
+             AS first_amount,
+           min(placed_at) FILTER (WHERE eligible AND NOT past) AS pending_from,
+           -- more given back than the order's amount (two refunds matched to one order): off the spend
+           COALESCE(sum(given_back - gross) FILTER (WHERE eligible AND given_back > gross), 0) AS excess,
            count(*) FILTER (WHERE eligible AND past)::int AS orders_placed,
            -- undone: refunded or cancelled by status, or given back in full (no purchase)
            count(*) FILTER (WHERE eligible AND past AND NOT counts)::int AS orders_undone,
            COALESCE(sum(gross) FILTER (WHERE eligible AND past), 0)::int8 AS gross_minor,
-           COALESCE(sum(CASE WHEN paid THEN given ELSE gross END) FILTER (WHERE eligible AND past), 0)::int8
+           -- what was given back: all of an order undone by its status, else what the reversals gave back on it
+           COALESCE(sum(CASE WHEN paid THEN LEAST(given_back, gross) ELSE gross END)
+                      FILTER (WHERE eligible AND past AND (given_back IS NOT NULL OR NOT paid)), 0)::int8
              AS undone_minor,
            count(*) FILTER (WHERE refunded AND past)::int AS refunded_orders,
-           min(placed_at) FILTER (WHERE refunded AND future) AS refund_pending_from
-    FROM (SELECT customer_id, placed_at, day, amount, eligible, counts, future, excess, past, paid, gross, given,
-                 refunded, min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
+           min(placed_at) FILTER (WHERE refunded AND NOT past) AS refund_pending_from
+    FROM (SELECT customer_id, placed_at, day, eligible, counts, past, paid, gross, given_back, refunded,
+                 -- the first purchase day, for its spend: a window over the customer's orders as they stream by
+                 -- (a second lookup of that day's orders by index cost more: docs/benchmarks.md, fifth session)
+                 min(day) FILTER (WHERE counts) OVER (PARTITION BY customer_id) AS first_day
           FROM (SELECT o.customer_id, o.placed_at, o.placed_at::date AS day,
                        NOT o.reversal AND o.currency = ${p.currency} AS eligible, o.status = 'refunded' AS refunded,
-                       GREATEST(o.amount_minor - COALESCE(n.amount, 0), 0) AS amount,
                        NOT o.reversal AND o.currency = ${p.currency} AND o.status = 'paid'
                          AND o.placed_at < ${cutoff} AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
-                       o.placed_at >= ${cutoff} AS future,
-                       -- more given back than the order's amount (two refunds matched to one order): off the spend
-                       GREATEST(COALESCE(n.amount, 0) - o.amount_minor, 0) AS excess,
                        o.placed_at < ${cutoff} AS past, o.status = 'paid' AS paid, o.amount_minor AS gross,
-                       LEAST(COALESCE(n.amount, 0), o.amount_minor) AS given
+                       n.amount AS given_back
                 FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
                 WHERE o.workspace_id = ${p.workspace} AND o.deleted_at IS NULL
                   AND ((NOT o.reversal AND o.currency = ${p.currency}) OR o.status = 'refunded')
@@ -155,7 +170,7 @@ export function summarySelect(p: SummaryPlaceholders): string {
 /**
  * Two CTEs, `reversals` (every reversal of the customers that pass `p.customers`: customer_id, amount, placed_at,
  * counts = before the cutoff, order_id = the paid order it is matched to or null) and `reversed` (order_id, amount
- * given back on it before the cutoff), for a WITH clause. Run under the workspace's time zone.
+ * given back on it before the cutoff, bigint), for a WITH clause. Run under the workspace's time zone.
  */
 export function reversalsSql(p: SummaryPlaceholders): string {
   const cutoff = `${p.cutoff}::timestamptz`;
@@ -176,6 +191,8 @@ export function reversalsSql(p: SummaryPlaceholders): string {
     WHERE r.workspace_id = ${p.workspace} AND r.reversal AND r.deleted_at IS NULL
       AND r.currency = ${p.currency} ${p.customers}
   ), reversed AS (
-    SELECT order_id, sum(amount) AS amount FROM reversals WHERE counts AND order_id IS NOT NULL GROUP BY order_id
+    -- bigint like the orders' amounts (bounded at import, MAX_ORDER_AMOUNT_MAJOR): a numeric sum here made every
+    -- order's arithmetic in the summaries numeric
+    SELECT order_id, sum(amount)::int8 AS amount FROM reversals WHERE counts AND order_id IS NOT NULL GROUP BY order_id
   )`;
 }
