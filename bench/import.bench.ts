@@ -139,6 +139,13 @@ export const importBenchmark: Benchmark = {
         `incremental import: ${inc.inserted} inserted, ${inc.rejected} rejected in ${inc.seconds.toFixed(1)} s ` +
           `(load ${inc.phases.load.toFixed(1)} s, merge ${inc.phases.merge.toFixed(1)} s)`,
       );
+      // Issue 16's goal for customers: a customer row at most 2× the time of an order row (same machine, same run).
+      const perRow = customersPerRow(customersReport, inc, bulk);
+      ctx.log(
+        `customers import per row: ${perRow.customerUs.toFixed(1)} µs (dedupe ${pct(perRow.dedupeShare)} of it) ` +
+          `vs orders ${perRow.ordersUs.toFixed(1)} µs (incremental path; bulk ${perRow.bulkOrdersUs.toFixed(1)} µs) ` +
+          `= ${perRow.ratio.toFixed(2)}× (goal ≤ 2×)`,
+      );
       const bulkRate = bulk.rows / bulk.seconds;
       const incRate = inc.rows / inc.seconds;
       const copyRate = copy.rows / copy.seconds;
@@ -156,12 +163,23 @@ export const importBenchmark: Benchmark = {
           },
           { label: 'bulk: file read, parsed and staged after', value: bulk.phases.load, unit: 's' },
           { label: 'bulk: anti-join, INSERT … SELECT, orphans, commit', value: bulk.phases.merge, unit: 's' },
+          {
+            label: 'customers import, per row (parse, encrypt, merge, dedupe)',
+            value: perRow.customerUs,
+            unit: 'µs',
+          },
+          { label: 'customers import: dedupe share', value: 100 * perRow.dedupeShare, unit: '%' },
           { label: 'peak RSS during the bulk import', value: mb(peak), unit: 'MB' },
           { label: 'RSS growth during the bulk import', value: mb(peak - rssBefore), unit: 'MB' },
         ],
         baselines: [
           { label: 'plain COPY of the same file into an unindexed table', value: copyRate, unit: 'rows/s' },
           { label: 'the same import, incremental path (chunk by chunk)', value: incRate, unit: 'rows/s' },
+          {
+            label: 'orders import per row, incremental path (the default)',
+            value: perRow.ordersUs,
+            unit: 'µs',
+          },
           {
             label:
               'bare INSERT of the same rows, typed and resolved, into a copy of orders (same indexes, statement-level reference check)',
@@ -187,6 +205,8 @@ export const importBenchmark: Benchmark = {
           `bare INSERT into indexed orders / plain COPY = ${pct(floorRate / copyRate)}`,
           `bare INSERT, statement-level check / per-row foreign keys = ${(floorRate / floorFkRate).toFixed(2)}×`,
           `insert into an unindexed table + build indexes and FKs / plain COPY = ${pct(swapRate / copyRate)}`,
+          `customers import per row / orders import per row (incremental) = ${perRow.ratio.toFixed(2)}× (goal ≤ 2×); ` +
+            `/ bulk orders = ${(perRow.customerUs / perRow.bulkOrdersUs).toFixed(2)}×`,
         ],
         notes: [
           `${bulk.rows} orders, ${(bytes / 1e6).toFixed(0)} MB, ${customers} customers`,
@@ -309,6 +329,23 @@ async function crmFiles(customers: number, ctx: BenchContext): Promise<string> {
   writeFileSync(done, JSON.stringify(summary));
   ctx.log(`generated ${customers} customers in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return dir;
+}
+
+/**
+ * The customers import's time per row (all of it: parse, validation, encryption, merge, dedupe) beside an order
+ * row's in the same run, and the dedupe's share of the customers import.
+ */
+function customersPerRow(customers: ImportReport, incremental: ImportReport, bulk: ImportReport) {
+  const us = (r: ImportReport) => (r.seconds * 1e6) / r.rows;
+  const customerUs = us(customers);
+  const ordersUs = us(incremental);
+  return {
+    customerUs,
+    ordersUs,
+    bulkOrdersUs: us(bulk),
+    ratio: customerUs / ordersUs,
+    dedupeShare: (customers.phases.dedupe ?? 0) / customers.seconds,
+  };
 }
 
 function pct(x: number): string {

@@ -20,3 +20,28 @@ export async function audit(
     ],
   );
 }
+
+/** Several entries of one workspace in one statement, in the order given (a batch of merges of a dedupe run). */
+export async function auditMany(
+  tx: Queryable,
+  workspaceId: string,
+  entries: ReadonlyArray<{ actor: string; action: string; subject?: string; details?: unknown }>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO audit_log (workspace_id, actor, action, subject, details)
+     SELECT $1, x.actor, x.action, x.subject, x.details
+       FROM jsonb_to_recordset($2::jsonb) AS x(actor text, action text, subject text, details jsonb)`,
+    [
+      workspaceId,
+      JSON.stringify(
+        entries.map((e) => ({
+          actor: e.actor,
+          action: e.action,
+          subject: e.subject ?? null,
+          details: e.details ?? {},
+        })),
+      ),
+    ],
+  );
+}

@@ -1,5 +1,13 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
+/** AES-GCM's 96-bit IV. */
+const IV_BYTES = 12;
+/**
+ * IVs drawn from the CSPRNG this many at a time: `randomBytes(12)` per encryption was a system call each, 10 µs and
+ * a third of the encryption time of a customers import (two encryptions per row). Each IV of a block is used once.
+ */
+const IVS_PER_BLOCK = 1024;
+
 /**
  * Field-level protection of personal data: AES-256-GCM with a versioned key (rotation: encrypt with the first key,
  * decrypt with whichever version the ciphertext names) and a keyed hash of the normalised value for matching.
@@ -8,6 +16,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 export class PiiCipher {
   /** short fingerprint of the hash key (never the key): which key a workspace's hashes are under */
   readonly hashKeyId: string;
+  private ivs = Buffer.alloc(0);
+  private ivAt = 0;
 
   constructor(
     private readonly keys: Array<{ version: string; key: Buffer }>,
@@ -40,11 +50,22 @@ export class PiiCipher {
 
   encrypt(plain: string): Buffer {
     const { version, key } = this.keys[0];
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const v = Buffer.from(version, 'utf8');
     return Buffer.concat([Buffer.from([v.length]), v, iv, cipher.getAuthTag(), body]);
+  }
+
+  /** A fresh random IV, never handed out twice (a used block is dropped, never refilled in place). */
+  private nextIv(): Buffer {
+    if (this.ivAt + IV_BYTES > this.ivs.length) {
+      this.ivs = randomBytes(IV_BYTES * IVS_PER_BLOCK);
+      this.ivAt = 0;
+    }
+    const iv = this.ivs.subarray(this.ivAt, this.ivAt + IV_BYTES);
+    this.ivAt += IV_BYTES;
+    return iv;
   }
 
   decrypt(blob: Buffer): string {

@@ -188,6 +188,11 @@ export class DedupeService {
   ): Promise<{ merged: number; failed: number }> {
     try {
       return await session.run(async (tx) => {
+        // set-based for the batch when the order of its pairs cannot matter; else (or for one pair) one by one
+        if (batch.length > 1) {
+          const made = await this.merges.mergeMany(workspaceId, batch, actor, tx);
+          if (made !== null) return { merged: made, failed: 0 };
+        }
         let merged = 0;
         for (const p of batch) {
           const m = await this.merges.merge({ workspaceId, ...p, actor }, tx);

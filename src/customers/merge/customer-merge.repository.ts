@@ -49,6 +49,12 @@ export interface MergeRow extends Record<MovedColumn, string[]> {
   undone_by: string | null;
 }
 
+/** One merge of a batch: the loser goes into the winner (both resolved to live records and locked). */
+export interface MergePair {
+  winnerId: string;
+  loserId: string;
+}
+
 /** A merge with the source ids of its two customers (list and get). */
 export interface MergeWithCustomersRow extends MergeRow {
   winner_external_id: string;
@@ -135,6 +141,117 @@ export class CustomerMergeRepository extends SqlRepository {
       tx,
     );
     return row;
+  }
+
+  /**
+   * Whether the order of a batch of merges (already resolved and locked) could change their outcome, so they must be
+   * made one by one: a person's statement of a type on any of their records, or a winner's type set by Callplan
+   * (settlePersonality after each merge then decides from what was merged so far), or a loser's worklist pin (of two
+   * losers' active pins only the first moves). Otherwise each merge touches its own rows only and
+   * settlePersonality has nothing to do.
+   */
+  async orderMatters(workspaceId: string, pairs: ReadonlyArray<MergePair>, tx: Queryable): Promise<boolean> {
+    const winners = pairs.map((p) => p.winnerId);
+    const losers = pairs.map((p) => p.loserId);
+    const [row] = await this.rows<{ matters: boolean }>(
+      `SELECT EXISTS (
+           SELECT 1 FROM personality_observations o
+            WHERE o.workspace_id = $1 AND o.dimension = 'type' AND o.source IN ('rep_tag', 'questionnaire')
+              AND o.value = ANY ($4::text[]) AND o.contact_id IS NULL
+              AND o.customer_id IN (SELECT id FROM customers
+                                     WHERE workspace_id = $1 AND (id = ANY ($2::bigint[]) OR merged_into_id = ANY ($2::bigint[]))))
+         OR EXISTS (SELECT 1 FROM customers
+                     WHERE workspace_id = $1 AND id = ANY ($3::bigint[]) AND personality_set_by = 'callplan')
+         OR EXISTS (SELECT 1 FROM worklist_pins WHERE workspace_id = $1 AND customer_id = ANY ($5::bigint[])) AS matters`,
+      [workspaceId, [...winners, ...losers], winners, PERSONALITIES, losers],
+      tx,
+    );
+    return row.matters;
+  }
+
+  /**
+   * moveFollowers for a batch of pairs, one statement per follower table: answers, per loser, the ids moved. Worklist
+   * pins are left out: orderMatters() answered that no loser has one.
+   */
+  async moveFollowersOfMany(
+    pairs: ReadonlyArray<MergePair>,
+    tx: Queryable,
+  ): Promise<Map<string, Record<MovedColumn, string[]>>> {
+    const moved = new Map<string, Record<MovedColumn, string[]>>();
+    for (const p of pairs) {
+      const none = {} as Record<MovedColumn, string[]>;
+      for (const f of FOLLOWERS) none[f.column] = [];
+      moved.set(p.loserId, none);
+    }
+    for (const f of FOLLOWERS) {
+      if ('movable' in f) continue;
+      const rows = await this.returning<{ id: string; loser: string }>(
+        // @crossTenant rows of the customers mergeMany just locked in the workspace
+        `UPDATE ${f.table} t SET customer_id = m.w FROM unnest($1::bigint[], $2::bigint[]) AS m(l, w)
+           WHERE t.customer_id = m.l RETURNING t.id, m.l::text AS loser`,
+        [pairs.map((p) => p.loserId), pairs.map((p) => p.winnerId)],
+        tx,
+      );
+      for (const r of rows) moved.get(r.loser)![f.column].push(r.id);
+    }
+    return moved;
+  }
+
+  /** pointAtWinner for a batch of pairs: answers, per loser, the records merged into it before. */
+  async pointManyAtWinners(
+    workspaceId: string,
+    pairs: ReadonlyArray<MergePair>,
+    tx: Queryable,
+  ): Promise<Map<string, string[]>> {
+    const params = [workspaceId, pairs.map((p) => p.loserId), pairs.map((p) => p.winnerId)];
+    const rows = await this.returning<{ id: string; loser: string }>(
+      `UPDATE customers c SET merged_into_id = m.w, updated_at = now()
+         FROM unnest($2::bigint[], $3::bigint[]) AS m(l, w)
+        WHERE c.workspace_id = $1 AND c.merged_into_id = m.l RETURNING c.id, m.l::text AS loser`,
+      params,
+      tx,
+    );
+    await this.exec(
+      `UPDATE customers c SET merged_into_id = m.w, updated_at = now()
+         FROM unnest($2::bigint[], $3::bigint[]) AS m(l, w) WHERE c.workspace_id = $1 AND c.id = m.l`,
+      params,
+      tx,
+    );
+    const repointed = new Map<string, string[]>(pairs.map((p) => [p.loserId, []]));
+    for (const r of rows) repointed.get(r.loser)!.push(r.id);
+    return repointed;
+  }
+
+  /** insertMerge for a batch, in the pairs' order: answers the rows. */
+  async insertMerges(
+    workspaceId: string,
+    actor: string,
+    merges: ReadonlyArray<
+      MergePair & { reason: string; repointed: string[]; moved: Record<MovedColumn, string[]> }
+    >,
+    tx: Queryable,
+  ): Promise<MergeRow[]> {
+    const columns = FOLLOWERS.map((f) => f.column);
+    const records = JSON.stringify(
+      merges.map((m) => ({
+        winner_id: m.winnerId,
+        loser_id: m.loserId,
+        reason: m.reason,
+        repointed_customer_ids: m.repointed,
+        ...Object.fromEntries(columns.map((c) => [c, m.moved[c]])),
+      })),
+    );
+    const recordType = `winner_id bigint, loser_id bigint, reason text, repointed_customer_ids bigint[], ${FOLLOWERS.map(
+      (f) => `${f.column} ${f.idType}[]`,
+    ).join(', ')}`;
+    const rows = await this.rows<MergeRow>(
+      `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, repointed_customer_ids, ${columns.join(', ')})
+       SELECT $1, x.winner_id, x.loser_id, x.reason, $2, x.repointed_customer_ids, ${columns.map((c) => `x.${c}`).join(', ')}
+         FROM jsonb_to_recordset($3::jsonb) AS x(${recordType}) RETURNING *`,
+      [workspaceId, actor, records],
+      tx,
+    );
+    return rows;
   }
 
   lockMerge(workspaceId: string, mergeId: string, tx: Queryable): Promise<MergeRow | undefined> {

@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf } from '../../auth/actor';
-import { audit } from '../../audit/audit-entry.repository';
+import { audit, auditMany } from '../../audit/audit-entry.repository';
 import { AccessScopeService } from '../../auth/access-scope.service';
 import { Principal } from '../../auth/principal';
 import { AppError } from '../../common/app-error';
 import { Transactions, Tx } from '../../database/transactions';
-import { CustomerMergeRepository, MergeRow, MergeWithCustomersRow } from './customer-merge.repository';
+import {
+  CustomerMergeRepository,
+  MergePair,
+  MergeRow,
+  MergeWithCustomersRow,
+} from './customer-merge.repository';
 
 export interface MergeRecord {
   id: string;
@@ -99,6 +104,58 @@ export class CustomerMergeService {
       details: { winnerId, reason },
     });
     return toRecord(row);
+  }
+
+  /**
+   * merge() of a batch of pairs (winner ← loser) in the caller's transaction, with a few set-based statements for
+   * the whole batch instead of a dozen per pair (a dedupe run after a big import makes thousands): the same rows
+   * moved, records repointed, merges recorded and audited as merge() one pair after another would. Answers how many
+   * merges were made (pairs already one customer are skipped, as merge() skips them), or null, having changed
+   * nothing, when the order of the pairs could matter (a winner that is another pair's loser, a loser twice, or
+   * what orderMatters() looks for): the caller then merges them one by one.
+   */
+  async mergeMany(
+    workspaceId: string,
+    pairs: ReadonlyArray<{ winnerId: string; loserId: string; reason: string }>,
+    actor: string,
+    tx: Tx,
+  ): Promise<number | null> {
+    const ids = [...new Set(pairs.flatMap((p) => [String(p.winnerId), String(p.loserId)]))];
+    const locked = await this.merges.lockCustomers(workspaceId, ids, tx);
+    const byId = new Map(locked.map((c) => [String(c.id), c]));
+    const todo: Array<MergePair & { reason: string }> = [];
+    for (const p of pairs) {
+      const winnerRow = byId.get(String(p.winnerId));
+      const loserRow = byId.get(String(p.loserId));
+      if (!winnerRow || !loserRow) throw AppError.notFound('customer');
+      const winnerId = String(winnerRow.merged_into_id ?? winnerRow.id);
+      const loserId = String(loserRow.id);
+      if (loserRow.merged_into_id !== null || winnerId === loserId) continue; // already one customer
+      todo.push({ winnerId, loserId, reason: p.reason });
+    }
+    const losers = new Set(todo.map((p) => p.loserId));
+    if (losers.size !== todo.length || todo.some((p) => losers.has(p.winnerId))) return null;
+    if (todo.length === 0) return 0;
+    if (await this.merges.orderMatters(workspaceId, todo, tx)) return null;
+    const moved = await this.merges.moveFollowersOfMany(todo, tx);
+    const repointed = await this.merges.pointManyAtWinners(workspaceId, todo, tx);
+    await this.merges.insertMerges(
+      workspaceId,
+      actor,
+      todo.map((p) => ({ ...p, repointed: repointed.get(p.loserId)!, moved: moved.get(p.loserId)! })),
+      tx,
+    );
+    await auditMany(
+      tx,
+      workspaceId,
+      todo.map((p) => ({
+        actor,
+        action: 'customer.merged',
+        subject: `customer:${p.loserId}`,
+        details: { winnerId: p.winnerId, reason: p.reason },
+      })),
+    );
+    return todo.length;
   }
 
   /** Reverses a merge exactly: what moved goes back, the loser stands alone again. */
