@@ -27,7 +27,22 @@ const IF_NONE_MATCH = {
   required: false,
   description: 'ETag of a previous answer: 304 with no body while the list (this page) is unchanged',
 };
-const NOT_MODIFIED = { status: 304, description: 'the list has not changed since the ETag you sent' };
+const NOT_MODIFIED = {
+  status: 304,
+  description: "the list has not changed since the ETag you sent (either representation's)",
+};
+/** The headers of a list page (content-coding.ts): each representation has its own ETag. */
+const PAGE_HEADERS = {
+  ETag: {
+    description: 'strong ETag of this representation; the gzip one ends in `-gzip"`',
+    schema: { type: 'string' },
+  },
+  Vary: { description: '`Accept-Encoding`', schema: { type: 'string' } },
+  'Content-Encoding': {
+    description: "`gzip` when the request's Accept-Encoding accepts it (RFC 9110 §12.5.3); absent otherwise",
+    schema: { type: 'string' },
+  },
+};
 
 /** Daily call lists: a rep's own list, a team member's list, and what a rep's calls brought in. */
 @ApiTags('worklists')
@@ -46,10 +61,11 @@ export class WorklistController {
     description:
       'For rep and manager keys (bound to a rep). Items are in working order and keep their ranks all day; done and ' +
       'snoozed items leave the list (state=all shows them), urgent inserts appear on top marked urgent. Paginated ' +
-      'with limit/cursor; answers carry an ETag (send it as If-None-Match for a 304).',
+      'with limit/cursor; answers carry an ETag (send it as If-None-Match for a 304) and are gzip-compressed when ' +
+      'Accept-Encoding allows it.',
   })
   @ApiHeader(IF_NONE_MATCH)
-  @ApiOkResponse({ type: WorklistView, description: 'one page of the list; ETag header set' })
+  @ApiOkResponse({ type: WorklistView, description: 'one page of the list', headers: PAGE_HEADERS })
   @ApiResponse(NOT_MODIFIED)
   @ApiNotFoundResponse({
     type: ErrorView,
@@ -73,11 +89,11 @@ export class WorklistController {
     summary: "A rep's call list",
     description:
       "A rep key reads only its own list, a manager key their team's, an admin key any in the workspace; any other " +
-      'rep id answers 404. Same paging and ETags as /v1/me/worklist.',
+      'rep id answers 404. Same paging, ETags and compression as /v1/me/worklist.',
   })
   @ApiParam({ name: 'repId', description: "rep id (uuid) or the rep's CRM external id", example: 'rep-001' })
   @ApiHeader(IF_NONE_MATCH)
-  @ApiOkResponse({ type: WorklistView })
+  @ApiOkResponse({ type: WorklistView, headers: PAGE_HEADERS })
   @ApiResponse(NOT_MODIFIED)
   @ApiNotFoundResponse({ type: ErrorView })
   async get(
