@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
@@ -25,6 +26,7 @@ import { CANDIDATES_SQL, candidateParams } from '../src/worklist/worklist.sql';
 import { WorkspacesService } from '../src/workspaces/workspaces.service';
 import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';
 import { withDatabase, withClient, freePort, waitForHttp } from './bench-support';
+import type { BareAnswer, BareBodies } from './worklist-bare-server';
 
 // autocannon ships no types; this is the part of its API used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,6 +34,8 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
 interface AutocannonResult {
   latency: { p50: number; p99: number; average: number; max: number };
   requests: { average: number; total: number };
+  /** bytes received, headers included */
+  throughput: { average: number; total: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -52,14 +56,15 @@ const DEFAULT_SCALE = 0.02;
  * data and the candidate query alone; (2) `GET /v1/me/worklist` from 200 concurrent connections (autocannon,
  * loopback, API in its own process as in production), beside the same three SQL statements run directly through
  * a pool of the same size in the same run, and beside a bare node:http server answering each key with the same
- * bytes (worklist-bare-server.ts), at 200 and 50 connections. `--scale=` (or BENCH_SCALE) scales customers and reps
+ * bytes (worklist-bare-server.ts), at 200 and 50 connections; then both again with `Accept-Encoding: gzip` (the API's
+ * compressed pages, the bare server sending the same compressed bytes). `--scale=` (or BENCH_SCALE) scales customers and reps
  * (0.1 → 100k customers, 50 reps; 1 → 1M, 500); without it the run is at 20k customers, 20 reps.
  */
 export const worklistBenchmark: Benchmark = {
   name: 'worklist',
   description:
     'publish lists for every rep (20k customers by default; --scale=1: 1M, 500 reps); GET /v1/me/worklist at 200 ' +
-    'and 50 connections beside a bare node:http server with the same bytes',
+    'and 50 connections, identity and gzip, beside a bare node:http server with the same bytes',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const scale = ctx.scaleGiven ? ctx.scale : DEFAULT_SCALE;
     const customers = Math.max(2_000, Math.round(1_000_000 * scale));
@@ -181,7 +186,7 @@ export const worklistBenchmark: Benchmark = {
       const base = `http://127.0.0.1:${port}`;
       await waitForHttp(`${base}/health`, 60_000);
 
-      const load = (opts: { connections: number; etags?: string[]; url?: string }) => {
+      const load = (opts: { connections: number; etags?: string[]; url?: string; gzip?: boolean }) => {
         let i = 0;
         return autocannon({
           url: opts.url ?? base,
@@ -198,6 +203,7 @@ export const worklistBenchmark: Benchmark = {
                   authorization: `Bearer ${keys[n]}`,
                 };
                 if (opts.etags) headers['if-none-match'] = opts.etags[n];
+                if (opts.gzip) headers['accept-encoding'] = 'gzip';
                 return { ...req, headers };
               },
             },
@@ -224,16 +230,25 @@ export const worklistBenchmark: Benchmark = {
       const apiFew = await load({ connections: FEW_CONNECTIONS });
       const apiCpu = await cpuPerRequest(server.pid, () => load({ connections: CONNECTIONS }));
       ctx.log(`API, ${FEW_CONNECTIONS} connections: ${summary(apiFew)}; ${CONNECTIONS}: ${summary(api)}`);
-      // each key's answer, for the 304 run and for the bare server to send byte for byte
+      // the same with Accept-Encoding: gzip (pages compressed once, when remembered)
+      const apiGz = await load({ connections: CONNECTIONS, gzip: true });
+      const apiGzFew = await load({ connections: FEW_CONNECTIONS, gzip: true });
+      const apiGzCpu = await cpuPerRequest(server.pid, () => load({ connections: CONNECTIONS, gzip: true }));
+      ctx.log(
+        `API gzip, ${FEW_CONNECTIONS} connections: ${summary(apiGzFew)}; ${CONNECTIONS}: ${summary(apiGz)}`,
+      );
+      if (apiGz.non2xx > 0 || apiGz['2xx'] === 0) throw new Error(`gzip run: ${apiGz.non2xx} non-2xx`);
+      // each key's answers as sent (bytes and page headers), for the 304 run and for the bare server to send
+      // byte for byte
       const etags: string[] = [];
-      const answers: Record<string, { etag: string; body: string }> = {};
+      const answers: BareBodies = {};
+      const path = `/v1/me/worklist?date=${AS_OF}`;
       for (const key of keys) {
-        const res = await fetch(`${base}/v1/me/worklist?date=${AS_OF}`, {
-          headers: { authorization: `Bearer ${key}` },
-        });
-        const etag = res.headers.get('etag') ?? '';
-        etags.push(etag);
-        answers[`Bearer ${key}`] = { etag, body: await res.text() };
+        const identity = await wireAnswer(`${base}${path}`, key, {});
+        const gzip = await wireAnswer(`${base}${path}`, key, { 'accept-encoding': 'gzip' });
+        if (gzip.headers['content-encoding'] !== 'gzip') throw new Error('the API did not answer gzip');
+        etags.push(identity.headers.etag ?? '');
+        answers[`Bearer ${key}`] = { identity, gzip };
       }
       const revalidate = await load({ connections: CONNECTIONS, etags });
       server.kill('SIGTERM');
@@ -242,6 +257,7 @@ export const worklistBenchmark: Benchmark = {
       // the bare server alone on the machine, as the API was
       const bodiesFile = join(mkdtempSync(join(tmpdir(), 'callplan-bench-bare-')), 'bodies.json');
       writeFileSync(bodiesFile, JSON.stringify(answers));
+      const first = answers[`Bearer ${keys[0]}`];
       const barePort = await freePort();
       bare = spawn(process.execPath, [join(__dirname, 'worklist-bare-server.js')], {
         env: { ...process.env, BARE_PORT: String(barePort), BARE_BODIES: bodiesFile },
@@ -249,9 +265,14 @@ export const worklistBenchmark: Benchmark = {
       });
       await new Promise<void>((resolve) => bare!.once('message', () => resolve()));
       const bareUrl = `http://127.0.0.1:${barePort}`;
-      const sample = await fetch(`${bareUrl}/`, { headers: { authorization: `Bearer ${keys[0]}` } });
-      if ((await sample.text()) !== answers[`Bearer ${keys[0]}`].body)
-        throw new Error('the bare server does not answer the same bytes as the API');
+      for (const [headers, sent] of [
+        [{}, first.identity],
+        [{ 'accept-encoding': 'gzip' }, first.gzip],
+      ] as const) {
+        const sample = await wireAnswer(`${bareUrl}/`, keys[0], headers);
+        if (sample.body !== sent.body || JSON.stringify(sample.headers) !== JSON.stringify(sent.headers))
+          throw new Error('the bare server does not answer the same bytes and headers as the API');
+      }
       await load({ connections: CONNECTIONS, url: bareUrl }); // warm-up
       const bareMany = await load({ connections: CONNECTIONS, url: bareUrl });
       const bareFew = await load({ connections: FEW_CONNECTIONS, url: bareUrl });
@@ -259,9 +280,20 @@ export const worklistBenchmark: Benchmark = {
       ctx.log(
         `bare, ${FEW_CONNECTIONS} connections: ${summary(bareFew)}; ${CONNECTIONS}: ${summary(bareMany)}`,
       );
+      await load({ connections: CONNECTIONS, url: bareUrl, gzip: true }); // warm-up
+      const bareGz = await load({ connections: CONNECTIONS, url: bareUrl, gzip: true });
+      const bareGzFew = await load({ connections: FEW_CONNECTIONS, url: bareUrl, gzip: true });
+      const bareGzCpu = await cpuPerRequest(bare.pid, () =>
+        load({ connections: CONNECTIONS, url: bareUrl, gzip: true }),
+      );
+      ctx.log(
+        `bare gzip, ${FEW_CONNECTIONS} connections: ${summary(bareGzFew)}; ${CONNECTIONS}: ${summary(bareGz)}`,
+      );
       bare.kill('SIGTERM');
       bare = undefined;
-      const bodyBytes = Object.values(answers).map((a) => Buffer.byteLength(a.body));
+      const bodyBytes = Object.values(answers).map((a) => Buffer.from(a.identity.body, 'base64').length);
+      const gzipBytes = Object.values(answers).map((a) => Buffer.from(a.gzip.body, 'base64').length);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
       const raw = await rawSqlBaseline(dbUrl, keys, ws.id, seconds, Number(env.DATABASE_POOL_SIZE));
       const figures: BenchFigure[] = [
@@ -278,6 +310,15 @@ export const worklistBenchmark: Benchmark = {
           value: apiCpu,
           unit: 'ms',
         },
+        ...loadFigures('GET /v1/me/worklist gzip', apiGz, ` (${CONNECTIONS} connections)`),
+        ...loadFigures('GET /v1/me/worklist gzip', apiGzFew, ` (${FEW_CONNECTIONS} connections)`),
+        {
+          label: `GET /v1/me/worklist gzip CPU time of the API process per request (${CONNECTIONS} connections)`,
+          value: apiGzCpu,
+          unit: 'ms',
+        },
+        { label: 'bytes per response on the wire, identity (headers included)', value: wire(api), unit: 'B' },
+        { label: 'bytes per response on the wire, gzip (headers included)', value: wire(apiGz), unit: 'B' },
       ];
       const baselines: BenchFigure[] = [
         { label: 'scoring run of the same data', value: scoringSeconds, unit: 's' },
@@ -287,6 +328,13 @@ export const worklistBenchmark: Benchmark = {
         {
           label: `bare node:http CPU time per request (${CONNECTIONS} connections)`,
           value: bareCpu,
+          unit: 'ms',
+        },
+        ...loadFigures('bare node:http, same gzip bytes,', bareGz, ` (${CONNECTIONS} connections)`),
+        ...loadFigures('bare node:http, same gzip bytes,', bareGzFew, ` (${FEW_CONNECTIONS} connections)`),
+        {
+          label: `bare node:http gzip CPU time per request (${CONNECTIONS} connections)`,
+          value: bareGzCpu,
           unit: 'ms',
         },
         {
@@ -314,6 +362,15 @@ export const worklistBenchmark: Benchmark = {
           `API throughput / bare server's (${FEW_CONNECTIONS} connections) = ${(apiFew.requests.average / bareFew.requests.average).toFixed(2)}`,
           `API p99 / bare server's (${FEW_CONNECTIONS} connections) = ${(apiFew.latency.p99 / bareFew.latency.p99).toFixed(2)}×`,
           `CPU per request, API / bare server = ${(apiCpu / bareCpu).toFixed(2)}× (the same-run ratio least moved by other work on the machine)`,
+          `gzip: API throughput / bare server's (${CONNECTIONS} connections) = ${(apiGz.requests.average / bareGz.requests.average).toFixed(2)}`,
+          `gzip: API p99 / bare server's (${CONNECTIONS} connections) = ${(apiGz.latency.p99 / bareGz.latency.p99).toFixed(2)}×`,
+          `gzip: API throughput / bare server's (${FEW_CONNECTIONS} connections) = ${(apiGzFew.requests.average / bareGzFew.requests.average).toFixed(2)}`,
+          `gzip: API p99 / bare server's (${FEW_CONNECTIONS} connections) = ${(apiGzFew.latency.p99 / bareGzFew.latency.p99).toFixed(2)}×`,
+          `gzip: CPU per request, API / bare server = ${(apiGzCpu / bareGzCpu).toFixed(2)}×`,
+          `API gzip / identity throughput (${FEW_CONNECTIONS} connections) = ${(apiGzFew.requests.average / apiFew.requests.average).toFixed(2)}×; p99 ${(apiGzFew.latency.p99 / apiFew.latency.p99).toFixed(2)}×`,
+          `API gzip / identity throughput (${CONNECTIONS} connections) = ${(apiGz.requests.average / api.requests.average).toFixed(2)}×; p99 ${(apiGz.latency.p99 / api.latency.p99).toFixed(2)}×`,
+          `bare gzip / identity throughput (${FEW_CONNECTIONS} connections) = ${(bareGzFew.requests.average / bareFew.requests.average).toFixed(2)}×`,
+          `bytes per body, gzip / identity = ${(mean(gzipBytes) / mean(bodyBytes)).toFixed(3)} (mean ${Math.round(mean(gzipBytes))} of ${Math.round(mean(bodyBytes))})`,
         ],
         notes: [
           `import ${importSeconds.toFixed(1)} s; ${teams * repsPerTeam} reps; ${seconds} s per load run after a warm-up run`,
@@ -321,8 +378,9 @@ export const worklistBenchmark: Benchmark = {
           `API: ${api.non2xx} non-2xx, ${api.errors} errors; 304 run: ${revalidate.non2xx} non-2xx (304s count as non-2xx)`,
           `loopback on one machine: autocannon, the API process and PostgreSQL share ${cpus().length} CPUs`,
           `1-minute load average before the API runs: ${load1.toFixed(2)} (other work on the machine skews latency)`,
-          `goal p99 ≤ 15 ms at ${FEW_CONNECTIONS} connections: ${apiFew.latency.p99 <= 15 ? 'met' : 'not met'}`,
-          `list bodies ${Math.min(...bodyBytes)}–${Math.max(...bodyBytes)} bytes (first page of 50 open items)`,
+          `goal p99 ≤ 15 ms at ${FEW_CONNECTIONS} connections: identity ${apiFew.latency.p99 <= 15 ? 'met' : 'not met'}, gzip ${apiGzFew.latency.p99 <= 15 ? 'met' : 'not met'}`,
+          `list bodies ${Math.min(...bodyBytes)}–${Math.max(...bodyBytes)} bytes (first page of 50 open items); gzip ${Math.min(...gzipBytes)}–${Math.max(...gzipBytes)} bytes`,
+          `closed loop (Little's law): mean latency = connections / throughput, so with ${FEW_CONNECTIONS} connections a p99 of 15 ms needs well over ${Math.round(FEW_CONNECTIONS / 0.015)} req/s; the bare server sending the same bytes did ${Math.round(bareFew.requests.average)} identity, ${Math.round(bareGzFew.requests.average)} gzip`,
         ],
       };
     } finally {
@@ -387,6 +445,35 @@ async function cpuPerRequest(pid: number | undefined, run: () => Promise<Autocan
   const before = ticks();
   const r = await run();
   return ((ticks() - before) * 10) / Math.max(1, r.requests.total);
+}
+
+/** Bytes received per response (status line, headers and body) in an autocannon run. */
+function wire(r: AutocannonResult): number {
+  return Math.round(r.throughput.total / Math.max(1, r.requests.total));
+}
+
+/**
+ * One GET as it went on the wire (node:http: fetch would decode the gzip): the page's headers, and the body as
+ * base64, for the bare server to send the same.
+ */
+function wireAnswer(url: string, key: string, headers: Record<string, string>): Promise<BareAnswer> {
+  const names = ['etag', 'cache-control', 'vary', 'content-type', 'content-encoding', 'content-length'];
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false, headers: { authorization: `Bearer ${key}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+        const kept: Record<string, string> = {};
+        for (const name of names) {
+          const v = res.headers[name];
+          if (typeof v === 'string') kept[name] = v;
+        }
+        resolve({ headers: kept, body: Buffer.concat(chunks).toString('base64') });
+      });
+    }).on('error', reject);
+  });
 }
 
 function summary(r: AutocannonResult): string {

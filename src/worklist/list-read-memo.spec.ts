@@ -1,12 +1,17 @@
 import { ListReadMemo, MemoEntry } from './list-read-memo';
 
 const WS = 'ws-1';
+/** Bodies of these sizes: the identity JSON and its gzip bytes. */
+const sized = (identity: number, gzip: number) => ({
+  identity: Buffer.alloc(identity),
+  gzip: Buffer.alloc(gzip),
+});
 const entry = (memo: ListReadMemo, over: Partial<MemoEntry> = {}): MemoEntry => ({
   workspaceId: WS,
   listId: 'list-1',
   token: memo.token(),
   etag: '"e1"',
-  body: Buffer.from('{"items":[]}'),
+  bodies: sized(12, 10),
   expiresAt: null,
   ...over,
 });
@@ -61,29 +66,29 @@ describe('ListReadMemo', () => {
     expect(memo.size).toBe(0);
   });
 
-  it('keeps the bodies within its byte budget, least recently used out first', () => {
-    const body = Buffer.alloc(1000);
+  it('keeps the bodies (both codings) within its byte budget, least recently used out first', () => {
+    const bodies = sized(800, 200);
     const memo = new ListReadMemo(4 * 1400);
-    for (const k of ['a', 'b', 'c']) memo.set(k, entry(memo, { body }));
+    for (const k of ['a', 'b', 'c']) memo.set(k, entry(memo, { bodies }));
     memo.get('a'); // a is now the most recently used
-    memo.set('d', entry(memo, { body }));
-    memo.set('e', entry(memo, { body }));
+    memo.set('d', entry(memo, { bodies }));
+    memo.set('e', entry(memo, { bodies }));
     expect(memo.bytes).toBeLessThanOrEqual(4 * 1400);
     expect(memo.get('b')).toBeUndefined();
     expect(memo.get('a')).toBeDefined();
     expect(memo.get('e')).toBeDefined();
-    // a body over a quarter of the budget is never kept
-    memo.set('big', entry(memo, { body: Buffer.alloc(1500) }));
+    // bodies over a quarter of the budget are never kept, the compressed bytes counted
+    memo.set('big', entry(memo, { bodies: sized(1100, 300) }));
     expect(memo.get('big')).toBeUndefined();
   });
 
-  it('replaces an entry of the same key and counts its bytes once', () => {
+  it('replaces an entry of the same key and counts its bytes once, identity and gzip', () => {
     const memo = new ListReadMemo(1 << 20);
-    memo.set('a', entry(memo, { body: null }));
+    memo.set('a', entry(memo, { bodies: null }));
     const small = memo.bytes;
-    memo.set('a', entry(memo, { body: Buffer.alloc(500), etag: '"e2"' }));
+    memo.set('a', entry(memo, { bodies: sized(500, 120), etag: '"e2"' }));
     expect(memo.size).toBe(1);
-    expect(memo.bytes).toBe(small + 500);
+    expect(memo.bytes).toBe(small + 620);
     expect(memo.get('a')?.etag).toBe('"e2"');
   });
 

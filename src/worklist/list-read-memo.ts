@@ -1,4 +1,6 @@
-/** One remembered answer: the ETag of a page and, once a 200 was served, its body. */
+import type { PageBodies } from './content-coding';
+
+/** One remembered answer: the ETag of a page and, once a 200 was served, its bodies (JSON and gzip). */
 export interface MemoEntry {
   workspaceId: string;
   /** the list the page belongs to: item and list changes name it */
@@ -6,8 +8,11 @@ export interface MemoEntry {
   /** `token()` taken before the inputs were read */
   token: number;
   etag: string;
-  /** null until the page was sent with a body (a first 304 remembers the ETag only) */
-  body: Buffer | null;
+  /**
+   * null until the page was sent with a body (a first 304 remembers the ETag only); then both representations,
+   * compressed once when the page is made, so no read compresses
+   */
+  bodies: PageBodies | null;
   /** ms epoch after which the entry no longer answers (the workspace's midnight for "today"), or null */
   expiresAt: number | null;
 }
@@ -22,7 +27,7 @@ const ENTRY_OVERHEAD = 256;
  * Changes are counted on one sequence: a notification for a workspace or for lists stamps them with the next
  * number, and an entry stores the number current when its inputs were about to be read (`token()`); it answers only
  * while nothing it depends on was stamped later, so a read that overlapped a change is never served again. Least
- * recently used entries leave first once the bodies pass `maxBytes`.
+ * recently used entries leave first once the bodies (both codings) pass `maxBytes`.
  */
 export class ListReadMemo {
   private readonly entries = new Map<string, MemoEntry & { bytes: number }>();
@@ -82,7 +87,8 @@ export class ListReadMemo {
       this.entries.delete(key);
       this.used -= old.bytes;
     }
-    const bytes = (entry.body?.length ?? 0) + entry.etag.length + key.length * 2 + ENTRY_OVERHEAD;
+    const bodyBytes = entry.bodies ? entry.bodies.identity.length + entry.bodies.gzip.length : 0;
+    const bytes = bodyBytes + entry.etag.length + key.length * 2 + ENTRY_OVERHEAD;
     if (!this.current(entry) || bytes > this.maxBytes / 4) return;
     this.entries.set(key, { ...entry, bytes });
     this.used += bytes;
@@ -97,7 +103,7 @@ export class ListReadMemo {
     return this.entries.size;
   }
 
-  /** Bytes the entries take, roughly (bodies exactly). */
+  /** Bytes the entries take, roughly (bodies, identity and gzip, exactly). */
   get bytes(): number {
     return this.used;
   }

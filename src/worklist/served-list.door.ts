@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { Metrics, statusClass } from '../metrics/metrics';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import { limitKey } from '../rate-limit/rate-limit.module';
-import { matchesIfNoneMatch } from './list-paging';
+import { answerPage } from './content-coding';
 import { ListReadCache } from './list-read-cache.service';
 
 /** The route this door answers, as the metrics name it. */
@@ -30,9 +30,9 @@ export function myListAlias(p: Principal, url: string): string {
  * logger, the metrics middleware, body parsers, the tenant scope, Nest's middleware, guards, pipes and controller —
  * when everything it needs is in memory: the key verified (key cache), the page under this URL served before and
  * still current (ListReadCache), the caller's address not blocked. Then the request counts against its key's rate
- * limit like any other and gets the same 304 or bytes the controller would send, timed into the same histogram
- * and logged as one line. Anything else (a miss, an unverified key, a limit reached) goes on down the stack, whose
- * controller answers it and every error.
+ * limit like any other and gets the same 304 or bytes (gzip when accepted: content-coding.ts) the controller would
+ * send, timed into the same histogram and logged as one line. Anything else (a miss, an unverified key, a limit
+ * reached) goes on down the stack, whose controller answers it and every error.
  *
  * Why at the front: the read is the API's hottest and a remembered page costs no I/O, so what the stack does per
  * request decided its throughput (docs/benchmarks.md, "Worklists": 0.54 ms of CPU per request through the stack
@@ -67,26 +67,15 @@ export class ServedListDoor {
     if (!p?.repId || this.failures.isBlocked(req.ip)) return next();
     const entry = this.served.get(myListAlias(p, req.url));
     if (!entry) return next();
-    const notModified = matchesIfNoneMatch(req.headers['if-none-match'], entry.etag);
-    const body = entry.body;
-    if (!notModified && !body) return next();
+    const answer = answerPage(entry, req.headers['if-none-match'], req.headers['accept-encoding']);
+    if (!answer) return next(); // a body is due and only the ETag is known
     void this.counted(p).then(
       (allowed) => {
         if (!allowed) return next();
-        // the controller's headers, byte for byte (served-from-memory.test.ts compares them)
-        if (notModified) {
-          res.writeHead(304, { ETag: entry.etag, 'Cache-Control': 'private, no-cache' });
-          res.end();
-        } else {
-          res.writeHead(200, {
-            ETag: entry.etag,
-            'Cache-Control': 'private, no-cache',
-            'Content-Type': 'application/json; charset=utf-8',
-            'Content-Length': String(body!.length),
-          });
-          res.end(body);
-        }
-        this.done(req, notModified ? 304 : 200, started);
+        // the controller's answer, byte for byte (served-from-memory.test.ts compares them)
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        this.done(req, answer.status, started);
       },
       (e: unknown) => next(e),
     );

@@ -835,7 +835,7 @@ export interface paths {
     };
     /**
      * The caller's own call list
-     * @description For rep and manager keys (bound to a rep). Items are in working order and keep their ranks all day; done and snoozed items leave the list (state=all shows them), urgent inserts appear on top marked urgent. Paginated with limit/cursor; answers carry an ETag (send it as If-None-Match for a 304).
+     * @description For rep and manager keys (bound to a rep). Items are in working order and keep their ranks all day; done and snoozed items leave the list (state=all shows them), urgent inserts appear on top marked urgent. Paginated with limit/cursor; answers carry an ETag (send it as If-None-Match for a 304) and are gzip-compressed when Accept-Encoding allows it.
      */
     get: operations['worklist_mine'];
     put?: never;
@@ -855,7 +855,7 @@ export interface paths {
     };
     /**
      * A rep's call list
-     * @description A rep key reads only its own list, a manager key their team's, an admin key any in the workspace; any other rep id answers 404. Same paging and ETags as /v1/me/worklist.
+     * @description A rep key reads only its own list, a manager key their team's, an admin key any in the workspace; any other rep id answers 404. Same paging, ETags and compression as /v1/me/worklist.
      */
     get: operations['worklist_get'];
     put?: never;
@@ -12737,16 +12737,22 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description one page of the list; ETag header set */
+      /** @description one page of the list */
       200: {
         headers: {
+          /** @description strong ETag of this representation; the gzip one ends in `-gzip"` */
+          ETag?: string;
+          /** @description `Accept-Encoding` */
+          Vary?: string;
+          /** @description `gzip` when the request's Accept-Encoding accepts it (RFC 9110 §12.5.3); absent otherwise */
+          'Content-Encoding'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['WorklistView'];
         };
       };
-      /** @description the list has not changed since the ETag you sent */
+      /** @description the list has not changed since the ETag you sent (either representation's) */
       304: {
         headers: {
           [name: string]: unknown;
@@ -12859,13 +12865,19 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          /** @description strong ETag of this representation; the gzip one ends in `-gzip"` */
+          ETag?: string;
+          /** @description `Accept-Encoding` */
+          Vary?: string;
+          /** @description `gzip` when the request's Accept-Encoding accepts it (RFC 9110 §12.5.3); absent otherwise */
+          'Content-Encoding'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['WorklistView'];
         };
       };
-      /** @description the list has not changed since the ETag you sent */
+      /** @description the list has not changed since the ETag you sent (either representation's) */
       304: {
         headers: {
           [name: string]: unknown;

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -196,13 +197,25 @@ export function useContract(nest: { readonly url: string; readonly app: INestApp
         keep(a[0], a[1]);
         return end(...a);
       }) as typeof res.end;
+      // headers given to writeHead as an object, before any setHeader, are not seen by getHeader (ServedListDoor)
+      const given: Record<string, unknown> = {};
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+      res.writeHead = ((...a: unknown[]) => {
+        const headers = a.find((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+        for (const [k, v] of Object.entries(headers ?? {})) given[k.toLowerCase()] = v;
+        return writeHead(...a);
+      }) as typeof res.writeHead;
+      const header = (name: string) => res.getHeader(name) ?? given[name];
       res.on('finish', () => {
-        const type = res.getHeader('content-type');
+        const type = header('content-type');
+        const sent = Buffer.concat(chunks);
+        // the document describes the content; a gzip-coded answer (worklist pages) is checked decoded
+        const content = header('content-encoding') === 'gzip' && sent.length > 0 ? gunzipSync(sent) : sent;
         found.push(
           ...contract!.problems(req.method ?? 'GET', url, {
             status: res.statusCode,
             contentType: typeof type === 'string' ? type : null,
-            text: req.method === 'HEAD' ? '' : Buffer.concat(chunks).toString('utf8'),
+            text: req.method === 'HEAD' ? '' : content.toString('utf8'),
           }),
         );
       });

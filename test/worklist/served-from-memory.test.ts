@@ -1,3 +1,5 @@
+import { get as httpGet, IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { PoolClient } from 'pg';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -35,6 +37,8 @@ describe('worklist pages served from memory', () => {
   const checkouts: string[] = [];
 
   const PAGE = '/v1/me/worklist?state=all&limit=200';
+  /** the page size of the next negotiation case: each case reads a page nobody read before */
+  let freshLimit = 20;
   const listener = () => nest.app.get(NotificationListener);
   const cache = () => nest.app.get(ListReadCache);
 
@@ -59,6 +63,36 @@ describe('worklist pages served from memory', () => {
     expect(notModified.stacks).toEqual([]);
     return { etag, body: first.body as { version: number; items: Array<Record<string, unknown>> } };
   };
+
+  /**
+   * A GET read as the bytes on the wire (supertest would gunzip them): node:http, no keep-alive, and no
+   * Accept-Encoding unless given.
+   */
+  const rawGet = (path: string, key: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      httpGet(
+        `${nest.url}${path}`,
+        { agent: false, headers: { authorization: `Bearer ${key}`, ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      ).on('error', reject);
+    });
+  /** The headers a page's answer is made of (the door's and the controller's must agree on all). */
+  const PAGE_HEADERS = [
+    'etag',
+    'cache-control',
+    'vary',
+    'content-type',
+    'content-encoding',
+    'content-length',
+  ];
+  const pageHeaders = (h: IncomingHttpHeaders) => PAGE_HEADERS.map((name) => [name, h[name]]);
 
   /** After a write made by SQL (another process, a worker): what its commit notified has reached this process. */
   const heard = async () => expect(await listener().sync()).toBe(true);
@@ -149,8 +183,9 @@ describe('worklist pages served from memory', () => {
     const first = await http.get(path, repKey).expect(200);
     const again = await queriesDuring(() => http.get(path, repKey).expect(200));
     expect(again.queries).toBe(0);
-    for (const h of ['etag', 'cache-control', 'content-type', 'content-length'])
-      expect([h, again.result.headers[h]]).toEqual([h, first.headers[h]]);
+    // supertest asks gzip (and gunzips): the compressed representation, headers alike
+    expect(first.headers['content-encoding']).toBe('gzip');
+    expect(pageHeaders(again.result.headers)).toEqual(pageHeaders(first.headers));
     expect(again.result.text).toBe(first.text);
     // the same page asked with other words is the controller's again (and then remembered under those too)
     const reordered = await queriesDuring(() =>
@@ -160,6 +195,97 @@ describe('worklist pages served from memory', () => {
     // a bad query is never answered from memory
     await http.get('/v1/me/worklist?limit=3&limit=4', repKey).expect(400);
     await http.get('/v1/me/worklist?limit=0', repKey).expect(400);
+  });
+
+  it.each([
+    ['no Accept-Encoding', undefined, 'identity'],
+    ['identity', 'identity', 'identity'],
+    ['gzip', 'gzip', 'gzip'],
+    ['a browser', 'gzip, deflate, br, zstd', 'gzip'],
+    ['gzip refused', 'gzip;q=0, deflate', 'identity'],
+    ['*', '*', 'gzip'],
+    ['br only', 'br', 'identity'],
+  ])('%s: the controller, then memory, answer the same bytes and headers', async (_case, accept, coding) => {
+    // a page nobody read yet, so the first answer is the controller's, made from PostgreSQL
+    const path = `/v1/me/worklist?limit=${freshLimit++}`;
+    const headers: Record<string, string> = accept === undefined ? {} : { 'Accept-Encoding': accept };
+    const miss = await queriesDuring(() => rawGet(path, repKey, headers));
+    expect([miss.result.status, miss.queries > 0]).toEqual([200, true]);
+    const hit = await queriesDuring(() => rawGet(path, repKey, headers));
+    expect([hit.result.status, hit.queries]).toEqual([200, 0]);
+    expect(pageHeaders(hit.result.headers)).toEqual(pageHeaders(miss.result.headers));
+    expect(hit.result.body.equals(miss.result.body)).toBe(true);
+    // the identity bytes of the page, from memory
+    const identity = await rawGet(path, repKey);
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.headers.vary).toBe('Accept-Encoding');
+    const page = JSON.parse(identity.body.toString('utf8')) as { items: unknown[] };
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(miss.result.headers.vary).toBe('Accept-Encoding');
+    if (coding === 'gzip') {
+      expect(miss.result.headers['content-encoding']).toBe('gzip');
+      expect(miss.result.headers.etag).toBe(`${(identity.headers.etag as string).slice(0, -1)}-gzip"`);
+      expect(Number(miss.result.headers['content-length'])).toBe(miss.result.body.length);
+      expect(miss.result.body.length).toBeLessThan(identity.body.length / 2);
+      expect(gunzipSync(miss.result.body).equals(identity.body)).toBe(true);
+    } else {
+      expect(miss.result.headers['content-encoding']).toBeUndefined();
+      expect(miss.result.headers.etag).toBe(identity.headers.etag);
+      expect(miss.result.body.equals(identity.body)).toBe(true);
+    }
+  });
+
+  it('answers 304 to either ETag, from memory and from PostgreSQL, naming the one this request would get', async () => {
+    const path = '/v1/me/worklist?limit=9';
+    const plain = await rawGet(path, repKey);
+    const zipped = await rawGet(path, repKey, { 'Accept-Encoding': 'gzip' });
+    const [identityTag, gzipTag] = [plain.headers.etag as string, zipped.headers.etag as string];
+    expect(gzipTag).not.toBe(identityTag);
+    const revalidate = async (held: string, accept: string | undefined, expected: string) => {
+      const headers: Record<string, string> = { 'If-None-Match': held };
+      if (accept) headers['Accept-Encoding'] = accept;
+      const r = await rawGet(path, repKey, headers);
+      expect([r.status, r.headers.etag, r.headers.vary, r.body.length]).toEqual([
+        304,
+        expected,
+        'Accept-Encoding',
+        0,
+      ]);
+    };
+    const fromMemory = await queriesDuring(async () => {
+      await revalidate(identityTag, 'gzip', gzipTag);
+      await revalidate(gzipTag, undefined, identityTag);
+      await revalidate(gzipTag, 'gzip', gzipTag);
+      await revalidate(`W/${gzipTag}`, 'br', identityTag);
+    });
+    expect(fromMemory.stacks).toEqual([]);
+    // the controller after everything was forgotten: it reads the list and still knows both ETags
+    cache().memo.invalidateAll();
+    const fromDatabase = await queriesDuring(() => revalidate(gzipTag, 'identity', identityTag));
+    expect(fromDatabase.queries).toBeGreaterThan(0);
+    cache().memo.invalidateAll();
+    await revalidate(identityTag, 'gzip', gzipTag);
+    // another page's ETag is no match: the body of the asked representation
+    const other = await rawGet(path, repKey, {
+      'If-None-Match': '"wl-other-gzip"',
+      'Accept-Encoding': 'gzip',
+    });
+    expect([other.status, other.headers['content-encoding']]).toEqual([200, 'gzip']);
+  });
+
+  it('a page made for one coding is served from memory in the other, and errors stay uncompressed', async () => {
+    const path = '/v1/me/worklist?limit=8';
+    const made = await queriesDuring(() => rawGet(path, repKey, { 'Accept-Encoding': 'identity' }));
+    expect(made.queries).toBeGreaterThan(0);
+    const zipped = await queriesDuring(() => rawGet(path, repKey, { 'Accept-Encoding': 'gzip' }));
+    expect([zipped.result.status, zipped.queries]).toEqual([200, 0]);
+    expect(gunzipSync(zipped.result.body).equals(made.result.body)).toBe(true);
+    // who may not read is refused as before, whatever it accepts
+    const unknown = await rawGet(path, 'cp_not-a-key', { 'Accept-Encoding': 'gzip' });
+    expect([unknown.status, unknown.headers['content-encoding']]).toEqual([401, undefined]);
+    expect(JSON.parse(unknown.body.toString('utf8')).error.code).toBe('unauthenticated');
+    const bad = await rawGet('/v1/me/worklist?limit=0', repKey, { 'Accept-Encoding': 'gzip' });
+    expect([bad.status, bad.headers['content-encoding']]).toEqual([400, undefined]);
   });
 
   it('another API process hears the changes, and counts reads from memory against the key limit', async () => {
@@ -183,7 +309,8 @@ describe('worklist pages served from memory', () => {
       const changedThere = await http2.get(PAGE, key, { 'If-None-Match': etag }).expect(200);
       expect(changedThere.headers.etag).not.toBe(etag);
       await http2.get(PAGE, key, { 'If-None-Match': changedThere.headers.etag as string }).expect(304);
-      // the fifth request of the minute is over the key's limit of 4, though the page is in memory
+      // the fifth request of the minute is over the key's limit of 4, though the page is in memory (supertest
+      // asks gzip: the compressed answers count alike)
       const over = await http2.get(PAGE, key).expect(429);
       expect(over.body.error.code).toBe('rate_limited');
     } finally {
