@@ -10,7 +10,7 @@
  * scale is fitted so that the purchases add up, it says nothing about who buys at all, and a probability times a
  * scale can exceed 1; the backtest that chose the scale ranked and judged P(buy) without it.
  */
-import type { DiscountSettings, Forecast } from './bg-nbd-forecaster';
+import { type DiscountSettings, type Forecast, pairKey } from './bg-nbd-forecaster';
 import {
   type CountModelName,
   type CountModelParams,
@@ -51,7 +51,7 @@ const MAX_CACHED_PAIRS = 200_000;
 
 export class CountForecaster {
   private readonly curves = new Map<
-    string,
+    number | string,
     {
       atPeriodEnds: Float64Array;
       atHorizon: number;
@@ -119,7 +119,7 @@ export class CountForecaster {
 
   forecast(s: RepeatSummary): Forecast {
     const p = modelPAlive(this.chosen, s);
-    const key = `${s.x}|${s.T}`;
+    const key = pairKey(s.x, s.T);
     let curve = this.curves.get(key);
     if (curve === undefined) {
       if (this.curves.size >= MAX_CACHED_PAIRS) this.curves.clear();
