@@ -519,7 +519,11 @@ function lifecycleOf(
   reasons.push(detractor ? 'detractor' : c.lastSurveyScore === null ? 'no_survey' : 'not_detractor');
   const cancelling = basis.cancel > 0;
   if (cancelling) reasons.push('high_cancellation_rate');
-  return withReactivation(wasLapsed, repeat && calm && !detractor && !cancelling ? 'loyal' : 'active', reasons);
+  return withReactivation(
+    wasLapsed,
+    repeat && calm && !detractor && !cancelling ? 'loyal' : 'active',
+    reasons,
+  );
 }
 
 /** A lifecycle with 'reactivated' added when the customer was at risk or churned in the previous run. */
