@@ -43,6 +43,13 @@ interface Curve {
 const MAX_CACHED_PAIRS = 200_000;
 const T_KEY_LIMIT = 1 << 21;
 
+/** The memo key of an (x, T) pair: one number for whole days (no string to build and hash per customer). */
+export function pairKey(x: number, T: number): number | string {
+  return Number.isInteger(x) && Number.isInteger(T) && T >= 0 && T < T_KEY_LIMIT && x >= 0 && x < 1 << 30
+    ? x * T_KEY_LIMIT + T
+    : `${x}|${T}`;
+}
+
 export class BgNbdForecaster {
   private readonly curves = new Map<number | string, Curve>();
   private readonly periodEnds: Float64Array;
@@ -100,10 +107,7 @@ export class BgNbdForecaster {
   }
 
   private curve(x: number, T: number): Curve {
-    const key =
-      Number.isInteger(x) && Number.isInteger(T) && T >= 0 && T < T_KEY_LIMIT && x < 1 << 30
-        ? x * T_KEY_LIMIT + T
-        : `${x}|${T}`;
+    const key = pairKey(x, T);
     let curve = this.curves.get(key);
     if (curve === undefined) {
       if (this.curves.size >= MAX_CACHED_PAIRS) this.curves.clear();

@@ -49,4 +49,19 @@ describe('BinaryCopyWriter', () => {
   it('refuses an int8 that a double cannot hold exactly', () => {
     expect(() => new BinaryCopyWriter().int8(2 ** 60)).toThrow(RangeError);
   });
+
+  it('refuses an int4 or int2 out of its range, as Buffer.writeInt32BE / writeInt16BE did', () => {
+    expect(() => new BinaryCopyWriter().int4(2 ** 31)).toThrow(RangeError);
+    expect(() => new BinaryCopyWriter().int2(-32769)).toThrow(RangeError);
+  });
+
+  it('writes any text, short ASCII or not, as its UTF-8 bytes', () => {
+    for (const text of ['', 'core', 'ä', 'x'.repeat(48) + 'é', '€'.repeat(60), 'a'.repeat(300)]) {
+      const b = new BinaryCopyWriter(1).text(text).jsonb(JSON.stringify(text)).take();
+      const n = b.readInt32BE(0);
+      expect(b.subarray(4, 4 + n).toString('utf8')).toBe(text);
+      expect(b.readInt32BE(4 + n)).toBe(Buffer.byteLength(JSON.stringify(text)) + 1);
+      expect(b.subarray(9 + n).toString('utf8')).toBe(JSON.stringify(text));
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { ScoreRow } from './chunk-scoring';
 import { BinaryCopyWriter } from './binary-copy';
-import { historyLine, parseChunkLine, writeScoreRow } from './chunk-io';
+import fc from 'fast-check';
+import { codesJson, historyLine, jsonNumber, parseChunkLine, reasonsJson, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
   it('parses a chunk line, nulls included', () => {
@@ -71,5 +72,37 @@ describe('chunk COPY text', () => {
     const end = b.length - json.length - 5; // before the last field's length and version
     expect(b.subarray(end - reasons.length, end).toString()).toBe(reasons);
     expect(historyLine('r', 'w', row)).toBe('r\t7\tw\tg\tp\t2\t\\N\n');
+  });
+
+  it("builds the reasons' JSON character for character as JSON.stringify", () => {
+    // every weight a priority term can get (0.01 steps up to 100 points) and then some
+    const differ: number[] = [];
+    for (let k = 0; k <= 1_000_000; k++) if (jsonNumber(k / 100) !== JSON.stringify(k / 100)) differ.push(k);
+    expect(differ).toEqual([]);
+    for (const v of [
+      0,
+      -0,
+      -1.5,
+      1e-7,
+      5e-324,
+      999_999.99,
+      1e6,
+      1e21,
+      123_456_789.12,
+      NaN,
+      Infinity,
+      0.1 + 0.2,
+    ])
+      expect(jsonNumber(v)).toBe(JSON.stringify(v));
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ code: fc.string(), weight: fc.double() }), { maxLength: 10 }),
+        fc.array(fc.string(), { maxLength: 8 }),
+        (reasons, codes) => {
+          expect(reasonsJson(reasons)).toBe(JSON.stringify(reasons));
+          expect(codesJson(codes)).toBe(JSON.stringify(codes));
+        },
+      ),
+    );
   });
 });

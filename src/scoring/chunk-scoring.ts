@@ -151,7 +151,8 @@ export function scoreChunkRow(
     clv: m.clv === null ? null : Math.round(m.clv * ctx.margin),
     churnRisk: scored.churnRisk,
     priority: scored.priority,
-    reasons: scored.reasons.map((r) => ({ code: r.code, weight: r.weight })),
+    // fresh { code, weight } objects of this customer's priority (customer-rules.ts PriorityTerms)
+    reasons: scored.reasons,
     lifecycleReasons: scored.classReasons.lifecycle,
   };
 }

@@ -118,6 +118,14 @@ describe('CountForecaster', () => {
     }
   });
 
+  it("gives Pareto/NBD's P(alive) bit for bit from its memoised (x, T) and (x, t_x) parts", () => {
+    const p = { r: 0.55, alpha: 74, s: 0.61, beta: 81.7 };
+    const pareto = new CountForecaster({ model: 'pareto-nbd', params: p, scale: 1 }, settings);
+    const grid = [...summaries, { x: 3, tx: 20, T: 250 }, { x: 3, tx: 120, T: 300 }, { x: 5, tx: 40, T: 40 }];
+    for (const s of [...grid, ...grid]) expect(pareto.forecast(s).pAlive).toBe(paretoNbdPAlive(p, s));
+    expect(() => pareto.forecast({ x: 2, tx: 300, T: 250 })).toThrow(RangeError);
+  });
+
   it('rejects a non-positive scale', () => {
     expect(() => new CountForecaster({ model: 'bg-nbd', params: bg, scale: 0 }, settings)).toThrow(
       RangeError,

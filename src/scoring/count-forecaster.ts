@@ -10,7 +10,7 @@
  * scale is fitted so that the purchases add up, it says nothing about who buys at all, and a probability times a
  * scale can exceed 1; the backtest that chose the scale ranked and judged P(buy) without it.
  */
-import type { DiscountSettings, Forecast } from './bg-nbd-forecaster';
+import { type DiscountSettings, type Forecast, pairKey } from './bg-nbd-forecaster';
 import {
   type CountModelName,
   type CountModelParams,
@@ -24,6 +24,13 @@ import {
   countFactor,
   type LearnedCorrection,
 } from './models/learned-correction';
+import { isValidRepeatSummary } from './models/bg-nbd';
+import {
+  paretoNbdDropoutTerm,
+  paretoNbdOddsHead,
+  paretoNbdPAliveOf,
+  type ParetoNbdParams,
+} from './models/pareto-nbd';
 import { meanIndex } from './models/seasonality';
 import type { RepeatSummary } from './models/types';
 
@@ -51,7 +58,7 @@ const MAX_CACHED_PAIRS = 200_000;
 
 export class CountForecaster {
   private readonly curves = new Map<
-    string,
+    number | string,
     {
       atPeriodEnds: Float64Array;
       atHorizon: number;
@@ -60,8 +67,13 @@ export class CountForecaster {
       buyIfAlive: number;
       /** the same with the seasonal factor on the purchase rate (= buyIfAlive without seasonality) */
       seasonalBuyIfAlive: number;
+      /** Pareto/NBD: P(alive)'s parts at (x, T) (pareto-nbd.ts paretoNbdPAliveOf); NaN for the other models */
+      paretoHead: number;
+      paretoAtT: number;
     }
   >();
+  /** Pareto/NBD: P(alive)'s dropout term per (x, t_x) (two ₂F₁ series per customer otherwise) */
+  private readonly paretoAtTx = new Map<number | string, number>();
   /** mean seasonal index over the whole horizon (1 without seasonality) */
   private readonly horizonIndex: number;
   private readonly periodEnds: Float64Array;
@@ -117,9 +129,24 @@ export class CountForecaster {
     return v;
   }
 
+  /** paretoNbdPAlive(s), bit for bit, with its (x, t_x) term memoised (the (x, T) parts come with the curve). */
+  private paretoPAlive(s: RepeatSummary, head: number, atT: number): number {
+    if (!isValidRepeatSummary(s)) throw new RangeError(`invalid repeat summary ${JSON.stringify(s)}`);
+    const key = pairKey(s.x, s.tx);
+    let atTx = this.paretoAtTx.get(key);
+    if (atTx === undefined) {
+      if (this.paretoAtTx.size >= MAX_CACHED_PAIRS) this.paretoAtTx.clear();
+      atTx = paretoNbdDropoutTerm(this.chosen.params as ParetoNbdParams, s.x, s.tx);
+      this.paretoAtTx.set(key, atTx);
+    }
+    return paretoNbdPAliveOf(head, atTx, atT);
+  }
+
   forecast(s: RepeatSummary): Forecast {
-    const p = modelPAlive(this.chosen, s);
-    const key = `${s.x}|${s.T}`;
+    const pareto = this.chosen.model === 'pareto-nbd';
+    // Pareto/NBD's P(alive) from memoised parts (below, once the curve is there); the others' is a log1p and an exp
+    let p = pareto ? Number.NaN : modelPAlive(this.chosen, s);
+    const key = pairKey(s.x, s.T);
     let curve = this.curves.get(key);
     if (curve === undefined) {
       if (this.curves.size >= MAX_CACHED_PAIRS) this.curves.clear();
@@ -133,9 +160,19 @@ export class CountForecaster {
       const rate = this.horizonIndex / observedIndex;
       const seasonalBuyIfAlive =
         rate === 1 ? buyIfAlive : rate > 0 ? modelBuyIfAlive(this.chosen, s.x, s.T, h, rate) : 0;
-      curve = { atPeriodEnds, atHorizon, observedIndex, buyIfAlive, seasonalBuyIfAlive };
+      const params = this.chosen.params as ParetoNbdParams;
+      curve = {
+        atPeriodEnds,
+        atHorizon,
+        observedIndex,
+        buyIfAlive,
+        seasonalBuyIfAlive,
+        paretoHead: pareto ? paretoNbdOddsHead(params, s.x, s.T) : Number.NaN,
+        paretoAtT: pareto ? paretoNbdDropoutTerm(params, s.x, s.T) : Number.NaN,
+      };
       this.curves.set(key, curve);
     }
+    if (pareto) p = this.paretoPAlive(s, curve.paretoHead, curve.paretoAtT);
     const correction = this.chosen.correction;
     const features =
       correction && (correction.count || correction.pBuy)

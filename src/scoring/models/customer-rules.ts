@@ -168,7 +168,8 @@ export function frequencyClass(
   f: CustomerFeatures,
   policy: Readonly<ScoringPolicy>,
 ): Classification<FrequencyClass, FrequencyReason> {
-  return frequencyOf(clean(f), policy);
+  const c = clean(f);
+  return frequencyOf(c, policy, basisOf(c, policy));
 }
 
 /**
@@ -185,7 +186,8 @@ export function lifecycle(
   f: CustomerFeatures,
   policy: Readonly<ScoringPolicy>,
 ): Classification<Lifecycle, LifecycleReason> {
-  return lifecycleOf(clean(f), policy);
+  const c = clean(f);
+  return lifecycleOf(c, policy, basisOf(c, policy));
 }
 
 /**
@@ -195,7 +197,8 @@ export function lifecycle(
  * prospects; refunds only: 1 (0.5 after a recent two-way contact).
  */
 export function churnRisk(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): number {
-  return churnRiskOf(clean(f), policy);
+  const c = clean(f);
+  return churnRiskOf(c, policy, basisOf(c, policy));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -245,7 +248,8 @@ export function priority(
   derived: PriorityInputs,
   policy: Readonly<ScoringPolicy>,
 ): Priority {
-  return priorityOf(clean(f), derived, policy);
+  const c = clean(f);
+  return priorityOf(c, derived, policy, basisOf(c, policy));
 }
 
 /** Everything the rules say about one customer. */
@@ -276,16 +280,18 @@ export interface ScoredCustomer {
 /** All classes, churn risk and priority of one customer (days, minor units). */
 export function scoreCustomer(f: CustomerFeatures, policy: Readonly<ScoringPolicy>): ScoredCustomer {
   const c = clean(f);
+  // the cycle, overdue ratio and cancellation signal once: each rule below needs some of them
+  const basis = basisOf(c, policy);
   const tier = tierOf(c, policy);
-  const freq = frequencyOf(c, policy);
-  const life = lifecycleOf(c, policy);
-  const risk = churnRiskOf(c, policy);
+  const freq = frequencyOf(c, policy, basis);
+  const life = lifecycleOf(c, policy, basis);
+  const risk = churnRiskOf(c, policy, basis);
   const segment =
     isBuyer(c) && c.rScore !== null && c.fScore !== null && c.mScore !== null
       ? segmentOf(c.rScore, c.fScore, c.mScore)
       : null;
-  const prio = priorityOf(c, { lifecycle: life.value, churnRisk: risk, rfmSegment: segment }, policy);
-  const cycle = cycleOf(c, policy);
+  const prio = priorityOf(c, { lifecycle: life.value, churnRisk: risk, rfmSegment: segment }, policy, basis);
+  const cycle = basis.cycle;
   return {
     valueTier: tier.value,
     frequencyClass: freq.value,
@@ -297,7 +303,7 @@ export function scoreCustomer(f: CustomerFeatures, policy: Readonly<ScoringPolic
     classReasons: { valueTier: tier.reasons, frequencyClass: freq.reasons, lifecycle: life.reasons },
     cycleDays: cycle?.days ?? null,
     cycleSource: cycle?.source ?? null,
-    overdueRatio: cycle !== null && c.recencyDays !== null ? c.recencyDays / cycle.days : null,
+    overdueRatio: basis.ratio,
   };
 }
 
@@ -340,9 +346,22 @@ function cycleOf(c: Clean, policy: Readonly<ScoringPolicy>): PurchaseCycle | nul
   return { days: Math.max(days, policy.minCycleDays), source };
 }
 
-function ratioOf(c: Clean, policy: Readonly<ScoringPolicy>): number | null {
+/** What several rules need of one customer: computed once per customer (basisOf), not once per rule. */
+interface Basis {
+  cycle: PurchaseCycle | null;
+  /** recency / cycle; null for prospects */
+  ratio: number | null;
+  /** the cancellation signal (cancels) */
+  cancel: number;
+}
+
+function basisOf(c: Clean, policy: Readonly<ScoringPolicy>): Basis {
   const cycle = cycleOf(c, policy);
-  return cycle === null || c.recencyDays === null ? null : c.recencyDays / cycle.days;
+  return {
+    cycle,
+    ratio: cycle === null || c.recencyDays === null ? null : c.recencyDays / cycle.days,
+    cancel: cancels(c, policy),
+  };
 }
 
 /** A prospect: never bought — no counted purchase and no refunded order either. */
@@ -432,8 +451,9 @@ function tierOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<Value
 function frequencyOf(
   c: Clean,
   policy: Readonly<ScoringPolicy>,
+  basis: Basis,
 ): Classification<FrequencyClass, FrequencyReason> {
-  const cycle = cycleOf(c, policy);
+  const cycle = basis.cycle;
   if (!isBuyer(c) || cycle === null) return { value: 'zero', reasons: ['no_purchase'] };
   const lapseDays = Math.max(cycle.days * policy.churnCycleMultiple, policy.zeroFrequencyMinDays);
   if (c.recencyDays > lapseDays) return { value: 'zero', reasons: ['lapsed'] };
@@ -448,8 +468,12 @@ function frequencyOf(
     : { value: 'low', reasons: ['few_transactions'] };
 }
 
-function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<Lifecycle, LifecycleReason> {
-  const ratio = ratioOf(c, policy);
+function lifecycleOf(
+  c: Clean,
+  policy: Readonly<ScoringPolicy>,
+  basis: Basis,
+): Classification<Lifecycle, LifecycleReason> {
+  const ratio = basis.ratio;
   if (refundsOnly(c)) {
     return recentTwoWay(c, policy)
       ? { value: 'at_risk', reasons: ['refunds_only', 'two_way_contact_delays_churn'] }
@@ -471,16 +495,8 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
   const contactDelaysChurn = farOverdue && quiet;
 
   const wasLapsed = c.previousLifecycle === 'at_risk' || c.previousLifecycle === 'churned';
-  const withReactivation = (
-    value: Lifecycle,
-    reasons: LifecycleReason[],
-  ): Classification<Lifecycle, LifecycleReason> => ({
-    value,
-    reasons: wasLapsed ? [...reasons, 'reactivated'] : reasons,
-  });
-
   if (c.firstPurchaseAgeDays <= policy.newWithinDays) {
-    return withReactivation('new', ['first_purchase_recent']);
+    return withReactivation(wasLapsed, 'new', ['first_purchase_recent']);
   }
 
   const overdue = ratio > policy.activeCycleMultiple;
@@ -490,7 +506,7 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
     if (overdue) reasons.push('overdue_vs_cycle');
     if (lowPAlive) reasons.push('low_p_alive');
     if (contactDelaysChurn) reasons.push('two_way_contact_delays_churn');
-    if (cancels(c, policy) > 0) reasons.push('high_cancellation_rate');
+    if (basis.cancel > 0) reasons.push('high_cancellation_rate');
     return { value: 'at_risk', reasons };
   }
 
@@ -501,19 +517,32 @@ function lifecycleOf(c: Clean, policy: Readonly<ScoringPolicy>): Classification<
   reasons.push(repeat ? 'repeat_buyer' : 'few_purchases');
   reasons.push(calm ? 'no_recent_complaint' : 'recent_complaint');
   reasons.push(detractor ? 'detractor' : c.lastSurveyScore === null ? 'no_survey' : 'not_detractor');
-  const cancelling = cancels(c, policy) > 0;
+  const cancelling = basis.cancel > 0;
   if (cancelling) reasons.push('high_cancellation_rate');
-  return withReactivation(repeat && calm && !detractor && !cancelling ? 'loyal' : 'active', reasons);
+  return withReactivation(
+    wasLapsed,
+    repeat && calm && !detractor && !cancelling ? 'loyal' : 'active',
+    reasons,
+  );
+}
+
+/** A lifecycle with 'reactivated' added when the customer was at risk or churned in the previous run. */
+function withReactivation(
+  wasLapsed: boolean,
+  value: Lifecycle,
+  reasons: LifecycleReason[],
+): Classification<Lifecycle, LifecycleReason> {
+  return { value, reasons: wasLapsed ? [...reasons, 'reactivated'] : reasons };
 }
 
 function logistic(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>): number {
+function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>, basis: Basis): number {
   // refunds only: nothing bought that still counts; a recent two-way contact keeps some hope
   if (refundsOnly(c)) return recentTwoWay(c, policy) ? 0.5 : 1;
-  const ratio = ratioOf(c, policy);
+  const ratio = basis.ratio;
   if (ratio === null) return 0;
   const cr = policy.churnRisk;
   const overdue = logistic(cr.overdueSteepness * (ratio - cr.overdueMidpoint));
@@ -521,14 +550,24 @@ function churnRiskOf(c: Clean, policy: Readonly<ScoringPolicy>): number {
   const base = pAlive === null ? overdue : cr.pAliveWeight * (1 - pAlive) + (1 - cr.pAliveWeight) * overdue;
   const complaint = 1 - Math.pow(1 - cr.perComplaint, c.complaints90d);
   const detractor = isDetractor(c, policy) ? cr.detractor : 0;
-  const cancelling = cr.cancellation * cancels(c, policy);
+  const cancelling = cr.cancellation * basis.cancel;
   return clamp01(1 - (1 - base) * (1 - complaint) * (1 - detractor) * (1 - cancelling));
 }
 
+/** The unit of the value terms: the reference value and log(1 + saturation), once per customer. */
+interface ValueScale {
+  reference: number;
+  logSaturation: number;
+}
+
+function valueScaleOf(policy: Readonly<ScoringPolicy>): ValueScale {
+  return { reference: referenceValue(policy), logSaturation: Math.log1p(policy.priority.valueSaturation) };
+}
+
 /** log(1 + v / ref) / log(1 + saturation), capped to [0, 1]: value on a log scale in units of the reference. */
-function valueNorm(v: number, policy: Readonly<ScoringPolicy>): number {
+function valueNorm(v: number, scale: ValueScale): number {
   if (!(v > 0)) return 0;
-  const x = Math.log1p(v / referenceValue(policy)) / Math.log1p(policy.priority.valueSaturation);
+  const x = Math.log1p(v / scale.reference) / scale.logSaturation;
   return clamp01(x);
 }
 
@@ -541,37 +580,43 @@ function dueSignal(ratio: number, policy: Readonly<ScoringPolicy>): number {
   return policy.churnCycleMultiple / ratio;
 }
 
-function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringPolicy>): Priority {
+function priorityOf(
+  c: Clean,
+  derived: PriorityInputs,
+  policy: Readonly<ScoringPolicy>,
+  basis: Basis,
+): Priority {
   const w = policy.priority.weights;
-  const terms: Array<[PriorityCode, number, number]> = [];
+  const terms = new PriorityTerms();
 
   if (refundsOnly(c)) {
     // not a prospect (no first-order pitch) and nothing bought to value: only a complaint lifts them
-    if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, 0.5]);
-    return finishPriority(terms);
+    if (c.complaints90d > 0) terms.add('recent_complaint', w.complaint, 0.5);
+    return terms.finish();
   }
   if (!isBuyer(c)) {
     const warm =
       c.daysSinceLastInteraction !== null && c.daysSinceLastInteraction <= policy.priority.warmProspectDays;
-    terms.push(['prospect', w.prospect, warm ? 1 : policy.priority.coldProspectFactor]);
-    if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, 0.5]);
-    return finishPriority(terms);
+    terms.add('prospect', w.prospect, warm ? 1 : policy.priority.coldProspectFactor);
+    if (c.complaints90d > 0) terms.add('recent_complaint', w.complaint, 0.5);
+    return terms.finish();
   }
 
   const risk = clamp01(Number.isFinite(derived.churnRisk) ? derived.churnRisk : 0);
-  const cycle = cycleOf(c, policy);
-  const ratio = cycle === null ? 0 : c.recencyDays / cycle.days;
+  const cycle = basis.cycle;
+  const ratio = basis.ratio ?? 0;
+  const scale = valueScaleOf(policy);
   const current = currentValueOverHorizon(c, policy);
-  const stake = valueNorm(Math.max(c.clv ?? 0, current), policy);
+  const stake = valueNorm(Math.max(c.clv ?? 0, current), scale);
   // lift a term by the value at stake, but keep half of it for everyone: timing matters for small customers too
   const scaled = 0.5 + 0.5 * stake;
 
   const churned = derived.lifecycle === 'churned';
-  terms.push([
+  terms.add(
     churned ? 'win_back' : 'high_value_at_risk',
     w.valueAtRisk,
     stake * risk * (churned ? policy.priority.churnedDiscount : 1),
-  ]);
+  );
 
   // purchases expected over the horizon: the BG/NBD forecast, or in cold start what the own cycle predicts,
   // discounted by the churn risk (one-time buyers in cold start have no cycle of their own: none)
@@ -584,49 +629,62 @@ function priorityOf(c: Clean, derived: PriorityInputs, policy: Readonly<ScoringP
     purchases = (policy.clvHorizonDays / cycle.days) * (1 - risk);
     expected = purchases * c.avgOrderValue;
   }
-  terms.push(['high_expected_value', w.expectedValue, valueNorm(expected, policy)]);
+  terms.add('high_expected_value', w.expectedValue, valueNorm(expected, scale));
   // how likely an order is soon, whatever it is worth: the value terms weigh money, and on their own they rank a
   // valuable customer who will not buy above a modest one who will (CDNOW holdout, docs/scoring-run.md). The
   // horizon's purchases at their average rate give the purchases expected in the window; P(at least one) as for
   // a Poisson count. BG/NBD's expected purchases already discount a one-time buyer's P(alive) = 1 by their low
   // purchase rate, so that P(alive) never lifts this term on its own.
   const inWindow = (purchases * policy.priority.purchaseWindowDays) / policy.clvHorizonDays;
-  terms.push(['likely_to_buy', w.likelyToBuy, 1 - Math.exp(-inWindow)]);
+  terms.add('likely_to_buy', w.likelyToBuy, 1 - Math.exp(-inWindow));
 
   if (c.clv !== null) {
-    terms.push([
-      'growth_potential',
-      w.growth,
-      valueNorm(c.clv - Math.max(c.previousClv ?? 0, current), policy),
-    ]);
+    terms.add('growth_potential', w.growth, valueNorm(c.clv - Math.max(c.previousClv ?? 0, current), scale));
   }
   if (cycle !== null && cycle.source === 'own') {
-    terms.push(['overdue_vs_cycle', w.overdue, dueSignal(ratio, policy) * scaled]);
+    terms.add('overdue_vs_cycle', w.overdue, dueSignal(ratio, policy) * scaled);
   }
   if (c.transactions === 1 && c.firstPurchaseAgeDays <= policy.priority.secondPurchaseWindowDays) {
-    terms.push(['second_purchase_window', w.secondPurchase, 0.5 + 0.5 * valueNorm(c.monetary, policy)]);
+    terms.add('second_purchase_window', w.secondPurchase, 0.5 + 0.5 * valueNorm(c.monetary, scale));
   }
-  if (c.complaints90d > 0) terms.push(['recent_complaint', w.complaint, scaled]);
-  const cancelling = cancels(c, policy);
-  if (cancelling > 0) terms.push(['high_cancellation_rate', w.cancellation, cancelling * scaled]);
+  if (c.complaints90d > 0) terms.add('recent_complaint', w.complaint, scaled);
+  const cancelling = basis.cancel;
+  if (cancelling > 0) terms.add('high_cancellation_rate', w.cancellation, cancelling * scaled);
   if (derived.lifecycle === 'loyal' || derived.rfmSegment === 'champions') {
-    terms.push(['loyal_champion', w.loyal, scaled]);
+    terms.add('loyal_champion', w.loyal, scaled);
   }
-  return finishPriority(terms);
+  return terms.finish();
 }
 
-function finishPriority(terms: Array<[PriorityCode, number, number]>): Priority {
-  let total = 0;
-  const reasons: PriorityReason[] = [];
-  for (const [code, maxPoints, strength] of terms) {
+/** The priority's terms as they are added: points summed in that order, the reasons with points ≥ 0.01. */
+class PriorityTerms {
+  private total = 0;
+  private readonly reasons: PriorityReason[] = [];
+
+  add(code: PriorityCode, maxPoints: number, strength: number): void {
     const points = maxPoints * clamp01(strength);
-    total += points;
+    this.total += points;
     const weight = round2(points);
-    if (weight > 0) reasons.push({ code, weight });
+    if (weight > 0) this.reasons.push({ code, weight });
   }
-  // code order by code point: the same order as localeCompare for these lowercase snake_case codes, ~50× cheaper
-  reasons.sort((a, b) => b.weight - a.weight || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  return { score: round2(Math.min(100, Math.max(0, total))), reasons };
+
+  /** The score and the reasons, largest first (a customer's codes are distinct: the order is total). */
+  finish(): Priority {
+    const reasons = this.reasons;
+    // insertion sort: at most ten terms, already close to sorted
+    for (let i = 1; i < reasons.length; i++) {
+      const r = reasons[i];
+      let j = i - 1;
+      for (; j >= 0 && comesBefore(r, reasons[j]); j--) reasons[j + 1] = reasons[j];
+      reasons[j + 1] = r;
+    }
+    return { score: round2(Math.min(100, Math.max(0, this.total))), reasons };
+  }
+}
+
+/** Larger points first, then by code (code point order: as localeCompare for these lowercase snake_case codes). */
+function comesBefore(a: PriorityReason, b: PriorityReason): boolean {
+  return a.weight > b.weight || (a.weight === b.weight && a.code < b.code);
 }
 
 function clamp01(x: number): number {

@@ -33,13 +33,24 @@ export interface ParetoNbdParams {
  * tx = T (no time to have dropped out in).
  */
 export function paretoNbdLogA0(params: ParetoNbdParams, x: number, tx: number, T: number): number {
+  return logA0Of(paretoNbdDropoutTerm(params, x, tx), paretoNbdDropoutTerm(params, x, T));
+}
+
+/**
+ * One of the two terms of ln A₀ (paretoNbdLogA0), at τ = t_x or τ = T: a customer's P(alive) needs the one at
+ * (x, t_x) and the one at (x, T), so a forecaster memoises each (count-forecaster.ts).
+ */
+export function paretoNbdDropoutTerm(params: ParetoNbdParams, x: number, tau: number): number {
   const { r, alpha, s, beta } = params;
   const rsx = r + s + x;
   const m = alpha >= beta ? alpha : beta;
   const n = alpha >= beta ? beta : alpha;
   const b = alpha >= beta ? s + 1 : r + x;
-  const first = dropoutTerm(m, n, b, rsx, tx);
-  const second = dropoutTerm(m, n, b, rsx, T);
+  return dropoutTerm(m, n, b, rsx, tau);
+}
+
+/** ln A₀ from its terms at t_x (`first`) and at T (`second`). */
+function logA0Of(first: number, second: number): number {
   const d = second - first;
   if (!(d < 0)) return -Infinity;
   return first + log(-expm1(d));
@@ -252,12 +263,29 @@ export function fitParetoNbd(
 export function paretoNbdPAlive(params: ParetoNbdParams, summary: RepeatSummary): number {
   assertParams(params);
   assertSummary(summary);
-  const { r, alpha, s, beta } = params;
   const { x, tx, T } = summary;
-  const lnA0 = paretoNbdLogA0(params, x, tx, T);
+  return paretoNbdPAliveOf(
+    paretoNbdOddsHead(params, x, T),
+    paretoNbdDropoutTerm(params, x, tx),
+    paretoNbdDropoutTerm(params, x, T),
+  );
+}
+
+/** The part of ln(odds of having dropped out) that depends on (x, T) only: ln s − ln(r+s+x) + (r+x) ln(α+T) + s ln(β+T). */
+export function paretoNbdOddsHead(params: ParetoNbdParams, x: number, T: number): number {
+  assertParams(params);
+  const { r, alpha, s, beta } = params;
+  return log(s) - log(r + s + x) + (r + x) * log(alpha + T) + s * log(beta + T);
+}
+
+/**
+ * P(alive) from its parts — paretoNbdOddsHead(x, T) and paretoNbdDropoutTerm at t_x and at T — in the arithmetic
+ * of paretoNbdPAlive (which calls it), so that a forecaster memoising the parts gets the same bits.
+ */
+export function paretoNbdPAliveOf(head: number, atTx: number, atT: number): number {
+  const lnA0 = logA0Of(atTx, atT);
   if (lnA0 === -Infinity) return 1;
-  const lnOdds = log(s) - log(r + s + x) + (r + x) * log(alpha + T) + s * log(beta + T) + lnA0;
-  return 1 / (1 + exp(lnOdds));
+  return 1 / (1 + exp(head + lnA0));
 }
 
 /**
