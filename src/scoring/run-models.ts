@@ -177,6 +177,21 @@ export function fitRunModels(
   opts: RunModelOptions,
   backtestInput?: BacktestInput,
 ): FittedModels {
+  return finishRunModels(fitBaseModels(inputs, opts), inputs, opts, backtestInput);
+}
+
+/** The fits that need only the run's inputs, and the report so far (fitBaseModels). */
+export interface BaseModels {
+  bgNbd: BgNbdParams | null;
+  gammaGamma: GammaGammaParams | null;
+  report: ModelReport;
+}
+
+/**
+ * The first part of fitRunModels: BG/NBD and Gamma-Gamma, which need neither the self-backtest's sample nor its
+ * result (the fit step runs them while the database reads that sample).
+ */
+export function fitBaseModels(inputs: ModelInputs, opts: RunModelOptions): BaseModels {
   const report: ModelReport = {
     summary: { bgNbd: 'skipped', gammaGamma: 'skipped' },
     reasons: [],
@@ -185,6 +200,17 @@ export function fitRunModels(
   };
   const bgNbd = fitRunBgNbd(inputs, opts, report);
   const gammaGamma = fitRunGammaGamma(inputs, opts, report);
+  return { bgNbd, gammaGamma, report };
+}
+
+/** The rest of fitRunModels, on fitBaseModels' result: the model choice, the spend model, the high-CLV cut-off. */
+export function finishRunModels(
+  base: BaseModels,
+  inputs: ModelInputs,
+  opts: RunModelOptions,
+  backtestInput?: BacktestInput,
+): FittedModels {
+  const { bgNbd, gammaGamma, report } = base;
   const chosen = bgNbd && backtestInput ? chooseModel(inputs, opts, bgNbd, backtestInput, report) : null;
   const forecast = chosen?.forecast ?? null;
   const spend =
@@ -333,7 +359,7 @@ function chooseModel(
 }
 
 /** What fitRunModels needs to know of the run besides its inputs. */
-interface RunModelOptions {
+export interface RunModelOptions {
   horizonDays: number;
   buyers: number;
   repeaters: number;

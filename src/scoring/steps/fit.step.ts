@@ -11,11 +11,14 @@ import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from '../
 import {
   BACKTEST_SAMPLE_TARGET,
   type BacktestInput,
+  type BaseModels,
   FittedModels,
-  fitRunModels,
+  finishRunModels,
+  fitBaseModels,
   MIN_BUYERS_FOR_BGNBD,
   MIN_REPEATERS_FOR_BGNBD,
   RUN_BACKTEST_UNIT_DAYS,
+  type RunModelOptions,
   runBacktestHorizons,
 } from '../run-models';
 import { LeftOutReport, leftOutReport, leftOutWarnings } from '../left-out';
@@ -81,8 +84,19 @@ export class FitStep {
     if (run.model_params.summaries === 'build') await this.summaries.completeBuild(run.workspace_id);
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
-    const histories = await this.backtestHistories(run, cols);
-    lap('backtestHistories');
+    // The self-backtest's purchase days are read by the database while this thread computes the statistics and
+    // fits the models that do not need them (BG/NBD, Gamma-Gamma): before, the two waited for each other.
+    const sample = backtestSampleIds(run, cols);
+    let sent = () => {};
+    const dispatched = new Promise<void>((resolve) => (sent = resolve));
+    const historiesRead = sample ? this.backtestHistories(run, sample, sent) : Promise.resolve(undefined);
+    historiesRead.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    // a few round trips (connection, BEGIN, time zone) until the statement is in the database; the fits below do
+    // not give the event loop back
+    if (sample) await Promise.race([dispatched, historiesRead]);
+    const base = fitBase(run, chunks, cols, lap);
+    const histories = await historiesRead;
+    lap('backtestHistories'); // what is left of the read once the fits above are done
     if (histories) {
       // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
       const horizons = runBacktestHorizons(histories, run.horizon_days);
@@ -95,7 +109,7 @@ export class FitStep {
         });
     }
     lap('backtest');
-    const fitted = fitRun(run, chunks, cols, lap, histories);
+    const fitted = fitRun(run, cols, base, lap, histories);
     const { stats, models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
     const tally = await leftOut;
@@ -206,33 +220,21 @@ export class FitStep {
     return cols;
   }
 
-  /**
-   * Purchase days of a sample of the buyers (seeded with workspace and as-of date: the same data on the same date
-   * gives the same sample), for the self-backtest; null when BG/NBD will not be fitted anyway.
-   */
-  private async backtestHistories(run: RunRow, cols: InputColumns): Promise<BacktestInput | undefined> {
-    let buyers = 0;
-    let repeaters = 0;
-    for (let i = 0; i < cols.length; i++) {
-      if (cols.transactions[i] > 0) buyers++;
-      if (cols.transactions[i] > 1) repeaters++;
-    }
-    if (buyers < MIN_BUYERS_FOR_BGNBD || repeaters < MIN_REPEATERS_FOR_BGNBD) return undefined;
-    const ids: number[] = [];
-    for (let i = 0; i < cols.length; i++) if (cols.transactions[i] > 0) ids.push(cols.customerId[i]);
-    const sample = backtestSample(
-      ids,
-      { workspaceId: run.workspace_id, asOf: run.as_of },
-      BACKTEST_SAMPLE_TARGET,
-    );
+  /** Purchase days of the self-backtest's sample (backtestSampleIds), up to the as-of day. */
+  private async backtestHistories(run: RunRow, sample: number[], sent: () => void): Promise<BacktestInput> {
     const cutoff = await this.runs.endOfDay(run.as_of, run.timezone);
     const rows = await this.transactions.onClient((client) =>
-      this.accuracy.purchaseDays(client, run.workspace_id, {
-        timezone: run.timezone,
-        currency: run.currency,
-        cutoff,
-        customerIds: sample,
-      }),
+      this.accuracy.purchaseDays(
+        client,
+        run.workspace_id,
+        {
+          timezone: run.timezone,
+          currency: run.currency,
+          cutoff,
+          customerIds: sample,
+        },
+        sent,
+      ),
     );
     const byCustomer = new Map<
       string,
@@ -274,16 +276,31 @@ export class FitStep {
 }
 
 /**
- * Statistics and models of a run from its input columns, and the scoring policy they make (validated here, before
- * any chunk runs). `lap` times the phases.
+ * Ids of a sample of the buyers (seeded with workspace and as-of date: the same data on the same date gives the
+ * same sample), for the self-backtest; null when BG/NBD will not be fitted anyway.
  */
-function fitRun(
-  run: RunRow,
-  chunks: ChunkRow[],
-  cols: InputColumns,
-  lap: (phase: string) => void,
-  histories?: BacktestInput,
-): RunFit {
+function backtestSampleIds(run: RunRow, cols: InputColumns): number[] | null {
+  let buyers = 0;
+  let repeaters = 0;
+  for (let i = 0; i < cols.length; i++) {
+    if (cols.transactions[i] > 0) buyers++;
+    if (cols.transactions[i] > 1) repeaters++;
+  }
+  if (buyers < MIN_BUYERS_FOR_BGNBD || repeaters < MIN_REPEATERS_FOR_BGNBD) return null;
+  const ids: number[] = [];
+  for (let i = 0; i < cols.length; i++) if (cols.transactions[i] > 0) ids.push(cols.customerId[i]);
+  return backtestSample(ids, { workspaceId: run.workspace_id, asOf: run.as_of }, BACKTEST_SAMPLE_TARGET);
+}
+
+/** What fitBase computes from the inputs alone: the statistics and the fits that need no backtest. */
+interface BaseFit {
+  stats: RunStatistics;
+  base: BaseModels;
+  options: RunModelOptions;
+}
+
+/** Statistics and the fits of fitBaseModels from the run's input columns. `lap` times the phases. */
+function fitBase(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase: string) => void): BaseFit {
   const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
   const stats = runStatistics(cols, asOfDay, {
@@ -293,18 +310,33 @@ function fitRun(
   // the columns hold the buyers; the chunks counted everyone, prospects included
   stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
   lap('statistics');
-  const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
-  const models = fitRunModels(
-    columnModelInputs(cols, asOfDay),
-    {
-      horizonDays: run.horizon_days,
-      buyers: stats.buyers,
-      repeaters: stats.repeaters,
-      discountRateAnnual,
-    },
-    histories,
-  );
+  const options: RunModelOptions = {
+    horizonDays: run.horizon_days,
+    buyers: stats.buyers,
+    repeaters: stats.repeaters,
+    discountRateAnnual: settings.discountRateAnnual ?? 0.1,
+  };
+  const base = fitBaseModels(columnModelInputs(cols, asOfDay), options);
   lap('models');
+  return { stats, base, options };
+}
+
+/**
+ * The rest of the run's models (the choice by the self-backtest, spend, high-CLV cut-off) and the scoring policy
+ * they make (validated here, before any chunk runs). `lap` times the phases.
+ */
+function fitRun(
+  run: RunRow,
+  cols: InputColumns,
+  { stats, base, options }: BaseFit,
+  lap: (phase: string) => void,
+  histories?: BacktestInput,
+): RunFit {
+  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+  const settings = run.settings?.scoring ?? {};
+  const { discountRateAnnual } = options;
+  const models = finishRunModels(base, columnModelInputs(cols, asOfDay), options, histories);
+  lap('choice');
   const context: RunModelContext = {
     asOf: run.as_of,
     horizonDays: run.horizon_days,
