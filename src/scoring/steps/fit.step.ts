@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { backtestSample } from '../backtest-sample';
-import { type BacktestResult, backtestYielding } from '../models/backtest';
+import {
+  type BacktestOptions,
+  type BacktestResult,
+  backtestYielding,
+  type PurchaseHistory,
+} from '../models/backtest';
+import { backtestInThread } from '../models/backtest-thread';
 import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
 import { runPriorityCheck } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
@@ -84,33 +90,37 @@ export class FitStep {
     if (run.model_params.summaries === 'build') await this.summaries.completeBuild(run.workspace_id);
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
-    // The self-backtest's purchase days are read by the database while this thread computes the statistics and
-    // fits the models that do not need them (BG/NBD, Gamma-Gamma): before, the two waited for each other.
+    // The self-backtest's purchase days are read by the database while this thread computes the statistics; the
+    // backtest then runs in a worker thread beside the run's own BG/NBD and Gamma-Gamma fits on this one. Before,
+    // the read, the backtest and the fits waited for each other (issue 16).
     const sample = backtestSampleIds(run, cols);
     let sent = () => {};
     const dispatched = new Promise<void>((resolve) => (sent = resolve));
     const historiesRead = sample ? this.backtestHistories(run, sample, sent) : Promise.resolve(undefined);
     historiesRead.catch(() => undefined); // awaited below; a failure before then must not go unhandled
-    // a few round trips (connection, BEGIN, time zone) until the statement is in the database; the fits below do
-    // not give the event loop back
+    // a few round trips (connection, BEGIN, time zone) until the statement is in the database; the statistics
+    // do not give the event loop back
     if (sample) await Promise.race([dispatched, historiesRead]);
-    const base = fitBase(run, chunks, cols, lap);
+    const stats = fitStatistics(run, chunks, cols);
+    lap('statistics');
     const histories = await historiesRead;
-    lap('backtestHistories'); // what is left of the read once the fits above are done
-    if (histories) {
-      // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
-      const horizons = runBacktestHorizons(histories, run.horizon_days);
-      if (horizons.length)
-        histories.result = await backtestYielding(histories.histories, {
-          cutoffDay: histories.cutoffDay,
-          horizons,
-          unitDays: RUN_BACKTEST_UNIT_DAYS,
-          forecastDays: run.horizon_days,
-        });
-    }
-    lap('backtest');
+    lap('backtestHistories'); // what is left of the read once the statistics are done
+    const horizons = histories ? runBacktestHorizons(histories, run.horizon_days) : [];
+    const backtestOptions = {
+      cutoffDay: histories?.cutoffDay ?? 0,
+      horizons,
+      unitDays: RUN_BACKTEST_UNIT_DAYS,
+      forecastDays: run.horizon_days,
+    };
+    const backtestRun =
+      histories && horizons.length ? this.backtest(runId, histories.histories, backtestOptions) : null;
+    backtestRun?.catch(() => undefined); // awaited below
+    const base = fitBase(run, stats, cols);
+    lap('models');
+    if (histories && backtestRun) histories.result = await backtestRun;
+    lap('backtest'); // what is left of the backtest once the fits above are done
     const fitted = fitRun(run, cols, base, lap, histories);
-    const { stats, models } = fitted;
+    const { models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
     const tally = await leftOut;
     lap('leftOutWait');
@@ -220,6 +230,23 @@ export class FitStep {
     return cols;
   }
 
+  /**
+   * The self-backtest in a worker thread (models/backtest-thread.ts); in this one, with the event loop given back
+   * between its fits (so the job's lock keeps being renewed), if the thread fails. The same result either way.
+   */
+  private async backtest(
+    runId: string,
+    histories: PurchaseHistory[],
+    opts: BacktestOptions,
+  ): Promise<BacktestResult> {
+    try {
+      return await backtestInThread(histories, opts);
+    } catch (e) {
+      this.logger.warn(`run ${runId}: the backtest thread failed (${String(e)}); running it in this one`);
+      return backtestYielding(histories, opts);
+    }
+  }
+
   /** Purchase days of the self-backtest's sample (backtestSampleIds), up to the as-of day. */
   private async backtestHistories(run: RunRow, sample: number[], sent: () => void): Promise<BacktestInput> {
     const cutoff = await this.runs.endOfDay(run.as_of, run.timezone);
@@ -292,15 +319,8 @@ function backtestSampleIds(run: RunRow, cols: InputColumns): number[] | null {
   return backtestSample(ids, { workspaceId: run.workspace_id, asOf: run.as_of }, BACKTEST_SAMPLE_TARGET);
 }
 
-/** What fitBase computes from the inputs alone: the statistics and the fits that need no backtest. */
-interface BaseFit {
-  stats: RunStatistics;
-  base: BaseModels;
-  options: RunModelOptions;
-}
-
-/** Statistics and the fits of fitBaseModels from the run's input columns. `lap` times the phases. */
-function fitBase(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phase: string) => void): BaseFit {
+/** The run's statistics from its input columns. */
+function fitStatistics(run: RunRow, chunks: ChunkRow[], cols: InputColumns): RunStatistics {
   const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
   const stats = runStatistics(cols, asOfDay, {
@@ -309,7 +329,20 @@ function fitBase(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phas
   });
   // the columns hold the buyers; the chunks counted everyone, prospects included
   stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
-  lap('statistics');
+  return stats;
+}
+
+/** What fitBase computes: the fits that need no backtest, with the statistics they were fitted from. */
+interface BaseFit {
+  stats: RunStatistics;
+  base: BaseModels;
+  options: RunModelOptions;
+}
+
+/** The fits of fitBaseModels from the run's input columns. */
+function fitBase(run: RunRow, stats: RunStatistics, cols: InputColumns): BaseFit {
+  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+  const settings = run.settings?.scoring ?? {};
   const options: RunModelOptions = {
     horizonDays: run.horizon_days,
     buyers: stats.buyers,
@@ -317,7 +350,6 @@ function fitBase(run: RunRow, chunks: ChunkRow[], cols: InputColumns, lap: (phas
     discountRateAnnual: settings.discountRateAnnual ?? 0.1,
   };
   const base = fitBaseModels(columnModelInputs(cols, asOfDay), options);
-  lap('models');
   return { stats, base, options };
 }
 
