@@ -9,8 +9,14 @@ import {
   type PurchaseHistory,
   splitHistories,
 } from './models/backtest';
-import { fitBgNbd } from './models/bg-nbd';
-import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
+import { fitBgNbd, type WeightedRepeatSummary } from './models/bg-nbd';
+import {
+  type CountModelName,
+  type CountModelParams,
+  fitCountModelByName,
+  modelLabel,
+  paramsInDays,
+} from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
 import { gammaGammaRejection, type SpendModel, spendOrderValue } from './models/spend-models';
@@ -56,8 +62,21 @@ export interface BacktestInput {
   /** per history: the net spend of each purchase day (minor units) and the customer's kind, for the priority check */
   spend?: { amounts: number[][]; kinds: Array<'individual' | 'business'> };
   cutoffDay: number;
-  /** the backtest already run on these histories (the fit step runs it with yields, backtestYielding) */
+  /** the backtest already run on these histories (the fit step runs it in a worker thread) */
   result?: BacktestResult;
+  /**
+   * the backtest's chosen model (when not BG/NBD) already fitted on candidateRows (the fit step's thread fits it
+   * right after the backtest); used when the choice stands, else the model used is fitted here
+   */
+  candidateFit?: { model: CountModelName; fit: FitReport<CountModelParams> };
+}
+
+/** The rows a chosen model other than BG/NBD is fitted on for the scores: every n-th buyer by id, whole weeks. */
+export function candidateRows(inputs: ModelInputs, buyers: number): WeightedRepeatSummary[] {
+  const modulus = Math.max(1, Math.ceil(buyers / CANDIDATE_SAMPLE_TARGET));
+  return inputs
+    .bgNbdRows('week', undefined, modulus)
+    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
 }
 
 /** The horizons the self-backtest uses for these histories and a forecast of `horizonDays`. */
@@ -300,12 +319,10 @@ function chooseModel(
     if (c.model === 'bg-nbd') {
       forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale, ...seasonFor(c.model) };
     } else {
-      const modulus = Math.max(1, Math.ceil(opts.buyers / CANDIDATE_SAMPLE_TARGET));
-      const rows = inputs.bgNbdRows('week', undefined, modulus);
-      const fit = fitCountModelByName(
-        c.model,
-        rows.map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight })),
-      );
+      const fit =
+        input.candidateFit?.model === c.model
+          ? input.candidateFit.fit
+          : fitCountModelByName(c.model, candidateRows(inputs, opts.buyers));
       const params = paramsInDays(c.model, fit.params, 7);
       const flags = degeneracy(c.model, fit, params, now);
       if (flags.length) {

@@ -7,6 +7,9 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BacktestOptions, BacktestResult, PurchaseHistory } from './backtest';
+import type { WeightedRepeatSummary } from './bg-nbd';
+import type { CountModelName, CountModelParams } from './count-models';
+import type { FitReport } from './types';
 
 /**
  * Under Jest this file runs as TypeScript: the thread then compiles what it requires with @swc/core
@@ -27,19 +30,31 @@ require.extensions['.ts'] = (module, filename) =>
 require(require('node:worker_threads').workerData.script);
 `;
 
-/** backtest(histories, opts), computed in a worker thread. */
+/** What the thread computes: the backtest, and its chosen model fitted on `candidateRows` when not BG/NBD. */
+export interface ThreadBacktest {
+  result: BacktestResult;
+  candidateFit?: { model: CountModelName; fit: FitReport<CountModelParams> };
+}
+
+/**
+ * backtest(histories, opts), computed in a worker thread; then, when the backtest chose a model other than
+ * BG/NBD and `candidateRows` are given, that model fitted on them (the fit the run's scores will most likely use,
+ * run-models.ts chooseModel), so it is ready when the rest of the fit step gets there.
+ */
 export function backtestInThread(
   histories: PurchaseHistory[],
   opts: BacktestOptions,
-): Promise<BacktestResult> {
+  candidateRows?: WeightedRepeatSummary[],
+): Promise<ThreadBacktest> {
   const typescript = __filename.endsWith('.ts');
   const script = join(__dirname, `backtest.worker.${typescript ? 'ts' : 'js'}`);
+  const input = { histories, opts, candidateRows };
   const worker = typescript
-    ? new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { script, histories, opts } })
-    : new Worker(script, { workerData: { histories, opts } });
-  return new Promise<BacktestResult>((resolve, reject) => {
+    ? new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { script, ...input } })
+    : new Worker(script, { workerData: input });
+  return new Promise<ThreadBacktest>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (result: BacktestResult) => {
+    worker.once('message', (result: ThreadBacktest) => {
       settled = true;
       resolve(result);
       void worker.terminate();

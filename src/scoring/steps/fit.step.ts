@@ -7,7 +7,8 @@ import {
   backtestYielding,
   type PurchaseHistory,
 } from '../models/backtest';
-import { backtestInThread } from '../models/backtest-thread';
+import { backtestInThread, type ThreadBacktest } from '../models/backtest-thread';
+import type { WeightedRepeatSummary } from '../models/bg-nbd';
 import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
 import { runPriorityCheck } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
@@ -18,6 +19,7 @@ import {
   BACKTEST_SAMPLE_TARGET,
   type BacktestInput,
   type BaseModels,
+  candidateRows,
   FittedModels,
   finishRunModels,
   fitBaseModels,
@@ -112,13 +114,25 @@ export class FitStep {
       unitDays: RUN_BACKTEST_UNIT_DAYS,
       forecastDays: run.horizon_days,
     };
+    const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
     const backtestRun =
-      histories && horizons.length ? this.backtest(runId, histories.histories, backtestOptions) : null;
+      histories && horizons.length
+        ? this.backtest(
+            runId,
+            histories.histories,
+            backtestOptions,
+            candidateRows(columnModelInputs(cols, asOfDay), stats.buyers),
+          )
+        : null;
     backtestRun?.catch(() => undefined); // awaited below
     const base = fitBase(run, stats, cols);
     lap('models');
-    if (histories && backtestRun) histories.result = await backtestRun;
-    lap('backtest'); // what is left of the backtest once the fits above are done
+    if (histories && backtestRun) {
+      const done = await backtestRun;
+      histories.result = done.result;
+      histories.candidateFit = done.candidateFit;
+    }
+    lap('backtest'); // what is left of the backtest (and its chosen model's fit) once the fits above are done
     const fitted = fitRun(run, cols, base, lap, histories);
     const { models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
@@ -238,12 +252,13 @@ export class FitStep {
     runId: string,
     histories: PurchaseHistory[],
     opts: BacktestOptions,
-  ): Promise<BacktestResult> {
+    rows: WeightedRepeatSummary[],
+  ): Promise<ThreadBacktest> {
     try {
-      return await backtestInThread(histories, opts);
+      return await backtestInThread(histories, opts, rows);
     } catch (e) {
       this.logger.warn(`run ${runId}: the backtest thread failed (${String(e)}); running it in this one`);
-      return backtestYielding(histories, opts);
+      return { result: await backtestYielding(histories, opts) };
     }
   }
 
