@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { backtestSample } from '../backtest-sample';
@@ -245,8 +246,9 @@ export class FitStep {
   }
 
   /**
-   * The self-backtest in a worker thread (models/backtest-thread.ts); in this one, with the event loop given back
-   * between its fits (so the job's lock keeps being renewed), if the thread fails. The same result either way.
+   * The self-backtest in a worker thread (models/backtest-thread.ts), with its chosen model fitted on `rows`; in
+   * this one, with the event loop given back between its fits (so the job's lock keeps being renewed), on a single
+   * core or if the thread fails. The same result either way.
    */
   private async backtest(
     runId: string,
@@ -254,6 +256,8 @@ export class FitStep {
     opts: BacktestOptions,
     rows: WeightedRepeatSummary[],
   ): Promise<ThreadBacktest> {
+    // on a single core a thread only adds its start-up to the same work
+    if (availableParallelism() < 2) return { result: await backtestYielding(histories, opts) };
     try {
       return await backtestInThread(histories, opts, rows);
     } catch (e) {
