@@ -56,6 +56,8 @@ export class ForecastAccuracyRepository extends SqlRepository {
     client: PoolClient,
     workspaceId: string,
     q: { timezone: string; currency: string; cutoff: string; customerIds: number[] },
+    /** called once the main statement is on its way to the database (the fit step then computes while it runs) */
+    onSent?: () => void,
   ): Promise<PurchaseDayRow[]> {
     await client.query(`SELECT set_config('TimeZone', $1, true)`, [q.timezone]);
     const reversals = reversalsSql({
@@ -64,7 +66,7 @@ export class ForecastAccuracyRepository extends SqlRepository {
       cutoff: '$3',
       customers: 'AND customer_id = ANY($4::bigint[])',
     });
-    const days = await client.query<Omit<PurchaseDayRow, 'kind'>>(
+    const daysRead = client.query<Omit<PurchaseDayRow, 'kind'>>(
       `WITH ${reversals}
        SELECT o.customer_id, (o.placed_at::date - DATE '1970-01-01') AS day,
               sum(o.amount_minor - COALESCE(n.amount, 0))::float8 AS amount
@@ -77,6 +79,8 @@ export class ForecastAccuracyRepository extends SqlRepository {
        ORDER BY o.customer_id, day`,
       [workspaceId, q.currency, q.cutoff, q.customerIds],
     );
+    onSent?.();
+    const days = await daysRead;
     const kinds = await client.query<{ id: string; kind: PurchaseDayRow['kind'] }>(
       `SELECT id, kind FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
       [workspaceId, q.customerIds],

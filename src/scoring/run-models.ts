@@ -9,8 +9,14 @@ import {
   type PurchaseHistory,
   splitHistories,
 } from './models/backtest';
-import { fitBgNbd } from './models/bg-nbd';
-import { fitCountModelByName, modelLabel, paramsInDays } from './models/count-models';
+import { fitBgNbd, type WeightedRepeatSummary } from './models/bg-nbd';
+import {
+  type CountModelName,
+  type CountModelParams,
+  fitCountModelByName,
+  modelLabel,
+  paramsInDays,
+} from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
 import { gammaGammaRejection, type SpendModel, spendOrderValue } from './models/spend-models';
@@ -56,8 +62,21 @@ export interface BacktestInput {
   /** per history: the net spend of each purchase day (minor units) and the customer's kind, for the priority check */
   spend?: { amounts: number[][]; kinds: Array<'individual' | 'business'> };
   cutoffDay: number;
-  /** the backtest already run on these histories (the fit step runs it with yields, backtestYielding) */
+  /** the backtest already run on these histories (the fit step runs it in a worker thread) */
   result?: BacktestResult;
+  /**
+   * the backtest's chosen model (when not BG/NBD) already fitted on candidateRows (the fit step's thread fits it
+   * right after the backtest); used when the choice stands, else the model used is fitted here
+   */
+  candidateFit?: { model: CountModelName; fit: FitReport<CountModelParams> };
+}
+
+/** The rows a chosen model other than BG/NBD is fitted on for the scores: every n-th buyer by id, whole weeks. */
+export function candidateRows(inputs: ModelInputs, buyers: number): WeightedRepeatSummary[] {
+  const modulus = Math.max(1, Math.ceil(buyers / CANDIDATE_SAMPLE_TARGET));
+  return inputs
+    .bgNbdRows('week', undefined, modulus)
+    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
 }
 
 /** The horizons the self-backtest uses for these histories and a forecast of `horizonDays`. */
@@ -177,6 +196,21 @@ export function fitRunModels(
   opts: RunModelOptions,
   backtestInput?: BacktestInput,
 ): FittedModels {
+  return finishRunModels(fitBaseModels(inputs, opts), inputs, opts, backtestInput);
+}
+
+/** The fits that need only the run's inputs, and the report so far (fitBaseModels). */
+export interface BaseModels {
+  bgNbd: BgNbdParams | null;
+  gammaGamma: GammaGammaParams | null;
+  report: ModelReport;
+}
+
+/**
+ * The first part of fitRunModels: BG/NBD and Gamma-Gamma, which need neither the self-backtest's sample nor its
+ * result (the fit step runs them while the database reads that sample).
+ */
+export function fitBaseModels(inputs: ModelInputs, opts: RunModelOptions): BaseModels {
   const report: ModelReport = {
     summary: { bgNbd: 'skipped', gammaGamma: 'skipped' },
     reasons: [],
@@ -185,6 +219,17 @@ export function fitRunModels(
   };
   const bgNbd = fitRunBgNbd(inputs, opts, report);
   const gammaGamma = fitRunGammaGamma(inputs, opts, report);
+  return { bgNbd, gammaGamma, report };
+}
+
+/** The rest of fitRunModels, on fitBaseModels' result: the model choice, the spend model, the high-CLV cut-off. */
+export function finishRunModels(
+  base: BaseModels,
+  inputs: ModelInputs,
+  opts: RunModelOptions,
+  backtestInput?: BacktestInput,
+): FittedModels {
+  const { bgNbd, gammaGamma, report } = base;
   const chosen = bgNbd && backtestInput ? chooseModel(inputs, opts, bgNbd, backtestInput, report) : null;
   const forecast = chosen?.forecast ?? null;
   const spend =
@@ -274,12 +319,10 @@ function chooseModel(
     if (c.model === 'bg-nbd') {
       forecast = { model: 'bg-nbd', params: bgNbd, scale: c.scale, ...seasonFor(c.model) };
     } else {
-      const modulus = Math.max(1, Math.ceil(opts.buyers / CANDIDATE_SAMPLE_TARGET));
-      const rows = inputs.bgNbdRows('week', undefined, modulus);
-      const fit = fitCountModelByName(
-        c.model,
-        rows.map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight })),
-      );
+      const fit =
+        input.candidateFit?.model === c.model
+          ? input.candidateFit.fit
+          : fitCountModelByName(c.model, candidateRows(inputs, opts.buyers));
       const params = paramsInDays(c.model, fit.params, 7);
       const flags = degeneracy(c.model, fit, params, now);
       if (flags.length) {
@@ -333,7 +376,7 @@ function chooseModel(
 }
 
 /** What fitRunModels needs to know of the run besides its inputs. */
-interface RunModelOptions {
+export interface RunModelOptions {
   horizonDays: number;
   buyers: number;
   repeaters: number;

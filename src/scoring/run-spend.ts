@@ -6,7 +6,7 @@
  * Pure glue, no framework imports.
  */
 import type { BacktestResult } from './models/backtest';
-import { modelExpectedPurchases } from './models/count-models';
+import { horizonPredictor } from './models/count-models';
 import type { SpendSummary } from './models/gamma-gamma';
 import type { SpendHistory } from './models/priority-check';
 import { spendBacktest, type SpendCandidateResult, type SpendHorizonResult } from './models/spend-backtest';
@@ -65,8 +65,8 @@ export function chooseRunSpend(
     expectedPurchases: (h, summaries) => {
       const fit = countModel?.horizons.find((r) => r.horizon === h);
       if (!countModel || !fit) return null;
-      const fitted = { model: countModel.model, params: fit.params };
-      return Float64Array.from(summaries, (s) => scale * modelExpectedPurchases(fitted, h, s));
+      const predictor = horizonPredictor({ model: countModel.model, params: fit.params }, h);
+      return Float64Array.from(summaries, (s) => scale * predictor.expected(s));
     },
   });
   const order = [

@@ -10,10 +10,10 @@ import {
   type CountModelName,
   type CountModelParams,
   fitCountModelByName,
-  modelExpectedPurchases,
+  type HorizonPredictor,
+  horizonPredictor,
   modelLabel,
   modelPAlive,
-  modelPBuy,
   paramsInDays,
 } from './count-models';
 import { estimateSeasonality, seasonalFactor, type SeasonalIndex } from './seasonality';
@@ -293,12 +293,12 @@ function* backtestSteps(
   ): HorizonResult => {
     const fit = fitCountModelByName(model, rows);
     const params = paramsInDays(model, fit.params, unit);
-    const fitted = { model, params };
+    const predictor = horizonPredictor({ model, params }, h);
     const predicted = new Float64Array(split.summaries.length);
     const pBuy = new Float64Array(split.summaries.length);
     split.summaries.forEach((s, i) => {
-      predicted[i] = modelExpectedPurchases(fitted, h, s);
-      pBuy[i] = modelPBuy(fitted, h, s);
+      predicted[i] = predictor.expected(s);
+      pBuy[i] = predictor.pBuy(s);
     });
     return {
       horizon: h,
@@ -307,11 +307,11 @@ function* backtestSteps(
       metrics: holdoutMetrics(predicted, split.actual, pBuy),
       aucExpected: rocAuc(predicted, split.actual),
       degenerate: degeneracy(model, fit, params, split.summaries),
-      seasonalMetrics: season ? seasonalMetricsOf(fitted, split, splitDay, h, season, predicted) : null,
+      seasonalMetrics: season ? seasonalMetricsOf(predictor, split, splitDay, h, season, predicted) : null,
     };
   };
   const seasonalMetricsOf = (
-    fitted: { model: CountModelName; params: CountModelParams },
+    predictor: HorizonPredictor,
     split: { summaries: RepeatSummary[]; actual: Float64Array },
     splitDay: number,
     h: number,
@@ -323,7 +323,7 @@ function* backtestSteps(
     return holdoutMetrics(
       predicted.map((v, i) => v * factors[i]),
       split.actual,
-      split.summaries.map((s, i) => (factors[i] > 0 ? modelPBuy(fitted, h, s, factors[i]) : 0)),
+      split.summaries.map((s, i) => (factors[i] > 0 ? predictor.pBuy(s, factors[i]) : 0)),
     );
   };
   const toRows = (summaries: RepeatSummary[]): WeightedRepeatSummary[] =>

@@ -22,6 +22,13 @@ export interface ScaledRows {
   tx: Float64Array;
   T: Float64Array;
   weight: Float64Array;
+  /**
+   * the distinct values of T and tx (scaled, the same doubles as in `T` and `tx`) and each row's index into them:
+   * a likelihood computes a term of (x, time) once per distinct pair instead of once per row
+   */
+  times: Float64Array;
+  tIndex: Int32Array;
+  txIndex: Int32Array;
   totalWeight: number;
   sumWeightedX: number;
   timeScale: number;
@@ -58,18 +65,35 @@ export function scaleRows(rows: WeightedRepeatSummary[]): { rows: ScaledRows; dr
     tx: new Float64Array(n),
     T: new Float64Array(n),
     weight: new Float64Array(n),
+    times: new Float64Array(0),
+    tIndex: new Int32Array(n),
+    txIndex: new Int32Array(n),
     totalWeight: 0,
     sumWeightedX: 0,
     timeScale,
+  };
+  const timeIndex = new Map<number, number>();
+  const times: number[] = [];
+  const indexOf = (v: number): number => {
+    let i = timeIndex.get(v);
+    if (i === undefined) {
+      i = times.length;
+      timeIndex.set(v, i);
+      times.push(v / timeScale);
+    }
+    return i;
   };
   distinct.forEach((r, i) => {
     out.x[i] = r.x;
     out.tx[i] = r.tx / timeScale;
     out.T[i] = r.T / timeScale;
     out.weight[i] = r.weight;
+    out.tIndex[i] = indexOf(r.T);
+    out.txIndex[i] = indexOf(r.tx);
     out.totalWeight += r.weight;
     out.sumWeightedX += r.weight * r.x;
   });
+  out.times = Float64Array.from(times);
   return { rows: out, dropped };
 }
 

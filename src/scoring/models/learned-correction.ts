@@ -23,8 +23,7 @@ import {
   type CountModelName,
   type CountModelParams,
   type FittedCountModel,
-  modelExpectedPurchases,
-  modelPBuy,
+  horizonPredictor,
 } from './count-models';
 import { fitGlm, linearPredictor, sigmoid } from './glm';
 import type { RepeatSummary } from './types';
@@ -137,9 +136,10 @@ function rowsOf(
   split: { summaries: RepeatSummary[]; actual: ArrayLike<number> },
   h: number,
 ): Row[] {
+  const predictor = horizonPredictor(model, h);
   return split.summaries.map((s, i) => {
-    const expected = modelExpectedPurchases(model, h, s);
-    const pBuy = modelPBuy(model, h, s);
+    const expected = predictor.expected(s);
+    const pBuy = predictor.pBuy(s);
     return { features: correctionFeatures(s, expected, pBuy), expected, pBuy, actual: split.actual[i] };
   });
 }
@@ -326,9 +326,10 @@ export function prepareCorrection(
   horizon: number,
 ): LearnedCorrection {
   if (!c.count) return { ...c, level: 1 };
+  const predictor = horizonPredictor(model, horizon);
   const rows = summaries.map((s) => {
-    const expected = modelExpectedPurchases(model, horizon, s);
-    return { expected, features: correctionFeatures(s, expected, modelPBuy(model, horizon, s)) };
+    const expected = predictor.expected(s);
+    return { expected, features: correctionFeatures(s, expected, predictor.pBuy(s)) };
   });
   return { ...c, level: correctionLevel(c, rows) };
 }

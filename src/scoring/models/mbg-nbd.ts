@@ -44,18 +44,24 @@ const SPEC = {
     const { r, alpha, a, b } = p;
     const lnA = log(a);
     const base = -gammaln(r) + r * log(alpha) + gammaln(a + b) - gammaln(b);
+    // ln(α + τ) once per distinct time, not twice per row (the same doubles: the sum is unchanged to the bit)
+    const { times, tIndex, txIndex } = rows;
+    const lnAt = new Float64Array(times.length);
+    for (let j = 0; j < times.length; j++) lnAt[j] = log(alpha + times[j]);
     let ll = 0;
     let lastX = -1;
     let lnGammas = 0;
+    let lnBx = 0;
     for (let i = 0; i < rows.weight.length; i++) {
       const x = rows.x[i];
       if (x !== lastX) {
         // rows are sorted by x: the ln Γ terms once per distinct x
         lnGammas = gammaln(r + x) + gammaln(b + x + 1) - gammaln(a + b + x + 1);
+        lnBx = log(b + x);
         lastX = x;
       }
-      const lnAT = log(alpha + rows.T[i]);
-      const a4 = lnA - log(b + x) + (r + x) * (lnAT - log(alpha + rows.tx[i]));
+      const lnAT = lnAt[tIndex[i]];
+      const a4 = lnA - lnBx + (r + x) * (lnAT - lnAt[txIndex[i]]);
       ll += rows.weight[i] * (base + lnGammas - (r + x) * lnAT + softplus(a4));
     }
     return ll;

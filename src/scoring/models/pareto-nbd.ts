@@ -208,33 +208,56 @@ const SPEC = {
     const lnS = log(s);
     const m = alpha >= beta ? alpha : beta;
     const n = alpha >= beta ? beta : alpha;
+    // Every term below is a function of (x, a distinct time): computed once per pair it is needed for, from the
+    // same doubles as per row, so the sum is the same to the bit. dropoutTerm (a ₂F₁ series) is most of the cost.
+    const { times, tIndex, txIndex } = rows;
+    const nt = times.length;
+    const lnAlphaT = new Float64Array(nt);
+    const lnBetaT = new Float64Array(nt);
+    for (let j = 0; j < nt; j++) {
+      lnAlphaT[j] = log(alpha + times[j]);
+      lnBetaT[j] = log(beta + times[j]);
+    }
+    const dropout = new Float64Array(nt);
+    // dropout[j] holds the current x's term when stamp[j] = group (x groups numbered from 1)
+    const stamp = new Int32Array(nt);
+    let group = 0;
     let ll = 0;
     let lastX = -1;
     let lastT = -1;
     let lnGammaRx = 0;
     let rsx = 0;
+    let lnDropShare = 0;
     let b = 0;
-    let atT = 0;
     let aliveT = 0;
+    const dropoutAt = (j: number): number => {
+      if (stamp[j] !== group) {
+        dropout[j] = dropoutTerm(m, n, b, rsx, times[j]);
+        stamp[j] = group;
+      }
+      return dropout[j];
+    };
     // rows are sorted by x, then T: ln Γ(r+x) once per x, the T-dependent terms once per (x, T)
     for (let i = 0; i < rows.weight.length; i++) {
       const x = rows.x[i];
-      const T = rows.T[i];
+      const jT = tIndex[i];
       if (x !== lastX) {
         lnGammaRx = gammaln(r + x);
         rsx = r + s + x;
+        lnDropShare = lnS - log(rsx);
         b = alpha >= beta ? s + 1 : r + x;
         lastX = x;
         lastT = -1;
+        group++;
       }
-      if (T !== lastT) {
-        atT = dropoutTerm(m, n, b, rsx, T);
-        aliveT = -(r + x) * log(alpha + T) - s * log(beta + T);
-        lastT = T;
+      if (jT !== lastT) {
+        aliveT = -(r + x) * lnAlphaT[jT] - s * lnBetaT[jT];
+        lastT = jT;
       }
-      const atTx = dropoutTerm(m, n, b, rsx, rows.tx[i]);
+      const atT = dropoutAt(jT);
+      const atTx = dropoutAt(txIndex[i]);
       const d = atT - atTx;
-      const dropped = d < 0 ? lnS - log(rsx) + atTx + log(-expm1(d)) : -Infinity;
+      const dropped = d < 0 ? lnDropShare + atTx + log(-expm1(d)) : -Infinity;
       ll += rows.weight[i] * (base + lnGammaRx + logAddExp(aliveT, dropped));
     }
     return ll;

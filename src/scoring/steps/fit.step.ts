@@ -1,7 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { Transactions } from '../../database/transactions';
 import { backtestSample } from '../backtest-sample';
-import { type BacktestResult, backtestYielding } from '../models/backtest';
+import {
+  type BacktestOptions,
+  type BacktestResult,
+  backtestYielding,
+  type PurchaseHistory,
+} from '../models/backtest';
+import { backtestInThread, type ThreadBacktest } from '../models/backtest-thread';
+import type { WeightedRepeatSummary } from '../models/bg-nbd';
 import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
 import { runPriorityCheck } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
@@ -11,11 +19,15 @@ import { createScoringPolicy, ScoringPolicyOverrides, WorkspaceStats } from '../
 import {
   BACKTEST_SAMPLE_TARGET,
   type BacktestInput,
+  type BaseModels,
+  candidateRows,
   FittedModels,
-  fitRunModels,
+  finishRunModels,
+  fitBaseModels,
   MIN_BUYERS_FOR_BGNBD,
   MIN_REPEATERS_FOR_BGNBD,
   RUN_BACKTEST_UNIT_DAYS,
+  type RunModelOptions,
   runBacktestHorizons,
 } from '../run-models';
 import { LeftOutReport, leftOutReport, leftOutWarnings } from '../left-out';
@@ -81,22 +93,49 @@ export class FitStep {
     if (run.model_params.summaries === 'build') await this.summaries.completeBuild(run.workspace_id);
     const cols = await this.readInputs(runId, chunks);
     lap('readInputs');
-    const histories = await this.backtestHistories(run, cols);
-    lap('backtestHistories');
-    if (histories) {
-      // the backtest's fits with the event loop given back between them, so the job's lock keeps being renewed
-      const horizons = runBacktestHorizons(histories, run.horizon_days);
-      if (horizons.length)
-        histories.result = await backtestYielding(histories.histories, {
-          cutoffDay: histories.cutoffDay,
-          horizons,
-          unitDays: RUN_BACKTEST_UNIT_DAYS,
-          forecastDays: run.horizon_days,
-        });
+    // The self-backtest's purchase days are read by the database while this thread computes the statistics; the
+    // backtest then runs in a worker thread beside the run's own BG/NBD and Gamma-Gamma fits on this one. Before,
+    // the read, the backtest and the fits waited for each other (issue 16).
+    const sample = backtestSampleIds(run, cols);
+    let sent = () => {};
+    const dispatched = new Promise<void>((resolve) => (sent = resolve));
+    const historiesRead = sample ? this.backtestHistories(run, sample, sent) : Promise.resolve(undefined);
+    historiesRead.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    // a few round trips (connection, BEGIN, time zone) until the statement is in the database; the statistics
+    // do not give the event loop back
+    if (sample) await Promise.race([dispatched, historiesRead]);
+    const stats = fitStatistics(run, chunks, cols);
+    lap('statistics');
+    const histories = await historiesRead;
+    lap('backtestHistories'); // what is left of the read once the statistics are done
+    const horizons = histories ? runBacktestHorizons(histories, run.horizon_days) : [];
+    const backtestOptions = {
+      cutoffDay: histories?.cutoffDay ?? 0,
+      horizons,
+      unitDays: RUN_BACKTEST_UNIT_DAYS,
+      forecastDays: run.horizon_days,
+    };
+    const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+    const backtestRun =
+      histories && horizons.length
+        ? this.backtest(
+            runId,
+            histories.histories,
+            backtestOptions,
+            candidateRows(columnModelInputs(cols, asOfDay), stats.buyers),
+          )
+        : null;
+    backtestRun?.catch(() => undefined); // awaited below
+    const base = fitBase(run, stats, cols);
+    lap('models');
+    if (histories && backtestRun) {
+      const done = await backtestRun;
+      histories.result = done.result;
+      histories.candidateFit = done.candidateFit;
     }
-    lap('backtest');
-    const fitted = fitRun(run, chunks, cols, lap, histories);
-    const { stats, models } = fitted;
+    lap('backtest'); // what is left of the backtest (and its chosen model's fit) once the fits above are done
+    const fitted = fitRun(run, cols, base, lap, histories);
+    const { models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
     const tally = await leftOut;
     lap('leftOutWait');
@@ -207,32 +246,41 @@ export class FitStep {
   }
 
   /**
-   * Purchase days of a sample of the buyers (seeded with workspace and as-of date: the same data on the same date
-   * gives the same sample), for the self-backtest; null when BG/NBD will not be fitted anyway.
+   * The self-backtest in a worker thread (models/backtest-thread.ts), with its chosen model fitted on `rows`; in
+   * this one, with the event loop given back between its fits (so the job's lock keeps being renewed), on a single
+   * core or if the thread fails. The same result either way.
    */
-  private async backtestHistories(run: RunRow, cols: InputColumns): Promise<BacktestInput | undefined> {
-    let buyers = 0;
-    let repeaters = 0;
-    for (let i = 0; i < cols.length; i++) {
-      if (cols.transactions[i] > 0) buyers++;
-      if (cols.transactions[i] > 1) repeaters++;
+  private async backtest(
+    runId: string,
+    histories: PurchaseHistory[],
+    opts: BacktestOptions,
+    rows: WeightedRepeatSummary[],
+  ): Promise<ThreadBacktest> {
+    // on a single core a thread only adds its start-up to the same work
+    if (availableParallelism() < 2) return { result: await backtestYielding(histories, opts) };
+    try {
+      return await backtestInThread(histories, opts, rows);
+    } catch (e) {
+      this.logger.warn(`run ${runId}: the backtest thread failed (${String(e)}); running it in this one`);
+      return { result: await backtestYielding(histories, opts) };
     }
-    if (buyers < MIN_BUYERS_FOR_BGNBD || repeaters < MIN_REPEATERS_FOR_BGNBD) return undefined;
-    const ids: number[] = [];
-    for (let i = 0; i < cols.length; i++) if (cols.transactions[i] > 0) ids.push(cols.customerId[i]);
-    const sample = backtestSample(
-      ids,
-      { workspaceId: run.workspace_id, asOf: run.as_of },
-      BACKTEST_SAMPLE_TARGET,
-    );
+  }
+
+  /** Purchase days of the self-backtest's sample (backtestSampleIds), up to the as-of day. */
+  private async backtestHistories(run: RunRow, sample: number[], sent: () => void): Promise<BacktestInput> {
     const cutoff = await this.runs.endOfDay(run.as_of, run.timezone);
     const rows = await this.transactions.onClient((client) =>
-      this.accuracy.purchaseDays(client, run.workspace_id, {
-        timezone: run.timezone,
-        currency: run.currency,
-        cutoff,
-        customerIds: sample,
-      }),
+      this.accuracy.purchaseDays(
+        client,
+        run.workspace_id,
+        {
+          timezone: run.timezone,
+          currency: run.currency,
+          cutoff,
+          customerIds: sample,
+        },
+        sent,
+      ),
     );
     const byCustomer = new Map<
       string,
@@ -274,16 +322,24 @@ export class FitStep {
 }
 
 /**
- * Statistics and models of a run from its input columns, and the scoring policy they make (validated here, before
- * any chunk runs). `lap` times the phases.
+ * Ids of a sample of the buyers (seeded with workspace and as-of date: the same data on the same date gives the
+ * same sample), for the self-backtest; null when BG/NBD will not be fitted anyway.
  */
-function fitRun(
-  run: RunRow,
-  chunks: ChunkRow[],
-  cols: InputColumns,
-  lap: (phase: string) => void,
-  histories?: BacktestInput,
-): RunFit {
+function backtestSampleIds(run: RunRow, cols: InputColumns): number[] | null {
+  let buyers = 0;
+  let repeaters = 0;
+  for (let i = 0; i < cols.length; i++) {
+    if (cols.transactions[i] > 0) buyers++;
+    if (cols.transactions[i] > 1) repeaters++;
+  }
+  if (buyers < MIN_BUYERS_FOR_BGNBD || repeaters < MIN_REPEATERS_FOR_BGNBD) return null;
+  const ids: number[] = [];
+  for (let i = 0; i < cols.length; i++) if (cols.transactions[i] > 0) ids.push(cols.customerId[i]);
+  return backtestSample(ids, { workspaceId: run.workspace_id, asOf: run.as_of }, BACKTEST_SAMPLE_TARGET);
+}
+
+/** The run's statistics from its input columns. */
+function fitStatistics(run: RunRow, chunks: ChunkRow[], cols: InputColumns): RunStatistics {
   const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
   const stats = runStatistics(cols, asOfDay, {
@@ -292,19 +348,46 @@ function fitRun(
   });
   // the columns hold the buyers; the chunks counted everyone, prospects included
   stats.customers = chunks.reduce((n, c) => n + c.customers, 0);
-  lap('statistics');
-  const discountRateAnnual = settings.discountRateAnnual ?? 0.1;
-  const models = fitRunModels(
-    columnModelInputs(cols, asOfDay),
-    {
-      horizonDays: run.horizon_days,
-      buyers: stats.buyers,
-      repeaters: stats.repeaters,
-      discountRateAnnual,
-    },
-    histories,
-  );
-  lap('models');
+  return stats;
+}
+
+/** What fitBase computes: the fits that need no backtest, with the statistics they were fitted from. */
+interface BaseFit {
+  stats: RunStatistics;
+  base: BaseModels;
+  options: RunModelOptions;
+}
+
+/** The fits of fitBaseModels from the run's input columns. */
+function fitBase(run: RunRow, stats: RunStatistics, cols: InputColumns): BaseFit {
+  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+  const settings = run.settings?.scoring ?? {};
+  const options: RunModelOptions = {
+    horizonDays: run.horizon_days,
+    buyers: stats.buyers,
+    repeaters: stats.repeaters,
+    discountRateAnnual: settings.discountRateAnnual ?? 0.1,
+  };
+  const base = fitBaseModels(columnModelInputs(cols, asOfDay), options);
+  return { stats, base, options };
+}
+
+/**
+ * The rest of the run's models (the choice by the self-backtest, spend, high-CLV cut-off) and the scoring policy
+ * they make (validated here, before any chunk runs). `lap` times the phases.
+ */
+function fitRun(
+  run: RunRow,
+  cols: InputColumns,
+  { stats, base, options }: BaseFit,
+  lap: (phase: string) => void,
+  histories?: BacktestInput,
+): RunFit {
+  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+  const settings = run.settings?.scoring ?? {};
+  const { discountRateAnnual } = options;
+  const models = finishRunModels(base, columnModelInputs(cols, asOfDay), options, histories);
+  lap('choice');
   const context: RunModelContext = {
     asOf: run.as_of,
     horizonDays: run.horizon_days,
