@@ -339,6 +339,25 @@ interface FitData {
   txIndex: Int32Array;
 }
 
+/**
+ * The distinct times of a fit's rows, scaled (v / timeScale), each once: `indexOf(v)` is v's index in `times`,
+ * added on first sight. The likelihoods compute their per-time terms (ln(α + t), …) once per distinct time.
+ */
+export function scaledTimeIndex(timeScale: number): { indexOf: (v: number) => number; times: number[] } {
+  const timeIndex = new Map<number, number>();
+  const times: number[] = [];
+  const indexOf = (v: number): number => {
+    let i = timeIndex.get(v);
+    if (i === undefined) {
+      i = times.length;
+      timeIndex.set(v, i);
+      times.push(v / timeScale);
+    }
+    return i;
+  };
+  return { indexOf, times };
+}
+
 function buildData(rows: Array<Required<WeightedRepeatSummary>>): FitData {
   let maxT = 0;
   let totalWeight = 0;
@@ -351,17 +370,7 @@ function buildData(rows: Array<Required<WeightedRepeatSummary>>): FitData {
   const timeScale = maxT > 0 ? maxT / 10 : 1;
   const sorted = [...rows].sort((p, q) => p.x - q.x);
 
-  const timeIndex = new Map<number, number>();
-  const times: number[] = [];
-  const indexOf = (v: number): number => {
-    let i = timeIndex.get(v);
-    if (i === undefined) {
-      i = times.length;
-      timeIndex.set(v, i);
-      times.push(v / timeScale);
-    }
-    return i;
-  };
+  const { indexOf, times } = scaledTimeIndex(timeScale);
   const n = sorted.length;
   const weight = new Float64Array(n);
   const tIndex = new Int32Array(n);

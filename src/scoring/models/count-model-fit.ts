@@ -4,7 +4,7 @@
  * log-parameters, parameters near a bound reported. BG/NBD keeps its own tuned loop (bg-nbd.ts); this one is the
  * same recipe, written once for the others.
  */
-import { compressRepeatSummaries, type WeightedRepeatSummary } from './bg-nbd';
+import { compressRepeatSummaries, scaledTimeIndex, type WeightedRepeatSummary } from './bg-nbd';
 import { nelderMead } from './nelder-mead';
 import type { FitReport } from './types';
 
@@ -72,17 +72,7 @@ export function scaleRows(rows: WeightedRepeatSummary[]): { rows: ScaledRows; dr
     sumWeightedX: 0,
     timeScale,
   };
-  const timeIndex = new Map<number, number>();
-  const times: number[] = [];
-  const indexOf = (v: number): number => {
-    let i = timeIndex.get(v);
-    if (i === undefined) {
-      i = times.length;
-      timeIndex.set(v, i);
-      times.push(v / timeScale);
-    }
-    return i;
-  };
+  const { indexOf, times } = scaledTimeIndex(timeScale);
   distinct.forEach((r, i) => {
     out.x[i] = r.x;
     out.tx[i] = r.tx / timeScale;
