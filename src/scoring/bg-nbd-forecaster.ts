@@ -10,6 +10,7 @@
  * No framework imports.
  */
 import { aliveExpectation, pAlive } from './models/bg-nbd';
+import { pairKey } from './models/count-models';
 import { bgNbdBuyIfAlive } from './models/p-buy';
 import type { BgNbdParams, RepeatSummary } from './models/types';
 
@@ -41,14 +42,6 @@ interface Curve {
 
 /** At most this many (x, T) curves are kept (~30 MB); beyond it the memo starts over (bounded memory). */
 const MAX_CACHED_PAIRS = 200_000;
-const T_KEY_LIMIT = 1 << 21;
-
-/** The memo key of an (x, T) pair: one number for whole days (no string to build and hash per customer). */
-export function pairKey(x: number, T: number): number | string {
-  return Number.isInteger(x) && Number.isInteger(T) && T >= 0 && T < T_KEY_LIMIT && x >= 0 && x < 1 << 30
-    ? x * T_KEY_LIMIT + T
-    : `${x}|${T}`;
-}
 
 export class BgNbdForecaster {
   private readonly curves = new Map<number | string, Curve>();

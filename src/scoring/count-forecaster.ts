@@ -10,13 +10,14 @@
  * scale is fitted so that the purchases add up, it says nothing about who buys at all, and a probability times a
  * scale can exceed 1; the backtest that chose the scale ranked and judged P(buy) without it.
  */
-import { type DiscountSettings, type Forecast, pairKey } from './bg-nbd-forecaster';
+import type { DiscountSettings, Forecast } from './bg-nbd-forecaster';
 import {
   type CountModelName,
   type CountModelParams,
   modelAliveCurve,
   modelBuyIfAlive,
   modelPAlive,
+  pairKey,
 } from './models/count-models';
 import {
   correctedPBuy,

@@ -78,6 +78,18 @@ export function modelPBuy(m: FittedCountModel, t: number, s: RepeatSummary, rate
   }
 }
 
+const T_KEY_LIMIT = 1 << 21;
+
+/**
+ * The memo key of an (x, T) pair (or (x, t_x)): one number for whole days, no string to build and hash per
+ * customer; a string for anything else (fractional weeks in the CDNOW tests).
+ */
+export function pairKey(x: number, T: number): number | string {
+  return Number.isInteger(x) && Number.isInteger(T) && T >= 0 && T < T_KEY_LIMIT && x >= 0 && x < 1 << 30
+    ? x * T_KEY_LIMIT + T
+    : `${x}|${T}`;
+}
+
 /** modelExpectedPurchases and modelPBuy of one fitted model over one horizon, for many customers. */
 export interface HorizonPredictor {
   expected(s: RepeatSummary): number;
@@ -92,13 +104,11 @@ export interface HorizonPredictor {
  */
 export function horizonPredictor(m: FittedCountModel, t: number): HorizonPredictor {
   if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`horizon t must be finite and ≥ 0, got ${t}`);
-  const curves = new Map<number, number>();
-  const buyIfAlive = new Map<number, Map<number, number>>();
-  /** memo of f per (x, T) when both are small non-negative integers (days), else f itself */
-  const memo = (cache: Map<number, number>, x: number, T: number, f: () => number): number => {
-    if (!(Number.isInteger(x) && Number.isInteger(T) && x >= 0 && x < 2 ** 20 && T >= 0 && T < 2 ** 24))
-      return f();
-    const key = x * 2 ** 24 + T;
+  const curves = new Map<number | string, number>();
+  const buyIfAlive = new Map<number, Map<number | string, number>>();
+  /** memo of f per (x, T) */
+  const memo = (cache: Map<number | string, number>, x: number, T: number, f: () => number): number => {
+    const key = pairKey(x, T);
     let v = cache.get(key);
     if (v === undefined) {
       v = f();
