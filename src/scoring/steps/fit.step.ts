@@ -26,6 +26,7 @@ import {
   fitBaseModels,
   MIN_BUYERS_FOR_BGNBD,
   MIN_REPEATERS_FOR_BGNBD,
+  type ModelInputs,
   RUN_BACKTEST_UNIT_DAYS,
   type RunModelOptions,
   runBacktestHorizons,
@@ -115,18 +116,14 @@ export class FitStep {
       unitDays: RUN_BACKTEST_UNIT_DAYS,
       forecastDays: run.horizon_days,
     };
-    const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+    // a view of the columns, read by the fits below (no copy)
+    const inputs = columnModelInputs(cols, asOfDayOf(run));
     const backtestRun =
       histories && horizons.length
-        ? this.backtest(
-            runId,
-            histories.histories,
-            backtestOptions,
-            candidateRows(columnModelInputs(cols, asOfDay), stats.buyers),
-          )
+        ? this.backtest(runId, histories.histories, backtestOptions, candidateRows(inputs, stats.buyers))
         : null;
     backtestRun?.catch(() => undefined); // awaited below
-    const base = fitBase(run, stats, cols);
+    const base = fitBase(run, stats, inputs);
     lap('models');
     if (histories && backtestRun) {
       const done = await backtestRun;
@@ -134,7 +131,7 @@ export class FitStep {
       histories.candidateFit = done.candidateFit;
     }
     lap('backtest'); // what is left of the backtest (and its chosen model's fit) once the fits above are done
-    const fitted = fitRun(run, cols, base, lap, histories);
+    const fitted = fitRun(run, inputs, base, lap, histories);
     const { models } = fitted;
     if (models.backtest) await this.accuracy.save(run.workspace_id, runId, models.backtest);
     const tally = await leftOut;
@@ -300,7 +297,7 @@ export class FitStep {
     return {
       histories: ordered.map((h) => ({ days: h.days })),
       spend: { amounts: ordered.map((h) => h.amounts), kinds: ordered.map((h) => h.kind) },
-      cutoffDay: Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS,
+      cutoffDay: asOfDayOf(run),
     };
   }
 
@@ -338,11 +335,15 @@ function backtestSampleIds(run: RunRow, cols: InputColumns): number[] | null {
   return backtestSample(ids, { workspaceId: run.workspace_id, asOf: run.as_of }, BACKTEST_SAMPLE_TARGET);
 }
 
+/** The run's as-of date as a day number (days since 1970-01-01), the unit of the input columns' days. */
+function asOfDayOf(run: RunRow): number {
+  return Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+}
+
 /** The run's statistics from its input columns. */
 function fitStatistics(run: RunRow, chunks: ChunkRow[], cols: InputColumns): RunStatistics {
-  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
-  const stats = runStatistics(cols, asOfDay, {
+  const stats = runStatistics(cols, asOfDayOf(run), {
     abcCutA: settings.abcCutA ?? 0.7,
     abcCutB: settings.abcCutB ?? 0.9,
   });
@@ -359,8 +360,7 @@ interface BaseFit {
 }
 
 /** The fits of fitBaseModels from the run's input columns. */
-function fitBase(run: RunRow, stats: RunStatistics, cols: InputColumns): BaseFit {
-  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
+function fitBase(run: RunRow, stats: RunStatistics, inputs: ModelInputs): BaseFit {
   const settings = run.settings?.scoring ?? {};
   const options: RunModelOptions = {
     horizonDays: run.horizon_days,
@@ -368,7 +368,7 @@ function fitBase(run: RunRow, stats: RunStatistics, cols: InputColumns): BaseFit
     repeaters: stats.repeaters,
     discountRateAnnual: settings.discountRateAnnual ?? 0.1,
   };
-  const base = fitBaseModels(columnModelInputs(cols, asOfDay), options);
+  const base = fitBaseModels(inputs, options);
   return { stats, base, options };
 }
 
@@ -378,15 +378,14 @@ function fitBase(run: RunRow, stats: RunStatistics, cols: InputColumns): BaseFit
  */
 function fitRun(
   run: RunRow,
-  cols: InputColumns,
+  inputs: ModelInputs,
   { stats, base, options }: BaseFit,
   lap: (phase: string) => void,
   histories?: BacktestInput,
 ): RunFit {
-  const asOfDay = Date.parse(`${run.as_of}T00:00:00Z`) / DAY_MS;
   const settings = run.settings?.scoring ?? {};
   const { discountRateAnnual } = options;
-  const models = finishRunModels(base, columnModelInputs(cols, asOfDay), options, histories);
+  const models = finishRunModels(base, inputs, options, histories);
   lap('choice');
   const context: RunModelContext = {
     asOf: run.as_of,
