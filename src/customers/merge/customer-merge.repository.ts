@@ -222,7 +222,7 @@ export class CustomerMergeRepository extends SqlRepository {
     return repointed;
   }
 
-  /** insertMerge for a batch, in the pairs' order: answers the rows. */
+  /** insertMerge for a batch, in the pairs' order. */
   async insertMerges(
     workspaceId: string,
     actor: string,
@@ -230,7 +230,7 @@ export class CustomerMergeRepository extends SqlRepository {
       MergePair & { reason: string; repointed: string[]; moved: Record<MovedColumn, string[]> }
     >,
     tx: Queryable,
-  ): Promise<MergeRow[]> {
+  ): Promise<void> {
     const columns = FOLLOWERS.map((f) => f.column);
     const records = JSON.stringify(
       merges.map((m) => ({
@@ -244,14 +244,13 @@ export class CustomerMergeRepository extends SqlRepository {
     const recordType = `winner_id bigint, loser_id bigint, reason text, repointed_customer_ids bigint[], ${FOLLOWERS.map(
       (f) => `${f.column} ${f.idType}[]`,
     ).join(', ')}`;
-    const rows = await this.rows<MergeRow>(
+    await this.exec(
       `INSERT INTO customer_merges (workspace_id, winner_id, loser_id, reason, actor, repointed_customer_ids, ${columns.join(', ')})
        SELECT $1, x.winner_id, x.loser_id, x.reason, $2, x.repointed_customer_ids, ${columns.map((c) => `x.${c}`).join(', ')}
-         FROM jsonb_to_recordset($3::jsonb) AS x(${recordType}) RETURNING *`,
+         FROM jsonb_to_recordset($3::jsonb) AS x(${recordType})`,
       [workspaceId, actor, records],
       tx,
     );
-    return rows;
   }
 
   lockMerge(workspaceId: string, mergeId: string, tx: Queryable): Promise<MergeRow | undefined> {
