@@ -128,7 +128,7 @@ export class RunTablesRepository extends SqlRepository {
   }
 
   /**
-   * History rows as COPY text lines (chunk-io.ts historyLine). PostgreSQL refuses COPY FROM into a table under
+   * History rows as COPY text (chunk-io.ts historyLine): lines, or pieces of many lines each. PostgreSQL refuses COPY FROM into a table under
    * row-level security, so they go through a temporary table of the session and one INSERT … SELECT, which the
    * policy checks.
    */

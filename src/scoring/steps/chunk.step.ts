@@ -5,7 +5,8 @@ import { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Transactions } from '../../database/transactions';
 import { BinaryCopyWriter } from '../binary-copy';
-import { historyLine, parseChunkLine, writeScoreRow } from '../chunk-io';
+import { ChunkInputColumns } from '../chunk-input-columns';
+import { historyLine, writeScoreRow } from '../chunk-io';
 import type { ChunkInputRow, ScoreRow } from '../chunk-scoring';
 import { addToStats, emptyStats, historyChanged, RunStats } from '../run-report';
 import { RunTablesRepository } from '../run-tables.repository';
@@ -53,10 +54,8 @@ export class ChunkStep {
     await this.transactions
       .onClient(async (client) => {
         const t = Date.now();
-        const rows: ChunkInputRow[] = [];
-        await this.tables.copyOutChunkRows(client, runId, chunkNo, run.as_of, (f) =>
-          rows.push(parseChunkLine(f)),
-        );
+        const rows = new ChunkInputColumns();
+        await this.tables.copyOutChunkRows(client, runId, chunkNo, run.as_of, (f) => rows.add(f));
         customers = rows.length;
         seconds.read = (Date.now() - t) / 1000;
         const stats = await this.writeRows(client, runId, run, rows, score, seconds);
@@ -79,25 +78,32 @@ export class ChunkStep {
     client: PoolClient,
     runId: string,
     run: RunRow,
-    rows: ChunkInputRow[],
+    rows: ChunkInputColumns,
     score: (row: ChunkInputRow) => ScoreRow,
     seconds: ChunkSeconds,
   ): Promise<RunStats> {
     const stats = emptyStats();
-    const historyLines: string[] = [];
+    // joined per batch: one string per 2,000 customers is held to the end of the chunk, not one per customer
+    const history: string[] = [];
+    let historyRows = 0;
     const historyMode = run.model_params.historyMode ?? 'full';
     const copy = this.tables.copyScores(client, runId);
     const writer = new BinaryCopyWriter().header();
     let t: number;
     for (let i = 0; i < rows.length; i += COPY_BATCH) {
       t = Date.now();
-      for (const input of rows.slice(i, i + COPY_BATCH)) {
+      const lines: string[] = [];
+      for (let r = i; r < Math.min(i + COPY_BATCH, rows.length); r++) {
+        const input = rows.row(r);
         const s = score(input);
         addToStats(stats, input, s);
         writeScoreRow(writer, s);
-        if (historyMode === 'full' || (historyMode === 'delta' && historyChanged(input, s)))
-          historyLines.push(historyLine(runId, run.workspace_id, s));
+        if (historyMode === 'full' || (historyMode === 'delta' && historyChanged(input, s))) {
+          lines.push(historyLine(runId, run.workspace_id, s));
+          historyRows++;
+        }
       }
+      if (lines.length > 0) history.push(lines.join(''));
       seconds.score += (Date.now() - t) / 1000;
       t = Date.now();
       await copy.write(writer.take());
@@ -106,9 +112,9 @@ export class ChunkStep {
     t = Date.now();
     await copy.write(writer.trailer().take());
     await copy.end();
-    await this.tables.copyHistory(client, historyLines);
+    await this.tables.copyHistory(client, history);
     seconds.write += (Date.now() - t) / 1000;
-    stats.historyRows = historyLines.length;
+    stats.historyRows = historyRows;
     stats.seconds = seconds;
     return stats;
   }

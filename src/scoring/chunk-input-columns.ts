@@ -1,0 +1,133 @@
+/**
+ * A chunk's input rows held column by column, from the read of its inputs to its last COPY batch.
+ *
+ * Why not an array of ChunkInputRow: a chunk holds its 50,000 rows for the whole job, so as objects they outlive
+ * V8's young generation and are copied into the old one, ~40 MB a chunk. Old space is collected only when it has
+ * grown by a multiple of what is live, so a worker process scoring chunk after chunk stood at 551 MB of RSS with
+ * ~140 MB live (docs/benchmarks.md). Here the numbers sit in one typed array (outside the JS heap), the two
+ * categorical columns in byte codes, and `row(i)` builds the object the scorer takes, which dies young.
+ * `row(i)` equals parseChunkLine of the same fields (chunk-io.ts; tested). No framework imports.
+ */
+import type { ChunkInputRow } from './chunk-scoring';
+import type { Lifecycle, ValueTier } from './models/types';
+
+const NULL = '\\N';
+
+/** The numeric fields of SCORE_RUN_SQL.chunkRows by position, in the order they are stored per row. */
+const NUMERIC_FIELDS = [2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 18, 19] as const;
+const STRIDE = NUMERIC_FIELDS.length;
+
+/** A column of a few distinct words (or null), stored as one byte per row: 0 is null, k the k-th word seen. */
+class WordColumn<T extends string> {
+  private readonly words: T[] = [];
+  private readonly codes = new Map<string, number>();
+
+  code(field: string): number {
+    if (field === NULL) return 0;
+    let code = this.codes.get(field);
+    if (code === undefined) {
+      if (this.words.length === 255) throw new RangeError(`more than 255 distinct values in a word column`);
+      this.words.push(field as T);
+      code = this.words.length;
+      this.codes.set(field, code);
+    }
+    return code;
+  }
+
+  word(code: number): T | null {
+    return code === 0 ? null : this.words[code - 1];
+  }
+}
+
+export class ChunkInputColumns {
+  private ids: string[] = [];
+  private numbers: Float64Array;
+  /** bit k set: NUMERIC_FIELDS[k] is null */
+  private nulls: Uint16Array;
+  private business: Uint8Array;
+  private tierCodes: Uint8Array;
+  private lifecycleCodes: Uint8Array;
+  private readonly tiers = new WordColumn<ValueTier>();
+  private readonly lifecycles = new WordColumn<Lifecycle>();
+  private count = 0;
+
+  constructor(capacity = 1_024) {
+    const n = Math.max(1, capacity);
+    this.numbers = new Float64Array(n * STRIDE);
+    this.nulls = new Uint16Array(n);
+    this.business = new Uint8Array(n);
+    this.tierCodes = new Uint8Array(n);
+    this.lifecycleCodes = new Uint8Array(n);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends one line of SCORE_RUN_SQL.chunkRows, split on tabs. */
+  add(f: string[]): void {
+    if (this.count === this.nulls.length) this.grow();
+    const i = this.count++;
+    this.ids.push(f[0]);
+    this.business[i] = f[1] === 'business' ? 1 : 0;
+    this.tierCodes[i] = this.tiers.code(f[11]);
+    this.lifecycleCodes[i] = this.lifecycles.code(f[12]);
+    let nulls = 0;
+    const base = i * STRIDE;
+    for (let k = 0; k < STRIDE; k++) {
+      const field = f[NUMERIC_FIELDS[k]];
+      if (field === NULL) nulls |= 1 << k;
+      else this.numbers[base + k] = Number(field);
+    }
+    this.nulls[i] = nulls;
+  }
+
+  /** Row `i` as the scorer's input: a fresh object, equal to parseChunkLine of the fields it was added from. */
+  row(i: number): ChunkInputRow {
+    if (!(i >= 0 && i < this.count)) throw new RangeError(`row ${i} of ${this.count}`);
+    const base = i * STRIDE;
+    const nulls = this.nulls[i];
+    const x = this.numbers;
+    // a null in a field that is never null reads as Number('\\N') would: NaN (as parseChunkLine)
+    const v = (k: number): number => (nulls & (1 << k) ? NaN : x[base + k]);
+    const n = (k: number): number | null => (nulls & (1 << k) ? null : x[base + k]);
+    return {
+      customer_id: this.ids[i],
+      kind: this.business[i] === 1 ? 'business' : 'individual',
+      transactions: v(0),
+      monetary: v(1),
+      repeat_mean_minor: n(2),
+      age_days: n(3),
+      recency_days: n(4),
+      days_since_interaction: n(5),
+      complaints_90d: v(6),
+      last_survey: n(7),
+      prev_clv: n(8),
+      prev_tier: this.tiers.word(this.tierCodes[i]),
+      prev_lifecycle: this.lifecycles.word(this.lifecycleCodes[i]),
+      prev_priority: n(9),
+      refunded_orders: v(10),
+      days_since_two_way: n(11),
+      orders_placed: v(12),
+      orders_undone: v(13),
+      gross_minor: v(14),
+      undone_minor: v(15),
+    };
+  }
+
+  private grow(): void {
+    const capacity = this.nulls.length * 2;
+    const numbers = new Float64Array(capacity * STRIDE);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    this.nulls = grown(this.nulls, new Uint16Array(capacity));
+    this.business = grown(this.business, new Uint8Array(capacity));
+    this.tierCodes = grown(this.tierCodes, new Uint8Array(capacity));
+    this.lifecycleCodes = grown(this.lifecycleCodes, new Uint8Array(capacity));
+  }
+}
+
+function grown<A extends Uint8Array | Uint16Array>(from: A, to: A): A {
+  to.set(from);
+  return to;
+}
