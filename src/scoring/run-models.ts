@@ -19,7 +19,12 @@ import {
 } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
-import { gammaGammaRejection, type SpendModel, spendOrderValue } from './models/spend-models';
+import {
+  gammaGammaRejection,
+  type SpendModel,
+  type SpendModelName,
+  spendOrderValue,
+} from './models/spend-models';
 import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
@@ -260,6 +265,7 @@ function fitRunSpend(
     countBacktest: result,
     gammaGamma,
     gammaGammaRejection: report.gammaGamma?.rejected ?? null,
+    incumbent: opts.previousModels?.spend ?? null,
   });
   if (!chosen) return null;
   report.spendChoice = chosen.report;
@@ -294,6 +300,7 @@ function chooseModel(
       horizons,
       unitDays: RUN_BACKTEST_UNIT_DAYS,
       forecastDays: opts.horizonDays,
+      incumbent: opts.previousModels?.count ?? null,
     });
   const now = splitHistories(input.histories, input.cutoffDay).summaries;
   const bgFit = report.bgNbd!;
@@ -381,6 +388,8 @@ export interface RunModelOptions {
   buyers: number;
   repeaters: number;
   discountRateAnnual: number;
+  /** the models the previous run used: each choice keeps its own while within its switch share (models/incumbent.ts) */
+  previousModels?: { count: CountModelName | null; spend: SpendModelName | null } | null;
 }
 
 /**

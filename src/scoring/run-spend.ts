@@ -46,6 +46,8 @@ export interface RunSpendInput {
   gammaGammaRejection: string | null;
   /** the candidates (default: every one of SPEND_MODELS) */
   models?: readonly SpendModelName[];
+  /** the previous run's spend model: kept while within its switch share of the best (models/incumbent.ts) */
+  incumbent?: SpendModelName | null;
 }
 
 /** The chosen spend model, fitted on the run's rows, and the report's part; null without backtest horizons. */
@@ -62,6 +64,7 @@ export function chooseRunSpend(
     cutoffDay: input.cutoffDay,
     horizons,
     models: input.models,
+    incumbent: input.incumbent,
     expectedPurchases: (h, summaries) => {
       const fit = countModel?.horizons.find((r) => r.horizon === h);
       if (!countModel || !fit) return null;

@@ -6,7 +6,9 @@ import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import type { RunModelContext } from './chunk-scoring';
 import type { SummaryRefreshMode } from './customer-summaries';
+import { COUNT_MODELS, type CountModelName } from './models/count-models';
 import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
+import { SPEND_MODELS, type SpendModelName } from './models/spend-models';
 import type { OrderTallyRow } from './left-out';
 import type { RunStats } from './run-report';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
@@ -18,6 +20,8 @@ export interface RunParams {
   previousRunId?: string | null;
   /** margin of the previous run (its stored CLVs carry it) */
   previousMargin?: number | null;
+  /** the models the previous run's scores used: kept through a night's noise (models/incumbent.ts) */
+  previousModels?: PreviousModels | null;
   /** full: every customer gets a history row; delta: only those who changed (run-report.ts historyChanged) */
   historyMode?: 'full' | 'delta' | 'none';
   publishWorklists?: boolean;
@@ -28,6 +32,12 @@ export interface RunParams {
   /** how the inputs jobs bring the summaries of their chunk to the run's cutoff; behind (or none, a run from
    * before the summaries): the inputs compute them from the orders and interactions */
   summaries?: SummaryRefreshMode;
+}
+
+/** The count and spend models a completed run's scores used (null: none, or one this version does not know). */
+export interface PreviousModels {
+  count: CountModelName | null;
+  spend: SpendModelName | null;
 }
 
 /** A run that just ended: how long it took from creation, seconds, and whether it was a backtest. */
@@ -287,13 +297,30 @@ export class ScoreRunRepository extends SqlRepository {
   }
 
   /** A completed run no later than `asOf`, with the margin its CLVs carry. */
-  completedRun(runId: string, asOf: string): Promise<{ id: string; margin: number | null } | undefined> {
-    return this.first<{ id: string; margin: number | null }>(
+  async completedRun(
+    runId: string,
+    asOf: string,
+  ): Promise<{ id: string; margin: number | null; models: PreviousModels } | undefined> {
+    const row = await this.first<{
+      id: string;
+      margin: number | null;
+      count_model: string | null;
+      spend_model: string | null;
+    }>(
       // @crossTenant the workspace's current snapshot, named by the workspace's own row
-      `SELECT id, model_params #> '{context,margin}' AS margin FROM score_runs
-       WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
+      `SELECT id, model_params #> '{context,margin}' AS margin,
+              report #>> '{models,choice,chosen}' AS count_model, report #>> '{models,spendChoice,chosen}' AS spend_model
+       FROM score_runs WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
       [runId, asOf],
     );
+    if (!row) return undefined;
+    const known = <M extends string>(names: readonly M[], name: string | null): M | null =>
+      names.find((m) => m === name) ?? null;
+    return {
+      id: row.id,
+      margin: row.margin,
+      models: { count: known(COUNT_MODELS, row.count_model), spend: known(SPEND_MODELS, row.spend_model) },
+    };
   }
 
   /** Completed runs of the workspace since its latest full history snapshot. */

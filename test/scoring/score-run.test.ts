@@ -144,6 +144,19 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(report.models.reasons.join(' ')).toContain(`spend model chosen by the self-backtest:`);
     // three months later: some customers moved up, some down, some became at risk
     expect(report.previousRunId).toBe(firstRunId);
+    // the models the previous run's scores used travel to this one, whose choices keep them through a night's
+    // sampling noise (models/incumbent.ts)
+    const [first] = await nest.db.query(
+      `SELECT report #>> '{models,choice,chosen}' AS count, report #>> '{models,spendChoice,chosen}' AS spend
+       FROM score_runs WHERE id = $1`,
+      [firstRunId],
+    );
+    const [{ previous }] = await nest.db.query(
+      `SELECT model_params -> 'previousModels' AS previous FROM score_runs WHERE id = $1`,
+      [run.id],
+    );
+    expect(first.spend).not.toBeNull();
+    expect(previous).toEqual({ count: first.count, spend: first.spend });
     expect(report.moves.promotions).toBeGreaterThan(0);
     expect(report.moves.demotions).toBeGreaterThan(0);
     expect(report.moves.newlyAtRisk).toBeGreaterThan(0);

@@ -16,6 +16,8 @@ import {
   YEAR_AGO_DAYS,
   yearAgoSplit,
 } from './backtest';
+import { modelLabel } from './count-models';
+import { COUNT_SWITCH_SHARE } from './incumbent';
 import { PLANTED, plant } from './seasonality.testdata';
 
 describe('holdoutMetrics', () => {
@@ -213,6 +215,37 @@ describe('backtest', () => {
     return backtestYielding(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 }).then((y) =>
       expect(JSON.stringify(y)).toEqual(JSON.stringify(r)),
     );
+  });
+
+  it('keeps the previous run’s model while within COUNT_SWITCH_SHARE of the best, and names the one it replaces', () => {
+    const seen = { kept: 0, replaced: 0 };
+    // every third customer stops: the others trail BG/NBD by 4.8–5.1 %; every seventh: by 1.3–1.9 %
+    for (const stopEvery of [3, 7]) {
+      const histories = Array.from({ length: 400 }, (_, i) => {
+        const start = i % 60;
+        const gap = 5 + (i % 23);
+        const stop = i % stopEvery === 0 ? start + 60 : 400;
+        const days: number[] = [];
+        for (let d = start; d <= Math.min(stop, 300); d += gap) days.push(d);
+        return { days };
+      });
+      const opts = { cutoffDay: 300, horizons: [56, 84], unitDays: 7 };
+      const r = backtest(histories, opts);
+      const usable = r.candidates.filter((c) => !c.excluded);
+      const best = Math.min(...usable.map((c) => c.meanMae));
+      for (const c of usable.filter((u) => u.model !== r.chosen)) {
+        const again = backtest(histories, { ...opts, incumbent: c.model });
+        const within = c.meanMae <= best * (1 + COUNT_SWITCH_SHARE);
+        seen[within ? 'kept' : 'replaced']++;
+        expect(again.chosen).toBe(within ? c.model : r.chosen);
+        expect(again.reason).toContain(
+          within ? `kept ${modelLabel(c.model)}` : `replaces ${modelLabel(c.model)}`,
+        );
+        // the candidates' figures are the night's own either way
+        expect(JSON.stringify(again.candidates)).toEqual(JSON.stringify(r.candidates));
+      }
+    }
+    expect(seen).toEqual({ kept: 2, replaced: 2 });
   });
 
   it('learns the scale a year earlier over the forecast window when the history is too short for an index', () => {

@@ -16,6 +16,7 @@ import {
   modelPAlive,
   paramsInDays,
 } from './count-models';
+import { COUNT_SWITCH_SHARE, keepIncumbent } from './incumbent';
 import { estimateSeasonality, seasonalFactor, type SeasonalIndex } from './seasonality';
 import type { FitReport, RepeatSummary } from './types';
 
@@ -162,6 +163,8 @@ export interface BacktestOptions {
   unitDays?: number;
   /** the horizon of the real forecast in days (default: the longest backtest horizon); see calendarLogVariance */
   forecastDays?: number;
+  /** the previous run's model: kept while within COUNT_SWITCH_SHARE of the best (incumbent.ts) */
+  incumbent?: CountModelName | null;
 }
 
 export interface HorizonResult {
@@ -404,7 +407,7 @@ function* backtestSteps(
       excluded: horizons.length === 0 || degenerateFits * 2 > horizons.length,
     };
   });
-  const { chosen, reason } = choose(candidates);
+  const { chosen, reason } = choose(candidates, opts.incumbent);
   const season = chooseSeasonality(
     histories,
     opts.cutoffDay,
@@ -593,17 +596,24 @@ export function correctionScale(
   return { scale, logRatios, shrinkage };
 }
 
-/** Lowest mean backtest MAE among the usable candidates; within MAE_TIE_SHARE the earlier model wins. */
-function choose(candidates: CandidateResult[]): { chosen: CountModelName | null; reason: string } {
+/**
+ * Lowest mean backtest MAE among the usable candidates; within MAE_TIE_SHARE the earlier model wins, and the
+ * previous run's model stays while within COUNT_SWITCH_SHARE (incumbent.ts).
+ */
+function choose(
+  candidates: CandidateResult[],
+  incumbent?: CountModelName | null,
+): { chosen: CountModelName | null; reason: string } {
   const usable = candidates.filter((c) => !c.excluded && Number.isFinite(c.meanMae));
   const excluded = candidates.filter((c) => c.excluded).map((c) => modelLabel(c.model));
   const note = excluded.length ? `; left out as degenerate: ${excluded.join(', ')}` : '';
   if (usable.length === 0) return { chosen: null, reason: `no usable candidate${note}` };
   const best = min(...usable.map((c) => c.meanMae));
-  const chosen = usable.find((c) => c.meanMae <= best * (1 + MAE_TIE_SHARE))!;
+  const night = usable.find((c) => c.meanMae <= best * (1 + MAE_TIE_SHARE))!.model;
+  const kept = keepIncumbent(night, incumbent, usable, modelLabel, COUNT_SWITCH_SHARE);
   const ranking = usable.map((c) => `${modelLabel(c.model)} ${c.meanMae.toFixed(4)}`).join(', ');
   return {
-    chosen: chosen.model,
-    reason: `lowest mean backtest MAE (${ranking}; ties within ${MAE_TIE_SHARE * 100} % go to the earlier of BG/NBD, MBG/NBD, Pareto/NBD)${note}`,
+    chosen: kept.chosen,
+    reason: `lowest mean backtest MAE (${ranking}; ties within ${MAE_TIE_SHARE * 100} % go to the earlier of BG/NBD, MBG/NBD, Pareto/NBD)${kept.note}${note}`,
   };
 }

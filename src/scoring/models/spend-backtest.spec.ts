@@ -8,6 +8,7 @@ import {
   spendMetrics,
   spendSplit,
 } from './spend-backtest';
+import { SPEND_SWITCH_SHARE } from './incumbent';
 
 /**
  * Customers buying every ~30 days for a year (day numbers 0–364), each order log-normal around the customer's own
@@ -84,6 +85,28 @@ describe('chooseSpend', () => {
     expect(chooseSpend([candidate('log-normal', 99.5), candidate('gamma-gamma', 99)]).chosen).toBe(
       'gamma-gamma',
     );
+  });
+
+  it('keeps the previous run’s model while within SPEND_SWITCH_SHARE of the best, not beyond', () => {
+    const within = [
+      candidate('own-mean', 100),
+      candidate('log-normal', 100 / (1 + SPEND_SWITCH_SHARE) + 0.01),
+    ];
+    expect(chooseSpend(within).chosen).toBe('log-normal');
+    const kept = chooseSpend(within, 'own-mean');
+    expect(kept.chosen).toBe('own-mean');
+    expect(kept.reason).toMatch(/kept own mean, the previous run's choice/i);
+    const clear = [
+      candidate('own-mean', 100),
+      candidate('log-normal', 100 / (1 + SPEND_SWITCH_SHARE) - 0.01),
+    ];
+    expect(chooseSpend(clear, 'own-mean').chosen).toBe('log-normal');
+    expect(chooseSpend(clear, 'own-mean').reason).toMatch(/replaces own mean/i);
+    // a previous model that is left out tonight is not kept
+    expect(
+      chooseSpend([candidate('own-mean', 100), candidate('gamma-gamma', 99, 'q at its bound')], 'gamma-gamma')
+        .chosen,
+    ).toBe('own-mean');
   });
 
   it('leaves out a rejected candidate and says why', () => {

@@ -9,6 +9,7 @@
  * used for the choice: it mostly measures the count model). Pure; docs/models-clv.md "Spend".
  */
 import type { SpendSummary } from './gamma-gamma';
+import { keepIncumbent, SPEND_SWITCH_SHARE } from './incumbent';
 import type { SpendHistory } from './priority-check';
 import {
   fitSpendModel,
@@ -73,6 +74,8 @@ export interface SpendBacktestOptions {
   models?: readonly SpendModelName[];
   /** the count model's expected purchases over the horizon for the split's customers (same order), when known */
   expectedPurchases?: (horizon: number, summaries: RepeatSummary[]) => ArrayLike<number> | null;
+  /** the previous run's model: kept while within SPEND_SWITCH_SHARE of the best (incumbent.ts) */
+  incumbent?: SpendModelName | null;
 }
 
 /** Customers at `splitDay` (those who had bought by then) with their spend up to it and in (splitDay, endDay]. */
@@ -145,7 +148,7 @@ export function spendBacktest(histories: SpendHistory[], opts: SpendBacktestOpti
     }
   }
   const candidates = models.map((model) => candidateOf(model, perModel.get(model)!));
-  return { horizons: opts.horizons, candidates, ...chooseSpend(candidates) };
+  return { horizons: opts.horizons, candidates, ...chooseSpend(candidates, opts.incumbent) };
 }
 
 /** Order value and (with E[X]) revenue metrics of one candidate's predictions at one split. */
@@ -200,8 +203,14 @@ function candidateOf(model: SpendModelName, horizons: SpendHorizonResult[]): Spe
   };
 }
 
-/** Lowest mean MAE among the candidates not left out; within SPEND_MAE_TIE_SHARE the simpler one. */
-export function chooseSpend(candidates: SpendCandidateResult[]): { chosen: SpendModelName; reason: string } {
+/**
+ * Lowest mean MAE among the candidates not left out; within SPEND_MAE_TIE_SHARE the simpler one, and the previous
+ * run's model stays while within SPEND_SWITCH_SHARE (incumbent.ts).
+ */
+export function chooseSpend(
+  candidates: SpendCandidateResult[],
+  incumbent?: SpendModelName | null,
+): { chosen: SpendModelName; reason: string } {
   const usable = candidates.filter((c) => c.excluded === null && Number.isFinite(c.meanMae));
   const left = candidates
     .filter((c) => c.excluded !== null)
@@ -210,12 +219,13 @@ export function chooseSpend(candidates: SpendCandidateResult[]): { chosen: Spend
   if (usable.length === 0) return { chosen: 'own-mean', reason: `no usable spend candidate${note}` };
   const best = min(...usable.map((c) => c.meanMae));
   const order = (m: SpendModelName) => max(0, SPEND_MODELS.indexOf(m));
-  const chosen = usable
+  const night = usable
     .filter((c) => c.meanMae <= best * (1 + SPEND_MAE_TIE_SHARE))
-    .sort((p, q) => order(p.model) - order(q.model))[0];
+    .sort((p, q) => order(p.model) - order(q.model))[0].model;
+  const kept = keepIncumbent(night, incumbent, usable, spendLabel, SPEND_SWITCH_SHARE);
   const ranking = usable.map((c) => `${spendLabel(c.model)} ${c.meanMae.toFixed(0)}`).join(', ');
   return {
-    chosen: chosen.model,
-    reason: `lowest mean backtest MAE of the holdout buyers' mean order value (${ranking}; within ${100 * SPEND_MAE_TIE_SHARE} % of the best the simpler model wins)${note}`,
+    chosen: kept.chosen,
+    reason: `lowest mean backtest MAE of the holdout buyers' mean order value (${ranking}; within ${100 * SPEND_MAE_TIE_SHARE} % of the best the simpler model wins)${kept.note}${note}`,
   };
 }

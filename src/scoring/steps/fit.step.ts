@@ -115,6 +115,7 @@ export class FitStep {
       horizons,
       unitDays: RUN_BACKTEST_UNIT_DAYS,
       forecastDays: run.horizon_days,
+      incumbent: run.model_params.previousModels?.count ?? null,
     };
     // a view of the columns, read by the fits below (no copy)
     const inputs = columnModelInputs(cols, asOfDayOf(run));
@@ -367,6 +368,7 @@ function fitBase(run: RunRow, stats: RunStatistics, inputs: ModelInputs): BaseFi
     buyers: stats.buyers,
     repeaters: stats.repeaters,
     discountRateAnnual: settings.discountRateAnnual ?? 0.1,
+    previousModels: run.model_params.previousModels ?? null,
   };
   const base = fitBaseModels(inputs, options);
   return { stats, base, options };

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { Transactions } from '../../database/transactions';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { RunTablesRepository } from '../run-tables.repository';
-import { RunRow, ScoreRunRepository } from '../score-run.repository';
+import { PreviousModels, RunRow, ScoreRunRepository } from '../score-run.repository';
 import { RunLoader } from './run-loader';
 import { ScoringFlows } from './scoring-flows';
 
@@ -51,7 +51,12 @@ export class PrepareStep {
       await this.runs.recordPlan(
         client,
         run.id,
-        { previousRunId: previous?.id ?? null, previousMargin: previous?.margin ?? null, summaries },
+        {
+          previousRunId: previous?.id ?? null,
+          previousMargin: previous?.margin ?? null,
+          previousModels: previous?.models ?? null,
+          summaries,
+        },
         { customerSummaries: { mode: summaries, customers: 0, seconds: 0 } },
       );
       await this.runs.planChunks(client, run.workspace_id, run.id, this.config.scoringChunkSize);
@@ -62,9 +67,13 @@ export class PrepareStep {
    * The run this one compares with (moves, CLV trend, history deltas): the workspace's current snapshot, unless
    * that is of a later date (a backtest after the nightly run compares with nothing rather than with the future).
    */
-  private async previousRun(run: RunRow): Promise<{ id: string; margin: number | undefined } | null> {
+  private async previousRun(
+    run: RunRow,
+  ): Promise<{ id: string; margin: number | undefined; models: PreviousModels } | null> {
     if (!run.current_score_run_id) return null;
     const row = await this.runs.completedRun(run.current_score_run_id, run.as_of);
-    return row ? { id: row.id, margin: row.margin === null ? undefined : Number(row.margin) } : null;
+    return row
+      ? { id: row.id, margin: row.margin === null ? undefined : Number(row.margin), models: row.models }
+      : null;
   }
 }
