@@ -7,7 +7,12 @@
 import type { RunForecast } from './count-forecaster';
 import type { BacktestResult, HoldoutMetrics, PurchaseHistory } from './models/backtest';
 import type { RepeatSummary } from './models/types';
-import { CORRECTION_FEATURES, learnCorrection, prepareCorrection } from './models/learned-correction';
+import {
+  CORRECTION_FEATURES,
+  type CorrectionCoefficients,
+  learnCorrection,
+  prepareCorrection,
+} from './models/learned-correction';
 
 /** The figures of one side of the validation, for the report. */
 interface ValidationFigures {
@@ -48,7 +53,8 @@ function figures(m: HoldoutMetrics): ValidationFigures {
 
 /**
  * The forecast with the correction when its validation supports it (else the forecast as it was), and what the
- * report says. `now`: the sample's summaries as of the cutoff; `horizonDays`: the forecast's horizon.
+ * report says. `now`: the sample's summaries as of the cutoff; `horizonDays`: the forecast's horizon;
+ * `previous`: the coefficients the previous run used with the same count model (the fits' prior).
  */
 export function correctRunForecast(
   forecast: RunForecast,
@@ -56,6 +62,7 @@ export function correctRunForecast(
   result: BacktestResult,
   now: RepeatSummary[],
   horizonDays: number,
+  previous: CorrectionCoefficients | null = null,
 ): { forecast: RunForecast; report: CorrectionReport } {
   const candidate = result.candidates.find((c) => c.model === forecast.model);
   const last = candidate?.horizons[candidate.horizons.length - 1];
@@ -78,6 +85,7 @@ export function correctRunForecast(
     histories,
     { model: forecast.model, params: last.params, horizon: last.horizon },
     result.cutoffDay,
+    { previous },
   );
   const report: CorrectionReport = {
     used: learned.correction !== null,

@@ -25,6 +25,7 @@ import {
   type SpendModelName,
   spendOrderValue,
 } from './models/spend-models';
+import type { CorrectionCoefficients } from './models/learned-correction';
 import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
@@ -349,7 +350,16 @@ function chooseModel(
     reason += '; no usable model: the scores use BG/NBD as fitted, uncorrected';
   }
   if (forecast) {
-    const corrected = correctRunForecast(forecast, input.histories, result, now, opts.horizonDays);
+    // the previous run's coefficients are a prior only for the same count model (its E[X] is a feature)
+    const previous = opts.previousModels;
+    const corrected = correctRunForecast(
+      forecast,
+      input.histories,
+      result,
+      now,
+      opts.horizonDays,
+      previous?.count === forecast.model ? (previous.correction ?? null) : null,
+    );
     forecast = corrected.forecast;
     report.correction = corrected.report;
   }
@@ -389,7 +399,12 @@ export interface RunModelOptions {
   repeaters: number;
   discountRateAnnual: number;
   /** the models the previous run used: each choice keeps its own while within its switch share (models/incumbent.ts) */
-  previousModels?: { count: CountModelName | null; spend: SpendModelName | null } | null;
+  previousModels?: {
+    count: CountModelName | null;
+    spend: SpendModelName | null;
+    /** the learned correction's coefficients it used (models/learned-correction.ts: the fits' prior) */
+    correction?: CorrectionCoefficients | null;
+  } | null;
 }
 
 /**

@@ -7,6 +7,7 @@ import { SqlRepository } from '../database/sql-repository';
 import type { RunModelContext } from './chunk-scoring';
 import type { SummaryRefreshMode } from './customer-summaries';
 import { COUNT_MODELS, type CountModelName } from './models/count-models';
+import type { CorrectionCoefficients } from './models/learned-correction';
 import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
 import { SPEND_MODELS, type SpendModelName } from './models/spend-models';
 import type { OrderTallyRow } from './left-out';
@@ -38,6 +39,8 @@ export interface RunParams {
 export interface PreviousModels {
   count: CountModelName | null;
   spend: SpendModelName | null;
+  /** the learned correction's coefficients its forecast used (null: none) */
+  correction: CorrectionCoefficients | null;
 }
 
 /** A run that just ended: how long it took from creation, seconds, and whether it was a backtest. */
@@ -306,20 +309,32 @@ export class ScoreRunRepository extends SqlRepository {
       margin: number | null;
       count_model: string | null;
       spend_model: string | null;
+      correction: { count?: unknown; pBuy?: unknown } | null;
     }>(
       // @crossTenant the workspace's current snapshot, named by the workspace's own row
       `SELECT id, model_params #> '{context,margin}' AS margin,
-              report #>> '{models,choice,chosen}' AS count_model, report #>> '{models,spendChoice,chosen}' AS spend_model
+              report #>> '{models,choice,chosen}' AS count_model, report #>> '{models,spendChoice,chosen}' AS spend_model,
+              model_params #> '{context,forecast,correction}' AS correction
        FROM score_runs WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
       [runId, asOf],
     );
     if (!row) return undefined;
     const known = <M extends string>(names: readonly M[], name: string | null): M | null =>
       names.find((m) => m === name) ?? null;
+    const coefficients = (c: unknown): number[] | null =>
+      Array.isArray(c) && c.every((v) => typeof v === 'number' && Number.isFinite(v))
+        ? (c as number[])
+        : null;
+    const count = coefficients(row.correction?.count);
+    const pBuy = coefficients(row.correction?.pBuy);
     return {
       id: row.id,
       margin: row.margin,
-      models: { count: known(COUNT_MODELS, row.count_model), spend: known(SPEND_MODELS, row.spend_model) },
+      models: {
+        count: known(COUNT_MODELS, row.count_model),
+        spend: known(SPEND_MODELS, row.spend_model),
+        correction: count || pBuy ? { count, pBuy } : null,
+      },
     };
   }
 

@@ -147,7 +147,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     // the models the previous run's scores used travel to this one, whose choices keep them through a night's
     // sampling noise (models/incumbent.ts)
     const [first] = await nest.db.query(
-      `SELECT report #>> '{models,choice,chosen}' AS count, report #>> '{models,spendChoice,chosen}' AS spend
+      `SELECT report #>> '{models,choice,chosen}' AS count, report #>> '{models,spendChoice,chosen}' AS spend,
+              model_params #> '{context,forecast,correction}' AS correction
        FROM score_runs WHERE id = $1`,
       [firstRunId],
     );
@@ -156,7 +157,12 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       [run.id],
     );
     expect(first.spend).not.toBeNull();
-    expect(previous).toEqual({ count: first.count, spend: first.spend });
+    const correction = first.correction as { count: number[] | null; pBuy: number[] | null } | null;
+    expect(previous).toEqual({
+      count: first.count,
+      spend: first.spend,
+      correction: correction ? { count: correction.count, pBuy: correction.pBuy } : null,
+    });
     expect(report.moves.promotions).toBeGreaterThan(0);
     expect(report.moves.demotions).toBeGreaterThan(0);
     expect(report.moves.newlyAtRisk).toBeGreaterThan(0);

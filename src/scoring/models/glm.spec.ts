@@ -46,6 +46,33 @@ describe('fitGlm', () => {
     expect(large.coefficients[0]).toBeCloseTo(Math.log(mean), 2);
   });
 
+  it('pulls the slopes toward a prior, the more the heavier its weight; weight 0 is no prior', () => {
+    const x = features(2_000, 7);
+    const u = random(8);
+    const y = x.map((r) => poisson(Math.exp(linearPredictor(planted, r)), u));
+    const prior = [0, -0.3, 0.4, -0.2];
+    const away = (c: number[]) => Math.hypot(...c.slice(1).map((b, j) => b - prior[j + 1]));
+    const fit = (weight?: number) =>
+      fitGlm('poisson', x, y, undefined, {
+        ridge: 0,
+        prior: weight === undefined ? undefined : { coefficients: prior, weight },
+      });
+    const fresh = fit();
+    expect(fit(0).coefficients).toEqual(fresh.coefficients);
+    const weights = [0.25, 1, 4, 1e6];
+    const distances = weights.map((w) => away(fit(w).coefficients));
+    for (let i = 1; i < distances.length; i++) expect(distances[i]).toBeLessThan(distances[i - 1]);
+    expect(distances[0]).toBeLessThan(away(fresh.coefficients));
+    // weight w: the prior counts w times the rows, so the slopes end about w/(1+w) of the way to it
+    expect(distances[2]).toBeGreaterThan(0.1 * away(fresh.coefficients));
+    expect(distances[2]).toBeLessThan(0.35 * away(fresh.coefficients));
+    expect(distances[3]).toBeLessThan(1e-3);
+    expect(() => fit(-1)).toThrow(RangeError);
+    expect(() => fitGlm('poisson', x, y, undefined, { prior: { coefficients: [0, 1], weight: 1 } })).toThrow(
+      RangeError,
+    );
+  });
+
   it('is deterministic and finite on any data, separable or constant (property)', () => {
     fc.assert(
       fc.property(

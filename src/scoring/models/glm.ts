@@ -12,6 +12,13 @@ export type GlmFamily = 'poisson' | 'logistic';
 export interface GlmOptions {
   /** ridge penalty λ on the slopes of the standardised features (0: none) */
   ridge?: number;
+  /**
+   * Earlier coefficients (intercept first, on the features as given) the slopes are also pulled toward, with a
+   * penalty of `weight` × the data's own information on the intercept (Σ of the start's IRLS weights) per
+   * standardised slope: weight 4 lets the earlier fit count four times as much as these rows. A discounted
+   * Bayesian update when the rows are a new sample of the same population (learned-correction.ts).
+   */
+  prior?: { coefficients: ArrayLike<number>; weight: number };
   maxIterations?: number;
   /** stop when no standardised coefficient moves by more than this */
   tolerance?: number;
@@ -85,6 +92,22 @@ export function fitGlm(
     const m = min(1 - 1e-6, max(1e-6, sy / n));
     beta[0] = log(m / (1 - m)) - so / n;
   }
+  // the prior's slopes on the standardised features (βⱼ·sdⱼ) and its penalty
+  const priorSlopes = new Float64Array(d);
+  let priorPenalty = 0;
+  if (opts.prior) {
+    const { coefficients: c, weight } = opts.prior;
+    if (c.length !== d) throw new RangeError(`prior has ${c.length} coefficients for ${p} features`);
+    if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`prior weight ${weight}`);
+    for (let j = 1; j < d; j++) priorSlopes[j] = Number.isFinite(c[j]) ? c[j] * sd[j - 1] : 0;
+    let information = 0;
+    for (let i = 0; i < n; i++) {
+      const e = clampEta(off(i) + beta[0]);
+      const mu = family === 'poisson' ? exp(e) : 1 / (1 + exp(-e));
+      information += max(MIN_WEIGHT, family === 'poisson' ? mu : mu * (1 - mu));
+    }
+    priorPenalty = weight * information;
+  }
 
   const eta = (b: Float64Array, i: number) => {
     let e = off(i);
@@ -96,8 +119,12 @@ export function fitGlm(
     let dev = 0;
     for (let i = 0; i < n; i++) dev += unitDeviance(family, y[i], eta(b, i));
     let pen = 0;
-    for (let j = 1; j < d; j++) pen += b[j] * b[j];
-    return dev + ridge * pen;
+    let away = 0;
+    for (let j = 1; j < d; j++) {
+      pen += b[j] * b[j];
+      away += (b[j] - priorSlopes[j]) ** 2;
+    }
+    return dev + ridge * pen + priorPenalty * away;
   };
 
   let deviance = penalisedDeviance(beta);
@@ -106,7 +133,7 @@ export function fitGlm(
   const A = new Float64Array(d * d);
   const g = new Float64Array(d);
   for (; iterations < maxIterations && !converged; iterations++) {
-    // Newton step on the penalised deviance / 2: (ZᵀWZ + λI')·Δ = Zᵀ(y − μ) − λI'β
+    // Newton step on the penalised deviance / 2: (ZᵀWZ + (λ + π)I')·Δ = Zᵀ(y − μ) − λI'β − πI'(β − β_prior)
     A.fill(0);
     g.fill(0);
     for (let i = 0; i < n; i++) {
@@ -122,8 +149,8 @@ export function fitGlm(
       }
     }
     for (let j = 1; j < d; j++) {
-      A[j * d + j] += ridge;
-      g[j] -= ridge * beta[j];
+      A[j * d + j] += ridge + priorPenalty;
+      g[j] -= ridge * beta[j] + priorPenalty * (beta[j] - priorSlopes[j]);
     }
     for (let j = 0; j < d; j++) for (let k = j + 1; k < d; k++) A[j * d + k] = A[k * d + j];
     const step = choleskySolve(A, g, d);

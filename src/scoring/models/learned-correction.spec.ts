@@ -9,6 +9,7 @@ import {
   correctionLevel,
   countFactor,
   crossValidate,
+  fitCorrection,
   judgeCorrection,
   learnCorrection,
 } from './learned-correction';
@@ -51,6 +52,64 @@ describe('the learned correction', () => {
     expect(v.corrected.auc!).toBeGreaterThan(v.uncorrected.auc!);
     // the counts' part re-distributes: the total stays the model's (per fold, so here over all)
     expect(v.corrected.predicted).toBeCloseTo(v.uncorrected.predicted, 6);
+  });
+
+  it('moves less from one night to the next when pulled toward the previous night’s coefficients', () => {
+    // each night a new sample of 2,000 from the same population, as the rotating backtest sample is
+    const distortion = (r: number) => Math.exp(2.2 * (r - 0.5));
+    const nights = [11, 12, 13, 14, 15, 16].map((seed) => rows(2_000, seed, distortion));
+    const probe = rows(2_000, 99, distortion);
+    /** the largest change of a customer's count factor between two nights' coefficients */
+    const swing = (a: number[], b: number[]) =>
+      Math.max(
+        ...probe.map((r) =>
+          Math.abs(
+            Math.log(countFactor({ count: a, pBuy: null, level: 1 }, r.features)) -
+              Math.log(countFactor({ count: b, pBuy: null, level: 1 }, r.features)),
+          ),
+        ),
+      );
+    let fresh = fitCorrection(nights[0]);
+    let pulled = fresh;
+    const freshSwings: number[] = [];
+    const pulledSwings: number[] = [];
+    for (const night of nights.slice(1)) {
+      const f = fitCorrection(night);
+      const p = fitCorrection(night, pulled);
+      freshSwings.push(swing(fresh.count!, f.count!));
+      pulledSwings.push(swing(pulled.count!, p.count!));
+      fresh = f;
+      pulled = p;
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(pulledSwings)).toBeLessThan(0.5 * mean(freshSwings));
+    // and it still learns the pattern: recent buyers' factor above the long-silent ones'
+    const recent = probe.filter((r) => r.features[2] > 0.9);
+    const silent = probe.filter((r) => r.features[3] > 0 && r.features[2] < 0.1);
+    const factor = (r: { features: number[] }) => countFactor({ ...pulled, level: 1 }, r.features);
+    expect(mean(recent.map(factor))).toBeGreaterThan(2 * mean(silent.map(factor)));
+  });
+
+  it('keeps a part the previous run used while it does not lose; switching one on takes the full margin', () => {
+    const v = crossValidate(rows(3_000, 2, (r) => Math.exp(2.2 * (r - 0.5))));
+    const within = (share: number) => ({
+      ...v,
+      corrected: {
+        ...v.corrected,
+        mae: v.uncorrected.mae * (1 - share),
+        auc: v.uncorrected.auc! + share / 10,
+      },
+      uncorrectedAucExpected: v.uncorrected.auc,
+    });
+    const small = within(0.004); // below both margins, but not a loss
+    expect(judgeCorrection(small)).toMatchObject({ count: false, pBuy: false });
+    const kept = judgeCorrection(small, { count: true, pBuy: true });
+    expect(kept).toMatchObject({ count: true, pBuy: true });
+    expect(kept.reason).toMatch(/as in the previous run/);
+    const loss = within(-0.004);
+    const dropped = judgeCorrection(loss, { count: true, pBuy: true });
+    expect(dropped).toMatchObject({ count: false, pBuy: false });
+    expect(dropped.reason).toMatch(/MAE higher than uncorrected.*AUC lower than uncorrected/);
   });
 
   it('says why when there are too few buyers, and learns nothing', () => {

@@ -52,6 +52,14 @@ export const CORRECTION_MAE_MARGIN = 0.01;
 export const CORRECTION_TOP_DECILE_TOLERANCE = 0.005;
 /** P(buy)'s correction must raise the cross-fitted AUC by at least this. */
 export const CORRECTION_AUC_MARGIN = 0.003;
+/**
+ * How much the previous run's coefficients weigh against tonight's sample, when that run used a part (glm.ts
+ * prior). Each night's backtest sample is a different ~2,000 buyers of the workspace; fitted afresh, the counts'
+ * coefficients swung between two nights of 1M generated customers (intercept −1.00 → −0.26) and the median
+ * customer's CLV moved by ×0.73 or ×1.32. Four: tonight's rows count as a fifth, as in a Bayesian update that
+ * discounts each earlier night by 0.8.
+ */
+export const CORRECTION_PRIOR_WEIGHT = 4;
 
 const EPS = 1e-6;
 
@@ -144,22 +152,32 @@ function rowsOf(
   });
 }
 
-/** Both regressions fitted on `rows` (null for a part whose fit did not converge). */
-export function fitCorrection(rows: ReadonlyArray<Omit<Row, 'pBuy'>>): CorrectionCoefficients {
+/**
+ * Both regressions fitted on `rows` (null for a part whose fit did not converge); each part pulled toward the
+ * previous run's coefficients of that part when there are some (CORRECTION_PRIOR_WEIGHT).
+ */
+export function fitCorrection(
+  rows: ReadonlyArray<Omit<Row, 'pBuy'>>,
+  previous: CorrectionCoefficients | null = null,
+): CorrectionCoefficients {
   const features = rows.map((r) => r.features);
+  const prior = (c: number[] | null | undefined) =>
+    c && c.length === CORRECTION_FEATURES.length + 1
+      ? { coefficients: c, weight: CORRECTION_PRIOR_WEIGHT }
+      : undefined;
   const count = fitGlm(
     'poisson',
     features,
     rows.map((r) => r.actual),
     rows.map((r) => log(max(EPS, r.expected))),
-    { ridge: CORRECTION_RIDGE },
+    { ridge: CORRECTION_RIDGE, prior: prior(previous?.count) },
   );
   const buy = fitGlm(
     'logistic',
     features,
     rows.map((r) => (r.actual > 0 ? 1 : 0)),
     rows.map((r) => r.features[1]),
-    { ridge: CORRECTION_RIDGE },
+    { ridge: CORRECTION_RIDGE, prior: prior(previous?.pBuy) },
   );
   return {
     count: count.converged ? count.coefficients : null,
@@ -191,6 +209,7 @@ export function correctionLevel(
  */
 export function crossValidate(
   rows: Row[],
+  previous: CorrectionCoefficients | null = null,
 ): CorrectionValidation & { coefficients: CorrectionCoefficients[] } {
   const n = rows.length;
   const expected = new Float64Array(n);
@@ -199,7 +218,7 @@ export function crossValidate(
   for (const fold of [0, 1] as const) {
     const train = rows.filter((_, i) => correctionFold(i) !== fold);
     const test = rows.map((r, i) => ({ r, i })).filter(({ i }) => correctionFold(i) === fold);
-    const c = fitCorrection(train);
+    const c = fitCorrection(train, previous);
     coefficients.push(c);
     const level = correctionLevel(
       c,
@@ -226,24 +245,33 @@ export function crossValidate(
   };
 }
 
-/** Which parts the validation supports, and why (the guard). */
-export function judgeCorrection(v: CorrectionValidation): { count: boolean; pBuy: boolean; reason: string } {
+/**
+ * Which parts the validation supports, and why (the guard). A part the previous run used (`kept`) stays while it
+ * does not lose (margin 0): switching it on takes a clear win, switching it off a loss, so that a night's sample
+ * does not turn it on and off (and every CLV with it).
+ */
+export function judgeCorrection(
+  v: CorrectionValidation,
+  kept: { count: boolean; pBuy: boolean } = { count: false, pBuy: false },
+): { count: boolean; pBuy: boolean; reason: string } {
   const { uncorrected: u, corrected: c } = v;
-  const maeOk = c.mae <= (1 - CORRECTION_MAE_MARGIN) * u.mae;
+  const maeMargin = kept.count ? 0 : CORRECTION_MAE_MARGIN;
+  const aucMargin = kept.pBuy ? 0 : CORRECTION_AUC_MARGIN;
+  const maeOk = c.mae <= (1 - maeMargin) * u.mae;
   const topOk = (c.topDecileCapture ?? 0) >= (u.topDecileCapture ?? 0) - CORRECTION_TOP_DECILE_TOLERANCE;
   // against the better of the uncorrected rankings, by P(buy) or by E[X]
   const baseAuc = u.auc === null ? v.uncorrectedAucExpected : max(u.auc, v.uncorrectedAucExpected ?? u.auc);
-  const aucOk = c.auc !== null && baseAuc !== null && c.auc >= baseAuc + CORRECTION_AUC_MARGIN;
+  const aucOk = c.auc !== null && baseAuc !== null && c.auc >= baseAuc + aucMargin;
   const f4 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
   const figures = `cross-fitted MAE ${f4(c.mae)} vs ${f4(u.mae)} uncorrected, AUC ${f4(c.auc)} vs ${f4(u.auc)} by P(buy) and ${f4(v.uncorrectedAucExpected)} by E[X], top decile ${pct(c.topDecileCapture)} vs ${pct(u.topDecileCapture)}, aggregate ${pct(c.aggregateError)} vs ${pct(u.aggregateError)}`;
   const countWhy =
     maeOk && topOk
-      ? 'expected purchases corrected'
-      : `expected purchases not corrected (${!maeOk ? `MAE not ${CORRECTION_MAE_MARGIN * 100} % lower` : `top decile more than ${CORRECTION_TOP_DECILE_TOLERANCE * 100} points lower`})`;
+      ? `expected purchases corrected${kept.count ? ' (as in the previous run: it must not lose)' : ''}`
+      : `expected purchases not corrected (${!maeOk ? (kept.count ? 'MAE higher than uncorrected' : `MAE not ${CORRECTION_MAE_MARGIN * 100} % lower`) : `top decile more than ${CORRECTION_TOP_DECILE_TOLERANCE * 100} points lower`})`;
   const buyWhy = aucOk
-    ? 'P(buy) corrected'
-    : `P(buy) not corrected (AUC not ${CORRECTION_AUC_MARGIN} higher)`;
+    ? `P(buy) corrected${kept.pBuy ? ' (as in the previous run: it must not lose)' : ''}`
+    : `P(buy) not corrected (AUC ${kept.pBuy ? 'lower than uncorrected' : `not ${CORRECTION_AUC_MARGIN} higher`})`;
   return { count: maeOk && topOk, pBuy: aucOk, reason: `${countWhy}; ${buyWhy}: ${figures}` };
 }
 
@@ -251,14 +279,15 @@ export function judgeCorrection(v: CorrectionValidation): { count: boolean; pBuy
  * The learned correction of the chosen model from its self-backtest: the fit at the longest horizon (`params` in
  * days), re-predicted on `histories` split at cutoff − horizon; cross-validated, judged, and refitted on every
  * customer for the parts that validate. `force`: both parts whatever the validation says (to show what the guard
- * kept out; never in a run).
+ * kept out; never in a run). `previous`: the coefficients the previous run used, the fits' prior.
  */
 export function learnCorrection(
   histories: PurchaseHistory[],
   backtestFit: { model: CountModelName; params: CountModelParams; horizon: number },
   cutoffDay: number,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; previous?: CorrectionCoefficients | null } = {},
 ): CorrectionResult {
+  const previous = opts.previous ?? null;
   const h = backtestFit.horizon;
   const split = splitHistories(histories, cutoffDay - h);
   const customers = split.summaries.length;
@@ -279,10 +308,10 @@ export function learnCorrection(
       `no learned correction: ${customers} customers and ${buyers} who bought in the backtest's last ${h} days (needs ${CORRECTION_MIN_CUSTOMERS} and ${CORRECTION_MIN_BUYERS})`,
     );
   const rows = rowsOf({ model: backtestFit.model, params: backtestFit.params }, split, h);
-  const validation = crossValidate(rows);
+  const validation = crossValidate(rows, previous);
   const verdict = opts.force
     ? { count: true, pBuy: true, reason: 'both parts forced (no guard)' }
-    : judgeCorrection(validation);
+    : judgeCorrection(validation, { count: Boolean(previous?.count), pBuy: Boolean(previous?.pBuy) });
   const out = {
     horizon: h,
     customers,
@@ -301,7 +330,7 @@ export function learnCorrection(
       usedPBuy: false,
       reason: `no learned correction: ${verdict.reason}`,
     };
-  const all = fitCorrection(rows);
+  const all = fitCorrection(rows, previous);
   const correction = {
     count: verdict.count ? all.count : null,
     pBuy: verdict.pBuy ? all.pBuy : null,
@@ -311,7 +340,7 @@ export function learnCorrection(
     correction: correction.count || correction.pBuy ? correction : null,
     usedCount: correction.count !== null,
     usedPBuy: correction.pBuy !== null,
-    reason: `learned correction over the backtest's last ${h} days: ${verdict.reason}`,
+    reason: `learned correction over the backtest's last ${h} days${previous?.count || previous?.pBuy ? ", pulled toward the previous run's coefficients" : ''}: ${verdict.reason}`,
   };
 }
 
