@@ -388,6 +388,7 @@ export const scoringNightlyBench: Benchmark = {
     } finally {
       await day.undo();
     }
+    const stability = await nightOverNight(ds, first.run.id, second.run.id);
     const last = await groupByBaseline(ds.url, 2);
     const literal = median([...samples.literal, ...more.literal, ...last.literal]);
     const server = median([...samples.server, ...more.server, ...last.server]);
@@ -417,11 +418,34 @@ export const scoringNightlyBench: Benchmark = {
         `customer summaries: first run ${JSON.stringify(first.run.report.customerSummaries)}, next night ${JSON.stringify(second.run.report.customerSummaries)}`,
         `first run: ${phases(first.run)}; worker RSS by run status (MB) ${JSON.stringify(first.rssByPhase)}`,
         `next night: ${phases(second.run)}; worker RSS by run status (MB) ${JSON.stringify(second.rssByPhase)}`,
+        `night over night (issue 13 stability): ${stability}`,
         `goal: ≤ 3× GROUP BY and < 60 s → first ${first.seconds <= 3 * literal && first.seconds < 60 ? 'met' : 'NOT met'}, next night ${second.seconds <= 3 * literal && second.seconds < 60 ? 'met' : 'NOT met'} (against the rows-to-client baseline); RSS < 512 MB ${rss < 512 ? 'met' : 'NOT met'}`,
       ],
     };
   },
 };
+
+/**
+ * How much the scores moved between the two nights (models/incumbent.ts): the spread of each customer's CLV ratio,
+ * tier and lifecycle changes, over customers scored both nights. A day that touched 3 % of customers should move
+ * little else.
+ */
+async function nightOverNight(ds: Dataset, firstRunId: string, secondRunId: string): Promise<string> {
+  return withClient(ds.url, async (c) => {
+    const { rows } = await c.query<{ q: number[] | null; tiers: number; lifecycles: number; n: number }>(
+      `SELECT percentile_cont(ARRAY[0.1, 0.5, 0.9]) WITHIN GROUP (ORDER BY b.clv::float8 / a.clv)
+                FILTER (WHERE a.clv > 0 AND b.clv IS NOT NULL) AS q,
+              count(*) FILTER (WHERE a.value_tier <> b.value_tier)::int AS tiers,
+              count(*) FILTER (WHERE a.lifecycle <> b.lifecycle)::int AS lifecycles, count(*)::int AS n
+       FROM customer_scores a JOIN customer_scores b ON b.customer_id = a.customer_id AND b.run_id = $2
+       WHERE a.run_id = $1`,
+      [firstRunId, secondRunId],
+    );
+    const [r] = rows;
+    const q = (r.q ?? []).map((v) => `×${v.toFixed(3)}`);
+    return `CLV ratio 10th / 50th / 90th percentile ${q.join(' / ') || 'n/a'}; tier changes ${r.tiers.toLocaleString('en')}, lifecycle changes ${r.lifecycles.toLocaleString('en')} of ${r.n.toLocaleString('en')} customers`;
+  });
+}
 
 /**
  * The workspace as on the first night after a bulk load: no customer summaries (the run builds them from all
