@@ -358,7 +358,7 @@ function chooseModel(
       result,
       now,
       opts.horizonDays,
-      previous?.count === forecast.model ? (previous.correction ?? null) : null,
+      previous?.count === forecast.model ? previous.correction : null,
     );
     forecast = corrected.forecast;
     report.correction = corrected.report;
@@ -399,12 +399,15 @@ export interface RunModelOptions {
   repeaters: number;
   discountRateAnnual: number;
   /** the models the previous run used: each choice keeps its own while within its switch share (models/incumbent.ts) */
-  previousModels?: {
-    count: CountModelName | null;
-    spend: SpendModelName | null;
-    /** the learned correction's coefficients it used (models/learned-correction.ts: the fits' prior) */
-    correction?: CorrectionCoefficients | null;
-  } | null;
+  previousModels?: PreviousModels | null;
+}
+
+/** The count and spend models a completed run's scores used (null: none, or one this version does not know). */
+export interface PreviousModels {
+  count: CountModelName | null;
+  spend: SpendModelName | null;
+  /** the learned correction's coefficients its forecast used (models/learned-correction.ts: the fits' prior) */
+  correction: CorrectionCoefficients | null;
 }
 
 /**

@@ -6,11 +6,11 @@ import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import type { RunModelContext } from './chunk-scoring';
 import type { SummaryRefreshMode } from './customer-summaries';
-import { COUNT_MODELS, type CountModelName } from './models/count-models';
-import type { CorrectionCoefficients } from './models/learned-correction';
+import { COUNT_MODELS } from './models/count-models';
 import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
-import { SPEND_MODELS, type SpendModelName } from './models/spend-models';
+import { SPEND_MODELS } from './models/spend-models';
 import type { OrderTallyRow } from './left-out';
+import type { PreviousModels } from './run-models';
 import type { RunStats } from './run-report';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 
@@ -33,14 +33,6 @@ export interface RunParams {
   /** how the inputs jobs bring the summaries of their chunk to the run's cutoff; behind (or none, a run from
    * before the summaries): the inputs compute them from the orders and interactions */
   summaries?: SummaryRefreshMode;
-}
-
-/** The count and spend models a completed run's scores used (null: none, or one this version does not know). */
-export interface PreviousModels {
-  count: CountModelName | null;
-  spend: SpendModelName | null;
-  /** the learned correction's coefficients its forecast used (null: none) */
-  correction: CorrectionCoefficients | null;
 }
 
 /** A run that just ended: how long it took from creation, seconds, and whether it was a backtest. */

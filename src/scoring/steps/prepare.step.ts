@@ -4,7 +4,8 @@ import { APP_CONFIG } from '../../config/config.module';
 import { Transactions } from '../../database/transactions';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { RunTablesRepository } from '../run-tables.repository';
-import { PreviousModels, RunRow, ScoreRunRepository } from '../score-run.repository';
+import type { PreviousModels } from '../run-models';
+import { RunRow, ScoreRunRepository } from '../score-run.repository';
 import { RunLoader } from './run-loader';
 import { ScoringFlows } from './scoring-flows';
 
