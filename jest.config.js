@@ -20,7 +20,8 @@ module.exports = {
   // Most suites wait on PostgreSQL, Redis, a browser or a child process more than they compute: on the 2-core CI
   // machine two workers ran the whole suite in 8.4 min against 19 min with jest's default of one (three: 8.1 min).
   maxWorkers: Math.max(2, availableParallelism() - 1),
-  // One worker would run in jest's own process ("in band"): every suite's modules then stay on one heap, and at ~215 suites that heap reached Node's 4 GB limit and CI aborted (OOM).
+  // One worker would run in jest's own process ("in band"): every suite's modules then stay on one heap, and at
+  // ~215 suites that heap reached Node's 4 GB limit and CI aborted (OOM).
   // A memory limit makes jest use a worker process and start a fresh one whenever a suite leaves it above this.
   workerIdleMemoryLimit: '1536MB',
 };

@@ -128,9 +128,9 @@ export class RunTablesRepository extends SqlRepository {
   }
 
   /**
-   * History rows as COPY text (chunk-io.ts historyLine): lines, or pieces of many lines each. PostgreSQL refuses COPY FROM into a table under
-   * row-level security, so they go through a temporary table of the session and one INSERT … SELECT, which the
-   * policy checks.
+   * History rows as COPY text (chunk-io.ts historyLine): lines, or pieces of many lines each. PostgreSQL refuses
+   * COPY FROM into a table under row-level security, so they go through a temporary table of the session and one
+   * INSERT … SELECT, which the policy checks.
    */
   async copyHistory(client: PoolClient, lines: string[]): Promise<void> {
     if (lines.length === 0) return;

@@ -20,6 +20,18 @@ import { modelLabel } from './count-models';
 import { COUNT_SWITCH_SHARE } from './incumbent';
 import { PLANTED, plant } from './seasonality.testdata';
 
+/** A small synthetic population of 400 weekly-ish buyers over 300 days; every `stopEvery`-th stops after 60. */
+function stoppingBuyers(stopEvery: number): Array<{ days: number[] }> {
+  return Array.from({ length: 400 }, (_, i) => {
+    const start = i % 60;
+    const gap = 5 + (i % 23);
+    const stop = i % stopEvery === 0 ? start + 60 : 400;
+    const days: number[] = [];
+    for (let d = start; d <= Math.min(stop, 300); d += gap) days.push(d);
+    return { days };
+  });
+}
+
 describe('holdoutMetrics', () => {
   it('computes aggregate error, MAE, RMSE, AUC, top-decile capture and calibration by decile', () => {
     const predicted = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 10];
@@ -185,15 +197,7 @@ describe('degeneracy', () => {
 
 describe('backtest', () => {
   it('fits every candidate per horizon, excludes degenerate ones, and is deterministic', () => {
-    // a small synthetic population: weekly-ish buyers, some of whom stop
-    const histories = Array.from({ length: 400 }, (_, i) => {
-      const start = i % 60;
-      const gap = 5 + (i % 23);
-      const stop = i % 3 === 0 ? start + 60 : 400;
-      const days: number[] = [];
-      for (let d = start; d <= Math.min(stop, 300); d += gap) days.push(d);
-      return { days };
-    });
+    const histories = stoppingBuyers(3);
     const run = () => backtest(histories, { cutoffDay: 300, horizons: [56, 84], unitDays: 7 });
     const r = run();
     expect(r.candidates.map((c) => c.model)).toEqual(['bg-nbd', 'mbg-nbd', 'pareto-nbd']);
@@ -221,14 +225,7 @@ describe('backtest', () => {
     const seen = { kept: 0, replaced: 0 };
     // every third customer stops: the others trail BG/NBD by 4.8–5.1 %; every seventh: by 1.3–1.9 %
     for (const stopEvery of [3, 7]) {
-      const histories = Array.from({ length: 400 }, (_, i) => {
-        const start = i % 60;
-        const gap = 5 + (i % 23);
-        const stop = i % stopEvery === 0 ? start + 60 : 400;
-        const days: number[] = [];
-        for (let d = start; d <= Math.min(stop, 300); d += gap) days.push(d);
-        return { days };
-      });
+      const histories = stoppingBuyers(stopEvery);
       const opts = { cutoffDay: 300, horizons: [56, 84], unitDays: 7 };
       const r = backtest(histories, opts);
       const usable = r.candidates.filter((c) => !c.excluded);

@@ -101,11 +101,7 @@ export function fitGlm(
     if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`prior weight ${weight}`);
     for (let j = 1; j < d; j++) priorSlopes[j] = Number.isFinite(c[j]) ? c[j] * sd[j - 1] : 0;
     let information = 0;
-    for (let i = 0; i < n; i++) {
-      const e = clampEta(off(i) + beta[0]);
-      const mu = family === 'poisson' ? exp(e) : 1 / (1 + exp(-e));
-      information += max(MIN_WEIGHT, family === 'poisson' ? mu : mu * (1 - mu));
-    }
+    for (let i = 0; i < n; i++) information += meanAndWeight(family, clampEta(off(i) + beta[0])).w;
     priorPenalty = weight * information;
   }
 
@@ -137,9 +133,7 @@ export function fitGlm(
     A.fill(0);
     g.fill(0);
     for (let i = 0; i < n; i++) {
-      const e = eta(beta, i);
-      const mu = family === 'poisson' ? exp(e) : 1 / (1 + exp(-e));
-      const w = max(MIN_WEIGHT, family === 'poisson' ? mu : mu * (1 - mu));
+      const { mu, w } = meanAndWeight(family, eta(beta, i));
       const r = y[i] - mu;
       const zi = z[i];
       for (let j = 0; j < d; j++) {
@@ -195,6 +189,12 @@ export function linearPredictor(coefficients: ArrayLike<number>, features: Array
 
 export function sigmoid(e: number): number {
   return e >= 0 ? 1 / (1 + exp(-e)) : exp(e) / (1 + exp(e));
+}
+
+/** The family's mean at linear predictor `e` and its IRLS weight (the variance, floored). */
+function meanAndWeight(family: GlmFamily, e: number): { mu: number; w: number } {
+  const mu = family === 'poisson' ? exp(e) : 1 / (1 + exp(-e));
+  return { mu, w: max(MIN_WEIGHT, family === 'poisson' ? mu : mu * (1 - mu)) };
 }
 
 function clampEta(e: number): number {
