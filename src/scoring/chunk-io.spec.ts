@@ -1,36 +1,9 @@
 import type { ScoreRow } from './chunk-scoring';
 import { BinaryCopyWriter } from './binary-copy';
 import fc from 'fast-check';
-import { codesJson, historyLine, jsonNumber, parseChunkLine, reasonsJson, writeScoreRow } from './chunk-io';
+import { codesJson, historyLine, jsonNumber, reasonsJson, writeScoreRow } from './chunk-io';
 
 describe('chunk COPY text', () => {
-  it('parses a chunk line, nulls included', () => {
-    const line =
-      '42\tbusiness\t3\t15000\t2500.5\t100\t7\t\\N\t1\t\\N\t30000\tcore\tloyal\t55.5\t2\t12\t9\t4\t90000\t41000';
-    expect(parseChunkLine(line.split('\t'))).toEqual({
-      customer_id: '42',
-      kind: 'business',
-      transactions: 3,
-      monetary: 15000,
-      repeat_mean_minor: 2500.5,
-      age_days: 100,
-      recency_days: 7,
-      days_since_interaction: null,
-      complaints_90d: 1,
-      last_survey: null,
-      prev_clv: 30000,
-      prev_tier: 'core',
-      prev_lifecycle: 'loyal',
-      prev_priority: 55.5,
-      refunded_orders: 2,
-      days_since_two_way: 12,
-      orders_placed: 9,
-      orders_undone: 4,
-      gross_minor: 90000,
-      undone_minor: 41000,
-    });
-  });
-
   it('writes score rows in binary COPY format and history lines with \\N for null', () => {
     const row: ScoreRow = {
       customerId: '7',

@@ -1,41 +1,12 @@
 /**
- * The COPY formats of a chunk job's rows: its inputs in (text, parseChunkLine), its score rows out (binary,
- * writeScoreRow) and its history rows out (text, historyLine). Building and splitting rows directly, without a
+ * The COPY formats of a chunk job's rows out: its score rows (binary, writeScoreRow) and its history rows (text,
+ * historyLine); its inputs come in through chunk-input-columns.ts. Building rows directly, without a
  * result object or a value array per row, keeps a 50k-customer chunk's cost and garbage small. No framework imports.
  */
 import type { BinaryCopyWriter } from './binary-copy';
-import type { ChunkInputRow, ScoreRow } from './chunk-scoring';
-import type { Lifecycle, ValueTier } from './models/types';
+import type { ScoreRow } from './chunk-scoring';
 
 const NULL = '\\N';
-
-const num = (f: string): number | null => (f === NULL ? null : Number(f));
-
-/** One line of SCORE_RUN_SQL.chunkRows (fields split on tabs) as the scorer's input row. */
-export function parseChunkLine(f: string[]): ChunkInputRow {
-  return {
-    customer_id: f[0],
-    kind: f[1] === 'business' ? 'business' : 'individual',
-    transactions: Number(f[2]),
-    monetary: Number(f[3]),
-    repeat_mean_minor: num(f[4]),
-    age_days: num(f[5]),
-    recency_days: num(f[6]),
-    days_since_interaction: num(f[7]),
-    complaints_90d: Number(f[8]),
-    last_survey: num(f[9]),
-    prev_clv: num(f[10]),
-    prev_tier: f[11] === NULL ? null : (f[11] as ValueTier),
-    prev_lifecycle: f[12] === NULL ? null : (f[12] as Lifecycle),
-    prev_priority: num(f[13]),
-    refunded_orders: Number(f[14]),
-    days_since_two_way: num(f[15]),
-    orders_placed: Number(f[16]),
-    orders_undone: Number(f[17]),
-    gross_minor: Number(f[18]),
-    undone_minor: Number(f[19]),
-  };
-}
 
 /** A score row in binary COPY format, SCORE_COLUMNS order and types (customer_scores; run and workspace are defaults). */
 export function writeScoreRow(w: BinaryCopyWriter, r: ScoreRow): void {

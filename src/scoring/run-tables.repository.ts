@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { copyIn, CopyIn, copyLines, copyOutLines } from '../database/copy/copy-text';
+import { copyIn, CopyIn, copyLines, copyOutBinary } from '../database/copy/copy-text';
+import { BinaryCopyReader, type BinaryCopyRow } from './binary-copy';
 import { LIST_INPUTS_CHANNEL } from '../database/notification-channel';
 import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
@@ -105,10 +106,10 @@ export class RunTablesRepository extends SqlRepository {
     client: PoolClient,
     runId: string,
     chunkNos: number[],
-    onRow: (fields: string[]) => void,
+    onRow: (row: BinaryCopyRow) => void,
   ): Promise<void> {
     const union = chunkNos.map((n) => SQL.fitRows(inputsTable(runId, n))).join(' UNION ALL ');
-    await copyOutLines(client, union, onRow);
+    await copyOutRows(client, union, onRow);
   }
 
   /** A chunk's inputs with the previous scores, as of `asOf` (score-run.sql.ts chunkRows). */
@@ -117,9 +118,9 @@ export class RunTablesRepository extends SqlRepository {
     runId: string,
     chunkNo: number,
     asOf: string,
-    onRow: (fields: string[]) => void,
+    onRow: (row: BinaryCopyRow) => void,
   ): Promise<void> {
-    await copyOutLines(client, SQL.chunkRows(inputsTable(runId, chunkNo), dateLiteral(asOf)), onRow);
+    await copyOutRows(client, SQL.chunkRows(inputsTable(runId, chunkNo), dateLiteral(asOf)), onRow);
   }
 
   /** A binary COPY into the run's scores table (SCORE_COLUMNS). */
@@ -270,4 +271,15 @@ export class RunTablesRepository extends SqlRepository {
     );
     return rows.map((r) => r.id);
   }
+}
+
+/** A query's rows through one binary COPY … TO STDOUT, each handed to `onRow` as it arrives. */
+async function copyOutRows(
+  client: PoolClient,
+  query: string,
+  onRow: (row: BinaryCopyRow) => void,
+): Promise<void> {
+  const reader = new BinaryCopyReader(onRow);
+  await copyOutBinary(client, query, (piece) => reader.push(piece));
+  reader.end();
 }

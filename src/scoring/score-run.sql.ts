@@ -96,20 +96,21 @@ export const SCORE_RUN_SQL = {
 
   /** What the fit step copies out of an inputs table: its buyers (days since 1970-01-01, minor units). */
   fitRows: (inputs: string) => `
-    SELECT customer_id, transactions, first_day - DATE '1970-01-01', last_day - DATE '1970-01-01', monetary,
-           first_amount
+    SELECT customer_id::int8, transactions::int4, (first_day - DATE '1970-01-01')::int4,
+           (last_day - DATE '1970-01-01')::int4, monetary::int8, first_amount::int8
     FROM ${inputs} WHERE transactions > 0`,
 
   /**
-   * A chunk's inputs (with the previous run's scores) for COPY … TO STDOUT, which takes no parameters: the caller
-   * passes a checked date literal. Column order is chunk-io.ts parseChunkLine's.
+   * A chunk's inputs (with the previous run's scores) for a binary COPY … TO STDOUT, which takes no parameters:
+   * the caller passes a checked date literal. Column order and types are chunk-input-columns.ts's.
    */
   chunkRows: (inputs: string, asOf: string) => `
-    SELECT customer_id, kind, transactions, monetary,
+    SELECT customer_id::int8, kind, transactions::int4, monetary::int8,
            CASE WHEN transactions > 1 THEN (monetary - first_amount)::float8 / (transactions - 1) END,
-           ${asOf} - first_day, ${asOf} - last_day, ${asOf} - last_touch, complaints_90d,
-           last_survey, prev_clv, prev_tier, prev_lifecycle, prev_priority, refunded_orders, ${asOf} - last_two_way,
-           orders_placed, orders_undone, gross_minor, undone_minor
+           (${asOf} - first_day)::int4, (${asOf} - last_day)::int4, (${asOf} - last_touch)::int4,
+           complaints_90d::int4, last_survey::int4, prev_clv::int8, prev_tier, prev_lifecycle,
+           prev_priority::float8, refunded_orders::int4, (${asOf} - last_two_way)::int4, orders_placed::int4,
+           orders_undone::int4, gross_minor::int8, undone_minor::int8
     FROM ${inputs}`,
 };
 

@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /**
  * The one COPY implementation: text-format encoding (copyValue, copyLine, CopyBatch), COPY … FROM STDIN with
- * buffered chunked writes and backpressure (copyIn, copyLines, copyPieces), and COPY … TO STDOUT (copyOutLines).
+ * buffered chunked writes and backpressure (copyIn, copyLines, copyPieces), and COPY … TO STDOUT in binary (copyOutBinary).
  */
 
 type CopyValue = string | number | bigint | boolean | Buffer | null | undefined;
@@ -154,32 +153,15 @@ async function writeAll(target: Writable, pieces: string[]): Promise<void> {
 }
 
 /**
- * `COPY (query) TO STDOUT` (text format) on `client`, calling `onLine` with each row's fields as strings (\N for
- * null; text would arrive escaped: the callers read numbers and plain words). The fastest way to read many rows into
- * the worker: no per-row protocol messages or result objects.
+ * `COPY (query) TO STDOUT (FORMAT binary)` on `client`, handing each piece of the stream to `onPiece` as it
+ * arrives (scoring/binary-copy.ts BinaryCopyReader reads the rows): the fastest way to read many rows into the
+ * worker, with no per-row protocol messages, result objects or decimal text.
  */
-export async function copyOutLines(
+export async function copyOutBinary(
   client: PoolClient,
   query: string,
-  onLine: (fields: string[]) => void,
-): Promise<number> {
-  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT`));
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let lines = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const text = rest + decoder.write(chunk);
-    let start = 0;
-    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-      onLine(text.slice(start, nl).split('\t'));
-      lines++;
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest.length > 0) {
-    onLine(rest.split('\t'));
-    lines++;
-  }
-  return lines;
+  onPiece: (piece: Buffer) => void,
+): Promise<void> {
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  for await (const piece of stream as AsyncIterable<Buffer>) onPiece(piece);
 }

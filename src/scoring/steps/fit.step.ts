@@ -227,14 +227,14 @@ export class FitStep {
         client,
         runId,
         chunks.map((c) => c.chunk_no),
-        (f) => {
+        (row) => {
           if (i >= capacity) throw new Error(`run ${runId}: more inputs than planned customers`);
-          cols.customerId[i] = Number(f[0]);
-          cols.transactions[i] = Number(f[1]);
-          cols.firstDay[i] = Number(f[2]);
-          cols.lastDay[i] = Number(f[3]);
-          cols.monetary[i] = Number(f[4]);
-          cols.firstAmount[i] = Number(f[5]);
+          cols.customerId[i] = row.int(0);
+          cols.transactions[i] = row.int(1);
+          cols.firstDay[i] = row.int(2);
+          cols.lastDay[i] = row.int(3);
+          cols.monetary[i] = row.int(4);
+          cols.firstAmount[i] = row.int(5);
           i++;
         },
       );
