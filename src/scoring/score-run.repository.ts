@@ -414,14 +414,15 @@ export class ScoreRunRepository extends SqlRepository {
   }
 
   /** Counts an attempt at a chunk that is not done; false when it is done (or not planned). */
-  async startChunk(runId: string, chunkNo: number): Promise<boolean> {
-    const started = await this.returning<{ chunk_no: number }>(
+  /** Counts an attempt at a chunk not done yet: its planned customers, or null when it is done (or not planned). */
+  async startChunk(runId: string, chunkNo: number): Promise<{ customers: number } | null> {
+    const started = await this.returning<{ customers: number }>(
       // @crossTenant a chunk of a run loaded by its id
       `UPDATE score_run_chunks SET attempts = attempts + 1, started_at = now()
-       WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING chunk_no`,
+       WHERE run_id = $1 AND chunk_no = $2 AND done_at IS NULL RETURNING customers`,
       [runId, chunkNo],
     );
-    return started.length > 0;
+    return started[0] ?? null;
   }
 
   async isChunkPlanned(runId: string, chunkNo: number): Promise<boolean> {

@@ -41,7 +41,8 @@ export class ChunkStep {
     const run = await this.loader.run(runId);
     if (run.status !== 'scoring') return { customers: 0 };
     // scores and "done" are committed together, so a done chunk has its rows and a chunk not done has none
-    if (!(await this.runs.startChunk(runId, chunkNo))) {
+    const started = await this.runs.startChunk(runId, chunkNo);
+    if (!started) {
       if (!(await this.runs.isChunkPlanned(runId, chunkNo)))
         throw new Error(`chunk ${chunkNo} of run ${runId} not planned`);
       return { customers: 0 }; // done already (a re-delivered job)
@@ -54,8 +55,8 @@ export class ChunkStep {
     await this.transactions
       .onClient(async (client) => {
         const t = Date.now();
-        // sized for a whole chunk up front: growing from small doubles and copies the columns six times
-        const rows = new ChunkInputColumns(this.config.scoringChunkSize);
+        // sized for the chunk's planned customers up front: growing from small copied the columns six times
+        const rows = new ChunkInputColumns(started.customers);
         await this.tables.copyOutChunkRows(client, runId, chunkNo, run.as_of, (f) => rows.add(f));
         customers = rows.length;
         seconds.read = (Date.now() - t) / 1000;
