@@ -22,7 +22,9 @@ const inputRow = fc.record({
   survey: int4,
   prevClv: int8,
   tier: fc.option(fc.constantFrom<ValueTier>('core', 'potential', 'general')),
-  lifecycle: fc.option(fc.constantFrom<Lifecycle>('new', 'active', 'loyal', 'at_risk', 'churned', 'prospect')),
+  lifecycle: fc.option(
+    fc.constantFrom<Lifecycle>('new', 'active', 'loyal', 'at_risk', 'churned', 'prospect'),
+  ),
   prevPriority: float8,
   refunded: int4,
   sinceTwoWay: int4,
@@ -98,11 +100,15 @@ function columnsOf(rows: InputRow[], capacity?: number): ChunkInputColumns {
 describe('ChunkInputColumns', () => {
   it('gives back every row the chunk query sent, nulls and all, across growth', () => {
     fc.assert(
-      fc.property(fc.array(inputRow, { maxLength: 300 }), fc.integer({ min: 1, max: 8 }), (rows, capacity) => {
-        const columns = columnsOf(rows, capacity);
-        expect(columns.length).toBe(rows.length);
-        rows.forEach((r, i) => expect(columns.row(i)).toStrictEqual(expected(r)));
-      }),
+      fc.property(
+        fc.array(inputRow, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 8 }),
+        (rows, capacity) => {
+          const columns = columnsOf(rows, capacity);
+          expect(columns.length).toBe(rows.length);
+          rows.forEach((r, i) => expect(columns.row(i)).toStrictEqual(expected(r)));
+        },
+      ),
       { numRuns: 200 },
     );
   });
