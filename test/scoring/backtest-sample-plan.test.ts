@@ -1,7 +1,7 @@
-import { Client, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ForecastAccuracyRepository } from '../../src/scoring/forecast-accuracy.repository';
-import { useTestDatabase } from '../support/use-test-app';
+import { useTestClient } from '../support/use-test-app';
 
 /**
  * The self-backtest reads the purchase days of ≤ 2,500 sampled buyers. At 3M customers / 30M orders the planner,
@@ -11,16 +11,10 @@ import { useTestDatabase } from '../support/use-test-app';
  * the index. auto_explain (at NOTICE, so this client sees it) shows the plan the repository's statement got.
  */
 describe('the backtest sample read', () => {
-  const db = useTestDatabase();
-  let sql: Client;
-
-  beforeAll(async () => {
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-  });
-  db.cleanup(() => sql?.end());
+  const db = useTestClient();
 
   it('reads the sampled buyers’ orders by index, never by scanning every order', async () => {
+    const sql = db.sql;
     const {
       rows: [ws],
     } = await sql.query<{ id: string }>(

@@ -7,7 +7,7 @@ import {
   refreshCustomerSummaries,
   refreshSummaryRange,
 } from '../../src/scoring/customer-summaries';
-import { useTestDatabase } from '../support/use-test-app';
+import { useTestClient } from '../support/use-test-app';
 
 /**
  * Customer summaries against an oracle in plain JavaScript: whatever writes hit `orders` and `interactions`
@@ -290,15 +290,9 @@ function afterRefresh(
 }
 
 describe('customer summaries (triggers on orders and interactions + refresh)', () => {
-  const db = useTestDatabase();
+  const db = useTestClient();
   let sql: Client;
-
-  beforeAll(async () => {
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-  });
-
-  db.cleanup(() => sql?.end());
+  beforeAll(() => (sql = db.sql));
 
   async function workspace(slug: string): Promise<{ id: string; customers: number[] }> {
     const {

@@ -1,4 +1,5 @@
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/config';
 import { createTestContext, createTestHttpApp, testConfig } from './test-app';
@@ -99,6 +100,26 @@ export function useTestDatabase(): TestDb {
     () => undefined,
     async () => undefined,
   );
+}
+
+/** useTestDatabase with one plain `pg` client connected to it for the whole suite (ended before the drop). */
+export function useTestClient(): TestDb & { readonly sql: Client } {
+  const db = useTestDatabase();
+  let sql: Client | undefined;
+  beforeAll(async () => {
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+  });
+  db.cleanup(() => sql?.end());
+  return {
+    get url() {
+      return db.url;
+    },
+    cleanup: db.cleanup,
+    get sql() {
+      return ready('client', sql);
+    },
+  };
 }
 
 function setUp(
