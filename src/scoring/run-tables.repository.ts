@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { copyIn, CopyIn, copyLines, copyOutBinary } from '../database/copy/copy-text';
-import { BinaryCopyReader, type BinaryCopyRow } from './binary-copy';
 import { LIST_INPUTS_CHANNEL } from '../database/notification-channel';
 import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
+import { BinaryCopyReader, type BinaryCopyRow } from './binary-copy';
 import { HISTORY_COLUMNS, SCORE_COLUMNS, SCORE_RUN_SQL as SQL } from './score-run.sql';
 import { dateLiteral, hexOf, inputsTable, scoresTable, uuidLiteral } from './score-run.tables';
 

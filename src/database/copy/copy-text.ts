@@ -5,7 +5,8 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /**
  * The one COPY implementation: text-format encoding (copyValue, copyLine, CopyBatch), COPY … FROM STDIN with
- * buffered chunked writes and backpressure (copyIn, copyLines, copyPieces), and COPY … TO STDOUT in binary (copyOutBinary).
+ * buffered chunked writes and backpressure (copyIn, copyLines, copyPieces), and COPY … TO STDOUT in binary
+ * (copyOutBinary).
  */
 
 type CopyValue = string | number | bigint | boolean | Buffer | null | undefined;
