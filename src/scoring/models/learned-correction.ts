@@ -265,12 +265,17 @@ export function judgeCorrection(
   const f4 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
   const figures = `cross-fitted MAE ${f4(c.mae)} vs ${f4(u.mae)} uncorrected, AUC ${f4(c.auc)} vs ${f4(u.auc)} by P(buy) and ${f4(v.uncorrectedAucExpected)} by E[X], top decile ${pct(c.topDecileCapture)} vs ${pct(u.topDecileCapture)}, aggregate ${pct(c.aggregateError)} vs ${pct(u.aggregateError)}`;
+  const asBefore = ' (as in the previous run: it must not lose)';
+  const maeShort = kept.count
+    ? 'MAE higher than uncorrected'
+    : `MAE not ${CORRECTION_MAE_MARGIN * 100} % lower`;
+  const topShort = `top decile more than ${CORRECTION_TOP_DECILE_TOLERANCE * 100} points lower`;
   const countWhy =
     maeOk && topOk
-      ? `expected purchases corrected${kept.count ? ' (as in the previous run: it must not lose)' : ''}`
-      : `expected purchases not corrected (${!maeOk ? (kept.count ? 'MAE higher than uncorrected' : `MAE not ${CORRECTION_MAE_MARGIN * 100} % lower`) : `top decile more than ${CORRECTION_TOP_DECILE_TOLERANCE * 100} points lower`})`;
+      ? `expected purchases corrected${kept.count ? asBefore : ''}`
+      : `expected purchases not corrected (${maeOk ? topShort : maeShort})`;
   const buyWhy = aucOk
-    ? `P(buy) corrected${kept.pBuy ? ' (as in the previous run: it must not lose)' : ''}`
+    ? `P(buy) corrected${kept.pBuy ? asBefore : ''}`
     : `P(buy) not corrected (AUC ${kept.pBuy ? 'lower than uncorrected' : `not ${CORRECTION_AUC_MARGIN} higher`})`;
   return { count: maeOk && topOk, pBuy: aucOk, reason: `${countWhy}; ${buyWhy}: ${figures}` };
 }
