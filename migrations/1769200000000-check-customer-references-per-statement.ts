@@ -27,8 +27,7 @@ export class CheckCustomerReferencesPerStatement1769200000000 implements Migrati
   name = 'CheckCustomerReferencesPerStatement1769200000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const [{ schema }] = (await q.query(`SELECT current_schema() AS schema`)) as { schema: string }[];
-    const settings = `SECURITY DEFINER SET search_path = ${quoteIdent(schema)}, pg_temp SET app.cross_tenant = 'on'`;
+    const settings = await definerSettings(q);
     for (const table of REFERENCING) {
       const rows = (await q.query(
         `SELECT r.id, r.customer_id FROM ${table} r JOIN customers c ON c.id = r.customer_id
@@ -194,6 +193,15 @@ export class CheckCustomerReferencesPerStatement1769200000000 implements Migrati
       DROP FUNCTION check_customer_references();
     `);
   }
+}
+
+/**
+ * The settings of a trigger function that must see every workspace's rows whoever fires it (see above): SECURITY
+ * DEFINER with `app.cross_tenant` on and the migration's schema as a fixed search_path.
+ */
+export async function definerSettings(q: QueryRunner): Promise<string> {
+  const [{ schema }] = (await q.query(`SELECT current_schema() AS schema`)) as { schema: string }[];
+  return `SECURITY DEFINER SET search_path = ${quoteIdent(schema)}, pg_temp SET app.cross_tenant = 'on'`;
 }
 
 function quoteIdent(name: string): string {

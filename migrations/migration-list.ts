@@ -34,6 +34,7 @@ import { TenantPolicySettingsOnce1768800000000 } from './1768800000000-tenant-po
 import { AddPBuyToCustomerScores1769000000000 } from './1769000000000-add-p-buy-to-customer-scores';
 import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notify-customer-changes-per-list';
 import { CheckCustomerReferencesPerStatement1769200000000 } from './1769200000000-check-customer-references-per-statement';
+import { KeepOrderTally1769300000000 } from './1769300000000-keep-order-tally';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   AddPBuyToCustomerScores1769000000000,
   NotifyCustomerChangesPerList1769100000000,
   CheckCustomerReferencesPerStatement1769200000000,
+  KeepOrderTally1769300000000,
 ];

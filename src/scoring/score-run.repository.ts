@@ -342,9 +342,40 @@ export class ScoreRunRepository extends SqlRepository {
     return since;
   }
 
-  /** The workspace's orders grouped by what a run with this cutoff does with them (score-run.sql.ts leftOutOrders). */
-  orderTally(workspaceId: string, currency: string, cutoff: string): Promise<OrderTallyRow[]> {
-    return this.rows<OrderTallyRow>(SQL.leftOutOrders, [workspaceId, currency, cutoff]);
+  /**
+   * The workspace's orders grouped by what a run as of `asOf` in `timezone` does with them (score-run.sql.ts
+   * leftOutOrders), from the running tally: folded first, or recounted from the orders when some of it was counted
+   * by another zone's days. In the caller's transaction, under a per-workspace lock: a fold and a recount side by
+   * side would count the folded rows twice.
+   */
+  async orderTally(
+    workspaceId: string,
+    currency: string,
+    asOf: string,
+    timezone: string,
+    tx: Queryable,
+  ): Promise<{ rows: OrderTallyRow[]; recounted: boolean }> {
+    await this.exec(
+      `SELECT pg_advisory_xact_lock(hashtextextended('order_tally:' || $1, 0))`,
+      [workspaceId],
+      tx,
+    );
+    const [{ other }] = await this.rows<{ other: boolean }>(
+      SQL.orderTallyInOtherZone,
+      [workspaceId, timezone],
+      tx,
+    );
+    await this.exec(
+      other ? SQL.recountOrderTally : SQL.foldOrderTally,
+      other ? [workspaceId, timezone] : [workspaceId],
+      tx,
+    );
+    const rows = await this.rows<OrderTallyRow>(
+      SQL.leftOutOrders,
+      [workspaceId, currency, asOf, timezone],
+      tx,
+    );
+    return { rows, recounted: other };
   }
 
   /** Stores the plan's parameters and report (prepare), in the plan's transaction. */

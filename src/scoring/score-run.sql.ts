@@ -50,27 +50,53 @@ export const SCORE_RUN_SQL = {
       AND (c.source_created_at IS NULL OR c.source_created_at < $4 OR s.transactions > 0)`,
 
   /**
+   * Whether the workspace's order tally (migration 1769300000000) has rows counted by local days of another time
+   * zone than the run's ($2): then the run recounts it (recountOrderTally). $1 workspace.
+   */
+  orderTallyInOtherZone: `
+    SELECT EXISTS (SELECT 1 FROM order_tally WHERE workspace_id = $1 AND timezone <> $2) AS other`,
+
+  /**
+   * Folds the workspace's tally rows — the triggers append one per group and statement — into one row per group.
+   * Only the rows this statement sees move: one appended by a writer committing meanwhile stays for the next fold.
+   */
+  foldOrderTally: `
+    WITH moved AS (DELETE FROM order_tally WHERE workspace_id = $1 RETURNING *)
+    INSERT INTO order_tally
+    SELECT workspace_id, timezone, local_day, deleted, currency, status, original_currency, sum(orders)
+    FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(orders) <> 0`,
+
+  /** The workspace's tally counted again from its orders, by local days in $2 (one scan, after a zone change). */
+  recountOrderTally: `
+    WITH cleared AS (DELETE FROM order_tally WHERE workspace_id = $1)
+    INSERT INTO order_tally
+    SELECT workspace_id, $2, (placed_at AT TIME ZONE $2)::date, deleted_at IS NOT NULL, currency, status,
+           original_currency, count(*)
+    FROM orders WHERE workspace_id = $1
+    GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+
+  /**
    * The workspace's orders by what the run does with them (left-out.ts): the first reason that applies, or
-   * `used`, per currency and original currency. $1 workspace, $2 workspace currency, $3 end of the as-of day
-   * (timestamptz). The same conditions as the summaries and the chunk inputs (summarySelect, chunkInputs).
+   * `used`, per currency and original currency. $1 workspace, $2 workspace currency, $3 the as-of day, $4 the
+   * run's time zone. The same conditions as the summaries and the chunk inputs (summarySelect, chunkInputs): an
+   * order is future-dated when placed after the end of the as-of day, i.e. on a later local day.
    *
-   * Cheap at 10M orders (docs/scoring-run.md, "Orders left out"): `every` is one sequential scan of the
-   * workspace's orders with no join, `gone` reaches the orders of its few deleted or merged customers through
-   * orders_customer_idx; those orders are moved from the first to the second (the UNION ALL subtracts and adds
-   * them). Grouped by booleans and low-cardinality columns, the planner expects a handful of groups and
-   * hash-aggregates in memory. Measured on 10M orders: 3.4 s vs 6 s for the same counts from a join of every
-   * order with the customers, and 12 s when grouped by the CASE directly (a sort of 10M rows on disk).
+   * `every` is the running tally (folded just before, in the same transaction), a few rows per day of history;
+   * `gone` reaches the orders of the workspace's few deleted or merged customers through orders_customer_idx;
+   * those orders are moved from the first to the second (the UNION ALL subtracts and adds them). Before the
+   * tally, `every` was one aggregate over all of the workspace's orders every night: 2.7 s alone at 10M orders
+   * (docs/benchmarks.md, "Eighth").
    */
   leftOutOrders: `
     WITH every AS (
-      SELECT deleted_at IS NOT NULL AS deleted_order, currency, status, placed_at >= $3::timestamptz AS future,
-             original_currency, count(*) AS orders
-      FROM orders WHERE workspace_id = $1
+      SELECT deleted AS deleted_order, currency, status, local_day > $3::date AS future, original_currency,
+             sum(orders) AS orders
+      FROM order_tally WHERE workspace_id = $1
       GROUP BY 1, 2, 3, 4, 5
     ), gone AS (
       SELECT o.deleted_at IS NOT NULL AS deleted_order, c.deleted_at IS NOT NULL AS deleted_customer,
              c.merged_into_id IS NOT NULL AS merged_customer, o.currency, o.status,
-             o.placed_at >= $3::timestamptz AS future, o.original_currency, count(*) AS orders
+             (o.placed_at AT TIME ZONE $4)::date > $3::date AS future, o.original_currency, count(*) AS orders
       FROM customers c JOIN orders o ON o.customer_id = c.id AND o.workspace_id = $1
       WHERE c.workspace_id = $1 AND (c.deleted_at IS NOT NULL OR c.merged_into_id IS NOT NULL)
       GROUP BY 1, 2, 3, 4, 5, 6, 7

@@ -195,14 +195,20 @@ export class FitStep {
 
   /**
    * The orders the run will not use, by reason, and the warning when too many are left out for a reason that
-   * usually means a data problem (left-out.ts): one aggregate over the workspace's orders per run.
+   * usually means a data problem (left-out.ts), from the workspace's running tally of its orders.
    */
   private async leftOut(
     run: RunRow,
   ): Promise<{ leftOut: LeftOutReport & { seconds: number }; warnings: string[] }> {
     const started = Date.now();
-    const { cutoff } = await this.loader.summaryTarget(run);
-    const rows = await this.runs.orderTally(run.workspace_id, run.currency, cutoff);
+    const { rows, recounted } = await this.transactions.run((tx) =>
+      this.runs.orderTally(run.workspace_id, run.currency, run.as_of, run.timezone, tx),
+    );
+    if (recounted) {
+      this.logger.log(
+        `run ${run.id}: orders tally recounted by ${run.timezone}'s days (counted by another zone's)`,
+      );
+    }
     const ctx = {
       currency: run.currency,
       asOf: run.as_of,
