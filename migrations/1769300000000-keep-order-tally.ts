@@ -37,6 +37,9 @@ export class KeepOrderTally1769300000000 implements MigrationInterface {
         orders bigint NOT NULL
       );
       CREATE INDEX order_tally_workspace_idx ON order_tally (workspace_id);
+      -- the report moves the orders of deleted and merged customers to their own reasons: a few per cent of the
+      -- customers, found without reading the others
+      CREATE INDEX customers_gone_idx ON customers (workspace_id) WHERE deleted_at IS NOT NULL OR merged_into_id IS NOT NULL;
       ${tenantIsolationSql('order_tally')}
 
       -- TG_ARGV[0]: +1 for the new rows of an INSERT, -1 for the old rows of a DELETE
@@ -103,6 +106,7 @@ export class KeepOrderTally1769300000000 implements MigrationInterface {
       DROP FUNCTION IF EXISTS clear_order_tally();
       DROP FUNCTION IF EXISTS tally_orders();
       DROP TABLE IF EXISTS order_tally;
+      DROP INDEX IF EXISTS customers_gone_idx;
     `);
   }
 }

@@ -82,7 +82,9 @@ export const SCORE_RUN_SQL = {
    * order is future-dated when placed after the end of the as-of day, i.e. on a later local day.
    *
    * `every` is the running tally (folded just before, in the same transaction), a few rows per day of history;
-   * `gone` reaches the orders of the workspace's few deleted or merged customers through orders_customer_idx;
+   * `gone` finds the workspace's few deleted or merged customers by customers_gone_idx and their orders through
+   * orders_customer_idx, one lookup per customer (a lateral subquery the planner cannot flatten: as a join, at 1M
+   * customers it expected 260k orders of theirs — merges move them, there were none — and scanned all 10M, 1.9 s);
    * those orders are moved from the first to the second (the UNION ALL subtracts and adds them). Before the
    * tally, `every` was one aggregate over all of the workspace's orders every night: 2.7 s alone at 10M orders
    * (docs/benchmarks.md, "Eighth").
@@ -97,7 +99,9 @@ export const SCORE_RUN_SQL = {
       SELECT o.deleted_at IS NOT NULL AS deleted_order, c.deleted_at IS NOT NULL AS deleted_customer,
              c.merged_into_id IS NOT NULL AS merged_customer, o.currency, o.status,
              (o.placed_at AT TIME ZONE $4)::date > $3::date AS future, o.original_currency, count(*) AS orders
-      FROM customers c JOIN orders o ON o.customer_id = c.id AND o.workspace_id = $1
+      FROM customers c
+      CROSS JOIN LATERAL (SELECT deleted_at, currency, status, placed_at, original_currency FROM orders
+                          WHERE customer_id = c.id AND workspace_id = $1 OFFSET 0) o
       WHERE c.workspace_id = $1 AND (c.deleted_at IS NOT NULL OR c.merged_into_id IS NOT NULL)
       GROUP BY 1, 2, 3, 4, 5, 6, 7
     )
