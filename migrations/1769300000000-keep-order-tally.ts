@@ -42,7 +42,7 @@ export class KeepOrderTally1769300000000 implements MigrationInterface {
       CREATE INDEX customers_gone_idx ON customers (workspace_id) WHERE deleted_at IS NOT NULL OR merged_into_id IS NOT NULL;
       ${tenantIsolationSql('order_tally')}
 
-      -- TG_ARGV[0]: +1 for the new rows of an INSERT, -1 for the old rows of a DELETE
+      -- by TG_OP: +n per group of an INSERT's new rows, -n of a DELETE's old rows; an UPDATE's both, netted
       CREATE FUNCTION tally_orders() RETURNS trigger LANGUAGE plpgsql ${settings} AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
