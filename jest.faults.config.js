@@ -5,10 +5,12 @@ const base = require('./jest.config.js');
 const integration = base.projects.find((p) => p.displayName === 'integration');
 module.exports = {
   projects: [{ ...integration, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault.ts'] }],
-  // One suite at a time. Side by side (77 s against 143 s on the 2-core CI machine) each suite was meant to cut
-  // only what is its own, but a run on 2026-12-07 failed with a pg client of imports.fault.ts losing its connection
-  // ("Connection terminated unexpectedly", unhandled) while the other suites were killing theirs; not diagnosed.
-  maxWorkers: 1,
+  // Each fault suite cuts only what is its own (its database's backends, its own cluster and redis-server), so
+  // they run side by side: 77 s against 143 s one after another on the 2-core CI machine. (The unhandled
+  // "Connection terminated unexpectedly" of 2026-12-07 was the app's, not the neighbours': a pooled connection
+  // terminated under a statement, then taken to set another tenant scope — src/database/tenant-connection.ts,
+  // test/database/lost-connection.test.ts; the load of a neighbour only made that race likelier.)
+  maxWorkers: 2,
   testTimeout: 240000,
   forceExit: true,
 };

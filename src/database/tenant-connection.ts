@@ -16,6 +16,8 @@ const SET_SCOPE = `SELECT set_config('role', $1, false), set_config('app.workspa
 
 type Obtained = [PoolClient, (err?: unknown) => void];
 
+const ignoreError = () => undefined;
+
 /**
  * Wraps the data source's pool checkout (its driver's `obtainMasterConnection`, which every TypeORM query runner —
  * `DataSource.query`, transactions, entity repositories, `createQueryRunner` — goes through), then checks that the
@@ -33,6 +35,11 @@ export async function scopeConnections(ds: DataSource, role: string = APP_ROLE):
     const key = `${workspace}/${cross}`;
     const [client, release] = await obtain();
     if (applied.get(client) !== key) {
+      // The pool took its 'error' listener off the client and TypeORM's query runner adds its own only once this
+      // returns. A connection whose backend was terminated under its last statement comes back to the pool looking
+      // alive; when its socket then closes under SET_SCOPE, pg emits 'error' (an uncaught exception with no
+      // listener) before failing the statement — whose failure, below, is what discards the connection.
+      client.on('error', ignoreError);
       try {
         applied.delete(client);
         await client.query(SET_SCOPE, [role, workspace, cross]);
@@ -40,6 +47,8 @@ export async function scopeConnections(ds: DataSource, role: string = APP_ROLE):
       } catch (e) {
         release(e);
         throw e;
+      } finally {
+        client.removeListener('error', ignoreError);
       }
     }
     return [client, release];
