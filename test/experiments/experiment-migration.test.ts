@@ -1,19 +1,9 @@
 import { Client } from 'pg';
-import { applyMigrations, revertLastMigration } from '../../src/database/migrations';
+import { applyMigrations } from '../../src/database/migrations';
 import { armOf, assignmentUnit } from '../../src/experiments/experiment-design';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { createTestDatabase, revertThrough, TestDatabase } from '../support/test-db';
 
 const ARMS = 'CreateExperimentArmsAndExposures1767200000000';
-
-/** Reverts migrations, newest first, until `name` is reverted (later migrations go down on the way). */
-async function revertThrough(url: string, name: string): Promise<string[]> {
-  const reverted: string[] = [];
-  for (let last = await revertLastMigration(url); last !== null; last = await revertLastMigration(url)) {
-    reverted.push(last);
-    if (last === name) break;
-  }
-  return reverted;
-}
 
 /** The arms migration keeps every holdout experiment made before it, with the same customers held out, both ways. */
 describe('migration 1767200000000 (experiment arms)', () => {

@@ -1,22 +1,11 @@
 import { Client } from 'pg';
-import { applyMigrations, revertLastMigration } from '../../src/database/migrations';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { applyMigrations } from '../../src/database/migrations';
+import { createTestDatabase, revertThrough, TestDatabase } from '../support/test-db';
 
 const P_BUY = 'AddPBuyToCustomerScores1769000000000';
 const ATTACHED = '11111111-1111-4111-8111-111111111111';
 const IN_FLIGHT = '22222222-2222-4222-8222-222222222222';
 const table = (run: string) => `customer_scores_r${run.replace(/-/g, '')}`;
-
-/** Reverts the newest migrations down to and including `name` (later ones first); the names reverted. */
-async function revertThrough(url: string, name: string): Promise<string[]> {
-  const reverted: string[] = [];
-  while (reverted[reverted.length - 1] !== name) {
-    const last = await revertLastMigration(url);
-    if (last === null) throw new Error(`${name} was never applied`);
-    reverted.push(last);
-  }
-  return reverted;
-}
 
 /**
  * p_buy reaches every run's scores table: the attached partitions (older runs read NULL) and the table of a run in

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/database/data-source';
+import { revertLastMigration } from '../../src/database/migrations';
 import { quoteIdent } from '../../src/embedded/embedded-postgres';
 
 /** A database of its own for one test file: created, migrated, and dropped at the end. */
@@ -29,6 +30,20 @@ export async function createTestDatabase(server = process.env.TEST_DATABASE_URL)
         c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
       ).then(() => undefined),
   };
+}
+
+/**
+ * Reverts the newest migrations of the database at `url` down to and including `name` (later ones first): a
+ * migration's test starts from the schema before it. The names reverted; throws when `name` was never applied.
+ */
+export async function revertThrough(url: string, name: string): Promise<string[]> {
+  const reverted: string[] = [];
+  while (reverted[reverted.length - 1] !== name) {
+    const last = await revertLastMigration(url);
+    if (last === null) throw new Error(`${name} was never applied`);
+    reverted.push(last);
+  }
+  return reverted;
 }
 
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
