@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { Client, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { APP_ROLE } from '../../migrations/1766900000000-row-level-security';
 import { applyMigrations, revertLastMigration } from '../../src/database/migrations';
-import { clientQueryable } from '../../src/database/sql';
+import { clientQueryable, Queryable } from '../../src/database/sql';
 import { OrderTallyRow } from '../../src/scoring/left-out';
 import { ScoreRunRepository } from '../../src/scoring/score-run.repository';
-import { createTestDatabase, TestDatabase } from '../support/test-db';
+import { createTestDatabase, revertThrough, TestDatabase } from '../support/test-db';
 
 /**
  * The running tally of orders (migration 1769300000000) against the statement it replaced: whatever writes hit
@@ -140,7 +141,9 @@ function counts(rows: readonly OrderTallyRow[]): Record<string, number> {
 describe('the running order tally', () => {
   let db: TestDatabase;
   let sql: Client;
-  const runs = new ScoreRunRepository(undefined as unknown as DataSource);
+  /** the suite's client as the repository's connection, so its statements run as the fit step's do */
+  let conn: Queryable;
+  let runs: ScoreRunRepository;
   const workspaces: string[] = [];
   const customers: string[][] = [];
   let seq = 0;
@@ -152,13 +155,7 @@ describe('the running order tally', () => {
   async function tallied(workspace: string, asOf: string, zone: string): Promise<Record<string, number>> {
     await sql.query('BEGIN');
     try {
-      const { rows } = await runs.orderTally(
-        workspace,
-        'CNY',
-        asOf,
-        zone,
-        clientQueryable(sql as unknown as PoolClient),
-      );
+      const { rows } = await runs.orderTally(workspace, 'CNY', asOf, zone, conn);
       await sql.query('COMMIT');
       return counts(rows);
     } catch (e) {
@@ -168,10 +165,7 @@ describe('the running order tally', () => {
   }
 
   async function scanned(workspace: string, asOf: string, zone: string): Promise<Record<string, number>> {
-    const [{ cutoff }] = await query<{ cutoff: string }>(
-      `SELECT (($1::date + 1)::timestamp AT TIME ZONE $2)::text AS cutoff`,
-      [asOf, zone],
-    );
+    const cutoff = await runs.endOfDay(asOf, zone);
     return counts(await query<OrderTallyRow>(FULL_SCAN, [workspace, 'CNY', cutoff]));
   }
 
@@ -197,6 +191,23 @@ describe('the running order tally', () => {
     }
   }
 
+  /** An edit's SET clause and its value ($3), when it has one. */
+  function assignment(ws: number, c: Change): [string, unknown[]] {
+    switch (c.set) {
+      case 'status':
+      case 'currency':
+        return [`${c.set} = $3`, [c.to]];
+      case 'deleted':
+        return [`deleted_at = CASE WHEN $3::boolean THEN now() END`, [c.to]];
+      case 'placed':
+        return [`placed_at = placed_at + make_interval(hours => $3::int)`, [c.hours]];
+      case 'customer':
+        return [`customer_id = $3::bigint`, [customers[ws][c.to]]];
+      case 'amount':
+        return [`amount_minor = amount_minor + 1`, []];
+    }
+  }
+
   async function apply(w: Write): Promise<void> {
     switch (w.kind) {
       case 'insert':
@@ -206,27 +217,12 @@ describe('the running order tally', () => {
         await sql.query('ROLLBACK');
         return;
       case 'edit': {
-        const set = {
-          status: `status = $3`,
-          currency: `currency = $3`,
-          deleted: `deleted_at = CASE WHEN $3::boolean THEN now() END`,
-          placed: `placed_at = placed_at + make_interval(hours => $3::int)`,
-          customer: `customer_id = $3::bigint`,
-          amount: `amount_minor = amount_minor + 1 + 0 * length($3::text)`,
-        }[w.change.set];
-        const value = {
-          status: () => (w.change as { to: string }).to,
-          currency: () => (w.change as { to: string }).to,
-          deleted: () => (w.change as { to: boolean }).to,
-          placed: () => (w.change as { hours: number }).hours,
-          customer: () => customers[w.ws][(w.change as { to: number }).to],
-          amount: () => 'x',
-        }[w.change.set]();
+        const [set, value] = assignment(w.ws, w.change);
         // every order whose id leaves `pick` modulo 7: one statement, several rows, several groups
         await sql.query(`UPDATE orders SET ${set} WHERE workspace_id = $1 AND id % 7 = $2`, [
           workspaces[w.ws],
           w.pick,
-          value,
+          ...value,
         ]);
         return;
       }
@@ -273,13 +269,11 @@ describe('the running order tally', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    let reverted: string | null = null;
-    while (reverted !== MIGRATION) {
-      reverted = await revertLastMigration(db.url);
-      if (reverted === null) throw new Error(`${MIGRATION} was never applied`);
-    }
+    await revertThrough(db.url, MIGRATION);
     sql = new Client({ connectionString: db.url });
     await sql.connect();
+    conn = clientQueryable(sql as unknown as PoolClient);
+    runs = new ScoreRunRepository(conn as DataSource);
     for (const [i, zone] of ['Asia/Shanghai', 'America/Santiago'].entries()) {
       const [{ id }] = await query<{ id: string }>(
         `INSERT INTO workspaces (slug, name, currency, timezone) VALUES ($1, $1, 'CNY', $2) RETURNING id`,
@@ -411,7 +405,7 @@ describe('the running order tally', () => {
   });
 
   it('writes under the application role and a workspace scope, and goes with its workspace', async () => {
-    await sql.query(`SET ROLE callplan_app`);
+    await sql.query(`SET ROLE ${APP_ROLE}`);
     await sql.query(`SELECT set_config('app.workspace_id', $1, false)`, [workspaces[0]]);
     try {
       await insertOrders(0, [
