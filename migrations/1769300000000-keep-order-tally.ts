@@ -20,6 +20,23 @@ import { tenantIsolationSql } from './1766900000000-row-level-security';
  * like the reference checks of migration 1769200000000: the workspace's time zone and the tally must be reachable
  * whatever scope the writer's connection has.
  */
+/** Orders as signed tally entries (`n`: +1 counted in, -1 counted out) from a table or transition table. */
+const signed = (rows: string, n: 1 | -1) =>
+  `SELECT workspace_id, placed_at, deleted_at IS NOT NULL AS deleted, currency, status, original_currency, ${n} AS n
+   FROM ${rows}`;
+
+/**
+ * Appends signed entries to the tally, one row per group they touch (groups whose entries cancel out append
+ * nothing: an update that moves no order between groups), each day local to the workspace's zone.
+ */
+const tally = (entries: string) => `
+  INSERT INTO order_tally
+  SELECT r.workspace_id, w.timezone, (r.placed_at AT TIME ZONE w.timezone)::date, r.deleted, r.currency, r.status,
+         r.original_currency, sum(r.n)
+  FROM (${entries}) r JOIN workspaces w ON w.id = r.workspace_id
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  HAVING sum(r.n) <> 0`;
+
 export class KeepOrderTally1769300000000 implements MigrationInterface {
   name = 'KeepOrderTally1769300000000';
 
@@ -42,33 +59,14 @@ export class KeepOrderTally1769300000000 implements MigrationInterface {
       CREATE INDEX customers_gone_idx ON customers (workspace_id) WHERE deleted_at IS NOT NULL OR merged_into_id IS NOT NULL;
       ${tenantIsolationSql('order_tally')}
 
-      -- by TG_OP: +n per group of an INSERT's new rows, -n of a DELETE's old rows; an UPDATE's both, netted
       CREATE FUNCTION tally_orders() RETURNS trigger LANGUAGE plpgsql ${settings} AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          INSERT INTO order_tally
-          SELECT r.workspace_id, w.timezone, (r.placed_at AT TIME ZONE w.timezone)::date, r.deleted_at IS NOT NULL,
-                 r.currency, r.status, r.original_currency, count(*)
-          FROM new_rows r JOIN workspaces w ON w.id = r.workspace_id
-          GROUP BY 1, 2, 3, 4, 5, 6, 7;
+          ${tally(signed('new_rows', 1))};
         ELSIF TG_OP = 'DELETE' THEN
-          INSERT INTO order_tally
-          SELECT r.workspace_id, w.timezone, (r.placed_at AT TIME ZONE w.timezone)::date, r.deleted_at IS NOT NULL,
-                 r.currency, r.status, r.original_currency, -count(*)
-          FROM old_rows r JOIN workspaces w ON w.id = r.workspace_id
-          GROUP BY 1, 2, 3, 4, 5, 6, 7;
+          ${tally(signed('old_rows', -1))};
         ELSE
-          INSERT INTO order_tally
-          SELECT r.workspace_id, w.timezone, (r.placed_at AT TIME ZONE w.timezone)::date, r.deleted,
-                 r.currency, r.status, r.original_currency, sum(r.n)
-          FROM (SELECT workspace_id, placed_at, deleted_at IS NOT NULL AS deleted, currency, status, original_currency,
-                       -1 AS n FROM old_rows
-                UNION ALL
-                SELECT workspace_id, placed_at, deleted_at IS NOT NULL, currency, status, original_currency, 1
-                FROM new_rows) r
-          JOIN workspaces w ON w.id = r.workspace_id
-          GROUP BY 1, 2, 3, 4, 5, 6, 7
-          HAVING sum(r.n) <> 0;
+          ${tally(`${signed('old_rows', -1)} UNION ALL ${signed('new_rows', 1)}`)};
         END IF;
         RETURN NULL;
       END $$;
@@ -89,11 +87,7 @@ export class KeepOrderTally1769300000000 implements MigrationInterface {
         FOR EACH STATEMENT EXECUTE FUNCTION clear_order_tally();
 
       -- The orders already there, counted after the triggers exist: creating them locked out writers until commit.
-      INSERT INTO order_tally
-      SELECT o.workspace_id, w.timezone, (o.placed_at AT TIME ZONE w.timezone)::date, o.deleted_at IS NOT NULL,
-             o.currency, o.status, o.original_currency, count(*)
-      FROM orders o JOIN workspaces w ON w.id = o.workspace_id
-      GROUP BY 1, 2, 3, 4, 5, 6, 7;
+      ${tally(signed('orders', 1))};
     `);
   }
 
