@@ -10,7 +10,7 @@ module.exports = {
   // "Connection terminated unexpectedly" of 2026-12-07 was the app's, not the neighbours': a pooled connection
   // terminated under a statement, then taken to set another tenant scope — src/database/tenant-connection.ts,
   // test/database/lost-connection.test.ts; the load of a neighbour only made that race likelier.)
-  maxWorkers: 2,
+  maxWorkers: base.maxWorkers,
   testTimeout: 240000,
   forceExit: true,
 };
