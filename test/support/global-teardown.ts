@@ -1,3 +1,5 @@
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __stopTestDb?: () => Promise<void> }).__stopTestDb?.();
+  const state = globalThis as { __stopTestDb?: () => Promise<void>; __dropTemplate?: () => Promise<void> };
+  await state.__dropTemplate?.();
+  await state.__stopTestDb?.();
 }
