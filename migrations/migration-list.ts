@@ -35,6 +35,7 @@ import { AddPBuyToCustomerScores1769000000000 } from './1769000000000-add-p-buy-
 import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notify-customer-changes-per-list';
 import { CheckCustomerReferencesPerStatement1769200000000 } from './1769200000000-check-customer-references-per-statement';
 import { KeepOrderTally1769300000000 } from './1769300000000-keep-order-tally';
+import { KeepClvSent1769400000000 } from './1769400000000-keep-clv-sent';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   NotifyCustomerChangesPerList1769100000000,
   CheckCustomerReferencesPerStatement1769200000000,
   KeepOrderTally1769300000000,
+  KeepClvSent1769400000000,
 ];

@@ -172,6 +172,15 @@ export function clvStepMinor(currency: string): number {
   }
 }
 
+/**
+ * How far CLV must move from the value last written back before a pass sends the customer again for it: 5 % of
+ * that value (and at least one rounding step). A forecast drifts by a fraction of a per cent a night (the 1M
+ * benchmark's night-over-night ratio: 10th–90th percentile ×0.988–×1.014), far inside its own uncertainty, and
+ * sent at whole units that drift alone resent 56 % of the customers every night — each a CRM write, a property
+ * history entry and a workflow trigger. A customer sent for any other change carries its current CLV.
+ */
+export const CLV_RESEND_SHARE = 0.05;
+
 /** Customers per `customer.scores_changed` event. */
 export const CUSTOMERS_PER_EVENT = 500;
 

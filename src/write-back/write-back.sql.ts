@@ -1,3 +1,5 @@
+import { CLV_RESEND_SHARE } from './write-back-fields';
+
 /**
  * The write-back diff (docs/write-back.md) as one set-based statement: every live scored customer of the
  * workspace's current run (or of a list of customers) → the object a CRM receives, keyed by the mapped property
@@ -16,7 +18,8 @@
  * customer ten times; the object is built for the changed customers only.
  *
  * Values are rounded to what a CRM field shows, so that noise does not count as a change: P(alive), P(buy) and
- * churn risk to 2 decimals, priority to a whole point, CLV to whole major units. The next call date is the customer's earliest
+ * churn risk to 2 decimals, priority to a whole point, CLV to whole major units — and CLV counts as changed only
+ * once it has moved by CLV_RESEND_SHARE of the value last sent (CLV_COMPARED). The next call date is the customer's earliest
  * open follow-up (its day in the workspace's zone), else the earliest list from today on that holds the customer
  * as an open item. Personality is personal data: never sent for an erased customer.
  */
@@ -24,14 +27,15 @@
 /**
  * The fingerprint's terms, one per field in WRITE_BACK_FIELDS order: a 64-bit hash of the column's value under a
  * seed of its own (so equal values in two fields do not cancel out), typed (no text conversion), NULL as the seed.
+ * CLV's term takes the value to hash (`clv`): the current one, or the one last sent while within its band.
  */
-const FINGERPRINTED: Array<(seed: number) => string> = [
+const FINGERPRINTED: Array<(seed: number, clv: string) => string> = [
   (i) => `hashtextextended(cur.external_id, ${i})`,
   (i) => `hashtextextended(cur.value_tier, ${i})`,
   (i) => `hashtextextended(cur.lifecycle, ${i})`,
   (i) => `hashtextextended(cur.rfm_segment, ${i})`,
   (i) => `hashtextextended(cur.abc_class::text, ${i})`,
-  (i) => `hashint8extended(cur.clv, ${i})`,
+  (i, clv) => `hashint8extended(${clv}, ${i})`,
   (i) => `hashint4extended(cur.p_alive, ${i})`,
   (i) => `hashint4extended(cur.churn_risk, ${i})`,
   (i) => `hashint4extended(cur.priority, ${i})`,
@@ -42,13 +46,28 @@ const FINGERPRINTED: Array<(seed: number) => string> = [
   (i) => `hashint4extended(cur.p_buy, ${i})`,
 ];
 
-/** The fingerprint of `cur`: the mapping's hash XOR each sent field's term (a left-out field is 0, folded away). */
-const FINGERPRINT = [
+const CLV = 5; // CLV's index in WRITE_BACK_FIELDS (0-based)
+
+/** A sent field's term (a left-out field is 0, folded away by the XOR). */
+const term = (i: number, clv = 'cur.clv') =>
+  `CASE WHEN ($7::bool[])[${i + 1}] THEN COALESCE(${FINGERPRINTED[i](i + 1, clv)}, ${i + 1}) ELSE 0 END`;
+
+/** The mapping's hash XOR every sent field's term but CLV's. */
+const FINGERPRINT_BUT_CLV = [
   'hashtextextended($6::text, 0)',
-  ...FINGERPRINTED.map(
-    (term, i) => `CASE WHEN ($7::bool[])[${i + 1}] THEN COALESCE(${term(i + 1)}, ${i + 1}) ELSE 0 END`,
-  ),
+  ...FINGERPRINTED.map((_, i) => i)
+    .filter((i) => i !== CLV)
+    .map((i) => term(i)),
 ].join('\n      # ');
+
+/**
+ * The CLV a pass compares with what it last sent (`st`): the value last sent while the current one is within
+ * CLV_RESEND_SHARE of it (at least one rounding step, $5), else the current one. A forecast drifts by a fraction of
+ * a per cent a night, and whole major units alone resent over half of the customers every night (docs/write-back.md).
+ * A row without `clv_sent` (sent before it was kept) compares exactly.
+ */
+const CLV_COMPARED = `CASE WHEN abs(cur.clv - st.clv_sent) < greatest($5::bigint, ceil(${CLV_RESEND_SHARE} * abs(st.clv_sent)))
+      THEN st.clv_sent ELSE cur.clv END`;
 
 /** The object a CRM receives for a changed row `ch`, keyed by the mapped names, left-out fields dropped. */
 const PAYLOAD = `jsonb_build_object(
@@ -109,17 +128,18 @@ function diff(scope: 'workspace' | 'customers'): string {
       ${only('s.customer_id')}
   ),
   changed AS (
-    SELECT cur.*, f.fingerprint
+    -- compared with CLV as CLV_COMPARED says; stored (and sent) with the current CLV
+    SELECT cur.*, f.but_clv # ${term(CLV)} AS fingerprint
     FROM cur
-    CROSS JOIN LATERAL (SELECT ${FINGERPRINT} AS fingerprint) f
+    CROSS JOIN LATERAL (SELECT ${FINGERPRINT_BUT_CLV} AS but_clv) f
     LEFT JOIN customer_write_back_state st ON st.workspace_id = $1 AND st.customer_id = cur.customer_id
-    WHERE st.fingerprint IS DISTINCT FROM f.fingerprint
+    WHERE st.fingerprint IS DISTINCT FROM f.but_clv # ${term(CLV, CLV_COMPARED)}
   ),
   written AS (
-    INSERT INTO customer_write_back_state AS st (workspace_id, customer_id, fingerprint, sent_at)
-    SELECT $1, customer_id, fingerprint, now() FROM changed ORDER BY customer_id
+    INSERT INTO customer_write_back_state AS st (workspace_id, customer_id, fingerprint, clv_sent, sent_at)
+    SELECT $1, customer_id, fingerprint, clv, now() FROM changed ORDER BY customer_id
     ON CONFLICT (workspace_id, customer_id) DO UPDATE
-      SET fingerprint = EXCLUDED.fingerprint, sent_at = EXCLUDED.sent_at
+      SET fingerprint = EXCLUDED.fingerprint, clv_sent = EXCLUDED.clv_sent, sent_at = EXCLUDED.sent_at
       WHERE st.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint
     RETURNING customer_id
   )`;

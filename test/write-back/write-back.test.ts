@@ -51,6 +51,15 @@ describe('per-customer write-back', () => {
     return id as string;
   }
 
+  /** The CLV last written back per customer id (minor units; null: none). */
+  async function clvSent(): Promise<Map<string, number | null>> {
+    const rows: Array<{ id: string; clv: string | null }> = await nest.db.query(
+      `SELECT customer_id::text AS id, clv_sent AS clv FROM customer_write_back_state WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    return new Map(rows.map((r) => [r.id, r.clv === null ? null : Number(r.clv)]));
+  }
+
   /** Waits for the write-back job that finalize queued for the current run. */
   async function runPassDone(): Promise<void> {
     const queue = nest.app.get(queueToken(QUEUES.scoring));
@@ -126,6 +135,7 @@ describe('per-customer write-back', () => {
     const runs = nest.app.get(ScoreRunService);
     for (const round of [1, 2]) {
       const before = await currentRun();
+      const lastSent = await clvSent();
       const { run } = await runs.start({
         workspaceId,
         asOf: today,
@@ -137,25 +147,99 @@ describe('per-customer write-back', () => {
       const sent = customersOf(await newEvents())
         .map((c) => c.externalId)
         .sort();
-      // exactly the customers whose values differ between the two runs at the precision sent
-      const moved: Array<{ external_id: string }> = await nest.db.query(
-        `SELECT c.external_id FROM customer_scores a
-         JOIN customer_scores b ON b.customer_id = a.customer_id AND b.run_id = $2
-         JOIN customers c ON c.id = a.customer_id
-         WHERE a.run_id = $1 AND (a.value_tier, a.lifecycle, a.rfm_segment, a.abc_class, round(a.clv / 100::float8),
-                round(a.p_alive * 100), round(a.churn_risk * 100), round(a.priority),
-                jsonb_path_query_array(a.reasons, '$[*].code'))
-           IS DISTINCT FROM (b.value_tier, b.lifecycle, b.rfm_segment, b.abc_class, round(b.clv / 100::float8),
-                round(b.p_alive * 100), round(b.churn_risk * 100), round(b.priority),
-                jsonb_path_query_array(b.reasons, '$[*].code'))
-         ORDER BY c.external_id`,
-        [before, run.id],
-      );
-      expect(sent).toEqual(moved.map((m) => m.external_id).sort());
+      // exactly the customers whose values differ between the two runs at the precision sent, or whose CLV moved
+      // 5 % (at least one unit) from the value last sent
+      const rows: Array<{ id: string; external_id: string; other: boolean; clv: string | null }> =
+        await nest.db.query(
+          `SELECT c.id::text, c.external_id, round(b.clv / 100::float8)::bigint * 100 AS clv,
+                  (a.value_tier, a.lifecycle, a.rfm_segment, a.abc_class,
+                   round(a.p_alive * 100), round(a.churn_risk * 100), round(a.priority),
+                   jsonb_path_query_array(a.reasons, '$[*].code'))
+                  IS DISTINCT FROM (b.value_tier, b.lifecycle, b.rfm_segment, b.abc_class,
+                   round(b.p_alive * 100), round(b.churn_risk * 100), round(b.priority),
+                   jsonb_path_query_array(b.reasons, '$[*].code')) AS other
+           FROM customer_scores a
+           JOIN customer_scores b ON b.customer_id = a.customer_id AND b.run_id = $2
+           JOIN customers c ON c.id = a.customer_id
+           WHERE a.run_id = $1`,
+          [before, run.id],
+        );
+      const clvMoved = (id: string, now: string | null) => {
+        const last = lastSent.get(id) ?? null;
+        if (now === null || last === null) return now !== last;
+        return Math.abs(Number(now) - last) >= Math.max(100, Math.ceil(0.05 * Math.abs(last)));
+      };
+      const moved = rows.filter((r) => r.other || clvMoved(r.id, r.clv)).map((r) => r.external_id);
+      expect(sent).toEqual(moved.sort());
       expect(sent.length).toBeLessThan(scored / 2);
       if (round === 2) expect(sent).toEqual([]);
     }
   }, 240_000);
+
+  it("CLV is resent once it has moved 5 % from the value last sent, and a customer sent for another change carries today's", async () => {
+    const run = await currentRun();
+    const [c] = await nest.db.query(
+      `SELECT s.customer_id::text AS id, c.external_id, st.clv_sent::int8 AS sent, s.clv::float8 AS clv
+       FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+       JOIN customer_write_back_state st ON st.customer_id = s.customer_id AND st.workspace_id = $1
+       WHERE s.run_id = $2 AND c.merged_into_id IS NULL AND c.deleted_at IS NULL AND st.clv_sent >= 100000
+       ORDER BY s.customer_id LIMIT 1`,
+      [workspaceId, run],
+    );
+    expect(c).toBeDefined();
+    const sent = Number(c.sent);
+    const setClv = (minor: number) =>
+      nest.db.query(`UPDATE customer_scores SET clv = $3 WHERE run_id = $1 AND customer_id = $2`, [
+        run,
+        c.id,
+        minor,
+      ]);
+    const pass = () => nest.app.get(WriteBackService).passWorkspace(workspaceId);
+
+    // 4.9 % up, then 4.9 % down: the CRM keeps the value last sent
+    for (const share of [1.049, 0.951]) {
+      await setClv(Math.round((sent * share) / 100) * 100);
+      expect(await pass()).toMatchObject({ changed: 0 });
+    }
+    expect(await newEvents()).toEqual([]);
+
+    // 5 % from the value last sent (not from the last run's): sent, and the band moves with it
+    const up = Math.ceil((sent * 1.05) / 100) * 100;
+    await setClv(up);
+    expect(await pass()).toMatchObject({ changed: 1 });
+    expect(customersOf(await newEvents())).toEqual([
+      expect.objectContaining({ externalId: c.external_id, clv: { amountMinor: up, currency: 'CNY' } }),
+    ]);
+    await setClv(up - 200);
+    expect(await pass()).toMatchObject({ changed: 0 });
+
+    // another field's change carries the current CLV, even within its band
+    await nest.db.query(
+      `UPDATE customer_scores SET priority = priority + 10 WHERE run_id = $1 AND customer_id = $2`,
+      [run, c.id],
+    );
+    expect(await pass()).toMatchObject({ changed: 1 });
+    expect(customersOf(await newEvents())).toEqual([
+      expect.objectContaining({ externalId: c.external_id, clv: { amountMinor: up - 200, currency: 'CNY' } }),
+    ]);
+
+    // no CLV any more is a change
+    await nest.db.query(`UPDATE customer_scores SET clv = NULL WHERE run_id = $1 AND customer_id = $2`, [
+      run,
+      c.id,
+    ]);
+    expect(await pass()).toMatchObject({ changed: 1 });
+    expect(customersOf(await newEvents())).toEqual([expect.objectContaining({ clv: null })]);
+
+    // the run's own values back, as the next tests expect them
+    await nest.db.query(
+      `UPDATE customer_scores SET priority = priority - 10 WHERE run_id = $1 AND customer_id = $2`,
+      [run, c.id],
+    );
+    await setClv(c.clv);
+    expect(await pass()).toMatchObject({ changed: 1 });
+    await newEvents();
+  });
 
   it("a run that publishes call lists writes back after them: the listed customers' next call is today", async () => {
     const runs = nest.app.get(ScoreRunService);
