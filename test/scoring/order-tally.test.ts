@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Client, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_ROLE } from '../../migrations/1766900000000-row-level-security';
-import { applyMigrations, revertLastMigration } from '../../src/database/migrations';
+import { applyMigrations } from '../../src/database/migrations';
 import { clientQueryable, Queryable } from '../../src/database/sql';
 import { OrderTallyRow } from '../../src/scoring/left-out';
 import { ScoreRunRepository } from '../../src/scoring/score-run.repository';
@@ -324,7 +324,7 @@ describe('the running order tally', () => {
         await scanned(workspaces[0], day, 'Asia/Shanghai'),
       );
 
-    expect(await revertLastMigration(db.url)).toBe(MIGRATION);
+    expect((await revertThrough(db.url, MIGRATION)).at(-1)).toBe(MIGRATION);
     expect((await query(`SELECT to_regclass('order_tally') AS t`))[0]).toEqual({ t: null });
     await applyMigrations(db.url);
   });
