@@ -4902,7 +4902,7 @@ export interface components {
         [key: string]: string;
       };
     };
-    /** @description Per-customer write-back (docs/write-back.md): the customers whose written-back values changed, at most 500 per event, after a scoring run, an outcome or snooze, an assignment change, or a field-mapping change. Each customer's keys are the workspace's CRM property names (the field mapping; the defaults are shown); a field mapped to nothing is left out, so no key is required. */
+    /** @description Per-customer write-back (docs/write-back.md): the customers whose written-back values changed (CLV once it has moved 5 % from the value last sent), at most 500 per event, after a scoring run, an outcome or snooze, an assignment change, or a field-mapping change. Each customer's keys are the workspace's CRM property names (the field mapping; the defaults are shown); a field mapped to nothing is left out, so no key is required. */
     CustomerScoresChangedEvent: {
       /** @enum {string} */
       type: 'customer.scores_changed';
