@@ -36,6 +36,7 @@ import { NotifyCustomerChangesPerList1769100000000 } from './1769100000000-notif
 import { CheckCustomerReferencesPerStatement1769200000000 } from './1769200000000-check-customer-references-per-statement';
 import { KeepOrderTally1769300000000 } from './1769300000000-keep-order-tally';
 import { KeepClvSent1769400000000 } from './1769400000000-keep-clv-sent';
+import { CoverCustomerHistoryIndexes1769500000000 } from './1769500000000-cover-customer-history-indexes';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   CheckCustomerReferencesPerStatement1769200000000,
   KeepOrderTally1769300000000,
   KeepClvSent1769400000000,
+  CoverCustomerHistoryIndexes1769500000000,
 ];

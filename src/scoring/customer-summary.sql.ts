@@ -52,6 +52,10 @@ export interface SummaryPlaceholders {
  * the call outcomes logged in Callplan (`worklist_outcomes`). The latest survey score rides in the low byte of max(epoch << 8 | score), a max()
  * instead of an ordered array_agg.
  *
+ * The orders' and interactions' columns read here are all in `orders_customer_idx` / `interactions_customer_idx`
+ * (migration 1769500000000), so a customer's history comes from the index alone: a column read here that the
+ * index lacks sends every order back to the heap, one page each (test/scoring/summary-index-only.test.ts).
+ *
  * A build's cost is per order (≈ 500k per chunk of 50k customers), and most of it is evaluating expressions: the
  * amounts stay bigint (one numeric operand made every order's arithmetic and sums numeric, 16 % of the build), each
  * per-order column is computed once, and what only the rare orders need (money given back, an order undone) is an

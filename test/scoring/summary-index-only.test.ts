@@ -1,0 +1,101 @@
+import { refreshSummaryRange } from '../../src/scoring/customer-summaries.repository';
+import { useTestClient } from '../support/use-test-app';
+
+/**
+ * The summaries' build and refresh read each customer's orders and interactions from `orders_customer_idx` and
+ * `interactions_customer_idx` alone (migration 1769500000000): a CRM's orders arrive over time, so a customer's
+ * rows are spread over the table, and reading them from the heap cost one page per order (a chunk's refresh
+ * 20–180 s cold at 1M customers against 0.3–0.5 s: docs/benchmarks.md, "Tenth"). An index missing a column the
+ * summary reads turns the plan back into heap reads. auto_explain (at NOTICE, so this client sees it) shows the
+ * plans the repository's statements got.
+ */
+describe('the customer summaries read the customers’ histories from the indexes alone', () => {
+  const db = useTestClient();
+
+  it('builds and refreshes by index-only scans of orders and interactions', async () => {
+    const sql = db.sql;
+    const {
+      rows: [ws],
+    } = await sql.query<{ id: string }>(
+      `INSERT INTO workspaces (slug, name, currency) VALUES ('cover', 'cover', 'CNY') RETURNING id`,
+    );
+    const { rows: customers } = await sql.query<{ id: string }>(
+      `INSERT INTO customers (workspace_id, external_id)
+       SELECT $1, 'c' || g FROM generate_series(1, 400) g RETURNING id`,
+      [ws.id],
+    );
+    const ids = customers.map((c) => c.id);
+    // in arrival order, as a CRM sends them: each customer's rows spread over the table; refunded orders among
+    // them, and every kind of interaction the summary tells apart
+    await sql.query(
+      `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, 'crm', 'o' || c.id || '-' || k, c.id, TIMESTAMPTZ '2025-01-01' + k * INTERVAL '17 days' + c.ord * INTERVAL '1 minute',
+              1000 + k * 7 + c.ord, 'CNY', CASE WHEN k % 9 = 4 THEN 'refunded' ELSE 'paid' END
+       FROM generate_series(1, 12) k CROSS JOIN unnest($2::bigint[]) WITH ORDINALITY c(id, ord)`,
+      [ws.id, ids],
+    );
+    await sql.query(
+      `INSERT INTO interactions (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome, score)
+       SELECT $1, 'crm', 'i' || c.id || '-' || k, c.id, TIMESTAMPTZ '2025-01-03' + k * INTERVAL '23 days',
+              (ARRAY['call', 'email', 'visit', 'complaint', 'survey'])[1 + k % 5],
+              CASE WHEN k % 5 IN (0, 2) THEN (ARRAY['reached', 'no_answer', 'replied'])[1 + k % 3] END,
+              CASE WHEN k % 5 = 4 THEN k % 10 END
+       FROM generate_series(1, 8) k CROSS JOIN unnest($2::bigint[]) c(id)`,
+      [ws.id, ids],
+    );
+    // index-only reads need the visibility map: what (auto)vacuum keeps in a deployment
+    await sql.query(`VACUUM ANALYZE orders, interactions`);
+
+    const target = {
+      workspaceId: ws.id,
+      currency: 'CNY',
+      cutoff: '2026-01-01T00:00:00+08:00',
+      timezone: 'Asia/Shanghai',
+    };
+    const plans: string[] = [];
+    sql.on('notice', (n) => plans.push(n.message ?? ''));
+    const explained = async (work: () => Promise<number>) => {
+      plans.length = 0;
+      await sql.query('BEGIN');
+      await sql.query(`LOAD 'auto_explain'`);
+      await sql.query(`SET LOCAL auto_explain.log_min_duration = 0`);
+      await sql.query(`SET LOCAL auto_explain.log_level = 'notice'`);
+      const n = await work();
+      await sql.query('COMMIT');
+      const insert = plans.find((p) => p.includes('INSERT INTO customer_summaries'));
+      expect(insert).toBeDefined();
+      return { n, plan: insert! };
+    };
+
+    const build = await explained(() => refreshSummaryRange(sql, target, 'build', { from: null, to: null }));
+    expect(build.n).toBe(400);
+    expect(build.plan).toMatch(/Index Only Scan using orders_customer_idx on orders o /);
+    expect(build.plan).toMatch(/Index Only Scan using interactions_customer_idx on interactions/);
+
+    // a day's writes for a tenth of the customers — new orders, and refund records naming an earlier order — then
+    // their refresh. (With reversal records about, the build may join them by order id instead, reading orders in
+    // id order: the table's own order, not one page per order.)
+    const changed = ids.filter((_, i) => i % 10 === 3);
+    await sql.query(
+      `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status,
+                          reversal, reverses_external_id)
+       SELECT $1, 'crm', 'r' || c.id, c.id, TIMESTAMPTZ '2025-06-01', 500, 'CNY', 'refunded', true, 'o' || c.id || '-3'
+       FROM unnest($2::bigint[]) c(id) WHERE c.id = ANY ($3::bigint[])`,
+      [ws.id, ids, changed],
+    );
+    await sql.query(
+      `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
+       SELECT $1, 'crm', 'day-' || c.id, c.id, TIMESTAMPTZ '2025-12-30', 4200, 'CNY', 'paid'
+       FROM unnest($2::bigint[]) c(id)`,
+      [ws.id, changed],
+    );
+    await sql.query(`VACUUM orders`);
+    const refresh = await explained(() =>
+      refreshSummaryRange(sql, target, 'refresh', { from: null, to: null }, { customers: 400 }),
+    );
+    expect(refresh.n).toBe(changed.length);
+    expect(refresh.plan).toMatch(/Index Only Scan using orders_customer_idx on orders o /);
+    expect(refresh.plan).toMatch(/Index Only Scan using interactions_customer_idx on interactions/);
+    expect(refresh.plan).not.toMatch(/Seq Scan on (orders|interactions)/);
+  });
+});
