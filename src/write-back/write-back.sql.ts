@@ -1,4 +1,4 @@
-import { CLV_RESEND_SHARE } from './write-back-fields';
+import { CLV_RESEND_SHARE, WRITE_BACK_FIELDS } from './write-back-fields';
 
 /**
  * The write-back diff (docs/write-back.md) as one set-based statement: every live scored customer of the
@@ -46,7 +46,7 @@ const FINGERPRINTED: Array<(seed: number, clv: string) => string> = [
   (i) => `hashint4extended(cur.p_buy, ${i})`,
 ];
 
-const CLV = 5; // CLV's index in WRITE_BACK_FIELDS (0-based)
+const CLV = WRITE_BACK_FIELDS.indexOf('clv');
 
 /** A sent field's term (a left-out field is 0, folded away by the XOR). */
 const term = (i: number, clv = 'cur.clv') =>
