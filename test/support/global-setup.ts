@@ -9,8 +9,14 @@ import { createTemplateDatabase, dropDatabase } from './test-db';
  * Every suite's database is a copy of one template migrated here (TEST_TEMPLATE_DATABASE, dropped by the teardown):
  * on the 2-core CI machine that saves ~0.3 s of migrations per suite.
  */
+/** What the setup leaves for the teardown (jest runs both in its parent process). */
+export const testGlobals = globalThis as {
+  __stopTestDb?: () => Promise<void>;
+  __dropTemplate?: () => Promise<void>;
+};
+
 export default async function globalSetup(): Promise<void> {
-  const state = globalThis as { __stopTestDb?: () => Promise<void>; __dropTemplate?: () => Promise<void> };
+  const state = testGlobals;
   if (!process.env.TEST_DATABASE_URL) {
     const db = await resolveDatabase({
       dataDir: `${__dirname}/../../.data`,

@@ -1,5 +1,6 @@
+import { testGlobals } from './global-setup';
+
 export default async function globalTeardown(): Promise<void> {
-  const state = globalThis as { __stopTestDb?: () => Promise<void>; __dropTemplate?: () => Promise<void> };
-  await state.__dropTemplate?.();
-  await state.__stopTestDb?.();
+  await testGlobals.__dropTemplate?.();
+  await testGlobals.__stopTestDb?.();
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/database/data-source';
-import { revertLastMigration } from '../../src/database/migrations';
+import { applyMigrations, revertLastMigration } from '../../src/database/migrations';
 import { quoteIdent } from '../../src/embedded/embedded-postgres';
 
 /** A database of its own for one test file: created, migrated, and dropped at the end. */
@@ -25,7 +24,7 @@ export async function createTestDatabase(server = process.env.TEST_DATABASE_URL)
   );
   const url = new URL(server);
   url.pathname = `/${name}`;
-  if (!template) await migrate(url.toString());
+  if (!template) await applyMigrations(url.toString());
   return { url: url.toString(), drop: () => dropDatabase(admin, name) };
 }
 
@@ -35,7 +34,7 @@ export async function createTemplateDatabase(server: string): Promise<string> {
   await withClient(adminUrl(server), (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
   const url = new URL(server);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  await applyMigrations(url.toString());
   return name;
 }
 
@@ -51,16 +50,6 @@ function templateOn(server: string): string | undefined {
   const main = process.env.TEST_DATABASE_URL;
   if (!template || !main) return undefined;
   return new URL(main).host === new URL(server).host ? template : undefined;
-}
-
-async function migrate(url: string): Promise<void> {
-  const ds = createDataSource(url, 2);
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
-  } finally {
-    await ds.destroy();
-  }
 }
 
 function adminUrl(server: string): string {
