@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ForecastAccuracyRepository } from '../../src/scoring/forecast-accuracy.repository';
+import { withPlans } from '../support/query-plans';
 import { useTestClient } from '../support/use-test-app';
 
 /**
@@ -8,7 +9,7 @@ import { useTestClient } from '../support/use-test-app';
  * misled by n_distinct of `orders.customer_id`, read them with a sequential scan of every order (4.2 s instead of
  * 0.08 s by index: docs/benchmarks.md). The read must go by index whatever the planner expects: here the sample is
  * a third of a small workspace, where it would rightly prefer the scan, so only the statement's own shape keeps it on
- * the index. auto_explain (at NOTICE, so this client sees it) shows the plan the repository's statement got.
+ * the index. auto_explain (withPlans) shows the plan the repository's statement got.
  */
 describe('the backtest sample read', () => {
   const db = useTestClient();
@@ -35,19 +36,16 @@ describe('the backtest sample read', () => {
     await sql.query(`ANALYZE orders`);
     const sample = customers.filter((_, i) => i % 3 === 0).map((c) => Number(c.id));
 
-    const plans: string[] = [];
-    sql.on('notice', (n) => plans.push(n.message ?? ''));
     await sql.query('BEGIN');
-    await sql.query(`LOAD 'auto_explain'`);
-    await sql.query(`SET LOCAL auto_explain.log_min_duration = 0`);
-    await sql.query(`SET LOCAL auto_explain.log_level = 'notice'`);
     const repository = new ForecastAccuracyRepository({} as DataSource);
-    const rows = await repository.purchaseDays(sql as unknown as PoolClient, ws.id, {
-      timezone: 'Asia/Shanghai',
-      currency: 'CNY',
-      cutoff: '2026-12-01T00:00:00+08:00',
-      customerIds: sample,
-    });
+    const { result: rows, plans } = await withPlans(sql, () =>
+      repository.purchaseDays(sql as unknown as PoolClient, ws.id, {
+        timezone: 'Asia/Shanghai',
+        currency: 'CNY',
+        cutoff: '2026-12-01T00:00:00+08:00',
+        customerIds: sample,
+      }),
+    );
     await sql.query('ROLLBACK');
 
     expect(new Set(rows.map((r) => Number(r.customer_id)))).toEqual(new Set(sample));

@@ -6,6 +6,7 @@ import { applyMigrations } from '../../src/database/migrations';
 import { clientQueryable, Queryable } from '../../src/database/sql';
 import { OrderTallyRow } from '../../src/scoring/left-out';
 import { ScoreRunRepository } from '../../src/scoring/score-run.repository';
+import { withPlans } from '../support/query-plans';
 import { createTestDatabase, revertThrough, TestDatabase } from '../support/test-db';
 
 /**
@@ -384,19 +385,8 @@ describe('the running order tally', () => {
     await sql.query(`UPDATE customers SET deleted_at = now() WHERE workspace_id = $1 AND id % 3 = 0`, [id]);
     await sql.query(`ANALYZE customers`);
     await sql.query(`ANALYZE orders`);
-    const plans: string[] = [];
-    const notice = (n: { message?: string }) => plans.push(n.message ?? '');
-    sql.on('notice', notice);
-    try {
-      await sql.query(`LOAD 'auto_explain'`);
-      await sql.query(`SET auto_explain.log_min_duration = 0`);
-      await sql.query(`SET auto_explain.log_level = 'notice'`);
-      const counted = await tallied(id, '2026-12-01', 'Asia/Shanghai');
-      expect(counted).toEqual({ 'deletedCustomer|CNY|-': 1000, 'used|CNY|-': 2000 });
-    } finally {
-      await sql.query(`RESET auto_explain.log_min_duration`);
-      sql.off('notice', notice);
-    }
+    const { result: counted, plans } = await withPlans(sql, () => tallied(id, '2026-12-01', 'Asia/Shanghai'));
+    expect(counted).toEqual({ 'deletedCustomer|CNY|-': 1000, 'used|CNY|-': 2000 });
     const read = plans.find((p) => p.includes('deleted_customer'));
     expect(read).toMatch(
       /Index (Only )?Scan using orders_customer_idx on orders|Bitmap Index Scan on orders_customer_idx/,

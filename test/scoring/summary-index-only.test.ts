@@ -1,4 +1,5 @@
 import { refreshSummaryRange } from '../../src/scoring/customer-summaries.repository';
+import { withPlans } from '../support/query-plans';
 import { useTestClient } from '../support/use-test-app';
 
 /**
@@ -6,8 +7,8 @@ import { useTestClient } from '../support/use-test-app';
  * `interactions_customer_idx` alone (migration 1769500000000): a CRM's orders arrive over time, so a customer's
  * rows are spread over the table, and reading them from the heap cost one page per order (a chunk's refresh
  * 20–180 s cold at 1M customers against 0.3–0.5 s: docs/benchmarks.md, "Tenth"). An index missing a column the
- * summary reads turns the plan back into heap reads. auto_explain (at NOTICE, so this client sees it) shows the
- * plans the repository's statements got.
+ * summary reads turns the plan back into heap reads. auto_explain (withPlans) shows the plans the repository's
+ * statements got.
  */
 describe('the customer summaries read the customers’ histories from the indexes alone', () => {
   const db = useTestClient();
@@ -52,15 +53,10 @@ describe('the customer summaries read the customers’ histories from the indexe
       cutoff: '2026-01-01T00:00:00+08:00',
       timezone: 'Asia/Shanghai',
     };
-    const plans: string[] = [];
-    sql.on('notice', (n) => plans.push(n.message ?? ''));
+    // the statement that stores the summaries, and its plan
     const explained = async (work: () => Promise<number>) => {
-      plans.length = 0;
       await sql.query('BEGIN');
-      await sql.query(`LOAD 'auto_explain'`);
-      await sql.query(`SET LOCAL auto_explain.log_min_duration = 0`);
-      await sql.query(`SET LOCAL auto_explain.log_level = 'notice'`);
-      const n = await work();
+      const { result: n, plans } = await withPlans(sql, work);
       await sql.query('COMMIT');
       const insert = plans.find((p) => p.includes('INSERT INTO customer_summaries'));
       expect(insert).toBeDefined();
