@@ -53,14 +53,15 @@ function figures(m: HoldoutMetrics): ValidationFigures {
 
 /**
  * The forecast with the correction when its validation supports it (else the forecast as it was), and what the
- * report says. `now`: the sample's summaries as of the cutoff; `horizonDays`: the forecast's horizon;
- * `previous`: the coefficients the previous run used with the same count model (the fits' prior).
+ * report says. `population`: the run's buyers as of the cutoff, or a fixed sample of them (weighted), over which
+ * the correction leaves the total purchases to the model (prepareCorrection); `horizonDays`: the forecast's
+ * horizon; `previous`: the coefficients the previous run used with the same count model (the fits' prior).
  */
 export function correctRunForecast(
   forecast: RunForecast,
   histories: PurchaseHistory[],
   result: BacktestResult,
-  now: RepeatSummary[],
+  population: ReadonlyArray<RepeatSummary & { weight?: number }>,
   horizonDays: number,
   previous: CorrectionCoefficients | null = null,
 ): { forecast: RunForecast; report: CorrectionReport } {
@@ -110,7 +111,7 @@ export function correctRunForecast(
   const correction = prepareCorrection(
     learned.correction,
     { model: forecast.model, params: forecast.params },
-    now,
+    population,
     horizonDays,
   );
   return { forecast: { ...forecast, correction }, report };

@@ -1,4 +1,6 @@
-import { fitRunModels } from './run-models';
+import { CountForecaster } from './count-forecaster';
+import { plant } from './models/seasonality.testdata';
+import { correctionPopulation, fitRunModels } from './run-models';
 import { allocateColumns, columnModelInputs } from './run-statistics';
 
 /** Buyers who purchase every `gap` days from `start` to the cutoff: nobody ever drops out. */
@@ -69,5 +71,45 @@ describe('fitRunModels with a self-backtest', () => {
     expect(columnModelInputs(reversed, 300).gammaGammaRows()).toEqual(
       columnModelInputs(cols, 300).gammaGammaRows(),
     );
+  });
+
+  it('keeps the model’s total over the run’s buyers when it corrects, not over the backtest’s nightly sample', () => {
+    // 6,000 buyers, a third of them the self-backtest's sample (a run draws ~2,000 afresh each night): the counts'
+    // normaliser over that sample moved the median CLV of 1M customers by ×0.88 overnight (docs/models-clv.md)
+    const all = plant({
+      customers: 6_000,
+      start: 0,
+      end: 900,
+      months: new Array<number>(12).fill(1),
+      seed: 9,
+      dropoutPerDay: 1 / 400,
+      acquisitionDays: 700,
+    });
+    const cols = allocateColumns(all.length);
+    all.forEach((h, i) => {
+      cols.customerId[i] = i + 1;
+      cols.transactions[i] = h.days.length;
+      cols.firstDay[i] = h.days[0];
+      cols.lastDay[i] = h.days[h.days.length - 1];
+      cols.monetary[i] = 1000 * h.days.length;
+      cols.firstAmount[i] = 1000;
+    });
+    cols.length = all.length;
+    const inputs = columnModelInputs(cols, 900);
+    const repeaters = all.filter((h) => h.days.length > 1).length;
+    const models = fitRunModels(
+      inputs,
+      { horizonDays: 365, buyers: all.length, repeaters, discountRateAnnual: 0.1 },
+      { histories: all.filter((_, i) => i % 3 === 0), cutoffDay: 900 },
+    );
+    expect(models.report.correction?.expectedPurchases).toBe(true);
+    const settings = { horizon: 365, periodLength: 30, discountRatePerPeriod: 0.01 };
+    const corrected = new CountForecaster(models.forecast!, settings);
+    const plain = new CountForecaster({ ...models.forecast!, correction: undefined }, settings);
+    const population = correctionPopulation(inputs, all.length);
+    expect(population.reduce((n, r) => n + r.weight, 0)).toBe(all.length);
+    const total = (f: CountForecaster) =>
+      population.reduce((s, r) => s + r.weight * f.forecast(r).expectedPurchases, 0);
+    expect(total(corrected) / total(plain)).toBeCloseTo(1, 9);
   });
 });

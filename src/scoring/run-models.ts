@@ -28,7 +28,7 @@ import {
 import type { CorrectionCoefficients } from './models/learned-correction';
 import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
-import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
+import { BgNbdParams, FitReport, GammaGammaParams, type RepeatSummary } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
 export const MIN_BUYERS_FOR_BGNBD = 30;
@@ -82,6 +82,21 @@ export function candidateRows(inputs: ModelInputs, buyers: number): WeightedRepe
   const modulus = Math.max(1, Math.ceil(buyers / CANDIDATE_SAMPLE_TARGET));
   return inputs
     .bgNbdRows('week', undefined, modulus)
+    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
+}
+
+/**
+ * The buyers over which the learned correction keeps the model's total (prepareCorrection): the BG/NBD fit's
+ * sample (every n-th buyer by id, in days), the same customers every night — not the self-backtest's sample,
+ * which is drawn afresh each night.
+ */
+export function correctionPopulation(
+  inputs: ModelInputs,
+  buyers: number,
+): Array<RepeatSummary & { weight: number }> {
+  const modulus = Math.max(1, Math.ceil(buyers / BGNBD_SAMPLE_TARGET));
+  return inputs
+    .bgNbdRows('day', undefined, modulus)
     .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
 }
 
@@ -356,7 +371,7 @@ function chooseModel(
       forecast,
       input.histories,
       result,
-      now,
+      correctionPopulation(inputs, opts.buyers),
       opts.horizonDays,
       previous?.count === forecast.model ? previous.correction : null,
     );
