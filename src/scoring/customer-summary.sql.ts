@@ -125,7 +125,7 @@ export function summarySelect(p: SummaryPlaceholders): string {
                          AND o.placed_at < ${cutoff} AND (n.amount IS NULL OR n.amount < o.amount_minor) AS counts,
                        o.placed_at < ${cutoff} AS past, o.status = 'paid' AS paid, o.amount_minor AS gross,
                        n.amount AS given_back
-                FROM orders o LEFT JOIN reversed n ON n.order_id = o.id
+                FROM orders o LEFT JOIN reversed n ON n.order_customer_id = o.customer_id AND n.order_id = o.id
                 WHERE o.workspace_id = ${p.workspace} AND o.deleted_at IS NULL
                   AND ((NOT o.reversal AND o.currency = ${p.currency}) OR o.status = 'refunded')
                   ${p.customers}) net) o
@@ -173,30 +173,41 @@ export function summarySelect(p: SummaryPlaceholders): string {
 
 /**
  * Two CTEs, `reversals` (every reversal of the customers that pass `p.customers`: customer_id, amount, placed_at,
- * counts = before the cutoff, order_id = the paid order it is matched to or null) and `reversed` (order_id, amount
- * given back on it before the cutoff, bigint), for a WITH clause. Run under the workspace's time zone.
+ * counts = before the cutoff, order_id = the paid order it is matched to or null) and `reversed` (order_customer_id,
+ * order_id, amount given back on it before the cutoff, bigint), for a WITH clause. Run under the workspace's time zone.
  */
 export function reversalsSql(p: SummaryPlaceholders): string {
   const cutoff = `${p.cutoff}::timestamptz`;
   return `reversals AS (
     -- refund and cancellation records (orders.reversal), each matched to the paid order it gives money back on:
     -- the order it names, else the latest paid order at or before it that is at least as large
-    SELECT r.customer_id, r.amount_minor AS amount, r.placed_at, r.placed_at < ${cutoff} AS counts, m.id AS order_id
+    -- (two lookups, one of which runs per reversal: the named order by the source's unique key; else a walk back
+    -- through the customer's orders that orders_customer_idx answers alone. One lookup with both conditions in a
+    -- CASE walked back through every order of the customer to the heap for source and external id: 115 buffers a
+    -- reversal, in arrival order one page per order — docs/benchmarks.md, "Eleventh")
+    SELECT r.customer_id, r.amount_minor AS amount, r.placed_at, r.placed_at < ${cutoff} AS counts,
+           COALESCE(named.id, latest.id) AS order_id
     FROM orders r
     LEFT JOIN LATERAL (
       SELECT o.id FROM orders o
-      WHERE o.workspace_id = r.workspace_id AND o.customer_id = r.customer_id AND o.status = 'paid'
+      WHERE r.reverses_external_id IS NOT NULL AND o.workspace_id = r.workspace_id AND o.source = r.source
+        AND o.external_id = r.reverses_external_id AND o.customer_id = r.customer_id AND o.status = 'paid'
         AND o.deleted_at IS NULL AND o.currency = r.currency
-        AND CASE WHEN r.reverses_external_id IS NOT NULL
-                 THEN o.source = r.source AND o.external_id = r.reverses_external_id
-                 ELSE o.placed_at <= r.placed_at AND o.amount_minor >= r.amount_minor END
+    ) named ON true
+    LEFT JOIN LATERAL (
+      SELECT o.id FROM orders o
+      WHERE r.reverses_external_id IS NULL AND o.workspace_id = r.workspace_id AND o.customer_id = r.customer_id
+        AND o.status = 'paid' AND o.deleted_at IS NULL AND o.currency = r.currency
+        AND o.placed_at <= r.placed_at AND o.amount_minor >= r.amount_minor
       ORDER BY o.placed_at DESC, o.id DESC LIMIT 1
-    ) m ON true
+    ) latest ON true
     WHERE r.workspace_id = ${p.workspace} AND r.reversal AND r.deleted_at IS NULL
       AND r.currency = ${p.currency} ${p.customers}
   ), reversed AS (
     -- bigint like the orders' amounts (bounded at import, MAX_ORDER_AMOUNT_MAJOR): a numeric sum here made every
-    -- order's arithmetic in the summaries numeric
-    SELECT order_id, sum(amount)::int8 AS amount FROM reversals WHERE counts AND order_id IS NOT NULL GROUP BY order_id
+    -- order's arithmetic in the summaries numeric. By customer, then order: an order and its reversals belong to
+    -- one customer, and the summaries join them on both, in the customer order their index scans stream in
+    SELECT customer_id AS order_customer_id, order_id, sum(amount)::int8 AS amount
+    FROM reversals WHERE counts AND order_id IS NOT NULL GROUP BY customer_id, order_id
   )`;
 }
