@@ -24,6 +24,7 @@ import type { Queue } from 'bullmq';
 import { writeBackJobId } from '../src/write-back/write-back.service';
 import { Benchmark, BenchContext, BenchFigure, BenchResult } from './benchmark';
 import { withClient } from './bench-support';
+import { databaseWithLayout, describeLayout, layoutFromEnv } from './dataset-layout';
 
 /**
  * Scoring benchmarks (docs/benchmarks.md): the nightly run end to end through BullMQ and real worker processes,
@@ -34,7 +35,8 @@ import { withClient } from './bench-support';
  *
  * Knobs: BENCH_SCALE (customers × scale), BENCH_WORKERS (worker processes, default 2), BENCH_WORKER_CONCURRENCY
  * (jobs per process, default 1), BENCH_CHUNK_SIZE (default 50,000), BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the
- * worker processes, e.g. --max-old-space-size=256).
+ * worker processes, e.g. --max-old-space-size=256); for scoring-1m, BENCH_LAYOUT=arrival and BENCH_REVERSALS=<share>
+ * (dataset-layout.ts: a copy of the data in arrival order, with refund records of their own).
  */
 
 // This file runs from dist/bench/, the repository is two levels up.
@@ -410,7 +412,9 @@ export const scoringNightlyBench: Benchmark = {
   description: 'nightly scoring run of 1M customers / ~10M orders beside the GROUP BY baseline, worker RSS',
   async run(ctx): Promise<BenchResult> {
     const k = knobs();
-    const ds = await dataset(ctx, scaled(1_000_000, ctx.scale), { fresh: false });
+    const layout = layoutFromEnv();
+    const generated = await dataset(ctx, scaled(1_000_000, ctx.scale), { fresh: false });
+    const ds = { ...generated, url: await databaseWithLayout(ctx, generated, layout) };
     const samples = await groupByBaseline(ds.url, 3);
     await asFirstNight(ds);
     const first = await nightlyRun(ctx, ds, '2026-11-23', k);
@@ -449,6 +453,7 @@ export const scoringNightlyBench: Benchmark = {
       ],
       notes: [
         `${k.workers} worker process(es) × concurrency ${k.concurrency}, chunks of ${k.chunkSize}`,
+        `data: ${describeLayout(layout)} (BENCH_LAYOUT, BENCH_REVERSALS)`,
         `baseline samples: rows to client ${[...samples.literal, ...more.literal, ...last.literal].map((s) => s.toFixed(2)).join(', ')}; server ${[...samples.server, ...more.server, ...last.server].map((s) => s.toFixed(2)).join(', ')}`,
         `the day between the runs: ${day.description}`,
         `customer summaries: first run ${JSON.stringify(first.run.report.customerSummaries)}, next night ${JSON.stringify(second.run.report.customerSummaries)}`,
