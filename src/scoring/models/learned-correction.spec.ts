@@ -110,6 +110,21 @@ describe('the learned correction', () => {
     const dropped = judgeCorrection(loss, { count: true, pBuy: true });
     expect(dropped).toMatchObject({ count: false, pBuy: false });
     expect(dropped.reason).toMatch(/MAE higher than uncorrected.*AUC lower than uncorrected/);
+    // the top decile: a part in use stays within a point of it, one switched on must stay within half a point
+    const top = (points: number) => ({
+      ...within(0.02),
+      corrected: {
+        ...within(0.02).corrected,
+        topDecileCapture: v.uncorrected.topDecileCapture! - points / 100,
+      },
+    });
+    expect(judgeCorrection(top(0.7)).count).toBe(false);
+    expect(judgeCorrection(top(0.7), { count: true, pBuy: false }).count).toBe(true);
+    expect(judgeCorrection(top(1.2), { count: true, pBuy: false })).toMatchObject({ count: false });
+    expect(judgeCorrection(top(1.2), { count: true, pBuy: false }).reason).toMatch(
+      /top decile more than 1 points lower/,
+    );
+    expect(judgeCorrection(top(0.3)).count).toBe(true);
   });
 
   it('says why when there are too few buyers, and learns nothing', () => {
