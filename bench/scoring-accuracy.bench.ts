@@ -40,7 +40,8 @@ import {
 import { fitSpendModel, SPEND_MODELS, spendLabel, spendOrderValue } from '../src/scoring/models/spend-models';
 import { fitRunModels } from '../src/scoring/run-models';
 import { runPriorityCheck } from '../src/scoring/run-priority-check';
-import { allocateColumns, columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
+import { historyColumns } from '../src/scoring/history-columns.testdata';
+import { columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
 import type { Benchmark, BenchFigure, BenchResult } from './benchmark';
 
 // This file runs from dist/bench/, the repository is two levels up.
@@ -81,16 +82,7 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
     const k = Array.from(h.days).filter((d) => d <= CALIBRATION_END).length;
     return { days: Array.from(h.days).slice(0, k), amounts: Array.from(h.amounts).slice(0, k) };
   });
-  const cols = allocateColumns(calibration.length);
-  calibration.forEach((h, i) => {
-    cols.customerId[i] = i + 1;
-    cols.transactions[i] = h.days.length;
-    cols.firstDay[i] = h.days[0];
-    cols.lastDay[i] = h.days[h.days.length - 1];
-    cols.monetary[i] = h.amounts.reduce((a, b) => a + b, 0);
-    cols.firstAmount[i] = h.amounts[0];
-  });
-  cols.length = calibration.length;
+  const cols = historyColumns(calibration);
   const stats = runStatistics(cols, CALIBRATION_END, { abcCutA: 0.7, abcCutB: 0.9 });
   const discountRateAnnual = 0.1;
   const models = fitRunModels(

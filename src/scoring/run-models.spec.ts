@@ -1,4 +1,5 @@
 import { CountForecaster } from './count-forecaster';
+import { historyColumns } from './history-columns.testdata';
 import { plant } from './models/seasonality.testdata';
 import { correctionPopulation, fitRunModels } from './run-models';
 import { allocateColumns, columnModelInputs } from './run-statistics';
@@ -10,17 +11,7 @@ function everybodyStays(customers: number, cutoff: number, gap: number) {
     for (let d = i % gap; d <= cutoff; d += gap) days.push(d);
     return { days };
   });
-  const cols = allocateColumns(customers);
-  histories.forEach((h, i) => {
-    cols.customerId[i] = i + 1;
-    cols.transactions[i] = h.days.length;
-    cols.firstDay[i] = h.days[0];
-    cols.lastDay[i] = h.days[h.days.length - 1];
-    cols.monetary[i] = 1000 * h.days.length;
-    cols.firstAmount[i] = 1000;
-  });
-  cols.length = customers;
-  return { histories, cols };
+  return { histories, cols: historyColumns(histories) };
 }
 
 describe('fitRunModels with a self-backtest', () => {
@@ -85,17 +76,7 @@ describe('fitRunModels with a self-backtest', () => {
       dropoutPerDay: 1 / 400,
       acquisitionDays: 700,
     });
-    const cols = allocateColumns(all.length);
-    all.forEach((h, i) => {
-      cols.customerId[i] = i + 1;
-      cols.transactions[i] = h.days.length;
-      cols.firstDay[i] = h.days[0];
-      cols.lastDay[i] = h.days[h.days.length - 1];
-      cols.monetary[i] = 1000 * h.days.length;
-      cols.firstAmount[i] = 1000;
-    });
-    cols.length = all.length;
-    const inputs = columnModelInputs(cols, 900);
+    const inputs = columnModelInputs(historyColumns(all), 900);
     const repeaters = all.filter((h) => h.days.length > 1).length;
     const models = fitRunModels(
       inputs,

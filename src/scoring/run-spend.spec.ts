@@ -10,7 +10,8 @@ import { createScoringPolicy } from './models/customer-policy';
 import { fitSpendModel, spendOrderValue } from './models/spend-models';
 import { fitRunModels } from './run-models';
 import { chooseRunSpend } from './run-spend';
-import { allocateColumns, columnModelInputs, runStatistics } from './run-statistics';
+import { historyColumns } from './history-columns.testdata';
+import { columnModelInputs, runStatistics } from './run-statistics';
 
 function cdnowCalibration() {
   const byCustomer = new Map<number, Map<number, number>>();
@@ -27,17 +28,7 @@ function cdnowCalibration() {
       const days = [...m.keys()].sort((a, b) => a - b);
       return { days, amounts: days.map((d) => m.get(d)!) };
     });
-  const cols = allocateColumns(histories.length);
-  histories.forEach((h, i) => {
-    cols.customerId[i] = i + 1;
-    cols.transactions[i] = h.days.length;
-    cols.firstDay[i] = h.days[0];
-    cols.lastDay[i] = h.days[h.days.length - 1];
-    cols.monetary[i] = h.amounts.reduce((a, b) => a + b, 0);
-    cols.firstAmount[i] = h.amounts[0];
-  });
-  cols.length = histories.length;
-  return { histories, cols };
+  return { histories, cols: historyColumns(histories) };
 }
 
 describe('the run’s spend model, chosen by the self-backtest on CDNOW weeks 1–39', () => {
