@@ -93,8 +93,9 @@ export async function databaseWithLayout(
 
 /**
  * Reversal records for a share of the paid orders, each some hours after its order: two in three name the order
- * they reverse (`reverses_external_id`), one in three does not (matched by amount and time); one in three gives
- * the whole amount back, the others part of it; one in five is a cancellation. Deterministic (by order id).
+ * they reverse (`reverses_external_id`), one in three does not (matched by amount and time); one in three — named
+ * ones, by how the hash falls — gives the whole amount back, the others 5–94 % of it; one in five is a
+ * cancellation. Deterministic (a hash of the order id picks the orders, another the kind).
  */
 async function addReversals(
   c: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> },
