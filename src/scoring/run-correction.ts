@@ -6,7 +6,7 @@
  */
 import type { RunForecast } from './count-forecaster';
 import type { BacktestResult, HoldoutMetrics, PurchaseHistory } from './models/backtest';
-import type { RepeatSummary } from './models/types';
+import type { WeightedRepeatSummary } from './models/bg-nbd';
 import {
   CORRECTION_FEATURES,
   type CorrectionCoefficients,
@@ -61,7 +61,7 @@ export function correctRunForecast(
   forecast: RunForecast,
   histories: PurchaseHistory[],
   result: BacktestResult,
-  population: ReadonlyArray<RepeatSummary & { weight?: number }>,
+  population: readonly WeightedRepeatSummary[],
   horizonDays: number,
   previous: CorrectionCoefficients | null = null,
 ): { forecast: RunForecast; report: CorrectionReport } {

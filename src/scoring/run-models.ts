@@ -28,7 +28,7 @@ import {
 import type { CorrectionCoefficients } from './models/learned-correction';
 import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
-import { BgNbdParams, FitReport, GammaGammaParams, type RepeatSummary } from './models/types';
+import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
 
 /** Below these counts the probabilistic models are not fitted: RFM, ABC and the cycle rules carry the run. */
 export const MIN_BUYERS_FOR_BGNBD = 30;
@@ -77,12 +77,22 @@ export interface BacktestInput {
   candidateFit?: { model: CountModelName; fit: FitReport<CountModelParams> };
 }
 
+/** About `target` buyers, every n-th by id, as weighted summaries at `resolution` (the same customers every night). */
+function idSample(
+  inputs: ModelInputs,
+  buyers: number,
+  target: number,
+  resolution: 'day' | 'week',
+): Array<Required<WeightedRepeatSummary>> {
+  const modulus = Math.max(1, Math.ceil(buyers / target));
+  return inputs
+    .bgNbdRows(resolution, undefined, modulus)
+    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
+}
+
 /** The rows a chosen model other than BG/NBD is fitted on for the scores: every n-th buyer by id, whole weeks. */
 export function candidateRows(inputs: ModelInputs, buyers: number): WeightedRepeatSummary[] {
-  const modulus = Math.max(1, Math.ceil(buyers / CANDIDATE_SAMPLE_TARGET));
-  return inputs
-    .bgNbdRows('week', undefined, modulus)
-    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
+  return idSample(inputs, buyers, CANDIDATE_SAMPLE_TARGET, 'week');
 }
 
 /**
@@ -93,11 +103,8 @@ export function candidateRows(inputs: ModelInputs, buyers: number): WeightedRepe
 export function correctionPopulation(
   inputs: ModelInputs,
   buyers: number,
-): Array<RepeatSummary & { weight: number }> {
-  const modulus = Math.max(1, Math.ceil(buyers / BGNBD_SAMPLE_TARGET));
-  return inputs
-    .bgNbdRows('day', undefined, modulus)
-    .map((r) => ({ x: r.x, tx: r.tx, T: r.t, weight: r.weight }));
+): Array<Required<WeightedRepeatSummary>> {
+  return idSample(inputs, buyers, BGNBD_SAMPLE_TARGET, 'day');
 }
 
 /** The horizons the self-backtest uses for these histories and a forecast of `horizonDays`. */

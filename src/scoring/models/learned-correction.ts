@@ -26,6 +26,7 @@ import {
   horizonPredictor,
 } from './count-models';
 import { fitGlm, linearPredictor, sigmoid } from './glm';
+import type { WeightedRepeatSummary } from './bg-nbd';
 import type { RepeatSummary } from './types';
 
 const { exp, log, max, min } = Math;
@@ -372,7 +373,7 @@ export function learnCorrection(
 export function prepareCorrection(
   c: CorrectionCoefficients,
   model: FittedCountModel,
-  population: ReadonlyArray<RepeatSummary & { weight?: number }>,
+  population: readonly WeightedRepeatSummary[],
   horizon: number,
 ): LearnedCorrection {
   if (!c.count) return { ...c, level: 1 };
