@@ -1,6 +1,12 @@
 import { resolveDatabase } from '../../src/embedded/embedded-postgres';
 import { createTemplateDatabase, dropDatabase } from './test-db';
 
+/** What the setup leaves for the teardown (jest runs both in its parent process). */
+export const testGlobals = globalThis as {
+  __stopTestDb?: () => Promise<void>;
+  __dropTemplate?: () => Promise<void>;
+};
+
 /**
  * Integration tests use TEST_DATABASE_URL (any database on the server; each test file creates and drops its own)
  * and, when unset, an embedded PostgreSQL of their own under .data/pg-test. TEST_REDIS_URL, when set, adds the
@@ -9,14 +15,7 @@ import { createTemplateDatabase, dropDatabase } from './test-db';
  * Every suite's database is a copy of one template migrated here (TEST_TEMPLATE_DATABASE, dropped by the teardown):
  * on the 2-core CI machine that saves ~0.3 s of migrations per suite.
  */
-/** What the setup leaves for the teardown (jest runs both in its parent process). */
-export const testGlobals = globalThis as {
-  __stopTestDb?: () => Promise<void>;
-  __dropTemplate?: () => Promise<void>;
-};
-
 export default async function globalSetup(): Promise<void> {
-  const state = testGlobals;
   if (!process.env.TEST_DATABASE_URL) {
     const db = await resolveDatabase({
       dataDir: `${__dirname}/../../.data`,
@@ -25,10 +24,10 @@ export default async function globalSetup(): Promise<void> {
       database: 'postgres',
     });
     process.env.TEST_DATABASE_URL = db.url;
-    state.__stopTestDb = db.stop;
+    testGlobals.__stopTestDb = db.stop;
   }
   const server = process.env.TEST_DATABASE_URL;
   const template = await createTemplateDatabase(server);
   process.env.TEST_TEMPLATE_DATABASE = template;
-  state.__dropTemplate = () => dropDatabase(server, template);
+  testGlobals.__dropTemplate = () => dropDatabase(server, template);
 }
