@@ -3,7 +3,12 @@ import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { WriteBackService } from '../../src/write-back/write-back.service';
-import { DEFAULT_MAPPING, usedFields } from '../../src/write-back/write-back-fields';
+import {
+  CLV_RESEND_SHARE,
+  clvStepMinor,
+  DEFAULT_MAPPING,
+  usedFields,
+} from '../../src/write-back/write-back-fields';
 import { todayIn } from '../../src/workspaces/workspaces.service';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
@@ -148,10 +153,11 @@ describe('per-customer write-back', () => {
         .map((c) => c.externalId)
         .sort();
       // exactly the customers whose values differ between the two runs at the precision sent, or whose CLV moved
-      // 5 % (at least one unit) from the value last sent
+      // CLV_RESEND_SHARE (at least one unit) from the value last sent
+      const step = clvStepMinor('CNY');
       const rows: Array<{ id: string; external_id: string; other: boolean; clv: string | null }> =
         await nest.db.query(
-          `SELECT c.id::text, c.external_id, round(b.clv / 100::float8)::bigint * 100 AS clv,
+          `SELECT c.id::text, c.external_id, round(b.clv / $3::float8)::bigint * $3 AS clv,
                   (a.value_tier, a.lifecycle, a.rfm_segment, a.abc_class,
                    round(a.p_alive * 100), round(a.churn_risk * 100), round(a.priority),
                    jsonb_path_query_array(a.reasons, '$[*].code'))
@@ -162,12 +168,12 @@ describe('per-customer write-back', () => {
            JOIN customer_scores b ON b.customer_id = a.customer_id AND b.run_id = $2
            JOIN customers c ON c.id = a.customer_id
            WHERE a.run_id = $1`,
-          [before, run.id],
+          [before, run.id, step],
         );
       const clvMoved = (id: string, now: string | null) => {
         const last = lastSent.get(id) ?? null;
         if (now === null || last === null) return now !== last;
-        return Math.abs(Number(now) - last) >= Math.max(100, Math.ceil(0.05 * Math.abs(last)));
+        return Math.abs(Number(now) - last) >= Math.max(step, Math.ceil(CLV_RESEND_SHARE * Math.abs(last)));
       };
       const moved = rows.filter((r) => r.other || clvMoved(r.id, r.clv)).map((r) => r.external_id);
       expect(sent).toEqual(moved.sort());
