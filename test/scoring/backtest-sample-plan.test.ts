@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ForecastAccuracyRepository } from '../../src/scoring/forecast-accuracy.repository';
-import { withPlans } from '../support/query-plans';
+import { planWorkspace, withPlans } from '../support/query-plans';
 import { useTestClient } from '../support/use-test-app';
 
 /**
@@ -16,30 +16,21 @@ describe('the backtest sample read', () => {
 
   it('reads the sampled buyers’ orders by index, never by scanning every order', async () => {
     const sql = db.sql;
-    const {
-      rows: [ws],
-    } = await sql.query<{ id: string }>(
-      `INSERT INTO workspaces (slug, name, currency) VALUES ('plan', 'plan', 'CNY') RETURNING id`,
-    );
-    const { rows: customers } = await sql.query<{ id: string }>(
-      `INSERT INTO customers (workspace_id, external_id)
-       SELECT $1, 'c' || g FROM generate_series(1, 300) g RETURNING id`,
-      [ws.id],
-    );
+    const { workspaceId, customerIds: customers } = await planWorkspace(sql, 'plan', 300);
     await sql.query(
       `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'crm', 'o' || c.id || '-' || k, c.id, TIMESTAMPTZ '2026-01-01' + k * INTERVAL '9 days', 1000 + k,
               'CNY', 'paid'
        FROM unnest($2::bigint[]) c(id) CROSS JOIN generate_series(1, 10) k`,
-      [ws.id, customers.map((c) => c.id)],
+      [workspaceId, customers],
     );
     await sql.query(`ANALYZE orders`);
-    const sample = customers.filter((_, i) => i % 3 === 0).map((c) => Number(c.id));
+    const sample = customers.filter((_, i) => i % 3 === 0).map(Number);
 
     await sql.query('BEGIN');
     const repository = new ForecastAccuracyRepository({} as DataSource);
     const { result: rows, plans } = await withPlans(sql, () =>
-      repository.purchaseDays(sql as unknown as PoolClient, ws.id, {
+      repository.purchaseDays(sql as unknown as PoolClient, workspaceId, {
         timezone: 'Asia/Shanghai',
         currency: 'CNY',
         cutoff: '2026-12-01T00:00:00+08:00',

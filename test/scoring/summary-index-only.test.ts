@@ -1,5 +1,5 @@
 import { refreshSummaryRange } from '../../src/scoring/customer-summaries.repository';
-import { withPlans } from '../support/query-plans';
+import { planWorkspace, withPlans } from '../support/query-plans';
 import { useTestClient } from '../support/use-test-app';
 
 /**
@@ -15,17 +15,7 @@ describe('the customer summaries read the customers’ histories from the indexe
 
   it('builds and refreshes by index-only scans of orders and interactions', async () => {
     const sql = db.sql;
-    const {
-      rows: [ws],
-    } = await sql.query<{ id: string }>(
-      `INSERT INTO workspaces (slug, name, currency) VALUES ('cover', 'cover', 'CNY') RETURNING id`,
-    );
-    const { rows: customers } = await sql.query<{ id: string }>(
-      `INSERT INTO customers (workspace_id, external_id)
-       SELECT $1, 'c' || g FROM generate_series(1, 400) g RETURNING id`,
-      [ws.id],
-    );
-    const ids = customers.map((c) => c.id);
+    const { workspaceId, customerIds: ids } = await planWorkspace(sql, 'cover', 400);
     // in arrival order, as a CRM sends them: each customer's rows spread over the table; refunded orders among
     // them, and every kind of interaction the summary tells apart
     await sql.query(
@@ -33,7 +23,7 @@ describe('the customer summaries read the customers’ histories from the indexe
        SELECT $1, 'crm', 'o' || c.id || '-' || k, c.id, TIMESTAMPTZ '2025-01-01' + k * INTERVAL '17 days' + c.ord * INTERVAL '1 minute',
               1000 + k * 7 + c.ord, 'CNY', CASE WHEN k % 9 = 4 THEN 'refunded' ELSE 'paid' END
        FROM generate_series(1, 12) k CROSS JOIN unnest($2::bigint[]) WITH ORDINALITY c(id, ord)`,
-      [ws.id, ids],
+      [workspaceId, ids],
     );
     await sql.query(
       `INSERT INTO interactions (workspace_id, source, external_id, customer_id, occurred_at, kind, outcome, score)
@@ -42,13 +32,13 @@ describe('the customer summaries read the customers’ histories from the indexe
               CASE WHEN k % 5 IN (0, 2) THEN (ARRAY['reached', 'no_answer', 'replied'])[1 + k % 3] END,
               CASE WHEN k % 5 = 4 THEN k % 10 END
        FROM generate_series(1, 8) k CROSS JOIN unnest($2::bigint[]) c(id)`,
-      [ws.id, ids],
+      [workspaceId, ids],
     );
     // index-only reads need the visibility map: what (auto)vacuum keeps in a deployment
     await sql.query(`VACUUM ANALYZE orders, interactions`);
 
     const target = {
-      workspaceId: ws.id,
+      workspaceId: workspaceId,
       currency: 'CNY',
       cutoff: '2026-01-01T00:00:00+08:00',
       timezone: 'Asia/Shanghai',
@@ -76,13 +66,13 @@ describe('the customer summaries read the customers’ histories from the indexe
                           reversal, reverses_external_id)
        SELECT $1, 'crm', 'r' || c.id, c.id, TIMESTAMPTZ '2025-06-01', 500, 'CNY', 'refunded', true, 'o' || c.id || '-3'
        FROM unnest($2::bigint[]) c(id)`,
-      [ws.id, changed],
+      [workspaceId, changed],
     );
     await sql.query(
       `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status)
        SELECT $1, 'crm', 'day-' || c.id, c.id, TIMESTAMPTZ '2025-12-30', 4200, 'CNY', 'paid'
        FROM unnest($2::bigint[]) c(id)`,
-      [ws.id, changed],
+      [workspaceId, changed],
     );
     await sql.query(`VACUUM orders`);
     const refresh = await explained(() =>
@@ -103,7 +93,7 @@ describe('the customer summaries read the customers’ histories from the indexe
                           reversal)
        SELECT $1, 'crm', 'u' || c.id, c.id, TIMESTAMPTZ '2025-07-01', 300, 'CNY', 'refunded', true
        FROM unnest($2::bigint[]) c(id)`,
-      [ws.id, ids.filter((_, i) => i % 10 === 6)],
+      [workspaceId, ids.filter((_, i) => i % 10 === 6)],
     );
     await sql.query(`VACUUM ANALYZE orders`);
     const rebuild = await explained(() =>

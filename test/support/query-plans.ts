@@ -23,3 +23,23 @@ export async function withPlans<T>(
     sql.off('notice', notice);
   }
 }
+
+/** A workspace (currency CNY) with `customers` customers for a plan test to fill: its id and theirs, in id order. */
+export async function planWorkspace(
+  sql: Client,
+  slug: string,
+  customers: number,
+): Promise<{ workspaceId: string; customerIds: string[] }> {
+  const {
+    rows: [ws],
+  } = await sql.query<{ id: string }>(
+    `INSERT INTO workspaces (slug, name, currency) VALUES ($1, $1, 'CNY') RETURNING id`,
+    [slug],
+  );
+  const { rows } = await sql.query<{ id: string }>(
+    `INSERT INTO customers (workspace_id, external_id)
+     SELECT $1, 'c' || g FROM generate_series(1, $2::int) g ORDER BY g RETURNING id`,
+    [ws.id, customers],
+  );
+  return { workspaceId: ws.id, customerIds: rows.map((r) => r.id) };
+}
