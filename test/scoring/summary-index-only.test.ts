@@ -15,7 +15,7 @@ describe('the customer summaries read the customers’ histories from the indexe
 
   it('builds and refreshes by index-only scans of orders and interactions', async () => {
     const sql = db.sql;
-    const { workspaceId, customerIds: ids } = await planWorkspace(sql, 'cover', 400);
+    const { workspaceId, customerIds: ids } = await planWorkspace(sql, 'cover', 4_000);
     // in arrival order, as a CRM sends them: each customer's rows spread over the table; refunded orders among
     // them, and every kind of interaction the summary tells apart
     await sql.query(
@@ -52,15 +52,32 @@ describe('the customer summaries read the customers’ histories from the indexe
       expect(insert).toBeDefined();
       return { n, plan: insert! };
     };
+    // a run builds its summaries chunk by chunk, each an id range (here ten of 400 customers, so that reading a
+    // range's histories by customer is what any planner picks — on a whole small workspace PostgreSQL 18 reads
+    // the interactions by time and sorts them): the plan of the first, the rows of all
+    const built = async () => {
+      let n = 0;
+      let plan = '';
+      for (let from = 0; from < ids.length; from += 400) {
+        const range = { from: ids[from], to: ids[Math.min(from + 399, ids.length - 1)] };
+        const chunk = await explained(() => refreshSummaryRange(sql, target, 'build', range));
+        n += chunk.n;
+        plan ||= chunk.plan;
+      }
+      return { n, plan };
+    };
+    // the orders' own read (the reversals' lookups are other aliases of orders, walking backward)
+    const ordersByIndexOnly = /Index Only Scan using orders_customer_idx on orders o(_\d+)? /;
 
-    const build = await explained(() => refreshSummaryRange(sql, target, 'build', { from: null, to: null }));
-    expect(build.n).toBe(400);
-    expect(build.plan).toMatch(/Index Only Scan using orders_customer_idx on orders o /);
+    const build = await built();
+    expect(build.n).toBe(4_000);
+    expect(build.plan).toMatch(ordersByIndexOnly);
     expect(build.plan).toMatch(/Index Only Scan using interactions_customer_idx on interactions/);
 
-    // a day's writes for a tenth of the customers — new orders, and refund records naming an earlier order — then
-    // their refresh
-    const changed = ids.filter((_, i) => i % 10 === 3);
+    // a day's writes for one customer in a hundred — new orders, and refund records naming an earlier order — then
+    // their refresh (with a tenth, PostgreSQL 18 hash-joins the targets with all of a small workspace's
+    // interactions, which at a real workspace's size it would not)
+    const changed = ids.filter((_, i) => i % 100 === 3);
     await sql.query(
       `INSERT INTO orders (workspace_id, source, external_id, customer_id, placed_at, amount_minor, currency, status,
                           reversal, reverses_external_id)
@@ -76,10 +93,10 @@ describe('the customer summaries read the customers’ histories from the indexe
     );
     await sql.query(`VACUUM orders`);
     const refresh = await explained(() =>
-      refreshSummaryRange(sql, target, 'refresh', { from: null, to: null }, { customers: 400 }),
+      refreshSummaryRange(sql, target, 'refresh', { from: null, to: null }, { customers: ids.length }),
     );
     expect(refresh.n).toBe(changed.length);
-    expect(refresh.plan).toMatch(/Index Only Scan using orders_customer_idx on orders o /);
+    expect(refresh.plan).toMatch(ordersByIndexOnly);
     expect(refresh.plan).toMatch(/Index Only Scan using interactions_customer_idx on interactions/);
     expect(refresh.plan).not.toMatch(/Seq Scan on (orders|interactions)/);
 
@@ -96,13 +113,11 @@ describe('the customer summaries read the customers’ histories from the indexe
       [workspaceId, ids.filter((_, i) => i % 10 === 6)],
     );
     await sql.query(`VACUUM ANALYZE orders`);
-    const rebuild = await explained(() =>
-      refreshSummaryRange(sql, target, 'build', { from: null, to: null }),
-    );
-    expect(rebuild.n).toBe(400);
-    expect(rebuild.plan).toMatch(/Index Only Scan using orders_customer_idx on orders o /);
+    const rebuild = await built();
+    expect(rebuild.n).toBe(4_000);
+    expect(rebuild.plan).toMatch(ordersByIndexOnly);
     expect(rebuild.plan).toMatch(/Index Scan using orders_workspace_id_source_external_id_key on orders/);
     expect(rebuild.plan).toMatch(/Index Only Scan Backward using orders_customer_idx on orders/);
-    expect(rebuild.plan).not.toMatch(/Sort Key: o\.id/);
+    expect(rebuild.plan).not.toMatch(/Sort Key: o(_\d+)?\.id/);
   });
 });
