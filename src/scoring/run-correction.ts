@@ -10,6 +10,7 @@ import type { WeightedRepeatSummary } from './models/bg-nbd';
 import {
   CORRECTION_FEATURES,
   type CorrectionCoefficients,
+  type CorrectionSupport,
   learnCorrection,
   prepareCorrection,
 } from './models/learned-correction';
@@ -28,6 +29,11 @@ export interface CorrectionReport {
   used: boolean;
   expectedPurchases: boolean;
   pBuy: boolean;
+  /**
+   * the parts tonight's validation supported, used or not: a part not in use is switched on only when two runs in a
+   * row support it (models/learned-correction.ts awaitSecondNight); absent in runs before that rule
+   */
+  supported: CorrectionSupport;
   reason: string;
   /** the backtest split it was learnt on (days before the cutoff) */
   horizon: number | null;
@@ -55,7 +61,8 @@ function figures(m: HoldoutMetrics): ValidationFigures {
  * The forecast with the correction when its validation supports it (else the forecast as it was), and what the
  * report says. `population`: the run's buyers as of the cutoff, or a fixed sample of them (weighted), over which
  * the correction leaves the total purchases to the model (prepareCorrection); `horizonDays`: the forecast's
- * horizon; `previous`: the coefficients the previous run used with the same count model (the fits' prior).
+ * horizon; `previous`: the coefficients the previous run used with the same count model (the fits' prior), and
+ * the parts its validation supported (null: no previous run of this model, or one from before that was recorded).
  */
 export function correctRunForecast(
   forecast: RunForecast,
@@ -63,7 +70,10 @@ export function correctRunForecast(
   result: BacktestResult,
   population: readonly WeightedRepeatSummary[],
   horizonDays: number,
-  previous: CorrectionCoefficients | null = null,
+  previous: {
+    coefficients: CorrectionCoefficients | null;
+    supported: CorrectionSupport | null;
+  } | null = null,
 ): { forecast: RunForecast; report: CorrectionReport } {
   const candidate = result.candidates.find((c) => c.model === forecast.model);
   const last = candidate?.horizons[candidate.horizons.length - 1];
@@ -74,6 +84,7 @@ export function correctRunForecast(
         used: false,
         expectedPurchases: false,
         pBuy: false,
+        supported: { count: false, pBuy: false },
         reason: `no learned correction: no backtest fit of ${forecast.model}`,
         horizon: null,
         customers: 0,
@@ -86,12 +97,13 @@ export function correctRunForecast(
     histories,
     { model: forecast.model, params: last.params, horizon: last.horizon },
     result.cutoffDay,
-    { previous },
+    { previous: previous?.coefficients ?? null, previousSupport: previous?.supported ?? null },
   );
   const report: CorrectionReport = {
     used: learned.correction !== null,
     expectedPurchases: learned.usedCount,
     pBuy: learned.usedPBuy,
+    supported: learned.supported,
     reason: learned.reason,
     horizon: learned.horizon,
     customers: learned.customers,

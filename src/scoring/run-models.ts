@@ -25,7 +25,7 @@ import {
   type SpendModelName,
   spendOrderValue,
 } from './models/spend-models';
-import type { CorrectionCoefficients } from './models/learned-correction';
+import type { CorrectionCoefficients, CorrectionSupport } from './models/learned-correction';
 import { correctRunForecast, type CorrectionReport } from './run-correction';
 import { chooseRunSpend, type SpendChoiceReport, spendChoiceSentence } from './run-spend';
 import { BgNbdParams, FitReport, GammaGammaParams } from './models/types';
@@ -380,7 +380,9 @@ function chooseModel(
       result,
       correctionPopulation(inputs, opts.buyers),
       opts.horizonDays,
-      previous?.count === forecast.model ? previous.correction : null,
+      previous?.count === forecast.model
+        ? { coefficients: previous.correction, supported: previous.correctionSupported }
+        : null,
     );
     forecast = corrected.forecast;
     report.correction = corrected.report;
@@ -430,6 +432,8 @@ export interface PreviousModels {
   spend: SpendModelName | null;
   /** the learned correction's coefficients its forecast used (models/learned-correction.ts: the fits' prior) */
   correction: CorrectionCoefficients | null;
+  /** the parts its validation supported, used or not (null: not recorded): a part switches on after two such runs */
+  correctionSupported: CorrectionSupport | null;
 }
 
 /**

@@ -302,11 +302,13 @@ export class ScoreRunRepository extends SqlRepository {
       count_model: string | null;
       spend_model: string | null;
       correction: { count?: unknown; pBuy?: unknown } | null;
+      supported: { count?: unknown; pBuy?: unknown } | null;
     }>(
       // @crossTenant the workspace's current snapshot, named by the workspace's own row
       `SELECT id, model_params #> '{context,margin}' AS margin,
               report #>> '{models,choice,chosen}' AS count_model, report #>> '{models,spendChoice,chosen}' AS spend_model,
-              model_params #> '{context,forecast,correction}' AS correction
+              model_params #> '{context,forecast,correction}' AS correction,
+              report #> '{models,correction,supported}' AS supported
        FROM score_runs WHERE id = $1 AND status = 'completed' AND as_of <= $2`,
       [runId, asOf],
     );
@@ -326,6 +328,10 @@ export class ScoreRunRepository extends SqlRepository {
         count: known(COUNT_MODELS, row.count_model),
         spend: known(SPEND_MODELS, row.spend_model),
         correction: count || pBuy ? { count, pBuy } : null,
+        correctionSupported:
+          typeof row.supported?.count === 'boolean' && typeof row.supported?.pBuy === 'boolean'
+            ? { count: row.supported.count, pBuy: row.supported.pBuy }
+            : null,
       },
     };
   }

@@ -148,7 +148,8 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     // sampling noise (models/incumbent.ts)
     const [first] = await nest.db.query(
       `SELECT report #>> '{models,choice,chosen}' AS count, report #>> '{models,spendChoice,chosen}' AS spend,
-              model_params #> '{context,forecast,correction}' AS correction
+              model_params #> '{context,forecast,correction}' AS correction,
+              report #> '{models,correction,supported}' AS supported
        FROM score_runs WHERE id = $1`,
       [firstRunId],
     );
@@ -162,7 +163,10 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
       count: first.count,
       spend: first.spend,
       correction: correction ? { count: correction.count, pBuy: correction.pBuy } : null,
+      // what the first run's validation supported: a part not in use switches on only when two runs agree
+      correctionSupported: first.supported,
     });
+    expect(first.supported).toEqual({ count: expect.any(Boolean), pBuy: expect.any(Boolean) });
     expect(report.moves.promotions).toBeGreaterThan(0);
     expect(report.moves.demotions).toBeGreaterThan(0);
     expect(report.moves.newlyAtRisk).toBeGreaterThan(0);

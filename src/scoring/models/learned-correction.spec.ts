@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { splitHistories } from './backtest';
 import { fitCountModelByName } from './count-models';
 import {
+  awaitSecondNight,
   CORRECTION_FEATURES,
   correctedPBuy,
   correctionFeatures,
@@ -125,6 +126,56 @@ describe('the learned correction', () => {
       /top decile more than 1 points lower/,
     );
     expect(judgeCorrection(top(0.3)).count).toBe(true);
+  });
+
+  it('switches a part on only when the previous run’s validation supported it too', () => {
+    const on = { count: true, pBuy: true };
+    const off = { count: false, pBuy: false };
+    // no previous run of this model: nothing to hold still against, the verdict stands
+    expect(awaitSecondNight(on, off, null)).toEqual({ use: on, waiting: off });
+    // the previous run did not support it: tonight's support waits a night
+    expect(awaitSecondNight(on, off, off)).toEqual({ use: off, waiting: on });
+    // it did (used or waiting): switched on
+    expect(awaitSecondNight(on, off, on)).toEqual({ use: on, waiting: off });
+    expect(awaitSecondNight(on, off, { count: true, pBuy: false })).toEqual({
+      use: { count: true, pBuy: false },
+      waiting: { count: false, pBuy: true },
+    });
+    // a part in use is the guard's to keep or drop; an unsupported part never switches on
+    expect(awaitSecondNight(on, on, off)).toEqual({ use: on, waiting: off });
+    expect(awaitSecondNight(off, on, on)).toEqual({ use: off, waiting: off });
+  });
+
+  it('on data whose model misses a pattern: waits a night for the previous run to agree, then switches on', () => {
+    // recent buyers buy more than the model says: the case the correction is for (run-models.spec.ts plants it)
+    const histories = plant({
+      customers: 6_000,
+      start: 0,
+      end: 900,
+      months: new Array<number>(12).fill(1),
+      seed: 9,
+      dropoutPerDay: 1 / 400,
+      acquisitionDays: 700,
+    }).filter((_, i) => i % 3 === 0);
+    const split = splitHistories(histories, 800);
+    const fit = fitCountModelByName('bg-nbd', split.summaries);
+    const learn = (previousSupport: { count: boolean; pBuy: boolean } | null) =>
+      learnCorrection(histories, { model: 'bg-nbd', params: fit.params, horizon: 100 }, 900, {
+        previousSupport,
+      });
+    const fresh = learn(null);
+    expect(fresh.usedCount).toBe(true);
+    expect(fresh.supported.count).toBe(true);
+    const first = learn({ count: false, pBuy: false });
+    expect(first.usedCount).toBe(false);
+    expect(first.correction?.count ?? null).toBeNull();
+    expect(first.supported).toEqual(fresh.supported);
+    expect(first.reason).toMatch(
+      /expected purchases.* waiting: the previous run's validation did not support/,
+    );
+    const second = learn(first.supported);
+    expect(second.usedCount).toBe(true);
+    expect(second.correction).toEqual(fresh.correction);
   });
 
   it('says why when there are too few buyers, and learns nothing', () => {
