@@ -11,6 +11,7 @@ import {
 } from './models/backtest';
 import { fitBgNbd, type WeightedRepeatSummary } from './models/bg-nbd';
 import {
+  COUNT_MODELS,
   type CountModelName,
   type CountModelParams,
   fitCountModelByName,
@@ -22,6 +23,7 @@ import type { PriorityCheck } from './models/priority-check';
 import {
   gammaGammaRejection,
   type SpendModel,
+  SPEND_MODELS,
   type SpendModelName,
   spendOrderValue,
 } from './models/spend-models';
@@ -434,6 +436,36 @@ export interface PreviousModels {
   correction: CorrectionCoefficients | null;
   /** the parts its validation supported, used or not (null: not recorded): a part switches on after two such runs */
   correctionSupported: CorrectionSupport | null;
+}
+
+/**
+ * PreviousModels from what a run stored (its report's choices and forecast's coefficients, or the previousModels it
+ * was itself given): a model name this version does not know, coefficients that are not finite numbers or a support
+ * that is not two booleans read as none.
+ */
+export function readPreviousModels(stored: {
+  count?: unknown;
+  spend?: unknown;
+  correction?: unknown;
+  correctionSupported?: unknown;
+}): PreviousModels {
+  const known = <M extends string>(names: readonly M[], name: unknown): M | null =>
+    names.find((m) => m === name) ?? null;
+  const coefficients = (c: unknown): number[] | null =>
+    Array.isArray(c) && c.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (c as number[]) : null;
+  const correction = (stored.correction ?? null) as { count?: unknown; pBuy?: unknown } | null;
+  const count = coefficients(correction?.count);
+  const pBuy = coefficients(correction?.pBuy);
+  const support = (stored.correctionSupported ?? null) as { count?: unknown; pBuy?: unknown } | null;
+  return {
+    count: known(COUNT_MODELS, stored.count),
+    spend: known(SPEND_MODELS, stored.spend),
+    correction: count || pBuy ? { count, pBuy } : null,
+    correctionSupported:
+      typeof support?.count === 'boolean' && typeof support?.pBuy === 'boolean'
+        ? { count: support.count, pBuy: support.pBuy }
+        : null,
+  };
 }
 
 /**

@@ -6,11 +6,9 @@ import type { Queryable } from '../database/sql';
 import { SqlRepository } from '../database/sql-repository';
 import type { RunModelContext } from './chunk-scoring';
 import type { SummaryRefreshMode } from './customer-summaries';
-import { COUNT_MODELS } from './models/count-models';
 import type { ScoringPolicyOverrides, WorkspaceStats } from './models/customer-policy';
-import { SPEND_MODELS } from './models/spend-models';
 import type { OrderTallyRow } from './left-out';
-import type { PreviousModels } from './run-models';
+import { type PreviousModels, readPreviousModels } from './run-models';
 import type { RunStats } from './run-report';
 import { SCORE_RUN_SQL as SQL } from './score-run.sql';
 
@@ -291,7 +289,13 @@ export class ScoreRunRepository extends SqlRepository {
     return cutoff;
   }
 
-  /** A completed run no later than `asOf`, with the margin its CLVs carry. */
+  /**
+   * A completed run no later than `asOf`, with the margin its CLVs carry and the models the next run starts from:
+   * the ones it used, or — when it is of the same date, so the new run re-scores that date — the ones it was given
+   * itself, so that a re-run chooses as the first run of the date did (same data, same scores: a re-run that took
+   * the first run's own choices as its incumbents could switch the learned correction on, or refit it toward
+   * itself, and move every CLV).
+   */
   async completedRun(
     runId: string,
     asOf: string,
@@ -299,13 +303,16 @@ export class ScoreRunRepository extends SqlRepository {
     const row = await this.first<{
       id: string;
       margin: number | null;
+      same_date: boolean;
+      given: Record<string, unknown> | null;
       count_model: string | null;
       spend_model: string | null;
-      correction: { count?: unknown; pBuy?: unknown } | null;
-      supported: { count?: unknown; pBuy?: unknown } | null;
+      correction: unknown;
+      supported: unknown;
     }>(
       // @crossTenant the workspace's current snapshot, named by the workspace's own row
-      `SELECT id, model_params #> '{context,margin}' AS margin,
+      `SELECT id, model_params #> '{context,margin}' AS margin, as_of = $2::date AS same_date,
+              model_params -> 'previousModels' AS given,
               report #>> '{models,choice,chosen}' AS count_model, report #>> '{models,spendChoice,chosen}' AS spend_model,
               model_params #> '{context,forecast,correction}' AS correction,
               report #> '{models,correction,supported}' AS supported
@@ -313,27 +320,15 @@ export class ScoreRunRepository extends SqlRepository {
       [runId, asOf],
     );
     if (!row) return undefined;
-    const known = <M extends string>(names: readonly M[], name: string | null): M | null =>
-      names.find((m) => m === name) ?? null;
-    const coefficients = (c: unknown): number[] | null =>
-      Array.isArray(c) && c.every((v) => typeof v === 'number' && Number.isFinite(v))
-        ? (c as number[])
-        : null;
-    const count = coefficients(row.correction?.count);
-    const pBuy = coefficients(row.correction?.pBuy);
-    return {
-      id: row.id,
-      margin: row.margin,
-      models: {
-        count: known(COUNT_MODELS, row.count_model),
-        spend: known(SPEND_MODELS, row.spend_model),
-        correction: count || pBuy ? { count, pBuy } : null,
-        correctionSupported:
-          typeof row.supported?.count === 'boolean' && typeof row.supported?.pBuy === 'boolean'
-            ? { count: row.supported.count, pBuy: row.supported.pBuy }
-            : null,
-      },
-    };
+    const models = row.same_date
+      ? readPreviousModels(row.given ?? {})
+      : readPreviousModels({
+          count: row.count_model,
+          spend: row.spend_model,
+          correction: row.correction,
+          correctionSupported: row.supported,
+        });
+    return { id: row.id, margin: row.margin, models };
   }
 
   /** Completed runs of the workspace since its latest full history snapshot. */

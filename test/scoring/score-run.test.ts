@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { Queue } from 'bullmq';
 import { writeCrmCsvs } from '../../src/generator/crm-csv-writer';
 import { ScoreExportService, SCORE_EXPORT_COLUMNS } from '../../src/scoring/score-export.service';
+import { ScoreRunRepository } from '../../src/scoring/score-run.repository';
 import { ScoreRunService } from '../../src/scoring/score-run.service';
 import { queueToken } from '../../src/queue/queue.module';
 import { QUEUES } from '../../src/queue/queue-factory';
@@ -203,6 +204,43 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     expect(
       await nest.db.query(`SELECT relname FROM pg_class WHERE relname LIKE 'score\\_inputs\\_r%'`),
     ).toEqual([]);
+  });
+
+  it('re-scoring a date starts from the models the date’s first run was given, not from that run’s own choices', async () => {
+    // the current snapshot is the run of AS_OF_2 (above): what it was given is made recognisable, a count model
+    // it did not choose and a correction part supported, so that a re-run taking its choices instead would show
+    const [current] = await nest.db.query(
+      `SELECT r.id, r.report #>> '{models,choice,chosen}' AS chosen
+       FROM workspaces w JOIN score_runs r ON r.id = w.current_score_run_id WHERE w.id = $1`,
+      [workspaceId],
+    );
+    const given = {
+      count: ['bg-nbd', 'mbg-nbd', 'pareto-nbd'].find((m) => m !== current.chosen),
+      spend: 'own-mean',
+      correction: null,
+      correctionSupported: { count: true, pBuy: false },
+    };
+    await nest.db.query(
+      `UPDATE score_runs SET model_params = jsonb_set(model_params, '{previousModels}', $2::jsonb) WHERE id = $1`,
+      [current.id, JSON.stringify(given)],
+    );
+    const again = await runScoring(nest.app, workspaceId, AS_OF_2);
+    expect(again.status).toBe('completed');
+    const [{ previous }] = await nest.db.query(
+      `SELECT model_params -> 'previousModels' AS previous FROM score_runs WHERE id = $1`,
+      [again.id],
+    );
+    expect(previous).toEqual(given);
+    // a later date starts from what that run chose and used
+    const runsRepo = nest.app.get(ScoreRunRepository);
+    const later = await runsRepo.completedRun(again.id, DATA_END);
+    const [chosen] = await nest.db.query(
+      `SELECT report #>> '{models,choice,chosen}' AS count, report #> '{models,correction,supported}' AS supported
+       FROM score_runs WHERE id = $1`,
+      [again.id],
+    );
+    expect(later!.models.count).toBe(chosen.count);
+    expect(later!.models.correctionSupported).toEqual(chosen.supported);
   });
 
   it('exports every column for buyers; prospects leave only the purchase-based columns empty', async () => {
