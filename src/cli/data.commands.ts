@@ -295,6 +295,11 @@ function accuracyTable(view: RunAccuracyView): string {
       `revenue of the ${p.horizonDays} days after the split brought by the top 10 % of ${p.customers} buyers: priority ${pct(p.capture.priority)} | recency ${pct(p.capture.recency)}, frequency ${pct(p.capture.frequency)}, spend ${pct(p.capture.monetary)}${p.worse ? ` — WORSE than ${p.bestNaive}` : ''}`,
     );
   }
+  const c = view.correction;
+  if (c) {
+    const parts = [c.expectedPurchases ? 'expected purchases' : '', c.pBuy ? 'P(buy)' : ''].filter(Boolean);
+    lines.push(`learned correction: ${parts.length ? parts.join(' and ') : 'not used'} — ${c.reason}`);
+  }
   const spend = view.spend;
   if (spend) {
     lines.push(`spend model: ${spend.chosen} — ${spend.reason}`);

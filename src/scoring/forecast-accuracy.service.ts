@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
 import type { PriorityCheck } from './models/priority-check';
+import type { CorrectionReport } from './run-correction';
 import { ScoreRunService } from './score-run.service';
 import type { SpendChoiceReport } from './run-spend';
 
@@ -36,6 +37,23 @@ export interface RunAccuracyView {
   }>;
   /** the priority's top-decile revenue capture beside naive rankings, at the longest horizon (null: none) */
   priorityCheck: PriorityCheck | null;
+  /**
+   * the learned correction on top of the chosen model: which parts the scores use, which parts tonight's validation
+   * supported (a part not in use switches on when two runs in a row support it), why, and the cross-fitted figures
+   * (null: no model chosen, or a run from before the correction)
+   */
+  correction: {
+    used: boolean;
+    expectedPurchases: boolean;
+    pBuy: boolean;
+    /** null: a run from before the two-night rule recorded it */
+    supported: { expectedPurchases: boolean; pBuy: boolean } | null;
+    reason: string;
+    horizonDays: number | null;
+    customers: number;
+    buyers: number;
+    validation: CorrectionReport['validation'];
+  } | null;
   /** the spend model the run scores with, why, and each candidate's mean backtest figures (null: none chosen) */
   spend: {
     chosen: string;
@@ -71,6 +89,7 @@ export class ForecastAccuracyService {
           choice?: { chosen: string | null; scale: number; reason: string };
           priorityCheck?: PriorityCheck;
           spendChoice?: SpendChoiceReport;
+          correction?: CorrectionReport;
         };
       }
     ).models;
@@ -106,9 +125,26 @@ export class ForecastAccuracyService {
         scale: r.scale,
       })),
       priorityCheck: models?.priorityCheck ?? null,
+      correction: correctionView(models?.correction),
       spend: spendView(models?.spendChoice),
     };
   }
+}
+
+/** The report's learned correction without its coefficients (those stay in the run's report). */
+function correctionView(c: CorrectionReport | undefined): RunAccuracyView['correction'] {
+  if (!c) return null;
+  return {
+    used: c.used,
+    expectedPurchases: c.expectedPurchases,
+    pBuy: c.pBuy,
+    supported: c.supported ? { expectedPurchases: c.supported.count, pBuy: c.supported.pBuy } : null,
+    reason: c.reason,
+    horizonDays: c.horizon,
+    customers: c.customers,
+    buyers: c.buyers,
+    validation: c.validation,
+  };
 }
 
 /** The report's spend choice without its per-horizon detail and parameters (those stay in the run's report). */

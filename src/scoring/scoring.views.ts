@@ -153,6 +153,42 @@ export const RunAccuracySchema = apiSchema(
       ),
       "share of the sample's revenue in the h days after (as-of − h) brought by the top 10 % of the priority and of each naive ranking (null: no self-backtest)",
     ),
+    correction: described(
+      nullable(
+        obj({
+          used: described(bool, 'the scores use at least one part'),
+          expectedPurchases: described(bool, "the counts' part is used (a factor on expected purchases)"),
+          pBuy: described(bool, "P(buy)'s part is used"),
+          supported: described(
+            nullable(obj({ expectedPurchases: bool, pBuy: bool })),
+            "the parts this run's validation supported, used or not: a part not in use is switched on when two runs in a row support it (null: a run from before that rule)",
+          ),
+          reason: str,
+          horizonDays: described(
+            nullable(int),
+            'the backtest split it was learnt on (days before the as-of date)',
+          ),
+          customers: int,
+          buyers: int,
+          validation: described(
+            nullable(
+              obj({
+                uncorrected: obj({
+                  aggregateError: num,
+                  mae: num,
+                  auc: nnum,
+                  topDecileCapture: nnum,
+                  aucExpected: described(nnum, 'AUC of the model as is, ranked by expected purchases'),
+                }),
+                corrected: obj({ aggregateError: num, mae: num, auc: nnum, topDecileCapture: nnum }),
+              }),
+            ),
+            'cross-fitted on that split: the chosen model as is and corrected (null: not tried, see reason)',
+          ),
+        }),
+      ),
+      'the learned correction on top of the chosen model (docs/models-clv.md, "Learned correction"; null: no model chosen, or a run from before it)',
+    ),
     spend: described(
       nullable(
         obj({

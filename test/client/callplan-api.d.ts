@@ -4504,6 +4504,42 @@ export interface components {
         /** @description the priority captured less than the best naive ranking (the run warns) */
         worse: boolean;
       } | null;
+      /** @description the learned correction on top of the chosen model (docs/models-clv.md, "Learned correction"; null: no model chosen, or a run from before it) */
+      correction: {
+        /** @description the scores use at least one part */
+        used: boolean;
+        /** @description the counts' part is used (a factor on expected purchases) */
+        expectedPurchases: boolean;
+        /** @description P(buy)'s part is used */
+        pBuy: boolean;
+        /** @description the parts this run's validation supported, used or not: a part not in use is switched on when two runs in a row support it (null: a run from before that rule) */
+        supported: {
+          expectedPurchases: boolean;
+          pBuy: boolean;
+        } | null;
+        reason: string;
+        /** @description the backtest split it was learnt on (days before the as-of date) */
+        horizonDays: number | null;
+        customers: number;
+        buyers: number;
+        /** @description cross-fitted on that split: the chosen model as is and corrected (null: not tried, see reason) */
+        validation: {
+          uncorrected: {
+            aggregateError: number;
+            mae: number;
+            auc: number | null;
+            topDecileCapture: number | null;
+            /** @description AUC of the model as is, ranked by expected purchases */
+            aucExpected: number | null;
+          };
+          corrected: {
+            aggregateError: number;
+            mae: number;
+            auc: number | null;
+            topDecileCapture: number | null;
+          };
+        } | null;
+      } | null;
       /** @description the spend model chosen by the self-backtest and every candidate's figures (null: no self-backtest, or the sample had no spend) */
       spend: {
         /**

@@ -41,6 +41,22 @@ describe('the self-backtest of a scoring run', () => {
     const view = (await client(nest.app).get(`/v1/score-runs/${run.id}/accuracy`, key).expect(200)).body;
     expect(view.runId).toBe(run.id);
     expect(view.reason).toMatch(/lowest mean backtest MAE/);
+    // the learned correction as the report has it, with what this run's validation supported for the next one
+    if (choice.choice.chosen) {
+      const reported = (
+        run.report as {
+          models: {
+            correction: { used: boolean; reason: string; supported: { count: boolean; pBuy: boolean } };
+          };
+        }
+      ).models.correction;
+      expect(view.correction).toMatchObject({
+        used: reported.used,
+        reason: reported.reason,
+        supported: { expectedPurchases: reported.supported.count, pBuy: reported.supported.pBuy },
+      });
+      expect(view.correction.coefficients).toBeUndefined();
+    } else expect(view.correction).toBeNull();
     const models = new Set(view.backtests.map((b: { model: string }) => b.model));
     expect([...models].sort()).toEqual(['bg-nbd', 'mbg-nbd', 'pareto-nbd']);
     for (const b of view.backtests) {
