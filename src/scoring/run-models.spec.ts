@@ -1,6 +1,6 @@
 import { CountForecaster } from './count-forecaster';
 import { historyColumns } from './history-columns.testdata';
-import { plant } from './models/seasonality.testdata';
+import { plantCorrectable } from './models/seasonality.testdata';
 import { correctionPopulation, fitRunModels } from './run-models';
 import { allocateColumns, columnModelInputs } from './run-statistics';
 
@@ -67,15 +67,7 @@ describe('fitRunModels with a self-backtest', () => {
   it('keeps the model’s total over the run’s buyers when it corrects, not over the backtest’s nightly sample', () => {
     // 6,000 buyers, a third of them the self-backtest's sample (a run draws ~2,000 afresh each night): the counts'
     // normaliser over that sample moved the median CLV of 1M customers by ×0.88 overnight (docs/models-clv.md)
-    const all = plant({
-      customers: 6_000,
-      start: 0,
-      end: 900,
-      months: new Array<number>(12).fill(1),
-      seed: 9,
-      dropoutPerDay: 1 / 400,
-      acquisitionDays: 700,
-    });
+    const all = plantCorrectable();
     const inputs = columnModelInputs(historyColumns(all), 900);
     const repeaters = all.filter((h) => h.days.length > 1).length;
     const models = fitRunModels(

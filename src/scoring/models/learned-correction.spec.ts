@@ -14,7 +14,7 @@ import {
   judgeCorrection,
   learnCorrection,
 } from './learned-correction';
-import { plant, poisson, random } from './seasonality.testdata';
+import { plant, plantCorrectable, poisson, random } from './seasonality.testdata';
 
 /**
  * Backtest rows of a model whose E[X] is right up to `distortion(recency ratio)`: actual ~ Poisson(E · distortion).
@@ -148,15 +148,7 @@ describe('the learned correction', () => {
 
   it('on data whose model misses a pattern: waits a night for the previous run to agree, then switches on', () => {
     // recent buyers buy more than the model says: the case the correction is for (run-models.spec.ts plants it)
-    const histories = plant({
-      customers: 6_000,
-      start: 0,
-      end: 900,
-      months: new Array<number>(12).fill(1),
-      seed: 9,
-      dropoutPerDay: 1 / 400,
-      acquisitionDays: 700,
-    }).filter((_, i) => i % 3 === 0);
+    const histories = plantCorrectable().filter((_, i) => i % 3 === 0);
     const split = splitHistories(histories, 800);
     const fit = fitCountModelByName('bg-nbd', split.summaries);
     const learn = (previousSupport: { count: boolean; pBuy: boolean } | null) =>

@@ -61,6 +61,22 @@ export function plant(opts: {
   return out;
 }
 
+/**
+ * 6,000 customers acquired over 700 days who drop out at 1/400 a day, no season, as of day 900: data on which the
+ * learned correction validates (it corrects expected purchases), for the specs of the correction and its run glue.
+ */
+export function plantCorrectable(): PurchaseHistory[] {
+  return plant({
+    customers: 6_000,
+    start: 0,
+    end: 900,
+    months: new Array<number>(12).fill(1),
+    seed: 9,
+    dropoutPerDay: 1 / 400,
+    acquisitionDays: 700,
+  });
+}
+
 /** Knuth's Poisson sampler (for small means), drawing from `u` (e.g. `random(seed)`). */
 export function poisson(mean: number, u: () => number): number {
   const limit = Math.exp(-mean);
