@@ -295,6 +295,17 @@ function accuracyTable(view: RunAccuracyView): string {
       `revenue of the ${p.horizonDays} days after the split brought by the top 10 % of ${p.customers} buyers: priority ${pct(p.capture.priority)} | recency ${pct(p.capture.recency)}, frequency ${pct(p.capture.frequency)}, spend ${pct(p.capture.monetary)}${p.worse ? ` — WORSE than ${p.bestNaive}` : ''}`,
     );
   }
+  const t = view.byTier;
+  if (t) {
+    lines.push(`${t.model} at ${t.horizonDays}d by value tier at the split:`);
+    for (const [name, f] of [['all', t.overall], ...Object.entries(t.tiers)] as const) {
+      lines.push(
+        f
+          ? `  ${name.padEnd(10)} ${String(f.customers).padStart(6)} buyers ${f.actualPurchases.toFixed(0).padStart(7)} actual ${f.predictedPurchases.toFixed(1).padStart(9)} predicted ${pct(f.aggregateError).padStart(9)} MAE ${f.mae.toFixed(4)} top decile ${pct(f.topDecileCapture)}`
+          : `  ${name.padEnd(10)} no buyers`,
+      );
+    }
+  }
   const c = view.correction;
   if (c) {
     const parts = [c.expectedPurchases ? 'expected purchases' : '', c.pBuy ? 'P(buy)' : ''].filter(Boolean);

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { ForecastAccuracyRepository } from './forecast-accuracy.repository';
+import type { HoldoutMetrics } from './models/backtest';
 import type { PriorityCheck } from './models/priority-check';
+import type { TierAccuracy } from './models/tier-accuracy';
+import { VALUE_TIERS, type ValueTier } from './models/types';
 import type { CorrectionReport } from './run-correction';
 import { ScoreRunService } from './score-run.service';
 import type { SpendChoiceReport } from './run-spend';
@@ -38,6 +41,16 @@ export interface RunAccuracyView {
   /** the priority's top-decile revenue capture beside naive rankings, at the longest horizon (null: none) */
   priorityCheck: PriorityCheck | null;
   /**
+   * the chosen model's figures at the longest backtest horizon over every sampled buyer and per value tier the
+   * buyer held at the split (null: no model chosen, or a run from before it)
+   */
+  byTier: {
+    model: string;
+    horizonDays: number;
+    overall: TierFigures;
+    tiers: Record<ValueTier, TierFigures | null>;
+  } | null;
+  /**
    * the learned correction on top of the chosen model: which parts the scores use, which parts tonight's validation
    * supported (a part not in use switches on when two runs in a row support it), why, and the cross-fitted figures
    * (null: no model chosen, or a run from before the correction)
@@ -69,6 +82,18 @@ export interface RunAccuracyView {
   } | null;
 }
 
+/** The holdout figures of one group of buyers (as a backtest row has them, without the calibration). */
+export interface TierFigures {
+  customers: number;
+  actualPurchases: number;
+  predictedPurchases: number;
+  aggregateError: number;
+  mae: number;
+  rmse: number;
+  auc: number | null;
+  topDecileCapture: number | null;
+}
+
 @Injectable()
 export class ForecastAccuracyService {
   constructor(
@@ -90,6 +115,7 @@ export class ForecastAccuracyService {
           priorityCheck?: PriorityCheck;
           spendChoice?: SpendChoiceReport;
           correction?: CorrectionReport;
+          tierAccuracy?: TierAccuracy;
         };
       }
     ).models;
@@ -125,10 +151,32 @@ export class ForecastAccuracyService {
         scale: r.scale,
       })),
       priorityCheck: models?.priorityCheck ?? null,
+      byTier: tierView(models?.tierAccuracy),
       correction: correctionView(models?.correction),
       spend: spendView(models?.spendChoice),
     };
   }
+}
+
+function figures(m: HoldoutMetrics): TierFigures {
+  return {
+    customers: m.customers,
+    actualPurchases: m.actual,
+    predictedPurchases: m.predicted,
+    aggregateError: m.aggregateError,
+    mae: m.mae,
+    rmse: m.rmse,
+    auc: m.auc,
+    topDecileCapture: m.topDecileCapture,
+  };
+}
+
+function tierView(a: TierAccuracy | undefined): RunAccuracyView['byTier'] {
+  if (!a) return null;
+  const tiers = Object.fromEntries(
+    VALUE_TIERS.map((t) => [t, a.tiers[t] ? figures(a.tiers[t]) : null]),
+  ) as Record<ValueTier, TierFigures | null>;
+  return { model: a.model, horizonDays: a.horizonDays, overall: figures(a.overall), tiers };
 }
 
 /** The report's learned correction without its coefficients (those stay in the run's report). */

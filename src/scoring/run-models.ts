@@ -20,6 +20,7 @@ import {
 } from './models/count-models';
 import { fitGammaGamma } from './models/gamma-gamma';
 import type { PriorityCheck } from './models/priority-check';
+import type { TierAccuracy } from './models/tier-accuracy';
 import {
   gammaGammaRejection,
   type SpendModel,
@@ -201,6 +202,8 @@ export interface ModelReport {
   correction?: CorrectionReport;
   /** the priority's top-decile revenue capture beside naive rankings (absent when no backtest ran) */
   priorityCheck?: PriorityCheck;
+  /** the chosen model's backtest figures per value tier at the split (models/tier-accuracy.ts; absent: no choice) */
+  tierAccuracy?: TierAccuracy;
   /** the spend model the self-backtest chose, every candidate's figures and why (absent when no backtest ran) */
   spendChoice?: SpendChoiceReport;
 }

@@ -106,6 +106,18 @@ export const RunScoresPageSchema = apiSchema(
 
 const nnum = nullable(num);
 
+/** The holdout figures of one group of a run's backtest sample. */
+const tierFigures = obj({
+  customers: int,
+  actualPurchases: num,
+  predictedPurchases: num,
+  aggregateError: num,
+  mae: num,
+  rmse: num,
+  auc: nnum,
+  topDecileCapture: nnum,
+});
+
 export const RunAccuracySchema = apiSchema(
   'ScoreRunAccuracy',
   obj({
@@ -152,6 +164,21 @@ export const RunAccuracySchema = apiSchema(
         }),
       ),
       "share of the sample's revenue in the h days after (as-of − h) brought by the top 10 % of the priority and of each naive ranking (null: no self-backtest)",
+    ),
+    byTier: described(
+      nullable(
+        obj({
+          model: oneOfValues(['bg-nbd', 'mbg-nbd', 'pareto-nbd']),
+          horizonDays: int,
+          overall: tierFigures,
+          tiers: obj({
+            core: nullable(tierFigures),
+            potential: nullable(tierFigures),
+            general: nullable(tierFigures),
+          }),
+        }),
+      ),
+      "the chosen model at the longest backtest horizon, over every sampled buyer and per value tier the buyer held at the split, as the run's rules put it (null per tier: no buyer of it; null: no model chosen)",
     ),
     correction: described(
       nullable(

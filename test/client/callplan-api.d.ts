@@ -4504,6 +4504,54 @@ export interface components {
         /** @description the priority captured less than the best naive ranking (the run warns) */
         worse: boolean;
       } | null;
+      /** @description the chosen model at the longest backtest horizon, over every sampled buyer and per value tier the buyer held at the split, as the run's rules put it (null per tier: no buyer of it; null: no model chosen) */
+      byTier: {
+        /** @enum {string} */
+        model: 'bg-nbd' | 'mbg-nbd' | 'pareto-nbd';
+        horizonDays: number;
+        overall: {
+          customers: number;
+          actualPurchases: number;
+          predictedPurchases: number;
+          aggregateError: number;
+          mae: number;
+          rmse: number;
+          auc: number | null;
+          topDecileCapture: number | null;
+        };
+        tiers: {
+          core: {
+            customers: number;
+            actualPurchases: number;
+            predictedPurchases: number;
+            aggregateError: number;
+            mae: number;
+            rmse: number;
+            auc: number | null;
+            topDecileCapture: number | null;
+          } | null;
+          potential: {
+            customers: number;
+            actualPurchases: number;
+            predictedPurchases: number;
+            aggregateError: number;
+            mae: number;
+            rmse: number;
+            auc: number | null;
+            topDecileCapture: number | null;
+          } | null;
+          general: {
+            customers: number;
+            actualPurchases: number;
+            predictedPurchases: number;
+            aggregateError: number;
+            mae: number;
+            rmse: number;
+            auc: number | null;
+            topDecileCapture: number | null;
+          } | null;
+        };
+      } | null;
       /** @description the learned correction on top of the chosen model (docs/models-clv.md, "Learned correction"; null: no model chosen, or a run from before it) */
       correction: {
         /** @description the scores use at least one part */

@@ -56,7 +56,21 @@ describe('the self-backtest of a scoring run', () => {
         supported: { expectedPurchases: reported.supported.count, pBuy: reported.supported.pBuy },
       });
       expect(view.correction.coefficients).toBeUndefined();
-    } else expect(view.correction).toBeNull();
+      // per value tier at the split: over all buyers, the chosen model's stored backtest row at the longest horizon
+      const longest = view.backtests
+        .filter((b: { model: string }) => b.model === view.chosen)
+        .sort((p: { horizonDays: number }, q: { horizonDays: number }) => q.horizonDays - p.horizonDays)[0];
+      expect(view.byTier).toMatchObject({ model: view.chosen, horizonDays: longest.horizonDays });
+      expect(view.byTier.overall.customers).toBe(longest.customers);
+      expect(view.byTier.overall.mae).toBeCloseTo(longest.mae, 9);
+      expect(view.byTier.overall.aggregateError).toBeCloseTo(longest.aggregateError, 9);
+      const groups = Object.values(view.byTier.tiers).filter(Boolean) as Array<{ customers: number }>;
+      expect(groups.reduce((n, g) => n + g.customers, 0)).toBe(longest.customers);
+      expect(groups.length).toBeGreaterThan(1);
+    } else {
+      expect(view.correction).toBeNull();
+      expect(view.byTier).toBeNull();
+    }
     const models = new Set(view.backtests.map((b: { model: string }) => b.model));
     expect([...models].sort()).toEqual(['bg-nbd', 'mbg-nbd', 'pareto-nbd']);
     for (const b of view.backtests) {

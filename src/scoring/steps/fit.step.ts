@@ -11,7 +11,8 @@ import {
 import { backtestInThread, type ThreadBacktest } from '../models/backtest-thread';
 import type { WeightedRepeatSummary } from '../models/bg-nbd';
 import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
-import { runPriorityCheck } from '../run-priority-check';
+import { type TierAccuracy, tierAccuracySentence } from '../models/tier-accuracy';
+import { runPriorityCheck, runTierAccuracy } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { ForecastAccuracyRepository } from '../forecast-accuracy.repository';
@@ -143,6 +144,11 @@ export class FitStep {
       models.report.priorityCheck = check;
       models.report.reasons.push(priorityCheckSentence(check));
       if (check.worse) warnings.push(priorityCheckSentence(check));
+    }
+    const byTier = histories && models.backtest ? tierAccuracy(histories, models.backtest, fitted) : null;
+    if (byTier) {
+      models.report.tierAccuracy = byTier;
+      models.report.reasons.push(tierAccuracySentence(byTier));
     }
     lap('priorityCheck');
     const previousRunId = run.model_params.previousRunId ?? null;
@@ -418,6 +424,27 @@ function fitRun(
   const policyOverrides = { ...workspaceOverrides, clvHorizonDays: run.horizon_days };
   createScoringPolicy(workspaceStats, policyOverrides); // validates the workspace settings before any chunk runs
   return { stats, models, context, workspaceStats, policyOverrides };
+}
+
+/**
+ * The chosen model's accuracy per value tier at the self-backtest's longest horizon, with the run's scorer
+ * (run-priority-check.ts); null without a chosen model, its fit at that horizon, or the sample's spend.
+ */
+function tierAccuracy(histories: BacktestInput, result: BacktestResult, fitted: RunFit): TierAccuracy | null {
+  const candidate = result.candidates.find((c) => c.model === result.chosen);
+  const last = candidate?.horizons[candidate.horizons.length - 1];
+  if (!histories.spend || !candidate || !last) return null;
+  const amounts = histories.spend.amounts;
+  return runTierAccuracy(
+    histories.histories.map((h, i) => ({ days: h.days, amounts: amounts[i] })),
+    histories.spend.kinds,
+    {
+      cutoffDay: histories.cutoffDay,
+      fit: { model: candidate.model, params: last.params, horizon: last.horizon },
+      context: fitted.context,
+      policy: createScoringPolicy(fitted.workspaceStats, fitted.policyOverrides),
+    },
+  );
 }
 
 /**
