@@ -165,6 +165,22 @@ describeInBrowser('manager dashboard in a browser', () => {
       await expect(page.locator('#chart-portfolio canvas').count()).resolves.toBeGreaterThan(0);
       await page.locator('#chart-accuracy[data-rendered="true"] canvas').waitFor();
       await expect(page.locator('#accuracy-table tbody tr').count()).resolves.toBe(2);
+      // and the error over the core accounts at the split, from each run's report (or '—' without it)
+      const [coreHeader] = (await page.locator('#accuracy-table thead th').allTextContents()).slice(-1);
+      expect(coreHeader).toBe(locale === 'en' ? 'Error, core accounts' : '核心客户误差');
+      const reported = await nest.db.query(
+        `SELECT r.report #> '{models,tierAccuracy,tiers,core}' AS core FROM score_runs r
+         WHERE r.workspace_id = $1 AND r.status = 'completed' AND COALESCE(r.model_params ->> 'backtest', 'false') <> 'true'
+           AND EXISTS (SELECT 1 FROM score_run_accuracy a WHERE a.run_id = r.id AND a.chosen)
+         ORDER BY r.as_of, r.created_at`,
+        [workspaceId],
+      );
+      const coreCells = await page.locator('#accuracy-table tbody tr td:last-child').allTextContents();
+      expect(coreCells.map((c) => /\d%$/.test(c))).toEqual(
+        reported
+          .slice(-2)
+          .map((r: { core: { actual: number } | null }) => Boolean(r.core && r.core.actual > 0)),
+      );
       // the experiment's lift: all customers, then each tier, each with its interval
       const groups = await page.locator('#experiment-table tbody th').allInnerTexts();
       expect(groups[0]).toBe(locale === 'en' ? 'All customers' : '全部客户');

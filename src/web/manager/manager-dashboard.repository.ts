@@ -62,6 +62,9 @@ export interface AccuracyPointRow {
   predicted: number;
   actual: number;
   aggregate_error: number;
+  /** the chosen model's figures over the buyers who were core at the split (null: a run from before them) */
+  core_predicted: number | null;
+  core_actual: number | null;
 }
 
 /** Promotion is a step up the tier ladder (general → potential → core). */
@@ -201,13 +204,17 @@ export class ManagerDashboardRepository extends SqlRepository {
 
   /**
    * The chosen model's backtest of each completed live run (backtest runs left out), oldest first, at most `limit`
-   * runs: per run its longest backtest horizon, the figure closest to what the run's CLV forecasts.
+   * runs: per run its longest backtest horizon, the figure closest to what the run's CLV forecasts, and the same
+   * over the buyers who were core accounts at the split (the report's tierAccuracy, at that horizon).
    */
   accuracyHistory(workspaceId: string, limit: number): Promise<AccuracyPointRow[]> {
     return this.rows<AccuracyPointRow>(
       `SELECT * FROM (
          SELECT DISTINCT ON (r.id) r.id AS run_id, to_char(r.as_of, 'YYYY-MM-DD') AS as_of, a.model,
-                a.horizon_days, a.predicted, a.actual, a.aggregate_error, r.as_of AS sort_as_of, r.created_at
+                a.horizon_days, a.predicted, a.actual, a.aggregate_error,
+                (r.report #>> '{models,tierAccuracy,tiers,core,predicted}')::float8 AS core_predicted,
+                (r.report #>> '{models,tierAccuracy,tiers,core,actual}')::float8 AS core_actual,
+                r.as_of AS sort_as_of, r.created_at
          FROM score_runs r
          JOIN score_run_accuracy a ON a.workspace_id = $1 AND a.run_id = r.id AND a.chosen
          WHERE r.workspace_id = $1 AND r.status = 'completed'

@@ -113,12 +113,32 @@ describe('manager dashboard page model', () => {
           predicted: 110.04,
           actual: 100,
           aggregate_error: 0.1,
+          core_predicted: 30,
+          core_actual: 40,
+        },
+        {
+          run_id: 'b',
+          as_of: '2026-10-02',
+          model: 'bgnbd',
+          horizon_days: 90,
+          predicted: 95,
+          actual: 100,
+          aggregate_error: -0.05,
+          core_predicted: null,
+          core_actual: null,
         },
       ],
       'en',
     );
-    expect(view.runs).toEqual([{ asOf: '2026-10-01', predicted: 110, actual: 100, error: '10%' }]);
-    expect(view.chart).toMatchObject({ categories: ['2026-10-01'], predicted: [110], actual: [100] });
+    expect(view.runs).toEqual([
+      { asOf: '2026-10-01', predicted: 110, actual: 100, error: '10%', coreError: '25%' },
+      { asOf: '2026-10-02', predicted: 95, actual: 100, error: '5%', coreError: '—' },
+    ]);
+    expect(view.chart).toMatchObject({
+      categories: ['2026-10-01', '2026-10-02'],
+      predicted: [110, 95],
+      actual: [100, 100],
+    });
   });
 
   it('marks a rep whose book exceeds their capacity, counts unscored accounts as general', () => {

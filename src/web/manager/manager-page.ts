@@ -143,7 +143,10 @@ export function loadView(load: TeamLoadView, locale: PageLocale) {
   };
 }
 
-/** The accuracy chart: one point per run (oldest first), predicted and actual purchases and the error. */
+/**
+ * The accuracy chart: one point per run (oldest first), predicted and actual purchases and the error; the table
+ * also has the error over the core accounts ('—' for runs from before it, or without core buyers at the split).
+ */
 export function accuracyView(points: readonly AccuracyPointRow[], locale: PageLocale) {
   return {
     runs: points.map((p) => ({
@@ -151,6 +154,10 @@ export function accuracyView(points: readonly AccuracyPointRow[], locale: PageLo
       predicted: Math.round(p.predicted * 10) / 10,
       actual: p.actual,
       error: percent(Math.abs(p.predicted - p.actual), p.actual, locale),
+      coreError:
+        p.core_predicted === null || p.core_actual === null
+          ? '—'
+          : percent(Math.abs(p.core_predicted - p.core_actual), p.core_actual, locale),
     })),
     chart: {
       categories: points.map((p) => p.as_of),
