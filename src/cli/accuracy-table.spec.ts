@@ -34,7 +34,7 @@ const view: RunAccuracyView = {
     pBuy: false,
     supported: { expectedPurchases: true, pBuy: false },
     reason:
-      'no learned correction: …; expected purchases waiting: the previous run’s validation did not support it',
+      "no learned correction: expected purchases supported — waiting: the previous run's validation did not support it, …",
     horizonDays: 90,
     customers: 300,
     buyers: 120,

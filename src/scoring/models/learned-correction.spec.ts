@@ -163,7 +163,7 @@ describe('the learned correction', () => {
     expect(first.correction?.count ?? null).toBeNull();
     expect(first.supported).toEqual(fresh.supported);
     expect(first.reason).toMatch(
-      /expected purchases.* waiting: the previous run's validation did not support/,
+      /^no learned correction: expected purchases supported — waiting: the previous run's validation did not support it/,
     );
     const second = learn(first.supported);
     expect(second.usedCount).toBe(true);

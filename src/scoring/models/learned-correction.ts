@@ -270,11 +270,13 @@ export function crossValidate(
 /**
  * Which parts the validation supports, and why (the guard). A part the previous run used (`kept`) stays while it
  * does not lose (margin 0; the top decile within twice the tolerance): switching it on takes a clear win, switching
- * it off a loss, so that a night's sample does not turn it on and off (and every CLV with it).
+ * it off a loss, so that a night's sample does not turn it on and off (and every CLV with it). A part `waiting` for
+ * a second night's support (awaitSecondNight) is said to be supported and is not used.
  */
 export function judgeCorrection(
   v: CorrectionValidation,
   kept: { count: boolean; pBuy: boolean } = { count: false, pBuy: false },
+  waiting: CorrectionSupport = { count: false, pBuy: false },
 ): { count: boolean; pBuy: boolean; reason: string } {
   const { uncorrected: u, corrected: c } = v;
   const maeMargin = kept.count ? 0 : CORRECTION_MAE_MARGIN;
@@ -293,14 +295,24 @@ export function judgeCorrection(
     ? 'MAE higher than uncorrected'
     : `MAE not ${CORRECTION_MAE_MARGIN * 100} % lower`;
   const topShort = `top decile more than ${topTolerance * 100} points lower`;
+  const secondNight =
+    " — waiting: the previous run's validation did not support it, switched on when the next run's does too";
   const countWhy =
     maeOk && topOk
-      ? `expected purchases corrected${kept.count ? asBefore : ''}`
+      ? waiting.count
+        ? `expected purchases supported${secondNight}`
+        : `expected purchases corrected${kept.count ? asBefore : ''}`
       : `expected purchases not corrected (${maeOk ? topShort : maeShort})`;
   const buyWhy = aucOk
-    ? `P(buy) corrected${kept.pBuy ? asBefore : ''}`
+    ? waiting.pBuy
+      ? `P(buy) supported${secondNight}`
+      : `P(buy) corrected${kept.pBuy ? asBefore : ''}`
     : `P(buy) not corrected (AUC ${kept.pBuy ? 'lower than uncorrected' : `not ${CORRECTION_AUC_MARGIN} higher`})`;
-  return { count: maeOk && topOk, pBuy: aucOk, reason: `${countWhy}; ${buyWhy}: ${figures}` };
+  return {
+    count: maeOk && topOk && !waiting.count,
+    pBuy: aucOk && !waiting.pBuy,
+    reason: `${countWhy}; ${buyWhy}: ${figures}`,
+  };
 }
 
 /**
@@ -371,18 +383,11 @@ export function learnCorrection(
     ? { count: true, pBuy: true, reason: 'both parts forced (no guard)' }
     : judgeCorrection(validation, kept);
   const supported = { count: judged.count, pBuy: judged.pBuy };
-  const { use, waiting } = opts.force
-    ? { use: supported, waiting: none }
+  const { waiting } = opts.force
+    ? { waiting: none }
     : awaitSecondNight(supported, kept, opts.previousSupport ?? null);
-  const waitingParts = [waiting.count ? 'expected purchases' : '', waiting.pBuy ? 'P(buy)' : '']
-    .filter(Boolean)
-    .join(' and ');
-  const verdict = {
-    ...use,
-    reason: waitingParts
-      ? `${judged.reason}; ${waitingParts} waiting: the previous run's validation did not support ${waiting.count && waiting.pBuy ? 'them' : 'it'}, switched on when the next run's does`
-      : judged.reason,
-  };
+  // the same verdict, worded with the parts that wait a night
+  const verdict = waiting.count || waiting.pBuy ? judgeCorrection(validation, kept, waiting) : judged;
   const out = {
     horizon: h,
     customers,
