@@ -39,7 +39,8 @@ import {
 } from '../src/scoring/models/spend-backtest';
 import { fitSpendModel, SPEND_MODELS, spendLabel, spendOrderValue } from '../src/scoring/models/spend-models';
 import { fitRunModels } from '../src/scoring/run-models';
-import { runPriorityCheck } from '../src/scoring/run-priority-check';
+import type { TierAccuracy } from '../src/scoring/models/tier-accuracy';
+import { runPriorityCheck, runTierAccuracy } from '../src/scoring/run-priority-check';
 import { historyColumns } from '../src/scoring/history-columns.testdata';
 import { columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
 import type { Benchmark, BenchFigure, BenchResult } from './benchmark';
@@ -77,7 +78,10 @@ function cdnowSpend(): SpendHistory[] {
  * The priority as a run at the end of week 39 would compute it (statistics, models and the self-backtest's choice
  * fitted on weeks 1–39, as fit.step.ts fitRun does), judged on the revenue of weeks 40–78 beside naive rankings.
  */
-function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityCheck {
+function cdnowPriorityCheck(
+  full: SpendHistory[],
+  holdout: number,
+): { check: PriorityCheck; byTier: TierAccuracy | null } {
   const calibration = full.map((h) => {
     const k = Array.from(h.days).filter((d) => d <= CALIBRATION_END).length;
     return { days: Array.from(h.days).slice(0, k), amounts: Array.from(h.amounts).slice(0, k) };
@@ -117,14 +121,28 @@ function cdnowPriorityCheck(full: SpendHistory[], holdout: number): PriorityChec
     },
     { clvHorizonDays: holdout },
   );
-  return runPriorityCheck(
-    full.map((h) => {
-      const k = Array.from(h.days).filter((d) => d <= HOLDOUT_END).length;
-      return { days: Array.from(h.days).slice(0, k), amounts: Array.from(h.amounts).slice(0, k) };
-    }),
-    full.map(() => 'individual' as const),
-    { cutoffDay: HOLDOUT_END, horizonDays: holdout, context, policy },
-  );
+  const histories = full.map((h) => {
+    const k = Array.from(h.days).filter((d) => d <= HOLDOUT_END).length;
+    return { days: Array.from(h.days).slice(0, k), amounts: Array.from(h.amounts).slice(0, k) };
+  });
+  const kinds = full.map(() => 'individual' as const);
+  const check = runPriorityCheck(histories, kinds, {
+    cutoffDay: HOLDOUT_END,
+    horizonDays: holdout,
+    context,
+    policy,
+  });
+  // the chosen model as fitted on weeks 1–39 (no scale, no season), judged per value tier at the end of week 39
+  const forecast = models.forecast;
+  const byTier = forecast
+    ? runTierAccuracy(histories, kinds, {
+        cutoffDay: HOLDOUT_END,
+        fit: { model: forecast.model, params: forecast.params, horizon: holdout },
+        context,
+        policy,
+      })
+    : null;
+  return { check, byTier };
 }
 
 /** One calibration/holdout split of a data set: purchase days per customer, calibration end and holdout end. */
@@ -599,7 +617,7 @@ export const scoringAccuracyBench: Benchmark = {
     }
 
     const t2 = Date.now();
-    const check = cdnowPriorityCheck(spend, holdout);
+    const { check, byTier } = cdnowPriorityCheck(spend, holdout);
     const pct = (v: number | null) => (v === null ? NaN : 100 * v);
     ctx.log(
       `top 10 % by each ranking at the end of week 39, share of weeks 40–78 revenue ($${(check.holdoutRevenue / 100).toFixed(0)} from ${check.customers} customers; ${((Date.now() - t2) / 1000).toFixed(1)} s): priority ${pct(check.capture.priority).toFixed(1)} %, recency ${pct(check.capture.recency).toFixed(1)} %, frequency ${pct(check.capture.frequency).toFixed(1)} %, spend ${pct(check.capture.monetary).toFixed(1)} %`,
@@ -611,6 +629,20 @@ export const scoringAccuracyBench: Benchmark = {
     });
     for (const r of NAIVE_RANKINGS)
       baselines.push({ label: `${r} top-decile revenue capture`, value: pct(check.capture[r]), unit: '%' });
+    if (byTier) {
+      const part = (name: string, m: TierAccuracy['overall'] | null) =>
+        m
+          ? `${name} ${m.customers} buyers: actual ${m.actual.toFixed(0)}, predicted ${m.predicted.toFixed(1)} (${pct(m.aggregateError).toFixed(1)} %), MAE ${m.mae.toFixed(4)}, AUC ${m.auc?.toFixed(4) ?? '—'}, top decile ${pct(m.topDecileCapture).toFixed(1)} %`
+          : `${name}: none`;
+      ctx.log(
+        `weeks 40–78 by value tier at the end of week 39 (${byTier.model} as fitted on weeks 1–39, no scale): ${[
+          part('all', byTier.overall),
+          part('core', byTier.tiers.core),
+          part('potential', byTier.tiers.potential),
+          part('general', byTier.tiers.general),
+        ].join('; ')}`,
+      );
+    }
     ratios.push(
       `priority − best naive (${check.bestNaive}) revenue capture = ${(pct(check.capture.priority) - pct(check.capture[check.bestNaive])).toFixed(1)} points (goal > 0)`,
     );
