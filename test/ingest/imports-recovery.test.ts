@@ -149,12 +149,13 @@ describe('imports: recovery after the API is killed mid-upload (API process, Pos
     expect((await imports())[1].error).toMatchObject({ code: 'upload_interrupted' });
     const pieces = await t.db.query(`SELECT 1 FROM import_files WHERE import_id = $1`, [cut.id]);
     expect(pieces).toHaveLength(0);
-    const job = await t.app
-      .get<{ getJob(id: string): Promise<{ getState(): Promise<string> } | undefined> }>(
-        queueToken(QUEUES.crmSync),
-      )
-      .getJob(`import-${whole.id}`);
-    expect(await job?.getState()).toBe('waiting');
+    // the whole upload's import is queued again by the same sweep, which may reach it just after the cut-off one
+    const queueOfImports = t.app.get<{
+      getJob(id: string): Promise<{ getState(): Promise<string> } | undefined>;
+    }>(queueToken(QUEUES.crmSync));
+    const stateOfWhole = async () => (await queueOfImports.getJob(`import-${whole.id}`))?.getState();
+    await until('the whole upload is queued again', async () => (await stateOfWhole()) !== undefined, 30_000);
+    expect(await stateOfWhole()).toBe('waiting');
     expect((await imports())[0].status).toBe('queued');
     expect(Date.now() - restarted).toBeLessThan(60_000);
   }, 300_000);

@@ -173,7 +173,7 @@ export class ImportsRepository extends SqlRepository {
     await this.exec(`DELETE FROM import_files WHERE import_id = $1 AND part = $2`, [importId, part]);
   }
 
-  /** Imports not finished, in every workspace, with how much of their upload is stored (for crash recovery). */
+  /** Imports not finished, in every workspace, oldest first, with how much of their upload is stored (crash recovery). */
   unfinished(): Promise<UnfinishedImportRow[]> {
     return this.rows<UnfinishedImportRow>(
       // @crossTenant the recovery sweep looks at every workspace's unfinished imports
@@ -181,7 +181,8 @@ export class ImportsRepository extends SqlRepository {
               count(f.seq)::int AS pieces, coalesce(sum(length(f.data)), 0)::text AS stored_bytes
        FROM imports i LEFT JOIN import_files f ON f.import_id = i.id AND f.part = 'upload'
        WHERE i.status IN ('queued', 'running')
-       GROUP BY i.id`,
+       GROUP BY i.id
+       ORDER BY i.created_at, i.id`,
     );
   }
 
