@@ -106,8 +106,8 @@ export const RunScoresPageSchema = apiSchema(
 
 const nnum = nullable(num);
 
-/** The holdout figures of one group of a run's backtest sample. */
-const tierFigures = obj({
+/** The holdout figures of a group of a run's backtest sample: a backtest row's, and each value tier's. */
+const holdoutFigures = {
   customers: int,
   actualPurchases: num,
   predictedPurchases: num,
@@ -116,7 +116,8 @@ const tierFigures = obj({
   rmse: num,
   auc: nnum,
   topDecileCapture: nnum,
-});
+};
+const tierFigures = obj(holdoutFigures);
 
 export const RunAccuracySchema = apiSchema(
   'ScoreRunAccuracy',
@@ -138,14 +139,7 @@ export const RunAccuracySchema = apiSchema(
         chosen: bool,
         excluded: bool,
         degenerate: described(arr(str), 'why the fit is degenerate (empty: it is not)'),
-        customers: int,
-        actualPurchases: num,
-        predictedPurchases: num,
-        aggregateError: num,
-        mae: num,
-        rmse: num,
-        auc: nnum,
-        topDecileCapture: nnum,
+        ...holdoutFigures,
         calibration: arr(obj({ decile: int, customers: int, predicted: num, actual: num })),
         params: map(num),
         scale: num,
