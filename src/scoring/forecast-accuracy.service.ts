@@ -20,24 +20,18 @@ export interface RunAccuracyView {
   reason: string | null;
   note: string | null;
   /** per candidate model and backtest horizon: how right the fit on (as-of − h) was about the next h days */
-  backtests: Array<{
-    model: string;
-    horizonDays: number;
-    chosen: boolean;
-    excluded: boolean;
-    degenerate: string[];
-    customers: number;
-    actualPurchases: number;
-    predictedPurchases: number;
-    aggregateError: number;
-    mae: number;
-    rmse: number;
-    auc: number | null;
-    topDecileCapture: number | null;
-    calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
-    params: Record<string, number>;
-    scale: number;
-  }>;
+  backtests: Array<
+    TierFigures & {
+      model: string;
+      horizonDays: number;
+      chosen: boolean;
+      excluded: boolean;
+      degenerate: string[];
+      calibration: Array<{ decile: number; customers: number; predicted: number; actual: number }>;
+      params: Record<string, number>;
+      scale: number;
+    }
+  >;
   /** the priority's top-decile revenue capture beside naive rankings, at the longest horizon (null: none) */
   priorityCheck: PriorityCheck | null;
   /**
@@ -82,7 +76,7 @@ export interface RunAccuracyView {
   } | null;
 }
 
-/** The holdout figures of one group of buyers (as a backtest row has them, without the calibration). */
+/** The holdout figures of a group of sampled buyers: a backtest row's (beside its calibration), a value tier's. */
 export interface TierFigures {
   customers: number;
   actualPurchases: number;
