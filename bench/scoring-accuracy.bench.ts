@@ -40,7 +40,7 @@ import {
 import { fitSpendModel, SPEND_MODELS, spendLabel, spendOrderValue } from '../src/scoring/models/spend-models';
 import { fitRunModels } from '../src/scoring/run-models';
 import type { TierAccuracy } from '../src/scoring/models/tier-accuracy';
-import { runPriorityCheck, runTierAccuracy } from '../src/scoring/run-priority-check';
+import { runSplitChecks } from '../src/scoring/run-priority-check';
 import { historyColumns } from '../src/scoring/history-columns.testdata';
 import { columnModelInputs, runStatistics } from '../src/scoring/run-statistics';
 import type { Benchmark, BenchFigure, BenchResult } from './benchmark';
@@ -126,22 +126,15 @@ function cdnowPriorityCheck(
     return { days: Array.from(h.days).slice(0, k), amounts: Array.from(h.amounts).slice(0, k) };
   });
   const kinds = full.map(() => 'individual' as const);
-  const check = runPriorityCheck(histories, kinds, {
+  // the chosen model as fitted on weeks 1–39 (no scale, no season), judged per value tier at the end of week 39
+  const forecast = models.forecast;
+  const { priority: check, byTier } = runSplitChecks(histories, kinds, {
     cutoffDay: HOLDOUT_END,
     horizonDays: holdout,
+    fit: forecast ? { model: forecast.model, params: forecast.params, horizon: holdout } : null,
     context,
     policy,
   });
-  // the chosen model as fitted on weeks 1–39 (no scale, no season), judged per value tier at the end of week 39
-  const forecast = models.forecast;
-  const byTier = forecast
-    ? runTierAccuracy(histories, kinds, {
-        cutoffDay: HOLDOUT_END,
-        fit: { model: forecast.model, params: forecast.params, horizon: holdout },
-        context,
-        policy,
-      })
-    : null;
   return { check, byTier };
 }
 

@@ -8,7 +8,7 @@
  * and workspace statistics are the run's (fitted up to the as-of day, so they know a little of the holdout). The
  * naive rankings read only the split-time purchases. docs/models-clv.md, "Is the priority better than a naive rule?"
  */
-import { type ChunkInputRow, createChunkScorer, type RunModelContext } from './chunk-scoring';
+import { type ChunkInputRow, createChunkScorer, type RunModelContext, type ScoreRow } from './chunk-scoring';
 import type { ScoringPolicy } from './models/customer-policy';
 import type { CountModelName, CountModelParams } from './models/count-models';
 import {
@@ -21,42 +21,53 @@ import {
 import { accuracyByTier, type TierAccuracy } from './models/tier-accuracy';
 import type { ValueTier } from './models/types';
 
-/** The check at `horizonDays` before `cutoffDay` (day numbers) on a sample's spend histories and kinds. */
-export function runPriorityCheck(
-  histories: SpendHistory[],
-  kinds: ReadonlyArray<'individual' | 'business'>,
-  opts: { cutoffDay: number; horizonDays: number; context: RunModelContext; policy: Readonly<ScoringPolicy> },
-): PriorityCheck {
-  const score = createChunkScorer(opts.context, opts.policy);
-  return priorityCheck(histories, {
-    cutoffDay: opts.cutoffDay,
-    horizonDays: opts.horizonDays,
-    priorityOf: (c) => score(splitRow(c, kinds)).priority,
-  });
+/** What the run checks at the backtest's split: the priority's revenue capture and the accuracy per value tier. */
+export interface SplitChecks {
+  priority: PriorityCheck;
+  /** null when no model was chosen (`fit` null) */
+  byTier: TierAccuracy | null;
 }
 
 /**
- * The chosen model's accuracy per value tier at `fit.horizon` before `cutoffDay` (models/tier-accuracy.ts), each
- * buyer's tier as the run's scorer puts it at the split.
+ * Both checks on a sample's spend histories and kinds: the priority check at `horizonDays` before `cutoffDay` (day
+ * numbers) and the chosen model's accuracy per value tier at `fit.horizon` before it. One scorer; a customer at a
+ * split is scored once, so when the two horizons are the same (as in a run) each buyer is scored once for both.
  */
-export function runTierAccuracy(
+export function runSplitChecks(
   histories: SpendHistory[],
   kinds: ReadonlyArray<'individual' | 'business'>,
   opts: {
     cutoffDay: number;
-    fit: { model: CountModelName; params: CountModelParams; horizon: number };
+    horizonDays: number;
+    fit: { model: CountModelName; params: CountModelParams; horizon: number } | null;
     context: RunModelContext;
     policy: Readonly<ScoringPolicy>;
   },
-): TierAccuracy {
+): SplitChecks {
   const score = createChunkScorer(opts.context, opts.policy);
-  const { customers } = splitSpend(histories, opts.cutoffDay - opts.fit.horizon, opts.cutoffDay);
-  const tiers = new Map(customers.map((c) => [c.index, score(splitRow(c, kinds)).valueTier as ValueTier]));
-  return accuracyByTier(histories, opts.fit, opts.cutoffDay, (i) => {
+  const scored = new Map<string, ScoreRow>();
+  const scoreAt = (c: SplitCustomer, splitDay: number): ScoreRow => {
+    const key = `${splitDay}:${c.index}`;
+    let row = scored.get(key);
+    if (!row) scored.set(key, (row = score(splitRow(c, kinds))));
+    return row;
+  };
+  const priority = priorityCheck(histories, {
+    cutoffDay: opts.cutoffDay,
+    horizonDays: opts.horizonDays,
+    priorityOf: (c) => scoreAt(c, opts.cutoffDay - opts.horizonDays).priority,
+  });
+  const fit = opts.fit;
+  if (!fit) return { priority, byTier: null };
+  const splitDay = opts.cutoffDay - fit.horizon;
+  const { customers } = splitSpend(histories, splitDay, opts.cutoffDay);
+  const tiers = new Map(customers.map((c) => [c.index, scoreAt(c, splitDay).valueTier as ValueTier]));
+  const byTier = accuracyByTier(histories, fit, opts.cutoffDay, (i) => {
     const tier = tiers.get(i);
     if (tier === undefined) throw new Error(`no tier at the split for sampled customer ${i}`);
     return tier;
   });
+  return { priority, byTier };
 }
 
 /** A sampled customer at the split as a chunk's input row: purchases only (see above). */

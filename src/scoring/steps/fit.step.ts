@@ -10,9 +10,9 @@ import {
 } from '../models/backtest';
 import { backtestInThread, type ThreadBacktest } from '../models/backtest-thread';
 import type { WeightedRepeatSummary } from '../models/bg-nbd';
-import { type PriorityCheck, priorityCheckSentence } from '../models/priority-check';
-import { type TierAccuracy, tierAccuracySentence } from '../models/tier-accuracy';
-import { runPriorityCheck, runTierAccuracy } from '../run-priority-check';
+import { priorityCheckSentence } from '../models/priority-check';
+import { tierAccuracySentence } from '../models/tier-accuracy';
+import { runSplitChecks, type SplitChecks } from '../run-priority-check';
 import type { RunModelContext } from '../chunk-scoring';
 import { CustomerSummariesRepository } from '../customer-summaries.repository';
 import { ForecastAccuracyRepository } from '../forecast-accuracy.repository';
@@ -139,16 +139,16 @@ export class FitStep {
     const tally = await leftOut;
     lap('leftOutWait');
     const warnings = [...tally.warnings];
-    const check = histories && models.backtest ? checkPriority(histories, models.backtest, fitted) : null;
-    if (check) {
+    const checks = histories && models.backtest ? splitChecks(histories, models.backtest, fitted) : null;
+    if (checks) {
+      const check = checks.priority;
       models.report.priorityCheck = check;
       models.report.reasons.push(priorityCheckSentence(check));
       if (check.worse) warnings.push(priorityCheckSentence(check));
     }
-    const byTier = histories && models.backtest ? tierAccuracy(histories, models.backtest, fitted) : null;
-    if (byTier) {
-      models.report.tierAccuracy = byTier;
-      models.report.reasons.push(tierAccuracySentence(byTier));
+    if (checks?.byTier) {
+      models.report.tierAccuracy = checks.byTier;
+      models.report.reasons.push(tierAccuracySentence(checks.byTier));
     }
     lap('priorityCheck');
     const previousRunId = run.model_params.previousRunId ?? null;
@@ -427,44 +427,22 @@ function fitRun(
 }
 
 /**
- * The chosen model's accuracy per value tier at the self-backtest's longest horizon, with the run's scorer
- * (run-priority-check.ts); null without a chosen model, its fit at that horizon, or the sample's spend.
+ * The checks at the self-backtest's longest horizon, with the run's scorer (run-priority-check.ts): the priority's
+ * revenue capture and the chosen model's accuracy per value tier; null without the sample's spend or a horizon.
  */
-function tierAccuracy(histories: BacktestInput, result: BacktestResult, fitted: RunFit): TierAccuracy | null {
-  const candidate = result.candidates.find((c) => c.model === result.chosen);
-  const last = candidate?.horizons[candidate.horizons.length - 1];
-  if (!histories.spend || !candidate || !last) return null;
-  const amounts = histories.spend.amounts;
-  return runTierAccuracy(
-    histories.histories.map((h, i) => ({ days: h.days, amounts: amounts[i] })),
-    histories.spend.kinds,
-    {
-      cutoffDay: histories.cutoffDay,
-      fit: { model: candidate.model, params: last.params, horizon: last.horizon },
-      context: fitted.context,
-      policy: createScoringPolicy(fitted.workspaceStats, fitted.policyOverrides),
-    },
-  );
-}
-
-/**
- * The priority check at the self-backtest's longest horizon, with the run's scorer (run-priority-check.ts); null
- * without the sample's spend or a horizon.
- */
-function checkPriority(
-  histories: BacktestInput,
-  result: BacktestResult,
-  fitted: RunFit,
-): PriorityCheck | null {
+function splitChecks(histories: BacktestInput, result: BacktestResult, fitted: RunFit): SplitChecks | null {
   const horizon = result.horizons[result.horizons.length - 1];
   if (!histories.spend || horizon === undefined) return null;
+  const candidate = result.candidates.find((c) => c.model === result.chosen);
+  const last = candidate?.horizons[candidate.horizons.length - 1];
   const amounts = histories.spend.amounts;
-  return runPriorityCheck(
+  return runSplitChecks(
     histories.histories.map((h, i) => ({ days: h.days, amounts: amounts[i] })),
     histories.spend.kinds,
     {
       cutoffDay: histories.cutoffDay,
       horizonDays: horizon,
+      fit: candidate && last ? { model: candidate.model, params: last.params, horizon: last.horizon } : null,
       context: fitted.context,
       policy: createScoringPolicy(fitted.workspaceStats, fitted.policyOverrides),
     },
