@@ -8,7 +8,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumberString, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { PageQuery } from '../common/page-query';
 import { CrmInboxService, InboxStatus } from './events/crm-inbox.service';
@@ -43,7 +43,8 @@ class ReprocessDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsNumberString({ no_symbols: true }, { each: true })
+  // an inbox id is a bigint: 19 digits can pass its range, and PostgreSQL would refuse the cast with a 500
+  @Matches(/^\d{1,18}$/, { each: true, message: '$property must hold inbox ids (up to 18 digits each)' })
   ids?: string[];
 }
 

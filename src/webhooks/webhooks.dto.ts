@@ -14,6 +14,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { Omittable } from '../common/omittable.decorator';
 import { PageQuery } from '../common/page-query';
 import { EVENT_TYPES } from './event-types';
 
@@ -31,7 +32,7 @@ export class CreateEndpointDto {
     enum: EVENT_TYPE_LIST,
     isArray: true,
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -41,7 +42,7 @@ export class CreateEndpointDto {
 
 export class UpdateEndpointDto {
   @ApiPropertyOptional({ example: 'https://crm.example.com/hooks/callplan-v2' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(2000)
   url?: string;
@@ -51,7 +52,7 @@ export class UpdateEndpointDto {
     enum: EVENT_TYPE_LIST,
     isArray: true,
   })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -61,7 +62,7 @@ export class UpdateEndpointDto {
   @ApiPropertyOptional({
     description: 'false disables the endpoint, true enables it (and clears its failure streak)',
   })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   active?: boolean;
 }

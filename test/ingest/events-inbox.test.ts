@@ -84,6 +84,18 @@ describe.each(queueBackends())('CRM inbox: crash after 2xx, reprocess (queues on
     expect(await customers()).toEqual(['a', 'b', 'c']);
   });
 
+  it('refuses an inbox id past the bigint range with 400 naming the field (it was a 500 from the cast)', async () => {
+    const res = await fetch(`${nest.url}/v1/crm/inbox/reprocess`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: ['9999999999999999999999999999999999999999'] }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('validation_failed');
+    expect(JSON.stringify(body.error)).toContain('ids');
+  });
+
   it('sweeps rows whose job was lost, and a second job for a processed row does nothing', async () => {
     const [row] = await nest.db.query(
       `INSERT INTO crm_inbox (workspace_id, webhook_id, signed_at, event_count, payload_enc, received_at)

@@ -101,6 +101,16 @@ describe('webhook endpoint API', () => {
     expect(enabled.body).toMatchObject({ active: true, disabledReason: null });
     expect((await call('POST', `/v1/webhook-endpoints/${ep.id}/disable`)).body.active).toBe(false);
     await call('PATCH', `/v1/webhook-endpoints/${ep.id}`, { active: true });
+    // null is not "leave it": each field refuses it by name, and the endpoint is unchanged (it was a 500)
+    for (const field of ['url', 'eventTypes', 'active']) {
+      const res = await call('PATCH', `/v1/webhook-endpoints/${ep.id}`, { [field]: null });
+      expect([field, res.status, res.body.error.code]).toEqual([field, 400, 'validation_failed']);
+      expect(JSON.stringify(res.body.error.details)).toContain(field);
+    }
+    expect((await call('GET', `/v1/webhook-endpoints/${ep.id}`)).body).toMatchObject({
+      active: true,
+      eventTypes: ['scores.updated', 'worklist.outcome_recorded'],
+    });
 
     for (const [method, path] of [
       ['GET', `/v1/webhook-endpoints/${ep.id}`],
