@@ -220,3 +220,8 @@ export function propertySweep(doc: Json, op: FuzzOperation, ids: string[], value
   }
   return out;
 }
+
+/** Query strings that set one of the operation's query parameters to each of `values` in turn. */
+export function querySweep(op: FuzzOperation, values: string[]): string[] {
+  return op.query.flatMap((q) => values.map((v) => `?${new URLSearchParams([[q.name, v]]).toString()}`));
+}
