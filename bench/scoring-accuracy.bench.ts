@@ -413,7 +413,7 @@ function spendSection(
     const m = spendMetrics(outer, predicted, expected);
     maes.set(model, m.mae);
     log(
-      `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout order value MAE ${m.mae.toFixed(0).padStart(6)} (aggregate ${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  revenue MAE ${m.revenueMae === null ? '–' : m.revenueMae.toFixed(0).padStart(6)} (aggregate ${m.revenueAggregateError === null ? '–' : (100 * m.revenueAggregateError).toFixed(1).padStart(5)} %)`,
+      `  ${label} backtest MAE ${backtestMae.padStart(6)}  holdout order value MAE ${m.mae.toFixed(0).padStart(6)} (aggregate ${(100 * (m.aggregateError ?? NaN)).toFixed(1).padStart(5)} %)  revenue MAE ${m.revenueMae === null ? '–' : m.revenueMae.toFixed(0).padStart(6)} (aggregate ${m.revenueAggregateError === null ? '–' : (100 * m.revenueAggregateError).toFixed(1).padStart(5)} %)`,
     );
   }
   return {
@@ -427,12 +427,12 @@ function spendSection(
 /** The goals of issue 13 for one split: chosen against the textbook. */
 function goalLine(o: SplitOutcome, which: 'chosen' | 'final'): string {
   const m = o[which];
-  const agg = m.aggregateError;
+  const agg = m.aggregateError ?? NaN;
   const mae = m.mae / o.textbook.mae;
   const auc = (m.auc ?? NaN) - (o.textbook.auc ?? NaN);
   const top = (m.topDecileCapture ?? NaN) - (o.textbook.topDecileCapture ?? NaN);
   const ok = (b: boolean) => (b ? 'met' : 'NOT met');
-  return `${which === 'final' ? 'with learned correction: ' : 'without: '}${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * o.textbook.aggregateError).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (${m.aucBy} vs ${o.textbook.aucBy}; ≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
+  return `${which === 'final' ? 'with learned correction: ' : 'without: '}${o.name}: aggregate ${(100 * agg).toFixed(1)} % (BG/NBD ${(100 * (o.textbook.aggregateError ?? NaN)).toFixed(1)} %; ±5 % ${ok(Math.abs(agg) <= 0.05)}), MAE ${mae.toFixed(3)}× (≤ 0.95 ${ok(mae <= 0.95)}), AUC ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (${m.aucBy} vs ${o.textbook.aucBy}; ≥ +0.01 ${ok(auc >= 0.01)}), top decile ${top >= 0 ? '+' : ''}${(100 * top).toFixed(2)} points (≥ 0 ${ok(top >= 0)})`;
 }
 
 /** Purchase days per customer of a generated workspace (src/generator: paid orders, distinct UTC days). */
@@ -530,7 +530,7 @@ export const scoringAccuracyBench: Benchmark = {
     const baselines: BenchFigure[] = [];
     const ratios: string[] = [];
     const line: LineFormat = (label, m) =>
-      `  ${label.padEnd(44)} predicted ${m.predicted.toFixed(1).padStart(8)} (${(100 * m.aggregateError).toFixed(1).padStart(5)} %)  MAE ${m.mae.toFixed(4)}  RMSE ${m.rmse.toFixed(3)}  AUC ${m.auc!.toFixed(4)} by ${m.aucBy.padEnd(8)}  top decile ${(100 * m.topDecileCapture!).toFixed(1)} %`;
+      `  ${label.padEnd(44)} predicted ${m.predicted.toFixed(1).padStart(8)} (${(100 * (m.aggregateError ?? NaN)).toFixed(1).padStart(5)} %)  MAE ${m.mae.toFixed(4)}  RMSE ${m.rmse.toFixed(3)}  AUC ${m.auc!.toFixed(4)} by ${m.aucBy.padEnd(8)}  top decile ${(100 * m.topDecileCapture!).toFixed(1)} %`;
 
     // cost of the fits and of the backtest on CDNOW weeks 1–39 (days, as lifetimes; the backtest in weeks)
     const calibration = cdnow.map((h) => ({ days: Array.from(h.days).filter((d) => d <= CALIBRATION_END) }));
@@ -599,12 +599,12 @@ export const scoringAccuracyBench: Benchmark = {
       });
       figures.push({
         label: `${o.name}: chosen |aggregate error|`,
-        value: Math.abs(o.chosen.aggregateError) * 100,
+        value: Math.abs(o.chosen.aggregateError ?? NaN) * 100,
         unit: '%',
       });
       baselines.push({
         label: `${o.name}: BG/NBD |aggregate error|`,
-        value: Math.abs(o.textbook.aggregateError) * 100,
+        value: Math.abs(o.textbook.aggregateError ?? NaN) * 100,
         unit: '%',
       });
     }

@@ -37,6 +37,7 @@ import { CheckCustomerReferencesPerStatement1769200000000 } from './176920000000
 import { KeepOrderTally1769300000000 } from './1769300000000-keep-order-tally';
 import { KeepClvSent1769400000000 } from './1769400000000-keep-clv-sent';
 import { CoverCustomerHistoryIndexes1769500000000 } from './1769500000000-cover-customer-history-indexes';
+import { AccuracyAggregateErrorNullable1769600000000 } from './1769600000000-accuracy-aggregate-error-nullable';
 
 /** Every migration, in order. Explicit so that compiled, ts-jest and CLI runs all see the same list. */
 export const MIGRATIONS = [
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   KeepOrderTally1769300000000,
   KeepClvSent1769400000000,
   CoverCustomerHistoryIndexes1769500000000,
+  AccuracyAggregateErrorNullable1769600000000,
 ];

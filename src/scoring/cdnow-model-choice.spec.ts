@@ -51,7 +51,7 @@ describe('CDNOW: model chosen by a backtest inside weeks 1–39, judged on weeks
       ...choice.candidates.map(
         (c) =>
           `  ${modelLabel(c.model).padEnd(11)} MAE ${c.horizons.map((h) => h.metrics.mae.toFixed(3)).join(' / ')}  aggregate ${c.horizons
-            .map((h) => pct(h.metrics.aggregateError))
+            .map((h) => pct(h.metrics.aggregateError!))
             .join(
               ' / ',
             )}  mean MAE ${c.meanMae.toFixed(4)}  correction × ${c.scale.toFixed(3)}${c.excluded ? '  (excluded)' : ''}`,
@@ -66,11 +66,11 @@ describe('CDNOW: model chosen by a backtest inside weeks 1–39, judged on weeks
         chosen.topDecileCapture! - textbook.topDecileCapture!
       ).toFixed(
         4,
-      )}, |aggregate| ${pct(Math.abs(chosen.aggregateError))} vs ${pct(Math.abs(textbook.aggregateError))}`,
+      )}, |aggregate| ${pct(Math.abs(chosen.aggregateError!))} vs ${pct(Math.abs(textbook.aggregateError!))}`,
     ];
     console.log(lines.join('\n'));
     function row(label: string, m: typeof chosen): string {
-      return `${label.padEnd(21)} ${m.predicted.toFixed(1).padStart(9)}  ${pct(m.aggregateError).padStart(8)}  ${m.mae.toFixed(4)}  ${m.rmse.toFixed(3)}  ${m.auc!.toFixed(4)}  ${pct(m.topDecileCapture!)}`;
+      return `${label.padEnd(21)} ${m.predicted.toFixed(1).padStart(9)}  ${pct(m.aggregateError!).padStart(8)}  ${m.mae.toFixed(4)}  ${m.rmse.toFixed(3)}  ${m.auc!.toFixed(4)}  ${pct(m.topDecileCapture!)}`;
     }
   });
 
@@ -87,7 +87,7 @@ describe('CDNOW: model chosen by a backtest inside weeks 1–39, judged on weeks
   it('the chosen forecast beats BG/NBD on MAE and aggregate error, and ranks at least as well', () => {
     expect(choice.chosen).not.toBeNull();
     expect(chosen.mae).toBeLessThan(textbook.mae);
-    expect(Math.abs(chosen.aggregateError)).toBeLessThan(Math.abs(textbook.aggregateError));
+    expect(Math.abs(chosen.aggregateError!)).toBeLessThan(Math.abs(textbook.aggregateError!));
     expect(chosen.auc!).toBeGreaterThanOrEqual(textbook.auc!);
     expect(chosen.topDecileCapture!).toBeGreaterThanOrEqual(textbook.topDecileCapture!);
   });

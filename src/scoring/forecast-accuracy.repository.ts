@@ -25,7 +25,7 @@ export interface AccuracyRow {
   customers: number;
   actual: number;
   predicted: number;
-  aggregate_error: number;
+  aggregate_error: number | null;
   mae: number;
   rmse: number;
   auc: number | null;

@@ -81,7 +81,8 @@ export interface TierFigures {
   customers: number;
   actualPurchases: number;
   predictedPurchases: number;
-  aggregateError: number;
+  /** null: nothing was bought in the holdout but something was predicted */
+  aggregateError: number | null;
   mae: number;
   rmse: number;
   auc: number | null;

@@ -17,7 +17,7 @@ import {
 
 /** The figures of one side of the validation, for the report. */
 interface ValidationFigures {
-  aggregateError: number;
+  aggregateError: number | null;
   mae: number;
   auc: number | null;
   topDecileCapture: number | null;

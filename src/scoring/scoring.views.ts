@@ -111,7 +111,10 @@ const holdoutFigures = {
   customers: int,
   actualPurchases: num,
   predictedPurchases: num,
-  aggregateError: num,
+  aggregateError: described(
+    nnum,
+    '(predicted − actual) / actual; null when nothing was bought but something was predicted',
+  ),
   mae: num,
   rmse: num,
   auc: nnum,
@@ -195,13 +198,13 @@ export const RunAccuracySchema = apiSchema(
             nullable(
               obj({
                 uncorrected: obj({
-                  aggregateError: num,
+                  aggregateError: nnum,
                   mae: num,
                   auc: nnum,
                   topDecileCapture: nnum,
                   aucExpected: described(nnum, 'AUC of the model as is, ranked by expected purchases'),
                 }),
-                corrected: obj({ aggregateError: num, mae: num, auc: nnum, topDecileCapture: nnum }),
+                corrected: obj({ aggregateError: nnum, mae: num, auc: nnum, topDecileCapture: nnum }),
               }),
             ),
             'cross-fitted on that split: the chosen model as is and corrected (null: not tried, see reason)',

@@ -4471,7 +4471,8 @@ export interface components {
         customers: number;
         actualPurchases: number;
         predictedPurchases: number;
-        aggregateError: number;
+        /** @description (predicted − actual) / actual; null when nothing was bought but something was predicted */
+        aggregateError: number | null;
         mae: number;
         rmse: number;
         auc: number | null;
@@ -4513,7 +4514,8 @@ export interface components {
           customers: number;
           actualPurchases: number;
           predictedPurchases: number;
-          aggregateError: number;
+          /** @description (predicted − actual) / actual; null when nothing was bought but something was predicted */
+          aggregateError: number | null;
           mae: number;
           rmse: number;
           auc: number | null;
@@ -4524,7 +4526,8 @@ export interface components {
             customers: number;
             actualPurchases: number;
             predictedPurchases: number;
-            aggregateError: number;
+            /** @description (predicted − actual) / actual; null when nothing was bought but something was predicted */
+            aggregateError: number | null;
             mae: number;
             rmse: number;
             auc: number | null;
@@ -4534,7 +4537,8 @@ export interface components {
             customers: number;
             actualPurchases: number;
             predictedPurchases: number;
-            aggregateError: number;
+            /** @description (predicted − actual) / actual; null when nothing was bought but something was predicted */
+            aggregateError: number | null;
             mae: number;
             rmse: number;
             auc: number | null;
@@ -4544,7 +4548,8 @@ export interface components {
             customers: number;
             actualPurchases: number;
             predictedPurchases: number;
-            aggregateError: number;
+            /** @description (predicted − actual) / actual; null when nothing was bought but something was predicted */
+            aggregateError: number | null;
             mae: number;
             rmse: number;
             auc: number | null;
@@ -4573,7 +4578,7 @@ export interface components {
         /** @description cross-fitted on that split: the chosen model as is and corrected (null: not tried, see reason) */
         validation: {
           uncorrected: {
-            aggregateError: number;
+            aggregateError: number | null;
             mae: number;
             auc: number | null;
             topDecileCapture: number | null;
@@ -4581,7 +4586,7 @@ export interface components {
             aucExpected: number | null;
           };
           corrected: {
-            aggregateError: number;
+            aggregateError: number | null;
             mae: number;
             auc: number | null;
             topDecileCapture: number | null;

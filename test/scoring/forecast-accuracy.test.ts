@@ -1,3 +1,5 @@
+import { ForecastAccuracyRepository } from '../../src/scoring/forecast-accuracy.repository';
+import { type BacktestResult, holdoutMetrics } from '../../src/scoring/models/backtest';
 import { seedCrm } from '../support/crm-fixture';
 import { useTestApp } from '../support/use-test-app';
 import { client, keyFor } from '../worklist/worklist-support';
@@ -187,4 +189,41 @@ describe('the self-backtest of a scoring run', () => {
     expect(second.priorityCheck).toEqual(view.priorityCheck);
     expect(second.spend).toEqual(view.spend);
   }, 240_000);
+
+  it('stores and serves a horizon where nothing was bought as no aggregate error (it was 0 %, a perfect forecast)', async () => {
+    const [{ id }] = await nest.db.query(
+      `SELECT id FROM score_runs WHERE workspace_id = $1 AND status = 'completed' ORDER BY created_at LIMIT 1`,
+      [workspaceId],
+    );
+    // a young workspace's shortest horizon: nobody of the sample bought in it, the model expected 1.6 purchases
+    const metrics = holdoutMetrics([0.4, 1.2], [0, 0]);
+    await nest.app.get(ForecastAccuracyRepository).save(workspaceId, id, {
+      cutoffDay: 100,
+      horizons: [3],
+      customers: 2,
+      candidates: [
+        {
+          model: 'bg-nbd',
+          horizons: [{ horizon: 3, metrics, params: { r: 1, alpha: 1, a: 1, b: 1 }, degenerate: [] }],
+          meanMae: metrics.mae,
+          scale: 1,
+          scaleDetail: { logRatios: [], shrinkage: 0, calendarVariance: 0 },
+          excluded: false,
+          aucBy: 'expected',
+          meanAuc: { p_buy: null, expected: null },
+        },
+      ],
+      chosen: null,
+      scale: 1,
+      reason: 'test',
+      seasonality: null,
+      seasonalityReason: 'test',
+      yearAgo: null,
+    } as unknown as BacktestResult);
+    const key = await keyFor(nest.app, workspaceId, 'admin');
+    const view = (await client(nest.app).get(`/v1/score-runs/${id}/accuracy`, key).expect(200)).body;
+    const row = view.backtests.find((b: { horizonDays: number }) => b.horizonDays === 3);
+    expect(row).toMatchObject({ actualPurchases: 0, aggregateError: null });
+    expect(row.predictedPurchases).toBeCloseTo(1.6, 9);
+  });
 });

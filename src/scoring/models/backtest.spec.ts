@@ -51,6 +51,13 @@ describe('holdoutMetrics', () => {
     expect(m.aucBy).toBe('expected');
   });
 
+  it('has no aggregate error when nothing was bought but something was predicted (it read 0 %: perfect)', () => {
+    // a small tier or a young workspace's short horizon: nobody bought in the holdout
+    expect(holdoutMetrics([0.4, 1.1], [0, 0]).aggregateError).toBeNull();
+    expect(holdoutMetrics([0, 0], [0, 0]).aggregateError).toBe(0);
+    expect(holdoutMetrics([], []).aggregateError).toBe(0);
+  });
+
   it('ranks the AUC by P(buy) when given, and everything else by the expected purchases', () => {
     const predicted = [3, 1, 1, 0.5];
     const actual = [0, 1, 2, 0];

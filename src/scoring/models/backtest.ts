@@ -32,8 +32,11 @@ export interface HoldoutMetrics {
   customers: number;
   actual: number;
   predicted: number;
-  /** (predicted − actual) / actual over all customers; 0 when both are 0 */
-  aggregateError: number;
+  /**
+   * (predicted − actual) / actual over all customers; 0 when both are 0, null when nothing was bought but
+   * something was predicted (no ratio: 0 there read as a perfect forecast)
+   */
+  aggregateError: number | null;
   mae: number;
   rmse: number;
   /**
@@ -107,7 +110,7 @@ export function holdoutMetrics(
     customers: n,
     actual: sa,
     predicted: sp,
-    aggregateError: sa > 0 ? (sp - sa) / sa : 0,
+    aggregateError: sa > 0 ? (sp - sa) / sa : sp === 0 ? 0 : null,
     mae: n ? ae / n : 0,
     rmse: n ? sqrt(se / n) : 0,
     auc: rocAuc(pBuy ?? predicted, actual),
@@ -454,7 +457,7 @@ function scaleSource(c: CandidateResult | null, calendarVariance: number, season
   if (c?.yearAgo) {
     const adjusted = seasonal ? c.yearAgo.seasonalMetrics : null;
     const m = adjusted ?? c.yearAgo.metrics;
-    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar${adjusted ? ', seasonally adjusted' : ''} (aggregate error ${(100 * m.aggregateError).toFixed(1)} %)`;
+    return `from its backtest a year earlier over the same ${c.yearAgo.horizon} days of the calendar${adjusted ? ', seasonally adjusted' : ''} (aggregate error ${m.aggregateError === null ? 'undefined: nothing was bought' : `${(100 * m.aggregateError).toFixed(1)} %`})`;
   }
   return `from its backtest aggregate error${calendarVariance > 0 ? ' (the seasonal pattern is unknown, so the calendar adds to its uncertainty)' : ''}`;
 }

@@ -81,7 +81,9 @@ describe('the backtest with seasonality', () => {
     const [h] = result.candidates[0].horizons;
     // the split is on 1 October: the holdout is the October–December peak that a constant rate misses
     expect(h.metrics.aggregateError).toBeLessThan(-0.1);
-    expect(Math.abs(h.seasonalMetrics!.aggregateError)).toBeLessThan(Math.abs(h.metrics.aggregateError) / 2);
+    expect(Math.abs(h.seasonalMetrics!.aggregateError!)).toBeLessThan(
+      Math.abs(h.metrics.aggregateError!) / 2,
+    );
     expect(h.seasonalMetrics!.mae).toBeLessThan(h.metrics.mae);
   });
 
@@ -101,7 +103,7 @@ describe('the backtest with seasonality', () => {
     const matched = result.candidates[0].yearAgo!;
     // a year earlier the same 92 days were the October–December peak: a constant rate missed it, the index did not
     expect(matched.metrics.aggregateError).toBeLessThan(-0.1);
-    expect(Math.abs(matched.seasonalMetrics!.aggregateError)).toBeLessThan(0.08);
+    expect(Math.abs(matched.seasonalMetrics!.aggregateError!)).toBeLessThan(0.08);
     expect(Math.abs(Math.log(result.scale))).toBeLessThan(0.08);
     expect(result.reason).toMatch(
       /a year earlier over the same 92 days of the calendar, seasonally adjusted/,

@@ -50,6 +50,17 @@ describe('forecast accuracy by value tier', () => {
     );
   });
 
+  it('says a tier whose buyers bought nothing in the holdout has no aggregate error, not 0 %', () => {
+    const splitDay = cutoffDay - horizon;
+    // the customers who bought by the split and never after it: a tier of their own
+    const silent = (i: number) => Array.from(histories[i].days).every((d) => d <= splitDay);
+    const a = accuracyByTier(histories, fit, cutoffDay, (i) => (silent(i) ? 'potential' : 'general'));
+    expect(a.tiers.potential!.actual).toBe(0);
+    expect(a.tiers.potential!.predicted).toBeGreaterThan(0);
+    expect(a.tiers.potential!.aggregateError).toBeNull();
+    expect(tierAccuracySentence(a)).toMatch(/potential \d+ buyers, MAE [\d.]+, aggregate none bought/);
+  });
+
   it('asks the tier only of customers who had bought by the split', () => {
     const asked: number[] = [];
     accuracyByTier(histories, fit, cutoffDay, (i) => {

@@ -61,7 +61,8 @@ export function accuracyByTier(
 
 /** The sentence a run's report gives it: MAE and aggregate error per tier beside the overall. */
 export function tierAccuracySentence(a: TierAccuracy): string {
-  const pct = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} %`;
+  const pct = (v: number | null) =>
+    v === null ? 'none bought' : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} %`;
   const part = (name: string, m: HoldoutMetrics | null) =>
     m
       ? `${name} ${m.customers} buyers, MAE ${m.mae.toFixed(3)}, aggregate ${pct(m.aggregateError)}`

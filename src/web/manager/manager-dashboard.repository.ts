@@ -61,7 +61,7 @@ export interface AccuracyPointRow {
   horizon_days: number;
   predicted: number;
   actual: number;
-  aggregate_error: number;
+  aggregate_error: number | null;
   /** the chosen model's figures over the buyers who were core at the split (null: a run from before them) */
   core_predicted: number | null;
   core_actual: number | null;
