@@ -75,6 +75,16 @@ describe('spendSplit and spendMetrics', () => {
     expect(m.revenueAggregateError).toBeCloseTo(12 / 140, 12);
     expect(spendMetrics(split, [100, 10]).revenueMae).toBeNull();
   });
+
+  it('has no revenue aggregate error when nobody bought but revenue was predicted (it read 0 %)', () => {
+    // split at day 50: nobody buys after it
+    const split = spendSplit(h, 50, 30);
+    expect(split.every((c) => c.holdoutRevenue === 0)).toBe(true);
+    const m = spendMetrics(split, [100, 10], [0.5, 0.2]);
+    expect(m.revenueAggregateError).toBeNull();
+    // no holdout purchases, none predicted by order value: 0 against 0
+    expect(m.aggregateError).toBe(0);
+  });
 });
 
 describe('chooseSpend', () => {

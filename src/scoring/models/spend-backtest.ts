@@ -42,7 +42,10 @@ export interface SpendHorizonResult {
   buyers: number;
   /** mean |predicted − actual mean order value| over the holdout buyers (minor units) */
   mae: number;
-  /** Σ holdout purchases × predicted order value against the holdout revenue, (predicted − actual) / actual */
+  /**
+   * Σ holdout purchases × predicted order value against the holdout revenue, (predicted − actual) / actual; NaN
+   * when the fit was rejected or nothing was bought but some was predicted
+   */
   aggregateError: number;
   /** with the count model's E[X]: mean |E[X]·order value − holdout revenue| over every customer, and the aggregate */
   revenueMae: number | null;
@@ -175,13 +178,14 @@ export function spendMetrics(
     predictedRevenue += c.holdoutPurchases * predicted[i];
     actualRevenue += c.holdoutRevenue;
   });
-  const ratio = (p: number, a: number) => (a !== 0 ? (p - a) / abs(a) : 0);
+  // against no revenue there is no ratio (0 % would read as perfect): NaN, which the means leave out
+  const ratio = (p: number, a: number) => (a !== 0 ? (p - a) / abs(a) : p === 0 ? 0 : NaN);
   return {
     buyers,
     mae: buyers ? absError / buyers : 0,
     aggregateError: ratio(predictedRevenue, actualRevenue),
     revenueMae: expected && split.length ? revenueAbs / split.length : null,
-    revenueAggregateError: expected ? ratio(revenuePredicted, actualRevenue) : null,
+    revenueAggregateError: expected ? finiteOrNull(ratio(revenuePredicted, actualRevenue)) : null,
   };
 }
 
@@ -228,4 +232,8 @@ export function chooseSpend(
     chosen: kept.chosen,
     reason: `lowest mean backtest MAE of the holdout buyers' mean order value (${ranking}; within ${100 * SPEND_MAE_TIE_SHARE} % of the best the simpler model wins)${kept.note}${note}`,
   };
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
 }
