@@ -18,7 +18,7 @@ import { WorklistPublisher } from '../worklist/worklist-publisher.service';
 import { WorklistQueryService } from '../worklist/worklist-query.service';
 import { todayIn, WorkspacesService } from '../workspaces/workspaces.service';
 import { CliError, CliSession, DEFAULT_STALL_SECONDS, openSession, QueueWaitWatch } from './cli-context';
-import { positiveInt } from './cli-options';
+import { calendarDay, positiveInt } from './cli-options';
 import { progressBar } from './progress';
 import { printWorklist } from './print-worklist';
 
@@ -53,10 +53,13 @@ function registerGenerateCommand(program: Command): void {
     .requiredOption('--customers <n>', 'number of customers', positiveInt('--customers'))
     .option('--seed <n>', 'random seed (same seed, same files)', positiveInt('--seed'), 1)
     .requiredOption('--out <dir>', 'output directory')
-    .option('--as-of <date>', 'the data set ends the day before this date (default 2026-11-24)')
+    .option(
+      '--as-of <date>',
+      'the data set ends the day before this date (default 2026-11-24)',
+      calendarDay('--as-of'),
+    )
     .action(async (opts: { customers: number; seed: number; out: string; asOf?: string }) => {
       const asOf = opts.asOf ? new Date(`${opts.asOf}T00:00:00Z`) : undefined;
-      if (asOf && Number.isNaN(asOf.getTime())) throw new CliError('--as-of must be YYYY-MM-DD', 2);
       const t0 = Date.now();
       const summary = await writeCrmCsvs({
         customers: opts.customers,
@@ -227,7 +230,11 @@ function registerScoreCommand(program: Command): void {
   const score = program
     .command('score')
     .description('run scoring through the queue (in-process worker when none is running) and wait for it')
-    .option('--as-of <date>', 'score as if today were this date (YYYY-MM-DD); later data is ignored')
+    .option(
+      '--as-of <date>',
+      'score as if today were this date (YYYY-MM-DD); later data is ignored',
+      calendarDay('--as-of'),
+    )
     .option(
       '--horizon-days <n>',
       'CLV / expected-purchases horizon in days',
@@ -299,7 +306,7 @@ function registerPublishCommand(program: Command): void {
   program
     .command('publish')
     .description('publish the daily call lists from the current scores')
-    .option('--date <date>', 'list date (default today in the workspace time zone)')
+    .option('--date <date>', 'list date (default today in the workspace time zone)', calendarDay('--date'))
     .option('--replace', 'rebuild lists already published for that date')
     .action(async (opts: { date?: string; replace?: boolean }, cmd: Command) => {
       const s = await openSession({ workspace: globals(cmd).workspace });
@@ -326,7 +333,7 @@ function registerWorklistCommand(program: Command): void {
     .command('worklist')
     .description("print a rep's call list")
     .requiredOption('--rep <id>', "rep's external id (or uuid)")
-    .option('--date <date>', 'list date (default today in the workspace time zone)')
+    .option('--date <date>', 'list date (default today in the workspace time zone)', calendarDay('--date'))
     .option('--json', 'print JSON')
     .option('--limit <n>', 'items to print', positiveInt('--limit'), 10)
     .action(async (opts: { rep: string; date?: string; json?: boolean; limit: number }, cmd: Command) => {

@@ -5,6 +5,7 @@
  * publisher and the report alike, with no state to keep in step.
  */
 import { createHash } from 'node:crypto';
+import { isDay } from '../common/calendar-day';
 import { z } from 'zod';
 
 /**
@@ -106,11 +107,11 @@ export function parseDesign(
   const issues: DesignIssue[] = [];
   const startsOn = b.startsOn ?? today;
   // A start before today would report a "lift" over days when no list followed the design.
-  if (!validDay(startsOn)) issues.push(issue('startsOn', 'invalid_date', 'not a calendar day'));
+  if (!isDay(startsOn)) issues.push(issue('startsOn', 'invalid_date', 'not a calendar day'));
   else if (startsOn < today)
     issues.push(issue('startsOn', 'start_in_past', `the experiment cannot start before today (${today})`));
   if (b.endsOn !== undefined) {
-    if (!validDay(b.endsOn)) issues.push(issue('endsOn', 'invalid_date', 'not a calendar day'));
+    if (!isDay(b.endsOn)) issues.push(issue('endsOn', 'invalid_date', 'not a calendar day'));
     else if (b.endsOn < startsOn)
       issues.push(issue('endsOn', 'ends_before_start', 'endsOn is before startsOn'));
   }
@@ -189,11 +190,6 @@ export const ASSIGNMENT_UNIT_SQL = (experimentId: string, customerId: string) =>
 
 function issue(path: string, code: string, message: string): DesignIssue {
   return { path, code, message };
-}
-
-function validDay(s: string): boolean {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
 function round(x: number): number {

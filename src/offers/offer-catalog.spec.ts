@@ -1,10 +1,10 @@
 import fc from 'fast-check';
+import { isDay } from '../common/calendar-day';
 import type { Lifecycle, ValueTier } from '../scoring/models/types';
 import {
   DEFAULT_OFFER_CATALOG,
   type Offer,
   type OfferEligibilityInput,
-  isIsoDay,
   isOfferEligible,
   localizeOffer,
   offerIneligibility,
@@ -230,7 +230,7 @@ describe('bestOfferFor', () => {
 
     /** Written independently of the implementation: what "eligible" means, spelled out. */
     function oracle(o: Offer, input: OfferEligibilityInput, catalog: readonly Offer[]): boolean {
-      const validDay = (d: string | undefined): boolean => d === undefined || isIsoDay(d);
+      const validDay = (d: string | undefined): boolean => d === undefined || isDay(d);
       if (catalog.filter((x) => x.code === o.code).length !== 1) return false;
       if (!validDay(o.validFrom) || !validDay(o.validTo)) return false;
       if (o.validFrom !== undefined && o.validTo !== undefined && o.validFrom > o.validTo) return false;

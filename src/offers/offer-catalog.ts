@@ -7,6 +7,7 @@
  *
  * Dates are calendar days 'YYYY-MM-DD' (inclusive) in the workspace's time zone; money is in minor units.
  */
+import { isDay } from '../common/calendar-day';
 import { type AbcClass, type Lifecycle, VALUE_TIERS, type ValueTier } from '../scoring/models/types';
 
 export type OfferLocale = 'en' | 'zh-CN';
@@ -98,18 +99,6 @@ export type IneligibilityReason =
   | 'budget_exhausted'
   | 'redemptions_unknown';
 
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar day written 'YYYY-MM-DD'. */
-export function isIsoDay(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const m = ISO_DAY.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
-
 function nonEmpty(value: unknown): boolean {
   return typeof value === 'string' && value.trim().length > 0;
 }
@@ -136,10 +125,9 @@ export function offerDefects(offer: Offer): string[] {
   if (typeof offer.priority !== 'number' || !Number.isFinite(offer.priority)) {
     defects.push('priority is not a finite number');
   }
-  if (offer.validFrom !== undefined && !isIsoDay(offer.validFrom))
-    defects.push('validFrom is not YYYY-MM-DD');
-  if (offer.validTo !== undefined && !isIsoDay(offer.validTo)) defects.push('validTo is not YYYY-MM-DD');
-  if (isIsoDay(offer.validFrom) && isIsoDay(offer.validTo) && offer.validFrom > offer.validTo) {
+  if (offer.validFrom !== undefined && !isDay(offer.validFrom)) defects.push('validFrom is not YYYY-MM-DD');
+  if (offer.validTo !== undefined && !isDay(offer.validTo)) defects.push('validTo is not YYYY-MM-DD');
+  if (isDay(offer.validFrom) && isDay(offer.validTo) && offer.validFrom > offer.validTo) {
     defects.push('validFrom is after validTo');
   }
   if (offer.budget !== undefined && !isNonNegativeInteger(offer.budget)) {
@@ -195,7 +183,7 @@ function redemptionsOf(used: Readonly<Record<string, number>>, code: string): nu
 
 /** Why the offer cannot be shown; empty = eligible. Throws RangeError when asOf is not 'YYYY-MM-DD'. */
 export function offerIneligibility(offer: Offer, input: OfferEligibilityInput): IneligibilityReason[] {
-  if (!isIsoDay(input.asOf))
+  if (!isDay(input.asOf))
     throw new RangeError(`asOf must be a calendar day 'YYYY-MM-DD', got '${input.asOf}'`);
   if (offerDefects(offer).length > 0) return ['invalid_offer'];
   const reasons: IneligibilityReason[] = [];

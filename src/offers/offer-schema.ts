@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { PERSONALITIES } from '../playbooks/personality';
 import { LIFECYCLES, VALUE_TIERS as TIERS } from '../scoring/models/types';
-import { isIsoDay, type Offer } from './offer-catalog';
+import { isDay } from '../common/calendar-day';
+import { type Offer } from './offer-catalog';
 
 /** Offer codes: letters, digits, '_', '-', '.'; they appear in URLs, CLI arguments and webhook payloads. */
 export const OFFER_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -14,7 +15,7 @@ export const OFFER_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const text = (max: number) => z.string().trim().min(1).max(max);
 const localized = (max: number) => z.object({ en: text(max), 'zh-CN': text(max) }).strict();
 const minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const day = z.string().refine(isIsoDay, { message: 'must be a calendar day YYYY-MM-DD' });
+const day = z.string().refine(isDay, { message: 'must be a calendar day YYYY-MM-DD' });
 const names = (max: number) => z.array(text(max)).min(1).max(200);
 
 const eligibility = z

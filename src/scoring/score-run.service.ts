@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { InjectQueue, JobQueue } from '../queue/queue.module';
 import { QUEUES } from '../queue/queue-factory';
 import { todayIn } from '../workspaces/workspaces.service';
+import { isDay } from '../common/calendar-day';
 import { RunTablesRepository } from './run-tables.repository';
 import { RunScoreRow, ScoreRunRepository, ScoreRunRow } from './score-run.repository';
 import { isBacktest } from './steps/score-retention';
@@ -61,8 +62,9 @@ export class ScoreRunService {
     const timezone = await this.runs.workspaceTimezone(input.workspaceId);
     if (timezone === undefined) throw AppError.notFound('workspace');
     const asOf = input.asOf ?? todayIn(timezone);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) {
-      throw new AppError('invalid_as_of', `as-of must be a date YYYY-MM-DD, got "${asOf}"`);
+    // a calendar day: Date.parse takes 2026-02-30 for 2 March, and PostgreSQL then refused it with its own code
+    if (!isDay(asOf)) {
+      throw new AppError('invalid_as_of', `as-of must be a calendar day YYYY-MM-DD, got "${asOf}"`);
     }
     const horizonDays = input.horizonDays ?? 365;
     if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > 3650) {

@@ -3,7 +3,10 @@
  * Days are 'YYYY-MM-DD' strings; instants are Date objects (UTC inside); clock times are minutes after midnight.
  */
 
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+import { parseDay } from '../common/calendar-day';
+
+// the calendar-day check lives in common (every layer validates days); its importers here keep their import
+export { isDay, parseDay } from '../common/calendar-day';
 const DAY_MS = 86_400_000;
 
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -24,29 +27,6 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
     partsFormatters.set(timeZone, f);
   }
   return f;
-}
-
-/** Year, month, day of a 'YYYY-MM-DD' day; throws RangeError for anything else. */
-export function parseDay(day: string): [number, number, number] {
-  const m = ISO_DAY.exec(day);
-  if (!m) throw new RangeError(`not a day YYYY-MM-DD: '${day}'`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) {
-    throw new RangeError(`not a calendar day: '${day}'`);
-  }
-  return [y, mo, d];
-}
-
-/** True for a real calendar day written 'YYYY-MM-DD'. */
-export function isDay(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    parseDay(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Offset of `timeZone` from UTC at an instant, in minutes (Shanghai → +480). */

@@ -50,6 +50,17 @@ describe.each(queueBackends())('nightly scoring run (queues on $name)', ({ redis
     }));
   });
 
+  it('refuses an as-of that is not a calendar day before starting anything (2026-02-30 reached PostgreSQL)', async () => {
+    for (const asOf of ['2026-02-30', '2026-13-01', '2026-1-01'])
+      await expect(runs.start({ workspaceId, asOf, trigger: 'test' })).rejects.toMatchObject({
+        code: 'invalid_as_of',
+      });
+    const [{ n }] = await nest.db.query(`SELECT count(*)::int AS n FROM score_runs WHERE workspace_id = $1`, [
+      workspaceId,
+    ]);
+    expect(n).toBe(0);
+  });
+
   it('with --as-of ignores everything later: equal to a run on the data truncated at that date', async () => {
     // the end of the as-of day in the workspace time zone (Asia/Shanghai, UTC+8)
     const cutoff = new Date(`2026-09-01T00:00:00+08:00`);

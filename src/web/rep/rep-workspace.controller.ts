@@ -19,6 +19,7 @@ import { AppError } from '../../common/app-error';
 import { PERSONALITIES } from '../../playbooks/personality';
 import { OUTCOMES } from '../../worklist/outcome-rules';
 import { SnoozeDto } from '../../worklist/worklist.dto';
+import { isDay } from '../../common/calendar-day';
 import { todayIn } from '../../workspaces/workspaces.service';
 import { contentSecurityPolicy, localeFromAcceptLanguage } from '../embed-page';
 import { EmbedDenied, EmbedSession, EmbedSessionService } from '../embed-session.service';
@@ -91,8 +92,9 @@ export class RepWorkspaceController {
         .send(this.pages.errorPage(localeFromAcceptLanguage(acceptLanguage), e.denial));
       return;
     }
-    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
-      throw new AppError('invalid_date', 'date must be YYYY-MM-DD', 400, { field: 'date' });
+    // a calendar day, not just its shape: 2026-02-30 reached PostgreSQL and came back a 500
+    if (date !== undefined && !isDay(date))
+      throw new AppError('invalid_date', 'date must be a calendar day YYYY-MM-DD', 400, { field: 'date' });
     const html = await this.workspace.page(session, date ?? todayIn(session.workspace.timezone));
     res.setHeader('content-security-policy', contentSecurityPolicy(session.frameAncestors));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
