@@ -89,6 +89,17 @@ describe('page labels', () => {
     );
   });
 
+  it('shows a code named after an Object member as words, not the member (fast-check found "constructor")', () => {
+    for (const code of ['constructor', 'to_string', 'has_own_property', '__proto__', 'value_of'])
+      for (const locale of ['en', 'zh-CN'] as const) {
+        const label = codeLabel('tier', code, locale);
+        expect(typeof label).toBe('string');
+        expect(label).toBe(code.replace(/_/g, ' '));
+      }
+    expect(codeLabel('tier', 'core', 'zh-CN')).toBe('核心');
+    expect(codeLabel('lifecycle', 'at_risk', 'en')).toBe('at risk');
+  });
+
   it('picks zh-CN for Chinese locales and en otherwise; fills placeholders', () => {
     expect(pageLocale('zh')).toBe('zh-CN');
     expect(pageLocale('zh-Hans-CN')).toBe('zh-CN');

@@ -244,7 +244,9 @@ export type CodeGroup =
 /** The words for a code of a group; an unknown code becomes words (never shown with its underscores). */
 export function codeLabel(group: CodeGroup, code: string | null | undefined, locale: PageLocale): string {
   if (code === null || code === undefined || code === '') return '';
-  return CODES[locale][group]?.[code] ?? code.replace(/_/g, ' ');
+  // own keys only: a code named after an Object.prototype member ('constructor') is not a label
+  const labels = CODES[locale][group];
+  return labels && Object.hasOwn(labels, code) ? labels[code] : code.replace(/_/g, ' ');
 }
 
 /** Every code of a group with its words, in the catalog's order (for selects). */
