@@ -503,22 +503,27 @@ function chooseSeasonality(
   };
 }
 
-/** (x, tx, T) at `splitDay` of every customer who had bought by then, and their purchases in (splitDay, last day]. */
+/**
+ * (x, tx, T) at `splitDay` of every customer who had bought by then, and their purchases in (splitDay, last day];
+ * `indices`: where each of them is in `histories`.
+ */
 export function splitHistories(
   histories: PurchaseHistory[],
   splitDay: number,
-): { summaries: RepeatSummary[]; actual: Float64Array } {
+): { summaries: RepeatSummary[]; actual: Float64Array; indices: number[] } {
   const summaries: RepeatSummary[] = [];
   const actual: number[] = [];
-  for (const h of histories) {
-    const days = h.days;
+  const indices: number[] = [];
+  for (let i = 0; i < histories.length; i++) {
+    const days = histories[i].days;
     if (days.length === 0 || days[0] > splitDay) continue;
+    indices.push(i);
     let last = 0;
     while (last + 1 < days.length && days[last + 1] <= splitDay) last++;
     summaries.push({ x: last, tx: days[last] - days[0], T: splitDay - days[0] });
     actual.push(days.length - 1 - last);
   }
-  return { summaries, actual: Float64Array.from(actual) };
+  return { summaries, actual: Float64Array.from(actual), indices };
 }
 
 /** Long-silent regulars needed before "nobody drops out" is judged, and the P(alive) that is implausible for them. */

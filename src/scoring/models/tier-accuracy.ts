@@ -30,15 +30,10 @@ export function accuracyByTier(
 ): TierAccuracy {
   const splitDay = cutoffDay - fit.horizon;
   const split = splitHistories(histories, splitDay);
-  // splitHistories keeps, in order, the histories with a purchase by the split
-  const indices: number[] = [];
-  histories.forEach((h, i) => {
-    if (h.days.length > 0 && h.days[0] <= splitDay) indices.push(i);
-  });
   const predictor = horizonPredictor({ model: fit.model, params: fit.params }, fit.horizon);
   const predicted = split.summaries.map((s) => predictor.expected(s));
   const pBuy = split.summaries.map((s) => predictor.pBuy(s));
-  const tierAt = indices.map((i) => tierOf(i));
+  const tierAt = split.indices.map((i) => tierOf(i));
   const subset = (tier: ValueTier): HoldoutMetrics | null => {
     const at = tierAt.flatMap((t, k) => (t === tier ? [k] : []));
     if (at.length === 0) return null;
