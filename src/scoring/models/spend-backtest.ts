@@ -178,14 +178,14 @@ export function spendMetrics(
     predictedRevenue += c.holdoutPurchases * predicted[i];
     actualRevenue += c.holdoutRevenue;
   });
-  // against no revenue there is no ratio (0 % would read as perfect): NaN, which the means leave out
-  const ratio = (p: number, a: number) => (a !== 0 ? (p - a) / abs(a) : p === 0 ? 0 : NaN);
+  // against no revenue there is no ratio (0 % would read as perfect): null, which the means leave out
+  const ratio = (p: number, a: number) => (a !== 0 ? (p - a) / abs(a) : p === 0 ? 0 : null);
   return {
     buyers,
     mae: buyers ? absError / buyers : 0,
-    aggregateError: ratio(predictedRevenue, actualRevenue),
+    aggregateError: ratio(predictedRevenue, actualRevenue) ?? NaN,
     revenueMae: expected && split.length ? revenueAbs / split.length : null,
-    revenueAggregateError: expected ? finiteOrNull(ratio(revenuePredicted, actualRevenue)) : null,
+    revenueAggregateError: expected ? ratio(revenuePredicted, actualRevenue) : null,
   };
 }
 
@@ -232,8 +232,4 @@ export function chooseSpend(
     chosen: kept.chosen,
     reason: `lowest mean backtest MAE of the holdout buyers' mean order value (${ranking}; within ${100 * SPEND_MAE_TIE_SHARE} % of the best the simpler model wins)${kept.note}${note}`,
   };
-}
-
-function finiteOrNull(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
 }
