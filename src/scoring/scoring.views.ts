@@ -16,7 +16,9 @@ import {
   str,
   uuid,
 } from '../common/api-schema';
+import { COUNT_MODELS } from './models/count-models';
 import { SPEND_MODELS } from './models/spend-models';
+import { VALUE_TIERS } from './models/types';
 
 const nstr = nullable(str);
 
@@ -165,14 +167,10 @@ export const RunAccuracySchema = apiSchema(
     byTier: described(
       nullable(
         obj({
-          model: oneOfValues(['bg-nbd', 'mbg-nbd', 'pareto-nbd']),
+          model: oneOfValues(COUNT_MODELS),
           horizonDays: int,
           overall: tierFigures,
-          tiers: obj({
-            core: nullable(tierFigures),
-            potential: nullable(tierFigures),
-            general: nullable(tierFigures),
-          }),
+          tiers: obj(Object.fromEntries(VALUE_TIERS.map((t) => [t, nullable(tierFigures)]))),
         }),
       ),
       "the chosen model at the longest backtest horizon, over every sampled buyer and per value tier the buyer held at the split, as the run's rules put it (null per tier: no buyer of it; null: no model chosen)",
