@@ -61,7 +61,6 @@ export interface AccuracyPointRow {
   horizon_days: number;
   predicted: number;
   actual: number;
-  aggregate_error: number | null;
   /** the chosen model's figures over the buyers who were core at the split (null: a run from before them) */
   core_predicted: number | null;
   core_actual: number | null;
@@ -211,7 +210,7 @@ export class ManagerDashboardRepository extends SqlRepository {
     return this.rows<AccuracyPointRow>(
       `SELECT * FROM (
          SELECT DISTINCT ON (r.id) r.id AS run_id, to_char(r.as_of, 'YYYY-MM-DD') AS as_of, a.model,
-                a.horizon_days, a.predicted, a.actual, a.aggregate_error,
+                a.horizon_days, a.predicted, a.actual,
                 (r.report #>> '{models,tierAccuracy,tiers,core,predicted}')::float8 AS core_predicted,
                 (r.report #>> '{models,tierAccuracy,tiers,core,actual}')::float8 AS core_actual,
                 r.as_of AS sort_as_of, r.created_at
